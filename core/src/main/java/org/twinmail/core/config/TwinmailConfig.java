@@ -1,0 +1,99 @@
+package org.twinmail.core.config;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Everything the configuration file can set, with the default used when the file
+ * (or the key) is absent. Each field is one named setting; docs/configuration.md
+ * lists them and twinmail.example.yaml shows them in use. Sizes are written "25M",
+ * durations "5m". Unknown keys are an error, so a typo never silently falls back
+ * to a default.
+ */
+public final class TwinmailConfig {
+
+    /** Name this server announces in greetings and Received headers. */
+    public String hostname = defaultHostname();
+
+    /** Directory for the store, spool and run files. */
+    public String dataDir = "./data";
+
+    public Smtp smtp = new Smtp();
+    public Pop3 pop3 = new Pop3();
+    public Http http = new Http();
+    public Store store = new Store();
+    public Auth auth = new Auth();
+
+    /** SMTP (MX) service: mail for local domains only, never relays. */
+    public static final class Smtp {
+        /** Addresses to accept connections on (standard port 25). */
+        public List<Listen> listen = List.of(Listen.parse("0.0.0.0:2525"));
+        /** Largest message accepted (advertised with SIZE); an account's own limit may be lower. */
+        public Size maxMessageSize = Size.of("50M");
+        /** Recipients per transaction (RCPT TO beyond this gets 452 4.5.3); RFC 5321 requires at least 100. */
+        public int maxRecipients = 1000;
+        /** Longest command or text line in octets, CRLF included (RFC 5321 minimum is 1000). */
+        public int maxLineLength = 2048;
+        /** Idle time allowed between commands (RFC 5321 4.5.3.2.7: at least 5 minutes). */
+        public Duration commandTimeout = Duration.ofMinutes(5);
+        /** Idle time allowed while reading message data (RFC 5321 4.5.3.2.6: at least 3 minutes per block). */
+        public Duration dataTimeout = Duration.ofMinutes(3);
+        /** Simultaneous SMTP connections; more wait in the kernel's listen queue. */
+        public int maxConnections = 2000;
+        /** Errors (bad commands, refused recipients) before the session is closed with 421. */
+        public int maxErrors = 20;
+        /** Commands that do no work (NOOP, RSET, VRFY, HELP, ...) allowed per session. */
+        public int junkCommandLimit = 100;
+        /** Received headers in a message beyond which it is refused as a mail loop. */
+        public int maxHops = 50;
+    }
+
+    /** POP3 service. */
+    public static final class Pop3 {
+        public List<Listen> listen = List.of(Listen.parse("0.0.0.0:2110"));
+        /** Idle time before autologout (RFC 1939 requires at least 10 minutes). */
+        public Duration commandTimeout = Duration.ofMinutes(10);
+        /** Longest command line in octets (RFC 2449: 255 octets + CRLF; we allow some slack for AUTH). */
+        public int maxLineLength = 1024;
+        public int maxConnections = 2000;
+        /** Failed commands before the session is closed. */
+        public int maxErrors = 20;
+    }
+
+    /** HTTP service: /metrics (Prometheus), /health, and the admin API under /api/admin. */
+    public static final class Http {
+        public List<Listen> listen = List.of(Listen.parse("0.0.0.0:8080"));
+    }
+
+    /** The embedded store. */
+    public static final class Store {
+        /** Most write operations merged into one transaction and one fsync. */
+        public int groupCommitMaxBatch = 256;
+        /** Messages up to this size are stored inside the database, larger ones as files (see docs/architecture.md). */
+        public Size inlineBlobMaxSize = Size.of("128K");
+        /** Platform threads that run store reads (SQLite is native code and pins a virtual thread's carrier). */
+        public int readThreads = 4;
+        /** Received messages are held in memory up to this size, then spooled to a file. */
+        public Size spoolMemoryLimit = Size.of("1M");
+    }
+
+    /** Password checks. */
+    public static final class Auth {
+        /** Argon2id memory cost for new hashes, in KiB. */
+        public int argon2MemoryKiB = 19 * 1024;
+        /** Argon2id passes for new hashes. */
+        public int argon2Iterations = 2;
+        /** How long a verified password is remembered (as a salted SHA-256 in memory) to spare Argon2 on every login; 0 disables. */
+        public Duration credentialCacheTtl = Duration.ofMinutes(5);
+    }
+
+    private static String defaultHostname() {
+        try {
+            String name = InetAddress.getLocalHost().getCanonicalHostName();
+            return name == null || name.isBlank() ? "localhost" : name;
+        } catch (Exception e) {
+            return "localhost";
+        }
+    }
+}

@@ -1,0 +1,23 @@
+package org.twinmail.store;
+
+/**
+ * One entry of the change log.
+ *
+ * @param position  its place in the log (strictly increasing); doubles as IMAP MODSEQ
+ * @param epoch     the epoch of the writer that made it
+ * @param kind      what happened
+ * @param accountId account concerned, 0 for directory-wide changes
+ * @param mailboxId mailbox concerned, 0 if none
+ * @param uid       message concerned, 0 if none
+ * @param detail    kind-specific text (a name, flags), may be empty
+ */
+public record Change(long position, long epoch, Kind kind, long accountId, long mailboxId, long uid, String detail) {
+    public enum Kind {
+        DOMAIN_ADDED, DOMAIN_REMOVED, DOMAIN_CHANGED,
+        ACCOUNT_ADDED, ACCOUNT_REMOVED, ACCOUNT_CHANGED,
+        ALIAS_ADDED, ALIAS_REMOVED,
+        MAILBOX_CREATED, MAILBOX_DELETED, MAILBOX_RENAMED,
+        MESSAGE_ADDED, MESSAGE_EXPUNGED, FLAGS_CHANGED,
+        EPOCH_RAISED
+    }
+}

@@ -1,0 +1,54 @@
+package org.twinmail.store;
+
+import java.util.List;
+
+/** A store operation failed; the subclass says why, the message says it to a human. Nothing was written. */
+public class StoreException extends RuntimeException {
+    public StoreException(String message) {
+        super(message);
+    }
+
+    public StoreException(String message, Throwable cause) {
+        super(message, cause);
+    }
+
+    /** The named thing does not exist. */
+    public static final class NotFound extends StoreException {
+        public NotFound(String message) { super(message); }
+    }
+
+    /** It exists already, or something depends on it. */
+    public static final class Conflict extends StoreException {
+        public Conflict(String message) { super(message); }
+    }
+
+    /** A writer opened under an older epoch tried to write after a newer one took over. */
+    public static final class StaleEpoch extends StoreException {
+        public StaleEpoch(long mine, long stored) {
+            super("store fenced: this node writes with epoch " + mine + " but epoch " + stored + " has taken over");
+        }
+    }
+
+    /** A delivery would exceed a quota; {@code refusals} names each recipient and reason. */
+    public static final class QuotaExceeded extends StoreException {
+        public enum Reason { ACCOUNT_FULL, DOMAIN_FULL, MESSAGE_TOO_BIG }
+
+        public record Refusal(long accountId, Reason reason) { }
+
+        private final List<Refusal> refusals;
+
+        public QuotaExceeded(List<Refusal> refusals) {
+            super("quota exceeded: " + refusals);
+            this.refusals = List.copyOf(refusals);
+        }
+
+        public List<Refusal> refusals() {
+            return refusals;
+        }
+    }
+
+    /** The store is closed or its storage failed (I/O error, disk full). */
+    public static final class Unavailable extends StoreException {
+        public Unavailable(String message, Throwable cause) { super(message, cause); }
+    }
+}
