@@ -1,0 +1,155 @@
+package org.twinmail.protocol.net;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.twinmail.core.config.Listen;
+
+/**
+ * Accepts connections for one service on one or more addresses and runs each on
+ * its own virtual thread. A permit is taken <em>before</em> accept, so beyond
+ * {@code maxConnections} new clients wait in the kernel's listen queue instead of
+ * costing us memory; the permit is returned in {@code finally}, whatever happens.
+ */
+public final class ConnectionListener implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ConnectionListener.class);
+
+    private final String service;
+    private final List<Listen> addresses;
+    private final Semaphore permits;
+    private final ConnectionHandler handler;
+    private final List<ServerSocket> sockets = new ArrayList<>();
+    private final Set<Connection> live = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger active = new AtomicInteger();
+    private final Counter accepted;
+    private volatile boolean closed;
+
+    public ConnectionListener(String service, List<Listen> addresses, int maxConnections,
+                              ConnectionHandler handler, MeterRegistry registry) {
+        this.service = service;
+        this.addresses = List.copyOf(addresses);
+        this.permits = new Semaphore(maxConnections);
+        this.handler = handler;
+        this.accepted = Counter.builder("twinmail.connections").tag("service", service)
+                .description("connections accepted").register(registry);
+        Gauge.builder("twinmail.connections.active", active, AtomicInteger::get).tag("service", service)
+                .description("connections open now").register(registry);
+    }
+
+    /** Binds every address (failing fast if one is taken) and starts accepting. */
+    public void start() throws IOException {
+        for (Listen l : addresses) {
+            ServerSocket ss = new ServerSocket();
+            ss.setReuseAddress(true);
+            try {
+                ss.bind(l.socketAddress(), 1024);
+            } catch (IOException e) {
+                ss.close();
+                close();
+                throw new IOException(service + ": cannot listen on " + l + ": " + e.getMessage(), e);
+            }
+            sockets.add(ss);
+        }
+        for (ServerSocket ss : sockets) {
+            Thread.ofVirtual().name(service + "-accept-" + ss.getLocalPort()).start(() -> acceptLoop(ss));
+        }
+    }
+
+    /** The addresses actually bound (port 0 in the configuration becomes a real port here). */
+    public List<InetSocketAddress> boundAddresses() {
+        return sockets.stream().map(s -> (InetSocketAddress) s.getLocalSocketAddress()).toList();
+    }
+
+    public String service() {
+        return service;
+    }
+
+    public int activeConnections() {
+        return active.get();
+    }
+
+    private void acceptLoop(ServerSocket ss) {
+        while (!closed) {
+            try {
+                permits.acquire();
+            } catch (InterruptedException e) {
+                return;
+            }
+            Socket s;
+            try {
+                s = ss.accept();
+            } catch (IOException e) {
+                permits.release();
+                if (!closed) log.warn("{}: accept failed: {}", service, e.getMessage());
+                if (ss.isClosed()) return;
+                continue;
+            }
+            accepted.increment();
+            try {
+                Thread.ofVirtual().name(service + "-" + s.getInetAddress().getHostAddress()).start(() -> serve(s));
+            } catch (RuntimeException | Error e) {
+                permits.release();
+                closeQuietly(s);
+                throw e;
+            }
+        }
+    }
+
+    private void serve(Socket s) {
+        Connection c = null;
+        active.incrementAndGet();
+        try {
+            c = new Connection(s);
+            live.add(c);
+            handler.handle(c);
+        } catch (SocketException e) {
+            log.debug("{}: connection ended: {}", service, e.getMessage());
+        } catch (Exception e) {
+            log.warn("{}: session failed: {}", service, e.toString(), e);
+        } finally {
+            if (c != null) {
+                live.remove(c);
+                c.close();
+            } else {
+                closeQuietly(s);
+            }
+            active.decrementAndGet();
+            permits.release();
+        }
+    }
+
+    /** Stops accepting and closes every open connection. */
+    @Override
+    public void close() {
+        closed = true;
+        for (ServerSocket ss : sockets) {
+            try {
+                ss.close();
+            } catch (IOException ignored) {
+                // already closed
+            }
+        }
+        for (Connection c : live) c.close();
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // nothing to do
+        }
+    }
+}
