@@ -1,0 +1,76 @@
+package org.twinmail.server.cli;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.twinmail.core.auth.PasswordHasher;
+import org.twinmail.core.config.ConfigLoader;
+import org.twinmail.core.config.TwinmailConfig;
+import org.twinmail.http.admin.AdminClient;
+import org.twinmail.http.admin.AdminException;
+import org.twinmail.http.admin.AdminOperations;
+import org.twinmail.http.admin.AdminService;
+import org.twinmail.server.DataDirLock;
+import org.twinmail.server.RunFile;
+import org.twinmail.server.StoreOpener;
+import org.twinmail.store.MailStore;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code twinmail admin}: manages domains, users and aliases. With a server running on
+ * the data directory the commands go to its admin API (found through
+ * {@code <data>/run/admin.json}); with none, the CLI takes the data directory's lock
+ * and works on the store itself. Which of the two is decided by the lock, not guessed.
+ */
+@Command(name = "admin", mixinStandardHelpOptions = true, description = "Manage domains, users and aliases.",
+        subcommands = {DomainCommands.class, UserCommands.class, AliasCommands.class})
+final class AdminCommand {
+
+    @Option(names = "--data", paramLabel = "DIR", scope = picocli.CommandLine.ScopeType.INHERIT,
+            description = "Data directory of the node (default: dataDir of --config, else ./data).")
+    Path data;
+
+    @Option(names = "--config", paramLabel = "FILE", scope = picocli.CommandLine.ScopeType.INHERIT,
+            description = "Configuration file of the node.")
+    Path config;
+
+    /** Runs {@code action} against the running server or, if none, the store on disk; returns the exit code. */
+    int run(java.io.PrintWriter err, AdminAction action) {
+        TwinmailConfig cfg;
+        try {
+            cfg = ConfigLoader.load(config);
+        } catch (ConfigLoader.ConfigException e) {
+            err.println("twinmail: " + e.getMessage());
+            return ExitCodes.USAGE;
+        }
+        Path dataDir = (data != null ? data : Path.of(cfg.dataDir)).toAbsolutePath().normalize();
+        try {
+            Optional<DataDirLock> lock = DataDirLock.tryAcquire(dataDir);
+            if (lock.isEmpty()) {
+                RunFile run = RunFile.read(dataDir).orElseThrow(() -> new AdminException(AdminException.Kind.UNAVAILABLE,
+                        "a twinmail server (pid " + DataDirLock.holder(dataDir) + ") holds " + dataDir
+                                + " but publishes no admin endpoint yet; try again when it has started"));
+                action.run(new AdminClient(run.uri(), run.token()));
+                return ExitCodes.OK;
+            }
+            try (DataDirLock held = lock.get();
+                 MailStore store = StoreOpener.open(cfg, dataDir, new SimpleMeterRegistry())) {
+                PasswordHasher hasher = new PasswordHasher(cfg.auth.argon2MemoryKiB, cfg.auth.argon2Iterations, 1);
+                action.run(new AdminService(store, hasher));
+                return ExitCodes.OK;
+            }
+        } catch (AdminException e) {
+            err.println("twinmail: " + e.getMessage());
+            return ExitCodes.of(e.kind());
+        } catch (java.io.IOException e) {
+            err.println("twinmail: cannot use " + dataDir + ": " + e.getMessage());
+            return ExitCodes.UNAVAILABLE;
+        }
+    }
+
+    @FunctionalInterface
+    interface AdminAction {
+        void run(AdminOperations ops);
+    }
+}

@@ -1,0 +1,62 @@
+package org.twinmail.server.cli;
+
+import org.twinmail.core.mail.ByteSize;
+import org.twinmail.http.admin.AdminOperations.DomainInfo;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "domain", mixinStandardHelpOptions = true, description = "Add, list and remove mail domains; set a domain's quota.")
+final class DomainCommands {
+    @ParentCommand
+    AdminCommand admin;
+
+    @Spec
+    CommandSpec spec;
+
+    @Command(name = "add", description = "Serve mail for a new domain.")
+    int add(@Parameters(paramLabel = "DOMAIN") String name,
+            @Option(names = "--quota", paramLabel = "SIZE", converter = SizeConverter.class, description = "Total storage for the domain (e.g. 100G); default unlimited.") Long quota) {
+        return admin.run(spec.commandLine().getErr(), ops -> {
+            DomainInfo d = ops.addDomain(name);
+            if (quota != null) d = ops.setDomainQuota(d.name(), quota);
+            out().println("added domain " + d.name() + (d.quotaBytes() > 0 ? " (quota " + ByteSize.format(d.quotaBytes(), true) + ")" : ""));
+        });
+    }
+
+    @Command(name = "list", description = "List domains with quota and usage.")
+    int list() {
+        return admin.run(spec.commandLine().getErr(), ops -> {
+            var rows = ops.listDomains();
+            Table t = new Table("DOMAIN", "QUOTA", "USED");
+            rows.forEach(d -> t.row(d.name(), ByteSize.format(d.quotaBytes(), true), ByteSize.format(d.usedBytes(), false)));
+            t.print(out());
+        });
+    }
+
+    @Command(name = "remove", description = "Stop serving a domain (refused while it has users or aliases, unless --force, which deletes them and their mail).")
+    int remove(@Parameters(paramLabel = "DOMAIN") String name,
+               @Option(names = "--force", description = "Also delete the domain's users, aliases and mail.") boolean force) {
+        return admin.run(spec.commandLine().getErr(), ops -> {
+            ops.removeDomain(name, force);
+            out().println("removed domain " + name.toLowerCase(java.util.Locale.ROOT));
+        });
+    }
+
+    @Command(name = "quota", description = "Set a domain's total storage quota (0 = unlimited).")
+    int quota(@Parameters(paramLabel = "DOMAIN") String name,
+              @Parameters(paramLabel = "SIZE", converter = SizeConverter.class) long size) {
+        return admin.run(spec.commandLine().getErr(), ops -> {
+            DomainInfo d = ops.setDomainQuota(name, size);
+            out().println("domain " + d.name() + " quota " + ByteSize.format(d.quotaBytes(), true));
+        });
+    }
+
+    private java.io.PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+}

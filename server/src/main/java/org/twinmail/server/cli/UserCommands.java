@@ -1,0 +1,82 @@
+package org.twinmail.server.cli;
+
+import org.twinmail.core.mail.ByteSize;
+import org.twinmail.http.admin.AdminException;
+import org.twinmail.http.admin.AdminOperations.UserInfo;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+@Command(name = "user", mixinStandardHelpOptions = true, description = "Add, change, list and remove mail accounts.")
+final class UserCommands {
+    @ParentCommand
+    AdminCommand admin;
+
+    @Spec
+    CommandSpec spec;
+
+    @Command(name = "add", description = "Create an account with its INBOX, Sent, Drafts, Trash and Junk.")
+    int add(@Parameters(paramLabel = "ADDRESS") String address,
+            @ArgGroup(exclusive = true) PasswordInput password,
+            @Option(names = "--quota", paramLabel = "SIZE", converter = SizeConverter.class, description = "Storage quota (e.g. 2G); default unlimited.") Long quota,
+            @Option(names = "--max-message", paramLabel = "SIZE", converter = SizeConverter.class, description = "Largest message accepted (e.g. 25M); default the server's limit.") Long maxMessage) {
+        return admin.run(spec.commandLine().getErr(), ops -> {
+            char[] pw = (password == null ? new PasswordInput() : password).read(true);
+            UserInfo u = ops.addUser(address, pw, quota == null ? 0 : quota, maxMessage == null ? 0 : maxMessage);
+            out().println("added user " + u.address() + " (quota " + ByteSize.format(u.quotaBytes(), true)
+                    + ", max message " + (u.maxMessageBytes() == 0 ? "server limit" : ByteSize.format(u.maxMessageBytes(), false)) + ")");
+        });
+    }
+
+    @Command(name = "passwd", description = "Set an account's password.")
+    int passwd(@Parameters(paramLabel = "ADDRESS") String address,
+               @ArgGroup(exclusive = true) PasswordInput password) {
+        return admin.run(spec.commandLine().getErr(), ops -> {
+            char[] pw = (password == null ? new PasswordInput() : password).read(true);
+            UserInfo u = ops.updateUser(address, pw, null, null);
+            out().println("password of " + u.address() + " changed");
+        });
+    }
+
+    @Command(name = "set", description = "Change an account's quota or message size limit.")
+    int set(@Parameters(paramLabel = "ADDRESS") String address,
+            @Option(names = "--quota", paramLabel = "SIZE", converter = SizeConverter.class, description = "Storage quota, 0 = unlimited.") Long quota,
+            @Option(names = "--max-message", paramLabel = "SIZE", converter = SizeConverter.class, description = "Largest message, 0 = the server's limit.") Long maxMessage) {
+        return admin.run(spec.commandLine().getErr(), ops -> {
+            if (quota == null && maxMessage == null) {
+                throw new AdminException(AdminException.Kind.INVALID, "nothing to change: give --quota and/or --max-message");
+            }
+            UserInfo u = ops.updateUser(address, null, quota, maxMessage);
+            out().println("user " + u.address() + ": quota " + ByteSize.format(u.quotaBytes(), true)
+                    + ", max message " + (u.maxMessageBytes() == 0 ? "server limit" : ByteSize.format(u.maxMessageBytes(), false)));
+        });
+    }
+
+    @Command(name = "list", description = "List accounts with quota and usage.")
+    int list(@Parameters(paramLabel = "DOMAIN", arity = "0..1") String domain) {
+        return admin.run(spec.commandLine().getErr(), ops -> {
+            Table t = new Table("USER", "QUOTA", "USED", "MESSAGES", "MAX-MESSAGE");
+            for (UserInfo u : ops.listUsers(domain)) {
+                t.row(u.address(), ByteSize.format(u.quotaBytes(), true), ByteSize.format(u.usedBytes(), false),
+                        Long.toString(u.messages()), u.maxMessageBytes() == 0 ? "server" : ByteSize.format(u.maxMessageBytes(), false));
+            }
+            t.print(out());
+        });
+    }
+
+    @Command(name = "remove", description = "Delete an account and all its mail.")
+    int remove(@Parameters(paramLabel = "ADDRESS") String address) {
+        return admin.run(spec.commandLine().getErr(), ops -> {
+            ops.removeUser(address);
+            out().println("removed user " + address);
+        });
+    }
+
+    private java.io.PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+}
