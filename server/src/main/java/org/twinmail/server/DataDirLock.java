@@ -32,6 +32,8 @@ public final class DataDirLock implements AutoCloseable {
         FileLock l;
         try {
             l = ch.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            l = null; // held by this very JVM (tests, or the CLI inside a running server)
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;

@@ -1,0 +1,91 @@
+package org.twinmail.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.twinmail.core.auth.PasswordHasher;
+import org.twinmail.core.mail.EmailAddress;
+
+/** The admin CLI on a stopped node (store opened directly) and on a running one (through the admin API). */
+class AdminCliTest {
+    @TempDir
+    Path data;
+
+    private CliRunner.Result admin(String... args) {
+        String[] full = new String[args.length + 3];
+        full[0] = "admin";
+        full[1] = "--data";
+        full[2] = data.toString();
+        System.arraycopy(args, 0, full, 3, args.length);
+        return CliRunner.run(full);
+    }
+
+    @Test
+    void offlineCommandsManageTheStoreAndReportErrorsWithExitCodes() {
+        assertThat(admin("domain", "add", "Example.COM").exit()).isZero();
+        assertThat(admin("domain", "add", "example.com")).satisfies(r -> {
+            assertThat(r.exit()).isEqualTo(4);
+            assertThat(r.err()).contains("twinmail:").contains("example.com").contains("exists");
+        });
+        assertThat(admin("domain", "add", "bad_domain!").exit()).isEqualTo(2);
+        CliRunner.Result add = admin("user", "add", "alice@example.com", "--password", "pw1", "--quota", "2G", "--max-message", "25M");
+        assertThat(add.exit()).as(add.err()).isZero();
+        assertThat(add.out()).contains("alice@example.com").contains("2G").contains("25M");
+        assertThat(admin("user", "add", "alice@example.com", "--password", "x").exit()).isEqualTo(4);
+        assertThat(admin("user", "add", "carol@nowhere.example", "--password", "x")).satisfies(r -> {
+            assertThat(r.exit()).isEqualTo(3);
+            assertThat(r.err()).contains("nowhere.example");
+        });
+        assertThat(admin("user", "add", "not-an-address", "--password", "x").exit()).isEqualTo(2);
+        assertThat(admin("user", "add", "bob@example.com", "--quota", "lots", "--password", "x").exit()).isEqualTo(2);
+        assertThat(admin("alias", "add", "team@example.com", "alice@example.com").exit()).isZero();
+        assertThat(admin("alias", "add", "@example.com", "alice@example.com").exit()).isZero();
+        assertThat(admin("alias", "list").out()).contains("team@example.com").contains("@example.com");
+        assertThat(admin("user", "list", "example.com").out()).contains("alice@example.com").contains("2G");
+        assertThat(admin("domain", "quota", "example.com", "10G").out()).contains("10G");
+        assertThat(admin("domain", "list").out()).contains("example.com").contains("10G");
+        assertThat(admin("domain", "remove", "example.com").exit()).isEqualTo(4); // still has users
+        assertThat(admin("user", "remove", "nobody@example.com").exit()).isEqualTo(3);
+        assertThat(admin("alias", "remove", "team@example.com").exit()).isZero();
+        assertThat(admin("alias", "list").out()).doesNotContain("team@example.com");
+
+        // the password was stored hashed and verifies
+        try (var server = TwinmailServer.start(TestConfigs.loopback(data))) {
+            var account = server.store().findAccount(EmailAddress.parse("alice@example.com")).orElseThrow();
+            assertThat(account.passwordHash()).startsWith("$argon2id$").doesNotContain("pw1");
+            assertThat(PasswordHasher.verify("pw1".toCharArray(), account.passwordHash())).isTrue();
+            assertThat(account.quotaBytes()).isEqualTo(2L << 30);
+            assertThat(account.maxMessageBytes()).isEqualTo(25L << 20);
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void commandsGoThroughTheRunningServer() throws Exception {
+        try (TwinmailServer server = TwinmailServer.start(TestConfigs.loopback(data))) {
+            assertThat(RunFile.read(server.dataDir())).isPresent();
+            assertThat(admin("domain", "add", "live.example").exit()).isZero();
+            CliRunner.Result r = admin("user", "add", "dave@live.example", "--password", "pw");
+            assertThat(r.exit()).as(r.err()).isZero();
+            // the running server sees it at once: it went through its own store
+            assertThat(server.store().findAccount(EmailAddress.parse("dave@live.example"))).isPresent();
+            assertThat(admin("user", "add", "dave@live.example", "--password", "pw").exit()).isEqualTo(4);
+            assertThat(admin("user", "list").out()).contains("dave@live.example");
+        }
+        // stopped again: the run file is gone and the CLI works offline
+        assertThat(RunFile.read(data)).isEmpty();
+        assertThat(admin("user", "list").out()).contains("dave@live.example");
+    }
+
+    @Test
+    void aSecondServerOnTheSameDataDirectoryIsRefused() throws Exception {
+        try (TwinmailServer first = TwinmailServer.start(TestConfigs.loopback(data))) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> TwinmailServer.start(TestConfigs.loopback(data)))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining(String.valueOf(ProcessHandle.current().pid()));
+        }
+    }
+}
