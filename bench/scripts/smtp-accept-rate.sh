@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Measures, on this machine: start-up time and idle RSS of a fresh node, then the
+# rate of accepted SMTP messages with N concurrent senders (default 20, 5 KB
+# messages, fsync on: the store's defaults), all on loopback. Prints one summary.
+#   bench/scripts/smtp-accept-rate.sh [connections] [seconds] [size-bytes]
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+conns=${1:-20}; secs=${2:-30}; size=${3:-5120}; users=100
+work=$(mktemp -d /tmp/twinmail-bench.XXXXXX)
+pid=""
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+(cd "$top" && bin/mvn -q -DskipTests -pl server,bench -am package >/dev/null)
+java_home=$("$top/bin/find-jdk")
+cat > "$work/twinmail.yaml" <<YAML
+hostname: bench.local
+dataDir: $work/data
+smtp: { listen: ["127.0.0.1:0"] }
+pop3: { listen: ["127.0.0.1:0"] }
+http: { listen: ["127.0.0.1:0"] }
+YAML
+admin() { "$java_home/bin/java" -jar "$top/server/target/twinmail.jar" admin --config "$work/twinmail.yaml" "$@" >/dev/null; }
+admin domain add bench.test
+t0=$(date +%s%N)
+"$java_home/bin/java" -Xmx512m -jar "$top/server/target/twinmail.jar" serve --config "$work/twinmail.yaml" > "$work/server.log" 2>&1 &
+pid=$!
+until grep -q "TwinMail ready" "$work/server.log"; do sleep 0.02; kill -0 $pid || { cat "$work/server.log"; exit 1; }; done
+t1=$(date +%s%N)
+echo "start-up: $(( (t1 - t0) / 1000000 )) ms to 'ready' ($(grep -o 'ready in [0-9]* ms' "$work/server.log"))"
+sleep 5
+echo "idle RSS: $(( $(ps -o rss= -p $pid) / 1024 )) MiB (heap limit -Xmx512m)"
+port=$(grep -o 'SMTP 127.0.0.1:[0-9]*' "$work/server.log" | head -1 | cut -d: -f2)
+for i in $(seq 0 $((users-1))); do
+  admin user add "user$i@bench.test" --password "pw$i"
+done
+"$java_home/bin/java" -cp "$top/bench/target/twinmail-bench-0.1.0-SNAPSHOT.jar" org.twinmail.bench.SmtpLoad \
+  --port "$port" --connections "$conns" --duration "$secs" --size "$size" --users "$users" --rcpt 'user%d@bench.test'
+echo "RSS after load: $(( $(ps -o rss= -p $pid) / 1024 )) MiB"
