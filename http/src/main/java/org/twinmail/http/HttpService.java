@@ -1,0 +1,236 @@
+package org.twinmail.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.twinmail.core.config.Listen;
+import org.twinmail.core.config.TwinmailConfig;
+import org.twinmail.core.mail.Printable;
+import org.twinmail.http.admin.AdminApi;
+import org.twinmail.http.admin.AdminOperations;
+
+/**
+ * The node's HTTP endpoints on every {@code http.listen} address:
+ * <ul>
+ *   <li>{@code GET /metrics}: Prometheus text format, unauthenticated (scrapers carry no tokens);</li>
+ *   <li>{@code GET /health}: 200 {@code {"status":"UP"}} or 503 {@code {"status":"DOWN"}} with
+ *       the checks, for load balancers and the HA probes;</li>
+ *   <li>{@code /api/admin/...}: the admin REST API ({@link AdminApi}), bearer token required.</li>
+ * </ul>
+ * Built on the JDK's own HTTP server with one virtual thread per exchange: handlers are
+ * plain blocking code, and a slow client or a slow store call parks a virtual thread
+ * instead of holding a pool thread.
+ */
+public final class HttpService implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(HttpService.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Prometheus text exposition format, which every Prometheus-compatible scraper reads. */
+    static final String METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+    /** A health check that has not answered by then counts as failed: a hung store must read as DOWN, not as a probe timeout. */
+    static final Duration DEFAULT_HEALTH_TIMEOUT = Duration.ofSeconds(5);
+    /** How long close() lets running exchanges finish. */
+    private static final int STOP_GRACE_SECONDS = 2;
+    private static final int BACKLOG = 128;
+
+    private final List<Listen> listen;
+    private final PrometheusMeterRegistry registry;
+    private final Supplier<Health> health;
+    private final Duration healthTimeout;
+    private final AdminApi adminApi;
+    private final List<HttpServer> servers = new ArrayList<>();
+    private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    /** The health check in progress, shared by concurrent probes so a hung check never piles up threads. */
+    private final AtomicReference<CompletableFuture<Health>> healthInFlight = new AtomicReference<>();
+    private boolean started;
+    private boolean closed;
+
+    public HttpService(TwinmailConfig config, AdminOperations admin, PrometheusMeterRegistry registry,
+                       Supplier<Health> health, String adminToken) {
+        this(config, admin, registry, health, adminToken, DEFAULT_HEALTH_TIMEOUT);
+    }
+
+    HttpService(TwinmailConfig config, AdminOperations admin, PrometheusMeterRegistry registry,
+                Supplier<Health> health, String adminToken, Duration healthTimeout) {
+        this.listen = List.copyOf(config.http.listen);
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.health = Objects.requireNonNull(health, "health");
+        this.healthTimeout = healthTimeout;
+        this.adminApi = new AdminApi(admin, adminToken);
+    }
+
+    /** Binds every address (all or none: a taken port fails the start with an IOException naming it) and starts serving. */
+    public synchronized void start() throws IOException {
+        if (started) throw new IllegalStateException("already started");
+        started = true;
+        for (Listen l : listen) {
+            HttpServer server;
+            try {
+                server = HttpServer.create(l.socketAddress(), BACKLOG);
+            } catch (IOException e) {
+                stopAll();
+                throw new IOException("http: cannot listen on " + l + ": " + e.getMessage(), e);
+            }
+            server.setExecutor(executor);
+            server.createContext("/metrics", counted("metrics", exact("/metrics", this::metrics)));
+            server.createContext("/health", counted("health", exact("/health", this::health)));
+            server.createContext(AdminApi.PREFIX, counted("admin", adminApi));
+            server.createContext("/", counted("other", ex -> sendJson(ex, 404, Map.of("error", "not found"))));
+            servers.add(server);
+        }
+        servers.forEach(HttpServer::start);
+        log.info("HTTP listening on {}", boundAddresses());
+    }
+
+    /** The addresses actually bound (port 0 in the configuration becomes a real port here). */
+    public synchronized List<InetSocketAddress> boundAddresses() {
+        return servers.stream().map(HttpServer::getAddress).toList();
+    }
+
+    /** Stops accepting, lets running exchanges finish for a moment, then stops; idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        stopAll();
+        executor.shutdownNow();
+    }
+
+    private void stopAll() {
+        for (HttpServer s : servers) s.stop(STOP_GRACE_SECONDS);
+        servers.clear();
+    }
+
+    // ---- endpoints ----
+
+    private void metrics(HttpExchange ex) throws IOException {
+        if (!readOnly(ex)) return;
+        byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", METRICS_CONTENT_TYPE);
+        send(ex, 200, body);
+    }
+
+    private void health(HttpExchange ex) throws IOException {
+        if (!readOnly(ex)) return;
+        Health h = checkHealth();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", h.up() ? "UP" : "DOWN");
+        body.put("checks", h.checks());
+        ex.getResponseHeaders().set("Cache-Control", "no-store");
+        sendJson(ex, h.up() ? 200 : 503, body);
+    }
+
+    /** Runs the health supplier with a deadline; an exception or a timeout is a failed check, never a failed request. */
+    Health checkHealth() {
+        CompletableFuture<Health> mine = new CompletableFuture<>();
+        CompletableFuture<Health> running = healthInFlight.compareAndExchange(null, mine);
+        if (running == null) {
+            running = mine;
+            try {
+                executor.execute(() -> {
+                    try {
+                        mine.complete(health.get());
+                    } catch (Throwable t) {
+                        mine.completeExceptionally(t);
+                    } finally {
+                        healthInFlight.compareAndSet(mine, null);
+                    }
+                });
+            } catch (RuntimeException e) { // executor shut down while closing
+                healthInFlight.compareAndSet(mine, null);
+                return new Health(false, Map.of("health", "the server is stopping"));
+            }
+        }
+        try {
+            Health h = running.get(healthTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            return h != null ? h : new Health(false, Map.of("health", "no result"));
+        } catch (TimeoutException e) {
+            return new Health(false, Map.of("health", "checks did not finish within " + healthTimeout.toMillis() + " ms"));
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            return new Health(false, Map.of("health", "check failed: " + (cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName())));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Health(false, Map.of("health", "interrupted"));
+        }
+    }
+
+    // ---- plumbing ----
+
+    /** The JDK matches contexts by prefix ("/metricsX" would reach /metrics); endpoints here are exact paths. */
+    private static HttpHandler exact(String path, HttpHandler handler) {
+        return ex -> {
+            if (ex.getRequestURI().getPath().equals(path)) handler.handle(ex);
+            else sendJson(ex, 404, Map.of("error", "not found"));
+        };
+    }
+
+    /** Counts requests by endpoint and status, and makes sure every exchange is closed whatever the handler did. */
+    private HttpHandler counted(String endpoint, HttpHandler handler) {
+        return ex -> {
+            try {
+                handler.handle(ex);
+            } catch (IOException e) {
+                log.debug("http {} {}: {}", Printable.of(ex.getRequestMethod()), Printable.of(ex.getRequestURI().getRawPath()), e.toString());
+                throw e;
+            } catch (RuntimeException e) {
+                log.error("http {} {} failed", Printable.of(ex.getRequestMethod()), Printable.of(ex.getRequestURI().getRawPath()), e);
+                if (ex.getResponseCode() == -1) sendJson(ex, 500, Map.of("error", "internal error"));
+            } finally {
+                ex.close();
+                int status = ex.getResponseCode();
+                Counter.builder("twinmail.http.requests").description("HTTP requests answered")
+                        .tag("endpoint", endpoint).tag("status", status < 0 ? "none" : Integer.toString(status))
+                        .register(registry).increment();
+            }
+        };
+    }
+
+    /** GET and HEAD only; anything else gets 405 with Allow. */
+    private static boolean readOnly(HttpExchange ex) throws IOException {
+        String m = ex.getRequestMethod();
+        if (m.equals("GET") || m.equals("HEAD")) return true;
+        ex.getResponseHeaders().set("Allow", "GET, HEAD");
+        sendJson(ex, 405, Map.of("error", "method " + Printable.of(m) + " not allowed here; use GET"));
+        return false;
+    }
+
+    private static void sendJson(HttpExchange ex, int status, Object body) throws IOException {
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        send(ex, status, JSON.writeValueAsBytes(body));
+    }
+
+    private static void send(HttpExchange ex, int status, byte[] body) throws IOException {
+        if (ex.getRequestMethod().equals("HEAD")) {
+            ex.sendResponseHeaders(status, -1);
+            return;
+        }
+        ex.sendResponseHeaders(status, body.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(body);
+        }
+    }
+}

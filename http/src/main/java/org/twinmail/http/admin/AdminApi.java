@@ -1,0 +1,521 @@
+package org.twinmail.http.admin;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URLDecoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.twinmail.core.mail.Printable;
+import org.twinmail.http.admin.AdminException.Kind;
+import org.twinmail.http.admin.AdminOperations.AliasInfo;
+import org.twinmail.http.admin.AdminOperations.DomainInfo;
+import org.twinmail.http.admin.AdminOperations.UserInfo;
+
+/**
+ * The admin REST API under {@value #PREFIX}, a thin HTTP skin over {@link AdminOperations}
+ * ({@link AdminClient} speaks it). Resources and methods:
+ *
+ * <pre>
+ * GET    /api/admin/domains                      200 [DomainInfo]
+ * POST   /api/admin/domains        {"name"}      201 DomainInfo
+ * DELETE /api/admin/domains/{name}[?force=true]  204
+ * PUT    /api/admin/domains/{name}/quota {"quotaBytes"}               200 DomainInfo
+ * GET    /api/admin/users[?domain=d]             200 [UserInfo]
+ * POST   /api/admin/users  {"address","password","quotaBytes"?,"maxMessageBytes"?}  201 UserInfo
+ * PATCH  /api/admin/users/{address} {"password"?,"quotaBytes"?,"maxMessageBytes"?} 200 UserInfo
+ * DELETE /api/admin/users/{address}              204
+ * GET    /api/admin/aliases[?domain=d]           200 [AliasInfo]
+ * POST   /api/admin/aliases {"source","targets"} 201 AliasInfo (replaces an alias with the same source)
+ * DELETE /api/admin/aliases/{source}             204
+ * </pre>
+ *
+ * Every request needs {@code Authorization: Bearer <token>} (401 otherwise, before
+ * anything else is looked at, so the API cannot be probed). Failures are
+ * {@code {"error":"<one line>"}} with 400 INVALID, 404 NOT_FOUND, 409 CONFLICT,
+ * 503 UNAVAILABLE, 405 (with Allow), 413 or 415. Passwords travel only in request
+ * bodies, never in URLs, and bodies are never logged. Unknown JSON fields and query
+ * parameters are refused, so a typo ("quotaByte") fails instead of silently doing nothing.
+ */
+public final class AdminApi implements HttpHandler {
+    public static final String PREFIX = "/api/admin/";
+    /** Largest request body read; admin requests are a few hundred bytes, so this is generous. */
+    public static final int MAX_BODY_BYTES = 64 * 1024;
+
+    private static final Logger log = LoggerFactory.getLogger(AdminApi.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> NONE = Set.of();
+
+    private final AdminOperations admin;
+    private final byte[] tokenDigest;
+    private final List<Route> routes;
+
+    /**
+     * @param token the bearer token clients must present; must not be blank, since an
+     *              admin API without one would be open to anyone who can reach the port
+     */
+    public AdminApi(AdminOperations admin, String token) {
+        this.admin = Objects.requireNonNull(admin, "admin");
+        if (token == null || token.isBlank()) throw new IllegalArgumentException("the admin API needs a non-empty token");
+        this.tokenDigest = sha256(token);
+        this.routes = List.of(
+                new Route("GET", "domains", NONE, false, r -> Reply.ok(admin.listDomains())),
+                new Route("POST", "domains", NONE, true, this::addDomain),
+                new Route("DELETE", "domains/*", Set.of("force"), false, this::removeDomain),
+                new Route("PUT", "domains/*/quota", NONE, true, this::setDomainQuota),
+                new Route("GET", "users", Set.of("domain"), false, r -> Reply.ok(admin.listUsers(r.query("domain")))),
+                new Route("POST", "users", NONE, true, this::addUser),
+                new Route("PATCH", "users/*", NONE, true, this::updateUser),
+                new Route("DELETE", "users/*", NONE, false, r -> {
+                    admin.removeUser(r.param(0));
+                    return Reply.noContent();
+                }),
+                new Route("GET", "aliases", Set.of("domain"), false, r -> Reply.ok(admin.listAliases(r.query("domain")))),
+                new Route("POST", "aliases", NONE, true, this::addAlias),
+                new Route("DELETE", "aliases/*", NONE, false, r -> {
+                    admin.removeAlias(r.param(0));
+                    return Reply.noContent();
+                }));
+    }
+
+    // ---- handlers: parse the body, call the operation, shape the reply ----
+
+    private Reply addDomain(Request r) throws IOException {
+        JsonNode body = r.body(Set.of("name"));
+        DomainInfo d = admin.addDomain(text(body, "name", true));
+        return Reply.created(d, "domains/" + d.name());
+    }
+
+    private Reply removeDomain(Request r) {
+        admin.removeDomain(r.param(0), flag(r.query("force"), "force"));
+        return Reply.noContent();
+    }
+
+    private Reply setDomainQuota(Request r) throws IOException {
+        JsonNode body = r.body(Set.of("quotaBytes"));
+        Long quota = bytes(body, "quotaBytes");
+        if (quota == null) throw invalid("missing field: quotaBytes");
+        return Reply.ok(admin.setDomainQuota(r.param(0), quota));
+    }
+
+    private Reply addUser(Request r) throws IOException {
+        JsonNode body = r.body(Set.of("address", "password", "quotaBytes", "maxMessageBytes"));
+        String address = text(body, "address", true);
+        char[] password = chars(body, "password", true);
+        Long quota = bytes(body, "quotaBytes");
+        Long maxMessage = bytes(body, "maxMessageBytes");
+        try {
+            UserInfo u = admin.addUser(address, password, quota == null ? 0 : quota, maxMessage == null ? 0 : maxMessage);
+            return Reply.created(u, "users/" + u.address());
+        } finally {
+            Arrays.fill(password, '\0');
+        }
+    }
+
+    private Reply updateUser(Request r) throws IOException {
+        JsonNode body = r.body(Set.of("password", "quotaBytes", "maxMessageBytes"));
+        char[] password = chars(body, "password", false);
+        try {
+            return Reply.ok(admin.updateUser(r.param(0), password, bytes(body, "quotaBytes"), bytes(body, "maxMessageBytes")));
+        } finally {
+            if (password != null) Arrays.fill(password, '\0');
+        }
+    }
+
+    private Reply addAlias(Request r) throws IOException {
+        JsonNode body = r.body(Set.of("source", "targets"));
+        String source = text(body, "source", true);
+        JsonNode targets = body.get("targets");
+        if (targets == null || targets.isNull()) throw invalid("missing field: targets");
+        List<String> list = new ArrayList<>();
+        if (targets.isTextual()) {
+            list.add(targets.textValue()); // one target need not be wrapped in a list
+        } else if (targets.isArray()) {
+            for (JsonNode t : targets) {
+                if (!t.isTextual()) throw invalid("targets must be a list of addresses");
+                list.add(t.textValue());
+            }
+        } else {
+            throw invalid("targets must be a list of addresses");
+        }
+        AliasInfo a = admin.addAlias(source, list);
+        return Reply.created(a, "aliases/" + a.source());
+    }
+
+    // ---- the exchange ----
+
+    @Override
+    public void handle(HttpExchange ex) throws IOException {
+        long start = System.nanoTime();
+        String method = ex.getRequestMethod();
+        String rawPath = ex.getRequestURI().getRawPath();
+        Reply reply;
+        try {
+            reply = dispatch(ex, method, rawPath);
+        } catch (AdminException e) {
+            reply = Reply.error(status(e.kind()), e.getMessage());
+        } catch (HttpError e) {
+            reply = Reply.error(e.status, e.getMessage());
+        } catch (IOException e) {
+            reply = Reply.error(400, "could not read the request: " + AdminService.oneLine(e.getMessage()));
+        } catch (RuntimeException e) {
+            log.error("admin {} {} failed", method, Printable.of(rawPath), e);
+            reply = Reply.error(500, "internal error: " + AdminService.oneLine(e.getMessage()));
+        }
+        try {
+            send(ex, reply);
+        } finally {
+            ex.close();
+            audit(ex, method, rawPath, reply, start);
+        }
+    }
+
+    private Reply dispatch(HttpExchange ex, String method, String rawPath) throws IOException {
+        if (!authorized(ex.getRequestHeaders().getFirst("Authorization"))) {
+            Reply r = Reply.error(401, ex.getRequestHeaders().containsKey("Authorization")
+                    ? "wrong admin token" : "missing admin token (send Authorization: Bearer <token>)");
+            r.headers.put("WWW-Authenticate", "Bearer realm=\"twinmail-admin\"");
+            return r;
+        }
+        if (!rawPath.startsWith(PREFIX)) return Reply.error(404, "no such endpoint: " + Printable.of(rawPath));
+        List<String> segments = segments(rawPath.substring(PREFIX.length()));
+
+        Set<String> allowed = new LinkedHashSet<>();
+        for (Route route : routes) {
+            List<String> params = route.match(segments);
+            if (params == null) continue;
+            if (!route.method.equals(method)) {
+                allowed.add(route.method);
+                continue;
+            }
+            Map<String, String> query = query(ex.getRequestURI().getRawQuery(), route.queryParams);
+            Request request = new Request(ex, params, query, route.hasBody);
+            return route.handler.handle(request);
+        }
+        if (allowed.isEmpty()) return Reply.error(404, "no such endpoint: " + Printable.of(rawPath));
+        Reply r = Reply.error(405, "method " + Printable.of(method) + " not allowed here; use " + String.join(", ", allowed));
+        r.headers.put("Allow", String.join(", ", allowed));
+        return r;
+    }
+
+    /** Compares digests, so the time taken depends neither on where the tokens differ nor on the token's length. */
+    private boolean authorized(String header) {
+        if (header == null) return false;
+        String h = header.strip();
+        if (h.length() < 7 || !h.regionMatches(true, 0, "Bearer ", 0, 7)) return false;
+        return MessageDigest.isEqual(tokenDigest, sha256(h.substring(7).strip()));
+    }
+
+    private static void send(HttpExchange ex, Reply reply) throws IOException {
+        ex.getResponseHeaders().set("Cache-Control", "no-store");
+        ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+        reply.headers.forEach((k, v) -> ex.getResponseHeaders().set(k, v));
+        if (reply.body == null) {
+            ex.sendResponseHeaders(reply.status, -1);
+            return;
+        }
+        byte[] bytes = JSON.writeValueAsBytes(reply.body);
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        ex.sendResponseHeaders(reply.status, bytes.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    /**
+     * One line per request, for the audit trail: who (the client address), what
+     * (method and path; POSTs add the created resource) and the outcome. Bodies are
+     * never logged, since they carry passwords; reads go to debug.
+     */
+    private static void audit(HttpExchange ex, String method, String rawPath, Reply reply, long start) {
+        boolean read = method.equals("GET");
+        if (read ? !log.isDebugEnabled() : !log.isInfoEnabled()) return;
+        String client = ex.getRemoteAddress() == null ? "?" : ex.getRemoteAddress().getAddress().getHostAddress();
+        String created = reply.headers.getOrDefault("Location", "");
+        String outcome = reply.status >= 400 && reply.body instanceof Map<?, ?> m ? " " + Printable.of(String.valueOf(m.get("error"))) : "";
+        String line = String.format(Locale.ROOT, "admin %s %s %s -> %d%s%s (%d ms)", client, Printable.of(method), Printable.of(rawPath),
+                reply.status, created.isEmpty() ? "" : " " + Printable.of(created), outcome, (System.nanoTime() - start) / 1_000_000);
+        if (read) log.debug(line);
+        else log.info(line);
+    }
+
+    static int status(Kind kind) {
+        return switch (kind) {
+            case INVALID -> 400;
+            case NOT_FOUND -> 404;
+            case CONFLICT -> 409;
+            case UNAVAILABLE -> 503;
+        };
+    }
+
+    // ---- request parsing ----
+
+    /** Splits the path after the prefix and percent-decodes each segment on its own, so an encoded '/' stays inside its segment. */
+    static List<String> segments(String rawRest) {
+        String rest = rawRest.endsWith("/") ? rawRest.substring(0, rawRest.length() - 1) : rawRest;
+        if (rest.isEmpty()) return List.of();
+        List<String> out = new ArrayList<>();
+        for (String s : rest.split("/", -1)) out.add(percentDecode(s));
+        return out;
+    }
+
+    /** RFC 3986 percent-decoding of a path segment; unlike form decoding, '+' stays '+' (it is legal in local parts). */
+    static String percentDecode(String s) {
+        if (s.indexOf('%') < 0) return s;
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '%') {
+                int hi = i + 2 < s.length() ? Character.digit(s.charAt(i + 1), 16) : -1;
+                int lo = hi >= 0 ? Character.digit(s.charAt(i + 2), 16) : -1;
+                if (lo < 0) throw invalid("malformed percent-encoding in the path: " + Printable.of(s));
+                bytes.write(hi << 4 | lo);
+                i += 2;
+            } else {
+                bytes.writeBytes(String.valueOf(c).getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes.toByteArray())).toString();
+        } catch (CharacterCodingException e) {
+            throw invalid("the path is not UTF-8: " + Printable.of(s));
+        }
+    }
+
+    private static Map<String, String> query(String rawQuery, Set<String> known) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (rawQuery == null || rawQuery.isEmpty()) return out;
+        for (String pair : rawQuery.split("&")) {
+            if (pair.isEmpty()) continue;
+            int eq = pair.indexOf('=');
+            String name, value;
+            try {
+                name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+                value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw invalid("malformed query string");
+            }
+            if (!known.contains(name)) {
+                throw invalid("unknown query parameter: " + Printable.of(name)
+                        + (known.isEmpty() ? "" : " (known: " + String.join(", ", known) + ")"));
+            }
+            if (out.put(name, value) != null) throw invalid("query parameter given twice: " + name);
+        }
+        return out;
+    }
+
+    private static boolean flag(String value, String name) {
+        if (value == null) return false;
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "", "true", "1", "yes" -> true; // "?force" alone means force
+            case "false", "0", "no" -> false;
+            default -> throw invalid(name + " must be true or false, not " + Printable.of(value));
+        };
+    }
+
+    private static String text(JsonNode body, String field, boolean required) {
+        JsonNode n = body.get(field);
+        if (n == null || n.isNull()) {
+            if (required) throw invalid("missing field: " + field);
+            return null;
+        }
+        if (!n.isTextual()) throw invalid(field + " must be a string");
+        return n.textValue();
+    }
+
+    private static char[] chars(JsonNode body, String field, boolean required) {
+        String s = text(body, field, required);
+        return s == null ? null : s.toCharArray();
+    }
+
+    /** A size in bytes: a whole JSON number (0 = unlimited); null when the field is absent or null. */
+    private static Long bytes(JsonNode body, String field) {
+        JsonNode n = body.get(field);
+        if (n == null || n.isNull()) return null;
+        if (!n.isIntegralNumber() || !n.canConvertToLong()) throw invalid(field + " must be a whole number of bytes");
+        return n.longValue();
+    }
+
+    private static AdminException invalid(String message) {
+        return new AdminException(Kind.INVALID, message);
+    }
+
+    private static byte[] sha256(String s) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+        }
+    }
+
+    // ---- small types ----
+
+    @FunctionalInterface
+    private interface Handler {
+        Reply handle(Request r) throws IOException;
+    }
+
+    /** One method on one path template; "*" matches one segment, which becomes a parameter. */
+    private record Route(String method, String template, Set<String> queryParams, boolean hasBody, Handler handler) {
+        List<String> match(List<String> segments) {
+            String[] parts = template.split("/");
+            if (parts.length != segments.size()) return null;
+            List<String> params = new ArrayList<>();
+            for (int i = 0; i < parts.length; i++) {
+                if (parts[i].equals("*")) {
+                    if (segments.get(i).isEmpty()) return null;
+                    params.add(segments.get(i));
+                } else if (!parts[i].equals(segments.get(i))) {
+                    return null;
+                }
+            }
+            return params;
+        }
+    }
+
+    private static final class Request {
+        private final HttpExchange ex;
+        private final List<String> params;
+        private final Map<String, String> query;
+        private final boolean hasBody;
+
+        Request(HttpExchange ex, List<String> params, Map<String, String> query, boolean hasBody) {
+            this.ex = ex;
+            this.params = params;
+            this.query = query;
+            this.hasBody = hasBody;
+        }
+
+        String param(int i) {
+            return params.get(i);
+        }
+
+        String query(String name) {
+            return query.get(name);
+        }
+
+        /** The JSON object in the body, refusing fields not in {@code fields}. Checks type (415) and size (413) first. */
+        JsonNode body(Set<String> fields) throws IOException {
+            if (!hasBody) throw new IllegalStateException("route declared without a body");
+            String type = ex.getRequestHeaders().getFirst("Content-Type");
+            String mime = type == null ? "" : type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+            if (!mime.equals("application/json") && !mime.equals("application/merge-patch+json")) {
+                throw new HttpError(415, "send the request body as application/json");
+            }
+            byte[] raw = readBody(ex);
+            JsonNode node;
+            try {
+                node = JSON.readTree(raw);
+            } catch (JsonProcessingException e) {
+                // Only the position: the parser's message quotes the offending token, which may be a password.
+                JsonLocation at = e.getLocation();
+                throw invalid("malformed JSON" + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr()));
+            }
+            if (node == null || node.isMissingNode()) throw invalid("the request body is empty; send a JSON object");
+            if (!node.isObject()) throw invalid("the request body must be a JSON object");
+            for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+                String f = it.next();
+                if (!fields.contains(f)) {
+                    throw invalid("unknown field: " + Printable.of(f) + " (known: " + String.join(", ", fields) + ")");
+                }
+            }
+            return node;
+        }
+    }
+
+    /** Reads at most {@link #MAX_BODY_BYTES}; a larger body (declared or actual) is refused with 413 without reading it all. */
+    private static byte[] readBody(HttpExchange ex) throws IOException {
+        String declared = ex.getRequestHeaders().getFirst("Content-Length");
+        if (declared != null) {
+            try {
+                if (Long.parseLong(declared.strip()) > MAX_BODY_BYTES) throw tooLarge();
+            } catch (NumberFormatException e) {
+                throw invalid("malformed Content-Length");
+            }
+        }
+        try (InputStream in = ex.getRequestBody()) {
+            byte[] b = in.readNBytes(MAX_BODY_BYTES + 1);
+            if (b.length > MAX_BODY_BYTES) throw tooLarge();
+            return b;
+        }
+    }
+
+    private static HttpError tooLarge() {
+        return new HttpError(413, "request body larger than " + MAX_BODY_BYTES + " bytes");
+    }
+
+    /** A failure that is about HTTP itself (413, 415) rather than about the admin operation. */
+    private static final class HttpError extends RuntimeException {
+        final int status;
+
+        HttpError(int status, String message) {
+            super(message, null, false, false);
+            this.status = status;
+        }
+    }
+
+    private static final class Reply {
+        final int status;
+        final Object body;
+        final Map<String, String> headers = new LinkedHashMap<>();
+
+        Reply(int status, Object body) {
+            this.status = status;
+            this.body = body;
+        }
+
+        static Reply ok(Object body) {
+            return new Reply(200, body);
+        }
+
+        static Reply created(Object body, String relativeLocation) {
+            Reply r = new Reply(201, body);
+            r.headers.put("Location", PREFIX + encodeLocation(relativeLocation));
+            return r;
+        }
+
+        static Reply noContent() {
+            return new Reply(204, null);
+        }
+
+        static Reply error(int status, String message) {
+            Reply r = new Reply(status, Map.of("error", AdminService.oneLine(message)));
+            // A refused oversized body may still be arriving: do not try to reuse the connection.
+            if (status == 413) r.headers.put("Connection", "close");
+            return r;
+        }
+    }
+
+    private static String encodeLocation(String relative) {
+        StringBuilder b = new StringBuilder();
+        String[] parts = relative.split("/", 2);
+        b.append(parts[0]);
+        if (parts.length > 1) b.append('/').append(AdminClient.encodeSegment(parts[1], null));
+        return b.toString();
+    }
+}

@@ -1,0 +1,252 @@
+package org.twinmail.http.admin;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import org.twinmail.http.admin.AdminException.Kind;
+
+/**
+ * {@link AdminOperations} sent to a running server's admin API ({@link AdminApi}), so
+ * the CLI can administer a live node without touching its store. Failures come back
+ * as the same {@link AdminException} kinds and messages {@link AdminService} raises on
+ * the server; a server that cannot be reached is {@link Kind#UNAVAILABLE}, which lets
+ * the CLI fall back to opening the store itself.
+ */
+public final class AdminClient implements AdminOperations, AutoCloseable {
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    /** Long enough for a forced domain removal that deletes a lot of mail. */
+    private static final Duration REQUEST_TIMEOUT = Duration.ofMinutes(5);
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            // A newer server may add fields to its answers; an older CLI must still read them.
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    private final String base;
+    private final String token;
+    private final HttpClient http;
+
+    /**
+     * @param baseUrl the server's HTTP address, e.g. {@code http://127.0.0.1:8080} (a path
+     *                prefix, as behind a reverse proxy, is kept)
+     */
+    public AdminClient(URI baseUrl, String token) {
+        Objects.requireNonNull(baseUrl, "baseUrl");
+        String b = baseUrl.toString();
+        this.base = b.endsWith("/") ? b.substring(0, b.length() - 1) : b;
+        this.token = Objects.requireNonNull(token, "token");
+        this.http = HttpClient.newBuilder()
+                .connectTimeout(CONNECT_TIMEOUT)
+                .version(HttpClient.Version.HTTP_1_1) // the JDK server speaks HTTP/1.1 only; skip the h2c upgrade attempt
+                .followRedirects(HttpClient.Redirect.NEVER) // never resend the token to wherever a redirect points
+                .build();
+    }
+
+    @Override
+    public DomainInfo addDomain(String name) {
+        return send("POST", "domains", body().put("name", name), DomainInfo.class);
+    }
+
+    @Override
+    public void removeDomain(String name, boolean force) {
+        send("DELETE", "domains/" + encodeSegment(name, "domain name") + (force ? "?force=true" : ""), null, Void.class);
+    }
+
+    @Override
+    public List<DomainInfo> listDomains() {
+        return send("GET", "domains", null, new TypeReference<List<DomainInfo>>() { });
+    }
+
+    @Override
+    public DomainInfo setDomainQuota(String name, long quotaBytes) {
+        return send("PUT", "domains/" + encodeSegment(name, "domain name") + "/quota", body().put("quotaBytes", quotaBytes), DomainInfo.class);
+    }
+
+    @Override
+    public UserInfo addUser(String address, char[] password, long quotaBytes, long maxMessageBytes) {
+        ObjectNode b = body().put("address", address)
+                .put("password", password == null ? null : new String(password))
+                .put("quotaBytes", quotaBytes)
+                .put("maxMessageBytes", maxMessageBytes);
+        return send("POST", "users", b, UserInfo.class);
+    }
+
+    @Override
+    public UserInfo updateUser(String address, char[] password, Long quotaBytes, Long maxMessageBytes) {
+        ObjectNode b = body();
+        // Absent fields stay unchanged on the server, so only the given ones are sent.
+        if (password != null) b.put("password", new String(password));
+        if (quotaBytes != null) b.put("quotaBytes", quotaBytes);
+        if (maxMessageBytes != null) b.put("maxMessageBytes", maxMessageBytes);
+        return send("PATCH", "users/" + encodeSegment(address, "address"), b, UserInfo.class);
+    }
+
+    @Override
+    public void removeUser(String address) {
+        send("DELETE", "users/" + encodeSegment(address, "address"), null, Void.class);
+    }
+
+    @Override
+    public List<UserInfo> listUsers(String domain) {
+        return send("GET", "users" + domainQuery(domain), null, new TypeReference<List<UserInfo>>() { });
+    }
+
+    @Override
+    public AliasInfo addAlias(String source, List<String> targets) {
+        ObjectNode b = body().put("source", source);
+        if (targets != null) targets.forEach(b.putArray("targets")::add);
+        return send("POST", "aliases", b, AliasInfo.class);
+    }
+
+    @Override
+    public void removeAlias(String source) {
+        send("DELETE", "aliases/" + encodeSegment(source, "alias source"), null, Void.class);
+    }
+
+    @Override
+    public List<AliasInfo> listAliases(String domain) {
+        return send("GET", "aliases" + domainQuery(domain), null, new TypeReference<List<AliasInfo>>() { });
+    }
+
+    @Override
+    public void close() {
+        http.close();
+    }
+
+    // ---- transport ----
+
+    private static ObjectNode body() {
+        return JSON.createObjectNode();
+    }
+
+    private static String domainQuery(String domain) {
+        return domain == null ? "" : "?domain=" + encodeSegment(domain, null);
+    }
+
+    private <T> T send(String method, String path, ObjectNode body, Class<T> type) {
+        return send(method, path, body, JSON.getTypeFactory().constructType(type));
+    }
+
+    private <T> T send(String method, String path, ObjectNode body, TypeReference<T> type) {
+        return send(method, path, body, JSON.getTypeFactory().constructType(type));
+    }
+
+    private <T> T send(String method, String path, ObjectNode body, JavaType type) {
+        if (path.startsWith("/") || path.isEmpty()) throw new IllegalArgumentException(path);
+        URI uri;
+        try {
+            uri = URI.create(base + AdminApi.PREFIX + path);
+        } catch (IllegalArgumentException e) {
+            throw new AdminException(Kind.INVALID, "not a usable server address: " + base);
+        }
+        HttpRequest.Builder req = HttpRequest.newBuilder(uri)
+                .timeout(REQUEST_TIMEOUT)
+                .header("Authorization", "Bearer " + token)
+                .header("Accept", "application/json");
+        if (body != null) {
+            byte[] bytes;
+            try {
+                bytes = JSON.writeValueAsBytes(body);
+            } catch (IOException e) {
+                throw new IllegalStateException(e); // an ObjectNode always serialises
+            }
+            req.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofByteArray(bytes));
+        } else {
+            req.method(method, HttpRequest.BodyPublishers.noBody());
+        }
+
+        HttpResponse<byte[]> resp;
+        try {
+            resp = http.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (HttpConnectTimeoutException e) {
+            throw new AdminException(Kind.UNAVAILABLE, "cannot reach the server at " + base + ": no answer within " + CONNECT_TIMEOUT.toSeconds() + " s");
+        } catch (HttpTimeoutException e) {
+            throw new AdminException(Kind.UNAVAILABLE, "the server at " + base + " did not answer within " + REQUEST_TIMEOUT.toMinutes() + " minutes");
+        } catch (ConnectException e) {
+            throw new AdminException(Kind.UNAVAILABLE, "cannot reach the server at " + base + " (connection refused)");
+        } catch (IOException e) {
+            throw new AdminException(Kind.UNAVAILABLE, "cannot reach the server at " + base + ": " + AdminService.oneLine(describe(e)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AdminException(Kind.UNAVAILABLE, "interrupted while waiting for the server at " + base);
+        }
+
+        int status = resp.statusCode();
+        if (status >= 200 && status < 300) {
+            if (type.getRawClass() == Void.class) return null;
+            try {
+                return JSON.readValue(resp.body(), type);
+            } catch (IOException e) {
+                throw new AdminException(Kind.UNAVAILABLE, "the server at " + base + " sent an answer this client cannot read (HTTP " + status + ")");
+            }
+        }
+        throw failure(status, resp.body());
+    }
+
+    /** Maps an HTTP failure back to the kind the server started from, keeping the server's one-line message. */
+    private AdminException failure(int status, byte[] body) {
+        String message = serverMessage(body);
+        Kind kind = switch (status) {
+            case 400, 405, 413, 415, 422 -> Kind.INVALID;
+            case 404 -> Kind.NOT_FOUND;
+            case 409 -> Kind.CONFLICT;
+            default -> Kind.UNAVAILABLE; // 401/403 (token refused), 5xx, or something in between that is not ours
+        };
+        if (message == null) message = "HTTP " + status + " from " + base;
+        else if (status == 401 || status == 403) message = "the server at " + base + " refused the admin token: " + message;
+        return new AdminException(kind, message);
+    }
+
+    private static String serverMessage(byte[] body) {
+        if (body == null || body.length == 0) return null;
+        try {
+            JsonNode n = JSON.readTree(body);
+            JsonNode e = n == null ? null : n.get("error");
+            return e != null && e.isTextual() ? AdminService.oneLine(e.textValue()) : null;
+        } catch (IOException e) {
+            return null; // not our JSON: a proxy's error page, say
+        }
+    }
+
+    private static String describe(IOException e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getMessage() == null) t = t.getCause();
+        return t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
+    }
+
+    /**
+     * Percent-encodes one path segment or query value as UTF-8, leaving only RFC 3986
+     * unreserved characters and '@' as they are, so that local parts with '/', '+', '%',
+     * '?' or '#' reach the server intact.
+     */
+    static String encodeSegment(String s, String what) {
+        // An empty segment would address the collection instead of one of its members.
+        if (what != null && (s == null || s.isBlank())) throw new AdminException(Kind.INVALID, "no " + what + " given");
+        if (s == null) s = "";
+        StringBuilder b = new StringBuilder(s.length() + 8);
+        for (byte x : s.getBytes(StandardCharsets.UTF_8)) {
+            int c = x & 0xff;
+            if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || "-._~@".indexOf(c) >= 0) {
+                b.append((char) c);
+            } else {
+                b.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
+            }
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,317 @@
+package org.twinmail.http.admin;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Supplier;
+import org.twinmail.core.auth.PasswordHasher;
+import org.twinmail.core.mail.EmailAddress;
+import org.twinmail.core.mail.Printable;
+import org.twinmail.core.model.Account;
+import org.twinmail.core.model.Alias;
+import org.twinmail.core.model.Domain;
+import org.twinmail.http.admin.AdminException.Kind;
+import org.twinmail.store.AccountChange;
+import org.twinmail.store.MailStore;
+import org.twinmail.store.StoreException;
+
+/**
+ * {@link AdminOperations} on an open {@link MailStore}: the running server's admin API
+ * calls it, and so does the CLI on a stopped node.
+ *
+ * <p>This is the boundary where operator input is validated and normalised (domains
+ * in lower case, addresses parsed, sizes non-negative), so the store only ever sees
+ * well-formed values. Store failures come back as {@link AdminException}s whose
+ * message names the thing concerned; where the store's exception type alone is
+ * ambiguous (a NotFound from adding an account may mean the domain), the cause is
+ * looked up again after the failure, so the success path costs no extra reads.
+ */
+public final class AdminService implements AdminOperations {
+
+    private final MailStore store;
+    private final PasswordHasher hasher;
+
+    public AdminService(MailStore store, PasswordHasher hasher) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.hasher = Objects.requireNonNull(hasher, "hasher");
+    }
+
+    // ---- domains ----
+
+    @Override
+    public DomainInfo addDomain(String name) {
+        String domain = domainName(name);
+        return call(() -> info(store.addDomain(domain)),
+                e -> e instanceof StoreException.Conflict && store.findDomain(domain).isPresent()
+                        ? conflict("domain " + domain + " already exists") : null);
+    }
+
+    @Override
+    public void removeDomain(String name, boolean force) {
+        String domain = domainName(name);
+        run(() -> store.removeDomain(domain, force), e -> switch (e) {
+            case StoreException.NotFound nf -> notFound(noDomain(domain));
+            case StoreException.Conflict c -> conflict("domain " + domain + " still has " + contents(domain)
+                    + "; remove them first, or force the removal (which deletes their mail)");
+            default -> null;
+        });
+    }
+
+    @Override
+    public List<DomainInfo> listDomains() {
+        return call(() -> store.listDomains().stream().map(AdminService::info).toList(), e -> null);
+    }
+
+    @Override
+    public DomainInfo setDomainQuota(String name, long quotaBytes) {
+        String domain = domainName(name);
+        size("quota", quotaBytes);
+        return call(() -> info(store.setDomainQuota(domain, quotaBytes)),
+                e -> e instanceof StoreException.NotFound ? notFound(noDomain(domain)) : null);
+    }
+
+    // ---- users ----
+
+    @Override
+    public UserInfo addUser(String address, char[] password, long quotaBytes, long maxMessageBytes) {
+        EmailAddress user = address(address);
+        checkPassword(password);
+        size("quota", quotaBytes);
+        size("message size limit", maxMessageBytes);
+        // Hash before any store call: Argon2 is deliberately slow and must not sit inside a transaction.
+        String hash = hasher.hash(password);
+        return call(() -> info(store.addAccount(user, hash, quotaBytes, maxMessageBytes)), e -> switch (e) {
+            case StoreException.NotFound nf when store.findDomain(user.domain()).isEmpty() -> notFound(noDomain(user.domain()));
+            case StoreException.Conflict c when store.findAccount(user).isPresent() -> conflict("account " + user + " already exists");
+            default -> null;
+        });
+    }
+
+    @Override
+    public UserInfo updateUser(String address, char[] password, Long quotaBytes, Long maxMessageBytes) {
+        EmailAddress user = address(address);
+        if (password != null) checkPassword(password);
+        if (quotaBytes != null) size("quota", quotaBytes);
+        if (maxMessageBytes != null) size("message size limit", maxMessageBytes);
+        if (password == null && quotaBytes == null && maxMessageBytes == null) {
+            // Nothing to change: answer with the account as it is (an empty PATCH is not an error).
+            return call(() -> store.findAccount(user).map(AdminService::info)
+                    .orElseThrow(() -> notFound(noAccount(user))), e -> null);
+        }
+        String hash = password == null ? null : hasher.hash(password);
+        return call(() -> info(store.updateAccount(user, new AccountChange(hash, quotaBytes, maxMessageBytes))),
+                e -> e instanceof StoreException.NotFound ? notFound(noAccount(user)) : null);
+    }
+
+    @Override
+    public void removeUser(String address) {
+        EmailAddress user = address(address);
+        run(() -> store.removeAccount(user),
+                e -> e instanceof StoreException.NotFound ? notFound(noAccount(user)) : null);
+    }
+
+    @Override
+    public List<UserInfo> listUsers(String domain) {
+        String d = domain == null ? null : domainName(domain);
+        return call(() -> {
+            List<UserInfo> users = store.listAccounts(d).stream().map(AdminService::info).toList();
+            // An empty list for a misspelt domain would look like "no users": say what is wrong instead.
+            if (users.isEmpty() && d != null && store.findDomain(d).isEmpty()) throw notFound(noDomain(d));
+            return users;
+        }, e -> e instanceof StoreException.NotFound && d != null ? notFound(noDomain(d)) : null);
+    }
+
+    // ---- aliases ----
+
+    @Override
+    public AliasInfo addAlias(String source, List<String> targets) {
+        String src = aliasSource(source);
+        if (targets == null || targets.isEmpty()) throw invalid("alias " + src + " needs at least one target address");
+        // Duplicates are dropped (compared as the directory compares: case-insensitively), order is kept.
+        Map<String, EmailAddress> unique = new LinkedHashMap<>();
+        for (String t : targets) {
+            EmailAddress a = address(t);
+            if (a.key().equals(src.toLowerCase(Locale.ROOT))) throw invalid("alias " + src + " cannot point at itself");
+            unique.putIfAbsent(a.key(), a);
+        }
+        List<EmailAddress> to = List.copyOf(unique.values());
+        String srcDomain = src.substring(src.lastIndexOf('@') + 1);
+        return call(() -> info(store.addAlias(src, to)), e -> {
+            if (!(e instanceof StoreException.NotFound)) return null;
+            if (store.findDomain(srcDomain).isEmpty()) return notFound(noDomain(srcDomain));
+            for (EmailAddress a : to) {
+                if (store.findDomain(a.domain()).isEmpty()) {
+                    return notFound("domain " + a.domain() + " of target " + a + " is not served here (aliases deliver to local addresses only)");
+                }
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public void removeAlias(String source) {
+        String src = aliasSource(source);
+        run(() -> store.removeAlias(src),
+                e -> e instanceof StoreException.NotFound ? notFound("alias " + src + " does not exist") : null);
+    }
+
+    @Override
+    public List<AliasInfo> listAliases(String domain) {
+        String d = domain == null ? null : domainName(domain);
+        return call(() -> {
+            List<AliasInfo> aliases = store.listAliases(d).stream().map(AdminService::info).toList();
+            if (aliases.isEmpty() && d != null && store.findDomain(d).isEmpty()) throw notFound(noDomain(d));
+            return aliases;
+        }, e -> e instanceof StoreException.NotFound && d != null ? notFound(noDomain(d)) : null);
+    }
+
+    // ---- validation at the boundary ----
+
+    /** Lower case, surrounding blanks and one trailing dot (DNS's absolute form, as pasted from a zone file) removed. */
+    static String domainName(String name) {
+        if (name == null || name.isBlank()) throw invalid("no domain name given");
+        String d = name.strip().toLowerCase(Locale.ROOT);
+        if (d.endsWith(".") && d.length() > 1) d = d.substring(0, d.length() - 1);
+        if (d.startsWith("[")) throw invalid("not a domain name: " + Printable.of(name) + " (address literals cannot be mail domains)");
+        try {
+            EmailAddress.validateDomain(d);
+        } catch (IllegalArgumentException e) {
+            throw invalid("not a domain name: " + Printable.of(name) + " (" + e.getMessage() + ")");
+        }
+        return d;
+    }
+
+    static EmailAddress address(String text) {
+        if (text == null || text.isBlank()) throw invalid("no address given");
+        String s = text.strip();
+        try {
+            return EmailAddress.parse(s);
+        } catch (IllegalArgumentException e) {
+            int at = s.lastIndexOf('@');
+            // Without a usable '@' the input is plainly no address; otherwise say which part is wrong.
+            String why = at <= 0 || at == s.length() - 1 ? "" : " (" + e.getMessage() + ")";
+            throw invalid("not an address: " + Printable.of(s) + why);
+        }
+    }
+
+    /** {@code user@domain}, or {@code @domain} for the domain's catch-all. */
+    static String aliasSource(String source) {
+        if (source != null && source.strip().startsWith("@")) {
+            String rest = source.strip().substring(1);
+            if (rest.isBlank()) throw invalid("not an alias source: " + Printable.of(source) + " (use user@domain or @domain)");
+            return "@" + domainName(rest);
+        }
+        return address(source).toString();
+    }
+
+    private static void checkPassword(char[] password) {
+        if (password == null || password.length == 0) throw invalid("the password must not be empty");
+        for (char c : password) {
+            // SASL PLAIN separates fields with NUL and POP3/SMTP are line protocols: such a password could never log in.
+            if (c == 0 || c == '\r' || c == '\n') throw invalid("the password must not contain NUL, CR or LF (mail clients cannot send them)");
+        }
+    }
+
+    private static void size(String what, long bytes) {
+        if (bytes < 0) throw invalid("the " + what + " must be 0 or more bytes, not " + bytes);
+    }
+
+    // ---- failures ----
+
+    /**
+     * Runs one store call. {@code explain} may turn a store failure into a precise
+     * AdminException (or return null to fall back to the generic mapping by type, with
+     * the store's own message).
+     */
+    private static <T> T call(Supplier<T> op, java.util.function.Function<StoreException, AdminException> explain) {
+        try {
+            return op.get();
+        } catch (StoreException e) {
+            AdminException precise;
+            try {
+                precise = explain.apply(e);
+            } catch (StoreException again) {
+                precise = null; // the store failed while we looked for the reason: report the first failure
+            }
+            throw precise != null ? precise : generic(e);
+        } catch (IllegalArgumentException e) {
+            // The store's own validation (it may be stricter than ours); the message is meant for people.
+            throw invalid(oneLine(e.getMessage()));
+        }
+    }
+
+    private static void run(Runnable op, java.util.function.Function<StoreException, AdminException> explain) {
+        call(() -> {
+            op.run();
+            return null;
+        }, explain);
+    }
+
+    private static AdminException generic(StoreException e) {
+        String msg = oneLine(e.getMessage());
+        return switch (e) {
+            case StoreException.NotFound nf -> new AdminException(Kind.NOT_FOUND, msg);
+            case StoreException.Conflict c -> new AdminException(Kind.CONFLICT, msg);
+            // A fenced node must not be written through; the operator should use the active node.
+            case StoreException.StaleEpoch s -> new AdminException(Kind.UNAVAILABLE, msg + "; run the command on the active node");
+            case StoreException.Unavailable u -> new AdminException(Kind.UNAVAILABLE, "store unavailable: " + msg);
+            default -> new AdminException(Kind.UNAVAILABLE, "store error: " + msg);
+        };
+    }
+
+    private String contents(String domain) {
+        List<String> parts = new ArrayList<>();
+        try {
+            int accounts = store.listAccounts(domain).size();
+            int aliases = store.listAliases(domain).size();
+            if (accounts > 0) parts.add(accounts + (accounts == 1 ? " account" : " accounts"));
+            if (aliases > 0) parts.add(aliases + (aliases == 1 ? " alias" : " aliases"));
+        } catch (StoreException e) {
+            // counting is only for the message
+        }
+        return parts.isEmpty() ? "accounts or aliases" : String.join(" and ", parts);
+    }
+
+    private static String noDomain(String domain) {
+        return "domain " + domain + " does not exist";
+    }
+
+    private static String noAccount(EmailAddress user) {
+        return "account " + user + " does not exist";
+    }
+
+    private static AdminException invalid(String message) {
+        return new AdminException(Kind.INVALID, message);
+    }
+
+    private static AdminException notFound(String message) {
+        return new AdminException(Kind.NOT_FOUND, message);
+    }
+
+    private static AdminException conflict(String message) {
+        return new AdminException(Kind.CONFLICT, message);
+    }
+
+    /** Messages travel in one JSON field and one CLI line. */
+    static String oneLine(String s) {
+        if (s == null || s.isBlank()) return "unknown error";
+        return s.replaceAll("[\\r\\n]+", " ").strip();
+    }
+
+    // ---- views ----
+
+    private static DomainInfo info(Domain d) {
+        return new DomainInfo(d.name(), d.quotaBytes(), d.usedBytes());
+    }
+
+    private static UserInfo info(Account a) {
+        return new UserInfo(a.address().toString(), a.quotaBytes(), a.maxMessageBytes(), a.usedBytes(), a.messageCount());
+    }
+
+    private static AliasInfo info(Alias a) {
+        return new AliasInfo(a.source(), a.targets().stream().map(EmailAddress::toString).toList());
+    }
+}
