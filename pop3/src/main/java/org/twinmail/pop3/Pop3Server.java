@@ -1,0 +1,73 @@
+package org.twinmail.pop3;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import org.twinmail.core.auth.Authenticator;
+import org.twinmail.core.config.TwinmailConfig;
+import org.twinmail.pop3.command.Capabilities;
+import org.twinmail.pop3.maildrop.MaildropLocks;
+import org.twinmail.pop3.session.Pop3Metrics;
+import org.twinmail.pop3.session.Pop3Session;
+import org.twinmail.protocol.net.ConnectionListener;
+import org.twinmail.store.MailStore;
+
+/**
+ * The POP3 service (RFC 1939, with CAPA and response codes from RFC 2449 and
+ * RFC 3206, and AUTH PLAIN from RFC 5034) on the {@link MailStore}: one virtual
+ * thread per connection, at most {@code pop3.maxConnections} at once.
+ */
+public final class Pop3Server implements AutoCloseable {
+    /** RFC 2449 section 4: servers must accept command lines of 255 octets (CRLF included). */
+    private static final int MIN_LINE_LENGTH = 253;
+
+    private final ConnectionListener listener;
+    private final MaildropLocks locks = new MaildropLocks();
+
+    public Pop3Server(TwinmailConfig config, MailStore store, Authenticator authenticator, MeterRegistry registry) {
+        TwinmailConfig.Pop3 limits = config.pop3;
+        check(limits);
+        Pop3Session.Services services = new Pop3Session.Services(limits, authenticator, store, locks,
+                Capabilities.standard(), new Pop3Metrics(registry));
+        this.listener = new ConnectionListener("pop3", limits.listen, limits.maxConnections,
+                connection -> new Pop3Session(connection, services).run(), registry);
+    }
+
+    /** Binds every {@code pop3.listen} address (failing if one is taken) and starts accepting. */
+    public void start() throws IOException {
+        listener.start();
+    }
+
+    /** The bound addresses, with real port numbers where the configuration said 0; empty before {@link #start()}. */
+    public List<InetSocketAddress> boundAddresses() {
+        return listener.boundAddresses();
+    }
+
+    /** Maildrops locked by open sessions right now. */
+    public int lockedMaildrops() {
+        return locks.size();
+    }
+
+    /**
+     * Stops accepting and closes every connection. Sessions that were not in the
+     * middle of QUIT delete nothing (RFC 1939: no UPDATE without QUIT).
+     */
+    @Override
+    public void close() {
+        listener.close();
+    }
+
+    private static void check(TwinmailConfig.Pop3 limits) {
+        if (limits.listen == null || limits.listen.isEmpty()) throw new IllegalArgumentException("pop3.listen: no address to listen on");
+        if (limits.maxConnections < 1) throw new IllegalArgumentException("pop3.maxConnections must be at least 1");
+        if (limits.maxErrors < 1) throw new IllegalArgumentException("pop3.maxErrors must be at least 1");
+        if (limits.maxLineLength < MIN_LINE_LENGTH) {
+            throw new IllegalArgumentException("pop3.maxLineLength must be at least " + MIN_LINE_LENGTH + " (RFC 2449)");
+        }
+        if (limits.commandTimeout == null || limits.commandTimeout.compareTo(Duration.ofMillis(1)) < 0) {
+            throw new IllegalArgumentException("pop3.commandTimeout must be positive");
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package org.twinmail.pop3.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class MessageTransferTest {
+
+    private static String retr(String message) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        long n = MessageTransfer.retr(in(message), out);
+        assertThat(n).isEqualTo(message.getBytes(StandardCharsets.ISO_8859_1).length);
+        return out.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    private static String top(String message, long lines) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        MessageTransfer.top(in(message), out, lines);
+        return out.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    private static InputStream in(String s) {
+        return new ByteArrayInputStream(s.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    /** What a client does (RFC 1939 section 3): read lines up to ".", strip one leading "." from the others. */
+    private static String unstuff(String reply) {
+        assertThat(reply).endsWith("\r\n.\r\n");
+        StringBuilder b = new StringBuilder();
+        for (String line : reply.split("\r\n", -1)) {
+            if (line.equals(".")) return b.toString();
+            b.append(line.startsWith(".") ? line.substring(1) : line).append("\r\n");
+        }
+        throw new AssertionError("no terminator in " + reply);
+    }
+
+    @Test
+    void plainMessageGoesAsIsWithTerminator() throws IOException {
+        String m = "Subject: hi\r\n\r\nhello\r\n";
+        assertThat(retr(m)).isEqualTo(m + ".\r\n");
+    }
+
+    @Test
+    void linesStartingWithDotAreStuffed() throws IOException {
+        String m = "Subject: dots\r\n\r\n.\r\n..twice\r\n.start\r\nmid.dle\r\n.";
+        String sent = retr(m);
+        assertThat(sent).isEqualTo("Subject: dots\r\n\r\n..\r\n...twice\r\n..start\r\nmid.dle\r\n..\r\n.\r\n");
+        assertThat(unstuff(sent)).isEqualTo(m + "\r\n");
+    }
+
+    @Test
+    void firstLineDotIsStuffed() throws IOException {
+        assertThat(retr(".hidden: x\r\n\r\nbody\r\n")).startsWith("..hidden: x\r\n");
+    }
+
+    @Test
+    void dotAfterBareLfIsStuffedToo() throws IOException {
+        assertThat(retr("a: b\r\n\r\nx\n.\r\n")).isEqualTo("a: b\r\n\r\nx\n..\r\n.\r\n");
+    }
+
+    @Test
+    void missingFinalLineEndIsAdded() throws IOException {
+        assertThat(retr("a: b\r\n\r\nno newline")).isEqualTo("a: b\r\n\r\nno newline\r\n.\r\n");
+        assertThat(retr("")).isEqualTo(".\r\n");
+    }
+
+    @Test
+    void dotsAcrossBufferBoundariesRoundTrip() throws IOException {
+        // Lines that start with "." at every offset relative to the 16 KiB read buffer.
+        Random r = new Random(42);
+        StringBuilder b = new StringBuilder("Subject: big\r\n\r\n");
+        while (b.length() < 200_000) {
+            int len = r.nextInt(40);
+            b.append(r.nextBoolean() ? "." : "").append("x".repeat(len)).append("\r\n");
+        }
+        String m = b.toString();
+        assertThat(unstuff(retr(m))).isEqualTo(m);
+    }
+
+    @Test
+    void topSendsHeadersBlankLineAndNLines() throws IOException {
+        String m = "A: 1\r\nB: 2\r\n\r\nline1\r\n.line2\r\nline3\r\n";
+        assertThat(top(m, 0)).isEqualTo("A: 1\r\nB: 2\r\n\r\n.\r\n");
+        assertThat(top(m, 1)).isEqualTo("A: 1\r\nB: 2\r\n\r\nline1\r\n.\r\n");
+        assertThat(top(m, 2)).isEqualTo("A: 1\r\nB: 2\r\n\r\nline1\r\n..line2\r\n.\r\n");
+        String all = "A: 1\r\nB: 2\r\n\r\nline1\r\n..line2\r\nline3\r\n.\r\n";
+        assertThat(top(m, 3)).isEqualTo(all);
+        assertThat(top(m, 4)).isEqualTo(all);
+        assertThat(top(m, Long.MAX_VALUE)).isEqualTo(all);
+    }
+
+    @Test
+    void topOfAMessageWithoutBodySendsItAll() throws IOException {
+        assertThat(top("A: 1\r\nB: 2\r\n", 0)).isEqualTo("A: 1\r\nB: 2\r\n.\r\n");
+        assertThat(top("A: 1", 5)).isEqualTo("A: 1\r\n.\r\n");
+    }
+
+    @Test
+    void topStopsMidBuffer() throws IOException {
+        String body = "l\r\n".repeat(10_000);
+        String m = "A: 1\r\n\r\n" + body;
+        assertThat(top(m, 3)).isEqualTo("A: 1\r\n\r\nl\r\nl\r\nl\r\n.\r\n");
+    }
+
+    @Test
+    void topWithLastBodyLineUnterminated() throws IOException {
+        assertThat(top("A: 1\r\n\r\nonly", 1)).isEqualTo("A: 1\r\n\r\nonly\r\n.\r\n");
+    }
+}
