@@ -30,8 +30,12 @@ echo "start-up: $(( (t1 - t0) / 1000000 )) ms to 'ready' ($(grep -o 'ready in [0
 sleep 5
 echo "idle RSS: $(( $(ps -o rss= -p $pid) / 1024 )) MiB (heap limit -Xmx512m)"
 port=$(grep -o 'SMTP 127.0.0.1:[0-9]*' "$work/server.log" | head -1 | cut -d: -f2)
+# Provision through the running server's admin API (one JVM per CLI call would dominate).
+url=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["url"])' "$work/data/run/admin.json")
+token=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["token"])' "$work/data/run/admin.json")
 for i in $(seq 0 $((users-1))); do
-  admin user add "user$i@bench.test" --password "pw$i"
+  curl -sf -o /dev/null -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+    -d "{\"address\":\"user$i@bench.test\",\"password\":\"pw$i\"}" "$url/api/admin/users"
 done
 "$java_home/bin/java" -cp "$top/bench/target/twinmail-bench-0.1.0-SNAPSHOT.jar" org.twinmail.bench.SmtpLoad \
   --port "$port" --connections "$conns" --duration "$secs" --size "$size" --users "$users" --rcpt 'user%d@bench.test'
