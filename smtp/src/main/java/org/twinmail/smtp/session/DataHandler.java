@@ -1,0 +1,165 @@
+package org.twinmail.smtp.session;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.twinmail.core.mail.MessageData;
+import org.twinmail.core.mail.MessageSpool;
+import org.twinmail.core.model.Account;
+import org.twinmail.protocol.net.Connection;
+import org.twinmail.smtp.data.DataReader;
+import org.twinmail.smtp.data.TraceHeaders;
+import org.twinmail.store.Delivery;
+import org.twinmail.store.DeliveryReceipt;
+import org.twinmail.store.MailStore;
+import org.twinmail.store.StoreException;
+
+/**
+ * DATA (RFC 5321 4.1.1.4): 354, the message into the spool behind our trace headers, then
+ * one {@link MailStore#deliver} for all accounts. "250 Ok: queued as" is written only after
+ * deliver() has returned, that is after the commit is durable; any failure before that
+ * leaves nothing delivered and tells the client so.
+ */
+final class DataHandler {
+    private static final Logger log = LoggerFactory.getLogger(DataHandler.class);
+
+    private final SessionSettings settings;
+    private final MailStore store;
+    private final SmtpMetrics metrics;
+
+    DataHandler(SessionSettings settings, MailStore store, SmtpMetrics metrics) {
+        this.settings = settings;
+        this.store = store;
+        this.metrics = metrics;
+    }
+
+    /** What the client told us about itself, for the Received line. */
+    record Client(String helo, boolean esmtp, String verifiedName, InetAddress ip) { }
+
+    /**
+     * @param reply     the final reply to DATA
+     * @param delivered true if the message was committed to the store
+     * @param bytes     message bytes stored (0 if not delivered)
+     */
+    record Result(Reply reply, boolean delivered, long bytes) { }
+
+    /** Refusal of DATA itself, before 354, or null if the data may be sent. */
+    Reply refusal(Transaction tx) {
+        if (!tx.accounts().isEmpty()) return null;
+        if (tx.refusedRecipients() > 0) {
+            // RFC 2920 3.1 / RFC 5321 3.3: a pipelining client sent DATA after RCPTs that all failed.
+            metrics.rejected(RejectReason.NO_RECIPIENTS);
+            return Reply.of(554, "5.5.1", "Error: no valid recipients");
+        }
+        return Reply.of(503, "5.5.1", "Error: need RCPT command");
+    }
+
+    /**
+     * Sends 354, reads the message and delivers it. Timeouts and a vanished client surface as
+     * exceptions from here; the spool is discarded in every case that does not deliver.
+     */
+    Result data(Transaction tx, Connection connection, Client client) throws IOException {
+        Reply.of(354, null, "End data with <CR><LF>.<CR><LF>").writeTo(connection);
+        connection.flush(); // RFC 2920: the client waits for 354 before it sends the content
+        connection.setReadTimeout(settings.dataTimeout());
+
+        List<Account> accounts = tx.accounts();
+        long sizeLimit = tx.messageSizeLimit(settings.maxMessageSize());
+        MessageSpool spool = new MessageSpool(settings.spoolDir(), settings.spoolMemoryLimit());
+        MessageData content = null;
+        try {
+            OutputStream sink = spool;
+            try {
+                List<String> rcpts = tx.recipients();
+                spool.write(TraceHeaders.build(tx.reversePath(), client.helo(), client.verifiedName(), client.ip(),
+                        settings.hostname(), TraceHeaders.protocol(client.esmtp(), tx.smtputf8(), false, false),
+                        tx.queueId(), rcpts.size() == 1 ? rcpts.getFirst() : null, ZonedDateTime.now()));
+            } catch (UncheckedIOException e) {
+                sink = failingSink(e); // keep reading the data so the reply lands where the client expects it
+            }
+            DataReader.Result read = DataReader.read(connection.input(),
+                    sink, new DataReader.Limits(settings.maxLineLength(), sizeLimit, settings.maxHops()));
+            if (!read.ok()) return new Result(failure(read.failure(), sizeLimit), false, 0);
+
+            content = spool.finish();
+            DeliveryReceipt receipt = store.deliver(new Delivery(accounts.stream().map(Account::id).toList(),
+                    content, Instant.now()));
+            metrics.accepted(content.size(), accounts.size());
+            log.debug("{}: delivered {} bytes to {} accounts, blob {}", tx.queueId(), content.size(),
+                    accounts.size(), receipt.blobId());
+            return new Result(Reply.of(250, "2.0.0", "Ok: queued as " + tx.queueId()), true, content.size());
+        } catch (StoreException.QuotaExceeded e) {
+            // Nothing was written. When every refusal is a per-message limit, retrying cannot help
+            // (552); a full mailbox or domain may have room later (452).
+            boolean onlyTooBig = e.refusals().stream()
+                    .allMatch(r -> r.reason() == StoreException.QuotaExceeded.Reason.MESSAGE_TOO_BIG);
+            if (onlyTooBig) {
+                metrics.rejected(RejectReason.TOO_BIG);
+                return new Result(Reply.of(552, "5.3.4", "Error: message size exceeds the recipient's limit"), false, 0);
+            }
+            metrics.rejected(RejectReason.QUOTA);
+            return new Result(Reply.of(452, "4.2.2", "Error: mailbox full"), false, 0);
+        } catch (StoreException e) {
+            log.warn("{}: delivery failed, message not accepted: {}", tx.queueId(), e.getMessage());
+            metrics.rejected(RejectReason.STORE_ERROR);
+            return new Result(Reply.of(451, "4.3.0", "Error: temporary storage failure, try again later"), false, 0);
+        } catch (RuntimeException e) {
+            // A bug or an unexpected failure below us: never acknowledge what we cannot vouch for.
+            log.error("{}: delivery failed, message not accepted", tx.queueId(), e);
+            metrics.rejected(RejectReason.STORE_ERROR);
+            return new Result(Reply.of(451, "4.3.0", "Error: temporary storage failure, try again later"), false, 0);
+        } finally {
+            if (content != null) content.close();
+            else spool.discard();
+        }
+    }
+
+    private Reply failure(DataReader.Failure failure, long sizeLimit) {
+        return switch (failure) {
+            case TOO_BIG -> {
+                metrics.rejected(RejectReason.TOO_BIG);
+                yield Reply.of(552, "5.3.4", "Error: message size exceeds limit of " + sizeLimit + " bytes");
+            }
+            case LINE_TOO_LONG -> {
+                // RFC 5321 4.5.3.1.10 names "500 Line too long"; X.5.2 (syntax) rather than X.5.6,
+                // which RFC 4954 registered for over-long AUTH exchanges.
+                metrics.rejected(RejectReason.LINE_TOO_LONG);
+                yield Reply.of(500, "5.5.2", "Error: message line longer than " + settings.maxLineLength() + " octets");
+            }
+            case NUL -> {
+                // 554 5.6.0 (media error): NUL is not allowed in mail data (RFC 5321 2.3.8, RFC 6152 3),
+                // and downstream software (C strings, IMAP clients) mishandles it.
+                metrics.rejected(RejectReason.NUL);
+                yield Reply.of(554, "5.6.0", "Error: message content contains NUL characters");
+            }
+            case LOOP -> {
+                metrics.rejected(RejectReason.LOOP);
+                yield Reply.of(554, "5.4.6", "Error: too many hops, mail loop detected");
+            }
+            case SPOOL_FAILED -> {
+                metrics.rejected(RejectReason.STORE_ERROR);
+                yield Reply.of(451, "4.3.0", "Error: temporary spool failure, try again later");
+            }
+        };
+    }
+
+    private static OutputStream failingSink(UncheckedIOException cause) {
+        return new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                throw cause.getCause();
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                throw cause.getCause();
+            }
+        };
+    }
+}

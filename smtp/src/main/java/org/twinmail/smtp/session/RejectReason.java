@@ -1,0 +1,30 @@
+package org.twinmail.smtp.session;
+
+/** Why a recipient or message was refused: the {@code reason} tag of {@code twinmail.smtp.messages}. */
+public enum RejectReason {
+    UNKNOWN_USER("unknown_user"),
+    RELAY_DENIED("relay_denied"),
+    QUOTA("quota"),
+    TOO_BIG("too_big"),
+    TOO_MANY_RECIPIENTS("too_many_recipients"),
+    NO_RECIPIENTS("no_recipients"),
+    SYNTAX("syntax"),
+    LINE_TOO_LONG("line_too_long"),
+    NUL("nul"),
+    LOOP("loop"),
+    STORE_ERROR("store_error"),
+    /** The client went away during DATA: nothing was delivered. */
+    DISCONNECT("disconnect"),
+    /** The client stalled during DATA: 421 and nothing delivered. */
+    TIMEOUT("timeout");
+
+    private final String tag;
+
+    RejectReason(String tag) {
+        this.tag = tag;
+    }
+
+    public String tag() {
+        return tag;
+    }
+}

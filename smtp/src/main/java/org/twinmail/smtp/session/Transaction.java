@@ -1,0 +1,80 @@
+package org.twinmail.smtp.session;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.twinmail.core.mail.EmailAddress;
+import org.twinmail.core.model.Account;
+import org.twinmail.smtp.command.MailParameters;
+
+/**
+ * One mail transaction, from an accepted MAIL to the end of DATA or RSET: the envelope
+ * and the accounts it will be delivered to. Each account appears once however many
+ * accepted recipients (an alias and the address itself, two aliases) lead to it.
+ */
+final class Transaction {
+    private final String queueId;
+    private final Optional<EmailAddress> sender;
+    private final MailParameters parameters;
+    private final List<String> recipients = new ArrayList<>();
+    private final Map<Long, Account> accounts = new LinkedHashMap<>();
+    private int refusedRecipients;
+
+    Transaction(String queueId, Optional<EmailAddress> sender, MailParameters parameters) {
+        this.queueId = queueId;
+        this.sender = sender;
+        this.parameters = parameters;
+    }
+
+    String queueId() {
+        return queueId;
+    }
+
+    /** The reverse-path without brackets; empty for the null sender. */
+    String reversePath() {
+        return sender.map(EmailAddress::toString).orElse("");
+    }
+
+    MailParameters parameters() {
+        return parameters;
+    }
+
+    boolean smtputf8() {
+        return parameters.smtputf8();
+    }
+
+    void accept(String recipient, List<Account> resolved) {
+        recipients.add(recipient);
+        for (Account a : resolved) accounts.putIfAbsent(a.id(), a);
+    }
+
+    void refuse() {
+        refusedRecipients++;
+    }
+
+    /** Accepted RCPT commands, as the client wrote them (duplicates included). */
+    List<String> recipients() {
+        return Collections.unmodifiableList(recipients);
+    }
+
+    int refusedRecipients() {
+        return refusedRecipients;
+    }
+
+    /** The distinct accounts the message goes to, in the order they were first reached. */
+    List<Account> accounts() {
+        return List.copyOf(accounts.values());
+    }
+
+    /** The largest message every recipient accepts: the server limit or a smaller per-account limit. */
+    long messageSizeLimit(long serverLimit) {
+        long limit = serverLimit;
+        for (Account a : accounts.values()) {
+            if (a.maxMessageBytes() > 0) limit = Math.min(limit, a.maxMessageBytes());
+        }
+        return limit;
+    }
+}
