@@ -1,0 +1,121 @@
+package org.twinmail.pop3;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A deliberately dumb POP3 client on a raw socket: it sends exactly the bytes it
+ * is given and checks that every reply line ends in CRLF, so tests see the wire.
+ */
+final class Pop3Client implements AutoCloseable {
+    private final Socket socket;
+    private final InputStream in;
+    private final OutputStream out;
+    final String greeting;
+
+    Pop3Client(InetSocketAddress address) throws IOException {
+        socket = new Socket(address.getAddress(), address.getPort());
+        socket.setSoTimeout(10_000);
+        in = new BufferedInputStream(socket.getInputStream());
+        out = socket.getOutputStream();
+        greeting = readLine();
+    }
+
+    void send(String line) throws IOException {
+        sendRaw((line + "\r\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    void sendRaw(byte[] bytes) throws IOException {
+        out.write(bytes);
+        out.flush();
+    }
+
+    /** One reply line without its CRLF, or null when the server closed the connection. */
+    String readLine() throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        int c;
+        while ((c = in.read()) != -1) {
+            if (c == '\n') {
+                byte[] line = b.toByteArray();
+                assertThat(line.length).as("reply line ends in CRLF").isGreaterThan(0);
+                assertThat(line[line.length - 1]).as("reply line ends in CRLF").isEqualTo((byte) '\r');
+                return new String(line, 0, line.length - 1, StandardCharsets.UTF_8);
+            }
+            b.write(c);
+        }
+        assertThat(b.size()).as("partial line before EOF").isZero();
+        return null;
+    }
+
+    String cmd(String line) throws IOException {
+        send(line);
+        return readLine();
+    }
+
+    /** The body of a multi-line reply, already un-stuffed, without the final ".". */
+    List<String> readBody() throws IOException {
+        List<String> lines = new ArrayList<>();
+        for (String l; (l = readLine()) != null; ) {
+            if (l.equals(".")) return lines;
+            lines.add(l.startsWith(".") ? l.substring(1) : l);
+        }
+        throw new AssertionError("connection closed inside a multi-line reply");
+    }
+
+    /** The raw bytes of a multi-line body up to and including CRLF.CRLF (nothing un-stuffed). */
+    byte[] readRawBody() throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        boolean lineStart = true;
+        int c;
+        while ((c = in.read()) != -1) {
+            b.write(c);
+            if (c == '\n') {
+                byte[] sofar = b.toByteArray();
+                int n = sofar.length;
+                if (n >= 3 && sofar[n - 3] == '.' && sofar[n - 2] == '\r' && (n == 3 || sofar[n - 4] == '\n')) {
+                    return sofar;
+                }
+            }
+            lineStart = c == '\n';
+        }
+        throw new AssertionError("connection closed inside a multi-line reply (lineStart=" + lineStart + ")");
+    }
+
+    /** A multi-line reply: asserts "+OK" and returns the body. */
+    List<String> multi(String command) throws IOException {
+        String first = cmd(command);
+        assertThat(first).as(command).startsWith("+OK");
+        return readBody();
+    }
+
+    String login(String user, String password) throws IOException {
+        assertThat(cmd("USER " + user)).startsWith("+OK");
+        return cmd("PASS " + password);
+    }
+
+    /** True when the server has closed its side (reads EOF within the socket timeout). */
+    boolean serverClosed() throws IOException {
+        return in.read() == -1;
+    }
+
+    /** Closes without QUIT, as a client that crashes or loses its network would. */
+    void drop() throws IOException {
+        socket.setSoLinger(true, 0); // RST, not FIN: the rudest way out
+        socket.close();
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}
