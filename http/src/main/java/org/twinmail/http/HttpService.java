@@ -22,7 +22,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,7 +56,7 @@ public final class HttpService implements AutoCloseable {
     /** A health check that has not answered by then counts as failed: a hung store must read as DOWN, not as a probe timeout. */
     static final Duration DEFAULT_HEALTH_TIMEOUT = Duration.ofSeconds(5);
     /** How long close() lets running exchanges finish. */
-    private static final int STOP_GRACE_SECONDS = 2;
+    private static final Duration STOP_GRACE = Duration.ofSeconds(2);
     private static final int BACKLOG = 128;
 
     private final List<Listen> listen;
@@ -65,6 +68,11 @@ public final class HttpService implements AutoCloseable {
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     /** The health check in progress, shared by concurrent probes so a hung check never piles up threads. */
     private final AtomicReference<CompletableFuture<Health>> healthInFlight = new AtomicReference<>();
+    /** Exchanges being handled now; close() waits for them (up to {@link #STOP_GRACE}) before it cuts connections. */
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final ReentrantLock idleLock = new ReentrantLock();
+    private final Condition idle = idleLock.newCondition();
+    private volatile boolean closing;
     private boolean started;
     private boolean closed;
 
@@ -110,17 +118,35 @@ public final class HttpService implements AutoCloseable {
         return servers.stream().map(HttpServer::getAddress).toList();
     }
 
-    /** Stops accepting, lets running exchanges finish for a moment, then stops; idempotent. */
+    /**
+     * Answers new requests with 503, lets running ones finish (for at most {@link #STOP_GRACE}),
+     * then closes every connection; idempotent.
+     *
+     * <p>The draining is ours rather than HttpServer.stop(delay)'s: the JDK waits the whole
+     * delay whenever a keep-alive connection happens to be mid-request (even one the client
+     * just closed), which would make every shutdown and failover slower for nothing.
+     */
     @Override
     public synchronized void close() {
         if (closed) return;
         closed = true;
+        closing = true;
+        long deadline = System.nanoTime() + STOP_GRACE.toNanos();
+        idleLock.lock();
+        try {
+            long left;
+            while (inFlight.get() > 0 && (left = deadline - System.nanoTime()) > 0) idle.awaitNanos(left);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            idleLock.unlock();
+        }
         stopAll();
         executor.shutdownNow();
     }
 
     private void stopAll() {
-        for (HttpServer s : servers) s.stop(STOP_GRACE_SECONDS);
+        for (HttpServer s : servers) s.stop(0);
         servers.clear();
     }
 
@@ -188,11 +214,20 @@ public final class HttpService implements AutoCloseable {
         };
     }
 
-    /** Counts requests by endpoint and status, and makes sure every exchange is closed whatever the handler did. */
+    /**
+     * Counts requests by endpoint and status, tracks them for a graceful close, and makes
+     * sure every exchange is closed whatever the handler did.
+     */
     private HttpHandler counted(String endpoint, HttpHandler handler) {
         return ex -> {
+            inFlight.incrementAndGet(); // before the check, so close() either sees this request or it sees closing
             try {
-                handler.handle(ex);
+                if (closing) {
+                    ex.getResponseHeaders().set("Connection", "close");
+                    sendJson(ex, 503, Map.of("error", "the server is stopping"));
+                } else {
+                    handler.handle(ex);
+                }
             } catch (IOException e) {
                 log.debug("http {} {}: {}", Printable.of(ex.getRequestMethod()), Printable.of(ex.getRequestURI().getRawPath()), e.toString());
                 throw e;
@@ -205,6 +240,14 @@ public final class HttpService implements AutoCloseable {
                 Counter.builder("twinmail.http.requests").description("HTTP requests answered")
                         .tag("endpoint", endpoint).tag("status", status < 0 ? "none" : Integer.toString(status))
                         .register(registry).increment();
+                if (inFlight.decrementAndGet() == 0 && closing) {
+                    idleLock.lock();
+                    try {
+                        idle.signalAll();
+                    } finally {
+                        idleLock.unlock();
+                    }
+                }
             }
         };
     }

@@ -1,0 +1,280 @@
+package org.twinmail.http.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.twinmail.core.auth.PasswordHasher;
+import org.twinmail.core.mail.EmailAddress;
+import org.twinmail.core.model.Account;
+import org.twinmail.http.admin.AdminException.Kind;
+import org.twinmail.http.admin.AdminOperations.AliasInfo;
+import org.twinmail.http.admin.AdminOperations.DomainInfo;
+import org.twinmail.http.admin.AdminOperations.UserInfo;
+import org.twinmail.store.MailStore;
+import org.twinmail.store.RecipientResolution;
+import org.twinmail.store.embedded.EmbeddedMailStore;
+import org.twinmail.store.embedded.StoreOptions;
+
+/**
+ * What every {@link AdminOperations} must do, run against a real embedded store twice:
+ * directly through {@link AdminService}, and through {@link AdminClient} over HTTP to an
+ * {@link AdminApi} in front of an AdminService. The CLI must not be able to tell which
+ * one it holds, so both must give the same results and the same errors, kind and message.
+ */
+abstract class AdminContractTest {
+    /** Cheap Argon2 parameters: the tests check that a hash is stored, not its cost. */
+    static final PasswordHasher HASHER = new PasswordHasher(1024, 1, 1);
+
+    @TempDir
+    Path dataDir;
+    MailStore store;
+    AdminOperations ops;
+
+    /** The implementation under test, on top of {@code service} (which works on {@link #store}). */
+    abstract AdminOperations open(AdminService service) throws Exception;
+
+    void closeOps() throws Exception { }
+
+    @BeforeEach
+    void setUp() throws Exception {
+        store = EmbeddedMailStore.open(StoreOptions.defaults(dataDir));
+        ops = open(new AdminService(store, HASHER));
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        closeOps();
+        store.close();
+    }
+
+    static void fails(ThrowingCallable call, Kind kind, String message) {
+        assertThatThrownBy(call).isInstanceOfSatisfying(AdminException.class, e -> {
+            assertThat(e.kind()).as("kind of: " + e.getMessage()).isEqualTo(kind);
+            assertThat(e.getMessage()).isEqualTo(message);
+        });
+    }
+
+    static void failsStartingWith(ThrowingCallable call, Kind kind, String prefix) {
+        assertThatThrownBy(call).isInstanceOfSatisfying(AdminException.class, e -> {
+            assertThat(e.kind()).as("kind of: " + e.getMessage()).isEqualTo(kind);
+            assertThat(e.getMessage()).startsWith(prefix).doesNotContain("\n");
+        });
+    }
+
+    // ---- domains ----
+
+    @Test
+    void addsDomainsInLowerCaseAndListsThem() {
+        DomainInfo d = ops.addDomain("  Example.ORG. ");
+        assertThat(d).isEqualTo(new DomainInfo("example.org", 0, 0));
+        ops.addDomain("example.net");
+        assertThat(ops.listDomains()).extracting(DomainInfo::name).containsExactlyInAnyOrder("example.org", "example.net");
+        assertThat(store.findDomain("example.org")).isPresent();
+    }
+
+    @Test
+    void refusesDuplicateAndMalformedDomains() {
+        ops.addDomain("example.org");
+        fails(() -> ops.addDomain("EXAMPLE.org"), Kind.CONFLICT, "domain example.org already exists");
+        failsStartingWith(() -> ops.addDomain("exa mple.org"), Kind.INVALID, "not a domain name: exa mple.org");
+        failsStartingWith(() -> ops.addDomain("-bad.org"), Kind.INVALID, "not a domain name: -bad.org");
+        failsStartingWith(() -> ops.addDomain("[192.0.2.1]"), Kind.INVALID, "not a domain name: [192.0.2.1]");
+        fails(() -> ops.addDomain(" "), Kind.INVALID, "no domain name given");
+        assertThat(ops.listDomains()).hasSize(1);
+    }
+
+    @Test
+    void removesDomainsAndRefusesNonEmptyOnesUnlessForced() {
+        ops.addDomain("example.org");
+        ops.addDomain("empty.org");
+        ops.addUser("alice@example.org", "pw".toCharArray(), 0, 0);
+        ops.addAlias("info@example.org", List.of("alice@example.org"));
+
+        fails(() -> ops.removeDomain("nowhere.org", false), Kind.NOT_FOUND, "domain nowhere.org does not exist");
+        fails(() -> ops.removeDomain("example.org", false), Kind.CONFLICT,
+                "domain example.org still has 1 account and 1 alias; remove them first, or force the removal (which deletes their mail)");
+        assertThat(store.findAccount(EmailAddress.parse("alice@example.org"))).isPresent();
+
+        ops.removeDomain("Empty.Org", false);
+        ops.removeDomain("example.org", true);
+        assertThat(ops.listDomains()).isEmpty();
+        assertThat(store.findAccount(EmailAddress.parse("alice@example.org"))).isEmpty();
+    }
+
+    @Test
+    void setsDomainQuota() {
+        ops.addDomain("example.org");
+        assertThat(ops.setDomainQuota("EXAMPLE.ORG", 5L << 30)).isEqualTo(new DomainInfo("example.org", 5L << 30, 0));
+        assertThat(store.findDomain("example.org").orElseThrow().quotaBytes()).isEqualTo(5L << 30);
+        assertThat(ops.setDomainQuota("example.org", 0).quotaBytes()).isZero();
+        fails(() -> ops.setDomainQuota("nowhere.org", 1), Kind.NOT_FOUND, "domain nowhere.org does not exist");
+        fails(() -> ops.setDomainQuota("example.org", -1), Kind.INVALID, "the quota must be 0 or more bytes, not -1");
+    }
+
+    // ---- users ----
+
+    @Test
+    void addsUsersWithHashedPasswords() {
+        ops.addDomain("example.org");
+        UserInfo u = ops.addUser("Alice@Example.ORG", "s3cret pass".toCharArray(), 1L << 30, 10L << 20);
+        assertThat(u).isEqualTo(new UserInfo("Alice@example.org", 1L << 30, 10L << 20, 0, 0));
+
+        Account a = store.findAccount(EmailAddress.parse("alice@example.org")).orElseThrow();
+        assertThat(a.passwordHash()).startsWith("$argon2id$").doesNotContain("s3cret");
+        assertThat(PasswordHasher.verify("s3cret pass".toCharArray(), a.passwordHash())).isTrue();
+        assertThat(PasswordHasher.verify("wrong".toCharArray(), a.passwordHash())).isFalse();
+        assertThat(a.quotaBytes()).isEqualTo(1L << 30);
+        assertThat(a.maxMessageBytes()).isEqualTo(10L << 20);
+    }
+
+    @Test
+    void refusesBadUsers() {
+        ops.addDomain("example.org");
+        ops.addUser("alice@example.org", "pw".toCharArray(), 0, 0);
+
+        fails(() -> ops.addUser("alice@example.org", "pw".toCharArray(), 0, 0), Kind.CONFLICT, "account alice@example.org already exists");
+        fails(() -> ops.addUser("bob@nowhere.org", "pw".toCharArray(), 0, 0), Kind.NOT_FOUND, "domain nowhere.org does not exist");
+        fails(() -> ops.addUser("foo", "pw".toCharArray(), 0, 0), Kind.INVALID, "not an address: foo");
+        failsStartingWith(() -> ops.addUser("a..b@example.org", "pw".toCharArray(), 0, 0), Kind.INVALID, "not an address: a..b@example.org (");
+        fails(() -> ops.addUser("bob@example.org", "".toCharArray(), 0, 0), Kind.INVALID, "the password must not be empty");
+        fails(() -> ops.addUser("bob@example.org", "a\nb".toCharArray(), 0, 0), Kind.INVALID,
+                "the password must not contain NUL, CR or LF (mail clients cannot send them)");
+        fails(() -> ops.addUser("bob@example.org", "pw".toCharArray(), -5, 0), Kind.INVALID, "the quota must be 0 or more bytes, not -5");
+        fails(() -> ops.addUser("bob@example.org", "pw".toCharArray(), 0, -1), Kind.INVALID, "the message size limit must be 0 or more bytes, not -1");
+        assertThat(ops.listUsers(null)).extracting(UserInfo::address).containsExactly("alice@example.org");
+    }
+
+    @Test
+    void updatesOnlyTheGivenFields() {
+        ops.addDomain("example.org");
+        ops.addUser("alice@example.org", "old".toCharArray(), 100, 50);
+
+        UserInfo u = ops.updateUser("ALICE@example.org", "new".toCharArray(), null, null);
+        assertThat(u.quotaBytes()).isEqualTo(100);
+        assertThat(u.maxMessageBytes()).isEqualTo(50);
+        String hash = store.findAccount(EmailAddress.parse("alice@example.org")).orElseThrow().passwordHash();
+        assertThat(PasswordHasher.verify("new".toCharArray(), hash)).isTrue();
+        assertThat(PasswordHasher.verify("old".toCharArray(), hash)).isFalse();
+
+        u = ops.updateUser("alice@example.org", null, 2000L, null);
+        assertThat(u).isEqualTo(new UserInfo("alice@example.org", 2000, 50, 0, 0));
+        assertThat(ops.updateUser("alice@example.org", null, null, 0L).maxMessageBytes()).isZero();
+        assertThat(PasswordHasher.verify("new".toCharArray(),
+                store.findAccount(EmailAddress.parse("alice@example.org")).orElseThrow().passwordHash())).isTrue();
+
+        // nothing to change: the account as it is
+        assertThat(ops.updateUser("alice@example.org", null, null, null)).isEqualTo(new UserInfo("alice@example.org", 2000, 0, 0, 0));
+
+        fails(() -> ops.updateUser("bob@example.org", null, 1L, null), Kind.NOT_FOUND, "account bob@example.org does not exist");
+        fails(() -> ops.updateUser("bob@example.org", null, null, null), Kind.NOT_FOUND, "account bob@example.org does not exist");
+        fails(() -> ops.updateUser("alice@example.org", "".toCharArray(), null, null), Kind.INVALID, "the password must not be empty");
+        fails(() -> ops.updateUser("alice@example.org", null, -1L, null), Kind.INVALID, "the quota must be 0 or more bytes, not -1");
+        fails(() -> ops.updateUser("bar", null, 1L, null), Kind.INVALID, "not an address: bar");
+    }
+
+    @Test
+    void removesUsers() {
+        ops.addDomain("example.org");
+        ops.addUser("alice@example.org", "pw".toCharArray(), 0, 0);
+        ops.addUser("bob@example.org", "pw".toCharArray(), 0, 0);
+        ops.removeUser("Alice@Example.org");
+        assertThat(ops.listUsers("example.org")).extracting(UserInfo::address).containsExactly("bob@example.org");
+        fails(() -> ops.removeUser("alice@example.org"), Kind.NOT_FOUND, "account alice@example.org does not exist");
+        fails(() -> ops.removeUser("@example.org"), Kind.INVALID, "not an address: @example.org");
+    }
+
+    @Test
+    void listsUsersOfOneDomainOrAll() {
+        ops.addDomain("example.org");
+        ops.addDomain("example.net");
+        ops.addDomain("empty.org");
+        ops.addUser("bob@example.org", "pw".toCharArray(), 0, 0);
+        ops.addUser("alice@example.org", "pw".toCharArray(), 0, 0);
+        ops.addUser("carol@example.net", "pw".toCharArray(), 0, 0);
+
+        assertThat(ops.listUsers("Example.ORG")).extracting(UserInfo::address).containsExactly("alice@example.org", "bob@example.org");
+        assertThat(ops.listUsers(null)).extracting(UserInfo::address)
+                .containsExactlyInAnyOrder("alice@example.org", "bob@example.org", "carol@example.net");
+        assertThat(ops.listUsers("empty.org")).isEmpty();
+        fails(() -> ops.listUsers("nowhere.org"), Kind.NOT_FOUND, "domain nowhere.org does not exist");
+        failsStartingWith(() -> ops.listUsers("bad domain"), Kind.INVALID, "not a domain name: bad domain");
+    }
+
+    // ---- aliases ----
+
+    @Test
+    void addsAliasesAndCatchAlls() {
+        ops.addDomain("example.org");
+        ops.addUser("alice@example.org", "pw".toCharArray(), 0, 0);
+        ops.addUser("bob@example.org", "pw".toCharArray(), 0, 0);
+
+        AliasInfo a = ops.addAlias("Team@EXAMPLE.org", List.of("alice@example.org", "bob@example.org", "ALICE@example.org"));
+        assertThat(a).isEqualTo(new AliasInfo("team@example.org", List.of("alice@example.org", "bob@example.org")));
+        AliasInfo all = ops.addAlias("@Example.org", List.of("alice@example.org"));
+        assertThat(all).isEqualTo(new AliasInfo("@example.org", List.of("alice@example.org")));
+
+        assertThat(ops.listAliases("example.org")).extracting(AliasInfo::source).containsExactlyInAnyOrder("team@example.org", "@example.org");
+        assertThat(ops.listAliases(null)).hasSize(2);
+        // the store resolves them: the contract is real, not just a listing
+        assertThat(store.resolve(EmailAddress.parse("team@example.org"))).isInstanceOfSatisfying(RecipientResolution.Local.class,
+                l -> assertThat(l.accounts()).extracting(acc -> acc.address().key()).containsExactlyInAnyOrder("alice@example.org", "bob@example.org"));
+    }
+
+    @Test
+    void refusesBadAliases() {
+        ops.addDomain("example.org");
+        ops.addUser("alice@example.org", "pw".toCharArray(), 0, 0);
+
+        fails(() -> ops.addAlias("team@nowhere.org", List.of("alice@example.org")), Kind.NOT_FOUND, "domain nowhere.org does not exist");
+        fails(() -> ops.addAlias("team@example.org", List.of("alice@example.org", "foo")), Kind.INVALID, "not an address: foo");
+        fails(() -> ops.addAlias("team@example.org", List.of("alice@example.org", "someone@elsewhere.net")), Kind.NOT_FOUND,
+                "domain elsewhere.net of target someone@elsewhere.net is not served here (aliases deliver to local addresses only)");
+        fails(() -> ops.addAlias("team@example.org", List.of()), Kind.INVALID, "alias team@example.org needs at least one target address");
+        fails(() -> ops.addAlias("team", List.of("alice@example.org")), Kind.INVALID, "not an address: team");
+        fails(() -> ops.addAlias("@", List.of("alice@example.org")), Kind.INVALID, "not an alias source: @ (use user@domain or @domain)");
+        fails(() -> ops.addAlias("loop@example.org", List.of("Loop@example.org")), Kind.INVALID, "alias loop@example.org cannot point at itself");
+        assertThat(ops.listAliases(null)).isEmpty();
+    }
+
+    @Test
+    void removesAliases() {
+        ops.addDomain("example.org");
+        ops.addUser("alice@example.org", "pw".toCharArray(), 0, 0);
+        ops.addAlias("team@example.org", List.of("alice@example.org"));
+        ops.addAlias("@example.org", List.of("alice@example.org"));
+
+        ops.removeAlias("TEAM@example.org");
+        ops.removeAlias("@EXAMPLE.ORG");
+        assertThat(ops.listAliases("example.org")).isEmpty();
+        fails(() -> ops.removeAlias("team@example.org"), Kind.NOT_FOUND, "alias team@example.org does not exist");
+        fails(() -> ops.removeAlias("@example.org"), Kind.NOT_FOUND, "alias @example.org does not exist");
+        fails(() -> ops.listAliases("nowhere.org"), Kind.NOT_FOUND, "domain nowhere.org does not exist");
+    }
+
+    // ---- the store itself failing ----
+
+    @Test
+    void aFencedStoreIsUnavailable() {
+        ops.addDomain("example.org");
+        store.fence(store.epoch() + 1);
+        assertThatThrownBy(() -> ops.addDomain("example.net")).isInstanceOfSatisfying(AdminException.class, e -> {
+            assertThat(e.kind()).isEqualTo(Kind.UNAVAILABLE);
+            assertThat(e.getMessage()).contains("epoch").endsWith("; run the command on the active node");
+        });
+        assertThat(store.findDomain("example.net")).isEmpty();
+    }
+
+    @Test
+    void aClosedStoreIsUnavailable() {
+        store.close();
+        failsStartingWith(() -> ops.listDomains(), Kind.UNAVAILABLE, "store unavailable: ");
+        failsStartingWith(() -> ops.addDomain("example.org"), Kind.UNAVAILABLE, "store unavailable: ");
+    }
+}
