@@ -248,10 +248,11 @@ public final class AdminApi implements HttpHandler {
     /**
      * One line per request, for the audit trail: who (the client address), what
      * (method and path; POSTs add the created resource) and the outcome. Bodies are
-     * never logged, since they carry passwords; reads go to debug.
+     * never logged, since they carry passwords. Successful reads go to debug; refused
+     * tokens are always logged, since they may be someone guessing.
      */
     private static void audit(HttpExchange ex, String method, String rawPath, Reply reply, long start) {
-        boolean read = method.equals("GET");
+        boolean read = method.equals("GET") && reply.status != 401;
         if (read ? !log.isDebugEnabled() : !log.isInfoEnabled()) return;
         String client = ex.getRemoteAddress() == null ? "?" : ex.getRemoteAddress().getAddress().getHostAddress();
         String created = reply.headers.getOrDefault("Location", "");
