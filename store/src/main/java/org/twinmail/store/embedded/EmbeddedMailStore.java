@@ -1,0 +1,924 @@
+package org.twinmail.store.embedded;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.twinmail.core.event.StoreEvent;
+import org.twinmail.core.event.StoreListener;
+import org.twinmail.core.mail.EmailAddress;
+import org.twinmail.core.mail.MessageData;
+import org.twinmail.core.mail.Printable;
+import org.twinmail.core.model.Account;
+import org.twinmail.core.model.Alias;
+import org.twinmail.core.model.Domain;
+import org.twinmail.core.model.Mailbox;
+import org.twinmail.core.model.MessageEntry;
+import org.twinmail.core.model.SpecialUse;
+import org.twinmail.store.AccountChange;
+import org.twinmail.store.Change;
+import org.twinmail.store.Delivery;
+import org.twinmail.store.DeliveryReceipt;
+import org.twinmail.store.ExpungeResult;
+import org.twinmail.store.MailStore;
+import org.twinmail.store.RecipientResolution;
+import org.twinmail.store.StoreException;
+import org.twinmail.store.StoreException.QuotaExceeded;
+import org.twinmail.store.embedded.GroupCommitWriter.WriteTx;
+
+/**
+ * The embedded store: SQLite in WAL mode with full sync for metadata, message
+ * bodies content-addressed and reference-counted, inline in the database up to
+ * {@link StoreOptions#inlineBlobMaxBytes()} and as files above. Layout under
+ * {@code <dataDir>/store}: {@code mail.db} (+ {@code -wal}, {@code -shm}) and
+ * {@code blobs/ab/cd/<sha256>}. docs/store.md describes the schema, the group
+ * commit and fencing.
+ *
+ * <p>Threads: every write goes through one {@link GroupCommitWriter} (one platform
+ * thread, group commit); reads run on a {@link ReadPool} of platform threads. Both
+ * keep native SQLite calls off virtual threads; callers just block.
+ *
+ * <p>Errors: {@link StoreException}s as the SPI describes; malformed arguments
+ * (an invalid domain name, a negative quota, a message whose bytes do not match its
+ * SHA-256) are {@link IllegalArgumentException}s, thrown before anything is queued.
+ */
+public final class EmbeddedMailStore implements MailStore {
+    private static final Logger log = LoggerFactory.getLogger(EmbeddedMailStore.class);
+
+    /** How deep aliases are followed; deeper chains are an administrator's mistake, not a use. */
+    static final int MAX_ALIAS_DEPTH = 8;
+    static final int MAX_ALIAS_TARGETS = 1000;
+    static final int MAX_CHANGES_PER_CALL = 100_000;
+    private static final int WRITER_BUSY_TIMEOUT_MS = 10_000;
+    private static final int READER_BUSY_TIMEOUT_MS = 5_000;
+    /** Temp files younger than this may belong to another instance still writing them. */
+    private static final Duration TEMP_FILE_MAX_AGE = Duration.ofHours(1);
+    /** A blob file deleted between the caller writing it and the commit (see BlobFileMissing) is rewritten this often. */
+    private static final int BLOB_ATTEMPTS = 3;
+    private static final HexFormat HEX = HexFormat.of();
+
+    private static final String DOMAIN_COLUMNS = "SELECT id, name, quota_bytes, used_bytes FROM domain";
+    private static final String ACCOUNT_COLUMNS = """
+            SELECT a.id, a.domain_id, a.local_part, d.name, a.password_hash, a.quota_bytes,
+                   a.max_message_bytes, a.used_bytes, a.message_count
+            FROM account a JOIN domain d ON d.id = a.domain_id""";
+    private static final String MAILBOX_COLUMNS = """
+            SELECT id, account_id, name, uid_validity, uid_next, highest_modseq, special_use, message_count, size_bytes
+            FROM mailbox""";
+    private static final String ALIAS_COLUMNS = """
+            SELECT a.source, t.local_part, t.domain
+            FROM alias a JOIN alias_target t ON t.alias_id = a.id""";
+
+    private final StoreOptions options;
+    private final BlobFiles files;
+    private final GroupCommitWriter writer;
+    private final ReadPool readPool;
+    private final List<StoreListener> listeners;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Counter delivered;
+    private final Counter refused;
+    private final Counter failed;
+    private final Counter deliveredEntries;
+
+    private EmbeddedMailStore(StoreOptions options, BlobFiles files, GroupCommitWriter writer, ReadPool readPool,
+                              List<StoreListener> listeners) {
+        this.options = options;
+        this.files = files;
+        this.writer = writer;
+        this.readPool = readPool;
+        this.listeners = listeners;
+        MeterRegistry r = options.registry();
+        String deliveries = "twinmail.store.deliveries";
+        String what = "Messages handed to deliver(), by outcome (one per message, however many recipients)";
+        this.delivered = Counter.builder(deliveries).description(what).tag("outcome", "delivered").register(r);
+        this.refused = Counter.builder(deliveries).description(what).tag("outcome", "refused").register(r);
+        this.failed = Counter.builder(deliveries).description(what).tag("outcome", "failed").register(r);
+        this.deliveredEntries = Counter.builder("twinmail.store.delivered.entries")
+                .description("Message entries created by deliveries (one per recipient)").register(r);
+    }
+
+    /**
+     * Opens the store under {@code options.dataDir()/store}, creating it on first use.
+     * A new store records {@code options.epoch()} as its epoch; an existing one keeps
+     * its stored epoch (only {@link #fence} raises it), and if that is higher than
+     * ours this instance can read but every write fails with StaleEpoch. Blob files
+     * left by a crash before their transaction committed are deleted here.
+     */
+    public static EmbeddedMailStore open(StoreOptions options) {
+        Objects.requireNonNull(options, "options");
+        Path storeDir = options.dataDir().resolve("store");
+        Path blobDir = storeDir.resolve("blobs");
+        Db db = null;
+        try {
+            Files.createDirectories(blobDir);
+            // New directory entries must survive a crash like everything else.
+            BlobFiles.fsyncDirectory(storeDir);
+            BlobFiles.fsyncDirectory(options.dataDir());
+            db = Db.openWriter(storeDir.resolve("mail.db"), WRITER_BUSY_TIMEOUT_MS);
+            String mode = db.one("PRAGMA journal_mode", rs -> rs.getString(1)).orElse("?");
+            if (!"wal".equalsIgnoreCase(mode)) {
+                throw new StoreException.Unavailable("cannot put " + storeDir + "/mail.db in WAL mode (got " + mode
+                        + "); the store needs a local file system with shared-memory support", null);
+            }
+            Schema.createOrUpgrade(db, options.epoch());
+            BlobFiles files = new BlobFiles(blobDir);
+            sweepOrphans(db, files);
+            long stored = db.queryLong("SELECT epoch FROM meta WHERE id = 1").orElseThrow();
+            if (stored > options.epoch()) {
+                log.warn("store {} is fenced at epoch {}; this instance (epoch {}) can read but not write",
+                        storeDir, stored, options.epoch());
+            }
+            List<StoreListener> listeners = new CopyOnWriteArrayList<>();
+            GroupCommitWriter writer = new GroupCommitWriter(db, options.epoch(), options.groupCommitMaxBatch(), files,
+                    listeners, options.registry());
+            ReadPool readPool = new ReadPool(storeDir.resolve("mail.db"), options.readThreads(), READER_BUSY_TIMEOUT_MS);
+            writer.start();
+            return new EmbeddedMailStore(options, files, writer, readPool, listeners);
+        } catch (SQLException e) {
+            if (db != null) db.close();
+            throw new StoreException.Unavailable("cannot open store in " + storeDir + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            if (db != null) db.close();
+            throw new StoreException.Unavailable("cannot open store in " + storeDir + ": " + e, e);
+        } catch (RuntimeException e) {
+            if (db != null) db.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Deletes blob files that no row references: a crash between writing a file
+     * and committing its transaction leaves one. Candidates are found without the
+     * write lock and deleted under it after a second look, so a writer of another
+     * instance on the same directory cannot commit a reference in between.
+     */
+    private static void sweepOrphans(Db db, BlobFiles files) throws SQLException, IOException {
+        BlobFiles.Listing listing = files.list(TEMP_FILE_MAX_AGE);
+        for (Path p : listing.strangers()) {
+            log.warn("unexpected file in blob directory, left alone: {}", p);
+        }
+        List<String> candidates = new ArrayList<>();
+        for (String sha : listing.blobs()) {
+            if (!db.exists("SELECT 1 FROM blob WHERE sha256 = ? AND in_file = 1", sha)) candidates.add(sha);
+        }
+        if (candidates.isEmpty() && listing.staleTemps().isEmpty()) return;
+        db.exec("BEGIN IMMEDIATE");
+        int deleted = 0;
+        try {
+            for (String sha : candidates) {
+                if (!db.exists("SELECT 1 FROM blob WHERE sha256 = ? AND in_file = 1", sha)) {
+                    files.delete(sha);
+                    deleted++;
+                }
+            }
+            for (Path temp : listing.staleTemps()) {
+                if (Files.deleteIfExists(temp)) deleted++;
+            }
+        } finally {
+            db.exec("ROLLBACK");
+        }
+        log.info("store: removed {} blob files that no message referenced (left by an interrupted delivery)", deleted);
+    }
+
+    // ---- plumbing ----
+
+    private <T> T read(ReadPool.ReadOp<T> op) {
+        if (closed.get()) throw new StoreException.Unavailable("store is closed", null);
+        return readPool.read(op);
+    }
+
+    private <T> T write(GroupCommitWriter.WriteOp<T> op) {
+        return writer.submit(op, List.of());
+    }
+
+    // ---- validation at the boundary ----
+
+    /** Lower-cased, checked domain name; throws IllegalArgumentException with the reason. */
+    static String domainName(String name) {
+        if (name == null || name.isBlank()) throw new IllegalArgumentException("empty domain name");
+        String d = name.strip().toLowerCase(Locale.ROOT);
+        if (d.startsWith("[")) throw new IllegalArgumentException("an address literal cannot be a mail domain: " + Printable.of(d));
+        EmailAddress.validateDomain(d);
+        return d;
+    }
+
+    /** The domain name if it is valid, else empty: a lookup of an impossible name finds nothing. */
+    private static Optional<String> domainNameOrEmpty(String name) {
+        try {
+            return Optional.of(domainName(name));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Checks an address built without {@link EmailAddress#parse} (the record's constructor does not validate). */
+    static EmailAddress validAddress(EmailAddress address) {
+        Objects.requireNonNull(address, "address");
+        EmailAddress.validateLocalPart(address.localPart());
+        return new EmailAddress(address.localPart(), domainName(address.domain()));
+    }
+
+    /** Alias sources in stored form: {@code user@domain} lower-cased, or {@code @domain}. */
+    static String aliasSource(String source) {
+        if (source == null || source.isBlank()) throw new IllegalArgumentException("empty alias source");
+        String s = source.strip();
+        if (s.startsWith("@")) return "@" + domainName(s.substring(1));
+        return EmailAddress.parse(s).key();
+    }
+
+    private static long nonNegative(long value, String what) {
+        if (value < 0) throw new IllegalArgumentException(what + " must not be negative: " + value);
+        return value;
+    }
+
+    // ---- directory: domains ----
+
+    @Override
+    public Domain addDomain(String name) {
+        String d = domainName(name);
+        return write(tx -> {
+            Db db = tx.db();
+            if (db.exists("SELECT 1 FROM domain WHERE name = ?", d)) throw new StoreException.Conflict("domain " + d + " already exists");
+            long id = db.insert("INSERT INTO domain (name, quota_bytes, used_bytes) VALUES (?, 0, 0)", d);
+            tx.appendChange(Change.Kind.DOMAIN_ADDED, 0, 0, 0, d);
+            return new Domain(id, d, 0, 0);
+        });
+    }
+
+    @Override
+    public void removeDomain(String name, boolean force) {
+        String d = domainName(name);
+        write(tx -> {
+            Db db = tx.db();
+            long domainId = db.queryLong("SELECT id FROM domain WHERE name = ?", d).orElseThrow(() -> noDomain(d));
+            List<Long> accounts = db.list("SELECT id FROM account WHERE domain_id = ? ORDER BY address_key", rs -> rs.getLong(1), domainId);
+            List<String> aliases = db.list("SELECT source FROM alias WHERE domain_id = ? ORDER BY source", rs -> rs.getString(1), domainId);
+            if (!force && (!accounts.isEmpty() || !aliases.isEmpty())) {
+                throw new StoreException.Conflict("domain " + d + " still has " + accounts.size() + " account(s) and "
+                        + aliases.size() + " alias(es); remove them first, or force to remove them with their mail");
+            }
+            for (long accountId : accounts) removeAccount(tx, accountId);
+            for (String source : aliases) removeAlias(tx, source);
+            db.update("DELETE FROM domain WHERE id = ?", domainId);
+            tx.appendChange(Change.Kind.DOMAIN_REMOVED, 0, 0, 0, d);
+            return null;
+        });
+    }
+
+    @Override
+    public List<Domain> listDomains() {
+        return read(db -> db.list(DOMAIN_COLUMNS + " ORDER BY name", EmbeddedMailStore::domain));
+    }
+
+    @Override
+    public Optional<Domain> findDomain(String name) {
+        Optional<String> d = domainNameOrEmpty(name);
+        if (d.isEmpty()) return Optional.empty();
+        return read(db -> db.one(DOMAIN_COLUMNS + " WHERE name = ?", EmbeddedMailStore::domain, d.get()));
+    }
+
+    @Override
+    public Domain setDomainQuota(String name, long quotaBytes) {
+        String d = domainName(name);
+        nonNegative(quotaBytes, "domain quota");
+        return write(tx -> {
+            Db db = tx.db();
+            if (db.update("UPDATE domain SET quota_bytes = ? WHERE name = ?", quotaBytes, d) == 0) throw noDomain(d);
+            tx.appendChange(Change.Kind.DOMAIN_CHANGED, 0, 0, 0, d + " quota=" + quotaBytes);
+            return db.one(DOMAIN_COLUMNS + " WHERE name = ?", EmbeddedMailStore::domain, d).orElseThrow();
+        });
+    }
+
+    @Override
+    public boolean isLocalDomain(String domain) {
+        return findDomain(domain).isPresent();
+    }
+
+    private static StoreException.NotFound noDomain(String d) {
+        return new StoreException.NotFound("domain " + d + " does not exist");
+    }
+
+    // ---- directory: accounts ----
+
+    @Override
+    public Account addAccount(EmailAddress address, String passwordHash, long quotaBytes, long maxMessageBytes) {
+        EmailAddress a = validAddress(address);
+        if (passwordHash == null || passwordHash.isBlank()) throw new IllegalArgumentException("empty password hash");
+        nonNegative(quotaBytes, "quota");
+        nonNegative(maxMessageBytes, "message size limit");
+        String key = a.key();
+        return write(tx -> {
+            Db db = tx.db();
+            long domainId = db.queryLong("SELECT id FROM domain WHERE name = ?", a.domain()).orElseThrow(() -> noDomain(a.domain()));
+            if (db.exists("SELECT 1 FROM account WHERE address_key = ?", key)) {
+                throw new StoreException.Conflict("account " + a + " already exists");
+            }
+            long id = db.insert("""
+                    INSERT INTO account (domain_id, address_key, local_part, password_hash, quota_bytes, max_message_bytes)
+                    VALUES (?, ?, ?, ?, ?, ?)""", domainId, key, a.localPart(), passwordHash, quotaBytes, maxMessageBytes);
+            tx.appendChange(Change.Kind.ACCOUNT_ADDED, id, 0, 0, key);
+            for (SpecialUse use : SpecialUse.values()) createMailbox(tx, id, use.defaultName(), use);
+            return db.one(ACCOUNT_COLUMNS + " WHERE a.id = ?", EmbeddedMailStore::account, id).orElseThrow();
+        });
+    }
+
+    private static long createMailbox(WriteTx tx, long accountId, String name, SpecialUse use) throws SQLException {
+        Db db = tx.db();
+        long uidValidity = nextUidValidity(db);
+        long id = db.insert("""
+                INSERT INTO mailbox (account_id, name, special_use, uid_validity, uid_next, highest_modseq)
+                VALUES (?, ?, ?, ?, 1, 0)""", accountId, name, use == null ? null : use.name(), uidValidity);
+        long pos = tx.appendChange(Change.Kind.MAILBOX_CREATED, accountId, id, 0, name);
+        db.update("UPDATE mailbox SET highest_modseq = ? WHERE id = ?", pos, id);
+        return id;
+    }
+
+    /**
+     * UIDVALIDITY from the clock in seconds, but always above every value handed out
+     * before: mailboxes made in the same second differ, and a mailbox deleted and
+     * re-created under the same name never gets its old UIDVALIDITY back (RFC 9051 2.3.1.1).
+     */
+    private static long nextUidValidity(Db db) throws SQLException {
+        long last = db.queryLong("SELECT last_uid_validity FROM meta WHERE id = 1").orElseThrow();
+        long next = Math.max(Instant.now().getEpochSecond(), last + 1);
+        db.update("UPDATE meta SET last_uid_validity = ? WHERE id = 1", next);
+        return next;
+    }
+
+    @Override
+    public Account updateAccount(EmailAddress address, AccountChange change) {
+        EmailAddress a = validAddress(address);
+        Objects.requireNonNull(change, "change");
+        if (change.passwordHash() != null && change.passwordHash().isBlank()) throw new IllegalArgumentException("empty password hash");
+        if (change.quotaBytes() != null) nonNegative(change.quotaBytes(), "quota");
+        if (change.maxMessageBytes() != null) nonNegative(change.maxMessageBytes(), "message size limit");
+        String key = a.key();
+        return write(tx -> {
+            Db db = tx.db();
+            long id = db.queryLong("SELECT id FROM account WHERE address_key = ?", key).orElseThrow(() -> noAccount(a));
+            List<String> changed = new ArrayList<>();
+            if (change.passwordHash() != null) {
+                db.update("UPDATE account SET password_hash = ? WHERE id = ?", change.passwordHash(), id);
+                changed.add("password");
+            }
+            if (change.quotaBytes() != null) {
+                db.update("UPDATE account SET quota_bytes = ? WHERE id = ?", change.quotaBytes(), id);
+                changed.add("quota=" + change.quotaBytes());
+            }
+            if (change.maxMessageBytes() != null) {
+                db.update("UPDATE account SET max_message_bytes = ? WHERE id = ?", change.maxMessageBytes(), id);
+                changed.add("max-message=" + change.maxMessageBytes());
+            }
+            if (!changed.isEmpty()) tx.appendChange(Change.Kind.ACCOUNT_CHANGED, id, 0, 0, String.join(" ", changed));
+            return db.one(ACCOUNT_COLUMNS + " WHERE a.id = ?", EmbeddedMailStore::account, id).orElseThrow();
+        });
+    }
+
+    @Override
+    public void removeAccount(EmailAddress address) {
+        EmailAddress a = validAddress(address);
+        write(tx -> {
+            long id = tx.db().queryLong("SELECT id FROM account WHERE address_key = ?", a.key()).orElseThrow(() -> noAccount(a));
+            removeAccount(tx, id);
+            return null;
+        });
+    }
+
+    /** Removes an account with its mailboxes and mail, releasing blobs and the domain's usage. */
+    private static void removeAccount(WriteTx tx, long accountId) throws SQLException {
+        Db db = tx.db();
+        record Owner(long domainId, long usedBytes, String key) { }
+        Owner owner = db.one("SELECT domain_id, used_bytes, address_key FROM account WHERE id = ?",
+                rs -> new Owner(rs.getLong(1), rs.getLong(2), rs.getString(3)), accountId).orElseThrow();
+        record Use(String sha256, long count) { }
+        List<Use> uses = db.list("""
+                SELECT m.blob_sha256, count(*) FROM message m JOIN mailbox b ON b.id = m.mailbox_id
+                WHERE b.account_id = ? GROUP BY m.blob_sha256""", rs -> new Use(rs.getString(1), rs.getLong(2)), accountId);
+        db.update("DELETE FROM message WHERE mailbox_id IN (SELECT id FROM mailbox WHERE account_id = ?)", accountId);
+        for (Use u : uses) releaseBlob(tx, u.sha256(), u.count());
+        db.update("DELETE FROM mailbox WHERE account_id = ?", accountId);
+        db.update("UPDATE domain SET used_bytes = used_bytes - ? WHERE id = ?", owner.usedBytes(), owner.domainId());
+        db.update("DELETE FROM account WHERE id = ?", accountId);
+        tx.appendChange(Change.Kind.ACCOUNT_REMOVED, accountId, 0, 0, owner.key());
+    }
+
+    /** Ordered by domain, then address (case-insensitively), so a listing of all domains reads domain by domain. */
+    @Override
+    public List<Account> listAccounts(String domain) {
+        if (domain == null) return read(db -> db.list(ACCOUNT_COLUMNS + " ORDER BY d.name, a.address_key", EmbeddedMailStore::account));
+        Optional<String> d = domainNameOrEmpty(domain);
+        if (d.isEmpty()) return List.of();
+        return read(db -> db.list(ACCOUNT_COLUMNS + " WHERE d.name = ? ORDER BY a.address_key", EmbeddedMailStore::account, d.get()));
+    }
+
+    @Override
+    public Optional<Account> findAccount(EmailAddress address) {
+        Objects.requireNonNull(address, "address");
+        return read(db -> db.one(ACCOUNT_COLUMNS + " WHERE a.address_key = ?", EmbeddedMailStore::account, address.key()));
+    }
+
+    @Override
+    public Optional<Account> findAccount(long accountId) {
+        return read(db -> db.one(ACCOUNT_COLUMNS + " WHERE a.id = ?", EmbeddedMailStore::account, accountId));
+    }
+
+    private static StoreException.NotFound noAccount(EmailAddress a) {
+        return new StoreException.NotFound("account " + a + " does not exist");
+    }
+
+    // ---- directory: aliases ----
+
+    @Override
+    public Alias addAlias(String source, List<EmailAddress> targets) {
+        String src = aliasSource(source);
+        String srcDomain = src.substring(src.indexOf('@') + 1);
+        if (targets == null || targets.isEmpty()) throw new IllegalArgumentException("alias " + src + " needs at least one target");
+        // Duplicates compared as the directory compares (case-insensitively); the first spelling and the order are kept.
+        Map<String, EmailAddress> unique = new LinkedHashMap<>();
+        for (EmailAddress t : targets) {
+            EmailAddress v = validAddress(t);
+            unique.putIfAbsent(v.key(), v);
+        }
+        if (unique.size() > MAX_ALIAS_TARGETS) throw new IllegalArgumentException("alias " + src + " has more than " + MAX_ALIAS_TARGETS + " targets");
+        List<EmailAddress> to = List.copyOf(unique.values());
+        return write(tx -> {
+            Db db = tx.db();
+            long domainId = db.queryLong("SELECT id FROM domain WHERE name = ?", srcDomain).orElseThrow(() -> noDomain(srcDomain));
+            for (EmailAddress t : to) {
+                if (!db.exists("SELECT 1 FROM domain WHERE name = ?", t.domain())) {
+                    throw new StoreException.NotFound("alias target " + t + " is not in a local domain (domain " + t.domain()
+                            + " does not exist here); aliases deliver to local addresses only, remote targets need the"
+                            + " outbound relay, which comes in a later release");
+                }
+            }
+            boolean replaced = db.update("DELETE FROM alias WHERE source = ?", src) > 0;
+            long id = db.insert("INSERT INTO alias (source, domain_id) VALUES (?, ?)", src, domainId);
+            for (int i = 0; i < to.size(); i++) {
+                db.update("INSERT INTO alias_target (alias_id, position, local_part, domain) VALUES (?, ?, ?, ?)",
+                        id, i, to.get(i).localPart(), to.get(i).domain());
+            }
+            tx.appendChange(Change.Kind.ALIAS_ADDED, 0, 0, 0, src + (replaced ? " (replaced) -> " : " -> ")
+                    + String.join(",", to.stream().map(EmailAddress::toString).toList()));
+            return new Alias(src, to);
+        });
+    }
+
+    @Override
+    public void removeAlias(String source) {
+        String src = aliasSource(source);
+        write(tx -> {
+            if (!tx.db().exists("SELECT 1 FROM alias WHERE source = ?", src)) throw new StoreException.NotFound("alias " + src + " does not exist");
+            removeAlias(tx, src);
+            return null;
+        });
+    }
+
+    private static void removeAlias(WriteTx tx, String source) throws SQLException {
+        tx.db().update("DELETE FROM alias WHERE source = ?", source); // targets go by ON DELETE CASCADE
+        tx.appendChange(Change.Kind.ALIAS_REMOVED, 0, 0, 0, source);
+    }
+
+    @Override
+    public List<Alias> listAliases(String domain) {
+        if (domain == null) {
+            return read(db -> aliases(db.list(ALIAS_COLUMNS + " ORDER BY a.source, t.position", AliasRow::of)));
+        }
+        Optional<String> d = domainNameOrEmpty(domain);
+        if (d.isEmpty()) return List.of();
+        return read(db -> aliases(db.list(ALIAS_COLUMNS + " WHERE a.domain_id = (SELECT id FROM domain WHERE name = ?)"
+                + " ORDER BY a.source, t.position", AliasRow::of, d.get())));
+    }
+
+    private record AliasRow(String source, EmailAddress target) {
+        static AliasRow of(ResultSet rs) throws SQLException {
+            return new AliasRow(rs.getString(1), new EmailAddress(rs.getString(2), rs.getString(3)));
+        }
+    }
+
+    private static List<Alias> aliases(List<AliasRow> rows) {
+        Map<String, List<EmailAddress>> bySource = new LinkedHashMap<>();
+        for (AliasRow r : rows) bySource.computeIfAbsent(r.source(), k -> new ArrayList<>()).add(r.target());
+        return bySource.entrySet().stream().map(e -> new Alias(e.getKey(), e.getValue())).toList();
+    }
+
+    @Override
+    public RecipientResolution resolve(EmailAddress recipient) {
+        Objects.requireNonNull(recipient, "recipient");
+        return read(db -> {
+            if (!db.exists("SELECT 1 FROM domain WHERE name = ?", recipient.domain())) return new RecipientResolution.NotLocal();
+            Resolver resolver = new Resolver(db);
+            resolver.expand(recipient, 0);
+            return resolver.found.isEmpty()
+                    ? new RecipientResolution.Unknown()
+                    : new RecipientResolution.Local(List.copyOf(resolver.found.values()));
+        });
+    }
+
+    /**
+     * Alias expansion, depth first in the administrator's target order. Each alias
+     * is expanded at most once per resolution: an address met again (a loop, or the
+     * "keep a copy" idiom {@code alice -> alice, bob}) or beyond
+     * {@link #MAX_ALIAS_DEPTH} stands for itself and counts only if it is an
+     * account. This bounds the work by the number of aliases, whatever their shape.
+     */
+    private static final class Resolver {
+        final Db db;
+        final Map<Long, Account> found = new LinkedHashMap<>();
+        final Set<String> expanded = new HashSet<>();
+
+        Resolver(Db db) {
+            this.db = db;
+        }
+
+        void expand(EmailAddress address, int depth) throws SQLException {
+            String key = address.key();
+            List<EmailAddress> targets = targets(key);
+            if (!targets.isEmpty()) {
+                if (depth < MAX_ALIAS_DEPTH && expanded.add(key)) {
+                    for (EmailAddress t : targets) expand(t, depth + 1);
+                } else {
+                    addAccount(key);
+                }
+                return;
+            }
+            if (addAccount(key)) return;
+            // The catch-all applies only where neither an alias nor an account matched.
+            String catchAll = "@" + address.domain();
+            List<EmailAddress> all = targets(catchAll);
+            if (!all.isEmpty() && depth < MAX_ALIAS_DEPTH && expanded.add(catchAll)) {
+                for (EmailAddress t : all) expand(t, depth + 1);
+            }
+        }
+
+        private List<EmailAddress> targets(String source) throws SQLException {
+            return db.list("""
+                    SELECT t.local_part, t.domain FROM alias a JOIN alias_target t ON t.alias_id = a.id
+                    WHERE a.source = ? ORDER BY t.position""", rs -> new EmailAddress(rs.getString(1), rs.getString(2)), source);
+        }
+
+        private boolean addAccount(String key) throws SQLException {
+            Optional<Account> a = db.one(ACCOUNT_COLUMNS + " WHERE a.address_key = ?", EmbeddedMailStore::account, key);
+            a.ifPresent(account -> found.putIfAbsent(account.id(), account));
+            return a.isPresent();
+        }
+    }
+
+    // ---- mail ----
+
+    /** The blob as prepared by the caller's thread: inline bytes, or {@code inline == null} for a file already on disk. */
+    private record PreparedBlob(String sha256, long size, byte[] inline) { }
+
+    /**
+     * The file of a file blob vanished between the caller writing it and the
+     * transaction (an expunge of the same content released it meanwhile). The
+     * caller writes it again and retries; never seen outside this class.
+     */
+    private static final class BlobFileMissing extends StoreException {
+        BlobFileMissing(String sha256) {
+            super("blob file " + sha256 + " vanished before its delivery committed");
+        }
+    }
+
+    @Override
+    public DeliveryReceipt deliver(Delivery delivery) {
+        Objects.requireNonNull(delivery, "delivery");
+        MessageData content = Objects.requireNonNull(delivery.content(), "delivery content");
+        Instant internalDate = Objects.requireNonNull(delivery.internalDate(), "delivery internal date");
+        if (!BlobFiles.isSha256(content.sha256())) {
+            throw new IllegalArgumentException("message SHA-256 is not 64 lower-case hex digits: " + Printable.of(content.sha256()));
+        }
+        if (content.size() < 0) throw new IllegalArgumentException("negative message size");
+        // Each account gets the message once, whatever the caller passed.
+        List<Long> accountIds = List.copyOf(new LinkedHashSet<>(delivery.accountIds()));
+        if (closed.get()) throw new StoreException.Unavailable("store is closed", null);
+        try {
+            for (int attempt = 1; ; attempt++) {
+                PreparedBlob blob = prepare(content);
+                List<String> written = blob.inline() == null ? List.of(blob.sha256()) : List.of();
+                try {
+                    DeliveryReceipt receipt = writer.submit(tx -> deliver(tx, accountIds, blob, internalDate.toEpochMilli()), written);
+                    delivered.increment();
+                    deliveredEntries.increment(receipt.placed().size());
+                    return receipt;
+                } catch (BlobFileMissing e) {
+                    if (attempt == BLOB_ATTEMPTS) throw new StoreException.Unavailable(e.getMessage() + ", " + attempt + " times", e);
+                }
+            }
+        } catch (QuotaExceeded e) {
+            refused.increment();
+            throw e;
+        } catch (RuntimeException e) {
+            failed.increment();
+            throw e;
+        }
+    }
+
+    /**
+     * Puts the message where its transaction will find it: in memory for an inline
+     * blob, on disk (fsynced) for a file blob. This runs in the caller's thread, so the
+     * fsyncs of large messages overlap and the writer only does metadata.
+     */
+    private PreparedBlob prepare(MessageData content) {
+        String sha = content.sha256();
+        long size = content.size();
+        try {
+            if (size <= options.inlineBlobMaxBytes()) {
+                byte[] bytes = content.bytes();
+                MessageDigest digest = BlobFiles.sha256Digest();
+                String actual = HEX.formatHex(digest.digest(bytes));
+                if (bytes.length != size || !actual.equals(sha)) {
+                    throw new IllegalArgumentException("message content does not match its size/SHA-256 ("
+                            + bytes.length + " bytes, " + actual + "; claimed " + size + ", " + sha + ")");
+                }
+                return new PreparedBlob(sha, size, bytes);
+            }
+            files.write(content);
+            return new PreparedBlob(sha, size, null);
+        } catch (IOException e) {
+            throw new StoreException.Unavailable("cannot store message body: " + e, e);
+        } catch (UncheckedIOException e) {
+            throw new StoreException.Unavailable("cannot store message body: " + e.getCause(), e);
+        }
+    }
+
+    private DeliveryReceipt deliver(WriteTx tx, List<Long> accountIds, PreparedBlob blob, long internalDate) throws SQLException {
+        Db db = tx.db();
+        long size = blob.size();
+        record Target(long accountId, long domainId, long quota, long maxMessage, long used, long domainQuota, long domainUsed) { }
+        List<Target> targets = new ArrayList<>(accountIds.size());
+        Map<Long, Long> addedPerDomain = new LinkedHashMap<>();
+        for (long id : accountIds) {
+            Target t = db.one("""
+                    SELECT a.id, a.domain_id, a.quota_bytes, a.max_message_bytes, a.used_bytes, d.quota_bytes, d.used_bytes
+                    FROM account a JOIN domain d ON d.id = a.domain_id WHERE a.id = ?""",
+                    rs -> new Target(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6), rs.getLong(7)),
+                    id).orElseThrow(() -> new StoreException.NotFound("account " + id + " does not exist"));
+            targets.add(t);
+            addedPerDomain.merge(t.domainId(), size, Long::sum);
+        }
+        List<QuotaExceeded.Refusal> refusals = new ArrayList<>();
+        for (Target t : targets) {
+            if (t.maxMessage() > 0 && size > t.maxMessage()) {
+                refusals.add(new QuotaExceeded.Refusal(t.accountId(), QuotaExceeded.Reason.MESSAGE_TOO_BIG));
+            }
+            if (t.quota() > 0 && t.used() + size > t.quota()) {
+                refusals.add(new QuotaExceeded.Refusal(t.accountId(), QuotaExceeded.Reason.ACCOUNT_FULL));
+            }
+            if (t.domainQuota() > 0 && t.domainUsed() + addedPerDomain.get(t.domainId()) > t.domainQuota()) {
+                refusals.add(new QuotaExceeded.Refusal(t.accountId(), QuotaExceeded.Reason.DOMAIN_FULL));
+            }
+        }
+        if (!refusals.isEmpty()) throw new QuotaExceeded(refusals);
+
+        addBlobReferences(tx, blob, targets.size());
+        List<DeliveryReceipt.Placed> placed = new ArrayList<>(targets.size());
+        long position = 0;
+        for (Target t : targets) {
+            record Inbox(long id, long uidNext) { }
+            Inbox inbox = db.one("SELECT id, uid_next FROM mailbox WHERE account_id = ? AND special_use = 'INBOX'",
+                    rs -> new Inbox(rs.getLong(1), rs.getLong(2)), t.accountId())
+                    .orElseThrow(() -> new IllegalStateException("account " + t.accountId() + " has no INBOX"));
+            long uid = inbox.uidNext();
+            position = tx.appendChange(Change.Kind.MESSAGE_ADDED, t.accountId(), inbox.id(), uid, "");
+            db.update("""
+                    INSERT INTO message (mailbox_id, uid, modseq, flags, internal_date, size, blob_sha256)
+                    VALUES (?, ?, ?, '', ?, ?, ?)""", inbox.id(), uid, position, internalDate, size, blob.sha256());
+            db.update("""
+                    UPDATE mailbox SET uid_next = ?, highest_modseq = ?, message_count = message_count + 1,
+                                       size_bytes = size_bytes + ? WHERE id = ?""", uid + 1, position, size, inbox.id());
+            db.update("UPDATE account SET used_bytes = used_bytes + ?, message_count = message_count + 1 WHERE id = ?",
+                    size, t.accountId());
+            placed.add(new DeliveryReceipt.Placed(t.accountId(), inbox.id(), uid));
+            tx.publish(new StoreEvent.MessagesAdded(t.accountId(), inbox.id(), position));
+        }
+        for (Map.Entry<Long, Long> e : addedPerDomain.entrySet()) {
+            db.update("UPDATE domain SET used_bytes = used_bytes + ? WHERE id = ?", e.getValue(), e.getKey());
+        }
+        return new DeliveryReceipt(blob.sha256(), placed, position);
+    }
+
+    private void addBlobReferences(WriteTx tx, PreparedBlob blob, int count) throws SQLException {
+        Db db = tx.db();
+        if (db.update("UPDATE blob SET refs = refs + ? WHERE sha256 = ?", count, blob.sha256()) > 0) return;
+        if (blob.inline() != null) {
+            db.update("INSERT INTO blob (sha256, size, refs, in_file, content) VALUES (?, ?, ?, 0, ?)",
+                    blob.sha256(), blob.size(), count, blob.inline());
+            return;
+        }
+        // Checked under the write lock: deletes of unreferenced files take the same lock.
+        if (!files.exists(blob.sha256())) throw new BlobFileMissing(blob.sha256());
+        db.update("INSERT INTO blob (sha256, size, refs, in_file, content) VALUES (?, ?, ?, 1, NULL)",
+                blob.sha256(), blob.size(), count);
+    }
+
+    /** Drops {@code count} references; at zero the row goes now and the file (if any) after the commit. */
+    private static void releaseBlob(WriteTx tx, String sha256, long count) throws SQLException {
+        Db db = tx.db();
+        record Ref(long refs, boolean inFile) { }
+        Ref ref = db.one("SELECT refs, in_file FROM blob WHERE sha256 = ?", rs -> new Ref(rs.getLong(1), rs.getInt(2) == 1), sha256)
+                .orElseThrow(() -> new IllegalStateException("message references missing blob " + sha256));
+        if (ref.refs() > count) {
+            db.update("UPDATE blob SET refs = refs - ? WHERE sha256 = ?", count, sha256);
+            return;
+        }
+        db.update("DELETE FROM blob WHERE sha256 = ?", sha256);
+        if (ref.inFile()) tx.deleteFileIfUnreferenced(sha256);
+    }
+
+    @Override
+    public List<Mailbox> mailboxes(long accountId) {
+        return read(db -> db.list(MAILBOX_COLUMNS + " WHERE account_id = ? ORDER BY id", EmbeddedMailStore::mailbox, accountId));
+    }
+
+    @Override
+    public Optional<Mailbox> mailbox(long accountId, String name) {
+        Objects.requireNonNull(name, "name");
+        // INBOX is case-insensitive (RFC 9051 5.1); every other name is exact.
+        String n = name.equalsIgnoreCase("INBOX") ? "INBOX" : name;
+        return read(db -> db.one(MAILBOX_COLUMNS + " WHERE account_id = ? AND name = ?", EmbeddedMailStore::mailbox, accountId, n));
+    }
+
+    @Override
+    public List<MessageEntry> messages(long mailboxId) {
+        return read(db -> db.list("""
+                SELECT mailbox_id, uid, modseq, flags, internal_date, size, blob_sha256
+                FROM message WHERE mailbox_id = ? ORDER BY uid""", EmbeddedMailStore::message, mailboxId));
+    }
+
+    @Override
+    public InputStream openBlob(String blobId) throws IOException {
+        if (!BlobFiles.isSha256(blobId)) throw new IllegalArgumentException("not a blob id: " + Printable.of(blobId));
+        record Stored(boolean inFile, byte[] content) { }
+        // Two looks: the file of a blob found in the first can be released and deleted before we open it.
+        for (int attempt = 0; attempt < 2; attempt++) {
+            Optional<Stored> stored = read(db -> db.one("SELECT in_file, content FROM blob WHERE sha256 = ?",
+                    rs -> new Stored(rs.getInt(1) == 1, rs.getBytes(2)), blobId));
+            if (stored.isEmpty()) throw new StoreException.NotFound("blob " + blobId + " does not exist");
+            if (!stored.get().inFile()) return new ByteArrayInputStream(stored.get().content());
+            try {
+                return Files.newInputStream(files.path(blobId));
+            } catch (NoSuchFileException e) {
+                if (attempt == 1) throw new IOException("blob " + blobId + " is recorded but its file is missing", e);
+            }
+        }
+        throw new IllegalStateException("unreachable");
+    }
+
+    @Override
+    public ExpungeResult expunge(long mailboxId, Collection<Long> uids) {
+        Objects.requireNonNull(uids, "uids");
+        TreeSet<Long> wanted = new TreeSet<>();
+        for (Long uid : uids) wanted.add(Objects.requireNonNull(uid, "uid"));
+        return write(tx -> {
+            Db db = tx.db();
+            record Box(long accountId, long domainId, long highestModSeq) { }
+            Box box = db.one("""
+                    SELECT b.account_id, a.domain_id, b.highest_modseq FROM mailbox b JOIN account a ON a.id = b.account_id
+                    WHERE b.id = ?""", rs -> new Box(rs.getLong(1), rs.getLong(2), rs.getLong(3)), mailboxId)
+                    .orElseThrow(() -> new StoreException.NotFound("mailbox " + mailboxId + " does not exist"));
+            List<Long> removed = new ArrayList<>();
+            long freed = 0;
+            long position = box.highestModSeq();
+            for (long uid : wanted) {
+                record Entry(long size, String sha256) { }
+                Optional<Entry> entry = db.one("SELECT size, blob_sha256 FROM message WHERE mailbox_id = ? AND uid = ?",
+                        rs -> new Entry(rs.getLong(1), rs.getString(2)), mailboxId, uid);
+                if (entry.isEmpty()) continue;
+                db.update("DELETE FROM message WHERE mailbox_id = ? AND uid = ?", mailboxId, uid);
+                releaseBlob(tx, entry.get().sha256(), 1);
+                position = tx.appendChange(Change.Kind.MESSAGE_EXPUNGED, box.accountId(), mailboxId, uid, "");
+                freed += entry.get().size();
+                removed.add(uid);
+            }
+            if (!removed.isEmpty()) {
+                int n = removed.size();
+                db.update("""
+                        UPDATE mailbox SET highest_modseq = ?, message_count = message_count - ?, size_bytes = size_bytes - ?
+                        WHERE id = ?""", position, n, freed, mailboxId);
+                db.update("UPDATE account SET used_bytes = used_bytes - ?, message_count = message_count - ? WHERE id = ?",
+                        freed, n, box.accountId());
+                db.update("UPDATE domain SET used_bytes = used_bytes - ? WHERE id = ?", freed, box.domainId());
+                tx.publish(new StoreEvent.MailboxChanged(box.accountId(), mailboxId, position));
+            }
+            return new ExpungeResult(List.copyOf(removed), freed, position);
+        });
+    }
+
+    // ---- change log and fencing ----
+
+    @Override
+    public List<Change> changesSince(long position, int limit) {
+        if (position < 0) throw new IllegalArgumentException("negative change-log position");
+        if (limit < 1 || limit > MAX_CHANGES_PER_CALL) {
+            throw new IllegalArgumentException("limit must be between 1 and " + MAX_CHANGES_PER_CALL + ", not " + limit);
+        }
+        return read(db -> db.list("""
+                SELECT position, epoch, kind, account_id, mailbox_id, uid, detail FROM change_log
+                WHERE position > ? ORDER BY position LIMIT ?""", EmbeddedMailStore::change, position, limit));
+    }
+
+    @Override
+    public long lastChangePosition() {
+        return read(db -> db.queryLong("SELECT max(position) FROM change_log").orElse(0L));
+    }
+
+    @Override
+    public long epoch() {
+        return options.epoch();
+    }
+
+    @Override
+    public long storedEpoch() {
+        return read(db -> db.queryLong("SELECT epoch FROM meta WHERE id = 1").orElseThrow());
+    }
+
+    /**
+     * Records {@code newEpoch}; from the next transaction on, every instance opened
+     * with a lower epoch fails its writes with StaleEpoch. Fencing is itself a write:
+     * an instance that is already fenced cannot fence. Raising to the current value
+     * changes nothing; lowering is refused (Conflict). The change-log entry's detail
+     * is the new epoch in decimal.
+     */
+    @Override
+    public void fence(long newEpoch) {
+        if (newEpoch < 1) throw new IllegalArgumentException("epoch must be 1 or more, not " + newEpoch);
+        write(tx -> {
+            long stored = tx.storedEpoch();
+            if (newEpoch < stored) throw new StoreException.Conflict("cannot lower the store epoch from " + stored + " to " + newEpoch);
+            if (newEpoch == stored) return null;
+            tx.db().update("UPDATE meta SET epoch = ? WHERE id = 1", newEpoch);
+            tx.appendChange(Change.Kind.EPOCH_RAISED, 0, 0, 0, Long.toString(newEpoch));
+            tx.storedEpochRaised(newEpoch);
+            return null;
+        });
+    }
+
+    @Override
+    public void addListener(StoreListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** Stops accepting work, commits what is queued, closes the connections and stops the threads. Idempotent. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) return;
+        writer.close();
+        readPool.close();
+    }
+
+    // ---- row mapping ----
+
+    private static Domain domain(ResultSet rs) throws SQLException {
+        return new Domain(rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getLong(4));
+    }
+
+    private static Account account(ResultSet rs) throws SQLException {
+        return new Account(rs.getLong(1), rs.getLong(2), new EmailAddress(rs.getString(3), rs.getString(4)), rs.getString(5),
+                rs.getLong(6), rs.getLong(7), rs.getLong(8), rs.getLong(9));
+    }
+
+    private static Mailbox mailbox(ResultSet rs) throws SQLException {
+        String use = rs.getString(7);
+        return new Mailbox(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getLong(4), rs.getLong(5), rs.getLong(6),
+                use == null ? null : SpecialUse.valueOf(use), rs.getLong(8), rs.getLong(9));
+    }
+
+    private static MessageEntry message(ResultSet rs) throws SQLException {
+        String flags = rs.getString(4);
+        return new MessageEntry(rs.getLong(1), rs.getLong(2), rs.getLong(3),
+                flags.isEmpty() ? Set.of() : Set.of(flags.split(" ")),
+                Instant.ofEpochMilli(rs.getLong(5)), rs.getLong(6), rs.getString(7));
+    }
+
+    private static Change change(ResultSet rs) throws SQLException {
+        return new Change(rs.getLong(1), rs.getLong(2), Change.Kind.valueOf(rs.getString(3)), rs.getLong(4),
+                rs.getLong(5), rs.getLong(6), rs.getString(7));
+    }
+}

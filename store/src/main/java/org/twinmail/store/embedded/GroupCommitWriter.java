@@ -1,0 +1,374 @@
+package org.twinmail.store.embedded;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.io.IOException;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.twinmail.core.event.StoreEvent;
+import org.twinmail.core.event.StoreListener;
+import org.twinmail.store.Change;
+import org.twinmail.store.StoreException;
+
+/**
+ * The single writer. One platform thread owns the write connection and commits
+ * queued operations in groups: it takes the first waiting operation, drains up to
+ * {@code maxBatch - 1} more, runs them in one {@code BEGIN IMMEDIATE} transaction,
+ * each inside its own SAVEPOINT (so a refused operation rolls back alone and fails
+ * only its own caller), commits once (one WAL fsync for the whole group), deletes
+ * blob files that lost their last reference, completes the callers' futures, and
+ * finally tells the listeners.
+ *
+ * <p>Callers block on their future; a method of the store returns only after its
+ * commit is durable. Under load the queue fills while a commit's fsync runs, so
+ * the next group is larger: throughput grows with concurrency instead of each
+ * caller paying its own fsync.
+ */
+final class GroupCommitWriter implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
+
+    /** One write operation; runs on the writer thread inside the batch transaction. */
+    @FunctionalInterface
+    interface WriteOp<T> {
+        T apply(WriteTx tx) throws SQLException, IOException;
+    }
+
+    /** What an operation may do besides plain SQL, all tied to the fate of its transaction. */
+    final class WriteTx {
+        private final List<StoreEvent> events = new ArrayList<>();
+
+        Db db() {
+            return db;
+        }
+
+        /** The epoch this store instance writes with. */
+        long epoch() {
+            return epoch;
+        }
+
+        /** The highest epoch recorded, as seen by this transaction. */
+        long storedEpoch() {
+            return storedEpoch;
+        }
+
+        /** An operation that raised the stored epoch says so; later operations of the batch see it. */
+        void storedEpochRaised(long newEpoch) {
+            storedEpoch = newEpoch;
+        }
+
+        /** Appends to the change log; the returned position is this change's MODSEQ. */
+        long appendChange(Change.Kind kind, long accountId, long mailboxId, long uid, String detail) throws SQLException {
+            return db.insert("INSERT INTO change_log (epoch, kind, account_id, mailbox_id, uid, detail) VALUES (?, ?, ?, ?, ?, ?)",
+                    epoch, kind.name(), accountId, mailboxId, uid, detail);
+        }
+
+        /** Published to listeners after the commit; dropped if this operation rolls back. */
+        void publish(StoreEvent event) {
+            events.add(event);
+        }
+
+        /**
+         * The blob file goes once the batch is over if no row references it then.
+         * Checked after the commit, not now, because a later operation of the same
+         * batch may reference the same content again.
+         */
+        void deleteFileIfUnreferenced(String sha256) {
+            fileCandidates.add(sha256);
+        }
+    }
+
+    private static final class Pending<T> {
+        final WriteOp<T> op;
+        final Collection<String> blobFiles;
+        final CompletableFuture<T> future = new CompletableFuture<>();
+        T result;
+        RuntimeException failure;
+        List<StoreEvent> events = List.of();
+
+        Pending(WriteOp<T> op, Collection<String> blobFiles) {
+            this.op = op;
+            this.blobFiles = blobFiles;
+        }
+
+        void run(WriteTx tx) throws SQLException, IOException {
+            result = op.apply(tx);
+            events = tx.events;
+        }
+
+        void complete() {
+            if (failure != null) future.completeExceptionally(failure);
+            else future.complete(result);
+        }
+    }
+
+    private static final Pending<Void> STOP = new Pending<>(tx -> null, List.of());
+
+    private final Db db;
+    private final long epoch;
+    private final int maxBatch;
+    private final BlobFiles files;
+    private final List<StoreListener> listeners;
+    private final LinkedBlockingQueue<Pending<?>> queue = new LinkedBlockingQueue<>();
+    /** Held shared to enqueue and exclusively to close, so nothing can be queued behind STOP. */
+    private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
+    private final Thread thread;
+    private final Set<String> fileCandidates = new LinkedHashSet<>();
+    private final Timer commitTimer;
+    private final DistributionSummary batchSize;
+    private final Counter commitFailures;
+    private final Gauge queueGauge;
+    private final MeterRegistry registry;
+    private boolean closed;
+    private long storedEpoch;
+
+    GroupCommitWriter(Db db, long epoch, int maxBatch, BlobFiles files, List<StoreListener> listeners, MeterRegistry registry) {
+        this.db = db;
+        this.epoch = epoch;
+        this.maxBatch = maxBatch;
+        this.files = files;
+        this.listeners = listeners;
+        this.registry = registry;
+        this.commitTimer = Timer.builder("twinmail.store.commit")
+                .description("One group-commit transaction, BEGIN IMMEDIATE to durable COMMIT")
+                .publishPercentileHistogram()
+                .register(registry);
+        this.batchSize = DistributionSummary.builder("twinmail.store.commit.batch")
+                .description("Write operations committed together in one transaction")
+                .baseUnit("operations")
+                .register(registry);
+        this.commitFailures = Counter.builder("twinmail.store.commit.failures")
+                .description("Transactions that could not begin or commit; all their operations failed")
+                .register(registry);
+        this.queueGauge = Gauge.builder("twinmail.store.write.queue", queue, LinkedBlockingQueue::size)
+                .description("Write operations waiting for the writer")
+                .register(registry);
+        this.thread = Thread.ofPlatform().name("twinmail-store-writer").daemon(true).unstarted(this::loop);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /**
+     * Queues {@code op} and waits until its transaction has committed (or failed).
+     *
+     * @param blobFiles content addresses of blob files the caller wrote for this
+     *                  operation; if the operation fails they are deleted unless
+     *                  something else references them
+     */
+    <T> T submit(WriteOp<T> op, Collection<String> blobFiles) {
+        Pending<T> p = new Pending<>(op, blobFiles);
+        gate.readLock().lock();
+        try {
+            if (closed) throw new StoreException.Unavailable("store is closed", null);
+            queue.add(p);
+        } finally {
+            gate.readLock().unlock();
+        }
+        return await(p.future);
+    }
+
+    /**
+     * Waits without giving up on interrupt: the operation may commit anyway, and a
+     * caller told "failed" about a committed delivery would have the sender retry it.
+     * The interrupt is kept for the caller to see afterwards.
+     */
+    static <T> T await(CompletableFuture<T> future) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return future.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    if (cause instanceof RuntimeException re) throw re;
+                    if (cause instanceof Error err) throw err;
+                    throw new StoreException.Unavailable("store operation failed: " + cause, cause);
+                }
+            }
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
+        }
+    }
+
+    private void loop() {
+        List<Pending<?>> batch = new ArrayList<>(Math.min(maxBatch, 1024));
+        boolean stop = false;
+        while (!stop) {
+            try {
+                batch.add(queue.take());
+            } catch (InterruptedException e) {
+                continue; // only STOP ends the loop, so that queued work is never dropped
+            }
+            queue.drainTo(batch, maxBatch - 1);
+            // STOP is queued last (see close), so it can only end the batch.
+            if (batch.getLast() == STOP) {
+                batch.removeLast();
+                stop = true;
+            }
+            if (!batch.isEmpty()) {
+                try {
+                    runBatch(batch);
+                } catch (Throwable t) {
+                    // Never let the writer die: every caller would hang on its future.
+                    log.error("store writer: unexpected failure, failing the batch", t);
+                    for (Pending<?> p : batch) {
+                        p.future.completeExceptionally(new StoreException.Unavailable("store writer failed: " + t, t));
+                    }
+                }
+            }
+            batch.clear();
+        }
+        // The writer owns its connection; closing it here means no close() from any
+        // thread can pull it away from under a running batch.
+        db.close();
+    }
+
+    private void runBatch(List<Pending<?>> batch) {
+        long start = System.nanoTime();
+        fileCandidates.clear();
+        for (Pending<?> p : batch) fileCandidates.addAll(p.blobFiles);
+        try {
+            db.exec("BEGIN IMMEDIATE");
+        } catch (SQLException e) {
+            failAll(batch, "cannot start a transaction: " + e.getMessage(), e);
+            return;
+        }
+        try {
+            storedEpoch = db.queryLong("SELECT epoch FROM meta WHERE id = 1").orElseThrow();
+            for (Pending<?> p : batch) runOne(p);
+            db.exec("COMMIT");
+        } catch (Throwable e) {
+            try { db.exec("ROLLBACK"); } catch (SQLException ignored) { /* SQLite may have rolled back already */ }
+            failAll(batch, "commit failed, nothing of this batch was written: " + e.getMessage(), e);
+            return;
+        }
+        commitTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        batchSize.record(batch.size());
+        // Before the callers hear back, so that "expunge returned" means "the space is free".
+        deleteUnreferencedFiles();
+        for (Pending<?> p : batch) p.complete();
+        for (Pending<?> p : batch) {
+            for (StoreEvent event : p.events) publish(event);
+        }
+    }
+
+    private void runOne(Pending<?> p) throws SQLException {
+        if (storedEpoch > epoch) {
+            p.failure = new StoreException.StaleEpoch(epoch, storedEpoch);
+            return;
+        }
+        WriteTx tx = new WriteTx();
+        db.exec("SAVEPOINT op");
+        try {
+            p.run(tx);
+            db.exec("RELEASE op");
+        } catch (Exception e) {
+            // Undo this operation only; the others of the batch stay.
+            db.exec("ROLLBACK TO op");
+            db.exec("RELEASE op");
+            p.failure = translate(e);
+            p.events = List.of();
+        }
+    }
+
+    private static RuntimeException translate(Exception e) {
+        return switch (e) {
+            case RuntimeException re -> re;
+            case SQLException se -> new StoreException.Unavailable("store database error: " + se.getMessage(), se);
+            case IOException io -> new StoreException.Unavailable("store I/O error: " + io.getMessage(), io);
+            default -> new StoreException.Unavailable("store operation failed: " + e, e);
+        };
+    }
+
+    private void failAll(List<Pending<?>> batch, String message, Throwable cause) {
+        commitFailures.increment();
+        log.error("store writer: {}", message, cause);
+        for (Pending<?> p : batch) p.future.completeExceptionally(new StoreException.Unavailable(message, cause));
+        deleteUnreferencedFiles();
+    }
+
+    /**
+     * Deletes blob files that no committed row references. This runs under the
+     * database write lock, as does every check that a file exists before a row
+     * referencing it commits: so no writer (of this process or another instance on
+     * the same directory) can commit a reference to a file between our check and
+     * the delete.
+     */
+    private void deleteUnreferencedFiles() {
+        if (fileCandidates.isEmpty()) return;
+        try {
+            db.exec("BEGIN IMMEDIATE");
+        } catch (SQLException e) {
+            log.warn("store writer: cannot lock to delete {} unreferenced blob files; the next open sweeps them", fileCandidates.size(), e);
+            fileCandidates.clear();
+            return;
+        }
+        try {
+            for (String sha : fileCandidates) {
+                if (!db.exists("SELECT 1 FROM blob WHERE sha256 = ? AND in_file = 1", sha)) files.delete(sha);
+            }
+        } catch (SQLException | IOException e) {
+            log.warn("store writer: deleting unreferenced blob files failed; the next open sweeps them", e);
+        } finally {
+            fileCandidates.clear();
+            try { db.exec("ROLLBACK"); } catch (SQLException ignored) { /* it wrote nothing */ }
+        }
+    }
+
+    private void publish(StoreEvent event) {
+        for (StoreListener l : listeners) {
+            try {
+                l.onEvent(event);
+            } catch (RuntimeException e) {
+                log.warn("store listener {} failed on {}", l, event, e);
+            }
+        }
+    }
+
+    /** Stops accepting operations, lets the writer finish everything queued, then stops it. */
+    @Override
+    public void close() {
+        gate.writeLock().lock();
+        try {
+            if (closed) return;
+            closed = true;
+            queue.add(STOP);
+        } finally {
+            gate.writeLock().unlock();
+        }
+        if (Thread.currentThread() != thread) {
+            boolean interrupted = false;
+            while (thread.isAlive()) {
+                try {
+                    thread.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) Thread.currentThread().interrupt();
+        }
+        // A gauge holds its object; the next instance on this registry registers its own.
+        registry.remove(queueGauge);
+    }
+
+    boolean isWriterThread() {
+        return Thread.currentThread() == thread;
+    }
+}

@@ -1,0 +1,145 @@
+package org.twinmail.store.embedded;
+
+import java.sql.SQLException;
+import java.util.List;
+import org.twinmail.store.StoreException;
+
+/**
+ * The database schema and its versions. A store created by this code has
+ * {@code meta.schema_version = CURRENT}; a newer store is refused (we cannot know
+ * what its extra columns mean), an older one is upgraded step by step in one
+ * transaction when migrations exist.
+ */
+final class Schema {
+    private Schema() {}
+
+    static final int CURRENT = 1;
+
+    /**
+     * Version 1. Ids are AUTOINCREMENT so a removed account's id is never handed to a
+     * new one (events, caches and the change log name accounts by id). Sizes are bytes,
+     * times epoch milliseconds.
+     */
+    private static final List<String> V1 = List.of(
+            """
+            CREATE TABLE meta (
+              id                INTEGER PRIMARY KEY CHECK (id = 1),
+              schema_version    INTEGER NOT NULL,
+              epoch             INTEGER NOT NULL,       -- highest cluster epoch recorded (fence)
+              last_uid_validity INTEGER NOT NULL        -- keeps UIDVALIDITY unique across all mailboxes ever made
+            )""",
+            """
+            CREATE TABLE domain (
+              id          INTEGER PRIMARY KEY AUTOINCREMENT,
+              name        TEXT NOT NULL UNIQUE,         -- lower case
+              quota_bytes INTEGER NOT NULL CHECK (quota_bytes >= 0),
+              used_bytes  INTEGER NOT NULL DEFAULT 0
+            )""",
+            """
+            CREATE TABLE account (
+              id                INTEGER PRIMARY KEY AUTOINCREMENT,
+              domain_id         INTEGER NOT NULL REFERENCES domain(id),
+              address_key       TEXT NOT NULL UNIQUE,   -- EmailAddress.key(): lookups ignore case
+              local_part        TEXT NOT NULL,          -- as it was created, for display
+              password_hash     TEXT NOT NULL,
+              quota_bytes       INTEGER NOT NULL CHECK (quota_bytes >= 0),
+              max_message_bytes INTEGER NOT NULL CHECK (max_message_bytes >= 0),
+              used_bytes        INTEGER NOT NULL DEFAULT 0,
+              message_count     INTEGER NOT NULL DEFAULT 0
+            )""",
+            "CREATE INDEX account_domain ON account(domain_id)",
+            """
+            CREATE TABLE alias (
+              id        INTEGER PRIMARY KEY AUTOINCREMENT,
+              source    TEXT NOT NULL UNIQUE,           -- 'user@domain' lower-cased, or '@domain' (catch-all)
+              domain_id INTEGER NOT NULL REFERENCES domain(id)
+            )""",
+            "CREATE INDEX alias_domain ON alias(domain_id)",
+            """
+            CREATE TABLE alias_target (
+              alias_id   INTEGER NOT NULL REFERENCES alias(id) ON DELETE CASCADE,
+              position   INTEGER NOT NULL,              -- keeps the administrator's order
+              local_part TEXT NOT NULL,
+              domain     TEXT NOT NULL,
+              PRIMARY KEY (alias_id, position)
+            ) WITHOUT ROWID""",
+            """
+            CREATE TABLE mailbox (
+              id             INTEGER PRIMARY KEY AUTOINCREMENT,
+              account_id     INTEGER NOT NULL REFERENCES account(id),
+              name           TEXT NOT NULL,
+              special_use    TEXT,                      -- SpecialUse name, NULL for ordinary folders
+              uid_validity   INTEGER NOT NULL,
+              uid_next       INTEGER NOT NULL,
+              highest_modseq INTEGER NOT NULL,          -- change-log position of its newest change
+              message_count  INTEGER NOT NULL DEFAULT 0,
+              size_bytes     INTEGER NOT NULL DEFAULT 0,
+              UNIQUE (account_id, name)
+            )""",
+            "CREATE UNIQUE INDEX mailbox_special_use ON mailbox(account_id, special_use) WHERE special_use IS NOT NULL",
+            """
+            CREATE TABLE blob (
+              id      INTEGER PRIMARY KEY,
+              sha256  TEXT NOT NULL UNIQUE,             -- content address, lower-case hex
+              size    INTEGER NOT NULL,
+              refs    INTEGER NOT NULL CHECK (refs > 0),-- message entries using it; the row goes at 0
+              in_file INTEGER NOT NULL CHECK (in_file IN (0, 1)),
+              content BLOB                              -- last, so reading the columns above never touches its overflow pages
+            )""",
+            """
+            CREATE TABLE message (
+              mailbox_id    INTEGER NOT NULL REFERENCES mailbox(id),
+              uid           INTEGER NOT NULL,
+              modseq        INTEGER NOT NULL,
+              flags         TEXT NOT NULL,              -- space-separated, sorted
+              internal_date INTEGER NOT NULL,
+              size          INTEGER NOT NULL,
+              blob_sha256   TEXT NOT NULL REFERENCES blob(sha256),
+              PRIMARY KEY (mailbox_id, uid)
+            ) WITHOUT ROWID""",
+            // Lets SQLite check the foreign key when a blob row goes without scanning every message.
+            "CREATE INDEX message_blob ON message(blob_sha256)",
+            """
+            CREATE TABLE change_log (
+              position   INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused, even if the log is trimmed
+              epoch      INTEGER NOT NULL,
+              kind       TEXT NOT NULL,
+              account_id INTEGER NOT NULL,
+              mailbox_id INTEGER NOT NULL,
+              uid        INTEGER NOT NULL,
+              detail     TEXT NOT NULL
+            )""");
+
+    /**
+     * Creates the schema in an empty database or checks/upgrades an existing one.
+     * Runs inside BEGIN IMMEDIATE so two processes opening a new store at once
+     * cannot both create it.
+     *
+     * @param initialEpoch the epoch recorded when the store is created
+     */
+    static void createOrUpgrade(Db db, long initialEpoch) throws SQLException {
+        db.exec("BEGIN IMMEDIATE");
+        boolean done = false;
+        try {
+            if (!db.exists("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'")) {
+                for (String ddl : V1) db.exec(ddl);
+                db.update("INSERT INTO meta (id, schema_version, epoch, last_uid_validity) VALUES (1, ?, ?, 0)",
+                        CURRENT, initialEpoch);
+            } else {
+                long version = db.queryLong("SELECT schema_version FROM meta WHERE id = 1")
+                        .orElseThrow(() -> new StoreException.Unavailable("store database has an empty meta table", null));
+                if (version > CURRENT) {
+                    throw new StoreException.Unavailable("store schema version " + version
+                            + " was written by a newer TwinMail; this one understands up to version " + CURRENT, null);
+                }
+                // No older versions exist yet; upgrades go here as "if (version < N) { ...; version = N; }".
+            }
+            db.exec("COMMIT");
+            done = true;
+        } finally {
+            if (!done) {
+                try { db.exec("ROLLBACK"); } catch (SQLException ignored) { /* the original failure matters */ }
+            }
+        }
+    }
+}

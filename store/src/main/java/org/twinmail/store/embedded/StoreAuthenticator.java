@@ -1,0 +1,161 @@
+package org.twinmail.store.embedded;
+
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+import java.util.regex.Pattern;
+import org.twinmail.core.auth.Authenticator;
+import org.twinmail.core.auth.PasswordHasher;
+import org.twinmail.core.mail.EmailAddress;
+import org.twinmail.core.model.Account;
+import org.twinmail.store.MailStore;
+
+/**
+ * Checks logins against the accounts of a {@link MailStore}.
+ *
+ * <p>Argon2id is slow on purpose, and POP3 clients log in every few minutes; so a
+ * successful check is remembered for {@code cacheTtl} as
+ * SHA-256(per-process random salt, account id, stored hash, password). A later login
+ * with the same password against the same stored hash is accepted from that digest.
+ * Nothing reversible is kept: the salt never leaves this object, and the digest is
+ * useless without it. A changed password changes the stored hash, so the old entry
+ * simply stops matching.
+ *
+ * <p>An unknown user still costs one Argon2 run, against a dummy hash with the cost
+ * parameters of the real hashes seen so far, so the answer time does not reveal
+ * which accounts exist.
+ *
+ * <p>Store failures ({@link org.twinmail.store.StoreException}) propagate: "cannot
+ * check now" must not look like "wrong password" to the protocol layer. Rate limits
+ * and bans by client address belong to the protocol layer too.
+ */
+public final class StoreAuthenticator implements Authenticator {
+
+    /** The Argon2 check; replaceable in tests to count how often it runs. */
+    @FunctionalInterface
+    interface Verifier {
+        boolean verify(char[] password, String phc);
+    }
+
+    private static final Pattern COST = Pattern.compile("m=\\d{1,9},t=\\d{1,4},p=\\d{1,3}");
+    private static final String DEFAULT_COST = "m=19456,t=2,p=1"; // PasswordHasher.defaults()
+    private static final int PRUNE_THRESHOLD = 10_000;
+
+    private record Remembered(byte[] digest, long expiresAtNanos) { }
+
+    private final MailStore store;
+    private final long ttlNanos;
+    private final Verifier verifier;
+    private final LongSupplier nanoClock;
+    private final SecureRandom random = new SecureRandom();
+    private final byte[] salt = new byte[32];
+    private final ConcurrentHashMap<Long, Remembered> cache = new ConcurrentHashMap<>();
+    private volatile String dummyCost = DEFAULT_COST;
+    private volatile String dummyHash;
+
+    /**
+     * @param cacheTtl how long a verified password is remembered; {@link Duration#ZERO} turns the cache off
+     */
+    public StoreAuthenticator(MailStore store, Duration cacheTtl) {
+        this(store, cacheTtl, PasswordHasher::verify, System::nanoTime);
+    }
+
+    StoreAuthenticator(MailStore store, Duration cacheTtl, Verifier verifier, LongSupplier nanoClock) {
+        this.store = Objects.requireNonNull(store, "store");
+        Objects.requireNonNull(cacheTtl, "cacheTtl");
+        if (cacheTtl.isNegative()) throw new IllegalArgumentException("negative credential cache TTL: " + cacheTtl);
+        this.ttlNanos = cacheTtl.toNanos();
+        this.verifier = verifier;
+        this.nanoClock = nanoClock;
+        random.nextBytes(salt);
+        this.dummyHash = dummyHash(DEFAULT_COST);
+    }
+
+    @Override
+    public Optional<AuthenticatedUser> authenticate(String username, char[] password, InetAddress client) {
+        char[] pw = password == null ? new char[0] : password;
+        Optional<Account> found = parse(username).flatMap(store::findAccount);
+        if (found.isEmpty()) {
+            verifier.verify(pw, dummyHash); // spend the time a real check takes
+            return Optional.empty();
+        }
+        Account account = found.get();
+        String hash = account.passwordHash();
+        byte[] digest = ttlNanos > 0 ? digest(account.id(), hash, pw) : null;
+        if (digest != null) {
+            Remembered r = cache.get(account.id());
+            if (r != null && nanoClock.getAsLong() - r.expiresAtNanos() < 0 && MessageDigest.isEqual(r.digest(), digest)) {
+                return Optional.of(user(account));
+            }
+        }
+        followCost(hash);
+        if (!verifier.verify(pw, hash)) return Optional.empty();
+        if (digest != null) remember(account.id(), digest);
+        return Optional.of(user(account));
+    }
+
+    private static AuthenticatedUser user(Account account) {
+        return new AuthenticatedUser(account.id(), account.address().toString());
+    }
+
+    private static Optional<EmailAddress> parse(String username) {
+        if (username == null) return Optional.empty();
+        try {
+            return Optional.of(EmailAddress.parse(username));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    private void remember(long accountId, byte[] digest) {
+        long now = nanoClock.getAsLong();
+        cache.put(accountId, new Remembered(digest, now + ttlNanos));
+        // One entry per account at most; dropping the expired ones keeps a huge directory's cache small.
+        if (cache.size() > PRUNE_THRESHOLD) cache.values().removeIf(r -> now - r.expiresAtNanos() >= 0);
+    }
+
+    /** SHA-256 over the salt and length-prefixed fields, so no two inputs share an encoding. */
+    private byte[] digest(long accountId, String hash, char[] password) {
+        MessageDigest md = BlobFiles.sha256Digest();
+        md.update(salt);
+        md.update(ByteBuffer.allocate(8).putLong(accountId).array());
+        byte[] h = hash.getBytes(StandardCharsets.UTF_8);
+        md.update(ByteBuffer.allocate(4).putInt(h.length).array());
+        md.update(h);
+        ByteBuffer pw = StandardCharsets.UTF_8.encode(CharBuffer.wrap(password));
+        byte[] p = new byte[pw.remaining()];
+        pw.get(p);
+        md.update(p);
+        Arrays.fill(p, (byte) 0);
+        if (pw.hasArray()) Arrays.fill(pw.array(), (byte) 0);
+        return md.digest();
+    }
+
+    /** Keeps the dummy's Argon2 cost equal to that of real hashes, so unknown users cost the same time. */
+    private void followCost(String phc) {
+        String[] parts = phc == null ? new String[0] : phc.split("\\$");
+        if (parts.length != 6 || !COST.matcher(parts[3]).matches() || parts[3].equals(dummyCost)) return;
+        dummyCost = parts[3];
+        dummyHash = dummyHash(parts[3]);
+    }
+
+    /** A well-formed hash that no password matches (its value is random, not derived). */
+    private String dummyHash(String cost) {
+        byte[] s = new byte[16];
+        byte[] h = new byte[32];
+        random.nextBytes(s);
+        random.nextBytes(h);
+        Base64.Encoder b64 = Base64.getEncoder().withoutPadding();
+        return "$argon2id$v=19$" + cost + "$" + b64.encodeToString(s) + "$" + b64.encodeToString(h);
+    }
+}

@@ -1,0 +1,141 @@
+package org.twinmail.store.embedded;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.twinmail.core.model.Account;
+import org.twinmail.core.model.Alias;
+import org.twinmail.store.RecipientResolution;
+import org.twinmail.store.StoreException;
+
+class AliasResolutionTest extends StoreFixture {
+    Account alice;
+    Account bob;
+    Account carol;
+
+    @BeforeEach
+    void setUp() {
+        openStore();
+        store.addDomain("example.com");
+        store.addDomain("other.example");
+        alice = account("alice@example.com");
+        bob = account("bob@example.com");
+        carol = account("carol@other.example");
+    }
+
+    private List<Long> resolved(String address) {
+        RecipientResolution r = store.resolve(addr(address));
+        assertThat(r).as("resolution of %s", address).isInstanceOf(RecipientResolution.Local.class);
+        return ((RecipientResolution.Local) r).accounts().stream().map(Account::id).toList();
+    }
+
+    @Test
+    void accountsResolveToThemselvesIgnoringCase() {
+        assertThat(resolved("ALICE@Example.com")).containsExactly(alice.id());
+        assertThat(store.resolve(addr("nobody@example.com"))).isInstanceOf(RecipientResolution.Unknown.class);
+        assertThat(store.resolve(addr("alice@elsewhere.example"))).isInstanceOf(RecipientResolution.NotLocal.class);
+    }
+
+    @Test
+    void exactAliasWinsOverAccountAndCatchAllOnlyCatchesTheRest() {
+        store.addAlias("alice@example.com", List.of(addr("bob@example.com")));
+        store.addAlias("@example.com", List.of(addr("carol@other.example")));
+
+        assertThat(resolved("alice@example.com")).containsExactly(bob.id());
+        assertThat(resolved("bob@example.com")).containsExactly(bob.id());
+        assertThat(resolved("anything@example.com")).containsExactly(carol.id());
+        assertThat(resolved("Anything.Else@EXAMPLE.com")).containsExactly(carol.id());
+    }
+
+    @Test
+    void aliasesAreFollowedRecursivelyDeduplicatedInStableOrder() {
+        store.addAlias("team@example.com", List.of(addr("bob@example.com"), addr("sales@example.com"), addr("alice@example.com")));
+        store.addAlias("sales@example.com", List.of(addr("carol@other.example"), addr("BOB@example.com")));
+
+        assertThat(resolved("team@example.com")).containsExactly(bob.id(), carol.id(), alice.id());
+    }
+
+    @Test
+    void loopsEndAndAnAliasToItselfKeepsACopy() {
+        store.addAlias("a@example.com", List.of(addr("b@example.com")));
+        store.addAlias("b@example.com", List.of(addr("a@example.com"), addr("bob@example.com")));
+        assertThat(resolved("a@example.com")).containsExactly(bob.id());
+        assertThat(resolved("b@example.com")).containsExactly(bob.id());
+
+        store.addAlias("x@example.com", List.of(addr("y@example.com")));
+        store.addAlias("y@example.com", List.of(addr("x@example.com")));
+        assertThat(store.resolve(addr("x@example.com"))).isInstanceOf(RecipientResolution.Unknown.class);
+
+        // "forward and keep a copy": the alias names its own account
+        store.addAlias("alice@example.com", List.of(addr("alice@example.com"), addr("carol@other.example")));
+        assertThat(resolved("alice@example.com")).containsExactly(alice.id(), carol.id());
+    }
+
+    @Test
+    void catchAllLoopingIntoItsOwnDomainEnds() {
+        store.addAlias("@example.com", List.of(addr("postmaster@example.com"), addr("bob@example.com")));
+        assertThat(resolved("random@example.com")).containsExactly(bob.id());
+    }
+
+    @Test
+    void depthIsLimitedToEightAliases() {
+        // a0 -> a1 -> ... -> a7 -> bob: eight aliases, delivered
+        for (int i = 0; i < 7; i++) store.addAlias("a" + i + "@example.com", List.of(addr("a" + (i + 1) + "@example.com")));
+        store.addAlias("a7@example.com", List.of(addr("bob@example.com")));
+        assertThat(resolved("a0@example.com")).containsExactly(bob.id());
+
+        // z0 -> ... -> z8 -> bob: nine aliases, too deep
+        for (int i = 0; i < 8; i++) store.addAlias("z" + i + "@example.com", List.of(addr("z" + (i + 1) + "@example.com")));
+        store.addAlias("z8@example.com", List.of(addr("bob@example.com")));
+        assertThat(store.resolve(addr("z0@example.com"))).isInstanceOf(RecipientResolution.Unknown.class);
+        assertThat(resolved("z1@example.com")).containsExactly(bob.id());
+    }
+
+    @Test
+    void aliasToRemovedAccountYieldsFewerAccounts() {
+        store.addAlias("both@example.com", List.of(addr("alice@example.com"), addr("bob@example.com")));
+        store.addAlias("justbob@example.com", List.of(addr("bob@example.com")));
+        store.removeAccount(addr("bob@example.com"));
+
+        assertThat(resolved("both@example.com")).containsExactly(alice.id());
+        assertThat(store.resolve(addr("justbob@example.com"))).isInstanceOf(RecipientResolution.Unknown.class);
+    }
+
+    @Test
+    void addAliasReplacesListsAndRemoves() {
+        Alias first = store.addAlias("Info@Example.com", List.of(addr("alice@example.com"), addr("ALICE@example.com")));
+        assertThat(first.source()).isEqualTo("info@example.com");
+        assertThat(first.targets()).containsExactly(addr("alice@example.com"));
+
+        store.addAlias("info@example.com", List.of(addr("bob@example.com"), addr("alice@example.com")));
+        store.addAlias("@other.example", List.of(addr("carol@other.example")));
+        assertThat(store.listAliases("example.com")).containsExactly(
+                new Alias("info@example.com", List.of(addr("bob@example.com"), addr("alice@example.com"))));
+        assertThat(store.listAliases(null)).extracting(Alias::source).containsExactly("@other.example", "info@example.com");
+        assertThat(store.listAliases("other.example").getFirst().isCatchAll()).isTrue();
+        assertThat(resolved("info@example.com")).containsExactly(bob.id(), alice.id());
+
+        store.removeAlias("INFO@example.com");
+        assertThat(store.listAliases("example.com")).isEmpty();
+        assertThat(store.resolve(addr("info@example.com"))).isInstanceOf(RecipientResolution.Unknown.class);
+        assertThatThrownBy(() -> store.removeAlias("info@example.com"))
+                .isInstanceOf(StoreException.NotFound.class).hasMessage("alias info@example.com does not exist");
+    }
+
+    @Test
+    void sourceAndTargetsMustBeLocal() {
+        assertThatThrownBy(() -> store.addAlias("x@nowhere.example", List.of(addr("alice@example.com"))))
+                .isInstanceOf(StoreException.NotFound.class).hasMessage("domain nowhere.example does not exist");
+        assertThatThrownBy(() -> store.addAlias("x@example.com", List.of(addr("alice@example.com"), addr("someone@gmail.example"))))
+                .isInstanceOf(StoreException.NotFound.class)
+                .hasMessageContaining("someone@gmail.example is not in a local domain")
+                .hasMessageContaining("outbound relay");
+        assertThat(store.listAliases(null)).isEmpty();
+        assertThatThrownBy(() -> store.addAlias("x@example.com", List.of())).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.addAlias("not an address", List.of(addr("alice@example.com"))))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+}

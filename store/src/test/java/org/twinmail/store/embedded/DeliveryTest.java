@@ -1,0 +1,267 @@
+package org.twinmail.store.embedded;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.twinmail.core.mail.MessageData;
+import org.twinmail.core.model.Account;
+import org.twinmail.core.model.Mailbox;
+import org.twinmail.core.model.MessageEntry;
+import org.twinmail.store.Delivery;
+import org.twinmail.store.DeliveryReceipt;
+import org.twinmail.store.ExpungeResult;
+import org.twinmail.store.StoreException;
+import org.twinmail.store.StoreException.QuotaExceeded;
+import org.twinmail.store.StoreException.QuotaExceeded.Reason;
+import org.twinmail.store.StoreException.QuotaExceeded.Refusal;
+
+class DeliveryTest extends StoreFixture {
+
+    @BeforeEach
+    void setUp() {
+        openStore();
+        store.addDomain("example.com");
+        store.addDomain("other.example");
+    }
+
+    private Mailbox inbox(Account a) {
+        return store.mailbox(a.id(), "INBOX").orElseThrow();
+    }
+
+    @Test
+    void oneMessageForTwentyAccountsIsStoredOnce() {
+        List<Account> accounts = new ArrayList<>();
+        for (int i = 0; i < 20; i++) accounts.add(account("user" + i + "@example.com"));
+        MessageData big = message(10_000, "twenty");
+
+        DeliveryReceipt r = deliver(big, accounts.toArray(Account[]::new));
+
+        assertThat(r.blobId()).isEqualTo(big.sha256());
+        assertThat(r.placed()).hasSize(20).allSatisfy(p -> assertThat(p.uid()).isEqualTo(1));
+        assertThat(r.placed()).extracting(DeliveryReceipt.Placed::accountId).containsExactlyElementsOf(accounts.stream().map(Account::id).toList());
+        assertThat(sqlLong("SELECT count(*) FROM blob")).isEqualTo(1);
+        assertThat(sqlLong("SELECT refs FROM blob")).isEqualTo(20);
+        assertThat(sqlLong("SELECT count(*) FROM message")).isEqualTo(20);
+        assertThat(blobFileCount()).isEqualTo(1);
+        for (Account a : accounts) {
+            Account now = store.findAccount(a.id()).orElseThrow();
+            assertThat(now.usedBytes()).isEqualTo(10_000); // each account is charged in full
+            assertThat(now.messageCount()).isEqualTo(1);
+        }
+        assertThat(store.findDomain("example.com").orElseThrow().usedBytes()).isEqualTo(200_000);
+    }
+
+    @Test
+    void entriesGetAscendingUidsEmptyFlagsAndTheCountersMove() {
+        Account a = account("alice@example.com");
+        Instant when = Instant.parse("2025-01-02T03:04:05Z");
+        DeliveryReceipt r1 = deliver(message(100, "one"), a);
+        DeliveryReceipt r2 = deliver(message(200, "two"), a);
+        DeliveryReceipt r3 = deliver(message(300, "three"), a, a); // the same account twice gets one copy
+
+        assertThat(r3.placed()).hasSize(1);
+        List<MessageEntry> entries = store.messages(inbox(a).id());
+        assertThat(entries).extracting(MessageEntry::uid).containsExactly(1L, 2L, 3L);
+        assertThat(entries).extracting(MessageEntry::size).containsExactly(100L, 200L, 300L);
+        assertThat(entries).allSatisfy(e -> {
+            assertThat(e.flags()).isEmpty();
+            assertThat(e.internalDate()).isEqualTo(when);
+        });
+        assertThat(entries).extracting(MessageEntry::modSeq).containsExactly(r1.changePosition(), r2.changePosition(), r3.changePosition());
+        Mailbox box = inbox(a);
+        assertThat(box.uidNext()).isEqualTo(4);
+        assertThat(box.messageCount()).isEqualTo(3);
+        assertThat(box.sizeBytes()).isEqualTo(600);
+        assertThat(box.highestModSeq()).isEqualTo(r3.changePosition());
+        assertThat(store.findAccount(a.id()).orElseThrow().usedBytes()).isEqualTo(600);
+    }
+
+    @Test
+    void smallMessagesLiveInTheDatabaseLargerOnesInFiles() throws IOException {
+        Account a = account("alice@example.com");
+        MessageData atLimit = message((int) INLINE_MAX, "inline");
+        MessageData aboveLimit = message((int) INLINE_MAX + 1, "file");
+
+        deliver(atLimit, a);
+        assertThat(sqlLong("SELECT in_file FROM blob WHERE sha256 = '" + atLimit.sha256() + "'")).isZero();
+        assertThat(sqlLong("SELECT length(content) FROM blob WHERE sha256 = '" + atLimit.sha256() + "'")).isEqualTo(INLINE_MAX);
+        assertThat(blobFileCount()).isZero();
+
+        deliver(aboveLimit, a);
+        assertThat(sqlLong("SELECT in_file FROM blob WHERE sha256 = '" + aboveLimit.sha256() + "'")).isEqualTo(1);
+        assertThat(sqlLong("SELECT content IS NULL FROM blob WHERE sha256 = '" + aboveLimit.sha256() + "'")).isEqualTo(1);
+        assertThat(blobFileCount()).isEqualTo(1);
+        assertThat(Files.readAllBytes(blobFile(aboveLimit.sha256()))).isEqualTo(aboveLimit.bytes());
+
+        assertThat(readAll(store.openBlob(atLimit.sha256()))).isEqualTo(atLimit.bytes());
+        assertThat(readAll(store.openBlob(aboveLimit.sha256()))).isEqualTo(aboveLimit.bytes());
+        assertThatThrownBy(() -> store.openBlob("0".repeat(64))).isInstanceOf(StoreException.NotFound.class);
+        assertThatThrownBy(() -> store.openBlob("../../etc/passwd")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void contentNotMatchingItsDigestIsRefusedBeforeAnythingIsWritten() {
+        Account a = account("alice@example.com");
+        MessageData real = message(10_000, "real");
+        MessageData liar = new MessageData() {
+            public long size() { return real.size(); }
+            public String sha256() { return "ab".repeat(32); }
+            public InputStream open() throws IOException { return real.open(); }
+            public byte[] bytes() throws IOException { return real.bytes(); }
+            public void close() { }
+        };
+        MessageData smallLiar = new MessageData() {
+            public long size() { return 10; }
+            public String sha256() { return "cd".repeat(32); }
+            public InputStream open() { return new ByteArrayInputStream(new byte[10]); }
+            public byte[] bytes() { return new byte[10]; }
+            public void close() { }
+        };
+        assertThatThrownBy(() -> deliver(liar, a)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("SHA-256");
+        assertThatThrownBy(() -> deliver(smallLiar, a)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("SHA-256");
+        assertThat(blobFileCount()).isZero();
+        assertThat(sqlLong("SELECT count(*) FROM message")).isZero();
+    }
+
+    @Test
+    void accountQuotaRefusesAndNothingIsWritten() {
+        Account full = account("full@example.com", 1000, 0);
+        Account roomy = account("roomy@example.com");
+        deliver(message(900, "first"), full);
+        long changes = store.lastChangePosition();
+
+        assertThatThrownBy(() -> deliver(message(101, "second"), roomy, full))
+                .isInstanceOfSatisfying(QuotaExceeded.class, e ->
+                        assertThat(e.refusals()).containsExactly(new Refusal(full.id(), Reason.ACCOUNT_FULL)));
+        assertNothingWrittenSince(changes, 1);
+        assertThat(store.messages(inbox(roomy).id())).isEmpty();
+        assertThat(store.findAccount(full.id()).orElseThrow().usedBytes()).isEqualTo(900);
+
+        deliver(message(100, "exactly full"), full); // used + size == quota is allowed
+        assertThat(store.findAccount(full.id()).orElseThrow().usedBytes()).isEqualTo(1000);
+    }
+
+    @Test
+    void messageSizeLimitRefuses() {
+        Account small = account("small@example.com", 0, 500);
+        Account other = account("other@example.com");
+        long changes = store.lastChangePosition();
+        assertThatThrownBy(() -> deliver(message(INLINE_MAX_PLUS, "too big"), other, small))
+                .isInstanceOfSatisfying(QuotaExceeded.class, e ->
+                        assertThat(e.refusals()).containsExactly(new Refusal(small.id(), Reason.MESSAGE_TOO_BIG)));
+        assertNothingWrittenSince(changes, 0);
+        assertThat(blobFileCount()).as("the file written for the refused delivery is gone").isZero();
+    }
+
+    @Test
+    void domainQuotaCountsWhatThisDeliveryAddsForAllItsRecipients() {
+        store.setDomainQuota("example.com", 1000);
+        Account a = account("a@example.com");
+        Account b = account("b@example.com");
+        Account c = account("c@other.example");
+        deliver(message(400, "fits"), a);
+        long changes = store.lastChangePosition();
+
+        // 400 used + 2 x 400 new > 1000, though each copy alone would fit
+        assertThatThrownBy(() -> deliver(message(400, "two copies"), a, b, c))
+                .isInstanceOfSatisfying(QuotaExceeded.class, e -> assertThat(e.refusals()).containsExactly(
+                        new Refusal(a.id(), Reason.DOMAIN_FULL), new Refusal(b.id(), Reason.DOMAIN_FULL)));
+        assertNothingWrittenSince(changes, 1);
+        assertThat(store.messages(inbox(c).id())).isEmpty();
+
+        deliver(message(300, "one copy"), b);
+        assertThat(store.findDomain("example.com").orElseThrow().usedBytes()).isEqualTo(700);
+    }
+
+    @Test
+    void allRefusalsAreReportedTogether() {
+        store.setDomainQuota("other.example", 10);
+        Account tiny = account("tiny@example.com", 50, 40);
+        Account d = account("d@other.example");
+        assertThatThrownBy(() -> deliver(message(60, "x"), tiny, d))
+                .isInstanceOfSatisfying(QuotaExceeded.class, e -> assertThat(e.refusals()).containsExactly(
+                        new Refusal(tiny.id(), Reason.MESSAGE_TOO_BIG), new Refusal(tiny.id(), Reason.ACCOUNT_FULL),
+                        new Refusal(d.id(), Reason.DOMAIN_FULL)));
+    }
+
+    @Test
+    void unknownAccountFailsTheWholeDelivery() {
+        Account a = account("alice@example.com");
+        assertThatThrownBy(() -> store.deliver(new Delivery(List.of(a.id(), 999_999L), message(10, "x"), Instant.now())))
+                .isInstanceOf(StoreException.NotFound.class).hasMessage("account 999999 does not exist");
+        assertThat(sqlLong("SELECT count(*) FROM message")).isZero();
+    }
+
+    @Test
+    void expungeFreesQuotaAndBlobsAndIgnoresMissingUids() {
+        Account a = account("alice@example.com");
+        Account b = account("bob@example.com");
+        MessageData shared = message(INLINE_MAX_PLUS, "shared file");
+        MessageData small = message(100, "small inline");
+        deliver(shared, a, b);
+        deliver(small, a);
+        Mailbox box = inbox(a);
+
+        ExpungeResult r = store.expunge(box.id(), List.of(2L, 1L, 77L));
+        assertThat(r.expungedUids()).containsExactly(1L, 2L);
+        assertThat(r.freedBytes()).isEqualTo(INLINE_MAX_PLUS + 100);
+        Account after = store.findAccount(a.id()).orElseThrow();
+        assertThat(after.usedBytes()).isZero();
+        assertThat(after.messageCount()).isZero();
+        Mailbox boxAfter = inbox(a);
+        assertThat(boxAfter.messageCount()).isZero();
+        assertThat(boxAfter.sizeBytes()).isZero();
+        assertThat(boxAfter.uidNext()).isEqualTo(3); // UIDs are never reused
+        assertThat(boxAfter.highestModSeq()).isEqualTo(r.changePosition()).isGreaterThan(box.highestModSeq());
+        assertThat(store.findDomain("example.com").orElseThrow().usedBytes()).isEqualTo(INLINE_MAX_PLUS);
+        // the inline blob had one reference and is gone; the shared file is still Bob's
+        assertThat(sqlLong("SELECT count(*) FROM blob")).isEqualTo(1);
+        assertThat(sqlLong("SELECT refs FROM blob")).isEqualTo(1);
+        assertThat(blobFileCount()).isEqualTo(1);
+
+        store.expunge(inbox(b).id(), List.of(1L));
+        assertThat(sqlLong("SELECT count(*) FROM blob")).isZero();
+        assertThat(blobFileCount()).isZero();
+        assertThat(store.findDomain("example.com").orElseThrow().usedBytes()).isZero();
+
+        long before = store.lastChangePosition();
+        ExpungeResult none = store.expunge(box.id(), List.of(1L, 2L));
+        assertThat(none.expungedUids()).isEmpty();
+        assertThat(none.freedBytes()).isZero();
+        assertThat(store.lastChangePosition()).isEqualTo(before);
+        assertThatThrownBy(() -> store.expunge(123_456, List.of(1L))).isInstanceOf(StoreException.NotFound.class);
+    }
+
+    @Test
+    void contentDeliveredAgainAfterItsBlobWasFreedIsStoredAgain() throws IOException {
+        Account a = account("alice@example.com");
+        MessageData m = message(INLINE_MAX_PLUS, "again");
+        deliver(m, a);
+        store.expunge(inbox(a).id(), List.of(1L));
+        assertThat(blobFileCount()).isZero();
+        deliver(m, a);
+        assertThat(blobFileCount()).isEqualTo(1);
+        assertThat(readAll(store.openBlob(m.sha256()))).hasSize(INLINE_MAX_PLUS);
+    }
+
+    private void assertNothingWrittenSince(long changePosition, long messages) {
+        assertThat(store.lastChangePosition()).isEqualTo(changePosition);
+        assertThat(sqlLong("SELECT count(*) FROM message")).isEqualTo(messages);
+        assertThat(sqlLong("SELECT count(*) FROM blob")).isEqualTo(messages);
+        assertThat(sqlLong("SELECT coalesce(sum(used_bytes), 0) FROM account"))
+                .isEqualTo(sqlLong("SELECT coalesce(sum(size), 0) FROM message"));
+        assertThat(sqlLong("SELECT coalesce(sum(used_bytes), 0) FROM domain"))
+                .isEqualTo(sqlLong("SELECT coalesce(sum(size), 0) FROM message"));
+    }
+
+    private static final int INLINE_MAX_PLUS = (int) INLINE_MAX + 1;
+}
