@@ -75,20 +75,21 @@ final class Pop3Client implements AutoCloseable {
     /** The raw bytes of a multi-line body up to and including CRLF.CRLF (nothing un-stuffed). */
     byte[] readRawBody() throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
-        boolean lineStart = true;
+        int lineLength = 0;   // bytes on the current line so far
+        boolean dotLine = false;
         int c;
         while ((c = in.read()) != -1) {
             b.write(c);
             if (c == '\n') {
-                byte[] sofar = b.toByteArray();
-                int n = sofar.length;
-                if (n >= 3 && sofar[n - 3] == '.' && sofar[n - 2] == '\r' && (n == 3 || sofar[n - 4] == '\n')) {
-                    return sofar;
-                }
+                if (dotLine && lineLength == 2) return b.toByteArray(); // the line was exactly ".\r"
+                lineLength = 0;
+                dotLine = false;
+            } else {
+                if (lineLength == 0) dotLine = c == '.';
+                lineLength++;
             }
-            lineStart = c == '\n';
         }
-        throw new AssertionError("connection closed inside a multi-line reply (lineStart=" + lineStart + ")");
+        throw new AssertionError("connection closed inside a multi-line reply");
     }
 
     /** A multi-line reply: asserts "+OK" and returns the body. */
@@ -106,6 +107,11 @@ final class Pop3Client implements AutoCloseable {
     /** True when the server has closed its side (reads EOF within the socket timeout). */
     boolean serverClosed() throws IOException {
         return in.read() == -1;
+    }
+
+    /** Half-closes: the server reads end of stream after whatever was sent (a FIN, not an RST). */
+    void shutdownOutput() throws IOException {
+        socket.shutdownOutput();
     }
 
     /** Closes without QUIT, as a client that crashes or loses its network would. */

@@ -139,7 +139,7 @@ class Pop3ConversationTest {
         Account a = fx.account();
         fx.deliver(a, message("x", "y\r\n"));
         try (Pop3Client c = connect()) {
-            assertThat(c.cmd("AUTH PLAIN " + plain("", user(a), PASSWORD))).startsWith("+OK Maildrop has 1 messages");
+            assertThat(c.cmd("AUTH PLAIN " + plain("", user(a), PASSWORD))).startsWith("+OK Maildrop has 1 message (");
             assertThat(c.cmd("STAT")).startsWith("+OK 1 ");
         }
     }
@@ -278,7 +278,7 @@ class Pop3ConversationTest {
                 assertThat(c.cmd(cmd)).as(cmd).isEqualTo("-ERR Message 1 is deleted");
             }
             assertThat(c.cmd("STAT")).startsWith("+OK 1 ");
-            assertThat(c.cmd("LIST")).startsWith("+OK 1 messages");
+            assertThat(c.cmd("LIST")).startsWith("+OK 1 message (");
             assertThat(c.readBody()).hasSize(1).allMatch(l -> l.startsWith("2 "));
             assertThat(c.multi("UIDL")).hasSize(1).allMatch(l -> l.startsWith("2 "));
             assertThat(c.cmd("NOOP")).isEqualTo("+OK");
@@ -356,10 +356,24 @@ class Pop3ConversationTest {
         Pop3Client c = open(a);
         assertThat(c.cmd("DELE 1")).startsWith("+OK");
         assertThat(c.cmd("DELE 2")).startsWith("+OK");
-        c.sendRaw("QUI".getBytes(StandardCharsets.US_ASCII)); // a QUIT cut off by the crash never counts
         c.drop();
         awaitUnlocked(a);
         assertThat(fx.inbox(a)).hasSize(2);
+    }
+
+    @Test
+    void quitWithoutLineEndBeforeEofDeletesNothing() throws Exception {
+        Account a = fx.account();
+        fx.deliver(a, message("a", "a\r\n"));
+        try (Pop3Client c = open(a)) {
+            assertThat(c.cmd("DELE 1")).startsWith("+OK");
+            // The connection ends in the middle of the line: the command was never complete.
+            c.sendRaw("QUIT".getBytes(StandardCharsets.US_ASCII));
+            c.shutdownOutput();
+            assertThat(c.serverClosed()).isTrue();
+        }
+        awaitUnlocked(a);
+        assertThat(fx.inbox(a)).hasSize(1);
     }
 
     @Test

@@ -65,7 +65,7 @@ class Pop3LimitsTest {
         }
         assertThat(fx.inbox(idle)).hasSize(1);
         try (Pop3Client again = new Pop3Client(address(server))) {
-            assertThat(again.login(user(idle), PASSWORD)).startsWith("+OK Maildrop has 1 messages");
+            assertThat(again.login(user(idle), PASSWORD)).startsWith("+OK Maildrop has 1 message (");
         }
     }
 

@@ -90,7 +90,7 @@ public final class Pop3Session {
                     continue; // back to AUTHORIZATION, lock released
                 }
                 services.metrics().login(Pop3Metrics.LoginResult.OK);
-                channel.ok("Maildrop has " + maildrop.visibleCount() + " messages (" + maildrop.visibleSize() + " octets)");
+                channel.ok("Maildrop has " + TransactionPhase.summary(maildrop));
                 new TransactionPhase(channel, maildrop, services.store(), services.capabilities(),
                         services.metrics(), sessionLog).run();
                 return;

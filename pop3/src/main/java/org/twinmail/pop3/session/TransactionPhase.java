@@ -182,6 +182,12 @@ final class TransactionPhase {
     }
 
     private String summary() {
-        return maildrop.visibleCount() + " messages (" + maildrop.visibleSize() + " octets)";
+        return summary(maildrop);
+    }
+
+    /** "2 messages (320 octets)": the RFC 1939 wording of LIST, RSET and the login reply. */
+    static String summary(Maildrop maildrop) {
+        int n = maildrop.visibleCount();
+        return n + (n == 1 ? " message (" : " messages (") + maildrop.visibleSize() + " octets)";
     }
 }
