@@ -20,6 +20,17 @@ final class MessageTransfer {
 
     private MessageTransfer() {}
 
+    /**
+     * Reading the stored message failed after the reply had begun. Kept apart from
+     * failures to write to the client: those are the client's business, this one is
+     * ours and is logged as a warning.
+     */
+    static final class SourceFailed extends IOException {
+        SourceFailed(IOException cause) {
+            super("reading the stored message failed: " + cause.getMessage(), cause);
+        }
+    }
+
     /** Sends the whole message; returns the message octets sent (stuffing not counted). */
     static long retr(InputStream message, OutputStream out) throws IOException {
         return send(message, out, -1);
@@ -44,7 +55,7 @@ final class MessageTransfer {
         long sent = 0;
         int n;
         read:
-        while ((n = in.read(buf)) > 0) {
+        while ((n = read(in, buf)) > 0) {
             int run = 0; // start of the bytes not yet written
             for (int i = 0; i < n; i++) {
                 byte b = buf[i];
@@ -82,5 +93,13 @@ final class MessageTransfer {
         if (!lineStart) out.write(CRLF);
         out.write(END);
         return sent;
+    }
+
+    private static int read(InputStream in, byte[] buf) throws SourceFailed {
+        try {
+            return in.read(buf);
+        } catch (IOException e) {
+            throw new SourceFailed(e);
+        }
     }
 }

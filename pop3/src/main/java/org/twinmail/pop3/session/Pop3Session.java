@@ -57,6 +57,10 @@ public final class Pop3Session {
             sessionLog.outcome("too-many-errors");
         } catch (EOFException e) {
             sessionLog.outcome("eof");
+        } catch (MessageTransfer.SourceFailed e) {
+            // The reply was half sent and cannot be repaired: the session ends, deleting nothing.
+            sessionLog.outcome("store-error");
+            log.warn("pop3: {}; session closed mid-reply", e.getMessage());
         } catch (IOException e) {
             sessionLog.outcome("disconnected");
             log.debug("pop3: connection failed: {}", e.toString());

@@ -109,6 +109,29 @@ class MessageTransferTest {
     }
 
     @Test
+    void failingSourceIsToldApartFromFailingClient() {
+        InputStream broken = new InputStream() {
+            private int left = 10;
+
+            @Override
+            public int read() throws IOException {
+                if (left-- > 0) return 'x';
+                throw new IOException("disk on fire");
+            }
+        };
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> MessageTransfer.retr(broken, new ByteArrayOutputStream()))
+                .isInstanceOf(MessageTransfer.SourceFailed.class).hasMessageContaining("disk on fire");
+        java.io.OutputStream gone = new java.io.OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                throw new IOException("client gone");
+            }
+        };
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> MessageTransfer.retr(in("a: b\r\n\r\nc\r\n"), gone))
+                .isInstanceOf(IOException.class).isNotInstanceOf(MessageTransfer.SourceFailed.class);
+    }
+
+    @Test
     void topWithLastBodyLineUnterminated() throws IOException {
         assertThat(top("A: 1\r\n\r\nonly", 1)).isEqualTo("A: 1\r\n\r\nonly\r\n.\r\n");
     }
