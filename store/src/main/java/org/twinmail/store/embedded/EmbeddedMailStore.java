@@ -27,6 +27,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -102,6 +103,7 @@ public final class EmbeddedMailStore implements MailStore {
     private final ReadPool readPool;
     private final List<StoreListener> listeners;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final CompletableFuture<Void> closeDone = new CompletableFuture<>();
     private final Counter delivered;
     private final Counter refused;
     private final Counter failed;
@@ -885,12 +887,26 @@ public final class EmbeddedMailStore implements MailStore {
         listeners.add(Objects.requireNonNull(listener, "listener"));
     }
 
-    /** Stops accepting work, commits what is queued, closes the connections and stops the threads. Idempotent. */
+    /**
+     * Stops accepting work, commits what is queued, closes the connections and stops
+     * the threads. Idempotent; a second caller waits until the first has finished.
+     */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) return;
-        writer.close();
-        readPool.close();
+        if (!closed.compareAndSet(false, true)) {
+            if (!writer.isWriterThread()) GroupCommitWriter.await(closeDone);
+            return;
+        }
+        try {
+            writer.close();
+            readPool.close();
+        } finally {
+            closeDone.complete(null);
+        }
+    }
+
+    GroupCommitWriter writer() {
+        return writer;
     }
 
     // ---- row mapping ----

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Timer;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -13,8 +14,11 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.twinmail.core.event.StoreEvent;
+import org.twinmail.core.mail.MessageData;
 import org.twinmail.core.model.Account;
 import org.twinmail.core.model.MessageEntry;
 import org.twinmail.store.DeliveryReceipt;
@@ -109,6 +113,98 @@ class GroupCommitTest extends StoreFixture {
         assertThat(store.findAccount(full.id()).orElseThrow().usedBytes()).isZero();
         assertThat(store.listDomains()).hasSize(4);
         assertThat(registry.get("twinmail.store.deliveries").tag("outcome", "refused").counter().count()).isEqualTo(1);
+    }
+
+    @Test
+    void aFailedCommitFailsEveryOperationOfTheBatchAndWritesNothing() throws Exception {
+        openStore();
+        store.addDomain("example.com");
+        Account a = account("alice@example.com");
+        WriterGate gate = new WriterGate();
+        store.addListener(gate::onEvent);
+        deliver(message(10, "holds the writer"), a);
+        gate.awaitHeld();
+        long position = store.lastChangePosition();
+        AtomicInteger commitsFailed = new AtomicInteger();
+        store.writer().beforeCommit(() -> {
+            if (commitsFailed.getAndIncrement() == 0) throw new SQLException("disk I/O error (injected)");
+        });
+
+        List<Future<?>> batch = new ArrayList<>();
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            batch.add(threads.submit(() -> deliver(message((int) INLINE_MAX + 1, "file"), a)));
+            batch.add(threads.submit(() -> deliver(message(10, "inline"), a)));
+            awaitQueued(registry, 2);
+            batch.add(threads.submit(() -> store.addDomain("new.example")));
+            awaitQueued(registry, 3);
+            gate.open();
+        }
+        for (Future<?> f : batch) assertThatCause(f, StoreException.Unavailable.class);
+        assertThat(store.lastChangePosition()).isEqualTo(position);
+        assertThat(store.findAccount(a.id()).orElseThrow().messageCount()).isEqualTo(1);
+        assertThat(store.findDomain("new.example")).isEmpty();
+        assertThat(blobFileCount()).as("the file written for the lost delivery is removed").isZero();
+        assertThat(registry.get("twinmail.store.commit.failures").counter().count()).isEqualTo(1);
+
+        // the writer carries on
+        store.addDomain("new.example");
+        assertThat(store.findDomain("new.example")).isPresent();
+    }
+
+    @Test
+    void contentFreedAndDeliveredAgainInOneBatchKeepsItsFile() throws Exception {
+        openStore();
+        store.addDomain("example.com");
+        Account a = account("alice@example.com");
+        MessageData m = message((int) INLINE_MAX + 1, "freed and back");
+        deliver(m, a);
+        long inbox = store.mailbox(a.id(), "INBOX").orElseThrow().id();
+        WriterGate gate = new WriterGate();
+        store.addListener(gate::onEvent);
+        deliver(message(10, "holds the writer"), a);
+        gate.awaitHeld();
+
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<?> expunge = threads.submit(() -> store.expunge(inbox, List.of(1L)));
+            awaitQueued(registry, 1);
+            Future<?> again = threads.submit(() -> deliver(m, a));
+            awaitQueued(registry, 2);
+            gate.open();
+            expunge.get();
+            again.get();
+        }
+        assertThat(blobFile(m.sha256())).exists();
+        assertThat(readAll(store.openBlob(m.sha256()))).isEqualTo(m.bytes());
+    }
+
+    @Test
+    void aFileDeletedBetweenPrepareAndCommitIsWrittenAgain() throws Exception {
+        registry = new SimpleMeterRegistry();
+        // one operation per transaction, so the expunge commits and deletes the file
+        // after the delivery's caller found it on disk but before the delivery runs
+        store = open(new StoreOptions(dataDir, 1, 1, INLINE_MAX, 2, registry));
+        store.addDomain("example.com");
+        Account a = account("alice@example.com");
+        MessageData m = message((int) INLINE_MAX + 1, "vanishing");
+        deliver(m, a);
+        long inbox = store.mailbox(a.id(), "INBOX").orElseThrow().id();
+        WriterGate gate = new WriterGate();
+        store.addListener(gate::onEvent);
+        deliver(message(10, "holds the writer"), a);
+        gate.awaitHeld();
+
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<?> expunge = threads.submit(() -> store.expunge(inbox, List.of(1L)));
+            awaitQueued(registry, 1);
+            Future<DeliveryReceipt> again = threads.submit(() -> deliver(m, a));
+            awaitQueued(registry, 2);
+            gate.open();
+            expunge.get();
+            assertThat(again.get().placed()).hasSize(1);
+        }
+        assertThat(blobFile(m.sha256())).exists();
+        assertThat(sqlLong("SELECT in_file FROM blob WHERE sha256 = '" + m.sha256() + "'")).isEqualTo(1);
+        assertThat(readAll(store.openBlob(m.sha256()))).isEqualTo(m.bytes());
     }
 
     @Test
