@@ -191,20 +191,46 @@ class SmtpLimitsTest {
     }
 
     @Test
-    void recipientsBeyondTheLimitGet452() throws Exception {
-        InetSocketAddress server = fixture.server(s -> s.maxRecipients = 3);
-        Account a = fixture.account();
-        Account b = fixture.account();
-        Account c3 = fixture.account();
+    void recipientsBeyondTheLimitGet452WhichCountAsErrorsOnlyPastTheOvershoot() throws Exception {
+        InetSocketAddress server = fixture.server(s -> {
+            s.maxRecipients = 3;
+            s.maxErrors = 2;
+        });
+        Account[] accepted = {fixture.account(), fixture.account(), fixture.account()};
         Account d = fixture.account();
         try (SmtpClient c = SmtpClient.ehlo(server)) {
             c.expect("MAIL FROM:<s@remote.example>", 250);
-            for (Account x : new Account[] {a, b, c3}) c.expect("RCPT TO:<" + x.address() + ">", 250);
-            c.expect("RCPT TO:<" + d.address() + ">", 452, "4.5.3");
+            for (Account x : accepted) c.expect("RCPT TO:<" + x.address() + ">", 250);
+            // as many again as the limit are refused without counting as client errors
+            for (int i = 0; i < 3; i++) c.expect("RCPT TO:<" + d.address() + ">", 452, "4.5.3");
             assertThat(SmtpConversationTest.data(c, "Subject: three\r\n\r\nx\r\n").code()).isEqualTo(250);
+            c.expect("MAIL FROM:<s@remote.example>", 250);
+            for (Account x : accepted) c.expect("RCPT TO:<" + x.address() + ">", 250);
+            for (int i = 0; i < 5; i++) c.expect("RCPT TO:<" + d.address() + ">", 452, "4.5.3");
+            c.expectReply(421, "4.7.0"); // the last two counted: maxErrors reached
         }
-        assertThat(fixture.inbox(a)).hasSize(1);
-        assertThat(fixture.inbox(c3)).hasSize(1);
+        for (Account x : accepted) assertThat(fixture.inbox(x)).hasSize(1);
         assertThat(fixture.inbox(d)).isEmpty();
+    }
+
+    @Test
+    void storeFailuresAreTemporaryAndNothingIsAcknowledged(@TempDir Path own) throws Exception {
+        try (SmtpFixture f = new SmtpFixture(own)) {
+            InetSocketAddress server = f.server();
+            Account rcpt = f.account();
+            try (SmtpClient c = SmtpClient.ehlo(server)) {
+                envelope(c, rcpt);
+                f.store.fence(2); // another node has taken over: this one may no longer write
+                SmtpClient.Reply r = SmtpConversationTest.data(c, "Subject: fenced\r\n\r\nx\r\n");
+                assertThat(r.code()).isEqualTo(451);
+                assertThat(r.status()).isEqualTo("4.3.0");
+                assertThat(f.inbox(rcpt)).isEmpty();
+                assertThat(f.rejected("store_error")).isEqualTo(1);
+                f.store.close(); // lookups fail as well now
+                c.expect("MAIL FROM:<s@remote.example>", 250);
+                c.expect("RCPT TO:<" + rcpt.address() + ">", 451, "4.3.0");
+                c.expect("QUIT", 221);
+            }
+        }
     }
 }

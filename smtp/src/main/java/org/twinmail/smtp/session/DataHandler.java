@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.util.List;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.twinmail.core.mail.MessageData;
@@ -39,8 +40,11 @@ final class DataHandler {
         this.metrics = metrics;
     }
 
-    /** What the client told us about itself, for the Received line. */
-    record Client(String helo, boolean esmtp, String verifiedName, InetAddress ip) { }
+    /**
+     * Who the client is, for the Received line. The verified name is asked for only after 354,
+     * so a slow reverse lookup never delays the reply the client is waiting for.
+     */
+    record Client(String helo, boolean esmtp, Supplier<String> verifiedName, InetAddress ip) { }
 
     /**
      * @param reply     the final reply to DATA
@@ -77,7 +81,7 @@ final class DataHandler {
             OutputStream sink = spool;
             try {
                 List<String> rcpts = tx.recipients();
-                spool.write(TraceHeaders.build(tx.reversePath(), client.helo(), client.verifiedName(), client.ip(),
+                spool.write(TraceHeaders.build(tx.reversePath(), client.helo(), client.verifiedName().get(), client.ip(),
                         settings.hostname(), TraceHeaders.protocol(client.esmtp(), tx.smtputf8(), false, false),
                         tx.queueId(), rcpts.size() == 1 ? rcpts.getFirst() : null, ZonedDateTime.now()));
             } catch (UncheckedIOException e) {

@@ -23,7 +23,8 @@ import org.twinmail.store.StoreException;
  * user or a full mailbox from the RCPT reply instead of a bounce later.
  *
  * <ul>
- *   <li>more than {@code maxRecipients} accepted: 452 4.5.3 (RFC 5321 4.5.3.1.10)</li>
+ *   <li>more than {@code maxRecipients} accepted: 452 4.5.3 (RFC 5321 4.5.3.1.10), not counted
+ *       as an error for the first {@code maxRecipients} of them</li>
  *   <li>domain not served here: 550 5.7.1 relaying denied: the MX never relays</li>
  *   <li>local domain, no such address: 550 5.1.1</li>
  *   <li>declared SIZE over an account's per-message limit: 552 5.3.4 (RFC 1870)</li>
@@ -46,7 +47,12 @@ final class RcptHandler {
 
     Reply rcpt(SmtpCommand.Rcpt cmd, Transaction tx) {
         if (tx.recipients().size() >= settings.maxRecipients()) {
-            return refuse(tx, RejectReason.TOO_MANY_RECIPIENTS, Reply.of(452, "4.5.3", "Error: too many recipients"));
+            // RFC 5321 4.5.3.1.10: the client should send the rest in a later transaction, so a
+            // well-behaved client that pipelined a long list is not punished for it, up to as many
+            // again as the limit (Postfix's smtpd_recipient_overshoot_limit).
+            Reply reply = Reply.of(452, "4.5.3", "Error: too many recipients");
+            if (tx.overshoot() <= settings.maxRecipients()) reply = reply.exemptFromErrorLimit();
+            return refuse(tx, RejectReason.TOO_MANY_RECIPIENTS, reply);
         }
         String shown = "<" + Printable.of(cmd.recipient().toString()) + ">";
         try {

@@ -9,7 +9,7 @@ import org.twinmail.protocol.net.Connection;
  * greeting and the HELO/EHLO replies, which RFC 2034 exempts) and one or more text lines.
  * Text never contains CR or LF: handlers build it from constants and sanitised client input.
  */
-public record Reply(int code, String status, List<String> lines) {
+public record Reply(int code, String status, List<String> lines, boolean errorLimitExempt) {
 
     public Reply {
         if (code < 200 || code > 599) throw new IllegalArgumentException("reply code " + code);
@@ -18,17 +18,27 @@ public record Reply(int code, String status, List<String> lines) {
     }
 
     public static Reply of(int code, String status, String text) {
-        return new Reply(code, status, List.of(text));
+        return new Reply(code, status, List.of(text), false);
     }
 
     /** A reply without enhanced status code (greeting, HELO, EHLO). */
     public static Reply plain(int code, List<String> lines) {
-        return new Reply(code, null, lines);
+        return new Reply(code, null, lines, false);
     }
 
-    /** 4yz and 5yz: counted by the error limit and in the session log's rejects. */
+    /** The same reply, not counted by the error limit (a refusal the client is expected to act on, not a client error). */
+    public Reply exemptFromErrorLimit() {
+        return new Reply(code, status, lines, true);
+    }
+
+    /** 4yz and 5yz: shown in the session log's rejects. */
     public boolean isError() {
         return code >= 400;
+    }
+
+    /** Counts toward {@code maxErrors}. */
+    public boolean countsAsError() {
+        return isError() && !errorLimitExempt;
     }
 
     /** Queues the reply on the connection; the session decides when to flush (RFC 2920). */

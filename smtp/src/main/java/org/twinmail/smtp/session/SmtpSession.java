@@ -5,6 +5,10 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.SocketTimeoutException;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import org.twinmail.core.mail.Printable;
 import org.twinmail.protocol.io.LineInput;
@@ -50,8 +54,7 @@ public final class SmtpSession {
     private long recipients;
     private long rejects;
     private long bytes;
-    private boolean nameLookedUp;
-    private String verifiedName;
+    private final CompletableFuture<String> clientName = new CompletableFuture<>();
 
     public SmtpSession(Connection connection, SessionSettings settings, MailStore store, SmtpMetrics metrics) {
         this.connection = connection;
@@ -82,6 +85,10 @@ public final class SmtpSession {
     }
 
     private void serve() throws IOException {
+        // The reverse lookup runs beside the conversation, so a slow DNS delays neither the
+        // greeting nor the commands; only the Received line at DATA waits for it.
+        InetAddress ip = connection.remoteAddress();
+        Thread.startVirtualThread(() -> clientName.complete(lookUpName(ip)));
         send(Reply.plain(220, List.of(settings.hostname() + " ESMTP TwinMail")));
         while (true) {
             if (errors >= settings.maxErrors()) {
@@ -193,7 +200,7 @@ public final class SmtpSession {
         Transaction tx = transaction;
         DataHandler.Result result;
         try {
-            result = dataHandler.data(tx, connection, new DataHandler.Client(helo, esmtp, verifiedName(), connection.remoteAddress()));
+            result = dataHandler.data(tx, connection, new DataHandler.Client(helo, esmtp, this::verifiedName, connection.remoteAddress()));
         } catch (SocketTimeoutException e) {
             metrics.rejected(RejectReason.TIMEOUT);
             closeWith("4.4.2", "Error: timeout exceeded", "timeout-in-data");
@@ -245,10 +252,8 @@ public final class SmtpSession {
 
     private void send(Reply reply) throws IOException {
         reply.writeTo(connection);
-        if (reply.isError()) {
-            errors++;
-            rejects++;
-        }
+        if (reply.isError()) rejects++;
+        if (reply.countsAsError()) errors++;
     }
 
     /** 421 with our name first (RFC 5321 4.2.2 / 3.8), then the session ends. */
@@ -260,21 +265,27 @@ public final class SmtpSession {
 
     /**
      * The client's reverse-DNS name, verified by a forward lookup (the JDK resolves the PTR
-     * name again and drops it unless it maps back to the address), or null. Looked up once,
-     * and only when a message is about to be received.
+     * name again and drops it unless it maps back to the address), or null.
      */
-    private String verifiedName() {
-        if (!nameLookedUp) {
-            nameLookedUp = true;
-            InetAddress ip = connection.remoteAddress();
-            try {
-                String name = InetAddress.getByAddress(ip.getAddress()).getCanonicalHostName();
-                verifiedName = isHostname(name) && !name.equals(ip.getHostAddress()) ? name : null;
-            } catch (IOException | RuntimeException e) {
-                verifiedName = null;
-            }
+    private static String lookUpName(InetAddress ip) {
+        try {
+            String name = InetAddress.getByAddress(ip.getAddress()).getCanonicalHostName();
+            return isHostname(name) && !name.equals(ip.getHostAddress()) ? name : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
         }
-        return verifiedName;
+    }
+
+    /** The verified name, waiting for the lookup at most as long as the data phase may stay idle. */
+    private String verifiedName() {
+        try {
+            return clientName.get(settings.dataTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
     }
 
     private static boolean isHostname(String s) {

@@ -22,6 +22,7 @@ final class Transaction {
     private final List<String> recipients = new ArrayList<>();
     private final Map<Long, Account> accounts = new LinkedHashMap<>();
     private int refusedRecipients;
+    private int overshoot;
 
     Transaction(String queueId, Optional<EmailAddress> sender, MailParameters parameters) {
         this.queueId = queueId;
@@ -62,6 +63,11 @@ final class Transaction {
 
     int refusedRecipients() {
         return refusedRecipients;
+    }
+
+    /** Counts one RCPT beyond the recipient limit and returns how many there have been. */
+    int overshoot() {
+        return ++overshoot;
     }
 
     /** The distinct accounts the message goes to, in the order they were first reached. */
