@@ -130,7 +130,7 @@ class SmtpConversationTest {
             c.expect("VRFY", 501, "5.5.4");
             c.expect("EXPN staff", 502, "5.5.1");
             SmtpClient.Reply help = c.expect("HELP", 214, "2.0.0");
-            assertThat(help.text()).contains("EHLO").contains("MAIL RCPT DATA").doesNotContain("STARTTLS").doesNotContain("AUTH");
+            assertThat(help.text()).isEqualTo("Commands: HELO EHLO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP");
             c.expect("QUIT", 221, "2.0.0");
             assertThat(c.closedByServer()).isTrue();
         }

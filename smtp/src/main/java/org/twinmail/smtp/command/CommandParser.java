@@ -77,9 +77,8 @@ public final class CommandParser {
             case QUIT -> { noArgument(verb, rest); yield new SmtpCommand.Quit(); }
             case NOOP -> new SmtpCommand.Noop(); // RFC 5321 4.1.1.9: NOOP [ SP String ], the string is ignored
             case VRFY -> new SmtpCommand.Vrfy(requiredArgument(verb, rest, "Syntax: VRFY address"));
-            case EXPN -> new SmtpCommand.Expn(requiredArgument(verb, rest, "Syntax: EXPN mailing-list"));
             case HELP -> new SmtpCommand.Help(rest);
-            case STARTTLS, AUTH, BDAT, ETRN, TURN, ATRN, SEND, SOML, SAML -> new SmtpCommand.NotOffered(verb);
+            case EXPN, STARTTLS, AUTH, BDAT, ETRN, TURN, ATRN, SEND, SOML, SAML -> new SmtpCommand.NotOffered(verb);
         };
     }
 

@@ -49,16 +49,11 @@ public sealed interface SmtpCommand {
         public Verb verb() { return Verb.VRFY; }
     }
 
-    /** EXPN with its (unused) argument. */
-    record Expn(String argument) implements SmtpCommand {
-        public Verb verb() { return Verb.EXPN; }
-    }
-
     /** HELP with an optional topic (empty if none). */
     record Help(String topic) implements SmtpCommand {
         public Verb verb() { return Verb.HELP; }
     }
 
-    /** A verb we recognise but do not parse further because it is not offered (STARTTLS, AUTH, BDAT, ETRN ...). */
+    /** A verb we recognise but do not parse further because it is not offered (EXPN, STARTTLS, AUTH, BDAT, ETRN ...). */
     record NotOffered(Verb verb) implements SmtpCommand { }
 }

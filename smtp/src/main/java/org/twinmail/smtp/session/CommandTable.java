@@ -15,8 +15,8 @@ import org.twinmail.smtp.command.Verb;
 /**
  * For every verb, in one place: the states it is allowed in (otherwise 503 5.5.1 with the
  * row's explanation), whether it is junk (counts toward {@code junkCommandLimit}: commands
- * that do no work and that spammers and probes use to keep a connection busy), and whether
- * we offer it at all (otherwise 502 5.5.1). Adding STARTTLS or AUTH is a new row here, a
+ * that do no work and that spammers and probes use to keep a connection busy, whether we
+ * offer them or not), and whether we offer it at all (otherwise 502 5.5.1). Adding STARTTLS or AUTH is a new row here, a
  * parser case and a case in the session's dispatch.
  */
 final class CommandTable {
@@ -54,8 +54,10 @@ final class CommandTable {
             new Entry(Verb.NOOP,     ANY,                     true,  true,  null),
             new Entry(Verb.QUIT,     ANY,                     false, true,  null),
             new Entry(Verb.VRFY,     ANY,                     true,  true,  null),
-            new Entry(Verb.EXPN,     ANY,                     true,  true,  null),
             new Entry(Verb.HELP,     ANY,                     true,  true,  null),
+            // RFC 5321 7.3: expanding lists tells strangers who is on them, so EXPN is not
+            // offered; it still counts as junk, since address harvesters send it over and over.
+            new Entry(Verb.EXPN,     ANY,                     true,  false, null),
             // Recognised, not offered yet (TLS and AUTH come with submission; BDAT with CHUNKING).
             new Entry(Verb.STARTTLS, ANY,                     false, false, null),
             new Entry(Verb.AUTH,     ANY,                     false, false, null),

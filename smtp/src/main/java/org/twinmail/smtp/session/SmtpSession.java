@@ -44,6 +44,7 @@ public final class SmtpSession {
     private final DataHandler dataHandler;
     private final SmtpMetrics metrics;
     private final SessionLog sessionLog;
+    private final CompletableFuture<String> clientName = new CompletableFuture<>();
 
     private String helo;
     private boolean esmtp;
@@ -54,7 +55,6 @@ public final class SmtpSession {
     private long recipients;
     private long rejects;
     private long bytes;
-    private final CompletableFuture<String> clientName = new CompletableFuture<>();
 
     public SmtpSession(Connection connection, SessionSettings settings, MailStore store, SmtpMetrics metrics) {
         this.connection = connection;
@@ -137,6 +137,10 @@ public final class SmtpSession {
         }
 
         CommandTable.Entry entry = CommandTable.entry(command.verb());
+        if (entry.junk() && ++junk > settings.junkCommandLimit()) {
+            closeWith("4.7.0", "Error: too many junk commands", "too-many-junk-commands");
+            return false;
+        }
         if (!entry.offered()) {
             send(Reply.of(502, "5.5.1", "Error: command not implemented"));
             return true;
@@ -144,10 +148,6 @@ public final class SmtpSession {
         if (!entry.allowedIn(state())) {
             send(Reply.of(503, "5.5.1", entry.outOfSequence(state())));
             return true;
-        }
-        if (entry.junk() && ++junk > settings.junkCommandLimit()) {
-            closeWith("4.7.0", "Error: too many junk commands", "too-many-junk-commands");
-            return false;
         }
 
         switch (command) {
@@ -181,11 +181,9 @@ public final class SmtpSession {
             }
             // RFC 5321 3.5.3 / 7.3: 252 neither confirms nor denies, so VRFY cannot harvest addresses.
             case SmtpCommand.Vrfy v -> send(Reply.of(252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery"));
-            // RFC 5321 7.3: list expansion is an information leak; we do not offer it.
-            case SmtpCommand.Expn x -> send(Reply.of(502, "5.5.1", "Error: EXPN is not available"));
             case SmtpCommand.Help h -> send(Reply.of(214, "2.0.0", "Commands: "
                     + CommandTable.offered().stream().map(Verb::name).collect(Collectors.joining(" "))));
-            case SmtpCommand.NotOffered n -> send(Reply.of(502, "5.5.1", "Error: command not implemented"));
+            case SmtpCommand.NotOffered n -> throw new IllegalStateException(n.verb() + " is not offered in the command table");
         }
         return true;
     }

@@ -97,11 +97,12 @@ class CommandParserTest {
         }
 
         @Test
-        void vrfyAndExpnNeedAnArgument() throws Exception {
+        void vrfyNeedsAnArgumentAndExpnIsNotOffered() throws Exception {
             assertThat(parse("VRFY postmaster")).isEqualTo(new SmtpCommand.Vrfy("postmaster"));
-            assertThat(parse("EXPN staff")).isEqualTo(new SmtpCommand.Expn("staff"));
             assertThat(error("VRFY").kind()).isEqualTo(Kind.BAD_ARGUMENTS);
-            assertThat(error("EXPN").verb()).isEqualTo(Verb.EXPN);
+            assertThat(error("VRFY").verb()).isEqualTo(Verb.VRFY);
+            assertThat(parse("EXPN staff")).isEqualTo(new SmtpCommand.NotOffered(Verb.EXPN));
+            assertThat(parse("expn")).isEqualTo(new SmtpCommand.NotOffered(Verb.EXPN));
         }
     }
 
