@@ -91,8 +91,8 @@ class SmtpLimitsTest {
     @Test
     void slowClientTimesOutWhileAnotherIsServed() throws Exception {
         InetSocketAddress server = fixture.server(s -> {
-            s.commandTimeout = Duration.ofMillis(1500);
-            s.dataTimeout = Duration.ofMillis(1500);
+            s.commandTimeout = Duration.ofMillis(2000);
+            s.dataTimeout = Duration.ofMillis(2000);
         });
         Account rcpt = fixture.account();
         try (SmtpClient slow = SmtpClient.connect(server)) {
@@ -115,7 +115,7 @@ class SmtpLimitsTest {
             assertThat(r.code()).isEqualTo(421);
             assertThat(r.status()).isEqualTo("4.4.2");
             assertThat(r.text()).isEqualTo(HOSTNAME + " Error: timeout exceeded");
-            assertThat(waitedMs).isGreaterThanOrEqualTo(1400);
+            assertThat(waitedMs).isGreaterThanOrEqualTo(1900);
             assertThat(slow.closedByServer()).isTrue();
         }
         assertThat(fixture.only(rcpt)).contains("served");
