@@ -74,16 +74,17 @@ final class DataHandler {
         connection.setReadTimeout(settings.dataTimeout());
 
         List<Account> accounts = tx.accounts();
-        long sizeLimit = tx.messageSizeLimit(settings.maxMessageSize());
+        List<String> rcpts = tx.recipients();
+        byte[] trace = TraceHeaders.build(tx.reversePath(), client.helo(), client.verifiedName().get(), client.ip(),
+                settings.hostname(), TraceHeaders.protocol(client.esmtp(), tx.smtputf8(), false, false),
+                tx.queueId(), rcpts.size() == 1 ? rcpts.getFirst() : null, ZonedDateTime.now());
+        long sizeLimit = tx.messageSizeLimit(settings.maxMessageSize(), trace.length);
         MessageSpool spool = new MessageSpool(settings.spoolDir(), settings.spoolMemoryLimit());
         MessageData content = null;
         try {
             OutputStream sink = spool;
             try {
-                List<String> rcpts = tx.recipients();
-                spool.write(TraceHeaders.build(tx.reversePath(), client.helo(), client.verifiedName().get(), client.ip(),
-                        settings.hostname(), TraceHeaders.protocol(client.esmtp(), tx.smtputf8(), false, false),
-                        tx.queueId(), rcpts.size() == 1 ? rcpts.getFirst() : null, ZonedDateTime.now()));
+                spool.write(trace);
             } catch (UncheckedIOException e) {
                 sink = failingSink(e); // keep reading the data so the reply lands where the client expects it
             }

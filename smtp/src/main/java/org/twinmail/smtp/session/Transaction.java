@@ -75,11 +75,15 @@ final class Transaction {
         return List.copyOf(accounts.values());
     }
 
-    /** The largest message every recipient accepts: the server limit or a smaller per-account limit. */
-    long messageSizeLimit(long serverLimit) {
+    /**
+     * The largest content every recipient accepts: the server limit (which applies to what the
+     * client sends, as SIZE does), or a smaller per-account limit, which the store applies to the
+     * stored message and so must leave room for the {@code overhead} of our trace headers.
+     */
+    long messageSizeLimit(long serverLimit, int overhead) {
         long limit = serverLimit;
         for (Account a : accounts.values()) {
-            if (a.maxMessageBytes() > 0) limit = Math.min(limit, a.maxMessageBytes());
+            if (a.maxMessageBytes() > 0) limit = Math.min(limit, Math.max(0, a.maxMessageBytes() - overhead));
         }
         return limit;
     }
