@@ -31,7 +31,7 @@ public final class Pop3Server implements AutoCloseable {
         check(limits);
         Pop3Session.Services services = new Pop3Session.Services(limits, authenticator, store, locks,
                 Capabilities.standard(), new Pop3Metrics(registry));
-        this.listener = new ConnectionListener("pop3", limits.listen, limits.maxConnections,
+        this.listener = new ConnectionListener("pop3", limits.listen, limits.maxConnections, limits.commandTimeout,
                 connection -> new Pop3Session(connection, services).run(), registry);
     }
 

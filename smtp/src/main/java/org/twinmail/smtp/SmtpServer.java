@@ -33,6 +33,7 @@ public final class SmtpServer implements AutoCloseable {
         this.store = store;
         this.metrics = new SmtpMetrics(registry);
         this.listener = new ConnectionListener("smtp", config.smtp.listen, config.smtp.maxConnections,
+                config.smtp.commandTimeout, // Postfix: smtpd_timeout bounds writes as well as reads
                 connection -> new SmtpSession(connection, settings, this.store, metrics).run(), registry);
     }
 

@@ -81,8 +81,26 @@ public final class Connection implements Closeable {
         return counter.count;
     }
 
+    /**
+     * When the write now in progress started ({@link System#nanoTime()}), or 0 when no
+     * write is blocked. Java sockets have no write timeout; the listener's watchdog reads
+     * this to close connections whose client stopped reading (Postfix's write deadline).
+     */
+    public long writeBlockedSince() {
+        return counter.writingSince;
+    }
+
     public boolean isClosed() {
         return socket.isClosed();
+    }
+
+    /** Closes the socket without flushing: for a peer that takes no output (a flush would block again). */
+    public void abort() {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
     }
 
     @Override
@@ -99,8 +117,10 @@ public final class Connection implements Closeable {
         }
     }
 
+    /** The layer that touches the socket: counts bytes and marks when a write is in progress. */
     private static final class CountingOutputStream extends FilterOutputStream {
         long count;
+        volatile long writingSince;
 
         CountingOutputStream(OutputStream out) {
             super(out);
@@ -108,13 +128,17 @@ public final class Connection implements Closeable {
 
         @Override
         public void write(int b) throws IOException {
-            out.write(b);
-            count++;
+            write(new byte[] {(byte) b}, 0, 1);
         }
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
+            writingSince = Math.max(1, System.nanoTime());
+            try {
+                out.write(b, off, len);
+            } finally {
+                writingSince = 0;
+            }
             count += len;
         }
     }

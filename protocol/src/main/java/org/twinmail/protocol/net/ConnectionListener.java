@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -23,6 +24,8 @@ import org.twinmail.core.config.Listen;
  * its own virtual thread. A permit is taken <em>before</em> accept, so beyond
  * {@code maxConnections} new clients wait in the kernel's listen queue instead of
  * costing us memory; the permit is returned in {@code finally}, whatever happens.
+ * A watchdog closes connections whose client has not taken our output for
+ * {@code writeTimeout}, so a client that stops reading cannot hold a session forever.
  */
 public final class ConnectionListener implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ConnectionListener.class);
@@ -30,6 +33,7 @@ public final class ConnectionListener implements AutoCloseable {
     private final String service;
     private final List<Listen> addresses;
     private final Semaphore permits;
+    private final Duration writeTimeout;
     private final ConnectionHandler handler;
     private final List<ServerSocket> sockets = new ArrayList<>();
     private final Set<Connection> live = ConcurrentHashMap.newKeySet();
@@ -37,11 +41,12 @@ public final class ConnectionListener implements AutoCloseable {
     private final Counter accepted;
     private volatile boolean closed;
 
-    public ConnectionListener(String service, List<Listen> addresses, int maxConnections,
+    public ConnectionListener(String service, List<Listen> addresses, int maxConnections, Duration writeTimeout,
                               ConnectionHandler handler, MeterRegistry registry) {
         this.service = service;
         this.addresses = List.copyOf(addresses);
         this.permits = new Semaphore(maxConnections);
+        this.writeTimeout = writeTimeout;
         this.handler = handler;
         this.accepted = Counter.builder("twinmail.connections").tag("service", service)
                 .description("connections accepted").register(registry);
@@ -65,6 +70,27 @@ public final class ConnectionListener implements AutoCloseable {
         }
         for (ServerSocket ss : sockets) {
             Thread.ofVirtual().name(service + "-accept-" + ss.getLocalPort()).start(() -> acceptLoop(ss));
+        }
+        Thread.ofVirtual().name(service + "-write-watchdog").start(this::watchWrites);
+    }
+
+    private void watchWrites() {
+        long limit = writeTimeout.toNanos();
+        long tick = Math.max(50, Math.min(1000, writeTimeout.toMillis() / 4));
+        while (!closed) {
+            try {
+                Thread.sleep(tick);
+            } catch (InterruptedException e) {
+                return;
+            }
+            long now = System.nanoTime();
+            for (Connection c : live) {
+                long since = c.writeBlockedSince();
+                if (since != 0 && now - since > limit) {
+                    log.info("{}: closing {}: client took no output for {} s", service, c.remote(), writeTimeout.toSeconds());
+                    c.abort();
+                }
+            }
         }
     }
 
@@ -121,8 +147,8 @@ public final class ConnectionListener implements AutoCloseable {
             log.warn("{}: session failed: {}", service, e.toString(), e);
         } finally {
             if (c != null) {
+                c.close(); // still watched: the final flush may block on a client that reads nothing
                 live.remove(c);
-                c.close();
             } else {
                 closeQuietly(s);
             }

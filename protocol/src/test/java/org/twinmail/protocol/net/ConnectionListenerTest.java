@@ -1,0 +1,99 @@
+package org.twinmail.protocol.net;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.twinmail.core.config.Listen;
+
+class ConnectionListenerTest {
+
+    private static ConnectionListener listener(int max, Duration writeTimeout, ConnectionHandler handler) throws Exception {
+        ConnectionListener l = new ConnectionListener("test", List.of(Listen.parse("127.0.0.1:0")), max, writeTimeout, handler, new SimpleMeterRegistry());
+        l.start();
+        return l;
+    }
+
+    private static Socket connect(ConnectionListener l) throws Exception {
+        InetSocketAddress a = l.boundAddresses().getFirst();
+        Socket s = new Socket("127.0.0.1", a.getPort());
+        s.setSoTimeout(10_000);
+        return s;
+    }
+
+    @Test
+    void aClientThatStopsReadingIsCutOffAfterTheWriteTimeout() throws Exception {
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        CountDownLatch ended = new CountDownLatch(1);
+        try (ConnectionListener l = listener(10, Duration.ofMillis(500), c -> {
+            byte[] chunk = new byte[64 * 1024];
+            try {
+                for (int i = 0; i < 100_000; i++) c.output().write(chunk); // far more than socket buffers hold
+                c.flush();
+            } catch (Exception e) {
+                failure.set(e);
+            } finally {
+                ended.countDown();
+            }
+        }); Socket client = connect(l)) {
+            client.setReceiveBufferSize(4096);
+            // the client reads nothing
+            assertThat(ended.await(10, TimeUnit.SECONDS)).as("session ended by the watchdog").isTrue();
+            assertThat(failure.get()).isNotNull();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (l.activeConnections() > 0 && System.nanoTime() < deadline) Thread.sleep(20);
+            assertThat(l.activeConnections()).isZero();
+        }
+    }
+
+    @Test
+    void beyondMaxConnectionsClientsWaitForAPermit() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        try (ConnectionListener l = listener(1, Duration.ofSeconds(30), c -> {
+            c.writeLine("hello");
+            c.flush();
+            release.await();
+        })) {
+            try (Socket first = connect(l); Socket second = connect(l)) {
+                InputStream in1 = first.getInputStream();
+                assertThat(new String(in1.readNBytes(5))).isEqualTo("hello");
+                second.setSoTimeout(500);
+                // the second connection is accepted by the kernel but not served while the first holds the permit
+                assertThat(readsNothing(second)).isTrue();
+                release.countDown();
+                second.setSoTimeout(10_000);
+                assertThat(new String(second.getInputStream().readNBytes(5))).isEqualTo("hello");
+            }
+        }
+    }
+
+    @Test
+    void closeEndsLiveSessions() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        ConnectionListener l = listener(10, Duration.ofSeconds(30), c -> {
+            started.countDown();
+            c.input().readLine(100); // blocks until the listener closes the socket
+        });
+        try (Socket client = connect(l)) {
+            assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+            l.close();
+            assertThat(client.getInputStream().read()).isEqualTo(-1);
+        }
+    }
+
+    private static boolean readsNothing(Socket s) throws Exception {
+        try {
+            return s.getInputStream().read() == -2;
+        } catch (java.net.SocketTimeoutException e) {
+            return true;
+        }
+    }
+}
