@@ -61,6 +61,7 @@ public final class TwinmailServer implements AutoCloseable {
         new UptimeMetrics().bindTo(registry);
 
         this.store = StoreOpener.open(config, dataDir, registry);
+        clearSpool(dataDir.resolve("spool"));
         PasswordHasher hasher = new PasswordHasher(config.auth.argon2MemoryKiB, config.auth.argon2Iterations, 1);
         StoreAuthenticator authenticator = new StoreAuthenticator(store, config.auth.credentialCacheTtl);
         this.smtp = new SmtpServer(config, store, registry);
@@ -88,6 +89,23 @@ public final class TwinmailServer implements AutoCloseable {
             lock.close();
             throw e;
         }
+    }
+
+    /**
+     * Spool files belong to transfers that were in progress when a previous process died;
+     * nothing acknowledged lives there (a 250 comes only after the store commit), and we
+     * hold the data directory's lock, so no one else is writing them.
+     */
+    private static void clearSpool(Path spool) throws IOException {
+        if (!Files.isDirectory(spool)) return;
+        int removed = 0;
+        try (var files = Files.newDirectoryStream(spool, "*.spool")) {
+            for (Path f : files) {
+                Files.deleteIfExists(f);
+                removed++;
+            }
+        }
+        if (removed > 0) log.info("removed {} spool file(s) left by an interrupted transfer", removed);
     }
 
     private Health health() {

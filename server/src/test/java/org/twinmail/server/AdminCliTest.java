@@ -81,6 +81,15 @@ class AdminCliTest {
     }
 
     @Test
+    void startUpRemovesSpoolFilesOfInterruptedTransfers() throws Exception {
+        java.nio.file.Path spool = java.nio.file.Files.createDirectories(data.resolve("spool"));
+        java.nio.file.Path leftover = java.nio.file.Files.writeString(spool.resolve("msg-123.spool"), "half a message");
+        try (TwinmailServer server = TwinmailServer.start(TestConfigs.loopback(data))) {
+            assertThat(leftover).doesNotExist();
+        }
+    }
+
+    @Test
     void aSecondServerOnTheSameDataDirectoryIsRefused() throws Exception {
         try (TwinmailServer first = TwinmailServer.start(TestConfigs.loopback(data))) {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> TwinmailServer.start(TestConfigs.loopback(data)))
