@@ -143,6 +143,8 @@ public final class EmbeddedMailStore implements MailStore {
             // New directory entries must survive a crash like everything else.
             BlobFiles.fsyncDirectory(storeDir);
             BlobFiles.fsyncDirectory(options.dataDir());
+            Path parent = options.dataDir().toAbsolutePath().getParent();
+            if (parent != null) BlobFiles.fsyncDirectory(parent);
             db = Db.openWriter(storeDir.resolve("mail.db"), WRITER_BUSY_TIMEOUT_MS);
             String mode = db.one("PRAGMA journal_mode", rs -> rs.getString(1)).orElse("?");
             if (!"wal".equalsIgnoreCase(mode)) {

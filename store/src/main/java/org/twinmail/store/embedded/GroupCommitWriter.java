@@ -182,6 +182,10 @@ final class GroupCommitWriter implements AutoCloseable {
      *                  something else references them
      */
     <T> T submit(WriteOp<T> op, Collection<String> blobFiles) {
+        if (Thread.currentThread() == thread) {
+            // A listener runs on this thread; its write would wait for itself forever.
+            throw new IllegalStateException("store listeners must not write to the store");
+        }
         Pending<T> p = new Pending<>(op, blobFiles);
         gate.readLock().lock();
         try {

@@ -261,6 +261,26 @@ class GroupCommitTest extends StoreFixture {
         Thread.sleep(20); // and a moment more, to catch events that should not come
     }
 
+    @Test
+    void aListenerThatWritesIsRefusedInsteadOfDeadlocking() throws Exception {
+        openStore();
+        store.addDomain("example.com");
+        Account a = account("alice@example.com");
+        List<Throwable> refused = new CopyOnWriteArrayList<>();
+        store.addListener(e -> {
+            try {
+                store.addDomain("from-listener.example");
+            } catch (IllegalStateException expected) {
+                refused.add(expected);
+            }
+        });
+        deliver(message(10, "x"), a);
+        awaitSize(refused, 1);
+        assertThat(refused).singleElement().extracting(Throwable::getMessage).asString().contains("must not write");
+        assertThat(store.findDomain("from-listener.example")).isEmpty();
+        store.addDomain("after.example"); // the writer is alive
+    }
+
     private static void assertThatCause(Future<?> f, Class<? extends Throwable> type) {
         try {
             f.get();
