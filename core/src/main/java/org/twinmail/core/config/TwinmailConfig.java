@@ -70,7 +70,7 @@ public final class TwinmailConfig {
     public static final class Store {
         /** Most write operations merged into one transaction and one fsync. */
         public int groupCommitMaxBatch = 256;
-        /** Messages up to this size are stored inside the database, larger ones as files (see docs/architecture.md). */
+        /** Messages up to this size are stored inside the database, larger ones as files (measured in docs/store.md). */
         public Size inlineBlobMaxSize = Size.of("128K");
         /** Platform threads that run store reads (SQLite is native code and pins a virtual thread's carrier). */
         public int readThreads = 4;
