@@ -26,7 +26,7 @@ t0=$(date +%s%N)
 pid=$!
 until grep -q "TwinMail ready" "$work/server.log"; do sleep 0.02; kill -0 $pid || { cat "$work/server.log"; exit 1; }; done
 t1=$(date +%s%N)
-echo "start-up: $(( (t1 - t0) / 1000000 )) ms to 'ready' ($(grep -o 'ready in [0-9]* ms' "$work/server.log"))"
+echo "start-up: $(( (t1 - t0) / 1000000 )) ms to 'ready' ($(grep -o 'ready in [0-9]* ms' "$work/server.log" | head -1) inside the JVM)"
 sleep 5
 echo "idle RSS: $(( $(ps -o rss= -p $pid) / 1024 )) MiB (heap limit -Xmx512m)"
 port=$(grep -o 'SMTP 127.0.0.1:[0-9]*' "$work/server.log" | head -1 | cut -d: -f2)
@@ -40,3 +40,7 @@ done
 "$java_home/bin/java" -cp "$top/bench/target/twinmail-bench-0.1.0-SNAPSHOT.jar" org.twinmail.bench.SmtpLoad \
   --port "$port" --connections "$conns" --duration "$secs" --size "$size" --users "$users" --rcpt 'user%d@bench.test'
 echo "RSS after load: $(( $(ps -o rss= -p $pid) / 1024 )) MiB"
+# Every accepted message must be in a mailbox (the count includes the warm-up's messages).
+stored=$(curl -sf -H "Authorization: Bearer $token" "$url/api/admin/users?domain=bench.test" \
+  | python3 -c 'import json,sys; print(sum(u["messages"] for u in json.load(sys.stdin)))')
+echo "stored in mailboxes: $stored messages"
