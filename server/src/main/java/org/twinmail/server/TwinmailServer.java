@@ -163,7 +163,11 @@ public final class TwinmailServer implements AutoCloseable {
     }
 
     private static String format(InetSocketAddress a) {
-        return a.getAddress().getHostAddress() + ":" + a.getPort();
+        java.net.InetAddress ip = a.getAddress();
+        if (ip instanceof java.net.Inet6Address) {
+            return "[" + (ip.isAnyLocalAddress() ? "::" : ip.getHostAddress()) + "]:" + a.getPort();
+        }
+        return ip.getHostAddress() + ":" + a.getPort();
     }
 
     /** Stops the services, then the store; idempotent. */
