@@ -24,6 +24,8 @@ public final class TwinmailConfig {
     public Http http = new Http();
     public Store store = new Store();
     public Auth auth = new Auth();
+    public Tls tls = new Tls();
+    public Submission submission = new Submission();
 
     /** SMTP (MX) service: mail for local domains only, never relays. */
     public static final class Smtp {
@@ -52,6 +54,8 @@ public final class TwinmailConfig {
     /** POP3 service. */
     public static final class Pop3 {
         public List<Listen> listen = List.of(Listen.parse("0.0.0.0:2110"));
+        /** Addresses for POP3 over implicit TLS (POP3S, standard port 995; RFC 8314). */
+        public List<Listen> tlsListen = List.of(Listen.parse("0.0.0.0:2995"));
         /** Idle time before autologout (RFC 1939 requires at least 10 minutes). */
         public Duration commandTimeout = Duration.ofMinutes(10);
         /** Longest command line in octets (RFC 2449: 255 octets + CRLF; we allow some slack for AUTH). */
@@ -64,6 +68,50 @@ public final class TwinmailConfig {
     /** HTTP service: /metrics (Prometheus), /health, and the admin API under /api/admin. */
     public static final class Http {
         public List<Listen> listen = List.of(Listen.parse("0.0.0.0:8080"));
+        /** Addresses for HTTPS (none by default: the admin API and metrics stay on {@code listen}). */
+        public List<Listen> tlsListen = List.of();
+    }
+
+    /** Certificates and protocol versions for STARTTLS and every implicit-TLS listener. */
+    public static final class Tls {
+        /**
+         * PEM files: {@code certificate} is the full chain (leaf first), {@code key} its private key
+         * (RSA or ECDSA, PKCS#8 or traditional). The first entry is the default; another is chosen
+         * when the client's SNI names one of its DNS names. Empty: a self-signed certificate is
+         * generated under {@code dataDir/tls} on first start.
+         */
+        public List<CertificateFiles> certificates = List.of();
+        /** TLS versions offered; only TLSv1.3 and TLSv1.2 are accepted. */
+        public List<String> protocols = List.of("TLSv1.3", "TLSv1.2");
+        /** How often the certificate files are checked for changes (then reloaded without restart). */
+        public Duration reloadCheckInterval = Duration.ofMinutes(1);
+    }
+
+    /** One certificate chain and its key, as PEM file paths. */
+    public static final class CertificateFiles {
+        public String certificate;
+        public String key;
+
+        public CertificateFiles() {
+        }
+
+        public CertificateFiles(String certificate, String key) {
+            this.certificate = certificate;
+            this.key = key;
+        }
+    }
+
+    /** Message submission (RFC 6409): authenticated users sending mail; shares the SMTP limits above. */
+    public static final class Submission {
+        /** Addresses for submission with STARTTLS (standard port 587). */
+        public List<Listen> listen = List.of(Listen.parse("0.0.0.0:2587"));
+        /** Addresses for submission over implicit TLS (standard port 465; RFC 8314). */
+        public List<Listen> tlsListen = List.of(Listen.parse("0.0.0.0:2465"));
+        public int maxConnections = 500;
+        /** Messages one user may submit per hour (a sliding hour); more get 450 4.7.1. Contains a stolen password. */
+        public int maxMessagesPerHour = 200;
+        /** Recipients per submitted message; more get 452 4.5.3. */
+        public int maxRecipientsPerMessage = 100;
     }
 
     /** The embedded store. */
@@ -86,6 +134,27 @@ public final class TwinmailConfig {
         public int argon2Iterations = 2;
         /** How long a verified password is remembered (as a salted SHA-256 in memory) to spare Argon2 on every login; 0 disables. */
         public Duration credentialCacheTtl = Duration.ofMinutes(5);
+        /**
+         * When PLAIN and LOGIN (which carry the password) are offered without TLS: {@code never},
+         * {@code loopback} (only to clients on this machine, whose traffic never leaves the kernel) or
+         * {@code always}.
+         */
+        public PlaintextAuth plaintextAuth = PlaintextAuth.LOOPBACK;
+    }
+
+    /** See {@link Auth#plaintextAuth}. */
+    public enum PlaintextAuth {
+        NEVER, LOOPBACK, ALWAYS;
+
+        @com.fasterxml.jackson.annotation.JsonCreator
+        public static PlaintextAuth parse(String text) {
+            return valueOf(text.strip().toUpperCase(java.util.Locale.ROOT));
+        }
+
+        @com.fasterxml.jackson.annotation.JsonValue
+        public String text() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
     }
 
     private static String defaultHostname() {
