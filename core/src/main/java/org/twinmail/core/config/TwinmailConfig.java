@@ -24,6 +24,7 @@ public final class TwinmailConfig {
     public Http http = new Http();
     public Store store = new Store();
     public Auth auth = new Auth();
+    public Cluster cluster = new Cluster();
     public Tls tls = new Tls();
     public Submission submission = new Submission();
 
@@ -155,6 +156,53 @@ public final class TwinmailConfig {
         public String text() {
             return name().toLowerCase(java.util.Locale.ROOT);
         }
+    }
+
+    /**
+     * Hot-standby pair on shared storage (docs/cluster.md). Off while {@code nodeId} is
+     * empty: the node then serves alone exactly as without this section.
+     */
+    public static final class Cluster {
+        /** This node's name in the pair (for example "a"); empty runs a single node. */
+        public String nodeId = "";
+        /** The other node's name. */
+        public String peerId = "";
+        /** This node's slot in the lease area: 0 or 1, different on the two nodes. */
+        public int slot = 0;
+        /** Node-local directory (not on the shared volume) for the run file and the node lock. */
+        public String stateDir = "";
+        /** Raw lease area both nodes open (a small block device or a file), written with direct I/O. */
+        public String leaseDevice = "";
+        /** Heartbeat channels, at least two: "name bindHost:port peerHost:port", for example "private 10.77.1.1:7946 10.77.1.2:7946". */
+        public List<String> channels = List.of();
+        /** Interval of UDP heartbeats and lease renewals. */
+        public Duration heartbeatInterval = Duration.ofMillis(200);
+        /** A lease not renewed for this long (by the reader's own monotonic clock) has expired. */
+        public Duration leaseTime = Duration.ofSeconds(3);
+        /** The active stops serving when it has not renewed for leaseTime minus this margin. */
+        public Duration selfFenceMargin = Duration.ofSeconds(1);
+        /** Shell command run before the store is opened on takeover (mount the volume); empty for none. */
+        public String acquireHook = "";
+        /** Shell command run after the store is closed on release (unmount the volume); empty for none. */
+        public String releaseHook = "";
+        /** Shell command run against the old active before takeover (STONITH); empty for none. */
+        public String fenceCommand = "";
+        /** Longest time a hook or the fence command may run. */
+        public Duration hookTimeout = Duration.ofSeconds(20);
+        /** Virtual IP with prefix length, for example "10.77.0.100/24"; empty for none. */
+        public String vip = "";
+        /** Interface the virtual IP is added to. */
+        public String vipInterface = "eth0";
+        /** Take the service back when this node returns (off: the surviving node keeps it). */
+        public boolean failback = false;
+        /** Interval of the protocol health probes of the active node's own services. */
+        public Duration healthInterval = Duration.ofSeconds(1);
+        /** A probe that has not completed by then has failed (a hung server completes TCP handshakes). */
+        public Duration healthTimeout = Duration.ofSeconds(2);
+        /** Consecutive failed probes after which the active hands the service over. */
+        public int healthFailures = 3;
+        /** Hosts on the public network (a gateway) pinged to tell an isolated node from a healthy one; the active hands over when it reaches none and its peer reaches one. */
+        public List<String> pingTargets = List.of();
     }
 
     private static String defaultHostname() {
