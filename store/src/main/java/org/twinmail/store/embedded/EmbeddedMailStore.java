@@ -44,6 +44,12 @@ import org.twinmail.core.model.Mailbox;
 import org.twinmail.core.model.MessageEntry;
 import org.twinmail.core.model.SpecialUse;
 import org.twinmail.store.AccountChange;
+import org.twinmail.store.AppendResult;
+import org.twinmail.store.CopyResult;
+import org.twinmail.store.FlagChange;
+import org.twinmail.store.FlagsResult;
+import org.twinmail.store.MailboxChanges;
+import org.twinmail.store.MailboxStatus;
 import org.twinmail.store.Change;
 import org.twinmail.store.Delivery;
 import org.twinmail.store.DeliveryReceipt;
@@ -348,7 +354,10 @@ public final class EmbeddedMailStore implements MailStore {
                     INSERT INTO account (domain_id, address_key, local_part, password_hash, quota_bytes, max_message_bytes)
                     VALUES (?, ?, ?, ?, ?, ?)""", domainId, key, a.localPart(), passwordHash, quotaBytes, maxMessageBytes);
             tx.appendChange(Change.Kind.ACCOUNT_ADDED, id, 0, 0, key);
-            for (SpecialUse use : SpecialUse.values()) createMailbox(tx, id, use.defaultName(), use);
+            for (SpecialUse use : SpecialUse.values()) {
+                createMailbox(tx, id, use.defaultName(), use);
+                db.update("INSERT INTO subscription (account_id, name) VALUES (?, ?)", id, use.defaultName());
+            }
             return db.one(ACCOUNT_COLUMNS + " WHERE a.id = ?", EmbeddedMailStore::account, id).orElseThrow();
         });
     }
@@ -428,6 +437,7 @@ public final class EmbeddedMailStore implements MailStore {
         db.update("DELETE FROM message WHERE mailbox_id IN (SELECT id FROM mailbox WHERE account_id = ?)", accountId);
         for (Use u : uses) releaseBlob(tx, u.sha256(), u.count());
         db.update("DELETE FROM mailbox WHERE account_id = ?", accountId);
+        db.update("DELETE FROM subscription WHERE account_id = ?", accountId);
         db.update("UPDATE domain SET used_bytes = used_bytes - ? WHERE id = ?", owner.usedBytes(), owner.domainId());
         db.update("DELETE FROM account WHERE id = ?", accountId);
         tx.appendChange(Change.Kind.ACCOUNT_REMOVED, accountId, 0, 0, owner.key());
@@ -623,24 +633,37 @@ public final class EmbeddedMailStore implements MailStore {
         List<Long> accountIds = List.copyOf(new LinkedHashSet<>(delivery.accountIds()));
         if (closed.get()) throw new StoreException.Unavailable("store is closed", null);
         try {
-            for (int attempt = 1; ; attempt++) {
-                PreparedBlob blob = prepare(content);
-                List<String> written = blob.inline() == null ? List.of(blob.sha256()) : List.of();
-                try {
-                    DeliveryReceipt receipt = writer.submit(tx -> deliver(tx, accountIds, blob, internalDate.toEpochMilli()), written);
-                    delivered.increment();
-                    deliveredEntries.increment(receipt.placed().size());
-                    return receipt;
-                } catch (BlobFileMissing e) {
-                    if (attempt == BLOB_ATTEMPTS) throw new StoreException.Unavailable(e.getMessage() + ", " + attempt + " times", e);
-                }
-            }
+            DeliveryReceipt receipt = withBlob(content, blob -> tx -> deliver(tx, accountIds, blob, internalDate.toEpochMilli()));
+            delivered.increment();
+            deliveredEntries.increment(receipt.placed().size());
+            return receipt;
         } catch (QuotaExceeded e) {
             refused.increment();
             throw e;
         } catch (RuntimeException e) {
             failed.increment();
             throw e;
+        }
+    }
+
+    /**
+     * Stores the content where the transaction {@code op} will reference it and runs
+     * that transaction; if the blob file vanished meanwhile (see BlobFileMissing),
+     * writes it again and retries.
+     */
+    private <T> T withBlob(MessageData content, java.util.function.Function<PreparedBlob, GroupCommitWriter.WriteOp<T>> op) {
+        if (!BlobFiles.isSha256(content.sha256())) {
+            throw new IllegalArgumentException("message SHA-256 is not 64 lower-case hex digits: " + Printable.of(content.sha256()));
+        }
+        if (closed.get()) throw new StoreException.Unavailable("store is closed", null);
+        for (int attempt = 1; ; attempt++) {
+            PreparedBlob blob = prepare(content);
+            List<String> written = blob.inline() == null ? List.of(blob.sha256()) : List.of();
+            try {
+                return writer.submit(op.apply(blob), written);
+            } catch (BlobFileMissing e) {
+                if (attempt == BLOB_ATTEMPTS) throw new StoreException.Unavailable(e.getMessage() + ", " + attempt + " times", e);
+            }
         }
     }
 
@@ -710,15 +733,7 @@ public final class EmbeddedMailStore implements MailStore {
                     rs -> new Inbox(rs.getLong(1), rs.getLong(2)), t.accountId())
                     .orElseThrow(() -> new IllegalStateException("account " + t.accountId() + " has no INBOX"));
             long uid = inbox.uidNext();
-            position = tx.appendChange(Change.Kind.MESSAGE_ADDED, t.accountId(), inbox.id(), uid, "");
-            db.update("""
-                    INSERT INTO message (mailbox_id, uid, modseq, flags, internal_date, size, blob_sha256)
-                    VALUES (?, ?, ?, '', ?, ?, ?)""", inbox.id(), uid, position, internalDate, size, blob.sha256());
-            db.update("""
-                    UPDATE mailbox SET uid_next = ?, highest_modseq = ?, message_count = message_count + 1,
-                                       size_bytes = size_bytes + ? WHERE id = ?""", uid + 1, position, size, inbox.id());
-            db.update("UPDATE account SET used_bytes = used_bytes + ?, message_count = message_count + 1 WHERE id = ?",
-                    size, t.accountId());
+            position = placeEntry(tx, t.accountId(), inbox.id(), uid, "", internalDate, size, blob.sha256());
             placed.add(new DeliveryReceipt.Placed(t.accountId(), inbox.id(), uid));
             tx.publish(new StoreEvent.MessagesAdded(t.accountId(), inbox.id(), position));
         }
@@ -726,6 +741,26 @@ public final class EmbeddedMailStore implements MailStore {
             db.update("UPDATE domain SET used_bytes = used_bytes + ? WHERE id = ?", e.getValue(), e.getKey());
         }
         return new DeliveryReceipt(blob.sha256(), placed, position);
+    }
+
+    /**
+     * Inserts one entry with UID {@code uid} (the mailbox's uid_next, read by the caller)
+     * and charges it to the mailbox's and the account's counters; the domain's usage is
+     * the caller's (a delivery adds it once per domain). Returns the entry's MODSEQ.
+     */
+    private static long placeEntry(WriteTx tx, long accountId, long mailboxId, long uid, String flags, long internalDate,
+                                   long size, String sha256) throws SQLException {
+        Db db = tx.db();
+        long position = tx.appendChange(Change.Kind.MESSAGE_ADDED, accountId, mailboxId, uid, "");
+        db.update("""
+                INSERT INTO message (mailbox_id, uid, modseq, flags, internal_date, size, blob_sha256)
+                VALUES (?, ?, ?, ?, ?, ?, ?)""", mailboxId, uid, position, flags, internalDate, size, sha256);
+        db.update("""
+                UPDATE mailbox SET uid_next = ?, highest_modseq = ?, message_count = message_count + 1,
+                                   size_bytes = size_bytes + ? WHERE id = ?""", uid + 1, position, size, mailboxId);
+        db.update("UPDATE account SET used_bytes = used_bytes + ?, message_count = message_count + 1 WHERE id = ?",
+                size, accountId);
+        return position;
     }
 
     private void addBlobReferences(WriteTx tx, PreparedBlob blob, int count) throws SQLException {
@@ -771,9 +806,7 @@ public final class EmbeddedMailStore implements MailStore {
 
     @Override
     public List<MessageEntry> messages(long mailboxId) {
-        return read(db -> db.list("""
-                SELECT mailbox_id, uid, modseq, flags, internal_date, size, blob_sha256
-                FROM message WHERE mailbox_id = ? ORDER BY uid""", EmbeddedMailStore::message, mailboxId));
+        return read(db -> db.list(MESSAGE_COLUMNS + " WHERE mailbox_id = ? ORDER BY uid", EmbeddedMailStore::message, mailboxId));
     }
 
     @Override
@@ -832,6 +865,375 @@ public final class EmbeddedMailStore implements MailStore {
                 tx.publish(new StoreEvent.MailboxChanged(box.accountId(), mailboxId, position));
             }
             return new ExpungeResult(List.copyOf(removed), freed, position);
+        });
+    }
+
+    // ---- mailboxes (IMAP) ----
+
+    /** Longest mailbox name accepted, in characters; deeper or longer names are a client's mistake, not a use. */
+    static final int MAX_MAILBOX_NAME = 1000;
+    private static final String MESSAGE_COLUMNS = """
+            SELECT mailbox_id, uid, modseq, flags, internal_date, size, blob_sha256 FROM message""";
+    /** IMAP system flags, in the spelling they are stored in (clients may send any case). */
+    private static final List<String> SYSTEM_FLAGS = List.of("\\Answered", "\\Deleted", "\\Draft", "\\Flagged", "\\Seen");
+    private static final int MAX_FLAG_LENGTH = 250;
+
+    /**
+     * The stored form of a mailbox name: INBOX in any case becomes {@code INBOX}; no empty
+     * hierarchy level (leading, trailing or doubled "/"), no control characters.
+     */
+    static String mailboxName(String name) {
+        if (name == null || name.isEmpty()) throw new IllegalArgumentException("empty mailbox name");
+        if (name.equalsIgnoreCase("INBOX")) return "INBOX";
+        if (name.length() > MAX_MAILBOX_NAME) throw new IllegalArgumentException("mailbox name longer than " + MAX_MAILBOX_NAME + " characters");
+        String d = String.valueOf(DELIMITER);
+        if (name.startsWith(d) || name.endsWith(d) || name.contains(d + d)) {
+            throw new IllegalArgumentException("mailbox name with an empty hierarchy level: " + Printable.of(name));
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c < 0x20 || c == 0x7f) throw new IllegalArgumentException("control character in mailbox name: " + Printable.of(name));
+        }
+        return name;
+    }
+
+    /** Flags in stored form: system flags spelled canonically, sorted, space-separated; \Recent dropped (it is session state). */
+    static TreeSet<String> flagSet(Collection<String> flags) {
+        TreeSet<String> out = new TreeSet<>();
+        for (String f : flags) {
+            Objects.requireNonNull(f, "flag");
+            if (f.isEmpty() || f.length() > MAX_FLAG_LENGTH) throw new IllegalArgumentException("flag of bad length: " + Printable.of(f));
+            for (int i = 0; i < f.length(); i++) {
+                char c = f.charAt(i);
+                if (c <= 0x20 || c >= 0x7f || "(){%*\"]".indexOf(c) >= 0 || (c == '\\' && i > 0)) {
+                    throw new IllegalArgumentException("not a flag: " + Printable.of(f));
+                }
+            }
+            if (f.equalsIgnoreCase("\\Recent")) continue;
+            if (f.startsWith("\\")) {
+                String system = SYSTEM_FLAGS.stream().filter(s -> s.equalsIgnoreCase(f)).findFirst()
+                        .orElseThrow(() -> new IllegalArgumentException("unknown system flag " + Printable.of(f)));
+                out.add(system);
+            } else {
+                out.add(f);
+            }
+        }
+        return out;
+    }
+
+    private static String flagText(Set<String> flags) {
+        return String.join(" ", flags);
+    }
+
+    private record Box(long id, long accountId, long domainId, String name, SpecialUse use, long uidNext, long uidValidity) { }
+
+    private static Box box(Db db, long mailboxId) throws SQLException {
+        return db.one("""
+                SELECT b.id, b.account_id, a.domain_id, b.name, b.special_use, b.uid_next, b.uid_validity
+                FROM mailbox b JOIN account a ON a.id = b.account_id WHERE b.id = ?""", EmbeddedMailStore::boxRow, mailboxId)
+                .orElseThrow(() -> new StoreException.NotFound("mailbox " + mailboxId + " does not exist"));
+    }
+
+    private static Box box(Db db, long accountId, String name) throws SQLException {
+        return db.one("""
+                SELECT b.id, b.account_id, a.domain_id, b.name, b.special_use, b.uid_next, b.uid_validity
+                FROM mailbox b JOIN account a ON a.id = b.account_id WHERE b.account_id = ? AND b.name = ?""",
+                EmbeddedMailStore::boxRow, accountId, name)
+                .orElseThrow(() -> new StoreException.NotFound("mailbox " + name + " does not exist"));
+    }
+
+    private static Box boxRow(ResultSet rs) throws SQLException {
+        String use = rs.getString(5);
+        return new Box(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getString(4), use == null ? null : SpecialUse.valueOf(use),
+                rs.getLong(6), rs.getLong(7));
+    }
+
+    /**
+     * Refuses (QuotaExceeded) adding {@code bytes} in {@code largest}-sized messages to an
+     * account: its quota, its domain's, and with {@code messageLimit} its per-message limit.
+     */
+    private static void checkQuota(Db db, long accountId, long bytes, long largest, boolean messageLimit) throws SQLException {
+        record Limits(long quota, long maxMessage, long used, long domainQuota, long domainUsed) { }
+        Limits l = db.one("""
+                SELECT a.quota_bytes, a.max_message_bytes, a.used_bytes, d.quota_bytes, d.used_bytes
+                FROM account a JOIN domain d ON d.id = a.domain_id WHERE a.id = ?""",
+                rs -> new Limits(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5)), accountId)
+                .orElseThrow(() -> new StoreException.NotFound("account " + accountId + " does not exist"));
+        List<QuotaExceeded.Refusal> refusals = new ArrayList<>();
+        if (messageLimit && l.maxMessage() > 0 && largest > l.maxMessage()) {
+            refusals.add(new QuotaExceeded.Refusal(accountId, QuotaExceeded.Reason.MESSAGE_TOO_BIG));
+        }
+        if (l.quota() > 0 && l.used() + bytes > l.quota()) refusals.add(new QuotaExceeded.Refusal(accountId, QuotaExceeded.Reason.ACCOUNT_FULL));
+        if (l.domainQuota() > 0 && l.domainUsed() + bytes > l.domainQuota()) {
+            refusals.add(new QuotaExceeded.Refusal(accountId, QuotaExceeded.Reason.DOMAIN_FULL));
+        }
+        if (!refusals.isEmpty()) throw new QuotaExceeded(refusals);
+    }
+
+    /** Removes one entry: counters of mailbox and account (not domain), the blob reference, an EXPUNGED change. */
+    private static long removeEntry(WriteTx tx, long accountId, long mailboxId, long uid, long size, String sha256) throws SQLException {
+        Db db = tx.db();
+        db.update("DELETE FROM message WHERE mailbox_id = ? AND uid = ?", mailboxId, uid);
+        releaseBlob(tx, sha256, 1);
+        long position = tx.appendChange(Change.Kind.MESSAGE_EXPUNGED, accountId, mailboxId, uid, "");
+        db.update("""
+                UPDATE mailbox SET highest_modseq = ?, message_count = message_count - 1, size_bytes = size_bytes - ?
+                WHERE id = ?""", position, size, mailboxId);
+        db.update("UPDATE account SET used_bytes = used_bytes - ?, message_count = message_count - 1 WHERE id = ?", size, accountId);
+        return position;
+    }
+
+    @Override
+    public Optional<Mailbox> mailbox(long mailboxId) {
+        return read(db -> db.one(MAILBOX_COLUMNS + " WHERE id = ?", EmbeddedMailStore::mailbox, mailboxId));
+    }
+
+    @Override
+    public Mailbox createMailbox(long accountId, String name, SpecialUse specialUse) {
+        String n = mailboxName(name);
+        if (specialUse == SpecialUse.INBOX) throw new IllegalArgumentException("every account has its one INBOX already");
+        return write(tx -> {
+            Db db = tx.db();
+            if (!db.exists("SELECT 1 FROM account WHERE id = ?", accountId)) throw new StoreException.NotFound("account " + accountId + " does not exist");
+            if (db.exists("SELECT 1 FROM mailbox WHERE account_id = ? AND name = ?", accountId, n)) {
+                throw new StoreException.Conflict("mailbox " + n + " already exists");
+            }
+            if (specialUse != null && db.exists("SELECT 1 FROM mailbox WHERE account_id = ? AND special_use = ?", accountId, specialUse.name())) {
+                throw new StoreException.Conflict("the account already has a " + specialUse.attribute() + " mailbox");
+            }
+            long id = createMailbox(tx, accountId, n, specialUse);
+            return db.one(MAILBOX_COLUMNS + " WHERE id = ?", EmbeddedMailStore::mailbox, id).orElseThrow();
+        });
+    }
+
+    @Override
+    public void deleteMailbox(long accountId, String name) {
+        String n = mailboxName(name);
+        write(tx -> {
+            Db db = tx.db();
+            Box b = box(db, accountId, n);
+            if (b.use() == SpecialUse.INBOX) throw new StoreException.Conflict("INBOX cannot be deleted");
+            // Children are the names in [n + "/", n + "0"): '0' is the character after '/'.
+            if (db.exists("SELECT 1 FROM mailbox WHERE account_id = ? AND name > ? AND name < ?", accountId, n + DELIMITER, n + '0')) {
+                throw new StoreException.Conflict("mailbox " + n + " has child mailboxes; delete them first");
+            }
+            record Use(String sha256, long count, long bytes) { }
+            List<Use> uses = db.list("SELECT blob_sha256, count(*), sum(size) FROM message WHERE mailbox_id = ? GROUP BY blob_sha256",
+                    rs -> new Use(rs.getString(1), rs.getLong(2), rs.getLong(3)), b.id());
+            long count = 0;
+            long bytes = 0;
+            db.update("DELETE FROM message WHERE mailbox_id = ?", b.id());
+            for (Use u : uses) {
+                releaseBlob(tx, u.sha256(), u.count());
+                count += u.count();
+                bytes += u.bytes();
+            }
+            db.update("UPDATE account SET used_bytes = used_bytes - ?, message_count = message_count - ? WHERE id = ?", bytes, count, accountId);
+            db.update("UPDATE domain SET used_bytes = used_bytes - ? WHERE id = ?", bytes, b.domainId());
+            db.update("DELETE FROM mailbox WHERE id = ?", b.id());
+            long position = tx.appendChange(Change.Kind.MAILBOX_DELETED, accountId, b.id(), 0, n);
+            tx.publish(new StoreEvent.MailboxChanged(accountId, b.id(), position));
+            return null;
+        });
+    }
+
+    @Override
+    public Mailbox renameMailbox(long accountId, String from, String to) {
+        String f = mailboxName(from);
+        String t = mailboxName(to);
+        return write(tx -> {
+            Db db = tx.db();
+            Box b = box(db, accountId, f);
+            if (db.exists("SELECT 1 FROM mailbox WHERE account_id = ? AND name = ?", accountId, t)) {
+                throw new StoreException.Conflict("mailbox " + t + " already exists");
+            }
+            if (t.startsWith(f + DELIMITER)) throw new StoreException.Conflict("cannot rename " + f + " into itself");
+            if (b.use() == SpecialUse.INBOX) return renameInbox(tx, b, t);
+            // The mailbox and its children, longest names last so none collides with a half-renamed sibling.
+            List<String> names = db.list("SELECT name FROM mailbox WHERE account_id = ? AND (name = ? OR (name > ? AND name < ?))",
+                    rs -> rs.getString(1), accountId, f, f + DELIMITER, f + '0');
+            for (String old : names) {
+                String renamed = t + old.substring(f.length());
+                if (!old.equals(f) && db.exists("SELECT 1 FROM mailbox WHERE account_id = ? AND name = ?", accountId, renamed)) {
+                    throw new StoreException.Conflict("mailbox " + renamed + " already exists");
+                }
+            }
+            for (String old : names) {
+                String renamed = t + old.substring(f.length());
+                long id = db.queryLong("SELECT id FROM mailbox WHERE account_id = ? AND name = ?", accountId, old).orElseThrow();
+                db.update("UPDATE mailbox SET name = ? WHERE id = ?", renamed, id);
+                long position = tx.appendChange(Change.Kind.MAILBOX_RENAMED, accountId, id, 0, old + " -> " + renamed);
+                db.update("UPDATE mailbox SET highest_modseq = ? WHERE id = ?", position, id);
+            }
+            return db.one(MAILBOX_COLUMNS + " WHERE id = ?", EmbeddedMailStore::mailbox, b.id()).orElseThrow();
+        });
+    }
+
+    /**
+     * RFC 9051 6.3.6: renaming INBOX moves all its messages to a new mailbox of the
+     * new name and leaves INBOX empty (its children stay where they are). The entries
+     * keep their UIDs, valid under the new mailbox's own UIDVALIDITY; INBOX keeps its
+     * uid_next, so those UIDs are never handed out there again.
+     */
+    private static Mailbox renameInbox(WriteTx tx, Box inbox, String to) throws SQLException {
+        Db db = tx.db();
+        long id = createMailbox(tx, inbox.accountId(), to, null);
+        List<Long> uids = db.list("SELECT uid FROM message WHERE mailbox_id = ? ORDER BY uid", rs -> rs.getLong(1), inbox.id());
+        db.update("UPDATE message SET mailbox_id = ? WHERE mailbox_id = ?", id, inbox.id());
+        long position = 0;
+        for (long uid : uids) position = tx.appendChange(Change.Kind.MESSAGE_EXPUNGED, inbox.accountId(), inbox.id(), uid, "");
+        long added = tx.appendChange(Change.Kind.MAILBOX_RENAMED, inbox.accountId(), id, 0, "INBOX -> " + to);
+        db.update("""
+                UPDATE mailbox SET uid_next = ?, highest_modseq = ?,
+                  message_count = (SELECT message_count FROM mailbox WHERE id = ?),
+                  size_bytes = (SELECT size_bytes FROM mailbox WHERE id = ?) WHERE id = ?""",
+                inbox.uidNext(), added, inbox.id(), inbox.id(), id);
+        if (!uids.isEmpty()) {
+            db.update("UPDATE mailbox SET message_count = 0, size_bytes = 0, highest_modseq = ? WHERE id = ?", position, inbox.id());
+            tx.publish(new StoreEvent.MailboxChanged(inbox.accountId(), inbox.id(), position));
+        }
+        return db.one(MAILBOX_COLUMNS + " WHERE id = ?", EmbeddedMailStore::mailbox, id).orElseThrow();
+    }
+
+    @Override
+    public List<String> subscriptions(long accountId) {
+        return read(db -> db.list("SELECT name FROM subscription WHERE account_id = ? ORDER BY name", rs -> rs.getString(1), accountId));
+    }
+
+    @Override
+    public void setSubscribed(long accountId, String name, boolean subscribed) {
+        String n = mailboxName(name);
+        write(tx -> {
+            Db db = tx.db();
+            if (!db.exists("SELECT 1 FROM account WHERE id = ?", accountId)) throw new StoreException.NotFound("account " + accountId + " does not exist");
+            if (subscribed) db.update("INSERT OR IGNORE INTO subscription (account_id, name) VALUES (?, ?)", accountId, n);
+            else db.update("DELETE FROM subscription WHERE account_id = ? AND name = ?", accountId, n);
+            return null;
+        });
+    }
+
+    @Override
+    public MailboxStatus status(long mailboxId) {
+        return read(db -> {
+            Mailbox m = db.one(MAILBOX_COLUMNS + " WHERE id = ?", EmbeddedMailStore::mailbox, mailboxId)
+                    .orElseThrow(() -> new StoreException.NotFound("mailbox " + mailboxId + " does not exist"));
+            // Flags are stored space-separated, so " flags " contains " \Seen " exactly when the flag is set.
+            long unseen = db.queryLong("SELECT count(*) FROM message WHERE mailbox_id = ? AND (' ' || flags || ' ') NOT LIKE '% \\Seen %'",
+                    mailboxId).orElse(0L);
+            long deleted = db.queryLong("SELECT count(*) FROM message WHERE mailbox_id = ? AND (' ' || flags || ' ') LIKE '% \\Deleted %'",
+                    mailboxId).orElse(0L);
+            return new MailboxStatus(m, unseen, deleted);
+        });
+    }
+
+    @Override
+    public AppendResult append(long mailboxId, MessageData content, Set<String> flags, Instant internalDate) {
+        Objects.requireNonNull(content, "content");
+        Objects.requireNonNull(internalDate, "internal date");
+        String flagText = flagText(flagSet(flags));
+        long date = internalDate.toEpochMilli();
+        return withBlob(content, blob -> tx -> {
+            Db db = tx.db();
+            Box b = box(db, mailboxId);
+            checkQuota(db, b.accountId(), blob.size(), blob.size(), true);
+            addBlobReferences(tx, blob, 1);
+            long position = placeEntry(tx, b.accountId(), b.id(), b.uidNext(), flagText, date, blob.size(), blob.sha256());
+            db.update("UPDATE domain SET used_bytes = used_bytes + ? WHERE id = ?", blob.size(), b.domainId());
+            tx.publish(new StoreEvent.MessagesAdded(b.accountId(), b.id(), position));
+            return new AppendResult(b.id(), b.uidValidity(), b.uidNext(), position);
+        });
+    }
+
+    @Override
+    public CopyResult copy(long fromMailboxId, Collection<Long> uids, long toMailboxId, boolean move) {
+        TreeSet<Long> wanted = new TreeSet<>(uids);
+        return write(tx -> {
+            Db db = tx.db();
+            Box from = box(db, fromMailboxId);
+            Box to = box(db, toMailboxId);
+            if (from.accountId() != to.accountId()) throw new IllegalArgumentException("copy between accounts");
+            if (move && from.id() == to.id()) throw new StoreException.Conflict("cannot move messages into the mailbox they are in");
+            List<MessageEntry> entries = new ArrayList<>();
+            for (long uid : wanted) {
+                db.one(MESSAGE_COLUMNS + " WHERE mailbox_id = ? AND uid = ?", EmbeddedMailStore::message, from.id(), uid).ifPresent(entries::add);
+            }
+            long bytes = entries.stream().mapToLong(MessageEntry::size).sum();
+            if (!move) checkQuota(db, to.accountId(), bytes, 0, false);
+            List<Long> source = new ArrayList<>();
+            List<Long> target = new ArrayList<>();
+            long uid = to.uidNext();
+            long position = 0;
+            for (MessageEntry e : entries) {
+                db.update("UPDATE blob SET refs = refs + 1 WHERE sha256 = ?", e.blobId());
+                position = placeEntry(tx, to.accountId(), to.id(), uid, flagText(new TreeSet<>(e.flags())),
+                        e.internalDate().toEpochMilli(), e.size(), e.blobId());
+                if (move) position = removeEntry(tx, from.accountId(), from.id(), e.uid(), e.size(), e.blobId());
+                source.add(e.uid());
+                target.add(uid++);
+            }
+            if (!entries.isEmpty()) {
+                if (!move) db.update("UPDATE domain SET used_bytes = used_bytes + ? WHERE id = ?", bytes, to.domainId());
+                long added = db.queryLong("SELECT highest_modseq FROM mailbox WHERE id = ?", to.id()).orElseThrow();
+                tx.publish(new StoreEvent.MessagesAdded(to.accountId(), to.id(), added));
+                if (move) tx.publish(new StoreEvent.MailboxChanged(from.accountId(), from.id(), position));
+            }
+            return new CopyResult(to.uidValidity(), source, target, position);
+        });
+    }
+
+    @Override
+    public FlagsResult storeFlags(long mailboxId, Collection<Long> uids, FlagChange change, Set<String> flags, long unchangedSince) {
+        Objects.requireNonNull(change, "change");
+        TreeSet<String> given = flagSet(flags);
+        TreeSet<Long> wanted = new TreeSet<>(uids);
+        return write(tx -> {
+            Db db = tx.db();
+            Box b = box(db, mailboxId);
+            List<MessageEntry> updated = new ArrayList<>();
+            List<Long> modified = new ArrayList<>();
+            long position = db.queryLong("SELECT highest_modseq FROM mailbox WHERE id = ?", b.id()).orElseThrow();
+            for (long uid : wanted) {
+                Optional<MessageEntry> found = db.one(MESSAGE_COLUMNS + " WHERE mailbox_id = ? AND uid = ?", EmbeddedMailStore::message, b.id(), uid);
+                if (found.isEmpty()) continue;
+                MessageEntry e = found.get();
+                if (unchangedSince >= 0 && e.modSeq() > unchangedSince) {
+                    modified.add(uid);
+                    continue;
+                }
+                TreeSet<String> now = new TreeSet<>(e.flags());
+                switch (change) {
+                    case ADD -> now.addAll(given);
+                    case REMOVE -> now.removeAll(given);
+                    case REPLACE -> {
+                        now.clear();
+                        now.addAll(given);
+                    }
+                }
+                if (now.equals(new TreeSet<>(e.flags()))) continue;
+                String text = flagText(now);
+                position = tx.appendChange(Change.Kind.FLAGS_CHANGED, b.accountId(), b.id(), uid, text);
+                db.update("UPDATE message SET flags = ?, modseq = ? WHERE mailbox_id = ? AND uid = ?", text, position, b.id(), uid);
+                updated.add(new MessageEntry(e.mailboxId(), uid, position, now, e.internalDate(), e.size(), e.blobId()));
+            }
+            if (!updated.isEmpty()) {
+                db.update("UPDATE mailbox SET highest_modseq = ? WHERE id = ?", position, b.id());
+                tx.publish(new StoreEvent.MailboxChanged(b.accountId(), b.id(), position));
+            }
+            return new FlagsResult(updated, modified, position);
+        });
+    }
+
+    @Override
+    public MailboxChanges mailboxChanges(long mailboxId, long sinceModSeq) {
+        return read(db -> {
+            long highest = db.queryLong("SELECT highest_modseq FROM mailbox WHERE id = ?", mailboxId)
+                    .orElseThrow(() -> new StoreException.NotFound("mailbox " + mailboxId + " does not exist"));
+            List<MessageEntry> changed = db.list(MESSAGE_COLUMNS + " WHERE mailbox_id = ? AND modseq > ? ORDER BY uid",
+                    EmbeddedMailStore::message, mailboxId, sinceModSeq);
+            List<Long> expunged = db.list("""
+                    SELECT DISTINCT uid FROM change_log WHERE mailbox_id = ? AND position > ? AND kind = 'MESSAGE_EXPUNGED'
+                    ORDER BY uid""", rs -> rs.getLong(1), mailboxId, sinceModSeq);
+            return new MailboxChanges(highest, changed, expunged);
         });
     }
 

@@ -13,14 +13,14 @@ import org.twinmail.store.StoreException;
 final class Schema {
     private Schema() {}
 
-    static final int CURRENT = 1;
+    static final int CURRENT = 2;
 
     /**
      * Version 1. Ids are AUTOINCREMENT so a removed account's id is never handed to a
      * new one (events, caches and the change log name accounts by id). Sizes are bytes,
      * times epoch milliseconds.
      */
-    private static final List<String> V1 = List.of(
+    static final List<String> V1 = List.of(
             """
             CREATE TABLE meta (
               id                INTEGER PRIMARY KEY CHECK (id = 1),
@@ -111,6 +111,22 @@ final class Schema {
             )""");
 
     /**
+     * Version 2, for IMAP: subscriptions (names, which need not exist), and an index
+     * that finds a mailbox's expunges in the change log (CONDSTORE/QRESYNC) without
+     * scanning the whole log. Existing mailboxes start out subscribed, as new ones
+     * are when an account is created.
+     */
+    static final List<String> V2 = List.of(
+            """
+            CREATE TABLE subscription (
+              account_id INTEGER NOT NULL REFERENCES account(id),
+              name       TEXT NOT NULL,
+              PRIMARY KEY (account_id, name)
+            ) WITHOUT ROWID""",
+            "CREATE INDEX change_log_mailbox ON change_log(mailbox_id, position)",
+            "INSERT INTO subscription (account_id, name) SELECT account_id, name FROM mailbox");
+
+    /**
      * Creates the schema in an empty database or checks/upgrades an existing one.
      * Runs inside BEGIN IMMEDIATE so two processes opening a new store at once
      * cannot both create it.
@@ -122,7 +138,9 @@ final class Schema {
         boolean done = false;
         try {
             if (!db.exists("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'")) {
+                // A new store takes the same steps as an upgraded one, so there is one schema, not two.
                 for (String ddl : V1) db.exec(ddl);
+                for (String ddl : V2) db.exec(ddl);
                 db.update("INSERT INTO meta (id, schema_version, epoch, last_uid_validity) VALUES (1, ?, ?, 0)",
                         CURRENT, initialEpoch);
             } else {
@@ -132,7 +150,11 @@ final class Schema {
                     throw new StoreException.Unavailable("store schema version " + version
                             + " was written by a newer TwinMail; this one understands up to version " + CURRENT, null);
                 }
-                // No older versions exist yet; upgrades go here as "if (version < N) { ...; version = N; }".
+                if (version < 2) {
+                    for (String ddl : V2) db.exec(ddl);
+                    version = 2;
+                }
+                db.update("UPDATE meta SET schema_version = ? WHERE id = 1", version);
             }
             db.exec("COMMIT");
             done = true;

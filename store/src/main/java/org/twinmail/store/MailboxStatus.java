@@ -1,0 +1,13 @@
+package org.twinmail.store;
+
+import org.twinmail.core.model.Mailbox;
+
+/**
+ * A mailbox's counters as one transaction saw them (IMAP STATUS, SELECT): the
+ * mailbox row (MESSAGES, UIDNEXT, UIDVALIDITY, HIGHESTMODSEQ, SIZE) plus the counts
+ * that depend on flags.
+ *
+ * @param unseen  messages without {@code \Seen}
+ * @param deleted messages with {@code \Deleted}
+ */
+public record MailboxStatus(Mailbox mailbox, long unseen, long deleted) { }

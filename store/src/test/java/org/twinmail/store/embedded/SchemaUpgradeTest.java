@@ -1,0 +1,43 @@
+package org.twinmail.store.embedded;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import org.junit.jupiter.api.Test;
+import org.twinmail.core.model.Mailbox;
+
+/** A data directory written by schema version 1 opens, is upgraded in place, and keeps its data. */
+class SchemaUpgradeTest extends StoreFixture {
+
+    @Test
+    void versionOneStoreIsUpgradedOnOpen() throws Exception {
+        Files.createDirectories(blobDir());
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dbFile()); Statement st = c.createStatement()) {
+            st.execute("PRAGMA journal_mode=WAL");
+            for (String ddl : Schema.V1) st.execute(ddl);
+            st.execute("INSERT INTO meta (id, schema_version, epoch, last_uid_validity) VALUES (1, 1, 1, 100)");
+            st.execute("INSERT INTO domain (name, quota_bytes) VALUES ('example.org', 0)");
+            st.execute("""
+                    INSERT INTO account (domain_id, address_key, local_part, password_hash, quota_bytes, max_message_bytes)
+                    VALUES (1, 'bob@example.org', 'bob', '$argon2id$x', 0, 0)""");
+            st.execute("INSERT INTO mailbox (account_id, name, special_use, uid_validity, uid_next, highest_modseq) VALUES (1, 'INBOX', 'INBOX', 99, 1, 0)");
+            st.execute("INSERT INTO mailbox (account_id, name, special_use, uid_validity, uid_next, highest_modseq) VALUES (1, 'Lists', NULL, 100, 1, 0)");
+            st.execute("INSERT INTO change_log (epoch, kind, account_id, mailbox_id, uid, detail) VALUES (1, 'MESSAGE_EXPUNGED', 1, 2, 5, '')");
+        }
+        openStore();
+        assertThat(sqlLong("SELECT schema_version FROM meta")).isEqualTo(Schema.CURRENT).isEqualTo(2);
+        long bob = store.findAccount(addr("bob@example.org")).orElseThrow().id();
+        assertThat(store.subscriptions(bob)).containsExactly("INBOX", "Lists");
+        Mailbox lists = store.mailbox(bob, "Lists").orElseThrow();
+        assertThat(store.mailboxChanges(lists.id(), 0).expunged()).containsExactly(5L);
+        store.createMailbox(bob, "New", null);
+        assertThat(store.mailbox(bob, "New").orElseThrow().uidValidity()).isGreaterThan(100);
+        assertThat(sqlLong("SELECT count(*) FROM sqlite_master WHERE name = 'change_log_mailbox'")).isEqualTo(1);
+        store.close();
+        openStore(); // opening the upgraded store again changes nothing
+        assertThat(store.subscriptions(bob)).containsExactly("INBOX", "Lists");
+    }
+}
