@@ -10,20 +10,30 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSocket;
 import org.twinmail.protocol.io.LineInput;
+import org.twinmail.protocol.tls.Tls;
 
 /**
  * One client connection as protocol sessions see it: bounded line input, buffered
  * output that the session flushes when it is ready (so pipelined replies go out in
- * one packet), byte counters for the session log, and read timeouts.
+ * one packet), byte counters for the session log, and read timeouts. After
+ * {@link #startTls} the same object carries the encrypted stream; the session code
+ * does not change.
  */
 public final class Connection implements Closeable {
-    private final Socket socket;
+    /** The TCP socket: addresses, and the hard close of {@link #abort()}. */
+    private final Socket raw;
+    /** What reads and writes go through: {@code raw}, or the TLS socket over it. */
+    private volatile Socket socket;
+    private volatile SSLSession tlsSession;
     private final LineInput input;
     private final CountingOutputStream counter;
     private final OutputStream output;
 
     public Connection(Socket socket) throws IOException {
+        this.raw = socket;
         this.socket = socket;
         socket.setTcpNoDelay(true);
         this.input = new LineInput(socket.getInputStream(), 16384);
@@ -62,15 +72,54 @@ public final class Connection implements Closeable {
     }
 
     public InetSocketAddress remote() {
-        return (InetSocketAddress) socket.getRemoteSocketAddress();
+        return (InetSocketAddress) raw.getRemoteSocketAddress();
     }
 
     public InetAddress remoteAddress() {
-        return socket.getInetAddress();
+        return raw.getInetAddress();
     }
 
     public InetSocketAddress local() {
-        return (InetSocketAddress) socket.getLocalSocketAddress();
+        return (InetSocketAddress) raw.getLocalSocketAddress();
+    }
+
+    /**
+     * Turns this connection into a TLS connection (server side): flushes what is queued (the
+     * "220 Ready to start TLS"), runs the handshake under the current read timeout, then reads
+     * and writes through TLS. Plaintext the client sent after its STARTTLS command is still in
+     * our input buffer; it is discarded, never executed (RFC 3207 section 6, CVE-2011-0411).
+     * Protocols call this through {@link Tls#upgrade(Connection)}.
+     *
+     * @return the number of plaintext bytes discarded
+     * @throws javax.net.ssl.SSLException when the handshake fails; the caller must end the session
+     */
+    public int startTls(Tls tls) throws IOException {
+        if (tlsSession != null) throw new IllegalStateException("TLS is already active");
+        output.flush();
+        SSLSocket ssl = tls.wrap(raw);
+        ssl.setSoTimeout(raw.getSoTimeout());
+        ssl.startHandshake();
+        socket = ssl;
+        int dropped = input.switchTo(ssl.getInputStream());
+        counter.switchTo(ssl.getOutputStream());
+        tlsSession = ssl.getSession();
+        return dropped;
+    }
+
+    /** True once TLS is active (after STARTTLS, or from the start on an implicit-TLS port). */
+    public boolean isSecure() {
+        return tlsSession != null;
+    }
+
+    /** "TLSv1.3 TLS_AES_128_GCM_SHA256" for the session log, or null without TLS. */
+    public String tlsDescription() {
+        SSLSession s = tlsSession;
+        return s == null ? null : s.getProtocol() + " " + s.getCipherSuite();
+    }
+
+    /** True for a client on this machine (its traffic never leaves the kernel). */
+    public boolean isLoopback() {
+        return raw.getInetAddress().isLoopbackAddress();
     }
 
     public long bytesIn() {
@@ -91,13 +140,16 @@ public final class Connection implements Closeable {
     }
 
     public boolean isClosed() {
-        return socket.isClosed();
+        return raw.isClosed();
     }
 
-    /** Closes the socket without flushing: for a peer that takes no output (a flush would block again). */
+    /**
+     * Closes the TCP socket without flushing and without a TLS close_notify: for a peer that
+     * takes no output (a flush would block again).
+     */
     public void abort() {
         try {
-            socket.close();
+            raw.close();
         } catch (IOException ignored) {
             // closing anyway
         }
@@ -124,6 +176,11 @@ public final class Connection implements Closeable {
 
         CountingOutputStream(OutputStream out) {
             super(out);
+        }
+
+        /** After the handshake: the same counting, over the TLS stream. */
+        void switchTo(OutputStream next) {
+            out = next;
         }
 
         @Override

@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.twinmail.core.config.Listen;
+import org.twinmail.protocol.tls.Tls;
 
 /**
  * Accepts connections for one service on one or more addresses and runs each on
@@ -35,6 +36,7 @@ public final class ConnectionListener implements AutoCloseable {
     private final Semaphore permits;
     private final Duration writeTimeout;
     private final ConnectionHandler handler;
+    private final Tls implicitTls;
     private final List<ServerSocket> sockets = new ArrayList<>();
     private final Set<Connection> live = ConcurrentHashMap.newKeySet();
     private final AtomicInteger active = new AtomicInteger();
@@ -43,6 +45,18 @@ public final class ConnectionListener implements AutoCloseable {
 
     public ConnectionListener(String service, List<Listen> addresses, int maxConnections, Duration writeTimeout,
                               ConnectionHandler handler, MeterRegistry registry) {
+        this(service, addresses, maxConnections, writeTimeout, null, handler, registry);
+    }
+
+    /**
+     * A listener for implicit TLS (RFC 8314: submissions, POP3S, IMAPS, HTTPS) when
+     * {@code implicitTls} is not null: each connection's handshake runs on its own virtual
+     * thread, bounded by {@code writeTimeout} as a read timeout, before the handler sees it;
+     * a failed handshake closes the connection without calling the handler.
+     */
+    public ConnectionListener(String service, List<Listen> addresses, int maxConnections, Duration writeTimeout,
+                              Tls implicitTls, ConnectionHandler handler, MeterRegistry registry) {
+        this.implicitTls = implicitTls;
         this.service = service;
         this.addresses = List.copyOf(addresses);
         this.permits = new Semaphore(maxConnections);
@@ -140,6 +154,15 @@ public final class ConnectionListener implements AutoCloseable {
         try {
             c = new Connection(s);
             live.add(c);
+            if (implicitTls != null) {
+                c.setReadTimeout(writeTimeout);
+                try {
+                    implicitTls.upgrade(c);
+                } catch (IOException e) { // SSLException, a timeout, or the client leaving mid-handshake
+                    log.debug("{}: TLS handshake with {} failed: {}", service, c.remote(), e.getMessage());
+                    return;
+                }
+            }
             handler.handle(c);
         } catch (SocketException e) {
             log.debug("{}: connection ended: {}", service, e.getMessage());

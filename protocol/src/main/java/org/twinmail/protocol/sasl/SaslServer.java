@@ -1,0 +1,89 @@
+package org.twinmail.protocol.sasl;
+
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.twinmail.core.auth.Authenticator;
+import org.twinmail.core.auth.Authenticator.AuthenticatedUser;
+import org.twinmail.core.config.TwinmailConfig.PlaintextAuth;
+import org.twinmail.protocol.net.Connection;
+
+/**
+ * Authentication for every protocol (SMTP AUTH, POP3 AUTH, IMAP AUTHENTICATE): which
+ * mechanisms a connection may use, and one exchange from the mechanism name to an
+ * authenticated user. Protocols supply only their framing ({@link SaslChannel}) and map the
+ * {@link SaslOutcome} onto their replies.
+ *
+ * <p>PLAIN and LOGIN carry the password, so they are offered only over TLS, unless
+ * {@code auth.plaintextAuth} allows it ({@code loopback} by default: a client on this machine,
+ * such as webmail or a test, whose traffic never leaves the kernel, as Dovecot treats it).
+ */
+public final class SaslServer {
+    private static final Logger log = LoggerFactory.getLogger(SaslServer.class);
+
+    private static final List<SaslMechanism> MECHANISMS = List.of(new SaslMechanism.Plain(), new SaslMechanism.Login());
+
+    private final Authenticator authenticator;
+    private final PlaintextAuth plaintextAuth;
+
+    public SaslServer(Authenticator authenticator, PlaintextAuth plaintextAuth) {
+        this.authenticator = authenticator;
+        this.plaintextAuth = plaintextAuth;
+    }
+
+    /** True if a password may be sent on this connection now (TLS, or the plaintext policy allows it). */
+    public boolean allowed(Connection connection) {
+        if (connection.isSecure()) return true;
+        return switch (plaintextAuth) {
+            case ALWAYS -> true;
+            case LOOPBACK -> connection.isLoopback();
+            case NEVER -> false;
+        };
+    }
+
+    /** The mechanism names to advertise on this connection now: empty before TLS unless allowed. */
+    public List<String> mechanisms(Connection connection) {
+        return allowed(connection) ? MECHANISMS.stream().map(SaslMechanism::name).toList() : List.of();
+    }
+
+    /** Every mechanism we implement, whether or not this connection may use it yet. */
+    public static Optional<SaslMechanism> mechanism(String name) {
+        String upper = name.toUpperCase(Locale.ROOT);
+        return MECHANISMS.stream().filter(m -> m.name().equals(upper)).findFirst();
+    }
+
+    /**
+     * Runs one exchange and checks the credentials. The caller has already checked that the
+     * mechanism exists and {@link #allowed} holds. The password is wiped as soon as it is checked.
+     *
+     * @param initialResponse the response on the command line (null if none; "=" is the empty response)
+     */
+    public SaslOutcome authenticate(SaslMechanism mechanism, String initialResponse, SaslChannel channel,
+                                    Connection connection) throws IOException {
+        String initial = initialResponse == null ? null : initialResponse.equals("=") ? "" : initialResponse;
+        SaslPlain.Credentials c;
+        try {
+            c = mechanism.exchange(initial, channel);
+        } catch (SaslMechanism.SaslAbort e) {
+            return e.outcome();
+        }
+        try {
+            // No proxy logins: an authorization identity other than the user itself is refused.
+            if (!c.authzid().isEmpty() && !c.authzid().equalsIgnoreCase(c.authcid())) return new SaslOutcome.Failure(c.authcid());
+            Optional<AuthenticatedUser> user;
+            try {
+                user = authenticator.authenticate(c.authcid(), c.password(), connection.remoteAddress());
+            } catch (RuntimeException e) {
+                log.warn("authentication backend failed: {}", e.toString());
+                return new SaslOutcome.Unavailable();
+            }
+            return user.<SaslOutcome>map(SaslOutcome.Success::new).orElseGet(() -> new SaslOutcome.Failure(c.authcid()));
+        } finally {
+            Arrays.fill(c.password(), '\0');
+        }
+    }
+}
