@@ -21,6 +21,7 @@ public final class TwinmailConfig {
 
     public Smtp smtp = new Smtp();
     public Pop3 pop3 = new Pop3();
+    public Imap imap = new Imap();
     public Http http = new Http();
     public Store store = new Store();
     public Auth auth = new Auth();
@@ -63,6 +64,26 @@ public final class TwinmailConfig {
         public int maxLineLength = 1024;
         public int maxConnections = 2000;
         /** Failed commands before the session is closed. */
+        public int maxErrors = 20;
+    }
+
+    /** IMAP service (RFC 9051, RFC 3501). */
+    public static final class Imap {
+        /** Addresses to accept connections on (standard port 143). */
+        public List<Listen> listen = List.of(Listen.parse("0.0.0.0:2143"));
+        /** Longest command line in octets, literals not counted (Dovecot's imap_max_line_length is 64k). */
+        public int maxLineLength = 65536;
+        /** Largest literal a client may send (APPEND's message included); also advertised as APPENDLIMIT. */
+        public Size maxLiteralSize = Size.of("50M");
+        /** Deepest nesting of parenthesised lists (SEARCH keys, FETCH items) in one command. */
+        public int maxNestingDepth = 32;
+        /** Idle time allowed after login, IDLE included (RFC 9051 5.4: at least 30 minutes). */
+        public Duration idleTimeout = Duration.ofMinutes(30);
+        /** Idle time allowed before login. */
+        public Duration authTimeout = Duration.ofMinutes(1);
+        /** Simultaneous IMAP connections (clients keep several each, IDLE ones included). */
+        public int maxConnections = 5000;
+        /** Bad commands (BAD replies) before the session is closed with BYE. */
         public int maxErrors = 20;
     }
 
