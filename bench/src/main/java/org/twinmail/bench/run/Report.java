@@ -34,7 +34,7 @@ final class Report {
                 checks == 0 ? 0.0 : 100.0 * s.counter("pop3.check-empty") / checks, s.counter("pop3.retrieved")));
         b.append("  QoS: ").append(r.passed() ? "PASS" : "FAIL").append('\n');
         for (Qos.Category c : r.qos()) {
-            b.append(String.format("    %-13s %-22s %-26s (%s)%n", c.verdict(), c.name(), c.measured(), c.required()));
+            b.append(String.format("    %-13s %-24s %-26s (%s)%n", c.verdict(), c.name(), c.measured(), c.required()));
         }
         b.append(latencyTable(s.commandSummaries()));
         Latencies.Summary p = s.probeSummary();
