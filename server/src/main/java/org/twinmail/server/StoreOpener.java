@@ -24,6 +24,41 @@ public final class StoreOpener {
         return store;
     }
 
+    /**
+     * Opens the store for a node that has just taken over at {@code epoch} and records
+     * that epoch ({@code fence}), so that every writer of an older epoch, such as a former
+     * active that is paused rather than dead, is refused from its next write on. The
+     * store's epoch must be lower: the lease's epoch is the newest the pair has used.
+     */
+    public static EmbeddedMailStore openFenced(TwinmailConfig config, Path dataDir, long epoch, MeterRegistry registry) {
+        EmbeddedMailStore store = EmbeddedMailStore.open(options(config, dataDir, epoch, registry));
+        try {
+            long stored = store.storedEpoch();
+            if (stored > epoch) {
+                throw new StaleLeaseEpoch(stored, epoch);
+            }
+            store.fence(epoch);
+            return store;
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    /** The store has seen a newer epoch than the lease (the lease area was replaced): the takeover must raise its epoch above {@link #storedEpoch}. */
+    public static final class StaleLeaseEpoch extends IllegalStateException {
+        private final long storedEpoch;
+
+        public StaleLeaseEpoch(long storedEpoch, long leaseEpoch) {
+            super("the store is at epoch " + storedEpoch + ", above the lease's " + leaseEpoch);
+            this.storedEpoch = storedEpoch;
+        }
+
+        public long storedEpoch() {
+            return storedEpoch;
+        }
+    }
+
     private static StoreOptions options(TwinmailConfig config, Path dataDir, long epoch, MeterRegistry registry) {
         return new StoreOptions(dataDir, epoch, config.store.groupCommitMaxBatch,
                 config.store.inlineBlobMaxSize.bytes(), config.store.readThreads, registry);

@@ -9,6 +9,8 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,40 +20,71 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.twinmail.core.auth.PasswordHasher;
 import org.twinmail.core.config.TwinmailConfig;
 import org.twinmail.http.Health;
 import org.twinmail.http.HttpService;
+import org.twinmail.http.admin.AdminException;
+import org.twinmail.http.admin.AdminOperations;
 import org.twinmail.http.admin.AdminService;
 import org.twinmail.pop3.Pop3Server;
 import org.twinmail.smtp.SmtpServer;
 import org.twinmail.store.MailStore;
-import org.twinmail.store.embedded.EmbeddedMailStore;
 import org.twinmail.store.embedded.StoreAuthenticator;
 
 /**
- * One running TwinMail node, wired by hand in one readable place: the store, then the
- * protocol services on top of it, then the HTTP endpoints. Start order is bottom-up
- * and stop order top-down, so no service ever runs without its store.
+ * One running TwinMail node, wired by hand in one readable place, in two parts:
+ * <ul>
+ *   <li>what runs on every node, for its whole life: metrics, the HTTP endpoints
+ *       ({@code /metrics}, {@code /health}, the admin API) and the run file;</li>
+ *   <li>what only the <em>active</em> node runs ({@link Active}): the store, opened
+ *       under an epoch, and the protocol services on top of it. {@link #activate}
+ *       starts it bottom-up and {@link #deactivate} stops it top-down, so no service
+ *       ever runs without its store.</li>
+ * </ul>
+ * A single node (no {@code cluster.nodeId}) activates at once with the store's newest
+ * epoch and stays active until it stops, exactly as a node without HA. In a pair the
+ * cluster module decides when to activate (after it has raised the epoch and run the
+ * acquire hook) and when to deactivate.
  */
 public final class TwinmailServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TwinmailServer.class);
 
     private final TwinmailConfig config;
     private final Path dataDir;
-    private final DataDirLock lock;
+    /** Where the run file lives: the data directory of a single node, the node-local state directory in a pair. */
+    private final Path runDir;
+    /** A single node's lock on its data directory, or a pair node's lock on its state directory, for the node's life. */
+    private final DataDirLock nodeLock;
     private final PrometheusMeterRegistry registry;
-    private final MailStore store;
-    private final SmtpServer smtp;
-    private final Pop3Server pop3;
+    private final PasswordHasher hasher;
     private final HttpService http;
+    /** The services of the active role; null while this node does not serve (standby, or stopped). */
+    private volatile Active active;
+    /** Describes, on a node that does not serve, who does (the admin API's answer on a standby). */
+    private volatile Supplier<String> notServing = () -> "this node is not serving";
+    private volatile Supplier<Map<String, String>> clusterChecks = Map::of;
 
-    private TwinmailServer(TwinmailConfig config, Path dataDir, DataDirLock lock) throws IOException {
+    /** What only the active node runs: the store (under {@code epoch}) and the protocol services on it. */
+    private record Active(long epoch, DataDirLock dataLock, MailStore store, AdminService admin,
+                          SmtpServer smtp, Pop3Server pop3) {
+        /** Stops the services, then the store, then gives up the data directory. */
+        void close() {
+            smtp.close();
+            pop3.close();
+            store.close();
+            if (dataLock != null) dataLock.close();
+        }
+    }
+
+    private TwinmailServer(TwinmailConfig config, Path dataDir, Path runDir, DataDirLock nodeLock) throws IOException {
         this.config = config;
         this.dataDir = dataDir;
-        this.lock = lock;
+        this.runDir = runDir;
+        this.nodeLock = nodeLock;
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
@@ -59,36 +92,114 @@ public final class TwinmailServer implements AutoCloseable {
         new ClassLoaderMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
-
-        this.store = StoreOpener.open(config, dataDir, registry);
-        clearSpool(dataDir.resolve("spool"));
-        PasswordHasher hasher = new PasswordHasher(config.auth.argon2MemoryKiB, config.auth.argon2Iterations, 1);
-        StoreAuthenticator authenticator = new StoreAuthenticator(store, config.auth.credentialCacheTtl);
-        this.smtp = new SmtpServer(config, store, registry);
-        this.pop3 = new Pop3Server(config, store, authenticator, registry);
+        this.hasher = new PasswordHasher(config.auth.argon2MemoryKiB, config.auth.argon2Iterations, 1);
         String token = HexFormat.of().formatHex(randomBytes());
-        this.http = new HttpService(config, new AdminService(store, hasher), registry, this::health, token);
-        smtp.start();
-        pop3.start();
-        http.start();
-        new RunFile(adminUrl(http.boundAddresses().getFirst()), token, ProcessHandle.current().pid()).write(dataDir);
+        this.http = new HttpService(config, adminOfActiveNode(), registry, this::health, token);
+        if (!isPair(config)) activate(0);
+        try {
+            http.start();
+        } catch (IOException | RuntimeException e) {
+            deactivate();
+            throw e;
+        }
+        new RunFile(adminUrl(http.boundAddresses().getFirst()), token, ProcessHandle.current().pid()).write(runDir);
+    }
+
+    /** True when the configuration makes this node one of a hot-standby pair. */
+    public static boolean isPair(TwinmailConfig config) {
+        return config.cluster.nodeId != null && !config.cluster.nodeId.isBlank();
     }
 
     /**
      * Starts a node on {@code config}; fails with {@link IllegalStateException} if another
-     * process owns the data directory, and with {@link IOException} if a port is taken.
+     * process owns the data directory (in a pair: the state directory), and with
+     * {@link IOException} if a port is taken. A single node serves on return; a pair
+     * node waits in standby until {@link #activate} is called.
      */
     public static TwinmailServer start(TwinmailConfig config) throws IOException {
         Path dataDir = Path.of(config.dataDir).toAbsolutePath().normalize();
-        Files.createDirectories(dataDir);
-        DataDirLock lock = DataDirLock.tryAcquire(dataDir).orElseThrow(() -> new IllegalStateException(
-                "another twinmail process (pid " + DataDirLock.holder(dataDir) + ") is using " + dataDir));
+        Path runDir = runDir(config);
+        if (!isPair(config)) Files.createDirectories(dataDir);
+        DataDirLock lock = DataDirLock.tryAcquire(runDir).orElseThrow(() -> new IllegalStateException(
+                "another twinmail process (pid " + DataDirLock.holder(runDir) + ") is using " + runDir));
         try {
-            return new TwinmailServer(config, dataDir, lock);
+            return new TwinmailServer(config, dataDir, runDir, lock);
         } catch (IOException | RuntimeException e) {
             lock.close();
             throw e;
         }
+    }
+
+    /** The directory holding the run file and the node lock: the data directory, or {@code cluster.stateDir} in a pair. */
+    public static Path runDir(TwinmailConfig config) {
+        if (!isPair(config)) return Path.of(config.dataDir).toAbsolutePath().normalize();
+        if (config.cluster.stateDir == null || config.cluster.stateDir.isBlank()) {
+            throw new IllegalStateException("cluster.stateDir must name a node-local directory when cluster.nodeId is set");
+        }
+        return Path.of(config.cluster.stateDir).toAbsolutePath().normalize();
+    }
+
+    /**
+     * Becomes the serving node: opens the store and starts the protocol services. With
+     * {@code epoch} 0 (a single node) the store is opened under its newest epoch; a pair
+     * passes the epoch it has just raised in the lease, and the store is fenced with it
+     * so that a former active that still writes is refused from now on.
+     */
+    public synchronized void activate(long epoch) throws IOException {
+        if (active != null) throw new IllegalStateException("already active at epoch " + active.epoch());
+        // A single node holds the data directory's lock for its whole life (nodeLock);
+        // in a pair the volume was just mounted by the acquire hook and is locked here,
+        // so no offline admin command can open the store beside us.
+        DataDirLock dataLock = null;
+        if (isPair(config)) {
+            Files.createDirectories(dataDir);
+            dataLock = DataDirLock.tryAcquire(dataDir).orElseThrow(() -> new IllegalStateException(
+                    "another twinmail process (pid " + DataDirLock.holder(dataDir) + ") is using " + dataDir));
+        }
+        MailStore store = null;
+        SmtpServer smtp = null;
+        Pop3Server pop3 = null;
+        try {
+            store = epoch == 0 ? StoreOpener.open(config, dataDir, registry) : StoreOpener.openFenced(config, dataDir, epoch, registry);
+            clearSpool(dataDir.resolve("spool"));
+            StoreAuthenticator authenticator = new StoreAuthenticator(store, config.auth.credentialCacheTtl);
+            smtp = new SmtpServer(config, store, registry);
+            pop3 = new Pop3Server(config, store, authenticator, registry);
+            smtp.start();
+            pop3.start();
+            active = new Active(store.epoch(), dataLock, store, new AdminService(store, hasher), smtp, pop3);
+        } catch (IOException | RuntimeException e) {
+            if (smtp != null) smtp.close();
+            if (pop3 != null) pop3.close();
+            if (store != null) store.close();
+            if (dataLock != null) dataLock.close();
+            throw e;
+        }
+        if (epoch != 0) log.info("serving at epoch {}: {}", active.epoch(), describeServices());
+    }
+
+    /** Stops serving: the protocol services, then the store, then the data directory's lock; idempotent. */
+    public synchronized void deactivate() {
+        Active a = active;
+        if (a == null) return;
+        active = null;
+        a.close();
+        if (isPair(config)) log.info("stopped serving (epoch {})", a.epoch());
+    }
+
+    /** True while this node serves. */
+    public boolean isActive() {
+        return active != null;
+    }
+
+    /**
+     * Wires the cluster into the parts every node runs: {@code notServing} explains, on a
+     * node that does not serve, where the service is (the admin API's error); {@code checks}
+     * adds the cluster's state to {@code /health}.
+     */
+    public void clusterView(Supplier<String> notServing, Supplier<Map<String, String>> checks) {
+        this.notServing = notServing;
+        this.clusterChecks = checks;
     }
 
     /**
@@ -108,11 +219,35 @@ public final class TwinmailServer implements AutoCloseable {
         if (removed > 0) log.info("removed {} spool file(s) left by an interrupted transfer", removed);
     }
 
+    /** The admin API acts on the active node's store; a node that does not serve names the one that does. */
+    private AdminOperations adminOfActiveNode() {
+        return (AdminOperations) Proxy.newProxyInstance(AdminOperations.class.getClassLoader(),
+                new Class<?>[] {AdminOperations.class}, (proxy, method, args) -> {
+                    if (method.getDeclaringClass() == Object.class) return method.invoke(this, args);
+                    Active a = active;
+                    if (a == null) throw new AdminException(AdminException.Kind.UNAVAILABLE, notServing.get());
+                    try {
+                        return method.invoke(a.admin(), args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    /**
+     * A single node is UP when its store answers. A pair node adds the cluster's checks;
+     * a standby reports DOWN so that a load balancer sends clients to the active node only.
+     */
     private Health health() {
-        Map<String, String> checks = new LinkedHashMap<>();
+        Map<String, String> checks = new LinkedHashMap<>(clusterChecks.get());
+        Active a = active;
+        if (a == null) {
+            checks.put("service", notServing.get());
+            return new Health(false, checks);
+        }
         boolean up = true;
         try {
-            store.lastChangePosition();
+            a.store().lastChangePosition();
             checks.put("store", "ok");
         } catch (RuntimeException e) {
             checks.put("store", String.valueOf(e.getMessage()));
@@ -133,20 +268,35 @@ public final class TwinmailServer implements AutoCloseable {
         return "http://" + host + ":" + bound.getPort();
     }
 
+    private Active serving() {
+        Active a = active;
+        if (a == null) throw new IllegalStateException(notServing.get());
+        return a;
+    }
+
+    /** The store of the active node; fails on a node that does not serve. */
     public MailStore store() {
-        return store;
+        return serving().store();
     }
 
     public Path dataDir() {
         return dataDir;
     }
 
+    public Path runDir() {
+        return runDir;
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
     public List<InetSocketAddress> smtpAddresses() {
-        return smtp.boundAddresses();
+        return serving().smtp().boundAddresses();
     }
 
     public List<InetSocketAddress> pop3Addresses() {
-        return pop3.boundAddresses();
+        return serving().pop3().boundAddresses();
     }
 
     public List<InetSocketAddress> httpAddresses() {
@@ -156,10 +306,19 @@ public final class TwinmailServer implements AutoCloseable {
     /** The line printed at start-up: what listens where. */
     public String describe() {
         List<String> parts = new ArrayList<>();
-        smtp.boundAddresses().forEach(a -> parts.add("SMTP " + format(a)));
-        pop3.boundAddresses().forEach(a -> parts.add("POP3 " + format(a)));
+        String services = describeServices();
+        if (!services.isEmpty()) parts.add(services);
         http.boundAddresses().forEach(a -> parts.add("HTTP " + format(a)));
         return String.join(", ", parts) + "; data " + dataDir;
+    }
+
+    private String describeServices() {
+        Active a = active;
+        if (a == null) return "";
+        List<String> parts = new ArrayList<>();
+        a.smtp().boundAddresses().forEach(x -> parts.add("SMTP " + format(x)));
+        a.pop3().boundAddresses().forEach(x -> parts.add("POP3 " + format(x)));
+        return String.join(", ", parts);
     }
 
     private static String format(InetSocketAddress a) {
@@ -170,15 +329,13 @@ public final class TwinmailServer implements AutoCloseable {
         return ip.getHostAddress() + ":" + a.getPort();
     }
 
-    /** Stops the services, then the store; idempotent. */
+    /** Stops the HTTP endpoints, then the services, then the store; idempotent. */
     @Override
     public synchronized void close() {
-        RunFile.delete(dataDir);
+        RunFile.delete(runDir);
         http.close();
-        smtp.close();
-        pop3.close();
-        store.close();
-        lock.close();
+        deactivate();
+        nodeLock.close();
         log.info("TwinMail stopped");
     }
 }

@@ -13,6 +13,7 @@ import org.twinmail.http.admin.AdminService;
 import org.twinmail.server.DataDirLock;
 import org.twinmail.server.RunFile;
 import org.twinmail.server.StoreOpener;
+import org.twinmail.server.TwinmailServer;
 import org.twinmail.store.MailStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -45,6 +46,7 @@ final class AdminCommand {
             return ExitCodes.USAGE;
         }
         Path dataDir = (data != null ? data : Path.of(cfg.dataDir)).toAbsolutePath().normalize();
+        if (TwinmailServer.isPair(cfg)) return runInPair(err, cfg, action);
         try {
             Optional<DataDirLock> lock = DataDirLock.tryAcquire(dataDir);
             if (lock.isEmpty()) {
@@ -66,6 +68,32 @@ final class AdminCommand {
         } catch (java.io.IOException e) {
             err.println("twinmail: cannot use " + dataDir + ": " + e.getMessage());
             return ExitCodes.UNAVAILABLE;
+        }
+    }
+
+    /**
+     * In a pair the store lives on the shared volume, mounted only by the active node: the
+     * command goes to the node running on this machine, whose admin API serves it if it is
+     * active and otherwise answers with the name of the active node. It never opens the
+     * store itself, since the volume may be in use by the other machine.
+     */
+    private static int runInPair(java.io.PrintWriter err, TwinmailConfig cfg, AdminAction action) {
+        Path runDir;
+        try {
+            runDir = TwinmailServer.runDir(cfg);
+        } catch (IllegalStateException e) {
+            err.println("twinmail: " + e.getMessage());
+            return ExitCodes.USAGE;
+        }
+        try {
+            RunFile run = RunFile.read(runDir).orElseThrow(() -> new AdminException(AdminException.Kind.UNAVAILABLE,
+                    "no twinmail node runs on this machine (no run file in " + runDir + "); in a pair, admin"
+                            + " commands go to a running node, which forwards nothing and names the active one"));
+            action.run(new AdminClient(run.uri(), run.token()));
+            return ExitCodes.OK;
+        } catch (AdminException e) {
+            err.println("twinmail: " + e.getMessage());
+            return ExitCodes.of(e.kind());
         }
     }
 
