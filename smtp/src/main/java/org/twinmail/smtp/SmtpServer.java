@@ -3,53 +3,114 @@ package org.twinmail.smtp;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.List;
+import org.twinmail.core.auth.Authenticator;
 import org.twinmail.core.config.TwinmailConfig;
 import org.twinmail.protocol.net.ConnectionListener;
+import org.twinmail.protocol.sasl.SaslServer;
+import org.twinmail.protocol.tls.Tls;
 import org.twinmail.smtp.session.SessionSettings;
 import org.twinmail.smtp.session.SmtpMetrics;
 import org.twinmail.smtp.session.SmtpSession;
+import org.twinmail.smtp.session.SubmissionPolicy;
 import org.twinmail.store.MailStore;
 
 /**
- * The inbound SMTP service (MX): accepts mail for the store's local domains and nothing
- * else (never an open relay), on {@code smtp.listen}, one virtual thread per connection,
- * at most {@code smtp.maxConnections} at once.
+ * The SMTP services, one session class in two modes:
+ * <ul>
+ *   <li>the MX on {@code smtp.listen}: mail for the store's local domains and nothing else (never
+ *       an open relay, no AUTH), STARTTLS when TLS is configured;</li>
+ *   <li>submission (RFC 6409) on {@code submission.listen} with STARTTLS and on
+ *       {@code submission.tlsListen} with implicit TLS (RFC 8314): AUTH required, the user's own
+ *       sender only, per-user limits.</li>
+ * </ul>
+ * One virtual thread per connection; each listener admits at most its {@code maxConnections}.
  *
  * <p>Layout: {@code command} turns a line into a typed command (no I/O); {@code session}
  * runs the conversation and holds one handler per non-trivial command ({@code MailHandler},
- * {@code RcptHandler}, {@code DataHandler}); {@code data} reads message content and builds
- * the trace headers.
+ * {@code RcptHandler}, {@code DataHandler}) and the {@code SubmissionPolicy}; {@code data}
+ * reads message content and builds the trace headers.
  */
 public final class SmtpServer implements AutoCloseable {
-    private final SessionSettings settings;
-    private final MailStore store;
     private final SmtpMetrics metrics;
-    private final ConnectionListener listener;
+    private final ConnectionListener mx;
+    private final ConnectionListener submission;
+    private final ConnectionListener submissions;
 
-    /** Validates the SMTP settings (throws {@link IllegalArgumentException} for impossible ones); binds nothing yet. */
+    /** The MX alone, without TLS or submission (tests of the plain MX conversation). */
     public SmtpServer(TwinmailConfig config, MailStore store, MeterRegistry registry) {
-        this.settings = SessionSettings.from(config);
-        this.store = store;
+        this(config, store, null, null, registry);
+    }
+
+    /**
+     * Validates the settings (throws {@link IllegalArgumentException} for impossible ones); binds
+     * nothing yet. Submission listeners exist only with an {@code authenticator}; STARTTLS and
+     * implicit TLS only with {@code tls}.
+     */
+    public SmtpServer(TwinmailConfig config, MailStore store, Authenticator authenticator, Tls tls, MeterRegistry registry) {
+        SessionSettings mxSettings = SessionSettings.from(config);
         this.metrics = new SmtpMetrics(registry);
-        this.listener = new ConnectionListener("smtp", config.smtp.listen, config.smtp.maxConnections,
-                config.smtp.commandTimeout, // Postfix: smtpd_timeout bounds writes as well as reads
-                connection -> new SmtpSession(connection, settings, this.store, metrics).run(), registry);
+        // Postfix: smtpd_timeout bounds writes as well as reads
+        this.mx = new ConnectionListener("smtp", config.smtp.listen, config.smtp.maxConnections, config.smtp.commandTimeout,
+                connection -> new SmtpSession(connection, mxSettings, store, metrics, tls, null, null).run(), registry);
+        if (authenticator == null) {
+            submission = null;
+            submissions = null;
+            return;
+        }
+        SessionSettings subSettings = SessionSettings.submission(config);
+        SaslServer sasl = new SaslServer(authenticator, config.auth.plaintextAuth);
+        SubmissionPolicy policy = new SubmissionPolicy(store, config.submission.maxMessagesPerHour);
+        this.submission = new ConnectionListener("submission", config.submission.listen, config.submission.maxConnections,
+                config.smtp.commandTimeout,
+                connection -> new SmtpSession(connection, subSettings, store, metrics, tls, sasl, policy).run(), registry);
+        this.submissions = tls == null || config.submission.tlsListen.isEmpty() ? null
+                : new ConnectionListener("submissions", config.submission.tlsListen, config.submission.maxConnections,
+                        config.smtp.commandTimeout, tls,
+                        connection -> new SmtpSession(connection, subSettings, store, metrics, tls, sasl, policy).run(), registry);
     }
 
     /** Binds every configured address (failing if one is taken) and starts accepting. */
     public void start() throws IOException {
-        listener.start();
+        List<ConnectionListener> started = new ArrayList<>();
+        try {
+            for (ConnectionListener l : listeners()) {
+                l.start();
+                started.add(l);
+            }
+        } catch (IOException | RuntimeException e) {
+            started.forEach(ConnectionListener::close);
+            throw e;
+        }
     }
 
-    /** The bound addresses; a configured port 0 shows here as the real port. */
+    private List<ConnectionListener> listeners() {
+        List<ConnectionListener> all = new ArrayList<>();
+        all.add(mx);
+        if (submission != null) all.add(submission);
+        if (submissions != null) all.add(submissions);
+        return all;
+    }
+
+    /** The MX's bound addresses; a configured port 0 shows here as the real port. */
     public List<InetSocketAddress> boundAddresses() {
-        return listener.boundAddresses();
+        return mx.boundAddresses();
+    }
+
+    /** Submission with STARTTLS (port 587); empty without submission. */
+    public List<InetSocketAddress> submissionAddresses() {
+        return submission == null ? List.of() : submission.boundAddresses();
+    }
+
+    /** Submission over implicit TLS (port 465); empty without it. */
+    public List<InetSocketAddress> submissionsAddresses() {
+        return submissions == null ? List.of() : submissions.boundAddresses();
     }
 
     /** Stops accepting and closes open sessions; a message not yet acknowledged is not delivered. */
     @Override
     public void close() {
-        listener.close();
+        listeners().forEach(ConnectionListener::close);
     }
 }

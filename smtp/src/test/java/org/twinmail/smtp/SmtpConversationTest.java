@@ -141,6 +141,7 @@ class SmtpConversationTest {
         try (SmtpClient c = SmtpClient.ehlo(server)) {
             c.expect("FROB", 500, "5.5.1");
             c.expect("MAILFROM:<a@b.example>", 500, "5.5.1");
+            // This MX has no TLS configured, and the MX never offers AUTH.
             for (String verb : List.of("STARTTLS", "AUTH PLAIN AGEAYg==", "BDAT 10 LAST", "ETRN test.example", "TURN")) {
                 c.expect(verb, 502, "5.5.1");
             }

@@ -78,8 +78,28 @@ public final class CommandParser {
             case NOOP -> new SmtpCommand.Noop(); // RFC 5321 4.1.1.9: NOOP [ SP String ], the string is ignored
             case VRFY -> new SmtpCommand.Vrfy(requiredArgument(verb, rest, "Syntax: VRFY address"));
             case HELP -> new SmtpCommand.Help(rest);
-            case EXPN, STARTTLS, AUTH, BDAT, ETRN, TURN, ATRN, SEND, SOML, SAML -> new SmtpCommand.NotOffered(verb);
+            case STARTTLS -> { noArgument(verb, rest); yield new SmtpCommand.StartTls(); }
+            case AUTH -> auth(rest);
+            case EXPN, BDAT, ETRN, TURN, ATRN, SEND, SOML, SAML -> new SmtpCommand.NotOffered(verb);
         };
+    }
+
+    /** RFC 4422 3.1: a mechanism name is 1 to 20 of A-Z, 0-9, "-" and "_". */
+    private static final java.util.regex.Pattern MECHANISM = java.util.regex.Pattern.compile("[A-Z0-9_-]{1,20}");
+    private static final java.util.regex.Pattern BASE64 = java.util.regex.Pattern.compile("=|[A-Za-z0-9+/]+={0,2}");
+
+    /** AUTH mechanism [initial-response] (RFC 4954 4). */
+    private static SmtpCommand.Auth auth(String rest) throws CommandSyntaxException {
+        String usage = "Syntax: AUTH mechanism [initial-response]";
+        String[] parts = requiredArgument(Verb.AUTH, rest, usage).split(" +");
+        if (parts.length > 2) throw new CommandSyntaxException(BAD_ARGUMENTS, Verb.AUTH, usage);
+        String mechanism = parts[0].toUpperCase(Locale.ROOT);
+        if (!MECHANISM.matcher(mechanism).matches()) throw new CommandSyntaxException(BAD_ARGUMENTS, Verb.AUTH, usage);
+        String initial = parts.length == 2 ? parts[1] : null;
+        if (initial != null && !BASE64.matcher(initial).matches()) {
+            throw new CommandSyntaxException(BAD_SYNTAX, Verb.AUTH, "Error: initial response is not base64");
+        }
+        return new SmtpCommand.Auth(mechanism, initial);
     }
 
     // ---- MAIL and RCPT ----

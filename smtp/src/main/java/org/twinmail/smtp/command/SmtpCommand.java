@@ -54,6 +54,19 @@ public sealed interface SmtpCommand {
         public Verb verb() { return Verb.HELP; }
     }
 
-    /** A verb we recognise but do not parse further because it is not offered (EXPN, STARTTLS, AUTH, BDAT, ETRN ...). */
+    /** STARTTLS (RFC 3207): no arguments. */
+    record StartTls() implements SmtpCommand {
+        public Verb verb() { return Verb.STARTTLS; }
+    }
+
+    /**
+     * AUTH (RFC 4954): the mechanism name, upper-cased, and the initial response as sent
+     * (base64, or "=" for an empty one), null if none.
+     */
+    record Auth(String mechanism, String initialResponse) implements SmtpCommand {
+        public Verb verb() { return Verb.AUTH; }
+    }
+
+    /** A verb we recognise but do not parse further because it is not offered (EXPN, BDAT, ETRN ...). */
     record NotOffered(Verb verb) implements SmtpCommand { }
 }

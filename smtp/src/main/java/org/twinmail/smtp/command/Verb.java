@@ -10,13 +10,13 @@ import java.util.stream.Stream;
 /**
  * Every SMTP verb we recognise. Recognising a verb is not the same as offering it:
  * the session's command table says which ones are implemented (the others get
- * 502 5.5.1), so adding STARTTLS or AUTH later means a parser case and a table row.
+ * 502 5.5.1), so adding BDAT later means a parser case and a table row.
  */
 public enum Verb {
-    HELO, EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT, VRFY, HELP,
+    HELO, EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT, VRFY, HELP, STARTTLS, AUTH,
     // Known but not offered (yet): answered with 502 rather than 500, as RFC 5321 4.2.4 asks
     // for commands that are recognised but not implemented.
-    EXPN, STARTTLS, AUTH, BDAT, ETRN, TURN, ATRN, SEND, SOML, SAML;
+    EXPN, BDAT, ETRN, TURN, ATRN, SEND, SOML, SAML;
 
     private static final Map<String, Verb> BY_NAME =
             Stream.of(values()).collect(Collectors.toUnmodifiableMap(Verb::name, Function.identity()));

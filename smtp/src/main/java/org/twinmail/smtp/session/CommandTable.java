@@ -16,8 +16,9 @@ import org.twinmail.smtp.command.Verb;
  * For every verb, in one place: the states it is allowed in (otherwise 503 5.5.1 with the
  * row's explanation), whether it is junk (counts toward {@code junkCommandLimit}: commands
  * that do no work and that spammers and probes use to keep a connection busy, whether we
- * offer them or not), and whether we offer it at all (otherwise 502 5.5.1). Adding STARTTLS or AUTH is a new row here, a
- * parser case and a case in the session's dispatch.
+ * offer them or not), and whether we offer it at all (otherwise 502 5.5.1). There is one
+ * table per {@link SmtpMode}: the MX and submission share every row except AUTH, which only
+ * submission offers (the MX never relays, so a login there would grant nothing).
  */
 final class CommandTable {
 
@@ -41,7 +42,8 @@ final class CommandTable {
 
     private static final Set<SessionState> ANY = EnumSet.allOf(SessionState.class);
 
-    private static final Map<Verb, Entry> TABLE = table(List.of(
+    private static List<Entry> rows(SmtpMode mode) {
+        return List.of(
             //          verb         allowed in               junk   offered  503 text
             new Entry(Verb.HELO,     ANY,                     false, true,  null),
             new Entry(Verb.EHLO,     ANY,                     false, true,  null),
@@ -55,33 +57,30 @@ final class CommandTable {
             new Entry(Verb.QUIT,     ANY,                     false, true,  null),
             new Entry(Verb.VRFY,     ANY,                     true,  true,  null),
             new Entry(Verb.HELP,     ANY,                     true,  true,  null),
+            // RFC 3207 4 / RFC 4954 4: not in the middle of a mail transaction.
+            new Entry(Verb.STARTTLS, EnumSet.of(GREETED),     false, true,  "Error: STARTTLS not allowed during a mail transaction"),
+            new Entry(Verb.AUTH,     EnumSet.of(GREETED),     false, mode == SmtpMode.SUBMISSION,
+                                                                             "Error: AUTH not allowed during a mail transaction"),
             // RFC 5321 7.3: expanding lists tells strangers who is on them, so EXPN is not
             // offered; it still counts as junk, since address harvesters send it over and over.
             new Entry(Verb.EXPN,     ANY,                     true,  false, null),
-            // Recognised, not offered yet (TLS and AUTH come with submission; BDAT with CHUNKING).
-            new Entry(Verb.STARTTLS, ANY,                     false, false, null),
-            new Entry(Verb.AUTH,     ANY,                     false, false, null),
+            // Recognised, not offered yet (BDAT comes with CHUNKING).
             new Entry(Verb.BDAT,     ANY,                     false, false, null),
             new Entry(Verb.ETRN,     ANY,                     false, false, null),
             new Entry(Verb.TURN,     ANY,                     false, false, null),
             new Entry(Verb.ATRN,     ANY,                     false, false, null),
             new Entry(Verb.SEND,     ANY,                     false, false, null),
             new Entry(Verb.SOML,     ANY,                     false, false, null),
-            new Entry(Verb.SAML,     ANY,                     false, false, null)));
-
-    private CommandTable() {
+            new Entry(Verb.SAML,     ANY,                     false, false, null));
     }
 
-    static Entry entry(Verb verb) {
-        return TABLE.get(verb);
-    }
+    private static final Map<SmtpMode, CommandTable> TABLES = new EnumMap<>(Map.of(
+            SmtpMode.MX, new CommandTable(rows(SmtpMode.MX)),
+            SmtpMode.SUBMISSION, new CommandTable(rows(SmtpMode.SUBMISSION))));
 
-    /** Offered verbs in table order, for HELP. */
-    static List<Verb> offered() {
-        return TABLE.values().stream().filter(Entry::offered).map(Entry::verb).toList();
-    }
+    private final Map<Verb, Entry> table;
 
-    private static Map<Verb, Entry> table(List<Entry> rows) {
+    private CommandTable(List<Entry> rows) {
         Map<Verb, Entry> m = new EnumMap<>(Verb.class);
         for (Entry e : rows) {
             if (m.put(e.verb(), e) != null) throw new IllegalStateException("two rows for " + e.verb());
@@ -89,6 +88,19 @@ final class CommandTable {
         for (Verb v : Verb.values()) {
             if (!m.containsKey(v)) throw new IllegalStateException("no command table row for " + v);
         }
-        return m;
+        this.table = m;
+    }
+
+    static CommandTable of(SmtpMode mode) {
+        return TABLES.get(mode);
+    }
+
+    Entry entry(Verb verb) {
+        return table.get(verb);
+    }
+
+    /** Offered verbs in table order, for HELP. */
+    List<Verb> offered() {
+        return table.values().stream().filter(Entry::offered).map(Entry::verb).toList();
     }
 }

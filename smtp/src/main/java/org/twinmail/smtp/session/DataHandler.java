@@ -44,7 +44,17 @@ final class DataHandler {
      * Who the client is, for the Received line. The verified name is asked for only after 354,
      * so a slow reverse lookup never delays the reply the client is waiting for.
      */
-    record Client(String helo, boolean esmtp, Supplier<String> verifiedName, InetAddress ip) { }
+    record Client(String helo, boolean esmtp, Supplier<String> verifiedName, InetAddress ip, boolean tls, boolean authenticated) { }
+
+    /**
+     * A check of the received content before it is delivered (submission's From check): null to
+     * deliver, or the refusal. Runs after the whole message is read, so the reply lands where
+     * the client expects it.
+     */
+    @FunctionalInterface
+    interface ContentCheck {
+        Reply check(MessageData content) throws IOException;
+    }
 
     /**
      * @param reply     the final reply to DATA
@@ -68,7 +78,7 @@ final class DataHandler {
      * Sends 354, reads the message and delivers it. Timeouts and a vanished client surface as
      * exceptions from here; the spool is discarded in every case that does not deliver.
      */
-    Result data(Transaction tx, Connection connection, Client client) throws IOException {
+    Result data(Transaction tx, Connection connection, Client client, ContentCheck check) throws IOException {
         Reply.of(354, null, "End data with <CR><LF>.<CR><LF>").writeTo(connection);
         connection.flush(); // RFC 2920: the client waits for 354 before it sends the content
         connection.setReadTimeout(settings.dataTimeout());
@@ -76,7 +86,7 @@ final class DataHandler {
         List<Account> accounts = tx.accounts();
         List<String> rcpts = tx.recipients();
         byte[] trace = TraceHeaders.build(tx.reversePath(), client.helo(), client.verifiedName().get(), client.ip(),
-                settings.hostname(), TraceHeaders.protocol(client.esmtp(), tx.smtputf8(), false, false),
+                settings.hostname(), TraceHeaders.protocol(client.esmtp(), tx.smtputf8(), client.tls(), client.authenticated()),
                 tx.queueId(), rcpts.size() == 1 ? rcpts.getFirst() : null, ZonedDateTime.now());
         long sizeLimit = tx.messageSizeLimit(settings.maxMessageSize(), trace.length);
         MessageSpool spool = new MessageSpool(settings.spoolDir(), settings.spoolMemoryLimit());
@@ -93,6 +103,11 @@ final class DataHandler {
             if (!read.ok()) return new Result(failure(read.failure(), sizeLimit), false, 0);
 
             content = spool.finish();
+            Reply refused = check == null ? null : check.check(content);
+            if (refused != null) {
+                metrics.rejected(RejectReason.SENDER_MISMATCH);
+                return new Result(refused, false, 0);
+            }
             DeliveryReceipt receipt = store.deliver(new Delivery(accounts.stream().map(Account::id).toList(),
                     content, Instant.now()));
             metrics.accepted(content.size(), accounts.size());

@@ -16,7 +16,15 @@ public enum RejectReason {
     /** The client went away during DATA: nothing was delivered. */
     DISCONNECT("disconnect"),
     /** The client stalled during DATA: 421 and nothing delivered. */
-    TIMEOUT("timeout");
+    TIMEOUT("timeout"),
+    /** Submission: MAIL before a successful AUTH (530 5.7.0). */
+    AUTH_REQUIRED("auth_required"),
+    /** Submission: envelope sender or From not the authenticated user's (553 5.7.1). */
+    SENDER_MISMATCH("sender_mismatch"),
+    /** Submission: the user's messages-per-hour limit (450 4.7.1). */
+    RATE_LIMIT("rate_limit"),
+    /** Submission to a remote domain while there is no outbound queue (451 4.3.2). */
+    NO_OUTBOUND("no_outbound");
 
     private final String tag;
 

@@ -4,16 +4,25 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.SocketTimeoutException;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.twinmail.core.auth.Authenticator.AuthenticatedUser;
 import org.twinmail.core.mail.Printable;
 import org.twinmail.protocol.io.LineInput;
 import org.twinmail.protocol.log.SessionLog;
 import org.twinmail.protocol.net.Connection;
+import org.twinmail.protocol.sasl.SaslMechanism;
+import org.twinmail.protocol.sasl.SaslOutcome;
+import org.twinmail.protocol.sasl.SaslServer;
+import org.twinmail.protocol.tls.Tls;
 import org.twinmail.smtp.command.CommandParser;
 import org.twinmail.smtp.command.CommandSyntaxException;
 import org.twinmail.smtp.command.SmtpCommand;
@@ -34,8 +43,16 @@ import org.twinmail.store.MailStore;
  * commands (beyond {@code junkCommandLimit} 421 4.7.0 and close). Both counters start again
  * after a delivered message, as Postfix's limits count "errors without delivering mail", so
  * a long-lived session from a busy peer is not cut off for its recipients' typos.
+ *
+ * <p>STARTTLS (RFC 3207) is offered when the server has TLS; after the handshake the session
+ * forgets everything it learned in plaintext (EHLO, a transaction, a login) and any plaintext
+ * the client pipelined after the command is discarded, not executed. In
+ * {@link SmtpMode#SUBMISSION} the same conversation also offers AUTH (RFC 4954) and requires it
+ * before MAIL, and the {@link SubmissionPolicy} checks the sender and the sending limit.
  */
 public final class SmtpSession {
+    private static final Logger log = LoggerFactory.getLogger(SmtpSession.class);
+
     private final Connection connection;
     private final LineInput input;
     private final SessionSettings settings;
@@ -45,6 +62,10 @@ public final class SmtpSession {
     private final SmtpMetrics metrics;
     private final SessionLog sessionLog;
     private final CompletableFuture<String> clientName = new CompletableFuture<>();
+    private final CommandTable table;
+    private final Tls tls;
+    private final SaslServer sasl;
+    private final SubmissionPolicy policy;
 
     private String helo;
     private boolean esmtp;
@@ -55,8 +76,27 @@ public final class SmtpSession {
     private long recipients;
     private long rejects;
     private long bytes;
+    private AuthenticatedUser user;
 
+    /** An MX session without TLS. */
     public SmtpSession(Connection connection, SessionSettings settings, MailStore store, SmtpMetrics metrics) {
+        this(connection, settings, store, metrics, null, null, null);
+    }
+
+    /**
+     * @param tls    offers STARTTLS when not null (and the connection is not encrypted already)
+     * @param sasl   submission only: the mechanisms and the password check
+     * @param policy submission only: sender ownership and sending limits
+     */
+    public SmtpSession(Connection connection, SessionSettings settings, MailStore store, SmtpMetrics metrics,
+                       Tls tls, SaslServer sasl, SubmissionPolicy policy) {
+        if (settings.mode() == SmtpMode.SUBMISSION && (sasl == null || policy == null)) {
+            throw new IllegalArgumentException("submission needs SASL and a submission policy");
+        }
+        this.table = CommandTable.of(settings.mode());
+        this.tls = tls;
+        this.sasl = sasl;
+        this.policy = policy;
         this.connection = connection;
         this.input = connection.input();
         this.settings = settings;
@@ -64,7 +104,8 @@ public final class SmtpSession {
         this.mailHandler = new MailHandler(settings, metrics);
         this.rcptHandler = new RcptHandler(settings, store, metrics);
         this.dataHandler = new DataHandler(settings, store, metrics);
-        this.sessionLog = new SessionLog("smtp", connection.remote());
+        this.sessionLog = new SessionLog(settings.mode() == SmtpMode.MX ? "smtp" : "submission", connection.remote());
+        if (connection.isSecure()) sessionLog.field("tls", connection.tlsDescription());
     }
 
     /** Runs the session to its end; the caller closes the connection. */
@@ -123,7 +164,7 @@ public final class SmtpSession {
             command = CommandParser.parse(line, transaction != null && transaction.smtputf8());
         } catch (CommandSyntaxException e) {
             // Sequence before syntax, as Postfix: "MAIL FROM:<bad" before EHLO is out of order first.
-            CommandTable.Entry entry = e.verb() == null ? null : CommandTable.entry(e.verb());
+            CommandTable.Entry entry = e.verb() == null ? null : table.entry(e.verb());
             if (entry != null && entry.offered() && !entry.allowedIn(state())) {
                 send(Reply.of(503, "5.5.1", entry.outOfSequence(state())));
                 return true;
@@ -136,7 +177,7 @@ public final class SmtpSession {
             return true;
         }
 
-        CommandTable.Entry entry = CommandTable.entry(command.verb());
+        CommandTable.Entry entry = table.entry(command.verb());
         if (entry.junk() && ++junk > settings.junkCommandLimit()) {
             closeWith("4.7.0", "Error: too many junk commands", "too-many-junk-commands");
             return false;
@@ -160,6 +201,11 @@ public final class SmtpSession {
                 send(ehloReply());
             }
             case SmtpCommand.Mail m -> {
+                Reply refused = submissionMail(m);
+                if (refused != null) {
+                    send(refused);
+                    return true;
+                }
                 MailHandler.Result r = mailHandler.mail(m, esmtp);
                 transaction = r.transaction();
                 send(r.reply());
@@ -182,7 +228,14 @@ public final class SmtpSession {
             // RFC 5321 3.5.3 / 7.3: 252 neither confirms nor denies, so VRFY cannot harvest addresses.
             case SmtpCommand.Vrfy v -> send(Reply.of(252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery"));
             case SmtpCommand.Help h -> send(Reply.of(214, "2.0.0", "Commands: "
-                    + CommandTable.offered().stream().map(Verb::name).collect(Collectors.joining(" "))));
+                    + table.offered().stream().filter(v -> v != Verb.STARTTLS || tls != null)
+                            .map(Verb::name).collect(Collectors.joining(" "))));
+            case SmtpCommand.StartTls t -> {
+                return startTls();
+            }
+            case SmtpCommand.Auth a -> {
+                return auth(a);
+            }
             case SmtpCommand.NotOffered n -> throw new IllegalStateException(n.verb() + " is not offered in the command table");
         }
         return true;
@@ -198,7 +251,10 @@ public final class SmtpSession {
         Transaction tx = transaction;
         DataHandler.Result result;
         try {
-            result = dataHandler.data(tx, connection, new DataHandler.Client(helo, esmtp, this::verifiedName, connection.remoteAddress()));
+            AuthenticatedUser sender = user;
+            DataHandler.ContentCheck check = settings.mode() == SmtpMode.SUBMISSION ? content -> policy.content(sender, content) : null;
+            result = dataHandler.data(tx, connection, new DataHandler.Client(helo, esmtp, this::verifiedName,
+                    connection.remoteAddress(), connection.isSecure(), user != null), check);
         } catch (SocketTimeoutException e) {
             metrics.rejected(RejectReason.TIMEOUT);
             closeWith("4.4.2", "Error: timeout exceeded", "timeout-in-data");
@@ -214,6 +270,7 @@ public final class SmtpSession {
         }
         transaction = null; // RFC 5321 4.1.1.4: the transaction ends with the reply to the data, whatever it is
         if (result.delivered()) {
+            if (policy != null && user != null) policy.sent(user);
             messages++;
             recipients += tx.recipients().size();
             bytes += result.bytes();
@@ -232,14 +289,126 @@ public final class SmtpSession {
     }
 
     private Reply ehloReply() {
-        return Reply.plain(250, List.of(
+        List<String> lines = new ArrayList<>(List.of(
                 settings.hostname(),
                 "PIPELINING",
                 "SIZE " + settings.maxMessageSize(),
                 "8BITMIME",
                 "ENHANCEDSTATUSCODES",
-                "SMTPUTF8",
-                "HELP"));
+                "SMTPUTF8"));
+        if (tls != null && !connection.isSecure()) lines.add("STARTTLS");
+        if (settings.mode() == SmtpMode.SUBMISSION) {
+            // RFC 4954 / RFC 8314: mechanisms that send the password are not offered before TLS.
+            List<String> mechanisms = sasl.mechanisms(connection);
+            if (!mechanisms.isEmpty()) lines.add("AUTH " + String.join(" ", mechanisms));
+        }
+        lines.add("HELP");
+        return Reply.plain(250, lines);
+    }
+
+    /** Submission's checks at MAIL: logged in, own sender, under the hourly limit. Null for the MX or when allowed. */
+    private Reply submissionMail(SmtpCommand.Mail m) {
+        if (settings.mode() != SmtpMode.SUBMISSION) return null;
+        if (user == null) {
+            metrics.rejected(RejectReason.AUTH_REQUIRED);
+            // RFC 6409 4.3 / RFC 4954 6: 530 5.7.0; before TLS the way to AUTH is STARTTLS first.
+            return Reply.of(530, "5.7.0", sasl.allowed(connection) ? "Error: authentication required"
+                    : "Error: must issue a STARTTLS command first");
+        }
+        Reply refused = policy.mail(user, m.sender());
+        if (refused != null) metrics.rejected(refused.code() == 450 ? RejectReason.RATE_LIMIT : RejectReason.SENDER_MISMATCH);
+        return refused;
+    }
+
+    /** STARTTLS (RFC 3207): false when the handshake failed and the session is over. */
+    private boolean startTls() throws IOException {
+        if (tls == null) {
+            send(Reply.of(502, "5.5.1", "Error: command not implemented"));
+            return true;
+        }
+        if (connection.isSecure()) {
+            send(Reply.of(503, "5.5.1", "Error: TLS already active"));
+            return true;
+        }
+        send(Reply.of(220, "2.0.0", "Ready to start TLS"));
+        int discarded;
+        try {
+            discarded = tls.upgrade(connection);
+        } catch (IOException e) {
+            log.debug("smtp: TLS handshake with {} failed: {}", connection.remote(), e.getMessage());
+            sessionLog.outcome("tls-failed");
+            return false;
+        }
+        if (discarded > 0) {
+            // RFC 3207 6 / CVE-2011-0411: commands sent with STARTTLS in plaintext would otherwise run
+            // as if they had come over TLS.
+            log.info("smtp: discarded {} bytes of plaintext pipelined after STARTTLS by {}", discarded, connection.remote());
+            sessionLog.count("discarded", discarded);
+        }
+        // RFC 3207 4.2: discard all knowledge obtained from the client before TLS; EHLO comes again.
+        helo = null;
+        esmtp = false;
+        transaction = null;
+        user = null;
+        sessionLog.field("tls", connection.tlsDescription());
+        return true;
+    }
+
+    /** AUTH (RFC 4954): false when the client left in the middle of the exchange. */
+    private boolean auth(SmtpCommand.Auth a) throws IOException {
+        if (user != null) {
+            send(Reply.of(503, "5.5.1", "Error: already authenticated"));
+            return true;
+        }
+        Optional<SaslMechanism> mechanism = SaslServer.mechanism(a.mechanism());
+        if (mechanism.isEmpty()) {
+            send(Reply.of(504, "5.5.4", "Error: unsupported authentication mechanism"));
+            return true;
+        }
+        if (!sasl.allowed(connection)) {
+            send(Reply.of(538, "5.7.11", "Error: encryption required for requested authentication mechanism"));
+            return true;
+        }
+        boolean[] tooLong = {false};
+        SaslOutcome outcome = sasl.authenticate(mechanism.get(), a.initialResponse(), challenge -> {
+            Reply.of(334, null, challenge).writeTo(connection);
+            connection.flush();
+            connection.setReadTimeout(settings.commandTimeout());
+            LineInput.Line line = input.readLine(settings.maxLineLength() - 2);
+            if (line == null || line.ending() == LineInput.Ending.EOF) return null;
+            if (line.tooLong()) {
+                tooLong[0] = true;
+                return null;
+            }
+            return line.ascii();
+        }, connection);
+        switch (outcome) {
+            case SaslOutcome.Success s -> {
+                user = s.user();
+                sessionLog.user(user.address());
+                metrics.auth("ok");
+                send(Reply.of(235, "2.7.0", "Authentication successful"));
+            }
+            case SaslOutcome.Failure f -> {
+                sessionLog.user(f.authcid());
+                metrics.auth("failed");
+                send(Reply.of(535, "5.7.8", "Error: authentication failed"));
+            }
+            case SaslOutcome.Cancelled c -> send(Reply.of(501, "5.0.0", "Error: authentication cancelled"));
+            case SaslOutcome.Malformed m -> send(Reply.of(501, "5.5.2", "Error: malformed authentication response"));
+            case SaslOutcome.Unavailable u -> {
+                metrics.auth("error");
+                send(Reply.of(454, "4.7.0", "Error: temporary authentication failure"));
+            }
+            case SaslOutcome.Disconnected d -> {
+                if (!tooLong[0]) {
+                    sessionLog.outcome("eof-in-auth");
+                    return false;
+                }
+                send(Reply.of(500, "5.5.6", "Error: authentication exchange line is too long"));
+            }
+        }
+        return true;
     }
 
     private SessionState state() {

@@ -59,8 +59,14 @@ class CommandParserTest {
 
         @Test
         void recognisedButNotOfferedVerbsParseAsNotOffered() throws Exception {
-            assertThat(parse("STARTTLS")).isEqualTo(new SmtpCommand.NotOffered(Verb.STARTTLS));
-            assertThat(parse("auth PLAIN AGFsaWNlAHNlY3JldA==")).isEqualTo(new SmtpCommand.NotOffered(Verb.AUTH));
+            assertThat(parse("STARTTLS")).isEqualTo(new SmtpCommand.StartTls());
+            assertThat(parse("auth plain AGFsaWNlAHNlY3JldA==")).isEqualTo(new SmtpCommand.Auth("PLAIN", "AGFsaWNlAHNlY3JldA=="));
+            assertThat(parse("AUTH LOGIN")).isEqualTo(new SmtpCommand.Auth("LOGIN", null));
+            assertThat(parse("AUTH PLAIN =")).isEqualTo(new SmtpCommand.Auth("PLAIN", "="));
+            assertThat(error("AUTH").kind()).isEqualTo(Kind.BAD_ARGUMENTS);
+            assertThat(error("AUTH PLAIN a b").kind()).isEqualTo(Kind.BAD_ARGUMENTS);
+            assertThat(error("AUTH PLAIN not!base64").kind()).isEqualTo(Kind.BAD_SYNTAX);
+            assertThat(error("STARTTLS now").kind()).isEqualTo(Kind.BAD_ARGUMENTS);
             assertThat(parse("BDAT 100 LAST")).isEqualTo(new SmtpCommand.NotOffered(Verb.BDAT));
             assertThat(parse("ETRN example.com")).isEqualTo(new SmtpCommand.NotOffered(Verb.ETRN));
             assertThat(parse("TURN")).isEqualTo(new SmtpCommand.NotOffered(Verb.TURN));
