@@ -38,9 +38,9 @@ final class SmtpClient implements AutoCloseable {
         }
     }
 
-    private final Socket socket;
-    private final InputStream in;
-    private final OutputStream out;
+    private Socket socket;
+    private InputStream in;
+    private OutputStream out;
 
     SmtpClient(InetSocketAddress address) throws IOException {
         socket = new Socket(address.getAddress(), address.getPort());
@@ -56,6 +56,42 @@ final class SmtpClient implements AutoCloseable {
         Reply greeting = c.read();
         assertThat(greeting.code()).as("greeting").isEqualTo(220);
         return c;
+    }
+
+    /** Connects with implicit TLS (port 465), trusting any certificate, and checks the 220 greeting. */
+    static SmtpClient connectTls(InetSocketAddress address) throws IOException {
+        SmtpClient c = new SmtpClient(address);
+        c.handshake();
+        Reply greeting = c.read();
+        assertThat(greeting.code()).as("greeting").isEqualTo(220);
+        return c;
+    }
+
+    /** STARTTLS, expects 220, then the TLS handshake over this socket. */
+    void startTls() throws IOException {
+        expect("STARTTLS", 220, "2.0.0");
+        handshake();
+    }
+
+    /** Starts TLS on the socket as it is (the server must be ready for it); trusts any certificate. */
+    void handshake() throws IOException {
+        try {
+            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+            ctx.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+                public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) { }
+                public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) { }
+                public java.security.cert.X509Certificate[] getAcceptedIssuers() { return new java.security.cert.X509Certificate[0]; }
+            }}, null);
+            javax.net.ssl.SSLSocket ssl = (javax.net.ssl.SSLSocket) ctx.getSocketFactory()
+                    .createSocket(socket, socket.getInetAddress().getHostAddress(), socket.getPort(), true);
+            ssl.setSoTimeout(socket.getSoTimeout());
+            ssl.startHandshake();
+            socket = ssl;
+            in = new BufferedInputStream(ssl.getInputStream());
+            out = ssl.getOutputStream();
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IOException(e);
+        }
     }
 
     /** Connects and says EHLO. */

@@ -67,6 +67,26 @@ final class SmtpFixture implements AutoCloseable {
         return server.boundAddresses().getFirst();
     }
 
+    /**
+     * A started MX and submission with TLS (the self-signed certificate of a first start in the
+     * data directory) and the store's password check; {@code tweak} adjusts the configuration.
+     */
+    SmtpServer tlsServers(Consumer<TwinmailConfig> tweak) throws IOException {
+        TwinmailConfig config = new TwinmailConfig();
+        config.hostname = HOSTNAME;
+        config.dataDir = dataDir.toString();
+        config.smtp.listen = List.of(Listen.parse("127.0.0.1:0"));
+        config.submission.listen = List.of(Listen.parse("127.0.0.1:0"));
+        config.submission.tlsListen = List.of(Listen.parse("127.0.0.1:0"));
+        tweak.accept(config);
+        org.twinmail.protocol.tls.Tls tls = org.twinmail.protocol.tls.Tls.create(config);
+        SmtpServer server = new SmtpServer(config, store,
+                new org.twinmail.store.embedded.StoreAuthenticator(store, java.time.Duration.ZERO), tls, registry);
+        server.start();
+        servers.add(server);
+        return server;
+    }
+
     InetSocketAddress server() throws IOException {
         return server(s -> { });
     }

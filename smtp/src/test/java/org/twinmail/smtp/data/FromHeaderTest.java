@@ -1,0 +1,36 @@
+package org.twinmail.smtp.data;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.twinmail.core.mail.EmailAddress;
+
+class FromHeaderTest {
+
+    static List<String> from(String message) throws Exception {
+        return FromHeader.addresses(new ByteArrayInputStream(message.getBytes(StandardCharsets.UTF_8)))
+                .stream().map(EmailAddress::toString).toList();
+    }
+
+    @Test
+    void displayNamesQuotesCommentsAndFolding() throws Exception {
+        assertThat(from("Received: x\r\nFrom: alice@a.example\r\n\r\nFrom: body@x.example\r\n")).containsExactly("alice@a.example");
+        assertThat(from("from: \"Bob, <bob@x.example>\" <alice@a.example>\r\n\r\n")).containsExactly("alice@a.example");
+        assertThat(from("From: (Bob <bob@x.example>) alice@a.example\r\n\r\n")).containsExactly("alice@a.example");
+        assertThat(from("From: Alice <alice@a.example>,\r\n\tCarol <carol@c.example>\r\nSender: alice@a.example\r\n\r\n"))
+                .containsExactly("alice@a.example", "carol@c.example");
+    }
+
+    @Test
+    void missingRepeatedOrBrokenFromIsRefused() {
+        assertThatThrownBy(() -> from("Subject: x\r\n\r\nFrom: late@x.example\r\n")).hasMessageContaining("no From");
+        assertThatThrownBy(() -> from("From: a@a.example\r\nFrom: b@b.example\r\n\r\n")).hasMessageContaining("more than one");
+        assertThatThrownBy(() -> from("From: <a@a.example\r\n\r\n")).isInstanceOf(FromHeader.Malformed.class);
+        assertThatThrownBy(() -> from("From: undisclosed: a@a.example;\r\n\r\n")).isInstanceOf(FromHeader.Malformed.class);
+        assertThatThrownBy(() -> from("From: nobody\r\n\r\n")).isInstanceOf(FromHeader.Malformed.class);
+    }
+}
