@@ -1,0 +1,26 @@
+package org.twinmail.cluster;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * What the active node runs and the standby does not: the server implements it (open the
+ * store under an epoch, start SMTP/POP3/IMAP; and the reverse), the cluster decides when.
+ */
+public interface ActiveServices {
+    /**
+     * Opens the store under {@code epoch}, fencing every older writer, and starts the
+     * services. Throws {@link EpochBehindException} if the store knows a newer epoch.
+     */
+    void start(long epoch) throws Exception;
+
+    /** Stops the services and closes the store; must return even if the storage hangs (it may then leave threads behind). */
+    void stop();
+
+    /**
+     * Probes the running services the way clients use them (SMTP banner and NOOP, POP3
+     * greeting, a store write), each within {@code timeout}; returns one line per failed
+     * probe, empty when all answered.
+     */
+    List<String> probe(Duration timeout);
+}

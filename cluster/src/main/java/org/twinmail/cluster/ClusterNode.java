@@ -1,0 +1,701 @@
+package org.twinmail.cluster;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One node of a hot-standby pair on shared storage.
+ *
+ * <p><b>The lease.</b> Each node owns one slot of the shared lease area and rewrites it
+ * every heartbeat interval with its role, epoch and a growing sequence number. The
+ * active node holds the lease as long as the standby sees its slot change; the standby
+ * takes over only when the slot has not changed for {@code leaseTime} by the standby's
+ * own monotonic clock. The active fences itself (drops the VIP, stops the services) when
+ * it has not managed a write for {@code leaseTime - selfFenceMargin}, which is earlier
+ * (see {@link Timings}). A node that was paused and resumes finds its renewal too old
+ * and fences itself before it writes again; anything it still writes to the store
+ * carries the old epoch and is refused, because the new active fenced the store with a
+ * higher one before it served.
+ *
+ * <p><b>Takeover</b> (on the transition thread): raise the epoch above both slots' and
+ * write the slot as CLAIMING; wait two intervals and read the peer again, giving up if
+ * the peer is alive and claiming too (both back off at random, so one wins); run the
+ * fence command if the peer did not release cleanly; run the acquire hook (mount);
+ * open the store under the new epoch, which fences it; add the VIP and announce it;
+ * the services are then ACTIVE. Any failure undoes the steps taken, in reverse.
+ *
+ * <p><b>Handover</b> (planned switchover, failing health probes, lost public network):
+ * RELEASING; drop the VIP; stop the services and close the store; release hook
+ * (unmount); STANDBY with the YIELD flag, on which the peer takes over at once instead
+ * of waiting for a lease to expire. There is no automatic failback unless configured.
+ *
+ * <p>UDP heartbeats on two or more channels are reported, never the reason for a
+ * takeover: only the shared disk tells a dead peer from a cut network.
+ */
+public final class ClusterNode implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ClusterNode.class);
+
+    private final ClusterSettings settings;
+    private final ActiveServices services;
+    private final LeaseDevice lease;
+    private final boolean leaseDirect;
+    private final LongSupplier clock;
+    private final Heartbeats heartbeats;
+    private final VirtualIp vip;
+    private final long startedAt;
+
+    private final AtomicReference<Role> role = new AtomicReference<>(Role.STANDBY);
+    private volatile long epoch;
+    private long seq;
+    /** Start (monotonic) of the last lease write that succeeded; the self-fence clock runs from here. */
+    private volatile long lastRenewStart;
+    private final PeerView peer;
+    private volatile LeaseSlot peerSlot;
+    private volatile boolean peerAlive = true;
+    private volatile long peerAge;
+    private volatile boolean peerReadable;
+    private volatile boolean publicOk = true;
+    private volatile int healthFailures;
+    private volatile String lastHealthFailure = "";
+    private volatile long yieldUntil = Long.MIN_VALUE;
+    private volatile long requestUntil = Long.MIN_VALUE;
+    private volatile long backoffUntil = Long.MIN_VALUE;
+    private volatile long failbackEligibleSince = Long.MIN_VALUE;
+    private volatile String lastEvent = "started";
+    private final AtomicLong takeovers = new AtomicLong();
+    private final AtomicLong selfFences = new AtomicLong();
+    private final AtomicLong releases = new AtomicLong();
+    private final AtomicLong writeErrors = new AtomicLong();
+    private final AtomicBoolean transitionBusy = new AtomicBoolean();
+
+    private final ExecutorService transitions = Executors.newSingleThreadExecutor(r -> new Thread(r, "cluster-transition"));
+    private final List<Thread> threads = new ArrayList<>();
+    private volatile boolean closed;
+
+    /** Starts the node in STANDBY on {@code lease}; it takes over by itself when the lease says so. */
+    public ClusterNode(ClusterSettings settings, ActiveServices services, LeaseDevice lease, boolean leaseDirect,
+                       LongSupplier clock, MeterRegistry registry) throws IOException {
+        this.settings = settings;
+        this.services = services;
+        this.lease = lease;
+        this.leaseDirect = leaseDirect;
+        this.clock = clock;
+        this.vip = settings.vip().isEmpty() ? null : new VirtualIp(settings.vip(), settings.vipInterface());
+        this.startedAt = clock.getAsLong();
+        this.peer = new PeerView(startedAt);
+        this.lastRenewStart = startedAt;
+        // Our own slot remembers the epoch we last used; the new epoch of a takeover must exceed it.
+        if (lease.read(settings.slot()) instanceof LeaseSlot.Valid(LeaseSlot own)) {
+            if (!own.nodeId().equals(settings.nodeId())) {
+                throw new IOException("slot " + settings.slot() + " of the lease area belongs to node \"" + own.nodeId()
+                        + "\", not \"" + settings.nodeId() + "\": check cluster.slot on both nodes");
+            }
+            epoch = own.epoch();
+            seq = own.seq();
+        }
+        // A previous life of this node may have died holding the VIP and the volume (kill -9): a node that
+        // starts is a standby, so it makes sure it holds neither.
+        if (vip != null) vip.remove();
+        if (!settings.releaseHook().isBlank()) runHook("release hook (start-up cleanup)", settings.releaseHook(), "cleanup");
+        this.heartbeats = new Heartbeats(settings.nodeId(), settings.peerId(), settings.channels(), clock);
+        bindMetrics(registry);
+        threads.add(Thread.ofPlatform().name("cluster-lease").priority(Thread.MAX_PRIORITY).start(this::leaseLoop));
+        threads.add(Thread.ofPlatform().name("cluster-watchdog").priority(Thread.MAX_PRIORITY).daemon().start(this::watchdogLoop));
+        threads.add(Thread.ofVirtual().name("cluster-health").start(this::healthLoop));
+        log.info("cluster node {} (slot {}) started as STANDBY at epoch {}; lease {} ({}), renew every {} ms, lease {} ms, self-fence after {} ms",
+                settings.nodeId(), settings.slot(), epoch, lease instanceof LeaseArea a ? a.path() : lease, leaseDirect ? "direct I/O" : "buffered I/O",
+                settings.timings().interval().toMillis(), settings.timings().lease().toMillis(), settings.timings().selfFenceNanos() / 1_000_000);
+    }
+
+    /** Opens the configured lease area and starts the node. */
+    public static ClusterNode start(ClusterSettings settings, ActiveServices services, MeterRegistry registry) throws IOException {
+        LeaseArea area = LeaseArea.open(settings.leaseDevice());
+        try {
+            return new ClusterNode(settings, services, area, area.direct(), System::nanoTime, registry);
+        } catch (IOException | RuntimeException e) {
+            area.close();
+            throw e;
+        }
+    }
+
+    public Role role() {
+        return role.get();
+    }
+
+    public long epoch() {
+        return epoch;
+    }
+
+    // ---- the lease thread ----
+
+    private void leaseLoop() {
+        long interval = settings.timings().intervalNanos();
+        while (!closed) {
+            long start = clock.getAsLong();
+            try {
+                tick(start);
+            } catch (RuntimeException e) {
+                log.error("cluster lease loop: {}", e.toString(), e);
+            }
+            long sleep = interval - (clock.getAsLong() - start);
+            if (sleep > 0) sleepNanos(sleep);
+        }
+    }
+
+    private void tick(long start) {
+        // A node that resumes from a pause must not renew a lease it may have lost: fence first.
+        checkRenewal(start);
+        Role r = role.get();
+        if (writeSlot(r, start)) writeErrors.set(0);
+        heartbeats.send(r, epoch, seq);
+        readPeer();
+        heartbeats.updateLiveness(settings.timings().leaseNanos());
+        decide(clock.getAsLong());
+    }
+
+    /** Writes this node's slot; on success the self-fence clock restarts at {@code start}. */
+    private synchronized boolean writeSlot(Role r, long start) {
+        LeaseSlot record = new LeaseSlot(settings.nodeId(), r, epoch, ++seq, flags(), System.currentTimeMillis());
+        try {
+            lease.write(settings.slot(), record);
+            lastRenewStart = Math.max(lastRenewStart, start);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            if (writeErrors.getAndIncrement() == 0) log.error("cannot write the lease slot: {}", e.getMessage());
+            return false;
+        }
+    }
+
+    private int flags() {
+        long now = clock.getAsLong();
+        int f = 0;
+        if (publicOk) f |= LeaseSlot.PUBLIC_OK;
+        if (now < yieldUntil) f |= LeaseSlot.YIELD;
+        if (now < requestUntil) f |= LeaseSlot.REQUEST;
+        return f;
+    }
+
+    private void readPeer() {
+        long now;
+        try {
+            LeaseSlot.Read read = lease.read(settings.peerSlot());
+            now = clock.getAsLong();
+            switch (read) {
+                case LeaseSlot.Valid(LeaseSlot s) -> {
+                    if (!s.nodeId().equals(settings.peerId())) {
+                        log.error("slot {} of the lease area is written by \"{}\", not the peer \"{}\"", settings.peerSlot(), s.nodeId(), settings.peerId());
+                        peerReadable = false;
+                        return;
+                    }
+                    peer.observe(s, now);
+                    peerReadable = true;
+                }
+                case LeaseSlot.Empty e -> {
+                    peer.observeEmpty(now);
+                    peerReadable = true;
+                }
+                case LeaseSlot.Unreadable u -> {
+                    // a torn read of a write in progress: keep the last view; it refreshes next interval
+                    log.debug("peer slot unreadable: {}", u.why());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            if (peerReadable) log.error("cannot read the peer's lease slot: {}", e.getMessage());
+            peerReadable = false;
+            return;
+        }
+        peerSlot = peer.last();
+        peerAlive = peer.alive(now, settings.timings().leaseNanos());
+        peerAge = peer.age(now);
+    }
+
+    /** The decisions of one heartbeat, from the current role and what the lease says of the peer. */
+    private void decide(long now) {
+        if (transitionBusy.get() || closed) return;
+        LeaseSlot p = peerSlot;
+        boolean alive = peerAlive;
+        if (p != null && alive && p.role() == Role.ACTIVE && now < yieldUntil) yieldUntil = Long.MIN_VALUE; // the peer took over
+        switch (role.get()) {
+            case STANDBY -> decideAsStandby(p, alive, now);
+            case ACTIVE -> decideAsActive(p, alive);
+            default -> { }
+        }
+    }
+
+    private void decideAsStandby(LeaseSlot p, boolean alive, long now) {
+        if (!peerReadable || writeErrors.get() > 0) return; // a node that cannot use the lease area never takes over
+        if (now < backoffUntil || !publicOk) return;
+        if (p != null && alive && p.role().holdsVolume()) {
+            considerFailback(p, now);
+            return;
+        }
+        failbackEligibleSince = Long.MIN_VALUE;
+        if (p == null) {
+            if (!alive) takeover("the peer has never written its lease slot", false);
+            return;
+        }
+        if (!alive) {
+            takeover("the peer's lease expired (" + p.role() + ", no renewal for " + peerAge / 1_000_000 + " ms)", p.role() != Role.STANDBY);
+        } else if (p.role() == Role.FENCED) {
+            takeover("the peer fenced itself", true);
+        } else {
+            // Both standby and alive: the peer that just handed over yields; a peer without the public
+            // network cannot serve; otherwise the lower slot takes the service, so the two never race.
+            boolean iYield = now < yieldUntil;
+            boolean pYield = p.has(LeaseSlot.YIELD);
+            if (!p.has(LeaseSlot.PUBLIC_OK)) takeover("the peer cannot reach the public network", false);
+            else if (pYield && !iYield) takeover("the peer handed the service over", false);
+            else if (pYield == iYield && settings.slot() < settings.peerSlot()) takeover("no node serves; the lower slot starts", false);
+        }
+    }
+
+    private void considerFailback(LeaseSlot p, long now) {
+        if (!settings.failback() || settings.slot() != 0 || p.role() != Role.ACTIVE) return;
+        if (failbackEligibleSince == Long.MIN_VALUE) failbackEligibleSince = now;
+        // Ask only after being healthy for a while, so a node that flaps does not pull the service back and forth.
+        if (now - failbackEligibleSince > 5 * settings.timings().leaseNanos() && now >= requestUntil) {
+            log.info("failback: asking {} to hand the service back", settings.peerId());
+            requestUntil = now + 3 * settings.timings().leaseNanos() + 2 * settings.hookTimeout().toNanos();
+        }
+    }
+
+    private void decideAsActive(LeaseSlot p, boolean alive) {
+        if (p != null && alive && p.role().holdsVolume() && p.epoch() > epoch) {
+            selfFence("the peer claimed epoch " + p.epoch() + " above ours (" + epoch + ")");
+            return;
+        }
+        boolean standbyReady = p != null && alive && p.role() == Role.STANDBY && p.has(LeaseSlot.PUBLIC_OK);
+        if (!standbyReady) return;
+        if (p.has(LeaseSlot.REQUEST)) release("the peer asked for the service (switchover or failback)");
+        else if (!publicOk) release("this node reaches none of the public ping targets and the peer does");
+        else if (healthFailures >= settings.healthFailures()) release("the services failed " + healthFailures + " health probes: " + lastHealthFailure);
+    }
+
+    // ---- self-fencing ----
+
+    private void watchdogLoop() {
+        long step = Math.max(5_000_000L, settings.timings().intervalNanos() / 4);
+        while (!closed) {
+            checkRenewal(clock.getAsLong());
+            sleepNanos(step);
+        }
+    }
+
+    private void checkRenewal(long now) {
+        Role r = role.get();
+        if (!r.holdsVolume()) return;
+        long since = now - lastRenewStart;
+        if (since > settings.timings().selfFenceNanos()) {
+            selfFence("the lease was not renewed for " + since / 1_000_000 + " ms (limit " + settings.timings().selfFenceNanos() / 1_000_000 + " ms)");
+        }
+    }
+
+    /**
+     * Stops serving at once, from whatever thread notices: the VIP first (an {@code ip}
+     * call, independent of the storage), then the services. The store may hang on a dead
+     * volume, so stopping is bounded; the node stays FENCED, never claiming, until the
+     * release hook has unmounted the volume.
+     */
+    private void selfFence(String reason) {
+        Role r;
+        do {
+            r = role.get();
+            if (!r.holdsVolume()) return;
+        } while (!role.compareAndSet(r, Role.FENCED));
+        selfFences.incrementAndGet();
+        lastEvent = "self-fenced from " + r + " at epoch " + epoch + ": " + reason;
+        log.error("SELF-FENCE: {}", lastEvent);
+        if (vip != null) vip.remove();
+        stopServicesBounded();
+        transitions.execute(this::recoverFromFence);
+    }
+
+    private void stopServicesBounded() {
+        CompletableFuture<Void> stop = CompletableFuture.runAsync(services::stop, r -> Thread.ofPlatform().name("cluster-stop").daemon().start(r));
+        try {
+            stop.get(settings.hookTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            log.error("the services did not stop within {} ms (storage hung?); their threads are left behind", settings.hookTimeout().toMillis());
+        } catch (Exception e) {
+            log.error("stopping the services failed: {}", e.toString());
+        }
+    }
+
+    /** After a self-fence: release the volume; once that worked the node is a standby that yields. */
+    private void recoverFromFence() {
+        while (!closed && role.get() == Role.FENCED) {
+            if (settings.releaseHook().isBlank() || runHook("release hook", settings.releaseHook(), "release")) {
+                yieldUntil = clock.getAsLong() + 5 * settings.timings().leaseNanos();
+                if (role.compareAndSet(Role.FENCED, Role.STANDBY)) log.info("released the volume after the self-fence; now STANDBY");
+                return;
+            }
+            sleepNanos(settings.timings().leaseNanos());
+        }
+    }
+
+    // ---- transitions ----
+
+    private void takeover(String reason, boolean fencePeer) {
+        if (!transitionBusy.compareAndSet(false, true)) return;
+        try {
+            transitions.execute(() -> {
+                try {
+                    doTakeover(reason, fencePeer);
+                } finally {
+                    transitionBusy.set(false);
+                }
+            });
+        } catch (RuntimeException e) {
+            transitionBusy.set(false);
+        }
+    }
+
+    private void doTakeover(String reason, boolean fencePeer) {
+        if (!role.compareAndSet(Role.STANDBY, Role.CLAIMING)) return;
+        long t0 = clock.getAsLong();
+        LeaseSlot before = peerSlot;
+        epoch = Math.max(epoch, before == null ? 0 : before.epoch()) + 1;
+        log.warn("TAKEOVER at epoch {}: {}", epoch, reason);
+        if (!writeSlot(Role.CLAIMING, clock.getAsLong())) {
+            abortTakeover("cannot write the claim to the lease area", false);
+            return;
+        }
+        // Both nodes may have decided at once. Each wrote its claim before it reads the other's slot, so at
+        // least one of them sees the other's claim; both then step back for a random time and one wins.
+        sleepNanos(2 * settings.timings().intervalNanos());
+        try {
+            if (lease.read(settings.peerSlot()) instanceof LeaseSlot.Valid(LeaseSlot now)
+                    && now.role().holdsVolume() && (before == null || now.seq() != before.seq())) {
+                abortTakeover("the peer is alive and " + now.role() + " at epoch " + now.epoch(), true);
+                return;
+            }
+        } catch (IOException e) {
+            abortTakeover("cannot read the peer's slot: " + e.getMessage(), false);
+            return;
+        }
+        if (fencePeer && !settings.fenceCommand().isBlank() && !runHook("fence command", settings.fenceCommand(), "fence")) {
+            abortTakeover("the fence command failed", false);
+            return;
+        }
+        if (!settings.acquireHook().isBlank() && !runHook("acquire hook", settings.acquireHook(), "acquire")) {
+            if (!settings.releaseHook().isBlank()) runHook("release hook (undo)", settings.releaseHook(), "release");
+            abortTakeover("the acquire hook failed", false);
+            return;
+        }
+        if (!startServices()) {
+            if (!settings.releaseHook().isBlank()) runHook("release hook (undo)", settings.releaseHook(), "release");
+            abortTakeover("the services did not start", false);
+            return;
+        }
+        if (vip != null && !vip.add()) {
+            services.stop();
+            if (!settings.releaseHook().isBlank()) runHook("release hook (undo)", settings.releaseHook(), "release");
+            abortTakeover("the VIP could not be added", false);
+            return;
+        }
+        if (!role.compareAndSet(Role.CLAIMING, Role.ACTIVE)) {
+            // fenced while starting (the lease could not be renewed): the fence already stopped everything
+            log.error("takeover at epoch {} overtaken by a self-fence", epoch);
+            return;
+        }
+        requestUntil = Long.MIN_VALUE;
+        healthFailures = 0;
+        takeovers.incrementAndGet();
+        long ms = (clock.getAsLong() - t0) / 1_000_000;
+        lastEvent = "took over at epoch " + epoch + " in " + ms + " ms: " + reason;
+        log.warn("ACTIVE at epoch {} ({} ms after the decision){}", epoch, ms, vip == null ? "" : ", VIP " + vip.describe());
+    }
+
+    private boolean startServices() {
+        for (int attempt = 0; attempt < 2; attempt++) {
+            try {
+                services.start(epoch);
+                return true;
+            } catch (EpochBehindException e) {
+                log.warn("{}; claiming epoch {}", e.getMessage(), e.storedEpoch() + 1);
+                epoch = e.storedEpoch() + 1;
+                if (!writeSlot(Role.CLAIMING, clock.getAsLong())) return false;
+            } catch (Exception e) {
+                log.error("the services did not start at epoch {}: {}", epoch, e.toString(), e);
+                services.stop();
+                return false;
+            }
+        }
+        return false;
+    }
+
+    private void abortTakeover(String why, boolean race) {
+        long interval = settings.timings().intervalNanos();
+        // A race backs off a random few intervals; a failure waits a whole lease so the peer gets its chance.
+        backoffUntil = clock.getAsLong() + (race ? ThreadLocalRandom.current().nextLong(interval, 6 * interval) : settings.timings().leaseNanos());
+        if (role.compareAndSet(Role.CLAIMING, Role.STANDBY)) {
+            lastEvent = "takeover at epoch " + epoch + " abandoned: " + why;
+            log.warn("{}", lastEvent);
+        }
+    }
+
+    private void release(String reason) {
+        if (!transitionBusy.compareAndSet(false, true)) return;
+        try {
+            transitions.execute(() -> {
+                try {
+                    doRelease(reason);
+                } finally {
+                    transitionBusy.set(false);
+                }
+            });
+        } catch (RuntimeException e) {
+            transitionBusy.set(false);
+        }
+    }
+
+    private void doRelease(String reason) {
+        if (!role.compareAndSet(Role.ACTIVE, Role.RELEASING)) return;
+        log.warn("HANDOVER from epoch {}: {}", epoch, reason);
+        if (vip != null) vip.remove();
+        services.stop();
+        if (!settings.releaseHook().isBlank() && !runHook("release hook", settings.releaseHook(), "release")) {
+            if (role.compareAndSet(Role.RELEASING, Role.FENCED)) {
+                lastEvent = "handover at epoch " + epoch + " stuck: the release hook failed (" + reason + ")";
+                transitions.execute(this::recoverFromFence);
+            }
+            return;
+        }
+        yieldUntil = clock.getAsLong() + 5 * settings.timings().leaseNanos();
+        if (role.compareAndSet(Role.RELEASING, Role.STANDBY)) {
+            releases.incrementAndGet();
+            lastEvent = "handed over at epoch " + epoch + ": " + reason;
+            log.warn("STANDBY: {}", lastEvent);
+        }
+    }
+
+    private boolean runHook(String what, String command, String action) {
+        return ShellCommand.run(what, command, Map.of(
+                "TWINMAIL_NODE", settings.nodeId(), "TWINMAIL_PEER", settings.peerId(),
+                "TWINMAIL_EPOCH", Long.toString(epoch), "TWINMAIL_ACTION", action), settings.hookTimeout()).ok();
+    }
+
+    // ---- health ----
+
+    private void healthLoop() {
+        int pingFailures = 0;
+        while (!closed) {
+            long start = clock.getAsLong();
+            if (!settings.pingTargets().isEmpty()) {
+                boolean reached = settings.pingTargets().stream().anyMatch(this::ping);
+                pingFailures = reached ? 0 : pingFailures + 1;
+                boolean ok = pingFailures < settings.healthFailures();
+                if (ok != publicOk) {
+                    publicOk = ok;
+                    if (ok) log.info("public network reachable again");
+                    else log.error("none of the ping targets {} answered {} times in a row", settings.pingTargets(), pingFailures);
+                }
+            }
+            if (role.get() == Role.ACTIVE) {
+                List<String> failures = probe();
+                if (failures.isEmpty()) {
+                    if (healthFailures > 0) log.info("services healthy again after {} failed probe(s)", healthFailures);
+                    healthFailures = 0;
+                } else {
+                    lastHealthFailure = String.join("; ", failures);
+                    healthFailures++;
+                    log.warn("health probe {} of {} failed: {}", healthFailures, settings.healthFailures(), lastHealthFailure);
+                }
+            } else {
+                healthFailures = 0;
+            }
+            long sleep = settings.healthInterval().toNanos() - (clock.getAsLong() - start);
+            if (sleep > 0) sleepNanos(sleep);
+        }
+    }
+
+    /** Probes with an overall deadline: the probes themselves are bounded, but a store call may hang. */
+    private List<String> probe() {
+        CompletableFuture<List<String>> f = CompletableFuture.supplyAsync(() -> services.probe(settings.healthTimeout()),
+                r -> Thread.ofVirtual().name("cluster-probe").start(r));
+        try {
+            return f.get(3 * settings.healthTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            return List.of("the probes did not finish within " + 3 * settings.healthTimeout().toMillis() + " ms");
+        } catch (Exception e) {
+            return List.of("probe failed: " + e);
+        }
+    }
+
+    private boolean ping(String host) {
+        try {
+            return InetAddress.getByName(host).isReachable((int) settings.healthTimeout().toMillis());
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    // ---- operator commands ----
+
+    /**
+     * Planned switchover. On the active: hand over, if the standby is alive and reaches
+     * the public network. On the standby: ask the active to hand over. Waits up to
+     * {@code timeout} for the service to arrive on the other node and says what happened.
+     */
+    public String switchover(java.time.Duration timeout) {
+        Role r = role.get();
+        LeaseSlot p = peerSlot;
+        boolean alive = peerAlive;
+        long deadline = clock.getAsLong() + timeout.toNanos();
+        if (r == Role.ACTIVE) {
+            if (p == null || !alive || p.role() != Role.STANDBY || !p.has(LeaseSlot.PUBLIC_OK)) {
+                throw new IllegalStateException("no standby is ready to take over: peer " + settings.peerId() + " is "
+                        + (p == null ? "unknown" : p.role()) + (alive ? "" : " and its lease expired")
+                        + (p != null && !p.has(LeaseSlot.PUBLIC_OK) ? " and cannot reach the public network" : ""));
+            }
+            release("switchover requested by the operator");
+            while (clock.getAsLong() < deadline) {
+                LeaseSlot now = peerSlot;
+                if (role.get() == Role.STANDBY && now != null && now.role() == Role.ACTIVE) {
+                    return "switched over: " + settings.peerId() + " is ACTIVE at epoch " + now.epoch() + ", " + settings.nodeId() + " is STANDBY";
+                }
+                sleepNanos(settings.timings().intervalNanos());
+            }
+            throw new IllegalStateException("handover started but " + settings.peerId() + " was not ACTIVE within " + timeout.toSeconds()
+                    + " s; this node is " + role.get() + " (see twinmail cluster status)");
+        }
+        if (r == Role.STANDBY) {
+            if (p == null || !alive || p.role() != Role.ACTIVE) {
+                throw new IllegalStateException("the peer " + settings.peerId() + " is not an active node to switch over from ("
+                        + (p == null ? "unknown" : p.role()) + (alive ? "" : ", lease expired") + ")");
+            }
+            if (!publicOk) throw new IllegalStateException("this node cannot reach the public network; it would not serve clients");
+            requestUntil = clock.getAsLong() + timeout.toNanos();
+            while (clock.getAsLong() < deadline) {
+                if (role.get() == Role.ACTIVE) return "switched over: " + settings.nodeId() + " is ACTIVE at epoch " + epoch;
+                sleepNanos(settings.timings().intervalNanos());
+            }
+            requestUntil = Long.MIN_VALUE;
+            throw new IllegalStateException("asked " + settings.peerId() + " to hand over, but this node was not ACTIVE within "
+                    + timeout.toSeconds() + " s; it is " + role.get());
+        }
+        throw new IllegalStateException("this node is " + r + "; a switchover needs one ACTIVE and one STANDBY node");
+    }
+
+    public ClusterStatus status() {
+        long now = clock.getAsLong();
+        List<ClusterStatus.ChannelStatus> chans = heartbeats.channels().stream().map(c -> new ClusterStatus.ChannelStatus(
+                c.config.name(), c.config.peer().toString(), c.up,
+                c.lastHeard == Long.MIN_VALUE ? -1 : (now - c.lastHeard) / 1_000_000, c.received.get(), c.sent.get())).toList();
+        LeaseSlot p = peerSlot;
+        Role r = role.get();
+        String holder = r == Role.ACTIVE ? "this node (" + settings.nodeId() + ")"
+                : p != null && peerAlive && p.role() == Role.ACTIVE ? "the peer (" + settings.peerId() + ")" : "nobody";
+        return new ClusterStatus(settings.nodeId(), settings.slot(), r, epoch, (now - lastRenewStart) / 1_000_000, leaseDirect,
+                settings.peerId(), p == null ? null : p.role(), p == null ? 0 : p.epoch(), peerAge / 1_000_000, peerAlive,
+                chans, settings.vip(), holder, publicOk, takeovers.get(), selfFences.get(), releases.get(), lastEvent);
+    }
+
+    /** For a node that does not serve: where the service is, in one line for an operator or a client. */
+    public String whoServes() {
+        LeaseSlot p = peerSlot;
+        String active = p != null && peerAlive && p.role() == Role.ACTIVE ? "the active node is " + settings.peerId()
+                : "no active node is known";
+        return "this node (" + settings.nodeId() + ") is " + role.get() + "; " + active + "; run the command there";
+    }
+
+    private void bindMetrics(MeterRegistry registry) {
+        for (Role r : Role.values()) {
+            Gauge.builder("twinmail_cluster_role", role, x -> x.get() == r ? 1 : 0).tag("role", r.name())
+                    .description("1 for this node's current role").register(registry);
+        }
+        Gauge.builder("twinmail_cluster_epoch", this, n -> n.epoch).description("epoch this node serves or last served").register(registry);
+        Gauge.builder("twinmail_cluster_lease_age_seconds", this, n -> (n.clock.getAsLong() - n.lastRenewStart) / 1e9)
+                .description("time since this node's last successful lease write").register(registry);
+        Gauge.builder("twinmail_cluster_peer_lease_age_seconds", this, n -> n.peerAge / 1e9)
+                .description("time since the peer's lease slot last changed, on this node's clock").register(registry);
+        for (Heartbeats.Channel c : heartbeats.channels()) {
+            FunctionCounter.builder("twinmail_cluster_heartbeats_received", c, x -> x.received.get()).tag("channel", c.config.name())
+                    .description("UDP heartbeats received from the peer").register(registry);
+            FunctionCounter.builder("twinmail_cluster_heartbeats_sent", c, x -> x.sent.get()).tag("channel", c.config.name())
+                    .description("UDP heartbeats sent to the peer").register(registry);
+            Gauge.builder("twinmail_cluster_heartbeat_up", c, x -> x.up ? 1 : 0).tag("channel", c.config.name())
+                    .description("1 while the peer is heard on this channel").register(registry);
+        }
+        FunctionCounter.builder("twinmail_cluster_takeovers", takeovers, AtomicLong::get).description("times this node took the service over").register(registry);
+        FunctionCounter.builder("twinmail_cluster_self_fences", selfFences, AtomicLong::get).description("times this node fenced itself").register(registry);
+        FunctionCounter.builder("twinmail_cluster_handovers", releases, AtomicLong::get).description("planned or health-driven handovers by this node").register(registry);
+    }
+
+    private static void sleepNanos(long nanos) {
+        try {
+            TimeUnit.NANOSECONDS.sleep(nanos);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Stops the node's threads without a handover, without touching the VIP or the
+     * services, as if the process had been killed: for tests of the peer's takeover.
+     */
+    void haltForTest() {
+        closed = true;
+        threads.forEach(Thread::interrupt);
+        transitions.shutdownNow();
+        heartbeats.close();
+    }
+
+    /**
+     * Stops the node. An active node hands over cleanly first (VIP, services, release hook),
+     * so a {@code systemctl stop} on the active is a switchover, not a failure.
+     */
+    @Override
+    public void close() {
+        if (closed) return;
+        if (role.get() == Role.ACTIVE) {
+            transitionBusy.set(true);
+            CompletableFuture<Void> f = CompletableFuture.runAsync(() -> doRelease("the node is shutting down"), transitions);
+            try {
+                f.get(settings.hookTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                log.error("handover at shutdown did not finish: {}", e.toString());
+            }
+            writeSlot(role.get(), clock.getAsLong());
+        }
+        closed = true;
+        Role r = role.get();
+        if (r.holdsVolume()) { // a takeover in progress, or a handover that hung
+            if (vip != null) vip.remove();
+            stopServicesBounded();
+        }
+        for (Thread t : threads) {
+            t.interrupt();
+            try {
+                t.join(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        transitions.shutdownNow();
+        heartbeats.close();
+        try {
+            lease.close();
+        } catch (IOException e) {
+            log.warn("closing the lease area: {}", e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,333 @@
+package org.twinmail.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two nodes in one JVM on a shared lease file and loopback heartbeats, with stand-in
+ * services that record when each node serves. Timings are short (50 ms heartbeats, 600 ms
+ * lease) so that each case takes seconds; the waits are bounded and generous, and no
+ * assertion is about how fast something happened, only about order and outcome.
+ */
+class ClusterNodeTest {
+    private static final Duration WAIT = Duration.ofSeconds(15);
+
+    @TempDir
+    Path dir;
+
+    private final List<String> events = Collections.synchronizedList(new ArrayList<>());
+    private final AtomicInteger serving = new AtomicInteger();
+    private final AtomicInteger maxServing = new AtomicInteger();
+    private final AtomicLong storeEpoch = new AtomicLong();
+    private final List<ClusterNode> nodes = new ArrayList<>();
+    private final List<FaultyLease> leases = new ArrayList<>();
+    private int[] ports;
+
+    @AfterEach
+    void stop() {
+        leases.forEach(FaultyLease::heal);
+        nodes.forEach(ClusterNode::close);
+    }
+
+    /** The stand-in for the server's store and services: one shared "store" epoch, as on the shared volume. */
+    final class FakeServices implements ActiveServices {
+        final String name;
+        volatile boolean running;
+        volatile String probeFailure;
+
+        FakeServices(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public synchronized void start(long epoch) {
+            long stored = storeEpoch.get();
+            if (stored > epoch) throw new EpochBehindException(stored, epoch);
+            storeEpoch.set(epoch);
+            running = true;
+            maxServing.accumulateAndGet(serving.incrementAndGet(), Math::max);
+            events.add(name + " start " + epoch);
+        }
+
+        @Override
+        public synchronized void stop() {
+            if (!running) return;
+            running = false;
+            serving.decrementAndGet();
+            events.add(name + " stop");
+        }
+
+        @Override
+        public List<String> probe(Duration timeout) {
+            String f = probeFailure;
+            return f == null ? List.of() : List.of(f);
+        }
+    }
+
+    /** The lease area as one node sees it: healthy, failing with I/O errors, or hung. */
+    static final class FaultyLease implements LeaseDevice {
+        enum Mode { OK, FAIL, HANG }
+        final LeaseArea area;
+        volatile Mode mode = Mode.OK;
+        volatile CountDownLatch hang = new CountDownLatch(1);
+
+        FaultyLease(LeaseArea area) {
+            this.area = area;
+        }
+
+        void heal() {
+            mode = Mode.OK;
+            hang.countDown();
+        }
+
+        private void check() throws IOException {
+            switch (mode) {
+                case FAIL -> throw new IOException("I/O error (injected)");
+                case HANG -> {
+                    try {
+                        hang.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IOException("interrupted");
+                    }
+                }
+                default -> { }
+            }
+        }
+
+        @Override
+        public void write(int slot, LeaseSlot record) throws IOException {
+            check();
+            area.write(slot, record);
+        }
+
+        @Override
+        public LeaseSlot.Read read(int slot) throws IOException {
+            check();
+            return area.read(slot);
+        }
+
+        @Override
+        public void close() throws IOException {
+            area.close();
+        }
+    }
+
+    private ClusterSettings settings(String id, String peer, int slot, String fenceCommand, int[] channelPorts) {
+        InetSocketAddress lo = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        String host = lo.getAddress().getHostAddress();
+        int me = slot * 2;
+        int other = (1 - slot) * 2;
+        List<HeartbeatChannel> channels = List.of(
+                new HeartbeatChannel("private", new InetSocketAddress(host, channelPorts[me]), new InetSocketAddress(host, channelPorts[other])),
+                new HeartbeatChannel("public", new InetSocketAddress(host, channelPorts[me + 1]), new InetSocketAddress(host, channelPorts[other + 1])));
+        return new ClusterSettings(id, peer, slot, dir.resolve("state-" + id), dir.resolve("lease"), channels,
+                new Timings(Duration.ofMillis(50), Duration.ofMillis(600), Duration.ofMillis(250)),
+                "", "", fenceCommand, Duration.ofSeconds(5), "", "eth0", false,
+                Duration.ofMillis(100), Duration.ofMillis(500), 2, List.of());
+    }
+
+    private ClusterNode start(ClusterSettings s, FakeServices services) throws IOException {
+        FaultyLease lease = new FaultyLease(LeaseArea.open(s.leaseDevice()));
+        leases.add(lease);
+        ClusterNode n = new ClusterNode(s, services, lease, false, System::nanoTime, new SimpleMeterRegistry());
+        nodes.add(n);
+        return n;
+    }
+
+    private static int[] freePorts(int n) throws IOException {
+        int[] ports = new int[n];
+        List<DatagramSocket> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+                open.add(s);
+                ports[i] = s.getLocalPort();
+            }
+        } finally {
+            open.forEach(DatagramSocket::close);
+        }
+        return ports;
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) throw new AssertionError("not within " + WAIT.toSeconds() + " s: " + what);
+            Thread.sleep(20);
+        }
+    }
+
+    record Pair(ClusterNode a, FakeServices sa, ClusterNode b, FakeServices sb) {}
+
+    private Pair pair(String fenceCommand) throws Exception {
+        ports = freePorts(4);
+        FakeServices sa = new FakeServices("a");
+        FakeServices sb = new FakeServices("b");
+        ClusterNode a = start(settings("a", "b", 0, fenceCommand, ports), sa);
+        ClusterNode b = start(settings("b", "a", 1, fenceCommand, ports), sb);
+        await("a node is ACTIVE", () -> a.role() == Role.ACTIVE || b.role() == Role.ACTIVE);
+        return new Pair(a, sa, b, sb);
+    }
+
+    @Test
+    void aPairStartsWithExactlyOneActiveTheLowerSlotAtEpochOne() throws Exception {
+        Pair p = pair("");
+        Thread.sleep(1500); // several leases: nothing may change on its own
+        assertThat(p.a().role()).isEqualTo(Role.ACTIVE);
+        assertThat(p.b().role()).isEqualTo(Role.STANDBY);
+        assertThat(p.a().epoch()).isEqualTo(1);
+        assertThat(events).containsExactly("a start 1");
+        assertThat(maxServing).hasValue(1);
+        await("both heartbeat channels up on b", () -> p.b().status().channels().stream().allMatch(ClusterStatus.ChannelStatus::up));
+        ClusterStatus st = p.b().status();
+        assertThat(st.peerRole()).isEqualTo(Role.ACTIVE);
+        assertThat(st.vipHolder()).contains("peer");
+        assertThat(st.render()).contains("role:", "STANDBY", "heartbeat private:", "heartbeat public:");
+        assertThat(p.b().whoServes()).contains("the active node is a");
+    }
+
+    @Test
+    void whenTheActiveDiesTheStandbyFencesItAndTakesOverAtAHigherEpoch() throws Exception {
+        Path fenced = dir.resolve("fenced");
+        Pair p = pair("echo \"$TWINMAIL_NODE fences $TWINMAIL_PEER\" > " + fenced);
+        p.a().haltForTest();
+        p.sa().stop(); // the process is gone, and its services with it
+        await("b ACTIVE", () -> p.b().role() == Role.ACTIVE);
+        assertThat(p.b().epoch()).isEqualTo(2);
+        assertThat(storeEpoch).hasValue(2);
+        assertThat(Files.readString(fenced).strip()).isEqualTo("b fences a");
+        assertThat(events).containsExactly("a start 1", "a stop", "b start 2");
+        assertThat(p.b().status().lastEvent()).contains("lease expired");
+        assertThat(p.b().status().takeovers()).isEqualTo(1);
+    }
+
+    @Test
+    void anActiveWhoseLeaseWritesHangStopsServingBeforeThePeerTakesOver() throws Exception {
+        Pair p = pair("");
+        leases.get(0).mode = FaultyLease.Mode.HANG; // a paused JVM or frozen storage: nothing reaches the disk
+        await("b ACTIVE", () -> p.b().role() == Role.ACTIVE);
+        assertThat(p.a().role()).isEqualTo(Role.STANDBY); // fenced, then released (no release hook)
+        assertThat(events).containsExactly("a start 1", "a stop", "b start 2");
+        assertThat(maxServing).as("never two nodes serving").hasValue(1);
+        assertThat(p.a().status().lastEvent()).contains("self-fenced", "not renewed");
+    }
+
+    @Test
+    void anActiveWhoseLeaseWritesFailFencesItselfAndNeverServesBeside() throws Exception {
+        Pair p = pair("");
+        leases.get(0).mode = FaultyLease.Mode.FAIL;
+        await("b ACTIVE", () -> p.b().role() == Role.ACTIVE);
+        assertThat(maxServing).as("never two nodes serving").hasValue(1);
+        assertThat(events).containsExactly("a start 1", "a stop", "b start 2");
+        // a cannot use the lease area, so it must not take anything back, whatever it sees
+        Thread.sleep(1500);
+        assertThat(p.a().role()).isNotEqualTo(Role.ACTIVE);
+        leases.get(0).heal();
+        Thread.sleep(1500);
+        assertThat(p.b().role()).isEqualTo(Role.ACTIVE);
+        assertThat(p.a().role()).isEqualTo(Role.STANDBY);
+    }
+
+    @Test
+    void plannedSwitchoverMovesTheServiceAndThereIsNoAutomaticFailback() throws Exception {
+        Pair p = pair("");
+        assertThat(p.a().switchover(WAIT)).contains("b is ACTIVE at epoch 2");
+        assertThat(p.b().role()).isEqualTo(Role.ACTIVE);
+        Thread.sleep(2000);
+        assertThat(p.a().role()).isEqualTo(Role.STANDBY);
+        assertThat(p.b().role()).isEqualTo(Role.ACTIVE);
+        // and back, asked from the standby's side this time
+        assertThat(p.a().switchover(WAIT)).contains("a is ACTIVE at epoch 3");
+        await("b STANDBY", () -> p.b().role() == Role.STANDBY);
+        assertThat(events).containsExactly("a start 1", "a stop", "b start 2", "b stop", "a start 3");
+        assertThat(maxServing).hasValue(1);
+        assertThat(p.a().status().releases()).isEqualTo(1);
+    }
+
+    @Test
+    void aSwitchoverWithoutAReadyStandbyIsRefusedWithTheReason() throws Exception {
+        Pair p = pair("");
+        p.b().haltForTest();
+        await("a sees b's lease expire", () -> !p.a().status().peerAlive());
+        assertThatThrownBy(() -> p.a().switchover(Duration.ofSeconds(2))).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("no standby is ready");
+        assertThat(p.a().role()).isEqualTo(Role.ACTIVE);
+    }
+
+    @Test
+    void servicesThatFailTheirHealthProbesAreHandedOver() throws Exception {
+        Pair p = pair("");
+        p.sa().probeFailure = "SMTP 127.0.0.1:25: no answer within 500 ms";
+        await("b ACTIVE", () -> p.b().role() == Role.ACTIVE);
+        await("a STANDBY", () -> p.a().role() == Role.STANDBY);
+        assertThat(p.a().status().lastEvent()).contains("health probes", "no answer");
+        assertThat(maxServing).hasValue(1);
+    }
+
+    @Test
+    void losingTheHeartbeatNetworksIsReportedButTheDiskDecides() throws Exception {
+        ports = freePorts(6);
+        // b sends its heartbeats to ports nobody listens on: a hears b on no channel at all
+        int[] bPorts = {ports[4], ports[5], ports[2], ports[3]};
+        FakeServices sa = new FakeServices("a");
+        FakeServices sb = new FakeServices("b");
+        ClusterNode a = start(settings("a", "b", 0, "", ports), sa);
+        ClusterNode b = start(settings("b", "a", 1, "", bPorts), sb);
+        await("a ACTIVE", () -> a.role() == Role.ACTIVE);
+        Thread.sleep(2000);
+        assertThat(a.role()).isEqualTo(Role.ACTIVE);
+        assertThat(b.role()).isEqualTo(Role.STANDBY);
+        assertThat(a.status().channels()).allSatisfy(c -> assertThat(c.up()).isFalse());
+        assertThat(a.status().peerAlive()).isTrue();
+        assertThat(maxServing).hasValue(1);
+    }
+
+    @Test
+    void aStoreThatKnowsANewerEpochMakesTheTakeoverClaimAboveIt() throws Exception {
+        storeEpoch.set(41); // the lease area was replaced; the store remembers
+        Pair p = pair("");
+        await("a ACTIVE", () -> p.a().role() == Role.ACTIVE);
+        assertThat(p.a().epoch()).isEqualTo(42);
+        assertThat(storeEpoch).hasValue(42);
+    }
+
+    @Test
+    void aSlotWrittenByAnotherNodeNameStopsTheStart() throws Exception {
+        ports = freePorts(4);
+        try (LeaseArea area = LeaseArea.open(dir.resolve("lease"))) {
+            area.write(0, new LeaseSlot("x", Role.STANDBY, 3, 1, 0, 0));
+        }
+        assertThatThrownBy(() -> start(settings("a", "b", 0, "", ports), new FakeServices("a")))
+                .isInstanceOf(IOException.class).hasMessageContaining("belongs to node \"x\"");
+    }
+
+    @Test
+    void theControlSocketAnswersStatusAndRefusesUnknownRequests() throws Exception {
+        Pair p = pair("");
+        try (ControlSocket c = ControlSocket.start(dir.resolve("state-b"), p.b())) {
+            assertThat(ControlSocket.call(dir.resolve("state-b"), "status")).contains("node:", "b (slot 1)", "STANDBY");
+            assertThat(ControlSocket.call(dir.resolve("state-b"), "reboot")).startsWith("ERR unknown request");
+        }
+        assertThatThrownBy(() -> ControlSocket.call(dir.resolve("state-b"), "status")).hasMessageContaining("no cluster node runs");
+    }
+}
