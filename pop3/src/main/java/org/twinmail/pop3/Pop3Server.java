@@ -12,37 +12,63 @@ import org.twinmail.pop3.maildrop.MaildropLocks;
 import org.twinmail.pop3.session.Pop3Metrics;
 import org.twinmail.pop3.session.Pop3Session;
 import org.twinmail.protocol.net.ConnectionListener;
+import org.twinmail.protocol.sasl.SaslServer;
+import org.twinmail.protocol.tls.Tls;
 import org.twinmail.store.MailStore;
 
 /**
  * The POP3 service (RFC 1939, with CAPA and response codes from RFC 2449 and
- * RFC 3206, and AUTH PLAIN from RFC 5034) on the {@link MailStore}: one virtual
- * thread per connection, at most {@code pop3.maxConnections} at once.
+ * RFC 3206, AUTH PLAIN and LOGIN from RFC 5034, STLS from RFC 2595 and POP3S from
+ * RFC 8314) on the {@link MailStore}: one virtual thread per connection, at most
+ * {@code pop3.maxConnections} at once per listener.
  */
 public final class Pop3Server implements AutoCloseable {
     /** RFC 2449 section 4: servers must accept command lines of 255 octets (CRLF included). */
     private static final int MIN_LINE_LENGTH = 253;
 
     private final ConnectionListener listener;
+    private final ConnectionListener tlsListener;
     private final MaildropLocks locks = new MaildropLocks();
 
+    /** POP3 without TLS (no STLS, no POP3S). */
     public Pop3Server(TwinmailConfig config, MailStore store, Authenticator authenticator, MeterRegistry registry) {
-        TwinmailConfig.Pop3 limits = config.pop3;
-        check(limits);
-        Pop3Session.Services services = new Pop3Session.Services(limits, authenticator, store, locks,
-                Capabilities.standard(), new Pop3Metrics(registry));
-        this.listener = new ConnectionListener("pop3", limits.listen, limits.maxConnections, limits.commandTimeout,
-                connection -> new Pop3Session(connection, services).run(), registry);
+        this(config, store, authenticator, null, registry);
     }
 
-    /** Binds every {@code pop3.listen} address (failing if one is taken) and starts accepting. */
+    /** With {@code tls}: STLS on {@code pop3.listen} and implicit TLS (POP3S) on {@code pop3.tlsListen}. */
+    public Pop3Server(TwinmailConfig config, MailStore store, Authenticator authenticator, Tls tls, MeterRegistry registry) {
+        TwinmailConfig.Pop3 limits = config.pop3;
+        check(limits);
+        Pop3Session.Services services = new Pop3Session.Services(limits, new SaslServer(authenticator, config.auth.plaintextAuth),
+                tls, store, locks, Capabilities.standard(), new Pop3Metrics(registry));
+        this.listener = new ConnectionListener("pop3", limits.listen, limits.maxConnections, limits.commandTimeout,
+                connection -> new Pop3Session(connection, services).run(), registry);
+        this.tlsListener = tls == null || limits.tlsListen.isEmpty() ? null
+                : new ConnectionListener("pop3s", limits.tlsListen, limits.maxConnections, limits.commandTimeout, tls,
+                        connection -> new Pop3Session(connection, services).run(), registry);
+    }
+
+    /** Binds every {@code pop3.listen} and {@code pop3.tlsListen} address (failing if one is taken) and starts accepting. */
     public void start() throws IOException {
         listener.start();
+        if (tlsListener != null) {
+            try {
+                tlsListener.start();
+            } catch (IOException | RuntimeException e) {
+                listener.close();
+                throw e;
+            }
+        }
     }
 
     /** The bound addresses, with real port numbers where the configuration said 0; empty before {@link #start()}. */
     public List<InetSocketAddress> boundAddresses() {
         return listener.boundAddresses();
+    }
+
+    /** The POP3S addresses; empty without TLS. */
+    public List<InetSocketAddress> tlsAddresses() {
+        return tlsListener == null ? List.of() : tlsListener.boundAddresses();
     }
 
     /** Maildrops locked by open sessions right now. */
@@ -57,6 +83,7 @@ public final class Pop3Server implements AutoCloseable {
     @Override
     public void close() {
         listener.close();
+        if (tlsListener != null) tlsListener.close();
     }
 
     private static void check(TwinmailConfig.Pop3 limits) {

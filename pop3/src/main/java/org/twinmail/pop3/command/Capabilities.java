@@ -32,7 +32,9 @@ public final class Capabilities {
 
     /**
      * The set this server implements: TOP, UIDL, USER, RESP-CODES (RFC 2449),
-     * AUTH-RESP-CODE (RFC 3206), PIPELINING, SASL PLAIN (RFC 5034) and IMPLEMENTATION.
+     * AUTH-RESP-CODE (RFC 3206), PIPELINING, SASL PLAIN LOGIN (RFC 5034) and IMPLEMENTATION.
+     * The session drops USER and SASL before TLS when passwords may not travel in plaintext,
+     * and adds STLS (RFC 2595) before TLS when TLS is configured.
      * No APOP, no LOGIN-DELAY, no EXPIRE: we enforce neither.
      */
     public static Capabilities standard() {
@@ -43,7 +45,7 @@ public final class Capabilities {
                 Capability.always("RESP-CODES"),
                 Capability.always("AUTH-RESP-CODE"),
                 Capability.always("PIPELINING"),
-                Capability.always("SASL PLAIN"),
+                Capability.always("SASL PLAIN LOGIN"),
                 Capability.always("IMPLEMENTATION TwinMail")));
     }
 

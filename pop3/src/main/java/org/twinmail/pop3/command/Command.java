@@ -44,6 +44,11 @@ public sealed interface Command extends ParseResult {
         }
     }
 
+    /** STLS (RFC 2595): start TLS; no arguments. */
+    record Stls() implements Command {
+        public Verb verb() { return Verb.STLS; }
+    }
+
     record Capa() implements Command {
         public Verb verb() { return Verb.CAPA; }
     }

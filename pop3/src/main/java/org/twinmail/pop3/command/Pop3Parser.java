@@ -69,6 +69,7 @@ public final class Pop3Parser {
                     : syntax(args.length == 0 ? "USER needs a user name" : "Too many arguments");
             case AUTH -> auth(args);
             case CAPA -> noArguments(args, new Command.Capa());
+            case STLS -> noArguments(args, new Command.Stls());
             case STAT -> noArguments(args, new Command.Stat());
             case RSET -> noArguments(args, new Command.Rset());
             case NOOP -> noArguments(args, new Command.Noop());

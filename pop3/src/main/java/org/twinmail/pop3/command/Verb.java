@@ -15,6 +15,8 @@ public enum Verb {
     USER(State.AUTHORIZATION),
     PASS(State.AUTHORIZATION),
     AUTH(State.AUTHORIZATION),
+    /** RFC 2595 section 4: only before login. */
+    STLS(State.AUTHORIZATION),
     CAPA(State.AUTHORIZATION, State.TRANSACTION),
     STAT(State.TRANSACTION),
     LIST(State.TRANSACTION),

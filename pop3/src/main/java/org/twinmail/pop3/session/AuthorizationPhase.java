@@ -1,13 +1,12 @@
 package org.twinmail.pop3.session;
 
 import java.io.IOException;
-import java.net.InetAddress;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.twinmail.core.auth.Authenticator;
 import org.twinmail.core.auth.Authenticator.AuthenticatedUser;
 import org.twinmail.pop3.command.Capabilities;
 import org.twinmail.pop3.command.Command;
@@ -19,13 +18,21 @@ import org.twinmail.pop3.maildrop.MaildropLock;
 import org.twinmail.pop3.maildrop.MaildropLocks;
 import org.twinmail.protocol.io.LineInput;
 import org.twinmail.protocol.log.SessionLog;
-import org.twinmail.protocol.sasl.SaslPlain;
+import org.twinmail.protocol.net.Connection;
+import org.twinmail.protocol.sasl.SaslMechanism;
+import org.twinmail.protocol.sasl.SaslOutcome;
+import org.twinmail.protocol.sasl.SaslServer;
+import org.twinmail.protocol.tls.Tls;
 
 /**
- * The AUTHORIZATION state (RFC 1939 section 4, RFC 5034): USER/PASS, AUTH PLAIN,
- * CAPA and QUIT. It holds the authenticator and the lock table but no store: the
- * client cannot reach any mail from here, and the only way out is an authenticated
- * user whose maildrop lock is already held.
+ * The AUTHORIZATION state (RFC 1939 section 4, RFC 5034, RFC 2595): USER/PASS, AUTH,
+ * STLS, CAPA and QUIT. It holds the password check and the lock table but no store:
+ * the client cannot reach any mail from here, and the only way out is an
+ * authenticated user whose maildrop lock is already held.
+ *
+ * <p>Passwords travel only over TLS unless {@code auth.plaintextAuth} allows otherwise:
+ * before that, USER, PASS and AUTH answer {@code -ERR [AUTH]} and CAPA does not list them
+ * (Dovecot's behaviour), and STLS is offered.
  */
 final class AuthorizationPhase {
     private static final Logger log = LoggerFactory.getLogger(AuthorizationPhase.class);
@@ -33,28 +40,30 @@ final class AuthorizationPhase {
     /** RFC 3206: [AUTH] marks a problem with the credentials; one text for unknown user and wrong password. */
     static final String AUTH_FAILED = "[AUTH] Authentication failed";
     static final String IN_USE = "[IN-USE] Mailbox is locked by another POP3 session";
-    private static final List<String> MECHANISMS = List.of("PLAIN");
+    static final String NEEDS_TLS = "[AUTH] Plaintext authentication disallowed on non-secure connections, use STLS";
 
     /** A successful login: the account and its maildrop lock, which the caller must release. */
     record Authorized(AuthenticatedUser user, MaildropLock lock) { }
 
     private final Pop3Channel channel;
-    private final Authenticator authenticator;
+    private final Connection connection;
+    private final SaslServer sasl;
+    private final Tls tls;
     private final MaildropLocks locks;
     private final Capabilities capabilities;
     private final Pop3Metrics metrics;
     private final SessionLog sessionLog;
-    private final InetAddress client;
 
-    AuthorizationPhase(Pop3Channel channel, Authenticator authenticator, MaildropLocks locks,
-                       Capabilities capabilities, Pop3Metrics metrics, SessionLog sessionLog, InetAddress client) {
+    AuthorizationPhase(Pop3Channel channel, Connection connection, SaslServer sasl, Tls tls, MaildropLocks locks,
+                       Capabilities capabilities, Pop3Metrics metrics, SessionLog sessionLog) {
         this.channel = channel;
-        this.authenticator = authenticator;
+        this.connection = connection;
+        this.sasl = sasl;
+        this.tls = tls;
         this.locks = locks;
         this.capabilities = capabilities;
         this.metrics = metrics;
         this.sessionLog = sessionLog;
-        this.client = client;
     }
 
     /**
@@ -71,6 +80,10 @@ final class AuthorizationPhase {
             switch (Pop3Parser.parse(line.bytes(), line.tooLong(), State.AUTHORIZATION)) {
                 case ParseError e -> channel.err(e.text());
                 case Command.User u -> {
+                    if (!sasl.allowed(connection)) {
+                        channel.err(NEEDS_TLS);
+                        break;
+                    }
                     // No lookup here: whether the user exists is told to nobody before PASS.
                     user = u.name();
                     channel.ok("Send PASS");
@@ -91,7 +104,11 @@ final class AuthorizationPhase {
                     Authorized done = auth(a);
                     if (done != null) return done;
                 }
-                case Command.Capa c -> channel.okMultiline("Capability list follows", capabilities.lines(State.AUTHORIZATION));
+                case Command.Stls s -> {
+                    user = null; // RFC 2595 4: nothing learned before TLS carries over
+                    stls();
+                }
+                case Command.Capa c -> channel.okMultiline("Capability list follows", capabilityLines());
                 case Command.Quit q -> {
                     channel.ok("TwinMail POP3 signing off");
                     sessionLog.outcome("quit");
@@ -103,56 +120,90 @@ final class AuthorizationPhase {
         }
     }
 
+    /** CAPA before login: no USER or SASL where passwords may not be sent yet; STLS where it can be. */
+    private List<String> capabilityLines() {
+        List<String> lines = new ArrayList<>();
+        boolean passwords = sasl.allowed(connection);
+        for (String l : capabilities.lines(State.AUTHORIZATION)) {
+            if (!passwords && (l.equals("USER") || l.startsWith("SASL"))) continue;
+            lines.add(l);
+        }
+        if (tls != null && !connection.isSecure()) lines.add("STLS");
+        return lines;
+    }
+
+    /** STLS (RFC 2595 section 4): a failed handshake ends the session (the exception propagates). */
+    private void stls() throws IOException, TooManyErrors {
+        if (tls == null) {
+            channel.err("STLS not available");
+            return;
+        }
+        if (connection.isSecure()) {
+            channel.err("Command not permitted when TLS active");
+            return;
+        }
+        channel.ok("Begin TLS negotiation");
+        int discarded = tls.upgrade(connection);
+        if (discarded > 0) {
+            log.info("pop3: discarded {} bytes of plaintext pipelined after STLS by {}", discarded, connection.remote());
+            sessionLog.count("discarded", discarded);
+        }
+        sessionLog.field("tls", connection.tlsDescription());
+    }
+
     private Authorized auth(Command.Auth a) throws IOException, TooManyErrors {
         if (a.mechanism() == null) {
-            channel.okMultiline("Supported mechanisms follow", MECHANISMS);
+            // RFC 5034 section 4 leaves the bare AUTH to RFC 1734-era clients: list what may be used now.
+            channel.okMultiline("Supported mechanisms follow", sasl.mechanisms(connection));
             return null;
         }
-        if (!MECHANISMS.contains(a.mechanism())) {
+        Optional<SaslMechanism> mechanism = SaslServer.mechanism(a.mechanism());
+        if (mechanism.isEmpty()) {
             channel.err("Unsupported authentication mechanism");
             return null;
         }
-        String response = a.initialResponse();
-        if (response == null) {
-            // PLAIN is client-first: the server's challenge is empty, sent as "+ " (RFC 5034 section 4).
-            channel.challenge("");
+        if (!sasl.allowed(connection)) {
+            channel.err(NEEDS_TLS);
+            return null;
+        }
+        SaslOutcome outcome = sasl.authenticate(mechanism.get(), a.initialResponse(), challenge -> {
+            channel.challenge(challenge);
             LineInput.Line line = channel.readLine();
-            switch (Pop3Parser.parseSaslResponse(line.bytes(), line.tooLong())) {
-                case SaslResponse.Cancel c -> {
-                    channel.err("Authentication cancelled");
-                    return null;
-                }
-                case ParseError e -> {
-                    channel.err(e.text());
-                    return null;
-                }
-                case SaslResponse.Data d -> response = d.base64();
+            return switch (Pop3Parser.parseSaslResponse(line.bytes(), line.tooLong())) {
+                case SaslResponse.Cancel c -> "*";
+                case SaslResponse.Data d -> d.base64();
+                // not base64: the mechanism reports it as malformed; too long: as a broken exchange
+                case ParseError e -> line.tooLong() ? null : line.ascii();
+            };
+        }, connection);
+        switch (outcome) {
+            case SaslOutcome.Success s -> {
+                sessionLog.user(s.user().address());
+                return lock(s.user());
             }
+            case SaslOutcome.Failure f -> {
+                sessionLog.user(f.authcid());
+                metrics.login(Pop3Metrics.LoginResult.FAILED);
+                channel.err(AUTH_FAILED);
+            }
+            case SaslOutcome.Cancelled c -> channel.err("Authentication cancelled");
+            case SaslOutcome.Malformed m -> channel.err(m.reason().equals("not valid base64") ? "Invalid base64 data"
+                    : "Malformed " + mechanism.get().name() + " response");
+            case SaslOutcome.Unavailable u -> {
+                metrics.login(Pop3Metrics.LoginResult.ERROR);
+                channel.fail("[SYS/TEMP] Authentication temporarily unavailable");
+            }
+            case SaslOutcome.Disconnected d -> channel.err("Authentication line too long");
         }
-        SaslPlain.Credentials credentials;
-        try {
-            credentials = SaslPlain.decode(response);
-        } catch (SaslPlain.MalformedResponse e) {
-            channel.err("Malformed PLAIN response");
-            return null;
-        }
-        // No proxy logins: an authorization identity other than the user itself is refused.
-        if (!credentials.authzid().isEmpty() && !credentials.authzid().equalsIgnoreCase(credentials.authcid())) {
-            Arrays.fill(credentials.password(), '\0');
-            sessionLog.user(credentials.authcid());
-            metrics.login(Pop3Metrics.LoginResult.FAILED);
-            channel.err(AUTH_FAILED);
-            return null;
-        }
-        return login(credentials.authcid(), credentials.password());
+        return null;
     }
 
-    /** Checks the password (and wipes it) and takes the maildrop lock; answers every failure itself. */
+    /** USER/PASS: checks the password (and wipes it) and takes the maildrop lock; answers every failure itself. */
     private Authorized login(String name, char[] password) throws IOException, TooManyErrors {
         sessionLog.user(name);
         Optional<AuthenticatedUser> user;
         try {
-            user = authenticator.authenticate(name, password, client);
+            user = sasl.check(name, password, connection);
         } catch (RuntimeException e) {
             log.warn("pop3: authentication backend failed: {}", e.toString());
             metrics.login(Pop3Metrics.LoginResult.ERROR);
@@ -167,12 +218,16 @@ final class AuthorizationPhase {
             return null;
         }
         sessionLog.user(user.get().address());
-        Optional<MaildropLock> lock = locks.tryLock(user.get().accountId());
+        return lock(user.get());
+    }
+
+    private Authorized lock(AuthenticatedUser user) throws IOException, TooManyErrors {
+        Optional<MaildropLock> lock = locks.tryLock(user.accountId());
         if (lock.isEmpty()) {
             metrics.login(Pop3Metrics.LoginResult.IN_USE);
             channel.err(IN_USE);
             return null;
         }
-        return new Authorized(user.get(), lock.get());
+        return new Authorized(user, lock.get());
     }
 }

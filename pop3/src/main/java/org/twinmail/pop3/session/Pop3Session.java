@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.net.SocketTimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.twinmail.core.auth.Authenticator;
 import org.twinmail.core.config.TwinmailConfig;
 import org.twinmail.pop3.command.Capabilities;
 import org.twinmail.pop3.maildrop.Maildrop;
@@ -13,6 +12,8 @@ import org.twinmail.pop3.maildrop.MaildropLock;
 import org.twinmail.pop3.maildrop.MaildropLocks;
 import org.twinmail.protocol.log.SessionLog;
 import org.twinmail.protocol.net.Connection;
+import org.twinmail.protocol.sasl.SaslServer;
+import org.twinmail.protocol.tls.Tls;
 import org.twinmail.store.MailStore;
 import org.twinmail.store.StoreException;
 
@@ -27,7 +28,13 @@ public final class Pop3Session {
     private static final Logger log = LoggerFactory.getLogger(Pop3Session.class);
 
     /** What every session of one server shares. */
-    public record Services(TwinmailConfig.Pop3 limits, Authenticator authenticator, MailStore store,
+    /**
+     * What every session of one server shares.
+     *
+     * @param tls  STLS is offered when not null
+     * @param sasl the mechanisms, the plaintext-password policy and the password check (AUTH, and USER/PASS)
+     */
+    public record Services(TwinmailConfig.Pop3 limits, SaslServer sasl, Tls tls, MailStore store,
                            MaildropLocks locks, Capabilities capabilities, Pop3Metrics metrics) { }
 
     private final Connection connection;
@@ -38,6 +45,7 @@ public final class Pop3Session {
         this.connection = connection;
         this.services = services;
         this.sessionLog = new SessionLog("pop3", connection.remote());
+        if (connection.isSecure()) sessionLog.field("tls", connection.tlsDescription());
         // Always present in the log line, so a session that read nothing says so with zeros.
         sessionLog.count("retr", 0);
         sessionLog.count("dele", 0);
@@ -76,8 +84,8 @@ public final class Pop3Session {
 
     private void serve(Pop3Channel channel) throws IOException, TooManyErrors {
         // The pre-auth phase gets the authenticator and the lock table, never the store.
-        AuthorizationPhase authorization = new AuthorizationPhase(channel, services.authenticator(), services.locks(),
-                services.capabilities(), services.metrics(), sessionLog, connection.remoteAddress());
+        AuthorizationPhase authorization = new AuthorizationPhase(channel, connection, services.sasl(), services.tls(),
+                services.locks(), services.capabilities(), services.metrics(), sessionLog);
         while (true) {
             AuthorizationPhase.Authorized login = authorization.run();
             if (login == null) return;
