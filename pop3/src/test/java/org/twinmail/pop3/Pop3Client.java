@@ -18,17 +18,44 @@ import java.util.List;
  * is given and checks that every reply line ends in CRLF, so tests see the wire.
  */
 final class Pop3Client implements AutoCloseable {
-    private final Socket socket;
-    private final InputStream in;
-    private final OutputStream out;
+    private Socket socket;
+    private InputStream in;
+    private OutputStream out;
     final String greeting;
 
     Pop3Client(InetSocketAddress address) throws IOException {
+        this(address, false);
+    }
+
+    /** With {@code implicitTls}: POP3S, trusting any certificate. */
+    Pop3Client(InetSocketAddress address, boolean implicitTls) throws IOException {
         socket = new Socket(address.getAddress(), address.getPort());
         socket.setSoTimeout(10_000);
         in = new BufferedInputStream(socket.getInputStream());
         out = socket.getOutputStream();
+        if (implicitTls) handshake();
         greeting = readLine();
+    }
+
+    /** Starts TLS on the socket as it is (after "+OK" to STLS), trusting any certificate. */
+    void handshake() throws IOException {
+        try {
+            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+            ctx.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+                public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) { }
+                public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) { }
+                public java.security.cert.X509Certificate[] getAcceptedIssuers() { return new java.security.cert.X509Certificate[0]; }
+            }}, null);
+            javax.net.ssl.SSLSocket ssl = (javax.net.ssl.SSLSocket) ctx.getSocketFactory()
+                    .createSocket(socket, socket.getInetAddress().getHostAddress(), socket.getPort(), true);
+            ssl.setSoTimeout(socket.getSoTimeout());
+            ssl.startHandshake();
+            socket = ssl;
+            in = new BufferedInputStream(ssl.getInputStream());
+            out = ssl.getOutputStream();
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IOException(e);
+        }
     }
 
     void send(String line) throws IOException {

@@ -53,6 +53,20 @@ final class Pop3Fixture implements AutoCloseable {
         return server;
     }
 
+    /** A started server with TLS (STLS and POP3S, self-signed certificate under {@code dataDir}); {@code tweak} adjusts the configuration. */
+    Pop3Server tlsServer(Path dataDir, Consumer<TwinmailConfig> tweak) throws java.io.IOException {
+        TwinmailConfig config = new TwinmailConfig();
+        config.hostname = "pop.example.com";
+        config.dataDir = dataDir.toString();
+        config.pop3.listen = List.of(Listen.parse("127.0.0.1:0"));
+        config.pop3.tlsListen = List.of(Listen.parse("127.0.0.1:0"));
+        tweak.accept(config);
+        Pop3Server server = new Pop3Server(config, store, authenticator, org.twinmail.protocol.tls.Tls.create(config), registry);
+        server.start();
+        servers.add(server);
+        return server;
+    }
+
     static InetSocketAddress address(Pop3Server server) {
         return server.boundAddresses().getFirst();
     }
