@@ -57,6 +57,16 @@ public final class SaslServer {
     }
 
     /**
+     * A password given outside SASL (POP3 USER/PASS, IMAP LOGIN): the same check. The caller
+     * wipes the password and has checked {@link #allowed}.
+     *
+     * @throws RuntimeException when the password check itself fails (store down)
+     */
+    public Optional<AuthenticatedUser> check(String username, char[] password, Connection connection) {
+        return authenticator.authenticate(username, password, connection.remoteAddress());
+    }
+
+    /**
      * Runs one exchange and checks the credentials. The caller has already checked that the
      * mechanism exists and {@link #allowed} holds. The password is wiped as soon as it is checked.
      *
