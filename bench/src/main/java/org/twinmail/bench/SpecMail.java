@@ -19,7 +19,7 @@ import org.twinmail.bench.stats.ProcessTree;
  * java -cp twinmail-bench.jar org.twinmail.bench.SpecMail --smtp 127.0.0.1:2525 --pop3 127.0.0.1:2110 \
  *     --domain bench.test --users 100000 --load 1.0 --duration 600 [--remote-out 0] \
  *     [--provision-twinmail data/run/admin.json | --passwd-file users.passwd] [--prepopulate] \
- *     [--server-pid 1234] [--maximum --step 60]
+ *     [--server-pid 1234] [--maximum --step 60] [--setup-only] [--sink-port 2599]
  * </pre>
  * Exit status 0 when every exercised QoS category passed, 2 when one failed.
  */
@@ -40,7 +40,7 @@ public final class SpecMail {
         SpecMailRun.Options o = new SpecMailRun.Options(w, Duration.ofSeconds(a.number("--duration", 60)), a.number("--seed", 1),
                 (int) a.number("--max-sessions", 2000), a.decimal("--probe-share", 0.05), probes,
                 Duration.ofMillis(a.number("--probe-interval-ms", 2000)), Duration.ofSeconds(a.number("--drain", 60)),
-                a.string("--remote-domain", "remote.bench.invalid"),
+                a.string("--remote-domain", "remote.bench.invalid"), (int) a.number("--sink-port", 0),
                 a.has("--server-pid") ? ProcessTree.parsePids(a.string("--server-pid", "")) : List.of());
         a.done();
 
@@ -57,6 +57,7 @@ public final class SpecMail {
             Prepopulate.Result p = Prepopulate.run(target, users, o.seed(), 50, 4);
             System.out.printf("pre-populated %,d deliveries in %,d messages in %.1f s%n", p.deliveries(), p.messages(), p.seconds());
         }
+        if (a.setupOnly) return;
         if (a.maximum) {
             MaximumSearch.Result m = MaximumSearch.run(target, o, Duration.ofSeconds(a.number("--step", 60)),
                     (int) a.number("--max-steps", 8), System.out);
@@ -73,7 +74,7 @@ public final class SpecMail {
         private final java.util.Map<String, String> values = new java.util.HashMap<>();
         private final java.util.Set<String> used = new java.util.HashSet<>();
         String provisionTwinmail, passwdFile, passwdScheme;
-        boolean prepopulate, maximum;
+        boolean prepopulate, maximum, setupOnly;
 
         Args(String[] argv) {
             for (int i = 0; i < argv.length; i++) {
@@ -81,6 +82,7 @@ public final class SpecMail {
                 switch (k) {
                     case "--prepopulate" -> prepopulate = true;
                     case "--maximum" -> maximum = true;
+                    case "--setup-only" -> setupOnly = true;
                     default -> {
                         if (!k.startsWith("--") || i + 1 >= argv.length) throw new IllegalArgumentException("expected --name value at " + k);
                         values.put(k, argv[++i]);

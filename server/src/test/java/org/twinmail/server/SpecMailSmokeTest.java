@@ -64,7 +64,7 @@ class SpecMailSmokeTest {
         // No relaying yet, so every recipient is local (remote-out 0).
         Workload w = new Workload(USERS, 60, 0.0, Workload.REMOTE_SHARE, Workload.RETRY_POOL_SHARE);
         SpecMailRun.Options o = new SpecMailRun.Options(w, Duration.ofSeconds(30), 5, 500, 0.3, PROBES,
-                Duration.ofMillis(500), Duration.ofSeconds(60), "remote.bench.invalid", List.of(ProcessHandle.current().pid()));
+                Duration.ofMillis(500), Duration.ofSeconds(60), "remote.bench.invalid", 0, List.of(ProcessHandle.current().pid()));
         SpecMailRun.Result r = new SpecMailRun(target, o).run();
         System.out.println(r.report());
 

@@ -22,7 +22,7 @@ public final class MaximumSearch {
         while (steps < maxSteps) {
             SpecMailRun.Options o = new SpecMailRun.Options(base.workload().withRate(rate), step, base.seed() + steps,
                     base.maxSessions(), base.probeShare(), base.probeMailboxes(), base.probeInterval(), base.drain(),
-                    base.remoteDomain(), base.serverPids());
+                    base.remoteDomain(), base.sinkPort(), base.serverPids());
             SpecMailRun.Result r = new SpecMailRun(target, o).run();
             steps++;
             out.printf("step %d: target %.0f msgs/min, achieved %.0f, QoS %s%n", steps, rate, r.achievedPerMinute(), r.passed() ? "PASS" : "FAIL");

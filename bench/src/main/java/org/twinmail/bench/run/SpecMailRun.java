@@ -45,11 +45,12 @@ public final class SpecMailRun {
      * @param probeInterval  how often each probe mailbox is polled
      * @param drain          after the arrivals stop, how long to wait for probes and remote mail
      * @param remoteDomain   domain of remote recipients; the server must route it to the sink
+     * @param sinkPort       loopback port of the sink (0: any free one, for servers told at run time)
      * @param serverPids     processes whose tree is the server (CPU, memory); empty: not measured
      */
     public record Options(Workload workload, Duration duration, long seed, int maxSessions, double probeShare,
                           int probeMailboxes, Duration probeInterval, Duration drain, String remoteDomain,
-                          List<Long> serverPids) { }
+                          int sinkPort, List<Long> serverPids) { }
 
     /** What a run measured; {@link #report()} prints it. */
     public record Result(Options options, RunStats stats, List<Qos.Category> qos, double seconds, long transactions,
@@ -75,6 +76,11 @@ public final class SpecMailRun {
     private final AtomicInteger probeCursor = new AtomicInteger();
     private final String runId;
 
+    /** The per-command latency table of a report, for the other loads to print the same way. */
+    public static String latencyTable(java.util.Map<String, org.twinmail.bench.stats.Latencies.Summary> commands) {
+        return Report.latencyTable(commands);
+    }
+
     public SpecMailRun(Target target, Options options) {
         this.target = target;
         this.options = options;
@@ -93,7 +99,7 @@ public final class SpecMailRun {
         }
         Semaphore sessions = new Semaphore(options.maxSessions());
         ProcessTree.Sample before = options.serverPids().isEmpty() ? null : ProcessTree.sample(options.serverPids());
-        try (SinkServer sink = w.remoteOutShare() > 0 ? SinkServer.start(0, stats::remoteArrived) : null) {
+        try (SinkServer sink = w.remoteOutShare() > 0 ? SinkServer.start(options.sinkPort(), stats::remoteArrived) : null) {
             SplittableRandom random = new SplittableRandom(options.seed());
             double send = w.localSendsPerSecond(), in = w.remoteArrivalsPerSecond(), check = w.checksPerSecond();
             double total = send + in + check;
@@ -140,6 +146,8 @@ public final class SpecMailRun {
                     }
                 });
             }
+            long rest = end - System.nanoTime();
+            if (rest > 0) LockSupport.parkNanos(rest); // the window is the whole duration, even when the next arrival falls after it
             double seconds = (System.nanoTime() - start) / 1e9;
             // let sessions started in the window finish; each is bounded by the client timeouts
             long bound = target.timeout().toMillis() * 4 + 10_000;
