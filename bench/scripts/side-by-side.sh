@@ -8,6 +8,8 @@
 #        REMOTE_OUT=0.9 share of remote recipients in the SPECmail2001 runs (default 0: TwinMail
 #                       cannot relay yet; both servers then get the same all-local workload)
 #        LOAD=1.0       SPECmail2001 load factor (1.0 = users/200 msgs/min)
+#        ONLY=twinmail  run one side only (ONLY=peer likewise), e.g. for 100,000 users, whose
+#                       pre-population takes Postfix + Dovecot about 20 minutes
 #        NO_BUILD=1     use the jars already in server/target and bench/target
 #        KEEP=1         leave the peer's configuration and mail under $work for inspection
 #
@@ -177,9 +179,9 @@ fi
 echo "provisioning $users users on TwinMail (admin REST API) and pre-populating both to steady state"
 bench org.twinmail.bench.SpecMail --users "$users" --domain "$domain" --password "$password" \
   --provision-twinmail "$work/twinmail/run/admin.json" --setup-only
-bench org.twinmail.bench.SpecMail --users "$users" --domain "$domain" --password "$password" \
+[ "${ONLY:-twinmail}" = twinmail ] && bench org.twinmail.bench.SpecMail --users "$users" --domain "$domain" --password "$password" \
   --smtp "127.0.0.1:$tm_smtp" --pop3 "127.0.0.1:$tm_pop3" --prepopulate --setup-only
-bench org.twinmail.bench.SpecMail --users "$users" --domain "$domain" --password "$password" \
+[ "${ONLY:-peer}" = peer ] && bench org.twinmail.bench.SpecMail --users "$users" --domain "$domain" --password "$password" \
   --smtp "127.0.0.1:$peer_smtp" --pop3 "127.0.0.1:$peer_pop3" --prepopulate --setup-only
 drain_peer() { # until Postfix's queue is empty (bounded: 10 minutes)
   for i in $(seq 1 600); do postqueue -c "$work/postfix" -p 2>/dev/null | grep -q "Mail queue is empty" && return 0; sleep 1; done
@@ -242,6 +244,7 @@ for round in $(seq 1 "$rounds"); do
   if [ $((round % 2)) = 1 ]; then order="twinmail peer"; else order="peer twinmail"; fi
   for w in smtp pop3 imap spec; do
     for srv in $order; do
+      [ -n "${ONLY:-}" ] && [ "$srv" != "$ONLY" ] && continue
       echo "== round $round: $w on $srv"
       if [ $srv = twinmail ]; then
         case $w in
