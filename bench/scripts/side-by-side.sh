@@ -36,6 +36,7 @@ chmod 755 "$work"
 tm_pid=""; peer_up=""
 cleanup() {
   local rc=$?
+  set +e # clean up everything even when one step fails
   [ -n "$tm_pid" ] && kill "$tm_pid" 2>/dev/null && wait "$tm_pid" 2>/dev/null
   if [ -n "$peer_up" ]; then
     postfix -c "$work/postfix" stop >/dev/null 2>&1 || true
