@@ -54,8 +54,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-pgrep -x master >/dev/null && { echo "a Postfix master already runs: stop it first"; exit 1; }
-pgrep -x dovecot >/dev/null && { echo "a Dovecot already runs: stop it first"; exit 1; }
+if ss -ltnH | awk '{print $4}' | grep -Eq ":($peer_smtp|$peer_pop3|$peer_imap|$sink_port)\$"; then
+  echo "a port of the peer or the sink ($peer_smtp, $peer_pop3, $peer_imap, $sink_port) is taken: is an earlier run still up?"; exit 1
+fi
 
 # --- build the bench and the server ---
 [ -n "${NO_BUILD:-}" ] || (cd "$top" && bin/mvn -q -o -DskipTests -pl server,bench -am package >/dev/null)
