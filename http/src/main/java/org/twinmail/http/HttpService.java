@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -33,6 +36,9 @@ import org.twinmail.core.config.Listen;
 import org.twinmail.core.config.TwinmailConfig;
 import org.twinmail.core.mail.Printable;
 import org.twinmail.http.admin.AdminApi;
+import org.twinmail.http.admin.AdminException;
+import org.twinmail.protocol.tls.PemFiles;
+import org.twinmail.protocol.tls.Tls;
 import org.twinmail.http.admin.AdminOperations;
 
 /**
@@ -60,6 +66,8 @@ public final class HttpService implements AutoCloseable {
     private static final int BACKLOG = 128;
 
     private final List<Listen> listen;
+    private final List<Listen> tlsListen;
+    private final Tls tls;
     private final PrometheusMeterRegistry registry;
     private final Supplier<Health> health;
     private final Duration healthTimeout;
@@ -78,26 +86,57 @@ public final class HttpService implements AutoCloseable {
 
     public HttpService(TwinmailConfig config, AdminOperations admin, PrometheusMeterRegistry registry,
                        Supplier<Health> health, String adminToken) {
-        this(config, admin, registry, health, adminToken, DEFAULT_HEALTH_TIMEOUT);
+        this(config, admin, registry, health, adminToken, DEFAULT_HEALTH_TIMEOUT, null);
+    }
+
+    /**
+     * With {@code tls}: HTTPS on every {@code http.tlsListen} address (the same endpoints), and
+     * {@code POST /api/admin/tls/reload} reloads these certificates for every service.
+     */
+    public HttpService(TwinmailConfig config, AdminOperations admin, PrometheusMeterRegistry registry,
+                       Supplier<Health> health, String adminToken, Tls tls) {
+        this(config, admin, registry, health, adminToken, DEFAULT_HEALTH_TIMEOUT, tls);
     }
 
     HttpService(TwinmailConfig config, AdminOperations admin, PrometheusMeterRegistry registry,
                 Supplier<Health> health, String adminToken, Duration healthTimeout) {
+        this(config, admin, registry, health, adminToken, healthTimeout, null);
+    }
+
+    HttpService(TwinmailConfig config, AdminOperations admin, PrometheusMeterRegistry registry,
+                Supplier<Health> health, String adminToken, Duration healthTimeout, Tls tls) {
         this.listen = List.copyOf(config.http.listen);
+        this.tls = tls;
+        this.tlsListen = tls == null ? List.of() : List.copyOf(config.http.tlsListen);
         this.registry = Objects.requireNonNull(registry, "registry");
         this.health = Objects.requireNonNull(health, "health");
         this.healthTimeout = healthTimeout;
-        this.adminApi = new AdminApi(admin, adminToken);
+        this.adminApi = tls == null ? new AdminApi(admin, adminToken) : new AdminApi(admin, adminToken, () -> reloadTls(tls));
     }
 
     /** Binds every address (all or none: a taken port fails the start with an IOException naming it) and starts serving. */
     public synchronized void start() throws IOException {
         if (started) throw new IllegalStateException("already started");
         started = true;
-        for (Listen l : listen) {
+        List<Listen> all = new ArrayList<>(listen);
+        all.addAll(tlsListen);
+        for (int i = 0; i < all.size(); i++) {
+            Listen l = all.get(i);
+            boolean https = i >= listen.size();
             HttpServer server;
             try {
-                server = HttpServer.create(l.socketAddress(), BACKLOG);
+                if (https) {
+                    HttpsServer s = HttpsServer.create(l.socketAddress(), BACKLOG);
+                    s.setHttpsConfigurator(new HttpsConfigurator(tls.context()) {
+                        @Override
+                        public void configure(HttpsParameters params) {
+                            params.setSSLParameters(tls.parameters()); // TLS 1.2/1.3 and our suites, as on the mail ports
+                        }
+                    });
+                    server = s;
+                } else {
+                    server = HttpServer.create(l.socketAddress(), BACKLOG);
+                }
             } catch (IOException e) {
                 stopAll();
                 throw new IOException("http: cannot listen on " + l + ": " + e.getMessage(), e);
@@ -110,12 +149,25 @@ public final class HttpService implements AutoCloseable {
             servers.add(server);
         }
         servers.forEach(HttpServer::start);
-        log.info("HTTP listening on {}", boundAddresses());
+        log.info("HTTP listening on {}{}", boundAddresses(), tlsListen.isEmpty() ? "" : ", HTTPS on " + httpsAddresses());
     }
 
-    /** The addresses actually bound (port 0 in the configuration becomes a real port here). */
+    /** The plain-HTTP addresses actually bound (port 0 in the configuration becomes a real port here). */
     public synchronized List<InetSocketAddress> boundAddresses() {
-        return servers.stream().map(HttpServer::getAddress).toList();
+        return servers.stream().filter(s -> !(s instanceof HttpsServer)).map(HttpServer::getAddress).toList();
+    }
+
+    /** The HTTPS addresses actually bound; empty without TLS. */
+    public synchronized List<InetSocketAddress> httpsAddresses() {
+        return servers.stream().filter(s -> s instanceof HttpsServer).map(HttpServer::getAddress).toList();
+    }
+
+    private static AdminOperations.TlsInfo reloadTls(Tls tls) {
+        try {
+            return new AdminOperations.TlsInfo(tls.reload().certificates());
+        } catch (PemFiles.PemException e) {
+            throw new AdminException(AdminException.Kind.INVALID, "certificates not reloaded, still serving the old ones: " + e.getMessage());
+        }
     }
 
     /**

@@ -78,6 +78,11 @@ public final class AdminApi implements HttpHandler {
      *              admin API without one would be open to anyone who can reach the port
      */
     public AdminApi(AdminOperations admin, String token) {
+        this(admin, token, admin::reloadTls);
+    }
+
+    /** @param reloadTls what {@code POST tls/reload} runs: the node's certificate reload */
+    public AdminApi(AdminOperations admin, String token, java.util.function.Supplier<AdminOperations.TlsInfo> reloadTls) {
         this.admin = Objects.requireNonNull(admin, "admin");
         if (token == null || token.isBlank()) throw new IllegalArgumentException("the admin API needs a non-empty token");
         this.tokenDigest = sha256(token);
@@ -98,7 +103,8 @@ public final class AdminApi implements HttpHandler {
                 new Route("DELETE", "aliases/*", NONE, false, r -> {
                     admin.removeAlias(r.param(0));
                     return Reply.noContent();
-                }));
+                }),
+                new Route("POST", "tls/reload", NONE, false, r -> Reply.ok(reloadTls.get())));
     }
 
     // ---- handlers: parse the body, call the operation, shape the reply ----

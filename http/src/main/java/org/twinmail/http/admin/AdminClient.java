@@ -123,6 +123,11 @@ public final class AdminClient implements AdminOperations, AutoCloseable {
     }
 
     @Override
+    public TlsInfo reloadTls() {
+        return send("POST", "tls/reload", null, TlsInfo.class);
+    }
+
+    @Override
     public void close() {
         http.close();
     }

@@ -40,6 +40,18 @@ public interface AdminOperations {
 
     List<AliasInfo> listAliases(String domain);
 
+    /**
+     * Reads the TLS certificate files again (also done when they change); the running server
+     * serves new handshakes with them at once. Only a running server holds certificates.
+     */
+    default TlsInfo reloadTls() {
+        throw new AdminException(AdminException.Kind.UNAVAILABLE,
+                "no server is running on this data directory; certificates are read when it starts");
+    }
+
+    /** The certificates served after a reload: names, key type and expiry of each. */
+    record TlsInfo(List<String> certificates) { }
+
     record DomainInfo(String name, long quotaBytes, long usedBytes) { }
 
     record UserInfo(String address, long quotaBytes, long maxMessageBytes, long usedBytes, long messages) { }
