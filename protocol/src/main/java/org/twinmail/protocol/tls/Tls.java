@@ -94,6 +94,15 @@ public final class Tls implements AutoCloseable {
      * @throws IllegalArgumentException for a configuration that cannot work (bad files, old protocols)
      */
     public static Tls create(TwinmailConfig config) throws IOException {
+        return create(config, Path.of(config.dataDir, "tls"));
+    }
+
+    /**
+     * As {@link #create(TwinmailConfig)}, with the self-signed certificate kept in
+     * {@code selfSignedDir} (a pair node keeps it in its node-local state directory, since the
+     * data directory is mounted only on the active node).
+     */
+    public static Tls create(TwinmailConfig config, Path selfSignedDir) throws IOException {
         TwinmailConfig.Tls t = config.tls;
         for (String p : t.protocols) {
             if (!ALLOWED_PROTOCOLS.contains(p)) {
@@ -106,7 +115,7 @@ public final class Tls implements AutoCloseable {
         }
         List<Path[]> files = new ArrayList<>();
         if (t.certificates.isEmpty()) {
-            Path dir = Path.of(config.dataDir, "tls");
+            Path dir = selfSignedDir;
             Path cert = SelfSigned.certificateFile(dir);
             Path key = SelfSigned.keyFile(dir);
             if (!Files.exists(cert) || !Files.exists(key)) {
