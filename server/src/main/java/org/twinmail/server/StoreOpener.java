@@ -2,6 +2,7 @@ package org.twinmail.server;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
+import org.twinmail.cluster.EpochBehindException;
 import org.twinmail.core.config.TwinmailConfig;
 import org.twinmail.store.embedded.EmbeddedMailStore;
 import org.twinmail.store.embedded.StoreOptions;
@@ -35,27 +36,13 @@ public final class StoreOpener {
         try {
             long stored = store.storedEpoch();
             if (stored > epoch) {
-                throw new StaleLeaseEpoch(stored, epoch);
+                throw new EpochBehindException(stored, epoch);
             }
             store.fence(epoch);
             return store;
         } catch (RuntimeException e) {
             store.close();
             throw e;
-        }
-    }
-
-    /** The store has seen a newer epoch than the lease (the lease area was replaced): the takeover must raise its epoch above {@link #storedEpoch}. */
-    public static final class StaleLeaseEpoch extends IllegalStateException {
-        private final long storedEpoch;
-
-        public StaleLeaseEpoch(long storedEpoch, long leaseEpoch) {
-            super("the store is at epoch " + storedEpoch + ", above the lease's " + leaseEpoch);
-            this.storedEpoch = storedEpoch;
-        }
-
-        public long storedEpoch() {
-            return storedEpoch;
         }
     }
 

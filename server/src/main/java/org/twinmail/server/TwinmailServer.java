@@ -147,15 +147,12 @@ public final class TwinmailServer implements AutoCloseable {
      */
     public synchronized void activate(long epoch) throws IOException {
         if (active != null) throw new IllegalStateException("already active at epoch " + active.epoch());
-        // A single node holds the data directory's lock for its whole life (nodeLock);
-        // in a pair the volume was just mounted by the acquire hook and is locked here,
-        // so no offline admin command can open the store beside us.
+        // A single node holds the data directory's lock for its whole life (nodeLock). In a
+        // pair the lease decides who opens the store: a lock file on the shared volume would
+        // bind only processes of one machine, and would keep a takeover out on a machine where
+        // a paused former active still holds it, which is the case the epoch fence is for.
         DataDirLock dataLock = null;
-        if (isPair(config)) {
-            Files.createDirectories(dataDir);
-            dataLock = DataDirLock.tryAcquire(dataDir).orElseThrow(() -> new IllegalStateException(
-                    "another twinmail process (pid " + DataDirLock.holder(dataDir) + ") is using " + dataDir));
-        }
+        if (isPair(config)) Files.createDirectories(dataDir);
         MailStore store = null;
         SmtpServer smtp = null;
         Pop3Server pop3 = null;

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code twinmail}: the one program, with {@code serve} and {@code admin}. */
 @Command(name = "twinmail", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "TwinMail mail server.",
-        subcommands = {ServeCommand.class, AdminCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, AdminCommand.class, ClusterCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

@@ -7,6 +7,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.twinmail.core.config.ConfigLoader;
 import org.twinmail.core.config.TwinmailConfig;
+import org.twinmail.server.PairNode;
 import org.twinmail.server.TwinmailServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -35,15 +36,28 @@ final class ServeCommand implements Callable<Integer> {
         }
         if (data != null) cfg.dataDir = data.toString();
         TwinmailServer server;
+        AutoCloseable node;
         try {
-            server = TwinmailServer.start(cfg);
+            if (TwinmailServer.isPair(cfg)) {
+                // one of a hot-standby pair: starts as standby, the cluster takes over when the lease allows
+                PairNode pair = PairNode.start(cfg);
+                server = pair.server();
+                node = pair;
+            } else {
+                server = TwinmailServer.start(cfg);
+                node = server;
+            }
         } catch (IllegalStateException | java.io.IOException e) {
             System.err.println("twinmail: " + e.getMessage());
             return ExitCodes.UNAVAILABLE;
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
+            try {
+                node.close();
+            } catch (Exception e) {
+                log.error("stopping: {}", e.toString());
+            }
             stopped.countDown();
         }, "twinmail-shutdown"));
         long ms = (System.nanoTime() - t0) / 1_000_000;
