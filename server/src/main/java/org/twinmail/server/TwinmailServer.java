@@ -31,6 +31,7 @@ import org.twinmail.http.admin.AdminException;
 import org.twinmail.http.admin.AdminOperations;
 import org.twinmail.http.admin.AdminService;
 import org.twinmail.pop3.Pop3Server;
+import org.twinmail.protocol.tls.Tls;
 import org.twinmail.smtp.SmtpServer;
 import org.twinmail.store.MailStore;
 import org.twinmail.store.embedded.StoreAuthenticator;
@@ -61,6 +62,8 @@ public final class TwinmailServer implements AutoCloseable {
     private final DataDirLock nodeLock;
     private final PrometheusMeterRegistry registry;
     private final PasswordHasher hasher;
+    /** Certificates for every TLS service (STARTTLS, implicit TLS, HTTPS), reloaded when their files change. */
+    private final Tls tls;
     private final HttpService http;
     /** The services of the active role; null while this node does not serve (standby, or stopped). */
     private volatile Active active;
@@ -94,7 +97,11 @@ public final class TwinmailServer implements AutoCloseable {
         new UptimeMetrics().bindTo(registry);
         this.hasher = new PasswordHasher(config.auth.argon2MemoryKiB, config.auth.argon2Iterations, 1);
         String token = HexFormat.of().formatHex(randomBytes());
-        this.http = new HttpService(config, adminOfActiveNode(), registry, this::health, token);
+        // The self-signed fallback lives in the run directory: a single node's data directory,
+        // a pair node's own state directory (the shared volume is mounted on the active only).
+        this.tls = Tls.create(config, runDir.resolve("tls"));
+        tls.watch();
+        this.http = new HttpService(config, adminOfActiveNode(), registry, this::health, token, tls);
         if (!isPair(config)) activate(0);
         try {
             http.start();
@@ -160,8 +167,8 @@ public final class TwinmailServer implements AutoCloseable {
             store = epoch == 0 ? StoreOpener.open(config, dataDir, registry) : StoreOpener.openFenced(config, dataDir, epoch, registry);
             clearSpool(dataDir.resolve("spool"));
             StoreAuthenticator authenticator = new StoreAuthenticator(store, config.auth.credentialCacheTtl);
-            smtp = new SmtpServer(config, store, registry);
-            pop3 = new Pop3Server(config, store, authenticator, registry);
+            smtp = new SmtpServer(config, store, authenticator, tls, registry);
+            pop3 = new Pop3Server(config, store, authenticator, tls, registry);
             smtp.start();
             pop3.start();
             active = new Active(store.epoch(), dataLock, store, new AdminService(store, hasher), smtp, pop3);
@@ -296,8 +303,24 @@ public final class TwinmailServer implements AutoCloseable {
         return serving().pop3().boundAddresses();
     }
 
+    public List<InetSocketAddress> submissionAddresses() {
+        return serving().smtp().submissionAddresses();
+    }
+
+    public List<InetSocketAddress> submissionsAddresses() {
+        return serving().smtp().submissionsAddresses();
+    }
+
+    public List<InetSocketAddress> pop3sAddresses() {
+        return serving().pop3().tlsAddresses();
+    }
+
     public List<InetSocketAddress> httpAddresses() {
         return http.boundAddresses();
+    }
+
+    public List<InetSocketAddress> httpsAddresses() {
+        return http.httpsAddresses();
     }
 
     /** The line printed at start-up: what listens where. */
@@ -306,6 +329,7 @@ public final class TwinmailServer implements AutoCloseable {
         String services = describeServices();
         if (!services.isEmpty()) parts.add(services);
         http.boundAddresses().forEach(a -> parts.add("HTTP " + format(a)));
+        http.httpsAddresses().forEach(a -> parts.add("HTTPS " + format(a)));
         return String.join(", ", parts) + "; data " + dataDir;
     }
 
@@ -314,7 +338,10 @@ public final class TwinmailServer implements AutoCloseable {
         if (a == null) return "";
         List<String> parts = new ArrayList<>();
         a.smtp().boundAddresses().forEach(x -> parts.add("SMTP " + format(x)));
+        a.smtp().submissionAddresses().forEach(x -> parts.add("submission " + format(x)));
+        a.smtp().submissionsAddresses().forEach(x -> parts.add("submissions " + format(x)));
         a.pop3().boundAddresses().forEach(x -> parts.add("POP3 " + format(x)));
+        a.pop3().tlsAddresses().forEach(x -> parts.add("POP3S " + format(x)));
         return String.join(", ", parts);
     }
 
@@ -332,6 +359,7 @@ public final class TwinmailServer implements AutoCloseable {
         RunFile.delete(runDir);
         http.close();
         deactivate();
+        tls.close();
         nodeLock.close();
         log.info("TwinMail stopped");
     }

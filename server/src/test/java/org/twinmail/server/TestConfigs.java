@@ -15,6 +15,9 @@ final class TestConfigs {
         c.dataDir = dataDir.toString();
         c.smtp.listen = List.of(Listen.parse("127.0.0.1:0"));
         c.pop3.listen = List.of(Listen.parse("127.0.0.1:0"));
+        c.pop3.tlsListen = List.of(Listen.parse("127.0.0.1:0"));
+        c.submission.listen = List.of(Listen.parse("127.0.0.1:0"));
+        c.submission.tlsListen = List.of(Listen.parse("127.0.0.1:0"));
         c.http.listen = List.of(Listen.parse("127.0.0.1:0"));
         c.auth.argon2MemoryKiB = 1024;
         c.auth.argon2Iterations = 1;
@@ -27,7 +30,8 @@ final class TestConfigs {
                 hostname: mx.test.example
                 dataDir: %s
                 smtp: { listen: ["127.0.0.1:0"] }
-                pop3: { listen: ["127.0.0.1:0"] }
+                pop3: { listen: ["127.0.0.1:0"], tlsListen: ["127.0.0.1:0"] }
+                submission: { listen: ["127.0.0.1:0"], tlsListen: ["127.0.0.1:0"] }
                 http: { listen: ["127.0.0.1:0"] }
                 auth: { argon2MemoryKiB: 1024, argon2Iterations: 1 }
                 """.formatted(dataDir);
