@@ -1,0 +1,76 @@
+package org.twinmail.imap;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import org.twinmail.core.auth.Authenticator;
+import org.twinmail.core.config.TwinmailConfig;
+import org.twinmail.imap.command.Context;
+import org.twinmail.imap.mime.MessageCache;
+import org.twinmail.imap.session.ImapMetrics;
+import org.twinmail.imap.session.ImapSession;
+import org.twinmail.imap.session.Notifier;
+import org.twinmail.protocol.net.ConnectionListener;
+import org.twinmail.protocol.sasl.SaslServer;
+import org.twinmail.store.MailStore;
+
+/**
+ * The IMAP service (RFC 3501 IMAP4rev1 with the extensions listed in CAPABILITY) on the
+ * {@link MailStore}: one virtual thread per connection, at most {@code imap.maxConnections}
+ * at once. IDLE sessions are woken by the store's events through one {@link Notifier}.
+ */
+public final class ImapServer implements AutoCloseable {
+    /** RFC 9051 6.1: clients may send lines of at least 8000 octets (RFC 7162 asks for the same). */
+    private static final int MIN_LINE_LENGTH = 8192;
+    /** Parsed messages kept for FETCH and SEARCH across sessions. */
+    private static final long MESSAGE_CACHE_BYTES = 64L << 20;
+
+    private final ConnectionListener listener;
+
+    public ImapServer(TwinmailConfig config, MailStore store, Authenticator authenticator, MeterRegistry registry) {
+        TwinmailConfig.Imap limits = config.imap;
+        check(limits);
+        Notifier notifier = new Notifier();
+        store.addListener(notifier);
+        Context.Services services = new Context.Services(limits, new SaslServer(authenticator, config.auth.plaintextAuth), store,
+                notifier, new MessageCache(MESSAGE_CACHE_BYTES), new ImapMetrics(registry));
+        // The write deadline: a client that takes no output for this long is cut off (IDLE clients read, so it holds them too).
+        this.listener = new ConnectionListener("imap", limits.listen, limits.maxConnections, limits.idleTimeout,
+                connection -> new ImapSession(connection, services).run(), registry);
+    }
+
+    /** Binds every {@code imap.listen} address (failing if one is taken) and starts accepting. */
+    public void start() throws IOException {
+        listener.start();
+    }
+
+    /** The bound addresses, with real port numbers where the configuration said 0; empty before {@link #start()}. */
+    public List<InetSocketAddress> boundAddresses() {
+        return listener.boundAddresses();
+    }
+
+    /** Stops accepting and closes every connection. */
+    @Override
+    public void close() {
+        listener.close();
+    }
+
+    private static void check(TwinmailConfig.Imap limits) {
+        if (limits.listen == null || limits.listen.isEmpty()) throw new IllegalArgumentException("imap.listen: no address to listen on");
+        if (limits.maxConnections < 1) throw new IllegalArgumentException("imap.maxConnections must be at least 1");
+        if (limits.maxErrors < 1) throw new IllegalArgumentException("imap.maxErrors must be at least 1");
+        if (limits.maxNestingDepth < 1) throw new IllegalArgumentException("imap.maxNestingDepth must be at least 1");
+        if (limits.maxLineLength < MIN_LINE_LENGTH) {
+            throw new IllegalArgumentException("imap.maxLineLength must be at least " + MIN_LINE_LENGTH + " (RFC 9051 6.1)");
+        }
+        if (limits.maxLiteralSize == null || limits.maxLiteralSize.bytes() < 1) throw new IllegalArgumentException("imap.maxLiteralSize must be positive");
+        if (limits.idleTimeout == null || limits.idleTimeout.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new IllegalArgumentException("imap.idleTimeout must be at least 1s");
+        }
+        if (limits.authTimeout == null || limits.authTimeout.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new IllegalArgumentException("imap.authTimeout must be at least 1s");
+        }
+    }
+}

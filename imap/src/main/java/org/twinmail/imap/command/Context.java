@@ -1,0 +1,186 @@
+package org.twinmail.imap.command;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.twinmail.core.auth.Authenticator.AuthenticatedUser;
+import org.twinmail.core.config.TwinmailConfig;
+import org.twinmail.imap.mime.MessageCache;
+import org.twinmail.imap.mime.MimePart;
+import org.twinmail.imap.session.ImapMetrics;
+import org.twinmail.imap.session.Notifier;
+import org.twinmail.imap.session.SelectedMailbox;
+import org.twinmail.protocol.log.SessionLog;
+import org.twinmail.protocol.net.Connection;
+import org.twinmail.protocol.sasl.SaslServer;
+import org.twinmail.store.MailStore;
+import org.twinmail.store.StoreException;
+
+/**
+ * What a command sees of its session: the connection (responses are queued and sent
+ * when the session flushes), the state, the logged-in user and the selected mailbox.
+ * The store is reachable only once a user is logged in ({@link #store()}).
+ */
+public final class Context {
+    /** What all sessions of one server share. */
+    public record Services(TwinmailConfig.Imap limits, SaslServer sasl, MailStore store, Notifier notifier,
+                           MessageCache cache, ImapMetrics metrics) { }
+
+    private final Connection connection;
+    private final Services services;
+    private final SessionLog sessionLog;
+    private State state = State.NOT_AUTHENTICATED;
+    private AuthenticatedUser user;
+    private SelectedMailbox selected;
+    private final Set<String> enabled = new LinkedHashSet<>();
+    private boolean logout;
+
+    public Context(Connection connection, Services services, SessionLog sessionLog) {
+        this.connection = connection;
+        this.services = services;
+        this.sessionLog = sessionLog;
+    }
+
+    public Connection connection() {
+        return connection;
+    }
+
+    public Services services() {
+        return services;
+    }
+
+    public TwinmailConfig.Imap limits() {
+        return services.limits();
+    }
+
+    public SessionLog sessionLog() {
+        return sessionLog;
+    }
+
+    public State state() {
+        return state;
+    }
+
+    public AuthenticatedUser user() {
+        return user;
+    }
+
+    public long accountId() {
+        return user.accountId();
+    }
+
+    /** The store, for commands of an authenticated session only. */
+    public MailStore store() {
+        if (user == null) throw new IllegalStateException("store used before login");
+        return services.store();
+    }
+
+    public void loggedIn(AuthenticatedUser user) {
+        this.user = user;
+        this.state = State.AUTHENTICATED;
+        sessionLog.user(user.address());
+    }
+
+    public SelectedMailbox selected() {
+        return selected;
+    }
+
+    public void select(SelectedMailbox mailbox) {
+        deselect();
+        this.selected = mailbox;
+        this.state = State.SELECTED;
+        services.notifier().watch(mailbox.id());
+    }
+
+    public void deselect() {
+        if (selected != null) services.notifier().unwatch(selected.id());
+        selected = null;
+        if (user != null) state = State.AUTHENTICATED;
+    }
+
+    public boolean logout() {
+        return logout;
+    }
+
+    public void setLogout() {
+        logout = true;
+    }
+
+    public Set<String> enabled() {
+        return enabled;
+    }
+
+    public boolean condstore() {
+        return enabled.contains("CONDSTORE");
+    }
+
+    // ---- responses ----
+
+    /** Queues "* " + text. */
+    public void untagged(String text) throws IOException {
+        connection.writeLine("* " + text);
+    }
+
+    /** Raw output for literals (message bytes); text before and after goes through {@link #write}. */
+    public OutputStream output() {
+        return connection.output();
+    }
+
+    public void write(String text) throws IOException {
+        connection.output().write(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public void flush() throws IOException {
+        connection.flush();
+    }
+
+    /** Sends untagged updates of the selected mailbox; {@code expungeAllowed} per RFC 9051 7.5.1. */
+    public void refresh(boolean expungeAllowed) throws IOException {
+        if (selected == null) return;
+        List<String> updates;
+        try {
+            updates = selected.refresh(store(), expungeAllowed, condstore());
+        } catch (StoreException.NotFound e) {
+            // Another session deleted (or renamed INBOX away from) the mailbox under us.
+            untagged("BYE [CLOSED] the selected mailbox was deleted");
+            flush();
+            setLogout();
+            return;
+        }
+        for (String u : updates) untagged(u);
+    }
+
+    /** The parsed message of an entry, from the shared cache or the store. */
+    public MimePart message(String blobId) throws IOException {
+        MimePart m = services.cache().get(blobId);
+        if (m != null) return m;
+        byte[] data;
+        try (var in = store().openBlob(blobId)) {
+            data = in.readAllBytes();
+        }
+        m = MimePart.parse(data);
+        services.cache().put(blobId, m);
+        return m;
+    }
+
+    /** Capabilities for the current state (RFC 9051 7.2.2). */
+    public List<String> capabilities() {
+        List<String> caps = new ArrayList<>(List.of("IMAP4rev1"));
+        // STARTTLS and LOGINDISABLED belong here once TLS reaches IMAP (protocol module's Tls + Connection.startTls).
+        if (state == State.NOT_AUTHENTICATED) {
+            if (services.sasl().allowed(connection)) {
+                caps.add("AUTH=PLAIN");
+            } else {
+                caps.add("LOGINDISABLED");
+            }
+            caps.add("SASL-IR");
+        }
+        caps.addAll(List.of("LITERAL+", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "CHILDREN",
+                "SPECIAL-USE", "CONDSTORE", "APPENDLIMIT=" + services.limits().maxLiteralSize.bytes()));
+        return caps;
+    }
+}

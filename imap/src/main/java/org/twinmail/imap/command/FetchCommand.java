@@ -1,0 +1,224 @@
+package org.twinmail.imap.command;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.twinmail.core.model.MessageEntry;
+import org.twinmail.imap.mime.BodyStructure;
+import org.twinmail.imap.mime.Envelope;
+import org.twinmail.imap.mime.MimePart;
+import org.twinmail.imap.mime.Section;
+import org.twinmail.imap.protocol.ArgReader;
+import org.twinmail.imap.protocol.DateTimes;
+import org.twinmail.imap.protocol.ImapSyntaxException;
+import org.twinmail.imap.protocol.SequenceSet;
+import org.twinmail.imap.session.SelectedMailbox;
+import org.twinmail.store.FlagChange;
+import org.twinmail.store.FlagsResult;
+
+/** FETCH and UID FETCH (RFC 9051 6.4.5), with CONDSTORE's MODSEQ item and CHANGEDSINCE modifier (RFC 7162). */
+final class FetchCommand {
+    private FetchCommand() {}
+
+    /** One requested item. {@code section} and {@code partial*} only for BODY[...]. */
+    record Item(String name, Section section, boolean peek, long partialStart, long partialLength) {
+        Item(String name) {
+            this(name, null, false, -1, -1);
+        }
+
+        boolean needsMessage() {
+            return switch (name) {
+                case "FLAGS", "INTERNALDATE", "RFC822.SIZE", "UID", "MODSEQ" -> false;
+                default -> true;
+            };
+        }
+
+        boolean setsSeen() {
+            return (name.equals("BODY") && section != null && !peek) || name.equals("RFC822") || name.equals("RFC822.TEXT");
+        }
+    }
+
+    static String fetch(Context ctx, Request r) throws IOException, ImapSyntaxException {
+        ArgReader a = r.args();
+        SequenceSet set = a.sequenceSet();
+        a.sp();
+        List<Item> items = new ArrayList<>();
+        if (a.peekIs('(')) {
+            a.open();
+            items.add(item(a));
+            while (a.optionalSp()) items.add(item(a));
+            a.close();
+        } else {
+            String first = a.dottedName();
+            switch (first) {
+                case "ALL" -> items.addAll(List.of(new Item("FLAGS"), new Item("INTERNALDATE"), new Item("RFC822.SIZE"), new Item("ENVELOPE")));
+                case "FAST" -> items.addAll(List.of(new Item("FLAGS"), new Item("INTERNALDATE"), new Item("RFC822.SIZE")));
+                case "FULL" -> items.addAll(List.of(new Item("FLAGS"), new Item("INTERNALDATE"), new Item("RFC822.SIZE"),
+                        new Item("ENVELOPE"), new Item("BODY")));
+                default -> items.add(itemNamed(first, a));
+            }
+        }
+        long changedSince = -1;
+        if (a.optionalSp()) {
+            a.open();
+            String modifier = a.keyword();
+            if (!modifier.equals("CHANGEDSINCE")) throw ImapSyntaxException.syntax("unknown FETCH modifier " + modifier);
+            a.sp();
+            changedSince = a.number(true);
+            a.close();
+            ctx.enabled().add("CONDSTORE");
+        }
+        a.end();
+        SelectedMailbox s = ctx.selected();
+        List<Long> uids = CommandSupport.uids(s, set, r.uid());
+        boolean withUid = r.uid() || items.stream().anyMatch(i -> i.name().equals("UID"));
+        boolean withModSeq = changedSince >= 0 || items.stream().anyMatch(i -> i.name().equals("MODSEQ"));
+        long since = changedSince;
+        if (since >= 0) uids = uids.stream().filter(u -> s.entry(u).modSeq() > since).toList();
+
+        // Fetching a body without PEEK marks the message \Seen (RFC 9051 6.4.5); done first so FLAGS show it.
+        Set<Long> seenNow = Set.of();
+        if (!s.readOnly() && items.stream().anyMatch(Item::setsSeen)) {
+            List<Long> unseen = uids.stream().filter(u -> !s.entry(u).flags().contains("\\Seen")).toList();
+            if (!unseen.isEmpty()) {
+                FlagsResult res = ctx.store().storeFlags(s.id(), unseen, FlagChange.ADD, Set.of("\\Seen"), -1);
+                for (MessageEntry e : res.updated()) s.updated(e);
+                seenNow = Set.copyOf(res.updated().stream().map(MessageEntry::uid).toList());
+            }
+        }
+        for (long uid : uids) {
+            MessageEntry e = s.entry(uid);
+            MimePart message = null;
+            if (items.stream().anyMatch(Item::needsMessage)) message = ctx.message(e.blobId());
+            ctx.write("* " + s.msn(uid) + " FETCH (");
+            boolean first = true;
+            if (withUid) {
+                ctx.write("UID " + uid);
+                first = false;
+            }
+            boolean flagsDone = false;
+            for (Item item : items) {
+                if (item.name().equals("UID")) continue;
+                if (item.name().equals("MODSEQ") && withModSeq) continue;
+                if (item.name().equals("FLAGS")) flagsDone = true;
+                if (!first) ctx.write(" ");
+                first = false;
+                writeItem(ctx, item, e, message);
+            }
+            if (!flagsDone && seenNow.contains(uid)) {
+                ctx.write((first ? "" : " ") + "FLAGS " + SelectedMailbox.flagList(e.flags(), false));
+                first = false;
+            }
+            if (withModSeq) ctx.write((first ? "" : " ") + "MODSEQ (" + e.modSeq() + ")");
+            ctx.write(")\r\n");
+        }
+        return r.display() + " completed";
+    }
+
+    private static Item item(ArgReader a) throws ImapSyntaxException {
+        return itemNamed(a.dottedName(), a);
+    }
+
+    private static Item itemNamed(String name, ArgReader a) throws ImapSyntaxException {
+        switch (name) {
+            case "FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE", "BODYSTRUCTURE", "UID", "MODSEQ",
+                 "RFC822", "RFC822.HEADER", "RFC822.TEXT" -> {
+                return new Item(name);
+            }
+            case "BODY", "BODY.PEEK" -> {
+                if (!a.peekIs('[')) {
+                    if (name.equals("BODY.PEEK")) throw ImapSyntaxException.syntax("BODY.PEEK needs a section");
+                    return new Item("BODY");
+                }
+                a.expect('[');
+                Section section = section(a);
+                a.expect(']');
+                long start = -1;
+                long length = -1;
+                if (a.peekIs('<')) {
+                    a.expect('<');
+                    start = a.number(false);
+                    a.expect('.');
+                    length = a.nzNumber();
+                    a.expect('>');
+                }
+                return new Item("BODY", section, name.equals("BODY.PEEK"), start, length);
+            }
+            default -> throw ImapSyntaxException.syntax("unknown FETCH item \"" + name + "\"");
+        }
+    }
+
+    private static Section section(ArgReader a) throws ImapSyntaxException {
+        String spec = a.dottedName();
+        List<Integer> path = new ArrayList<>();
+        String text = null;
+        if (!spec.isEmpty()) {
+            String[] parts = spec.split("\\.", -1);
+            int i = 0;
+            while (i < parts.length && !parts[i].isEmpty() && parts[i].chars().allMatch(Character::isDigit)) {
+                if (parts[i].length() > 5) throw ImapSyntaxException.syntax("section part number too large");
+                int n = Integer.parseInt(parts[i]);
+                if (n == 0) throw ImapSyntaxException.syntax("section part numbers start at 1");
+                path.add(n);
+                i++;
+            }
+            if (i < parts.length) {
+                text = String.join(".", java.util.Arrays.copyOfRange(parts, i, parts.length));
+                if (!List.of("HEADER", "HEADER.FIELDS", "HEADER.FIELDS.NOT", "TEXT", "MIME").contains(text)) {
+                    throw ImapSyntaxException.syntax("bad section \"" + spec + "\"");
+                }
+                if (text.equals("MIME") && path.isEmpty()) throw ImapSyntaxException.syntax("MIME needs a part number");
+            }
+        }
+        List<String> fields = new ArrayList<>();
+        if (text != null && text.startsWith("HEADER.FIELDS")) {
+            a.sp();
+            a.open();
+            fields.add(a.astring().toUpperCase(java.util.Locale.ROOT));
+            while (a.optionalSp()) fields.add(a.astring().toUpperCase(java.util.Locale.ROOT));
+            a.close();
+        }
+        return new Section(path, text, fields);
+    }
+
+    private static void writeItem(Context ctx, Item item, MessageEntry e, MimePart m) throws IOException {
+        switch (item.name()) {
+            case "FLAGS" -> ctx.write("FLAGS " + SelectedMailbox.flagList(e.flags(), false));
+            case "INTERNALDATE" -> ctx.write("INTERNALDATE \"" + DateTimes.format(e.internalDate()) + "\"");
+            case "RFC822.SIZE" -> ctx.write("RFC822.SIZE " + e.size());
+            case "ENVELOPE" -> ctx.write("ENVELOPE " + Envelope.of(m));
+            case "BODYSTRUCTURE" -> ctx.write("BODYSTRUCTURE " + BodyStructure.of(m, true));
+            case "BODY" -> {
+                if (item.section() == null) {
+                    ctx.write("BODY " + BodyStructure.of(m, false));
+                    return;
+                }
+                byte[] content = item.section().extract(m);
+                String label = "BODY[" + item.section().spec() + "]";
+                if (item.partialStart() >= 0) {
+                    long from = Math.min(item.partialStart(), content.length);
+                    long to = Math.min(content.length, from + item.partialLength());
+                    content = java.util.Arrays.copyOfRange(content, (int) from, (int) to);
+                    label += "<" + item.partialStart() + ">";
+                }
+                literal(ctx, label, content);
+            }
+            case "RFC822" -> literal(ctx, "RFC822", m.data());
+            case "RFC822.HEADER" -> literal(ctx, "RFC822.HEADER", java.util.Arrays.copyOfRange(m.data(), 0, m.bodyStart()));
+            case "RFC822.TEXT" -> literal(ctx, "RFC822.TEXT", java.util.Arrays.copyOfRange(m.data(), m.bodyStart(), m.end()));
+            default -> throw new IllegalStateException(item.name());
+        }
+    }
+
+    private static void literal(Context ctx, String label, byte[] content) throws IOException {
+        ctx.write(label + " {" + content.length + "}\r\n");
+        ctx.output().write(content);
+        ctx.services().metrics().fetched(content.length);
+    }
+
+    static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+}

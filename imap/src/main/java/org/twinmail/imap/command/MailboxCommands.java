@@ -1,0 +1,247 @@
+package org.twinmail.imap.command;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import org.twinmail.core.model.Mailbox;
+import org.twinmail.core.model.SpecialUse;
+import org.twinmail.imap.protocol.ArgReader;
+import org.twinmail.imap.protocol.ImapSyntaxException;
+import org.twinmail.imap.protocol.MailboxNames;
+import org.twinmail.imap.protocol.Strings;
+import org.twinmail.store.MailStore;
+import org.twinmail.store.MailboxStatus;
+import org.twinmail.store.StoreException;
+
+/** Mailbox management: CREATE, DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE, LIST, LSUB, STATUS (RFC 9051 6.3). */
+final class MailboxCommands {
+    private MailboxCommands() {}
+
+    /** A mailbox name argument: astring, modified UTF-7 decoded, INBOX case-insensitive. */
+    static String mailboxName(ArgReader a) throws ImapSyntaxException {
+        String wire = a.astring();
+        String name = MailboxNames.decode(wire);
+        if (name.equalsIgnoreCase("INBOX")) return "INBOX";
+        if (name.length() >= 6 && name.substring(0, 6).equalsIgnoreCase("INBOX/")) name = "INBOX" + name.substring(5);
+        return name;
+    }
+
+    static String encoded(String name) {
+        return Strings.astring(MailboxNames.encode(name), false);
+    }
+
+    static Mailbox existing(Context ctx, String name) throws No {
+        return ctx.store().mailbox(ctx.accountId(), name).orElseThrow(() -> new No("NONEXISTENT", "no mailbox named " + name));
+    }
+
+    static String create(Context ctx, Request r) throws ImapSyntaxException, No {
+        ArgReader a = r.args();
+        String name = mailboxName(a);
+        a.end();
+        // A trailing delimiter says the client wants a name for children only; we create the name itself (RFC 9051 6.3.4).
+        if (name.endsWith("/")) name = name.substring(0, name.length() - 1);
+        try {
+            ctx.store().createMailbox(ctx.accountId(), name, null);
+        } catch (StoreException.Conflict e) {
+            throw new No("ALREADYEXISTS", e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new No("CANNOT", e.getMessage());
+        }
+        return "CREATE completed";
+    }
+
+    static String delete(Context ctx, Request r) throws ImapSyntaxException, No {
+        ArgReader a = r.args();
+        String name = mailboxName(a);
+        a.end();
+        if (ctx.selected() != null && ctx.selected().name().equals(name)) ctx.deselect();
+        try {
+            ctx.store().deleteMailbox(ctx.accountId(), name);
+        } catch (StoreException.NotFound e) {
+            throw new No("NONEXISTENT", e.getMessage());
+        } catch (StoreException.Conflict e) {
+            throw new No(name.equals("INBOX") ? "CANNOT" : "INUSE", e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new No("CANNOT", e.getMessage());
+        }
+        return "DELETE completed";
+    }
+
+    static String rename(Context ctx, Request r) throws ImapSyntaxException, No {
+        ArgReader a = r.args();
+        String from = mailboxName(a);
+        a.sp();
+        String to = mailboxName(a);
+        a.end();
+        try {
+            ctx.store().renameMailbox(ctx.accountId(), from, to);
+        } catch (StoreException.NotFound e) {
+            throw new No("NONEXISTENT", e.getMessage());
+        } catch (StoreException.Conflict e) {
+            throw new No(to.equals("INBOX") || ctx.store().mailbox(ctx.accountId(), to).isPresent() ? "ALREADYEXISTS" : "CANNOT", e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new No("CANNOT", e.getMessage());
+        }
+        return "RENAME completed";
+    }
+
+    static String subscribe(Context ctx, Request r) throws ImapSyntaxException, No {
+        ArgReader a = r.args();
+        String name = mailboxName(a);
+        a.end();
+        boolean on = r.name().equals("SUBSCRIBE");
+        // RFC 9051 6.3.9: subscribing to a mailbox that does not exist may fail; we allow it only to unsubscribe.
+        if (on && ctx.store().mailbox(ctx.accountId(), name).isEmpty()) throw new No("NONEXISTENT", "no mailbox named " + name);
+        try {
+            ctx.store().setSubscribed(ctx.accountId(), name, on);
+        } catch (IllegalArgumentException e) {
+            throw new No("CANNOT", e.getMessage());
+        }
+        return r.display() + " completed";
+    }
+
+    /** LIST reference pattern, and LSUB. The reference is prefixed to the pattern (RFC 9051 6.3.9). */
+    static String list(Context ctx, Request r) throws IOException, ImapSyntaxException {
+        ArgReader a = r.args();
+        boolean lsub = r.name().equals("LSUB");
+        boolean subscribedOnly = lsub;
+        if (!lsub && a.peekIs('(')) {
+            // LIST-EXTENDED selection options are not offered; an empty list means plain LIST.
+            a.open();
+            while (!a.peekIs(')')) {
+                String opt = a.keyword();
+                if (opt.equals("SUBSCRIBED")) subscribedOnly = true;
+                else if (!opt.equals("SPECIAL-USE") && !opt.equals("REMOTE") && !opt.equals("RECURSIVEMATCH")) {
+                    throw ImapSyntaxException.syntax("unknown LIST selection option " + opt);
+                }
+                a.optionalSp();
+            }
+            a.close();
+            a.sp();
+        }
+        String reference = MailboxNames.decode(a.astring());
+        a.sp();
+        List<String> patterns = new ArrayList<>();
+        if (a.peekIs('(')) {
+            a.open();
+            patterns.add(MailboxNames.decode(a.listMailbox()));
+            while (a.optionalSp()) patterns.add(MailboxNames.decode(a.listMailbox()));
+            a.close();
+        } else {
+            patterns.add(MailboxNames.decode(a.listMailbox()));
+        }
+        if (a.optionalSp()) {
+            // RETURN options (LIST-EXTENDED) are read so a client that sends them gets an answer.
+            if (!a.peekWord("RETURN")) throw ImapSyntaxException.syntax("expected RETURN");
+            a.atom();
+            a.sp();
+            a.open();
+            while (!a.peekIs(')')) {
+                a.atom();
+                if (a.peekIs('(')) { a.open(); while (!a.peekIs(')')) { a.atom(); a.optionalSp(); } a.close(); }
+                a.optionalSp();
+            }
+            a.close();
+        }
+        a.end();
+        String verb = lsub ? "LSUB" : "LIST";
+        if (patterns.size() == 1 && patterns.getFirst().isEmpty()) {
+            // RFC 9051 6.3.9: an empty pattern asks for the delimiter and the root of the reference.
+            ctx.untagged(verb + " (\\Noselect) \"/\" \"\"");
+            return verb + " completed";
+        }
+        MailStore store = ctx.store();
+        TreeMap<String, Mailbox> boxes = new TreeMap<>();
+        for (Mailbox m : store.mailboxes(ctx.accountId())) boxes.put(m.name(), m);
+        TreeSet<String> subscribed = new TreeSet<>(store.subscriptions(ctx.accountId()));
+        // Names with children, and parents that exist only as the prefix of a child.
+        TreeSet<String> parents = new TreeSet<>();
+        for (String n : boxes.keySet()) {
+            int i = n.indexOf('/');
+            while (i > 0) {
+                parents.add(n.substring(0, i));
+                i = n.indexOf('/', i + 1);
+            }
+        }
+        TreeSet<String> candidates = new TreeSet<>(subscribedOnly ? subscribed : boxes.keySet());
+        if (!subscribedOnly) candidates.addAll(parents);
+        for (String pattern : patterns) {
+            Pattern re = compile(reference + pattern);
+            for (String name : candidates) {
+                if (!re.matcher(name).matches()) continue;
+                List<String> attrs = new ArrayList<>();
+                Mailbox m = boxes.get(name);
+                if (m == null) attrs.add(lsub ? "\\Noselect" : subscribedOnly ? "\\NonExistent" : "\\Noselect");
+                if (!lsub) {
+                    attrs.add(parents.contains(name) ? "\\HasChildren" : "\\HasNoChildren");
+                    if (subscribedOnly || subscribed.contains(name)) {
+                        if (r.name().equals("LIST") && subscribedOnly) attrs.add("\\Subscribed");
+                    }
+                    if (m != null && m.specialUse() != null && m.specialUse() != SpecialUse.INBOX) attrs.add(m.specialUse().attribute());
+                }
+                ctx.untagged(verb + " (" + String.join(" ", attrs) + ") \"/\" " + encoded(name));
+            }
+        }
+        return verb + " completed";
+    }
+
+    /** "*" matches anything, "%" anything but the delimiter; INBOX matches case-insensitively. */
+    static Pattern compile(String pattern) {
+        StringBuilder re = new StringBuilder();
+        String p = pattern;
+        if (p.length() >= 5 && p.substring(0, 5).equalsIgnoreCase("INBOX") && (p.length() == 5 || p.charAt(5) == '/')) {
+            p = "INBOX" + p.substring(5);
+        }
+        for (char c : p.toCharArray()) {
+            if (c == '*') re.append(".*");
+            else if (c == '%') re.append("[^/]*");
+            else re.append(Pattern.quote(String.valueOf(c)));
+        }
+        return Pattern.compile(re.toString(), Pattern.DOTALL);
+    }
+
+    static String status(Context ctx, Request r) throws IOException, ImapSyntaxException, No {
+        ArgReader a = r.args();
+        String name = mailboxName(a);
+        a.sp();
+        a.open();
+        List<String> items = new ArrayList<>();
+        do {
+            String item = a.keyword();
+            if (!List.of("MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "RECENT", "SIZE", "DELETED", "HIGHESTMODSEQ").contains(item)) {
+                throw ImapSyntaxException.syntax("unknown STATUS item " + item);
+            }
+            items.add(item);
+        } while (a.optionalSp());
+        a.close();
+        a.end();
+        Mailbox m = existing(ctx, name);
+        MailboxStatus s = ctx.store().status(m.id());
+        List<String> out = new ArrayList<>();
+        for (String item : items) {
+            long v = switch (item) {
+                case "MESSAGES" -> s.mailbox().messageCount();
+                case "UIDNEXT" -> s.mailbox().uidNext();
+                case "UIDVALIDITY" -> s.mailbox().uidValidity();
+                case "UNSEEN" -> s.unseen();
+                case "RECENT" -> 0; // \Recent is not kept (RFC 9051 dropped it)
+                case "SIZE" -> s.mailbox().sizeBytes();
+                case "DELETED" -> s.deleted();
+                case "HIGHESTMODSEQ" -> s.mailbox().highestModSeq();
+                default -> throw new IllegalStateException(item);
+            };
+            out.add(item + " " + v);
+        }
+        ctx.untagged("STATUS " + encoded(m.name()) + " (" + String.join(" ", out) + ")");
+        return "STATUS completed";
+    }
+
+    static Optional<String> lower(String s) {
+        return Optional.ofNullable(s).map(x -> x.toLowerCase(Locale.ROOT));
+    }
+}

@@ -1,0 +1,301 @@
+package org.twinmail.imap.command;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.twinmail.core.model.MessageEntry;
+import org.twinmail.imap.mime.MessageText;
+import org.twinmail.imap.mime.MimePart;
+import org.twinmail.imap.protocol.ArgReader;
+import org.twinmail.imap.protocol.DateTimes;
+import org.twinmail.imap.protocol.ImapSyntaxException;
+import org.twinmail.imap.protocol.SequenceSet;
+import org.twinmail.imap.session.SelectedMailbox;
+
+/**
+ * SEARCH and UID SEARCH (RFC 9051 6.4.4, RFC 3501 6.4.4) with every search key, CHARSET
+ * for the search strings (UTF-8, US-ASCII, and whatever the JDK decodes: GB2312, GBK,
+ * GB18030, ISO-8859-x ...), and CONDSTORE's MODSEQ key. Keys are parsed into a tree
+ * first, then evaluated per message; message content is read only if a key needs it.
+ */
+final class SearchCommand {
+    private SearchCommand() {}
+
+    /** One message as the keys see it; the parsed content is loaded on first use. */
+    static final class Candidate {
+        final long msn;
+        final MessageEntry entry;
+        final Context ctx;
+        private MimePart message;
+        private String bodyText;
+
+        Candidate(long msn, MessageEntry entry, Context ctx) {
+            this.msn = msn;
+            this.entry = entry;
+            this.ctx = ctx;
+        }
+
+        MimePart message() {
+            if (message == null) {
+                try {
+                    message = ctx.message(entry.blobId());
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+            return message;
+        }
+
+        String bodyText() {
+            if (bodyText == null) bodyText = MessageText.body(message()).toLowerCase(Locale.ROOT);
+            return bodyText;
+        }
+
+        /** Every occurrence of a header field, encoded words decoded. */
+        List<String> headers(String name) {
+            List<String> out = new ArrayList<>();
+            for (MimePart.Field f : message().fields()) {
+                if (f.name().equalsIgnoreCase(name)) out.add(MimePart.decodeWords(f.value()));
+            }
+            return out;
+        }
+    }
+
+    @FunctionalInterface
+    interface Key {
+        boolean matches(Candidate c);
+    }
+
+    /** What parsing found besides the keys: whether MODSEQ was used (the response then carries the highest one). */
+    static final class Parse {
+        Charset charset = StandardCharsets.UTF_8;
+        boolean modseq;
+        final SelectedMailbox selected;
+        final int maxDepth;
+        int depth;
+
+        Parse(SelectedMailbox selected, int maxDepth) {
+            this.selected = selected;
+            this.maxDepth = maxDepth;
+        }
+    }
+
+    static String search(Context ctx, Request r) throws IOException, ImapSyntaxException, No {
+        ArgReader a = r.args();
+        Parse p = new Parse(ctx.selected(), ctx.limits().maxNestingDepth);
+        if (a.peekWord("CHARSET")) {
+            a.atom();
+            a.sp();
+            String name = a.astring();
+            try {
+                p.charset = Charset.forName(name.equalsIgnoreCase("GB2312") ? "GB18030" : name);
+            } catch (RuntimeException e) {
+                throw new No("BADCHARSET (UTF-8 US-ASCII GB2312 GBK GB18030)", "unsupported charset " + name);
+            }
+            a.sp();
+        }
+        List<Key> keys = new ArrayList<>();
+        keys.add(key(a, p));
+        while (a.optionalSp()) keys.add(key(a, p));
+        a.end();
+        SelectedMailbox s = ctx.selected();
+        List<Long> found = new ArrayList<>();
+        long highest = 0;
+        List<Long> uids = s.uids();
+        for (int i = 0; i < uids.size(); i++) {
+            MessageEntry e = s.entry(uids.get(i));
+            Candidate c = new Candidate(i + 1, e, ctx);
+            boolean all = true;
+            for (Key k : keys) {
+                if (!k.matches(c)) {
+                    all = false;
+                    break;
+                }
+            }
+            if (all) {
+                found.add(r.uid() ? e.uid() : i + 1);
+                highest = Math.max(highest, e.modSeq());
+            }
+        }
+        StringBuilder b = new StringBuilder("SEARCH");
+        for (long n : found) b.append(' ').append(n);
+        if (p.modseq && !found.isEmpty()) b.append(" (MODSEQ ").append(highest).append(')');
+        ctx.untagged(b.toString());
+        return r.display() + " completed";
+    }
+
+    private static String text(ArgReader a, Parse p) throws ImapSyntaxException {
+        byte[] raw = a.peekIs('"') || a.literalNext() ? a.string() : a.astring().getBytes(StandardCharsets.UTF_8);
+        return new String(raw, p.charset).toLowerCase(Locale.ROOT);
+    }
+
+    private static LocalDate date(ArgReader a) throws ImapSyntaxException {
+        String s = a.peekIs('"') ? new String(a.string(), StandardCharsets.US_ASCII) : a.atom();
+        return DateTimes.parseDate(s);
+    }
+
+    private static Key key(ArgReader a, Parse p) throws ImapSyntaxException {
+        // NOT and OR nest without parentheses; both count against the nesting limit.
+        if (++p.depth > p.maxDepth) throw new ImapSyntaxException(ImapSyntaxException.Kind.TOO_DEEP, "search keys nested too deeply");
+        try {
+            return parseKey(a, p);
+        } finally {
+            p.depth--;
+        }
+    }
+
+    private static Key parseKey(ArgReader a, Parse p) throws ImapSyntaxException {
+        if (a.peekIs('(')) {
+            a.open();
+            List<Key> keys = new ArrayList<>();
+            keys.add(key(a, p));
+            while (a.optionalSp()) keys.add(key(a, p));
+            a.close();
+            return c -> keys.stream().allMatch(k -> k.matches(c));
+        }
+        if (a.sequenceSetNext()) {
+            SequenceSet set = a.sequenceSet();
+            long star = p.selected.size();
+            return c -> set.contains(c.msn, star);
+        }
+        String name = a.keyword();
+        switch (name) {
+            case "ALL", "OLD": return c -> true;
+            case "NEW", "RECENT": return c -> false; // \Recent is not kept: nothing is recent
+            case "ANSWERED": return flag("\\Answered", true);
+            case "DELETED": return flag("\\Deleted", true);
+            case "DRAFT": return flag("\\Draft", true);
+            case "FLAGGED": return flag("\\Flagged", true);
+            case "SEEN": return flag("\\Seen", true);
+            case "UNANSWERED": return flag("\\Answered", false);
+            case "UNDELETED": return flag("\\Deleted", false);
+            case "UNDRAFT": return flag("\\Draft", false);
+            case "UNFLAGGED": return flag("\\Flagged", false);
+            case "UNSEEN": return flag("\\Seen", false);
+            case "KEYWORD", "UNKEYWORD": {
+                a.sp();
+                String kw = a.flag();
+                boolean want = name.equals("KEYWORD");
+                return c -> c.entry.flags().stream().anyMatch(f -> f.equalsIgnoreCase(kw)) == want;
+            }
+            case "BCC", "CC", "FROM", "SUBJECT", "TO": {
+                a.sp();
+                String needle = text(a, p);
+                String field = name.charAt(0) + name.substring(1).toLowerCase(Locale.ROOT);
+                return c -> c.headers(field).stream().anyMatch(v -> v.toLowerCase(Locale.ROOT).contains(needle));
+            }
+            case "HEADER": {
+                a.sp();
+                String field = a.astring();
+                a.sp();
+                String needle = text(a, p);
+                return c -> c.headers(field).stream().anyMatch(v -> needle.isEmpty() || v.toLowerCase(Locale.ROOT).contains(needle));
+            }
+            case "BODY": {
+                a.sp();
+                String needle = text(a, p);
+                return c -> c.bodyText().contains(needle);
+            }
+            case "TEXT": {
+                a.sp();
+                String needle = text(a, p);
+                return c -> MessageText.headers(c.message()).toLowerCase(Locale.ROOT).contains(needle) || c.bodyText().contains(needle);
+            }
+            case "BEFORE", "ON", "SINCE": {
+                a.sp();
+                LocalDate d = date(a);
+                return c -> compare(c.entry.internalDate().atZone(ZoneOffset.UTC).toLocalDate(), d, name);
+            }
+            case "SENTBEFORE", "SENTON", "SENTSINCE": {
+                a.sp();
+                LocalDate d = date(a);
+                String op = name.substring(4);
+                return c -> {
+                    LocalDate sent = sentDate(c);
+                    return sent != null && compare(sent, d, op);
+                };
+            }
+            case "LARGER": {
+                a.sp();
+                long n = a.number(false);
+                return c -> c.entry.size() > n;
+            }
+            case "SMALLER": {
+                a.sp();
+                long n = a.number(false);
+                return c -> c.entry.size() < n;
+            }
+            case "UID": {
+                a.sp();
+                SequenceSet set = a.sequenceSet();
+                List<Long> uids = p.selected.uids();
+                long star = uids.isEmpty() ? 0 : uids.getLast();
+                return c -> set.contains(c.entry.uid(), star);
+            }
+            case "NOT": {
+                a.sp();
+                Key k = key(a, p);
+                return c -> !k.matches(c);
+            }
+            case "OR": {
+                a.sp();
+                Key k1 = key(a, p);
+                a.sp();
+                Key k2 = key(a, p);
+                return c -> k1.matches(c) || k2.matches(c);
+            }
+            case "MODSEQ": {
+                a.sp();
+                if (a.peekIs('"')) {
+                    // entry-name entry-type-req: per-flag MODSEQs are not kept separately; the message's MODSEQ is used.
+                    a.string();
+                    a.sp();
+                    a.atom();
+                    a.sp();
+                }
+                long n = a.number(true);
+                p.modseq = true;
+                return c -> c.entry.modSeq() >= n;
+            }
+            default:
+                throw ImapSyntaxException.syntax("unknown search key " + name);
+        }
+    }
+
+    private static Key flag(String flag, boolean set) {
+        return c -> c.entry.flags().contains(flag) == set;
+    }
+
+    private static boolean compare(LocalDate date, LocalDate d, String op) {
+        return switch (op) {
+            case "BEFORE" -> date.isBefore(d);
+            case "ON" -> date.isEqual(d);
+            default -> !date.isBefore(d); // SINCE: on or after
+        };
+    }
+
+    /** The Date header's date in its own zone (RFC 9051: time and timezone disregarded), or null if unparseable. */
+    static LocalDate sentDate(Candidate c) {
+        String date = c.message().header("Date");
+        if (date == null) return null;
+        String d = date.replaceAll("\\([^)]*\\)", "").strip().replaceAll("\\s+", " ");
+        try {
+            return ZonedDateTime.parse(d, DateTimeFormatter.RFC_1123_DATE_TIME).toLocalDate();
+        } catch (RuntimeException e) {
+            int comma = d.indexOf(',');
+            try {
+                return ZonedDateTime.parse(d.substring(comma + 1).strip(), DateTimeFormatter.ofPattern("d MMM yyyy HH:mm[:ss] Z", Locale.ENGLISH)).toLocalDate();
+            } catch (RuntimeException e2) {
+                return null;
+            }
+        }
+    }
+}

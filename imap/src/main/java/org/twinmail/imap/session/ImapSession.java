@@ -1,0 +1,353 @@
+package org.twinmail.imap.session;
+
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.concurrent.LinkedBlockingQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.twinmail.core.config.TwinmailConfig;
+import org.twinmail.core.mail.Printable;
+import org.twinmail.imap.command.CommandTable;
+import org.twinmail.imap.command.Context;
+import org.twinmail.imap.command.Handler;
+import org.twinmail.imap.command.No;
+import org.twinmail.imap.command.Request;
+import org.twinmail.imap.command.State;
+import org.twinmail.imap.protocol.ArgReader;
+import org.twinmail.imap.protocol.CommandFramer;
+import org.twinmail.imap.protocol.ImapSyntaxException;
+import org.twinmail.protocol.io.LineInput;
+import org.twinmail.protocol.log.SessionLog;
+import org.twinmail.protocol.net.Connection;
+import org.twinmail.store.StoreException;
+
+/**
+ * One IMAP connection, read top to bottom on its own virtual thread: greeting, then
+ * command after command until LOGOUT, the client leaving, a timeout or too many errors.
+ * A command is framed (lines and literals, with the size limits), parsed, checked
+ * against the command table for the current state, run, followed by the untagged
+ * updates the moment allows, and answered. Replies are flushed when no pipelined input
+ * is waiting. Every way out writes the one session log line.
+ */
+public final class ImapSession {
+    private static final Logger log = LoggerFactory.getLogger(ImapSession.class);
+    /** What the IDLE reader posts besides lines. */
+    private static final Object CLIENT_GONE = new Object();
+    private static final Object CLIENT_TIMEOUT = new Object();
+
+    private final Connection connection;
+    private final Context.Services services;
+    private final TwinmailConfig.Imap limits;
+    private final SessionLog sessionLog;
+    private final Context ctx;
+    private int errors;
+
+    public ImapSession(Connection connection, Context.Services services) {
+        this.connection = connection;
+        this.services = services;
+        this.limits = services.limits();
+        this.sessionLog = new SessionLog("imap", connection.remote());
+        this.ctx = new Context(connection, services, sessionLog);
+        sessionLog.count("cmds", 0);
+    }
+
+    public void run() throws IOException {
+        services.metrics().session();
+        try {
+            connection.setReadTimeout(limits.authTimeout);
+            ctx.untagged("OK [CAPABILITY " + String.join(" ", ctx.capabilities()) + "] TwinMail IMAP ready");
+            connection.flush();
+            while (!ctx.logout()) {
+                connection.setReadTimeout(ctx.state() == State.NOT_AUTHENTICATED ? limits.authTimeout : limits.idleTimeout);
+                CommandFramer.Frame frame = readCommand();
+                if (frame != null) execute(frame);
+                if (errors >= limits.maxErrors) {
+                    ctx.untagged("BYE too many errors");
+                    sessionLog.outcome("too-many-errors");
+                    break;
+                }
+                if (!connection.input().hasBuffered()) connection.flush();
+            }
+            if (ctx.logout() && sessionLog.outcome().equals("ok")) sessionLog.outcome("logout");
+        } catch (SocketTimeoutException e) {
+            sessionLog.outcome("timeout");
+            sendQuietly("* BYE autologout: idle for too long");
+        } catch (EOFException e) {
+            sessionLog.outcome("eof");
+        } catch (IOException e) {
+            sessionLog.outcome("disconnected");
+            log.debug("imap: connection failed: {}", e.toString());
+        } catch (RuntimeException e) {
+            sessionLog.outcome("error");
+            log.warn("imap: session failed", e);
+            sendQuietly("* BYE internal server error");
+        } finally {
+            ctx.deselect();
+            try {
+                connection.flush();
+            } catch (IOException ignored) {
+                // the client is gone
+            }
+            sessionLog.field("errors", Integer.toString(errors));
+            sessionLog.finish(connection.bytesIn(), connection.bytesOut());
+        }
+    }
+
+    private void sendQuietly(String line) {
+        try {
+            connection.writeLine(line);
+            connection.flush();
+        } catch (IOException ignored) {
+            // the client is gone
+        }
+    }
+
+    /**
+     * Reads one command with its literals; null if it was refused while framing (the
+     * reply is already queued).
+     */
+    private CommandFramer.Frame readCommand() throws IOException {
+        LineInput in = connection.input();
+        CommandFramer framer = new CommandFramer(limits.maxLiteralSize.bytes(), limits.maxLineLength);
+        LineInput.Line line = in.readLine(limits.maxLineLength);
+        if (line == null) throw new EOFException();
+        String tag = null;
+        while (true) {
+            if (tag == null) tag = tagOf(line.bytes());
+            if (line.tooLong()) {
+                // The rest of the line was read and dropped; a literal it announced cannot be known.
+                errors++;
+                connection.writeLine((tag == null ? "*" : tag) + " BAD [TOOBIG] command line too long");
+                return null;
+            }
+            CommandFramer.Next next;
+            try {
+                next = framer.line(line.bytes());
+            } catch (ImapSyntaxException e) {
+                errors++;
+                Long nonSync = nonSyncLiteral(line.bytes());
+                if (nonSync != null) {
+                    // LITERAL+: the client sends the octets anyway; read past them and the rest of the command.
+                    skipRest(in, nonSync);
+                }
+                connection.writeLine((tag == null ? "*" : tag) + " BAD [TOOBIG] " + e.getMessage());
+                return null;
+            }
+            switch (next) {
+                case CommandFramer.Next.Done done -> {
+                    return done.frame();
+                }
+                case CommandFramer.Next.Literal literal -> {
+                    if (literal.synchronizing()) {
+                        connection.writeLine("+ Ready for literal data");
+                        connection.flush();
+                    }
+                    ByteArrayOutputStream octets = new ByteArrayOutputStream((int) Math.min(literal.size(), 1 << 20));
+                    in.readExactly(literal.size(), octets);
+                    framer.literal(octets.toByteArray());
+                }
+            }
+            line = in.readLine(limits.maxLineLength);
+            if (line == null) throw new EOFException();
+        }
+    }
+
+    /** The size of a non-synchronizing literal at the end of the line, or null. */
+    private static Long nonSyncLiteral(byte[] line) {
+        int n = line.length;
+        if (n < 4 || line[n - 1] != '}' || line[n - 2] != '+') return null;
+        int i = n - 3;
+        while (i >= 0 && line[i] >= '0' && line[i] <= '9') i--;
+        if (i < 0 || line[i] != '{' || n - 3 - i > 18 || n - 3 - i == 0) return null;
+        return Long.parseLong(new String(line, i + 1, n - 3 - i, StandardCharsets.US_ASCII));
+    }
+
+    /** Discards a non-synchronizing literal and the command lines after it (which may announce more). */
+    private void skipRest(LineInput in, long size) throws IOException {
+        long pending = size;
+        while (true) {
+            in.readExactly(pending, null);
+            LineInput.Line next = in.readLine(limits.maxLineLength);
+            if (next == null) throw new EOFException();
+            Long more = nonSyncLiteral(next.bytes());
+            if (more == null) return;
+            pending = more;
+        }
+    }
+
+    private static String tagOf(byte[] line) {
+        int i = 0;
+        while (i < line.length && line[i] != ' ' && line[i] != '+' && line[i] > 0x20 && line[i] < 0x7f && i < 64) i++;
+        if (i == 0 || (i < line.length && line[i] != ' ')) return null;
+        return new String(line, 0, i, StandardCharsets.US_ASCII);
+    }
+
+    private void execute(CommandFramer.Frame frame) throws IOException {
+        ArgReader args = new ArgReader(frame, limits.maxNestingDepth);
+        String tag;
+        String name;
+        boolean uid = false;
+        try {
+            tag = args.tag();
+        } catch (ImapSyntaxException e) {
+            errors++;
+            ctx.untagged("BAD " + e.getMessage());
+            return;
+        }
+        try {
+            args.sp();
+            name = args.keyword();
+            if (name.equals("UID")) {
+                args.sp();
+                name = args.keyword();
+                uid = true;
+            }
+        } catch (ImapSyntaxException e) {
+            errors++;
+            tagged(tag, "BAD", null, "missing command name");
+            return;
+        }
+        Optional<CommandTable> command = CommandTable.find(name);
+        services.metrics().command(name, command.isPresent());
+        sessionLog.count("cmds", 1);
+        if (command.isEmpty() || (uid && !command.get().hasUidForm())) {
+            errors++;
+            tagged(tag, "BAD", null, "unknown command " + Printable.of((uid ? "UID " : "") + name));
+            return;
+        }
+        CommandTable c = command.get();
+        if (!c.allowedIn(ctx.state())) {
+            errors++;
+            String why = ctx.state() == State.NOT_AUTHENTICATED ? "before login"
+                    : c.allowedIn(State.NOT_AUTHENTICATED) ? "after login" : "without a selected mailbox";
+            tagged(tag, "BAD", null, name + " is not allowed " + why);
+            return;
+        }
+        args.optionalSp();
+        Request request = new Request(tag, name, uid, args);
+        Handler handler = switch (c) {
+            case IDLE -> this::idle;
+            case AUTHENTICATE -> CommandTable.authenticate(this::readAuthLine);
+            default -> c.handler();
+        };
+        String status = "OK";
+        String code = null;
+        String text;
+        try {
+            if (c.syncsBefore()) {
+                // Run on the current state; sequence numbers the client sent must not move under it, though.
+                ctx.refresh(uid || !c.usesSequenceNumbers());
+                if (ctx.logout()) return;
+            }
+            text = handler.run(ctx, request);
+        } catch (ImapSyntaxException e) {
+            errors++;
+            status = "BAD";
+            code = e.kind() == ImapSyntaxException.Kind.TOO_DEEP ? "LIMIT" : null;
+            text = e.getMessage();
+        } catch (No e) {
+            status = "NO";
+            code = e.code();
+            text = e.getMessage();
+        } catch (StoreException.QuotaExceeded e) {
+            status = "NO";
+            code = "OVERQUOTA";
+            text = "quota exceeded";
+        } catch (StoreException.NotFound e) {
+            status = "NO";
+            code = "NONEXISTENT";
+            text = e.getMessage();
+        } catch (StoreException e) {
+            log.warn("imap: {} failed: {}", name, e.toString());
+            status = "NO";
+            code = "UNAVAILABLE";
+            text = "the mail store is unavailable, try again later";
+        }
+        if (ctx.logout()) {
+            tagged(tag, status, code, text);
+            return;
+        }
+        ctx.refresh(c.expungeAllowed(uid));
+        tagged(tag, status, code, text);
+    }
+
+    private void tagged(String tag, String status, String code, String text) throws IOException {
+        connection.writeLine(tag + " " + status + " " + (code == null ? "" : "[" + code + "] ") + Printable.of(text));
+    }
+
+    /** One line of an AUTHENTICATE exchange; null when the client left or sent too long a line. */
+    private String readAuthLine() throws IOException {
+        LineInput.Line line = connection.input().readLine(limits.maxLineLength);
+        if (line == null || line.tooLong()) return null;
+        return line.ascii();
+    }
+
+    /**
+     * IDLE (RFC 2177): changes are pushed as they happen until the client sends DONE. A
+     * virtual thread reads the client's line while this one waits on the store's
+     * notifications; both arrive on one queue, so nothing is missed in between.
+     */
+    private String idle(Context c, Request r) throws IOException, ImapSyntaxException {
+        r.args().end();
+        // Registered before the catch-up, so a change committed in between is not missed.
+        LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+        long mailbox = c.selected() == null ? -1 : c.selected().id();
+        if (mailbox >= 0) services.notifier().waitOn(mailbox, queue);
+        c.refresh(true);
+        connection.writeLine("+ idling");
+        connection.flush();
+        Thread reader = Thread.ofVirtual().name("imap-idle-reader").start(() -> {
+            try {
+                LineInput.Line line = connection.input().readLine(limits.maxLineLength);
+                queue.offer(line == null ? CLIENT_GONE : line.ascii());
+            } catch (SocketTimeoutException e) {
+                queue.offer(CLIENT_TIMEOUT);
+            } catch (IOException e) {
+                queue.offer(CLIENT_GONE);
+            }
+        });
+        try {
+            while (true) {
+                Object item;
+                try {
+                    item = queue.take();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new EOFException("interrupted");
+                }
+                if (item == Notifier.CHANGED) {
+                    c.refresh(true);
+                    connection.flush();
+                } else if (item == CLIENT_GONE) {
+                    throw new EOFException();
+                } else if (item == CLIENT_TIMEOUT) {
+                    throw new SocketTimeoutException("idle");
+                } else {
+                    String line = ((String) item).strip();
+                    if (line.equalsIgnoreCase("DONE")) {
+                        joinQuietly(reader);
+                        return "IDLE terminated";
+                    }
+                    joinQuietly(reader);
+                    throw ImapSyntaxException.syntax("expected DONE to end IDLE");
+                }
+            }
+        } finally {
+            // On the other ways out the session ends and closing the connection ends the reader.
+            if (mailbox >= 0) services.notifier().stopWaiting(mailbox, queue);
+        }
+    }
+
+    /** The reader has delivered its line and is returning; wait so it cannot race the next read. */
+    private static void joinQuietly(Thread reader) {
+        try {
+            reader.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,163 @@
+package org.twinmail.imap.session;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.twinmail.core.model.Mailbox;
+import org.twinmail.core.model.MessageEntry;
+import org.twinmail.store.MailStore;
+import org.twinmail.store.MailboxChanges;
+
+/**
+ * The selected mailbox as this session knows it: message sequence numbers (position in
+ * {@link #uids}, 1-based) and the flags last reported. The store moves on while the session
+ * looks; {@link #refresh} brings the view up to date and returns the untagged responses
+ * that tell the client, at the moments the session allows (RFC 9051 7.5.1: no EXPUNGE while
+ * answering FETCH, STORE or SEARCH, because sequence numbers must not shift under them).
+ */
+public final class SelectedMailbox {
+    private final long id;
+    private final String name;
+    private final long uidValidity;
+    private final boolean readOnly;
+    private final ArrayList<Long> uids = new ArrayList<>();
+    private final Map<Long, MessageEntry> entries = new HashMap<>();
+    private long modSeq;
+
+    private SelectedMailbox(Mailbox m, boolean readOnly) {
+        this.id = m.id();
+        this.name = m.name();
+        this.uidValidity = m.uidValidity();
+        this.readOnly = readOnly;
+        this.modSeq = m.highestModSeq();
+    }
+
+    /**
+     * Loads the mailbox's messages. The MODSEQ is taken from the mailbox row read before the
+     * messages, so a change in between is seen again at the next refresh (applying a change
+     * twice is harmless; missing one would not be).
+     */
+    public static SelectedMailbox open(MailStore store, Mailbox mailbox, boolean readOnly) {
+        SelectedMailbox s = new SelectedMailbox(mailbox, readOnly);
+        for (MessageEntry e : store.messages(mailbox.id())) {
+            s.uids.add(e.uid());
+            s.entries.put(e.uid(), e);
+        }
+        return s;
+    }
+
+    public long id() {
+        return id;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public long uidValidity() {
+        return uidValidity;
+    }
+
+    public boolean readOnly() {
+        return readOnly;
+    }
+
+    public int size() {
+        return uids.size();
+    }
+
+    /** UIDs in sequence-number order (ascending); do not modify. */
+    public List<Long> uids() {
+        return Collections.unmodifiableList(uids);
+    }
+
+    public MessageEntry entry(long uid) {
+        return entries.get(uid);
+    }
+
+    /** 1-based sequence number of a UID, or 0 if this session does not know it. */
+    public int msn(long uid) {
+        int i = Collections.binarySearch(uids, uid);
+        return i < 0 ? 0 : i + 1;
+    }
+
+    public long uidAt(int msn) {
+        return uids.get(msn - 1);
+    }
+
+    /** The numbers 1..size, for resolving sequence sets. */
+    public List<Long> sequenceNumbers() {
+        List<Long> out = new ArrayList<>(uids.size());
+        for (long i = 1; i <= uids.size(); i++) out.add(i);
+        return out;
+    }
+
+    /** Records flags this session itself changed (it reports them in its own FETCH responses). */
+    public void updated(MessageEntry e) {
+        if (entries.containsKey(e.uid())) entries.put(e.uid(), e);
+    }
+
+    public long modSeq() {
+        return modSeq;
+    }
+
+    /**
+     * Catches up with the store. With {@code expungeAllowed} false and expunges pending,
+     * nothing is applied (sequence numbers must not move now; the next allowed moment
+     * reports everything).
+     *
+     * @param fetchModSeq include MODSEQ in flag updates (CONDSTORE enabled)
+     * @return the untagged responses, in order, without "* "
+     */
+    public List<String> refresh(MailStore store, boolean expungeAllowed, boolean fetchModSeq) {
+        MailboxChanges changes = store.mailboxChanges(id, modSeq);
+        List<String> out = new ArrayList<>();
+        if (!expungeAllowed) {
+            for (long uid : changes.expunged()) if (entries.containsKey(uid)) return out;
+        }
+        for (long uid : changes.expunged()) {
+            int msn = msn(uid);
+            if (msn == 0) continue;
+            uids.remove(msn - 1);
+            entries.remove(uid);
+            out.add(msn + " EXPUNGE");
+        }
+        int expungeLines = out.size();
+        long last = uids.isEmpty() ? 0 : uids.getLast();
+        boolean added = false;
+        for (MessageEntry e : changes.changed()) {
+            MessageEntry known = entries.get(e.uid());
+            if (known == null) {
+                if (e.uid() > last) {
+                    uids.add(e.uid());
+                    entries.put(e.uid(), e);
+                    last = e.uid();
+                    added = true;
+                }
+                continue;
+            }
+            entries.put(e.uid(), e);
+            if (!known.flags().equals(e.flags()) || (fetchModSeq && known.modSeq() != e.modSeq())) {
+                out.add(msn(e.uid()) + " FETCH (UID " + e.uid() + " FLAGS " + flagList(e.flags(), false)
+                        + (fetchModSeq ? " MODSEQ (" + e.modSeq() + ")" : "") + ")");
+            }
+        }
+        if (added) {
+            // After the EXPUNGEs (the count includes them), before the flag updates.
+            out.add(expungeLines, uids.size() + " EXISTS");
+        }
+        modSeq = Math.max(modSeq, changes.highestModSeq());
+        return out;
+    }
+
+    /** "(\Seen $Label)" in a stable order; {@code recent} adds \Recent. */
+    public static String flagList(Set<String> flags, boolean recent) {
+        List<String> sorted = new ArrayList<>(flags);
+        Collections.sort(sorted);
+        if (recent) sorted.addFirst("\\Recent");
+        return "(" + String.join(" ", sorted) + ")";
+    }
+}

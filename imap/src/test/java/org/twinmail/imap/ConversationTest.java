@@ -1,0 +1,141 @@
+package org.twinmail.imap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+import org.twinmail.core.model.Account;
+
+/**
+ * IMAP conversations derived from the RFCs' examples and rules, one script per file under
+ * {@code src/test/resources/conversations}. Script lines:
+ * <pre>
+ *   # comment
+ *   @account NAME              a new account; ${NAME} is its address, ${PASSWORD} the password
+ *   @deliver NAME SUBJECT      delivers a small message to NAME's INBOX, as SMTP would
+ *   @connect N                 opens session N (N is one digit)
+ *   N&gt; text                    session N sends text + CRLF
+ *   N&lt; text                    the next line session N receives is text; "..." matches anything
+ *   N&lt;closed                   session N's connection was closed by the server
+ * </pre>
+ * ${PLAIN:NAME} is the base64 PLAIN response for NAME.
+ */
+class ConversationTest {
+    @TempDir
+    static Path dataDir;
+    static ImapFixture fx;
+    static ImapServer server;
+
+    @BeforeAll
+    static void start() throws IOException {
+        fx = new ImapFixture(dataDir);
+        server = fx.server(l -> {
+            l.maxLiteralSize = org.twinmail.core.config.Size.of("1M");
+            l.maxErrors = 50;
+        });
+    }
+
+    @AfterAll
+    static void stop() {
+        fx.close();
+    }
+
+    @TestFactory
+    Stream<DynamicTest> conversations() throws IOException {
+        List<String> names = List.of("basic", "auth", "mailboxes", "append", "fetch", "store-expunge", "copy-move",
+                "search", "multi-session", "idle", "condstore", "bad-input");
+        return names.stream().map(n -> DynamicTest.dynamicTest(n, () -> run(n)));
+    }
+
+    private void run(String name) throws Exception {
+        String script;
+        try (InputStream in = getClass().getResourceAsStream("/conversations/" + name + ".imap")) {
+            assertThat(in).as("script %s", name).isNotNull();
+            script = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        Map<String, String> vars = new HashMap<>();
+        vars.put("PASSWORD", ImapFixture.PASSWORD);
+        Map<String, Account> accounts = new HashMap<>();
+        Map<Integer, ImapClient> clients = new HashMap<>();
+        int lineNo = 0;
+        try {
+            for (String raw : script.split("\n", -1)) {
+                lineNo++;
+                String line = raw.stripTrailing();
+                if (line.isBlank() || line.startsWith("#")) continue;
+                String where = name + ".imap:" + lineNo;
+                line = substitute(line, vars, accounts);
+                if (line.startsWith("@account ")) {
+                    String n = line.substring(9).strip();
+                    Account a = fx.account();
+                    accounts.put(n, a);
+                    vars.put(n, a.address().toString());
+                } else if (line.startsWith("@deliver ")) {
+                    String[] p = line.substring(9).strip().split(" ", 2);
+                    fx.deliver(accounts.get(p[0]), ImapFixture.message(p[1], "Hello " + p[1] + "\r\n"));
+                } else if (line.startsWith("@connect ")) {
+                    int n = Integer.parseInt(line.substring(9).strip());
+                    clients.put(n, new ImapClient(ImapFixture.address(server)));
+                } else if (line.length() > 1 && Character.isDigit(line.charAt(0)) && line.charAt(1) == '>') {
+                    clients.get(line.charAt(0) - '0').sendLine(line.length() > 3 ? line.substring(3) : "");
+                } else if (line.length() > 1 && Character.isDigit(line.charAt(0)) && line.charAt(1) == '<') {
+                    ImapClient c = clients.get(line.charAt(0) - '0');
+                    if (line.substring(2).equals("closed")) {
+                        assertThat(c.closedByServer()).as(where + ": connection closed").isTrue();
+                        continue;
+                    }
+                    String expected = line.length() > 3 ? line.substring(3) : "";
+                    String got = c.line();
+                    assertThat(got).as(where).isNotNull();
+                    assertThat(matches(expected, got)).as(where + "\n expected: " + expected + "\n      got: " + got).isTrue();
+                } else {
+                    throw new IllegalArgumentException(where + ": bad script line " + line);
+                }
+            }
+        } finally {
+            for (ImapClient c : clients.values()) c.close();
+        }
+    }
+
+    private static String substitute(String line, Map<String, String> vars, Map<String, Account> accounts) {
+        Matcher m = Pattern.compile("\\$\\{(PLAIN:)?([A-Za-z0-9_]+)}").matcher(line);
+        StringBuilder b = new StringBuilder();
+        while (m.find()) {
+            String value;
+            if (m.group(1) != null) {
+                String user = accounts.get(m.group(2)).address().toString();
+                value = Base64.getEncoder().encodeToString(("\0" + user + "\0" + ImapFixture.PASSWORD).getBytes(StandardCharsets.UTF_8));
+            } else {
+                value = vars.get(m.group(2));
+            }
+            m.appendReplacement(b, Matcher.quoteReplacement(value));
+        }
+        m.appendTail(b);
+        return b.toString();
+    }
+
+    static boolean matches(String expected, String got) {
+        List<String> parts = new ArrayList<>(List.of(expected.split("\\.\\.\\.", -1)));
+        StringBuilder re = new StringBuilder();
+        for (int i = 0; i < parts.size(); i++) {
+            if (i > 0) re.append(".*");
+            re.append(Pattern.quote(parts.get(i)));
+        }
+        return Pattern.compile(re.toString(), Pattern.DOTALL).matcher(got).matches();
+    }
+}

@@ -1,0 +1,88 @@
+package org.twinmail.imap;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.twinmail.core.auth.PasswordHasher;
+import org.twinmail.core.config.Listen;
+import org.twinmail.core.config.TwinmailConfig;
+import org.twinmail.core.mail.EmailAddress;
+import org.twinmail.core.mail.MessageSpool;
+import org.twinmail.core.model.Account;
+import org.twinmail.store.Delivery;
+import org.twinmail.store.MailStore;
+import org.twinmail.store.embedded.EmbeddedMailStore;
+import org.twinmail.store.embedded.StoreAuthenticator;
+import org.twinmail.store.embedded.StoreOptions;
+
+/** A real embedded store in a temporary directory plus IMAP servers on it. */
+final class ImapFixture implements AutoCloseable {
+    static final String DOMAIN = "example.com";
+    static final String PASSWORD = "correct horse";
+    private static final PasswordHasher HASHER = new PasswordHasher(1024, 1, 1);
+    private static final AtomicInteger USERS = new AtomicInteger();
+
+    final MailStore store;
+    final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final StoreAuthenticator authenticator;
+    private final List<ImapServer> servers = new ArrayList<>();
+
+    ImapFixture(Path dataDir) {
+        store = EmbeddedMailStore.open(StoreOptions.defaults(dataDir));
+        store.addDomain(DOMAIN);
+        authenticator = new StoreAuthenticator(store, Duration.ofMinutes(5));
+    }
+
+    ImapServer server(Consumer<TwinmailConfig.Imap> limits) throws IOException {
+        TwinmailConfig config = new TwinmailConfig();
+        config.imap.listen = List.of(Listen.parse("127.0.0.1:0"));
+        limits.accept(config.imap);
+        ImapServer server = new ImapServer(config, store, authenticator, registry);
+        server.start();
+        servers.add(server);
+        return server;
+    }
+
+    static InetSocketAddress address(ImapServer server) {
+        return server.boundAddresses().getFirst();
+    }
+
+    Account account(long quotaBytes) {
+        String address = "user" + USERS.incrementAndGet() + "@" + DOMAIN;
+        return store.addAccount(EmailAddress.parse(address), HASHER.hash(PASSWORD.toCharArray()), quotaBytes, 0);
+    }
+
+    Account account() {
+        return account(0);
+    }
+
+    /** Delivers {@code content} (CRLF line ends) to the account's INBOX as SMTP would; returns the new UID. */
+    long deliver(Account a, String content) {
+        return store.deliver(new Delivery(List.of(a.id()), MessageSpool.of(content.getBytes(StandardCharsets.UTF_8)),
+                Instant.parse("2024-03-05T10:20:30Z"))).placed().getFirst().uid();
+    }
+
+    static String message(String subject, String body) {
+        return "From: \"Sender Name\" <sender@example.org>\r\nTo: someone@example.com\r\nSubject: " + subject
+                + "\r\nDate: Tue, 05 Mar 2024 10:20:30 +0000\r\nMessage-ID: <" + Math.abs(subject.hashCode()) + "@example.org>\r\n\r\n" + body;
+    }
+
+    double counter(String name, String... tags) {
+        var c = registry.find(name).tags(tags).counter();
+        return c == null ? 0 : c.count();
+    }
+
+    @Override
+    public void close() {
+        servers.forEach(ImapServer::close);
+        store.close();
+    }
+}
