@@ -100,7 +100,6 @@ public final class TwinmailServer implements AutoCloseable {
         // The self-signed fallback lives in the run directory: a single node's data directory,
         // a pair node's own state directory (the shared volume is mounted on the active only).
         this.tls = Tls.create(config, runDir.resolve("tls"));
-        tls.watch();
         this.http = new HttpService(config, adminOfActiveNode(), registry, this::health, token, tls);
         if (!isPair(config)) activate(0);
         try {
@@ -110,6 +109,7 @@ public final class TwinmailServer implements AutoCloseable {
             throw e;
         }
         new RunFile(adminUrl(http.boundAddresses().getFirst()), token, ProcessHandle.current().pid()).write(runDir);
+        tls.watch(); // only once started: a failed start leaves no checker behind
     }
 
     /** True when the configuration makes this node one of a hot-standby pair. */
