@@ -8,7 +8,7 @@ import java.util.Set;
  * The command table: every verb this server knows and the states in which it is
  * valid. The parser consults it before looking at arguments, so a command in the
  * wrong state gets the same answer whatever its arguments are, and no state check
- * is scattered through the session code. A new command (STLS, say) is one entry
+ * is scattered through the session code. A new command (STLS was one) is one entry
  * here, one record in {@link Command} and one case in the parser.
  */
 public enum Verb {

@@ -24,7 +24,7 @@ public final class TraceHeaders {
     /**
      * The "with" keyword of the Received line: SMTP after HELO, ESMTP after EHLO, UTF8SMTP when
      * the transaction used SMTPUTF8 (RFC 6531 4.3), each with S for TLS and A for an
-     * authenticated client (RFC 3848). TLS and authentication are not offered yet; the caller
+     * authenticated client (RFC 3848): ESMTPSA for submission over TLS. The caller
      * passes what the session actually negotiated.
      */
     public static String protocol(boolean esmtp, boolean smtputf8, boolean tls, boolean authenticated) {
