@@ -42,6 +42,8 @@ public final class SpecMail {
                 Duration.ofMillis(a.number("--probe-interval-ms", 2000)), Duration.ofSeconds(a.number("--drain", 60)),
                 a.string("--remote-domain", "remote.bench.invalid"), (int) a.number("--sink-port", 0),
                 a.has("--server-pid") ? ProcessTree.parsePids(a.string("--server-pid", "")) : List.of());
+        Duration step = Duration.ofSeconds(a.number("--step", 60));
+        int maxSteps = (int) a.number("--max-steps", 8);
         a.done();
 
         if (a.provisionTwinmail != null) {
@@ -59,8 +61,7 @@ public final class SpecMail {
         }
         if (a.setupOnly) return;
         if (a.maximum) {
-            MaximumSearch.Result m = MaximumSearch.run(target, o, Duration.ofSeconds(a.number("--step", 60)),
-                    (int) a.number("--max-steps", 8), System.out);
+            MaximumSearch.Result m = MaximumSearch.run(target, o, step, maxSteps, System.out);
             System.out.printf("maximum with QoS: %.0f msgs/min (%d users)%n", m.bestPerMinute(), users);
             System.exit(m.bestPerMinute() > 0 ? 0 : 2);
         }
