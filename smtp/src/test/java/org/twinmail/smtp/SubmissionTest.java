@@ -100,7 +100,7 @@ class SubmissionTest {
             assertThat(c.expect("MAIL FROM:<" + alice.address() + ">", 530, "5.7.0").text()).contains("authentication required");
             c.expect("AUTH PLAIN " + plain(alice.address().toString(), "secret"), 235, "2.7.0");
             c.expect("AUTH PLAIN " + plain(alice.address().toString(), "secret"), 503, "5.5.1");
-            c.expect("MAIL FROM:<" + alice.address() + ">", 250);
+            c.expect("MAIL FROM:<" + alice.address() + "> AUTH=<>", 250); // RFC 4954 5: accepted, value not trusted
             c.expect("RCPT TO:<" + bob.address() + ">", 250);
             c.expect("DATA", 354);
             c.send(message("Alice <" + alice.address() + ">", bob.address().toString(), "hello over TLS"));
@@ -229,6 +229,7 @@ class SubmissionTest {
             c.startTls();
             assertThat(c.expect("EHLO client.example", 250).lines()).noneMatch(l -> l.startsWith("AUTH"));
             c.expect("AUTH PLAIN " + plain("x@test.example", "secret"), 502, "5.5.1");
+            c.expect("MAIL FROM:<a@remote.example> AUTH=<>", 555, "5.5.4"); // AUTH is not an MX extension
             c.expect("MAIL FROM:<a@remote.example>", 250);
             c.expect("RCPT TO:<b@remote.example>", 550, "5.7.1"); // the MX never relays
         }

@@ -231,6 +231,7 @@ public final class CommandParser {
         OptionalLong size = OptionalLong.empty();
         MailParameters.Body body = null;
         boolean smtputf8 = false;
+        boolean auth = false;
         if (text.isEmpty()) return MailParameters.NONE;
         for (String token : text.split(" +")) {
             Param p = param(Verb.MAIL, token);
@@ -248,11 +249,17 @@ public final class CommandParser {
                     if (p.value() != null) throw new CommandSyntaxException(BAD_ARGUMENTS, Verb.MAIL, "Error: SMTPUTF8 takes no value");
                     smtputf8 = true;
                 }
+                case "AUTH" -> {
+                    // RFC 4954 5: AUTH=<> or AUTH=xtext; only submission advertises AUTH, and decides.
+                    if (auth) throw duplicate(p);
+                    if (p.value() == null || p.value().isEmpty()) throw new CommandSyntaxException(BAD_ARGUMENTS, Verb.MAIL, "Error: AUTH needs a value");
+                    auth = true;
+                }
                 default -> throw new CommandSyntaxException(UNKNOWN_PARAMETER, Verb.MAIL,
                         "Error: unsupported MAIL parameter " + Printable.of(p.keyword()));
             }
         }
-        return new MailParameters(size, body, smtputf8);
+        return new MailParameters(size, body, smtputf8, auth);
     }
 
     /** We implement no RCPT parameters (DSN's NOTIFY/ORCPT are not offered), so any well-formed one is unknown. */

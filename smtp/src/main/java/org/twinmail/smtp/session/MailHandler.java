@@ -22,6 +22,11 @@ final class MailHandler {
             metrics.rejected(RejectReason.SYNTAX);
             return new Result(Reply.of(555, "5.5.4", "Error: MAIL parameters need EHLO"), null);
         }
+        if (cmd.parameters().auth() && settings.mode() == SmtpMode.MX) {
+            // RFC 4954 5: the AUTH parameter belongs to the AUTH extension, which the MX does not offer.
+            metrics.rejected(RejectReason.SYNTAX);
+            return new Result(Reply.of(555, "5.5.4", "Error: unsupported MAIL parameter AUTH"), null);
+        }
         if (cmd.parameters().size().isPresent() && cmd.parameters().size().getAsLong() > settings.maxMessageSize()) {
             // RFC 1870 6.1: a declared size over our fixed limit is a permanent failure.
             metrics.rejected(RejectReason.TOO_BIG);

@@ -281,7 +281,16 @@ class CommandParserTest {
             assertThat(e.kind().code()).isEqualTo(555);
             assertThat(e.kind().status()).isEqualTo("5.5.4");
             assertThat(e.getMessage()).contains("RET");
-            assertThat(error("MAIL FROM:<a@b.example> AUTH=<>").kind()).isEqualTo(Kind.UNKNOWN_PARAMETER);
+            assertThat(error("MAIL FROM:<a@b.example> ENVID=x").kind()).isEqualTo(Kind.UNKNOWN_PARAMETER);
+        }
+
+        @Test
+        void authParameterIsParsedForSubmissionToDecide() throws Exception {
+            SmtpCommand.Mail m = (SmtpCommand.Mail) parse("MAIL FROM:<a@b.example> AUTH=<>");
+            assertThat(m.parameters().auth()).isTrue();
+            assertThat(m.parameters().isEmpty()).isFalse();
+            assertThat(error("MAIL FROM:<a@b.example> AUTH=").kind()).isEqualTo(Kind.BAD_ARGUMENTS);
+            assertThat(error("MAIL FROM:<a@b.example> AUTH=<> AUTH=<>").kind()).isEqualTo(Kind.BAD_ARGUMENTS);
         }
 
         @Test
