@@ -117,6 +117,44 @@ class TlsTest {
         assertThatThrownBy(() -> Tls.create(config)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("TLSv1.1");
     }
 
+    /** TLS 1.2 clients may not renegotiate (TLS 1.3 has no renegotiation at all). */
+    @Test
+    void clientInitiatedRenegotiationIsRefused() throws Exception {
+        Path[] ec = openssl(dir, "ec.test.example", "ec", false);
+        try (Tls tls = Tls.of(List.<Path[]>of(ec), Duration.ofMinutes(1));
+             ConnectionListener l = new ConnectionListener("test", List.of(Listen.parse("127.0.0.1:0")), 10,
+                     Duration.ofSeconds(10), tls, c -> {
+                         c.writeLine("hello");
+                         c.flush();
+                         // Only reached if the renegotiation was let through: then the client reads "got".
+                         if (c.input().readLine(100) != null) {
+                             c.writeLine("got");
+                             c.flush();
+                             c.input().readLine(100);
+                         }
+                     }, new SimpleMeterRegistry())) {
+            l.start();
+            InetSocketAddress at = l.boundAddresses().getFirst();
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, new TrustManager[] {trustAll()}, null);
+            try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(at.getAddress(), at.getPort())) {
+                s.setSoTimeout(10_000);
+                s.setEnabledProtocols(new String[] {"TLSv1.2"});
+                s.startHandshake();
+                assertThat(s.getSession().getProtocol()).isEqualTo("TLSv1.2");
+                assertThat(s.getSession().getCipherSuite()).contains("GCM");
+                assertThat(new String(s.getInputStream().readNBytes(7), StandardCharsets.US_ASCII)).isEqualTo("hello\r\n");
+                s.startHandshake(); // a renegotiation request; the server must refuse it
+                assertThatThrownBy(() -> {
+                    s.getOutputStream().write("x\r\n".getBytes(StandardCharsets.US_ASCII));
+                    s.getOutputStream().flush();
+                    int b = s.getInputStream().read();
+                    if (b == -1) throw new IOException("closed by server");
+                }).isInstanceOf(IOException.class);
+            }
+        }
+    }
+
     private static ConnectionListener listener(Tls tls) throws IOException {
         ConnectionListener l = new ConnectionListener("test", List.of(Listen.parse("127.0.0.1:0")), 10,
                 Duration.ofSeconds(10), tls, c -> {
