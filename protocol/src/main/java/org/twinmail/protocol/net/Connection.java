@@ -111,10 +111,10 @@ public final class Connection implements Closeable {
         return tlsSession != null;
     }
 
-    /** "TLSv1.3 TLS_AES_128_GCM_SHA256" for the session log, or null without TLS. */
+    /** "TLSv1.3/TLS_AES_128_GCM_SHA256" for the session log, or null without TLS. */
     public String tlsDescription() {
         SSLSession s = tlsSession;
-        return s == null ? null : s.getProtocol() + " " + s.getCipherSuite();
+        return s == null ? null : s.getProtocol() + "/" + s.getCipherSuite(); // no space: one key=value in the session log
     }
 
     /** True for a client on this machine (its traffic never leaves the kernel). */
