@@ -30,6 +30,7 @@ import org.twinmail.http.HttpService;
 import org.twinmail.http.admin.AdminException;
 import org.twinmail.http.admin.AdminOperations;
 import org.twinmail.http.admin.AdminService;
+import org.twinmail.imap.ImapServer;
 import org.twinmail.pop3.Pop3Server;
 import org.twinmail.protocol.tls.Tls;
 import org.twinmail.smtp.SmtpServer;
@@ -73,11 +74,12 @@ public final class TwinmailServer implements AutoCloseable {
 
     /** What only the active node runs: the store (under {@code epoch}) and the protocol services on it. */
     private record Active(long epoch, DataDirLock dataLock, MailStore store, AdminService admin,
-                          SmtpServer smtp, Pop3Server pop3) {
+                          SmtpServer smtp, Pop3Server pop3, ImapServer imap) {
         /** Stops the services, then the store, then gives up the data directory. */
         void close() {
             smtp.close();
             pop3.close();
+            imap.close();
             store.close();
             if (dataLock != null) dataLock.close();
         }
@@ -163,18 +165,22 @@ public final class TwinmailServer implements AutoCloseable {
         MailStore store = null;
         SmtpServer smtp = null;
         Pop3Server pop3 = null;
+        ImapServer imap = null;
         try {
             store = epoch == 0 ? StoreOpener.open(config, dataDir, registry) : StoreOpener.openFenced(config, dataDir, epoch, registry);
             clearSpool(dataDir.resolve("spool"));
             StoreAuthenticator authenticator = new StoreAuthenticator(store, config.auth.credentialCacheTtl);
             smtp = new SmtpServer(config, store, authenticator, tls, registry);
             pop3 = new Pop3Server(config, store, authenticator, tls, registry);
+            imap = new ImapServer(config, store, authenticator, registry);
             smtp.start();
             pop3.start();
-            active = new Active(store.epoch(), dataLock, store, new AdminService(store, hasher), smtp, pop3);
+            imap.start();
+            active = new Active(store.epoch(), dataLock, store, new AdminService(store, hasher), smtp, pop3, imap);
         } catch (IOException | RuntimeException e) {
             if (smtp != null) smtp.close();
             if (pop3 != null) pop3.close();
+            if (imap != null) imap.close();
             if (store != null) store.close();
             if (dataLock != null) dataLock.close();
             throw e;
@@ -303,6 +309,10 @@ public final class TwinmailServer implements AutoCloseable {
         return serving().pop3().boundAddresses();
     }
 
+    public List<InetSocketAddress> imapAddresses() {
+        return serving().imap().boundAddresses();
+    }
+
     public List<InetSocketAddress> submissionAddresses() {
         return serving().smtp().submissionAddresses();
     }
@@ -342,6 +352,7 @@ public final class TwinmailServer implements AutoCloseable {
         a.smtp().submissionsAddresses().forEach(x -> parts.add("submissions " + format(x)));
         a.pop3().boundAddresses().forEach(x -> parts.add("POP3 " + format(x)));
         a.pop3().tlsAddresses().forEach(x -> parts.add("POP3S " + format(x)));
+        a.imap().boundAddresses().forEach(x -> parts.add("IMAP " + format(x)));
         return String.join(", ", parts);
     }
 

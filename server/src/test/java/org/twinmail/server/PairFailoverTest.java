@@ -73,6 +73,7 @@ class PairFailoverTest {
                 dataDir: %s
                 smtp: { listen: ["127.0.0.1:%d"] }
                 pop3: { listen: ["127.0.0.1:%d"] }
+                imap: { listen: ["127.0.0.1:0"] }
                 http: { listen: ["127.0.0.1:0"] }
                 auth: { argon2MemoryKiB: 1024, argon2Iterations: 1 }
                 cluster:
