@@ -26,7 +26,7 @@ import org.twinmail.core.model.Account;
  * {@code src/test/resources/conversations}. Script lines:
  * <pre>
  *   # comment
- *   @account NAME              a new account; ${NAME} is its address, ${PASSWORD} the password
+ *   @account NAME [QUOTA]      a new account (quota like "2M"); ${NAME} is its address, ${PASSWORD} the password
  *   @deliver NAME SUBJECT      delivers a small message to NAME's INBOX, as SMTP would
  *   @connect N                 opens session N (N is one digit)
  *   N&gt; text                    session N sends text + CRLF
@@ -58,7 +58,7 @@ class ConversationTest {
     @TestFactory
     Stream<DynamicTest> conversations() throws IOException {
         List<String> names = List.of("basic", "auth", "mailboxes", "append", "fetch", "store-expunge", "copy-move",
-                "search", "multi-session", "idle", "condstore", "bad-input");
+                "search", "multi-session", "idle", "condstore", "bad-input", "extensions", "quota");
         return names.stream().map(n -> DynamicTest.dynamicTest(n, () -> run(n)));
     }
 
@@ -81,8 +81,9 @@ class ConversationTest {
                 String where = name + ".imap:" + lineNo;
                 line = substitute(line, vars, accounts);
                 if (line.startsWith("@account ")) {
-                    String n = line.substring(9).strip();
-                    Account a = fx.account();
+                    String[] p = line.substring(9).strip().split(" ");
+                    String n = p[0];
+                    Account a = fx.account(p.length > 1 ? org.twinmail.core.config.Size.of(p[1]).bytes() : 0);
                     accounts.put(n, a);
                     vars.put(n, a.address().toString());
                 } else if (line.startsWith("@deliver ")) {

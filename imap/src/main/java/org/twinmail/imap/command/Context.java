@@ -180,7 +180,8 @@ public final class Context {
             caps.add("SASL-IR");
         }
         caps.addAll(List.of("LITERAL+", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "CHILDREN",
-                "SPECIAL-USE", "CONDSTORE", "APPENDLIMIT=" + services.limits().maxLiteralSize.bytes()));
+                "SPECIAL-USE", "CREATE-SPECIAL-USE", "CONDSTORE", "ESEARCH", "QUOTA", "QUOTA=RES-STORAGE", "STATUS=SIZE",
+                "OBJECTID", "APPENDLIMIT=" + services.limits().maxLiteralSize.bytes()));
         return caps;
     }
 }

@@ -30,7 +30,7 @@ final class FetchCommand {
 
         boolean needsMessage() {
             return switch (name) {
-                case "FLAGS", "INTERNALDATE", "RFC822.SIZE", "UID", "MODSEQ" -> false;
+                case "FLAGS", "INTERNALDATE", "RFC822.SIZE", "UID", "MODSEQ", "EMAILID", "THREADID" -> false;
                 default -> true;
             };
         }
@@ -124,7 +124,7 @@ final class FetchCommand {
     private static Item itemNamed(String name, ArgReader a) throws ImapSyntaxException {
         switch (name) {
             case "FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE", "BODYSTRUCTURE", "UID", "MODSEQ",
-                 "RFC822", "RFC822.HEADER", "RFC822.TEXT" -> {
+                 "RFC822", "RFC822.HEADER", "RFC822.TEXT", "EMAILID", "THREADID" -> {
                 return new Item(name);
             }
             case "BODY", "BODY.PEEK" -> {
@@ -188,6 +188,9 @@ final class FetchCommand {
             case "FLAGS" -> ctx.write("FLAGS " + SelectedMailbox.flagList(e.flags(), false));
             case "INTERNALDATE" -> ctx.write("INTERNALDATE \"" + DateTimes.format(e.internalDate()) + "\"");
             case "RFC822.SIZE" -> ctx.write("RFC822.SIZE " + e.size());
+            // RFC 8474: the content address names the immutable message, so copies share it. No threads are kept.
+            case "EMAILID" -> ctx.write("EMAILID (E" + e.blobId().substring(0, 24) + ")");
+            case "THREADID" -> ctx.write("THREADID NIL");
             case "ENVELOPE" -> ctx.write("ENVELOPE " + Envelope.of(m));
             case "BODYSTRUCTURE" -> ctx.write("BODYSTRUCTURE " + BodyStructure.of(m, true));
             case "BODY" -> {

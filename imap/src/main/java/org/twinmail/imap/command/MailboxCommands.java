@@ -35,6 +35,11 @@ final class MailboxCommands {
         return Strings.astring(MailboxNames.encode(name), false);
     }
 
+    /** RFC 8474 MAILBOXID: the store's id, which survives RENAME and is never reused. */
+    static String mailboxId(Mailbox m) {
+        return "M" + m.id();
+    }
+
     static Mailbox existing(Context ctx, String name) throws No {
         return ctx.store().mailbox(ctx.accountId(), name).orElseThrow(() -> new No("NONEXISTENT", "no mailbox named " + name));
     }
@@ -42,17 +47,33 @@ final class MailboxCommands {
     static String create(Context ctx, Request r) throws ImapSyntaxException, No {
         ArgReader a = r.args();
         String name = mailboxName(a);
+        SpecialUse use = null;
+        if (a.optionalSp()) {
+            // RFC 6154 CREATE-SPECIAL-USE: CREATE name (USE (\Sent)).
+            a.open();
+            String param = a.keyword();
+            if (!param.equals("USE")) throw ImapSyntaxException.syntax("unknown CREATE parameter " + param);
+            a.sp();
+            List<String> uses = a.flags(false);
+            a.close();
+            if (uses.size() != 1) throw new No("USEATTR", "one special use per mailbox");
+            use = java.util.Arrays.stream(SpecialUse.values())
+                    .filter(u -> u.attribute() != null && u.attribute().equalsIgnoreCase(uses.getFirst())).findFirst()
+                    .orElseThrow(() -> new No("USEATTR", "special use " + uses.getFirst() + " is not supported"));
+        }
         a.end();
         // A trailing delimiter says the client wants a name for children only; we create the name itself (RFC 9051 6.3.4).
         if (name.endsWith("/")) name = name.substring(0, name.length() - 1);
+        if (ctx.store().mailbox(ctx.accountId(), name).isPresent()) throw new No("ALREADYEXISTS", "mailbox " + name + " already exists");
+        Mailbox created;
         try {
-            ctx.store().createMailbox(ctx.accountId(), name, null);
+            created = ctx.store().createMailbox(ctx.accountId(), name, use);
         } catch (StoreException.Conflict e) {
-            throw new No("ALREADYEXISTS", e.getMessage());
+            throw new No(use != null ? "USEATTR" : "ALREADYEXISTS", e.getMessage());
         } catch (IllegalArgumentException e) {
             throw new No("CANNOT", e.getMessage());
         }
-        return "CREATE completed";
+        return "[MAILBOXID (" + mailboxId(created) + ")] CREATE completed";
     }
 
     static String delete(Context ctx, Request r) throws ImapSyntaxException, No {
@@ -213,7 +234,7 @@ final class MailboxCommands {
         List<String> items = new ArrayList<>();
         do {
             String item = a.keyword();
-            if (!List.of("MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "RECENT", "SIZE", "DELETED", "HIGHESTMODSEQ").contains(item)) {
+            if (!List.of("MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "RECENT", "SIZE", "DELETED", "HIGHESTMODSEQ", "MAILBOXID").contains(item)) {
                 throw ImapSyntaxException.syntax("unknown STATUS item " + item);
             }
             items.add(item);
@@ -224,6 +245,10 @@ final class MailboxCommands {
         MailboxStatus s = ctx.store().status(m.id());
         List<String> out = new ArrayList<>();
         for (String item : items) {
+            if (item.equals("MAILBOXID")) {
+                out.add("MAILBOXID (" + mailboxId(s.mailbox()) + ")");
+                continue;
+            }
             long v = switch (item) {
                 case "MESSAGES" -> s.mailbox().messageCount();
                 case "UIDNEXT" -> s.mailbox().uidNext();

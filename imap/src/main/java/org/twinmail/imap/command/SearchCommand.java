@@ -91,6 +91,23 @@ final class SearchCommand {
     static String search(Context ctx, Request r) throws IOException, ImapSyntaxException, No {
         ArgReader a = r.args();
         Parse p = new Parse(ctx.selected(), ctx.limits().maxNestingDepth);
+        // RFC 4731: RETURN (MIN MAX COUNT ALL) asks for an ESEARCH response; RETURN () means ALL.
+        List<String> returns = null;
+        if (a.peekWord("RETURN")) {
+            a.atom();
+            a.sp();
+            returns = new ArrayList<>();
+            a.open();
+            while (!a.peekIs(')')) {
+                String opt = a.keyword();
+                if (!List.of("MIN", "MAX", "COUNT", "ALL").contains(opt)) throw ImapSyntaxException.syntax("unknown SEARCH RETURN option " + opt);
+                returns.add(opt);
+                a.optionalSp();
+            }
+            a.close();
+            if (returns.isEmpty()) returns.add("ALL");
+            a.sp();
+        }
         if (a.peekWord("CHARSET")) {
             a.atom();
             a.sp();
@@ -124,6 +141,19 @@ final class SearchCommand {
                 found.add(r.uid() ? e.uid() : i + 1);
                 highest = Math.max(highest, e.modSeq());
             }
+        }
+        if (returns != null) {
+            StringBuilder b = new StringBuilder("ESEARCH (TAG ").append(org.twinmail.imap.protocol.Strings.string(r.tag(), false)).append(')');
+            if (r.uid()) b.append(" UID");
+            if (!found.isEmpty()) {
+                if (returns.contains("MIN")) b.append(" MIN ").append(found.getFirst());
+                if (returns.contains("MAX")) b.append(" MAX ").append(found.getLast());
+                if (returns.contains("ALL")) b.append(" ALL ").append(SequenceSet.compact(found));
+            }
+            if (returns.contains("COUNT")) b.append(" COUNT ").append(found.size());
+            if (p.modseq && !found.isEmpty()) b.append(" MODSEQ ").append(highest);
+            ctx.untagged(b.toString());
+            return r.display() + " completed";
         }
         StringBuilder b = new StringBuilder("SEARCH");
         for (long n : found) b.append(' ').append(n);

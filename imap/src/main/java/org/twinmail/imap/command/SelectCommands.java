@@ -49,6 +49,7 @@ final class SelectCommands {
         ctx.untagged("OK [UIDNEXT " + status.mailbox().uidNext() + "] predicted next UID");
         ctx.untagged("OK [PERMANENTFLAGS " + (readOnly ? "()" : "(\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)") + "] limited");
         if (ctx.condstore()) ctx.untagged("OK [HIGHESTMODSEQ " + selected.modSeq() + "] highest");
+        ctx.untagged("OK [MAILBOXID (" + MailboxCommands.mailboxId(m) + ")] Ok");
         ctx.select(selected);
         return (readOnly ? "[READ-ONLY] " : "[READ-WRITE] ") + r.display() + " completed";
     }

@@ -276,7 +276,21 @@ public final class ImapSession {
     }
 
     private void tagged(String tag, String status, String code, String text) throws IOException {
-        connection.writeLine(tag + " " + status + " " + (code == null ? "" : "[" + code + "] ") + Printable.of(text));
+        connection.writeLine(tag + " " + status + " " + (code == null ? "" : "[" + code + "] ") + responseText(text));
+    }
+
+    /**
+     * Reply text may quote what the client sent (a mailbox name, a bad token): no control
+     * characters (a CR or LF would forge a response line) and 7-bit only. Not truncated:
+     * the text also carries our own response codes, such as the CAPABILITY list.
+     */
+    static String responseText(String text) {
+        StringBuilder b = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            b.append(c < 0x20 || c >= 0x7f ? '?' : c);
+        }
+        return b.toString();
     }
 
     /** One line of an AUTHENTICATE exchange; null when the client left or sent too long a line. */
