@@ -71,6 +71,8 @@ public final class TwinmailConfig {
     public static final class Imap {
         /** Addresses to accept connections on (standard port 143). */
         public List<Listen> listen = List.of(Listen.parse("0.0.0.0:2143"));
+        /** Addresses for IMAP over implicit TLS (IMAPS, standard port 993; RFC 8314). */
+        public List<Listen> tlsListen = List.of(Listen.parse("0.0.0.0:2993"));
         /** Longest command line in octets, literals not counted (Dovecot's imap_max_line_length is 64k). */
         public int maxLineLength = 65536;
         /** Largest literal a client may send (APPEND's message included); also advertised as APPENDLIMIT. */
