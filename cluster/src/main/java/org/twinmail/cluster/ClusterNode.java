@@ -115,6 +115,11 @@ public final class ClusterNode implements AutoCloseable {
         // starts is a standby, so it makes sure it holds neither.
         if (vip != null) vip.remove();
         if (!settings.releaseHook().isBlank()) runHook("release hook (start-up cleanup)", settings.releaseHook(), "cleanup");
+        if (!settings.acquireHook().isBlank() && settings.fenceCommand().isBlank()) {
+            log.warn("cluster.acquireHook mounts a volume but no cluster.fenceCommand is set: a peer that was paused or lost"
+                    + " its lease without dying keeps its mount, and its cached writes can reach the volume after this node"
+                    + " mounted it; only a fence (power off, or a shutdown of its filesystem) prevents that");
+        }
         this.heartbeats = new Heartbeats(settings.nodeId(), settings.peerId(), settings.channels(), clock);
         bindMetrics(registry);
         threads.add(Thread.ofPlatform().name("cluster-lease").priority(Thread.MAX_PRIORITY).start(this::leaseLoop));
@@ -452,8 +457,9 @@ public final class ClusterNode implements AutoCloseable {
         }
     }
 
-    private void release(String reason) {
-        if (!transitionBusy.compareAndSet(false, true)) return;
+    /** Queues a handover; false if another transition is still finishing (the caller may retry). */
+    private boolean release(String reason) {
+        if (!transitionBusy.compareAndSet(false, true)) return false;
         try {
             transitions.execute(() -> {
                 try {
@@ -462,8 +468,10 @@ public final class ClusterNode implements AutoCloseable {
                     transitionBusy.set(false);
                 }
             });
+            return true;
         } catch (RuntimeException e) {
             transitionBusy.set(false);
+            return false;
         }
     }
 
@@ -566,7 +574,10 @@ public final class ClusterNode implements AutoCloseable {
                         + (p == null ? "unknown" : p.role()) + (alive ? "" : " and its lease expired")
                         + (p != null && !p.has(LeaseSlot.PUBLIC_OK) ? " and cannot reach the public network" : ""));
             }
-            release("switchover requested by the operator");
+            // the takeover that made us active may still be finishing its bookkeeping: retry until queued
+            while (!release("switchover requested by the operator") && clock.getAsLong() < deadline) {
+                sleepNanos(settings.timings().intervalNanos());
+            }
             while (clock.getAsLong() < deadline) {
                 LeaseSlot now = peerSlot;
                 if (role.get() == Role.STANDBY && now != null && now.role() == Role.ACTIVE) {

@@ -89,16 +89,39 @@ public final class ControlSocket implements AutoCloseable {
         }
     }
 
-    /** Sends {@code request} to the node whose state directory is {@code stateDir}; the answer's text. */
-    public static String call(Path stateDir, String request) throws IOException {
+    /**
+     * Sends {@code request} to the node whose state directory is {@code stateDir} and
+     * returns the answer's text. A node that does not answer within {@code timeout} (a
+     * paused JVM still accepts connections into the kernel's backlog) is an IOException.
+     */
+    public static String call(Path stateDir, String request, Duration timeout) throws IOException {
         Path path = stateDir.resolve(FILE);
         if (!Files.exists(path)) throw new IOException("no cluster node runs with state directory " + stateDir + " (no " + path + ")");
         try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
-            OutputStream out = Channels.newOutputStream(ch);
-            out.write((request + "\n").getBytes(StandardCharsets.UTF_8));
-            out.flush();
-            return new String(Channels.newInputStream(ch).readAllBytes(), StandardCharsets.UTF_8);
+            Thread watchdog = Thread.ofVirtual().start(() -> {
+                try {
+                    Thread.sleep(timeout);
+                    ch.close();
+                } catch (InterruptedException | IOException ignored) {
+                    // answered in time, or already closed
+                }
+            });
+            try {
+                OutputStream out = Channels.newOutputStream(ch);
+                out.write((request + "\n").getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                return new String(Channels.newInputStream(ch).readAllBytes(), StandardCharsets.UTF_8);
+            } catch (java.nio.channels.AsynchronousCloseException e) {
+                throw new IOException("the node did not answer within " + timeout.toSeconds() + " s (paused or hung?)", e);
+            } finally {
+                watchdog.interrupt();
+            }
         }
+    }
+
+    /** {@link #call(Path, String, Duration)} with a deadline fit for the request: a switchover waits for the other node. */
+    public static String call(Path stateDir, String request) throws IOException {
+        return call(stateDir, request, request.equals("switchover") ? SWITCHOVER_TIMEOUT.plusSeconds(10) : Duration.ofSeconds(5));
     }
 
     @Override

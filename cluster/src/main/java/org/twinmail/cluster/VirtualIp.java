@@ -43,8 +43,10 @@ final class VirtualIp {
 
     /** Removes the address; absent counts as success. */
     boolean remove() {
-        ShellCommand.Result r = ShellCommand.run("VIP remove", "ip addr del " + cidr + " dev " + device, Map.of(), COMMAND_TIMEOUT);
-        boolean ok = r.ok() || r.output().contains("Cannot assign requested address");
+        // only if present: "not there" is the normal case on a standby and must not read as an error
+        ShellCommand.Result r = ShellCommand.run("VIP remove", "if ip -o addr show dev " + device + " | grep -qF ' " + address + "/'; then ip addr del "
+                + cidr + " dev " + device + "; fi", Map.of(), COMMAND_TIMEOUT);
+        boolean ok = r.ok();
         if (!ok) log.error("could not remove the VIP {}: {}", describe(), r.describe());
         return ok;
     }

@@ -1,0 +1,271 @@
+#!/usr/bin/env bash
+# TwinMail HA lab: a hot-standby pair, a client and a shared disk array on one Linux
+# machine, built from network namespaces and loop devices. Needs root, iproute2,
+# util-linux, e2fsprogs and iputils-arping. Nothing leaves the lab: every address is
+# in 10.77.0.0/16 inside the lab's own namespaces, and the root namespace is untouched.
+#
+#   lab-sw   switch: bridge br-pub (10.77.0.254, the ping target) and bridge br-hb
+#   node-a   eth0 10.77.0.1/24 (public), eth1 10.77.1.1/24 (private heartbeat link)
+#   node-b   eth0 10.77.0.2/24, eth1 10.77.1.2/24
+#   client   eth0 10.77.0.10/24; reaches the service only through the VIP 10.77.0.100
+#
+# The array: data.img carries ext4 and is mounted only by the active node, in that
+# node's own mount namespace, by the acquire hook (and unmounted by the release hook);
+# lease.img is a small raw device both nodes open with O_DIRECT. Each node has its own
+# loop device over each file, as two machines on a SAN have their own block devices.
+#
+# Usage (WORK is the lab's directory; every command but "up" reads WORK/lab.env):
+#   ha/lab.sh up WORK                 build the lab and write node configs and hooks
+#   ha/lab.sh start WORK NODE CP      start a node's JVM (classpath CP) in its namespaces
+#   ha/lab.sh exec WORK NS CMD...     run CMD in namespace NS (node-a, node-b: with their mounts)
+#   ha/lab.sh fault WORK KIND NODE    kill9 | stop | cont | term | cut-hb | heal-hb | cut-all | heal-all
+#                                     | fs-shutdown | freeze | thaw
+#   ha/lab.sh down WORK               tear everything down (also safe after a failed run)
+#   ha/lab.sh check                   exit 0 if this machine can run the lab, else say why
+set -euo pipefail
+
+VIP=10.77.0.100
+PING_TARGET=10.77.0.254
+NODES=(node-a node-b)
+
+die() { echo "lab: $*" >&2; exit 1; }
+
+check() {
+  [ "$(id -u)" = 0 ] || { echo "not root"; return 1; }
+  for c in ip losetup mkfs.ext4 nsenter unshare arping mount umount fsfreeze python3; do
+    command -v "$c" >/dev/null || { echo "missing command $c"; return 1; }
+  done
+  local probe="twinmail-lab-probe-$$"
+  ip netns add "$probe" 2>/dev/null || { echo "cannot create network namespaces"; return 1; }
+  ip netns del "$probe"
+  losetup -f >/dev/null 2>&1 || { echo "no free loop device"; return 1; }
+  return 0
+}
+
+load() {
+  W=$1
+  [ -f "$W/lab.env" ] || die "no lab in $W (run: ha/lab.sh up $W)"
+  # shellcheck disable=SC1091
+  . "$W/lab.env"
+}
+
+ns_of() { case "$1" in a|node-a) echo node-a ;; b|node-b) echo node-b ;; *) echo "$1" ;; esac; }
+
+# Run in a node's network namespace and its own persistent mount namespace.
+in_node() {
+  local n; n=$(ns_of "$1"); shift
+  nsenter --net="/run/netns/$n" --mount="$W/ns/$n" -- "$@"
+}
+
+up() {
+  W=$1
+  mkdir -p "$W"
+  W=$(cd "$W" && pwd)
+  reason=$(check) || die "this machine cannot run the lab: $reason"
+  mkdir -p "$W/ns" "$W/mnt" "$W/node-a/state" "$W/node-b/state"
+  # the fence command must reach the peer's mount namespace from inside a node's: through
+  # a process of this (the root) mount namespace that lives as long as the lab
+  setsid sleep infinity > /dev/null 2>&1 < /dev/null &
+  ROOT_PID=$!
+  PYTHON=$(command -v /usr/bin/python3 || command -v python3)
+  : > "$W/lab.env"
+  echo "W=$W" >> "$W/lab.env"
+  echo "ROOT_PID=$ROOT_PID" >> "$W/lab.env"
+
+  # network: bridges in their own namespace, one veth per host and bridge
+  ip netns add lab-sw
+  ip -n lab-sw link add br-pub type bridge
+  ip -n lab-sw link add br-hb type bridge
+  ip -n lab-sw link set br-pub up
+  ip -n lab-sw link set br-hb up
+  ip -n lab-sw addr add "$PING_TARGET/24" dev br-pub
+  ip -n lab-sw link set lo up
+  local i=1
+  for n in node-a node-b client; do
+    ip netns add "$n"
+    ip -n "$n" link set lo up
+    ip link add "p-$n" netns lab-sw type veth peer name eth0 netns "$n"
+    ip -n lab-sw link set "p-$n" master br-pub up
+    ip -n "$n" link set eth0 up
+  done
+  ip -n node-a addr add 10.77.0.1/24 dev eth0
+  ip -n node-b addr add 10.77.0.2/24 dev eth0
+  ip -n client addr add 10.77.0.10/24 dev eth0
+  for n in node-a node-b; do
+    ip link add "h-$n" netns lab-sw type veth peer name eth1 netns "$n"
+    ip -n lab-sw link set "h-$n" master br-hb up
+    ip -n "$n" link set eth1 up
+  done
+  ip -n node-a addr add 10.77.1.1/24 dev eth1
+  ip -n node-b addr add 10.77.1.2/24 dev eth1
+  # the VIP answers ARP only from the node that holds it; the client follows gratuitous ARP at once
+  ip netns exec client sysctl -qw net.ipv4.conf.all.arp_accept=1
+
+  # the array: one backing file per volume, one loop device per node and volume
+  truncate -s 256M "$W/data.img"
+  mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$W/data.img"
+  truncate -s 1M "$W/lease.img"
+  for n in node-a node-b; do
+    d=$(losetup -f --show "$W/data.img"); l=$(losetup -f --show "$W/lease.img")
+    echo "DATA_${n//-/_}=$d" >> "$W/lab.env"
+    echo "LEASE_${n//-/_}=$l" >> "$W/lab.env"
+  done
+  # persistent mount namespaces, one per node (the ns files live on a private mount)
+  mount --bind "$W/ns" "$W/ns"
+  mount --make-private "$W/ns"
+  for n in node-a node-b; do
+    touch "$W/ns/$n"
+    unshare --mount="$W/ns/$n" --propagation slave true
+  done
+  # shellcheck disable=SC1091
+  . "$W/lab.env"
+
+  # hooks: mount and unmount in the node's own mount namespace (the JVM runs there);
+  # the fence command is the lab's power switch for the peer: kill its processes, drop
+  # its mount and its VIP, as an IPMI power-off would.
+  cat > "$W/acquire.sh" <<HOOK
+#!/bin/sh
+set -e
+dev=\$1
+mountpoint -q "$W/mnt" && exit 0
+# drop what this machine's block layer still caches of the volume from an earlier mount:
+# the other node has written to it since
+blockdev --flushbufs "\$dev"
+mount -o noatime "\$dev" "$W/mnt"
+mkdir -p "$W/mnt/data"
+HOOK
+  cat > "$W/release.sh" <<HOOK
+#!/bin/sh
+mountpoint -q "$W/mnt" || exit 0
+umount "$W/mnt"
+HOOK
+  cat > "$W/fence.sh" <<HOOK
+#!/bin/sh
+peer=\$1
+# Power-off emulation. First the peer's filesystem stops writing at once, without
+# flushing its journal or its cache (EXT4_IOC_SHUTDOWN, NOLOGFLUSH), as when power is
+# cut: nothing it still caches may reach the volume after this node has mounted it.
+# The hook runs in this node's mount namespace, where the peer's namespace file is not
+# bound (the kernel does not copy mount-namespace files into new namespaces): reach the
+# peer's mounts through the lab's root mount namespace.
+peer_mnt() { nsenter --mount=/proc/$ROOT_PID/ns/mnt -- nsenter --mount="$W/ns/\$peer" -- "\$@"; }
+peer_mnt sh -c 'mountpoint -q "\$1" && $PYTHON "\$2" "\$1"' - "$W/mnt" "$W/fs_shutdown.py" || true
+if [ -f "$W/\$peer/pid" ]; then kill -9 "\$(cat "$W/\$peer/pid")" 2>/dev/null; fi
+peer_mnt umount -l "$W/mnt" 2>/dev/null
+ip -n "\$peer" addr del $VIP/24 dev eth0 2>/dev/null
+echo "fenced \$peer"
+exit 0
+HOOK
+  # EXT4_IOC_SHUTDOWN with EXT4_GOING_FLAGS_NOLOGFLUSH: the filesystem refuses all I/O from now on
+  cat > "$W/fs_shutdown.py" <<'PY'
+import fcntl, os, struct, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+fcntl.ioctl(fd, 0x8004587D, struct.pack("I", 2))
+PY
+  chmod +x "$W/acquire.sh" "$W/release.sh" "$W/fence.sh"
+
+  for n in node-a node-b; do
+    if [ $n = node-a ]; then me=1; peer=2; slot=0; other=node-b; else me=2; peer=1; slot=1; other=node-a; fi
+    dv="DATA_${n//-/_}"; lv="LEASE_${n//-/_}"
+    cat > "$W/$n/twinmail.yaml" <<CFG
+hostname: $n.lab.example
+dataDir: $W/mnt/data
+smtp: { listen: ["0.0.0.0:25"] }
+pop3: { listen: ["0.0.0.0:110"] }
+http: { listen: ["127.0.0.1:8080"] }
+auth: { argon2MemoryKiB: 1024, argon2Iterations: 1, plaintextAuth: always }
+cluster:
+  nodeId: $n
+  peerId: $other
+  slot: $slot
+  stateDir: $W/$n/state
+  leaseDevice: ${!lv}
+  channels:
+    - "private 10.77.1.$me:7946 10.77.1.$peer:7946"
+    - "public 10.77.0.$me:7947 10.77.0.$peer:7947"
+  heartbeatInterval: 200ms
+  leaseTime: 2s
+  selfFenceMargin: 700ms
+  acquireHook: "$W/acquire.sh ${!dv}"
+  releaseHook: "$W/release.sh"
+  fenceCommand: "$W/fence.sh $other"
+  hookTimeout: 10s
+  vip: $VIP/24
+  vipInterface: eth0
+  healthInterval: 500ms
+  healthTimeout: 1s
+  healthFailures: 3
+  pingTargets: ["$PING_TARGET"]
+CFG
+  done
+  echo "lab up in $W"
+}
+
+start() {
+  load "$1"; local n; n=$(ns_of "$2"); local cp=$3
+  local java; java=${JAVA:-java}
+  # setsid and nsenter exec in place, so $! is the JVM's pid (the fence command's target)
+  setsid nsenter --net="/run/netns/$n" --mount="$W/ns/$n" -- \
+    "$java" -Xmx256m -Dtwinmail.log.level=INFO -cp "$cp" org.twinmail.server.cli.Main serve --config "$W/$n/twinmail.yaml" \
+    >> "$W/$n/server.log" 2>&1 < /dev/null &
+  echo $! > "$W/$n/pid"
+  echo "$n started, pid $!"
+}
+
+fault() {
+  load "$1"; local kind=$2 n; n=$(ns_of "$3")
+  local pid; pid=$(cat "$W/$n/pid" 2>/dev/null || true)
+  local dv="DATA_${n//-/_}"
+  case "$kind" in
+    kill9) kill -9 "$pid" ;;
+    term) kill -TERM "$pid" ;;
+    stop) kill -STOP "$pid" ;;
+    cont) kill -CONT "$pid" ;;
+    # detach the bridge port: the node's link stays up and it notices nothing, as with a cut cable behind a switch
+    cut-hb) ip -n lab-sw link set "h-$n" nomaster ;;
+    heal-hb) ip -n lab-sw link set "h-$n" master br-hb ;;
+    cut-all) ip -n lab-sw link set "h-$n" nomaster; ip -n lab-sw link set "p-$n" nomaster ;;
+    heal-all) ip -n lab-sw link set "h-$n" master br-hb; ip -n lab-sw link set "p-$n" master br-pub ;;
+    # storage faults, in the node's own view of the volume
+    fs-shutdown) in_node "$n" python3 "$W/fs_shutdown.py" "$W/mnt" ;;
+    freeze) in_node "$n" fsfreeze --freeze "$W/mnt" ;;
+    thaw) in_node "$n" fsfreeze --unfreeze "$W/mnt" ;;
+    *) die "unknown fault $kind" ;;
+  esac
+}
+
+down() {
+  W=$1
+  [ -d "$W" ] || return 0
+  W=$(cd "$W" && pwd)
+  for n in node-a node-b; do
+    if [ -f "$W/$n/pid" ]; then
+      p=$(cat "$W/$n/pid"); kill -CONT "$p" 2>/dev/null || true; kill -9 "$p" 2>/dev/null || true
+    fi
+    [ -f "$W/ns/$n" ] && nsenter --mount="$W/ns/$n" fsfreeze --unfreeze "$W/mnt" 2>/dev/null || true
+    [ -f "$W/ns/$n" ] && nsenter --mount="$W/ns/$n" umount -l "$W/mnt" 2>/dev/null || true
+  done
+  for n in node-a node-b client lab-sw; do ip netns del "$n" 2>/dev/null || true; done
+  if [ -f "$W/lab.env" ]; then
+    r=$(sed -n 's/^ROOT_PID=//p' "$W/lab.env"); [ -n "$r" ] && kill "$r" 2>/dev/null || true
+  fi
+  for n in node-a node-b; do umount "$W/ns/$n" 2>/dev/null || true; done
+  umount "$W/ns" 2>/dev/null || true
+  if [ -f "$W/lab.env" ]; then
+    grep -E '^(DATA|LEASE)_' "$W/lab.env" | cut -d= -f2 | while read -r dev; do losetup -d "$dev" 2>/dev/null || true; done
+  fi
+  rm -f "$W/data.img" "$W/lease.img"
+  echo "lab down"
+}
+
+cmd=${1:-}; shift || true
+case "$cmd" in
+  up) up "$@" ;;
+  start) start "$@" ;;
+  exec) load "$1"; n=$(ns_of "$2"); shift 2
+        if [ "$n" = node-a ] || [ "$n" = node-b ]; then in_node "$n" "$@"; else ip netns exec "$n" "$@"; fi ;;
+  fault) fault "$@" ;;
+  down) down "$@" ;;
+  check) check ;;
+  *) sed -n '2,30p' "$0"; exit 2 ;;
+esac
