@@ -14,6 +14,7 @@ import org.twinmail.imap.session.ImapSession;
 import org.twinmail.imap.session.Notifier;
 import org.twinmail.protocol.net.ConnectionListener;
 import org.twinmail.protocol.sasl.SaslServer;
+import org.twinmail.protocol.tls.Tls;
 import org.twinmail.store.MailStore;
 
 /**
@@ -28,22 +29,45 @@ public final class ImapServer implements AutoCloseable {
     private static final long MESSAGE_CACHE_BYTES = 64L << 20;
 
     private final ConnectionListener listener;
+    private final ConnectionListener tlsListener;
 
+    /** Without TLS: no STARTTLS, no IMAPS listener. */
     public ImapServer(TwinmailConfig config, MailStore store, Authenticator authenticator, MeterRegistry registry) {
+        this(config, store, authenticator, null, registry);
+    }
+
+    /** With {@code tls}: STARTTLS on {@code imap.listen} and implicit TLS (IMAPS) on {@code imap.tlsListen}. */
+    public ImapServer(TwinmailConfig config, MailStore store, Authenticator authenticator, Tls tls, MeterRegistry registry) {
         TwinmailConfig.Imap limits = config.imap;
         check(limits);
         Notifier notifier = new Notifier();
         store.addListener(notifier);
-        Context.Services services = new Context.Services(limits, new SaslServer(authenticator, config.auth.plaintextAuth), store,
-                notifier, new MessageCache(MESSAGE_CACHE_BYTES), new ImapMetrics(registry));
+        Context.Services services = new Context.Services(limits, new SaslServer(authenticator, config.auth.plaintextAuth), tls,
+                store, notifier, new MessageCache(MESSAGE_CACHE_BYTES), new ImapMetrics(registry));
         // The write deadline: a client that takes no output for this long is cut off (IDLE clients read, so it holds them too).
         this.listener = new ConnectionListener("imap", limits.listen, limits.maxConnections, limits.idleTimeout,
                 connection -> new ImapSession(connection, services).run(), registry);
+        this.tlsListener = tls == null || limits.tlsListen == null || limits.tlsListen.isEmpty() ? null
+                : new ConnectionListener("imaps", limits.tlsListen, limits.maxConnections, limits.idleTimeout, tls,
+                        connection -> new ImapSession(connection, services).run(), registry);
     }
 
-    /** Binds every {@code imap.listen} address (failing if one is taken) and starts accepting. */
+    /** Binds every {@code imap.listen} and {@code imap.tlsListen} address (failing if one is taken) and starts accepting. */
     public void start() throws IOException {
         listener.start();
+        if (tlsListener != null) {
+            try {
+                tlsListener.start();
+            } catch (IOException | RuntimeException e) {
+                listener.close();
+                throw e;
+            }
+        }
+    }
+
+    /** The bound IMAPS addresses; empty without TLS or before {@link #start()}. */
+    public List<InetSocketAddress> tlsAddresses() {
+        return tlsListener == null ? List.of() : tlsListener.boundAddresses();
     }
 
     /** The bound addresses, with real port numbers where the configuration said 0; empty before {@link #start()}. */
@@ -55,6 +79,7 @@ public final class ImapServer implements AutoCloseable {
     @Override
     public void close() {
         listener.close();
+        if (tlsListener != null) tlsListener.close();
     }
 
     private static void check(TwinmailConfig.Imap limits) {

@@ -51,6 +51,20 @@ final class ImapFixture implements AutoCloseable {
         return server;
     }
 
+    /** A server with TLS (STARTTLS and IMAPS, self-signed certificate under {@code dataDir/tls}); {@code tweak} adjusts the configuration. */
+    ImapServer tlsServer(Path dataDir, Consumer<TwinmailConfig> tweak) throws IOException {
+        TwinmailConfig config = new TwinmailConfig();
+        config.hostname = "imap.example.com";
+        config.dataDir = dataDir.toString();
+        config.imap.listen = List.of(Listen.parse("127.0.0.1:0"));
+        config.imap.tlsListen = List.of(Listen.parse("127.0.0.1:0"));
+        tweak.accept(config);
+        ImapServer server = new ImapServer(config, store, authenticator, org.twinmail.protocol.tls.Tls.create(config), registry);
+        server.start();
+        servers.add(server);
+        return server;
+    }
+
     static InetSocketAddress address(ImapServer server) {
         return server.boundAddresses().getFirst();
     }

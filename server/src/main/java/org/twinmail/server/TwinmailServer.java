@@ -172,7 +172,7 @@ public final class TwinmailServer implements AutoCloseable {
             StoreAuthenticator authenticator = new StoreAuthenticator(store, config.auth.credentialCacheTtl);
             smtp = new SmtpServer(config, store, authenticator, tls, registry);
             pop3 = new Pop3Server(config, store, authenticator, tls, registry);
-            imap = new ImapServer(config, store, authenticator, registry);
+            imap = new ImapServer(config, store, authenticator, tls, registry);
             smtp.start();
             pop3.start();
             imap.start();
@@ -313,6 +313,10 @@ public final class TwinmailServer implements AutoCloseable {
         return serving().imap().boundAddresses();
     }
 
+    public List<InetSocketAddress> imapsAddresses() {
+        return serving().imap().tlsAddresses();
+    }
+
     public List<InetSocketAddress> submissionAddresses() {
         return serving().smtp().submissionAddresses();
     }
@@ -353,6 +357,7 @@ public final class TwinmailServer implements AutoCloseable {
         a.pop3().boundAddresses().forEach(x -> parts.add("POP3 " + format(x)));
         a.pop3().tlsAddresses().forEach(x -> parts.add("POP3S " + format(x)));
         a.imap().boundAddresses().forEach(x -> parts.add("IMAP " + format(x)));
+        a.imap().tlsAddresses().forEach(x -> parts.add("IMAPS " + format(x)));
         return String.join(", ", parts);
     }
 

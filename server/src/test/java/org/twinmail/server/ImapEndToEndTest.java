@@ -35,7 +35,8 @@ class ImapEndToEndTest {
             assertThat(CliRunner.run("admin", "--data", data.toString(), "domain", "add", "imap.example").exit()).isZero();
             assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", "ida@imap.example", "--password", "pw-ida").exit()).isZero();
             InetSocketAddress imap = server.imapAddresses().getFirst();
-            assertThat(server.describe()).contains("IMAP 127.0.0.1:" + imap.getPort());
+            assertThat(server.describe()).contains("IMAP 127.0.0.1:" + imap.getPort(),
+                    "IMAPS 127.0.0.1:" + server.imapsAddresses().getFirst().getPort());
 
             Properties p = new Properties();
             p.put("mail.smtp.host", "127.0.0.1");

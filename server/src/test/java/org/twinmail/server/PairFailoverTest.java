@@ -74,7 +74,7 @@ class PairFailoverTest {
                 smtp: { listen: ["127.0.0.1:%d"] }
                 pop3: { listen: ["127.0.0.1:%d"], tlsListen: ["127.0.0.1:0"] }
                 submission: { listen: ["127.0.0.1:0"], tlsListen: ["127.0.0.1:0"] }
-                imap: { listen: ["127.0.0.1:0"] }
+                imap: { listen: ["127.0.0.1:0"], tlsListen: ["127.0.0.1:0"] }
                 http: { listen: ["127.0.0.1:0"] }
                 auth: { argon2MemoryKiB: 1024, argon2Iterations: 1 }
                 cluster:

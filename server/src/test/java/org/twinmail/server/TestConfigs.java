@@ -17,6 +17,7 @@ final class TestConfigs {
         c.pop3.listen = List.of(Listen.parse("127.0.0.1:0"));
         c.pop3.tlsListen = List.of(Listen.parse("127.0.0.1:0"));
         c.imap.listen = List.of(Listen.parse("127.0.0.1:0"));
+        c.imap.tlsListen = List.of(Listen.parse("127.0.0.1:0"));
         c.submission.listen = List.of(Listen.parse("127.0.0.1:0"));
         c.submission.tlsListen = List.of(Listen.parse("127.0.0.1:0"));
         c.http.listen = List.of(Listen.parse("127.0.0.1:0"));
@@ -32,7 +33,7 @@ final class TestConfigs {
                 dataDir: %s
                 smtp: { listen: ["127.0.0.1:0"] }
                 pop3: { listen: ["127.0.0.1:0"], tlsListen: ["127.0.0.1:0"] }
-                imap: { listen: ["127.0.0.1:0"] }
+                imap: { listen: ["127.0.0.1:0"], tlsListen: ["127.0.0.1:0"] }
                 submission: { listen: ["127.0.0.1:0"], tlsListen: ["127.0.0.1:0"] }
                 http: { listen: ["127.0.0.1:0"] }
                 auth: { argon2MemoryKiB: 1024, argon2Iterations: 1 }

@@ -12,15 +12,15 @@ import java.util.stream.Stream;
 /**
  * Every command the server knows: the states it is allowed in, whether it has a UID
  * form, and whether untagged EXPUNGE may be sent while it runs (RFC 9051 7.5.1: not
- * during FETCH, STORE or SEARCH, whose answers use sequence numbers). STARTTLS joins
- * this table (NOT_AUTHENTICATED only) when TLS reaches IMAP. IDLE and AUTHENTICATE
- * read further lines from the client, so the session runs them itself.
+ * during FETCH, STORE or SEARCH, whose answers use sequence numbers). STARTTLS, IDLE
+ * and AUTHENTICATE work on the connection itself, so the session runs them.
  */
 public enum CommandTable {
     CAPABILITY(BasicCommands::capability, any(), false, true),
     NOOP(BasicCommands::noop, any(), false, true),
     LOGOUT(BasicCommands::logout, any(), false, true),
     ID(BasicCommands::id, any(), false, true),
+    STARTTLS(null, EnumSet.of(State.NOT_AUTHENTICATED), false, true),
     LOGIN(BasicCommands::login, EnumSet.of(State.NOT_AUTHENTICATED), false, true),
     AUTHENTICATE(null, EnumSet.of(State.NOT_AUTHENTICATED), false, true),
     ENABLE(BasicCommands::enable, authenticated(), false, true),

@@ -17,6 +17,7 @@ import org.twinmail.imap.session.SelectedMailbox;
 import org.twinmail.protocol.log.SessionLog;
 import org.twinmail.protocol.net.Connection;
 import org.twinmail.protocol.sasl.SaslServer;
+import org.twinmail.protocol.tls.Tls;
 import org.twinmail.store.MailStore;
 import org.twinmail.store.StoreException;
 
@@ -27,7 +28,7 @@ import org.twinmail.store.StoreException;
  */
 public final class Context {
     /** What all sessions of one server share. */
-    public record Services(TwinmailConfig.Imap limits, SaslServer sasl, MailStore store, Notifier notifier,
+    public record Services(TwinmailConfig.Imap limits, SaslServer sasl, Tls tls, MailStore store, Notifier notifier,
                            MessageCache cache, ImapMetrics metrics) { }
 
     private final Connection connection;
@@ -170,8 +171,8 @@ public final class Context {
     /** Capabilities for the current state (RFC 9051 7.2.2). */
     public List<String> capabilities() {
         List<String> caps = new ArrayList<>(List.of("IMAP4rev1"));
-        // STARTTLS and LOGINDISABLED belong here once TLS reaches IMAP (protocol module's Tls + Connection.startTls).
         if (state == State.NOT_AUTHENTICATED) {
+            if (services.tls() != null && !connection.isSecure()) caps.add("STARTTLS");
             if (services.sasl().allowed(connection)) {
                 caps.add("AUTH=PLAIN");
             } else {

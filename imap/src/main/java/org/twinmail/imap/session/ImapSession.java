@@ -231,6 +231,7 @@ public final class ImapSession {
         Request request = new Request(tag, name, uid, args);
         Handler handler = switch (c) {
             case IDLE -> this::idle;
+            case STARTTLS -> this::startTls;
             case AUTHENTICATE -> CommandTable.authenticate(this::readAuthLine);
             default -> c.handler();
         };
@@ -267,6 +268,7 @@ public final class ImapSession {
             code = "UNAVAILABLE";
             text = "the mail store is unavailable, try again later";
         }
+        if (text == null) return; // answered by the command itself (STARTTLS)
         if (ctx.logout()) {
             tagged(tag, status, code, text);
             return;
@@ -291,6 +293,25 @@ public final class ImapSession {
             b.append(c < 0x20 || c >= 0x7f ? '?' : c);
         }
         return b.toString();
+    }
+
+    /**
+     * STARTTLS (RFC 9051 6.2.1): the tagged OK goes out in plaintext, then the handshake;
+     * anything the client pipelined after the command is discarded, never run (the
+     * CVE-2011-0411 injection). A failed handshake ends the session.
+     */
+    private String startTls(Context c, Request r) throws IOException, ImapSyntaxException, No {
+        r.args().end();
+        if (services.tls() == null) throw new No(null, "STARTTLS is not available");
+        if (connection.isSecure()) throw new No(null, "TLS is already active");
+        tagged(r.tag(), "OK", null, "Begin TLS negotiation now");
+        int discarded = services.tls().upgrade(connection);
+        if (discarded > 0) {
+            log.info("imap: discarded {} bytes of plaintext pipelined after STARTTLS by {}", discarded, connection.remote());
+            sessionLog.count("discarded", discarded);
+        }
+        sessionLog.field("tls", connection.tlsDescription());
+        return null;
     }
 
     /** One line of an AUTHENTICATE exchange; null when the client left or sent too long a line. */
