@@ -30,7 +30,8 @@ import org.twinmail.core.model.Account;
  *   @deliver NAME SUBJECT      delivers a small message to NAME's INBOX, as SMTP would
  *   @connect N                 opens session N (N is one digit)
  *   N&gt; text                    session N sends text + CRLF
- *   N&lt; text                    the next line session N receives is text; "..." matches anything
+ *   N&lt; text                    the next line session N receives is text; "..." matches anything,
+ *                              "{{NAME}}" a number, which later lines use as ${NAME}
  *   N&lt;closed                   session N's connection was closed by the server
  * </pre>
  * ${PLAIN:NAME} is the base64 PLAIN response for NAME.
@@ -58,7 +59,7 @@ class ConversationTest {
     @TestFactory
     Stream<DynamicTest> conversations() throws IOException {
         List<String> names = List.of("basic", "auth", "mailboxes", "append", "fetch", "store-expunge", "copy-move",
-                "search", "multi-session", "idle", "condstore", "bad-input", "extensions", "quota");
+                "search", "multi-session", "idle", "condstore", "bad-input", "extensions", "quota", "qresync");
         return names.stream().map(n -> DynamicTest.dynamicTest(n, () -> run(n)));
     }
 
@@ -103,7 +104,9 @@ class ConversationTest {
                     String expected = line.length() > 3 ? line.substring(3) : "";
                     String got = c.line();
                     assertThat(got).as(where).isNotNull();
-                    assertThat(matches(expected, got)).as(where + "\n expected: " + expected + "\n      got: " + got).isTrue();
+                    Map<String, String> captured = match(expected, got);
+                    assertThat(captured).as(where + "\n expected: " + expected + "\n      got: " + got).isNotNull();
+                    vars.putAll(captured);
                 } else {
                     throw new IllegalArgumentException(where + ": bad script line " + line);
                 }
@@ -130,13 +133,30 @@ class ConversationTest {
         return b.toString();
     }
 
-    static boolean matches(String expected, String got) {
-        List<String> parts = new ArrayList<>(List.of(expected.split("\\.\\.\\.", -1)));
+    /**
+     * Matches a received line against an expected one: "..." matches anything, "{{NAME}}"
+     * matches a number and remembers it as ${NAME} for later lines. Null if it does not match.
+     */
+    static Map<String, String> match(String expected, String got) {
+        Matcher tokens = Pattern.compile("\\.\\.\\.|\\{\\{([A-Za-z0-9_]+)}}").matcher(expected);
         StringBuilder re = new StringBuilder();
-        for (int i = 0; i < parts.size(); i++) {
-            if (i > 0) re.append(".*");
-            re.append(Pattern.quote(parts.get(i)));
+        List<String> names = new ArrayList<>();
+        int last = 0;
+        while (tokens.find()) {
+            re.append(Pattern.quote(expected.substring(last, tokens.start())));
+            if (tokens.group(1) == null) {
+                re.append(".*");
+            } else {
+                re.append("(\\d+)");
+                names.add(tokens.group(1));
+            }
+            last = tokens.end();
         }
-        return Pattern.compile(re.toString(), Pattern.DOTALL).matcher(got).matches();
+        re.append(Pattern.quote(expected.substring(last)));
+        Matcher m = Pattern.compile(re.toString(), Pattern.DOTALL).matcher(got);
+        if (!m.matches()) return null;
+        Map<String, String> captured = new HashMap<>();
+        for (int i = 0; i < names.size(); i++) captured.put(names.get(i), m.group(i + 1));
+        return captured;
     }
 }

@@ -62,7 +62,7 @@ public final class BasicCommands {
         List<String> newly = new ArrayList<>();
         do {
             String ext = a.atom().toUpperCase(Locale.ROOT);
-            if (ext.equals("CONDSTORE") && ctx.enabled().add(ext)) newly.add(ext);
+            if ((ext.equals("CONDSTORE") || ext.equals("QRESYNC")) && ctx.enabled().add(ext)) newly.add(ext);
         } while (a.optionalSp());
         a.end();
         ctx.untagged("ENABLED" + (newly.isEmpty() ? "" : " " + String.join(" ", newly)));

@@ -116,7 +116,11 @@ public final class Context {
     }
 
     public boolean condstore() {
-        return enabled.contains("CONDSTORE");
+        return enabled.contains("CONDSTORE") || qresync();
+    }
+
+    public boolean qresync() {
+        return enabled.contains("QRESYNC");
     }
 
     // ---- responses ----
@@ -144,7 +148,7 @@ public final class Context {
         if (selected == null) return;
         List<String> updates;
         try {
-            updates = selected.refresh(store(), expungeAllowed, condstore());
+            updates = selected.refresh(store(), expungeAllowed, condstore(), qresync());
         } catch (StoreException.NotFound e) {
             // Another session deleted (or renamed INBOX away from) the mailbox under us.
             untagged("BYE [CLOSED] the selected mailbox was deleted");
@@ -181,7 +185,7 @@ public final class Context {
             caps.add("SASL-IR");
         }
         caps.addAll(List.of("LITERAL+", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "CHILDREN",
-                "SPECIAL-USE", "CREATE-SPECIAL-USE", "CONDSTORE", "ESEARCH", "QUOTA", "QUOTA=RES-STORAGE", "STATUS=SIZE",
+                "SPECIAL-USE", "CREATE-SPECIAL-USE", "CONDSTORE", "QRESYNC", "ESEARCH", "QUOTA", "QUOTA=RES-STORAGE", "STATUS=SIZE",
                 "OBJECTID", "APPENDLIMIT=" + services.limits().maxLiteralSize.bytes()));
         return caps;
     }

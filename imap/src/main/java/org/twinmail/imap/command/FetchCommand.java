@@ -61,18 +61,37 @@ final class FetchCommand {
             }
         }
         long changedSince = -1;
+        boolean vanished = false;
         if (a.optionalSp()) {
             a.open();
-            String modifier = a.keyword();
-            if (!modifier.equals("CHANGEDSINCE")) throw ImapSyntaxException.syntax("unknown FETCH modifier " + modifier);
-            a.sp();
-            changedSince = a.number(true);
+            do {
+                String modifier = a.keyword();
+                switch (modifier) {
+                    case "CHANGEDSINCE" -> {
+                        a.sp();
+                        changedSince = a.number(true);
+                    }
+                    case "VANISHED" -> vanished = true;
+                    default -> throw ImapSyntaxException.syntax("unknown FETCH modifier " + modifier);
+                }
+            } while (a.optionalSp());
             a.close();
             ctx.enabled().add("CONDSTORE");
         }
         a.end();
+        // RFC 7162 3.2.6: VANISHED only in UID FETCH with CHANGEDSINCE, after ENABLE QRESYNC.
+        if (vanished && (!r.uid() || changedSince < 0 || !ctx.qresync())) {
+            throw ImapSyntaxException.syntax("VANISHED needs UID FETCH, CHANGEDSINCE and ENABLE QRESYNC");
+        }
         SelectedMailbox s = ctx.selected();
         List<Long> uids = CommandSupport.uids(s, set, r.uid());
+        if (vanished) {
+            List<Long> gone = new ArrayList<>();
+            List<Long> expunged = ctx.store().mailboxChanges(s.id(), changedSince).expunged();
+            long star = Math.max(s.uids().isEmpty() ? 0 : s.uids().getLast(), expunged.isEmpty() ? 0 : expunged.getLast());
+            for (long u : expunged) if (s.msn(u) == 0 && set.contains(u, star)) gone.add(u);
+            if (!gone.isEmpty()) ctx.untagged("VANISHED (EARLIER) " + SequenceSet.compact(gone));
+        }
         boolean withUid = r.uid() || items.stream().anyMatch(i -> i.name().equals("UID"));
         boolean withModSeq = changedSince >= 0 || items.stream().anyMatch(i -> i.name().equals("MODSEQ"));
         long since = changedSince;

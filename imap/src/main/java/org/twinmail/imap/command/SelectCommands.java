@@ -20,15 +20,28 @@ final class SelectCommands {
     static String select(Context ctx, Request r) throws IOException, ImapSyntaxException, No {
         ArgReader a = r.args();
         String name = MailboxCommands.mailboxName(a);
+        Qresync qresync = null;
         if (a.optionalSp()) {
             a.open();
-            String param = a.keyword();
-            if (!param.equals("CONDSTORE")) throw ImapSyntaxException.syntax("unknown SELECT parameter " + param);
+            do {
+                String param = a.keyword();
+                switch (param) {
+                    case "CONDSTORE" -> ctx.enabled().add("CONDSTORE");
+                    case "QRESYNC" -> {
+                        // RFC 7162 3.2.5: only after ENABLE QRESYNC.
+                        if (!ctx.qresync()) throw ImapSyntaxException.syntax("QRESYNC must be enabled first");
+                        a.sp();
+                        qresync = qresync(a);
+                    }
+                    default -> throw ImapSyntaxException.syntax("unknown SELECT parameter " + param);
+                }
+            } while (a.optionalSp());
             a.close();
-            ctx.enabled().add("CONDSTORE");
         }
         a.end();
         boolean readOnly = r.name().equals("EXAMINE");
+        // RFC 7162 3.2.11: with QRESYNC the end of the previous selection is announced.
+        if (ctx.selected() != null && ctx.qresync()) ctx.untagged("OK [CLOSED] previous mailbox closed");
         // RFC 9051 6.3.2: a failed SELECT leaves no mailbox selected.
         ctx.deselect();
         Mailbox m = MailboxCommands.existing(ctx, name);
@@ -50,8 +63,59 @@ final class SelectCommands {
         ctx.untagged("OK [PERMANENTFLAGS " + (readOnly ? "()" : "(\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)") + "] limited");
         if (ctx.condstore()) ctx.untagged("OK [HIGHESTMODSEQ " + selected.modSeq() + "] highest");
         ctx.untagged("OK [MAILBOXID (" + MailboxCommands.mailboxId(m) + ")] Ok");
+        if (qresync != null && qresync.uidValidity() == status.mailbox().uidValidity()) resync(ctx, selected, qresync);
         ctx.select(selected);
         return (readOnly ? "[READ-ONLY] " : "[READ-WRITE] ") + r.display() + " completed";
+    }
+
+    /** QRESYNC parameters: what the client remembers of the mailbox. {@code knownUids} null means all. */
+    record Qresync(long uidValidity, long modSeq, SequenceSet knownUids) { }
+
+    private static Qresync qresync(ArgReader a) throws ImapSyntaxException {
+        a.open();
+        long uidValidity = a.nzNumber();
+        a.sp();
+        long modSeq = a.number(true);
+        SequenceSet known = null;
+        if (a.optionalSp()) {
+            if (a.sequenceSetNext()) {
+                known = a.sequenceSet();
+                a.optionalSp();
+            }
+            if (a.peekIs('(')) {
+                // seq-match-data only narrows what the server must report; reporting from modseq is always correct.
+                a.open();
+                a.sequenceSet();
+                a.sp();
+                a.sequenceSet();
+                a.close();
+            }
+        }
+        a.close();
+        return new Qresync(uidValidity, modSeq, known);
+    }
+
+    /**
+     * RFC 7162 3.2.5.1: what changed since the client's MODSEQ: VANISHED (EARLIER) for
+     * expunged UIDs (those it says it knows), FETCH for changed messages. UIDs still in the
+     * snapshot are left to the next refresh, which reports them in order.
+     */
+    private static void resync(Context ctx, SelectedMailbox selected, Qresync q) throws IOException {
+        var changes = ctx.store().mailboxChanges(selected.id(), q.modSeq());
+        List<Long> vanished = new ArrayList<>();
+        long star = Math.max(selected.uids().isEmpty() ? 0 : selected.uids().getLast(), changes.expunged().isEmpty() ? 0 : changes.expunged().getLast());
+        for (long uid : changes.expunged()) {
+            if (selected.msn(uid) != 0) continue;
+            if (q.knownUids() != null && !q.knownUids().contains(uid, star)) continue;
+            vanished.add(uid);
+        }
+        if (!vanished.isEmpty()) ctx.untagged("VANISHED (EARLIER) " + SequenceSet.compact(vanished));
+        for (long uid : selected.uids()) {
+            MessageEntry e = selected.entry(uid);
+            if (e.modSeq() <= q.modSeq()) continue;
+            ctx.untagged(selected.msn(uid) + " FETCH (UID " + uid + " FLAGS " + SelectedMailbox.flagList(e.flags(), false)
+                    + " MODSEQ (" + e.modSeq() + "))");
+        }
     }
 
     static String close(Context ctx, Request r) throws ImapSyntaxException {

@@ -110,21 +110,25 @@ public final class SelectedMailbox {
      * reports everything).
      *
      * @param fetchModSeq include MODSEQ in flag updates (CONDSTORE enabled)
+     * @param vanished    report expunges as one VANISHED (QRESYNC enabled, RFC 7162 3.2.10) instead of EXPUNGEs
      * @return the untagged responses, in order, without "* "
      */
-    public List<String> refresh(MailStore store, boolean expungeAllowed, boolean fetchModSeq) {
+    public List<String> refresh(MailStore store, boolean expungeAllowed, boolean fetchModSeq, boolean vanished) {
         MailboxChanges changes = store.mailboxChanges(id, modSeq);
         List<String> out = new ArrayList<>();
         if (!expungeAllowed) {
             for (long uid : changes.expunged()) if (entries.containsKey(uid)) return out;
         }
+        List<Long> gone = new ArrayList<>();
         for (long uid : changes.expunged()) {
             int msn = msn(uid);
             if (msn == 0) continue;
             uids.remove(msn - 1);
             entries.remove(uid);
-            out.add(msn + " EXPUNGE");
+            gone.add(uid);
+            if (!vanished) out.add(msn + " EXPUNGE");
         }
+        if (vanished && !gone.isEmpty()) out.add("VANISHED " + org.twinmail.imap.protocol.SequenceSet.compact(gone));
         int expungeLines = out.size();
         long last = uids.isEmpty() ? 0 : uids.getLast();
         boolean added = false;
