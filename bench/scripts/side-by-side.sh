@@ -10,6 +10,8 @@
 #        LOAD=1.0       SPECmail2001 load factor (1.0 = users/200 msgs/min)
 #        ONLY=twinmail  run one side only (ONLY=peer likewise), e.g. for 100,000 users, whose
 #                       pre-population takes Postfix + Dovecot about 20 minutes
+#        PROFILE=1      with MAXIMUM: record a JFR profile of TwinMail during the search, print its
+#                       hot methods and keep it as /tmp/twinmail-max.jfr
 #        NO_BUILD=1     use the jars already in server/target and bench/target
 #        KEEP=1         leave the peer's configuration and mail under $work for inspection
 #
@@ -233,10 +235,17 @@ spec() { # name smtp pop3 pids [extra...]
   result[$name.spec]=$(grep -o 'achieved: [0-9.]*' <<<"$out" | head -1 | cut -d' ' -f2 || true)
   result[$name.qos]=$(grep -o 'QoS: [A-Z]*' <<<"$out" | head -1 | cut -d' ' -f2 || true)
   if [ -n "${MAXIMUM:-}" ]; then
-    out=$(bench org.twinmail.bench.SpecMail --users "$users" --domain "$domain" --password "$password" --rate 2000 \
+    # where TwinMail's time goes at the maximum: a JFR profile of the whole search
+    [ -n "${PROFILE:-}" ] && [ "$name" = twinmail ] && "$jdk/bin/jcmd" "$tm_pid" JFR.start name=max settings=profile filename="$work/twinmail-max.jfr" >/dev/null
+$(bench org.twinmail.bench.SpecMail --users "$users" --domain "$domain" --password "$password" --rate 2000 \
           --remote-out "$remote_out" --sink-port "$sink_port" --smtp "127.0.0.1:$s" --pop3 "127.0.0.1:$p" \
           --maximum --step "$step" --max-steps 6 --drain 30 --server-pid "$pids") || true
-    echo "$out" | grep -E '^(step|maximum)' | sed 's/^/  /'
+    echo "$out" | grep -E '^(step|maximum)|^    FAIL' | sed 's/^/  /'
+    if [ -n "${PROFILE:-}" ] && [ "$name" = twinmail ]; then
+      "$jdk/bin/jcmd" "$tm_pid" JFR.stop name=max >/dev/null
+      "$jdk/bin/jfr" view --width 160 hot-methods "$work/twinmail-max.jfr" | head -40 | sed 's/^/  /'
+      cp "$work/twinmail-max.jfr" /tmp/twinmail-max.jfr
+    fi
     result[$name.max]=$(grep -o 'maximum with QoS: [0-9]*' <<<"$out" | grep -o '[0-9]*$' || echo 0)
   fi
 }

@@ -44,11 +44,12 @@ public final class SpecMail {
                 a.has("--server-pid") ? ProcessTree.parsePids(a.string("--server-pid", "")) : List.of());
         Duration step = Duration.ofSeconds(a.number("--step", 60));
         int maxSteps = (int) a.number("--max-steps", 8);
+        int provisionParallel = (int) a.number("--provision-parallel", 32);
         a.done();
 
         if (a.provisionTwinmail != null) {
             long t0 = System.nanoTime();
-            int n = Provision.twinmail(Path.of(a.provisionTwinmail), target.domain(), Provision.accounts(target, users, probes), 8);
+            int n = Provision.twinmail(Path.of(a.provisionTwinmail), target.domain(), Provision.accounts(target, users, probes), provisionParallel);
             System.out.printf("provisioned %,d accounts through the admin API in %.1f s%n", n, (System.nanoTime() - t0) / 1e9);
         }
         if (a.passwdFile != null) {
