@@ -149,16 +149,14 @@ awk -F: '{print $1" OK"}' "$work/dovecot/users.passwd" > "$work/postfix/virtual_
 postmap -c "$work/postfix" "$work/postfix/virtual_mailbox" "$work/postfix/transport"
 
 # --- start both ---
-# IMAP only once the node has it (the imap module is being written)
-imap_yaml=""
-"$jdk/bin/jar" tf "$top/server/target/twinmail.jar" | grep -q '^org/twinmail/imap/.*Session.*\.class$' && imap_yaml='imap: { listen: ["127.0.0.1:0"] }'
 cat > "$work/twinmail.yaml" <<YAML
 hostname: bench.local
 dataDir: $work/twinmail
 smtp: { listen: ["127.0.0.1:0"] }
-pop3: { listen: ["127.0.0.1:0"] }
-$imap_yaml
-http: { listen: ["127.0.0.1:0"] }
+submission: { listen: ["127.0.0.1:0"], tlsListen: [] }
+pop3: { listen: ["127.0.0.1:0"], tlsListen: [] }
+imap: { listen: ["127.0.0.1:0"], tlsListen: [] }
+http: { listen: ["127.0.0.1:0"], tlsListen: [] }
 auth: { argon2MemoryKiB: 1024, argon2Iterations: 1 }
 YAML
 "$java" -Xmx512m -jar "$top/server/target/twinmail.jar" serve --config "$work/twinmail.yaml" > "$work/twinmail.log" 2>&1 &
@@ -175,7 +173,10 @@ for i in $(seq 1 100); do
   [ -f /var/spool/postfix/pid/master.pid ] && [ -f "$work/dovecot/run/master.pid" ] && break; sleep 0.1
 done
 pf_pid=$(tr -d ' ' < /var/spool/postfix/pid/master.pid); dc_pid=$(cat "$work/dovecot/run/master.pid")
-# never anything but loopback
+# never anything but loopback: every listener of the TwinMail process, and the peer's ports
+if ss -ltnpH | grep "pid=$tm_pid," | awk '{print $4}' | grep -v '^127\.0\.0\.1:'; then
+  echo "TwinMail listens beyond loopback (see above): stopping"; exit 1
+fi
 if ss -ltnH | awk '{print $4}' | grep -Ev '^(127\.0\.0\.1|\[::ffff:127\.0\.0\.1\]):' | grep -E ":($peer_smtp|$peer_pop3|$peer_imap|$tm_smtp|$tm_pop3)\$"; then
   echo "a listener is not on loopback: stopping"; exit 1
 fi

@@ -16,8 +16,10 @@ cat > "$work/twinmail.yaml" <<YAML
 hostname: bench.local
 dataDir: $work/data
 smtp: { listen: ["127.0.0.1:0"] }
-pop3: { listen: ["127.0.0.1:0"] }
-http: { listen: ["127.0.0.1:0"] }
+submission: { listen: ["127.0.0.1:0"], tlsListen: [] }
+pop3: { listen: ["127.0.0.1:0"], tlsListen: [] }
+imap: { listen: ["127.0.0.1:0"], tlsListen: [] }
+http: { listen: ["127.0.0.1:0"], tlsListen: [] }
 YAML
 admin() { "$java_home/bin/java" -jar "$top/server/target/twinmail.jar" admin --config "$work/twinmail.yaml" "$@" >/dev/null; }
 admin domain add bench.test
