@@ -174,7 +174,7 @@ for i in $(seq 1 100); do
 done
 pf_pid=$(tr -d ' ' < /var/spool/postfix/pid/master.pid); dc_pid=$(cat "$work/dovecot/run/master.pid")
 # never anything but loopback: every listener of the TwinMail process, and the peer's ports
-if ss -ltnpH | grep "pid=$tm_pid," | awk '{print $4}' | grep -v '^127\.0\.0\.1:'; then
+if ss -ltnpH | grep "pid=$tm_pid," | awk '{print $4}' | grep -Ev '^(127\.0\.0\.1|\[::ffff:127\.0\.0\.1\]):'; then
   echo "TwinMail listens beyond loopback (see above): stopping"; exit 1
 fi
 if ss -ltnH | awk '{print $4}' | grep -Ev '^(127\.0\.0\.1|\[::ffff:127\.0\.0\.1\]):' | grep -E ":($peer_smtp|$peer_pop3|$peer_imap|$tm_smtp|$tm_pop3)\$"; then
