@@ -7,7 +7,6 @@ import java.util.Locale;
 import java.util.Optional;
 import org.twinmail.imap.protocol.ArgReader;
 import org.twinmail.imap.protocol.ImapSyntaxException;
-import org.twinmail.imap.protocol.Strings;
 import org.twinmail.protocol.sasl.SaslMechanism;
 import org.twinmail.protocol.sasl.SaslOutcome;
 import org.twinmail.protocol.sasl.SaslServer;
@@ -134,9 +133,5 @@ public final class BasicCommands {
             case SaslOutcome.Malformed m -> throw ImapSyntaxException.syntax("malformed authentication response: " + m.reason());
             case SaslOutcome.Disconnected d -> throw new java.io.EOFException("client left during authentication");
         }
-    }
-
-    static String quote(String s) {
-        return Strings.string(s, false);
     }
 }

@@ -94,11 +94,9 @@ public final class Context {
         deselect();
         this.selected = mailbox;
         this.state = State.SELECTED;
-        services.notifier().watch(mailbox.id());
     }
 
     public void deselect() {
-        if (selected != null) services.notifier().unwatch(selected.id());
         selected = null;
         if (user != null) state = State.AUTHENTICATED;
     }
@@ -185,7 +183,7 @@ public final class Context {
             caps.add("SASL-IR");
         }
         caps.addAll(List.of("LITERAL+", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "CHILDREN",
-                "SPECIAL-USE", "CREATE-SPECIAL-USE", "CONDSTORE", "QRESYNC", "ESEARCH", "QUOTA", "QUOTA=RES-STORAGE", "STATUS=SIZE",
+                "SPECIAL-USE", "CREATE-SPECIAL-USE", "CONDSTORE", "QRESYNC", "ESEARCH", "SORT", "QUOTA", "QUOTA=RES-STORAGE", "STATUS=SIZE",
                 "OBJECTID", "APPENDLIMIT=" + services.limits().maxLiteralSize.bytes()));
         return caps;
     }

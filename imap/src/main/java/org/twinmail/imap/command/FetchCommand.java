@@ -1,7 +1,6 @@
 package org.twinmail.imap.command;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -238,9 +237,5 @@ final class FetchCommand {
         ctx.write(label + " {" + content.length + "}\r\n");
         ctx.output().write(content);
         ctx.services().metrics().fetched(content.length);
-    }
-
-    static byte[] ascii(String s) {
-        return s.getBytes(StandardCharsets.US_ASCII);
     }
 }

@@ -3,8 +3,6 @@ package org.twinmail.imap.command;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
@@ -264,9 +262,5 @@ final class MailboxCommands {
         }
         ctx.untagged("STATUS " + encoded(m.name()) + " (" + String.join(" ", out) + ")");
         return "STATUS completed";
-    }
-
-    static Optional<String> lower(String s) {
-        return Optional.ofNullable(s).map(x -> x.toLowerCase(Locale.ROOT));
     }
 }

@@ -119,28 +119,12 @@ final class SearchCommand {
             }
             a.sp();
         }
-        List<Key> keys = new ArrayList<>();
-        keys.add(key(a, p));
-        while (a.optionalSp()) keys.add(key(a, p));
-        a.end();
-        SelectedMailbox s = ctx.selected();
+        List<Candidate> matching = matching(ctx, a, p);
         List<Long> found = new ArrayList<>();
         long highest = 0;
-        List<Long> uids = s.uids();
-        for (int i = 0; i < uids.size(); i++) {
-            MessageEntry e = s.entry(uids.get(i));
-            Candidate c = new Candidate(i + 1, e, ctx);
-            boolean all = true;
-            for (Key k : keys) {
-                if (!k.matches(c)) {
-                    all = false;
-                    break;
-                }
-            }
-            if (all) {
-                found.add(r.uid() ? e.uid() : i + 1);
-                highest = Math.max(highest, e.modSeq());
-            }
+        for (Candidate c : matching) {
+            found.add(r.uid() ? c.entry.uid() : c.msn);
+            highest = Math.max(highest, c.entry.modSeq());
         }
         if (returns != null) {
             StringBuilder b = new StringBuilder("ESEARCH (TAG ").append(org.twinmail.imap.protocol.Strings.string(r.tag(), false)).append(')');
@@ -160,6 +144,22 @@ final class SearchCommand {
         if (p.modseq && !found.isEmpty()) b.append(" (MODSEQ ").append(highest).append(')');
         ctx.untagged(b.toString());
         return r.display() + " completed";
+    }
+
+    /** Reads the search keys to the end of the command and returns the messages matching all of them, in sequence order. */
+    static List<Candidate> matching(Context ctx, ArgReader a, Parse p) throws ImapSyntaxException {
+        List<Key> keys = new ArrayList<>();
+        keys.add(key(a, p));
+        while (a.optionalSp()) keys.add(key(a, p));
+        a.end();
+        SelectedMailbox s = ctx.selected();
+        List<Candidate> found = new ArrayList<>();
+        List<Long> uids = s.uids();
+        for (int i = 0; i < uids.size(); i++) {
+            Candidate c = new Candidate(i + 1, s.entry(uids.get(i)), ctx);
+            if (keys.stream().allMatch(k -> k.matches(c))) found.add(c);
+        }
+        return found;
     }
 
     private static String text(ArgReader a, Parse p) throws ImapSyntaxException {

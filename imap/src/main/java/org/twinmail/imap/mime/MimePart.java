@@ -10,8 +10,6 @@ import org.apache.james.mime4j.stream.NameValuePair;
 import org.apache.james.mime4j.stream.RawBody;
 import org.apache.james.mime4j.stream.RawField;
 import org.apache.james.mime4j.stream.RawFieldParser;
-import org.apache.james.mime4j.util.ByteSequence;
-import org.apache.james.mime4j.util.ContentUtil;
 import org.apache.james.mime4j.util.MimeParameterMapping;
 
 /**
@@ -266,9 +264,5 @@ public final class MimePart {
         RawBody body = RawFieldParser.DEFAULT.parseRawBody(new RawField("Content-Disposition", cd));
         if (body.getValue() == null || body.getValue().isBlank()) return null;
         return Map.entry(body.getValue().strip().toLowerCase(Locale.ROOT), parameters(body.getParams()));
-    }
-
-    static String ascii(ByteSequence seq) {
-        return ContentUtil.decode(seq);
     }
 }

@@ -3,7 +3,6 @@ package org.twinmail.imap.mime;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -82,9 +81,5 @@ public record Section(List<Integer> path, String text, List<String> fields) {
 
     private static byte[] slice(byte[] d, int from, int to) {
         return java.util.Arrays.copyOfRange(d, from, Math.max(from, to));
-    }
-
-    public static String upper(String s) {
-        return s.toUpperCase(Locale.ROOT);
     }
 }

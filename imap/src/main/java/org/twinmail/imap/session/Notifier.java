@@ -15,8 +15,6 @@ import org.twinmail.core.event.StoreListener;
 public final class Notifier implements StoreListener {
     /** Mailbox id → the wake-up queues of the sessions idling on it. */
     private final ConcurrentHashMap<Long, Set<LinkedBlockingQueue<Object>>> waiting = new ConcurrentHashMap<>();
-    /** Selected mailboxes (for the metric and to skip work for mailboxes nobody looks at). */
-    private final ConcurrentHashMap<Long, Integer> watched = new ConcurrentHashMap<>();
 
     /** What an IDLE session waits on: a token per change, or the client's line. */
     public static final Object CHANGED = new Object();
@@ -30,14 +28,6 @@ public final class Notifier implements StoreListener {
         Set<LinkedBlockingQueue<Object>> queues = waiting.get(mailboxId);
         if (queues == null) return;
         for (LinkedBlockingQueue<Object> q : queues) q.offer(CHANGED);
-    }
-
-    public void watch(long mailboxId) {
-        watched.merge(mailboxId, 1, Integer::sum);
-    }
-
-    public void unwatch(long mailboxId) {
-        watched.computeIfPresent(mailboxId, (k, n) -> n <= 1 ? null : n - 1);
     }
 
     /** Registers an IDLE session's queue for {@code mailboxId}; {@link #stopWaiting} removes it. */

@@ -88,13 +88,6 @@ public final class SelectedMailbox {
         return uids.get(msn - 1);
     }
 
-    /** The numbers 1..size, for resolving sequence sets. */
-    public List<Long> sequenceNumbers() {
-        List<Long> out = new ArrayList<>(uids.size());
-        for (long i = 1; i <= uids.size(); i++) out.add(i);
-        return out;
-    }
-
     /** Records flags this session itself changed (it reports them in its own FETCH responses). */
     public void updated(MessageEntry e) {
         if (entries.containsKey(e.uid())) entries.put(e.uid(), e);

@@ -1,0 +1,106 @@
+package org.twinmail.imap.command;
+
+import java.io.IOException;
+import java.nio.charset.Charset;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+import org.twinmail.imap.mime.Envelope;
+import org.twinmail.imap.mime.MimePart;
+import org.twinmail.imap.protocol.ArgReader;
+import org.twinmail.imap.protocol.ImapSyntaxException;
+
+/**
+ * SORT and UID SORT (RFC 5256 section 3): the messages a SEARCH would find, ordered by
+ * ARRIVAL, CC, DATE, FROM, SIZE, SUBJECT (base subject, section 2.1) or TO, each possibly
+ * REVERSE; ties go by sequence number. Strings compare with the i;ascii-casemap collation.
+ */
+final class SortCommand {
+    private SortCommand() {}
+
+    static String sort(Context ctx, Request r) throws IOException, ImapSyntaxException, No {
+        ArgReader a = r.args();
+        a.open();
+        Comparator<SearchCommand.Candidate> order = null;
+        boolean reverse = false;
+        do {
+            String key = a.keyword();
+            if (key.equals("REVERSE")) {
+                if (reverse) throw ImapSyntaxException.syntax("REVERSE twice");
+                reverse = true;
+                a.sp();
+                key = a.keyword();
+            }
+            Comparator<SearchCommand.Candidate> c = switch (key) {
+                case "ARRIVAL" -> Comparator.comparing((SearchCommand.Candidate x) -> x.entry.internalDate());
+                case "DATE" -> Comparator.comparing(SortCommand::sentOrArrival);
+                case "SIZE" -> Comparator.comparingLong((SearchCommand.Candidate x) -> x.entry.size());
+                case "SUBJECT" -> Comparator.comparing((SearchCommand.Candidate x) -> baseSubject(x.message().header("Subject")));
+                case "FROM", "TO", "CC" -> {
+                    String field = key.charAt(0) + key.substring(1).toLowerCase(Locale.ROOT);
+                    yield Comparator.comparing((SearchCommand.Candidate x) -> firstMailbox(x.message(), field));
+                }
+                default -> throw ImapSyntaxException.syntax("unknown sort criterion " + key);
+            };
+            if (reverse) c = c.reversed();
+            reverse = false;
+            order = order == null ? c : order.thenComparing(c);
+        } while (a.optionalSp());
+        a.close();
+        a.sp();
+        String charset = a.astring();
+        SearchCommand.Parse p = new SearchCommand.Parse(ctx.selected(), ctx.limits().maxNestingDepth);
+        try {
+            p.charset = Charset.forName(charset.equalsIgnoreCase("GB2312") ? "GB18030" : charset);
+        } catch (RuntimeException e) {
+            throw new No("BADCHARSET (UTF-8 US-ASCII GB2312 GBK GB18030)", "unsupported charset " + charset);
+        }
+        a.sp();
+        List<SearchCommand.Candidate> found = new ArrayList<>(SearchCommand.matching(ctx, a, p));
+        found.sort(order.thenComparingLong(x -> x.msn));
+        StringBuilder b = new StringBuilder("SORT");
+        for (SearchCommand.Candidate c : found) b.append(' ').append(r.uid() ? c.entry.uid() : c.msn);
+        ctx.untagged(b.toString());
+        return r.display() + " completed";
+    }
+
+    private static Instant sentOrArrival(SearchCommand.Candidate c) {
+        LocalDate sent = SearchCommand.sentDate(c);
+        // The Date header's day is enough to order by; the arrival time breaks ties within it.
+        return sent == null ? c.entry.internalDate() : sent.atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
+    }
+
+    /** The local part of the first address, lower-cased; empty if none (RFC 5256: sorts first). */
+    private static String firstMailbox(MimePart m, String field) {
+        String header = m.header(field);
+        if (header == null) return "";
+        for (Envelope.Address a : Envelope.parse(header)) {
+            if (a.mailbox() != null && a.host() != null) return a.mailbox().toLowerCase(Locale.ROOT);
+        }
+        return "";
+    }
+
+    private static final Pattern LEADER = Pattern.compile("^(?:\\s*(?:re|fwd?)\\s*(?:\\[[^\\]]*\\])?\\s*:|\\s*\\[[^\\]]*\\]\\s*(?=\\S))", Pattern.CASE_INSENSITIVE);
+    private static final Pattern TRAILER = Pattern.compile("(?:\\s*\\(fwd\\))+\\s*$", Pattern.CASE_INSENSITIVE);
+
+    /** RFC 5256 2.1 base subject: encoded words decoded, "Re:", "Fwd:", "[list]" prefixes, "(fwd)" and "[Fwd: ...]" removed. */
+    static String baseSubject(String subject) {
+        if (subject == null) return "";
+        String s = MimePart.decodeWords(subject).replaceAll("\\s+", " ").strip();
+        while (true) {
+            String before = s;
+            s = TRAILER.matcher(s).replaceAll("").strip();
+            String stripped;
+            while (!(stripped = LEADER.matcher(s).replaceFirst("").strip()).equals(s)) {
+                if (stripped.isEmpty()) break;
+                s = stripped;
+            }
+            if (s.regionMatches(true, 0, "[fwd:", 0, 5) && s.endsWith("]")) s = s.substring(5, s.length() - 1).strip();
+            if (s.equals(before)) return s.toLowerCase(Locale.ROOT);
+        }
+    }
+}
