@@ -46,6 +46,7 @@ public enum CommandTable {
     EXPUNGE(SelectCommands::expunge, selected(), true, true),
     SEARCH(SearchCommand::search, selected(), true, false),
     SORT(SortCommand::sort, selected(), true, false),
+    THREAD(ThreadCommand::thread, selected(), true, false),
     FETCH(FetchCommand::fetch, selected(), true, false),
     STORE(StoreCommand::store, selected(), true, false),
     COPY(CopyCommand::copy, selected(), true, true),
@@ -89,7 +90,7 @@ public enum CommandTable {
 
     /** Their arguments or answers use message sequence numbers unless given as UID commands. */
     public boolean usesSequenceNumbers() {
-        return this == FETCH || this == STORE || this == SEARCH || this == SORT || this == COPY || this == MOVE;
+        return this == FETCH || this == STORE || this == SEARCH || this == SORT || this == THREAD || this == COPY || this == MOVE;
     }
 
     /** UID FETCH/STORE/SEARCH use UIDs only, so EXPUNGE may be sent during them (RFC 9051 7.5.1). */
