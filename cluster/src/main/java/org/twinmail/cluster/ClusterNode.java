@@ -479,7 +479,7 @@ public final class ClusterNode implements AutoCloseable {
         if (!role.compareAndSet(Role.ACTIVE, Role.RELEASING)) return;
         log.warn("HANDOVER from epoch {}: {}", epoch, reason);
         if (vip != null) vip.remove();
-        services.stop();
+        stopServicesBounded(); // a store on a failing volume may not close: the release hook still runs
         if (!settings.releaseHook().isBlank() && !runHook("release hook", settings.releaseHook(), "release")) {
             if (role.compareAndSet(Role.RELEASING, Role.FENCED)) {
                 lastEvent = "handover at epoch " + epoch + " stuck: the release hook failed (" + reason + ")";

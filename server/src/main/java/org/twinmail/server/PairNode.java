@@ -2,6 +2,10 @@ package org.twinmail.server;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -79,6 +83,9 @@ public final class PairNode implements AutoCloseable {
 
     /** The server's active part as the cluster sees it. */
     private record Services(TwinmailServer server) implements ActiveServices {
+        /** Rewritten by every health probe, beside the store on the data volume. */
+        static final String PROBE_FILE = "health-probe";
+
         @Override
         public void start(long epoch) throws IOException {
             server.activate(epoch);
@@ -90,9 +97,11 @@ public final class PairNode implements AutoCloseable {
         }
 
         /**
-         * Each protocol through its own listener, then a store write: fencing with the
-         * current epoch is a write transaction that changes nothing, so it proves the
-         * writer thread and the volume work and that no newer epoch has fenced us out.
+         * Each protocol through its own listener; then the store: a read, and a fence with
+         * the current epoch (a write transaction that changes nothing, so it proves the
+         * writer thread works and no newer epoch has fenced us out); then a small write
+         * with fsync on the data volume itself, because a transaction that changes nothing
+         * may never touch the disk, and a volume that fails or turned read-only must show.
          */
         @Override
         public List<String> probe(Duration timeout) {
@@ -101,10 +110,18 @@ public final class PairNode implements AutoCloseable {
                 for (InetSocketAddress a : server.smtpAddresses()) ServiceProbes.smtp(ServiceProbes.reachable(a), timeout).ifPresent(failures::add);
                 for (InetSocketAddress a : server.pop3Addresses()) ServiceProbes.pop3(ServiceProbes.reachable(a), timeout).ifPresent(failures::add);
                 MailStore store = server.store();
+                store.lastChangePosition();
                 store.fence(store.epoch());
             } catch (RuntimeException e) {
                 failures.add("store: " + e.getMessage());
                 log.debug("store probe", e);
+            }
+            Path probe = server.dataDir().resolve(PROBE_FILE);
+            try (FileChannel ch = FileChannel.open(probe, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                ch.write(ByteBuffer.allocate(Long.BYTES).putLong(0, System.currentTimeMillis()), 0);
+                ch.force(true);
+            } catch (IOException | RuntimeException e) {
+                failures.add("data volume: cannot write " + probe + ": " + e.getMessage());
             }
             return failures;
         }

@@ -149,6 +149,31 @@ class HaLabTest {
                 }, true);
     }
 
+    @Test
+    @Order(6)
+    void storageIoErrorsOnTheActive() throws Exception {
+        // EXT4_IOC_SHUTDOWN on the active's view of the volume: every store write fails from now on
+        fault("storage-io-errors", active -> lab(Duration.ofSeconds(10), "fault", work.toString(), "fs-shutdown", active),
+                (active, other) -> {
+                    awaitRole(other, "ACTIVE");
+                    awaitRole(active, "STANDBY"); // handed over after failed probes; the release hook unmounted
+                }, true);
+    }
+
+    @Test
+    @Order(7)
+    void nodeLossBothNetworksAndTheProcessAtOnce() throws Exception {
+        fault("node-loss", active -> {
+                    lab(Duration.ofSeconds(10), "fault", work.toString(), "cut-all", active);
+                    lab(Duration.ofSeconds(10), "fault", work.toString(), "kill9", active);
+                },
+                (active, other) -> {
+                    awaitRole(other, "ACTIVE");
+                    lab(Duration.ofSeconds(10), "fault", work.toString(), "heal-all", active);
+                    restart(active);
+                }, true);
+    }
+
     // ---- the harness ----
 
     @FunctionalInterface
