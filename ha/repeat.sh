@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# ha/repeat.sh N: runs the HA fault suite (HaLabTest on the ha/lab.sh lab, as root) N
+# times and prints, per fault, the time from the fault to the first successful SMTP
+# transaction through the VIP (median and worst) and the messages sent, acknowledged
+# and found over all runs, with missing and duplicated counts. Each run's own report
+# stays in the directory printed at the end.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+n=${1:?usage: ha/repeat.sh N}
+out=$(mktemp -d /tmp/twinmail-ha-repeat.XXXXXX)
+cd "$top"
+for i in $(seq 1 "$n"); do
+  echo "run $i of $n ..." >&2
+  if ! bin/mvn -q -o -pl server test -Dtest=HaLabTest -Dsurefire.failIfNoSpecifiedTests=false > "$out/run-$i.log" 2>&1; then
+    echo "run $i FAILED (see $out/run-$i.log)" >&2
+  fi
+  cp server/target/ha-report.txt "$out/run-$i.txt" 2>/dev/null || true
+done
+python3 - "$out" "$n" <<'PY'
+import glob, re, statistics, sys
+out, n = sys.argv[1], int(sys.argv[2])
+line = re.compile(r"HA (\S+)\s+sent\s+(\d+) acked\s+(\d+) lost-replies\s+(\d+) found\s+(\d+) missing (\d+) duplicates (\d+) \(after lost reply (\d+)\) \| fault -> first SMTP 250 via VIP: (.*?) \|")
+rows = {}
+order = []
+for f in sorted(glob.glob(out + "/run-*.txt")):
+    for l in open(f):
+        m = line.match(l.strip())
+        if not m: continue
+        name = m.group(1)
+        if name not in rows: rows[name] = []; order.append(name)
+        t = m.group(9)
+        ms = int(t.split()[0]) if t.endswith(" ms") else 0
+        rows[name].append((ms, *map(int, m.groups()[1:8])))
+print(f"{'fault':<20} {'runs':>4} {'median ms':>9} {'worst ms':>8} {'sent':>6} {'acked':>6} {'found':>6} {'missing':>7} {'dup':>4} {'dup after lost reply':>20}")
+for name in order:
+    r = rows[name]
+    times = [x[0] for x in r]
+    s = lambda i: sum(x[i] for x in r)
+    print(f"{name:<20} {len(r):>4} {statistics.median(times):>9.0f} {max(times):>8} {s(1):>6} {s(2):>6} {s(4):>6} {s(5):>7} {s(6):>4} {s(7):>20}")
+print(f"(0 ms: no transaction failed; {n} runs requested; reports in {out})")
+PY
