@@ -124,29 +124,40 @@ final class MailboxCommands {
         return r.display() + " completed";
     }
 
-    /** LIST reference pattern, and LSUB. The reference is prefixed to the pattern (RFC 9051 6.3.9). */
-    static String list(Context ctx, Request r) throws IOException, ImapSyntaxException {
+    /**
+     * LIST and LSUB (RFC 9051 6.3.9), with LIST-EXTENDED (RFC 5258) selection options
+     * SUBSCRIBED, REMOTE, RECURSIVEMATCH and SPECIAL-USE (RFC 6154), return options
+     * SUBSCRIBED, CHILDREN, SPECIAL-USE and STATUS (LIST-STATUS, RFC 5819), and several
+     * patterns. The reference is prefixed to each pattern.
+     */
+    static String list(Context ctx, Request r) throws IOException, ImapSyntaxException, No {
         ArgReader a = r.args();
         boolean lsub = r.name().equals("LSUB");
-        boolean subscribedOnly = lsub;
+        boolean selectSubscribed = lsub;
+        boolean selectSpecialUse = false;
+        boolean recursive = false;
         if (!lsub && a.peekIs('(')) {
-            // LIST-EXTENDED selection options are not offered; an empty list means plain LIST.
             a.open();
             while (!a.peekIs(')')) {
                 String opt = a.keyword();
-                if (opt.equals("SUBSCRIBED")) subscribedOnly = true;
-                else if (!opt.equals("SPECIAL-USE") && !opt.equals("REMOTE") && !opt.equals("RECURSIVEMATCH")) {
-                    throw ImapSyntaxException.syntax("unknown LIST selection option " + opt);
+                switch (opt) {
+                    case "SUBSCRIBED" -> selectSubscribed = true;
+                    case "SPECIAL-USE" -> selectSpecialUse = true;
+                    case "RECURSIVEMATCH" -> recursive = true;
+                    case "REMOTE" -> { }
+                    default -> throw ImapSyntaxException.syntax("unknown LIST selection option " + opt);
                 }
                 a.optionalSp();
             }
             a.close();
             a.sp();
+            // RFC 5258 3: RECURSIVEMATCH alone means nothing and is an error.
+            if (recursive && !selectSubscribed && !selectSpecialUse) throw ImapSyntaxException.syntax("RECURSIVEMATCH needs another selection option");
         }
         String reference = MailboxNames.decode(a.astring());
         a.sp();
         List<String> patterns = new ArrayList<>();
-        if (a.peekIs('(')) {
+        if (!lsub && a.peekIs('(')) {
             a.open();
             patterns.add(MailboxNames.decode(a.listMailbox()));
             while (a.optionalSp()) patterns.add(MailboxNames.decode(a.listMailbox()));
@@ -154,15 +165,24 @@ final class MailboxCommands {
         } else {
             patterns.add(MailboxNames.decode(a.listMailbox()));
         }
-        if (a.optionalSp()) {
-            // RETURN options (LIST-EXTENDED) are read so a client that sends them gets an answer.
+        boolean returnSubscribed = selectSubscribed && !lsub;
+        List<String> statusItems = null;
+        if (!lsub && a.optionalSp()) {
             if (!a.peekWord("RETURN")) throw ImapSyntaxException.syntax("expected RETURN");
             a.atom();
             a.sp();
             a.open();
             while (!a.peekIs(')')) {
-                a.atom();
-                if (a.peekIs('(')) { a.open(); while (!a.peekIs(')')) { a.atom(); a.optionalSp(); } a.close(); }
+                String opt = a.keyword();
+                switch (opt) {
+                    case "SUBSCRIBED" -> returnSubscribed = true;
+                    case "CHILDREN", "SPECIAL-USE" -> { } // always returned
+                    case "STATUS" -> {
+                        a.sp();
+                        statusItems = statusItems(a);
+                    }
+                    default -> throw ImapSyntaxException.syntax("unknown LIST return option " + opt);
+                }
                 a.optionalSp();
             }
             a.close();
@@ -178,35 +198,56 @@ final class MailboxCommands {
         TreeMap<String, Mailbox> boxes = new TreeMap<>();
         for (Mailbox m : store.mailboxes(ctx.accountId())) boxes.put(m.name(), m);
         TreeSet<String> subscribed = new TreeSet<>(store.subscriptions(ctx.accountId()));
-        // Names with children, and parents that exist only as the prefix of a child.
-        TreeSet<String> parents = new TreeSet<>();
-        for (String n : boxes.keySet()) {
-            int i = n.indexOf('/');
-            while (i > 0) {
-                parents.add(n.substring(0, i));
-                i = n.indexOf('/', i + 1);
-            }
+        TreeSet<String> parents = ancestors(boxes.keySet());
+        TreeSet<String> subscribedParents = ancestors(subscribed);
+        TreeSet<String> candidates = new TreeSet<>();
+        if (selectSubscribed) {
+            candidates.addAll(subscribed);
+            if (recursive) candidates.addAll(subscribedParents);
+        } else {
+            candidates.addAll(boxes.keySet());
+            candidates.addAll(parents);
         }
-        TreeSet<String> candidates = new TreeSet<>(subscribedOnly ? subscribed : boxes.keySet());
-        if (!subscribedOnly) candidates.addAll(parents);
+        TreeSet<String> listed = new TreeSet<>();
         for (String pattern : patterns) {
             Pattern re = compile(reference + pattern);
             for (String name : candidates) {
-                if (!re.matcher(name).matches()) continue;
-                List<String> attrs = new ArrayList<>();
-                Mailbox m = boxes.get(name);
-                if (m == null) attrs.add(lsub ? "\\Noselect" : subscribedOnly ? "\\NonExistent" : "\\Noselect");
-                if (!lsub) {
-                    attrs.add(parents.contains(name) ? "\\HasChildren" : "\\HasNoChildren");
-                    if (subscribedOnly || subscribed.contains(name)) {
-                        if (r.name().equals("LIST") && subscribedOnly) attrs.add("\\Subscribed");
-                    }
-                    if (m != null && m.specialUse() != null && m.specialUse() != SpecialUse.INBOX) attrs.add(m.specialUse().attribute());
-                }
-                ctx.untagged(verb + " (" + String.join(" ", attrs) + ") \"/\" " + encoded(name));
+                if (re.matcher(name).matches()) listed.add(name);
             }
         }
+        for (String name : listed) {
+            Mailbox m = boxes.get(name);
+            if (selectSpecialUse && (m == null || m.specialUse() == null || m.specialUse() == SpecialUse.INBOX)) continue;
+            boolean isSubscribed = subscribed.contains(name);
+            List<String> attrs = new ArrayList<>();
+            String extended = "";
+            if (lsub) {
+                if (m == null) attrs.add("\\Noselect");
+            } else {
+                if (m == null) attrs.add(selectSubscribed ? "\\NonExistent" : "\\Noselect");
+                attrs.add(parents.contains(name) ? "\\HasChildren" : "\\HasNoChildren");
+                if (returnSubscribed && isSubscribed) attrs.add("\\Subscribed");
+                if (m != null && m.specialUse() != null && m.specialUse() != SpecialUse.INBOX) attrs.add(m.specialUse().attribute());
+                if (recursive && selectSubscribed && subscribedParents.contains(name)) extended = " (\"CHILDINFO\" (\"SUBSCRIBED\"))";
+                if (selectSubscribed && !isSubscribed && extended.isEmpty()) continue;
+            }
+            ctx.untagged(verb + " (" + String.join(" ", attrs) + ") \"/\" " + encoded(name) + extended);
+            if (statusItems != null && m != null) status(ctx, m, statusItems);
+        }
         return verb + " completed";
+    }
+
+    /** Every proper prefix ("a", "a/b" for "a/b/c") of the names. */
+    private static TreeSet<String> ancestors(java.util.Collection<String> names) {
+        TreeSet<String> out = new TreeSet<>();
+        for (String n : names) {
+            int i = n.indexOf('/');
+            while (i > 0) {
+                out.add(n.substring(0, i));
+                i = n.indexOf('/', i + 1);
+            }
+        }
+        return out;
     }
 
     /** "*" matches anything, "%" anything but the delimiter; INBOX matches case-insensitively. */
@@ -224,22 +265,32 @@ final class MailboxCommands {
         return Pattern.compile(re.toString(), Pattern.DOTALL);
     }
 
-    static String status(Context ctx, Request r) throws IOException, ImapSyntaxException, No {
-        ArgReader a = r.args();
-        String name = mailboxName(a);
-        a.sp();
+    private static final List<String> STATUS_ITEMS =
+            List.of("MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "RECENT", "SIZE", "DELETED", "HIGHESTMODSEQ", "MAILBOXID");
+
+    private static List<String> statusItems(ArgReader a) throws ImapSyntaxException {
         a.open();
         List<String> items = new ArrayList<>();
         do {
             String item = a.keyword();
-            if (!List.of("MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "RECENT", "SIZE", "DELETED", "HIGHESTMODSEQ", "MAILBOXID").contains(item)) {
-                throw ImapSyntaxException.syntax("unknown STATUS item " + item);
-            }
+            if (!STATUS_ITEMS.contains(item)) throw ImapSyntaxException.syntax("unknown STATUS item " + item);
             items.add(item);
         } while (a.optionalSp());
         a.close();
+        return items;
+    }
+
+    static String status(Context ctx, Request r) throws IOException, ImapSyntaxException, No {
+        ArgReader a = r.args();
+        String name = mailboxName(a);
+        a.sp();
+        List<String> items = statusItems(a);
         a.end();
-        Mailbox m = existing(ctx, name);
+        status(ctx, existing(ctx, name), items);
+        return "STATUS completed";
+    }
+
+    private static void status(Context ctx, Mailbox m, List<String> items) throws IOException {
         MailboxStatus s = ctx.store().status(m.id());
         List<String> out = new ArrayList<>();
         for (String item : items) {
@@ -261,6 +312,5 @@ final class MailboxCommands {
             out.add(item + " " + v);
         }
         ctx.untagged("STATUS " + encoded(m.name()) + " (" + String.join(" ", out) + ")");
-        return "STATUS completed";
     }
 }
