@@ -220,10 +220,10 @@ smtp_rate() { # name port pids stored-fn wait-fn (TwinMail's 250 means stored; P
   result[$1.smtp]=$(python3 -c "print(f'{$((after - before)) / ($t1 - $t0):.1f}')")
   echo "  $1: $((after - before)) messages in mailboxes in $(python3 -c "print(f'{$t1 - $t0:.1f}')") s = ${result[$1.smtp]}/s"
 }
-sessions() { # name protocol port pids
+sessions() { # name protocol port pids (IMAP idles 10 ms: the figure is the server's, not the client's think time)
   local out
   out=$(bench org.twinmail.bench.SessionLoad --protocol "$2" "--$2" "127.0.0.1:$3" --users "$users" --domain "$domain" \
-        --password "$password" --clients 20 --duration "$secs" --server-pid "$4") || true
+        --password "$password" --clients 20 --duration "$secs" --idle-ms 10 --server-pid "$4") || true
   echo "$out" | sed 's/^/  /'
   result[$1.$2]=$(grep -o 'sessions ([0-9.]*/s' <<<"$out" | grep -o '[0-9.]*' || echo 0)
 }
