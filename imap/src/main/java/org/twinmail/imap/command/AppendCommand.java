@@ -18,7 +18,7 @@ final class AppendCommand {
 
     static String append(Context ctx, Request r) throws ImapSyntaxException, No {
         ArgReader a = r.args();
-        String name = MailboxCommands.mailboxName(a);
+        String name = MailboxCommands.mailboxName(ctx, a);
         a.sp();
         List<String> flags = List.of();
         if (a.peekIs('(')) {
@@ -30,8 +30,20 @@ final class AppendCommand {
             date = DateTimes.parseDateTime(new String(a.string(), java.nio.charset.StandardCharsets.US_ASCII));
             a.sp();
         }
-        if (!a.literalNext()) throw ImapSyntaxException.syntax("APPEND: the message must be a literal");
-        byte[] content = a.string();
+        byte[] content;
+        if (a.peekWord("UTF8")) {
+            // RFC 6855 4: APPEND ... UTF8 (~{n}) for a message with UTF-8 headers, after ENABLE UTF8=ACCEPT.
+            if (!ctx.utf8()) throw ImapSyntaxException.syntax("APPEND UTF8 needs ENABLE UTF8=ACCEPT");
+            a.atom();
+            a.sp();
+            a.open();
+            if (!a.literalNext()) throw ImapSyntaxException.syntax("APPEND UTF8: the message must be a literal");
+            content = a.string();
+            a.close();
+        } else {
+            if (!a.literalNext()) throw ImapSyntaxException.syntax("APPEND: the message must be a literal");
+            content = a.string();
+        }
         a.end();
         if (content.length == 0) throw new No(null, "APPEND: empty message");
         Mailbox m = ctx.store().mailbox(ctx.accountId(), name).orElseThrow(() -> new No("TRYCREATE", "no mailbox named " + name));

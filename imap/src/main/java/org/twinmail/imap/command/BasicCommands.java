@@ -61,7 +61,7 @@ public final class BasicCommands {
         List<String> newly = new ArrayList<>();
         do {
             String ext = a.atom().toUpperCase(Locale.ROOT);
-            if ((ext.equals("CONDSTORE") || ext.equals("QRESYNC")) && ctx.enabled().add(ext)) newly.add(ext);
+            if (List.of("CONDSTORE", "QRESYNC", "UTF8=ACCEPT").contains(ext) && ctx.enabled().add(ext)) newly.add(ext);
         } while (a.optionalSp());
         a.end();
         ctx.untagged("ENABLED" + (newly.isEmpty() ? "" : " " + String.join(" ", newly)));

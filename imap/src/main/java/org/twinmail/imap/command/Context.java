@@ -117,6 +117,11 @@ public final class Context {
         return enabled.contains("CONDSTORE") || qresync();
     }
 
+    /** RFC 6855: UTF-8 in mailbox names and quoted strings. */
+    public boolean utf8() {
+        return enabled.contains("UTF8=ACCEPT");
+    }
+
     public boolean qresync() {
         return enabled.contains("QRESYNC");
     }
@@ -183,7 +188,7 @@ public final class Context {
             caps.add("SASL-IR");
         }
         caps.addAll(List.of("LITERAL+", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "CHILDREN",
-                "SPECIAL-USE", "CREATE-SPECIAL-USE", "CONDSTORE", "QRESYNC", "ESEARCH", "SORT", "THREAD=ORDEREDSUBJECT", "LIST-EXTENDED", "LIST-STATUS", "QUOTA", "QUOTA=RES-STORAGE", "STATUS=SIZE",
+                "SPECIAL-USE", "CREATE-SPECIAL-USE", "CONDSTORE", "QRESYNC", "ESEARCH", "SORT", "THREAD=ORDEREDSUBJECT", "LIST-EXTENDED", "LIST-STATUS", "UTF8=ACCEPT", "QUOTA", "QUOTA=RES-STORAGE", "STATUS=SIZE",
                 "OBJECTID", "APPENDLIMIT=" + services.limits().maxLiteralSize.bytes()));
         return caps;
     }

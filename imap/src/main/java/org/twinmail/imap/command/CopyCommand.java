@@ -18,7 +18,7 @@ final class CopyCommand {
         ArgReader a = r.args();
         SequenceSet set = a.sequenceSet();
         a.sp();
-        String target = MailboxCommands.mailboxName(a);
+        String target = MailboxCommands.mailboxName(ctx, a);
         a.end();
         boolean move = r.name().equals("MOVE");
         SelectedMailbox s = ctx.selected();

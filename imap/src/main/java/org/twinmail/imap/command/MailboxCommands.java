@@ -20,17 +20,22 @@ import org.twinmail.store.StoreException;
 final class MailboxCommands {
     private MailboxCommands() {}
 
-    /** A mailbox name argument: astring, modified UTF-7 decoded, INBOX case-insensitive. */
-    static String mailboxName(ArgReader a) throws ImapSyntaxException {
-        String wire = a.astring();
-        String name = MailboxNames.decode(wire);
+    /** A mailbox name argument: astring, modified UTF-7 decoded (UTF-8 as is after ENABLE UTF8=ACCEPT), INBOX case-insensitive. */
+    static String mailboxName(Context ctx, ArgReader a) throws ImapSyntaxException {
+        String name = wireName(ctx, a.astring());
         if (name.equalsIgnoreCase("INBOX")) return "INBOX";
         if (name.length() >= 6 && name.substring(0, 6).equalsIgnoreCase("INBOX/")) name = "INBOX" + name.substring(5);
         return name;
     }
 
-    static String encoded(String name) {
-        return Strings.astring(MailboxNames.encode(name), false);
+    /** A name (or pattern) as the client wrote it → Unicode: RFC 6855 3 lets UTF8=ACCEPT clients send UTF-8 and no modified UTF-7. */
+    static String wireName(Context ctx, String wire) throws ImapSyntaxException {
+        return ctx.utf8() ? wire : MailboxNames.decode(wire);
+    }
+
+    /** A name as the client reads it: modified UTF-7, or UTF-8 in a quoted string after ENABLE UTF8=ACCEPT. */
+    static String encoded(Context ctx, String name) {
+        return ctx.utf8() ? Strings.astring(name, true) : Strings.astring(MailboxNames.encode(name), false);
     }
 
     /** RFC 8474 MAILBOXID: the store's id, which survives RENAME and is never reused. */
@@ -44,7 +49,7 @@ final class MailboxCommands {
 
     static String create(Context ctx, Request r) throws ImapSyntaxException, No {
         ArgReader a = r.args();
-        String name = mailboxName(a);
+        String name = mailboxName(ctx, a);
         SpecialUse use = null;
         if (a.optionalSp()) {
             // RFC 6154 CREATE-SPECIAL-USE: CREATE name (USE (\Sent)).
@@ -76,7 +81,7 @@ final class MailboxCommands {
 
     static String delete(Context ctx, Request r) throws ImapSyntaxException, No {
         ArgReader a = r.args();
-        String name = mailboxName(a);
+        String name = mailboxName(ctx, a);
         a.end();
         if (ctx.selected() != null && ctx.selected().name().equals(name)) ctx.deselect();
         try {
@@ -93,9 +98,9 @@ final class MailboxCommands {
 
     static String rename(Context ctx, Request r) throws ImapSyntaxException, No {
         ArgReader a = r.args();
-        String from = mailboxName(a);
+        String from = mailboxName(ctx, a);
         a.sp();
-        String to = mailboxName(a);
+        String to = mailboxName(ctx, a);
         a.end();
         try {
             ctx.store().renameMailbox(ctx.accountId(), from, to);
@@ -111,7 +116,7 @@ final class MailboxCommands {
 
     static String subscribe(Context ctx, Request r) throws ImapSyntaxException, No {
         ArgReader a = r.args();
-        String name = mailboxName(a);
+        String name = mailboxName(ctx, a);
         a.end();
         boolean on = r.name().equals("SUBSCRIBE");
         // RFC 9051 6.3.9: subscribing to a mailbox that does not exist may fail; we allow it only to unsubscribe.
@@ -154,16 +159,16 @@ final class MailboxCommands {
             // RFC 5258 3: RECURSIVEMATCH alone means nothing and is an error.
             if (recursive && !selectSubscribed && !selectSpecialUse) throw ImapSyntaxException.syntax("RECURSIVEMATCH needs another selection option");
         }
-        String reference = MailboxNames.decode(a.astring());
+        String reference = wireName(ctx, a.astring());
         a.sp();
         List<String> patterns = new ArrayList<>();
         if (!lsub && a.peekIs('(')) {
             a.open();
-            patterns.add(MailboxNames.decode(a.listMailbox()));
-            while (a.optionalSp()) patterns.add(MailboxNames.decode(a.listMailbox()));
+            patterns.add(wireName(ctx, a.listMailbox()));
+            while (a.optionalSp()) patterns.add(wireName(ctx, a.listMailbox()));
             a.close();
         } else {
-            patterns.add(MailboxNames.decode(a.listMailbox()));
+            patterns.add(wireName(ctx, a.listMailbox()));
         }
         boolean returnSubscribed = selectSubscribed && !lsub;
         List<String> statusItems = null;
@@ -231,7 +236,7 @@ final class MailboxCommands {
                 if (recursive && selectSubscribed && subscribedParents.contains(name)) extended = " (\"CHILDINFO\" (\"SUBSCRIBED\"))";
                 if (selectSubscribed && !isSubscribed && extended.isEmpty()) continue;
             }
-            ctx.untagged(verb + " (" + String.join(" ", attrs) + ") \"/\" " + encoded(name) + extended);
+            ctx.untagged(verb + " (" + String.join(" ", attrs) + ") \"/\" " + encoded(ctx, name) + extended);
             if (statusItems != null && m != null) status(ctx, m, statusItems);
         }
         return verb + " completed";
@@ -282,7 +287,7 @@ final class MailboxCommands {
 
     static String status(Context ctx, Request r) throws IOException, ImapSyntaxException, No {
         ArgReader a = r.args();
-        String name = mailboxName(a);
+        String name = mailboxName(ctx, a);
         a.sp();
         List<String> items = statusItems(a);
         a.end();
@@ -311,6 +316,6 @@ final class MailboxCommands {
             };
             out.add(item + " " + v);
         }
-        ctx.untagged("STATUS " + encoded(m.name()) + " (" + String.join(" ", out) + ")");
+        ctx.untagged("STATUS " + encoded(ctx, m.name()) + " (" + String.join(" ", out) + ")");
     }
 }

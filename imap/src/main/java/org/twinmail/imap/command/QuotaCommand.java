@@ -32,11 +32,11 @@ final class QuotaCommand {
 
     static String getQuotaRoot(Context ctx, Request r) throws IOException, ImapSyntaxException, No {
         ArgReader a = r.args();
-        String name = MailboxCommands.mailboxName(a);
+        String name = MailboxCommands.mailboxName(ctx, a);
         a.end();
         MailboxCommands.existing(ctx, name);
         Figures f = figures(ctx);
-        ctx.untagged("QUOTAROOT " + MailboxCommands.encoded(name) + (f == null ? "" : " \"\""));
+        ctx.untagged("QUOTAROOT " + MailboxCommands.encoded(ctx, name) + (f == null ? "" : " \"\""));
         if (f != null) quota(ctx, f);
         return r.display() + " completed";
     }

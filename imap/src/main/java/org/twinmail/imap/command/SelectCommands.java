@@ -19,7 +19,7 @@ final class SelectCommands {
 
     static String select(Context ctx, Request r) throws IOException, ImapSyntaxException, No {
         ArgReader a = r.args();
-        String name = MailboxCommands.mailboxName(a);
+        String name = MailboxCommands.mailboxName(ctx, a);
         Qresync qresync = null;
         if (a.optionalSp()) {
             a.open();
