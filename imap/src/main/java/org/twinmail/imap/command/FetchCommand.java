@@ -7,6 +7,7 @@ import java.util.Set;
 import org.twinmail.core.model.MessageEntry;
 import org.twinmail.imap.mime.BodyStructure;
 import org.twinmail.imap.mime.Envelope;
+import org.twinmail.imap.mime.MessageText;
 import org.twinmail.imap.mime.MimePart;
 import org.twinmail.imap.mime.Section;
 import org.twinmail.imap.protocol.ArgReader;
@@ -35,11 +36,12 @@ final class FetchCommand {
         }
 
         boolean setsSeen() {
-            return (name.equals("BODY") && section != null && !peek) || name.equals("RFC822") || name.equals("RFC822.TEXT");
+            return ((name.equals("BODY") || name.equals("BINARY")) && section != null && !peek)
+                    || name.equals("RFC822") || name.equals("RFC822.TEXT");
         }
     }
 
-    static String fetch(Context ctx, Request r) throws IOException, ImapSyntaxException {
+    static String fetch(Context ctx, Request r) throws IOException, ImapSyntaxException, No {
         ArgReader a = r.args();
         SequenceSet set = a.sequenceSet();
         a.sp();
@@ -110,6 +112,12 @@ final class FetchCommand {
             MessageEntry e = s.entry(uid);
             MimePart message = null;
             if (items.stream().anyMatch(Item::needsMessage)) message = ctx.message(e.blobId());
+            for (Item item : items) {
+                // Checked before the response starts, so no half-written FETCH is left behind.
+                if (item.name().startsWith("BINARY") && binary(item.section(), message) == null) {
+                    throw new No("UNKNOWN-CTE", "message " + s.msn(uid) + " has a part in an unknown transfer encoding");
+                }
+            }
             ctx.write("* " + s.msn(uid) + " FETCH (");
             boolean first = true;
             if (withUid) {
@@ -164,8 +172,34 @@ final class FetchCommand {
                 }
                 return new Item("BODY", section, name.equals("BODY.PEEK"), start, length);
             }
+            case "BINARY", "BINARY.PEEK", "BINARY.SIZE" -> {
+                // RFC 3516: only part numbers; the content with its transfer encoding undone.
+                a.expect('[');
+                Section section = section(a);
+                a.expect(']');
+                if (section.text() != null) throw ImapSyntaxException.syntax(name + " takes part numbers only");
+                long start = -1;
+                long length = -1;
+                if (!name.equals("BINARY.SIZE") && a.peekIs('<')) {
+                    a.expect('<');
+                    start = a.number(false);
+                    a.expect('.');
+                    length = a.nzNumber();
+                    a.expect('>');
+                }
+                return new Item(name.equals("BINARY.SIZE") ? "BINARY.SIZE" : "BINARY", section, name.equals("BINARY.PEEK"), start, length);
+            }
             default -> throw ImapSyntaxException.syntax("unknown FETCH item \"" + name + "\"");
         }
+    }
+
+    /** BINARY content of a section, or null for an unknown transfer encoding. */
+    private static byte[] binary(Section section, MimePart m) {
+        if (section.path().isEmpty()) return m.data();
+        MimePart part = section.part(m);
+        if (part == null) return new byte[0];
+        if (part.isMultipart() || part.message() != null) return java.util.Arrays.copyOfRange(m.data(), part.bodyStart(), part.end());
+        return MessageText.decodedBody(part);
     }
 
     private static Section section(ArgReader a) throws ImapSyntaxException {
@@ -225,6 +259,26 @@ final class FetchCommand {
                     label += "<" + item.partialStart() + ">";
                 }
                 literal(ctx, label, content);
+            }
+            case "BINARY", "BINARY.SIZE" -> {
+                byte[] content = binary(item.section(), m);
+                String label = item.name() + "[" + item.section().spec() + "]";
+                if (item.name().equals("BINARY.SIZE")) {
+                    ctx.write(label + " " + content.length);
+                    return;
+                }
+                if (item.partialStart() >= 0) {
+                    long from = Math.min(item.partialStart(), content.length);
+                    long to = Math.min(content.length, from + item.partialLength());
+                    content = java.util.Arrays.copyOfRange(content, (int) from, (int) to);
+                    label += "<" + item.partialStart() + ">";
+                }
+                boolean nul = false;
+                for (byte x : content) if (x == 0) nul = true;
+                // literal8 (~{n}) only where it is needed: NUL octets (RFC 3516 4.2).
+                ctx.write(label + " " + (nul ? "~" : "") + "{" + content.length + "}\r\n");
+                ctx.output().write(content);
+                ctx.services().metrics().fetched(content.length);
             }
             case "RFC822" -> literal(ctx, "RFC822", m.data());
             case "RFC822.HEADER" -> literal(ctx, "RFC822.HEADER", java.util.Arrays.copyOfRange(m.data(), 0, m.bodyStart()));

@@ -37,20 +37,31 @@ public final class MessageText {
 
     /** A leaf part's content as text: transfer encoding undone, then its charset (UTF-8 if unknown). */
     public static String decode(MimePart p) {
+        byte[] bytes = decodedBody(p);
+        return new String(bytes == null ? java.util.Arrays.copyOfRange(p.data(), p.bodyStart(), p.end()) : bytes,
+                charset(p.params().get("charset")));
+    }
+
+    /**
+     * A part's body with its Content-Transfer-Encoding undone (mime4j codecs): FETCH BINARY
+     * (RFC 3516). Null for an encoding we do not know ([UNKNOWN-CTE]).
+     */
+    public static byte[] decodedBody(MimePart p) {
         byte[] raw = java.util.Arrays.copyOfRange(p.data(), p.bodyStart(), p.end());
         InputStream in = new ByteArrayInputStream(raw);
-        in = switch (p.encoding()) {
-            case "base64" -> new Base64InputStream(in, DecodeMonitor.SILENT);
-            case "quoted-printable" -> new QuotedPrintableInputStream(in, DecodeMonitor.SILENT);
-            default -> in;
-        };
-        byte[] bytes;
-        try {
-            bytes = in.readAllBytes();
-        } catch (IOException e) {
-            bytes = raw;
+        switch (p.encoding()) {
+            case "base64" -> in = new Base64InputStream(in, DecodeMonitor.SILENT);
+            case "quoted-printable" -> in = new QuotedPrintableInputStream(in, DecodeMonitor.SILENT);
+            case "7bit", "8bit", "binary" -> { }
+            default -> {
+                return null;
+            }
         }
-        return new String(bytes, charset(p.params().get("charset")));
+        try {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     static Charset charset(String name) {

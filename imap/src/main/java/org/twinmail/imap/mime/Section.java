@@ -36,6 +36,24 @@ public record Section(List<Integer> path, String text, List<String> fields) {
         return b.toString();
     }
 
+    /** The part a path names, or null if there is none. */
+    public MimePart part(MimePart root) {
+        MimePart part = root;
+        for (int i = 0; i < path.size(); i++) {
+            int n = path.get(i);
+            MimePart container = part.message() != null && i > 0 ? part.message() : part;
+            if (container.isMultipart()) {
+                if (n > container.children().size()) return null;
+                part = container.children().get(n - 1);
+            } else if (n == 1) {
+                part = container;
+            } else {
+                return null;
+            }
+        }
+        return part;
+    }
+
     /** The section's octets, or an empty array for a part that does not exist (RFC 9051: an empty string). */
     public byte[] extract(MimePart root) {
         MimePart part = root;
