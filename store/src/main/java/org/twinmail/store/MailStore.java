@@ -167,6 +167,12 @@ public interface MailStore extends AutoCloseable {
     AppendResult append(long mailboxId, MessageData content, Set<String> flags, Instant internalDate);
 
     /**
+     * Appends several messages in one transaction (IMAP MULTIAPPEND, RFC 3502): all or
+     * none, in order, with consecutive UIDs; the quotas are checked against their total.
+     */
+    List<AppendResult> appendAll(long mailboxId, List<Appended> messages);
+
+    /**
      * Copies (or, with {@code move}, moves) messages to another mailbox of the same
      * account, in UID order, each getting the target's next UID, its flags and internal
      * date kept and its body shared. A copy is checked against the quotas (it adds the

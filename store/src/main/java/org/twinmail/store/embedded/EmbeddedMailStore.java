@@ -45,6 +45,7 @@ import org.twinmail.core.model.MessageEntry;
 import org.twinmail.core.model.SpecialUse;
 import org.twinmail.store.AccountChange;
 import org.twinmail.store.AppendResult;
+import org.twinmail.store.Appended;
 import org.twinmail.store.CopyResult;
 import org.twinmail.store.FlagChange;
 import org.twinmail.store.FlagsResult;
@@ -652,15 +653,27 @@ public final class EmbeddedMailStore implements MailStore {
      * writes it again and retries.
      */
     private <T> T withBlob(MessageData content, java.util.function.Function<PreparedBlob, GroupCommitWriter.WriteOp<T>> op) {
-        if (!BlobFiles.isSha256(content.sha256())) {
-            throw new IllegalArgumentException("message SHA-256 is not 64 lower-case hex digits: " + Printable.of(content.sha256()));
+        return withBlobs(List.of(content), blobs -> op.apply(blobs.getFirst()));
+    }
+
+    /** {@link #withBlob} for several bodies in one transaction. */
+    private <T> T withBlobs(List<MessageData> contents, java.util.function.Function<List<PreparedBlob>, GroupCommitWriter.WriteOp<T>> op) {
+        for (MessageData content : contents) {
+            if (!BlobFiles.isSha256(content.sha256())) {
+                throw new IllegalArgumentException("message SHA-256 is not 64 lower-case hex digits: " + Printable.of(content.sha256()));
+            }
         }
         if (closed.get()) throw new StoreException.Unavailable("store is closed", null);
         for (int attempt = 1; ; attempt++) {
-            PreparedBlob blob = prepare(content);
-            List<String> written = blob.inline() == null ? List.of(blob.sha256()) : List.of();
+            List<PreparedBlob> blobs = new ArrayList<>();
+            List<String> written = new ArrayList<>();
+            for (MessageData content : contents) {
+                PreparedBlob blob = prepare(content);
+                blobs.add(blob);
+                if (blob.inline() == null) written.add(blob.sha256());
+            }
             try {
-                return writer.submit(op.apply(blob), written);
+                return writer.submit(op.apply(blobs), written);
             } catch (BlobFileMissing e) {
                 if (attempt == BLOB_ATTEMPTS) throw new StoreException.Unavailable(e.getMessage() + ", " + attempt + " times", e);
             }
@@ -1128,19 +1141,38 @@ public final class EmbeddedMailStore implements MailStore {
 
     @Override
     public AppendResult append(long mailboxId, MessageData content, Set<String> flags, Instant internalDate) {
-        Objects.requireNonNull(content, "content");
-        Objects.requireNonNull(internalDate, "internal date");
-        String flagText = flagText(flagSet(flags));
-        long date = internalDate.toEpochMilli();
-        return withBlob(content, blob -> tx -> {
+        return appendAll(mailboxId, List.of(new Appended(content, flags, internalDate))).getFirst();
+    }
+
+    @Override
+    public List<AppendResult> appendAll(long mailboxId, List<Appended> messages) {
+        if (messages.isEmpty()) throw new IllegalArgumentException("nothing to append");
+        List<String> flagTexts = new ArrayList<>();
+        for (Appended m : messages) {
+            Objects.requireNonNull(m.content(), "content");
+            Objects.requireNonNull(m.internalDate(), "internal date");
+            flagTexts.add(flagText(flagSet(m.flags())));
+        }
+        return withBlobs(messages.stream().map(Appended::content).toList(), blobs -> tx -> {
             Db db = tx.db();
             Box b = box(db, mailboxId);
-            checkQuota(db, b.accountId(), blob.size(), blob.size(), true);
-            addBlobReferences(tx, blob, 1);
-            long position = placeEntry(tx, b.accountId(), b.id(), b.uidNext(), flagText, date, blob.size(), blob.sha256());
-            db.update("UPDATE domain SET used_bytes = used_bytes + ? WHERE id = ?", blob.size(), b.domainId());
+            long total = blobs.stream().mapToLong(PreparedBlob::size).sum();
+            long largest = blobs.stream().mapToLong(PreparedBlob::size).max().orElse(0);
+            checkQuota(db, b.accountId(), total, largest, true);
+            List<AppendResult> results = new ArrayList<>();
+            long uid = b.uidNext();
+            long position = 0;
+            for (int i = 0; i < blobs.size(); i++) {
+                PreparedBlob blob = blobs.get(i);
+                addBlobReferences(tx, blob, 1);
+                position = placeEntry(tx, b.accountId(), b.id(), uid, flagTexts.get(i), messages.get(i).internalDate().toEpochMilli(),
+                        blob.size(), blob.sha256());
+                results.add(new AppendResult(b.id(), b.uidValidity(), uid, position));
+                uid++;
+            }
+            db.update("UPDATE domain SET used_bytes = used_bytes + ? WHERE id = ?", total, b.domainId());
             tx.publish(new StoreEvent.MessagesAdded(b.accountId(), b.id(), position));
-            return new AppendResult(b.id(), b.uidValidity(), b.uidNext(), position);
+            return results;
         });
     }
 

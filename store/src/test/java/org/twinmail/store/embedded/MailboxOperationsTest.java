@@ -15,6 +15,7 @@ import org.twinmail.core.model.Mailbox;
 import org.twinmail.core.model.MessageEntry;
 import org.twinmail.core.model.SpecialUse;
 import org.twinmail.store.AppendResult;
+import org.twinmail.store.Appended;
 import org.twinmail.store.CopyResult;
 import org.twinmail.store.FlagChange;
 import org.twinmail.store.FlagsResult;
@@ -84,6 +85,23 @@ class MailboxOperationsTest extends StoreFixture {
         assertThatThrownBy(() -> append("Drafts", 99_001, "big")).isInstanceOf(StoreException.QuotaExceeded.class);
         assertThatThrownBy(() -> append("Drafts", 10, "x", "\\Bogus")).isInstanceOf(IllegalArgumentException.class);
         assertThat(store.messages(drafts.id())).hasSize(1);
+    }
+
+    @Test
+    void appendAllIsAllOrNothing() {
+        long drafts = box("Drafts").id();
+        Instant t = Instant.parse("2024-01-01T00:00:00Z");
+        List<AppendResult> ok = store.appendAll(drafts, List.of(
+                new Appended(message(100, "one"), Set.of("\\Seen"), t),
+                new Appended(message(100, "one"), Set.of(), t), // same content twice: one blob, two references
+                new Appended(message(6000, "file"), Set.of(), t)));
+        assertThat(ok).extracting(AppendResult::uid).containsExactly(1L, 2L, 3L);
+        assertThat(sqlLong("SELECT refs FROM blob WHERE size = 100")).isEqualTo(2);
+        // Each would fit alone, both together do not: nothing is written.
+        assertThatThrownBy(() -> store.appendAll(drafts, List.of(new Appended(message(50_000, "a"), Set.of(), t),
+                new Appended(message(50_000, "b"), Set.of(), t)))).isInstanceOf(StoreException.QuotaExceeded.class);
+        assertThat(store.messages(drafts)).hasSize(3);
+        assertThat(store.findAccount(alice.id()).orElseThrow().usedBytes()).isEqualTo(6200);
     }
 
     @Test
