@@ -1,25 +1,54 @@
 package org.twinmail.imap.command;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import org.twinmail.core.mail.MessageData;
 import org.twinmail.core.mail.MessageSpool;
 import org.twinmail.core.model.Mailbox;
 import org.twinmail.imap.protocol.ArgReader;
 import org.twinmail.imap.protocol.DateTimes;
 import org.twinmail.imap.protocol.ImapSyntaxException;
+import org.twinmail.imap.protocol.SequenceSet;
 import org.twinmail.store.AppendResult;
+import org.twinmail.store.Appended;
 import org.twinmail.store.StoreException;
 
-/** APPEND (RFC 9051 6.3.12) with UIDPLUS's APPENDUID (RFC 4315). */
+/**
+ * APPEND (RFC 9051 6.3.12) with MULTIAPPEND (RFC 3502: several messages, all or none),
+ * UIDPLUS's APPENDUID (RFC 4315) and UTF8=ACCEPT's {@code UTF8 (~{n})} form (RFC 6855).
+ */
 final class AppendCommand {
     private AppendCommand() {}
 
     static String append(Context ctx, Request r) throws ImapSyntaxException, No {
         ArgReader a = r.args();
         String name = MailboxCommands.mailboxName(ctx, a);
-        a.sp();
+        List<Appended> messages = new ArrayList<>();
+        long bytes = 0;
+        do {
+            a.sp();
+            Appended m = message(ctx, a);
+            messages.add(m);
+            bytes += m.content().size();
+        } while (!a.atEnd());
+        Mailbox box = ctx.store().mailbox(ctx.accountId(), name).orElseThrow(() -> new No("TRYCREATE", "no mailbox named " + name));
+        List<AppendResult> results;
+        try {
+            results = ctx.store().appendAll(box.id(), messages);
+        } catch (StoreException.QuotaExceeded e) {
+            boolean tooBig = e.refusals().stream().allMatch(x -> x.reason() == StoreException.QuotaExceeded.Reason.MESSAGE_TOO_BIG);
+            throw new No(tooBig ? "TOOBIG" : "OVERQUOTA", tooBig ? "message too large for this account" : "quota exceeded");
+        } catch (IllegalArgumentException e) {
+            throw ImapSyntaxException.syntax(e.getMessage());
+        }
+        ctx.services().metrics().appended(bytes);
+        List<Long> uids = results.stream().map(AppendResult::uid).toList();
+        return "[APPENDUID " + results.getFirst().uidValidity() + " " + SequenceSet.compact(uids) + "] APPEND completed";
+    }
+
+    /** One message: [flag list SP] [date-time SP] (literal | UTF8 SP "(" literal8 ")"). */
+    private static Appended message(Context ctx, ArgReader a) throws ImapSyntaxException, No {
         List<String> flags = List.of();
         if (a.peekIs('(')) {
             flags = a.flags(false);
@@ -32,7 +61,6 @@ final class AppendCommand {
         }
         byte[] content;
         if (a.peekWord("UTF8")) {
-            // RFC 6855 4: APPEND ... UTF8 (~{n}) for a message with UTF-8 headers, after ENABLE UTF8=ACCEPT.
             if (!ctx.utf8()) throw ImapSyntaxException.syntax("APPEND UTF8 needs ENABLE UTF8=ACCEPT");
             a.atom();
             a.sp();
@@ -44,19 +72,7 @@ final class AppendCommand {
             if (!a.literalNext()) throw ImapSyntaxException.syntax("APPEND: the message must be a literal");
             content = a.string();
         }
-        a.end();
         if (content.length == 0) throw new No(null, "APPEND: empty message");
-        Mailbox m = ctx.store().mailbox(ctx.accountId(), name).orElseThrow(() -> new No("TRYCREATE", "no mailbox named " + name));
-        AppendResult result;
-        try (MessageData data = MessageSpool.of(content)) {
-            result = ctx.store().append(m.id(), data, new LinkedHashSet<>(flags), date);
-        } catch (StoreException.QuotaExceeded e) {
-            boolean tooBig = e.refusals().stream().allMatch(x -> x.reason() == StoreException.QuotaExceeded.Reason.MESSAGE_TOO_BIG);
-            throw new No(tooBig ? "TOOBIG" : "OVERQUOTA", tooBig ? "message too large for this account" : "quota exceeded");
-        } catch (IllegalArgumentException e) {
-            throw ImapSyntaxException.syntax(e.getMessage());
-        }
-        ctx.services().metrics().appended(content.length);
-        return "[APPENDUID " + result.uidValidity() + " " + result.uid() + "] APPEND completed";
+        return new Appended(MessageSpool.of(content), new LinkedHashSet<>(flags), date);
     }
 }

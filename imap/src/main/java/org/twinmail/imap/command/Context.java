@@ -188,7 +188,7 @@ public final class Context {
             caps.add("SASL-IR");
         }
         caps.addAll(List.of("LITERAL+", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "CHILDREN",
-                "SPECIAL-USE", "CREATE-SPECIAL-USE", "CONDSTORE", "QRESYNC", "BINARY", "ESEARCH", "SORT", "THREAD=ORDEREDSUBJECT", "LIST-EXTENDED", "LIST-STATUS", "UTF8=ACCEPT", "QUOTA", "QUOTA=RES-STORAGE", "STATUS=SIZE",
+                "SPECIAL-USE", "CREATE-SPECIAL-USE", "MULTIAPPEND", "CONDSTORE", "QRESYNC", "BINARY", "ESEARCH", "SORT", "THREAD=ORDEREDSUBJECT", "LIST-EXTENDED", "LIST-STATUS", "UTF8=ACCEPT", "QUOTA", "QUOTA=RES-STORAGE", "STATUS=SIZE",
                 "OBJECTID", "APPENDLIMIT=" + services.limits().maxLiteralSize.bytes()));
         return caps;
     }
