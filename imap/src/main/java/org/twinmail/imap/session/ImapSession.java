@@ -262,11 +262,17 @@ public final class ImapSession {
             status = "NO";
             code = "NONEXISTENT";
             text = e.getMessage();
-        } catch (StoreException e) {
+        } catch (StoreException | java.io.UncheckedIOException e) {
             log.warn("imap: {} failed: {}", name, e.toString());
             status = "NO";
             code = "UNAVAILABLE";
             text = "the mail store is unavailable, try again later";
+        } catch (RuntimeException e) {
+            // A bug must cost one command, not the session (Dovecot answers the same way).
+            log.warn("imap: {} failed", name, e);
+            status = "NO";
+            code = "SERVERBUG";
+            text = "internal error, the command was not completed";
         }
         if (text == null) return; // answered by the command itself (STARTTLS)
         if (ctx.logout()) {
