@@ -364,6 +364,13 @@ public final class ClusterNode implements AutoCloseable {
             transitions.execute(() -> {
                 try {
                     doTakeover(reason, fencePeer);
+                } catch (Throwable t) {
+                    // anything unforeseen (a LinkageError, an OutOfMemoryError) must not leave the node
+                    // CLAIMING for ever: that would hold the lease while serving nothing
+                    log.error("takeover at epoch {} failed: {}", epoch, t.toString(), t);
+                    stopServicesBounded();
+                    if (!settings.releaseHook().isBlank()) runHook("release hook (undo)", settings.releaseHook(), "release");
+                    abortTakeover("unexpected failure: " + t, false);
                 } finally {
                     transitionBusy.set(false);
                 }
@@ -438,9 +445,9 @@ public final class ClusterNode implements AutoCloseable {
                 log.warn("{}; claiming epoch {}", e.getMessage(), e.storedEpoch() + 1);
                 epoch = e.storedEpoch() + 1;
                 if (!writeSlot(Role.CLAIMING, clock.getAsLong())) return false;
-            } catch (Exception e) {
+            } catch (Exception | LinkageError e) {
                 log.error("the services did not start at epoch {}: {}", epoch, e.toString(), e);
-                services.stop();
+                stopServicesBounded();
                 return false;
             }
         }
@@ -451,6 +458,9 @@ public final class ClusterNode implements AutoCloseable {
         long interval = settings.timings().intervalNanos();
         // A race backs off a random few intervals; a failure waits a whole lease so the peer gets its chance.
         backoffUntil = clock.getAsLong() + (race ? ThreadLocalRandom.current().nextLong(interval, 6 * interval) : settings.timings().leaseNanos());
+        // A node that could not start the service (its hooks, its store, its software) lets the peer try:
+        // otherwise the lower slot would retry for ever while a healthy peer waits for it.
+        if (!race) yieldUntil = clock.getAsLong() + 5 * settings.timings().leaseNanos();
         if (role.compareAndSet(Role.CLAIMING, Role.STANDBY)) {
             lastEvent = "takeover at epoch " + epoch + " abandoned: " + why;
             log.warn("{}", lastEvent);
@@ -464,6 +474,13 @@ public final class ClusterNode implements AutoCloseable {
             transitions.execute(() -> {
                 try {
                     doRelease(reason);
+                } catch (Throwable t) {
+                    log.error("handover failed: {}", t.toString(), t);
+                    if (role.compareAndSet(Role.RELEASING, Role.FENCED)) {
+                        if (vip != null) vip.remove();
+                        stopServicesBounded();
+                        transitions.execute(this::recoverFromFence);
+                    }
                 } finally {
                     transitionBusy.set(false);
                 }

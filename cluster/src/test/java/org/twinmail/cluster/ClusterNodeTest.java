@@ -53,6 +53,7 @@ class ClusterNodeTest {
         final String name;
         volatile boolean running;
         volatile String probeFailure;
+        volatile Error startError;
 
         FakeServices(String name) {
             this.name = name;
@@ -60,6 +61,8 @@ class ClusterNodeTest {
 
         @Override
         public synchronized void start(long epoch) {
+            Error e = startError;
+            if (e != null) throw e;
             long stored = storeEpoch.get();
             if (stored > epoch) throw new EpochBehindException(stored, epoch);
             storeEpoch.set(epoch);
@@ -300,6 +303,19 @@ class ClusterNodeTest {
         assertThat(a.status().channels()).allSatisfy(c -> assertThat(c.up()).isFalse());
         assertThat(a.status().peerAlive()).isTrue();
         assertThat(maxServing).hasValue(1);
+    }
+
+    @Test
+    void aTakeoverThatFailsWithAnErrorLeavesTheNodeStandbyAndThePeerCanStillServe() throws Exception {
+        ports = freePorts(4);
+        FakeServices sa = new FakeServices("a");
+        sa.startError = new NoClassDefFoundError("org/example/Missing");
+        ClusterNode a = start(settings("a", "b", 0, "", ports), sa);
+        ClusterNode b = start(settings("b", "a", 1, "", ports), new FakeServices("b"));
+        await("b ACTIVE", () -> b.role() == Role.ACTIVE);
+        assertThat(a.role()).isEqualTo(Role.STANDBY);
+        assertThat(a.status().lastEvent()).contains("abandoned");
+        assertThat(events).containsExactly("b start 2");
     }
 
     @Test
