@@ -34,17 +34,25 @@ final class ImapFixture implements AutoCloseable {
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final StoreAuthenticator authenticator;
     private final List<ImapServer> servers = new ArrayList<>();
+    final Path dataDir;
 
     ImapFixture(Path dataDir) {
+        this.dataDir = dataDir;
         store = EmbeddedMailStore.open(StoreOptions.defaults(dataDir));
         store.addDomain(DOMAIN);
         authenticator = new StoreAuthenticator(store, Duration.ofMinutes(5));
     }
 
     ImapServer server(Consumer<TwinmailConfig.Imap> limits) throws IOException {
+        return serverWith(c -> limits.accept(c.imap));
+    }
+
+    /** A server whose whole configuration {@code tweak} may adjust; spool files go under the fixture's data directory. */
+    ImapServer serverWith(Consumer<TwinmailConfig> tweak) throws IOException {
         TwinmailConfig config = new TwinmailConfig();
+        config.dataDir = dataDir.toString();
         config.imap.listen = List.of(Listen.parse("127.0.0.1:0"));
-        limits.accept(config.imap);
+        tweak.accept(config);
         ImapServer server = new ImapServer(config, store, authenticator, registry);
         server.start();
         servers.add(server);

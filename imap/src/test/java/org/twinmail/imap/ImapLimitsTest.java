@@ -53,6 +53,23 @@ class ImapLimitsTest {
     }
 
     @Test
+    void largeLiteralsAreSpooledToDiskAndTheFileRemoved() throws Exception {
+        ImapServer server = fx.serverWith(c -> c.store.spoolMemoryLimit = Size.of("4K"));
+        Account a = fx.account();
+        String body = "Subject: big\r\n\r\n" + "0123456789abcdef\r\n".repeat(4000); // 72 KB: over the 4K in memory
+        try (ImapClient c = login(server, a)) {
+            c.send("a1 APPEND INBOX {" + body.length() + "+}\r\n" + body + "\r\n");
+            assertThat(c.until("a1").getLast()).startsWith("a1 OK [APPENDUID ");
+            c.command("s", "EXAMINE INBOX");
+            assertThat(c.command("f", "FETCH 1 RFC822.SIZE").getFirst()).isEqualTo("* 1 FETCH (RFC822.SIZE " + body.length() + ")");
+        }
+        java.nio.file.Path spool = dataDir.resolve("spool");
+        try (var files = java.nio.file.Files.list(spool)) {
+            assertThat(files.toList()).as("spool files left in %s", spool).isEmpty();
+        }
+    }
+
+    @Test
     void pipelinedCommandsWithErrorsInBetweenAndNonUtf8Bytes() throws Exception {
         ImapServer server = fx.server(l -> { });
         Account a = fx.account();

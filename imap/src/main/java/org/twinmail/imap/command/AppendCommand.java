@@ -4,7 +4,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import org.twinmail.core.mail.MessageSpool;
+import org.twinmail.core.mail.MessageData;
 import org.twinmail.core.model.Mailbox;
 import org.twinmail.imap.protocol.ArgReader;
 import org.twinmail.imap.protocol.DateTimes;
@@ -59,20 +59,21 @@ final class AppendCommand {
             date = DateTimes.parseDateTime(new String(a.string(), java.nio.charset.StandardCharsets.US_ASCII));
             a.sp();
         }
-        byte[] content;
+        MessageData content;
         if (a.peekWord("UTF8")) {
             if (!ctx.utf8()) throw ImapSyntaxException.syntax("APPEND UTF8 needs ENABLE UTF8=ACCEPT");
             a.atom();
             a.sp();
             a.open();
             if (!a.literalNext()) throw ImapSyntaxException.syntax("APPEND UTF8: the message must be a literal");
-            content = a.string();
+            content = a.literalData();
             a.close();
         } else {
             if (!a.literalNext()) throw ImapSyntaxException.syntax("APPEND: the message must be a literal");
-            content = a.string();
+            content = a.literalData();
         }
-        if (content.length == 0) throw new No(null, "APPEND: empty message");
-        return new Appended(MessageSpool.of(content), new LinkedHashSet<>(flags), date);
+        if (content.size() == 0) throw new No(null, "APPEND: empty message");
+        // The frame owns the data (a spool file for a large message) and releases it after the command.
+        return new Appended(content, new LinkedHashSet<>(flags), date);
     }
 }

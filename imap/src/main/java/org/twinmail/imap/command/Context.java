@@ -29,7 +29,7 @@ import org.twinmail.store.StoreException;
 public final class Context {
     /** What all sessions of one server share. */
     public record Services(TwinmailConfig.Imap limits, SaslServer sasl, Tls tls, MailStore store, Notifier notifier,
-                           MessageCache cache, ImapMetrics metrics) { }
+                           MessageCache cache, ImapMetrics metrics, java.nio.file.Path spoolDir, int spoolMemoryLimit) { }
 
     private final Connection connection;
     private final Services services;

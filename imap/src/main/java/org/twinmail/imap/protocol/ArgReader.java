@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.twinmail.core.mail.MessageData;
 
 /**
  * Reads the arguments of one command (RFC 9051 section 9 grammar) from a
@@ -172,11 +173,23 @@ public final class ArgReader {
     }
 
     private byte[] literal() throws ImapSyntaxException {
+        try {
+            return literalData().bytes();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read a spooled literal", e);
+        }
+    }
+
+    /**
+     * A literal as message data, without copying it into memory (APPEND): it stays valid
+     * until the frame is closed.
+     */
+    public MessageData literalData() throws ImapSyntaxException {
         if (peek() == '~') pos++; // literal8 (RFC 3516): the same framing
         CommandFramer.Next.Literal announced = CommandFramer.literalAtEnd(java.util.Arrays.copyOfRange(line, pos, line.length));
         if (announced == null || pos >= line.length || line[pos] != '{') throw ImapSyntaxException.syntax("bad literal" + where());
         if (lineIndex >= frame.literals().size()) throw ImapSyntaxException.syntax("literal missing");
-        byte[] octets = frame.literals().get(lineIndex);
+        MessageData octets = frame.literals().get(lineIndex);
         lineIndex++;
         line = frame.lines().get(lineIndex);
         pos = 0;

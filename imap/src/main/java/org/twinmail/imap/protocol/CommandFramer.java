@@ -2,6 +2,7 @@ package org.twinmail.imap.protocol;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.twinmail.core.mail.MessageData;
 
 /**
  * Assembles one command from its lines and literals (RFC 9051 4.3): a line that ends in
@@ -20,18 +21,27 @@ public final class CommandFramer {
         record Done(Frame frame) implements Next { }
     }
 
-    /** One complete command: its lines (without CRLF) and the literals between them; {@code lines.size() == literals.size() + 1}. */
-    public record Frame(List<byte[]> lines, List<byte[]> literals) {
+    /**
+     * One complete command: its lines (without CRLF) and the literals between them
+     * ({@code lines.size() == literals.size() + 1}). Large literals live in spool files:
+     * {@link #close()} releases them once the command is done.
+     */
+    public record Frame(List<byte[]> lines, List<MessageData> literals) implements AutoCloseable {
         public Frame {
             lines = List.copyOf(lines);
             literals = List.copyOf(literals);
+        }
+
+        @Override
+        public void close() {
+            for (MessageData d : literals) d.close();
         }
     }
 
     private final long maxLiteral;
     private final long maxLineTotal;
     private final List<byte[]> lines = new ArrayList<>();
-    private final List<byte[]> literals = new ArrayList<>();
+    private final List<MessageData> literals = new ArrayList<>();
     private long lineTotal;
 
     /**
@@ -62,9 +72,14 @@ public final class CommandFramer {
         return literal;
     }
 
-    /** Takes the octets of the literal just announced. */
-    public void literal(byte[] octets) {
+    /** Takes the octets of the literal just announced (in memory or spooled by the caller). */
+    public void literal(MessageData octets) {
         literals.add(octets);
+    }
+
+    /** Releases the literals taken so far, for a command abandoned while it was being read. */
+    public void discard() {
+        for (MessageData d : literals) d.close();
     }
 
     /** The literal announced at the end of {@code line}, or null: {@code {123}}, {@code {123+}}, {@code ~{123}}. */

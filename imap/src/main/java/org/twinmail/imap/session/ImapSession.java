@@ -1,6 +1,5 @@
 package org.twinmail.imap.session;
 
-import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
@@ -10,6 +9,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.twinmail.core.config.TwinmailConfig;
+import org.twinmail.core.mail.MessageSpool;
 import org.twinmail.core.mail.Printable;
 import org.twinmail.imap.command.CommandTable;
 import org.twinmail.imap.command.Context;
@@ -64,7 +64,11 @@ public final class ImapSession {
             while (!ctx.logout()) {
                 connection.setReadTimeout(ctx.state() == State.NOT_AUTHENTICATED ? limits.authTimeout : limits.idleTimeout);
                 CommandFramer.Frame frame = readCommand();
-                if (frame != null) execute(frame);
+                if (frame != null) {
+                    try (frame) {
+                        execute(frame);
+                    }
+                }
                 if (errors >= limits.maxErrors) {
                     ctx.untagged("BYE too many errors");
                     sessionLog.outcome("too-many-errors");
@@ -122,6 +126,7 @@ public final class ImapSession {
                 // The rest of the line was read and dropped; a literal it announced cannot be known.
                 errors++;
                 connection.writeLine((tag == null ? "*" : tag) + " BAD [TOOBIG] command line too long");
+                framer.discard();
                 return null;
             }
             CommandFramer.Next next;
@@ -130,6 +135,7 @@ public final class ImapSession {
             } catch (ImapSyntaxException e) {
                 errors++;
                 Long nonSync = nonSyncLiteral(line.bytes());
+                framer.discard();
                 if (nonSync != null) {
                     // LITERAL+: the client sends the octets anyway; read past them and the rest of the command.
                     skipRest(in, nonSync);
@@ -146,13 +152,23 @@ public final class ImapSession {
                         connection.writeLine("+ Ready for literal data");
                         connection.flush();
                     }
-                    ByteArrayOutputStream octets = new ByteArrayOutputStream((int) Math.min(literal.size(), 1 << 20));
-                    in.readExactly(literal.size(), octets);
-                    framer.literal(octets.toByteArray());
+                    // Up to the spool memory limit in memory, beyond it in a file: a 50 MB APPEND costs disk, not heap.
+                    MessageSpool spool = new MessageSpool(services.spoolDir(), services.spoolMemoryLimit());
+                    try {
+                        in.readExactly(literal.size(), spool);
+                    } catch (IOException | RuntimeException e) {
+                        spool.discard();
+                        framer.discard();
+                        throw e;
+                    }
+                    framer.literal(spool.finish());
                 }
             }
             line = in.readLine(limits.maxLineLength);
-            if (line == null) throw new EOFException();
+            if (line == null) {
+                framer.discard();
+                throw new EOFException();
+            }
         }
     }
 

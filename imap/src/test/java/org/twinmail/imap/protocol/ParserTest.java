@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.twinmail.core.mail.MessageSpool;
 
 /** The protocol package alone: framing, tokens, sequence sets, mailbox name encoding. No sockets, no store. */
 class ParserTest {
@@ -18,9 +19,9 @@ class ParserTest {
     void framerAsksForSynchronizingAndNonSynchronizingLiterals() throws Exception {
         CommandFramer f = new CommandFramer(100, 1000);
         assertThat(f.line(b("a LOGIN {5}"))).isEqualTo(new CommandFramer.Next.Literal(5, true));
-        f.literal(b("alice"));
+        f.literal(MessageSpool.of(b("alice")));
         assertThat(f.line(b(" {3+}"))).isEqualTo(new CommandFramer.Next.Literal(3, false));
-        f.literal(b("pw\""));
+        f.literal(MessageSpool.of(b("pw\"")));
         CommandFramer.Next done = f.line(b(""));
         assertThat(done).isInstanceOf(CommandFramer.Next.Done.class);
         CommandFramer.Frame frame = ((CommandFramer.Next.Done) done).frame();
@@ -42,7 +43,7 @@ class ParserTest {
                 .extracting(e -> ((ImapSyntaxException) e).kind()).isEqualTo(ImapSyntaxException.Kind.LITERAL_TOO_BIG);
         CommandFramer f = new CommandFramer(100, 20);
         f.line(b("a LOGIN {5}"));
-        f.literal(b("alice"));
+        f.literal(MessageSpool.of(b("alice")));
         assertThatThrownBy(() -> f.line(b(" and then a long tail")))
                 .extracting(e -> ((ImapSyntaxException) e).kind()).isEqualTo(ImapSyntaxException.Kind.LINE_TOO_LONG);
         assertThat(CommandFramer.literalAtEnd(b("x {99999999999999999999}"))).isNull();
