@@ -187,9 +187,11 @@ public final class Context {
             }
             caps.add("SASL-IR");
         }
+        // Only what is implemented: docs/imap.md lists what is not (IMAP4rev2, COMPRESS, THREAD=REFERENCES ...).
         caps.addAll(List.of("LITERAL+", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "CHILDREN",
-                "SPECIAL-USE", "CREATE-SPECIAL-USE", "MULTIAPPEND", "CONDSTORE", "QRESYNC", "BINARY", "ESEARCH", "SORT", "THREAD=ORDEREDSUBJECT", "LIST-EXTENDED", "LIST-STATUS", "UTF8=ACCEPT", "QUOTA", "QUOTA=RES-STORAGE", "STATUS=SIZE",
-                "OBJECTID", "APPENDLIMIT=" + services.limits().maxLiteralSize.bytes()));
+                "SPECIAL-USE", "CREATE-SPECIAL-USE", "MULTIAPPEND", "CONDSTORE", "QRESYNC", "BINARY", "ESEARCH", "SORT",
+                "THREAD=ORDEREDSUBJECT", "LIST-EXTENDED", "LIST-STATUS", "UTF8=ACCEPT", "QUOTA", "QUOTA=RES-STORAGE",
+                "STATUS=SIZE", "OBJECTID", "APPENDLIMIT=" + services.limits().maxLiteralSize.bytes()));
         return caps;
     }
 }
