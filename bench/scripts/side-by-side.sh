@@ -8,6 +8,8 @@
 #        REMOTE_OUT=0.9 share of remote recipients in the SPECmail2001 runs (default 0: TwinMail
 #                       cannot relay yet; both servers then get the same all-local workload)
 #        LOAD=1.0       SPECmail2001 load factor (1.0 = users/200 msgs/min)
+#        LOADS="0.8 1.0 1.2"  several load factors in turn (the summary shows the last)
+#        WORKLOADS="spec pop3 imap smtp"  which workloads to run, in this order
 #        ONLY=twinmail  run one side only (ONLY=peer likewise), e.g. for 100,000 users, whose
 #                       pre-population takes Postfix + Dovecot about 20 minutes
 #        PROFILE=1      with MAXIMUM: record a JFR profile of TwinMail during the search, print its
@@ -228,17 +230,19 @@ sessions() { # name protocol port pids (IMAP idles 10 ms: the figure is the serv
   result[$1.$2]=$(grep -o 'sessions ([0-9.]*/s' <<<"$out" | grep -o '[0-9.]*' || echo 0)
 }
 spec() { # name smtp pop3 pids [extra...]
-  local name=$1 s=$2 p=$3 pids=$4 out; shift 4
-  out=$(bench org.twinmail.bench.SpecMail --users "$users" --domain "$domain" --password "$password" --load "$load" \
-        --remote-out "$remote_out" --sink-port "$sink_port" --smtp "127.0.0.1:$s" --pop3 "127.0.0.1:$p" \
-        --duration "$secs" --drain 60 --server-pid "$pids" "$@") || true
-  echo "$out" | sed 's/^/  /'
+  local name=$1 s=$2 p=$3 pids=$4 out l; shift 4
+  for l in ${LOADS:-$load}; do
+    out=$(bench org.twinmail.bench.SpecMail --users "$users" --domain "$domain" --password "$password" --load "$l" \
+          --remote-out "$remote_out" --sink-port "$sink_port" --smtp "127.0.0.1:$s" --pop3 "127.0.0.1:$p" \
+          --duration "$secs" --drain 60 --server-pid "$pids" "$@") || true
+    echo "$out" | sed 's/^/  /'
+  done
   result[$name.spec]=$(grep -o 'achieved: [0-9.]*' <<<"$out" | head -1 | cut -d' ' -f2 || true)
   result[$name.qos]=$(grep -o 'QoS: [A-Z]*' <<<"$out" | head -1 | cut -d' ' -f2 || true)
   if [ -n "${MAXIMUM:-}" ]; then
     # where TwinMail's time goes at the maximum: a JFR profile of the whole search
     [ -n "${PROFILE:-}" ] && [ "$name" = twinmail ] && "$jdk/bin/jcmd" "$tm_pid" JFR.start name=max settings=profile filename="$work/twinmail-max.jfr" >/dev/null
-$(bench org.twinmail.bench.SpecMail --users "$users" --domain "$domain" --password "$password" --rate 2000 \
+    out=$(bench org.twinmail.bench.SpecMail --users "$users" --domain "$domain" --password "$password" --rate 2000 \
           --remote-out "$remote_out" --sink-port "$sink_port" --smtp "127.0.0.1:$s" --pop3 "127.0.0.1:$p" \
           --maximum --step "$step" --max-steps 6 --drain 30 --server-pid "$pids") || true
     echo "$out" | grep -E '^(step|maximum)|^    FAIL' | sed 's/^/  /'
@@ -257,7 +261,7 @@ for round in $(seq 1 "$rounds"); do
   # alternate which server goes first, so neither always runs on a warmer machine
   if [ $((round % 2)) = 1 ]; then order="twinmail peer"; else order="peer twinmail"; fi
   # SPECmail2001 first, at the pre-populated steady state; the SMTP load last, as it fills mailboxes
-  for w in spec pop3 imap smtp; do
+  for w in ${WORKLOADS:-spec pop3 imap smtp}; do
     for srv in $order; do
       [ -n "${ONLY:-}" ] && [ "$srv" != "$ONLY" ] && continue
       echo "== round $round: $w on $srv"
