@@ -16,7 +16,14 @@ final class CommandSupport {
      * {@code uid} UIDs (those not present are skipped, RFC 9051 6.4.9). A sequence number
      * beyond the mailbox is an error for the caller to report; here it is simply absent.
      */
-    static List<Long> uids(SelectedMailbox s, SequenceSet set, boolean uid) throws ImapSyntaxException {
+    static List<Long> uids(Context ctx, SequenceSet set, boolean uid) throws ImapSyntaxException {
+        SelectedMailbox s = ctx.selected();
+        if (set.isSaved()) {
+            // RFC 5182: "$" is the saved result (UIDs), for UID and sequence-number commands alike.
+            List<Long> out = new ArrayList<>();
+            for (long u : ctx.savedUids()) if (s.msn(u) != 0) out.add(u);
+            return out;
+        }
         if (uid) {
             // "*" is the highest UID in use; with an empty mailbox "n:*" matches nothing.
             List<Long> present = s.uids();

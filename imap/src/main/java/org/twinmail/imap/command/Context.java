@@ -38,6 +38,7 @@ public final class Context {
     private AuthenticatedUser user;
     private SelectedMailbox selected;
     private final Set<String> enabled = new LinkedHashSet<>();
+    private List<Long> savedUids = List.of();
     private boolean logout;
 
     public Context(Connection connection, Services services, SessionLog sessionLog) {
@@ -92,6 +93,7 @@ public final class Context {
 
     public void select(SelectedMailbox mailbox) {
         deselect();
+        savedUids = List.of(); // RFC 5182 2.1: the saved result does not survive a new selection
         this.selected = mailbox;
         this.state = State.SELECTED;
     }
@@ -107,6 +109,15 @@ public final class Context {
 
     public void setLogout() {
         logout = true;
+    }
+
+    /** The result saved by SEARCH RETURN (SAVE), as UIDs; "$" in later commands. */
+    public List<Long> savedUids() {
+        return savedUids;
+    }
+
+    public void saveSearch(List<Long> uids) {
+        savedUids = List.copyOf(uids);
     }
 
     public Set<String> enabled() {
@@ -189,7 +200,7 @@ public final class Context {
         }
         // Only what is implemented: docs/imap.md lists what is not (IMAP4rev2, COMPRESS, THREAD=REFERENCES ...).
         caps.addAll(List.of("LITERAL+", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "CHILDREN",
-                "SPECIAL-USE", "CREATE-SPECIAL-USE", "MULTIAPPEND", "CONDSTORE", "QRESYNC", "BINARY", "ESEARCH", "SORT",
+                "SPECIAL-USE", "CREATE-SPECIAL-USE", "MULTIAPPEND", "CONDSTORE", "QRESYNC", "BINARY", "ESEARCH", "SEARCHRES", "SORT",
                 "THREAD=ORDEREDSUBJECT", "LIST-EXTENDED", "LIST-STATUS", "UTF8=ACCEPT", "QUOTA", "QUOTA=RES-STORAGE",
                 "STATUS=SIZE", "OBJECTID", "APPENDLIMIT=" + services.limits().maxLiteralSize.bytes()));
         return caps;

@@ -23,7 +23,7 @@ final class CopyCommand {
         boolean move = r.name().equals("MOVE");
         SelectedMailbox s = ctx.selected();
         if (move && s.readOnly()) throw new No("READ-ONLY", "mailbox is read-only");
-        List<Long> uids = CommandSupport.uids(s, set, r.uid());
+        List<Long> uids = CommandSupport.uids(ctx, set, r.uid());
         Mailbox to = ctx.store().mailbox(ctx.accountId(), target)
                 .orElseThrow(() -> new No("TRYCREATE", "no mailbox named " + target));
         CopyResult result;

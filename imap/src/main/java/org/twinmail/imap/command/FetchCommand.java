@@ -85,7 +85,7 @@ final class FetchCommand {
             throw ImapSyntaxException.syntax("VANISHED needs UID FETCH, CHANGEDSINCE and ENABLE QRESYNC");
         }
         SelectedMailbox s = ctx.selected();
-        List<Long> uids = CommandSupport.uids(s, set, r.uid());
+        List<Long> uids = CommandSupport.uids(ctx, set, r.uid());
         if (vanished) {
             List<Long> gone = new ArrayList<>();
             List<Long> expunged = ctx.store().mailboxChanges(s.id(), changedSince).expunged();

@@ -80,6 +80,8 @@ final class SearchCommand {
         boolean modseq;
         final SelectedMailbox selected;
         final int maxDepth;
+        /** The saved result "$" stands for. */
+        List<Long> saved = List.of();
         int depth;
 
         Parse(SelectedMailbox selected, int maxDepth) {
@@ -91,6 +93,7 @@ final class SearchCommand {
     static String search(Context ctx, Request r) throws IOException, ImapSyntaxException, No {
         ArgReader a = r.args();
         Parse p = new Parse(ctx.selected(), ctx.limits().maxNestingDepth);
+        p.saved = ctx.savedUids();
         // RFC 4731: RETURN (MIN MAX COUNT ALL) asks for an ESEARCH response; RETURN () means ALL.
         List<String> returns = null;
         if (a.peekWord("RETURN")) {
@@ -100,7 +103,9 @@ final class SearchCommand {
             a.open();
             while (!a.peekIs(')')) {
                 String opt = a.keyword();
-                if (!List.of("MIN", "MAX", "COUNT", "ALL").contains(opt)) throw ImapSyntaxException.syntax("unknown SEARCH RETURN option " + opt);
+                if (!List.of("MIN", "MAX", "COUNT", "ALL", "SAVE").contains(opt)) {
+                    throw ImapSyntaxException.syntax("unknown SEARCH RETURN option " + opt);
+                }
                 returns.add(opt);
                 a.optionalSp();
             }
@@ -125,6 +130,21 @@ final class SearchCommand {
         for (Candidate c : matching) {
             found.add(r.uid() ? c.entry.uid() : c.msn);
             highest = Math.max(highest, c.entry.modSeq());
+        }
+        if (returns != null && returns.contains("SAVE")) {
+            // RFC 5182 2.4: with MIN and/or MAX alone, only those are saved.
+            List<Long> uidsFound = matching.stream().map(c -> c.entry.uid()).toList();
+            boolean onlyEnds = (returns.contains("MIN") || returns.contains("MAX")) && !returns.contains("ALL") && !returns.contains("COUNT");
+            if (onlyEnds && !uidsFound.isEmpty()) {
+                java.util.TreeSet<Long> ends = new java.util.TreeSet<>();
+                if (returns.contains("MIN")) ends.add(uidsFound.getFirst());
+                if (returns.contains("MAX")) ends.add(uidsFound.getLast());
+                uidsFound = List.copyOf(ends);
+            }
+            ctx.saveSearch(uidsFound);
+            returns.remove("SAVE");
+            // SAVE alone asks for no ESEARCH response at all.
+            if (returns.isEmpty()) return r.display() + " completed";
         }
         if (returns != null) {
             StringBuilder b = new StringBuilder("ESEARCH (TAG ").append(org.twinmail.imap.protocol.Strings.string(r.tag(), false)).append(')');
@@ -193,6 +213,10 @@ final class SearchCommand {
         }
         if (a.sequenceSetNext()) {
             SequenceSet set = a.sequenceSet();
+            if (set.isSaved()) {
+                java.util.Set<Long> saved = java.util.Set.copyOf(p.saved);
+                return c -> saved.contains(c.entry.uid());
+            }
             long star = p.selected.size();
             return c -> set.contains(c.msn, star);
         }
@@ -266,6 +290,10 @@ final class SearchCommand {
             case "UID": {
                 a.sp();
                 SequenceSet set = a.sequenceSet();
+                if (set.isSaved()) {
+                    java.util.Set<Long> saved = java.util.Set.copyOf(p.saved);
+                    return c -> saved.contains(c.entry.uid());
+                }
                 List<Long> uids = p.selected.uids();
                 long star = uids.isEmpty() ? 0 : uids.getLast();
                 return c -> set.contains(c.entry.uid(), star);

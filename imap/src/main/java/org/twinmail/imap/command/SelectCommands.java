@@ -123,7 +123,7 @@ final class SelectCommands {
         SelectedMailbox s = ctx.selected();
         if (r.name().equals("CLOSE") && !s.readOnly()) {
             // CLOSE expunges silently (RFC 9051 6.4.1): no EXPUNGE responses.
-            ctx.store().expunge(s.id(), deleted(ctx, s, null));
+            ctx.store().expunge(s.id(), deleted(ctx, s, u -> true));
         }
         ctx.deselect();
         return r.display() + " completed";
@@ -136,20 +136,28 @@ final class SelectCommands {
         a.end();
         SelectedMailbox s = ctx.selected();
         if (s.readOnly()) throw new No("READ-ONLY", "mailbox is read-only");
-        ctx.store().expunge(s.id(), deleted(ctx, s, uidSet));
+        java.util.function.LongPredicate wanted;
+        if (uidSet == null) {
+            wanted = u -> true;
+        } else if (uidSet.isSaved()) {
+            java.util.Set<Long> saved = java.util.Set.copyOf(ctx.savedUids());
+            wanted = saved::contains;
+        } else {
+            List<Long> present = s.uids();
+            long star = present.isEmpty() ? 0 : present.getLast();
+            SequenceSet set = uidSet;
+            wanted = u -> set.contains(u, star);
+        }
+        ctx.store().expunge(s.id(), deleted(ctx, s, wanted));
         // The EXPUNGE responses come from the refresh before the tagged reply.
         return r.display() + " completed";
     }
 
-    /** UIDs flagged \Deleted now (as the store has them), limited to {@code uidSet} if given. */
-    private static List<Long> deleted(Context ctx, SelectedMailbox s, SequenceSet uidSet) {
+    /** UIDs flagged \Deleted now (as the store has them) that {@code wanted} accepts. */
+    private static List<Long> deleted(Context ctx, SelectedMailbox s, java.util.function.LongPredicate wanted) {
         List<Long> out = new ArrayList<>();
-        List<MessageEntry> all = ctx.store().messages(s.id());
-        long star = all.isEmpty() ? 0 : all.getLast().uid();
-        for (MessageEntry e : all) {
-            if (!e.flags().contains("\\Deleted")) continue;
-            if (uidSet != null && !uidSet.contains(e.uid(), star)) continue;
-            out.add(e.uid());
+        for (MessageEntry e : ctx.store().messages(s.id())) {
+            if (e.flags().contains("\\Deleted") && wanted.test(e.uid())) out.add(e.uid());
         }
         return out;
     }

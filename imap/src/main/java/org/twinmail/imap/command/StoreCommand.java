@@ -62,7 +62,7 @@ final class StoreCommand {
                         long unchangedSince) throws IOException, ImapSyntaxException, No {
         SelectedMailbox s = ctx.selected();
         if (s.readOnly()) throw new No("READ-ONLY", "mailbox is read-only");
-        List<Long> uids = CommandSupport.uids(s, set, r.uid());
+        List<Long> uids = CommandSupport.uids(ctx, set, r.uid());
         FlagsResult result;
         try {
             result = ctx.store().storeFlags(s.id(), uids, change, new LinkedHashSet<>(flags), unchangedSince);

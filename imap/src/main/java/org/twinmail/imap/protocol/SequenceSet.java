@@ -6,8 +6,8 @@ import java.util.List;
 /**
  * An IMAP sequence set (RFC 9051 9, "sequence-set"): ranges of message sequence numbers
  * or UIDs, where "*" is the largest one in use. Numbers are 1..2^32-1; "0", "4294967296"
- * and "*:*:*" are refused at parse time. "$" (SEARCHRES) is recognised so it can be
- * refused clearly, since the saved-result extension is not offered.
+ * and "*:*:*" are refused at parse time. "$" (SEARCHRES, RFC 5182) is {@link #SAVED}: the
+ * commands resolve it to the session's saved search result.
  */
 public record SequenceSet(List<Range> ranges) {
     /** Stands for "*" until the set is resolved against a mailbox. */
@@ -29,12 +29,20 @@ public record SequenceSet(List<Range> ranges) {
         }
     }
 
+    /** "$": the last search result saved with SEARCH RETURN (SAVE). Compared by identity. */
+    public static final SequenceSet SAVED = new SequenceSet(List.of());
+
     public SequenceSet {
         ranges = List.copyOf(ranges);
     }
 
+    public boolean isSaved() {
+        return this == SAVED;
+    }
+
     public static SequenceSet parse(String text) throws ImapSyntaxException {
-        if (text.equals("$")) throw ImapSyntaxException.syntax("saved search results ($) are not supported");
+        if (text.equals("$")) return SAVED;
+        if (text.contains("$")) throw ImapSyntaxException.syntax("\"$\" stands alone, it cannot be part of a set");
         List<Range> ranges = new ArrayList<>();
         for (String part : text.split(",", -1)) {
             String[] ends = part.split(":", -1);

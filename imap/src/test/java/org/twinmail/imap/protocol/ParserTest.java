@@ -87,7 +87,8 @@ class ParserTest {
         assertThat(SequenceSet.parse("5:2").contains(3, 9)).isTrue();
         assertThat(SequenceSet.parse("*").contains(9, 9)).isTrue();
         assertThat(SequenceSet.parse("4294967295").contains(4294967295L, 1)).isTrue();
-        for (String bad : List.of("0", "4294967296", "*:*:*", "1:", ",1", "1,,2", "a", "1:0", "$")) {
+        assertThat(SequenceSet.parse("$").isSaved()).isTrue();
+        for (String bad : List.of("0", "4294967296", "*:*:*", "1:", ",1", "1,,2", "a", "1:0", "1,$", "$:3")) {
             assertThatThrownBy(() -> SequenceSet.parse(bad)).as(bad).isInstanceOf(ImapSyntaxException.class);
         }
         assertThat(SequenceSet.compact(List.of(1L, 2L, 3L, 5L, 7L, 8L))).isEqualTo("1:3,5,7:8");
