@@ -11,7 +11,9 @@ out=$(mktemp -d /tmp/twinmail-ha-repeat.XXXXXX)
 cd "$top"
 for i in $(seq 1 "$n"); do
   echo "run $i of $n ..." >&2
-  if ! bin/mvn -q -o -pl server test -Dtest=HaLabTest -Dsurefire.failIfNoSpecifiedTests=false > "$out/run-$i.log" 2>&1; then
+  # -am: the nodes run on this tree's modules from the reactor, never on jars in ~/.m2 that
+  # another build may replace while a node is running
+  if ! bin/mvn -q -o -pl server -am test -Dtest=HaLabTest -Dsurefire.failIfNoSpecifiedTests=false > "$out/run-$i.log" 2>&1; then
     echo "run $i FAILED (see $out/run-$i.log)" >&2
   fi
   cp server/target/ha-report.txt "$out/run-$i.txt" 2>/dev/null || true
