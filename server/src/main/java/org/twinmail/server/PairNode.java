@@ -97,7 +97,7 @@ public final class PairNode implements AutoCloseable {
         }
 
         /**
-         * Each protocol through its own listener; then the store: a read, and a fence with
+         * Each protocol (SMTP, POP3, IMAP) through its own listener; then the store: a read, and a fence with
          * the current epoch (a write transaction that changes nothing, so it proves the
          * writer thread works and no newer epoch has fenced us out); then a small write
          * with fsync on the data volume itself, because a transaction that changes nothing
@@ -109,6 +109,7 @@ public final class PairNode implements AutoCloseable {
             try {
                 for (InetSocketAddress a : server.smtpAddresses()) ServiceProbes.smtp(ServiceProbes.reachable(a), timeout).ifPresent(failures::add);
                 for (InetSocketAddress a : server.pop3Addresses()) ServiceProbes.pop3(ServiceProbes.reachable(a), timeout).ifPresent(failures::add);
+                for (InetSocketAddress a : server.imapAddresses()) ServiceProbes.imap(ServiceProbes.reachable(a), timeout).ifPresent(failures::add);
                 MailStore store = server.store();
                 store.lastChangePosition();
                 store.fence(store.epoch());
