@@ -230,11 +230,11 @@ sessions() { # name protocol port pids (IMAP idles 10 ms: the figure is the serv
   result[$1.$2]=$(grep -o 'sessions ([0-9.]*/s' <<<"$out" | grep -o '[0-9.]*' || echo 0)
 }
 spec() { # name smtp pop3 pids [extra...]
-  local name=$1 s=$2 p=$3 pids=$4 out l; shift 4
+  local name=$1 s=$2 p=$3 pids=$4 out l seed=1; shift 4 # each load its own seed: other users, other mailboxes
   for l in ${LOADS:-$load}; do
     out=$(bench org.twinmail.bench.SpecMail --users "$users" --domain "$domain" --password "$password" --load "$l" \
           --remote-out "$remote_out" --sink-port "$sink_port" --smtp "127.0.0.1:$s" --pop3 "127.0.0.1:$p" \
-          --duration "$secs" --drain 60 --server-pid "$pids" "$@") || true
+          --duration "$secs" --drain 60 --seed "$((seed++))" --server-pid "$pids" "$@") || true
     echo "$out" | sed 's/^/  /'
   done
   result[$name.spec]=$(grep -o 'achieved: [0-9.]*' <<<"$out" | head -1 | cut -d' ' -f2 || true)
