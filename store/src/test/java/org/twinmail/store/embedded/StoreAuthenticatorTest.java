@@ -65,6 +65,24 @@ class StoreAuthenticatorTest extends StoreFixture {
     }
 
     @Test
+    void expiredEntriesAreSweptAtMostOncePerTtl() {
+        for (String u : List.of("b", "c", "d")) store.addAccount(addr(u + "@example.com"), HASHER.hash("pw".toCharArray()), 0, 0);
+        StoreAuthenticator auth = new StoreAuthenticator(store, Duration.ofSeconds(10), PasswordHasher::verify, clock::get, 2);
+        long t0 = clock.get();
+        for (String u : List.of("b", "c", "d")) assertThat(auth.authenticate(u + "@example.com", "pw".toCharArray(), CLIENT)).isPresent();
+        assertThat(auth.cachedEntries()).isEqualTo(3); // swept at once (nothing expired); next sweep due in one TTL
+
+        clock.set(t0 + Duration.ofSeconds(5).toNanos());
+        assertThat(auth.authenticate("alice@example.com", "correct horse".toCharArray(), CLIENT)).isPresent();
+        assertThat(auth.cachedEntries()).isEqualTo(4); // over the threshold, but the sweep is not due
+
+        clock.set(t0 + Duration.ofSeconds(11).toNanos());
+        assertThat(auth.authenticate("b@example.com", "pw".toCharArray(), CLIENT)).isPresent();
+        // b, c, d expired at t0+10 s (b renewed just now); alice lives until t0+15 s
+        assertThat(auth.cachedEntries()).isEqualTo(2);
+    }
+
+    @Test
     void cacheHitSkipsArgon2UntilItExpires() {
         StoreAuthenticator auth = authenticator(Duration.ofMinutes(5));
         assertThat(auth.authenticate("alice@example.com", "correct horse".toCharArray(), CLIENT)).isPresent();
