@@ -13,6 +13,7 @@ import org.twinmail.imap.session.ImapMetrics;
 import org.twinmail.imap.session.ImapSession;
 import org.twinmail.imap.session.Notifier;
 import org.twinmail.protocol.net.ConnectionListener;
+import org.twinmail.protocol.net.ListenerGroup;
 import org.twinmail.protocol.sasl.SaslServer;
 import org.twinmail.protocol.tls.Tls;
 import org.twinmail.store.MailStore;
@@ -30,6 +31,7 @@ public final class ImapServer implements AutoCloseable {
 
     private final ConnectionListener listener;
     private final ConnectionListener tlsListener;
+    private final ListenerGroup listeners;
 
     /** Without TLS: no STARTTLS, no IMAPS listener. */
     public ImapServer(TwinmailConfig config, MailStore store, Authenticator authenticator, MeterRegistry registry) {
@@ -51,24 +53,17 @@ public final class ImapServer implements AutoCloseable {
         this.tlsListener = tls == null || limits.tlsListen == null || limits.tlsListen.isEmpty() ? null
                 : new ConnectionListener("imaps", limits.tlsListen, limits.maxConnections, limits.idleTimeout, tls,
                         connection -> new ImapSession(connection, services).run(), registry);
+        this.listeners = new ListenerGroup(listener, tlsListener);
     }
 
     /** Binds every {@code imap.listen} and {@code imap.tlsListen} address (failing if one is taken) and starts accepting. */
     public void start() throws IOException {
-        listener.start();
-        if (tlsListener != null) {
-            try {
-                tlsListener.start();
-            } catch (IOException | RuntimeException e) {
-                listener.close();
-                throw e;
-            }
-        }
+        listeners.start();
     }
 
     /** The bound IMAPS addresses; empty without TLS or before {@link #start()}. */
     public List<InetSocketAddress> tlsAddresses() {
-        return tlsListener == null ? List.of() : tlsListener.boundAddresses();
+        return ListenerGroup.addresses(tlsListener);
     }
 
     /** The bound addresses, with real port numbers where the configuration said 0; empty before {@link #start()}. */
@@ -79,8 +74,7 @@ public final class ImapServer implements AutoCloseable {
     /** Stops accepting and closes every connection. */
     @Override
     public void close() {
-        listener.close();
-        if (tlsListener != null) tlsListener.close();
+        listeners.close();
     }
 
     private static void check(TwinmailConfig.Imap limits) {

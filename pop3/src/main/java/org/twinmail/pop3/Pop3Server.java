@@ -12,6 +12,7 @@ import org.twinmail.pop3.maildrop.MaildropLocks;
 import org.twinmail.pop3.session.Pop3Metrics;
 import org.twinmail.pop3.session.Pop3Session;
 import org.twinmail.protocol.net.ConnectionListener;
+import org.twinmail.protocol.net.ListenerGroup;
 import org.twinmail.protocol.sasl.SaslServer;
 import org.twinmail.protocol.tls.Tls;
 import org.twinmail.store.MailStore;
@@ -28,6 +29,7 @@ public final class Pop3Server implements AutoCloseable {
 
     private final ConnectionListener listener;
     private final ConnectionListener tlsListener;
+    private final ListenerGroup listeners;
     private final MaildropLocks locks = new MaildropLocks();
 
     /** POP3 without TLS (no STLS, no POP3S). */
@@ -46,19 +48,12 @@ public final class Pop3Server implements AutoCloseable {
         this.tlsListener = tls == null || limits.tlsListen.isEmpty() ? null
                 : new ConnectionListener("pop3s", limits.tlsListen, limits.maxConnections, limits.commandTimeout, tls,
                         connection -> new Pop3Session(connection, services).run(), registry);
+        this.listeners = new ListenerGroup(listener, tlsListener);
     }
 
     /** Binds every {@code pop3.listen} and {@code pop3.tlsListen} address (failing if one is taken) and starts accepting. */
     public void start() throws IOException {
-        listener.start();
-        if (tlsListener != null) {
-            try {
-                tlsListener.start();
-            } catch (IOException | RuntimeException e) {
-                listener.close();
-                throw e;
-            }
-        }
+        listeners.start();
     }
 
     /** The bound addresses, with real port numbers where the configuration said 0; empty before {@link #start()}. */
@@ -68,7 +63,7 @@ public final class Pop3Server implements AutoCloseable {
 
     /** The POP3S addresses; empty without TLS. */
     public List<InetSocketAddress> tlsAddresses() {
-        return tlsListener == null ? List.of() : tlsListener.boundAddresses();
+        return ListenerGroup.addresses(tlsListener);
     }
 
     /** Maildrops locked by open sessions right now. */
@@ -82,8 +77,7 @@ public final class Pop3Server implements AutoCloseable {
      */
     @Override
     public void close() {
-        listener.close();
-        if (tlsListener != null) tlsListener.close();
+        listeners.close();
     }
 
     private static void check(TwinmailConfig.Pop3 limits) {

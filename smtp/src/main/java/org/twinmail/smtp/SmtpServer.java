@@ -3,11 +3,11 @@ package org.twinmail.smtp;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
 import java.util.List;
 import org.twinmail.core.auth.Authenticator;
 import org.twinmail.core.config.TwinmailConfig;
 import org.twinmail.protocol.net.ConnectionListener;
+import org.twinmail.protocol.net.ListenerGroup;
 import org.twinmail.protocol.sasl.SaslServer;
 import org.twinmail.protocol.tls.Tls;
 import org.twinmail.smtp.session.SessionSettings;
@@ -37,6 +37,7 @@ public final class SmtpServer implements AutoCloseable {
     private final ConnectionListener mx;
     private final ConnectionListener submission;
     private final ConnectionListener submissions;
+    private final ListenerGroup listeners;
 
     /** The MX alone, without TLS or submission (tests of the plain MX conversation). */
     public SmtpServer(TwinmailConfig config, MailStore store, MeterRegistry registry) {
@@ -57,6 +58,7 @@ public final class SmtpServer implements AutoCloseable {
         if (authenticator == null) {
             submission = null;
             submissions = null;
+            listeners = new ListenerGroup(mx);
             return;
         }
         SessionSettings subSettings = SessionSettings.submission(config);
@@ -69,28 +71,12 @@ public final class SmtpServer implements AutoCloseable {
                 : new ConnectionListener("submissions", config.submission.tlsListen, config.submission.maxConnections,
                         config.smtp.commandTimeout, tls,
                         connection -> new SmtpSession(connection, subSettings, store, metrics, tls, sasl, policy).run(), registry);
+        this.listeners = new ListenerGroup(mx, submission, submissions);
     }
 
-    /** Binds every configured address (failing if one is taken) and starts accepting. */
+    /** Binds every configured address (failing, with nothing left bound, if one is taken) and starts accepting. */
     public void start() throws IOException {
-        List<ConnectionListener> started = new ArrayList<>();
-        try {
-            for (ConnectionListener l : listeners()) {
-                l.start();
-                started.add(l);
-            }
-        } catch (IOException | RuntimeException e) {
-            started.forEach(ConnectionListener::close);
-            throw e;
-        }
-    }
-
-    private List<ConnectionListener> listeners() {
-        List<ConnectionListener> all = new ArrayList<>();
-        all.add(mx);
-        if (submission != null) all.add(submission);
-        if (submissions != null) all.add(submissions);
-        return all;
+        listeners.start();
     }
 
     /** The MX's bound addresses; a configured port 0 shows here as the real port. */
@@ -100,17 +86,17 @@ public final class SmtpServer implements AutoCloseable {
 
     /** Submission with STARTTLS (port 587); empty without submission. */
     public List<InetSocketAddress> submissionAddresses() {
-        return submission == null ? List.of() : submission.boundAddresses();
+        return ListenerGroup.addresses(submission);
     }
 
     /** Submission over implicit TLS (port 465); empty without it. */
     public List<InetSocketAddress> submissionsAddresses() {
-        return submissions == null ? List.of() : submissions.boundAddresses();
+        return ListenerGroup.addresses(submissions);
     }
 
     /** Stops accepting and closes open sessions; a message not yet acknowledged is not delivered. */
     @Override
     public void close() {
-        listeners().forEach(ConnectionListener::close);
+        listeners.close();
     }
 }

@@ -89,6 +89,30 @@ class ConnectionListenerTest {
         }
     }
 
+    @Test
+    void aGroupIsEitherWhollyBoundOrNotAtAll() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            ConnectionListener first = new ConnectionListener("a", List.of(Listen.parse("127.0.0.1:0")), 1, Duration.ofSeconds(5), c -> { }, new SimpleMeterRegistry());
+            ConnectionListener second = new ConnectionListener("b", List.of(Listen.parse("127.0.0.1:" + taken.getLocalPort())), 1, Duration.ofSeconds(5), c -> { }, new SimpleMeterRegistry());
+            ListenerGroup group = new ListenerGroup(first, null, second);
+            org.assertj.core.api.Assertions.assertThatThrownBy(group::start).isInstanceOf(java.io.IOException.class).hasMessageContaining("b: cannot listen");
+            // the first listener was bound, then released again (the kernel frees the port once
+            // the accept thread has left accept(), so allow it a moment)
+            int port = first.boundAddresses().getFirst().getPort();
+            assertThat(port).isPositive();
+            boolean rebound = false;
+            for (int i = 0; i < 100 && !rebound; i++) {
+                try (java.net.ServerSocket again = new java.net.ServerSocket(port, 50, java.net.InetAddress.getLoopbackAddress())) {
+                    rebound = true;
+                } catch (java.net.BindException e) {
+                    Thread.sleep(50);
+                }
+            }
+            assertThat(rebound).as("port %d released", port).isTrue();
+            assertThat(ListenerGroup.addresses(null)).isEmpty();
+        }
+    }
+
     private static boolean readsNothing(Socket s) throws Exception {
         try {
             return s.getInputStream().read() == -2;
