@@ -16,12 +16,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.twinmail.cluster.ControlSocket;
 
 /**
  * Two real {@code twinmail serve} processes as a pair on one machine, without root: the
@@ -33,8 +30,6 @@ import org.twinmail.cluster.ControlSocket;
  */
 class PairFailoverTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private static final Pattern ROLE = Pattern.compile("role:\\s+(\\w+)");
-    private static final Pattern EPOCH = Pattern.compile("epoch:\\s+(\\d+)");
 
     @TempDir
     Path dir;
@@ -111,29 +106,19 @@ class PairFailoverTest {
     }
 
     private static String status(Node n) {
-        try {
-            return ControlSocket.call(n.state(), "status");
-        } catch (IOException e) {
-            return "unreachable: " + e.getMessage();
-        }
+        return ClusterStatusProbe.status(n.state());
     }
 
     private static String role(Node n) {
-        Matcher m = ROLE.matcher(status(n));
-        return m.find() ? m.group(1) : "?";
+        return ClusterStatusProbe.role(n.state());
     }
 
     private static long epoch(Node n) {
-        Matcher m = EPOCH.matcher(status(n));
-        return m.find() ? Long.parseLong(m.group(1)) : -1;
+        return ClusterStatusProbe.epoch(n.state());
     }
 
     private static void awaitRole(Node n, String role) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!role(n).equals(role)) {
-            if (System.nanoTime() > deadline) throw new AssertionError(n.id() + " not " + role + " within " + WAIT.toSeconds() + " s:\n" + status(n));
-            Thread.sleep(50);
-        }
+        ClusterStatusProbe.awaitRole(n.id(), n.state(), role, WAIT);
     }
 
     /** One SMTP transaction; returns the reply to the end of DATA, or the failure. */

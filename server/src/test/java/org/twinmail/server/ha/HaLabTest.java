@@ -14,8 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,6 +22,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.twinmail.cluster.ControlSocket;
+import org.twinmail.server.ClusterStatusProbe;
 
 /**
  * The fault suite on the lab of ha/lab.sh: two nodes, a client, a VIP and a shared array
@@ -39,8 +38,6 @@ import org.twinmail.cluster.ControlSocket;
 class HaLabTest {
     private static final Path LAB_SCRIPT = Path.of("..", "ha", "lab.sh").toAbsolutePath().normalize();
     private static final Duration WAIT = Duration.ofSeconds(60);
-    private static final Pattern ROLE = Pattern.compile("role:\\s+(\\w+)");
-    private static final Pattern EPOCH = Pattern.compile("epoch:\\s+(\\d+)");
     private static final String VIP = "10.77.0.100";
     private static final String[] NODES = {"node-a", "node-b"};
 
@@ -140,7 +137,7 @@ class HaLabTest {
     @Order(5)
     void plannedSwitchover() throws Exception {
         fault("switchover", active -> {
-                    String answer = ControlSocket.call(work.resolve(active + "/state"), "switchover");
+                    String answer = ControlSocket.call(state(active), "switchover");
                     assertThat(answer).as(answer).startsWith("switched over");
                 },
                 (active, other) -> {
@@ -318,30 +315,24 @@ class HaLabTest {
         throw new AssertionError("no active node:\n" + status("node-a") + "\n" + status("node-b"));
     }
 
+    private static Path state(String n) {
+        return work.resolve(n + "/state");
+    }
+
     private static String status(String n) {
-        try {
-            return ControlSocket.call(work.resolve(n + "/state"), "status", Duration.ofSeconds(1));
-        } catch (IOException e) {
-            return "unreachable: " + e.getMessage();
-        }
+        return ClusterStatusProbe.status(state(n));
     }
 
     private static String role(String n) {
-        Matcher m = ROLE.matcher(status(n));
-        return m.find() ? m.group(1) : "DOWN";
+        return ClusterStatusProbe.role(state(n));
     }
 
     private static long epoch(String n) {
-        Matcher m = EPOCH.matcher(status(n));
-        return m.find() ? Long.parseLong(m.group(1)) : -1;
+        return ClusterStatusProbe.epoch(state(n));
     }
 
     private static void awaitRole(String n, String role) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!role(n).equals(role)) {
-            if (System.nanoTime() > deadline) throw new AssertionError(n + " not " + role + " within " + WAIT.toSeconds() + " s:\n" + status(n));
-            Thread.sleep(50);
-        }
+        ClusterStatusProbe.awaitRole(n, state(n), role, WAIT);
     }
 
     private static void awaitLines(Path out, String kind, int count) throws Exception {
