@@ -13,7 +13,7 @@ import org.twinmail.store.StoreException;
 final class Schema {
     private Schema() {}
 
-    static final int CURRENT = 2;
+    static final int CURRENT = 3;
 
     /**
      * Version 1. Ids are AUTOINCREMENT so a removed account's id is never handed to a
@@ -127,6 +127,21 @@ final class Schema {
             "INSERT INTO subscription (account_id, name) SELECT account_id, name FROM mailbox");
 
     /**
+     * Version 3, message-count limits (IMAP QUOTA's MESSAGE resource, RFC 9208):
+     * {@code max_messages} on the account and on the domain, NULL for no limit (so
+     * existing rows need no value), and the domain's message count, kept in the same
+     * transactions as its {@code used_bytes} so a delivery checks the domain limit
+     * without summing every account of the domain.
+     */
+    static final List<String> V3 = List.of(
+            "ALTER TABLE account ADD COLUMN max_messages INTEGER CHECK (max_messages > 0)",
+            "ALTER TABLE domain ADD COLUMN max_messages INTEGER CHECK (max_messages > 0)",
+            "ALTER TABLE domain ADD COLUMN message_count INTEGER NOT NULL DEFAULT 0",
+            """
+            UPDATE domain SET message_count =
+              (SELECT coalesce(sum(a.message_count), 0) FROM account a WHERE a.domain_id = domain.id)""");
+
+    /**
      * Creates the schema in an empty database or checks/upgrades an existing one.
      * Runs inside BEGIN IMMEDIATE so two processes opening a new store at once
      * cannot both create it.
@@ -141,6 +156,7 @@ final class Schema {
                 // A new store takes the same steps as an upgraded one, so there is one schema, not two.
                 for (String ddl : V1) db.exec(ddl);
                 for (String ddl : V2) db.exec(ddl);
+                for (String ddl : V3) db.exec(ddl);
                 db.update("INSERT INTO meta (id, schema_version, epoch, last_uid_validity) VALUES (1, ?, ?, 0)",
                         CURRENT, initialEpoch);
             } else {
@@ -153,6 +169,10 @@ final class Schema {
                 if (version < 2) {
                     for (String ddl : V2) db.exec(ddl);
                     version = 2;
+                }
+                if (version < 3) {
+                    for (String ddl : V3) db.exec(ddl);
+                    version = 3;
                 }
                 db.update("UPDATE meta SET schema_version = ? WHERE id = 1", version);
             }

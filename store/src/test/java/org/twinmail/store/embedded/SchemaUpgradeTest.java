@@ -9,7 +9,7 @@ import java.sql.Statement;
 import org.junit.jupiter.api.Test;
 import org.twinmail.core.model.Mailbox;
 
-/** A data directory written by schema version 1 opens, is upgraded in place, and keeps its data. */
+/** A data directory written by an older schema version opens, is upgraded in place, and keeps its data. */
 class SchemaUpgradeTest extends StoreFixture {
 
     @Test
@@ -28,7 +28,7 @@ class SchemaUpgradeTest extends StoreFixture {
             st.execute("INSERT INTO change_log (epoch, kind, account_id, mailbox_id, uid, detail) VALUES (1, 'MESSAGE_EXPUNGED', 1, 2, 5, '')");
         }
         openStore();
-        assertThat(sqlLong("SELECT schema_version FROM meta")).isEqualTo(Schema.CURRENT).isEqualTo(2);
+        assertThat(sqlLong("SELECT schema_version FROM meta")).isEqualTo(Schema.CURRENT).isEqualTo(3);
         long bob = store.findAccount(addr("bob@example.org")).orElseThrow().id();
         assertThat(store.subscriptions(bob)).containsExactly("INBOX", "Lists");
         Mailbox lists = store.mailbox(bob, "Lists").orElseThrow();
@@ -39,5 +39,30 @@ class SchemaUpgradeTest extends StoreFixture {
         store.close();
         openStore(); // opening the upgraded store again changes nothing
         assertThat(store.subscriptions(bob)).containsExactly("INBOX", "Lists");
+    }
+
+    @Test
+    void versionTwoStoreGainsMessageLimitsAndTheDomainMessageCount() throws Exception {
+        Files.createDirectories(blobDir());
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dbFile()); Statement st = c.createStatement()) {
+            st.execute("PRAGMA journal_mode=WAL");
+            for (String ddl : Schema.V1) st.execute(ddl);
+            for (String ddl : Schema.V2) st.execute(ddl);
+            st.execute("INSERT INTO meta (id, schema_version, epoch, last_uid_validity) VALUES (1, 2, 1, 100)");
+            st.execute("INSERT INTO domain (name, quota_bytes) VALUES ('example.org', 0)");
+            st.execute("INSERT INTO domain (name, quota_bytes) VALUES ('empty.example', 0)");
+            st.execute("""
+                    INSERT INTO account (domain_id, address_key, local_part, password_hash, quota_bytes, max_message_bytes, message_count)
+                    VALUES (1, 'bob@example.org', 'bob', '$argon2id$x', 0, 0, 3), (1, 'amy@example.org', 'amy', '$argon2id$x', 0, 0, 4)""");
+        }
+        openStore();
+        assertThat(sqlLong("SELECT schema_version FROM meta")).isEqualTo(3);
+        assertThat(sqlLong("SELECT message_count FROM domain WHERE name = 'example.org'")).isEqualTo(7);
+        assertThat(sqlLong("SELECT message_count FROM domain WHERE name = 'empty.example'")).isZero();
+        assertThat(sqlLong("SELECT count(*) FROM account WHERE max_messages IS NULL")).isEqualTo(2);
+        assertThat(sqlLong("SELECT count(*) FROM domain WHERE max_messages IS NULL")).isEqualTo(2);
+        store.close();
+        openStore();
+        assertThat(sqlLong("SELECT schema_version FROM meta")).isEqualTo(3);
     }
 }
