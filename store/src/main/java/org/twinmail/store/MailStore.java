@@ -53,6 +53,9 @@ public interface MailStore extends AutoCloseable {
     /** Sets the domain's total storage limit; 0 = unlimited. */
     Domain setDomainQuota(String name, long quotaBytes);
 
+    /** Sets the limit on the number of messages in all the domain's accounts; 0 = unlimited. */
+    Domain setDomainMessageLimit(String name, long maxMessages);
+
     boolean isLocalDomain(String domain);
 
     // ---- directory: accounts ----

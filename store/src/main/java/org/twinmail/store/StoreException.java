@@ -31,7 +31,8 @@ public class StoreException extends RuntimeException {
 
     /** A delivery would exceed a quota; {@code refusals} names each recipient and reason. */
     public static final class QuotaExceeded extends StoreException {
-        public enum Reason { ACCOUNT_FULL, DOMAIN_FULL, MESSAGE_TOO_BIG }
+        /** FULL: the storage limit; MESSAGES: the message-count limit; MESSAGE_TOO_BIG: the per-message size limit. */
+        public enum Reason { ACCOUNT_FULL, DOMAIN_FULL, ACCOUNT_MESSAGES, DOMAIN_MESSAGES, MESSAGE_TOO_BIG }
 
         public record Refusal(long accountId, Reason reason) { }
 

@@ -9,13 +9,16 @@ import org.twinmail.core.mail.EmailAddress;
  * @param maxMessageBytes largest single message it accepts; 0 = the server's limit
  * @param usedBytes       storage in use, kept in the same transaction as each delivery or expunge
  * @param messageCount    messages in all its mailboxes
+ * @param maxMessages     limit on {@code messageCount}; 0 = unlimited
  * @param passwordHash    PHC string ({@code $argon2id$...}); never logged
  */
 public record Account(long id, long domainId, EmailAddress address, String passwordHash,
-                      long quotaBytes, long maxMessageBytes, long usedBytes, long messageCount) {
+                      long quotaBytes, long maxMessageBytes, long usedBytes, long messageCount, long maxMessages) {
 
+    /** Whether one more message of {@code extraBytes} would exceed the storage or the message-count limit. */
     public boolean isFull(long extraBytes) {
-        return quotaBytes > 0 && usedBytes + extraBytes > quotaBytes;
+        return (quotaBytes > 0 && usedBytes + extraBytes > quotaBytes)
+                || (maxMessages > 0 && messageCount + 1 > maxMessages);
     }
 
     @Override

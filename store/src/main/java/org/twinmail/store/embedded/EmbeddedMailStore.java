@@ -92,10 +92,10 @@ public final class EmbeddedMailStore implements MailStore {
     private static final int BLOB_ATTEMPTS = 3;
     private static final HexFormat HEX = HexFormat.of();
 
-    private static final String DOMAIN_COLUMNS = "SELECT id, name, quota_bytes, used_bytes FROM domain";
+    private static final String DOMAIN_COLUMNS = "SELECT id, name, quota_bytes, used_bytes, max_messages, message_count FROM domain";
     private static final String ACCOUNT_COLUMNS = """
             SELECT a.id, a.domain_id, a.local_part, d.name, a.password_hash, a.quota_bytes,
-                   a.max_message_bytes, a.used_bytes, a.message_count
+                   a.max_message_bytes, a.used_bytes, a.message_count, a.max_messages
             FROM account a JOIN domain d ON d.id = a.domain_id""";
     private static final String MAILBOX_COLUMNS = """
             SELECT id, account_id, name, uid_validity, uid_next, highest_modseq, special_use, message_count, size_bytes
@@ -279,7 +279,7 @@ public final class EmbeddedMailStore implements MailStore {
             if (db.exists("SELECT 1 FROM domain WHERE name = ?", d)) throw new StoreException.Conflict("domain " + d + " already exists");
             long id = db.insert("INSERT INTO domain (name, quota_bytes, used_bytes) VALUES (?, 0, 0)", d);
             tx.appendChange(Change.Kind.DOMAIN_ADDED, 0, 0, 0, d);
-            return new Domain(id, d, 0, 0);
+            return new Domain(id, d, 0, 0, 0, 0);
         });
     }
 
@@ -325,6 +325,23 @@ public final class EmbeddedMailStore implements MailStore {
             tx.appendChange(Change.Kind.DOMAIN_CHANGED, 0, 0, 0, d + " quota=" + quotaBytes);
             return db.one(DOMAIN_COLUMNS + " WHERE name = ?", EmbeddedMailStore::domain, d).orElseThrow();
         });
+    }
+
+    @Override
+    public Domain setDomainMessageLimit(String name, long maxMessages) {
+        String d = domainName(name);
+        nonNegative(maxMessages, "domain message limit");
+        return write(tx -> {
+            Db db = tx.db();
+            if (db.update("UPDATE domain SET max_messages = ? WHERE name = ?", limitOrNull(maxMessages), d) == 0) throw noDomain(d);
+            tx.appendChange(Change.Kind.DOMAIN_CHANGED, 0, 0, 0, d + " max-messages=" + maxMessages);
+            return db.one(DOMAIN_COLUMNS + " WHERE name = ?", EmbeddedMailStore::domain, d).orElseThrow();
+        });
+    }
+
+    /** The column value for a message-count limit: the schema keeps "no limit" as NULL, the API as 0. */
+    private static Long limitOrNull(long maxMessages) {
+        return maxMessages == 0 ? null : maxMessages;
     }
 
     @Override
@@ -393,6 +410,7 @@ public final class EmbeddedMailStore implements MailStore {
         if (change.passwordHash() != null && change.passwordHash().isBlank()) throw new IllegalArgumentException("empty password hash");
         if (change.quotaBytes() != null) nonNegative(change.quotaBytes(), "quota");
         if (change.maxMessageBytes() != null) nonNegative(change.maxMessageBytes(), "message size limit");
+        if (change.maxMessages() != null) nonNegative(change.maxMessages(), "message limit");
         String key = a.key();
         return write(tx -> {
             Db db = tx.db();
@@ -409,6 +427,10 @@ public final class EmbeddedMailStore implements MailStore {
             if (change.maxMessageBytes() != null) {
                 db.update("UPDATE account SET max_message_bytes = ? WHERE id = ?", change.maxMessageBytes(), id);
                 changed.add("max-message=" + change.maxMessageBytes());
+            }
+            if (change.maxMessages() != null) {
+                db.update("UPDATE account SET max_messages = ? WHERE id = ?", limitOrNull(change.maxMessages()), id);
+                changed.add("max-messages=" + change.maxMessages());
             }
             if (!changed.isEmpty()) tx.appendChange(Change.Kind.ACCOUNT_CHANGED, id, 0, 0, String.join(" ", changed));
             return db.one(ACCOUNT_COLUMNS + " WHERE a.id = ?", EmbeddedMailStore::account, id).orElseThrow();
@@ -428,9 +450,9 @@ public final class EmbeddedMailStore implements MailStore {
     /** Removes an account with its mailboxes and mail, releasing blobs and the domain's usage. */
     private static void removeAccount(WriteTx tx, long accountId) throws SQLException {
         Db db = tx.db();
-        record Owner(long domainId, long usedBytes, String key) { }
-        Owner owner = db.one("SELECT domain_id, used_bytes, address_key FROM account WHERE id = ?",
-                rs -> new Owner(rs.getLong(1), rs.getLong(2), rs.getString(3)), accountId).orElseThrow();
+        record Owner(long domainId, long usedBytes, long messageCount, String key) { }
+        Owner owner = db.one("SELECT domain_id, used_bytes, message_count, address_key FROM account WHERE id = ?",
+                rs -> new Owner(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getString(4)), accountId).orElseThrow();
         record Use(String sha256, long count) { }
         List<Use> uses = db.list("""
                 SELECT m.blob_sha256, count(*) FROM message m JOIN mailbox b ON b.id = m.mailbox_id
@@ -439,7 +461,8 @@ public final class EmbeddedMailStore implements MailStore {
         for (Use u : uses) releaseBlob(tx, u.sha256(), u.count());
         db.update("DELETE FROM mailbox WHERE account_id = ?", accountId);
         db.update("DELETE FROM subscription WHERE account_id = ?", accountId);
-        db.update("UPDATE domain SET used_bytes = used_bytes - ? WHERE id = ?", owner.usedBytes(), owner.domainId());
+        db.update("UPDATE domain SET used_bytes = used_bytes - ?, message_count = message_count - ? WHERE id = ?",
+                owner.usedBytes(), owner.messageCount(), owner.domainId());
         db.update("DELETE FROM account WHERE id = ?", accountId);
         tx.appendChange(Change.Kind.ACCOUNT_REMOVED, accountId, 0, 0, owner.key());
     }
@@ -711,17 +734,22 @@ public final class EmbeddedMailStore implements MailStore {
     private DeliveryReceipt deliver(WriteTx tx, List<Long> accountIds, PreparedBlob blob, long internalDate) throws SQLException {
         Db db = tx.db();
         long size = blob.size();
-        record Target(long accountId, long domainId, long quota, long maxMessage, long used, long domainQuota, long domainUsed) { }
+        record Target(long accountId, long domainId, long quota, long maxMessage, long used, long domainQuota, long domainUsed,
+                      long maxMessages, long count, long domainMaxMessages, long domainCount) { }
         List<Target> targets = new ArrayList<>(accountIds.size());
         Map<Long, Long> addedPerDomain = new LinkedHashMap<>();
+        Map<Long, Long> countPerDomain = new LinkedHashMap<>();
         for (long id : accountIds) {
             Target t = db.one("""
-                    SELECT a.id, a.domain_id, a.quota_bytes, a.max_message_bytes, a.used_bytes, d.quota_bytes, d.used_bytes
+                    SELECT a.id, a.domain_id, a.quota_bytes, a.max_message_bytes, a.used_bytes, d.quota_bytes, d.used_bytes,
+                           a.max_messages, a.message_count, d.max_messages, d.message_count
                     FROM account a JOIN domain d ON d.id = a.domain_id WHERE a.id = ?""",
-                    rs -> new Target(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6), rs.getLong(7)),
+                    rs -> new Target(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6), rs.getLong(7),
+                            rs.getLong(8), rs.getLong(9), rs.getLong(10), rs.getLong(11)),
                     id).orElseThrow(() -> new StoreException.NotFound("account " + id + " does not exist"));
             targets.add(t);
             addedPerDomain.merge(t.domainId(), size, Long::sum);
+            countPerDomain.merge(t.domainId(), 1L, Long::sum);
         }
         List<QuotaExceeded.Refusal> refusals = new ArrayList<>();
         for (Target t : targets) {
@@ -733,6 +761,12 @@ public final class EmbeddedMailStore implements MailStore {
             }
             if (t.domainQuota() > 0 && t.domainUsed() + addedPerDomain.get(t.domainId()) > t.domainQuota()) {
                 refusals.add(new QuotaExceeded.Refusal(t.accountId(), QuotaExceeded.Reason.DOMAIN_FULL));
+            }
+            if (t.maxMessages() > 0 && t.count() + 1 > t.maxMessages()) {
+                refusals.add(new QuotaExceeded.Refusal(t.accountId(), QuotaExceeded.Reason.ACCOUNT_MESSAGES));
+            }
+            if (t.domainMaxMessages() > 0 && t.domainCount() + countPerDomain.get(t.domainId()) > t.domainMaxMessages()) {
+                refusals.add(new QuotaExceeded.Refusal(t.accountId(), QuotaExceeded.Reason.DOMAIN_MESSAGES));
             }
         }
         if (!refusals.isEmpty()) throw new QuotaExceeded(refusals);
@@ -751,7 +785,8 @@ public final class EmbeddedMailStore implements MailStore {
             tx.publish(new StoreEvent.MessagesAdded(t.accountId(), inbox.id(), position));
         }
         for (Map.Entry<Long, Long> e : addedPerDomain.entrySet()) {
-            db.update("UPDATE domain SET used_bytes = used_bytes + ? WHERE id = ?", e.getValue(), e.getKey());
+            db.update("UPDATE domain SET used_bytes = used_bytes + ?, message_count = message_count + ? WHERE id = ?",
+                    e.getValue(), countPerDomain.get(e.getKey()), e.getKey());
         }
         return new DeliveryReceipt(blob.sha256(), placed, position);
     }
@@ -874,7 +909,8 @@ public final class EmbeddedMailStore implements MailStore {
                         WHERE id = ?""", position, n, freed, mailboxId);
                 db.update("UPDATE account SET used_bytes = used_bytes - ?, message_count = message_count - ? WHERE id = ?",
                         freed, n, box.accountId());
-                db.update("UPDATE domain SET used_bytes = used_bytes - ? WHERE id = ?", freed, box.domainId());
+                db.update("UPDATE domain SET used_bytes = used_bytes - ?, message_count = message_count - ? WHERE id = ?",
+                        freed, n, box.domainId());
                 tx.publish(new StoreEvent.MailboxChanged(box.accountId(), mailboxId, position));
             }
             return new ExpungeResult(List.copyOf(removed), freed, position);
@@ -962,15 +998,19 @@ public final class EmbeddedMailStore implements MailStore {
     }
 
     /**
-     * Refuses (QuotaExceeded) adding {@code bytes} in {@code largest}-sized messages to an
-     * account: its quota, its domain's, and with {@code messageLimit} its per-message limit.
+     * Refuses (QuotaExceeded) adding {@code count} messages of {@code bytes} in all, the
+     * largest {@code largest}, to an account: its storage and message-count limits, its
+     * domain's, and with {@code messageLimit} its per-message size limit.
      */
-    private static void checkQuota(Db db, long accountId, long bytes, long largest, boolean messageLimit) throws SQLException {
-        record Limits(long quota, long maxMessage, long used, long domainQuota, long domainUsed) { }
+    private static void checkQuota(Db db, long accountId, long count, long bytes, long largest, boolean messageLimit) throws SQLException {
+        record Limits(long quota, long maxMessage, long used, long domainQuota, long domainUsed,
+                      long maxMessages, long messages, long domainMaxMessages, long domainMessages) { }
         Limits l = db.one("""
-                SELECT a.quota_bytes, a.max_message_bytes, a.used_bytes, d.quota_bytes, d.used_bytes
+                SELECT a.quota_bytes, a.max_message_bytes, a.used_bytes, d.quota_bytes, d.used_bytes,
+                       a.max_messages, a.message_count, d.max_messages, d.message_count
                 FROM account a JOIN domain d ON d.id = a.domain_id WHERE a.id = ?""",
-                rs -> new Limits(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5)), accountId)
+                rs -> new Limits(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5),
+                        rs.getLong(6), rs.getLong(7), rs.getLong(8), rs.getLong(9)), accountId)
                 .orElseThrow(() -> new StoreException.NotFound("account " + accountId + " does not exist"));
         List<QuotaExceeded.Refusal> refusals = new ArrayList<>();
         if (messageLimit && l.maxMessage() > 0 && largest > l.maxMessage()) {
@@ -979,6 +1019,12 @@ public final class EmbeddedMailStore implements MailStore {
         if (l.quota() > 0 && l.used() + bytes > l.quota()) refusals.add(new QuotaExceeded.Refusal(accountId, QuotaExceeded.Reason.ACCOUNT_FULL));
         if (l.domainQuota() > 0 && l.domainUsed() + bytes > l.domainQuota()) {
             refusals.add(new QuotaExceeded.Refusal(accountId, QuotaExceeded.Reason.DOMAIN_FULL));
+        }
+        if (l.maxMessages() > 0 && l.messages() + count > l.maxMessages()) {
+            refusals.add(new QuotaExceeded.Refusal(accountId, QuotaExceeded.Reason.ACCOUNT_MESSAGES));
+        }
+        if (l.domainMaxMessages() > 0 && l.domainMessages() + count > l.domainMaxMessages()) {
+            refusals.add(new QuotaExceeded.Refusal(accountId, QuotaExceeded.Reason.DOMAIN_MESSAGES));
         }
         if (!refusals.isEmpty()) throw new QuotaExceeded(refusals);
     }
@@ -1042,7 +1088,7 @@ public final class EmbeddedMailStore implements MailStore {
                 bytes += u.bytes();
             }
             db.update("UPDATE account SET used_bytes = used_bytes - ?, message_count = message_count - ? WHERE id = ?", bytes, count, accountId);
-            db.update("UPDATE domain SET used_bytes = used_bytes - ? WHERE id = ?", bytes, b.domainId());
+            db.update("UPDATE domain SET used_bytes = used_bytes - ?, message_count = message_count - ? WHERE id = ?", bytes, count, b.domainId());
             db.update("DELETE FROM mailbox WHERE id = ?", b.id());
             long position = tx.appendChange(Change.Kind.MAILBOX_DELETED, accountId, b.id(), 0, n);
             tx.publish(new StoreEvent.MailboxChanged(accountId, b.id(), position));
@@ -1158,7 +1204,7 @@ public final class EmbeddedMailStore implements MailStore {
             Box b = box(db, mailboxId);
             long total = blobs.stream().mapToLong(PreparedBlob::size).sum();
             long largest = blobs.stream().mapToLong(PreparedBlob::size).max().orElse(0);
-            checkQuota(db, b.accountId(), total, largest, true);
+            checkQuota(db, b.accountId(), blobs.size(), total, largest, true);
             List<AppendResult> results = new ArrayList<>();
             long uid = b.uidNext();
             long position = 0;
@@ -1170,7 +1216,8 @@ public final class EmbeddedMailStore implements MailStore {
                 results.add(new AppendResult(b.id(), b.uidValidity(), uid, position));
                 uid++;
             }
-            db.update("UPDATE domain SET used_bytes = used_bytes + ? WHERE id = ?", total, b.domainId());
+            db.update("UPDATE domain SET used_bytes = used_bytes + ?, message_count = message_count + ? WHERE id = ?",
+                    total, blobs.size(), b.domainId());
             tx.publish(new StoreEvent.MessagesAdded(b.accountId(), b.id(), position));
             return results;
         });
@@ -1190,7 +1237,7 @@ public final class EmbeddedMailStore implements MailStore {
                 db.one(MESSAGE_COLUMNS + " WHERE mailbox_id = ? AND uid = ?", EmbeddedMailStore::message, from.id(), uid).ifPresent(entries::add);
             }
             long bytes = entries.stream().mapToLong(MessageEntry::size).sum();
-            if (!move) checkQuota(db, to.accountId(), bytes, 0, false);
+            if (!move) checkQuota(db, to.accountId(), entries.size(), bytes, 0, false);
             List<Long> source = new ArrayList<>();
             List<Long> target = new ArrayList<>();
             long uid = to.uidNext();
@@ -1204,7 +1251,10 @@ public final class EmbeddedMailStore implements MailStore {
                 target.add(uid++);
             }
             if (!entries.isEmpty()) {
-                if (!move) db.update("UPDATE domain SET used_bytes = used_bytes + ? WHERE id = ?", bytes, to.domainId());
+                if (!move) {
+                    db.update("UPDATE domain SET used_bytes = used_bytes + ?, message_count = message_count + ? WHERE id = ?",
+                            bytes, entries.size(), to.domainId());
+                }
                 long added = db.queryLong("SELECT highest_modseq FROM mailbox WHERE id = ?", to.id()).orElseThrow();
                 tx.publish(new StoreEvent.MessagesAdded(to.accountId(), to.id(), added));
                 if (move) tx.publish(new StoreEvent.MailboxChanged(from.accountId(), from.id(), position));
@@ -1348,12 +1398,12 @@ public final class EmbeddedMailStore implements MailStore {
     // ---- row mapping ----
 
     private static Domain domain(ResultSet rs) throws SQLException {
-        return new Domain(rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getLong(4));
+        return new Domain(rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6));
     }
 
     private static Account account(ResultSet rs) throws SQLException {
         return new Account(rs.getLong(1), rs.getLong(2), new EmailAddress(rs.getString(3), rs.getString(4)), rs.getString(5),
-                rs.getLong(6), rs.getLong(7), rs.getLong(8), rs.getLong(9));
+                rs.getLong(6), rs.getLong(7), rs.getLong(8), rs.getLong(9), rs.getLong(10)); // NULL max_messages reads as 0
     }
 
     private static Mailbox mailbox(ResultSet rs) throws SQLException {

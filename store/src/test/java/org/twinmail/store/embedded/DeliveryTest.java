@@ -14,12 +14,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.twinmail.core.mail.MessageData;
 import org.twinmail.core.model.Account;
+import org.twinmail.core.model.Domain;
 import org.twinmail.core.model.Mailbox;
 import org.twinmail.core.model.MessageEntry;
 import org.twinmail.store.Delivery;
 import org.twinmail.store.DeliveryReceipt;
 import org.twinmail.store.ExpungeResult;
 import org.twinmail.store.StoreException;
+import org.twinmail.store.AccountChange;
 import org.twinmail.store.StoreException.QuotaExceeded;
 import org.twinmail.store.StoreException.QuotaExceeded.Reason;
 import org.twinmail.store.StoreException.QuotaExceeded.Refusal;
@@ -191,6 +193,43 @@ class DeliveryTest extends StoreFixture {
                 .isInstanceOfSatisfying(QuotaExceeded.class, e -> assertThat(e.refusals()).containsExactly(
                         new Refusal(tiny.id(), Reason.MESSAGE_TOO_BIG), new Refusal(tiny.id(), Reason.ACCOUNT_FULL),
                         new Refusal(d.id(), Reason.DOMAIN_FULL)));
+    }
+
+    @Test
+    void messageCountLimitsOfAccountAndDomainRefuseAndNothingIsWritten() {
+        Account a = account("a@example.com");
+        Account b = account("b@example.com");
+        Account c = account("c@other.example");
+        store.updateAccount(a.address(), new AccountChange(null, null, null, 2L));
+        deliver(message(10, "one"), a);
+        deliver(message(10, "two"), a);
+        assertThat(store.findAccount(a.id()).orElseThrow().maxMessages()).isEqualTo(2);
+        assertThat(store.findAccount(a.id()).orElseThrow().isFull(0)).isTrue();
+        long changes = store.lastChangePosition();
+        assertThatThrownBy(() -> deliver(message(10, "three"), b, a))
+                .isInstanceOfSatisfying(QuotaExceeded.class, e ->
+                        assertThat(e.refusals()).containsExactly(new Refusal(a.id(), Reason.ACCOUNT_MESSAGES)));
+        assertNothingWrittenSince(changes, 2);
+
+        // The domain counts every copy this delivery adds: 2 + 2 > 3.
+        store.updateAccount(a.address(), new AccountChange(null, null, null, 0L)); // 0 lifts the limit
+        Domain d = store.setDomainMessageLimit("example.com", 3);
+        assertThat(d.maxMessages()).isEqualTo(3);
+        assertThat(d.messageCount()).isEqualTo(2);
+        assertThatThrownBy(() -> deliver(message(10, "four"), a, b, c))
+                .isInstanceOfSatisfying(QuotaExceeded.class, e -> assertThat(e.refusals()).containsExactly(
+                        new Refusal(a.id(), Reason.DOMAIN_MESSAGES), new Refusal(b.id(), Reason.DOMAIN_MESSAGES)));
+        deliver(message(10, "five"), b, c);
+        assertThat(store.findDomain("example.com").orElseThrow().messageCount()).isEqualTo(3);
+        assertThat(store.findDomain("example.com").orElseThrow().isFull(0)).isTrue();
+
+        store.expunge(inbox(a).id(), List.of(1L));
+        assertThat(store.findDomain("example.com").orElseThrow().messageCount()).isEqualTo(2);
+        store.removeAccount(b.address());
+        assertThat(store.findDomain("example.com").orElseThrow().messageCount()).isEqualTo(1);
+        assertThat(store.setDomainMessageLimit("example.com", 0).maxMessages()).isZero();
+        assertThat(sqlLong("SELECT count(*) FROM domain WHERE max_messages IS NULL")).isEqualTo(2);
+        assertThatThrownBy(() -> store.setDomainMessageLimit("example.com", -1)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

@@ -14,6 +14,7 @@ import org.twinmail.core.model.Account;
 import org.twinmail.core.model.Mailbox;
 import org.twinmail.core.model.MessageEntry;
 import org.twinmail.core.model.SpecialUse;
+import org.twinmail.store.AccountChange;
 import org.twinmail.store.AppendResult;
 import org.twinmail.store.Appended;
 import org.twinmail.store.CopyResult;
@@ -139,6 +140,34 @@ class MailboxOperationsTest extends StoreFixture {
         assertThat(inboxChanges.expunged()).containsExactly(1L, 2L);
         assertThat(box("INBOX").uidNext()).isEqualTo(3);
         assertThatThrownBy(() -> store.copy(work.id(), List.of(1L), work.id(), true)).isInstanceOf(StoreException.Conflict.class);
+    }
+
+    @Test
+    void appendAndCopyCountMessagesAgainstTheLimitsButMoveDoesNot() {
+        store.updateAccount(alice.address(), new AccountChange(null, null, null, 3L));
+        append("INBOX", 100, "one");
+        append("INBOX", 100, "two");
+        long inbox = box("INBOX").id();
+        Instant t = Instant.parse("2024-01-01T00:00:00Z");
+        assertThatThrownBy(() -> store.appendAll(inbox, List.of(new Appended(message(10, "a"), Set.of(), t),
+                new Appended(message(10, "b"), Set.of(), t))))
+                .isInstanceOfSatisfying(StoreException.QuotaExceeded.class, e -> assertThat(e.refusals())
+                        .extracting(StoreException.QuotaExceeded.Refusal::reason)
+                        .containsExactly(StoreException.QuotaExceeded.Reason.ACCOUNT_MESSAGES));
+        Mailbox work = store.createMailbox(alice.id(), "Work", null);
+        assertThatThrownBy(() -> store.copy(inbox, List.of(1L, 2L), work.id(), false)).isInstanceOf(StoreException.QuotaExceeded.class);
+        assertThat(store.copy(inbox, List.of(1L), work.id(), false).targetUids()).containsExactly(1L);
+        assertThat(store.copy(inbox, List.of(2L), work.id(), true).targetUids()).containsExactly(2L); // a move adds nothing
+        assertThat(store.findDomain("example.org").orElseThrow().messageCount()).isEqualTo(3);
+        store.setDomainMessageLimit("example.org", 3);
+        store.updateAccount(alice.address(), new AccountChange(null, null, null, 0L));
+        assertThatThrownBy(() -> append("Drafts", 10, "x")).isInstanceOfSatisfying(StoreException.QuotaExceeded.class,
+                e -> assertThat(e.refusals()).extracting(StoreException.QuotaExceeded.Refusal::reason)
+                        .containsExactly(StoreException.QuotaExceeded.Reason.DOMAIN_MESSAGES));
+        store.deleteMailbox(alice.id(), "Work");
+        assertThat(store.findDomain("example.org").orElseThrow().messageCount()).isEqualTo(1);
+        assertThat(store.findAccount(alice.id()).orElseThrow().messageCount()).isEqualTo(1);
+        append("Drafts", 10, "x");
     }
 
     @Test
