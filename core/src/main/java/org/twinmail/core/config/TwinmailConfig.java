@@ -28,6 +28,7 @@ public final class TwinmailConfig {
     public Cluster cluster = new Cluster();
     public Tls tls = new Tls();
     public Submission submission = new Submission();
+    public Relay relay = new Relay();
 
     /** SMTP (MX) service: mail for local domains only, never relays. */
     public static final class Smtp {
@@ -136,6 +137,57 @@ public final class TwinmailConfig {
         public int maxMessagesPerHour = 200;
         /** Recipients per submitted message; more get 452 4.5.3. */
         public int maxRecipientsPerMessage = 100;
+    }
+
+    /** Outbound delivery of mail for remote recipients (docs/relay.md). */
+    public static final class Relay {
+        public Dns dns = new Dns();
+        public Dkim dkim = new Dkim();
+
+        /** How the relay finds where a domain's mail goes (MX, then A/AAAA). */
+        public static final class Dns {
+            /** DNS servers to ask, each "host", "host:port" or "[v6]:port"; empty: the nameservers of /etc/resolv.conf. */
+            public List<String> servers = List.of();
+            /** Time to wait for one answer from a server before asking again (or the next server). */
+            public Duration timeout = Duration.ofSeconds(5);
+            /** Further attempts after a timed-out query, on top of the first. */
+            public int retries = 2;
+            /** Domains whose answers are remembered (each until its records' TTL runs out). */
+            public int cacheSize = 10000;
+            /** Longest any answer is cached, whatever its TTL says. */
+            public Duration cacheMaxTtl = Duration.ofHours(1);
+        }
+
+        /**
+         * DKIM signing (RFC 6376) of mail sent to remote recipients. A domain is signed when its key
+         * file exists: {@code dataDir/dkim/<domain>.<selector>.pem}, written by
+         * {@code twinmail admin dkim generate}, or the file named in {@code domains}.
+         */
+        public static final class Dkim {
+            /** Selector used for a domain not listed in {@code domains}. */
+            public String selector = "twinmail";
+            /** Lifetime of a signature (its x= tag); 0 omits x=. */
+            public Duration signatureLifetime = Duration.ZERO;
+            /** Per-domain selector and, optionally, key file (for example during a key rotation). */
+            public List<DkimDomain> domains = List.of();
+        }
+    }
+
+    /** A domain's DKIM selector, and its key file when it is not the default path. */
+    public static final class DkimDomain {
+        public String domain;
+        public String selector;
+        /** PEM private key (PKCS#8 or traditional RSA); empty: {@code dataDir/dkim/<domain>.<selector>.pem}. */
+        public String key = "";
+
+        public DkimDomain() {
+        }
+
+        public DkimDomain(String domain, String selector, String key) {
+            this.domain = domain;
+            this.selector = selector;
+            this.key = key;
+        }
     }
 
     /** The embedded store. */
