@@ -203,7 +203,7 @@ class HttpServiceTest {
         HttpResponse<String> d = postJson("/api/admin/domains", "{\"name\":\"Example.org\"}");
         assertThat(d.statusCode()).isEqualTo(201);
         assertThat(d.headers().firstValue("Location")).hasValue("/api/admin/domains/example.org");
-        assertThat(JSON.readTree(d.body())).isEqualTo(JSON.readTree("{\"name\":\"example.org\",\"quotaBytes\":0,\"usedBytes\":0}"));
+        assertThat(JSON.readTree(d.body())).isEqualTo(JSON.readTree("{\"name\":\"example.org\",\"quotaBytes\":0,\"usedBytes\":0,\"maxMessages\":0,\"messages\":0}"));
 
         HttpResponse<String> u = postJson("/api/admin/users", "{\"address\":\"a+b@example.org\",\"password\":\"pw\"}");
         assertThat(u.statusCode()).isEqualTo(201);

@@ -46,6 +46,11 @@ class AdminCliTest {
         assertThat(admin("user", "list", "example.com").out()).contains("alice@example.com").contains("2G");
         assertThat(admin("domain", "quota", "example.com", "10G").out()).contains("10G");
         assertThat(admin("domain", "list").out()).contains("example.com").contains("10G");
+        assertThat(admin("domain", "quota", "example.com", "--max-messages", "50000").out()).contains("10G").contains("max messages 50000");
+        assertThat(admin("domain", "quota", "example.com").exit()).isEqualTo(2); // nothing to change
+        assertThat(admin("user", "set", "alice@example.com", "--max-messages", "1000").out()).contains("max messages 1000");
+        assertThat(admin("user", "set", "alice@example.com", "--max-messages", "-1").exit()).isEqualTo(2);
+        assertThat(admin("user", "list").out()).contains("1000");
         assertThat(admin("domain", "remove", "example.com").exit()).isEqualTo(4); // still has users
         assertThat(admin("user", "remove", "nobody@example.com").exit()).isEqualTo(3);
         assertThat(admin("alias", "remove", "team@example.com").exit()).isZero();
@@ -58,6 +63,8 @@ class AdminCliTest {
             assertThat(PasswordHasher.verify("pw1".toCharArray(), account.passwordHash())).isTrue();
             assertThat(account.quotaBytes()).isEqualTo(2L << 30);
             assertThat(account.maxMessageBytes()).isEqualTo(25L << 20);
+            assertThat(account.maxMessages()).isEqualTo(1000);
+            assertThat(server.store().findDomain("example.com").orElseThrow().maxMessages()).isEqualTo(50_000);
         } catch (java.io.IOException e) {
             throw new AssertionError(e);
         }
@@ -74,6 +81,10 @@ class AdminCliTest {
             assertThat(server.store().findAccount(EmailAddress.parse("dave@live.example"))).isPresent();
             assertThat(admin("user", "add", "dave@live.example", "--password", "pw").exit()).isEqualTo(4);
             assertThat(admin("user", "list").out()).contains("dave@live.example");
+            assertThat(admin("user", "set", "dave@live.example", "--max-messages", "7").exit()).isZero();
+            assertThat(admin("domain", "quota", "live.example", "1G", "--max-messages", "70").exit()).isZero();
+            assertThat(server.store().findAccount(EmailAddress.parse("dave@live.example")).orElseThrow().maxMessages()).isEqualTo(7);
+            assertThat(server.store().findDomain("live.example").orElseThrow().maxMessages()).isEqualTo(70);
         }
         // stopped again: the run file is gone and the CLI works offline
         assertThat(RunFile.read(data)).isEmpty();

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.twinmail.core.mail.EmailAddress;
 import org.twinmail.core.model.Account;
 import org.twinmail.core.model.MessageEntry;
+import org.twinmail.store.AccountChange;
 
 /** Quotas and per-account limits at RCPT and at the end of DATA; aliases, catch-all and one blob for all. */
 class SmtpQuotaTest {
@@ -61,6 +62,30 @@ class SmtpQuotaTest {
             // the account itself has no quota: it is its domain that is full
             c.expect("RCPT TO:<" + other.address() + ">", 452, "4.2.2");
         }
+    }
+
+    @Test
+    void accountOrDomainAtItsMessageLimitIsRefusedAtRcptAndAtEndOfData() throws Exception {
+        Account counted = fixture.account(SmtpFixture.DOMAIN, 0, 0);
+        fixture.store.updateAccount(counted.address(), new AccountChange(null, null, null, 2L));
+        fixture.fill(counted, 100);
+        fixture.store.addDomain("counted-domain.example");
+        fixture.store.setDomainMessageLimit("counted-domain.example", 1);
+        Account inCountedDomain = fixture.account("counted-domain.example", 0, 0);
+        fixture.fill(inCountedDomain, 100);
+        try (SmtpClient c = SmtpClient.ehlo(server)) {
+            c.expect("MAIL FROM:<s@remote.example>", 250);
+            c.expect("RCPT TO:<" + inCountedDomain.address() + ">", 452, "4.2.2");
+            c.expect("RCPT TO:<" + counted.address() + ">", 250); // one message left
+            // Another delivery takes the last place between RCPT and the end of DATA.
+            fixture.fill(counted, 100);
+            SmtpClient.Reply r = SmtpConversationTest.data(c, "Subject: one too many\r\n\r\nhello\r\n");
+            assertThat(r.code()).isEqualTo(452);
+            assertThat(r.status()).isEqualTo("4.2.2");
+            c.expect("MAIL FROM:<s@remote.example>", 250);
+            c.expect("RCPT TO:<" + counted.address() + ">", 452, "4.2.2");
+        }
+        assertThat(fixture.inbox(counted)).hasSize(2);
     }
 
     @Test

@@ -43,10 +43,10 @@ import org.twinmail.http.admin.AdminOperations.UserInfo;
  * GET    /api/admin/domains                      200 [DomainInfo]
  * POST   /api/admin/domains        {"name"}      201 DomainInfo
  * DELETE /api/admin/domains/{name}[?force=true]  204
- * PUT    /api/admin/domains/{name}/quota {"quotaBytes"}               200 DomainInfo
+ * PUT    /api/admin/domains/{name}/quota {"quotaBytes"?,"maxMessages"?} (one or both) 200 DomainInfo
  * GET    /api/admin/users[?domain=d]             200 [UserInfo]
  * POST   /api/admin/users  {"address","password","quotaBytes"?,"maxMessageBytes"?}  201 UserInfo
- * PATCH  /api/admin/users/{address} {"password"?,"quotaBytes"?,"maxMessageBytes"?} 200 UserInfo
+ * PATCH  /api/admin/users/{address} {"password"?,"quotaBytes"?,"maxMessageBytes"?,"maxMessages"?} 200 UserInfo
  * DELETE /api/admin/users/{address}              204
  * GET    /api/admin/aliases[?domain=d]           200 [AliasInfo]
  * POST   /api/admin/aliases {"source","targets"} 201 AliasInfo (replaces an alias with the same source)
@@ -121,10 +121,14 @@ public final class AdminApi implements HttpHandler {
     }
 
     private Reply setDomainQuota(Request r) throws IOException {
-        JsonNode body = r.body(Set.of("quotaBytes"));
+        JsonNode body = r.body(Set.of("quotaBytes", "maxMessages"));
         Long quota = bytes(body, "quotaBytes");
-        if (quota == null) throw invalid("missing field: quotaBytes");
-        return Reply.ok(admin.setDomainQuota(r.param(0), quota));
+        Long maxMessages = count(body, "maxMessages");
+        if (quota == null && maxMessages == null) throw invalid("missing field: quotaBytes or maxMessages");
+        DomainInfo d = null;
+        if (quota != null) d = admin.setDomainQuota(r.param(0), quota);
+        if (maxMessages != null) d = admin.setDomainMessageLimit(r.param(0), maxMessages);
+        return Reply.ok(d);
     }
 
     private Reply addUser(Request r) throws IOException {
@@ -142,10 +146,11 @@ public final class AdminApi implements HttpHandler {
     }
 
     private Reply updateUser(Request r) throws IOException {
-        JsonNode body = r.body(Set.of("password", "quotaBytes", "maxMessageBytes"));
+        JsonNode body = r.body(Set.of("password", "quotaBytes", "maxMessageBytes", "maxMessages"));
         char[] password = chars(body, "password", false);
         try {
-            return Reply.ok(admin.updateUser(r.param(0), password, bytes(body, "quotaBytes"), bytes(body, "maxMessageBytes")));
+            return Reply.ok(admin.updateUser(r.param(0), password, bytes(body, "quotaBytes"), bytes(body, "maxMessageBytes"),
+                    count(body, "maxMessages")));
         } finally {
             if (password != null) Arrays.fill(password, '\0');
         }
@@ -365,6 +370,13 @@ public final class AdminApi implements HttpHandler {
         JsonNode n = body.get(field);
         if (n == null || n.isNull()) return null;
         if (!n.isIntegralNumber() || !n.canConvertToLong()) throw invalid(field + " must be a whole number of bytes");
+        return n.longValue();
+    }
+
+    private static Long count(JsonNode body, String field) {
+        JsonNode n = body.get(field);
+        if (n == null || n.isNull()) return null;
+        if (!n.isIntegralNumber() || !n.canConvertToLong()) throw invalid(field + " must be a whole number of messages");
         return n.longValue();
     }
 

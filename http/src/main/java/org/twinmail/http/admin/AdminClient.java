@@ -77,6 +77,11 @@ public final class AdminClient implements AdminOperations, AutoCloseable {
     }
 
     @Override
+    public DomainInfo setDomainMessageLimit(String name, long maxMessages) {
+        return send("PUT", "domains/" + encodeSegment(name, "domain name") + "/quota", body().put("maxMessages", maxMessages), DomainInfo.class);
+    }
+
+    @Override
     public UserInfo addUser(String address, char[] password, long quotaBytes, long maxMessageBytes) {
         ObjectNode b = body().put("address", address)
                 .put("password", password == null ? null : new String(password))
@@ -86,12 +91,13 @@ public final class AdminClient implements AdminOperations, AutoCloseable {
     }
 
     @Override
-    public UserInfo updateUser(String address, char[] password, Long quotaBytes, Long maxMessageBytes) {
+    public UserInfo updateUser(String address, char[] password, Long quotaBytes, Long maxMessageBytes, Long maxMessages) {
         ObjectNode b = body();
         // Absent fields stay unchanged on the server, so only the given ones are sent.
         if (password != null) b.put("password", new String(password));
         if (quotaBytes != null) b.put("quotaBytes", quotaBytes);
         if (maxMessageBytes != null) b.put("maxMessageBytes", maxMessageBytes);
+        if (maxMessages != null) b.put("maxMessages", maxMessages);
         return send("PATCH", "users/" + encodeSegment(address, "address"), b, UserInfo.class);
     }
 

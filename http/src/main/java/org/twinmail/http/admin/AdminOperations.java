@@ -10,7 +10,7 @@ import java.util.List;
  *
  * <p>Every method validates its input and fails with {@link AdminException}, whose
  * message is one line fit to show the operator ("domain example.org does not exist").
- * Sizes are bytes; 0 means unlimited (quotas) or the server's limit (message size).
+ * Sizes are bytes; 0 means unlimited (quotas, message counts) or the server's limit (message size).
  */
 public interface AdminOperations {
 
@@ -22,11 +22,19 @@ public interface AdminOperations {
 
     DomainInfo setDomainQuota(String name, long quotaBytes);
 
+    /** Sets the limit on the number of messages in all the domain's accounts (IMAP QUOTA's MESSAGE resource). */
+    DomainInfo setDomainMessageLimit(String name, long maxMessages);
+
     /** Creates an account; the password is hashed here (Argon2id) and never stored or logged in clear. */
     UserInfo addUser(String address, char[] password, long quotaBytes, long maxMessageBytes);
 
-    /** Changes the non-null fields. */
-    UserInfo updateUser(String address, char[] password, Long quotaBytes, Long maxMessageBytes);
+    /** Changes the non-null fields; {@code maxMessages} limits the number of messages in the account. */
+    UserInfo updateUser(String address, char[] password, Long quotaBytes, Long maxMessageBytes, Long maxMessages);
+
+    /** Changes the non-null fields, leaving the message-count limit as it is. */
+    default UserInfo updateUser(String address, char[] password, Long quotaBytes, Long maxMessageBytes) {
+        return updateUser(address, password, quotaBytes, maxMessageBytes, null);
+    }
 
     void removeUser(String address);
 
@@ -52,9 +60,9 @@ public interface AdminOperations {
     /** The certificates served after a reload: names, key type and expiry of each. */
     record TlsInfo(List<String> certificates) { }
 
-    record DomainInfo(String name, long quotaBytes, long usedBytes) { }
+    record DomainInfo(String name, long quotaBytes, long usedBytes, long maxMessages, long messages) { }
 
-    record UserInfo(String address, long quotaBytes, long maxMessageBytes, long usedBytes, long messages) { }
+    record UserInfo(String address, long quotaBytes, long maxMessageBytes, long usedBytes, long messages, long maxMessages) { }
 
     record AliasInfo(String source, List<String> targets) { }
 }

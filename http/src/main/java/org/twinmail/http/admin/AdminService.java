@@ -73,6 +73,14 @@ public final class AdminService implements AdminOperations {
                 e -> e instanceof StoreException.NotFound ? notFound(noDomain(domain)) : null);
     }
 
+    @Override
+    public DomainInfo setDomainMessageLimit(String name, long maxMessages) {
+        String domain = domainName(name);
+        count("message limit", maxMessages);
+        return call(() -> info(store.setDomainMessageLimit(domain, maxMessages)),
+                e -> e instanceof StoreException.NotFound ? notFound(noDomain(domain)) : null);
+    }
+
     // ---- users ----
 
     @Override
@@ -91,18 +99,19 @@ public final class AdminService implements AdminOperations {
     }
 
     @Override
-    public UserInfo updateUser(String address, char[] password, Long quotaBytes, Long maxMessageBytes) {
+    public UserInfo updateUser(String address, char[] password, Long quotaBytes, Long maxMessageBytes, Long maxMessages) {
         EmailAddress user = address(address);
         if (password != null) checkPassword(password);
         if (quotaBytes != null) size("quota", quotaBytes);
         if (maxMessageBytes != null) size("message size limit", maxMessageBytes);
-        if (password == null && quotaBytes == null && maxMessageBytes == null) {
+        if (maxMessages != null) count("message limit", maxMessages);
+        if (password == null && quotaBytes == null && maxMessageBytes == null && maxMessages == null) {
             // Nothing to change: answer with the account as it is (an empty PATCH is not an error).
             return call(() -> store.findAccount(user).map(AdminService::info)
                     .orElseThrow(() -> notFound(noAccount(user))), e -> null);
         }
         String hash = password == null ? null : hasher.hash(password);
-        return call(() -> info(store.updateAccount(user, new AccountChange(hash, quotaBytes, maxMessageBytes))),
+        return call(() -> info(store.updateAccount(user, new AccountChange(hash, quotaBytes, maxMessageBytes, maxMessages))),
                 e -> e instanceof StoreException.NotFound ? notFound(noAccount(user)) : null);
     }
 
@@ -219,6 +228,10 @@ public final class AdminService implements AdminOperations {
         if (bytes < 0) throw invalid("the " + what + " must be 0 or more bytes, not " + bytes);
     }
 
+    private static void count(String what, long messages) {
+        if (messages < 0) throw invalid("the " + what + " must be 0 or more messages, not " + messages);
+    }
+
     // ---- failures ----
 
     /**
@@ -304,11 +317,11 @@ public final class AdminService implements AdminOperations {
     // ---- views ----
 
     private static DomainInfo info(Domain d) {
-        return new DomainInfo(d.name(), d.quotaBytes(), d.usedBytes());
+        return new DomainInfo(d.name(), d.quotaBytes(), d.usedBytes(), d.maxMessages(), d.messageCount());
     }
 
     private static UserInfo info(Account a) {
-        return new UserInfo(a.address().toString(), a.quotaBytes(), a.maxMessageBytes(), a.usedBytes(), a.messageCount());
+        return new UserInfo(a.address().toString(), a.quotaBytes(), a.maxMessageBytes(), a.usedBytes(), a.messageCount(), a.maxMessages());
     }
 
     private static AliasInfo info(Alias a) {

@@ -73,7 +73,7 @@ abstract class AdminContractTest {
     @Test
     void addsDomainsInLowerCaseAndListsThem() {
         DomainInfo d = ops.addDomain("  Example.ORG. ");
-        assertThat(d).isEqualTo(new DomainInfo("example.org", 0, 0));
+        assertThat(d).isEqualTo(new DomainInfo("example.org", 0, 0, 0, 0));
         ops.addDomain("example.net");
         assertThat(ops.listDomains()).extracting(DomainInfo::name).containsExactlyInAnyOrder("example.org", "example.net");
         assertThat(store.findDomain("example.org")).isPresent();
@@ -111,11 +111,31 @@ abstract class AdminContractTest {
     @Test
     void setsDomainQuota() {
         ops.addDomain("example.org");
-        assertThat(ops.setDomainQuota("EXAMPLE.ORG", 5L << 30)).isEqualTo(new DomainInfo("example.org", 5L << 30, 0));
+        assertThat(ops.setDomainQuota("EXAMPLE.ORG", 5L << 30)).isEqualTo(new DomainInfo("example.org", 5L << 30, 0, 0, 0));
         assertThat(store.findDomain("example.org").orElseThrow().quotaBytes()).isEqualTo(5L << 30);
         assertThat(ops.setDomainQuota("example.org", 0).quotaBytes()).isZero();
         fails(() -> ops.setDomainQuota("nowhere.org", 1), Kind.NOT_FOUND, "domain nowhere.org does not exist");
         fails(() -> ops.setDomainQuota("example.org", -1), Kind.INVALID, "the quota must be 0 or more bytes, not -1");
+    }
+
+    @Test
+    void setsMessageLimitsOfDomainsAndUsers() {
+        ops.addDomain("example.org");
+        ops.setDomainQuota("example.org", 1000);
+        assertThat(ops.setDomainMessageLimit("Example.org", 500)).isEqualTo(new DomainInfo("example.org", 1000, 0, 500, 0));
+        assertThat(store.findDomain("example.org").orElseThrow().maxMessages()).isEqualTo(500);
+        assertThat(ops.setDomainMessageLimit("example.org", 0).maxMessages()).isZero();
+        fails(() -> ops.setDomainMessageLimit("nowhere.org", 1), Kind.NOT_FOUND, "domain nowhere.org does not exist");
+        fails(() -> ops.setDomainMessageLimit("example.org", -1), Kind.INVALID, "the message limit must be 0 or more messages, not -1");
+
+        ops.addUser("alice@example.org", "pw".toCharArray(), 100, 50);
+        UserInfo u = ops.updateUser("alice@example.org", null, null, null, 20L);
+        assertThat(u).isEqualTo(new UserInfo("alice@example.org", 100, 50, 0, 0, 20));
+        assertThat(store.findAccount(EmailAddress.parse("alice@example.org")).orElseThrow().maxMessages()).isEqualTo(20);
+        assertThat(ops.updateUser("alice@example.org", null, 7L, null).maxMessages()).as("left as it was").isEqualTo(20);
+        assertThat(ops.updateUser("alice@example.org", null, null, null, 0L).maxMessages()).isZero();
+        fails(() -> ops.updateUser("alice@example.org", null, null, null, -2L), Kind.INVALID,
+                "the message limit must be 0 or more messages, not -2");
     }
 
     // ---- users ----
@@ -124,7 +144,7 @@ abstract class AdminContractTest {
     void addsUsersWithHashedPasswords() {
         ops.addDomain("example.org");
         UserInfo u = ops.addUser("Alice@Example.ORG", "s3cret pass".toCharArray(), 1L << 30, 10L << 20);
-        assertThat(u).isEqualTo(new UserInfo("Alice@example.org", 1L << 30, 10L << 20, 0, 0));
+        assertThat(u).isEqualTo(new UserInfo("Alice@example.org", 1L << 30, 10L << 20, 0, 0, 0));
 
         Account a = store.findAccount(EmailAddress.parse("alice@example.org")).orElseThrow();
         assertThat(a.passwordHash()).startsWith("$argon2id$").doesNotContain("s3cret");
@@ -164,13 +184,13 @@ abstract class AdminContractTest {
         assertThat(PasswordHasher.verify("old".toCharArray(), hash)).isFalse();
 
         u = ops.updateUser("alice@example.org", null, 2000L, null);
-        assertThat(u).isEqualTo(new UserInfo("alice@example.org", 2000, 50, 0, 0));
+        assertThat(u).isEqualTo(new UserInfo("alice@example.org", 2000, 50, 0, 0, 0));
         assertThat(ops.updateUser("alice@example.org", null, null, 0L).maxMessageBytes()).isZero();
         assertThat(PasswordHasher.verify("new".toCharArray(),
                 store.findAccount(EmailAddress.parse("alice@example.org")).orElseThrow().passwordHash())).isTrue();
 
         // nothing to change: the account as it is
-        assertThat(ops.updateUser("alice@example.org", null, null, null)).isEqualTo(new UserInfo("alice@example.org", 2000, 0, 0, 0));
+        assertThat(ops.updateUser("alice@example.org", null, null, null)).isEqualTo(new UserInfo("alice@example.org", 2000, 0, 0, 0, 0));
 
         fails(() -> ops.updateUser("bob@example.org", null, 1L, null), Kind.NOT_FOUND, "account bob@example.org does not exist");
         fails(() -> ops.updateUser("bob@example.org", null, null, null), Kind.NOT_FOUND, "account bob@example.org does not exist");

@@ -1,6 +1,7 @@
 package org.twinmail.server.cli;
 
 import org.twinmail.core.mail.ByteSize;
+import org.twinmail.http.admin.AdminException;
 import org.twinmail.http.admin.AdminOperations.DomainInfo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -32,8 +33,9 @@ final class DomainCommands {
     int list() {
         return admin.run(spec.commandLine().getErr(), ops -> {
             var rows = ops.listDomains();
-            Table t = new Table("DOMAIN", "QUOTA", "USED");
-            rows.forEach(d -> t.row(d.name(), ByteSize.format(d.quotaBytes(), true), ByteSize.format(d.usedBytes(), false)));
+            Table t = new Table("DOMAIN", "QUOTA", "USED", "MESSAGES", "MAX-MESSAGES");
+            rows.forEach(d -> t.row(d.name(), ByteSize.format(d.quotaBytes(), true), ByteSize.format(d.usedBytes(), false),
+                    Long.toString(d.messages()), messages(d.maxMessages())));
             t.print(out());
         });
     }
@@ -47,13 +49,24 @@ final class DomainCommands {
         });
     }
 
-    @Command(name = "quota", description = "Set a domain's total storage quota (0 = unlimited).")
+    @Command(name = "quota", description = "Set a domain's total storage quota and/or its message-count limit (0 = unlimited).")
     int quota(@Parameters(paramLabel = "DOMAIN") String name,
-              @Parameters(paramLabel = "SIZE", converter = SizeConverter.class) long size) {
+              @Parameters(paramLabel = "SIZE", arity = "0..1", converter = SizeConverter.class, description = "Total storage (e.g. 100G).") Long size,
+              @Option(names = "--max-messages", paramLabel = "N", description = "Most messages in all the domain's accounts.") Long maxMessages) {
         return admin.run(spec.commandLine().getErr(), ops -> {
-            DomainInfo d = ops.setDomainQuota(name, size);
-            out().println("domain " + d.name() + " quota " + ByteSize.format(d.quotaBytes(), true));
+            if (size == null && maxMessages == null) {
+                throw new AdminException(AdminException.Kind.INVALID, "nothing to change: give a SIZE and/or --max-messages");
+            }
+            DomainInfo d = null;
+            if (size != null) d = ops.setDomainQuota(name, size);
+            if (maxMessages != null) d = ops.setDomainMessageLimit(name, maxMessages);
+            out().println("domain " + d.name() + " quota " + ByteSize.format(d.quotaBytes(), true)
+                    + ", max messages " + messages(d.maxMessages()));
         });
+    }
+
+    static String messages(long limit) {
+        return limit == 0 ? "unlimited" : Long.toString(limit);
     }
 
     private java.io.PrintWriter out() {

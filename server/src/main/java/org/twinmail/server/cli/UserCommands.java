@@ -42,27 +42,30 @@ final class UserCommands {
         });
     }
 
-    @Command(name = "set", description = "Change an account's quota or message size limit.")
+    @Command(name = "set", description = "Change an account's quota, message size limit or message-count limit.")
     int set(@Parameters(paramLabel = "ADDRESS") String address,
             @Option(names = "--quota", paramLabel = "SIZE", converter = SizeConverter.class, description = "Storage quota, 0 = unlimited.") Long quota,
-            @Option(names = "--max-message", paramLabel = "SIZE", converter = SizeConverter.class, description = "Largest message, 0 = the server's limit.") Long maxMessage) {
+            @Option(names = "--max-message", paramLabel = "SIZE", converter = SizeConverter.class, description = "Largest message, 0 = the server's limit.") Long maxMessage,
+            @Option(names = "--max-messages", paramLabel = "N", description = "Most messages in the account, 0 = unlimited.") Long maxMessages) {
         return admin.run(spec.commandLine().getErr(), ops -> {
-            if (quota == null && maxMessage == null) {
-                throw new AdminException(AdminException.Kind.INVALID, "nothing to change: give --quota and/or --max-message");
+            if (quota == null && maxMessage == null && maxMessages == null) {
+                throw new AdminException(AdminException.Kind.INVALID, "nothing to change: give --quota, --max-message and/or --max-messages");
             }
-            UserInfo u = ops.updateUser(address, null, quota, maxMessage);
+            UserInfo u = ops.updateUser(address, null, quota, maxMessage, maxMessages);
             out().println("user " + u.address() + ": quota " + ByteSize.format(u.quotaBytes(), true)
-                    + ", max message " + (u.maxMessageBytes() == 0 ? "server limit" : ByteSize.format(u.maxMessageBytes(), false)));
+                    + ", max message " + (u.maxMessageBytes() == 0 ? "server limit" : ByteSize.format(u.maxMessageBytes(), false))
+                    + ", max messages " + DomainCommands.messages(u.maxMessages()));
         });
     }
 
     @Command(name = "list", description = "List accounts with quota and usage.")
     int list(@Parameters(paramLabel = "DOMAIN", arity = "0..1") String domain) {
         return admin.run(spec.commandLine().getErr(), ops -> {
-            Table t = new Table("USER", "QUOTA", "USED", "MESSAGES", "MAX-MESSAGE");
+            Table t = new Table("USER", "QUOTA", "USED", "MESSAGES", "MAX-MESSAGES", "MAX-MESSAGE");
             for (UserInfo u : ops.listUsers(domain)) {
                 t.row(u.address(), ByteSize.format(u.quotaBytes(), true), ByteSize.format(u.usedBytes(), false),
-                        Long.toString(u.messages()), u.maxMessageBytes() == 0 ? "server" : ByteSize.format(u.maxMessageBytes(), false));
+                        Long.toString(u.messages()), DomainCommands.messages(u.maxMessages()),
+                        u.maxMessageBytes() == 0 ? "server" : ByteSize.format(u.maxMessageBytes(), false));
             }
             t.print(out());
         });
