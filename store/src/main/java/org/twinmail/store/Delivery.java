@@ -5,15 +5,23 @@ import java.util.List;
 import org.twinmail.core.mail.MessageData;
 
 /**
- * One message for local accounts.
+ * One accepted message: for local accounts, for remote recipients through the outbound queue,
+ * or both. {@link MailStore#deliver} commits both parts in one transaction.
  *
- * @param accountIds   recipients, each gets the message once in its INBOX
+ * @param accountIds   local recipients, each gets the message once in its INBOX; may be empty
+ *                     when {@code outbound} is given
  * @param content      the message as it will be stored (Return-Path and Received already prepended)
- * @param internalDate the arrival time (IMAP INTERNALDATE)
+ * @param internalDate the arrival time (IMAP INTERNALDATE, and the queue's arrival time)
+ * @param outbound     the remote recipients, or null for none
  */
-public record Delivery(List<Long> accountIds, MessageData content, Instant internalDate) {
+public record Delivery(List<Long> accountIds, MessageData content, Instant internalDate, Outbound outbound) {
     public Delivery {
         accountIds = List.copyOf(accountIds);
-        if (accountIds.isEmpty()) throw new IllegalArgumentException("a delivery needs at least one recipient");
+        if (accountIds.isEmpty() && outbound == null) throw new IllegalArgumentException("a delivery needs at least one recipient");
+    }
+
+    /** A purely local delivery. */
+    public Delivery(List<Long> accountIds, MessageData content, Instant internalDate) {
+        this(accountIds, content, internalDate, null);
     }
 }

@@ -195,6 +195,43 @@ public interface MailStore extends AutoCloseable {
     /** Entries changed and UIDs expunged after {@code sinceModSeq} (CONDSTORE/QRESYNC), from the change log. */
     MailboxChanges mailboxChanges(long mailboxId, long sinceModSeq);
 
+    // ---- outbound queue ----
+    //
+    // A message for remote recipients enters the queue through deliver() (Delivery.outbound),
+    // in the same transaction as its local part. It holds one reference to its blob until its
+    // last recipient leaves. Recipients are either waiting (with a next-attempt time) or
+    // claimed by the delivery code of the active node; a claim is not a lease: a node that
+    // starts delivering first calls releaseQueueClaims(), since nobody else can be delivering
+    // (the epoch fences a former active node's writes).
+
+    /**
+     * Claims up to {@code limit} waiting recipients whose next attempt is due at {@code now},
+     * earliest first, so no later claim hands them out again until their outcome is recorded.
+     */
+    List<QueuedRecipient> claimQueued(Instant now, int limit);
+
+    /** Makes every claimed recipient waiting again (at its old next-attempt time); returns how many. */
+    int releaseQueueClaims();
+
+    /**
+     * Records what became of claimed recipients and, in the same transaction, delivers the
+     * {@code notification} (a DSN, or null): a bounce is never lost nor sent twice. A recipient
+     * or message removed meanwhile ({@link #deleteQueued}) is skipped. The last recipient of a
+     * message to leave takes the message and its blob reference with it.
+     */
+    DeliveryReceipt recordQueueOutcomes(List<QueueOutcome> outcomes, Delivery notification);
+
+    /** Queued messages, oldest first, at most {@code limit}. */
+    List<QueueEntry> listQueue(int limit);
+
+    /** Makes the waiting recipients of message {@code messageId} (0: of every message) due at {@code now}; returns how many. */
+    int retryQueued(long messageId, Instant now);
+
+    /** Removes a queued message without notifying anyone (an administrator's decision); false if there is none. */
+    boolean deleteQueued(long messageId);
+
+    QueueStats queueStats();
+
     // ---- change log and fencing ----
 
     /** Changes after {@code position}, oldest first, at most {@code limit}. */

@@ -56,6 +56,11 @@ import org.twinmail.store.Delivery;
 import org.twinmail.store.DeliveryReceipt;
 import org.twinmail.store.ExpungeResult;
 import org.twinmail.store.MailStore;
+import org.twinmail.store.Outbound;
+import org.twinmail.store.QueueEntry;
+import org.twinmail.store.QueueOutcome;
+import org.twinmail.store.QueueStats;
+import org.twinmail.store.QueuedRecipient;
 import org.twinmail.store.RecipientResolution;
 import org.twinmail.store.StoreException;
 import org.twinmail.store.StoreException.QuotaExceeded;
@@ -216,6 +221,67 @@ public final class EmbeddedMailStore implements MailStore {
             db.exec("ROLLBACK");
         }
         log.info("store: removed {} blob files that no message referenced (left by an interrupted delivery)", deleted);
+    }
+
+    // ---- outbound queue ----
+
+    @Override
+    public List<QueuedRecipient> claimQueued(Instant now, int limit) {
+        Objects.requireNonNull(now, "now");
+        if (limit < 1) throw new IllegalArgumentException("limit must be positive");
+        return write(tx -> OutboundQueue.claim(tx.db(), now.toEpochMilli(), limit));
+    }
+
+    @Override
+    public int releaseQueueClaims() {
+        return write(tx -> OutboundQueue.releaseClaims(tx.db()));
+    }
+
+    @Override
+    public DeliveryReceipt recordQueueOutcomes(List<QueueOutcome> outcomes, Delivery notification) {
+        List<QueueOutcome> all = List.copyOf(outcomes);
+        if (notification == null) {
+            write(tx -> {
+                finishQueued(tx, OutboundQueue.record(tx.db(), all));
+                return null;
+            });
+            return null;
+        }
+        List<Long> accountIds = List.copyOf(new LinkedHashSet<>(notification.accountIds()));
+        return withBlob(notification.content(), blob -> tx -> {
+            finishQueued(tx, OutboundQueue.record(tx.db(), all));
+            return deliverAndQueue(tx, accountIds, notification.outbound(), blob, notification.internalDate().toEpochMilli());
+        });
+    }
+
+    private static void finishQueued(WriteTx tx, List<OutboundQueue.Finished> finished) throws SQLException {
+        for (OutboundQueue.Finished f : finished) releaseBlob(tx, f.sha256(), 1);
+    }
+
+    @Override
+    public List<QueueEntry> listQueue(int limit) {
+        if (limit < 1) throw new IllegalArgumentException("limit must be positive");
+        return read(db -> OutboundQueue.list(db, limit));
+    }
+
+    @Override
+    public int retryQueued(long messageId, Instant now) {
+        if (messageId < 0) throw new IllegalArgumentException("negative queue id");
+        return write(tx -> OutboundQueue.retry(tx.db(), messageId, now.toEpochMilli()));
+    }
+
+    @Override
+    public boolean deleteQueued(long messageId) {
+        return write(tx -> {
+            Optional<OutboundQueue.Finished> gone = OutboundQueue.removeMessage(tx.db(), messageId);
+            if (gone.isPresent()) finishQueued(tx, List.of(gone.get()));
+            return gone.isPresent();
+        });
+    }
+
+    @Override
+    public QueueStats queueStats() {
+        return read(OutboundQueue::stats);
     }
 
     // ---- plumbing ----
@@ -657,7 +723,8 @@ public final class EmbeddedMailStore implements MailStore {
         List<Long> accountIds = List.copyOf(new LinkedHashSet<>(delivery.accountIds()));
         if (closed.get()) throw new StoreException.Unavailable("store is closed", null);
         try {
-            DeliveryReceipt receipt = withBlob(content, blob -> tx -> deliver(tx, accountIds, blob, internalDate.toEpochMilli()));
+            DeliveryReceipt receipt = withBlob(content, blob -> tx -> deliverAndQueue(tx, accountIds, delivery.outbound(), blob,
+                    internalDate.toEpochMilli()));
             delivered.increment();
             deliveredEntries.increment(receipt.placed().size());
             return receipt;
@@ -729,6 +796,20 @@ public final class EmbeddedMailStore implements MailStore {
         } catch (UncheckedIOException e) {
             throw new StoreException.Unavailable("cannot store message body: " + e.getCause(), e);
         }
+    }
+
+    /**
+     * The local part (if any) and the queued remote part (if any) of one message, in the
+     * caller's transaction: a refusal of either leaves nothing of the other.
+     */
+    private DeliveryReceipt deliverAndQueue(WriteTx tx, List<Long> accountIds, Outbound outbound, PreparedBlob blob,
+                                            long internalDate) throws SQLException {
+        DeliveryReceipt local = accountIds.isEmpty() ? new DeliveryReceipt(blob.sha256(), List.of(), 0)
+                : deliver(tx, accountIds, blob, internalDate);
+        if (outbound == null) return local;
+        addBlobReferences(tx, blob, 1);
+        long queueId = OutboundQueue.enqueue(tx.db(), outbound, blob.sha256(), blob.size(), internalDate);
+        return new DeliveryReceipt(local.blobId(), local.placed(), local.changePosition(), queueId);
     }
 
     private DeliveryReceipt deliver(WriteTx tx, List<Long> accountIds, PreparedBlob blob, long internalDate) throws SQLException {

@@ -13,7 +13,7 @@ import org.twinmail.store.StoreException;
 final class Schema {
     private Schema() {}
 
-    static final int CURRENT = 3;
+    static final int CURRENT = 4;
 
     /**
      * Version 1. Ids are AUTOINCREMENT so a removed account's id is never handed to a
@@ -142,6 +142,40 @@ final class Schema {
               (SELECT coalesce(sum(a.message_count), 0) FROM account a WHERE a.domain_id = domain.id)""");
 
     /**
+     * Version 4, the outbound queue (docs/relay.md): one {@code queue_message} per accepted
+     * message with remote recipients, holding one reference to its blob (counted in
+     * {@code blob.refs} like a message entry) until its last recipient leaves; one
+     * {@code queue_recipient} per remote recipient. {@code state} is 'waiting' or 'active'
+     * (claimed by the delivery code of the active node; released when a node starts delivering).
+     */
+    static final List<String> V4 = List.of(
+            """
+            CREATE TABLE queue_message (
+              id          INTEGER PRIMARY KEY AUTOINCREMENT, -- the queue id admins see; never reused
+              sender      TEXT NOT NULL,                     -- reverse-path; '' = null sender (never bounced)
+              blob_sha256 TEXT NOT NULL REFERENCES blob(sha256),
+              size        INTEGER NOT NULL,
+              arrival     INTEGER NOT NULL,
+              smtputf8    INTEGER NOT NULL CHECK (smtputf8 IN (0, 1)),
+              eight_bit   INTEGER NOT NULL CHECK (eight_bit IN (0, 1))
+            )""",
+            "CREATE INDEX queue_message_blob ON queue_message(blob_sha256)",
+            """
+            CREATE TABLE queue_recipient (
+              id           INTEGER PRIMARY KEY AUTOINCREMENT,
+              message_id   INTEGER NOT NULL REFERENCES queue_message(id),
+              address      TEXT NOT NULL,                    -- as the sender wrote it
+              domain       TEXT NOT NULL,                    -- lower case: the destination
+              state        TEXT NOT NULL CHECK (state IN ('waiting', 'active')),
+              attempts     INTEGER NOT NULL,
+              next_attempt INTEGER NOT NULL,
+              warned       INTEGER NOT NULL CHECK (warned IN (0, 1)), -- delay DSN sent
+              last_reply   TEXT                              -- last attempt's reply or diagnosis
+            )""",
+            "CREATE INDEX queue_recipient_due ON queue_recipient(state, next_attempt)",
+            "CREATE INDEX queue_recipient_message ON queue_recipient(message_id)");
+
+    /**
      * Creates the schema in an empty database or checks/upgrades an existing one.
      * Runs inside BEGIN IMMEDIATE so two processes opening a new store at once
      * cannot both create it.
@@ -157,6 +191,7 @@ final class Schema {
                 for (String ddl : V1) db.exec(ddl);
                 for (String ddl : V2) db.exec(ddl);
                 for (String ddl : V3) db.exec(ddl);
+                for (String ddl : V4) db.exec(ddl);
                 db.update("INSERT INTO meta (id, schema_version, epoch, last_uid_validity) VALUES (1, ?, ?, 0)",
                         CURRENT, initialEpoch);
             } else {
@@ -173,6 +208,10 @@ final class Schema {
                 if (version < 3) {
                     for (String ddl : V3) db.exec(ddl);
                     version = 3;
+                }
+                if (version < 4) {
+                    for (String ddl : V4) db.exec(ddl);
+                    version = 4;
                 }
                 db.update("UPDATE meta SET schema_version = ? WHERE id = 1", version);
             }

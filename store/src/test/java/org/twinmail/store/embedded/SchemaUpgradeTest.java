@@ -28,7 +28,7 @@ class SchemaUpgradeTest extends StoreFixture {
             st.execute("INSERT INTO change_log (epoch, kind, account_id, mailbox_id, uid, detail) VALUES (1, 'MESSAGE_EXPUNGED', 1, 2, 5, '')");
         }
         openStore();
-        assertThat(sqlLong("SELECT schema_version FROM meta")).isEqualTo(Schema.CURRENT).isEqualTo(3);
+        assertThat(sqlLong("SELECT schema_version FROM meta")).isEqualTo(Schema.CURRENT).isEqualTo(4);
         long bob = store.findAccount(addr("bob@example.org")).orElseThrow().id();
         assertThat(store.subscriptions(bob)).containsExactly("INBOX", "Lists");
         Mailbox lists = store.mailbox(bob, "Lists").orElseThrow();
@@ -56,13 +56,29 @@ class SchemaUpgradeTest extends StoreFixture {
                     VALUES (1, 'bob@example.org', 'bob', '$argon2id$x', 0, 0, 3), (1, 'amy@example.org', 'amy', '$argon2id$x', 0, 0, 4)""");
         }
         openStore();
-        assertThat(sqlLong("SELECT schema_version FROM meta")).isEqualTo(3);
+        assertThat(sqlLong("SELECT schema_version FROM meta")).isEqualTo(Schema.CURRENT);
         assertThat(sqlLong("SELECT message_count FROM domain WHERE name = 'example.org'")).isEqualTo(7);
         assertThat(sqlLong("SELECT message_count FROM domain WHERE name = 'empty.example'")).isZero();
         assertThat(sqlLong("SELECT count(*) FROM account WHERE max_messages IS NULL")).isEqualTo(2);
         assertThat(sqlLong("SELECT count(*) FROM domain WHERE max_messages IS NULL")).isEqualTo(2);
         store.close();
         openStore();
-        assertThat(sqlLong("SELECT schema_version FROM meta")).isEqualTo(3);
+        assertThat(sqlLong("SELECT schema_version FROM meta")).isEqualTo(Schema.CURRENT);
+    }
+
+    @Test
+    void versionThreeStoreGainsAnEmptyOutboundQueue() throws Exception {
+        Files.createDirectories(blobDir());
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dbFile()); Statement st = c.createStatement()) {
+            st.execute("PRAGMA journal_mode=WAL");
+            for (String ddl : Schema.V1) st.execute(ddl);
+            for (String ddl : Schema.V2) st.execute(ddl);
+            for (String ddl : Schema.V3) st.execute(ddl);
+            st.execute("INSERT INTO meta (id, schema_version, epoch, last_uid_validity) VALUES (1, 3, 1, 100)");
+        }
+        openStore();
+        assertThat(sqlLong("SELECT schema_version FROM meta")).isEqualTo(4);
+        assertThat(store.queueStats().messages()).isZero();
+        assertThat(sqlLong("SELECT count(*) FROM sqlite_master WHERE name = 'queue_recipient_due'")).isEqualTo(1);
     }
 }
