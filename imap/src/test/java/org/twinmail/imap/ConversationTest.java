@@ -26,7 +26,8 @@ import org.twinmail.core.model.Account;
  * {@code src/test/resources/conversations}. Script lines:
  * <pre>
  *   # comment
- *   @account NAME [QUOTA]      a new account (quota like "2M"); ${NAME} is its address, ${PASSWORD} the password
+ *   @account NAME [QUOTA [N]]  a new account (quota like "2M", 0 for none; at most N messages);
+ *                              ${NAME} is its address, ${PASSWORD} the password
  *   @deliver NAME SUBJECT      delivers a small message to NAME's INBOX, as SMTP would
  *   @connect N                 opens session N (N is one digit)
  *   N&gt; text                    session N sends text + CRLF
@@ -85,6 +86,9 @@ class ConversationTest {
                     String[] p = line.substring(9).strip().split(" ");
                     String n = p[0];
                     Account a = fx.account(p.length > 1 ? org.twinmail.core.config.Size.of(p[1]).bytes() : 0);
+                    if (p.length > 2) {
+                        a = fx.store.updateAccount(a.address(), new org.twinmail.store.AccountChange(null, null, null, Long.parseLong(p[2])));
+                    }
                     accounts.put(n, a);
                     vars.put(n, a.address().toString());
                 } else if (line.startsWith("@deliver ")) {

@@ -1,33 +1,52 @@
 package org.twinmail.imap.command;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
 import org.twinmail.core.model.Account;
 import org.twinmail.core.model.Domain;
 import org.twinmail.imap.protocol.ArgReader;
 import org.twinmail.imap.protocol.ImapSyntaxException;
 
 /**
- * QUOTA (RFC 9208) with the STORAGE resource: one quota root, "", per account. Its limit
- * is the account's quota, or where the account has none its domain's (with the domain's
- * usage). Limits are set by the administrator, so SETQUOTA is refused (QUOTASET is not offered).
+ * QUOTA (RFC 9208) with the STORAGE and MESSAGE resources: one quota root, "", per
+ * account. Each resource's limit is the account's, or where the account has none its
+ * domain's (with the domain's usage). Limits are set by the administrator, so SETQUOTA
+ * is refused (QUOTASET is not offered).
  */
 final class QuotaCommand {
     private QuotaCommand() {}
 
-    /** used and limit in bytes, or null when neither account nor domain has a limit. */
-    private record Figures(long used, long limit) { }
-
-    private static Figures figures(Context ctx) {
-        Account a = ctx.store().findAccount(ctx.accountId()).orElseThrow();
-        if (a.quotaBytes() > 0) return new Figures(a.usedBytes(), a.quotaBytes());
-        Domain d = ctx.store().findDomain(a.address().domain()).orElse(null);
-        if (d != null && d.quotaBytes() > 0) return new Figures(d.usedBytes(), d.quotaBytes());
-        return null;
+    /** One resource's usage and limit in the units of RFC 9208 section 5. */
+    private record Resource(String name, long used, long limit) {
+        @Override
+        public String toString() {
+            return name + " " + used + " " + limit;
+        }
     }
 
-    private static void quota(Context ctx, Figures f) throws IOException {
+    /** The limited resources of the account's root; empty when neither account nor domain has a limit. */
+    private static List<Resource> resources(Context ctx) {
+        Account a = ctx.store().findAccount(ctx.accountId()).orElseThrow();
+        Domain d = ctx.store().findDomain(a.address().domain()).orElse(null);
+        List<Resource> out = new ArrayList<>(2);
         // STORAGE is in units of 1024 octets (RFC 9208 5.1); usage rounds up so a nearly full mailbox does not look empty.
-        ctx.untagged("QUOTA \"\" (STORAGE " + (f.used() + 1023) / 1024 + " " + f.limit() / 1024 + ")");
+        if (a.quotaBytes() > 0) {
+            out.add(new Resource("STORAGE", (a.usedBytes() + 1023) / 1024, a.quotaBytes() / 1024));
+        } else if (d != null && d.quotaBytes() > 0) {
+            out.add(new Resource("STORAGE", (d.usedBytes() + 1023) / 1024, d.quotaBytes() / 1024));
+        }
+        if (a.maxMessages() > 0) {
+            out.add(new Resource("MESSAGE", a.messageCount(), a.maxMessages()));
+        } else if (d != null && d.maxMessages() > 0) {
+            out.add(new Resource("MESSAGE", d.messageCount(), d.maxMessages()));
+        }
+        return out;
+    }
+
+    private static void quota(Context ctx, List<Resource> resources) throws IOException {
+        ctx.untagged("QUOTA \"\" (" + resources.stream().map(Resource::toString).collect(Collectors.joining(" ")) + ")");
     }
 
     static String getQuotaRoot(Context ctx, Request r) throws IOException, ImapSyntaxException, No {
@@ -35,9 +54,9 @@ final class QuotaCommand {
         String name = MailboxCommands.mailboxName(ctx, a);
         a.end();
         MailboxCommands.existing(ctx, name);
-        Figures f = figures(ctx);
-        ctx.untagged("QUOTAROOT " + MailboxCommands.encoded(ctx, name) + (f == null ? "" : " \"\""));
-        if (f != null) quota(ctx, f);
+        List<Resource> resources = resources(ctx);
+        ctx.untagged("QUOTAROOT " + MailboxCommands.encoded(ctx, name) + (resources.isEmpty() ? "" : " \"\""));
+        if (!resources.isEmpty()) quota(ctx, resources);
         return r.display() + " completed";
     }
 
@@ -45,9 +64,9 @@ final class QuotaCommand {
         ArgReader a = r.args();
         String root = a.astring();
         a.end();
-        Figures f = figures(ctx);
-        if (!root.isEmpty() || f == null) throw new No("NONEXISTENT", "no such quota root");
-        quota(ctx, f);
+        List<Resource> resources = resources(ctx);
+        if (!root.isEmpty() || resources.isEmpty()) throw new No("NONEXISTENT", "no such quota root");
+        quota(ctx, resources);
         return r.display() + " completed";
     }
 
