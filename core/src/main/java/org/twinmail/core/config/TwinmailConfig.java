@@ -143,6 +143,78 @@ public final class TwinmailConfig {
     public static final class Relay {
         public Dns dns = new Dns();
         public Dkim dkim = new Dkim();
+        /** TCP port of remote MX hosts (25; tests point it at a loopback sink). */
+        public int port = 25;
+        /** How often the queue is searched for recipients whose next attempt is due. */
+        public Duration pollInterval = Duration.ofSeconds(1);
+        /** Outgoing SMTP connections at once, all destinations together (Postfix default_process_limit). */
+        public int maxConnections = 100;
+        /** Outgoing connections at once to one destination domain (Postfix default_destination_concurrency_limit). */
+        public int maxConnectionsPerDestination = 20;
+        /** Messages sent over one connection before it is closed (connection reuse). */
+        public int maxMessagesPerConnection = 100;
+        /** Waits after the 1st, 2nd, ... failed attempt; the last one repeats until maxQueueLifetime. */
+        public List<Duration> retrySchedule = List.of(Duration.ofMinutes(5), Duration.ofMinutes(10), Duration.ofMinutes(20),
+                Duration.ofMinutes(40), Duration.ofHours(1), Duration.ofHours(2), Duration.ofHours(4));
+        /** A recipient still not delivered this long after arrival is bounced (Postfix maximal_queue_lifetime). */
+        public Duration maxQueueLifetime = Duration.ofDays(5);
+        /** A recipient still waiting this long after arrival gets its sender one delay warning DSN; 0 sends none. */
+        public Duration delayWarningTime = Duration.ofHours(4);
+        /** A message with this many Received header fields or more is bounced as a loop (Postfix hopcount_limit). */
+        public int maxHops = 50;
+        /** Timeouts of the SMTP client, RFC 5321 4.5.3.2. */
+        public Timeouts timeouts = new Timeouts();
+        /** Send everything through one relay host instead of looking up MX records. */
+        public Smarthost smarthost = new Smarthost();
+
+        /** RFC 5321 4.5.3.2 defaults, except connect (Postfix smtp_connect_timeout). */
+        public static final class Timeouts {
+            /** TCP connect to one address. */
+            public Duration connect = Duration.ofSeconds(30);
+            /** The 220 greeting (4.5.3.2.1). */
+            public Duration greeting = Duration.ofMinutes(5);
+            /** EHLO, STARTTLS, AUTH, RSET and QUIT replies. */
+            public Duration command = Duration.ofMinutes(5);
+            /** The reply to MAIL (4.5.3.2.2). */
+            public Duration mail = Duration.ofMinutes(5);
+            /** The reply to each RCPT (4.5.3.2.3). */
+            public Duration rcpt = Duration.ofMinutes(5);
+            /** The 354 reply to DATA (4.5.3.2.4). */
+            public Duration dataInit = Duration.ofMinutes(2);
+            /** Each write of message data (4.5.3.2.5). */
+            public Duration dataBlock = Duration.ofMinutes(3);
+            /** The reply after the final dot (4.5.3.2.6). */
+            public Duration dataTermination = Duration.ofMinutes(10);
+        }
+
+        /** A provider's relay host; empty {@code host}: deliver directly by MX. */
+        public static final class Smarthost {
+            public String host = "";
+            public int port = 587;
+            /** {@code starttls} (required, not opportunistic) or {@code implicit} (RFC 8314, usually port 465). */
+            public SmarthostTls tls = SmarthostTls.STARTTLS;
+            /** Check the relay host's certificate against the JDK's trusted roots and its name. */
+            public boolean verifyCertificate = true;
+            /** AUTH PLAIN (or LOGIN) credentials; empty username: no AUTH. */
+            public String username = "";
+            public String password = "";
+        }
+
+        /** How the relay reaches a smarthost: TLS is required either way, so credentials never go in clear. */
+        public enum SmarthostTls {
+            STARTTLS, IMPLICIT;
+
+            @com.fasterxml.jackson.annotation.JsonCreator
+            public static SmarthostTls parse(String text) {
+                return valueOf(text.strip().toUpperCase(java.util.Locale.ROOT));
+            }
+
+            @com.fasterxml.jackson.annotation.JsonValue
+            public String text() {
+                return name().toLowerCase(java.util.Locale.ROOT);
+            }
+        }
+
 
         /** How the relay finds where a domain's mail goes (MX, then A/AAAA). */
         public static final class Dns {
