@@ -55,13 +55,14 @@ public final class BasicCommands {
         return "ID completed";
     }
 
-    /** RFC 5161: only extensions we implement are enabled; others are ignored, as the RFC says. */
+    /** RFC 5161: only extensions we implement are enabled (and IMAP4rev2, RFC 9051 6.3.1); others are ignored, as the RFC says. */
     static String enable(Context ctx, Request r) throws IOException, ImapSyntaxException {
         ArgReader a = r.args();
         List<String> newly = new ArrayList<>();
         do {
             String ext = a.atom().toUpperCase(Locale.ROOT);
-            if (List.of("CONDSTORE", "QRESYNC", "UTF8=ACCEPT").contains(ext) && ctx.enabled().add(ext)) newly.add(ext);
+            if (ext.equals("IMAP4REV2")) ext = "IMAP4rev2";
+            if (List.of("CONDSTORE", "QRESYNC", "UTF8=ACCEPT", "IMAP4rev2").contains(ext) && ctx.enabled().add(ext)) newly.add(ext);
         } while (a.optionalSp());
         a.end();
         ctx.untagged("ENABLED" + (newly.isEmpty() ? "" : " " + String.join(" ", newly)));

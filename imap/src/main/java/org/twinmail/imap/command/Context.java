@@ -137,6 +137,20 @@ public final class Context {
         return enabled.contains("QRESYNC");
     }
 
+    /**
+     * After {@code ENABLE IMAP4rev2} the session speaks RFC 9051 (Appendix E): no \Recent
+     * (no RECENT or UNSEEN in SELECT), SEARCH answers with ESEARCH, SELECT names the mailbox
+     * in a LIST response and closes a previous selection with [CLOSED], mailbox names are UTF-8.
+     */
+    public boolean rev2() {
+        return enabled.contains("IMAP4rev2");
+    }
+
+    /** Mailbox names travel as UTF-8 (RFC 6855 UTF8=ACCEPT, and IMAP4rev2 by RFC 9051 5.1) rather than modified UTF-7. */
+    public boolean utf8Names() {
+        return utf8() || rev2();
+    }
+
     // ---- responses ----
 
     /** Queues "* " + text. */
@@ -188,7 +202,7 @@ public final class Context {
 
     /** Capabilities for the current state (RFC 9051 7.2.2). */
     public List<String> capabilities() {
-        List<String> caps = new ArrayList<>(List.of("IMAP4rev1"));
+        List<String> caps = new ArrayList<>(List.of("IMAP4rev1", "IMAP4rev2"));
         if (state == State.NOT_AUTHENTICATED) {
             if (services.tls() != null && !connection.isSecure()) caps.add("STARTTLS");
             if (services.sasl().allowed(connection)) {
@@ -198,7 +212,7 @@ public final class Context {
             }
             caps.add("SASL-IR");
         }
-        // Only what is implemented: docs/imap.md lists what is not (IMAP4rev2, COMPRESS, THREAD=REFERENCES ...).
+        // Only what is implemented: docs/imap.md lists what is not.
         caps.addAll(List.of("LITERAL+", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "CHILDREN",
                 "SPECIAL-USE", "CREATE-SPECIAL-USE", "MULTIAPPEND", "CONDSTORE", "QRESYNC", "BINARY", "ESEARCH", "SEARCHRES", "SORT",
                 "THREAD=ORDEREDSUBJECT", "LIST-EXTENDED", "LIST-STATUS", "UTF8=ACCEPT", "QUOTA", "QUOTA=RES-STORAGE", "QUOTA=RES-MESSAGE",

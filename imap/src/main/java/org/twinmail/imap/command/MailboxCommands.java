@@ -30,12 +30,12 @@ final class MailboxCommands {
 
     /** A name (or pattern) as the client wrote it → Unicode: RFC 6855 3 lets UTF8=ACCEPT clients send UTF-8 and no modified UTF-7. */
     static String wireName(Context ctx, String wire) throws ImapSyntaxException {
-        return ctx.utf8() ? wire : MailboxNames.decode(wire);
+        return ctx.utf8Names() ? wire : MailboxNames.decode(wire);
     }
 
     /** A name as the client reads it: modified UTF-7, or UTF-8 in a quoted string after ENABLE UTF8=ACCEPT. */
     static String encoded(Context ctx, String name) {
-        return ctx.utf8() ? Strings.astring(name, true) : Strings.astring(MailboxNames.encode(name), false);
+        return ctx.utf8Names() ? Strings.astring(name, true) : Strings.astring(MailboxNames.encode(name), false);
     }
 
     /** RFC 8474 MAILBOXID: the store's id, which survives RENAME and is never reused. */

@@ -124,6 +124,8 @@ final class SearchCommand {
             }
             a.sp();
         }
+        // RFC 9051 6.4.4: IMAP4rev2 answers every SEARCH with ESEARCH, ALL when no RETURN was given.
+        if (returns == null && ctx.rev2()) returns = new ArrayList<>(List.of("ALL"));
         List<Candidate> matching = matching(ctx, a, p);
         List<Long> found = new ArrayList<>();
         long highest = 0;

@@ -40,8 +40,8 @@ final class SelectCommands {
         }
         a.end();
         boolean readOnly = r.name().equals("EXAMINE");
-        // RFC 7162 3.2.11: with QRESYNC the end of the previous selection is announced.
-        if (ctx.selected() != null && ctx.qresync()) ctx.untagged("OK [CLOSED] previous mailbox closed");
+        // RFC 7162 3.2.11: with QRESYNC the end of the previous selection is announced; IMAP4rev2 always does (RFC 9051 6.3.2).
+        if (ctx.selected() != null && (ctx.qresync() || ctx.rev2())) ctx.untagged("OK [CLOSED] previous mailbox closed");
         // RFC 9051 6.3.2: a failed SELECT leaves no mailbox selected.
         ctx.deselect();
         Mailbox m = MailboxCommands.existing(ctx, name);
@@ -49,15 +49,20 @@ final class SelectCommands {
         SelectedMailbox selected = SelectedMailbox.open(ctx.store(), status.mailbox(), readOnly);
         ctx.untagged("FLAGS " + FLAGS);
         ctx.untagged(selected.size() + " EXISTS");
-        ctx.untagged("0 RECENT");
-        int firstUnseen = 0;
-        for (long uid : selected.uids()) {
-            if (!selected.entry(uid).flags().contains("\\Seen")) {
-                firstUnseen = selected.msn(uid);
-                break;
+        if (ctx.rev2()) {
+            // RFC 9051 6.3.2: no RECENT or UNSEEN; a LIST response gives the mailbox's canonical name.
+            ctx.untagged("LIST () \"/\" " + MailboxCommands.encoded(ctx, m.name()));
+        } else {
+            ctx.untagged("0 RECENT");
+            int firstUnseen = 0;
+            for (long uid : selected.uids()) {
+                if (!selected.entry(uid).flags().contains("\\Seen")) {
+                    firstUnseen = selected.msn(uid);
+                    break;
+                }
             }
+            if (firstUnseen > 0) ctx.untagged("OK [UNSEEN " + firstUnseen + "] first unseen message");
         }
-        if (firstUnseen > 0) ctx.untagged("OK [UNSEEN " + firstUnseen + "] first unseen message");
         ctx.untagged("OK [UIDVALIDITY " + status.mailbox().uidValidity() + "] UIDs valid");
         ctx.untagged("OK [UIDNEXT " + status.mailbox().uidNext() + "] predicted next UID");
         ctx.untagged("OK [PERMANENTFLAGS " + (readOnly ? "()" : "(\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)") + "] limited");
