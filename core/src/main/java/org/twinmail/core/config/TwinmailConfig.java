@@ -215,7 +215,6 @@ public final class TwinmailConfig {
             }
         }
 
-
         /** How the relay finds where a domain's mail goes (MX, then A/AAAA). */
         public static final class Dns {
             /** DNS servers to ask, each "host", "host:port" or "[v6]:port"; empty: the nameservers of /etc/resolv.conf. */
@@ -224,10 +223,12 @@ public final class TwinmailConfig {
             public Duration timeout = Duration.ofSeconds(5);
             /** Further attempts after a timed-out query, on top of the first. */
             public int retries = 2;
-            /** Domains whose answers are remembered (each until its records' TTL runs out). */
+            /** DNS record sets remembered (each until its TTL runs out), negative answers included. */
             public int cacheSize = 10000;
             /** Longest any answer is cached, whatever its TTL says. */
             public Duration cacheMaxTtl = Duration.ofHours(1);
+            /** MX hosts of one domain whose addresses are looked up, most preferred first; the rest are ignored. */
+            public int maxMxHosts = 10;
         }
 
         /**
