@@ -58,11 +58,25 @@ public final class LineInput {
         return dropped;
     }
 
+    /**
+     * Reads through {@code layer} from now on (decompression). Bytes already buffered but not
+     * consumed came after the command that started the layer, so they go through it first.
+     */
+    public void layer(java.util.function.UnaryOperator<InputStream> layer) {
+        InputStream below = in;
+        if (pos < limit) {
+            below = new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(java.util.Arrays.copyOfRange(buf, pos, limit)), below);
+        }
+        pos = limit = 0;
+        in = layer.apply(below);
+    }
+
     /** Bytes received but not yet consumed: true means the client pipelined more input. */
     public boolean hasBuffered() {
         return pos < limit;
     }
 
+    /** Bytes read from the stream below: after {@link #layer}, what the layer produced. */
     public long bytesRead() {
         return bytesRead;
     }

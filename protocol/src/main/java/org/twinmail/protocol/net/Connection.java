@@ -2,8 +2,10 @@ package org.twinmail.protocol.net;
 
 import java.io.BufferedOutputStream;
 import java.io.Closeable;
+import java.io.FilterInputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -19,8 +21,13 @@ import org.twinmail.protocol.tls.Tls;
  * One client connection as protocol sessions see it: bounded line input, buffered
  * output that the session flushes when it is ready (so pipelined replies go out in
  * one packet), byte counters for the session log, and read timeouts. After
- * {@link #startTls} the same object carries the encrypted stream; the session code
- * does not change.
+ * {@link #startTls} the same object carries the encrypted stream, and after
+ * {@link #addLayer} a compressed one; the session code does not change.
+ *
+ * <p>Output, top to bottom: a 16 KiB buffer, the layer slot (empty, or e.g. a deflater),
+ * the byte counter, the socket (plain or TLS). Input: the line reader, the layer slot, the
+ * byte counter, the socket. The counters sit at the socket, so the session log shows
+ * the bytes that crossed the network.
  */
 public final class Connection implements Closeable {
     /** The TCP socket: addresses, and the hard close of {@link #abort()}. */
@@ -28,17 +35,23 @@ public final class Connection implements Closeable {
     /** What reads and writes go through: {@code raw}, or the TLS socket over it. */
     private volatile Socket socket;
     private volatile SSLSession tlsSession;
+    private final CountingInputStream inCounter;
     private final LineInput input;
     private final CountingOutputStream counter;
+    private final LayerSlot layerSlot;
     private final OutputStream output;
+    private volatile StreamLayer layer;
+    private final java.util.concurrent.atomic.AtomicBoolean layerClosed = new java.util.concurrent.atomic.AtomicBoolean();
 
     public Connection(Socket socket) throws IOException {
         this.raw = socket;
         this.socket = socket;
         socket.setTcpNoDelay(true);
-        this.input = new LineInput(socket.getInputStream(), 16384);
+        this.inCounter = new CountingInputStream(socket.getInputStream());
+        this.input = new LineInput(inCounter, 16384);
         this.counter = new CountingOutputStream(socket.getOutputStream());
-        this.output = new BufferedOutputStream(counter, 16384);
+        this.layerSlot = new LayerSlot(counter);
+        this.output = new BufferedOutputStream(layerSlot, 16384);
     }
 
     public LineInput input() {
@@ -95,15 +108,40 @@ public final class Connection implements Closeable {
      */
     public int startTls(Tls tls) throws IOException {
         if (tlsSession != null) throw new IllegalStateException("TLS is already active");
+        // TLS over compressed bytes would need the layer below TLS; protocols order them the other way (RFC 4978 4).
+        if (layer != null) throw new IllegalStateException("TLS cannot start over a stream layer");
         output.flush();
         SSLSocket ssl = tls.wrap(raw);
         ssl.setSoTimeout(raw.getSoTimeout());
         ssl.startHandshake();
         socket = ssl;
-        int dropped = input.switchTo(ssl.getInputStream());
+        inCounter.switchTo(ssl.getInputStream());
+        int dropped = input.switchTo(inCounter);
         counter.switchTo(ssl.getOutputStream());
         tlsSession = ssl.getSession();
         return dropped;
+    }
+
+    /**
+     * Stacks {@code layer} over the connection's streams (over TLS when TLS is active), for
+     * IMAP COMPRESS (RFC 4978) and the like. What is queued is flushed first, below the layer
+     * (the reply that agreed to it); everything after goes through it. Input received but not
+     * yet read also goes through it: it was sent after the command that started the layer.
+     * A connection takes one layer; the layer is closed with the connection.
+     *
+     * @throws IllegalStateException when a layer is already active
+     */
+    public void addLayer(StreamLayer layer) throws IOException {
+        if (this.layer != null) throw new IllegalStateException("a stream layer is already active");
+        output.flush();
+        this.layer = layer;
+        layerSlot.switchTo(layer.output(counter));
+        input.layer(layer::input);
+    }
+
+    /** True once a stream layer (compression) is active. */
+    public boolean hasLayer() {
+        return layer != null;
     }
 
     /** True once TLS is active (after STARTTLS, or from the start on an implicit-TLS port). */
@@ -123,7 +161,7 @@ public final class Connection implements Closeable {
     }
 
     public long bytesIn() {
-        return input.bytesRead();
+        return inCounter.count;
     }
 
     public long bytesOut() {
@@ -166,6 +204,57 @@ public final class Connection implements Closeable {
             socket.close();
         } catch (IOException ignored) {
             // closing anyway
+        }
+        // After the socket: a read or write still blocked in it fails now and lets go of the layer.
+        StreamLayer l = layer;
+        if (l != null && layerClosed.compareAndSet(false, true)) l.close();
+    }
+
+    /** Where a stream layer goes: passes bytes straight through until {@link #addLayer}. */
+    private static final class LayerSlot extends FilterOutputStream {
+        LayerSlot(OutputStream out) {
+            super(out);
+        }
+
+        void switchTo(OutputStream next) {
+            out = next;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+        }
+    }
+
+    /** Counts the bytes read from the socket (plain or TLS). */
+    private static final class CountingInputStream extends FilterInputStream {
+        volatile long count;
+
+        CountingInputStream(InputStream in) {
+            super(in);
+        }
+
+        void switchTo(InputStream next) {
+            in = next;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b >= 0) count++;
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) count += n;
+            return n;
         }
     }
 
