@@ -155,15 +155,39 @@ class SubmissionTest {
     }
 
     @Test
-    void remoteRecipientsWaitForTheOutboundQueueAndRecipientLimit() throws Exception {
+    void remoteRecipientsAreQueuedInTheSameCommitAsLocalOnesAndCountTowardTheLimit() throws Exception {
         Account alice = fixture.account();
-        List<Account> rcpts = List.of(fixture.account(), fixture.account(), fixture.account(), fixture.account());
+        List<Account> rcpts = List.of(fixture.account(), fixture.account(), fixture.account());
         try (SmtpClient c = loggedIn(alice)) {
             c.expect("MAIL FROM:<" + alice.address() + ">", 250);
-            c.expect("RCPT TO:<friend@remote.example>", 451, "4.3.2");
-            for (int i = 0; i < 3; i++) c.expect("RCPT TO:<" + rcpts.get(i).address() + ">", 250);
-            c.expect("RCPT TO:<" + rcpts.get(3).address() + ">", 452, "4.5.3"); // submission.maxRecipientsPerMessage
+            c.expect("RCPT TO:<friend@remote.example>", 250, "2.1.5");
+            for (int i = 0; i < 2; i++) c.expect("RCPT TO:<" + rcpts.get(i).address() + ">", 250);
+            c.expect("RCPT TO:<" + rcpts.get(2).address() + ">", 452, "4.5.3"); // submission.maxRecipientsPerMessage
+            c.expect("DATA", 354);
+            c.send(message(alice.address().toString(), "friend@remote.example", "mixed"));
+            c.expectReply(250, "2.0.0");
         }
+        assertThat(fixture.only(rcpts.get(0))).contains("mixed");
+        assertThat(fixture.only(rcpts.get(1))).contains("mixed");
+        var queued = fixture.store.listQueue(1000).stream().filter(q -> q.sender().equals(alice.address().toString())).toList();
+        assertThat(queued).singleElement().satisfies(q -> {
+            assertThat(q.sender()).isEqualTo(alice.address().toString());
+            assertThat(q.recipients()).extracting(r -> r.address()).containsExactly("friend@remote.example");
+        });
+    }
+
+    @Test
+    void onlyRemoteRecipientsAreQueued() throws Exception {
+        Account alice = fixture.account();
+        try (SmtpClient c = loggedIn(alice)) {
+            c.expect("MAIL FROM:<" + alice.address() + ">", 250);
+            c.expect("RCPT TO:<friend@remote.example>", 250, "2.1.5");
+            c.expect("DATA", 354);
+            c.send(message(alice.address().toString(), "friend@remote.example", "remote only"));
+            c.expectReply(250, "2.0.0");
+        }
+        assertThat(fixture.store.listQueue(1000)).filteredOn(q -> q.sender().equals(alice.address().toString()))
+                .singleElement().satisfies(q -> assertThat(q.recipients()).hasSize(1));
     }
 
     @Test

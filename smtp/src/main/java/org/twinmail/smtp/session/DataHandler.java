@@ -10,15 +10,18 @@ import java.util.List;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.twinmail.core.mail.EmailAddress;
 import org.twinmail.core.mail.MessageData;
 import org.twinmail.core.mail.MessageSpool;
 import org.twinmail.core.model.Account;
 import org.twinmail.protocol.net.Connection;
 import org.twinmail.smtp.data.DataReader;
 import org.twinmail.smtp.data.TraceHeaders;
+import org.twinmail.smtp.command.MailParameters;
 import org.twinmail.store.Delivery;
 import org.twinmail.store.DeliveryReceipt;
 import org.twinmail.store.MailStore;
+import org.twinmail.store.Outbound;
 import org.twinmail.store.StoreException;
 
 /**
@@ -65,7 +68,7 @@ final class DataHandler {
 
     /** Refusal of DATA itself, before 354, or null if the data may be sent. */
     Reply refusal(Transaction tx) {
-        if (!tx.accounts().isEmpty()) return null;
+        if (!tx.hasNoRecipients()) return null;
         if (tx.refusedRecipients() > 0) {
             // RFC 2920 3.1 / RFC 5321 3.3: a pipelining client sent DATA after RCPTs that all failed.
             metrics.rejected(RejectReason.NO_RECIPIENTS);
@@ -108,9 +111,16 @@ final class DataHandler {
                 metrics.rejected(RejectReason.SENDER_MISMATCH);
                 return new Result(refused, false, 0);
             }
+            List<EmailAddress> remote = tx.remoteRecipients();
+            Outbound outbound = remote.isEmpty() ? null : new Outbound(tx.reversePath(), remote, tx.smtputf8(),
+                    tx.parameters().body() == MailParameters.Body.EIGHT_BIT_MIME);
             DeliveryReceipt receipt = store.deliver(new Delivery(accounts.stream().map(Account::id).toList(),
-                    content, Instant.now()));
+                    content, Instant.now(), outbound));
             metrics.accepted(content.size(), accounts.size());
+            if (outbound != null) {
+                log.info("{}: queued {} bytes for {} remote recipients as outbound {}", tx.queueId(), content.size(),
+                        remote.size(), receipt.queueId());
+            }
             log.debug("{}: delivered {} bytes to {} accounts, blob {}", tx.queueId(), content.size(),
                     accounts.size(), receipt.blobId());
             return new Result(Reply.of(250, "2.0.0", "Ok: queued as " + tx.queueId()), true, content.size());

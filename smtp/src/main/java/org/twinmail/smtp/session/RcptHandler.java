@@ -25,8 +25,8 @@ import org.twinmail.store.StoreException;
  * <ul>
  *   <li>more than {@code maxRecipients} accepted: 452 4.5.3 (RFC 5321 4.5.3.1.10), not counted
  *       as an error for the first {@code maxRecipients} of them</li>
- *   <li>domain not served here: 550 5.7.1 relaying denied: the MX never relays; in submission
- *       451 4.3.2 until the outbound queue exists</li>
+ *   <li>domain not served here: 550 5.7.1 relaying denied: the MX never relays; submission
+ *       accepts it for the outbound queue</li>
  *   <li>local domain, no such address: 550 5.1.1</li>
  *   <li>declared SIZE over an account's per-message limit: 552 5.3.4 (RFC 1870)</li>
  *   <li>account or its domain full, or would be with the declared SIZE: 452 4.2.2</li>
@@ -69,11 +69,9 @@ final class RcptHandler {
             return switch (store.resolve(address)) {
                 case RecipientResolution.NotLocal n -> settings.mode() == SmtpMode.MX
                         ? refuse(tx, RejectReason.RELAY_DENIED, Reply.of(550, "5.7.1", shown + ": Relay access denied"))
-                        // An authenticated user may send anywhere, but remote delivery needs the outbound
-                        // queue, which does not exist yet: a temporary refusal, so nothing is lost or bounced.
-                        : refuse(tx, RejectReason.NO_OUTBOUND, Reply.of(451, "4.3.2",
-                                shown + ": delivery to remote domains is not available on this server yet, try again later")
-                                .exemptFromErrorLimit());
+                        // An authenticated user may send anywhere: the message goes into the outbound queue
+                        // in the same commit as its local copies.
+                        : acceptRemote(tx, cmd.recipient().toString(), address);
                 case RecipientResolution.Unknown u -> refuse(tx, RejectReason.UNKNOWN_USER,
                         Reply.of(550, "5.1.1", shown + ": Recipient address rejected: User unknown"));
                 case RecipientResolution.Local local -> accept(tx, cmd.recipient().toString(), shown, local.accounts());
@@ -108,6 +106,11 @@ final class RcptHandler {
         // An alias with several targets is refused as a whole if one target cannot take the
         // message: accepting it for the others would lose that copy without telling anyone.
         tx.accept(recipient, accounts);
+        return Reply.of(250, "2.1.5", "Ok");
+    }
+
+    private Reply acceptRemote(Transaction tx, String recipient, EmailAddress address) {
+        tx.acceptRemote(recipient, address);
         return Reply.of(250, "2.1.5", "Ok");
     }
 

@@ -22,9 +22,7 @@ public enum RejectReason {
     /** Submission: envelope sender or From not the authenticated user's (553 5.7.1). */
     SENDER_MISMATCH("sender_mismatch"),
     /** Submission: the user's messages-per-hour limit (450 4.7.1). */
-    RATE_LIMIT("rate_limit"),
-    /** Submission to a remote domain while there is no outbound queue (451 4.3.2). */
-    NO_OUTBOUND("no_outbound");
+    RATE_LIMIT("rate_limit");
 
     private final String tag;
 

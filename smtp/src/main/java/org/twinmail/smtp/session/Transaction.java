@@ -21,6 +21,7 @@ final class Transaction {
     private final MailParameters parameters;
     private final List<String> recipients = new ArrayList<>();
     private final Map<Long, Account> accounts = new LinkedHashMap<>();
+    private final Map<String, EmailAddress> remote = new LinkedHashMap<>();
     private int refusedRecipients;
     private int overshoot;
 
@@ -50,6 +51,22 @@ final class Transaction {
     void accept(String recipient, List<Account> resolved) {
         recipients.add(recipient);
         for (Account a : resolved) accounts.putIfAbsent(a.id(), a);
+    }
+
+    /** A recipient outside our domains (submission only), for the outbound queue. */
+    void acceptRemote(String recipient, EmailAddress address) {
+        recipients.add(recipient);
+        remote.putIfAbsent(address.key(), address);
+    }
+
+    /** The distinct remote recipients, in the order they were accepted. */
+    List<EmailAddress> remoteRecipients() {
+        return List.copyOf(remote.values());
+    }
+
+    /** True when nothing was accepted yet, local or remote. */
+    boolean hasNoRecipients() {
+        return accounts.isEmpty() && remote.isEmpty();
     }
 
     void refuse() {
