@@ -1,0 +1,229 @@
+package org.twinmail.relay.queue;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.twinmail.relay.dkim.MessageSigner;
+import org.twinmail.relay.dns.MxResolver;
+import org.twinmail.store.MailStore;
+import org.twinmail.store.QueuedRecipient;
+import org.twinmail.store.StoreException;
+
+/**
+ * The queue manager (Postfix's qmgr in one class): claims recipients whose next attempt is
+ * due, groups them into jobs (one message to one destination domain, all its recipients
+ * there in one transaction), and hands the jobs to per-destination workers.
+ *
+ * <p>Concurrency: each destination has at most {@code maxConnectionsPerDestination} workers,
+ * all destinations together at most {@code maxConnections} open connections (a semaphore);
+ * a worker keeps its connection for the destination's next job (connection reuse), up to
+ * {@code maxMessagesPerConnection}. Workers are virtual threads doing blocking I/O.
+ *
+ * <p>Runs on the active node only: {@link #start} first releases every claim (whatever was
+ * in flight when a node died or handed over is due again at once; at worst a message the
+ * remote side already accepted is sent again, which SMTP accepts as the price of never
+ * losing one), then polls every {@code pollInterval}, or at once after {@link #wake}.
+ */
+public final class QueueRunner implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(QueueRunner.class);
+    /** Recipients claimed per store call. */
+    static final int CLAIM_BATCH = 500;
+    /** Recipients claimed but not yet finished, at most: the in-memory work list stays small however big the queue. */
+    static final int MAX_IN_FLIGHT = 5000;
+    /** How often the queue gauges are refreshed (a count over the queue tables). */
+    private static final long STATS_INTERVAL_MS = 5000;
+
+    private final MailStore store;
+    private final RelaySettings settings;
+    private final RelayMetrics metrics;
+    private final Delivery delivery;
+    private final Semaphore connections;
+    private final Map<String, Destination> destinations = new ConcurrentHashMap<>();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition woken = lock.newCondition();
+    private boolean wakeRequested;
+    private volatile boolean running;
+    private Thread loop;
+    private long statsAt;
+
+    public QueueRunner(MailStore store, MxResolver resolver, MessageSigner signer, RelaySettings settings, MeterRegistry registry) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.metrics = new RelayMetrics(registry);
+        this.delivery = new Delivery(store, resolver, signer, settings, metrics);
+        this.connections = new Semaphore(settings.maxConnections());
+    }
+
+    /** Releases stale claims and starts polling. A runner starts once; activation makes a new one. */
+    public synchronized void start() {
+        if (loop != null) throw new IllegalStateException("a queue runner starts once");
+        int released = store.releaseQueueClaims();
+        if (released > 0) log.info("relay: {} recipients that were being delivered when the queue last stopped are due again", released);
+        running = true;
+        loop = Thread.ofPlatform().name("relay-queue").daemon(true).start(this::run);
+        log.info("relay: queue runner started ({} connections, {} per destination, {})", settings.maxConnections(),
+                settings.maxConnectionsPerDestination(),
+                settings.smarthost() == null ? "MX delivery to port " + settings.port()
+                        : "smarthost " + settings.smarthost().host() + ":" + settings.smarthost().port());
+    }
+
+    /** Looks for due recipients now instead of at the next poll (after a submission, an admin retry). */
+    public void wake() {
+        lock.lock();
+        try {
+            wakeRequested = true;
+            woken.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void run() {
+        while (running) {
+            boolean more = false;
+            try {
+                more = pass();
+                long now = System.currentTimeMillis();
+                if (now - statsAt >= STATS_INTERVAL_MS) {
+                    metrics.stats(store.queueStats());
+                    statsAt = now;
+                }
+            } catch (StoreException e) {
+                if (running) log.warn("relay: queue pass failed: {}", e.getMessage());
+            } catch (RuntimeException e) {
+                if (running) log.error("relay: queue pass failed", e);
+            }
+            if (!more) awaitWake();
+        }
+    }
+
+    /** One claim; true if it filled a whole batch (more may be due right away). */
+    private boolean pass() {
+        int room = MAX_IN_FLIGHT - inFlight.get();
+        if (room <= 0) return false;
+        List<QueuedRecipient> due = store.claimQueued(Instant.now(), Math.min(room, CLAIM_BATCH));
+        if (due.isEmpty()) return false;
+        inFlight.addAndGet(due.size());
+        // One job per (message, domain): the recipients of one message at one destination travel together.
+        Map<String, List<QueuedRecipient>> jobs = new LinkedHashMap<>();
+        for (QueuedRecipient r : due) {
+            String destination = settings.smarthost() != null ? "[" + settings.smarthost().host() + "]" : r.recipient().domain();
+            jobs.computeIfAbsent(r.messageId() + " " + destination, k -> new ArrayList<>()).add(r);
+        }
+        for (List<QueuedRecipient> rs : jobs.values()) {
+            String destination = settings.smarthost() != null ? "[" + settings.smarthost().host() + "]" : rs.getFirst().recipient().domain();
+            Destination d = destinations.computeIfAbsent(destination, Destination::new);
+            d.jobs.add(new Job(destination, rs));
+            startWorkers(d);
+        }
+        return due.size() == Math.min(room, CLAIM_BATCH);
+    }
+
+    private void awaitWake() {
+        lock.lock();
+        try {
+            if (!wakeRequested && running) woken.await(settings.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+            wakeRequested = false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** One message to one destination. */
+    record Job(String destination, List<QueuedRecipient> recipients) {
+        QueuedRecipient first() {
+            return recipients.getFirst();
+        }
+    }
+
+    /** A destination's waiting jobs and how many workers serve it. */
+    static final class Destination {
+        final String name;
+        final ConcurrentLinkedQueue<Job> jobs = new ConcurrentLinkedQueue<>();
+        final AtomicInteger workers = new AtomicInteger();
+
+        Destination(String name) {
+            this.name = name;
+        }
+    }
+
+    private void startWorkers(Destination d) {
+        while (running) {
+            int w = d.workers.get();
+            if (w >= settings.maxConnectionsPerDestination() || w >= d.jobs.size()) return;
+            if (!d.workers.compareAndSet(w, w + 1)) continue;
+            Thread.ofVirtual().name("relay-" + d.name).start(() -> work(d));
+        }
+    }
+
+    private void work(Destination d) {
+        try {
+            while (running) {
+                Job first = d.jobs.poll();
+                if (first == null) break;
+                try {
+                    connections.acquire();
+                } catch (InterruptedException e) {
+                    d.jobs.add(first); // released as a claim by the next start
+                    return;
+                }
+                try {
+                    metrics.connections.incrementAndGet();
+                    delivery.run(first, d.jobs, this::finished);
+                } finally {
+                    metrics.connections.decrementAndGet();
+                    connections.release();
+                }
+            }
+        } catch (RuntimeException e) {
+            log.error("relay: worker for {} failed", d.name, e);
+        } finally {
+            d.workers.decrementAndGet();
+            // A job added between our last poll and the decrement would otherwise wait for the next one.
+            if (running && !d.jobs.isEmpty()) startWorkers(d);
+        }
+    }
+
+    private void finished(Job job) {
+        inFlight.addAndGet(-job.recipients().size());
+    }
+
+    /** Recipients claimed and not yet finished (tests, metrics). */
+    int inFlight() {
+        return inFlight.get();
+    }
+
+    /**
+     * Stops claiming and lets open connections end on their own timeouts; a claim left
+     * behind is released by the next {@link #start}, here or on the node that takes over.
+     */
+    @Override
+    public synchronized void close() {
+        if (!running) return;
+        running = false;
+        wake();
+        try {
+            if (loop != null) loop.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        log.info("relay: queue runner stopped");
+    }
+}

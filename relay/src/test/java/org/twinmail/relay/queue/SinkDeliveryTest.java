@@ -1,0 +1,329 @@
+package org.twinmail.relay.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.twinmail.core.mail.EmailAddress;
+import org.twinmail.core.mail.MessageSpool;
+import org.twinmail.core.model.Account;
+import org.twinmail.core.model.MessageEntry;
+import org.twinmail.relay.client.ClientSettings;
+import org.twinmail.relay.dkim.MessageSigner;
+import org.twinmail.relay.dns.DnsMxResolver;
+import org.twinmail.relay.dns.LocalDnsServer;
+import org.twinmail.relay.dns.MxHost;
+import org.twinmail.relay.dns.MxLookup;
+import org.twinmail.relay.dns.MxResolver;
+import org.twinmail.store.Delivery;
+import org.twinmail.store.Outbound;
+import org.twinmail.store.embedded.EmbeddedMailStore;
+import org.twinmail.store.embedded.StoreOptions;
+
+/**
+ * Outbound delivery end to end: a real store, the queue runner, and a real remote MTA
+ * (aiosmtpd on loopback) whose replies the test scripts. DNS answers come from an
+ * in-process DNS server or a fake resolver; never from the internet.
+ */
+class SinkDeliveryTest {
+    static final String HOST = "relay.test";
+
+    @TempDir
+    Path tmp;
+
+    EmbeddedMailStore store;
+    Sink sink;
+    QueueRunner runner;
+    Account alice;
+    final List<AutoCloseable> closeLast = new ArrayList<>();
+
+    /** Every domain's MX is 127.0.0.1 (mx.<domain>). */
+    static final MxResolver LOOPBACK = domain -> {
+        try {
+            return new MxLookup.Hosts(List.of(new MxHost("mx." + domain, 10, List.of(InetAddress.getByName("127.0.0.1")), false)));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    };
+
+    @BeforeEach
+    void open() throws IOException {
+        store = EmbeddedMailStore.open(StoreOptions.defaults(tmp.resolve("data")));
+        store.addDomain("example.com");
+        alice = store.addAccount(EmailAddress.parse("alice@example.com"), "$argon2id$x", 0, 0);
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        if (runner != null) runner.close();
+        if (sink != null) sink.close();
+        for (AutoCloseable c : closeLast) c.close();
+        store.close();
+    }
+
+    static RelaySettings settings(int port, RetrySchedule schedule) {
+        Duration t = Duration.ofSeconds(10);
+        return new RelaySettings(HOST, port, Duration.ofMillis(100), 20, 5, 100, schedule, 50,
+                new ClientSettings(HOST, Duration.ofSeconds(5), t, t, t, t, t, t, t), null);
+    }
+
+    static RetrySchedule retries(Duration every, Duration lifetime, Duration warning) {
+        return new RetrySchedule(List.of(every), lifetime, warning);
+    }
+
+    QueueRunner runner(int port, RetrySchedule schedule, MxResolver resolver) {
+        runner = new QueueRunner(store, resolver, MessageSigner.NONE, settings(port, schedule), new SimpleMeterRegistry());
+        runner.start();
+        return runner;
+    }
+
+    static String message(String from, String to, String subject) {
+        return "Received: from client by " + HOST + "\r\nFrom: <" + from + ">\r\nTo: <" + to + ">\r\nSubject: " + subject
+                + "\r\nMessage-ID: <" + subject.replace(' ', '-') + "@example.com>\r\n\r\nThe body of " + subject
+                + ".\r\n.leading dot\r\n";
+    }
+
+    long queue(String sender, String recipient, String content) {
+        return store.deliver(new Delivery(List.of(), MessageSpool.of(content.getBytes(StandardCharsets.UTF_8)), Instant.now(),
+                new Outbound(sender, List.of(EmailAddress.parse(recipient)), false, false))).queueId();
+    }
+
+    static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as(what).isLessThan(deadline);
+            Thread.sleep(50);
+        }
+    }
+
+    void awaitQueueEmpty() throws InterruptedException {
+        await("the queue drains", () -> store.queueStats().messages() == 0 && runner.inFlight() == 0);
+    }
+
+    List<String> inbox(Account a) {
+        List<String> out = new ArrayList<>();
+        for (MessageEntry e : store.messages(store.mailbox(a.id(), "INBOX").orElseThrow().id())) {
+            try (InputStream in = store.openBlob(e.blobId())) {
+                out.add(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            } catch (IOException ex) {
+                throw new IllegalStateException(ex);
+            }
+        }
+        return out;
+    }
+
+    String awaitDsn() throws InterruptedException {
+        await("a DSN in alice's INBOX", () -> !inbox(alice).isEmpty());
+        return inbox(alice).getFirst();
+    }
+
+    @Test
+    void deliversThroughMxFromTheLocalDnsServerWithDotStuffing() throws Exception {
+        sink = Sink.start(tmp.resolve("sink"));
+        LocalDnsServer dns = LocalDnsServer.start();
+        closeLast.add(dns);
+        dns.mx("remote.example", 10, "mx.remote.example").a("mx.remote.example", "127.0.0.1");
+        DnsMxResolver resolver = new DnsMxResolver(List.of(dns.address()), Duration.ofSeconds(2), 1, 100, Duration.ofHours(1), 10);
+        runner(sink.port, retries(Duration.ofSeconds(1), Duration.ofDays(5), Duration.ZERO), resolver);
+
+        queue("alice@example.com", "bob@remote.example", message("alice@example.com", "bob@remote.example", "hello one"));
+        List<Sink.Received> got = sink.await(1);
+        assertThat(got.getFirst().envelope()).contains("\"mail_from\": \"alice@example.com\"").contains("bob@remote.example");
+        assertThat(got.getFirst().content()).contains("Subject: hello one").contains("\r\n.leading dot\r\n");
+        awaitQueueEmpty();
+        assertThat(sink.rcptLog()).containsExactly("bob@remote.example 250 2.1.5 OK");
+    }
+
+    @Test
+    void aTemporaryRefusalIsRetriedAndThenDelivered() throws Exception {
+        sink = Sink.start(tmp.resolve("sink"));
+        sink.rules("{\"rcpt\": {\"bob@remote.example\": [\"451 4.7.1 greylisted, come back later\", \"250 2.1.5 OK\"]}}");
+        runner(sink.port, retries(Duration.ofSeconds(1), Duration.ofDays(5), Duration.ZERO), LOOPBACK);
+
+        long id = queue("alice@example.com", "bob@remote.example", message("alice@example.com", "bob@remote.example", "greylisted"));
+        await("the first attempt was refused", () -> sink.rcptLog().size() == 1);
+        assertThat(store.listQueue(10)).singleElement().satisfies(q -> {
+            assertThat(q.id()).isEqualTo(id);
+            assertThat(q.recipients().getFirst().lastReply()).contains("451 4.7.1 greylisted");
+        });
+        sink.await(1);
+        awaitQueueEmpty();
+        assertThat(sink.rcptLog()).hasSize(2);
+        assertThat(inbox(alice)).as("no DSN for a delivered message").isEmpty();
+    }
+
+    @Test
+    void aPermanentRefusalBouncesWithAnRfc3464ReportToTheLocalSender() throws Exception {
+        sink = Sink.start(tmp.resolve("sink"));
+        sink.rules("{\"rcpt\": {\"nobody@remote.example\": [\"550 5.1.1 no such user here\"]}}");
+        runner(sink.port, retries(Duration.ofSeconds(1), Duration.ofDays(5), Duration.ZERO), LOOPBACK);
+
+        long id = queue("alice@example.com", "nobody@remote.example",
+                message("alice@example.com", "nobody@remote.example", "doomed"));
+        String dsn = awaitDsn();
+        awaitQueueEmpty();
+        assertThat(dsn).startsWith("Return-Path: <>\r\n")
+                .contains("From: Mail Delivery System <MAILER-DAEMON@" + HOST + ">")
+                .contains("To: <alice@example.com>")
+                .contains("Auto-Submitted: auto-replied")
+                .containsPattern("Content-Type: multipart/report; report-type=delivery-status;\\s+boundary=\"=_twinmail_");
+        String boundary = dsn.replaceAll("(?s).*boundary=\"([^\"]+)\".*", "$1");
+        String[] parts = dsn.split("\r\n--" + java.util.regex.Pattern.quote(boundary));
+        assertThat(parts).as("preamble, three parts, closing").hasSize(5);
+        assertThat(parts[1]).contains("Content-Type: text/plain").contains("<nobody@remote.example>: 550 5.1.1 no such user here");
+        assertThat(parts[2]).contains("Content-Type: message/delivery-status")
+                .contains("Reporting-MTA: dns; " + HOST + "\r\n")
+                .contains("X-Twinmail-Queue-ID: " + id + "\r\n")
+                .contains("Arrival-Date: ")
+                .contains("Final-Recipient: rfc822; nobody@remote.example\r\n")
+                .contains("Action: failed\r\n")
+                .contains("Status: 5.1.1\r\n")
+                .contains("Remote-MTA: dns; mx.remote.example\r\n")
+                .contains("Diagnostic-Code: smtp; 550 5.1.1 no such user here\r\n");
+        assertThat(parts[3]).contains("Content-Type: text/rfc822-headers")
+                .contains("Subject: doomed").contains("Message-ID: <doomed@example.com>")
+                .as("the body is not returned").doesNotContain("The body of doomed");
+        assertThat(parts[4]).startsWith("--");
+        assertThat(sink.received()).isEmpty();
+    }
+
+    @Test
+    void aRemoteSiteThatStaysDownBouncesWhenTheQueueLifetimeRunsOut() throws Exception {
+        int nobodyListens = Sink.freePort();
+        runner(nobodyListens, retries(Duration.ofSeconds(1), Duration.ofSeconds(3), Duration.ZERO), LOOPBACK);
+
+        queue("alice@example.com", "bob@down.example", message("alice@example.com", "bob@down.example", "into the void"));
+        await("a failed attempt is recorded", () -> store.listQueue(10).stream()
+                .anyMatch(q -> q.recipients().getFirst().attempts() >= 1));
+        assertThat(store.listQueue(10).getFirst().recipients().getFirst().lastReply()).contains("connect to 127.0.0.1:" + nobodyListens);
+        String dsn = awaitDsn();
+        awaitQueueEmpty();
+        assertThat(dsn).contains("Final-Recipient: rfc822; bob@down.example")
+                .contains("Action: failed")
+                .contains("Status: 4.4.1")
+                .contains("delivery time expired")
+                .doesNotContain("Diagnostic-Code:"); // nobody answered, so there is no remote reply to quote
+    }
+
+    @Test
+    void aDelayWarningIsSentOnceWhileRetrying() throws Exception {
+        sink = Sink.start(tmp.resolve("sink"));
+        sink.rules("{\"rcpt\": {\"slow@remote.example\": [\"452 4.2.2 mailbox full\"]}}");
+        runner(sink.port, retries(Duration.ofSeconds(1), Duration.ofDays(5), Duration.ofSeconds(1)), LOOPBACK);
+
+        queue("alice@example.com", "slow@remote.example", message("alice@example.com", "slow@remote.example", "patience"));
+        String dsn = awaitDsn();
+        assertThat(dsn).contains("Subject: Delayed Mail (still being retried)")
+                .contains("Action: delayed").contains("Status: 4.2.2").contains("Will-Retry-Until: ")
+                .contains("Diagnostic-Code: smtp; 452 4.2.2 mailbox full");
+        await("more attempts", () -> sink.rcptLog().size() >= 4);
+        assertThat(inbox(alice)).as("one warning, however many retries").hasSize(1);
+        assertThat(store.queueStats().messages()).isEqualTo(1);
+    }
+
+    @Test
+    void aBounceFromTheNullSenderIsNeverBounced() throws Exception {
+        sink = Sink.start(tmp.resolve("sink"));
+        sink.rules("{\"rcpt\": {\"gone@remote.example\": [\"550 5.1.1 gone\"]}}");
+        runner(sink.port, retries(Duration.ofSeconds(1), Duration.ofDays(5), Duration.ZERO), LOOPBACK);
+
+        queue("", "gone@remote.example", message("MAILER-DAEMON@" + HOST, "gone@remote.example", "a bounce"));
+        await("the refusal", () -> sink.rcptLog().size() == 1);
+        awaitQueueEmpty();
+        Thread.sleep(300); // a bounce, if one were made, would be committed with the outcome; give the runner a pass anyway
+        assertThat(store.queueStats().messages()).as("no bounce of the bounce was queued").isZero();
+        assertThat(inbox(alice)).isEmpty();
+        assertThat(sink.rcptLog()).hasSize(1);
+    }
+
+    @Test
+    void aBounceToARemoteSenderIsQueuedWithTheNullSender() throws Exception {
+        sink = Sink.start(tmp.resolve("sink"));
+        sink.rules("{\"rcpt\": {\"nobody@remote.example\": [\"550 5.1.1 no such user\"]}}");
+        runner(sink.port, retries(Duration.ofSeconds(1), Duration.ofDays(5), Duration.ZERO), LOOPBACK);
+
+        queue("carol@elsewhere.example", "nobody@remote.example", message("carol@elsewhere.example", "nobody@remote.example", "x"));
+        List<Sink.Received> got = sink.await(1);
+        assertThat(got.getFirst().envelope()).contains("\"mail_from\": \"<>\"").contains("carol@elsewhere.example");
+        assertThat(got.getFirst().content()).contains("report-type=delivery-status").contains("Status: 5.1.1");
+        awaitQueueEmpty();
+    }
+
+    @Test
+    void aLoopIsBouncedWithoutConnecting() throws Exception {
+        sink = Sink.start(tmp.resolve("sink"));
+        runner(sink.port, retries(Duration.ofSeconds(1), Duration.ofDays(5), Duration.ZERO), LOOPBACK);
+        String looping = "Received: from a by b\r\n".repeat(50) + message("alice@example.com", "bob@remote.example", "loop");
+        queue("alice@example.com", "bob@remote.example", looping);
+        assertThat(awaitDsn()).contains("Status: 5.4.6").contains("loop");
+        assertThat(sink.received()).isEmpty();
+    }
+
+    @Test
+    void aDomainWithANullMxBouncesAtOnce() throws Exception {
+        LocalDnsServer dns = LocalDnsServer.start();
+        closeLast.add(dns);
+        dns.nullMx("nomail.example");
+        runner(Sink.freePort(), retries(Duration.ofSeconds(1), Duration.ofDays(5), Duration.ZERO),
+                new DnsMxResolver(List.of(dns.address()), Duration.ofSeconds(2), 1, 100, Duration.ofHours(1), 10));
+        queue("alice@example.com", "x@nomail.example", message("alice@example.com", "x@nomail.example", "null mx"));
+        assertThat(awaitDsn()).contains("Status: 5.1.10").contains("null MX");
+    }
+
+    @Test
+    void aMessageThatNeedsSmtputf8BouncesAtAServerWithoutIt() throws Exception {
+        sink = Sink.start(tmp.resolve("sink"), "--no-smtputf8");
+        runner(sink.port, retries(Duration.ofSeconds(1), Duration.ofDays(5), Duration.ZERO), LOOPBACK);
+        queue("alice@example.com", "jörg@remote.example", message("alice@example.com", "jörg@remote.example", "umlaut"));
+        assertThat(awaitDsn()).contains("Status: 5.6.7").contains("utf-8; jörg@remote.example");
+        assertThat(sink.received()).isEmpty();
+    }
+
+    @Test
+    void claimsLeftByACrashAreDeliveredAfterTheStoreIsReopened() throws Exception {
+        sink = Sink.start(tmp.resolve("sink"));
+        for (int i = 0; i < 20; i++) {
+            queue("alice@example.com", "r" + i + "@remote.example", message("alice@example.com", "r" + i + "@remote.example", "crash " + i));
+        }
+        // A runner that died mid-delivery: half the recipients are claimed and nothing was recorded.
+        assertThat(store.claimQueued(Instant.now(), 10)).hasSize(10);
+        store.close();
+        store = EmbeddedMailStore.open(StoreOptions.defaults(tmp.resolve("data")));
+        alice = store.findAccount(alice.id()).orElseThrow();
+        assertThat(store.queueStats().recipients()).isEqualTo(20);
+        runner(sink.port, retries(Duration.ofSeconds(1), Duration.ofDays(5), Duration.ZERO), LOOPBACK);
+        sink.await(20);
+        awaitQueueEmpty();
+    }
+
+    @Test
+    void severalRecipientsAtOneDomainShareOneTransaction() throws Exception {
+        sink = Sink.start(tmp.resolve("sink"));
+        sink.rules("{\"rcpt\": {\"b@remote.example\": [\"550 5.1.1 unknown\"]}}");
+        runner(sink.port, retries(Duration.ofSeconds(1), Duration.ofDays(5), Duration.ZERO), LOOPBACK);
+        store.deliver(new Delivery(List.of(), MessageSpool.of(message("alice@example.com", "a@remote.example", "three")
+                .getBytes(StandardCharsets.UTF_8)), Instant.now(), new Outbound("alice@example.com",
+                List.of(EmailAddress.parse("a@remote.example"), EmailAddress.parse("b@remote.example"),
+                        EmailAddress.parse("c@remote.example")), false, false)));
+        List<Sink.Received> got = sink.await(1);
+        assertThat(got).hasSize(1);
+        assertThat(got.getFirst().envelope()).contains("a@remote.example").contains("c@remote.example")
+                .doesNotContain("b@remote.example");
+        assertThat(awaitDsn()).contains("Final-Recipient: rfc822; b@remote.example").doesNotContain("rfc822; a@remote.example");
+        awaitQueueEmpty();
+    }
+}
