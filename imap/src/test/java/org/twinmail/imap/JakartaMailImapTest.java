@@ -50,7 +50,10 @@ class JakartaMailImapTest {
     }
 
     private static Store connect(Account a, ByteArrayOutputStream transcript) throws Exception {
-        Properties props = new Properties();
+        return connect(a, transcript, new Properties());
+    }
+
+    private static Store connect(Account a, ByteArrayOutputStream transcript, Properties props) throws Exception {
         props.put("mail.imap.host", ImapFixture.address(server).getHostString());
         props.put("mail.imap.port", Integer.toString(ImapFixture.address(server).getPort()));
         props.put("mail.imap.connectiontimeout", "5000");
@@ -61,6 +64,32 @@ class JakartaMailImapTest {
         Store store = s.getStore("imap");
         store.connect(a.address().toString(), ImapFixture.PASSWORD);
         return store;
+    }
+
+    @Test
+    void compressDeflateWhenTheClientAsksForIt() throws Exception {
+        Account a = fx.account();
+        String body = "A line that repeats, as mail text does.\r\n".repeat(500);
+        fx.deliver(a, ImapFixture.message("Compressed", body));
+        ByteArrayOutputStream transcript = new ByteArrayOutputStream();
+        Properties props = new Properties();
+        props.put("mail.imap.compress.enable", "true"); // Angus's COMPRESS=DEFLATE (RFC 4978) support
+        Store store = connect(a, transcript, props);
+        try {
+            Folder inbox = store.getFolder("INBOX");
+            inbox.open(Folder.READ_WRITE);
+            Message m = inbox.getMessage(1);
+            assertThat(m.getSubject()).isEqualTo("Compressed");
+            assertThat(((String) m.getContent()).replace("\r\n", "\n")).isEqualTo(body.replace("\r\n", "\n"));
+            m.setFlag(Flags.Flag.FLAGGED, true);
+            inbox.close(false);
+            assertThat(inbox.isOpen()).isFalse();
+        } finally {
+            store.close();
+        }
+        String t = transcript.toString(StandardCharsets.UTF_8);
+        assertThat(t).containsPattern("[A-Z]\\d+ COMPRESS DEFLATE").containsPattern("[A-Z]\\d+ OK DEFLATE active");
+        assertThat(fx.store.messages(fx.store.mailbox(a.id(), "INBOX").orElseThrow().id()).getFirst().flags()).contains("\\Flagged");
     }
 
     @Test

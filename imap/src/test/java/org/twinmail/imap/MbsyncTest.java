@@ -18,7 +18,8 @@ import org.twinmail.core.model.MessageEntry;
 /**
  * mbsync (Debian package isync), a command-line sync client, syncing a mailbox both ways:
  * server mail reaches a local Maildir, a local new message and a local flag change reach
- * the server, a server-side expunge removes the local copy.
+ * the server, a server-side expunge removes the local copy. mbsync turns on COMPRESS=DEFLATE
+ * (RFC 4978) by itself when the server offers it, so all three runs are compressed.
  */
 class MbsyncTest {
     @TempDir
@@ -90,6 +91,7 @@ class MbsyncTest {
             fx.store.expunge(inbox.id(), List.of(inboxMessages.get(1).uid()));
             run(rc);
             assertThat(files(maildir.resolve("INBOX"))).hasSize(1);
+            assertThat(fx.counter("twinmail.imap.commands", "command", "COMPRESS")).as("mbsync ran compressed").isEqualTo(3);
         }
     }
 

@@ -12,8 +12,8 @@ import java.util.stream.Stream;
 /**
  * Every command the server knows: the states it is allowed in, whether it has a UID
  * form, and whether untagged EXPUNGE may be sent while it runs (RFC 9051 7.5.1: not
- * during FETCH, STORE or SEARCH, whose answers use sequence numbers). STARTTLS, IDLE
- * and AUTHENTICATE work on the connection itself, so the session runs them.
+ * during FETCH, STORE or SEARCH, whose answers use sequence numbers). STARTTLS, IDLE,
+ * COMPRESS and AUTHENTICATE work on the connection itself, so the session runs them.
  */
 public enum CommandTable {
     CAPABILITY(BasicCommands::capability, any(), false, true),
@@ -40,6 +40,7 @@ public enum CommandTable {
     GETQUOTA(QuotaCommand::getQuota, authenticated(), false, true),
     SETQUOTA(QuotaCommand::setQuota, authenticated(), false, true),
     IDLE(null, authenticated(), false, true),
+    COMPRESS(null, authenticated(), false, true),
     CHECK(BasicCommands::noop, selected(), false, true),
     CLOSE(SelectCommands::close, selected(), false, true),
     UNSELECT(SelectCommands::close, selected(), false, true),

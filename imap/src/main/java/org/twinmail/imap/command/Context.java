@@ -213,7 +213,7 @@ public final class Context {
             caps.add("SASL-IR");
         }
         // Only what is implemented: docs/imap.md lists what is not.
-        caps.addAll(List.of("LITERAL+", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "CHILDREN",
+        caps.addAll(List.of("LITERAL+", "ID", "ENABLE", "IDLE", "COMPRESS=DEFLATE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "CHILDREN",
                 "SPECIAL-USE", "CREATE-SPECIAL-USE", "MULTIAPPEND", "CONDSTORE", "QRESYNC", "BINARY", "ESEARCH", "SEARCHRES", "SORT",
                 "THREAD=ORDEREDSUBJECT", "LIST-EXTENDED", "LIST-STATUS", "UTF8=ACCEPT", "QUOTA", "QUOTA=RES-STORAGE", "QUOTA=RES-MESSAGE",
                 "STATUS=SIZE", "OBJECTID", "APPENDLIMIT=" + services.limits().maxLiteralSize.bytes()));

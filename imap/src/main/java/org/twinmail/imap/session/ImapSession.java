@@ -248,6 +248,7 @@ public final class ImapSession {
         Handler handler = switch (c) {
             case IDLE -> this::idle;
             case STARTTLS -> this::startTls;
+            case COMPRESS -> this::compress;
             case AUTHENTICATE -> CommandTable.authenticate(this::readAuthLine);
             default -> c.handler();
         };
@@ -333,6 +334,22 @@ public final class ImapSession {
             sessionLog.count("discarded", discarded);
         }
         sessionLog.field("tls", connection.tlsDescription());
+        return null;
+    }
+
+    /**
+     * COMPRESS DEFLATE (RFC 4978): the tagged OK goes out uncompressed, then both directions
+     * are raw DEFLATE (over TLS when TLS is active: compression sits above it). A second
+     * COMPRESS gets {@code NO [COMPRESSIONACTIVE]} (RFC 4978 3; the code is RFC 5530's).
+     */
+    private String compress(Context c, Request r) throws IOException, ImapSyntaxException, No {
+        String mechanism = r.args().atom();
+        r.args().end();
+        if (connection.hasLayer()) throw new No("COMPRESSIONACTIVE", "DEFLATE is already active");
+        if (!mechanism.equalsIgnoreCase("DEFLATE")) throw ImapSyntaxException.syntax("unknown compression mechanism " + mechanism);
+        tagged(r.tag(), "OK", null, "DEFLATE active");
+        connection.addLayer(new DeflateLayer());
+        sessionLog.field("compress", "deflate");
         return null;
     }
 
