@@ -75,6 +75,10 @@ public final class ClusterNode implements AutoCloseable {
     private volatile boolean publicOk = true;
     private volatile int healthFailures;
     private volatile String lastHealthFailure = "";
+    /** The last failed probe round found the round before it still running: something without a deadline hangs. */
+    private volatile boolean probeHung;
+    /** A probe round that overran its deadline and may still be blocked (health thread only). */
+    private CompletableFuture<List<String>> overdueProbe;
     private volatile long yieldUntil = Long.MIN_VALUE;
     private volatile long requestUntil = Long.MIN_VALUE;
     private volatile long backoffUntil = Long.MIN_VALUE;
@@ -291,7 +295,13 @@ public final class ClusterNode implements AutoCloseable {
         if (!standbyReady) return;
         if (p.has(LeaseSlot.REQUEST)) release("the peer asked for the service (switchover or failback)");
         else if (!publicOk) release("this node reaches none of the public ping targets and the peer does");
-        else if (healthFailures >= settings.healthFailures()) release("the services failed " + healthFailures + " health probes: " + lastHealthFailure);
+        else if (healthFailures >= settings.healthFailures()) {
+            String why = "the services failed " + healthFailures + " health probes: " + lastHealthFailure;
+            // A hung volume (frozen, a path that stopped answering) would hang a handover too: the store would
+            // not close and the unmount would block for good. Stop serving at once and let the peer fence.
+            if (probeHung) fenceForHungStorage(why);
+            else release(why);
+        }
     }
 
     // ---- self-fencing ----
@@ -331,6 +341,39 @@ public final class ClusterNode implements AutoCloseable {
         if (vip != null) vip.remove();
         stopServicesBounded();
         transitions.execute(this::recoverFromFence);
+    }
+
+    /**
+     * The health probes hang on the storage while the lease (on its own device) still
+     * renews: a handover cannot finish, because closing the store and unmounting block on
+     * the volume. So the node stops serving as a self-fence does: VIP first, then FENCED,
+     * which the lease thread writes at its next renewal, and on which the peer takes over
+     * after running the fence command against this node (power off: the only way out of
+     * I/O that never returns). Stopping the services runs on the transition thread, so the
+     * lease thread is never the one that blocks on the volume.
+     */
+    private void fenceForHungStorage(String reason) {
+        if (!transitionBusy.compareAndSet(false, true)) return;
+        if (!role.compareAndSet(Role.ACTIVE, Role.FENCED)) {
+            transitionBusy.set(false);
+            return;
+        }
+        selfFences.incrementAndGet();
+        lastEvent = "fenced at epoch " + epoch + ", storage hung: " + reason;
+        log.error("SELF-FENCE: {}", lastEvent);
+        if (vip != null) vip.remove();
+        try {
+            transitions.execute(() -> {
+                try {
+                    stopServicesBounded();
+                } finally {
+                    transitionBusy.set(false);
+                }
+                recoverFromFence();
+            });
+        } catch (RuntimeException e) {
+            transitionBusy.set(false); // closing: nothing is left to stop
+        }
     }
 
     private void stopServicesBounded() {
@@ -546,6 +589,7 @@ public final class ClusterNode implements AutoCloseable {
                 }
             } else {
                 healthFailures = 0;
+                probeHung = false;
             }
             long sleep = settings.healthInterval().toNanos() - (clock.getAsLong() - start);
             if (sleep > 0) sleepNanos(sleep);
@@ -554,11 +598,23 @@ public final class ClusterNode implements AutoCloseable {
 
     /** Probes with an overall deadline: the probes themselves are bounded, but a store call may hang. */
     private List<String> probe() {
+        // The socket probes have deadlines of their own; only a store or volume call can block for good. A round
+        // still running after its deadline and one more interval is such a call: count it, start no other.
+        if (overdueProbe != null) {
+            if (!overdueProbe.isDone()) {
+                probeHung = true;
+                return List.of("a probe has hung on the store or the data volume for more than "
+                        + (3 * settings.healthTimeout().toMillis() + settings.healthInterval().toMillis()) + " ms");
+            }
+            overdueProbe = null;
+        }
+        probeHung = false;
         CompletableFuture<List<String>> f = CompletableFuture.supplyAsync(() -> services.probe(settings.healthTimeout()),
                 r -> Thread.ofVirtual().name("cluster-probe").start(r));
         try {
             return f.get(3 * settings.healthTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
+            overdueProbe = f;
             return List.of("the probes did not finish within " + 3 * settings.healthTimeout().toMillis() + " ms");
         } catch (Exception e) {
             return List.of("probe failed: " + e);

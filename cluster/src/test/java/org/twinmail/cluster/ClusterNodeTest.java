@@ -40,11 +40,13 @@ class ClusterNodeTest {
     private final AtomicLong storeEpoch = new AtomicLong();
     private final List<ClusterNode> nodes = new ArrayList<>();
     private final List<FaultyLease> leases = new ArrayList<>();
+    private final List<CountDownLatch> hungProbes = new ArrayList<>();
     private int[] ports;
 
     @AfterEach
     void stop() {
         leases.forEach(FaultyLease::heal);
+        hungProbes.forEach(CountDownLatch::countDown);
         nodes.forEach(ClusterNode::close);
     }
 
@@ -53,6 +55,8 @@ class ClusterNodeTest {
         final String name;
         volatile boolean running;
         volatile String probeFailure;
+        /** While set and closed, every probe blocks on it, as a store call on a frozen volume does. */
+        volatile CountDownLatch probeHang;
         volatile Error startError;
 
         FakeServices(String name) {
@@ -72,15 +76,34 @@ class ClusterNodeTest {
         }
 
         @Override
-        public synchronized void stop() {
-            if (!running) return;
-            running = false;
-            serving.decrementAndGet();
-            events.add(name + " stop");
+        public void stop() {
+            synchronized (this) {
+                if (!running) return;
+                running = false;
+                serving.decrementAndGet();
+                events.add(name + " stop");
+            }
+            // the listeners are closed; closing a store on a hung volume then blocks as well
+            CountDownLatch h = probeHang;
+            if (h != null) {
+                try {
+                    h.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
         }
 
         @Override
         public List<String> probe(Duration timeout) {
+            CountDownLatch h = probeHang;
+            if (h != null) {
+                try {
+                    h.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             String f = probeFailure;
             return f == null ? List.of() : List.of(f);
         }
@@ -284,6 +307,24 @@ class ClusterNodeTest {
         await("b ACTIVE", () -> p.b().role() == Role.ACTIVE);
         await("a STANDBY", () -> p.a().role() == Role.STANDBY);
         assertThat(p.a().status().lastEvent()).contains("health probes", "no answer");
+        assertThat(maxServing).hasValue(1);
+    }
+
+    @Test
+    void probesThatHangOnTheStorageFenceTheActiveAndThePeerTakesOverWithTheFence() throws Exception {
+        Path fenced = dir.resolve("fenced");
+        Pair p = pair("echo \"$TWINMAIL_NODE fenced $TWINMAIL_PEER\" >> " + fenced);
+        ClusterNode active = p.a().role() == Role.ACTIVE ? p.a() : p.b();
+        ClusterNode standby = active == p.a() ? p.b() : p.a();
+        FakeServices services = active == p.a() ? p.sa() : p.sb();
+        CountDownLatch hang = new CountDownLatch(1);
+        hungProbes.add(hang);
+        services.probeHang = hang; // the lease device stays healthy: only the probes (the volume) hang
+        await("the standby ACTIVE", () -> standby.role() == Role.ACTIVE);
+        assertThat(active.role()).isNotEqualTo(Role.ACTIVE);
+        assertThat(active.status().lastEvent()).contains("storage hung", "hung on the store");
+        // no clean handover was possible, so the peer fenced the hung node before it served
+        assertThat(Files.readString(fenced)).contains("fenced " + active.status().nodeId());
         assertThat(maxServing).hasValue(1);
     }
 
