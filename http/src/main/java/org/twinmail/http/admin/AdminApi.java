@@ -51,6 +51,12 @@ import org.twinmail.http.admin.AdminOperations.UserInfo;
  * GET    /api/admin/aliases[?domain=d]           200 [AliasInfo]
  * POST   /api/admin/aliases {"source","targets"} 201 AliasInfo (replaces an alias with the same source)
  * DELETE /api/admin/aliases/{source}             204
+ * POST   /api/admin/dkim/{domain} {"selector"?,"bits"?}  201 DkimInfo (generates the key; 409 if it exists)
+ * GET    /api/admin/dkim/{domain}                200 DkimInfo (the key the domain signs with)
+ * GET    /api/admin/queue[?limit=n]              200 [QueueInfo] (oldest first, default 1000)
+ * POST   /api/admin/queue/retry                  200 {"recipients"} (every queued message due now)
+ * POST   /api/admin/queue/{id}/retry             200 {"recipients"}
+ * DELETE /api/admin/queue/{id}                   204 (no bounce)
  * </pre>
  *
  * Every request needs {@code Authorization: Bearer <token>} (401 otherwise, before
@@ -104,7 +110,16 @@ public final class AdminApi implements HttpHandler {
                     admin.removeAlias(r.param(0));
                     return Reply.noContent();
                 }),
-                new Route("POST", "tls/reload", NONE, false, r -> Reply.ok(reloadTls.get())));
+                new Route("GET", "queue", Set.of("limit"), false, r -> Reply.ok(admin.listQueue(limit(r.query("limit"))))),
+                new Route("POST", "queue/retry", NONE, false, r -> Reply.ok(Map.of("recipients", admin.retryQueue(0)))),
+                new Route("POST", "queue/*/retry", NONE, false, r -> Reply.ok(Map.of("recipients", admin.retryQueue(queueId(r.param(0)))))),
+                new Route("DELETE", "queue/*", NONE, false, r -> {
+                    admin.deleteQueued(queueId(r.param(0)));
+                    return Reply.noContent();
+                }),
+                new Route("POST", "tls/reload", NONE, false, r -> Reply.ok(reloadTls.get())),
+                new Route("POST", "dkim/*", NONE, true, this::generateDkimKey),
+                new Route("GET", "dkim/*", NONE, false, r -> Reply.ok(admin.showDkimKey(r.param(0)))));
     }
 
     // ---- handlers: parse the body, call the operation, shape the reply ----
@@ -174,6 +189,18 @@ public final class AdminApi implements HttpHandler {
         }
         AliasInfo a = admin.addAlias(source, list);
         return Reply.created(a, "aliases/" + a.source());
+    }
+
+    private Reply generateDkimKey(Request r) throws IOException {
+        JsonNode body = r.body(Set.of("selector", "bits"));
+        JsonNode bits = body.get("bits");
+        int b = org.twinmail.relay.dkim.DkimKeys.DEFAULT_BITS;
+        if (bits != null && !bits.isNull()) {
+            if (!bits.isIntegralNumber() || !bits.canConvertToInt()) throw invalid("bits must be a whole number");
+            b = bits.intValue();
+        }
+        AdminOperations.DkimInfo k = admin.generateDkimKey(r.param(0), text(body, "selector", false), b);
+        return Reply.created(k, "dkim/" + k.domain());
     }
 
     // ---- the exchange ----
@@ -378,6 +405,25 @@ public final class AdminApi implements HttpHandler {
         if (n == null || n.isNull()) return null;
         if (!n.isIntegralNumber() || !n.canConvertToLong()) throw invalid(field + " must be a whole number of messages");
         return n.longValue();
+    }
+
+    private static long queueId(String text) {
+        try {
+            long id = Long.parseLong(text);
+            if (id > 0) return id;
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw invalid("not a queue id: " + org.twinmail.core.mail.Printable.of(text));
+    }
+
+    private static int limit(String text) {
+        if (text == null) return 1000;
+        try {
+            return Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            throw invalid("limit must be a whole number");
+        }
     }
 
     private static AdminException invalid(String message) {

@@ -129,8 +129,38 @@ public final class AdminClient implements AdminOperations, AutoCloseable {
     }
 
     @Override
+    public List<QueueInfo> listQueue(int limit) {
+        return send("GET", "queue?limit=" + limit, null, new TypeReference<List<QueueInfo>>() { });
+    }
+
+    @Override
+    public int retryQueue(long id) {
+        String path = id == 0 ? "queue/retry" : "queue/" + id + "/retry";
+        return send("POST", path, null, RetryReply.class).recipients();
+    }
+
+    @Override
+    public void deleteQueued(long id) {
+        send("DELETE", "queue/" + id, null, Void.class);
+    }
+
+    private record RetryReply(int recipients) { }
+
+    @Override
     public TlsInfo reloadTls() {
         return send("POST", "tls/reload", null, TlsInfo.class);
+    }
+
+    @Override
+    public DkimInfo generateDkimKey(String domain, String selector, int bits) {
+        ObjectNode b = body().put("bits", bits);
+        if (selector != null) b.put("selector", selector);
+        return send("POST", "dkim/" + encodeSegment(domain, "domain"), b, DkimInfo.class);
+    }
+
+    @Override
+    public DkimInfo showDkimKey(String domain) {
+        return send("GET", "dkim/" + encodeSegment(domain, "domain"), null, DkimInfo.class);
     }
 
     @Override

@@ -48,6 +48,24 @@ public interface AdminOperations {
 
     List<AliasInfo> listAliases(String domain);
 
+    /** Queued outbound messages, oldest first, at most {@code limit}. */
+    List<QueueInfo> listQueue(int limit);
+
+    /**
+     * Makes the waiting recipients of queued message {@code id} (0: of every queued message) due
+     * now; returns how many. A recipient being delivered at this moment is left alone.
+     */
+    int retryQueue(long id);
+
+    /** Removes queued message {@code id} and all its recipients; nobody is notified (no bounce). */
+    void deleteQueued(long id);
+
+    /** A queued message; times are ISO-8601 instants. */
+    record QueueInfo(long id, String sender, long size, String arrival, List<QueuedRecipientInfo> recipients) { }
+
+    /** @param active a delivery attempt is under way; @param lastReply the last attempt's result, or null */
+    record QueuedRecipientInfo(String address, int attempts, String nextAttempt, boolean active, String lastReply) { }
+
     /**
      * Reads the TLS certificate files again (also done when they change); the running server
      * serves new handshakes with them at once. Only a running server holds certificates.
@@ -59,6 +77,29 @@ public interface AdminOperations {
 
     /** The certificates served after a reload: names, key type and expiry of each. */
     record TlsInfo(List<String> certificates) { }
+
+    /**
+     * Generates an RSA DKIM key for a served domain and stores it (mode 0600) where the signer
+     * reads it. {@code selector} null means the one the domain signs with (its
+     * {@code relay.dkim.domains} entry, else {@code relay.dkim.selector}). An existing key is
+     * never replaced (CONFLICT): a new key goes under a new selector.
+     */
+    default DkimInfo generateDkimKey(String domain, String selector, int bits) {
+        throw new AdminException(AdminException.Kind.UNAVAILABLE, "DKIM keys are not managed through this connection");
+    }
+
+    /** The key a served domain signs with, as its DNS record; NOT_FOUND when it has none. */
+    default DkimInfo showDkimKey(String domain) {
+        throw new AdminException(AdminException.Kind.UNAVAILABLE, "DKIM keys are not managed through this connection");
+    }
+
+    /**
+     * A DKIM key and the TXT record that publishes it.
+     *
+     * @param signing whether the domain signs with this selector now
+     * @param record one zone-file line: {@code s._domainkey.example.com. IN TXT "v=DKIM1; k=rsa; p=..." "..."}
+     */
+    record DkimInfo(String domain, String selector, String keyFile, int bits, boolean signing, String record) { }
 
     record DomainInfo(String name, long quotaBytes, long usedBytes, long maxMessages, long messages) { }
 

@@ -14,6 +14,8 @@ import org.twinmail.core.model.Account;
 import org.twinmail.core.model.Alias;
 import org.twinmail.core.model.Domain;
 import org.twinmail.http.admin.AdminException.Kind;
+import org.twinmail.relay.dkim.DkimKeys;
+import org.twinmail.relay.dkim.DkimRecord;
 import org.twinmail.store.AccountChange;
 import org.twinmail.store.MailStore;
 import org.twinmail.store.StoreException;
@@ -33,8 +35,16 @@ public final class AdminService implements AdminOperations {
 
     private final MailStore store;
     private final PasswordHasher hasher;
+    /** The node's DKIM keys; null where none are managed (DKIM operations then refuse). */
+    private final DkimKeys dkim;
 
     public AdminService(MailStore store, PasswordHasher hasher) {
+        this(store, hasher, null);
+    }
+
+    /** @param dkim the node's DKIM keys ({@code DkimKeys.fromConfig(config.relay.dkim, dataDir)}) */
+    public AdminService(MailStore store, PasswordHasher hasher, DkimKeys dkim) {
+        this.dkim = dkim;
         this.store = Objects.requireNonNull(store, "store");
         this.hasher = Objects.requireNonNull(hasher, "hasher");
     }
@@ -175,6 +185,97 @@ public final class AdminService implements AdminOperations {
             if (aliases.isEmpty() && d != null && store.findDomain(d).isEmpty()) throw notFound(noDomain(d));
             return aliases;
         }, e -> e instanceof StoreException.NotFound && d != null ? notFound(noDomain(d)) : null);
+    }
+
+    // ---- outbound queue ----
+
+    /** Most queued messages one listing returns. */
+    static final int MAX_QUEUE_LIST = 100_000;
+
+    @Override
+    public List<QueueInfo> listQueue(int limit) {
+        if (limit < 1 || limit > MAX_QUEUE_LIST) throw invalid("the listing limit must be between 1 and " + MAX_QUEUE_LIST);
+        return call(() -> store.listQueue(limit).stream().map(AdminService::info).toList(), e -> null);
+    }
+
+    @Override
+    public int retryQueue(long id) {
+        if (id < 0) throw invalid("not a queue id: " + id);
+        return call(() -> {
+            int n = store.retryQueued(id, java.time.Instant.now());
+            if (n == 0 && id > 0 && store.listQueue(MAX_QUEUE_LIST).stream().noneMatch(q -> q.id() == id)) {
+                throw notFound("queued message " + id + " does not exist");
+            }
+            return n;
+        }, e -> null);
+    }
+
+    @Override
+    public void deleteQueued(long id) {
+        if (id < 1) throw invalid("not a queue id: " + id);
+        call(() -> {
+            if (!store.deleteQueued(id)) throw notFound("queued message " + id + " does not exist");
+            return null;
+        }, e -> null);
+    }
+
+    private static QueueInfo info(org.twinmail.store.QueueEntry q) {
+        return new QueueInfo(q.id(), q.sender(), q.size(), q.arrival().toString(), q.recipients().stream()
+                .map(r -> new QueuedRecipientInfo(r.address(), r.attempts(), r.nextAttempt().toString(), r.active(), r.lastReply()))
+                .toList());
+    }
+
+    // ---- DKIM keys ----
+
+    @Override
+    public DkimInfo generateDkimKey(String name, String selector, int bits) {
+        DkimKeys keys = dkimKeys();
+        String domain = servedDomain(name);
+        if (bits < DkimKeys.MIN_BITS || bits > DkimKeys.MAX_BITS) {
+            throw invalid("a DKIM key must have " + DkimKeys.MIN_BITS + " to " + DkimKeys.MAX_BITS + " bits, not " + bits);
+        }
+        String s;
+        try {
+            s = selector == null || selector.isBlank() ? keys.selector(domain) : DkimKeys.selectorName(selector, "selector");
+        } catch (IllegalArgumentException e) {
+            throw invalid("not a DKIM selector: " + Printable.of(selector) + " (use DNS labels: letters, digits, '-', '_', '.')");
+        }
+        try {
+            return info(keys.generate(domain, s, bits), keys);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            throw conflict("domain " + domain + " already has a DKIM key for selector " + s + " (" + keys.keyFile(domain, s)
+                    + "); keys are never replaced: generate one under a new --selector, publish it, then sign with it (relay.dkim.domains)");
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            throw new AdminException(Kind.UNAVAILABLE, "cannot write the DKIM key of " + domain + ": " + oneLine(e.getMessage()));
+        }
+    }
+
+    @Override
+    public DkimInfo showDkimKey(String name) {
+        DkimKeys keys = dkimKeys();
+        String domain = servedDomain(name);
+        try {
+            return keys.record(domain).map(r -> info(r, keys)).orElseThrow(() -> notFound("domain " + domain + " has no DKIM key for selector "
+                    + keys.selector(domain) + " (" + keys.keyFile(domain, keys.selector(domain)) + "); create one with: twinmail admin dkim generate " + domain));
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            throw new AdminException(Kind.UNAVAILABLE, "cannot read the DKIM key of " + domain + ": " + oneLine(e.getMessage()));
+        }
+    }
+
+    private DkimKeys dkimKeys() {
+        if (dkim == null) throw new AdminException(Kind.UNAVAILABLE, "DKIM keys are not managed through this connection");
+        return dkim;
+    }
+
+    /** A domain this server serves: DKIM keys are for mail it sends as its own. */
+    private String servedDomain(String name) {
+        String domain = domainName(name);
+        if (call(() -> store.findDomain(domain), e -> null).isEmpty()) throw notFound(noDomain(domain));
+        return domain;
+    }
+
+    private static DkimInfo info(DkimRecord r, DkimKeys keys) {
+        return new DkimInfo(r.domain(), r.selector(), r.keyFile().toString(), r.bits(), keys.selector(r.domain()).equals(r.selector()), r.zoneLine());
     }
 
     // ---- validation at the boundary ----

@@ -15,8 +15,10 @@ import org.twinmail.core.mail.EmailAddress;
 import org.twinmail.core.model.Account;
 import org.twinmail.http.admin.AdminException.Kind;
 import org.twinmail.http.admin.AdminOperations.AliasInfo;
+import org.twinmail.http.admin.AdminOperations.DkimInfo;
 import org.twinmail.http.admin.AdminOperations.DomainInfo;
 import org.twinmail.http.admin.AdminOperations.UserInfo;
+import org.twinmail.relay.dkim.DkimKeys;
 import org.twinmail.store.MailStore;
 import org.twinmail.store.RecipientResolution;
 import org.twinmail.store.embedded.EmbeddedMailStore;
@@ -45,7 +47,7 @@ abstract class AdminContractTest {
     @BeforeEach
     void setUp() throws Exception {
         store = EmbeddedMailStore.open(StoreOptions.defaults(dataDir));
-        ops = open(new AdminService(store, HASHER));
+        ops = open(new AdminService(store, HASHER, new DkimKeys(dataDir.resolve("dkim"), "twinmail", List.of())));
     }
 
     @AfterEach
@@ -276,6 +278,40 @@ abstract class AdminContractTest {
         fails(() -> ops.removeAlias("team@example.org"), Kind.NOT_FOUND, "alias team@example.org does not exist");
         fails(() -> ops.removeAlias("@example.org"), Kind.NOT_FOUND, "alias @example.org does not exist");
         fails(() -> ops.listAliases("nowhere.org"), Kind.NOT_FOUND, "domain nowhere.org does not exist");
+    }
+
+    // ---- DKIM keys ----
+
+    @Test
+    void generatesADkimKeyOnceAndShowsItsRecord() throws Exception {
+        ops.addDomain("example.org");
+        DkimInfo k = ops.generateDkimKey("Example.ORG", null, 1024);
+        assertThat(k.domain()).isEqualTo("example.org");
+        assertThat(k.selector()).isEqualTo("twinmail");
+        assertThat(k.bits()).isEqualTo(1024);
+        assertThat(k.signing()).isTrue();
+        assertThat(Path.of(k.keyFile())).isEqualTo(dataDir.resolve("dkim/example.org.twinmail.pem").toAbsolutePath()).exists();
+        assertThat(k.record()).startsWith("twinmail._domainkey.example.org. IN TXT \"v=DKIM1; k=rsa; p=MIGfMA0");
+        assertThat(ops.showDkimKey("example.org")).isEqualTo(k);
+
+        fails(() -> ops.generateDkimKey("example.org", null, 1024), Kind.CONFLICT, "domain example.org already has a DKIM key for selector twinmail ("
+                + k.keyFile() + "); keys are never replaced: generate one under a new --selector, publish it, then sign with it (relay.dkim.domains)");
+        DkimInfo next = ops.generateDkimKey("example.org", "2027", 1024);
+        assertThat(next.signing()).isFalse(); // published first, switched to in the configuration later
+        assertThat(next.record()).startsWith("2027._domainkey.example.org. IN TXT ");
+        assertThat(ops.showDkimKey("example.org")).isEqualTo(k);
+    }
+
+    @Test
+    void dkimKeysAreOnlyForServedDomainsAndSaneParameters() {
+        fails(() -> ops.generateDkimKey("nowhere.org", null, 2048), Kind.NOT_FOUND, "domain nowhere.org does not exist");
+        fails(() -> ops.showDkimKey("nowhere.org"), Kind.NOT_FOUND, "domain nowhere.org does not exist");
+        ops.addDomain("example.org");
+        fails(() -> ops.showDkimKey("example.org"), Kind.NOT_FOUND, "domain example.org has no DKIM key for selector twinmail ("
+                + dataDir.resolve("dkim/example.org.twinmail.pem").toAbsolutePath() + "); create one with: twinmail admin dkim generate example.org");
+        fails(() -> ops.generateDkimKey("example.org", null, 512), Kind.INVALID, "a DKIM key must have 1024 to 4096 bits, not 512");
+        fails(() -> ops.generateDkimKey("example.org", "../x", 2048), Kind.INVALID,
+                "not a DKIM selector: ../x (use DNS labels: letters, digits, '-', '_', '.')");
     }
 
     // ---- the store itself failing ----

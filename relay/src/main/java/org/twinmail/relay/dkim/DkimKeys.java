@@ -236,6 +236,11 @@ public final class DkimKeys {
     public static String domainName(String name, String what) {
         String d = name == null ? "" : name.strip().toLowerCase(Locale.ROOT);
         if (d.endsWith(".")) d = d.substring(0, d.length() - 1);
+        try {
+            d = java.net.IDN.toASCII(d, java.net.IDN.USE_STD3_ASCII_RULES).toLowerCase(Locale.ROOT); // d= is an A-label name (RFC 6376 3.5)
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(what + ": not a domain name: " + name);
+        }
         if (!DOMAIN.matcher(d).matches()) throw new IllegalArgumentException(what + ": not a domain name: " + name);
         return d;
     }
