@@ -224,6 +224,7 @@ public final class QueueRunner implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        metrics.close();
         log.info("relay: queue runner stopped");
     }
 }

@@ -22,8 +22,11 @@ final class RelayMetrics {
     private final AtomicLong recipients = new AtomicLong();
     private final AtomicReference<Instant> oldest = new AtomicReference<>();
     final AtomicLong connections = new AtomicLong();
+    private final MeterRegistry registry;
+    private final java.util.List<Gauge> gauges = new java.util.ArrayList<>();
 
     RelayMetrics(MeterRegistry r) {
+        this.registry = r;
         String deliveries = "twinmail.relay.deliveries";
         String what = "Delivery attempts per recipient, by outcome";
         delivered = Counter.builder(deliveries).description(what).tag("outcome", "delivered").register(r);
@@ -32,16 +35,21 @@ final class RelayMetrics {
         String dsn = "twinmail.relay.dsn";
         dsnFailed = Counter.builder(dsn).description("Delivery status notifications sent").tag("action", "failed").register(r);
         dsnDelayed = Counter.builder(dsn).description("Delivery status notifications sent").tag("action", "delayed").register(r);
-        Gauge.builder("twinmail.relay.queue.messages", messages, AtomicLong::get)
-                .description("Messages in the outbound queue").register(r);
-        Gauge.builder("twinmail.relay.queue.recipients", recipients, AtomicLong::get)
-                .description("Recipients waiting in the outbound queue").register(r);
-        Gauge.builder("twinmail.relay.queue.oldest.seconds", oldest, o -> {
+        gauges.add(Gauge.builder("twinmail.relay.queue.messages", messages, AtomicLong::get)
+                .description("Messages in the outbound queue").register(r));
+        gauges.add(Gauge.builder("twinmail.relay.queue.recipients", recipients, AtomicLong::get)
+                .description("Recipients waiting in the outbound queue").register(r));
+        gauges.add(Gauge.builder("twinmail.relay.queue.oldest.seconds", oldest, o -> {
                     Instant t = o.get();
                     return t == null ? 0 : Math.max(0, (System.currentTimeMillis() - t.toEpochMilli()) / 1000.0);
-                }).description("Age of the oldest queued message").register(r);
-        Gauge.builder("twinmail.relay.connections", connections, AtomicLong::get)
-                .description("Outgoing SMTP connections open now").register(r);
+                }).description("Age of the oldest queued message").register(r));
+        gauges.add(Gauge.builder("twinmail.relay.connections", connections, AtomicLong::get)
+                .description("Outgoing SMTP connections open now").register(r));
+    }
+
+    /** Removes the gauges, which read this runner's values: the next activation registers its own. */
+    void close() {
+        for (Gauge g : gauges) registry.remove(g);
     }
 
     void stats(QueueStats s) {

@@ -17,16 +17,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * The remote MTA of the relay's tests: Python aiosmtpd ({@code src/test/python/sink.py}) on a
- * loopback port, writing what it receives into a directory and replying as {@code rules.json}
- * there says.
+ * The remote MTA of the relay's tests: Python aiosmtpd ({@code sink.py} beside this class, a
+ * test resource) on a loopback port, writing what it receives into a directory and replying as
+ * {@code rules.json} there says. Public for the server's end-to-end tests (relay's test-jar).
  */
-final class Sink implements AutoCloseable {
+public final class Sink implements AutoCloseable {
     /** Debian's python3 (where python3-aiosmtpd lives), not whatever python3 comes first on the PATH. */
     static final String PYTHON = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
 
-    final int port;
-    final Path dir;
+    public final int port;
+    public final Path dir;
     private final Process process;
 
     private Sink(int port, Path dir, Process process) {
@@ -35,10 +35,20 @@ final class Sink implements AutoCloseable {
         this.process = process;
     }
 
-    static Sink start(Path dir, String... options) throws IOException {
+    /** A sink on a free port. */
+    public static Sink start(Path dir, String... options) throws IOException {
+        return start(dir, freePort(), options);
+    }
+
+    /** A sink on {@code port} (a test that configured the port before the sink could run). */
+    public static Sink start(Path dir, int port, String... options) throws IOException {
         Files.createDirectories(dir);
-        int port = freePort();
-        List<String> cmd = new ArrayList<>(List.of(PYTHON, "src/test/python/sink.py", String.valueOf(port), dir.toString()));
+        Path script = dir.resolve("sink.py");
+        try (java.io.InputStream in = Sink.class.getResourceAsStream("sink.py")) {
+            if (in == null) throw new IOException("sink.py is missing from the test classpath");
+            Files.copy(in, script, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        List<String> cmd = new ArrayList<>(List.of(PYTHON, script.toString(), String.valueOf(port), dir.toString()));
         cmd.addAll(List.of(options));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
@@ -53,13 +63,13 @@ final class Sink implements AutoCloseable {
         return new Sink(port, dir, p);
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
     }
 
-    void rules(String json) {
+    public void rules(String json) {
         try {
             Path tmp = dir.resolve("rules.tmp");
             Files.writeString(tmp, json);
@@ -70,11 +80,12 @@ final class Sink implements AutoCloseable {
     }
 
     /** A received message: its envelope as JSON text and its content. */
-    record Received(String envelope, String content) { }
+    public record Received(String envelope, String content) { }
 
-    List<Received> received() {
+    public List<Received> received() {
         try (Stream<Path> s = Files.list(dir)) {
-            List<Path> metas = s.filter(p -> p.toString().endsWith(".json") && !p.getFileName().toString().equals("rules.json"))
+            List<Path> metas = s.filter(p -> p.toString().endsWith(".json") && !p.getFileName().toString().equals("rules.json")
+                            && Files.exists(Path.of(p.toString().replaceAll("\\.json$", ".eml"))))
                     .sorted().toList();
             List<Received> out = new ArrayList<>();
             for (Path m : metas) {
@@ -87,7 +98,7 @@ final class Sink implements AutoCloseable {
         }
     }
 
-    List<String> rcptLog() {
+    public List<String> rcptLog() {
         try {
             Path log = dir.resolve("rcpt.log");
             return Files.exists(log) ? Files.readAllLines(log) : List.of();
@@ -97,8 +108,8 @@ final class Sink implements AutoCloseable {
     }
 
     /** Waits (bounded) until {@code n} messages have arrived. */
-    List<Received> await(int n) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    public List<Received> await(int n) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (received().size() < n) {
             assertThat(System.nanoTime()).as("%s messages at the sink in time", n).isLessThan(deadline);
             Thread.sleep(50);
