@@ -84,23 +84,46 @@ final class SortCommand {
         return "";
     }
 
-    private static final Pattern LEADER = Pattern.compile("^(?:\\s*(?:re|fwd?)\\s*(?:\\[[^\\]]*\\])?\\s*:|\\s*\\[[^\\]]*\\]\\s*(?=\\S))", Pattern.CASE_INSENSITIVE);
+    /** subj-refwd (group 1: "Re:", "Fw:", "Fwd:" with an optional [blob]) or a subj-blob before more text. */
+    private static final Pattern LEADER = Pattern.compile("^(?:(\\s*(?:re|fwd?)\\s*(?:\\[[^\\]]*\\])?\\s*:)|\\s*\\[[^\\]]*\\]\\s*(?=\\S))", Pattern.CASE_INSENSITIVE);
     private static final Pattern TRAILER = Pattern.compile("(?:\\s*\\(fwd\\))+\\s*$", Pattern.CASE_INSENSITIVE);
+
+    /**
+     * A subject as RFC 5256 2.1 reduces it. {@code replyOrForward}: a "Re:"/"Fwd:" leader, a
+     * "(fwd)" trailer or a "[Fwd: ...]" wrapper was removed (THREAD=REFERENCES step 5 prefers
+     * an original over a reply); a "[list]" tag alone does not count.
+     */
+    record Subject(String base, boolean replyOrForward) { }
 
     /** RFC 5256 2.1 base subject: encoded words decoded, "Re:", "Fwd:", "[list]" prefixes, "(fwd)" and "[Fwd: ...]" removed. */
     static String baseSubject(String subject) {
-        if (subject == null) return "";
+        return subject(subject).base();
+    }
+
+    static Subject subject(String subject) {
+        if (subject == null) return new Subject("", false);
         String s = MimePart.decodeWords(subject).replaceAll("\\s+", " ").strip();
+        boolean reply = false;
         while (true) {
             String before = s;
-            s = TRAILER.matcher(s).replaceAll("").strip();
-            String stripped;
-            while (!(stripped = LEADER.matcher(s).replaceFirst("").strip()).equals(s)) {
-                if (stripped.isEmpty()) break;
+            java.util.regex.Matcher trailer = TRAILER.matcher(s);
+            if (trailer.find()) {
+                reply = true;
+                s = s.substring(0, trailer.start()).strip();
+            }
+            while (true) {
+                java.util.regex.Matcher m = LEADER.matcher(s);
+                if (!m.find()) break;
+                String stripped = s.substring(m.end()).strip();
+                if (stripped.isEmpty()) break; // a subject that is only a leader keeps it
+                reply |= m.group(1) != null;
                 s = stripped;
             }
-            if (s.regionMatches(true, 0, "[fwd:", 0, 5) && s.endsWith("]")) s = s.substring(5, s.length() - 1).strip();
-            if (s.equals(before)) return s.toLowerCase(Locale.ROOT);
+            if (s.regionMatches(true, 0, "[fwd:", 0, 5) && s.endsWith("]")) {
+                reply = true;
+                s = s.substring(5, s.length() - 1).strip();
+            }
+            if (s.equals(before)) return new Subject(s.toLowerCase(Locale.ROOT), reply);
         }
     }
 }
