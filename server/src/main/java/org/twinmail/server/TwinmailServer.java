@@ -33,6 +33,10 @@ import org.twinmail.http.admin.AdminService;
 import org.twinmail.imap.ImapServer;
 import org.twinmail.pop3.Pop3Server;
 import org.twinmail.protocol.tls.Tls;
+import org.twinmail.relay.dkim.MessageSigner;
+import org.twinmail.relay.dns.DnsMxResolver;
+import org.twinmail.relay.queue.QueueRunner;
+import org.twinmail.relay.queue.RelaySettings;
 import org.twinmail.smtp.SmtpServer;
 import org.twinmail.store.MailStore;
 import org.twinmail.store.embedded.StoreAuthenticator;
@@ -74,9 +78,10 @@ public final class TwinmailServer implements AutoCloseable {
 
     /** What only the active node runs: the store (under {@code epoch}) and the protocol services on it. */
     private record Active(long epoch, DataDirLock dataLock, MailStore store, AdminService admin,
-                          SmtpServer smtp, Pop3Server pop3, ImapServer imap) {
+                          SmtpServer smtp, Pop3Server pop3, ImapServer imap, QueueRunner relay) {
         /** Stops the services, then the store, then gives up the data directory. */
         void close() {
+            relay.close();
             smtp.close();
             pop3.close();
             imap.close();
@@ -166,6 +171,7 @@ public final class TwinmailServer implements AutoCloseable {
         SmtpServer smtp = null;
         Pop3Server pop3 = null;
         ImapServer imap = null;
+        QueueRunner relay = null;
         try {
             store = epoch == 0 ? StoreOpener.open(config, dataDir, registry) : StoreOpener.openFenced(config, dataDir, epoch, registry);
             clearSpool(dataDir.resolve("spool"));
@@ -176,8 +182,15 @@ public final class TwinmailServer implements AutoCloseable {
             smtp.start();
             pop3.start();
             imap.start();
-            active = new Active(store.epoch(), dataLock, store, new AdminService(store, hasher), smtp, pop3, imap);
+            // Outbound delivery runs where the store is written: on the active node only, so a
+            // standby never sends (and a fenced former active cannot record what it sent).
+            // MessageSigner.NONE until DKIM keys are wired (docs/relay.md).
+            relay = new QueueRunner(store, DnsMxResolver.fromConfig(config.relay.dns), MessageSigner.NONE,
+                    RelaySettings.from(config), registry);
+            relay.start();
+            active = new Active(store.epoch(), dataLock, store, new AdminService(store, hasher), smtp, pop3, imap, relay);
         } catch (IOException | RuntimeException e) {
+            if (relay != null) relay.close();
             if (smtp != null) smtp.close();
             if (pop3 != null) pop3.close();
             if (imap != null) imap.close();

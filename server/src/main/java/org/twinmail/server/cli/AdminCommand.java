@@ -24,8 +24,8 @@ import picocli.CommandLine.Option;
  * {@code <data>/run/admin.json}); with none, the CLI takes the data directory's lock
  * and works on the store itself. Which of the two is decided by the lock, not guessed.
  */
-@Command(name = "admin", mixinStandardHelpOptions = true, description = "Manage domains, users and aliases; reload TLS certificates.",
-        subcommands = {DomainCommands.class, UserCommands.class, AliasCommands.class, TlsCommands.class})
+@Command(name = "admin", mixinStandardHelpOptions = true, description = "Manage domains, users and aliases; reload TLS certificates; inspect the outbound queue.",
+        subcommands = {DomainCommands.class, UserCommands.class, AliasCommands.class, TlsCommands.class, QueueCommands.class})
 final class AdminCommand {
 
     @Option(names = "--data", paramLabel = "DIR", scope = picocli.CommandLine.ScopeType.INHERIT,
