@@ -86,7 +86,11 @@ class SinkDeliveryTest {
     }
 
     QueueRunner runner(int port, RetrySchedule schedule, MxResolver resolver) {
-        runner = new QueueRunner(store, resolver, MessageSigner.NONE, settings(port, schedule), new SimpleMeterRegistry());
+        return runner(settings(port, schedule), resolver);
+    }
+
+    QueueRunner runner(RelaySettings settings, MxResolver resolver) {
+        runner = new QueueRunner(store, resolver, MessageSigner.NONE, settings, new SimpleMeterRegistry());
         runner.start();
         return runner;
     }
@@ -146,6 +150,70 @@ class SinkDeliveryTest {
         assertThat(got.getFirst().content()).contains("Subject: hello one").contains("\r\n.leading dot\r\n");
         awaitQueueEmpty();
         assertThat(sink.rcptLog()).containsExactly("bob@remote.example 250 2.1.5 OK");
+    }
+
+    /** A self-signed certificate, as many MX hosts have: opportunistic TLS must still encrypt. */
+    Path[] selfSigned() throws Exception {
+        Path key = tmp.resolve("key.pem");
+        Path cert = tmp.resolve("cert.pem");
+        Process p = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key.toString(),
+                "-out", cert.toString(), "-subj", "/CN=mx.remote.example", "-days", "2").redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        assertThat(p.waitFor()).as("openssl made a certificate").isZero();
+        return new Path[] {cert, key};
+    }
+
+    @Test
+    void opportunisticStarttlsEncryptsEvenWithASelfSignedCertificate() throws Exception {
+        Path[] pem = selfSigned();
+        sink = Sink.start(tmp.resolve("sink"), "--tls", pem[0].toString(), pem[1].toString());
+        runner(sink.port, retries(Duration.ofSeconds(1), Duration.ofDays(5), Duration.ZERO), LOOPBACK);
+        queue("alice@example.com", "bob@remote.example", message("alice@example.com", "bob@remote.example", "secret"));
+        assertThat(sink.await(1).getFirst().envelope()).contains("\"tls\": true");
+        awaitQueueEmpty();
+    }
+
+    static RelaySettings viaSmarthost(int port, String user, String password, boolean verify) {
+        RelaySettings s = settings(1, retries(Duration.ofSeconds(1), Duration.ofDays(5), Duration.ZERO));
+        return new RelaySettings(s.hostname(), s.port(), s.pollInterval(), s.maxConnections(), s.maxConnectionsPerDestination(),
+                s.maxMessagesPerConnection(), s.schedule(), s.maxHops(), s.client(),
+                new RelaySettings.Smarthost("127.0.0.1", port, false, verify, user, password));
+    }
+
+    static final MxResolver NO_DNS = domain -> {
+        throw new AssertionError("a smarthost needs no MX lookup, but " + domain + " was looked up");
+    };
+
+    @Test
+    void aSmarthostGetsEverythingOverRequiredStarttlsWithAuth() throws Exception {
+        Path[] pem = selfSigned();
+        sink = Sink.start(tmp.resolve("sink"), "--tls", pem[0].toString(), pem[1].toString(), "--auth", "relayuser:relay pass");
+        runner(viaSmarthost(sink.port, "relayuser", "relay pass", false), NO_DNS);
+        queue("alice@example.com", "bob@anywhere.example", message("alice@example.com", "bob@anywhere.example", "via provider"));
+        assertThat(sink.await(1).getFirst().envelope()).contains("\"tls\": true").contains("\"auth\": \"relayuser\"")
+                .contains("bob@anywhere.example");
+        awaitQueueEmpty();
+    }
+
+    @Test
+    void aSmarthostThatRefusesTheLoginOrFailsVerificationKeepsTheMailQueued() throws Exception {
+        Path[] pem = selfSigned();
+        sink = Sink.start(tmp.resolve("sink"), "--tls", pem[0].toString(), pem[1].toString(), "--auth", "relayuser:right");
+        runner(viaSmarthost(sink.port, "relayuser", "wrong", false), NO_DNS);
+        queue("alice@example.com", "bob@anywhere.example", message("alice@example.com", "bob@anywhere.example", "refused login"));
+        await("the refused login is recorded", () -> store.listQueue(10).stream()
+                .anyMatch(q -> q.recipients().getFirst().attempts() >= 1));
+        assertThat(store.listQueue(10).getFirst().recipients().getFirst().lastReply()).contains("authentication refused: 535");
+        runner.close();
+
+        // The same host with certificate verification on: a self-signed certificate is not accepted.
+        runner(viaSmarthost(sink.port, "relayuser", "right", true), NO_DNS);
+        store.retryQueued(0, Instant.now());
+        await("the failed verification is recorded", () -> store.listQueue(10).stream()
+                .anyMatch(q -> q.recipients().getFirst().attempts() >= 2));
+        assertThat(store.listQueue(10).getFirst().recipients().getFirst().lastReply()).contains("TLS handshake");
+        assertThat(sink.received()).isEmpty();
+        assertThat(inbox(alice)).isEmpty();
     }
 
     @Test

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """A remote SMTP server for the relay's tests, on aiosmtpd (Debian python3-aiosmtpd).
 
-    sink.py PORT DIR [--no-smtputf8] [--tls CERT KEY]
+    sink.py PORT DIR [--no-smtputf8] [--tls CERT KEY] [--auth USER:PASSWORD]
 
 Listens on 127.0.0.1:PORT. Each accepted message is written to DIR/N.eml (the data as
 received) with DIR/N.json beside it (mail_from, rcpt_tos, mail_options); the .json file
@@ -9,7 +9,8 @@ appears last, so a test that sees it can read both. DIR/rules.json, re-read at e
 command, lets the test script replies: {"rcpt": {"address": ["451 4.7.1 later", "250 OK"]},
 "data": ["452 4.3.1 full"]}; each list is consumed in order (the last entry repeats), and an
 address without rules gets 250. DIR/rcpt.log gets one line per RCPT: the address and the reply.
-Prints READY on stdout once it listens.
+With --auth, AUTH (PLAIN/LOGIN, only after STARTTLS) is required before MAIL, as at a
+provider's submission port. Prints READY on stdout once it listens.
 """
 import asyncio
 import json
@@ -19,6 +20,7 @@ import sys
 import time
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 class Handler:
@@ -58,7 +60,8 @@ class Handler:
         with open(base + ".eml", "wb") as f:
             f.write(envelope.original_content)
         meta = {"mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos,
-                "mail_options": envelope.mail_options, "tls": session.ssl is not None}
+                "mail_options": envelope.mail_options, "tls": session.ssl is not None,
+                "auth": session.auth_data if session.authenticated else None}
         with open(base + ".tmp", "w") as f:
             json.dump(meta, f)
         os.rename(base + ".tmp", base + ".json")
@@ -74,9 +77,19 @@ def main():
         i = sys.argv.index("--tls")
         tls_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         tls_context.load_cert_chain(sys.argv[i + 1], sys.argv[i + 2])
+    auth = {}
+    if "--auth" in sys.argv:
+        user, password = sys.argv[sys.argv.index("--auth") + 1].split(":", 1)
+
+        def authenticator(server, session, envelope, mechanism, data):
+            if isinstance(data, LoginPassword) and data.login.decode() == user and data.password.decode() == password:
+                return AuthResult(success=True, auth_data=user)
+            return AuthResult(success=False, handled=False)
+
+        auth = {"authenticator": authenticator, "auth_required": True, "auth_require_tls": True}
     controller = Controller(Handler(directory), hostname="127.0.0.1", port=port, enable_SMTPUTF8=smtputf8,
                             decode_data=False, tls_context=tls_context, require_starttls=False,
-                            server_hostname="sink.test")
+                            server_hostname="sink.test", **auth)
     controller.start()
     print("READY", flush=True)
     try:
