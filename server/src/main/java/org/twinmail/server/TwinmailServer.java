@@ -33,7 +33,7 @@ import org.twinmail.http.admin.AdminService;
 import org.twinmail.imap.ImapServer;
 import org.twinmail.pop3.Pop3Server;
 import org.twinmail.protocol.tls.Tls;
-import org.twinmail.relay.dkim.MessageSigner;
+import org.twinmail.relay.dkim.DkimSigner;
 import org.twinmail.relay.dns.DnsMxResolver;
 import org.twinmail.relay.queue.QueueRunner;
 import org.twinmail.relay.queue.RelaySettings;
@@ -184,11 +184,13 @@ public final class TwinmailServer implements AutoCloseable {
             imap.start();
             // Outbound delivery runs where the store is written: on the active node only, so a
             // standby never sends (and a fenced former active cannot record what it sent).
-            // MessageSigner.NONE until DKIM keys are wired (docs/relay.md).
-            relay = new QueueRunner(store, DnsMxResolver.fromConfig(config.relay.dns), MessageSigner.NONE,
+            // DKIM keys live in the data directory (on the shared volume in a pair); the signer and
+            // the admin API share one DkimKeys, so a key generated through the API signs the next message.
+            DkimSigner dkim = DkimSigner.fromConfig(config.relay.dkim, dataDir);
+            relay = new QueueRunner(store, DnsMxResolver.fromConfig(config.relay.dns), dkim,
                     RelaySettings.from(config), registry);
             relay.start();
-            active = new Active(store.epoch(), dataLock, store, new AdminService(store, hasher), smtp, pop3, imap, relay);
+            active = new Active(store.epoch(), dataLock, store, new AdminService(store, hasher, dkim.keys()), smtp, pop3, imap, relay);
         } catch (IOException | RuntimeException e) {
             if (relay != null) relay.close();
             if (smtp != null) smtp.close();

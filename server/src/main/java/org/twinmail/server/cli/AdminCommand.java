@@ -10,6 +10,7 @@ import org.twinmail.http.admin.AdminClient;
 import org.twinmail.http.admin.AdminException;
 import org.twinmail.http.admin.AdminOperations;
 import org.twinmail.http.admin.AdminService;
+import org.twinmail.relay.dkim.DkimKeys;
 import org.twinmail.server.DataDirLock;
 import org.twinmail.server.RunFile;
 import org.twinmail.server.StoreOpener;
@@ -24,8 +25,8 @@ import picocli.CommandLine.Option;
  * {@code <data>/run/admin.json}); with none, the CLI takes the data directory's lock
  * and works on the store itself. Which of the two is decided by the lock, not guessed.
  */
-@Command(name = "admin", mixinStandardHelpOptions = true, description = "Manage domains, users and aliases; reload TLS certificates; inspect the outbound queue.",
-        subcommands = {DomainCommands.class, UserCommands.class, AliasCommands.class, TlsCommands.class, QueueCommands.class})
+@Command(name = "admin", mixinStandardHelpOptions = true, description = "Manage domains, users and aliases; reload TLS certificates; inspect the outbound queue; DKIM keys.",
+        subcommands = {DomainCommands.class, UserCommands.class, AliasCommands.class, TlsCommands.class, QueueCommands.class, DkimCommands.class})
 final class AdminCommand {
 
     @Option(names = "--data", paramLabel = "DIR", scope = picocli.CommandLine.ScopeType.INHERIT,
@@ -46,6 +47,13 @@ final class AdminCommand {
             return ExitCodes.USAGE;
         }
         Path dataDir = (data != null ? data : Path.of(cfg.dataDir)).toAbsolutePath().normalize();
+        DkimKeys dkim;
+        try {
+            dkim = DkimKeys.fromConfig(cfg.relay.dkim, dataDir);
+        } catch (IllegalArgumentException e) {
+            err.println("twinmail: " + e.getMessage());
+            return ExitCodes.USAGE;
+        }
         if (TwinmailServer.isPair(cfg)) return runInPair(err, cfg, action);
         try {
             Optional<DataDirLock> lock = DataDirLock.tryAcquire(dataDir);
@@ -59,7 +67,7 @@ final class AdminCommand {
             try (DataDirLock held = lock.get();
                  MailStore store = StoreOpener.open(cfg, dataDir, new SimpleMeterRegistry())) {
                 PasswordHasher hasher = new PasswordHasher(cfg.auth.argon2MemoryKiB, cfg.auth.argon2Iterations, 1);
-                action.run(new AdminService(store, hasher));
+                action.run(new AdminService(store, hasher, dkim));
                 return ExitCodes.OK;
             }
         } catch (AdminException e) {
