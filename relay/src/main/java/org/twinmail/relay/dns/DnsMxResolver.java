@@ -155,7 +155,7 @@ public final class DnsMxResolver implements MxResolver {
         try {
             Answer mx = query(name, Type.MX);
             return switch (mx) {
-                case Answer.Records r -> fromMx(domain, r.records());
+                case Answer.Records r -> fromMx(domain, name, r.records());
                 case Answer.NoData n -> implicitMx(domain, name);
                 case Answer.NxDomain n -> new MxLookup.NoSuchDomain(domain + ": no such domain (NXDOMAIN)");
                 case Answer.Failed f -> new MxLookup.TemporaryFailure(domain + ": MX lookup failed: " + f.reason());
@@ -166,10 +166,10 @@ public final class DnsMxResolver implements MxResolver {
         }
     }
 
-    private MxLookup fromMx(String domain, List<Record> records) throws InterruptedException {
+    private MxLookup fromMx(String domain, Name name, List<Record> records) throws InterruptedException {
         List<MXRecord> mxs = new ArrayList<>();
         for (Record r : records) if (r instanceof MXRecord m) mxs.add(m);
-        if (mxs.isEmpty()) return implicitMx(domain, Name.fromConstantString(domain + "."));
+        if (mxs.isEmpty()) return implicitMx(domain, name);
         // RFC 7505 3: a single MX whose exchange is the root is a null MX. A root exchange next to
         // real ones breaks "MUST NOT advertise any other MX"; the real ones are then used, and the
         // root (which has no address anyway) is skipped below.
