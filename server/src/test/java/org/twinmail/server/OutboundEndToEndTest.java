@@ -155,10 +155,17 @@ class OutboundEndToEndTest {
             reply(in);
             assertThat(reply(in)).startsWith("550 5.7.1");
         }
-        String metrics = new String(java.net.URI.create("http://127.0.0.1:" + server.httpAddresses().getFirst().getPort()
-                + "/metrics").toURL().openStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(metrics).contains("twinmail_relay_deliveries_total{outcome=\"delivered\"} 2.0")
-                .contains("twinmail_relay_queue_messages");
+        // The sink has the message before our side records the 250, so the counter may lag a moment.
+        String delivered = "twinmail_relay_deliveries_total{outcome=\"delivered\"} 2.0";
+        long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        String metrics;
+        do {
+            metrics = new String(java.net.URI.create("http://127.0.0.1:" + server.httpAddresses().getFirst().getPort()
+                    + "/metrics").toURL().openStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (metrics.contains(delivered)) break;
+            Thread.sleep(100);
+        } while (System.nanoTime() < until);
+        assertThat(metrics).contains(delivered).contains("twinmail_relay_queue_messages");
     }
 
     /** The ID column of the table row of {@code recipient} (the in-process server's log lines go to the same stdout). */
