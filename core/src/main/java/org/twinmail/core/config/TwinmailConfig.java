@@ -323,6 +323,12 @@ public final class TwinmailConfig {
         public String leaseDevice = "";
         /** Heartbeat channels, at least two: "name bindHost:port peerHost:port", for example "private 10.77.1.1:7946 10.77.1.2:7946". */
         public List<String> channels = List.of();
+        /**
+         * File with the pair's shared heartbeat secret (at least 16 bytes, the same file on both nodes, mode 0600):
+         * every heartbeat datagram carries an HMAC-SHA256 and a sequence number, and forged or replayed ones are
+         * dropped and counted. Empty: heartbeats are not authenticated (a warning at start).
+         */
+        public String heartbeatSecretFile = "";
         /** Interval of UDP heartbeats and lease renewals. */
         public Duration heartbeatInterval = Duration.ofMillis(200);
         /** A lease not renewed for this long (by the reader's own monotonic clock) has expired. */
