@@ -124,7 +124,14 @@ public final class ClusterNode implements AutoCloseable {
                     + " its lease without dying keeps its mount, and its cached writes can reach the volume after this node"
                     + " mounted it; only a fence (power off, or a shutdown of its filesystem) prevents that");
         }
-        this.heartbeats = new Heartbeats(settings.nodeId(), settings.peerId(), settings.channels(), clock);
+        byte[] secret = settings.heartbeatSecretFile() == null ? null : Heartbeats.readSecret(settings.heartbeatSecretFile());
+        if (secret == null) {
+            log.warn("cluster.heartbeatSecretFile is not set: heartbeats are not authenticated, anyone on the channels' networks"
+                    + " can forge them (they are only reported, the lease decides; still, set a secret)");
+        }
+        // a datagram may be a few leases behind the peer's slot on disk and still be fresh (the disk is read once per interval)
+        long replayWindow = 4 * Math.max(1, settings.timings().leaseNanos() / settings.timings().intervalNanos());
+        this.heartbeats = new Heartbeats(settings.nodeId(), settings.peerId(), settings.channels(), clock, secret, replayWindow);
         bindMetrics(registry);
         threads.add(Thread.ofPlatform().name("cluster-lease").priority(Thread.MAX_PRIORITY).start(this::leaseLoop));
         threads.add(Thread.ofPlatform().name("cluster-watchdog").priority(Thread.MAX_PRIORITY).daemon().start(this::watchdogLoop));
@@ -215,6 +222,7 @@ public final class ClusterNode implements AutoCloseable {
                         return;
                     }
                     peer.observe(s, now);
+                    heartbeats.peerSeqOnDisk(s.seq());
                     peerReadable = true;
                 }
                 case LeaseSlot.Empty e -> {
@@ -683,7 +691,8 @@ public final class ClusterNode implements AutoCloseable {
         long now = clock.getAsLong();
         List<ClusterStatus.ChannelStatus> chans = heartbeats.channels().stream().map(c -> new ClusterStatus.ChannelStatus(
                 c.config.name(), c.config.peer().toString(), c.up,
-                c.lastHeard == Long.MIN_VALUE ? -1 : (now - c.lastHeard) / 1_000_000, c.received.get(), c.sent.get())).toList();
+                c.lastHeard == Long.MIN_VALUE ? -1 : (now - c.lastHeard) / 1_000_000, c.received.get(), c.sent.get(),
+                heartbeats.authenticated(), c.unauthenticated.get(), c.replayed.get())).toList();
         LeaseSlot p = peerSlot;
         Role r = role.get();
         String holder = r == Role.ACTIVE ? "this node (" + settings.nodeId() + ")"
@@ -718,6 +727,12 @@ public final class ClusterNode implements AutoCloseable {
                     .description("UDP heartbeats sent to the peer").register(registry);
             Gauge.builder("twinmail_cluster_heartbeat_up", c, x -> x.up ? 1 : 0).tag("channel", c.config.name())
                     .description("1 while the peer is heard on this channel").register(registry);
+            FunctionCounter.builder("twinmail_cluster_heartbeats_dropped", c, x -> x.unauthenticated.get()).tag("channel", c.config.name())
+                    .tag("reason", "unauthenticated").description("heartbeat datagrams refused: wrong or missing MAC, or not from the peer")
+                    .register(registry);
+            FunctionCounter.builder("twinmail_cluster_heartbeats_dropped", c, x -> x.replayed.get()).tag("channel", c.config.name())
+                    .tag("reason", "replayed").description("heartbeat datagrams refused: a sequence number already seen or far behind the peer's lease slot")
+                    .register(registry);
         }
         FunctionCounter.builder("twinmail_cluster_takeovers", takeovers, AtomicLong::get).description("times this node took the service over").register(registry);
         FunctionCounter.builder("twinmail_cluster_self_fences", selfFences, AtomicLong::get).description("times this node fenced itself").register(registry);

@@ -11,7 +11,7 @@ public record ClusterSettings(String nodeId, String peerId, int slot, Path state
                               String acquireHook, String releaseHook, String fenceCommand, Duration hookTimeout,
                               String vip, String vipInterface, boolean failback,
                               Duration healthInterval, Duration healthTimeout, int healthFailures,
-                              List<String> pingTargets) {
+                              List<String> pingTargets, Path heartbeatSecretFile) {
 
     public ClusterSettings {
         channels = List.copyOf(channels);
@@ -39,7 +39,8 @@ public record ClusterSettings(String nodeId, String peerId, int slot, Path state
                 new Timings(c.heartbeatInterval, c.leaseTime, c.selfFenceMargin),
                 c.acquireHook, c.releaseHook, c.fenceCommand, c.hookTimeout,
                 c.vip.strip(), c.vipInterface.strip(), c.failback,
-                c.healthInterval, c.healthTimeout, c.healthFailures, c.pingTargets);
+                c.healthInterval, c.healthTimeout, c.healthFailures, c.pingTargets,
+                blank(c.heartbeatSecretFile) ? null : Path.of(c.heartbeatSecretFile));
     }
 
     private static boolean blank(String s) {

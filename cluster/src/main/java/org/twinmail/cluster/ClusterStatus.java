@@ -15,8 +15,12 @@ public record ClusterStatus(String nodeId, int slot, Role role, long epoch, long
                             List<ChannelStatus> channels, String vip, String vipHolder, boolean publicOk,
                             long takeovers, long selfFences, long releases, String lastEvent) {
 
-    /** One heartbeat channel: milliseconds since the peer was last heard there ({@code -1}: never). */
-    public record ChannelStatus(String name, String peer, boolean up, long lastHeardMillis, long received, long sent) {}
+    /**
+     * One heartbeat channel: milliseconds since the peer was last heard there ({@code -1}: never); whether
+     * datagrams are authenticated, and how many were dropped as unauthenticated or replayed.
+     */
+    public record ChannelStatus(String name, String peer, boolean up, long lastHeardMillis, long received, long sent,
+                                boolean authenticated, long unauthenticated, long replayed) {}
 
     /** The text {@code twinmail cluster status} prints. */
     public String render() {
@@ -30,7 +34,9 @@ public record ClusterStatus(String nodeId, int slot, Role role, long epoch, long
         for (ChannelStatus c : channels) {
             line(b, "heartbeat " + c.name(), (c.up() ? "up" : "DOWN") + ", last heard "
                     + (c.lastHeardMillis() < 0 ? "never" : c.lastHeardMillis() + " ms ago") + " from " + c.peer()
-                    + " (" + c.received() + " received, " + c.sent() + " sent)");
+                    + " (" + c.received() + " received, " + c.sent() + " sent"
+                    + (c.authenticated() ? ", HMAC, dropped " + c.unauthenticated() + " unauthenticated, " + c.replayed() + " replayed"
+                            : ", NOT authenticated") + ")");
         }
         line(b, "vip", vip.isEmpty() ? "none configured" : vip + ", held by " + vipHolder);
         line(b, "public network", publicOk ? "reachable" : "UNREACHABLE");

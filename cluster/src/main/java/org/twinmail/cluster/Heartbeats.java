@@ -7,10 +7,20 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,14 +32,27 @@ import org.slf4j.LoggerFactory;
  * own: the lease on the shared disk does, because a silent network cannot tell a dead
  * peer from a cut cable.
  *
- * <p>Datagrams are checked for the magic, the version and the peer's name; they are not
- * authenticated, so the channels belong on networks only the two nodes (and the
- * operator) use, as they do in the lab.
+ * <p>With a shared secret ({@code cluster.heartbeatSecretFile}) every datagram carries an
+ * HMAC-SHA256 over all its other bytes, and the sender's lease sequence number, which
+ * grows with every lease write and survives restarts (it lives in the sender's slot on
+ * the shared disk). A receiver accepts a datagram only if the MAC is right and the
+ * sequence number is above the last one it accepted on that channel and not far below
+ * what the peer's slot on the disk says now (so a datagram recorded earlier and sent
+ * again is refused even by a receiver that has just restarted). Wall clocks of the two
+ * machines are never compared. Refused datagrams are counted per channel and reason
+ * ({@code unauthenticated}, {@code replayed}) and logged once per channel. Without a
+ * secret the datagrams are checked for the magic, the version and the peer's name only,
+ * and the node says so in its log at start: then the channels belong on networks only
+ * the two nodes (and the operator) use.
  */
 final class Heartbeats implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Heartbeats.class);
     private static final int MAGIC = 0x54574842; // "TWHB"
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
+    static final int MAC_LENGTH = 32;
+    private static final String MAC_ALGORITHM = "HmacSHA256";
+    /** Shortest secret accepted: 128 bits, as corosync's authkey minimum. */
+    static final int MIN_SECRET = 16;
 
     /** One channel's socket and what was heard on it. */
     static final class Channel {
@@ -38,6 +61,10 @@ final class Heartbeats implements AutoCloseable {
         final AtomicLong sent = new AtomicLong();
         final AtomicLong received = new AtomicLong();
         final AtomicLong sendErrors = new AtomicLong();
+        final AtomicLong unauthenticated = new AtomicLong();
+        final AtomicLong replayed = new AtomicLong();
+        /** The highest sequence number accepted on this channel (receiver thread only). */
+        long lastSeq = Long.MIN_VALUE;
         volatile long lastHeard = Long.MIN_VALUE;
         volatile Role peerRole;
         volatile long peerEpoch;
@@ -52,14 +79,29 @@ final class Heartbeats implements AutoCloseable {
     private final String nodeId;
     private final String peerId;
     private final LongSupplier clock;
+    private final byte[] secret;
+    /** The sequence numbers a datagram may lag behind the peer's slot on the disk and still count as fresh. */
+    private final long replayWindow;
+    /** The peer's sequence number as last read from its lease slot ({@code Long.MIN_VALUE}: not yet read). */
+    private volatile long peerSeqOnDisk = Long.MIN_VALUE;
+    private final Mac sendMac;
     private final List<Channel> channels = new ArrayList<>();
     private final List<Thread> receivers = new ArrayList<>();
     private volatile boolean closed;
 
-    Heartbeats(String nodeId, String peerId, List<HeartbeatChannel> configs, LongSupplier clock) throws IOException {
+    /**
+     * @param secret       the shared secret ({@code null}: datagrams are not authenticated)
+     * @param replayWindow how many lease writes a datagram may be behind the peer's slot on disk (a few leases' worth:
+     *                     the disk is read once per interval, so an honest datagram is at most a write or two ahead or behind)
+     */
+    Heartbeats(String nodeId, String peerId, List<HeartbeatChannel> configs, LongSupplier clock, byte[] secret, long replayWindow)
+            throws IOException {
         this.nodeId = nodeId;
         this.peerId = peerId;
         this.clock = clock;
+        this.secret = secret == null ? null : secret.clone();
+        this.replayWindow = replayWindow;
+        this.sendMac = secret == null ? null : mac(secret);
         try {
             for (HeartbeatChannel c : configs) {
                 DatagramChannel s = DatagramChannel.open();
@@ -83,11 +125,68 @@ final class Heartbeats implements AutoCloseable {
         return channels;
     }
 
+    /**
+     * Reads the shared secret: at least {@link #MIN_SECRET} bytes, used as they are (binary or
+     * text; the same file on both nodes). A file others may read is named in the log: anyone who
+     * has the secret can forge heartbeats.
+     */
+    static byte[] readSecret(Path file) throws IOException {
+        byte[] secret;
+        try {
+            secret = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new IOException("cluster.heartbeatSecretFile " + file + ": " + e.getMessage(), e);
+        }
+        if (secret.length < MIN_SECRET) {
+            throw new IOException("cluster.heartbeatSecretFile " + file + " holds " + secret.length + " bytes; at least " + MIN_SECRET
+                    + " are needed (for example: head -c 32 /dev/urandom > " + file + ")");
+        }
+        try {
+            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
+            if (perms.contains(PosixFilePermission.GROUP_READ) || perms.contains(PosixFilePermission.OTHERS_READ)) {
+                log.warn("cluster.heartbeatSecretFile {} can be read by group or others ({}): chmod 600 it",
+                        file, PosixFilePermissions.toString(perms));
+            }
+        } catch (UnsupportedOperationException ignored) {
+            // not a POSIX filesystem: nothing to check
+        }
+        return secret;
+    }
+
+    boolean authenticated() {
+        return secret != null;
+    }
+
+    /** The peer's sequence number as the lease area shows it now; the reference for what counts as a replay. */
+    void peerSeqOnDisk(long seq) {
+        peerSeqOnDisk = seq;
+    }
+
+    static Mac mac(byte[] secret) {
+        try {
+            Mac m = Mac.getInstance(MAC_ALGORITHM);
+            m.init(new SecretKeySpec(secret, MAC_ALGORITHM));
+            return m;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(MAC_ALGORITHM + " is part of every JDK: " + e, e);
+        }
+    }
+
+    /** One datagram: magic, version, sender, role, epoch, sequence number, and the MAC over all of that (when there is a secret). */
+    static ByteBuffer encode(String sender, Role role, long epoch, long seq, Mac mac) {
+        byte[] id = sender.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(4 + 4 + 2 + id.length + 4 + 8 + 8 + (mac == null ? 0 : MAC_LENGTH));
+        b.putInt(MAGIC).putInt(VERSION).putShort((short) id.length).put(id).putInt(role.ordinal()).putLong(epoch).putLong(seq);
+        if (mac != null) {
+            mac.update(b.array(), 0, b.position());
+            b.put(mac.doFinal());
+        }
+        return b.flip();
+    }
+
     /** Sends one heartbeat on every channel; a channel that cannot send is counted, not fatal. */
     void send(Role role, long epoch, long seq) {
-        byte[] id = nodeId.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer b = ByteBuffer.allocate(4 + 4 + 2 + id.length + 4 + 8 + 8);
-        b.putInt(MAGIC).putInt(VERSION).putShort((short) id.length).put(id).putInt(role.ordinal()).putLong(epoch).putLong(seq).flip();
+        ByteBuffer b = encode(nodeId, role, epoch, seq, sendMac);
         for (Channel c : channels) {
             try {
                 c.socket.send(b.duplicate(), c.config.peer());
@@ -113,30 +212,81 @@ final class Heartbeats implements AutoCloseable {
 
     private void receive(Channel c) {
         ByteBuffer b = ByteBuffer.allocate(512);
+        Mac mac = secret == null ? null : mac(secret);
         while (!closed) {
             try {
                 b.clear();
-                if (!(c.socket.receive(b) instanceof InetSocketAddress)) continue;
+                if (!(c.socket.receive(b) instanceof InetSocketAddress from)) continue;
                 b.flip();
-                if (b.remaining() < 10 || b.getInt() != MAGIC || b.getInt() != VERSION) continue;
-                int len = b.getShort();
-                if (len < 0 || len > LeaseSlot.MAX_ID || b.remaining() < len + 20) continue;
-                byte[] id = new byte[len];
-                b.get(id);
-                if (!peerId.equals(new String(id, StandardCharsets.UTF_8))) continue;
-                int role = b.getInt();
-                long epoch = b.getLong();
-                if (role < 0 || role >= Role.values().length) continue;
-                c.peerRole = Role.of(role);
-                c.peerEpoch = epoch;
-                c.lastHeard = clock.getAsLong();
-                c.received.incrementAndGet();
+                accept(c, b, mac, from);
             } catch (ClosedChannelException e) {
                 return;
             } catch (IOException e) {
                 if (!closed) log.debug("heartbeat channel {}: {}", c.config.name(), e.getMessage());
             }
         }
+    }
+
+    /** What one datagram means: accepted (and recorded on the channel), or why not. */
+    enum Verdict { ACCEPTED, MALFORMED, UNAUTHENTICATED, REPLAYED }
+
+    /** Checks one datagram (receiver thread of {@code c}) and records it if it is accepted. */
+    Verdict accept(Channel c, ByteBuffer b, Mac mac, InetSocketAddress from) {
+        int start = b.position();
+        if (b.remaining() < 10 || b.getInt() != MAGIC) return Verdict.MALFORMED;
+        int version = b.getInt();
+        if (version != VERSION) {
+            if (mac != null) return refuse(c, Verdict.UNAUTHENTICATED, from, "protocol version " + version + " (no MAC)");
+            return Verdict.MALFORMED;
+        }
+        int len = b.getShort();
+        int tail = mac == null ? 0 : MAC_LENGTH;
+        if (len < 0 || len > LeaseSlot.MAX_ID || b.remaining() != len + 20 + tail) {
+            return mac != null ? refuse(c, Verdict.UNAUTHENTICATED, from, "wrong length (no MAC, or another secret's format)") : Verdict.MALFORMED;
+        }
+        if (mac != null) {
+            int signed = b.limit() - MAC_LENGTH - start;
+            mac.update(b.array(), start, signed);
+            byte[] expected = mac.doFinal();
+            byte[] got = Arrays.copyOfRange(b.array(), start + signed, start + signed + MAC_LENGTH);
+            // constant time: how much of a forged MAC was right must not show in the timing
+            if (!MessageDigest.isEqual(expected, got)) return refuse(c, Verdict.UNAUTHENTICATED, from, "wrong MAC (another secret?)");
+        }
+        byte[] id = new byte[len];
+        b.get(id);
+        if (!peerId.equals(new String(id, StandardCharsets.UTF_8))) {
+            return mac != null ? refuse(c, Verdict.UNAUTHENTICATED, from, "sender \"" + new String(id, StandardCharsets.UTF_8) + "\" is not the peer")
+                    : Verdict.MALFORMED;
+        }
+        int role = b.getInt();
+        long epoch = b.getLong();
+        long seq = b.getLong();
+        if (role < 0 || role >= Role.values().length) return Verdict.MALFORMED;
+        if (mac != null) {
+            long onDisk = peerSeqOnDisk;
+            // The lease area was replaced or wiped: the peer's numbers started again, and so does the channel.
+            if (onDisk != Long.MIN_VALUE && c.lastSeq != Long.MIN_VALUE && onDisk + replayWindow < c.lastSeq) c.lastSeq = onDisk - replayWindow;
+            if (seq <= c.lastSeq) return refuse(c, Verdict.REPLAYED, from, "sequence number " + seq + " not above " + c.lastSeq);
+            if (onDisk != Long.MIN_VALUE && seq < onDisk - replayWindow) {
+                return refuse(c, Verdict.REPLAYED, from, "sequence number " + seq + " far behind the peer's lease slot (" + onDisk + ")");
+            }
+            c.lastSeq = seq;
+        }
+        c.peerRole = Role.of(role);
+        c.peerEpoch = epoch;
+        c.lastHeard = clock.getAsLong();
+        c.received.incrementAndGet();
+        return Verdict.ACCEPTED;
+    }
+
+    private Verdict refuse(Channel c, Verdict v, InetSocketAddress from, String why) {
+        AtomicLong counter = v == Verdict.REPLAYED ? c.replayed : c.unauthenticated;
+        // the first of each kind per channel is logged; the rest are counted (a flood must not flood the log)
+        if (counter.getAndIncrement() == 0) {
+            log.warn("heartbeat channel {}: dropped a datagram from {}: {} ({}; further ones are only counted)",
+                    c.config.name(), from, v.name().toLowerCase(java.util.Locale.ROOT), why);
+        }
+        return v;
     }
 
     @Override

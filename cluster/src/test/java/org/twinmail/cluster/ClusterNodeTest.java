@@ -158,6 +158,20 @@ class ClusterNodeTest {
         }
     }
 
+    /** The pair's shared heartbeat secret, mode 0600 as an operator would keep it. */
+    private Path secretFile() {
+        Path f = dir.resolve("heartbeat.key");
+        try {
+            if (!Files.exists(f)) {
+                Files.write(f, "lab secret of the two test nodes, 32+".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return f;
+    }
+
     private ClusterSettings settings(String id, String peer, int slot, String fenceCommand, int[] channelPorts) {
         InetSocketAddress lo = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
         String host = lo.getAddress().getHostAddress();
@@ -169,7 +183,7 @@ class ClusterNodeTest {
         return new ClusterSettings(id, peer, slot, dir.resolve("state-" + id), dir.resolve("lease"), channels,
                 new Timings(Duration.ofMillis(50), Duration.ofMillis(600), Duration.ofMillis(250)),
                 "", "", fenceCommand, Duration.ofSeconds(5), "", "eth0", false,
-                Duration.ofMillis(100), Duration.ofMillis(500), 2, List.of());
+                Duration.ofMillis(100), Duration.ofMillis(500), 2, List.of(), secretFile());
     }
 
     private ClusterNode start(ClusterSettings s, FakeServices services) throws IOException {
