@@ -73,15 +73,16 @@ public final class DnsMxResolver implements MxResolver {
         if (maxMxHosts < 1) throw new IllegalArgumentException("relay.dns.maxMxHosts must be at least 1");
         List<InetSocketAddress> use = servers.isEmpty() ? ResolverConfig.getCurrentConfig().servers() : servers;
         if (use.isEmpty()) throw new IllegalArgumentException("no DNS servers: none in relay.dns.servers nor in /etc/resolv.conf");
-        ExtendedResolver resolver = new ExtendedResolver();
-        for (Resolver r : resolver.getResolvers()) resolver.deleteResolver(r); // the no-arg constructor adds resolv.conf's
+        ExtendedResolver resolver = new ExtendedResolver(List.<Resolver>of());
         for (InetSocketAddress server : use) {
             SimpleResolver r = new SimpleResolver(server);
             r.setTimeout(timeout); // one attempt at one server
             resolver.addResolver(r);
         }
         resolver.setRetries(retries + 1); // dnsjava counts attempts per server, the first one included
-        this.queryBound = timeout.multipliedBy((long) (retries + 1) * use.size()).plusSeconds(1);
+        // dnsjava notices an expired attempt on its selector thread's next pass, up to a second
+        // late; the whole query's bound allows for that on every attempt.
+        this.queryBound = timeout.plusSeconds(1).multipliedBy((long) (retries + 1) * use.size()).plusSeconds(1);
         resolver.setTimeout(queryBound); // the whole query, every attempt at every server
         this.maxMxHosts = maxMxHosts;
 
