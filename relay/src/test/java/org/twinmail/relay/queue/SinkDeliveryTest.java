@@ -222,15 +222,11 @@ class SinkDeliveryTest {
         sink.rules("{\"rcpt\": {\"bob@remote.example\": [\"451 4.7.1 greylisted, come back later\", \"250 2.1.5 OK\"]}}");
         runner(sink.port, retries(Duration.ofSeconds(1), Duration.ofDays(5), Duration.ZERO), LOOPBACK);
 
-        long id = queue("alice@example.com", "bob@remote.example", message("alice@example.com", "bob@remote.example", "greylisted"));
-        await("the first attempt was refused", () -> sink.rcptLog().size() == 1);
-        assertThat(store.listQueue(10)).singleElement().satisfies(q -> {
-            assertThat(q.id()).isEqualTo(id);
-            assertThat(q.recipients().getFirst().lastReply()).contains("451 4.7.1 greylisted");
-        });
+        queue("alice@example.com", "bob@remote.example", message("alice@example.com", "bob@remote.example", "greylisted"));
         sink.await(1);
         awaitQueueEmpty();
-        assertThat(sink.rcptLog()).hasSize(2);
+        assertThat(sink.rcptLog()).containsExactly("bob@remote.example 451 4.7.1 greylisted, come back later",
+                "bob@remote.example 250 2.1.5 OK");
         assertThat(inbox(alice)).as("no DSN for a delivered message").isEmpty();
     }
 
