@@ -46,7 +46,8 @@ public final class ImapServer implements AutoCloseable {
         store.addListener(notifier);
         Context.Services services = new Context.Services(limits, new SaslServer(authenticator, config.auth.plaintextAuth), tls,
                 store, notifier, new MessageCache(MESSAGE_CACHE_BYTES), new ImapMetrics(registry),
-                java.nio.file.Path.of(config.dataDir, "spool"), config.store.spoolMemoryLimit.asInt());
+                java.nio.file.Path.of(config.dataDir, "spool"), config.store.spoolMemoryLimit.asInt(),
+                new org.twinmail.imap.session.RecentTracker(store.lastChangePosition()));
         // The write deadline: a client that takes no output for this long is cut off (IDLE clients read, so it holds them too).
         this.listener = new ConnectionListener("imap", limits.listen, limits.maxConnections, limits.idleTimeout,
                 connection -> new ImapSession(connection, services).run(), registry);

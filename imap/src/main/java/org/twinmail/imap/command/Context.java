@@ -29,7 +29,8 @@ import org.twinmail.store.StoreException;
 public final class Context {
     /** What all sessions of one server share. */
     public record Services(TwinmailConfig.Imap limits, SaslServer sasl, Tls tls, MailStore store, Notifier notifier,
-                           MessageCache cache, ImapMetrics metrics, java.nio.file.Path spoolDir, int spoolMemoryLimit) { }
+                           MessageCache cache, ImapMetrics metrics, java.nio.file.Path spoolDir, int spoolMemoryLimit,
+                           org.twinmail.imap.session.RecentTracker recent) { }
 
     private final Connection connection;
     private final Services services;

@@ -134,7 +134,7 @@ final class FetchCommand {
                 writeItem(ctx, item, e, message);
             }
             if (!flagsDone && seenNow.contains(uid)) {
-                ctx.write((first ? "" : " ") + "FLAGS " + SelectedMailbox.flagList(e.flags(), false));
+                ctx.write((first ? "" : " ") + "FLAGS " + ctx.selected().flags(e));
                 first = false;
             }
             if (withModSeq) ctx.write((first ? "" : " ") + "MODSEQ (" + e.modSeq() + ")");
@@ -237,7 +237,7 @@ final class FetchCommand {
 
     private static void writeItem(Context ctx, Item item, MessageEntry e, MimePart m) throws IOException {
         switch (item.name()) {
-            case "FLAGS" -> ctx.write("FLAGS " + SelectedMailbox.flagList(e.flags(), false));
+            case "FLAGS" -> ctx.write("FLAGS " + ctx.selected().flags(e));
             case "INTERNALDATE" -> ctx.write("INTERNALDATE \"" + DateTimes.format(e.internalDate()) + "\"");
             case "RFC822.SIZE" -> ctx.write("RFC822.SIZE " + e.size());
             // RFC 8474: the content address names the immutable message, so copies share it. No threads are kept.

@@ -295,6 +295,17 @@ final class MailboxCommands {
         return "STATUS completed";
     }
 
+    /**
+     * STATUS RECENT: the messages no read-write session has been told about yet (STATUS
+     * itself takes none); 0 for IMAP4rev2 sessions, which have no \Recent.
+     */
+    private static long recentCount(Context ctx, Mailbox m) {
+        if (ctx.rev2()) return 0;
+        List<org.twinmail.core.model.MessageEntry> entries = ctx.store().messages(m.id());
+        long first = ctx.services().recent().firstRecent(m.id(), entries, m.uidNext());
+        return entries.stream().filter(e -> e.uid() >= first).count();
+    }
+
     private static void status(Context ctx, Mailbox m, List<String> items) throws IOException {
         MailboxStatus s = ctx.store().status(m.id());
         List<String> out = new ArrayList<>();
@@ -308,7 +319,7 @@ final class MailboxCommands {
                 case "UIDNEXT" -> s.mailbox().uidNext();
                 case "UIDVALIDITY" -> s.mailbox().uidValidity();
                 case "UNSEEN" -> s.unseen();
-                case "RECENT" -> 0; // \Recent is not kept (RFC 9051 dropped it)
+                case "RECENT" -> recentCount(ctx, s.mailbox());
                 case "SIZE" -> s.mailbox().sizeBytes();
                 case "DELETED" -> s.deleted();
                 case "HIGHESTMODSEQ" -> s.mailbox().highestModSeq();

@@ -224,8 +224,11 @@ final class SearchCommand {
         }
         String name = a.keyword();
         switch (name) {
-            case "ALL", "OLD": return c -> true;
-            case "NEW", "RECENT": return c -> false; // \Recent is not kept: nothing is recent
+            case "ALL": return c -> true;
+            // \Recent as this session has it (IMAP4rev1; an IMAP4rev2 session has none, so all are OLD).
+            case "OLD": return c -> !c.ctx.selected().isRecent(c.entry.uid());
+            case "RECENT": return c -> c.ctx.selected().isRecent(c.entry.uid());
+            case "NEW": return c -> c.ctx.selected().isRecent(c.entry.uid()) && !c.entry.flags().contains("\\Seen");
             case "ANSWERED": return flag("\\Answered", true);
             case "DELETED": return flag("\\Deleted", true);
             case "DRAFT": return flag("\\Draft", true);

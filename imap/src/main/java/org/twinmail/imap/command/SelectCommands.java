@@ -46,14 +46,15 @@ final class SelectCommands {
         ctx.deselect();
         Mailbox m = MailboxCommands.existing(ctx, name);
         MailboxStatus status = ctx.store().status(m.id());
-        SelectedMailbox selected = SelectedMailbox.open(ctx.store(), status.mailbox(), readOnly);
+        // \Recent only for IMAP4rev1 sessions: RFC 9051 dropped it, so an IMAP4rev2 session takes none.
+        SelectedMailbox selected = SelectedMailbox.open(ctx.store(), status.mailbox(), readOnly, ctx.rev2() ? null : ctx.services().recent());
         ctx.untagged("FLAGS " + FLAGS);
         ctx.untagged(selected.size() + " EXISTS");
         if (ctx.rev2()) {
             // RFC 9051 6.3.2: no RECENT or UNSEEN; a LIST response gives the mailbox's canonical name.
             ctx.untagged("LIST () \"/\" " + MailboxCommands.encoded(ctx, m.name()));
         } else {
-            ctx.untagged("0 RECENT");
+            ctx.untagged(selected.recentCount() + " RECENT");
             int firstUnseen = 0;
             for (long uid : selected.uids()) {
                 if (!selected.entry(uid).flags().contains("\\Seen")) {
@@ -118,7 +119,7 @@ final class SelectCommands {
         for (long uid : selected.uids()) {
             MessageEntry e = selected.entry(uid);
             if (e.modSeq() <= q.modSeq()) continue;
-            ctx.untagged(selected.msn(uid) + " FETCH (UID " + uid + " FLAGS " + SelectedMailbox.flagList(e.flags(), false)
+            ctx.untagged(selected.msn(uid) + " FETCH (UID " + uid + " FLAGS " + selected.flags(e)
                     + " MODSEQ (" + e.modSeq() + "))");
         }
     }

@@ -80,7 +80,7 @@ final class StoreCommand {
             if (silent && !(condstore && changed.contains(uid))) continue;
             List<String> parts = new ArrayList<>();
             if (r.uid()) parts.add("UID " + uid);
-            if (!silent) parts.add("FLAGS " + SelectedMailbox.flagList(e.flags(), false));
+            if (!silent) parts.add("FLAGS " + s.flags(e));
             if (condstore) parts.add("MODSEQ (" + e.modSeq() + ")");
             ctx.untagged(s.msn(uid) + " FETCH (" + String.join(" ", parts) + ")");
         }

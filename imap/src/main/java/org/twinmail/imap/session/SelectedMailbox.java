@@ -3,6 +3,7 @@ package org.twinmail.imap.session;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -25,13 +26,17 @@ public final class SelectedMailbox {
     private final boolean readOnly;
     private final ArrayList<Long> uids = new ArrayList<>();
     private final Map<Long, MessageEntry> entries = new HashMap<>();
+    /** \Recent for this session (IMAP4rev1); null when the session does not keep it (IMAP4rev2). */
+    private final RecentTracker recentTracker;
+    private final Set<Long> recent = new HashSet<>();
     private long modSeq;
 
-    private SelectedMailbox(Mailbox m, boolean readOnly) {
+    private SelectedMailbox(Mailbox m, boolean readOnly, RecentTracker recentTracker) {
         this.id = m.id();
         this.name = m.name();
         this.uidValidity = m.uidValidity();
         this.readOnly = readOnly;
+        this.recentTracker = recentTracker;
         this.modSeq = m.highestModSeq();
     }
 
@@ -41,12 +46,52 @@ public final class SelectedMailbox {
      * twice is harmless; missing one would not be).
      */
     public static SelectedMailbox open(MailStore store, Mailbox mailbox, boolean readOnly) {
-        SelectedMailbox s = new SelectedMailbox(mailbox, readOnly);
-        for (MessageEntry e : store.messages(mailbox.id())) {
+        return open(store, mailbox, readOnly, null);
+    }
+
+    /** As {@link #open(MailStore, Mailbox, boolean)}, keeping \Recent with {@code recentTracker} (null: none). */
+    public static SelectedMailbox open(MailStore store, Mailbox mailbox, boolean readOnly, RecentTracker recentTracker) {
+        SelectedMailbox s = new SelectedMailbox(mailbox, readOnly, recentTracker);
+        List<MessageEntry> all = store.messages(mailbox.id());
+        for (MessageEntry e : all) {
             s.uids.add(e.uid());
             s.entries.put(e.uid(), e);
         }
+        if (recentTracker != null) {
+            long highest = s.uids.isEmpty() ? 0 : s.uids.getLast();
+            long from = readOnly ? recentTracker.firstRecent(mailbox.id(), all, mailbox.uidNext())
+                    : recentTracker.take(mailbox.id(), highest, all, mailbox.uidNext());
+            s.markRecent(from, highest);
+        }
         return s;
+    }
+
+    private void markRecent(long from, long highest) {
+        for (int i = uids.size() - 1; i >= 0; i--) {
+            long uid = uids.get(i);
+            if (uid < from) break;
+            if (uid <= highest) recent.add(uid);
+        }
+    }
+
+    /** Whether the message has \Recent in this session. */
+    public boolean isRecent(long uid) {
+        return recent.contains(uid);
+    }
+
+    /** How many messages have \Recent in this session (the RECENT response). */
+    public int recentCount() {
+        return recent.size();
+    }
+
+    /** Whether this session keeps \Recent (IMAP4rev1), so RECENT responses are due. */
+    public boolean keepsRecent() {
+        return recentTracker != null;
+    }
+
+    /** The FLAGS list of a message as this session shows it, \Recent included. */
+    public String flags(MessageEntry e) {
+        return flagList(e.flags(), recent.contains(e.uid()));
     }
 
     public long id() {
@@ -118,12 +163,14 @@ public final class SelectedMailbox {
             if (msn == 0) continue;
             uids.remove(msn - 1);
             entries.remove(uid);
+            recent.remove(uid);
             gone.add(uid);
             if (!vanished) out.add(msn + " EXPUNGE");
         }
         if (vanished && !gone.isEmpty()) out.add("VANISHED " + org.twinmail.imap.protocol.SequenceSet.compact(gone));
         int expungeLines = out.size();
         long last = uids.isEmpty() ? 0 : uids.getLast();
+        long before = last;
         boolean added = false;
         for (MessageEntry e : changes.changed()) {
             MessageEntry known = entries.get(e.uid());
@@ -138,13 +185,21 @@ public final class SelectedMailbox {
             }
             entries.put(e.uid(), e);
             if (!known.flags().equals(e.flags()) || (fetchModSeq && known.modSeq() != e.modSeq())) {
-                out.add(msn(e.uid()) + " FETCH (UID " + e.uid() + " FLAGS " + flagList(e.flags(), false)
+                out.add(msn(e.uid()) + " FETCH (UID " + e.uid() + " FLAGS " + flags(e)
                         + (fetchModSeq ? " MODSEQ (" + e.modSeq() + ")" : "") + ")");
             }
         }
         if (added) {
             // After the EXPUNGEs (the count includes them), before the flag updates.
             out.add(expungeLines, uids.size() + " EXISTS");
+            if (recentTracker != null) {
+                // RFC 3501 7.3.2: RECENT follows when the count changes; new messages are recent
+                // here if this is the first session told about them.
+                long from = readOnly ? recentTracker.firstRecent(id, List.of(), before + 1)
+                        : recentTracker.take(id, last, List.of(), before + 1);
+                markRecent(Math.max(from, before + 1), last);
+                out.add(expungeLines + 1, recent.size() + " RECENT");
+            }
         }
         modSeq = Math.max(modSeq, changes.highestModSeq());
         return out;
