@@ -73,6 +73,21 @@ class AdminDkimCliTest {
     }
 
     @Test
+    void aBadSelectorOrDnsServerInTheConfigurationIsRefusedBeforeAnythingStarts() throws Exception {
+        Path config = data.resolve("bad.yaml");
+        Files.writeString(config, TestConfigs.loopbackYaml(data) + "relay: { dkim: { selector: \"a b\" } }\n");
+        CliRunner.Result serve = CliRunner.run("serve", "--config", config.toString());
+        assertThat(serve.exit()).isEqualTo(2);
+        assertThat(serve.err()).isEqualTo("twinmail: relay.dkim.selector: not a DKIM selector (DNS labels): a b\n");
+        assertThat(admin("--config", config.toString(), "dkim", "show", "example.com").exit()).isEqualTo(2);
+
+        Files.writeString(config, TestConfigs.loopbackYaml(data) + "relay: { dns: { servers: [\"127.0.0.1:99999\"] } }\n");
+        serve = CliRunner.run("serve", "--config", config.toString());
+        assertThat(serve.exit()).isEqualTo(2);
+        assertThat(serve.err()).isEqualTo("twinmail: relay.dns.servers: bad port in 127.0.0.1:99999\n");
+    }
+
+    @Test
     void theRunningServerGeneratesIntoItsDataDirectory() throws Exception {
         try (TwinmailServer server = TwinmailServer.start(TestConfigs.loopback(data))) {
             assertThat(admin("domain", "add", "live.example").exit()).isZero();

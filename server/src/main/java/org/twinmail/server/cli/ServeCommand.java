@@ -7,6 +7,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.twinmail.core.config.ConfigLoader;
 import org.twinmail.core.config.TwinmailConfig;
+import org.twinmail.relay.dkim.DkimKeys;
+import org.twinmail.relay.dns.DnsMxResolver;
 import org.twinmail.server.PairNode;
 import org.twinmail.server.TwinmailServer;
 import picocli.CommandLine.Command;
@@ -35,6 +37,15 @@ final class ServeCommand implements Callable<Integer> {
             return ExitCodes.USAGE;
         }
         if (data != null) cfg.dataDir = data.toString();
+        try {
+            // Checked here, not when the relay first starts: in a pair that is at a takeover,
+            // the worst moment to learn of a typo in a selector or a DNS server address.
+            DkimKeys.fromConfig(cfg.relay.dkim, Path.of(cfg.dataDir));
+            DnsMxResolver.fromConfig(cfg.relay.dns);
+        } catch (IllegalArgumentException e) {
+            System.err.println("twinmail: " + e.getMessage());
+            return ExitCodes.USAGE;
+        }
         TwinmailServer server;
         AutoCloseable node;
         try {
