@@ -222,7 +222,8 @@ final class Delivery {
             return true;
         }
         byte[] signature = sign(headers, m);
-        long size = m.size() + signature.length;
+        int skip = headers.returnPathLength();
+        long size = m.size() - skip + signature.length;
         long limit = connection.sizeLimit();
         if (limit > 0 && size > limit) {
             // RFC 1870 6.1: the server's fixed limit is final for this message.
@@ -235,8 +236,11 @@ final class Delivery {
                 m.eightBitMime() || headers.nonAscii(), needsUtf8);
         List<SmtpReply> replies;
         try {
-            replies = connection.send(envelope,
-                    () -> new SequenceInputStream(new ByteArrayInputStream(signature), store.openBlob(m.blobId())));
+            replies = connection.send(envelope, () -> {
+                InputStream body = store.openBlob(m.blobId());
+                body.skipNBytes(skip);
+                return new SequenceInputStream(new ByteArrayInputStream(signature), body);
+            });
         } catch (SmtpClientException e) {
             fail(job, Failure.of(e, connection.hostName()), done);
             return false;

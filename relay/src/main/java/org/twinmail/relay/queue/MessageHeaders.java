@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * message needs SMTPUTF8 if it was submitted with it), and the From domain (DKIM's signing
  * domain). Reads no further than the end of the header section, and at most {@link #MAX_BYTES}.
  */
-record MessageHeaders(int received, boolean nonAscii, Optional<String> fromDomain) {
+record MessageHeaders(int received, boolean nonAscii, Optional<String> fromDomain, int returnPathLength) {
     static final int MAX_BYTES = 256 * 1024;
     private static final Pattern ANGLE = Pattern.compile("<([^<>]*)>");
 
@@ -40,7 +40,27 @@ record MessageHeaders(int received, boolean nonAscii, Optional<String> fromDomai
             if (name.equals("received")) received++;
             else if (name.equals("from") && from == null) from = f.substring(colon + 1);
         }
-        return new MessageHeaders(received, nonAscii, Optional.ofNullable(from).flatMap(MessageHeaders::domainOf));
+        return new MessageHeaders(received, nonAscii, Optional.ofNullable(from).flatMap(MessageHeaders::domainOf),
+                leadingReturnPath(header));
+    }
+
+    /**
+     * The length in bytes (with its CRLF and any folded lines) of a Return-Path field at the very
+     * start of the message, else 0. Our SMTP server puts one there for local delivery (RFC 5321
+     * 4.4); a relay must not pass it on, since the final delivery adds its own.
+     */
+    static int leadingReturnPath(byte[] header) {
+        String prefix = "return-path:";
+        if (header.length < prefix.length()
+                || !new String(header, 0, prefix.length(), StandardCharsets.US_ASCII).toLowerCase(Locale.ROOT).equals(prefix)) {
+            return 0;
+        }
+        for (int i = 0; i < header.length; i++) {
+            if (header[i] != '\n') continue;
+            boolean folded = i + 1 < header.length && (header[i + 1] == ' ' || header[i + 1] == '\t');
+            if (!folded) return i + 1;
+        }
+        return 0; // the whole header section is that one field: leave the message alone
     }
 
     /** The domain of the first address in a From field, lower-cased and as an A-label. */

@@ -60,5 +60,8 @@ class RetryScheduleTest {
         assertThat(h.nonAscii()).isTrue();
         assertThat(MessageHeaders.domainOf(" bob@example.org")).contains("example.org");
         assertThat(MessageHeaders.domainOf(" undisclosed")).isEmpty();
+        assertThat(h.returnPathLength()).isZero();
+        byte[] withPath = "Return-Path: <a@b.example>\r\nReceived: x\r\n\r\nbody".getBytes(StandardCharsets.US_ASCII);
+        assertThat(MessageHeaders.read(new ByteArrayInputStream(withPath)).returnPathLength()).isEqualTo("Return-Path: <a@b.example>\r\n".length());
     }
 }

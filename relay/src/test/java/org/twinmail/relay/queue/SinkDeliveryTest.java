@@ -144,10 +144,13 @@ class SinkDeliveryTest {
         DnsMxResolver resolver = new DnsMxResolver(List.of(dns.address()), Duration.ofSeconds(2), 1, 100, Duration.ofHours(1), 10);
         runner(sink.port, retries(Duration.ofSeconds(1), Duration.ofDays(5), Duration.ZERO), resolver);
 
-        queue("alice@example.com", "bob@remote.example", message("alice@example.com", "bob@remote.example", "hello one"));
+        // As our SMTP server stores it: Return-Path first (for local delivery), which a relay must not pass on.
+        queue("alice@example.com", "bob@remote.example", "Return-Path: <alice@example.com>\r\n"
+                + message("alice@example.com", "bob@remote.example", "hello one"));
         List<Sink.Received> got = sink.await(1);
         assertThat(got.getFirst().envelope()).contains("\"mail_from\": \"alice@example.com\"").contains("bob@remote.example");
-        assertThat(got.getFirst().content()).contains("Subject: hello one").contains("\r\n.leading dot\r\n");
+        assertThat(got.getFirst().content()).startsWith("Received: from client by " + HOST + "\r\n")
+                .doesNotContain("Return-Path").contains("Subject: hello one").contains("\r\n.leading dot\r\n");
         awaitQueueEmpty();
         assertThat(sink.rcptLog()).containsExactly("bob@remote.example 250 2.1.5 OK");
     }
