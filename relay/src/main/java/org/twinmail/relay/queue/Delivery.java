@@ -128,7 +128,7 @@ final class Delivery {
             return new Route(null, new Failure(true, "5.1.2", "invalid destination domain " + Printable.of(domain), null, null));
         }
         return switch (resolver.lookup(ascii)) {
-            case MxLookup.Hosts h -> new Route(h.hosts(), null);
+            case MxLookup.Hosts h -> withoutSelf(domain, h.hosts());
             case MxLookup.NullMx n -> new Route(null, new Failure(true, "5.1.10",
                     "the domain " + domain + " accepts no mail (null MX, RFC 7505)", null, null));
             case MxLookup.NoSuchDomain n -> new Route(null, new Failure(true, "5.1.2",
@@ -136,6 +136,45 @@ final class Delivery {
             case MxLookup.TemporaryFailure t -> new Route(null, new Failure(false, "4.4.3",
                     "DNS lookup for " + domain + " failed: " + t.reason(), null, null));
         };
+    }
+
+    /**
+     * RFC 5321 5.1: if this server is one of the domain's MX hosts, it and every host of equal or
+     * less preference are dropped (they would send the mail back here); if none is left, the mail
+     * loops, which is permanent (Postfix: "mail for ... loops back to myself").
+     */
+    private Route withoutSelf(String domain, List<MxHost> hosts) {
+        int self = Integer.MAX_VALUE;
+        for (MxHost h : hosts) if (isSelf(h)) self = Math.min(self, h.preference());
+        if (self == Integer.MAX_VALUE) return new Route(hosts, null);
+        int best = self;
+        List<MxHost> better = hosts.stream().filter(h -> h.preference() < best).toList();
+        if (!better.isEmpty()) return new Route(better, null);
+        return new Route(null, new Failure(true, "5.4.6", "mail for " + domain + " loops back to myself ("
+                + settings.hostname() + " is its best mail exchanger)", null, null));
+    }
+
+    private boolean isSelf(MxHost h) {
+        String name = h.name().endsWith(".") ? h.name().substring(0, h.name().length() - 1) : h.name();
+        if (name.equalsIgnoreCase(settings.hostname())) return true;
+        for (org.twinmail.core.config.Listen own : settings.ownSmtp()) {
+            if (own.port() != settings.port()) continue;
+            for (InetAddress a : h.addresses()) {
+                InetSocketAddress mine = own.socketAddress();
+                if (mine.getAddress() != null && mine.getAddress().isAnyLocalAddress() ? isLocal(a) : a.equals(mine.getAddress())) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static boolean isLocal(InetAddress a) {
+        try {
+            return a.isLoopbackAddress() || a.isAnyLocalAddress() || java.net.NetworkInterface.getByInetAddress(a) != null;
+        } catch (java.net.SocketException e) {
+            return false;
+        }
     }
 
     /**

@@ -1,6 +1,8 @@
 package org.twinmail.relay.queue;
 
 import java.time.Duration;
+import java.util.List;
+import org.twinmail.core.config.Listen;
 import org.twinmail.core.config.TwinmailConfig;
 import org.twinmail.relay.client.ClientSettings;
 
@@ -10,10 +12,19 @@ import org.twinmail.relay.client.ClientSettings;
  * @param hostname     our name: EHLO, Reporting-MTA, the DSN's From
  * @param port         the port of MX hosts
  * @param smarthost    the relay host to send everything through, or null for MX delivery
+ * @param ownSmtp      our own MX listeners ({@code smtp.listen}): an MX host that is one of them
+ *                     is this server (RFC 5321 5.1 loop rule)
  */
 public record RelaySettings(String hostname, int port, Duration pollInterval, int maxConnections,
                             int maxConnectionsPerDestination, int maxMessagesPerConnection, RetrySchedule schedule,
-                            int maxHops, ClientSettings client, Smarthost smarthost) {
+                            int maxHops, ClientSettings client, Smarthost smarthost, List<Listen> ownSmtp) {
+
+    public RelaySettings(String hostname, int port, Duration pollInterval, int maxConnections, int maxConnectionsPerDestination,
+                         int maxMessagesPerConnection, RetrySchedule schedule, int maxHops, ClientSettings client,
+                         Smarthost smarthost) {
+        this(hostname, port, pollInterval, maxConnections, maxConnectionsPerDestination, maxMessagesPerConnection, schedule,
+                maxHops, client, smarthost, List.of());
+    }
 
     /** @param username empty for no AUTH */
     public record Smarthost(String host, int port, boolean implicitTls, boolean verifyCertificate, String username,
@@ -31,6 +42,7 @@ public record RelaySettings(String hostname, int port, Duration pollInterval, in
         if (maxConnectionsPerDestination < 1) throw new IllegalArgumentException("relay.maxConnectionsPerDestination must be at least 1");
         if (maxMessagesPerConnection < 1) throw new IllegalArgumentException("relay.maxMessagesPerConnection must be at least 1");
         if (maxHops < 1) throw new IllegalArgumentException("relay.maxHops must be at least 1");
+        ownSmtp = List.copyOf(ownSmtp);
     }
 
     public static RelaySettings from(TwinmailConfig config) {
@@ -42,6 +54,6 @@ public record RelaySettings(String hostname, int port, Duration pollInterval, in
                         r.smarthost.password == null ? "" : r.smarthost.password);
         return new RelaySettings(config.hostname, r.port, r.pollInterval, r.maxConnections, r.maxConnectionsPerDestination,
                 r.maxMessagesPerConnection, new RetrySchedule(r.retrySchedule, r.maxQueueLifetime, r.delayWarningTime),
-                r.maxHops, ClientSettings.from(config), smarthost);
+                r.maxHops, ClientSettings.from(config), smarthost, config.smtp.listen);
     }
 }

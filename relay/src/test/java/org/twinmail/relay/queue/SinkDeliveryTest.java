@@ -340,6 +340,40 @@ class SinkDeliveryTest {
         assertThat(sink.received()).isEmpty();
     }
 
+    static MxResolver mx(MxHost... hosts) {
+        return domain -> new MxLookup.Hosts(List.of(hosts));
+    }
+
+    static MxHost host(String name, int preference) throws IOException {
+        return new MxHost(name, preference, List.of(InetAddress.getByName("127.0.0.1")), false);
+    }
+
+    @Test
+    void anMxListThatNamesThisServerUsesOnlyBetterHostsOrBouncesAsALoop() throws Exception {
+        sink = Sink.start(tmp.resolve("sink"));
+        // RFC 5321 5.1: we are the second-best MX of remote.example, so only the best one is tried.
+        runner(sink.port, retries(Duration.ofSeconds(1), Duration.ofDays(5), Duration.ZERO),
+                mx(host("mx.remote.example", 10), host(HOST, 20), host("worse.remote.example", 30)));
+        queue("alice@example.com", "bob@remote.example", message("alice@example.com", "bob@remote.example", "not a loop"));
+        sink.await(1);
+        awaitQueueEmpty();
+        runner.close();
+
+        // We are the best MX (by name), or one of our own listeners is (by address and port): a loop.
+        runner(sink.port, retries(Duration.ofSeconds(1), Duration.ofDays(5), Duration.ZERO), mx(host(HOST.toUpperCase() + ".", 10)));
+        queue("alice@example.com", "bob@loop.example", message("alice@example.com", "bob@loop.example", "loop by name"));
+        assertThat(awaitDsn()).contains("Status: 5.4.6").contains("loops back to myself");
+        runner.close();
+        RelaySettings s = settings(sink.port, retries(Duration.ofSeconds(1), Duration.ofDays(5), Duration.ZERO));
+        runner(new RelaySettings(s.hostname(), s.port(), s.pollInterval(), s.maxConnections(), s.maxConnectionsPerDestination(),
+                s.maxMessagesPerConnection(), s.schedule(), s.maxHops(), s.client(), null,
+                List.of(org.twinmail.core.config.Listen.parse("0.0.0.0:" + sink.port))), mx(host("mx.loop.example", 10)));
+        queue("alice@example.com", "carol@loop.example", message("alice@example.com", "carol@loop.example", "loop by address"));
+        await("a second loop DSN", () -> inbox(alice).size() == 2);
+        assertThat(inbox(alice).get(1)).contains("Status: 5.4.6").contains("carol@loop.example");
+        assertThat(sink.received()).hasSize(1);
+    }
+
     @Test
     void aDomainWithANullMxBouncesAtOnce() throws Exception {
         LocalDnsServer dns = LocalDnsServer.start();
