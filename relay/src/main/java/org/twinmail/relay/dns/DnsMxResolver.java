@@ -92,9 +92,13 @@ public final class DnsMxResolver implements MxResolver {
         cache.setMaxCache(maxTtl);
         cache.setMaxNCache(maxTtl);
         // No search path and no hosts file: mail routing uses absolute names and the DNS only.
+        // dnsjava runs its continuations on the common ForkJoinPool unless told otherwise; that
+        // pool has one thread on a two-core machine, and anything blocking in it would stall
+        // every lookup, so they get virtual threads of their own.
         this.session = LookupSession.builder()
                 .resolver(resolver)
                 .cache(cache)
+                .executor(java.util.concurrent.Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("dns-", 0).factory()))
                 .maxRedirects(MAX_REDIRECTS)
                 .clearSearchPath()
                 .build();
