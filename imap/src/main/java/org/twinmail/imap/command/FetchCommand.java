@@ -35,6 +35,12 @@ final class FetchCommand {
             };
         }
 
+        /** BODY[] (any PEEK, any partial) or RFC822: the message's bytes as stored, no parsing needed. */
+        boolean wholeMessage() {
+            return (name.equals("BODY") && section != null && section.path().isEmpty() && section.text() == null)
+                    || name.equals("RFC822");
+        }
+
         boolean setsSeen() {
             return ((name.equals("BODY") || name.equals("BINARY")) && section != null && !peek)
                     || name.equals("RFC822") || name.equals("RFC822.TEXT");
@@ -111,7 +117,14 @@ final class FetchCommand {
         for (long uid : uids) {
             MessageEntry e = s.entry(uid);
             MimePart message = null;
-            if (items.stream().anyMatch(Item::needsMessage)) message = ctx.message(e.blobId());
+            if (items.stream().anyMatch(Item::needsMessage)) {
+                message = ctx.services().cache().get(e.blobId());
+                // A large message asked for only as a whole is copied from the store as it is read,
+                // never held in memory (or parsed); anything else parses it, through the cache.
+                boolean stream = message == null && e.size() > ctx.services().spoolMemoryLimit()
+                        && items.stream().allMatch(i -> !i.needsMessage() || i.wholeMessage());
+                if (message == null && !stream) message = ctx.message(e.blobId());
+            }
             for (Item item : items) {
                 // Checked before the response starts, so no half-written FETCH is left behind.
                 if (item.name().startsWith("BINARY") && binary(item.section(), message) == null) {
@@ -235,7 +248,12 @@ final class FetchCommand {
         return new Section(path, text, fields);
     }
 
+    /** {@code m} is null only for items that take the whole message, which then comes straight from the store. */
     private static void writeItem(Context ctx, Item item, MessageEntry e, MimePart m) throws IOException {
+        if (m == null && item.wholeMessage()) {
+            streamed(ctx, item, e);
+            return;
+        }
         switch (item.name()) {
             case "FLAGS" -> ctx.write("FLAGS " + ctx.selected().flags(e));
             case "INTERNALDATE" -> ctx.write("INTERNALDATE \"" + DateTimes.format(e.internalDate()) + "\"");
@@ -285,6 +303,36 @@ final class FetchCommand {
             case "RFC822.TEXT" -> literal(ctx, "RFC822.TEXT", java.util.Arrays.copyOfRange(m.data(), m.bodyStart(), m.end()));
             default -> throw new IllegalStateException(item.name());
         }
+    }
+
+    /**
+     * BODY[]&lt;partial&gt; or RFC822 copied from the blob: the literal's length is the entry's
+     * size (the blob's, by construction), and at most a buffer of it is in memory at a time.
+     */
+    private static void streamed(Context ctx, Item item, MessageEntry e) throws IOException {
+        String label = item.name().equals("RFC822") ? "RFC822" : "BODY[]";
+        long from = 0;
+        long to = e.size();
+        if (item.partialStart() >= 0) {
+            from = Math.min(item.partialStart(), e.size());
+            to = Math.min(e.size(), from + item.partialLength());
+            label += "<" + item.partialStart() + ">";
+        }
+        long length = to - from;
+        ctx.write(label + " {" + length + "}\r\n");
+        try (java.io.InputStream in = ctx.store().openBlob(e.blobId())) {
+            in.skipNBytes(from);
+            byte[] buf = new byte[64 * 1024];
+            long left = length;
+            while (left > 0) {
+                int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+                // The length is on the wire already: a short blob cannot be answered correctly, so the session ends.
+                if (n < 0) throw new java.io.EOFException("message " + e.blobId() + " is shorter than its recorded size " + e.size());
+                ctx.output().write(buf, 0, n);
+                left -= n;
+            }
+        }
+        ctx.services().metrics().fetched(length);
     }
 
     private static void literal(Context ctx, String label, byte[] content) throws IOException {
