@@ -122,7 +122,10 @@ class DnsMxResolverTest {
     @Test
     void servfailIsTemporary() {
         dns.servfail("broken.example");
-        assertThat(resolver().lookup("broken.example")).isInstanceOf(MxLookup.TemporaryFailure.class);
+        DnsMxResolver r = resolver();
+        assertThat(r.lookup("broken.example")).isInstanceOf(MxLookup.TemporaryFailure.class);
+        assertThat(r.lookup("broken.example")).isInstanceOf(MxLookup.TemporaryFailure.class);
+        assertThat(dns.queries("broken.example", Type.MX)).as("a failure is not cached").isEqualTo(2);
     }
 
     @Test
