@@ -58,8 +58,12 @@ final class Delivery {
     private final RelayMetrics metrics;
     private final ClientTls opportunistic = ClientTls.opportunistic();
     private final ClientTls smarthostTls;
+    /** True once the runner is stopping: temporary failures then are ours, not the remote's. */
+    private final java.util.function.BooleanSupplier stopping;
 
-    Delivery(MailStore store, MxResolver resolver, MessageSigner signer, RelaySettings settings, RelayMetrics metrics) {
+    Delivery(MailStore store, MxResolver resolver, MessageSigner signer, RelaySettings settings, RelayMetrics metrics,
+             java.util.function.BooleanSupplier stopping) {
+        this.stopping = stopping;
         this.store = store;
         this.resolver = resolver;
         this.signer = signer;
@@ -333,8 +337,13 @@ final class Delivery {
         List<QueueOutcome> deferredOutcomes = new ArrayList<>();
         List<DeliveryStatus.Recipient> delayed = new ArrayList<>();
         RetrySchedule schedule = settings.schedule();
+        boolean stopping = this.stopping.getAsBoolean();
         for (Result r : results) {
             QueuedRecipient q = r.recipient();
+            if (stopping && r.failure() != null && !r.failure().permanent()) {
+                // Interrupted by our own shutdown: leave the claim for the next start, count no attempt.
+                continue;
+            }
             Duration delay = Duration.between(q.arrival(), now);
             String outcome;
             String reply = r.failure() == null ? r.reply().toString() : r.failure().reason();

@@ -53,6 +53,7 @@ public final class QueueRunner implements AutoCloseable {
     private final Semaphore connections;
     private final Map<String, Destination> destinations = new ConcurrentHashMap<>();
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final java.util.Set<Thread> workers = ConcurrentHashMap.newKeySet();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition woken = lock.newCondition();
     private boolean wakeRequested;
@@ -64,7 +65,7 @@ public final class QueueRunner implements AutoCloseable {
         this.store = Objects.requireNonNull(store, "store");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.metrics = new RelayMetrics(registry);
-        this.delivery = new Delivery(store, resolver, signer, settings, metrics);
+        this.delivery = new Delivery(store, resolver, signer, settings, metrics, () -> !running);
         this.connections = new Semaphore(settings.maxConnections());
     }
 
@@ -169,7 +170,9 @@ public final class QueueRunner implements AutoCloseable {
             int w = d.workers.get();
             if (w >= settings.maxConnectionsPerDestination() || w >= d.jobs.size()) return;
             if (!d.workers.compareAndSet(w, w + 1)) continue;
-            Thread.ofVirtual().name("relay-" + d.name).start(() -> work(d));
+            Thread t = Thread.ofVirtual().name("relay-" + d.name).unstarted(() -> work(d));
+            workers.add(t);
+            t.start();
         }
     }
 
@@ -195,6 +198,7 @@ public final class QueueRunner implements AutoCloseable {
         } catch (RuntimeException e) {
             log.error("relay: worker for {} failed", d.name, e);
         } finally {
+            workers.remove(Thread.currentThread());
             d.workers.decrementAndGet();
             // A job added between our last poll and the decrement would otherwise wait for the next one.
             if (running && !d.jobs.isEmpty()) startWorkers(d);
@@ -211,8 +215,10 @@ public final class QueueRunner implements AutoCloseable {
     }
 
     /**
-     * Stops claiming and lets open connections end on their own timeouts; a claim left
-     * behind is released by the next {@link #start}, here or on the node that takes over.
+     * Stops claiming, interrupts the workers (a virtual thread blocked in socket I/O is woken by
+     * that, its connection closed) and waits a little for them. What they had not finished stays
+     * claimed, not rescheduled, and is released by the next {@link #start}, here or on the node
+     * that takes over: a node that stops serving must not go on sending for minutes.
      */
     @Override
     public synchronized void close() {
@@ -221,6 +227,12 @@ public final class QueueRunner implements AutoCloseable {
         wake();
         try {
             if (loop != null) loop.join(10_000);
+            for (Thread t : workers) t.interrupt();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            for (Thread t : workers) {
+                long left = deadline - System.nanoTime();
+                if (left > 0) t.join(java.time.Duration.ofNanos(left));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -375,6 +375,33 @@ class SinkDeliveryTest {
     }
 
     @Test
+    void stoppingTheRunnerInterruptsAStalledDeliveryAndLeavesTheClaimForTheNextStart() throws Exception {
+        try (java.net.ServerSocket stalled = new java.net.ServerSocket(0, 5, InetAddress.getByName("127.0.0.1"))) {
+            Thread.ofVirtual().start(() -> {
+                try (java.net.Socket s = stalled.accept()) {
+                    s.getOutputStream().write("220 slow\r\n".getBytes(StandardCharsets.US_ASCII));
+                    s.getInputStream().read(new byte[1024]); // EHLO, never answered
+                    Thread.sleep(60_000);
+                } catch (Exception ignored) {
+                    // the test is over
+                }
+            });
+            runner(stalled.getLocalPort(), retries(Duration.ofSeconds(1), Duration.ofDays(5), Duration.ZERO), LOOPBACK);
+            queue("alice@example.com", "bob@remote.example", message("alice@example.com", "bob@remote.example", "stalled"));
+            await("the delivery is under way", () -> store.listQueue(10).getFirst().recipients().getFirst().active());
+            long start = System.nanoTime();
+            runner.close();
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("close does not wait for the 10 s timeout")
+                    .isLessThan(Duration.ofSeconds(8));
+            assertThat(store.listQueue(10).getFirst().recipients().getFirst()).satisfies(r -> {
+                assertThat(r.active()).as("still claimed, released by the next start").isTrue();
+                assertThat(r.attempts()).as("our shutdown is not a failed attempt").isZero();
+            });
+            assertThat(store.releaseQueueClaims()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void aDomainWithANullMxBouncesAtOnce() throws Exception {
         LocalDnsServer dns = LocalDnsServer.start();
         closeLast.add(dns);
