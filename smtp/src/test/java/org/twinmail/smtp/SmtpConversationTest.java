@@ -211,6 +211,27 @@ class SmtpConversationTest {
     // ---- recipients ----
 
     @Test
+    void clientsOfTheRelayNetworksMayRelayThroughTheMxAndOthersMayNot() throws Exception {
+        InetSocketAddress trusting = fixture.server(s -> s.relayNetworks = List.of("10.0.0.0/8", "127.0.0.0/8"));
+        InetSocketAddress elsewhere = fixture.server(s -> s.relayNetworks = List.of("10.0.0.0/8", "::1"));
+        Account bob = fixture.account();
+        String sender = SmtpFixture.unique("app") + "@" + DOMAIN;
+        try (SmtpClient c = SmtpClient.ehlo(elsewhere)) {
+            c.expect("MAIL FROM:<" + sender + ">", 250);
+            assertThat(c.expect("RCPT TO:<someone@elsewhere.example>", 550, "5.7.1").text()).contains("Relay access denied");
+        }
+        try (SmtpClient c = SmtpClient.ehlo(trusting)) {
+            c.expect("MAIL FROM:<" + sender + ">", 250);
+            c.expect("RCPT TO:<someone@elsewhere.example>", 250, "2.1.5");
+            c.expect("RCPT TO:<" + bob.address() + ">", 250, "2.1.5");
+            assertThat(data(c, message("relayed", "for a remote and a local recipient\r\n")).code()).isEqualTo(250);
+        }
+        assertThat(fixture.only(bob)).contains("for a remote and a local recipient");
+        assertThat(fixture.store.listQueue(1000)).filteredOn(q -> q.sender().equals(sender)).singleElement()
+                .satisfies(q -> assertThat(q.recipients()).extracting(r -> r.address()).containsExactly("someone@elsewhere.example"));
+    }
+
+    @Test
     void relayingIsDeniedAndUnknownUsersRefused() throws Exception {
         double relayBefore = fixture.rejected("relay_denied");
         double unknownBefore = fixture.rejected("unknown_user");

@@ -30,7 +30,7 @@ public final class TwinmailConfig {
     public Submission submission = new Submission();
     public Relay relay = new Relay();
 
-    /** SMTP (MX) service: mail for local domains only, never relays. */
+    /** SMTP (MX) service: mail for local domains; relays only for {@code relayNetworks}. */
     public static final class Smtp {
         /** Addresses to accept connections on (standard port 25). */
         public List<Listen> listen = List.of(Listen.parse("0.0.0.0:2525"));
@@ -52,6 +52,12 @@ public final class TwinmailConfig {
         public int junkCommandLimit = 100;
         /** Received headers in a message beyond which it is refused as a mail loop. */
         public int maxHops = 50;
+        /**
+         * Client networks (address/prefix) whose mail to remote domains this port accepts for the
+         * outbound queue without AUTH, like Postfix's mynetworks: web applications, scanners,
+         * other hosts of the site. Empty (the default): the MX never relays.
+         */
+        public List<String> relayNetworks = List.of();
     }
 
     /** POP3 service. */

@@ -25,8 +25,8 @@ import org.twinmail.store.StoreException;
  * <ul>
  *   <li>more than {@code maxRecipients} accepted: 452 4.5.3 (RFC 5321 4.5.3.1.10), not counted
  *       as an error for the first {@code maxRecipients} of them</li>
- *   <li>domain not served here: 550 5.7.1 relaying denied: the MX never relays; submission
- *       accepts it for the outbound queue</li>
+ *   <li>domain not served here: 550 5.7.1 relaying denied: the MX relays only for clients in
+ *       {@code smtp.relayNetworks}; submission accepts it for the outbound queue</li>
  *   <li>local domain, no such address: 550 5.1.1</li>
  *   <li>declared SIZE over an account's per-message limit: 552 5.3.4 (RFC 1870)</li>
  *   <li>account or its domain full, or would be with the declared SIZE: 452 4.2.2</li>
@@ -46,7 +46,8 @@ final class RcptHandler {
         this.metrics = metrics;
     }
 
-    Reply rcpt(SmtpCommand.Rcpt cmd, Transaction tx) {
+    /** @param clientMayRelay the MX's client is in {@code smtp.relayNetworks} */
+    Reply rcpt(SmtpCommand.Rcpt cmd, Transaction tx, boolean clientMayRelay) {
         if (tx.recipients().size() >= settings.maxRecipients()) {
             // RFC 5321 4.5.3.1.10: the client should send the rest in a later transaction, so a
             // well-behaved client that pipelined a long list is not punished for it, up to as many
@@ -67,10 +68,10 @@ final class RcptHandler {
                         Reply.of(550, "5.1.1", shown + ": Recipient address rejected: no postmaster for " + settings.hostname()));
             }
             return switch (store.resolve(address)) {
-                case RecipientResolution.NotLocal n -> settings.mode() == SmtpMode.MX
+                case RecipientResolution.NotLocal n -> settings.mode() == SmtpMode.MX && !clientMayRelay
                         ? refuse(tx, RejectReason.RELAY_DENIED, Reply.of(550, "5.7.1", shown + ": Relay access denied"))
-                        // An authenticated user may send anywhere: the message goes into the outbound queue
-                        // in the same commit as its local copies.
+                        // An authenticated user, or a client of the site's own networks, may send anywhere:
+                        // the message goes into the outbound queue in the same commit as its local copies.
                         : acceptRemote(tx, cmd.recipient().toString(), address);
                 case RecipientResolution.Unknown u -> refuse(tx, RejectReason.UNKNOWN_USER,
                         Reply.of(550, "5.1.1", shown + ": Recipient address rejected: User unknown"));

@@ -1,6 +1,10 @@
 package org.twinmail.smtp.session;
 
+import java.net.InetAddress;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.twinmail.core.net.AddressRange;
 import java.time.Duration;
 import org.twinmail.core.config.TwinmailConfig;
 
@@ -12,15 +16,18 @@ import org.twinmail.core.config.TwinmailConfig;
  * @param spoolDir         where messages over {@code spoolMemoryLimit} are spooled while they arrive
  * @param mode             MX or submission
  * @param maxMessagesPerHour submission: messages one user may send in any hour (unused by the MX)
+ * @param relayNetworks    MX: clients in these networks may send to remote domains without AUTH
  */
 public record SessionSettings(String hostname, long maxMessageSize, int maxRecipients, int maxLineLength,
                               Duration commandTimeout, Duration dataTimeout, int maxErrors, int junkCommandLimit,
-                              int maxHops, Path spoolDir, int spoolMemoryLimit, SmtpMode mode, int maxMessagesPerHour) {
+                              int maxHops, Path spoolDir, int spoolMemoryLimit, SmtpMode mode, int maxMessagesPerHour,
+                              List<AddressRange> relayNetworks) {
 
     /** RFC 5321 4.5.3.1.4/4.5.3.1.6: command and text lines of 512 and 1000 octets must fit. */
     static final int MIN_LINE_LENGTH = 1000;
 
     public SessionSettings {
+        relayNetworks = List.copyOf(relayNetworks);
         if (hostname == null || hostname.isBlank() || !hostname.chars().allMatch(c -> c > ' ' && c < 0x7f)) {
             throw new IllegalArgumentException("hostname must be a domain name: " + hostname);
         }
@@ -41,7 +48,25 @@ public record SessionSettings(String hostname, long maxMessageSize, int maxRecip
         return new SessionSettings(config.hostname, s.maxMessageSize.bytes(), s.maxRecipients, s.maxLineLength,
                 s.commandTimeout, s.dataTimeout, s.maxErrors, s.junkCommandLimit, s.maxHops,
                 Path.of(config.dataDir, "spool"), config.store.spoolMemoryLimit.asInt(), SmtpMode.MX,
-                config.submission.maxMessagesPerHour);
+                config.submission.maxMessagesPerHour, relayNetworks(s.relayNetworks));
+    }
+
+    private static List<AddressRange> relayNetworks(List<String> texts) {
+        List<AddressRange> ranges = new ArrayList<>();
+        for (String t : texts) {
+            try {
+                ranges.add(AddressRange.parse(t));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("smtp.relayNetworks: " + e.getMessage(), e);
+            }
+        }
+        return ranges;
+    }
+
+    /** True when a client at {@code address} may relay through the MX without AUTH. */
+    public boolean mayRelay(InetAddress address) {
+        for (AddressRange r : relayNetworks) if (r.contains(address)) return true;
+        return false;
     }
 
     /**
@@ -55,6 +80,6 @@ public record SessionSettings(String hostname, long maxMessageSize, int maxRecip
         if (maxRcpt < 1) throw new IllegalArgumentException("submission.maxRecipientsPerMessage must be at least 1");
         return new SessionSettings(mx.hostname, mx.maxMessageSize, Math.min(maxRcpt, mx.maxRecipients), mx.maxLineLength,
                 mx.commandTimeout, mx.dataTimeout, mx.maxErrors, mx.junkCommandLimit, mx.maxHops, mx.spoolDir,
-                mx.spoolMemoryLimit, SmtpMode.SUBMISSION, mx.maxMessagesPerHour);
+                mx.spoolMemoryLimit, SmtpMode.SUBMISSION, mx.maxMessagesPerHour, List.of());
     }
 }

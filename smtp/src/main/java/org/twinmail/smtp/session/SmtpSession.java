@@ -62,6 +62,7 @@ public final class SmtpSession {
     private final SmtpMetrics metrics;
     private final SessionLog sessionLog;
     private final CompletableFuture<String> clientName = new CompletableFuture<>();
+    private final boolean clientMayRelay;
     private final CommandTable table;
     private final Tls tls;
     private final SaslServer sasl;
@@ -104,6 +105,7 @@ public final class SmtpSession {
         this.mailHandler = new MailHandler(settings, metrics);
         this.rcptHandler = new RcptHandler(settings, store, metrics);
         this.dataHandler = new DataHandler(settings, store, metrics);
+        this.clientMayRelay = settings.mode() == SmtpMode.MX && settings.mayRelay(connection.remoteAddress());
         this.sessionLog = new SessionLog(settings.mode() == SmtpMode.MX ? "smtp" : "submission", connection.remote());
         if (connection.isSecure()) sessionLog.field("tls", connection.tlsDescription());
     }
@@ -210,7 +212,7 @@ public final class SmtpSession {
                 transaction = r.transaction();
                 send(r.reply());
             }
-            case SmtpCommand.Rcpt r -> send(rcptHandler.rcpt(r, transaction));
+            case SmtpCommand.Rcpt r -> send(rcptHandler.rcpt(r, transaction, clientMayRelay));
             case SmtpCommand.Data d -> {
                 return data();
             }
