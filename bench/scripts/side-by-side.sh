@@ -5,8 +5,8 @@
 #
 #   sudo bench/scripts/side-by-side.sh [users] [seconds-per-workload] [rounds]
 #   env: MAXIMUM=1      also search the SPECmail2001 maximum on both (steps of STEP s, default 30)
-#        REMOTE_OUT=0.9 share of remote recipients in the SPECmail2001 runs (default 0: TwinMail
-#                       cannot relay yet; both servers then get the same all-local workload)
+#        REMOTE_OUT=0.9 share of remote recipients in the SPECmail2001 runs (default 0.9, the
+#                       model's; 0 gives both servers an all-local workload)
 #        LOAD=1.0       SPECmail2001 load factor (1.0 = users/200 msgs/min)
 #        LOADS="0.8 1.0 1.2"  several load factors in turn (the summary shows the last)
 #        WORKLOADS="spec pop3 imap smtp"  which workloads to run, in this order
@@ -30,18 +30,19 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 users=${1:-10000}; secs=${2:-30}; rounds=${3:-1}
-load=${LOAD:-1.0}; remote_out=${REMOTE_OUT:-0}; step=${STEP:-30}
+load=${LOAD:-1.0}; remote_out=${REMOTE_OUT:-0.9}; step=${STEP:-30}
 domain=bench.test; password=bench-pw
-peer_smtp=2526; peer_pop3=2111; peer_imap=2144; sink_port=2599
+peer_smtp=2526; peer_pop3=2111; peer_imap=2144; sink_port=2599; dns_port=2553
 [ "$(id -u)" = 0 ] || { echo "side-by-side.sh: needs root (it runs Postfix and Dovecot)"; exit 1; }
 
 work=$(mktemp -d /var/tmp/twinmail-side-by-side.XXXXXX)
 chmod 755 "$work"
-tm_pid=""; peer_up=""
+tm_pid=""; peer_up=""; dns_pid=""
 cleanup() {
   local rc=$?
   set +e # clean up everything even when one step fails
   [ -n "$tm_pid" ] && kill "$tm_pid" 2>/dev/null && wait "$tm_pid" 2>/dev/null
+  [ -n "$dns_pid" ] && kill "$dns_pid" 2>/dev/null
   if [ -n "$peer_up" ]; then
     postfix -c "$work/postfix" stop >/dev/null 2>&1 || true
     doveadm -c "$work/dovecot/dovecot.conf" stop >/dev/null 2>&1 || true
@@ -52,13 +53,13 @@ cleanup() {
 trap cleanup EXIT
 
 # --- install the peer (Debian packages; their init scripts must not start them) ---
-pkgs=(postfix dovecot-core dovecot-pop3d dovecot-imapd dovecot-lmtpd)
+pkgs=(postfix dovecot-core dovecot-pop3d dovecot-imapd dovecot-lmtpd dnsmasq-base)
 missing=(); for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-if ss -ltnH | awk '{print $4}' | grep -Eq ":($peer_smtp|$peer_pop3|$peer_imap|$sink_port)\$"; then
+if ss -ltnuH | awk '{print $4}' | grep -Eq ":($peer_smtp|$peer_pop3|$peer_imap|$sink_port|$dns_port)\$"; then
   echo "a port of the peer or the sink ($peer_smtp, $peer_pop3, $peer_imap, $sink_port) is taken: is an earlier run still up?"; exit 1
 fi
 
@@ -87,6 +88,12 @@ message_size_limit = 10240000
 maillog_file = $work/postfix.log
 EOF
 printf 'remote.bench.invalid smtp:[127.0.0.1]:%s\n' "$sink_port" > "$work/postfix/transport"
+# TwinMail routes by MX as it would in production: a dnsmasq on loopback answers for the
+# remote domain (MX -> sink.bench.invalid -> 127.0.0.1) and relay.port points at the sink.
+dnsmasq --keep-in-foreground --port="$dns_port" --listen-address=127.0.0.1 --bind-interfaces \
+  --no-resolv --no-hosts --local-ttl=3600 --user=root --pid-file= --mx-host=remote.bench.invalid,sink.bench.invalid,10 \
+  --host-record=sink.bench.invalid,127.0.0.1 --log-facility="$work/dnsmasq.log" &
+dns_pid=$!
 # the smtp listener on 127.0.0.1:$peer_smtp instead of *:25; no chroot (it needs copies of /etc files)
 sed -i "s/^smtp      inet/127.0.0.1:$peer_smtp inet/" "$work/postfix/master.cf"
 postconf -c "$work/postfix" -F '*/*/chroot = n' >/dev/null
@@ -151,15 +158,18 @@ awk -F: '{print $1" OK"}' "$work/dovecot/users.passwd" > "$work/postfix/virtual_
 postmap -c "$work/postfix" "$work/postfix/virtual_mailbox" "$work/postfix/transport"
 
 # --- start both ---
+# The bench's clients submit without AUTH, as SPECmail2001's do: TwinMail relays for loopback
+# through smtp.relayNetworks as Postfix does through mynetworks.
 cat > "$work/twinmail.yaml" <<YAML
 hostname: bench.local
 dataDir: $work/twinmail
-smtp: { listen: ["127.0.0.1:0"] }
+smtp: { listen: ["127.0.0.1:0"], relayNetworks: ["127.0.0.0/8"] }
 submission: { listen: ["127.0.0.1:0"], tlsListen: [] }
 pop3: { listen: ["127.0.0.1:0"], tlsListen: [] }
 imap: { listen: ["127.0.0.1:0"], tlsListen: [] }
 http: { listen: ["127.0.0.1:0"], tlsListen: [] }
 auth: { argon2MemoryKiB: 1024, argon2Iterations: 1 }
+relay: { port: $sink_port, dns: { servers: ["127.0.0.1:$dns_port"] } }
 YAML
 "$java" -Xmx512m -jar "$top/server/target/twinmail.jar" serve --config "$work/twinmail.yaml" > "$work/twinmail.log" 2>&1 &
 tm_pid=$!
