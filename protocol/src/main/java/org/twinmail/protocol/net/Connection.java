@@ -26,8 +26,8 @@ import org.twinmail.protocol.tls.Tls;
  *
  * <p>Output, top to bottom: a 16 KiB buffer, the layer slot (empty, or e.g. a deflater),
  * the byte counter, the socket (plain or TLS). Input: the line reader, the layer slot, the
- * byte counter, the socket. The counters sit at the socket, so the session log shows
- * the bytes that crossed the network.
+ * byte counter, the socket. The counters sit below the layer, so with compression the
+ * session log shows the compressed bytes (with TLS, as before, the bytes TLS carried).
  */
 public final class Connection implements Closeable {
     /** The TCP socket: addresses, and the hard close of {@link #abort()}. */
