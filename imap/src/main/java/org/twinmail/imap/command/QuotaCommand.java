@@ -53,7 +53,7 @@ final class QuotaCommand {
         ArgReader a = r.args();
         String name = MailboxCommands.mailboxName(ctx, a);
         a.end();
-        MailboxCommands.existing(ctx, name);
+        // RFC 9208 4.1.2: the mailbox need not exist, so a client can learn a new mailbox's root before creating it.
         List<Resource> resources = resources(ctx);
         ctx.untagged("QUOTAROOT " + MailboxCommands.encoded(ctx, name) + (resources.isEmpty() ? "" : " \"\""));
         if (!resources.isEmpty()) quota(ctx, resources);
