@@ -252,16 +252,13 @@ final class ThreadCommand {
             Node t = table.get(s.base());
             if (t == n) continue;
             gone.add(n);
-            if (t.dummy() && n.dummy()) {
-                for (Node k : new ArrayList<>(n.children)) t.add(k);
-                n.children.clear();
-            } else if (t.dummy() || (s.replyOrForward() && !subject(t).replyOrForward())) {
-                t.add(n);
+            if (t.dummy() || (s.replyOrForward() && !subject(t).replyOrForward())) {
+                adopt(t, n); // both dummies: n's children join t's
             } else {
                 Node dummy = new Node(null);
                 replacedBy.put(t, dummy);
                 dummy.add(t);
-                dummy.add(n);
+                adopt(dummy, n);
                 table.put(s.base(), dummy);
             }
         }
@@ -271,6 +268,22 @@ final class ThreadCommand {
             else if (!gone.contains(n)) out.add(n);
         }
         return out;
+    }
+
+    /**
+     * Makes {@code child} a child of {@code parent}; a dummy hands over its children instead,
+     * so dummies stay at the top level, where the THREAD response can show them.
+     */
+    private static void adopt(Node parent, Node child) {
+        if (!child.dummy()) {
+            parent.add(child);
+            return;
+        }
+        for (Node k : child.children) {
+            k.parent = parent;
+            parent.children.add(k);
+        }
+        child.children.clear();
     }
 
     /** The subject of a top-level node: a dummy's is its first child's (its children are sorted). */
