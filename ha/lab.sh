@@ -19,12 +19,16 @@
 #   ha/lab.sh start WORK NODE CP      start a node's JVM (classpath CP) in its namespaces
 #   ha/lab.sh exec WORK NS CMD...     run CMD in namespace NS (node-a, node-b: with their mounts)
 #   ha/lab.sh fault WORK KIND NODE    kill9 | stop | cont | term | cut-hb | heal-hb | cut-all | heal-all
-#                                     | fs-shutdown | freeze | thaw
+#                                     | fs-shutdown | read-only | freeze | thaw | power-off | power-on
 #   ha/lab.sh down WORK               tear everything down (also safe after a failed run)
 #   ha/lab.sh check                   exit 0 if this machine can run the lab, else say why
 set -euo pipefail
 
 VIP=10.77.0.100
+# The namespace names are global: one lab per machine. "up" takes this lock for the lab's
+# lifetime (held by the lab's root process) and names its directory in $LOCK.owner; "down"
+# of another directory leaves a running lab's namespaces alone.
+LOCK=/run/twinmail-ha-lab.lock
 PING_TARGET=10.77.0.254
 NODES=(node-a node-b)
 
@@ -62,11 +66,16 @@ up() {
   mkdir -p "$W"
   W=$(cd "$W" && pwd)
   reason=$(check) || die "this machine cannot run the lab: $reason"
+  exec 9>>"$LOCK"
+  flock -n 9 || die "another HA lab is up on this machine (namespaces are global): $(cat "$LOCK.owner" 2>/dev/null)"
+  echo "$W (pid $$, $(date -u +%FT%TZ))" > "$LOCK.owner"
   mkdir -p "$W/ns" "$W/mnt" "$W/node-a/state" "$W/node-b/state"
   # the fence command must reach the peer's mount namespace from inside a node's: through
-  # a process of this (the root) mount namespace that lives as long as the lab
+  # a process of this (the root) mount namespace that lives as long as the lab; it also
+  # holds the lab's lock (fd 9) until "down" ends it
   setsid sleep infinity > /dev/null 2>&1 < /dev/null &
   ROOT_PID=$!
+  exec 9>&-
   PYTHON=$(command -v /usr/bin/python3 || command -v python3)
   : > "$W/lab.env"
   echo "W=$W" >> "$W/lab.env"
@@ -136,8 +145,8 @@ mkdir -p "$W/mnt/data"
 HOOK
   cat > "$W/release.sh" <<HOOK
 #!/bin/sh
-mountpoint -q "$W/mnt" || exit 0
-umount "$W/mnt"
+# every layer: the read-only fault stacks a read-only bind mount on the volume's mount
+while mountpoint -q "$W/mnt"; do umount "$W/mnt" || exit 1; done
 HOOK
   cat > "$W/fence.sh" <<HOOK
 #!/bin/sh
@@ -150,8 +159,13 @@ peer=\$1
 # peer's mounts through the lab's root mount namespace.
 peer_mnt() { nsenter --mount=/proc/$ROOT_PID/ns/mnt -- nsenter --mount="$W/ns/\$peer" -- "\$@"; }
 peer_mnt sh -c 'mountpoint -q "\$1" && $PYTHON "\$2" "\$1"' - "$W/mnt" "$W/fs_shutdown.py" || true
+# A frozen volume (fsfreeze: a hung array) must be thawed before its last user goes, or its
+# superblock stays frozen after the unmount, out of reach, and the loop device can never be
+# released. After the shutdown above, nothing the peer still has pending reaches the disk:
+# its blocked writes fail when they wake.
+peer_mnt fsfreeze --unfreeze "$W/mnt" 2>/dev/null
 if [ -f "$W/\$peer/pid" ]; then kill -9 "\$(cat "$W/\$peer/pid")" 2>/dev/null; fi
-peer_mnt umount -l "$W/mnt" 2>/dev/null
+i=0; while peer_mnt mountpoint -q "$W/mnt" && [ \$i -lt 5 ]; do peer_mnt umount -l "$W/mnt" 2>/dev/null; i=\$((i+1)); done
 ip -n "\$peer" addr del $VIP/24 dev eth0 2>/dev/null
 echo "fenced \$peer"
 exit 0
@@ -163,6 +177,8 @@ fd = os.open(sys.argv[1], os.O_RDONLY)
 fcntl.ioctl(fd, 0x8004587D, struct.pack("I", 2))
 PY
   chmod +x "$W/acquire.sh" "$W/release.sh" "$W/fence.sh"
+  # the pair's heartbeat secret: one file both nodes read (on two machines, a copy on each)
+  ( umask 077; head -c 32 /dev/urandom > "$W/cluster.key" )
 
   for n in node-a node-b; do
     if [ $n = node-a ]; then me=1; peer=2; slot=0; other=node-b; else me=2; peer=1; slot=1; other=node-a; fi
@@ -183,6 +199,7 @@ cluster:
   channels:
     - "private 10.77.1.$me:7946 10.77.1.$peer:7946"
     - "public 10.77.0.$me:7947 10.77.0.$peer:7947"
+  heartbeatSecretFile: $W/cluster.key
   heartbeatInterval: 200ms
   leaseTime: 2s
   selfFenceMargin: 700ms
@@ -228,8 +245,30 @@ fault() {
     heal-all) ip -n lab-sw link set "h-$n" master br-hb; ip -n lab-sw link set "p-$n" master br-pub ;;
     # storage faults, in the node's own view of the volume
     fs-shutdown) in_node "$n" python3 "$W/fs_shutdown.py" "$W/mnt" ;;
+    # the array turns the volume read-only for this node only: a read-only bind mount over the
+    # node's mount, in its own mount namespace. (Remounting the node's mount itself read-only is
+    # refused with EBUSY while the store holds files open for writing; the stacked mount makes
+    # every new open for writing fail with EROFS, which the volume probe does.)
+    read-only) in_node "$n" sh -c 'mount --bind "$1" "$1" && mount -o remount,ro,bind "$1"' - "$W/mnt" ;;
+    # a hung array: every write to the volume blocks (uninterruptibly) until thawed. The fence
+    # and "down" thaw it; "thaw" is for a run that wants it back itself
     freeze) in_node "$n" fsfreeze --freeze "$W/mnt" ;;
-    thaw) in_node "$n" fsfreeze --unfreeze "$W/mnt" ;;
+    thaw) in_node "$n" sh -c 'mountpoint -q "$1" && fsfreeze --unfreeze "$1" || true' - "$W/mnt" ;;
+    # abnormal shutdown (power cut, kernel panic): every process of the node dies at once, the
+    # JVM and whatever else runs there, the volume loses what was not yet on disk (a shutdown
+    # without journal flush) and the node's links go dark
+    power-off)
+      in_node "$n" sh -c 'mountpoint -q "$1" && python3 "$2" "$1" || true' - "$W/mnt" "$W/fs_shutdown.py"
+      for _ in 1 2 3 4 5; do
+        pids=$(ip netns pids "$n")
+        [ -z "$pids" ] && break
+        # shellcheck disable=SC2086
+        kill -9 $pids 2>/dev/null || true
+        sleep 0.1
+      done
+      [ -z "$(ip netns pids "$n")" ] || die "processes of $n survived: $(ip netns pids "$n" | tr '\n' ' ')"
+      ip -n "$n" link set eth0 down; ip -n "$n" link set eth1 down ;;
+    power-on) ip -n "$n" link set eth0 up; ip -n "$n" link set eth1 up ;;
     *) die "unknown fault $kind" ;;
   esac
 }
@@ -238,12 +277,22 @@ down() {
   W=$1
   [ -d "$W" ] || return 0
   W=$(cd "$W" && pwd)
+  owner=$(cut -d' ' -f1 "$LOCK.owner" 2>/dev/null || true)
+  if [ -n "$owner" ] && [ "$owner" != "$W" ] && ! flock -n "$LOCK" true; then
+    # this directory's "up" never got the lab (it was busy): nothing here is ours to tear down
+    echo "lab down: the namespaces belong to the lab in $owner; left alone"
+    return 0
+  fi
   for n in node-a node-b; do
     if [ -f "$W/$n/pid" ]; then
       p=$(cat "$W/$n/pid"); kill -CONT "$p" 2>/dev/null || true; kill -9 "$p" 2>/dev/null || true
     fi
     [ -f "$W/ns/$n" ] && nsenter --mount="$W/ns/$n" fsfreeze --unfreeze "$W/mnt" 2>/dev/null || true
-    [ -f "$W/ns/$n" ] && nsenter --mount="$W/ns/$n" umount -l "$W/mnt" 2>/dev/null || true
+    # every layer (the read-only fault stacks one); bounded, so a failing umount cannot loop
+    for _ in 1 2 3 4 5; do
+      [ -f "$W/ns/$n" ] && nsenter --mount="$W/ns/$n" mountpoint -q "$W/mnt" || break
+      nsenter --mount="$W/ns/$n" umount -l "$W/mnt" 2>/dev/null || true
+    done
   done
   for n in node-a node-b client lab-sw; do ip netns del "$n" 2>/dev/null || true; done
   if [ -f "$W/lab.env" ]; then
@@ -255,6 +304,7 @@ down() {
     grep -E '^(DATA|LEASE)_' "$W/lab.env" | cut -d= -f2 | while read -r dev; do losetup -d "$dev" 2>/dev/null || true; done
   fi
   rm -f "$W/data.img" "$W/lease.img"
+  [ "$owner" = "$W" ] && rm -f "$LOCK.owner"
   echo "lab down"
 }
 

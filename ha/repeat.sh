@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # ha/repeat.sh N: runs the HA fault suite (HaLabTest on the ha/lab.sh lab, as root) N
 # times and prints, per fault, the time from the fault to the first successful SMTP
-# transaction through the VIP (median and worst) and the messages sent, acknowledged
-# and found over all runs, with missing and duplicated counts. Each run's own report
-# stays in the directory printed at the end.
+# transaction through the VIP (median and worst; for a fault that moves the service: the
+# first 250 from the node that took over) and the messages sent, acknowledged and found
+# over all runs, with missing and duplicated counts, and the IMAP reader's sessions (ok,
+# failed) and the messages it found at the end. Each run's own report stays in the
+# directory printed at the end.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 n=${1:?usage: ha/repeat.sh N}
@@ -11,6 +13,8 @@ out=$(mktemp -d /tmp/twinmail-ha-repeat.XXXXXX)
 cd "$top"
 for i in $(seq 1 "$n"); do
   echo "run $i of $n ..." >&2
+  # one lab per machine (the namespace names are global): wait while another run (a CI suite) has it
+  flock -w 1800 /run/twinmail-ha-lab.lock true || echo "run $i: the lab stayed busy for 30 min; trying anyway" >&2
   # -am: the nodes run on this tree's modules from the reactor, never on jars in ~/.m2 that
   # another build may replace while a node is running
   if ! bin/mvn -q -o -pl server -am test -Dtest=HaLabTest -Dsurefire.failIfNoSpecifiedTests=false > "$out/run-$i.log" 2>&1; then
@@ -22,6 +26,7 @@ python3 - "$out" "$n" <<'PY'
 import glob, re, statistics, sys
 out, n = sys.argv[1], int(sys.argv[2])
 line = re.compile(r"HA (\S+)\s+sent\s+(\d+) acked\s+(\d+) lost-replies\s+(\d+) found\s+(\d+) missing (\d+) duplicates (\d+) \(after lost reply (\d+)\) \| fault -> first SMTP 250 via VIP: (.*?) \|")
+imap = re.compile(r"IMAP sessions ok (\d+) failed (\d+), .* found (\d+)$")
 rows = {}
 order = []
 for f in sorted(glob.glob(out + "/run-*.txt")):
@@ -32,12 +37,13 @@ for f in sorted(glob.glob(out + "/run-*.txt")):
         if name not in rows: rows[name] = []; order.append(name)
         t = m.group(9)
         ms = int(t.split()[0]) if t.endswith(" ms") else 0
-        rows[name].append((ms, *map(int, m.groups()[1:8])))
-print(f"{'fault':<20} {'runs':>4} {'median ms':>9} {'worst ms':>8} {'sent':>6} {'acked':>6} {'found':>6} {'missing':>7} {'dup':>4} {'dup after lost reply':>20}")
+        i = imap.search(l.strip())
+        rows[name].append((ms, *map(int, m.groups()[1:8]), *(map(int, i.groups()) if i else (0, 0, 0))))
+print(f"{'fault':<20} {'runs':>4} {'median ms':>9} {'worst ms':>8} {'sent':>6} {'acked':>6} {'found':>6} {'missing':>7} {'dup':>4} {'dup after lost reply':>20} {'imap ok':>7} {'imap fail':>9} {'imap found':>10}")
 for name in order:
     r = rows[name]
     times = [x[0] for x in r]
     s = lambda i: sum(x[i] for x in r)
-    print(f"{name:<20} {len(r):>4} {statistics.median(times):>9.0f} {max(times):>8} {s(1):>6} {s(2):>6} {s(4):>6} {s(5):>7} {s(6):>4} {s(7):>20}")
+    print(f"{name:<20} {len(r):>4} {statistics.median(times):>9.0f} {max(times):>8} {s(1):>6} {s(2):>6} {s(4):>6} {s(5):>7} {s(6):>4} {s(7):>20} {s(8):>7} {s(9):>9} {s(10):>10}")
 print(f"(0 ms: no transaction failed; {n} runs requested; reports in {out})")
 PY

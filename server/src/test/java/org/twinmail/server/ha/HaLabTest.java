@@ -27,11 +27,13 @@ import org.twinmail.server.ClusterStatusProbe;
 /**
  * The fault suite on the lab of ha/lab.sh: two nodes, a client, a VIP and a shared array
  * in network namespaces and loop devices. Each test injects one fault into the active
- * node while the client streams numbered messages to the VIP, then checks over POP3
- * through the VIP that every acknowledged message is there exactly once (twice only
- * where the client retried after a lost reply), that the two nodes never reported
- * ACTIVE at the same time, and prints the time from the fault to the first successful
- * SMTP transaction through the VIP (reported, never asserted). Needs root and network
+ * node while the client streams numbered messages to the VIP and reads the mailbox over
+ * IMAP through the VIP, then checks over POP3 and over IMAP through the VIP that every
+ * acknowledged message is there exactly once (twice only where the client retried after a
+ * lost reply), that no IMAP session ever saw the mailbox shrink (a node serving a stale
+ * store would), that the two nodes never reported ACTIVE at the same time, and prints the
+ * time from the fault to the first successful SMTP transaction through the VIP (reported,
+ * never asserted). Needs root and network
  * namespaces; elsewhere the tests are skipped with the reason.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -171,6 +173,167 @@ class HaLabTest {
                 }, true);
     }
 
+    @Test
+    @Order(8)
+    void storageReadOnlyForTheActive() throws Exception {
+        // a read-only bind mount over the active's view of the volume: new writes fail with EROFS
+        fault("storage-read-only", active -> lab(Duration.ofSeconds(10), "fault", work.toString(), "read-only", active),
+                (active, other) -> {
+                    awaitRole(other, "ACTIVE");
+                    awaitRole(active, "STANDBY"); // handed over after failed probes; the release hook unmounted both layers
+                }, true);
+    }
+
+    @Test
+    @Order(9)
+    void storageFrozenOnTheActive() throws Exception {
+        String[] frozen = {null};
+        try {
+            fault("storage-frozen", active -> {
+                        frozen[0] = active;
+                        lab(Duration.ofSeconds(10), "fault", work.toString(), "freeze", active);
+                    },
+                    (active, other) -> {
+                        awaitRole(other, "ACTIVE");
+                        // its lease (another device) still renewed: it stopped serving because its probes hung, not because
+                        // the peer saw the lease expire; the peer's fence thawed and powered it off
+                        assertThat(Files.readString(work.resolve(active + "/server.log"))).contains("storage hung");
+                        restart(active);
+                    }, true);
+        } finally {
+            // a frozen volume left behind would block the lab's teardown: thaw it whatever happened (the fence did, normally)
+            if (frozen[0] != null) run(List.of(LAB_SCRIPT.toString(), "fault", work.toString(), "thaw", frozen[0]), Duration.ofSeconds(10));
+        }
+    }
+
+    @Test
+    @Order(10)
+    void abnormalShutdownOfTheActiveNode() throws Exception {
+        // something else runs on each node beside the JVM (a log shipper, a cron job): power loss takes it too
+        Map<String, Long> helpers = new HashMap<>();
+        for (String n : NODES) {
+            ProcessResult r = run(List.of(LAB_SCRIPT.toString(), "exec", work.toString(), n, "sh", "-c",
+                    "setsid sleep 600 > /dev/null 2>&1 < /dev/null & echo $!"), Duration.ofSeconds(10));
+            assertThat(r.exit()).as(r.output()).isZero();
+            helpers.put(n, Long.parseLong(r.output().strip()));
+        }
+        String[] off = {null};
+        try {
+            fault("abnormal-shutdown", active -> {
+                        off[0] = active;
+                        lab(Duration.ofSeconds(10), "fault", work.toString(), "power-off", active);
+                    },
+                    (active, other) -> {
+                        assertThat(runs(helpers.get(active))).as("a process of the powered-off node survived").isFalse();
+                        awaitRole(other, "ACTIVE");
+                        lab(Duration.ofSeconds(10), "fault", work.toString(), "power-on", active);
+                        restart(active);
+                    }, true);
+        } finally {
+            if (off[0] != null) run(List.of(LAB_SCRIPT.toString(), "fault", work.toString(), "power-on", off[0]), Duration.ofSeconds(10));
+            helpers.values().forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+        }
+    }
+
+    /**
+     * keepalived (Debian's) beside the pair, as customers run it: it moves an address of its own
+     * (10.77.0.101), and the weight-0 check script (ha/keepalived/twinmail-check, HTTP /health)
+     * keeps its instance in FAULT on every node whose TwinMail is not ACTIVE. So keepalived's
+     * MASTER is where TwinMail serves, before and after a switchover, and never on two nodes.
+     */
+    @Test
+    @Order(11)
+    void keepalivedFollowsTheActiveNodeThroughItsCheckScript() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/sbin/keepalived")), "keepalived is not installed");
+        Path scripts = Path.of("..", "ha", "keepalived").toAbsolutePath().normalize();
+        List<Process> keepaliveds = new ArrayList<>();
+        try {
+            for (String n : NODES) {
+                Path d = Files.createDirectories(work.resolve("keepalived-" + n));
+                Files.writeString(d.resolve("keepalived.conf"), """
+                        global_defs {
+                            router_id %s
+                            script_user root
+                        }
+                        vrrp_script twinmail {
+                            script "%s/twinmail-check http://127.0.0.1:8080/health"
+                            interval 1
+                            timeout 3
+                            fall 2
+                            rise 2
+                        }
+                        vrrp_instance twinmail {
+                            state BACKUP
+                            interface eth0
+                            virtual_router_id 77
+                            priority 100
+                            advert_int 1
+                            nopreempt
+                            virtual_ipaddress {
+                                %s/24
+                            }
+                            track_script {
+                                twinmail
+                            }
+                            notify "%s/twinmail-notify --state-file %s"
+                        }
+                        """.formatted(n, scripts, KEEPALIVED_VIP, scripts, d.resolve("state")));
+                keepaliveds.add(new ProcessBuilder(LAB_SCRIPT.toString(), "exec", work.toString(), n, "/usr/sbin/keepalived",
+                        "-n", "-l", "-D", "-f", d.resolve("keepalived.conf").toString(), "-p", d.resolve("keepalived.pid").toString(),
+                        "-r", d.resolve("vrrp.pid").toString(), "-c", d.resolve("checkers.pid").toString())
+                        .redirectErrorStream(true).redirectOutput(d.resolve("keepalived.log").toFile()).start());
+            }
+            awaitPair();
+            String active = activeNode();
+            String other = active.equals("node-a") ? "node-b" : "node-a";
+            awaitKeepalived(active, other);
+            String answer = ControlSocket.call(state(active), "switchover");
+            assertThat(answer).as(answer).startsWith("switched over");
+            awaitKeepalived(other, active);
+            report.add(String.format("HA %-20s keepalived MASTER followed TwinMail's ACTIVE node %s -> %s; the other node's instance FAULT",
+                    "keepalived", active, other));
+        } finally {
+            for (String n : NODES) {
+                Path pid = work.resolve("keepalived-" + n + "/keepalived.pid");
+                if (Files.exists(pid)) run(List.of("kill", Files.readString(pid).strip()), Duration.ofSeconds(5));
+            }
+            for (Process p : keepaliveds) {
+                if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                    p.descendants().forEach(ProcessHandle::destroyForcibly);
+                    p.destroyForcibly();
+                }
+            }
+        }
+    }
+
+    private static final String KEEPALIVED_VIP = "10.77.0.101";
+
+    /** keepalived's state files and addresses: MASTER with the address on {@code master}, FAULT without on {@code fault}. */
+    private static void awaitKeepalived(String master, String fault) throws Exception {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (true) {
+            String m = keepalivedState(master), f = keepalivedState(fault);
+            boolean onMaster = holds(master, KEEPALIVED_VIP), onFault = holds(fault, KEEPALIVED_VIP);
+            assertThat(onMaster && onFault).as("keepalived's address on both nodes").isFalse();
+            if (m.equals("MASTER") && f.equals("FAULT") && onMaster && !onFault) return;
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("keepalived: " + master + " " + m + (onMaster ? " with" : " without") + " the address, "
+                        + fault + " " + f + (onFault ? " with" : " without") + " the address, after " + WAIT.toSeconds() + " s");
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    private static String keepalivedState(String n) throws IOException {
+        Path f = work.resolve("keepalived-" + n + "/state");
+        return Files.exists(f) ? Files.readString(f).split(" ")[0] : "none";
+    }
+
+    private static boolean holds(String n, String address) throws Exception {
+        ProcessResult r = run(List.of("ip", "-n", n, "-o", "addr", "show", "dev", "eth0"), Duration.ofSeconds(10));
+        return r.output().contains(" " + address + "/");
+    }
+
     // ---- the harness ----
 
     @FunctionalInterface
@@ -190,9 +353,13 @@ class HaLabTest {
         String other = active.equals("node-a") ? "node-b" : "node-a";
         Path out = work.resolve(name + ".load");
         Path stop = work.resolve(name + ".stop");
+        Path reads = work.resolve(name + ".reads");
         Process load = new ProcessBuilder(LAB_SCRIPT.toString(), "exec", work.toString(), "client", java, "-cp", classpath,
                 LabClient.class.getName(), "send", VIP, name, out.toString(), stop.toString())
                 .redirectErrorStream(true).redirectOutput(work.resolve(name + ".client.log").toFile()).start();
+        Process reader = new ProcessBuilder(LAB_SCRIPT.toString(), "exec", work.toString(), "client", java, "-cp", classpath,
+                LabClient.class.getName(), "read", VIP, reads.toString(), stop.toString(), "vic@lab.example", "pw")
+                .redirectErrorStream(true).redirectOutput(work.resolve(name + ".reader.log").toFile()).start();
         AtomicBoolean twoActive = new AtomicBoolean();
         AtomicBoolean watching = new AtomicBoolean(true);
         Thread watcher = Thread.ofVirtual().start(() -> {
@@ -211,14 +378,21 @@ class HaLabTest {
             inject.on(active);
             recover.on(active, other);
             awaitPair();
-            awaitOkAfter(out, faultAt, 20);
+            long servedAt = System.currentTimeMillis();
+            // the node that serves now must have taken mail (a fault the old active kept serving through for a while,
+            // read-only for one, would otherwise be over before the new one had a single transaction) and IMAP reads
+            awaitOkAfter(out, faultAt, expectMove ? other + ".lab.example" : null, 20);
+            awaitReadAfter(reads, servedAt);
             Files.createFile(stop);
             assertThat(load.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(reader.waitFor(30, TimeUnit.SECONDS)).isTrue();
             watching.set(false);
             watcher.join();
 
-            Load l = Load.read(out, faultAt);
-            Map<String, Integer> found = count(name);
+            Load l = Load.read(out, faultAt, expectMove ? other + ".lab.example" : null);
+            Reads r = Reads.read(reads, faultAt);
+            Map<String, Integer> found = count(name, "count");
+            Map<String, Integer> foundImap = count(name, "count-imap");
             int missing = 0, unexpectedDuplicates = 0, legitDuplicates = 0;
             for (int n : l.acked) {
                 int c = found.getOrDefault(name + "-" + n, 0);
@@ -227,13 +401,18 @@ class HaLabTest {
                 else if (c > 1) legitDuplicates++;
             }
             String line = String.format("HA %-20s sent %4d acked %4d lost-replies %2d found %4d missing %d duplicates %d (after lost reply %d)"
-                            + " | fault -> first SMTP 250 via VIP: %s | active %s -> %s",
+                            + " | fault -> first SMTP 250 via VIP: %s | active %s -> %s"
+                            + " | IMAP sessions ok %d failed %d, fault -> first session after an outage: %s, found %d",
                     name, l.attempts, l.acked.size(), l.lost.values().stream().mapToInt(Integer::intValue).sum(),
                     found.values().stream().mapToInt(Integer::intValue).sum(), missing, unexpectedDuplicates, legitDuplicates,
-                    l.interruptionMillis < 0 ? "no failed transaction" : l.interruptionMillis + " ms", active, activeNode());
+                    l.interruptionMillis < 0 ? "no failed transaction" : l.interruptionMillis + " ms", active, activeNode(),
+                    r.ok, r.failed, r.recoveredAfter < 0 ? "no failed session" : r.recoveredAfter + " ms",
+                    foundImap.values().stream().mapToInt(Integer::intValue).sum());
             report.add(line);
             System.out.println(line);
             assertThat(missing).as("acknowledged messages missing").isZero();
+            assertThat(foundImap).as("the mailbox over IMAP is the mailbox over POP3").isEqualTo(found);
+            assertThat(r.shrank).as("IMAP sessions that saw fewer messages than an earlier one: " + r.shrankAt).isZero();
             assertThat(unexpectedDuplicates).as("duplicates without a lost reply").isZero();
             assertThat(twoActive).as("both nodes ACTIVE at once").isFalse();
             assertThat(activeNode()).isEqualTo(expectMove ? other : active);
@@ -241,12 +420,50 @@ class HaLabTest {
             watching.set(false);
             if (!Files.exists(stop)) Files.createFile(stop);
             if (!load.waitFor(10, TimeUnit.SECONDS)) load.destroyForcibly();
+            if (!reader.waitFor(10, TimeUnit.SECONDS)) reader.destroyForcibly();
         }
     }
 
-    /** The client's log: what was attempted, acknowledged, and lost; and the outage after the fault. */
+    /**
+     * The IMAP reader's log: sessions that worked and failed, the first that worked after the
+     * first failed one after the fault (ms after the fault; -1: none failed), and sessions whose EXISTS was below an earlier session's (nothing is
+     * ever expunged from the lab's mailbox, so a smaller count means a store that lost mail).
+     */
+    private record Reads(int ok, int failed, long recoveredAfter, int shrank, List<String> shrankAt) {
+        static Reads read(Path file, long faultAt) throws IOException {
+            int ok = 0, failed = 0, shrank = 0, max = -1;
+            long firstFailure = -1, recovered = -1;
+            List<String> shrankAt = new ArrayList<>();
+            for (String line : Files.readAllLines(file)) {
+                String[] f = line.split(" ", 4);
+                if (f.length < 3) continue;
+                long t = Long.parseLong(f[1]);
+                if (f[0].equals("READ")) {
+                    ok++;
+                    int exists = Integer.parseInt(f[2]);
+                    if (exists < max) {
+                        shrank++;
+                        shrankAt.add(line);
+                    }
+                    max = Math.max(max, exists);
+                    if (firstFailure >= 0 && recovered < 0) recovered = t;
+                } else {
+                    failed++;
+                    if (t >= faultAt && firstFailure < 0) firstFailure = t;
+                }
+            }
+            return new Reads(ok, failed, recovered < 0 ? -1 : recovered - faultAt, shrank, shrankAt);
+        }
+    }
+
+    /**
+     * The client's log: what was attempted, acknowledged, and lost; and the takeover time: from
+     * the fault to the first 250 from {@code newHost} (the node that takes over, named in the
+     * banner), so a handover that no transaction noticed is timed too; without a new host (no
+     * takeover expected), from the fault to the first 250 after the first failure, if any.
+     */
     private record Load(int attempts, List<Integer> acked, Map<Integer, Integer> lost, long interruptionMillis) {
-        static Load read(Path out, long faultAt) throws IOException {
+        static Load read(Path out, long faultAt, String newHost) throws IOException {
             List<Integer> acked = new ArrayList<>();
             Map<Integer, Integer> lost = new HashMap<>();
             int attempts = 0;
@@ -260,20 +477,26 @@ class HaLabTest {
                 switch (f[0]) {
                     case "OK" -> {
                         acked.add(n);
-                        if (firstFailure >= 0 && recovered < 0) recovered = t;
+                        if (newHost != null) {
+                            if (t >= faultAt && recovered < 0 && f.length > 3 && f[3].equals(newHost)) recovered = t;
+                        } else if (firstFailure >= 0 && recovered < 0) {
+                            recovered = t;
+                        }
                     }
                     case "LOST" -> lost.merge(n, 1, Integer::sum);
                     default -> { }
                 }
                 if (!f[0].equals("OK") && t >= faultAt && firstFailure < 0) firstFailure = t;
             }
+            if (newHost != null) return new Load(attempts, acked, lost, recovered < 0 ? -1 : recovered - faultAt);
             return new Load(attempts, acked, lost, firstFailure < 0 ? -1 : recovered - faultAt);
         }
     }
 
-    private static Map<String, Integer> count(String prefix) throws Exception {
+    /** Subject to count of the mailbox's messages with {@code prefix}, read through the VIP ({@code how}: count = POP3, count-imap = IMAP). */
+    private static Map<String, Integer> count(String prefix, String how) throws Exception {
         ProcessResult r = run(List.of(LAB_SCRIPT.toString(), "exec", work.toString(), "client", java, "-cp", classpath,
-                LabClient.class.getName(), "count", VIP, prefix, "vic@lab.example", "pw"), Duration.ofSeconds(60));
+                LabClient.class.getName(), how, VIP, prefix, "vic@lab.example", "pw"), Duration.ofSeconds(60));
         assertThat(r.exit()).as(r.output()).isZero();
         Map<String, Integer> found = new HashMap<>();
         for (String line : r.output().split("\n")) {
@@ -343,10 +566,34 @@ class HaLabTest {
         }
     }
 
-    private static void awaitOkAfter(Path out, long after, int count) throws Exception {
+    /** Waits for {@code count} transactions after {@code after}, served by {@code host} (the banner's name) if given. */
+    private static void awaitOkAfter(Path out, long after, String host, int count) throws Exception {
         long deadline = System.nanoTime() + WAIT.toNanos();
-        while (Files.readAllLines(out).stream().filter(l -> l.startsWith("OK ")).filter(l -> Long.parseLong(l.split(" ")[2]) > after).count() < count) {
-            if (System.nanoTime() > deadline) throw new AssertionError("no SMTP transaction through the VIP succeeded within " + WAIT.toSeconds() + " s after the fault");
+        while (Files.readAllLines(out).stream().map(l -> l.split(" ")).filter(f -> f[0].equals("OK") && f.length >= 3)
+                .filter(f -> Long.parseLong(f[2]) > after).filter(f -> host == null || (f.length > 3 && f[3].equals(host))).count() < count) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(count + " SMTP transactions through the VIP" + (host == null ? "" : " served by " + host)
+                        + " did not succeed within " + WAIT.toSeconds() + " s after the fault");
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /** Whether the process runs (a zombie waiting for its reaper does not). */
+    private static boolean runs(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static void awaitReadAfter(Path reads, long after) throws Exception {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!Files.exists(reads) || Files.readAllLines(reads).stream().map(l -> l.split(" "))
+                .noneMatch(f -> f.length >= 3 && f[0].equals("READ") && Long.parseLong(f[1]) > after)) {
+            if (System.nanoTime() > deadline) throw new AssertionError("no IMAP session through the VIP succeeded within " + WAIT.toSeconds() + " s after the fault");
             Thread.sleep(100);
         }
     }
