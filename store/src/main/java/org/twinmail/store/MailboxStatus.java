@@ -9,5 +9,6 @@ import org.twinmail.core.model.Mailbox;
  *
  * @param unseen  messages without {@code \Seen}
  * @param deleted messages with {@code \Deleted}
+ * @param deletedBytes their total size: what an EXPUNGE gives back to the quota
  */
-public record MailboxStatus(Mailbox mailbox, long unseen, long deleted) { }
+public record MailboxStatus(Mailbox mailbox, long unseen, long deleted, long deletedBytes) { }

@@ -271,7 +271,8 @@ final class MailboxCommands {
     }
 
     private static final List<String> STATUS_ITEMS =
-            List.of("MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "RECENT", "SIZE", "DELETED", "HIGHESTMODSEQ", "MAILBOXID");
+            List.of("MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "RECENT", "SIZE", "DELETED", "DELETED-STORAGE",
+                    "HIGHESTMODSEQ", "MAILBOXID");
 
     private static List<String> statusItems(ArgReader a) throws ImapSyntaxException {
         a.open();
@@ -322,6 +323,9 @@ final class MailboxCommands {
                 case "RECENT" -> recentCount(ctx, s.mailbox());
                 case "SIZE" -> s.mailbox().sizeBytes();
                 case "DELETED" -> s.deleted();
+                // RFC 9208 4.2.4: in the STORAGE resource's units (1024 octets), rounded up so a
+                // mailbox with something to expunge never reports 0
+                case "DELETED-STORAGE" -> (s.deletedBytes() + 1023) / 1024;
                 case "HIGHESTMODSEQ" -> s.mailbox().highestModSeq();
                 default -> throw new IllegalStateException(item);
             };

@@ -1262,7 +1262,9 @@ public final class EmbeddedMailStore implements MailStore {
                     mailboxId).orElse(0L);
             long deleted = db.queryLong("SELECT count(*) FROM message WHERE mailbox_id = ? AND (' ' || flags || ' ') LIKE '% \\Deleted %'",
                     mailboxId).orElse(0L);
-            return new MailboxStatus(m, unseen, deleted);
+            long deletedBytes = deleted == 0 ? 0 : db.queryLong("SELECT coalesce(sum(size), 0) FROM message WHERE mailbox_id = ?"
+                    + " AND (' ' || flags || ' ') LIKE '% \\Deleted %'", mailboxId).orElse(0L);
+            return new MailboxStatus(m, unseen, deleted, deletedBytes);
         });
     }
 
