@@ -199,9 +199,13 @@ public final class QueueRunner implements AutoCloseable {
             log.error("relay: worker for {} failed", d.name, e);
         } finally {
             workers.remove(Thread.currentThread());
-            d.workers.decrementAndGet();
+            int left = d.workers.decrementAndGet();
             // A job added between our last poll and the decrement would otherwise wait for the next one.
             if (running && !d.jobs.isEmpty()) startWorkers(d);
+            // An idle destination is forgotten, so the map does not grow with every domain ever mailed.
+            // A job added to it meanwhile still has the worker startWorkers gave it; at worst a domain
+            // briefly has two Destination objects, and so up to twice its connection limit.
+            else if (left == 0 && d.jobs.isEmpty()) destinations.remove(d.name, d);
         }
     }
 
