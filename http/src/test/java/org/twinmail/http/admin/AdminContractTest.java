@@ -314,6 +314,36 @@ abstract class AdminContractTest {
                 "not a DKIM selector: ../x (use DNS labels: letters, digits, '-', '_', '.')");
     }
 
+    // ---- outbound queue ----
+
+    @Test
+    void listsRetriesAndDeletesQueuedMessages() {
+        long first = store.deliver(new org.twinmail.store.Delivery(List.of(),
+                org.twinmail.core.mail.MessageSpool.of("Subject: one\r\n\r\nbody\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)),
+                java.time.Instant.parse("2026-01-02T03:04:05Z"), new org.twinmail.store.Outbound("a@example.org",
+                        List.of(EmailAddress.parse("b@remote.example"), EmailAddress.parse("c@remote.example")), false, false)))
+                .queueId();
+        long second = store.deliver(new org.twinmail.store.Delivery(List.of(),
+                org.twinmail.core.mail.MessageSpool.of("Subject: two\r\n\r\nbody\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)),
+                java.time.Instant.parse("2026-01-02T03:04:06Z"), new org.twinmail.store.Outbound("",
+                        List.of(EmailAddress.parse("d@remote.example")), false, false))).queueId();
+        List<AdminOperations.QueueInfo> q = ops.listQueue(10);
+        assertThat(q).extracting(AdminOperations.QueueInfo::id).containsExactly(first, second);
+        assertThat(q.getFirst().arrival()).isEqualTo("2026-01-02T03:04:05Z");
+        assertThat(q.getFirst().recipients()).extracting(AdminOperations.QueuedRecipientInfo::address)
+                .containsExactly("b@remote.example", "c@remote.example");
+        assertThat(q.get(1).sender()).isEmpty();
+        assertThat(ops.listQueue(1)).hasSize(1);
+
+        assertThat(ops.retryQueue(first)).isEqualTo(2);
+        assertThat(ops.retryQueue(0)).isEqualTo(3);
+        ops.deleteQueued(first);
+        assertThat(ops.listQueue(10)).extracting(AdminOperations.QueueInfo::id).containsExactly(second);
+        fails(() -> ops.deleteQueued(first), Kind.NOT_FOUND, "queued message " + first + " does not exist");
+        fails(() -> ops.retryQueue(first), Kind.NOT_FOUND, "queued message " + first + " does not exist");
+        fails(() -> ops.listQueue(0), Kind.INVALID, "the listing limit must be between 1 and 100000");
+    }
+
     // ---- the store itself failing ----
 
     @Test

@@ -97,11 +97,13 @@ final class OutboundQueue {
         return Optional.of(new Finished(messageId, sha.get()));
     }
 
+    /** Makes waiting recipients due at {@code now} (those due earlier keep their place); returns how many are waiting. */
     static int retry(Db db, long messageId, long now) throws SQLException {
         if (messageId == 0) {
-            return db.update("UPDATE queue_recipient SET next_attempt = ? WHERE state = 'waiting' AND next_attempt > ?", now, now);
+            return db.update("UPDATE queue_recipient SET next_attempt = min(next_attempt, ?) WHERE state = 'waiting'", now);
         }
-        return db.update("UPDATE queue_recipient SET next_attempt = ? WHERE state = 'waiting' AND message_id = ?", now, messageId);
+        return db.update("UPDATE queue_recipient SET next_attempt = min(next_attempt, ?) WHERE state = 'waiting' AND message_id = ?",
+                now, messageId);
     }
 
     static List<QueueEntry> list(Db db, int limit) throws SQLException {
