@@ -254,13 +254,6 @@ class GroupCommitTest extends StoreFixture {
         assertThat(t.count()).isPositive();
     }
 
-    /** Listeners run after the caller has its answer, so the test waits for them. */
-    private static void awaitSize(java.util.Collection<?> c, int n) throws InterruptedException {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (c.size() < n && System.nanoTime() < deadline) Thread.sleep(5);
-        Thread.sleep(20); // and a moment more, to catch events that should not come
-    }
-
     @Test
     void aListenerThatWritesIsRefusedInsteadOfDeadlocking() throws Exception {
         openStore();

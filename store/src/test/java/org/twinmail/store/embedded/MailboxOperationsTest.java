@@ -27,7 +27,7 @@ import org.twinmail.store.StoreException;
 /** The store operations IMAP needs: mailbox management, APPEND, COPY/MOVE, STORE, CONDSTORE changes, STATUS. */
 class MailboxOperationsTest extends StoreFixture {
     Account alice;
-    final List<StoreEvent> events = new ArrayList<>();
+    final List<StoreEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>(); // filled on the writer thread
 
     @BeforeEach
     void setUp() {
@@ -69,7 +69,7 @@ class MailboxOperationsTest extends StoreFixture {
     }
 
     @Test
-    void appendChecksQuotaAndKeepsFlagsAndDate() {
+    void appendChecksQuotaAndKeepsFlagsAndDate() throws InterruptedException {
         AppendResult r = append("Drafts", 1000, "draft", "\\seen", "\\Draft", "$Label1", "\\Recent");
         Mailbox drafts = box("Drafts");
         assertThat(r.uid()).isEqualTo(1);
@@ -81,6 +81,7 @@ class MailboxOperationsTest extends StoreFixture {
         assertThat(e.internalDate()).isEqualTo(Instant.parse("2024-05-06T07:08:09Z"));
         assertThat(store.findAccount(alice.id()).orElseThrow().usedBytes()).isEqualTo(1000);
         assertThat(store.findDomain("example.org").orElseThrow().usedBytes()).isEqualTo(1000);
+        awaitSize(events, 1);
         assertThat(events).contains(new StoreEvent.MessagesAdded(alice.id(), drafts.id(), r.changePosition()));
 
         assertThatThrownBy(() -> append("Drafts", 99_001, "big")).isInstanceOf(StoreException.QuotaExceeded.class);

@@ -160,7 +160,8 @@ abstract class StoreFixture {
         }
 
         void awaitHeld() throws InterruptedException {
-            assertThat(entered.await(10, TimeUnit.SECONDS)).as("writer reached the gate").isTrue();
+            // generous: on a machine loaded by parallel builds the writer can be slow to get there
+            assertThat(entered.await(30, TimeUnit.SECONDS)).as("writer reached the gate").isTrue();
         }
 
         void open() {
@@ -168,9 +169,16 @@ abstract class StoreFixture {
         }
     }
 
+    /** Listeners run after the caller has its answer, so a test waits for them (bounded). */
+    static void awaitSize(java.util.Collection<?> c, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (c.size() < n && System.nanoTime() < deadline) Thread.sleep(5);
+        Thread.sleep(20); // and a moment more, to catch events that should not come
+    }
+
     /** Waits until {@code n} writes are queued behind a held writer. */
     void awaitQueued(MeterRegistry reg, int n) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (queuedWrites(reg) < n) {
             assertThat(System.nanoTime()).as("%s writes queued in time", n).isLessThan(deadline);
             Thread.sleep(5);
