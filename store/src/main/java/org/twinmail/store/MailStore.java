@@ -207,8 +207,16 @@ public interface MailStore extends AutoCloseable {
     /**
      * Claims up to {@code limit} waiting recipients whose next attempt is due at {@code now},
      * earliest first, so no later claim hands them out again until their outcome is recorded.
+     * Recipients at the domains in {@code skipDomains} (lower case) are left waiting: the
+     * caller has enough work for those destinations already, and other domains must not wait
+     * behind a slow one.
      */
-    List<QueuedRecipient> claimQueued(Instant now, int limit);
+    List<QueuedRecipient> claimQueued(Instant now, int limit, Collection<String> skipDomains);
+
+    /** {@link #claimQueued(Instant, int, Collection)} skipping no domain. */
+    default List<QueuedRecipient> claimQueued(Instant now, int limit) {
+        return claimQueued(now, limit, List.of());
+    }
 
     /** Makes every claimed recipient waiting again (at its old next-attempt time); returns how many. */
     int releaseQueueClaims();

@@ -116,7 +116,13 @@ public final class QueueRunner implements AutoCloseable {
     private boolean pass() {
         int room = MAX_IN_FLIGHT - inFlight.get();
         if (room <= 0) return false;
-        List<QueuedRecipient> due = store.claimQueued(Instant.now(), Math.min(room, CLAIM_BATCH));
+        // A destination that has a full round of work waiting (every connection, every message of
+        // it) gets no more for now, so one slow domain cannot fill the in-flight limit and make all
+        // others wait behind it (Postfix's qmgr keeps per-destination queues for the same reason).
+        int cap = settings.maxConnectionsPerDestination() * settings.maxMessagesPerConnection();
+        List<String> busy = destinations.values().stream().filter(d -> d.jobs.size() >= cap).map(d -> d.name).toList();
+        if (settings.smarthost() != null && !busy.isEmpty()) return false;
+        List<QueuedRecipient> due = store.claimQueued(Instant.now(), Math.min(room, CLAIM_BATCH), busy);
         if (due.isEmpty()) return false;
         inFlight.addAndGet(due.size());
         // One job per (message, domain): the recipients of one message at one destination travel together.

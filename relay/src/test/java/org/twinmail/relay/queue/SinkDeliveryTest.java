@@ -408,6 +408,53 @@ class SinkDeliveryTest {
     }
 
     @Test
+    void aSlowDestinationDoesNotHoldUpTheOthers() throws Exception {
+        sink = Sink.start(tmp.resolve("sink"));
+        // slow.example's MX accepts connections and then says nothing; it shares the port, on 127.0.0.2.
+        try (java.net.ServerSocket slow = new java.net.ServerSocket(sink.port, 50, InetAddress.getByName("127.0.0.2"))) {
+            List<java.net.Socket> held = java.util.Collections.synchronizedList(new ArrayList<>());
+            Thread.ofVirtual().start(() -> {
+                try {
+                    while (true) {
+                        java.net.Socket c = slow.accept();
+                        held.add(c);
+                        c.getOutputStream().write("220 slow\r\n".getBytes(StandardCharsets.US_ASCII));
+                    }
+                } catch (IOException closed) {
+                    // the test is over
+                }
+            });
+            MxResolver split = domain -> {
+                try {
+                    return new MxLookup.Hosts(List.of(new MxHost("mx." + domain, 10,
+                            List.of(InetAddress.getByName(domain.equals("slow.example") ? "127.0.0.2" : "127.0.0.1")), false)));
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            };
+            Duration hour = Duration.ofHours(1);
+            RetrySchedule r = retries(Duration.ofSeconds(1), Duration.ofDays(5), Duration.ZERO);
+            // One connection per destination, two messages per connection: two waiting jobs make a destination busy.
+            runner(new RelaySettings(HOST, sink.port, Duration.ofMillis(100), 20, 1, 2, r, 50,
+                    new ClientSettings(HOST, Duration.ofSeconds(5), hour, hour, hour, hour, hour, hour, hour), null), split);
+            for (int i = 0; i < 5; i++) queue("alice@example.com", "s" + i + "@slow.example", message("alice@example.com", "s@slow.example", "slow " + i));
+            await("the slow destination has its work", () -> store.listQueue(100).stream()
+                    .allMatch(q -> q.recipients().getFirst().active()));
+            for (int i = 5; i < 8; i++) queue("alice@example.com", "s" + i + "@slow.example", message("alice@example.com", "s@slow.example", "slow " + i));
+            queue("alice@example.com", "bob@fast.example", message("alice@example.com", "bob@fast.example", "fast"));
+            assertThat(sink.await(1).getFirst().content()).contains("Subject: fast");
+            assertThat(store.listQueue(100)).filteredOn(q -> !q.recipients().getFirst().active())
+                    .as("the later slow.example recipients wait in the store, not in memory")
+                    .extracting(q -> q.recipients().getFirst().address())
+                    .containsExactlyInAnyOrder("s5@slow.example", "s6@slow.example", "s7@slow.example");
+            runner.close();
+            synchronized (held) {
+                for (java.net.Socket c : held) c.close();
+            }
+        }
+    }
+
+    @Test
     void aDomainWithANullMxBouncesAtOnce() throws Exception {
         LocalDnsServer dns = LocalDnsServer.start();
         closeLast.add(dns);

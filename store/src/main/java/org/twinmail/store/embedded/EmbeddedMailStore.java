@@ -226,10 +226,11 @@ public final class EmbeddedMailStore implements MailStore {
     // ---- outbound queue ----
 
     @Override
-    public List<QueuedRecipient> claimQueued(Instant now, int limit) {
+    public List<QueuedRecipient> claimQueued(Instant now, int limit, Collection<String> skipDomains) {
         Objects.requireNonNull(now, "now");
         if (limit < 1) throw new IllegalArgumentException("limit must be positive");
-        return write(tx -> OutboundQueue.claim(tx.db(), now.toEpochMilli(), limit));
+        List<String> skip = List.copyOf(new LinkedHashSet<>(skipDomains));
+        return write(tx -> OutboundQueue.claim(tx.db(), now.toEpochMilli(), limit, skip));
     }
 
     @Override

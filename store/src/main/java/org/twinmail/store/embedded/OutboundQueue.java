@@ -47,13 +47,22 @@ final class OutboundQueue {
         return id;
     }
 
-    static List<QueuedRecipient> claim(Db db, long now, int limit) throws SQLException {
-        List<QueuedRecipient> due = db.list(CLAIM_COLUMNS
-                + " WHERE r.state = 'waiting' AND r.next_attempt <= ? ORDER BY r.next_attempt, r.id LIMIT ?",
+    static List<QueuedRecipient> claim(Db db, long now, int limit, List<String> skipDomains) throws SQLException {
+        StringBuilder sql = new StringBuilder(CLAIM_COLUMNS).append(" WHERE r.state = 'waiting' AND r.next_attempt <= ?");
+        List<Object> args = new ArrayList<>();
+        args.add(now);
+        if (!skipDomains.isEmpty()) {
+            sql.append(" AND r.domain NOT IN (").append(String.join(", ", java.util.Collections.nCopies(skipDomains.size(), "?")))
+                    .append(')');
+            args.addAll(skipDomains);
+        }
+        sql.append(" ORDER BY r.next_attempt, r.id LIMIT ?");
+        args.add(limit);
+        List<QueuedRecipient> due = db.list(sql.toString(),
                 rs -> new QueuedRecipient(rs.getLong(1), rs.getLong(2), EmailAddress.parse(rs.getString(3)), rs.getString(4),
                         rs.getString(5), rs.getLong(6), Instant.ofEpochMilli(rs.getLong(7)), rs.getInt(8) == 1,
                         rs.getInt(9) == 1, rs.getInt(10), rs.getInt(11) == 1, rs.getString(12)),
-                now, limit);
+                args.toArray());
         for (QueuedRecipient r : due) db.update("UPDATE queue_recipient SET state = 'active' WHERE id = ?", r.id());
         return due;
     }

@@ -105,6 +105,16 @@ class OutboundQueueTest extends StoreFixture {
     }
 
     @Test
+    void busyDomainsAreSkippedByAClaim() {
+        openStore();
+        submit(message(100, "busy"), remote("a@x.example", "b@busy.example", "c@free.example", "d@Busy.example"));
+        assertThat(store.claimQueued(T0, 10, List.of("busy.example"))).extracting(q -> q.recipient().toString())
+                .containsExactly("c@free.example");
+        assertThat(store.claimQueued(T0, 10, List.of())).extracting(q -> q.recipient().domain())
+                .containsExactly("busy.example", "busy.example");
+    }
+
+    @Test
     void theQueueSurvivesAReopenAndClaimsAreReleasedOnRequest() {
         openStore();
         long id = submit(message((int) INLINE_MAX * 2, "durable"), remote("a@x.example", "b@remote.example")).queueId();
