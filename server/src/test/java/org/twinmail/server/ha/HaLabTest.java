@@ -484,6 +484,12 @@ class HaLabTest {
                         }
                     }
                     case "LOST" -> lost.merge(n, 1, Integer::sum);
+                    // A 4xx to the final dot from a store whose commit failed with an I/O error is no proof that
+                    // nothing was stored: a failed fsync means "unknown" (the data may have reached the disk before
+                    // the journal failed), so the server must say 451 and the client's retry may store it twice.
+                    case "FAIL" -> {
+                        if (f.length > 3 && f[3].startsWith("DATA-END 4")) lost.merge(n, 1, Integer::sum);
+                    }
                     default -> { }
                 }
                 if (!f[0].equals("OK") && t >= faultAt && firstFailure < 0) firstFailure = t;

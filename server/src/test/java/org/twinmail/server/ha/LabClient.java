@@ -24,8 +24,10 @@ import java.util.regex.Pattern;
  * VIP). {@code send HOST PREFIX OUT STOP}: sends numbered messages over SMTP, one
  * transaction per connection, until the file STOP exists, and writes one line per attempt
  * to OUT: {@code OK n millis host} (host: the name in the server's banner, i.e. which node
- * served), {@code FAIL n millis why} (failed before the final dot: not
- * stored, retried with the same number), {@code LOST n millis why} (the final dot was sent but no
+ * served), {@code FAIL n millis why} (refused: not stored, retried with the same number;
+ * except a 4xx to the final dot, "DATA-END 4..", which a store whose commit failed with an I/O
+ * error must give without knowing whether the commit reached the disk, so the harness counts
+ * it like a lost reply), {@code LOST n millis why} (the final dot was sent but no
  * reply came: maybe stored; retried with the same number, as a real client does, which
  * may store it twice). {@code count HOST PREFIX USER PASS}: prints {@code subject count} for
  * every message in the mailbox, read over POP3 (TOP n 0); {@code count-imap HOST PREFIX USER PASS}
