@@ -159,7 +159,10 @@ class OcfAgentTest {
     }
 
     private Result agent(Map<String, String> overrides, String action) throws Exception {
-        return run(List.of(AGENT.toString(), action), overrides, Duration.ofMinutes(2));
+        Result r = run(List.of(AGENT.toString(), action), overrides, Duration.ofMinutes(2));
+        // the agent's messages (ocf_exit_reason) say why an exit code was what it was
+        System.out.println("agent " + action + " -> " + r.exit() + (r.output().isBlank() || action.equals("meta-data") ? "" : ": " + r.output().strip()));
+        return r;
     }
 
     private record Result(int exit, String output) {}
