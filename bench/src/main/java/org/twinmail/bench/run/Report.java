@@ -32,6 +32,10 @@ final class Report {
                         + " (%.0f%% found nothing), %,d messages retrieved%n",
                 r.achievedPerMinute(), s.counter("smtp.local-sent"), s.counter("smtp.remote-in"), checks,
                 checks == 0 ? 0.0 : 100.0 * s.counter("pop3.check-empty") / checks, s.counter("pop3.retrieved")));
+        if (s.counter("pop3.check-skipped-busy") > 0) {
+            b.append(String.format("  %,d checks skipped: that user's previous check was still running (one client per user)%n",
+                    s.counter("pop3.check-skipped-busy")));
+        }
         b.append("  QoS: ").append(r.passed() ? "PASS" : "FAIL").append('\n');
         for (Qos.Category c : r.qos()) {
             b.append(String.format("    %-13s %-24s %-26s (%s)%n", c.verdict(), c.name(), c.measured(), c.required()));
