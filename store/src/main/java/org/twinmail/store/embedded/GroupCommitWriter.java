@@ -279,7 +279,10 @@ final class GroupCommitWriter implements AutoCloseable {
             db.exec("COMMIT");
         } catch (Throwable e) {
             try { db.exec("ROLLBACK"); } catch (SQLException ignored) { /* SQLite may have rolled back already */ }
-            failAll(batch, "commit failed, nothing of this batch was written: " + e.getMessage(), e);
+            // Usually nothing of the batch is written; but when the failure is the fsync of COMMIT
+            // itself, the pages may already be on disk, so the callers' outcome is unknown (SMTP
+            // answers 4xx and a retry may store a duplicate, never lose the message).
+            failAll(batch, "commit failed, the batch is not known to be stored: " + e.getMessage(), e);
             return;
         }
         commitTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
