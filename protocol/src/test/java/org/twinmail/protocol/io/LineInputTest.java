@@ -51,6 +51,58 @@ class LineInputTest {
     }
 
     @Test
+    void crAtTheEndOfOneBufferAndLfAtTheStartOfTheNextEndTheLine() throws Exception {
+        LineInput in = input("abc\r\nde\r\r\nf", 4); // buffers: "abc\r" "\nde\r" "\r\nf"
+        var l1 = in.readLine(100);
+        assertThat(l1.ascii()).isEqualTo("abc");
+        assertThat(l1.ending()).isEqualTo(Ending.CRLF);
+        var l2 = in.readLine(100);
+        assertThat(l2.ascii()).isEqualTo("de\r");
+        assertThat(l2.ending()).isEqualTo(Ending.CRLF);
+        assertThat(in.readLine(100).ascii()).isEqualTo("f");
+    }
+
+    /**
+     * The reading rules, checked against a byte-at-a-time model of them over many random
+     * inputs, buffer sizes and limits: CRLF and bare LF end a line, any other CR is content,
+     * a line over the limit keeps its first bytes and is consumed to its end.
+     */
+    @Test
+    void agreesWithAByteAtATimeModelOnRandomInput() throws Exception {
+        java.util.Random random = new java.util.Random(42);
+        char[] alphabet = {'a', 'b', '\r', '\n'};
+        for (int round = 0; round < 3000; round++) {
+            StringBuilder text = new StringBuilder();
+            int length = random.nextInt(60);
+            for (int i = 0; i < length; i++) text.append(alphabet[random.nextInt(random.nextBoolean() ? 2 : 4)]);
+            int buffer = 1 + random.nextInt(9);
+            int max = random.nextInt(8);
+            LineInput in = input(text.toString(), buffer);
+            java.util.List<String> expected = model(text.toString(), max);
+            java.util.List<String> actual = new java.util.ArrayList<>();
+            LineInput.Line l;
+            while ((l = in.readLine(max)) != null) actual.add(l.ascii() + "|" + l.tooLong() + "|" + l.ending());
+            assertThat(actual).as("input %s, buffer %d, max %d", text.toString().replace("\r", "\\r").replace("\n", "\\n"),
+                    buffer, max).isEqualTo(expected);
+        }
+    }
+
+    /** The rules one byte at a time, as simply as they can be written. */
+    private static java.util.List<String> model(String text, int max) {
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        int start = 0;
+        while (start < text.length()) {
+            int lf = text.indexOf('\n', start);
+            String raw = lf < 0 ? text.substring(start) : text.substring(start, lf);
+            Ending ending = lf < 0 ? Ending.EOF : raw.endsWith("\r") ? Ending.CRLF : Ending.BARE_LF;
+            String content = ending == Ending.CRLF ? raw.substring(0, raw.length() - 1) : raw;
+            lines.add(content.substring(0, Math.min(max, content.length())) + "|" + (content.length() > max) + "|" + ending);
+            start = lf < 0 ? text.length() : lf + 1;
+        }
+        return lines;
+    }
+
+    @Test
     void lineOfExactlyTheLimitIsNotTooLong() throws Exception {
         LineInput in = input("y".repeat(100) + "\r\n", 16);
         var l = in.readLine(100);
