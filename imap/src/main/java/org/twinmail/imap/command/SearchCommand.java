@@ -77,6 +77,19 @@ final class SearchCommand {
     /** What parsing found besides the keys: whether MODSEQ was used (the response then carries the highest one). */
     static final class Parse {
         Charset charset = StandardCharsets.UTF_8;
+
+        /**
+         * The CHARSET of SEARCH, SORT and THREAD. GB2312 is read as GB18030, its superset:
+         * clients say GB2312 for text that uses GBK's extra characters too.
+         */
+        void charset(String name) throws No {
+            try {
+                charset = Charset.forName(name.equalsIgnoreCase("GB2312") ? "GB18030" : name);
+            } catch (RuntimeException e) {
+                throw new No("BADCHARSET (UTF-8 US-ASCII GB2312 GBK GB18030)", "unsupported charset " + name);
+            }
+        }
+
         boolean modseq;
         final SelectedMailbox selected;
         final int maxDepth;
@@ -116,12 +129,7 @@ final class SearchCommand {
         if (a.peekWord("CHARSET")) {
             a.atom();
             a.sp();
-            String name = a.astring();
-            try {
-                p.charset = Charset.forName(name.equalsIgnoreCase("GB2312") ? "GB18030" : name);
-            } catch (RuntimeException e) {
-                throw new No("BADCHARSET (UTF-8 US-ASCII GB2312 GBK GB18030)", "unsupported charset " + name);
-            }
+            p.charset(a.astring());
             a.sp();
         }
         // RFC 9051 6.4.4: IMAP4rev2 answers every SEARCH with ESEARCH, ALL when no RETURN was given.

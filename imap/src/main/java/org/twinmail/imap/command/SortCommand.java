@@ -1,7 +1,6 @@
 package org.twinmail.imap.command;
 
 import java.io.IOException;
-import java.nio.charset.Charset;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -54,11 +53,7 @@ final class SortCommand {
         a.sp();
         String charset = a.astring();
         SearchCommand.Parse p = new SearchCommand.Parse(ctx.selected(), ctx.limits().maxNestingDepth);
-        try {
-            p.charset = Charset.forName(charset.equalsIgnoreCase("GB2312") ? "GB18030" : charset);
-        } catch (RuntimeException e) {
-            throw new No("BADCHARSET (UTF-8 US-ASCII GB2312 GBK GB18030)", "unsupported charset " + charset);
-        }
+        p.charset(charset);
         a.sp();
         List<SearchCommand.Candidate> found = new ArrayList<>(SearchCommand.matching(ctx, a, p));
         found.sort(order.thenComparingLong(x -> x.msn));
