@@ -6,9 +6,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.net.DatagramSocket;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -46,46 +44,14 @@ class PairFailoverTest {
 
     private record Node(String id, Path config, Path state, int smtpPort, int pop3Port, Process[] process) {}
 
-    private static int freeTcpPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
 
-    private static int freeUdpPort() throws IOException {
-        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
 
     private Node node(String id, String peer, int slot, Path data, int[] hb, int[] peerHb) throws IOException {
-        int smtp = freeTcpPort();
-        int pop3 = freeTcpPort();
+        int smtp = LoopbackPair.freeTcpPort();
+        int pop3 = LoopbackPair.freeTcpPort();
         Path state = dir.resolve("state-" + id);
         Path config = dir.resolve(id + ".yaml");
-        Files.writeString(config, """
-                hostname: %s.test.example
-                dataDir: %s
-                smtp: { listen: ["127.0.0.1:%d"] }
-                pop3: { listen: ["127.0.0.1:%d"], tlsListen: ["127.0.0.1:0"] }
-                submission: { listen: ["127.0.0.1:0"], tlsListen: ["127.0.0.1:0"] }
-                imap: { listen: ["127.0.0.1:0"], tlsListen: ["127.0.0.1:0"] }
-                http: { listen: ["127.0.0.1:0"] }
-                auth: { argon2MemoryKiB: 1024, argon2Iterations: 1 }
-                cluster:
-                  nodeId: %s
-                  peerId: %s
-                  slot: %d
-                  stateDir: %s
-                  leaseDevice: %s
-                  channels:
-                    - "private 127.0.0.1:%d 127.0.0.1:%d"
-                    - "public 127.0.0.1:%d 127.0.0.1:%d"
-                  heartbeatInterval: 100ms
-                  leaseTime: 1500ms
-                  selfFenceMargin: 500ms
-                  healthInterval: 500ms
-                """.formatted(id, data, smtp, pop3, id, peer, slot, state, dir.resolve("lease"), hb[0], peerHb[0], hb[1], peerHb[1]));
+        LoopbackPair.writeConfig(config, id, peer, slot, data, state, dir.resolve("lease"), smtp, pop3, hb, peerHb, null);
         return new Node(id, config, state, smtp, pop3, new Process[1]);
     }
 
@@ -176,8 +142,8 @@ class PairFailoverTest {
         Path data = dir.resolve("data");
         assertThat(CliRunner.run("admin", "--data", data.toString(), "domain", "add", "pair.example").exit()).isZero();
         assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", "vic@pair.example", "--password", "pw").exit()).isZero();
-        int[] hbA = {freeUdpPort(), freeUdpPort()};
-        int[] hbB = {freeUdpPort(), freeUdpPort()};
+        int[] hbA = {LoopbackPair.freeUdpPort(), LoopbackPair.freeUdpPort()};
+        int[] hbB = {LoopbackPair.freeUdpPort(), LoopbackPair.freeUdpPort()};
         Node a = node("a", "b", 0, data, hbA, hbB);
         Node b = node("b", "a", 1, data, hbB, hbA);
         start(a);

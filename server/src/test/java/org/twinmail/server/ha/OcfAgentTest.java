@@ -3,9 +3,6 @@ package org.twinmail.server.ha;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,6 +16,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.twinmail.server.ClusterStatusProbe;
+import org.twinmail.server.LoopbackPair;
 
 /**
  * The OCF resource agent (ha/ocf/twinmail) driven against a real pair on loopback: node b
@@ -43,8 +41,8 @@ class OcfAgentTest {
     @BeforeEach
     void pair() throws Exception {
         java = ProcessHandle.current().info().command().orElse("java");
-        int[] hbA = {freeUdpPort(), freeUdpPort()};
-        int[] hbB = {freeUdpPort(), freeUdpPort()};
+        int[] hbA = {LoopbackPair.freeUdpPort(), LoopbackPair.freeUdpPort()};
+        int[] hbB = {LoopbackPair.freeUdpPort(), LoopbackPair.freeUdpPort()};
         Files.write(dir.resolve("hb.key"), "the test pair's heartbeat secret!".getBytes());
         configA = node("a", "b", 0, hbA, hbB);
         Path configB = node("b", "a", 1, hbB, hbA);
@@ -117,31 +115,8 @@ class OcfAgentTest {
 
     private Path node(String id, String peer, int slot, int[] hb, int[] peerHb) throws IOException {
         Path config = dir.resolve(id + ".yaml");
-        Files.writeString(config, """
-                hostname: %s.test.example
-                dataDir: %s
-                smtp: { listen: ["127.0.0.1:%d"] }
-                pop3: { listen: ["127.0.0.1:%d"], tlsListen: ["127.0.0.1:0"] }
-                submission: { listen: ["127.0.0.1:0"], tlsListen: ["127.0.0.1:0"] }
-                imap: { listen: ["127.0.0.1:0"], tlsListen: ["127.0.0.1:0"] }
-                http: { listen: ["127.0.0.1:0"] }
-                auth: { argon2MemoryKiB: 1024, argon2Iterations: 1 }
-                cluster:
-                  nodeId: %s
-                  peerId: %s
-                  slot: %d
-                  stateDir: %s
-                  leaseDevice: %s
-                  channels:
-                    - "private 127.0.0.1:%d 127.0.0.1:%d"
-                    - "public 127.0.0.1:%d 127.0.0.1:%d"
-                  heartbeatSecretFile: %s
-                  heartbeatInterval: 100ms
-                  leaseTime: 1500ms
-                  selfFenceMargin: 500ms
-                  healthInterval: 500ms
-                """.formatted(id, dir.resolve("data"), freeTcpPort(), freeTcpPort(), id, peer, slot, dir.resolve("state-" + id),
-                dir.resolve("lease"), hb[0], peerHb[0], hb[1], peerHb[1], dir.resolve("hb.key")));
+        LoopbackPair.writeConfig(config, id, peer, slot, dir.resolve("data"), dir.resolve("state-" + id), dir.resolve("lease"),
+                LoopbackPair.freeTcpPort(), LoopbackPair.freeTcpPort(), hb, peerHb, dir.resolve("hb.key"));
         return config;
     }
 
@@ -182,15 +157,5 @@ class OcfAgentTest {
         return new Result(p.exitValue(), Files.readString(out));
     }
 
-    private static int freeTcpPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
 
-    private static int freeUdpPort() throws IOException {
-        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
 }
