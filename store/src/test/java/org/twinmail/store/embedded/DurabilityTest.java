@@ -63,8 +63,7 @@ class DurabilityTest extends StoreFixture {
         openStore();
         store.addDomain("example.com");
         Account a = account("alice@example.com");
-        WriterGate gate = new WriterGate();
-        store.addListener(gate::onEvent);
+        WriterGate gate = holdWriterOnNextChange();
         deliver(message(10, "opens the gate"), a);
         gate.awaitHeld();
 

@@ -77,8 +77,7 @@ class GroupCommitTest extends StoreFixture {
         store.addDomain("example.com");
         Account roomy = account("roomy@example.com");
         Account full = account("full@example.com", 100, 0);
-        WriterGate gate = new WriterGate();
-        store.addListener(gate::onEvent);
+        WriterGate gate = holdWriterOnNextChange();
         deliver(message(10, "holds the writer"), roomy);
         gate.awaitHeld();
         long commitsBefore = batches().count();
@@ -120,8 +119,7 @@ class GroupCommitTest extends StoreFixture {
         openStore();
         store.addDomain("example.com");
         Account a = account("alice@example.com");
-        WriterGate gate = new WriterGate();
-        store.addListener(gate::onEvent);
+        WriterGate gate = holdWriterOnNextChange();
         deliver(message(10, "holds the writer"), a);
         gate.awaitHeld();
         long position = store.lastChangePosition();
@@ -159,8 +157,7 @@ class GroupCommitTest extends StoreFixture {
         MessageData m = message((int) INLINE_MAX + 1, "freed and back");
         deliver(m, a);
         long inbox = store.mailbox(a.id(), "INBOX").orElseThrow().id();
-        WriterGate gate = new WriterGate();
-        store.addListener(gate::onEvent);
+        WriterGate gate = holdWriterOnNextChange();
         deliver(message(10, "holds the writer"), a);
         gate.awaitHeld();
 
@@ -188,8 +185,7 @@ class GroupCommitTest extends StoreFixture {
         MessageData m = message((int) INLINE_MAX + 1, "vanishing");
         deliver(m, a);
         long inbox = store.mailbox(a.id(), "INBOX").orElseThrow().id();
-        WriterGate gate = new WriterGate();
-        store.addListener(gate::onEvent);
+        WriterGate gate = holdWriterOnNextChange();
         deliver(message(10, "holds the writer"), a);
         gate.awaitHeld();
 

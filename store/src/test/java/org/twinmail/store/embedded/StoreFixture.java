@@ -148,9 +148,22 @@ abstract class StoreFixture {
         private final CountDownLatch entered = new CountDownLatch(1);
         private final CountDownLatch release = new CountDownLatch(1);
         private final AtomicBoolean armed = new AtomicBoolean(true);
+        private final long afterPosition;
+
+        /**
+         * Holds on the first event past {@code afterPosition}: listeners run after the
+         * caller has its answer, so an earlier write's event may still be on its way.
+         */
+        WriterGate(long afterPosition) {
+            this.afterPosition = afterPosition;
+        }
 
         void onEvent(StoreEvent e) {
-            if (!armed.compareAndSet(true, false)) return;
+            long position = switch (e) {
+                case StoreEvent.MessagesAdded added -> added.changePosition();
+                case StoreEvent.MailboxChanged changed -> changed.changePosition();
+            };
+            if (position <= afterPosition || !armed.compareAndSet(true, false)) return;
             entered.countDown();
             try {
                 release.await(30, TimeUnit.SECONDS);
@@ -167,6 +180,13 @@ abstract class StoreFixture {
         void open() {
             release.countDown();
         }
+    }
+
+    /** A gate on the writer for the next change, added as a listener. */
+    WriterGate holdWriterOnNextChange() {
+        WriterGate gate = new WriterGate(store.lastChangePosition());
+        store.addListener(gate::onEvent);
+        return gate;
     }
 
     /** Listeners run after the caller has its answer, so a test waits for them (bounded). */
