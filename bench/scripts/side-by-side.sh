@@ -12,6 +12,8 @@
 #        WORKLOADS="spec pop3 imap smtp"  which workloads to run, in this order
 #        ONLY=twinmail  run one side only (ONLY=peer likewise), e.g. for 100,000 users, whose
 #                       pre-population takes Postfix + Dovecot about 20 minutes
+#        MAX_START=2000 MAX_STEPS=6  with MAXIMUM: the search's first rate (msgs/min) and its
+#                       number of steps (it doubles until a step fails, then bisects)
 #        PROFILE=1      with MAXIMUM: record a JFR profile of TwinMail during the search, print its
 #                       hot methods and keep it as /tmp/twinmail-max.jfr
 #        NO_BUILD=1     use the jars already in server/target and bench/target
@@ -252,9 +254,9 @@ spec() { # name smtp pop3 pids [extra...]
   if [ -n "${MAXIMUM:-}" ]; then
     # where TwinMail's time goes at the maximum: a JFR profile of the whole search
     [ -n "${PROFILE:-}" ] && [ "$name" = twinmail ] && "$jdk/bin/jcmd" "$tm_pid" JFR.start name=max settings=profile filename="$work/twinmail-max.jfr" >/dev/null
-    out=$(bench org.twinmail.bench.SpecMail --users "$users" --domain "$domain" --password "$password" --rate 2000 \
+    out=$(bench org.twinmail.bench.SpecMail --users "$users" --domain "$domain" --password "$password" --rate "${MAX_START:-2000}" \
           --remote-out "$remote_out" --sink-port "$sink_port" --smtp "127.0.0.1:$s" --pop3 "127.0.0.1:$p" \
-          --maximum --step "$step" --max-steps 6 --drain 30 --server-pid "$pids") || true
+          --maximum --step "$step" --max-steps "${MAX_STEPS:-6}" --drain 30 --server-pid "$pids") || true
     echo "$out" | grep -E '^(step|maximum)|^    FAIL' | sed 's/^/  /'
     if [ -n "${PROFILE:-}" ] && [ "$name" = twinmail ]; then
       "$jdk/bin/jcmd" "$tm_pid" JFR.stop name=max >/dev/null

@@ -49,6 +49,9 @@ final class Report {
         b.append(String.format("  errors: %,d of %,d transactions%n", s.errorCount(), r.transactions()));
         for (Map.Entry<String, Long> e : s.errors().entrySet()) b.append(String.format("    %,8d  %s%n", e.getValue(), e.getKey()));
         b.append(server(r.cpuBefore(), r.cpuAfter(), r.seconds()));
+        double benchCpu = r.benchAfter().cpuSeconds() - r.benchBefore().cpuSeconds();
+        b.append(String.format("  bench (generator and sink, same machine): CPU %.1f s (%.0f%% of one core over the run)%n",
+                benchCpu, 100 * benchCpu / r.seconds()));
         return b.toString();
     }
 

@@ -55,7 +55,8 @@ public final class SpecMailRun {
 
     /** What a run measured; {@link #report()} prints it. */
     public record Result(Options options, RunStats stats, List<Qos.Category> qos, double seconds, long transactions,
-                         ProcessTree.Sample cpuBefore, ProcessTree.Sample cpuAfter, long sinkMessages) {
+                         ProcessTree.Sample cpuBefore, ProcessTree.Sample cpuAfter, long sinkMessages,
+                         ProcessTree.Sample benchBefore, ProcessTree.Sample benchAfter) {
         public double achievedPerMinute() {
             return stats.counter("smtp.local-sent") / (seconds / 60);
         }
@@ -101,6 +102,9 @@ public final class SpecMailRun {
         }
         Semaphore sessions = new Semaphore(options.maxSessions());
         ProcessTree.Sample before = options.serverPids().isEmpty() ? null : ProcessTree.sample(options.serverPids());
+        // the generator shares the machine with the server: its own cost says how much of the CPU the server had
+        List<Long> self = List.of(ProcessHandle.current().pid());
+        ProcessTree.Sample benchBefore = ProcessTree.sample(self);
         try (SinkServer sink = w.remoteOutShare() > 0 ? SinkServer.start(options.sinkPort(), stats::remoteArrived) : null) {
             SplittableRandom random = new SplittableRandom(options.seed());
             double send = w.localSendsPerSecond(), in = w.remoteArrivalsPerSecond(), check = w.checksPerSecond();
@@ -165,7 +169,7 @@ public final class SpecMailRun {
             long transactions = stats.counter("smtp.local-sent") + stats.counter("smtp.remote-in") + stats.counter("pop3.check")
                     + stats.errorCount();
             return new Result(options, stats, Qos.evaluate(stats, transactions), seconds, transactions, before, after,
-                    sink == null ? 0 : sink.messages());
+                    sink == null ? 0 : sink.messages(), benchBefore, ProcessTree.sample(self));
         }
     }
 
