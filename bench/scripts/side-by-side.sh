@@ -14,6 +14,7 @@
 #                       pre-population takes Postfix + Dovecot about 20 minutes
 #        MAX_START=2000 MAX_STEPS=6  with MAXIMUM: the search's first rate (msgs/min) and its
 #                       number of steps (it doubles until a step fails, then bisects)
+#                       (each step's whole report is kept in /tmp/twinmail-max.log, /tmp/peer-max.log)
 #        PROFILE=1      with MAXIMUM: record a JFR profile of TwinMail during the search, print its
 #                       hot methods and keep it as /tmp/twinmail-max.jfr
 #        NO_BUILD=1     use the jars already in server/target and bench/target
@@ -257,7 +258,8 @@ spec() { # name smtp pop3 pids [extra...]
     out=$(bench org.twinmail.bench.SpecMail --users "$users" --domain "$domain" --password "$password" --rate "${MAX_START:-2000}" \
           --remote-out "$remote_out" --sink-port "$sink_port" --smtp "127.0.0.1:$s" --pop3 "127.0.0.1:$p" \
           --maximum --step "$step" --max-steps "${MAX_STEPS:-6}" --drain 30 --server-pid "$pids") || true
-    echo "$out" | grep -E '^(step|maximum)|^    FAIL' | sed 's/^/  /'
+    echo "$out" > "/tmp/$name-max.log" # every step's whole report
+    echo "$out" | grep -E '^(step|maximum)|^    FAIL|^  (server|bench)' | sed 's/^/  /'
     if [ -n "${PROFILE:-}" ] && [ "$name" = twinmail ]; then
       "$jdk/bin/jcmd" "$tm_pid" JFR.stop name=max >/dev/null
       "$jdk/bin/jfr" view --width 160 hot-methods "$work/twinmail-max.jfr" | head -40 | sed 's/^/  /'

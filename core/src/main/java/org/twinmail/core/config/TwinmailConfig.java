@@ -287,8 +287,12 @@ public final class TwinmailConfig {
         public int argon2MemoryKiB = 19 * 1024;
         /** Argon2id passes for new hashes. */
         public int argon2Iterations = 2;
-        /** How long a verified password is remembered (as a salted SHA-256 in memory) to spare Argon2 on every login; 0 disables. */
-        public Duration credentialCacheTtl = Duration.ofMinutes(5);
+        /**
+         * How long a verified password is remembered (as a salted SHA-256 in memory) to spare Argon2 on
+         * every login; 0 disables. An hour, as Dovecot's auth_cache_ttl: a changed password changes the
+         * stored hash and stops matching at once, so the lifetime bounds only memory (one entry per account).
+         */
+        public Duration credentialCacheTtl = Duration.ofHours(1);
         /**
          * When PLAIN and LOGIN (which carry the password) are offered without TLS: {@code never},
          * {@code loopback} (only to clients on this machine, whose traffic never leaves the kernel) or
