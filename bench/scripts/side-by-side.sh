@@ -15,8 +15,12 @@
 #        MAX_START=2000 MAX_STEPS=6  with MAXIMUM: the search's first rate (msgs/min) and its
 #                       number of steps (it doubles until a step fails, then bisects)
 #                       (each step's whole report is kept in /tmp/twinmail-max.log, /tmp/peer-max.log)
+#        COLD=1         with MAXIMUM: skip the warm-up (every user logs in once over POP3 before the
+#                       search, as on a server that has been running), so the first step pays for
+#                       the cold credential cache
 #        PROFILE=1      with MAXIMUM: record a JFR profile of TwinMail during the search, print its
 #                       hot methods and keep it as /tmp/twinmail-max.jfr
+#        BENCH_JAVA_OPTS="..."  JVM options of the load generator (e.g. a JFR recording of it)
 #        NO_BUILD=1     use the jars already in server/target and bench/target
 #        KEEP=1         leave the peer's configuration and mail under $work for inspection
 #
@@ -69,7 +73,7 @@ fi
 # --- build the bench and the server ---
 [ -n "${NO_BUILD:-}" ] || (cd "$top" && bin/mvn -q -o -DskipTests -pl server,bench -am package >/dev/null)
 jdk=$("$top/bin/find-jdk"); java=$jdk/bin/java
-bench() { "$java" -cp "$top/bench/target/twinmail-bench-0.1.0-SNAPSHOT.jar" "$@"; }
+bench() { "$java" ${BENCH_JAVA_OPTS:-} -cp "$top/bench/target/twinmail-bench-0.1.0-SNAPSHOT.jar" "$@"; }
 
 # --- the peer's configuration, all under $work ---
 mkdir -p "$work/postfix" "$work/dovecot" "$work/mail"
@@ -254,6 +258,10 @@ spec() { # name smtp pop3 pids [extra...]
   result[$name.qos]=$(grep -o 'QoS: [A-Z]*' <<<"$out" | head -1 | cut -d' ' -f2 || true)
   if [ -n "${MAXIMUM:-}" ]; then
     # where TwinMail's time goes at the maximum: a JFR profile of the whole search
+    if [ -z "${COLD:-}" ]; then # separately, so that a profile covers the search only
+      bench org.twinmail.bench.SpecMail --users "$users" --domain "$domain" --password "$password" --pop3 "127.0.0.1:$p" \
+        --warm-logins --setup-only | sed 's/^/  /'
+    fi
     [ -n "${PROFILE:-}" ] && [ "$name" = twinmail ] && "$jdk/bin/jcmd" "$tm_pid" JFR.start name=max settings=profile filename="$work/twinmail-max.jfr" >/dev/null
     out=$(bench org.twinmail.bench.SpecMail --users "$users" --domain "$domain" --password "$password" --rate "${MAX_START:-2000}" \
           --remote-out "$remote_out" --sink-port "$sink_port" --smtp "127.0.0.1:$s" --pop3 "127.0.0.1:$p" \

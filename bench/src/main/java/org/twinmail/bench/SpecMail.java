@@ -10,6 +10,7 @@ import org.twinmail.bench.run.Prepopulate;
 import org.twinmail.bench.run.Provision;
 import org.twinmail.bench.run.SpecMailRun;
 import org.twinmail.bench.run.Target;
+import org.twinmail.bench.run.WarmLogins;
 import org.twinmail.bench.stats.ProcessTree;
 
 /**
@@ -19,7 +20,7 @@ import org.twinmail.bench.stats.ProcessTree;
  * java -cp twinmail-bench.jar org.twinmail.bench.SpecMail --smtp 127.0.0.1:2525 --pop3 127.0.0.1:2110 \
  *     --domain bench.test --users 100000 --load 1.0 --duration 600 [--remote-out 0] \
  *     [--provision-twinmail data/run/admin.json | --passwd-file users.passwd] [--prepopulate] \
- *     [--server-pid 1234] [--maximum --step 60] [--setup-only] [--sink-port 2599]
+ *     [--server-pid 1234] [--maximum --step 60] [--warm-logins] [--setup-only] [--sink-port 2599]
  * </pre>
  * Exit status 0 when every exercised QoS category passed, 2 when one failed.
  */
@@ -60,6 +61,10 @@ public final class SpecMail {
             Prepopulate.Result p = Prepopulate.run(target, users, o.seed(), 50, 4);
             System.out.printf("pre-populated %,d deliveries in %,d messages in %.1f s%n", p.deliveries(), p.messages(), p.seconds());
         }
+        if (a.warmLogins) {
+            WarmLogins.Result wl = WarmLogins.run(target, users, probes, 20);
+            System.out.printf("warm-up: %,d logins over POP3 (every user once) in %.1f s, not measured%n", wl.logins(), wl.seconds());
+        }
         if (a.setupOnly) return;
         if (a.maximum) {
             MaximumSearch.Result m = MaximumSearch.run(target, o, step, maxSteps, System.out);
@@ -76,7 +81,7 @@ public final class SpecMail {
         private final java.util.Map<String, String> values = new java.util.HashMap<>();
         private final java.util.Set<String> used = new java.util.HashSet<>();
         String provisionTwinmail, passwdFile, passwdScheme;
-        boolean prepopulate, maximum, setupOnly;
+        boolean prepopulate, maximum, setupOnly, warmLogins;
 
         Args(String[] argv) {
             for (int i = 0; i < argv.length; i++) {
@@ -85,6 +90,7 @@ public final class SpecMail {
                     case "--prepopulate" -> prepopulate = true;
                     case "--maximum" -> maximum = true;
                     case "--setup-only" -> setupOnly = true;
+                    case "--warm-logins" -> warmLogins = true;
                     default -> {
                         if (!k.startsWith("--") || i + 1 >= argv.length) throw new IllegalArgumentException("expected --name value at " + k);
                         values.put(k, argv[++i]);
