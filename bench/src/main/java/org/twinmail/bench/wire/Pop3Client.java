@@ -70,15 +70,7 @@ public final class Pop3Client implements AutoCloseable {
             throw new ProtocolException("POP3 RETR -ERR", first);
         }
         StringBuilder headers = new StringBuilder();
-        boolean inHeaders = true;
-        long bytes = 0;
-        for (String l; !(l = wire.readLine()).equals("."); ) {
-            bytes += l.length() + 2;
-            if (inHeaders) {
-                if (l.isEmpty()) inHeaders = false;
-                else headers.append(l).append('\n');
-            }
-        }
+        long bytes = wire.readDotTerminated(headers);
         stats.command("POP3 RETR", (System.nanoTime() - t0) / 1000, bytes);
         return new Retrieved(headers.toString(), bytes);
     }

@@ -67,12 +67,13 @@ public final class SinkServer implements AutoCloseable {
                     case "HELO", "MAIL", "RCPT", "RSET", "NOOP" -> w.line("250 2.0.0 ok");
                     case "DATA" -> {
                         w.line("354 go ahead");
+                        StringBuilder headers = new StringBuilder();
+                        w.readDotTerminated(headers);
                         String id = null;
-                        boolean headers = true;
-                        for (String l; !(l = w.readLine()).equals("."); ) {
-                            if (headers && l.isEmpty()) headers = false;
-                            else if (headers && id == null && l.regionMatches(true, 0, ID_HEADER + ":", 0, ID_HEADER.length() + 1)) {
+                        for (String l : headers.toString().split("\n")) {
+                            if (l.regionMatches(true, 0, ID_HEADER + ":", 0, ID_HEADER.length() + 1)) {
                                 id = l.substring(ID_HEADER.length() + 1).trim();
+                                break;
                             }
                         }
                         messages.incrementAndGet();

@@ -1,6 +1,5 @@
 package org.twinmail.bench.wire;
 
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
@@ -21,15 +20,20 @@ import java.time.Duration;
 public final class Wire implements Closeable {
     /** Longest reply line accepted; longer means the peer is not speaking the protocol. */
     static final int MAX_LINE = 64 * 1024;
+    /** Read buffer; lines are found by scanning it, not byte by byte through a stream. */
+    static final int BUFFER = 16 * 1024;
 
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
+    private final byte[] buf = new byte[BUFFER];
+    private int pos, lim;
 
     private Wire(Socket socket) throws IOException {
         this.socket = socket;
-        this.in = new BufferedInputStream(socket.getInputStream(), 32 * 1024);
-        this.out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
+        this.in = socket.getInputStream();
+        // bodies are written in one call, which bypasses the buffer; commands are short
+        this.out = new BufferedOutputStream(socket.getOutputStream(), 8 * 1024);
     }
 
     public static Wire connect(InetSocketAddress address, Duration timeout) throws IOException {
@@ -70,27 +74,86 @@ public final class Wire implements Closeable {
 
     /** One line without its CRLF (a bare LF also ends it). */
     public String readLine() throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream(128);
-        int c;
-        while ((c = in.read()) != '\n') {
-            if (c == -1) throw new EOFException("connection closed by the server");
-            if (b.size() >= MAX_LINE) throw new IOException("reply line longer than " + MAX_LINE + " bytes");
-            b.write(c);
+        ByteArrayOutputStream spill = null; // the start of a line that did not fit in what was buffered
+        while (true) {
+            int lf = indexOfLf();
+            if (lf >= 0) {
+                String line;
+                if (spill == null) {
+                    line = new String(buf, pos, withoutCr(buf, pos, lf) - pos, StandardCharsets.UTF_8);
+                } else {
+                    spill.write(buf, pos, lf - pos);
+                    byte[] b = spill.toByteArray();
+                    line = new String(b, 0, withoutCr(b, 0, b.length), StandardCharsets.UTF_8);
+                }
+                pos = lf + 1;
+                return line;
+            }
+            if (spill == null) spill = new ByteArrayOutputStream(2 * BUFFER);
+            spill.write(buf, pos, lim - pos);
+            pos = lim;
+            if (spill.size() > MAX_LINE) throw new IOException("reply line longer than " + MAX_LINE + " bytes");
+            fill("connection closed by the server");
         }
-        byte[] bytes = b.toByteArray();
-        int n = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
-        return new String(bytes, 0, n, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * A dot-terminated message (POP3 RETR, SMTP DATA, RFC 5321 4.5.2) up to and without its
+     * "." line. The header lines (up to the first empty line) are appended to {@code headers}
+     * one per line; body lines are counted, not decoded. Returns the bytes of the lines read,
+     * each counted with its CRLF.
+     */
+    public long readDotTerminated(StringBuilder headers) throws IOException {
+        long bytes = 0;
+        boolean inHeaders = true;
+        while (true) {
+            int lf = indexOfLf();
+            int length;
+            if (lf >= 0) { // the common case: the whole line is buffered
+                int end = withoutCr(buf, pos, lf);
+                length = end - pos;
+                boolean dot = length == 1 && buf[pos] == '.';
+                if (!dot && inHeaders && length > 0) headers.append(new String(buf, pos, length, StandardCharsets.UTF_8)).append('\n');
+                pos = lf + 1;
+                if (dot) return bytes;
+            } else { // a line across the end of the buffer
+                String l = readLine();
+                if (l.equals(".")) return bytes;
+                length = l.length();
+                if (inHeaders && length > 0) headers.append(l).append('\n');
+            }
+            if (length == 0) inHeaders = false;
+            bytes += length + 2;
+        }
     }
 
     /** Reads exactly n bytes (an IMAP literal) into {@code sink} (which may be null to discard). */
     public void readBytes(long n, ByteArrayOutputStream sink) throws IOException {
-        byte[] buf = new byte[8192];
         while (n > 0) {
-            int r = in.read(buf, 0, (int) Math.min(buf.length, n));
-            if (r == -1) throw new EOFException("connection closed inside a literal");
-            if (sink != null) sink.write(buf, 0, r);
+            if (pos == lim) fill("connection closed inside a literal");
+            int r = (int) Math.min(lim - pos, n);
+            if (sink != null) sink.write(buf, pos, r);
+            pos += r;
             n -= r;
         }
+    }
+
+    private int indexOfLf() {
+        for (int i = pos; i < lim; i++) if (buf[i] == '\n') return i;
+        return -1;
+    }
+
+    /** End of the line that ends with the LF at {@code lf}, less a CR before it. */
+    private static int withoutCr(byte[] b, int start, int lf) {
+        return lf > start && b[lf - 1] == '\r' ? lf - 1 : lf;
+    }
+
+    /** Refills the empty buffer: at least one byte, or EOF. */
+    private void fill(String atEof) throws IOException {
+        int n = in.read(buf, 0, buf.length);
+        if (n == -1) throw new EOFException(atEof);
+        pos = 0;
+        lim = n;
     }
 
     @Override
