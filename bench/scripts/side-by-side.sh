@@ -98,7 +98,8 @@ printf 'remote.bench.invalid smtp:[127.0.0.1]:%s\n' "$sink_port" > "$work/postfi
 # TwinMail routes by MX as it would in production: a dnsmasq on loopback answers for the
 # remote domain (MX -> sink.bench.invalid -> 127.0.0.1) and relay.port points at the sink.
 dnsmasq --keep-in-foreground --port="$dns_port" --listen-address=127.0.0.1 --bind-interfaces \
-  --no-resolv --no-hosts --local-ttl=3600 --user=root --pid-file= --mx-host=remote.bench.invalid,sink.bench.invalid,10 \
+  --no-resolv --no-hosts --local-ttl=3600 --user=root --pid-file= \
+  --auth-server=ns.bench.invalid,127.0.0.1 --auth-zone=bench.invalid --auth-ttl=3600 --mx-host=remote.bench.invalid,sink.bench.invalid,10 \
   --host-record=sink.bench.invalid,127.0.0.1 --log-facility="$work/dnsmasq.log" &
 dns_pid=$!
 # the smtp listener on 127.0.0.1:$peer_smtp instead of *:25; no chroot (it needs copies of /etc files)

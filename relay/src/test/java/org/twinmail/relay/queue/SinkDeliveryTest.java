@@ -377,12 +377,14 @@ class SinkDeliveryTest {
     @Test
     void stoppingTheRunnerInterruptsAStalledDeliveryAndLeavesTheClaimForTheNextStart() throws Exception {
         java.util.concurrent.CountDownLatch hungUp = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch stalledAtEhlo = new java.util.concurrent.CountDownLatch(1);
         try (java.net.ServerSocket stalled = new java.net.ServerSocket(0, 5, InetAddress.getByName("127.0.0.1"))) {
             Thread.ofVirtual().start(() -> {
                 try (java.net.Socket s = stalled.accept()) {
                     s.getOutputStream().write("220 slow\r\n".getBytes(StandardCharsets.US_ASCII));
                     java.io.InputStream in = s.getInputStream();
                     in.read(new byte[1024]); // EHLO, never answered
+                    stalledAtEhlo.countDown();
                     while (in.read() >= 0) { } // until the client hangs up
                     hungUp.countDown();
                 } catch (Exception e) {
@@ -397,6 +399,8 @@ class SinkDeliveryTest {
                     new ClientSettings(HOST, Duration.ofSeconds(5), hour, hour, hour, hour, hour, hour, hour), null), LOOPBACK);
             queue("alice@example.com", "bob@remote.example", message("alice@example.com", "bob@remote.example", "stalled"));
             await("the delivery is under way", () -> store.listQueue(10).getFirst().recipients().getFirst().active());
+            // claimed is not yet connected: stop the runner only once the delivery waits on the server
+            assertThat(stalledAtEhlo.await(20, java.util.concurrent.TimeUnit.SECONDS)).as("the delivery reached EHLO").isTrue();
             runner.close();
             assertThat(hungUp.await(20, java.util.concurrent.TimeUnit.SECONDS)).as("the stopped runner closed its connection").isTrue();
             assertThat(store.listQueue(10).getFirst().recipients().getFirst()).satisfies(r -> {
