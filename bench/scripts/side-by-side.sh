@@ -15,6 +15,7 @@
 #        MAX_START=2000 MAX_STEPS=6  with MAXIMUM: the search's first rate (msgs/min) and its
 #                       number of steps (it doubles until a step fails, then bisects)
 #                       (each step's whole report is kept in /tmp/twinmail-max.log, /tmp/peer-max.log)
+#        WARM=1         before the LOADS runs too, log every user in once (see COLD)
 #        COLD=1         with MAXIMUM: skip the warm-up (every user logs in once over POP3 before the
 #                       search, as on a server that has been running), so the first step pays for
 #                       the cold credential cache
@@ -249,10 +250,15 @@ sessions() { # name protocol port pids (IMAP idles 10 ms: the figure is the serv
 }
 spec() { # name smtp pop3 pids [extra...]
   local name=$1 s=$2 p=$3 pids=$4 out l seed=1; shift 4 # each load its own seed: other users, other mailboxes
+  if [ -n "${WARM:-}" ]; then
+    bench org.twinmail.bench.SpecMail --users "$users" --domain "$domain" --password "$password" --pop3 "127.0.0.1:$p" \
+      --warm-logins --setup-only | sed 's/^/  /'
+  fi
   for l in ${LOADS:-$load}; do
     out=$(bench org.twinmail.bench.SpecMail --users "$users" --domain "$domain" --password "$password" --load "$l" \
           --remote-out "$remote_out" --sink-port "$sink_port" --smtp "127.0.0.1:$s" --pop3 "127.0.0.1:$p" \
-          --duration "$secs" --drain 60 --seed "$((seed++))" --server-pid "$pids" "$@") || true
+          --duration "$secs" --drain 60 --seed "$seed" --server-pid "$pids" "$@") || true
+    seed=$((seed + 1)) # not inside $(...): a subshell's increment is lost
     echo "$out" | sed 's/^/  /'
   done
   result[$name.spec]=$(grep -o 'achieved: [0-9.]*' <<<"$out" | head -1 | cut -d' ' -f2 || true)
