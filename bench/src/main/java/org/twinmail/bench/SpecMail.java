@@ -39,7 +39,7 @@ public final class SpecMail {
                 a.decimal("--remote-in", Workload.REMOTE_SHARE), a.decimal("--retry-pool", Workload.RETRY_POOL_SHARE));
         int probes = (int) a.number("--probe-mailboxes", 4);
         SpecMailRun.Options o = new SpecMailRun.Options(w, Duration.ofSeconds(a.number("--duration", 60)), a.number("--seed", 1),
-                (int) a.number("--max-sessions", 2000), a.decimal("--probe-share", 0.05), probes,
+                (int) a.number("--max-sessions", 4000), a.decimal("--probe-share", 0.05), probes,
                 Duration.ofMillis(a.number("--probe-interval-ms", 2000)), Duration.ofSeconds(a.number("--drain", 60)),
                 a.string("--remote-domain", "remote.bench.invalid"), (int) a.number("--sink-port", 0),
                 a.has("--server-pid") ? ProcessTree.parsePids(a.string("--server-pid", "")) : List.of());
