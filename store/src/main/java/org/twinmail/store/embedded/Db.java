@@ -57,6 +57,18 @@ final class Db implements AutoCloseable {
         config.setCacheSize(-WRITER_CACHE_KIB);
         config.enforceForeignKeys(true);
         config.setBusyTimeout(busyTimeoutMillis);
+        Db db = new Db(config.createConnection("jdbc:sqlite:" + file));
+        // Checkpoints run on WalCheckpointer's connection, not inside the writer's COMMITs.
+        db.exec("PRAGMA wal_autocheckpoint=0");
+        return db;
+    }
+
+    /** WalCheckpointer's connection: it only copies WAL frames into the database file, with the writer's durability. */
+    static Db openCheckpointer(Path file, int busyTimeoutMillis) throws SQLException {
+        SQLiteConfig config = new SQLiteConfig();
+        config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+        config.setCacheSize(-64); // it reads no tables: a minimal page cache
+        config.setBusyTimeout(busyTimeoutMillis);
         return new Db(config.createConnection("jdbc:sqlite:" + file));
     }
 

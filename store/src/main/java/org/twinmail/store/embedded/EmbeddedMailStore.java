@@ -91,6 +91,8 @@ public final class EmbeddedMailStore implements MailStore {
     static final int MAX_CHANGES_PER_CALL = 100_000;
     private static final int WRITER_BUSY_TIMEOUT_MS = 10_000;
     private static final int READER_BUSY_TIMEOUT_MS = 5_000;
+    /** How often committed WAL pages are copied into the database file (WalCheckpointer). */
+    private static final Duration CHECKPOINT_INTERVAL = Duration.ofMillis(500);
     /** Temp files younger than this may belong to another instance still writing them. */
     private static final Duration TEMP_FILE_MAX_AGE = Duration.ofHours(1);
     /** A blob file deleted between the caller writing it and the commit (see BlobFileMissing) is rewritten this often. */
@@ -114,6 +116,8 @@ public final class EmbeddedMailStore implements MailStore {
     private final GroupCommitWriter writer;
     private final ReadPool readPool;
     private final List<StoreListener> listeners;
+    /** Null when the store was opened fenced (read only). */
+    private final WalCheckpointer checkpointer;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CompletableFuture<Void> closeDone = new CompletableFuture<>();
     private final Counter delivered;
@@ -122,8 +126,9 @@ public final class EmbeddedMailStore implements MailStore {
     private final Counter deliveredEntries;
 
     private EmbeddedMailStore(StoreOptions options, BlobFiles files, GroupCommitWriter writer, ReadPool readPool,
-                              List<StoreListener> listeners) {
+                              List<StoreListener> listeners, WalCheckpointer checkpointer) {
         this.options = options;
+        this.checkpointer = checkpointer;
         this.files = files;
         this.writer = writer;
         this.readPool = readPool;
@@ -176,7 +181,10 @@ public final class EmbeddedMailStore implements MailStore {
                     listeners, options.registry());
             ReadPool readPool = new ReadPool(storeDir.resolve("mail.db"), options.readThreads(), READER_BUSY_TIMEOUT_MS);
             writer.start();
-            return new EmbeddedMailStore(options, files, writer, readPool, listeners);
+            // a store fenced at open is only read: nothing to checkpoint, and nothing of ours to write
+            WalCheckpointer checkpointer = stored > options.epoch() ? null
+                    : WalCheckpointer.start(storeDir.resolve("mail.db"), CHECKPOINT_INTERVAL, options.registry());
+            return new EmbeddedMailStore(options, files, writer, readPool, listeners, checkpointer);
         } catch (SQLException e) {
             if (db != null) db.close();
             throw new StoreException.Unavailable("cannot open store in " + storeDir + ": " + e.getMessage(), e);
@@ -1468,6 +1476,8 @@ public final class EmbeddedMailStore implements MailStore {
             return;
         }
         try {
+            // first, so that the writer's final checkpoint does not wait on this one's lock
+            if (checkpointer != null) checkpointer.close();
             writer.close();
             readPool.close();
         } finally {
