@@ -30,7 +30,8 @@
 # 127.0.0.1:2144), both with their durability defaults (Postfix fsyncs the queue file
 # before 250; Dovecot's mail_fsync=optimized fsyncs a delivered message before it
 # answers LMTP). Installed with apt-get if missing; their system services are not used.
-# TwinMail: a fresh node from this tree, -Xmx512m, kernel-chosen loopback ports.
+# TwinMail: a fresh node from this tree, -Xmx512m, kernel-chosen loopback ports, started
+# as bin/twinmail does for root (-XX:ThreadPriorityPolicy=1: the store writer at nice -5).
 #
 # Passwords: Dovecot reads {PLAIN} passwords from its passwd-file; TwinMail hashes with
 # Argon2id and the node here uses 1 MiB / 1 pass (about 1 ms per login) instead of the
@@ -180,7 +181,7 @@ http: { listen: ["127.0.0.1:0"], tlsListen: [] }
 auth: { argon2MemoryKiB: 1024, argon2Iterations: 1 }
 relay: { port: $sink_port, dns: { servers: ["127.0.0.1:$dns_port"] } }
 YAML
-"$java" -Xmx512m -jar "$top/server/target/twinmail.jar" serve --config "$work/twinmail.yaml" > "$work/twinmail.log" 2>&1 &
+"$java" -Xmx512m -XX:ThreadPriorityPolicy=1 -jar "$top/server/target/twinmail.jar" serve --config "$work/twinmail.yaml" > "$work/twinmail.log" 2>&1 &
 tm_pid=$!
 for i in $(seq 1 300); do grep -q "TwinMail ready" "$work/twinmail.log" && break; kill -0 $tm_pid || { cat "$work/twinmail.log"; exit 1; }; sleep 0.1; done
 grep -q "TwinMail ready" "$work/twinmail.log" || { echo "TwinMail did not start in 30 s"; exit 1; }

@@ -167,7 +167,9 @@ final class GroupCommitWriter implements AutoCloseable {
         this.queueGauge = Gauge.builder("twinmail.store.write.queue", queue, LinkedBlockingQueue::size)
                 .description("Write operations waiting for the writer")
                 .register(registry);
-        this.thread = Thread.ofPlatform().name("twinmail-store-writer").daemon(true).unstarted(this::loop);
+        // Every write waits for this thread: under a full CPU it must not queue behind sessions
+        // (nice -5 when the JVM runs with -XX:ThreadPriorityPolicy=1 as root; see docs/store.md).
+        this.thread = Thread.ofPlatform().name("twinmail-store-writer").daemon(true).priority(Thread.MAX_PRIORITY).unstarted(this::loop);
     }
 
     void start() {
