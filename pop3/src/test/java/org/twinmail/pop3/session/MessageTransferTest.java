@@ -83,6 +83,41 @@ class MessageTransferTest {
         assertThat(unstuff(retr(m))).isEqualTo(m);
     }
 
+    /** The rules one byte at a time: a "." that starts a line (after any LF) gets another. */
+    private static byte[] stuffedModel(byte[] m) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        boolean lineStart = true;
+        for (byte b : m) {
+            if (lineStart && b == '.') out.write('.');
+            out.write(b);
+            lineStart = b == '\n';
+        }
+        if (!lineStart) out.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
+        out.writeBytes(".\r\n".getBytes(StandardCharsets.US_ASCII));
+        return out.toByteArray();
+    }
+
+    /** Random messages of dots, CRs, LFs and letters, read in random short pieces, against the model. */
+    @Test
+    void retrMatchesTheByteAtATimeRulesWhereverReadsEnd() throws IOException {
+        Random random = new Random(11);
+        byte[] alphabet = {'.', '.', '\r', '\n', '\n', 'a'};
+        for (int round = 0; round < 500; round++) {
+            byte[] m = new byte[random.nextInt(round < 400 ? 200 : 50_000)];
+            for (int i = 0; i < m.length; i++) m[i] = alphabet[random.nextInt(alphabet.length)];
+            Random pieces = new Random(round);
+            InputStream shortReads = new ByteArrayInputStream(m) {
+                @Override
+                public synchronized int read(byte[] b, int off, int len) {
+                    return super.read(b, off, Math.min(len, 1 + pieces.nextInt(pieces.nextBoolean() ? 3 : 20_000)));
+                }
+            };
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            assertThat(MessageTransfer.retr(shortReads, out)).isEqualTo(m.length);
+            assertThat(out.toByteArray()).as("round %d, %d bytes", round, m.length).isEqualTo(stuffedModel(m));
+        }
+    }
+
     @Test
     void topSendsHeadersBlankLineAndNLines() throws IOException {
         String m = "A: 1\r\nB: 2\r\n\r\nline1\r\n.line2\r\nline3\r\n";
