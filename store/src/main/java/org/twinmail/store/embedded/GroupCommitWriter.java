@@ -381,19 +381,22 @@ final class GroupCommitWriter implements AutoCloseable {
         } finally {
             gate.writeLock().unlock();
         }
-        if (Thread.currentThread() != thread) {
-            boolean interrupted = false;
-            while (thread.isAlive()) {
-                try {
-                    thread.join();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) Thread.currentThread().interrupt();
-        }
+        if (Thread.currentThread() != thread) joinUninterruptibly(thread);
         // A gauge holds its object; the next instance on this registry registers its own.
         registry.remove(queueGauge);
+    }
+
+    /** Waits for {@code t} to end whatever interrupts come meanwhile; the interrupt is kept for the caller. */
+    static void joinUninterruptibly(Thread t) {
+        boolean interrupted = false;
+        while (t.isAlive()) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
     }
 
     boolean isWriterThread() {

@@ -85,17 +85,9 @@ final class WalCheckpointer implements AutoCloseable {
     public void close() {
         stopping = true;
         thread.interrupt();
-        boolean interrupted = false;
-        while (thread.isAlive()) {
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
+        GroupCommitWriter.joinUninterruptibly(thread);
         db.close();
         registry.remove(timer);
         registry.remove(framesGauge);
-        if (interrupted) Thread.currentThread().interrupt();
     }
 }
