@@ -58,8 +58,13 @@ final class Db implements AutoCloseable {
         config.enforceForeignKeys(true);
         config.setBusyTimeout(busyTimeoutMillis);
         Db db = new Db(config.createConnection("jdbc:sqlite:" + file));
-        // Checkpoints run on WalCheckpointer's connection, not inside the writer's COMMITs.
-        db.exec("PRAGMA wal_autocheckpoint=0");
+        try {
+            // Checkpoints run on WalCheckpointer's connection, not inside the writer's COMMITs.
+            db.exec("PRAGMA wal_autocheckpoint=0");
+        } catch (SQLException e) {
+            db.close();
+            throw e;
+        }
         return db;
     }
 
