@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The server's CPU per delivered message, measured from outside: a fresh node on
+# loopback, an independent client (Python smtplib, not our own generator) with N
+# concurrent senders, each connection carrying ONE message of SIZE bytes to a local
+# mailbox and then QUIT. A warm-up run lets the JIT compile; then the server's
+# utime+stime (from /proc/PID/stat) over the measured run is divided by the messages
+# the client got 250 for. Prints one summary line per round.
+#   bench/scripts/smtp-cpu-per-message.sh [senders=20] [messages=4000] [size=5120] [rounds=3]
+# JAR=path/to/twinmail.jar uses a jar already built (e.g. from another checkout).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+senders=${1:-20}; messages=${2:-4000}; size=${3:-5120}; rounds=${4:-3}; users=100
+work=$(mktemp -d /tmp/twinmail-cpu.XXXXXX)
+pid=""
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+jar=${JAR:-}
+if [ -z "$jar" ]; then
+  (cd "$top" && bin/mvn -q -o -DskipTests -pl server -am package >/dev/null)
+  jar="$top/server/target/twinmail.jar"
+fi
+java_home=$("$top/bin/find-jdk")
+cat > "$work/twinmail.yaml" <<YAML
+hostname: bench.local
+dataDir: $work/data
+smtp: { listen: ["127.0.0.1:0"] }
+submission: { listen: ["127.0.0.1:0"], tlsListen: [] }
+pop3: { listen: ["127.0.0.1:0"], tlsListen: [] }
+imap: { listen: ["127.0.0.1:0"], tlsListen: [] }
+http: { listen: ["127.0.0.1:0"], tlsListen: [] }
+YAML
+"$java_home/bin/java" -jar "$jar" admin --config "$work/twinmail.yaml" domain add bench.test >/dev/null
+"$java_home/bin/java" -Xmx512m -jar "$jar" serve --config "$work/twinmail.yaml" > "$work/server.log" 2>&1 &
+pid=$!
+until grep -q "TwinMail ready" "$work/server.log"; do sleep 0.05; kill -0 $pid || { cat "$work/server.log"; exit 1; }; done
+port=$(grep -o 'SMTP 127.0.0.1:[0-9]*' "$work/server.log" | head -1 | cut -d: -f2)
+url=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["url"])' "$work/data/run/admin.json")
+token=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["token"])' "$work/data/run/admin.json")
+for i in $(seq 0 $((users-1))); do
+  curl -sf -o /dev/null -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+    -d "{\"address\":\"user$i@bench.test\",\"password\":\"pw$i\"}" "$url/api/admin/users"
+done
+cat > "$work/send.py" <<'PY'
+import smtplib, sys, threading
+port, senders, total, size, users = (int(a) for a in sys.argv[1:6])
+line = ("x" * 76 + "\r\n")
+body = ("Subject: cpu\r\nFrom: a@example.net\r\n\r\n" + line * (size // len(line) + 1))[:size]
+ok = [0]; lock = threading.Lock(); counter = iter(range(total))
+def worker():
+    while True:
+        with lock:
+            n = next(counter, None)
+        if n is None: return
+        s = smtplib.SMTP("127.0.0.1", port)
+        s.sendmail("a@example.net", ["user%d@bench.test" % (n % users)], body)
+        s.quit()
+        with lock: ok[0] += 1
+ts = [threading.Thread(target=worker) for _ in range(senders)]
+for t in ts: t.start()
+for t in ts: t.join()
+print(ok[0])
+PY
+ticks=$(getconf CLK_TCK)
+cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+python3 "$work/send.py" "$port" "$senders" "$messages" "$size" "$users" >/dev/null   # warm-up
+for r in $(seq 1 "$rounds"); do
+  c0=$(cpu); t0=$(date +%s%N)
+  sent=$(python3 "$work/send.py" "$port" "$senders" "$messages" "$size" "$users")
+  t1=$(date +%s%N); c1=$(cpu)
+  awk -v c=$((c1 - c0)) -v hz="$ticks" -v n="$sent" -v ns=$((t1 - t0)) \
+    'BEGIN { printf "round: %d messages in %.1f s (%.0f/s), server CPU %.2f s = %.3f ms per message\n", n, ns/1e9, n/(ns/1e9), c/hz, 1000*c/hz/n }'
+done
