@@ -20,7 +20,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.twinmail.core.config.TwinmailConfig;
-import org.twinmail.relay.dns.LocalDnsServer;
+import org.twinmail.dns.LocalDnsServer;
 import org.twinmail.relay.queue.Sink;
 
 /**
@@ -100,7 +100,7 @@ class DkimEndToEndTest {
             assertThat(content).startsWith("DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=signed.example;");
             assertThat(Files.readString(unsigned, StandardCharsets.ISO_8859_1)).doesNotContain("DKIM-Signature");
 
-            Process v = new ProcessBuilder("/usr/bin/python3", "../relay/src/test/python/dkim_verify.py",
+            Process v = new ProcessBuilder("/usr/bin/python3", "../mail/src/test/python/dkim_verify.py",
                     "127.0.0.1", Integer.toString(dns.address().getPort()), signed.toString(), unsigned.toString())
                     .redirectErrorStream(true).start();
             String verdicts = new String(v.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

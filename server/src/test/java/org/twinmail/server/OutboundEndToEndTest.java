@@ -28,7 +28,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.twinmail.core.config.TwinmailConfig;
-import org.twinmail.relay.dns.LocalDnsServer;
+import org.twinmail.dns.LocalDnsServer;
 import org.twinmail.relay.queue.Sink;
 
 /**

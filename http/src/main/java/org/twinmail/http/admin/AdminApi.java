@@ -194,7 +194,7 @@ public final class AdminApi implements HttpHandler {
     private Reply generateDkimKey(Request r) throws IOException {
         JsonNode body = r.body(Set.of("selector", "bits"));
         JsonNode bits = body.get("bits");
-        int b = org.twinmail.relay.dkim.DkimKeys.DEFAULT_BITS;
+        int b = org.twinmail.mail.dkim.DkimKeys.DEFAULT_BITS;
         if (bits != null && !bits.isNull()) {
             if (!bits.isIntegralNumber() || !bits.canConvertToInt()) throw invalid("bits must be a whole number");
             b = bits.intValue();

@@ -18,7 +18,7 @@ import org.twinmail.http.admin.AdminOperations.AliasInfo;
 import org.twinmail.http.admin.AdminOperations.DkimInfo;
 import org.twinmail.http.admin.AdminOperations.DomainInfo;
 import org.twinmail.http.admin.AdminOperations.UserInfo;
-import org.twinmail.relay.dkim.DkimKeys;
+import org.twinmail.mail.dkim.DkimKeys;
 import org.twinmail.store.MailStore;
 import org.twinmail.store.RecipientResolution;
 import org.twinmail.store.embedded.EmbeddedMailStore;

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.twinmail.core.mail.EmailAddress;
 import org.twinmail.core.mail.MessageSpool;
 import org.twinmail.relay.client.ClientSettings;
-import org.twinmail.relay.dkim.MessageSigner;
+import org.twinmail.mail.dkim.MessageSigner;
 import org.twinmail.store.Delivery;
 import org.twinmail.store.Outbound;
 import org.twinmail.store.embedded.EmbeddedMailStore;

@@ -10,7 +10,7 @@ import org.twinmail.http.admin.AdminClient;
 import org.twinmail.http.admin.AdminException;
 import org.twinmail.http.admin.AdminOperations;
 import org.twinmail.http.admin.AdminService;
-import org.twinmail.relay.dkim.DkimKeys;
+import org.twinmail.mail.dkim.DkimKeys;
 import org.twinmail.server.DataDirLock;
 import org.twinmail.server.RunFile;
 import org.twinmail.server.StoreOpener;

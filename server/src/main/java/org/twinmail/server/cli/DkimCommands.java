@@ -1,7 +1,7 @@
 package org.twinmail.server.cli;
 
 import org.twinmail.http.admin.AdminOperations.DkimInfo;
-import org.twinmail.relay.dkim.DkimKeys;
+import org.twinmail.mail.dkim.DkimKeys;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

@@ -1,4 +1,4 @@
-package org.twinmail.relay.dkim;
+package org.twinmail.mail.dkim;
 
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;

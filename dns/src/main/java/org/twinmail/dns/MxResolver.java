@@ -1,4 +1,4 @@
-package org.twinmail.relay.dns;
+package org.twinmail.dns;
 
 /** Resolves a mail domain to the hosts that receive its mail. Implementations are thread-safe. */
 public interface MxResolver {

@@ -1,4 +1,4 @@
-package org.twinmail.relay.dns;
+package org.twinmail.dns;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -27,6 +27,9 @@ import org.xbill.DNS.DClass;
 import org.xbill.DNS.ExtendedResolver;
 import org.xbill.DNS.MXRecord;
 import org.xbill.DNS.Name;
+import org.xbill.DNS.PTRRecord;
+import org.xbill.DNS.ReverseMap;
+import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.Resolver;
 import org.xbill.DNS.ResolverConfig;
@@ -45,10 +48,13 @@ import org.xbill.DNS.lookup.NoSuchRRSetException;
  * (an MX query for an alias answers for its target). Answers are kept in a bounded dnsjava
  * {@link Cache} that honours each record set's TTL (capped), negative answers included.
  *
+ * <p>The same resolver and cache answer the general lookups of {@link DnsLookups} (A, AAAA,
+ * TXT, PTR) for the filters: one cache per node, one error model ({@link DnsAnswer}).
+ *
  * <p>IPv4 addresses come before IPv6 ones for each host: many hosts this runs on have no IPv6
  * route, and trying a dead address first costs a connect timeout per message.
  */
-public final class DnsMxResolver implements MxResolver {
+public final class DnsMxResolver implements MxResolver, DnsLookups {
     private static final Logger log = LoggerFactory.getLogger(DnsMxResolver.class);
     /** Every CNAME/DNAME hop costs a query; a longer chain is a broken zone (dnsjava's default is 16). */
     private static final int MAX_REDIRECTS = 8;
@@ -168,6 +174,63 @@ public final class DnsMxResolver implements MxResolver {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new MxLookup.TemporaryFailure(domain + ": MX lookup interrupted");
+        }
+    }
+
+    @Override
+    public DnsAnswer<InetAddress> a(String name) {
+        return general(name, Type.A, r -> r instanceof ARecord ar ? ar.getAddress() : null);
+    }
+
+    @Override
+    public DnsAnswer<InetAddress> aaaa(String name) {
+        return general(name, Type.AAAA, r -> r instanceof AAAARecord ar ? ar.getAddress() : null);
+    }
+
+    @Override
+    public DnsAnswer<String> txt(String name) {
+        return general(name, Type.TXT, r -> {
+            if (!(r instanceof TXTRecord t)) return null;
+            java.io.ByteArrayOutputStream joined = new java.io.ByteArrayOutputStream();
+            for (byte[] part : t.getStringsAsByteArrays()) joined.writeBytes(part);
+            return joined.toString(java.nio.charset.StandardCharsets.UTF_8);
+        });
+    }
+
+    @Override
+    public DnsAnswer<String> ptr(InetAddress address) {
+        return general(ReverseMap.fromAddress(address), Type.PTR, r -> r instanceof PTRRecord p ? hostText(p.getTarget()) : null);
+    }
+
+    private <T> DnsAnswer<T> general(String text, int type, java.util.function.Function<Record, T> value) {
+        Name name;
+        try {
+            name = Name.fromString(text, Name.root);
+        } catch (TextParseException e) {
+            return new DnsAnswer.Failed<>("not a domain name: " + text);
+        }
+        if (name.equals(Name.root)) return new DnsAnswer.Failed<>("not a domain name: " + text);
+        return general(name, type, value);
+    }
+
+    private <T> DnsAnswer<T> general(Name name, int type, java.util.function.Function<Record, T> value) {
+        try {
+            return switch (query(name, type)) {
+                case Answer.Records r -> {
+                    List<T> values = new ArrayList<>();
+                    for (Record x : r.records()) {
+                        T v = value.apply(x);
+                        if (v != null && !values.contains(v)) values.add(v);
+                    }
+                    yield values.isEmpty() ? new DnsAnswer.NoData<>() : new DnsAnswer.Records<>(values);
+                }
+                case Answer.NoData n -> new DnsAnswer.NoData<>();
+                case Answer.NxDomain n -> new DnsAnswer.NxDomain<>();
+                case Answer.Failed f -> new DnsAnswer.Failed<>(hostText(name) + "/" + Type.string(type) + ": " + f.reason());
+            };
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new DnsAnswer.Failed<>(hostText(name) + "/" + Type.string(type) + ": interrupted");
         }
     }
 

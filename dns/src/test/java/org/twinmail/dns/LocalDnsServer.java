@@ -1,4 +1,4 @@
-package org.twinmail.relay.dns;
+package org.twinmail.dns;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;

@@ -1,4 +1,4 @@
-package org.twinmail.relay.dns;
+package org.twinmail.dns;
 
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package org.twinmail.relay.dkim;
+package org.twinmail.mail.dkim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.twinmail.core.config.TwinmailConfig;
 import org.twinmail.core.mail.MessageData;
 import org.twinmail.core.mail.MessageSpool;
-import org.twinmail.relay.dns.LocalDnsServer;
+import org.twinmail.dns.LocalDnsServer;
 
 /**
  * Signatures checked by dkimpy (Debian python3-dkim), which fetches the published TXT record

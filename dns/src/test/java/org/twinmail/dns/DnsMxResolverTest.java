@@ -1,4 +1,4 @@
-package org.twinmail.relay.dns;
+package org.twinmail.dns;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

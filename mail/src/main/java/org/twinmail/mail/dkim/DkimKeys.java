@@ -1,4 +1,4 @@
-package org.twinmail.relay.dkim;
+package org.twinmail.mail.dkim;
 
 import java.io.IOException;
 import java.io.Reader;
