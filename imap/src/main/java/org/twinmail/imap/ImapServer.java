@@ -26,8 +26,6 @@ import org.twinmail.store.MailStore;
 public final class ImapServer implements AutoCloseable {
     /** RFC 9051 6.1: clients may send lines of at least 8000 octets (RFC 7162 asks for the same). */
     private static final int MIN_LINE_LENGTH = 8192;
-    /** Parsed messages kept for FETCH and SEARCH across sessions. */
-    private static final long MESSAGE_CACHE_BYTES = 64L << 20;
 
     private final ConnectionListener listener;
     private final ConnectionListener tlsListener;
@@ -45,7 +43,7 @@ public final class ImapServer implements AutoCloseable {
         Notifier notifier = new Notifier();
         store.addListener(notifier);
         Context.Services services = new Context.Services(limits, new SaslServer(authenticator, config.auth.plaintextAuth), tls,
-                store, notifier, new MessageCache(MESSAGE_CACHE_BYTES), new ImapMetrics(registry),
+                store, notifier, new MessageCache(limits.messageCacheSize.bytes()), new ImapMetrics(registry),
                 java.nio.file.Path.of(config.dataDir, "spool"), config.store.spoolMemoryLimit.asInt(),
                 new org.twinmail.imap.session.RecentTracker(store.lastChangePosition()));
         // The write deadline: a client that takes no output for this long is cut off (IDLE clients read, so it holds them too).

@@ -94,6 +94,8 @@ public final class TwinmailConfig {
         public int maxConnections = 5000;
         /** Bad commands (BAD replies) before the session is closed with BYE. */
         public int maxErrors = 20;
+        /** Memory for parsed messages (MIME structure, envelope, text) kept for FETCH and SEARCH, shared by all sessions. */
+        public Size messageCacheSize = Size.of("64M");
     }
 
     /** HTTP service: /metrics (Prometheus), /health, and the admin API under /api/admin. */
@@ -159,6 +161,10 @@ public final class TwinmailConfig {
         public int maxConnectionsPerDestination = 20;
         /** Messages sent over one connection before it is closed (connection reuse). */
         public int maxMessagesPerConnection = 100;
+        /** Recipients the queue runner claims from the store in one call. */
+        public int queueClaimBatch = 500;
+        /** Recipients claimed but not yet finished, at most: the runner's work list stays small however big the queue. */
+        public int maxRecipientsInFlight = 5000;
         /** Waits after the 1st, 2nd, ... failed attempt; the last one repeats until maxQueueLifetime. */
         public List<Duration> retrySchedule = List.of(Duration.ofMinutes(5), Duration.ofMinutes(10), Duration.ofMinutes(20),
                 Duration.ofMinutes(40), Duration.ofHours(1), Duration.ofHours(2), Duration.ofHours(4));

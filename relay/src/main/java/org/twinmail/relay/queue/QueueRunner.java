@@ -39,10 +39,6 @@ import org.twinmail.store.StoreException;
  */
 public final class QueueRunner implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(QueueRunner.class);
-    /** Recipients claimed per store call. */
-    static final int CLAIM_BATCH = 500;
-    /** Recipients claimed but not yet finished, at most: the in-memory work list stays small however big the queue. */
-    static final int MAX_IN_FLIGHT = 5000;
     /** How often the queue gauges are refreshed (a count over the queue tables). */
     private static final long STATS_INTERVAL_MS = 5000;
 
@@ -114,7 +110,7 @@ public final class QueueRunner implements AutoCloseable {
 
     /** One claim; true if it filled a whole batch (more may be due right away). */
     private boolean pass() {
-        int room = MAX_IN_FLIGHT - inFlight.get();
+        int room = settings.maxInFlight() - inFlight.get();
         if (room <= 0) return false;
         // A destination that has a full round of work waiting (every connection, every message of
         // it) gets no more for now, so one slow domain cannot fill the in-flight limit and make all
@@ -122,7 +118,7 @@ public final class QueueRunner implements AutoCloseable {
         int cap = settings.maxConnectionsPerDestination() * settings.maxMessagesPerConnection();
         List<String> busy = destinations.values().stream().filter(d -> d.jobs.size() >= cap).map(d -> d.name).toList();
         if (settings.smarthost() != null && !busy.isEmpty()) return false;
-        List<QueuedRecipient> due = store.claimQueued(Instant.now(), Math.min(room, CLAIM_BATCH), busy);
+        List<QueuedRecipient> due = store.claimQueued(Instant.now(), Math.min(room, settings.claimBatch()), busy);
         if (due.isEmpty()) return false;
         inFlight.addAndGet(due.size());
         // One job per (message, domain): the recipients of one message at one destination travel together.
@@ -137,7 +133,7 @@ public final class QueueRunner implements AutoCloseable {
             d.jobs.add(new Job(destination, rs));
             startWorkers(d);
         }
-        return due.size() == Math.min(room, CLAIM_BATCH);
+        return due.size() == Math.min(room, settings.claimBatch());
     }
 
     private void awaitWake() {

@@ -17,7 +17,17 @@ import org.twinmail.relay.client.ClientSettings;
  */
 public record RelaySettings(String hostname, int port, Duration pollInterval, int maxConnections,
                             int maxConnectionsPerDestination, int maxMessagesPerConnection, RetrySchedule schedule,
-                            int maxHops, ClientSettings client, Smarthost smarthost, List<Listen> ownSmtp) {
+                            int maxHops, ClientSettings client, Smarthost smarthost, List<Listen> ownSmtp,
+                            int claimBatch, int maxInFlight) {
+
+    /** With the default {@code relay.queueClaimBatch} and {@code relay.maxRecipientsInFlight}. */
+    public RelaySettings(String hostname, int port, Duration pollInterval, int maxConnections, int maxConnectionsPerDestination,
+                         int maxMessagesPerConnection, RetrySchedule schedule, int maxHops, ClientSettings client,
+                         Smarthost smarthost, List<Listen> ownSmtp) {
+        this(hostname, port, pollInterval, maxConnections, maxConnectionsPerDestination, maxMessagesPerConnection, schedule,
+                maxHops, client, smarthost, ownSmtp, new TwinmailConfig.Relay().queueClaimBatch,
+                new TwinmailConfig.Relay().maxRecipientsInFlight);
+    }
 
     public RelaySettings(String hostname, int port, Duration pollInterval, int maxConnections, int maxConnectionsPerDestination,
                          int maxMessagesPerConnection, RetrySchedule schedule, int maxHops, ClientSettings client,
@@ -42,6 +52,8 @@ public record RelaySettings(String hostname, int port, Duration pollInterval, in
         if (maxConnectionsPerDestination < 1) throw new IllegalArgumentException("relay.maxConnectionsPerDestination must be at least 1");
         if (maxMessagesPerConnection < 1) throw new IllegalArgumentException("relay.maxMessagesPerConnection must be at least 1");
         if (maxHops < 1) throw new IllegalArgumentException("relay.maxHops must be at least 1");
+        if (claimBatch < 1) throw new IllegalArgumentException("relay.queueClaimBatch must be at least 1");
+        if (maxInFlight < claimBatch) throw new IllegalArgumentException("relay.maxRecipientsInFlight must be at least relay.queueClaimBatch");
         ownSmtp = List.copyOf(ownSmtp);
     }
 
@@ -54,6 +66,6 @@ public record RelaySettings(String hostname, int port, Duration pollInterval, in
                         r.smarthost.password == null ? "" : r.smarthost.password);
         return new RelaySettings(config.hostname, r.port, r.pollInterval, r.maxConnections, r.maxConnectionsPerDestination,
                 r.maxMessagesPerConnection, new RetrySchedule(r.retrySchedule, r.maxQueueLifetime, r.delayWarningTime),
-                r.maxHops, ClientSettings.from(config), smarthost, config.smtp.listen);
+                r.maxHops, ClientSettings.from(config), smarthost, config.smtp.listen, r.queueClaimBatch, r.maxRecipientsInFlight);
     }
 }
