@@ -30,6 +30,7 @@ imap: { listen: ["127.0.0.1:0"], tlsListen: [] }
 http: { listen: ["127.0.0.1:0"], tlsListen: [] }
 YAML
 "$java_home/bin/java" -jar "$jar" admin --config "$work/twinmail.yaml" domain add bench.test >/dev/null
+: > "$work/server.log"
 "$java_home/bin/java" -Xmx512m -jar "$jar" serve --config "$work/twinmail.yaml" > "$work/server.log" 2>&1 &
 pid=$!
 until grep -q "TwinMail ready" "$work/server.log"; do sleep 0.05; kill -0 $pid || { cat "$work/server.log"; exit 1; }; done
