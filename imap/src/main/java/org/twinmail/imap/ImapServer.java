@@ -16,11 +16,12 @@ import org.twinmail.protocol.net.ConnectionListener;
 import org.twinmail.protocol.net.ListenerGroup;
 import org.twinmail.protocol.sasl.SaslServer;
 import org.twinmail.protocol.tls.Tls;
-import org.twinmail.store.MailStore;
+import org.twinmail.store.ChangeLog;
+import org.twinmail.store.Mailboxes;
 
 /**
  * The IMAP service (RFC 3501 IMAP4rev1 with the extensions listed in CAPABILITY) on the
- * {@link MailStore}: one virtual thread per connection, at most {@code imap.maxConnections}
+ * store ({@link Mailboxes}, woken by the {@link ChangeLog}): one virtual thread per connection, at most {@code imap.maxConnections}
  * at once. IDLE sessions are woken by the store's events through one {@link Notifier}.
  */
 public final class ImapServer implements AutoCloseable {
@@ -32,20 +33,21 @@ public final class ImapServer implements AutoCloseable {
     private final ListenerGroup listeners;
 
     /** Without TLS: no STARTTLS, no IMAPS listener. */
-    public ImapServer(TwinmailConfig config, MailStore store, Authenticator authenticator, MeterRegistry registry) {
-        this(config, store, authenticator, null, registry);
+    public ImapServer(TwinmailConfig config, Mailboxes mailboxes, ChangeLog changes, Authenticator authenticator, MeterRegistry registry) {
+        this(config, mailboxes, changes, authenticator, null, registry);
     }
 
     /** With {@code tls}: STARTTLS on {@code imap.listen} and implicit TLS (IMAPS) on {@code imap.tlsListen}. */
-    public ImapServer(TwinmailConfig config, MailStore store, Authenticator authenticator, Tls tls, MeterRegistry registry) {
+    public ImapServer(TwinmailConfig config, Mailboxes mailboxes, ChangeLog changes, Authenticator authenticator, Tls tls,
+                      MeterRegistry registry) {
         TwinmailConfig.Imap limits = config.imap;
         check(limits);
         Notifier notifier = new Notifier();
-        store.addListener(notifier);
+        changes.addListener(notifier);
         Context.Services services = new Context.Services(limits, new SaslServer(authenticator, config.auth.plaintextAuth), tls,
-                store, notifier, new MessageCache(limits.messageCacheSize.bytes()), new ImapMetrics(registry),
+                mailboxes, notifier, new MessageCache(limits.messageCacheSize.bytes()), new ImapMetrics(registry),
                 java.nio.file.Path.of(config.dataDir, "spool"), config.store.spoolMemoryLimit.asInt(),
-                new org.twinmail.imap.session.RecentTracker(store.lastChangePosition()));
+                new org.twinmail.imap.session.RecentTracker(changes.lastChangePosition()));
         // The write deadline: a client that takes no output for this long is cut off (IDLE clients read, so it holds them too).
         this.listener = new ConnectionListener("imap", limits.listen, limits.maxConnections, limits.idleTimeout,
                 connection -> new ImapSession(connection, services).run(), registry);

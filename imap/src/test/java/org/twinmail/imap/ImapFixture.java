@@ -53,7 +53,7 @@ final class ImapFixture implements AutoCloseable {
         config.dataDir = dataDir.toString();
         config.imap.listen = List.of(Listen.parse("127.0.0.1:0"));
         tweak.accept(config);
-        ImapServer server = new ImapServer(config, store, authenticator, registry);
+        ImapServer server = new ImapServer(config, store, store, authenticator, registry);
         server.start();
         servers.add(server);
         return server;
@@ -67,7 +67,7 @@ final class ImapFixture implements AutoCloseable {
         config.imap.listen = List.of(Listen.parse("127.0.0.1:0"));
         config.imap.tlsListen = List.of(Listen.parse("127.0.0.1:0"));
         tweak.accept(config);
-        ImapServer server = new ImapServer(config, store, authenticator, org.twinmail.protocol.tls.Tls.create(config), registry);
+        ImapServer server = new ImapServer(config, store, store, authenticator, org.twinmail.protocol.tls.Tls.create(config), registry);
         server.start();
         servers.add(server);
         return server;

@@ -41,12 +41,12 @@ import org.twinmail.core.mail.EmailAddress;
 import org.twinmail.core.mail.MessageData;
 import org.twinmail.store.Delivery;
 import org.twinmail.store.DeliveryReceipt;
-import org.twinmail.store.embedded.EmbeddedMailStore;
+import org.twinmail.store.MailStore;
 import org.twinmail.store.embedded.StoreOptions;
 
 /**
  * Where should message bodies live: inline in SQLite, or as files? Measures
- * {@link EmbeddedMailStore#deliver} end to end (fsync on: the store always runs
+ * the embedded store's {@link MailStore#deliver} end to end (fsync on: the store always runs
  * {@code synchronous=FULL} and fsyncs blob files and their directory), once with
  * every body inline ({@code layout=inline}) and once with every body in a file
  * ({@code layout=file}), for 5 KB, 100 KB and 1 MB messages:
@@ -87,7 +87,7 @@ public class BlobStorageBenchmark {
 
     private Path dir;
     private SimpleMeterRegistry registry;
-    private EmbeddedMailStore store;
+    private MailStore store;
     private List<Long> recipient;
     private byte[] prefix;
     private MessageDigest prefixDigest;
@@ -120,7 +120,7 @@ public class BlobStorageBenchmark {
         dir = Files.createTempDirectory(Path.of(base), "twinmail-blob-bench-");
         registry = new SimpleMeterRegistry();
         long inlineMax = layout.equals("inline") ? StoreOptions.MAX_INLINE_BLOB_MAX_BYTES : 0;
-        store = EmbeddedMailStore.open(new StoreOptions(dir, 1, 256, inlineMax, 2, registry));
+        store = new StoreOptions(dir, 1, 256, inlineMax, 2, registry).open();
         store.addDomain("bench.example");
         long id = store.addAccount(EmailAddress.parse("bench@bench.example"), "$argon2id$unused", 0, 0).id();
         recipient = List.of(id);

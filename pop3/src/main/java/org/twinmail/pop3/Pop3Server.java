@@ -15,12 +15,12 @@ import org.twinmail.protocol.net.ConnectionListener;
 import org.twinmail.protocol.net.ListenerGroup;
 import org.twinmail.protocol.sasl.SaslServer;
 import org.twinmail.protocol.tls.Tls;
-import org.twinmail.store.MailStore;
+import org.twinmail.store.Mailboxes;
 
 /**
  * The POP3 service (RFC 1939, with CAPA and response codes from RFC 2449 and
  * RFC 3206, AUTH PLAIN and LOGIN from RFC 5034, STLS from RFC 2595 and POP3S from
- * RFC 8314) on the {@link MailStore}: one virtual thread per connection, at most
+ * RFC 8314) on the {@link Mailboxes}: one virtual thread per connection, at most
  * {@code pop3.maxConnections} at once per listener.
  */
 public final class Pop3Server implements AutoCloseable {
@@ -33,12 +33,12 @@ public final class Pop3Server implements AutoCloseable {
     private final MaildropLocks locks = new MaildropLocks();
 
     /** POP3 without TLS (no STLS, no POP3S). */
-    public Pop3Server(TwinmailConfig config, MailStore store, Authenticator authenticator, MeterRegistry registry) {
+    public Pop3Server(TwinmailConfig config, Mailboxes store, Authenticator authenticator, MeterRegistry registry) {
         this(config, store, authenticator, null, registry);
     }
 
     /** With {@code tls}: STLS on {@code pop3.listen} and implicit TLS (POP3S) on {@code pop3.tlsListen}. */
-    public Pop3Server(TwinmailConfig config, MailStore store, Authenticator authenticator, Tls tls, MeterRegistry registry) {
+    public Pop3Server(TwinmailConfig config, Mailboxes store, Authenticator authenticator, Tls tls, MeterRegistry registry) {
         TwinmailConfig.Pop3 limits = config.pop3;
         check(limits);
         Pop3Session.Services services = new Pop3Session.Services(limits, new SaslServer(authenticator, config.auth.plaintextAuth),

@@ -19,7 +19,7 @@ import org.twinmail.cluster.ClusterSettings;
 import org.twinmail.cluster.ControlSocket;
 import org.twinmail.cluster.ServiceProbes;
 import org.twinmail.core.config.TwinmailConfig;
-import org.twinmail.store.MailStore;
+import org.twinmail.store.ChangeLog;
 
 /**
  * A node of a hot-standby pair: the {@link TwinmailServer} (HTTP and metrics on every
@@ -110,7 +110,7 @@ public final class PairNode implements AutoCloseable {
                 for (InetSocketAddress a : server.smtpAddresses()) ServiceProbes.smtp(ServiceProbes.reachable(a), timeout).ifPresent(failures::add);
                 for (InetSocketAddress a : server.pop3Addresses()) ServiceProbes.pop3(ServiceProbes.reachable(a), timeout).ifPresent(failures::add);
                 for (InetSocketAddress a : server.imapAddresses()) ServiceProbes.imap(ServiceProbes.reachable(a), timeout).ifPresent(failures::add);
-                MailStore store = server.store();
+                ChangeLog store = server.store();
                 store.lastChangePosition();
                 store.fence(store.epoch());
             } catch (RuntimeException e) {

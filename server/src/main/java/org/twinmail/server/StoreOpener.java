@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import org.twinmail.cluster.EpochBehindException;
 import org.twinmail.core.config.TwinmailConfig;
+import org.twinmail.store.MailStore;
 import org.twinmail.store.embedded.EmbeddedMailStore;
 import org.twinmail.store.embedded.StoreOptions;
 
@@ -15,8 +16,8 @@ public final class StoreOpener {
      * A single node writes with the newest epoch the store has seen (HA raises it on
      * takeover); so it opens once to learn the stored epoch and reopens if it is newer.
      */
-    public static EmbeddedMailStore open(TwinmailConfig config, Path dataDir, MeterRegistry registry) {
-        EmbeddedMailStore store = EmbeddedMailStore.open(options(config, dataDir, 1, registry));
+    public static MailStore open(TwinmailConfig config, Path dataDir, MeterRegistry registry) {
+        MailStore store = EmbeddedMailStore.open(options(config, dataDir, 1, registry));
         long stored = store.storedEpoch();
         if (stored > store.epoch()) {
             store.close();
@@ -31,8 +32,8 @@ public final class StoreOpener {
      * active that is paused rather than dead, is refused from its next write on. The
      * store's epoch must be lower: the lease's epoch is the newest the pair has used.
      */
-    public static EmbeddedMailStore openFenced(TwinmailConfig config, Path dataDir, long epoch, MeterRegistry registry) {
-        EmbeddedMailStore store = EmbeddedMailStore.open(options(config, dataDir, epoch, registry));
+    public static MailStore openFenced(TwinmailConfig config, Path dataDir, long epoch, MeterRegistry registry) {
+        MailStore store = EmbeddedMailStore.open(options(config, dataDir, epoch, registry));
         try {
             long stored = store.storedEpoch();
             if (stored > epoch) {

@@ -178,7 +178,7 @@ public final class TwinmailServer implements AutoCloseable {
             StoreAuthenticator authenticator = new StoreAuthenticator(store, config.auth.credentialCacheTtl);
             smtp = new SmtpServer(config, store, authenticator, tls, registry);
             pop3 = new Pop3Server(config, store, authenticator, tls, registry);
-            imap = new ImapServer(config, store, authenticator, tls, registry);
+            imap = new ImapServer(config, store, store, authenticator, tls, registry);
             smtp.start();
             pop3.start();
             imap.start();
@@ -187,7 +187,7 @@ public final class TwinmailServer implements AutoCloseable {
             // DKIM keys live in the data directory (on the shared volume in a pair); the signer and
             // the admin API share one DkimKeys, so a key generated through the API signs the next message.
             DkimSigner dkim = DkimSigner.fromConfig(config.relay.dkim, dataDir);
-            relay = new QueueRunner(store, DnsMxResolver.fromConfig(config.relay.dns), dkim,
+            relay = new QueueRunner(store, store, store, DnsMxResolver.fromConfig(config.relay.dns), dkim,
                     RelaySettings.from(config), registry);
             relay.start();
             active = new Active(store.epoch(), dataLock, store, new AdminService(store, hasher, dkim.keys()), smtp, pop3, imap, relay);

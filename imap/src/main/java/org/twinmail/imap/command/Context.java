@@ -18,7 +18,7 @@ import org.twinmail.protocol.log.SessionLog;
 import org.twinmail.protocol.net.Connection;
 import org.twinmail.protocol.sasl.SaslServer;
 import org.twinmail.protocol.tls.Tls;
-import org.twinmail.store.MailStore;
+import org.twinmail.store.Mailboxes;
 import org.twinmail.store.StoreException;
 
 /**
@@ -28,7 +28,7 @@ import org.twinmail.store.StoreException;
  */
 public final class Context {
     /** What all sessions of one server share. */
-    public record Services(TwinmailConfig.Imap limits, SaslServer sasl, Tls tls, MailStore store, Notifier notifier,
+    public record Services(TwinmailConfig.Imap limits, SaslServer sasl, Tls tls, Mailboxes store, Notifier notifier,
                            MessageCache cache, ImapMetrics metrics, java.nio.file.Path spoolDir, int spoolMemoryLimit,
                            org.twinmail.imap.session.RecentTracker recent) { }
 
@@ -77,7 +77,7 @@ public final class Context {
     }
 
     /** The store, for commands of an authenticated session only. */
-    public MailStore store() {
+    public Mailboxes store() {
         if (user == null) throw new IllegalStateException("store used before login");
         return services.store();
     }

@@ -12,7 +12,7 @@ import org.twinmail.imap.protocol.ArgReader;
 import org.twinmail.imap.protocol.ImapSyntaxException;
 import org.twinmail.imap.protocol.MailboxNames;
 import org.twinmail.imap.protocol.Strings;
-import org.twinmail.store.MailStore;
+import org.twinmail.store.Mailboxes;
 import org.twinmail.store.MailboxStatus;
 import org.twinmail.store.StoreException;
 
@@ -199,7 +199,7 @@ final class MailboxCommands {
             ctx.untagged(verb + " (\\Noselect) \"/\" \"\"");
             return verb + " completed";
         }
-        MailStore store = ctx.store();
+        Mailboxes store = ctx.store();
         TreeMap<String, Mailbox> boxes = new TreeMap<>();
         for (Mailbox m : store.mailboxes(ctx.accountId())) boxes.put(m.name(), m);
         TreeSet<String> subscribed = new TreeSet<>(store.subscriptions(ctx.accountId()));

@@ -4,10 +4,9 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
-import org.twinmail.core.model.Account;
-import org.twinmail.core.model.Domain;
 import org.twinmail.imap.protocol.ArgReader;
 import org.twinmail.imap.protocol.ImapSyntaxException;
+import org.twinmail.store.QuotaUsage;
 
 /**
  * QUOTA (RFC 9208) with the STORAGE and MESSAGE resources: one quota root, "", per
@@ -28,19 +27,18 @@ final class QuotaCommand {
 
     /** The limited resources of the account's root; empty when neither account nor domain has a limit. */
     private static List<Resource> resources(Context ctx) {
-        Account a = ctx.store().findAccount(ctx.accountId()).orElseThrow();
-        Domain d = ctx.store().findDomain(a.address().domain()).orElse(null);
+        QuotaUsage q = ctx.store().quotaUsage(ctx.accountId());
         List<Resource> out = new ArrayList<>(2);
         // STORAGE is in units of 1024 octets (RFC 9208 5.1); usage rounds up so a nearly full mailbox does not look empty.
-        if (a.quotaBytes() > 0) {
-            out.add(new Resource("STORAGE", (a.usedBytes() + 1023) / 1024, a.quotaBytes() / 1024));
-        } else if (d != null && d.quotaBytes() > 0) {
-            out.add(new Resource("STORAGE", (d.usedBytes() + 1023) / 1024, d.quotaBytes() / 1024));
+        if (q.quotaBytes() > 0) {
+            out.add(new Resource("STORAGE", (q.usedBytes() + 1023) / 1024, q.quotaBytes() / 1024));
+        } else if (q.domainQuotaBytes() > 0) {
+            out.add(new Resource("STORAGE", (q.domainUsedBytes() + 1023) / 1024, q.domainQuotaBytes() / 1024));
         }
-        if (a.maxMessages() > 0) {
-            out.add(new Resource("MESSAGE", a.messageCount(), a.maxMessages()));
-        } else if (d != null && d.maxMessages() > 0) {
-            out.add(new Resource("MESSAGE", d.messageCount(), d.maxMessages()));
+        if (q.maxMessages() > 0) {
+            out.add(new Resource("MESSAGE", q.messageCount(), q.maxMessages()));
+        } else if (q.domainMaxMessages() > 0) {
+            out.add(new Resource("MESSAGE", q.domainMessageCount(), q.domainMaxMessages()));
         }
         return out;
     }

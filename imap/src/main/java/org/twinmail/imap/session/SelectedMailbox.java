@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import org.twinmail.core.model.Mailbox;
 import org.twinmail.core.model.MessageEntry;
-import org.twinmail.store.MailStore;
+import org.twinmail.store.Mailboxes;
 import org.twinmail.store.MailboxChanges;
 
 /**
@@ -45,12 +45,12 @@ public final class SelectedMailbox {
      * messages, so a change in between is seen again at the next refresh (applying a change
      * twice is harmless; missing one would not be).
      */
-    public static SelectedMailbox open(MailStore store, Mailbox mailbox, boolean readOnly) {
+    public static SelectedMailbox open(Mailboxes store, Mailbox mailbox, boolean readOnly) {
         return open(store, mailbox, readOnly, null);
     }
 
-    /** As {@link #open(MailStore, Mailbox, boolean)}, keeping \Recent with {@code recentTracker} (null: none). */
-    public static SelectedMailbox open(MailStore store, Mailbox mailbox, boolean readOnly, RecentTracker recentTracker) {
+    /** As {@link #open(Mailboxes, Mailbox, boolean)}, keeping \Recent with {@code recentTracker} (null: none). */
+    public static SelectedMailbox open(Mailboxes store, Mailbox mailbox, boolean readOnly, RecentTracker recentTracker) {
         SelectedMailbox s = new SelectedMailbox(mailbox, readOnly, recentTracker);
         List<MessageEntry> all = store.messages(mailbox.id());
         for (MessageEntry e : all) {
@@ -151,7 +151,7 @@ public final class SelectedMailbox {
      * @param vanished    report expunges as one VANISHED (QRESYNC enabled, RFC 7162 3.2.10) instead of EXPUNGEs
      * @return the untagged responses, in order, without "* "
      */
-    public List<String> refresh(MailStore store, boolean expungeAllowed, boolean fetchModSeq, boolean vanished) {
+    public List<String> refresh(Mailboxes store, boolean expungeAllowed, boolean fetchModSeq, boolean vanished) {
         MailboxChanges changes = store.mailboxChanges(id, modSeq);
         List<String> out = new ArrayList<>();
         if (!expungeAllowed) {

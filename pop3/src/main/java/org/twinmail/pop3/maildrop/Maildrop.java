@@ -5,7 +5,7 @@ import java.util.BitSet;
 import java.util.List;
 import org.twinmail.core.model.Mailbox;
 import org.twinmail.core.model.MessageEntry;
-import org.twinmail.store.MailStore;
+import org.twinmail.store.Mailboxes;
 import org.twinmail.store.StoreException;
 
 /**
@@ -13,7 +13,7 @@ import org.twinmail.store.StoreException;
  * UID order, plus the deletion marks. RFC 1939 fixes the numbering for the whole
  * session, so mail delivered meanwhile shows up at the next login, and DELE only
  * marks: the store changes in the UPDATE state, when the session hands
- * {@link #deletedUids()} to {@link MailStore#expunge} in one call.
+ * {@link #deletedUids()} to {@link Mailboxes#expunge} in one call.
  *
  * <p>Used by one session thread only; not thread-safe.
  */
@@ -42,7 +42,7 @@ public final class Maildrop {
      *
      * @throws StoreException when the store cannot answer, or NotFound when the account has no INBOX
      */
-    public static Maildrop load(MailStore store, long accountId) {
+    public static Maildrop load(Mailboxes store, long accountId) {
         Mailbox inbox = store.mailbox(accountId, INBOX)
                 .orElseThrow(() -> new StoreException.NotFound("account " + accountId + " has no " + INBOX));
         List<MessageEntry> entries = store.messages(inbox.id());

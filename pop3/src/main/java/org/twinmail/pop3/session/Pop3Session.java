@@ -14,7 +14,7 @@ import org.twinmail.protocol.log.SessionLog;
 import org.twinmail.protocol.net.Connection;
 import org.twinmail.protocol.sasl.SaslServer;
 import org.twinmail.protocol.tls.Tls;
-import org.twinmail.store.MailStore;
+import org.twinmail.store.Mailboxes;
 import org.twinmail.store.StoreException;
 
 /**
@@ -34,7 +34,7 @@ public final class Pop3Session {
      * @param tls  STLS is offered when not null
      * @param sasl the mechanisms, the plaintext-password policy and the password check (AUTH, and USER/PASS)
      */
-    public record Services(TwinmailConfig.Pop3 limits, SaslServer sasl, Tls tls, MailStore store,
+    public record Services(TwinmailConfig.Pop3 limits, SaslServer sasl, Tls tls, Mailboxes store,
                            MaildropLocks locks, Capabilities capabilities, Pop3Metrics metrics) { }
 
     private final Connection connection;

@@ -18,7 +18,7 @@ import org.twinmail.pop3.maildrop.Maildrop;
 import org.twinmail.protocol.io.LineInput;
 import org.twinmail.protocol.log.SessionLog;
 import org.twinmail.store.ExpungeResult;
-import org.twinmail.store.MailStore;
+import org.twinmail.store.Mailboxes;
 import org.twinmail.store.StoreException;
 
 /**
@@ -32,12 +32,12 @@ final class TransactionPhase {
 
     private final Pop3Channel channel;
     private final Maildrop maildrop;
-    private final MailStore store;
+    private final Mailboxes store;
     private final Capabilities capabilities;
     private final Pop3Metrics metrics;
     private final SessionLog sessionLog;
 
-    TransactionPhase(Pop3Channel channel, Maildrop maildrop, MailStore store, Capabilities capabilities,
+    TransactionPhase(Pop3Channel channel, Maildrop maildrop, Mailboxes store, Capabilities capabilities,
                      Pop3Metrics metrics, SessionLog sessionLog) {
         this.channel = channel;
         this.maildrop = maildrop;

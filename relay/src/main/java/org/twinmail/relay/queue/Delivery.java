@@ -31,7 +31,9 @@ import org.twinmail.dns.MxHost;
 import org.twinmail.dns.MxLookup;
 import org.twinmail.dns.MxResolver;
 import org.twinmail.relay.dsn.DeliveryStatus;
-import org.twinmail.store.MailStore;
+import org.twinmail.store.Directory;
+import org.twinmail.store.Mailboxes;
+import org.twinmail.store.MessageQueue;
 import org.twinmail.store.Outbound;
 import org.twinmail.store.QueueOutcome;
 import org.twinmail.store.QueuedRecipient;
@@ -51,7 +53,9 @@ final class Delivery {
     /** One line per recipient and attempt: queue id, recipient, relay, delay, outcome, reply. Never the body. */
     private static final Logger attempts = LoggerFactory.getLogger("twinmail.relay.delivery");
 
-    private final MailStore store;
+    private final MessageQueue queue;
+    private final Mailboxes mailboxes;
+    private final Directory directory;
     private final MxResolver resolver;
     private final MessageSigner signer;
     private final RelaySettings settings;
@@ -61,10 +65,12 @@ final class Delivery {
     /** True once the runner is stopping: temporary failures then are ours, not the remote's. */
     private final java.util.function.BooleanSupplier stopping;
 
-    Delivery(MailStore store, MxResolver resolver, MessageSigner signer, RelaySettings settings, RelayMetrics metrics,
+    Delivery(MessageQueue queue, Mailboxes mailboxes, Directory directory, MxResolver resolver, MessageSigner signer, RelaySettings settings, RelayMetrics metrics,
              java.util.function.BooleanSupplier stopping) {
         this.stopping = stopping;
-        this.store = store;
+        this.queue = queue;
+        this.mailboxes = mailboxes;
+        this.directory = directory;
         this.resolver = resolver;
         this.signer = signer;
         this.settings = settings;
@@ -245,7 +251,7 @@ final class Delivery {
         String relay = connection.hostName() + "[" + connection.address().getAddress().getHostAddress() + "]:"
                 + connection.address().getPort();
         MessageHeaders headers;
-        try (InputStream in = new BufferedInputStream(store.openBlob(m.blobId()))) {
+        try (InputStream in = new BufferedInputStream(mailboxes.openBlob(m.blobId()))) {
             headers = MessageHeaders.read(in);
         } catch (IOException | StoreException e) {
             fail(job, new Failure(false, "4.3.0", "cannot read the queued message: " + e.getMessage(), null, null), done);
@@ -280,7 +286,7 @@ final class Delivery {
         List<SmtpReply> replies;
         try {
             replies = connection.send(envelope, () -> {
-                InputStream body = store.openBlob(m.blobId());
+                InputStream body = mailboxes.openBlob(m.blobId());
                 body.skipNBytes(skip);
                 return new SequenceInputStream(new ByteArrayInputStream(signature), body);
             });
@@ -302,7 +308,7 @@ final class Delivery {
     private byte[] sign(MessageHeaders headers, QueuedRecipient m) {
         if (headers.fromDomain().isEmpty()) return new byte[0];
         try {
-            Optional<String> h = signer.signatureHeader(headers.fromDomain().get(), new BlobMessage(store, m.blobId(), m.size()));
+            Optional<String> h = signer.signatureHeader(headers.fromDomain().get(), new BlobMessage(mailboxes, m.blobId(), m.size()));
             return h.map(s -> s.getBytes(StandardCharsets.UTF_8)).orElse(new byte[0]);
         } catch (IOException | RuntimeException e) {
             // Unsigned mail is still mail: DMARC policy at the receiver decides; the log says why.
@@ -406,13 +412,13 @@ final class Delivery {
             }
         }
         try {
-            store.recordQueueOutcomes(outcomes, notification);
+            queue.recordQueueOutcomes(outcomes, notification);
             if (notification != null) metrics.dsn(kind == DeliveryStatus.Kind.FAILED);
         } catch (StoreException.QuotaExceeded e) {
             // The sender's own mailbox is full: the DSN cannot be placed, the outcomes must still be recorded.
             log.warn("relay: queue {}: the sender's mailbox {} is full; {} notice dropped", m.messageId(),
                     Printable.of(m.sender()), kind == DeliveryStatus.Kind.FAILED ? "bounce" : "delay");
-            store.recordQueueOutcomes(outcomes, null);
+            queue.recordQueueOutcomes(outcomes, null);
         }
     }
 
@@ -427,14 +433,14 @@ final class Delivery {
             return null;
         }
         byte[] dsn;
-        try (InputStream original = new BufferedInputStream(store.openBlob(m.blobId()))) {
+        try (InputStream original = new BufferedInputStream(mailboxes.openBlob(m.blobId()))) {
             dsn = DeliveryStatus.build(new DeliveryStatus.Report(kind, settings.hostname(), m.sender(), m.messageId(),
                     m.arrival(), settings.schedule().expiry(m.arrival()), report), original, now);
         } catch (IOException | StoreException e) {
             log.warn("relay: queue {}: cannot build the notice: {}", m.messageId(), e.getMessage());
             return null;
         }
-        RecipientResolution where = store.resolve(sender);
+        RecipientResolution where = directory.resolve(sender);
         return switch (where) {
             case RecipientResolution.Local local -> {
                 byte[] withPath = concat("Return-Path: <>\r\n".getBytes(StandardCharsets.US_ASCII), dsn);
@@ -462,8 +468,8 @@ final class Delivery {
     }
 
     /** A queued message as {@link MessageData} for the signer, read from the store when asked. */
-    private record BlobMessage(MailStore store, String sha256, long size) implements MessageData {
-        @Override public InputStream open() throws IOException { return store.openBlob(sha256); }
+    private record BlobMessage(Mailboxes mailboxes, String sha256, long size) implements MessageData {
+        @Override public InputStream open() throws IOException { return mailboxes.openBlob(sha256); }
         @Override public byte[] bytes() throws IOException {
             try (InputStream in = open()) {
                 return in.readAllBytes();

@@ -16,9 +16,11 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.twinmail.mail.dkim.MessageSigner;
 import org.twinmail.dns.MxResolver;
-import org.twinmail.store.MailStore;
+import org.twinmail.mail.dkim.MessageSigner;
+import org.twinmail.store.Directory;
+import org.twinmail.store.Mailboxes;
+import org.twinmail.store.MessageQueue;
 import org.twinmail.store.QueuedRecipient;
 import org.twinmail.store.StoreException;
 
@@ -42,7 +44,7 @@ public final class QueueRunner implements AutoCloseable {
     /** How often the queue gauges are refreshed (a count over the queue tables). */
     private static final long STATS_INTERVAL_MS = 5000;
 
-    private final MailStore store;
+    private final MessageQueue store;
     private final RelaySettings settings;
     private final RelayMetrics metrics;
     private final Delivery delivery;
@@ -57,11 +59,17 @@ public final class QueueRunner implements AutoCloseable {
     private Thread loop;
     private long statsAt;
 
-    public QueueRunner(MailStore store, MxResolver resolver, MessageSigner signer, RelaySettings settings, MeterRegistry registry) {
-        this.store = Objects.requireNonNull(store, "store");
+    /**
+     * @param queue     the queue it works off
+     * @param mailboxes where bodies are read and DSNs to local senders go
+     * @param directory resolves a bounced sender to local accounts
+     */
+    public QueueRunner(MessageQueue queue, Mailboxes mailboxes, Directory directory, MxResolver resolver, MessageSigner signer,
+                       RelaySettings settings, MeterRegistry registry) {
+        this.store = Objects.requireNonNull(queue, "queue");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.metrics = new RelayMetrics(registry);
-        this.delivery = new Delivery(store, resolver, signer, settings, metrics, () -> !running);
+        this.delivery = new Delivery(queue, Objects.requireNonNull(mailboxes, "mailboxes"), Objects.requireNonNull(directory, "directory"), resolver, signer, settings, metrics, () -> !running);
         this.connections = new Semaphore(settings.maxConnections());
     }
 

@@ -49,7 +49,7 @@ class OutboundRateBench {
                     100, new RetrySchedule(List.of(Duration.ofMinutes(5)), Duration.ofDays(5), Duration.ZERO), 50,
                     new ClientSettings("bench.test", t, t, t, t, t, t, t, t), null);
             long start = System.nanoTime();
-            try (QueueRunner runner = new QueueRunner(store, SinkDeliveryTest.LOOPBACK, MessageSigner.NONE, settings,
+            try (QueueRunner runner = new QueueRunner(store, store, store, SinkDeliveryTest.LOOPBACK, MessageSigner.NONE, settings,
                     new SimpleMeterRegistry())) {
                 runner.start();
                 while (store.queueStats().messages() > 0) Thread.sleep(20);

@@ -90,7 +90,7 @@ class SinkDeliveryTest {
     }
 
     QueueRunner runner(RelaySettings settings, MxResolver resolver) {
-        runner = new QueueRunner(store, resolver, MessageSigner.NONE, settings, new SimpleMeterRegistry());
+        runner = new QueueRunner(store, store, store, resolver, MessageSigner.NONE, settings, new SimpleMeterRegistry());
         runner.start();
         return runner;
     }

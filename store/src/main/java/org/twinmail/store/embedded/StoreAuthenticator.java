@@ -18,10 +18,10 @@ import org.twinmail.core.auth.Authenticator;
 import org.twinmail.core.auth.PasswordHasher;
 import org.twinmail.core.mail.EmailAddress;
 import org.twinmail.core.model.Account;
-import org.twinmail.store.MailStore;
+import org.twinmail.store.Directory;
 
 /**
- * Checks logins against the accounts of a {@link MailStore}.
+ * Checks logins against the accounts of a {@link Directory}.
  *
  * <p>Argon2id is slow on purpose, and POP3 clients log in every few minutes; so a
  * successful check is remembered for {@code cacheTtl} as
@@ -53,7 +53,7 @@ public final class StoreAuthenticator implements Authenticator {
 
     private record Remembered(byte[] digest, long expiresAtNanos) { }
 
-    private final MailStore store;
+    private final Directory store;
     private final long ttlNanos;
     private final Verifier verifier;
     private final LongSupplier nanoClock;
@@ -68,15 +68,15 @@ public final class StoreAuthenticator implements Authenticator {
     /**
      * @param cacheTtl how long a verified password is remembered; {@link Duration#ZERO} turns the cache off
      */
-    public StoreAuthenticator(MailStore store, Duration cacheTtl) {
+    public StoreAuthenticator(Directory store, Duration cacheTtl) {
         this(store, cacheTtl, PasswordHasher::verify, System::nanoTime);
     }
 
-    StoreAuthenticator(MailStore store, Duration cacheTtl, Verifier verifier, LongSupplier nanoClock) {
+    StoreAuthenticator(Directory store, Duration cacheTtl, Verifier verifier, LongSupplier nanoClock) {
         this(store, cacheTtl, verifier, nanoClock, PRUNE_THRESHOLD);
     }
 
-    StoreAuthenticator(MailStore store, Duration cacheTtl, Verifier verifier, LongSupplier nanoClock, int pruneThreshold) {
+    StoreAuthenticator(Directory store, Duration cacheTtl, Verifier verifier, LongSupplier nanoClock, int pruneThreshold) {
         this.pruneThreshold = pruneThreshold;
         this.store = Objects.requireNonNull(store, "store");
         Objects.requireNonNull(cacheTtl, "cacheTtl");

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.util.Objects;
+import org.twinmail.store.MailStore;
 
 /**
  * How to open an {@link EmbeddedMailStore}.
@@ -43,6 +44,11 @@ public record StoreOptions(Path dataDir, long epoch, int groupCommitMaxBatch, lo
     /** Epoch 1, batches of 256, inline up to 128 KiB, 4 read threads, metrics kept in memory only. */
     public static StoreOptions defaults(Path dataDir) {
         return new StoreOptions(dataDir, 1, 256, DEFAULT_INLINE_BLOB_MAX_BYTES, 4, new SimpleMeterRegistry());
+    }
+
+    /** Opens the embedded store with these options ({@link EmbeddedMailStore#open}), as the roles only. */
+    public MailStore open() {
+        return EmbeddedMailStore.open(this);
     }
 
     public StoreOptions withEpoch(long newEpoch) {

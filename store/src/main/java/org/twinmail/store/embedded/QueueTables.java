@@ -19,10 +19,10 @@ import org.twinmail.store.QueuedRecipient;
  * holds the envelope and one blob reference, {@code queue_recipient} one row per remote
  * recipient with its state, attempts, next attempt and last reply. Writes run inside the
  * caller's {@link GroupCommitWriter.WriteTx}, so they share its transaction and its epoch
- * check; blob references are taken and released by {@link EmbeddedMailStore}, which owns them.
+ * check; blob references are taken and released by the roles that own them ({@link EmbeddedMailboxes}, {@link EmbeddedMessageQueue}).
  */
-final class OutboundQueue {
-    private OutboundQueue() {}
+final class QueueTables {
+    private QueueTables() {}
 
     static final String WAITING = "waiting";
     static final String ACTIVE = "active";

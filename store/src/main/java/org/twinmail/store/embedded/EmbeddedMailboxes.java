@@ -1,0 +1,541 @@
+package org.twinmail.store.embedded;
+
+import static org.twinmail.store.embedded.StoreSql.*;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.twinmail.core.event.StoreEvent;
+import org.twinmail.core.mail.MessageData;
+import org.twinmail.core.mail.Printable;
+import org.twinmail.core.model.Mailbox;
+import org.twinmail.core.model.MessageEntry;
+import org.twinmail.core.model.SpecialUse;
+import org.twinmail.store.AppendResult;
+import org.twinmail.store.Appended;
+import org.twinmail.store.Change;
+import org.twinmail.store.CopyResult;
+import org.twinmail.store.Delivery;
+import org.twinmail.store.DeliveryReceipt;
+import org.twinmail.store.ExpungeResult;
+import org.twinmail.store.FlagChange;
+import org.twinmail.store.FlagsResult;
+import org.twinmail.store.MailboxChanges;
+import org.twinmail.store.MailboxStatus;
+import org.twinmail.store.Mailboxes;
+import org.twinmail.store.Outbound;
+import org.twinmail.store.QuotaUsage;
+import org.twinmail.store.StoreException.QuotaExceeded;
+import org.twinmail.store.StoreException;
+import org.twinmail.store.embedded.Engine.PreparedBlob;
+import org.twinmail.store.embedded.GroupCommitWriter.WriteTx;
+
+/**
+ * The embedded {@link Mailboxes}: deliveries, mailboxes, message entries and flags in the
+ * store's SQLite database; bodies inline in the {@code blob} table up to
+ * {@link StoreOptions#inlineBlobMaxBytes()} and in the {@link FileBlobStore} above.
+ */
+final class EmbeddedMailboxes implements Mailboxes {
+    private final Engine engine;
+    private final Counter delivered;
+    private final Counter refused;
+    private final Counter failed;
+    private final Counter deliveredEntries;
+
+    EmbeddedMailboxes(Engine engine) {
+        this.engine = engine;
+        MeterRegistry r = engine.options().registry();
+        String deliveries = "twinmail.store.deliveries";
+        String what = "Messages handed to deliver(), by outcome (one per message, however many recipients)";
+        this.delivered = Counter.builder(deliveries).description(what).tag("outcome", "delivered").register(r);
+        this.refused = Counter.builder(deliveries).description(what).tag("outcome", "refused").register(r);
+        this.failed = Counter.builder(deliveries).description(what).tag("outcome", "failed").register(r);
+        this.deliveredEntries = Counter.builder("twinmail.store.delivered.entries")
+                .description("Message entries created by deliveries (one per recipient)").register(r);
+    }
+
+    @Override
+    public DeliveryReceipt deliver(Delivery delivery) {
+        Objects.requireNonNull(delivery, "delivery");
+        MessageData content = Objects.requireNonNull(delivery.content(), "delivery content");
+        Instant internalDate = Objects.requireNonNull(delivery.internalDate(), "delivery internal date");
+        if (!BlobFiles.isSha256(content.sha256())) {
+            throw new IllegalArgumentException("message SHA-256 is not 64 lower-case hex digits: " + Printable.of(content.sha256()));
+        }
+        if (content.size() < 0) throw new IllegalArgumentException("negative message size");
+        // Each account gets the message once, whatever the caller passed.
+        List<Long> accountIds = List.copyOf(new LinkedHashSet<>(delivery.accountIds()));
+        engine.checkOpen();
+        try {
+            DeliveryReceipt receipt = engine.withBlob(content, blob -> tx -> deliverAndQueue(tx, accountIds, delivery.outbound(), blob,
+                    internalDate.toEpochMilli()));
+            delivered.increment();
+            deliveredEntries.increment(receipt.placed().size());
+            return receipt;
+        } catch (QuotaExceeded e) {
+            refused.increment();
+            throw e;
+        } catch (RuntimeException e) {
+            failed.increment();
+            throw e;
+        }
+    }
+
+    /**
+     * The local part (if any) and the queued remote part (if any) of one message, in the
+     * caller's transaction: a refusal of either leaves nothing of the other.
+     */
+    DeliveryReceipt deliverAndQueue(WriteTx tx, List<Long> accountIds, Outbound outbound, PreparedBlob blob,
+                                            long internalDate) throws SQLException {
+        DeliveryReceipt local = accountIds.isEmpty() ? new DeliveryReceipt(blob.sha256(), List.of(), 0)
+                : deliver(tx, accountIds, blob, internalDate);
+        if (outbound == null) return local;
+        engine.addBlobReferences(tx, blob, 1);
+        long queueId = QueueTables.enqueue(tx.db(), outbound, blob.sha256(), blob.size(), internalDate);
+        return new DeliveryReceipt(local.blobId(), local.placed(), local.changePosition(), queueId);
+    }
+
+    private DeliveryReceipt deliver(WriteTx tx, List<Long> accountIds, PreparedBlob blob, long internalDate) throws SQLException {
+        Db db = tx.db();
+        long size = blob.size();
+        record Target(long accountId, long domainId, long quota, long maxMessage, long used, long domainQuota, long domainUsed,
+                      long maxMessages, long count, long domainMaxMessages, long domainCount) { }
+        List<Target> targets = new ArrayList<>(accountIds.size());
+        Map<Long, Long> addedPerDomain = new LinkedHashMap<>();
+        Map<Long, Long> countPerDomain = new LinkedHashMap<>();
+        for (long id : accountIds) {
+            Target t = db.one("""
+                    SELECT a.id, a.domain_id, a.quota_bytes, a.max_message_bytes, a.used_bytes, d.quota_bytes, d.used_bytes,
+                           a.max_messages, a.message_count, d.max_messages, d.message_count
+                    FROM account a JOIN domain d ON d.id = a.domain_id WHERE a.id = ?""",
+                    rs -> new Target(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6), rs.getLong(7),
+                            rs.getLong(8), rs.getLong(9), rs.getLong(10), rs.getLong(11)),
+                    id).orElseThrow(() -> new StoreException.NotFound("account " + id + " does not exist"));
+            targets.add(t);
+            addedPerDomain.merge(t.domainId(), size, Long::sum);
+            countPerDomain.merge(t.domainId(), 1L, Long::sum);
+        }
+        List<QuotaExceeded.Refusal> refusals = new ArrayList<>();
+        for (Target t : targets) {
+            if (t.maxMessage() > 0 && size > t.maxMessage()) {
+                refusals.add(new QuotaExceeded.Refusal(t.accountId(), QuotaExceeded.Reason.MESSAGE_TOO_BIG));
+            }
+            if (t.quota() > 0 && t.used() + size > t.quota()) {
+                refusals.add(new QuotaExceeded.Refusal(t.accountId(), QuotaExceeded.Reason.ACCOUNT_FULL));
+            }
+            if (t.domainQuota() > 0 && t.domainUsed() + addedPerDomain.get(t.domainId()) > t.domainQuota()) {
+                refusals.add(new QuotaExceeded.Refusal(t.accountId(), QuotaExceeded.Reason.DOMAIN_FULL));
+            }
+            if (t.maxMessages() > 0 && t.count() + 1 > t.maxMessages()) {
+                refusals.add(new QuotaExceeded.Refusal(t.accountId(), QuotaExceeded.Reason.ACCOUNT_MESSAGES));
+            }
+            if (t.domainMaxMessages() > 0 && t.domainCount() + countPerDomain.get(t.domainId()) > t.domainMaxMessages()) {
+                refusals.add(new QuotaExceeded.Refusal(t.accountId(), QuotaExceeded.Reason.DOMAIN_MESSAGES));
+            }
+        }
+        if (!refusals.isEmpty()) throw new QuotaExceeded(refusals);
+
+        engine.addBlobReferences(tx, blob, targets.size());
+        List<DeliveryReceipt.Placed> placed = new ArrayList<>(targets.size());
+        long position = 0;
+        for (Target t : targets) {
+            record Inbox(long id, long uidNext) { }
+            Inbox inbox = db.one("SELECT id, uid_next FROM mailbox WHERE account_id = ? AND special_use = 'INBOX'",
+                    rs -> new Inbox(rs.getLong(1), rs.getLong(2)), t.accountId())
+                    .orElseThrow(() -> new IllegalStateException("account " + t.accountId() + " has no INBOX"));
+            long uid = inbox.uidNext();
+            position = placeEntry(tx, t.accountId(), inbox.id(), uid, "", internalDate, size, blob.sha256());
+            placed.add(new DeliveryReceipt.Placed(t.accountId(), inbox.id(), uid));
+            tx.publish(new StoreEvent.MessagesAdded(t.accountId(), inbox.id(), position));
+        }
+        for (Map.Entry<Long, Long> e : addedPerDomain.entrySet()) {
+            db.update("UPDATE domain SET used_bytes = used_bytes + ?, message_count = message_count + ? WHERE id = ?",
+                    e.getValue(), countPerDomain.get(e.getKey()), e.getKey());
+        }
+        return new DeliveryReceipt(blob.sha256(), placed, position);
+    }
+
+
+    @Override
+    public List<Mailbox> mailboxes(long accountId) {
+        return engine.read(db -> db.list(MAILBOX_COLUMNS + " WHERE account_id = ? ORDER BY id", StoreSql::mailbox, accountId));
+    }
+
+    @Override
+    public Optional<Mailbox> mailbox(long accountId, String name) {
+        Objects.requireNonNull(name, "name");
+        // INBOX is case-insensitive (RFC 9051 5.1); every other name is exact.
+        String n = name.equalsIgnoreCase("INBOX") ? "INBOX" : name;
+        return engine.read(db -> db.one(MAILBOX_COLUMNS + " WHERE account_id = ? AND name = ?", StoreSql::mailbox, accountId, n));
+    }
+
+    @Override
+    public List<MessageEntry> messages(long mailboxId) {
+        return engine.read(db -> db.list(MESSAGE_COLUMNS + " WHERE mailbox_id = ? ORDER BY uid", StoreSql::message, mailboxId));
+    }
+
+    @Override
+    public InputStream openBlob(String blobId) throws IOException {
+        if (!BlobFiles.isSha256(blobId)) throw new IllegalArgumentException("not a blob id: " + Printable.of(blobId));
+        record Stored(boolean inFile, byte[] content) { }
+        // Two looks: the file of a blob found in the first can be released and deleted before we open it.
+        for (int attempt = 0; attempt < 2; attempt++) {
+            Optional<Stored> stored = engine.read(db -> db.one("SELECT in_file, content FROM blob WHERE sha256 = ?",
+                    rs -> new Stored(rs.getInt(1) == 1, rs.getBytes(2)), blobId));
+            if (stored.isEmpty()) throw new StoreException.NotFound("blob " + blobId + " does not exist");
+            if (!stored.get().inFile()) return new ByteArrayInputStream(stored.get().content());
+            try {
+                return engine.blobs().open(blobId);
+            } catch (StoreException.NotFound e) {
+                if (attempt == 1) throw new IOException("blob " + blobId + " is recorded but its file is missing", e);
+            }
+        }
+        throw new IllegalStateException("unreachable");
+    }
+
+    @Override
+    public ExpungeResult expunge(long mailboxId, Collection<Long> uids) {
+        Objects.requireNonNull(uids, "uids");
+        TreeSet<Long> wanted = new TreeSet<>();
+        for (Long uid : uids) wanted.add(Objects.requireNonNull(uid, "uid"));
+        return engine.write(tx -> {
+            Db db = tx.db();
+            record Box(long accountId, long domainId, long highestModSeq) { }
+            Box box = db.one("""
+                    SELECT b.account_id, a.domain_id, b.highest_modseq FROM mailbox b JOIN account a ON a.id = b.account_id
+                    WHERE b.id = ?""", rs -> new Box(rs.getLong(1), rs.getLong(2), rs.getLong(3)), mailboxId)
+                    .orElseThrow(() -> new StoreException.NotFound("mailbox " + mailboxId + " does not exist"));
+            List<Long> removed = new ArrayList<>();
+            long freed = 0;
+            long position = box.highestModSeq();
+            for (long uid : wanted) {
+                record Entry(long size, String sha256) { }
+                Optional<Entry> entry = db.one("SELECT size, blob_sha256 FROM message WHERE mailbox_id = ? AND uid = ?",
+                        rs -> new Entry(rs.getLong(1), rs.getString(2)), mailboxId, uid);
+                if (entry.isEmpty()) continue;
+                db.update("DELETE FROM message WHERE mailbox_id = ? AND uid = ?", mailboxId, uid);
+                releaseBlob(tx, entry.get().sha256(), 1);
+                position = tx.appendChange(Change.Kind.MESSAGE_EXPUNGED, box.accountId(), mailboxId, uid, "");
+                freed += entry.get().size();
+                removed.add(uid);
+            }
+            if (!removed.isEmpty()) {
+                int n = removed.size();
+                db.update("""
+                        UPDATE mailbox SET highest_modseq = ?, message_count = message_count - ?, size_bytes = size_bytes - ?
+                        WHERE id = ?""", position, n, freed, mailboxId);
+                db.update("UPDATE account SET used_bytes = used_bytes - ?, message_count = message_count - ? WHERE id = ?",
+                        freed, n, box.accountId());
+                db.update("UPDATE domain SET used_bytes = used_bytes - ?, message_count = message_count - ? WHERE id = ?",
+                        freed, n, box.domainId());
+                tx.publish(new StoreEvent.MailboxChanged(box.accountId(), mailboxId, position));
+            }
+            return new ExpungeResult(List.copyOf(removed), freed, position);
+        });
+    }
+
+    @Override
+    public Optional<Mailbox> mailbox(long mailboxId) {
+        return engine.read(db -> db.one(MAILBOX_COLUMNS + " WHERE id = ?", StoreSql::mailbox, mailboxId));
+    }
+
+    @Override
+    public Mailbox createMailbox(long accountId, String name, SpecialUse specialUse) {
+        String n = mailboxName(name);
+        if (specialUse == SpecialUse.INBOX) throw new IllegalArgumentException("every account has its one INBOX already");
+        return engine.write(tx -> {
+            Db db = tx.db();
+            if (!db.exists("SELECT 1 FROM account WHERE id = ?", accountId)) throw new StoreException.NotFound("account " + accountId + " does not exist");
+            if (db.exists("SELECT 1 FROM mailbox WHERE account_id = ? AND name = ?", accountId, n)) {
+                throw new StoreException.Conflict("mailbox " + n + " already exists");
+            }
+            if (specialUse != null && db.exists("SELECT 1 FROM mailbox WHERE account_id = ? AND special_use = ?", accountId, specialUse.name())) {
+                throw new StoreException.Conflict("the account already has a " + specialUse.attribute() + " mailbox");
+            }
+            long id = StoreSql.createMailbox(tx, accountId, n, specialUse);
+            return db.one(MAILBOX_COLUMNS + " WHERE id = ?", StoreSql::mailbox, id).orElseThrow();
+        });
+    }
+
+    @Override
+    public void deleteMailbox(long accountId, String name) {
+        String n = mailboxName(name);
+        engine.write(tx -> {
+            Db db = tx.db();
+            Box b = box(db, accountId, n);
+            if (b.use() == SpecialUse.INBOX) throw new StoreException.Conflict("INBOX cannot be deleted");
+            // Children are the names in [n + "/", n + "0"): '0' is the character after '/'.
+            if (db.exists("SELECT 1 FROM mailbox WHERE account_id = ? AND name > ? AND name < ?", accountId, n + DELIMITER, n + '0')) {
+                throw new StoreException.Conflict("mailbox " + n + " has child mailboxes; delete them first");
+            }
+            record Use(String sha256, long count, long bytes) { }
+            List<Use> uses = db.list("SELECT blob_sha256, count(*), sum(size) FROM message WHERE mailbox_id = ? GROUP BY blob_sha256",
+                    rs -> new Use(rs.getString(1), rs.getLong(2), rs.getLong(3)), b.id());
+            long count = 0;
+            long bytes = 0;
+            db.update("DELETE FROM message WHERE mailbox_id = ?", b.id());
+            for (Use u : uses) {
+                releaseBlob(tx, u.sha256(), u.count());
+                count += u.count();
+                bytes += u.bytes();
+            }
+            db.update("UPDATE account SET used_bytes = used_bytes - ?, message_count = message_count - ? WHERE id = ?", bytes, count, accountId);
+            db.update("UPDATE domain SET used_bytes = used_bytes - ?, message_count = message_count - ? WHERE id = ?", bytes, count, b.domainId());
+            db.update("DELETE FROM mailbox WHERE id = ?", b.id());
+            long position = tx.appendChange(Change.Kind.MAILBOX_DELETED, accountId, b.id(), 0, n);
+            tx.publish(new StoreEvent.MailboxChanged(accountId, b.id(), position));
+            return null;
+        });
+    }
+
+    @Override
+    public Mailbox renameMailbox(long accountId, String from, String to) {
+        String f = mailboxName(from);
+        String t = mailboxName(to);
+        return engine.write(tx -> {
+            Db db = tx.db();
+            Box b = box(db, accountId, f);
+            if (db.exists("SELECT 1 FROM mailbox WHERE account_id = ? AND name = ?", accountId, t)) {
+                throw new StoreException.Conflict("mailbox " + t + " already exists");
+            }
+            if (t.startsWith(f + DELIMITER)) throw new StoreException.Conflict("cannot rename " + f + " into itself");
+            if (b.use() == SpecialUse.INBOX) return renameInbox(tx, b, t);
+            // The mailbox and its children, longest names last so none collides with a half-renamed sibling.
+            List<String> names = db.list("SELECT name FROM mailbox WHERE account_id = ? AND (name = ? OR (name > ? AND name < ?))",
+                    rs -> rs.getString(1), accountId, f, f + DELIMITER, f + '0');
+            for (String old : names) {
+                String renamed = t + old.substring(f.length());
+                if (!old.equals(f) && db.exists("SELECT 1 FROM mailbox WHERE account_id = ? AND name = ?", accountId, renamed)) {
+                    throw new StoreException.Conflict("mailbox " + renamed + " already exists");
+                }
+            }
+            for (String old : names) {
+                String renamed = t + old.substring(f.length());
+                long id = db.queryLong("SELECT id FROM mailbox WHERE account_id = ? AND name = ?", accountId, old).orElseThrow();
+                db.update("UPDATE mailbox SET name = ? WHERE id = ?", renamed, id);
+                long position = tx.appendChange(Change.Kind.MAILBOX_RENAMED, accountId, id, 0, old + " -> " + renamed);
+                db.update("UPDATE mailbox SET highest_modseq = ? WHERE id = ?", position, id);
+            }
+            return db.one(MAILBOX_COLUMNS + " WHERE id = ?", StoreSql::mailbox, b.id()).orElseThrow();
+        });
+    }
+
+    /**
+     * RFC 9051 6.3.6: renaming INBOX moves all its messages to a new mailbox of the
+     * new name and leaves INBOX empty (its children stay where they are). The entries
+     * keep their UIDs, valid under the new mailbox's own UIDVALIDITY; INBOX keeps its
+     * uid_next, so those UIDs are never handed out there again.
+     */
+    private static Mailbox renameInbox(WriteTx tx, Box inbox, String to) throws SQLException {
+        Db db = tx.db();
+        long id = StoreSql.createMailbox(tx, inbox.accountId(), to, null);
+        List<Long> uids = db.list("SELECT uid FROM message WHERE mailbox_id = ? ORDER BY uid", rs -> rs.getLong(1), inbox.id());
+        db.update("UPDATE message SET mailbox_id = ? WHERE mailbox_id = ?", id, inbox.id());
+        long position = 0;
+        for (long uid : uids) position = tx.appendChange(Change.Kind.MESSAGE_EXPUNGED, inbox.accountId(), inbox.id(), uid, "");
+        long added = tx.appendChange(Change.Kind.MAILBOX_RENAMED, inbox.accountId(), id, 0, "INBOX -> " + to);
+        db.update("""
+                UPDATE mailbox SET uid_next = ?, highest_modseq = ?,
+                  message_count = (SELECT message_count FROM mailbox WHERE id = ?),
+                  size_bytes = (SELECT size_bytes FROM mailbox WHERE id = ?) WHERE id = ?""",
+                inbox.uidNext(), added, inbox.id(), inbox.id(), id);
+        if (!uids.isEmpty()) {
+            db.update("UPDATE mailbox SET message_count = 0, size_bytes = 0, highest_modseq = ? WHERE id = ?", position, inbox.id());
+            tx.publish(new StoreEvent.MailboxChanged(inbox.accountId(), inbox.id(), position));
+        }
+        return db.one(MAILBOX_COLUMNS + " WHERE id = ?", StoreSql::mailbox, id).orElseThrow();
+    }
+
+    @Override
+    public List<String> subscriptions(long accountId) {
+        return engine.read(db -> db.list("SELECT name FROM subscription WHERE account_id = ? ORDER BY name", rs -> rs.getString(1), accountId));
+    }
+
+    @Override
+    public void setSubscribed(long accountId, String name, boolean subscribed) {
+        String n = mailboxName(name);
+        engine.write(tx -> {
+            Db db = tx.db();
+            if (!db.exists("SELECT 1 FROM account WHERE id = ?", accountId)) throw new StoreException.NotFound("account " + accountId + " does not exist");
+            if (subscribed) db.update("INSERT OR IGNORE INTO subscription (account_id, name) VALUES (?, ?)", accountId, n);
+            else db.update("DELETE FROM subscription WHERE account_id = ? AND name = ?", accountId, n);
+            return null;
+        });
+    }
+
+    @Override
+    public MailboxStatus status(long mailboxId) {
+        return engine.read(db -> {
+            Mailbox m = db.one(MAILBOX_COLUMNS + " WHERE id = ?", StoreSql::mailbox, mailboxId)
+                    .orElseThrow(() -> new StoreException.NotFound("mailbox " + mailboxId + " does not exist"));
+            // Flags are stored space-separated, so " flags " contains " \Seen " exactly when the flag is set.
+            long unseen = db.queryLong("SELECT count(*) FROM message WHERE mailbox_id = ? AND (' ' || flags || ' ') NOT LIKE '% \\Seen %'",
+                    mailboxId).orElse(0L);
+            long deleted = db.queryLong("SELECT count(*) FROM message WHERE mailbox_id = ? AND (' ' || flags || ' ') LIKE '% \\Deleted %'",
+                    mailboxId).orElse(0L);
+            long deletedBytes = deleted == 0 ? 0 : db.queryLong("SELECT coalesce(sum(size), 0) FROM message WHERE mailbox_id = ?"
+                    + " AND (' ' || flags || ' ') LIKE '% \\Deleted %'", mailboxId).orElse(0L);
+            return new MailboxStatus(m, unseen, deleted, deletedBytes);
+        });
+    }
+
+    @Override
+    public AppendResult append(long mailboxId, MessageData content, Set<String> flags, Instant internalDate) {
+        return appendAll(mailboxId, List.of(new Appended(content, flags, internalDate))).getFirst();
+    }
+
+    @Override
+    public List<AppendResult> appendAll(long mailboxId, List<Appended> messages) {
+        if (messages.isEmpty()) throw new IllegalArgumentException("nothing to append");
+        List<String> flagTexts = new ArrayList<>();
+        for (Appended m : messages) {
+            Objects.requireNonNull(m.content(), "content");
+            Objects.requireNonNull(m.internalDate(), "internal date");
+            flagTexts.add(flagText(flagSet(m.flags())));
+        }
+        return engine.withBlobs(messages.stream().map(Appended::content).toList(), blobs -> tx -> {
+            Db db = tx.db();
+            Box b = box(db, mailboxId);
+            long total = blobs.stream().mapToLong(PreparedBlob::size).sum();
+            long largest = blobs.stream().mapToLong(PreparedBlob::size).max().orElse(0);
+            checkQuota(db, b.accountId(), blobs.size(), total, largest, true);
+            List<AppendResult> results = new ArrayList<>();
+            long uid = b.uidNext();
+            long position = 0;
+            for (int i = 0; i < blobs.size(); i++) {
+                PreparedBlob blob = blobs.get(i);
+                engine.addBlobReferences(tx, blob, 1);
+                position = placeEntry(tx, b.accountId(), b.id(), uid, flagTexts.get(i), messages.get(i).internalDate().toEpochMilli(),
+                        blob.size(), blob.sha256());
+                results.add(new AppendResult(b.id(), b.uidValidity(), uid, position));
+                uid++;
+            }
+            db.update("UPDATE domain SET used_bytes = used_bytes + ?, message_count = message_count + ? WHERE id = ?",
+                    total, blobs.size(), b.domainId());
+            tx.publish(new StoreEvent.MessagesAdded(b.accountId(), b.id(), position));
+            return results;
+        });
+    }
+
+    @Override
+    public CopyResult copy(long fromMailboxId, Collection<Long> uids, long toMailboxId, boolean move) {
+        TreeSet<Long> wanted = new TreeSet<>(uids);
+        return engine.write(tx -> {
+            Db db = tx.db();
+            Box from = box(db, fromMailboxId);
+            Box to = box(db, toMailboxId);
+            if (from.accountId() != to.accountId()) throw new IllegalArgumentException("copy between accounts");
+            if (move && from.id() == to.id()) throw new StoreException.Conflict("cannot move messages into the mailbox they are in");
+            List<MessageEntry> entries = new ArrayList<>();
+            for (long uid : wanted) {
+                db.one(MESSAGE_COLUMNS + " WHERE mailbox_id = ? AND uid = ?", StoreSql::message, from.id(), uid).ifPresent(entries::add);
+            }
+            long bytes = entries.stream().mapToLong(MessageEntry::size).sum();
+            if (!move) checkQuota(db, to.accountId(), entries.size(), bytes, 0, false);
+            List<Long> source = new ArrayList<>();
+            List<Long> target = new ArrayList<>();
+            long uid = to.uidNext();
+            long position = 0;
+            for (MessageEntry e : entries) {
+                db.update("UPDATE blob SET refs = refs + 1 WHERE sha256 = ?", e.blobId());
+                position = placeEntry(tx, to.accountId(), to.id(), uid, flagText(new TreeSet<>(e.flags())),
+                        e.internalDate().toEpochMilli(), e.size(), e.blobId());
+                if (move) position = removeEntry(tx, from.accountId(), from.id(), e.uid(), e.size(), e.blobId());
+                source.add(e.uid());
+                target.add(uid++);
+            }
+            if (!entries.isEmpty()) {
+                if (!move) {
+                    db.update("UPDATE domain SET used_bytes = used_bytes + ?, message_count = message_count + ? WHERE id = ?",
+                            bytes, entries.size(), to.domainId());
+                }
+                long added = db.queryLong("SELECT highest_modseq FROM mailbox WHERE id = ?", to.id()).orElseThrow();
+                tx.publish(new StoreEvent.MessagesAdded(to.accountId(), to.id(), added));
+                if (move) tx.publish(new StoreEvent.MailboxChanged(from.accountId(), from.id(), position));
+            }
+            return new CopyResult(to.uidValidity(), source, target, position);
+        });
+    }
+
+    @Override
+    public FlagsResult storeFlags(long mailboxId, Collection<Long> uids, FlagChange change, Set<String> flags, long unchangedSince) {
+        Objects.requireNonNull(change, "change");
+        TreeSet<String> given = flagSet(flags);
+        TreeSet<Long> wanted = new TreeSet<>(uids);
+        return engine.write(tx -> {
+            Db db = tx.db();
+            Box b = box(db, mailboxId);
+            List<MessageEntry> updated = new ArrayList<>();
+            List<Long> modified = new ArrayList<>();
+            long position = db.queryLong("SELECT highest_modseq FROM mailbox WHERE id = ?", b.id()).orElseThrow();
+            for (long uid : wanted) {
+                Optional<MessageEntry> found = db.one(MESSAGE_COLUMNS + " WHERE mailbox_id = ? AND uid = ?", StoreSql::message, b.id(), uid);
+                if (found.isEmpty()) continue;
+                MessageEntry e = found.get();
+                if (unchangedSince >= 0 && e.modSeq() > unchangedSince) {
+                    modified.add(uid);
+                    continue;
+                }
+                TreeSet<String> now = new TreeSet<>(e.flags());
+                switch (change) {
+                    case ADD -> now.addAll(given);
+                    case REMOVE -> now.removeAll(given);
+                    case REPLACE -> {
+                        now.clear();
+                        now.addAll(given);
+                    }
+                }
+                if (now.equals(new TreeSet<>(e.flags()))) continue;
+                String text = flagText(now);
+                position = tx.appendChange(Change.Kind.FLAGS_CHANGED, b.accountId(), b.id(), uid, text);
+                db.update("UPDATE message SET flags = ?, modseq = ? WHERE mailbox_id = ? AND uid = ?", text, position, b.id(), uid);
+                updated.add(new MessageEntry(e.mailboxId(), uid, position, now, e.internalDate(), e.size(), e.blobId()));
+            }
+            if (!updated.isEmpty()) {
+                db.update("UPDATE mailbox SET highest_modseq = ? WHERE id = ?", position, b.id());
+                tx.publish(new StoreEvent.MailboxChanged(b.accountId(), b.id(), position));
+            }
+            return new FlagsResult(updated, modified, position);
+        });
+    }
+
+    @Override
+    public MailboxChanges mailboxChanges(long mailboxId, long sinceModSeq) {
+        return engine.read(db -> {
+            long highest = db.queryLong("SELECT highest_modseq FROM mailbox WHERE id = ?", mailboxId)
+                    .orElseThrow(() -> new StoreException.NotFound("mailbox " + mailboxId + " does not exist"));
+            List<MessageEntry> changed = db.list(MESSAGE_COLUMNS + " WHERE mailbox_id = ? AND modseq > ? ORDER BY uid",
+                    StoreSql::message, mailboxId, sinceModSeq);
+            List<Long> expunged = db.list("""
+                    SELECT DISTINCT uid FROM change_log WHERE mailbox_id = ? AND position > ? AND kind = 'MESSAGE_EXPUNGED'
+                    ORDER BY uid""", rs -> rs.getLong(1), mailboxId, sinceModSeq);
+            return new MailboxChanges(highest, changed, expunged);
+        });
+    }
+
+
+    @Override
+    public QuotaUsage quotaUsage(long accountId) {
+        return engine.read(db -> db.one("""
+                SELECT a.used_bytes, a.quota_bytes, a.message_count, a.max_messages,
+                       d.used_bytes, d.quota_bytes, d.message_count, d.max_messages
+                FROM account a JOIN domain d ON d.id = a.domain_id WHERE a.id = ?""",
+                rs -> new QuotaUsage(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4),
+                        rs.getLong(5), rs.getLong(6), rs.getLong(7), rs.getLong(8)), accountId)
+                .orElseThrow(() -> new StoreException.NotFound("account " + accountId + " does not exist")));
+    }
+}
