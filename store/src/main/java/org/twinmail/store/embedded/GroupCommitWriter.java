@@ -328,8 +328,9 @@ final class GroupCommitWriter implements AutoCloseable {
     private void failAll(List<Pending<?>> batch, String message, Throwable cause) {
         commitFailures.increment();
         log.error("store writer: {}", message, cause);
-        for (Pending<?> p : batch) p.future.completeExceptionally(new StoreException.Unavailable(message, cause));
+        // Before the callers hear back, as after a commit: "failed" means its file is gone too.
         deleteUnreferencedFiles();
+        for (Pending<?> p : batch) p.future.completeExceptionally(new StoreException.Unavailable(message, cause));
     }
 
     /**
