@@ -10,7 +10,7 @@ import java.util.Set;
 import org.twinmail.core.auth.Authenticator.AuthenticatedUser;
 import org.twinmail.core.config.TwinmailConfig;
 import org.twinmail.imap.mime.MessageCache;
-import org.twinmail.imap.mime.MimePart;
+import org.twinmail.mail.mime.MimePart;
 import org.twinmail.imap.session.ImapMetrics;
 import org.twinmail.imap.session.Notifier;
 import org.twinmail.imap.session.SelectedMailbox;

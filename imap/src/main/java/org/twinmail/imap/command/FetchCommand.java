@@ -8,7 +8,7 @@ import org.twinmail.core.model.MessageEntry;
 import org.twinmail.imap.mime.BodyStructure;
 import org.twinmail.imap.mime.Envelope;
 import org.twinmail.imap.mime.MessageText;
-import org.twinmail.imap.mime.MimePart;
+import org.twinmail.mail.mime.MimePart;
 import org.twinmail.imap.mime.Section;
 import org.twinmail.imap.protocol.ArgReader;
 import org.twinmail.imap.protocol.DateTimes;
@@ -212,7 +212,13 @@ final class FetchCommand {
         MimePart part = section.part(m);
         if (part == null) return new byte[0];
         if (part.isMultipart() || part.message() != null) return java.util.Arrays.copyOfRange(m.data(), part.bodyStart(), part.end());
-        return MessageText.decodedBody(part);
+        var decoded = part.decodedBody();
+        if (decoded.isEmpty()) return null;
+        try (var in = decoded.get()) {
+            return in.readAllBytes();
+        } catch (java.io.IOException e) {
+            return null;
+        }
     }
 
     private static Section section(ArgReader a) throws ImapSyntaxException {

@@ -6,14 +6,14 @@ import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.twinmail.core.model.MessageEntry;
 import org.twinmail.imap.mime.MessageText;
-import org.twinmail.imap.mime.MimePart;
+import org.twinmail.mail.header.HeaderField;
+import org.twinmail.mail.header.MailDates;
+import org.twinmail.mail.mime.MimePart;
 import org.twinmail.imap.protocol.ArgReader;
 import org.twinmail.imap.protocol.DateTimes;
 import org.twinmail.imap.protocol.ImapSyntaxException;
@@ -62,9 +62,7 @@ final class SearchCommand {
         /** Every occurrence of a header field, encoded words decoded. */
         List<String> headers(String name) {
             List<String> out = new ArrayList<>();
-            for (MimePart.Field f : message().fields()) {
-                if (f.name().equalsIgnoreCase(name)) out.add(MimePart.decodeWords(f.value()));
-            }
+            for (HeaderField f : message().headerSection().all(name)) out.add(f.decoded());
             return out;
         }
     }
@@ -357,16 +355,6 @@ final class SearchCommand {
     static LocalDate sentDate(Candidate c) {
         String date = c.message().header("Date");
         if (date == null) return null;
-        String d = date.replaceAll("\\([^)]*\\)", "").strip().replaceAll("\\s+", " ");
-        try {
-            return ZonedDateTime.parse(d, DateTimeFormatter.RFC_1123_DATE_TIME).toLocalDate();
-        } catch (RuntimeException e) {
-            int comma = d.indexOf(',');
-            try {
-                return ZonedDateTime.parse(d.substring(comma + 1).strip(), DateTimeFormatter.ofPattern("d MMM yyyy HH:mm[:ss] Z", Locale.ENGLISH)).toLocalDate();
-            } catch (RuntimeException e2) {
-                return null;
-            }
-        }
+        return MailDates.parse(date).map(java.time.OffsetDateTime::toLocalDate).orElse(null);
     }
 }

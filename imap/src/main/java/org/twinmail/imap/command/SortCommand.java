@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
 import org.twinmail.imap.mime.Envelope;
-import org.twinmail.imap.mime.MimePart;
+import org.twinmail.mail.mime.MimePart;
 import org.twinmail.imap.protocol.ArgReader;
 import org.twinmail.imap.protocol.ImapSyntaxException;
 

@@ -1,5 +1,6 @@
 package org.twinmail.imap.mime;
 
+import org.twinmail.mail.mime.MimePart;
 import java.util.Locale;
 import java.util.Map;
 import org.twinmail.imap.protocol.Strings;

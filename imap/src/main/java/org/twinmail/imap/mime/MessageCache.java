@@ -1,5 +1,6 @@
 package org.twinmail.imap.mime;
 
+import org.twinmail.mail.mime.MimePart;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

@@ -1,5 +1,6 @@
 package org.twinmail.imap.mime;
 
+import org.twinmail.mail.mime.MimePart;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -90,7 +91,7 @@ public record Section(List<Integer> path, String text, List<String> fields) {
         names.addAll(fields);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         byte[] d = part.data();
-        for (MimePart.Field f : part.fields()) {
+        for (org.twinmail.mail.header.HeaderField f : part.fields()) {
             if (names.contains(f.name()) != not) out.write(d, f.start(), f.end() - f.start());
         }
         out.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));

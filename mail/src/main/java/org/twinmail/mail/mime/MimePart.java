@@ -1,23 +1,40 @@
-package org.twinmail.imap.mime;
+package org.twinmail.mail.mime;
 
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.james.mime4j.stream.NameValuePair;
 import org.apache.james.mime4j.stream.RawBody;
 import org.apache.james.mime4j.stream.RawField;
 import org.apache.james.mime4j.stream.RawFieldParser;
 import org.apache.james.mime4j.util.MimeParameterMapping;
+import org.twinmail.mail.header.EncodedWords;
+import org.twinmail.mail.header.Header;
+import org.twinmail.mail.header.HeaderField;
+import org.twinmail.mail.header.MailCharsets;
 
 /**
- * One MIME entity of a message with the byte offsets IMAP needs (BODY[1.2], sizes and
- * line counts in BODYSTRUCTURE). The structure is found here by scanning for boundaries;
- * header fields and their parameters (RFC 2045, RFC 2231 continuations and charsets) are
- * parsed with Apache mime4j. Broken MIME never throws: a missing boundary ends the part at
- * the end of its parent, as Dovecot and mail clients read it.
+ * One MIME entity of a message (RFC 2045, 2046) with its byte offsets in the message: the part
+ * tree IMAP serves BODY[1.2], BODYSTRUCTURE sizes and line counts from, and the filters read
+ * bodies from. Bodies are not copied: {@link #body()} and {@link #decodedBody()} stream from the
+ * message's octets. The structure is found by scanning for boundaries; header fields are
+ * {@link Header}'s, Content-Type and Content-Disposition parameters (RFC 2231 continuations and
+ * charsets) are parsed with Apache mime4j. Broken MIME never throws: a missing boundary ends the
+ * part at the end of its parent, as Dovecot and mail clients read it; a multipart without a
+ * boundary parameter has no children.
+ *
+ * <p>Why not mime4j's own parser for the structure: mime4j's {@code MimeTokenStream} gives no
+ * byte offsets of parts, and IMAP must answer BODY[section] with the exact octets of the stored
+ * message, so the boundary scan is ours; everything inside a header field is mime4j's.
  */
 public final class MimePart {
     /** Deeper nesting is treated as an opaque body: a message bomb must not exhaust the stack. */
@@ -27,7 +44,7 @@ public final class MimePart {
     final int headerStart;
     final int bodyStart;
     final int end;
-    final List<Field> fields;
+    final Header header;
     final String type;
     final String subtype;
     final Map<String, String> params;
@@ -35,15 +52,13 @@ public final class MimePart {
     /** For message/rfc822 (and message/global): the enclosed message. */
     final MimePart message;
 
-    public record Field(String name, String value, int start, int end) { }
-
-    private MimePart(byte[] data, int headerStart, int bodyStart, int end, List<Field> fields, String type, String subtype,
+    private MimePart(byte[] data, int headerStart, int bodyStart, int end, Header header, String type, String subtype,
                      Map<String, String> params, List<MimePart> children, MimePart message) {
         this.data = data;
         this.headerStart = headerStart;
         this.bodyStart = bodyStart;
         this.end = end;
-        this.fields = fields;
+        this.header = header;
         this.type = type;
         this.subtype = subtype;
         this.params = params;
@@ -57,12 +72,12 @@ public final class MimePart {
     }
 
     static MimePart parse(byte[] data, int start, int end, boolean digestChild, int depth) {
-        int bodyStart = headerEnd(data, start, end);
-        List<Field> fields = fields(data, start, bodyStart);
+        Header header = Header.parse(data, start, end);
+        int bodyStart = header.bodyStart();
         String type = digestChild ? "message" : "text";
         String subtype = digestChild ? "rfc822" : "plain";
         Map<String, String> params = new LinkedHashMap<>();
-        String ct = value(fields, "Content-Type");
+        String ct = header.value("Content-Type");
         if (ct != null) {
             RawBody body = RawFieldParser.DEFAULT.parseRawBody(new RawField("Content-Type", ct));
             String v = body.getValue() == null ? "" : body.getValue().strip().toLowerCase(Locale.ROOT);
@@ -83,7 +98,7 @@ public final class MimePart {
                 message = parse(data, bodyStart, end, false, depth + 1);
             }
         }
-        return new MimePart(data, start, bodyStart, end, fields, type, subtype, params, children, message);
+        return new MimePart(data, start, bodyStart, end, header, type, subtype, params, children, message);
     }
 
     /** Parameters with RFC 2231 continuations joined and charsets decoded (mime4j). */
@@ -92,45 +107,6 @@ public final class MimePart {
         for (NameValuePair p : pairs) mapping.addParameter(p.getName(), p.getValue() == null ? "" : p.getValue());
         Map<String, String> out = new LinkedHashMap<>();
         mapping.getParameters().forEach((k, v) -> out.put(k.toLowerCase(Locale.ROOT), v));
-        return out;
-    }
-
-    /** Offset of the body: after the blank line that ends the header (or the end, if there is none). */
-    static int headerEnd(byte[] d, int start, int end) {
-        int i = start;
-        while (i < end) {
-            // At the start of a line here.
-            if (d[i] == '\n') return i + 1;
-            if (d[i] == '\r' && i + 1 < end && d[i + 1] == '\n') return i + 2;
-            while (i < end && d[i] != '\n') i++;
-            i++;
-        }
-        return end;
-    }
-
-    private static List<Field> fields(byte[] d, int start, int end) {
-        List<Field> out = new ArrayList<>();
-        int i = start;
-        while (i < end) {
-            int fieldStart = i;
-            int lineEnd = nextLine(d, i, end);
-            int fieldEnd = lineEnd;
-            while (fieldEnd < end && (d[fieldEnd] == ' ' || d[fieldEnd] == '\t')) fieldEnd = nextLine(d, fieldEnd, end);
-            int colon = -1;
-            for (int k = fieldStart; k < fieldEnd; k++) {
-                if (d[k] == ':') {
-                    colon = k;
-                    break;
-                }
-            }
-            if (colon > fieldStart) {
-                String name = new String(d, fieldStart, colon - fieldStart, StandardCharsets.ISO_8859_1).strip();
-                String value = new String(d, colon + 1, fieldEnd - colon - 1, StandardCharsets.UTF_8)
-                        .replaceAll("\r?\n", "").strip();
-                out.add(new Field(name, value, fieldStart, fieldEnd));
-            }
-            i = fieldEnd;
-        }
         return out;
     }
 
@@ -179,11 +155,6 @@ public final class MimePart {
         return i;
     }
 
-    static String value(List<Field> fields, String name) {
-        for (Field f : fields) if (f.name().equalsIgnoreCase(name)) return f.value();
-        return null;
-    }
-
     // ---- accessors ----
 
     public String type() {
@@ -210,13 +181,19 @@ public final class MimePart {
         return message;
     }
 
-    public List<Field> fields() {
-        return fields;
+    /** The entity's header section. */
+    public Header headerSection() {
+        return header;
+    }
+
+    /** The entity's header fields, in order. */
+    public List<HeaderField> fields() {
+        return header.fields();
     }
 
     /** The first value of a header field (unfolded), or null. */
     public String header(String name) {
-        return value(fields, name);
+        return header.value(name);
     }
 
     public byte[] data() {
@@ -247,14 +224,61 @@ public final class MimePart {
         return lines;
     }
 
+    /** The Content-Transfer-Encoding, lower case; "7bit" when absent. */
     public String encoding() {
-        String e = header("Content-Transfer-Encoding");
-        return e == null || e.isBlank() ? "7bit" : e.strip().toLowerCase(Locale.ROOT);
+        return TransferEncoding.normalize(header("Content-Transfer-Encoding"));
     }
 
-    /** Decoded header text (RFC 2047 encoded words), for SEARCH. */
+    /** The body's octets as stored (transfer encoding not undone), streamed from the message: no copy. */
+    public InputStream body() {
+        return new ByteArrayInputStream(data, bodyStart, end - bodyStart);
+    }
+
+    /**
+     * The body with its Content-Transfer-Encoding undone, as a stream (FETCH BINARY, RFC 3516;
+     * a filter's view of an attachment); empty for an encoding we do not know.
+     */
+    public Optional<InputStream> decodedBody() {
+        return TransferEncoding.decode(body(), encoding());
+    }
+
+    /** The charset of a text part's content: its charset parameter, UTF-8 when absent, unknown or US-ASCII. */
+    public Charset charset() {
+        return MailCharsets.forName(params.get("charset"), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * A leaf part's content as text: transfer encoding undone, then its charset (as
+     * {@link #charset()}); for an unknown transfer encoding, the raw octets in that charset.
+     */
+    public String text() {
+        try (InputStream in = decodedBody().orElseGet(this::body)) {
+            return new String(in.readAllBytes(), charset());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // in-memory streams do not fail
+        }
+    }
+
+    /** Every leaf part below (and including) this one, depth first; an enclosed message's parts included. */
+    public List<MimePart> leaves() {
+        List<MimePart> out = new ArrayList<>();
+        collectLeaves(this, out);
+        return out;
+    }
+
+    private static void collectLeaves(MimePart p, List<MimePart> out) {
+        if (p.isMultipart()) {
+            for (MimePart c : p.children) collectLeaves(c, out);
+        } else if (p.message != null) {
+            collectLeaves(p.message, out);
+        } else {
+            out.add(p);
+        }
+    }
+
+    /** Decoded header text (RFC 2047 encoded words). */
     public static String decodeWords(String raw) {
-        return org.apache.james.mime4j.codec.DecoderUtil.decodeEncodedWords(raw, org.apache.james.mime4j.codec.DecodeMonitor.SILENT);
+        return EncodedWords.decode(raw);
     }
 
     /** The disposition ("attachment", "inline") and its parameters, or null. */
