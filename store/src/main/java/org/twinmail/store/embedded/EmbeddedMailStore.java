@@ -45,10 +45,10 @@ import org.twinmail.store.MailboxStatus;
 import org.twinmail.store.Mailboxes;
 import org.twinmail.store.MessageQueue;
 import org.twinmail.store.QueueEntry;
-import org.twinmail.store.QuotaUsage;
 import org.twinmail.store.QueueOutcome;
 import org.twinmail.store.QueueStats;
 import org.twinmail.store.QueuedRecipient;
+import org.twinmail.store.QuotaUsage;
 import org.twinmail.store.RecipientResolution;
 import org.twinmail.store.StoreException;
 

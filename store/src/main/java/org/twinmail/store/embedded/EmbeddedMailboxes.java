@@ -39,8 +39,8 @@ import org.twinmail.store.MailboxStatus;
 import org.twinmail.store.Mailboxes;
 import org.twinmail.store.Outbound;
 import org.twinmail.store.QuotaUsage;
-import org.twinmail.store.StoreException.QuotaExceeded;
 import org.twinmail.store.StoreException;
+import org.twinmail.store.StoreException.QuotaExceeded;
 import org.twinmail.store.embedded.Engine.PreparedBlob;
 import org.twinmail.store.embedded.GroupCommitWriter.WriteTx;
 

@@ -6,8 +6,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Objects;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -20,8 +20,8 @@ import org.twinmail.core.model.MessageEntry;
 import org.twinmail.core.model.SpecialUse;
 import org.twinmail.store.Change;
 import org.twinmail.store.Mailboxes;
-import org.twinmail.store.StoreException.QuotaExceeded;
 import org.twinmail.store.StoreException;
+import org.twinmail.store.StoreException.QuotaExceeded;
 import org.twinmail.store.embedded.GroupCommitWriter.WriteTx;
 
 /**

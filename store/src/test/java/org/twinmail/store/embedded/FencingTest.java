@@ -61,37 +61,5 @@ class FencingTest extends StoreFixture {
         assertThat(raised.getFirst().detail()).isEqualTo("2");
     }
 
-    @Test
-    void openingWithALowerEpochReadsButCannotWriteAndReopeningKeepsTheFence() {
-        EmbeddedMailStore first = open(options(1, new SimpleMeterRegistry()));
-        first.addDomain("example.com");
-        first.fence(4); // an instance may fence past itself; then it is stale too
-        assertThatThrownBy(() -> first.addDomain("x.example")).isInstanceOf(StoreException.StaleEpoch.class);
-        first.close();
-
-        EmbeddedMailStore low = open(options(3, new SimpleMeterRegistry()));
-        assertThat(low.storedEpoch()).isEqualTo(4);
-        assertThat(low.listDomains()).hasSize(1);
-        assertThatThrownBy(() -> low.addDomain("x.example")).isInstanceOf(StoreException.StaleEpoch.class);
-
-        EmbeddedMailStore high = open(options(9, new SimpleMeterRegistry()));
-        assertThat(high.storedEpoch()).as("opening does not raise the epoch").isEqualTo(4);
-        high.addDomain("x.example");
-        assertThatThrownBy(() -> high.fence(3)).isInstanceOf(StoreException.Conflict.class).hasMessageContaining("lower");
-        long pos = high.lastChangePosition();
-        high.fence(4); // the current value: nothing to do
-        assertThat(high.lastChangePosition()).isEqualTo(pos);
-        assertThatThrownBy(() -> high.fence(0)).isInstanceOf(IllegalArgumentException.class);
-    }
-
-    @Test
-    void aNewStoreStartsAtItsCreatorsEpoch() {
-        EmbeddedMailStore s = open(options(7, new SimpleMeterRegistry()));
-        assertThat(s.storedEpoch()).isEqualTo(7);
-        assertThat(s.epoch()).isEqualTo(7);
-        s.addDomain("example.com");
-        assertThat(s.changesSince(0, 10).getFirst().epoch()).isEqualTo(7);
-    }
-
     private static final int INLINE_MAX_PLUS = (int) INLINE_MAX + 1;
 }

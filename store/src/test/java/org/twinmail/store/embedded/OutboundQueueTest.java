@@ -3,7 +3,6 @@ package org.twinmail.store.embedded;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -105,30 +104,6 @@ class OutboundQueueTest extends StoreFixture {
     }
 
     @Test
-    void busyDomainsAreSkippedByAClaim() {
-        openStore();
-        submit(message(100, "busy"), remote("a@x.example", "b@busy.example", "c@free.example", "d@Busy.example"));
-        assertThat(store.claimQueued(T0, 10, List.of("busy.example"))).extracting(q -> q.recipient().toString())
-                .containsExactly("c@free.example");
-        assertThat(store.claimQueued(T0, 10, List.of())).extracting(q -> q.recipient().domain())
-                .containsExactly("busy.example", "busy.example");
-    }
-
-    @Test
-    void theQueueSurvivesAReopenAndClaimsAreReleasedOnRequest() {
-        openStore();
-        long id = submit(message((int) INLINE_MAX * 2, "durable"), remote("a@x.example", "b@remote.example")).queueId();
-        assertThat(store.claimQueued(T0, 10)).hasSize(1);
-        store.close();
-
-        openStore();
-        assertThat(store.claimQueued(T0, 10)).as("still claimed: the runner releases on start").isEmpty();
-        assertThat(store.listQueue(10).getFirst().recipients().getFirst().active()).isTrue();
-        assertThat(store.releaseQueueClaims()).isEqualTo(1);
-        assertThat(store.claimQueued(T0, 10)).singleElement().satisfies(c -> assertThat(c.messageId()).isEqualTo(id));
-    }
-
-    @Test
     void retryMakesWaitingRecipientsDueAndDeleteRemovesTheMessage() {
         openStore();
         long id = submit(message(100, "retry"), remote("a@x.example", "b@remote.example")).queueId();
@@ -144,16 +119,4 @@ class OutboundQueueTest extends StoreFixture {
         assertThat(sqlLong("SELECT count(*) FROM blob")).isZero();
     }
 
-    @Test
-    void aFencedNodeCannotClaimOrRecord() {
-        EmbeddedMailStore old = open(options(1, new SimpleMeterRegistry()));
-        EmbeddedMailStore next = open(options(2, new SimpleMeterRegistry()));
-        store = old;
-        submit(message(100, "fenced"), remote("a@x.example", "b@remote.example"));
-        next.fence(2);
-        assertThatThrownBy(() -> old.claimQueued(T0, 10)).isInstanceOf(StoreException.StaleEpoch.class);
-        assertThatThrownBy(() -> submit(message(100, "late"), remote("a@x.example", "c@remote.example")))
-                .isInstanceOf(StoreException.StaleEpoch.class);
-        assertThat(next.queueStats().messages()).isEqualTo(1);
-    }
 }

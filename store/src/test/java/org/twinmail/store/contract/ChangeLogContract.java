@@ -1,9 +1,11 @@
-package org.twinmail.store.embedded;
+package org.twinmail.store.contract;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.twinmail.core.model.Account;
 import org.twinmail.core.model.Mailbox;
@@ -12,11 +14,15 @@ import org.twinmail.store.AccountChange;
 import org.twinmail.store.Change;
 import org.twinmail.store.Change.Kind;
 import org.twinmail.store.DeliveryReceipt;
+import org.twinmail.store.FlagChange;
+import org.twinmail.store.MailStore;
+import org.twinmail.store.StoreException;
 
-class ChangeLogTest extends StoreFixture {
+/** The {@link org.twinmail.store.ChangeLog} role: one ordered log of every change, and the epoch fence. */
+public abstract class ChangeLogContract extends StoreContract {
 
     @Test
-    void everyMutationIsLoggedInOrderWithItsSubject() {
+    public void everyMutationIsLoggedInOrderWithItsSubject() {
         openStore();
         assertThat(store.lastChangePosition()).isZero();
 
@@ -61,7 +67,7 @@ class ChangeLogTest extends StoreFixture {
     }
 
     @Test
-    void modSeqIsTheChangeLogPositionAndPagingWorks() {
+    public void modSeqIsTheChangeLogPositionAndPagingWorks() {
         openStore();
         store.addDomain("example.com");
         Account a = account("alice@example.com");
@@ -92,12 +98,75 @@ class ChangeLogTest extends StoreFixture {
     }
 
     @Test
-    void refusedOperationsLeaveNoLogRows() {
+    public void refusedOperationsLeaveNoLogRows() {
         openStore();
         store.addDomain("example.com");
         long pos = store.lastChangePosition();
         assertThatThrownBy(() -> store.addDomain("example.com")).isInstanceOf(RuntimeException.class);
         assertThatThrownBy(() -> store.removeAlias("nope@example.com")).isInstanceOf(RuntimeException.class);
         assertThat(store.lastChangePosition()).isEqualTo(pos);
+    }
+
+    @Test
+    public void openingWithALowerEpochReadsButCannotWriteAndReopeningKeepsTheFence() {
+        MailStore first = open(1);
+        first.addDomain("example.com");
+        first.fence(4); // an instance may fence past itself; then it is stale too
+        assertThatThrownBy(() -> first.addDomain("x.example")).isInstanceOf(StoreException.StaleEpoch.class);
+        first.close();
+
+        MailStore low = open(3);
+        assertThat(low.storedEpoch()).isEqualTo(4);
+        assertThat(low.listDomains()).hasSize(1);
+        assertThatThrownBy(() -> low.addDomain("x.example")).isInstanceOf(StoreException.StaleEpoch.class);
+
+        MailStore high = open(9);
+        assertThat(high.storedEpoch()).as("opening does not raise the epoch").isEqualTo(4);
+        high.addDomain("x.example");
+        assertThatThrownBy(() -> high.fence(3)).isInstanceOf(StoreException.Conflict.class).hasMessageContaining("lower");
+        long pos = high.lastChangePosition();
+        high.fence(4); // the current value: nothing to do
+        assertThat(high.lastChangePosition()).isEqualTo(pos);
+        assertThatThrownBy(() -> high.fence(0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    public void aNewStoreStartsAtItsCreatorsEpoch() {
+        MailStore s = open(7);
+        assertThat(s.storedEpoch()).isEqualTo(7);
+        assertThat(s.epoch()).isEqualTo(7);
+        s.addDomain("example.com");
+        assertThat(s.changesSince(0, 10).getFirst().epoch()).isEqualTo(7);
+    }
+
+    @Test
+    public void afterAFenceTheOldEpochCannotWriteInAnyRoleButStillReads() {
+        MailStore old = open(1);
+        MailStore next = open(2);
+        store = old;
+        old.addDomain("example.com");
+        Account alice = account("alice@example.com");
+        long inbox = old.mailbox(alice.id(), "INBOX").orElseThrow().id();
+        deliver(message(100, "before"), alice);
+        next.fence(2);
+        long position = next.lastChangePosition();
+
+        List<Runnable> writes = List.of(
+                () -> old.addDomain("x.example"),
+                () -> old.updateAccount(alice.address(), new AccountChange(null, 5L, null, null)),
+                () -> deliver(message(100, "late"), alice),
+                () -> deliver(message(LARGE, "late and large"), alice),
+                () -> old.createMailbox(alice.id(), "Late", null),
+                () -> old.storeFlags(inbox, List.of(1L), FlagChange.ADD, Set.of("\\Seen"), -1),
+                () -> old.expunge(inbox, List.of(1L)),
+                () -> old.claimQueued(Instant.now(), 10),
+                () -> old.fence(3));
+        for (Runnable w : writes) assertThatThrownBy(w::run).isInstanceOf(StoreException.StaleEpoch.class);
+
+        assertThat(next.lastChangePosition()).as("nothing of the old epoch was logged").isEqualTo(position);
+        assertThat(next.messages(inbox)).singleElement().satisfies(e -> assertThat(e.flags()).isEmpty());
+        assertThat(next.findAccount(alice.id()).orElseThrow().quotaBytes()).isZero();
+        assertThat(old.listDomains()).as("a fenced instance still reads").hasSize(1);
+        assertThat(old.storedEpoch()).isEqualTo(2);
     }
 }

@@ -1,4 +1,4 @@
-package org.twinmail.store.embedded;
+package org.twinmail.store.contract;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -11,13 +11,14 @@ import org.twinmail.core.model.Alias;
 import org.twinmail.store.RecipientResolution;
 import org.twinmail.store.StoreException;
 
-class AliasResolutionTest extends StoreFixture {
-    Account alice;
-    Account bob;
-    Account carol;
+/** The {@link org.twinmail.store.Directory} role: aliases and recipient resolution. */
+public abstract class DirectoryAliasesContract extends StoreContract {
+    protected Account alice;
+    protected Account bob;
+    protected Account carol;
 
     @BeforeEach
-    void setUp() {
+    public void setUp() {
         openStore();
         store.addDomain("example.com");
         store.addDomain("other.example");
@@ -33,14 +34,14 @@ class AliasResolutionTest extends StoreFixture {
     }
 
     @Test
-    void accountsResolveToThemselvesIgnoringCase() {
+    public void accountsResolveToThemselvesIgnoringCase() {
         assertThat(resolved("ALICE@Example.com")).containsExactly(alice.id());
         assertThat(store.resolve(addr("nobody@example.com"))).isInstanceOf(RecipientResolution.Unknown.class);
         assertThat(store.resolve(addr("alice@elsewhere.example"))).isInstanceOf(RecipientResolution.NotLocal.class);
     }
 
     @Test
-    void exactAliasWinsOverAccountAndCatchAllOnlyCatchesTheRest() {
+    public void exactAliasWinsOverAccountAndCatchAllOnlyCatchesTheRest() {
         store.addAlias("alice@example.com", List.of(addr("bob@example.com")));
         store.addAlias("@example.com", List.of(addr("carol@other.example")));
 
@@ -51,7 +52,7 @@ class AliasResolutionTest extends StoreFixture {
     }
 
     @Test
-    void aliasesAreFollowedRecursivelyDeduplicatedInStableOrder() {
+    public void aliasesAreFollowedRecursivelyDeduplicatedInStableOrder() {
         store.addAlias("team@example.com", List.of(addr("bob@example.com"), addr("sales@example.com"), addr("alice@example.com")));
         store.addAlias("sales@example.com", List.of(addr("carol@other.example"), addr("BOB@example.com")));
 
@@ -59,7 +60,7 @@ class AliasResolutionTest extends StoreFixture {
     }
 
     @Test
-    void loopsEndAndAnAliasToItselfKeepsACopy() {
+    public void loopsEndAndAnAliasToItselfKeepsACopy() {
         store.addAlias("a@example.com", List.of(addr("b@example.com")));
         store.addAlias("b@example.com", List.of(addr("a@example.com"), addr("bob@example.com")));
         assertThat(resolved("a@example.com")).containsExactly(bob.id());
@@ -75,13 +76,13 @@ class AliasResolutionTest extends StoreFixture {
     }
 
     @Test
-    void catchAllLoopingIntoItsOwnDomainEnds() {
+    public void catchAllLoopingIntoItsOwnDomainEnds() {
         store.addAlias("@example.com", List.of(addr("postmaster@example.com"), addr("bob@example.com")));
         assertThat(resolved("random@example.com")).containsExactly(bob.id());
     }
 
     @Test
-    void depthIsLimitedToEightAliases() {
+    public void depthIsLimitedToEightAliases() {
         // a0 -> a1 -> ... -> a7 -> bob: eight aliases, delivered
         for (int i = 0; i < 7; i++) store.addAlias("a" + i + "@example.com", List.of(addr("a" + (i + 1) + "@example.com")));
         store.addAlias("a7@example.com", List.of(addr("bob@example.com")));
@@ -95,7 +96,7 @@ class AliasResolutionTest extends StoreFixture {
     }
 
     @Test
-    void aliasToRemovedAccountYieldsFewerAccounts() {
+    public void aliasToRemovedAccountYieldsFewerAccounts() {
         store.addAlias("both@example.com", List.of(addr("alice@example.com"), addr("bob@example.com")));
         store.addAlias("justbob@example.com", List.of(addr("bob@example.com")));
         store.removeAccount(addr("bob@example.com"));
@@ -105,7 +106,7 @@ class AliasResolutionTest extends StoreFixture {
     }
 
     @Test
-    void addAliasReplacesListsAndRemoves() {
+    public void addAliasReplacesListsAndRemoves() {
         Alias first = store.addAlias("Info@Example.com", List.of(addr("alice@example.com"), addr("ALICE@example.com")));
         assertThat(first.source()).isEqualTo("info@example.com");
         assertThat(first.targets()).containsExactly(addr("alice@example.com"));
@@ -126,7 +127,7 @@ class AliasResolutionTest extends StoreFixture {
     }
 
     @Test
-    void sourceAndTargetsMustBeLocal() {
+    public void sourceAndTargetsMustBeLocal() {
         assertThatThrownBy(() -> store.addAlias("x@nowhere.example", List.of(addr("alice@example.com"))))
                 .isInstanceOf(StoreException.NotFound.class).hasMessage("domain nowhere.example does not exist");
         assertThatThrownBy(() -> store.addAlias("x@example.com", List.of(addr("alice@example.com"), addr("someone@gmail.example"))))
