@@ -6,6 +6,10 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import org.twinmail.core.auth.Authenticator;
 import org.twinmail.core.config.TwinmailConfig;
+import org.twinmail.filter.Chain;
+import org.twinmail.filter.Chains;
+import org.twinmail.filter.FilterMetrics;
+import org.twinmail.filter.Pipeline;
 import org.twinmail.protocol.net.ConnectionListener;
 import org.twinmail.protocol.net.ListenerGroup;
 import org.twinmail.protocol.sasl.SaslServer;
@@ -13,7 +17,6 @@ import org.twinmail.protocol.tls.Tls;
 import org.twinmail.smtp.session.SessionSettings;
 import org.twinmail.smtp.session.SmtpMetrics;
 import org.twinmail.smtp.session.SmtpSession;
-import org.twinmail.smtp.session.SubmissionPolicy;
 import org.twinmail.store.MailStore;
 
 /**
@@ -29,8 +32,9 @@ import org.twinmail.store.MailStore;
  *
  * <p>Layout: {@code command} turns a line into a typed command (no I/O); {@code session}
  * runs the conversation and holds one handler per non-trivial command ({@code MailHandler},
- * {@code RcptHandler}, {@code DataHandler}) and the {@code SubmissionPolicy}; {@code data}
- * reads message content and builds the trace headers.
+ * {@code RcptHandler}, {@code DataHandler}); {@code data} reads message content and builds
+ * the trace headers. Policy is the filter module's: each listener's sessions consult its
+ * {@link Chain} ({@link Chains#mx}, {@link Chains#submission}) through a {@link Pipeline}.
  */
 public final class SmtpServer implements AutoCloseable {
     private final SmtpMetrics metrics;
@@ -50,11 +54,23 @@ public final class SmtpServer implements AutoCloseable {
      * implicit TLS only with {@code tls}.
      */
     public SmtpServer(TwinmailConfig config, MailStore store, Authenticator authenticator, Tls tls, MeterRegistry registry) {
+        this(config, store, authenticator, tls, registry, Chains.mx(config, store),
+                authenticator == null ? null : Chains.submission(config, store));
+    }
+
+    /**
+     * The same with the filter chains given: the MX's, and submission's (used only with an
+     * {@code authenticator}). {@link Chains} builds the standard ones; a site or a test adds its own checks to them.
+     */
+    public SmtpServer(TwinmailConfig config, MailStore store, Authenticator authenticator, Tls tls, MeterRegistry registry,
+                      Chain mxChain, Chain submissionChain) {
         SessionSettings mxSettings = SessionSettings.from(config);
         this.metrics = new SmtpMetrics(registry);
+        FilterMetrics filterMetrics = new FilterMetrics(registry);
+        Pipeline mxPipeline = new Pipeline(mxChain, filterMetrics);
         // Postfix: smtpd_timeout bounds writes as well as reads
         this.mx = new ConnectionListener("smtp", config.smtp.listen, config.smtp.maxConnections, config.smtp.commandTimeout,
-                connection -> new SmtpSession(connection, mxSettings, store, metrics, tls, null, null).run(), registry);
+                connection -> new SmtpSession(connection, mxSettings, store, metrics, mxPipeline, tls, null).run(), registry);
         if (authenticator == null) {
             submission = null;
             submissions = null;
@@ -63,14 +79,14 @@ public final class SmtpServer implements AutoCloseable {
         }
         SessionSettings subSettings = SessionSettings.submission(config);
         SaslServer sasl = new SaslServer(authenticator, config.auth.plaintextAuth);
-        SubmissionPolicy policy = new SubmissionPolicy(store, config.submission.maxMessagesPerHour);
+        Pipeline subPipeline = new Pipeline(submissionChain, filterMetrics);
         this.submission = new ConnectionListener("submission", config.submission.listen, config.submission.maxConnections,
                 config.smtp.commandTimeout,
-                connection -> new SmtpSession(connection, subSettings, store, metrics, tls, sasl, policy).run(), registry);
+                connection -> new SmtpSession(connection, subSettings, store, metrics, subPipeline, tls, sasl).run(), registry);
         this.submissions = tls == null || config.submission.tlsListen.isEmpty() ? null
                 : new ConnectionListener("submissions", config.submission.tlsListen, config.submission.maxConnections,
                         config.smtp.commandTimeout, tls,
-                        connection -> new SmtpSession(connection, subSettings, store, metrics, tls, sasl, policy).run(), registry);
+                        connection -> new SmtpSession(connection, subSettings, store, metrics, subPipeline, tls, sasl).run(), registry);
         this.listeners = new ListenerGroup(mx, submission, submissions);
     }
 

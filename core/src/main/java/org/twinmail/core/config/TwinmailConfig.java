@@ -143,6 +143,8 @@ public final class TwinmailConfig {
         public int maxConnections = 500;
         /** Messages one user may submit per hour (a sliding hour); more get 450 4.7.1. Contains a stolen password. */
         public int maxMessagesPerHour = 200;
+        /** The sliding window {@code maxMessagesPerHour} counts in (an hour; shorter windows smooth bursts, e.g. 50 per 15m). */
+        public Duration sendingLimitWindow = Duration.ofHours(1);
         /** Recipients per submitted message; more get 452 4.5.3. */
         public int maxRecipientsPerMessage = 100;
     }

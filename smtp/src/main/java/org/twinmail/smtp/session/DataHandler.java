@@ -1,6 +1,8 @@
 package org.twinmail.smtp.session;
 
+import java.io.BufferedInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -14,8 +16,15 @@ import org.twinmail.core.mail.EmailAddress;
 import org.twinmail.core.mail.MessageData;
 import org.twinmail.core.mail.MessageSpool;
 import org.twinmail.core.model.Account;
+import org.twinmail.filter.Client;
+import org.twinmail.filter.Decision;
+import org.twinmail.filter.Disposition;
+import org.twinmail.filter.HeaderField;
+import org.twinmail.filter.Message;
+import org.twinmail.filter.Pipeline;
 import org.twinmail.protocol.net.Connection;
 import org.twinmail.smtp.data.DataReader;
+import org.twinmail.smtp.data.FromHeader;
 import org.twinmail.smtp.data.TraceHeaders;
 import org.twinmail.smtp.command.MailParameters;
 import org.twinmail.store.Delivery;
@@ -25,8 +34,9 @@ import org.twinmail.store.Outbound;
 import org.twinmail.store.StoreException;
 
 /**
- * DATA (RFC 5321 4.1.1.4): 354, the message into the spool behind our trace headers, then
- * one {@link MailStore#deliver} for all accounts. "250 Ok: queued as" is written only after
+ * DATA (RFC 5321 4.1.1.4): 354, the message into the spool behind our trace headers, the
+ * filter chain's DATA stage (hop count; on submission the From check), then one
+ * {@link MailStore#deliver} for all accounts, as the verdicts' {@link Disposition} asks. "250 Ok: queued as" is written only after
  * deliver() has returned, that is after the commit is durable; any failure before that
  * leaves nothing delivered and tells the client so.
  */
@@ -36,28 +46,22 @@ final class DataHandler {
     private final SessionSettings settings;
     private final MailStore store;
     private final SmtpMetrics metrics;
+    private final Pipeline pipeline;
+    private final Verdicts verdicts;
 
-    DataHandler(SessionSettings settings, MailStore store, SmtpMetrics metrics) {
+    DataHandler(SessionSettings settings, MailStore store, SmtpMetrics metrics, Pipeline pipeline, Verdicts verdicts) {
         this.settings = settings;
         this.store = store;
         this.metrics = metrics;
+        this.pipeline = pipeline;
+        this.verdicts = verdicts;
     }
 
     /**
      * Who the client is, for the Received line. The verified name is asked for only after 354,
      * so a slow reverse lookup never delays the reply the client is waiting for.
      */
-    record Client(String helo, boolean esmtp, Supplier<String> verifiedName, InetAddress ip, boolean tls, boolean authenticated) { }
-
-    /**
-     * A check of the received content before it is delivered (submission's From check): null to
-     * deliver, or the refusal. Runs after the whole message is read, so the reply lands where
-     * the client expects it.
-     */
-    @FunctionalInterface
-    interface ContentCheck {
-        Reply check(MessageData content) throws IOException;
-    }
+    record Trace(String helo, boolean esmtp, Supplier<String> verifiedName, InetAddress ip, boolean tls, boolean authenticated) { }
 
     /**
      * @param reply     the final reply to DATA
@@ -81,7 +85,7 @@ final class DataHandler {
      * Sends 354, reads the message and delivers it. Timeouts and a vanished client surface as
      * exceptions from here; the spool is discarded in every case that does not deliver.
      */
-    Result data(Transaction tx, Connection connection, Client client, ContentCheck check) throws IOException {
+    Result data(Transaction tx, Connection connection, Trace client, Client filterClient) throws IOException {
         Reply.of(354, null, "End data with <CR><LF>.<CR><LF>").writeTo(connection);
         connection.flush(); // RFC 2920: the client waits for 354 before it sends the content
         connection.setReadTimeout(settings.dataTimeout());
@@ -101,21 +105,27 @@ final class DataHandler {
             } catch (UncheckedIOException e) {
                 sink = failingSink(e); // keep reading the data so the reply lands where the client expects it
             }
+            // The hop count is the filter's (hop-count): the reader only counts Received fields.
             DataReader.Result read = DataReader.read(connection.input(),
-                    sink, new DataReader.Limits(settings.maxLineLength(), sizeLimit, settings.maxHops()));
+                    sink, new DataReader.Limits(settings.maxLineLength(), sizeLimit, Integer.MAX_VALUE));
             if (!read.ok()) return new Result(failure(read.failure(), sizeLimit), false, 0);
 
             content = spool.finish();
-            Reply refused = check == null ? null : check.check(content);
-            if (refused != null) {
-                metrics.rejected(RejectReason.SENDER_MISMATCH);
-                return new Result(refused, false, 0);
-            }
+            Decision d = pipeline.data(filterClient, tx, new SpooledMessage(content, read.receivedHeaders()));
+            verdicts.noted(d);
+            if (d.refused()) return new Result(verdicts.reply(d.refusal()), false, 0);
+            tx.disposition().apply(d, List.of());
             List<EmailAddress> remote = tx.remoteRecipients();
             Outbound outbound = remote.isEmpty() ? null : new Outbound(tx.reversePath(), remote, tx.smtputf8(),
                     tx.parameters().body() == MailParameters.Body.EIGHT_BIT_MIME);
-            DeliveryReceipt receipt = store.deliver(new Delivery(accounts.stream().map(Account::id).toList(),
-                    content, Instant.now(), outbound));
+            MessageData stored = withHeaders(tx.disposition(), accounts, content);
+            DeliveryReceipt receipt;
+            try {
+                receipt = store.deliver(new Delivery(accounts.stream().map(Account::id).toList(),
+                        stored, Instant.now(), outbound));
+            } finally {
+                if (stored != content) stored.close();
+            }
             metrics.accepted(content.size(), accounts.size());
             if (outbound != null) {
                 log.info("{}: queued {} bytes for {} remote recipients as outbound {}", tx.queueId(), content.size(),
@@ -147,6 +157,56 @@ final class DataHandler {
         } finally {
             if (content != null) content.close();
             else spool.discard();
+        }
+    }
+
+    /**
+     * The content with the header fields the verdicts asked for prepended. Until the store's
+     * delivery takes a mailbox, flags and header fields per account, every account must get the
+     * same: the fields are written in front of the content once, into a new spool.
+     */
+    private MessageData withHeaders(Disposition disposition, List<Account> accounts, MessageData content) throws IOException {
+        if (disposition.isPlain()) return content;
+        List<HeaderField> fields = null;
+        for (Account a : accounts) {
+            if (!disposition.mailbox(a.id()).equals(Disposition.INBOX) || !disposition.flags(a.id()).isEmpty()) {
+                throw new StoreException("filing into another mailbox than INBOX needs per-recipient delivery");
+            }
+            List<HeaderField> own = disposition.headers(a.id());
+            if (fields != null && !fields.equals(own)) throw new StoreException("different header fields per recipient need per-recipient delivery");
+            fields = own;
+        }
+        if (fields == null || fields.isEmpty()) return content;
+        MessageSpool spool = new MessageSpool(settings.spoolDir(), settings.spoolMemoryLimit());
+        try (InputStream in = content.open()) {
+            for (HeaderField f : fields) spool.write(f.bytes());
+            in.transferTo(spool);
+            return spool.finish();
+        } catch (IOException | RuntimeException e) {
+            spool.discard();
+            throw e;
+        }
+    }
+
+    /** The message as the DATA checks see it. */
+    private record SpooledMessage(MessageData content, int receivedHeaders) implements Message {
+        @Override
+        public long size() {
+            return content.size();
+        }
+
+        @Override
+        public InputStream open() throws IOException {
+            return content.open();
+        }
+
+        @Override
+        public List<EmailAddress> from() throws IOException, MalformedHeader {
+            try (InputStream in = new BufferedInputStream(content.open())) {
+                return FromHeader.addresses(in);
+            } catch (FromHeader.Malformed e) {
+                throw new MalformedHeader(e.getMessage());
+            }
         }
     }
 

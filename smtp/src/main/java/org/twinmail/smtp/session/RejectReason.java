@@ -1,6 +1,11 @@
 package org.twinmail.smtp.session;
 
-/** Why a recipient or message was refused: the {@code reason} tag of {@code twinmail.smtp.messages}. */
+/**
+ * Why a recipient or message was refused: the {@code reason} tag of {@code twinmail.smtp.messages}.
+ * These are registered at start (so they show as 0); the session gives the protocol's ones
+ * itself, the filter's built-in checks the others as their verdicts' reasons, and a check
+ * added later may give a reason of its own.
+ */
 public enum RejectReason {
     UNKNOWN_USER("unknown_user"),
     RELAY_DENIED("relay_denied"),

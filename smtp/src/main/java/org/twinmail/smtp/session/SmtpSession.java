@@ -16,6 +16,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.twinmail.core.auth.Authenticator.AuthenticatedUser;
 import org.twinmail.core.mail.Printable;
+import org.twinmail.filter.Client;
+import org.twinmail.filter.Decision;
+import org.twinmail.filter.Disposition;
+import org.twinmail.filter.Pipeline;
 import org.twinmail.protocol.io.LineInput;
 import org.twinmail.protocol.log.SessionLog;
 import org.twinmail.protocol.net.Connection;
@@ -48,7 +52,12 @@ import org.twinmail.store.MailStore;
  * forgets everything it learned in plaintext (EHLO, a transaction, a login) and any plaintext
  * the client pipelined after the command is discarded, not executed. In
  * {@link SmtpMode#SUBMISSION} the same conversation also offers AUTH (RFC 4954) and requires it
- * before MAIL, and the {@link SubmissionPolicy} checks the sender and the sending limit.
+ * before MAIL.
+ *
+ * <p>Policy is not decided here: at the connect, HELO/EHLO, MAIL, each RCPT and the end of DATA
+ * the session asks its listener's filter {@link Pipeline} (relay, recipients, quotas, sizes,
+ * the submission sender and sending rate: {@link org.twinmail.filter.Chains}) and turns the
+ * verdict into the reply; the session stays the state machine and the protocol.
  */
 public final class SmtpSession {
     private static final Logger log = LoggerFactory.getLogger(SmtpSession.class);
@@ -62,11 +71,15 @@ public final class SmtpSession {
     private final SmtpMetrics metrics;
     private final SessionLog sessionLog;
     private final CompletableFuture<String> clientName = new CompletableFuture<>();
-    private final boolean clientMayRelay;
     private final CommandTable table;
     private final Tls tls;
     private final SaslServer sasl;
-    private final SubmissionPolicy policy;
+    private final Pipeline pipeline;
+    private final Verdicts verdicts;
+    /** What the connect verdicts asked of every message of the session. */
+    private final Disposition connectDisposition = new Disposition();
+    /** The same with the last HELO's verdicts. */
+    private Disposition sessionDisposition = connectDisposition;
 
     private String helo;
     private boolean esmtp;
@@ -79,33 +92,28 @@ public final class SmtpSession {
     private long bytes;
     private AuthenticatedUser user;
 
-    /** An MX session without TLS. */
-    public SmtpSession(Connection connection, SessionSettings settings, MailStore store, SmtpMetrics metrics) {
-        this(connection, settings, store, metrics, null, null, null);
-    }
-
     /**
-     * @param tls    offers STARTTLS when not null (and the connection is not encrypted already)
-     * @param sasl   submission only: the mechanisms and the password check
-     * @param policy submission only: sender ownership and sending limits
+     * @param pipeline the listener's filter chain
+     * @param tls      offers STARTTLS when not null (and the connection is not encrypted already)
+     * @param sasl     submission only: the mechanisms and the password check
      */
     public SmtpSession(Connection connection, SessionSettings settings, MailStore store, SmtpMetrics metrics,
-                       Tls tls, SaslServer sasl, SubmissionPolicy policy) {
-        if (settings.mode() == SmtpMode.SUBMISSION && (sasl == null || policy == null)) {
-            throw new IllegalArgumentException("submission needs SASL and a submission policy");
+                       Pipeline pipeline, Tls tls, SaslServer sasl) {
+        if (settings.mode() == SmtpMode.SUBMISSION && sasl == null) {
+            throw new IllegalArgumentException("submission needs SASL");
         }
         this.table = CommandTable.of(settings.mode());
         this.tls = tls;
         this.sasl = sasl;
-        this.policy = policy;
+        this.pipeline = pipeline;
+        this.verdicts = new Verdicts(metrics);
         this.connection = connection;
         this.input = connection.input();
         this.settings = settings;
         this.metrics = metrics;
-        this.mailHandler = new MailHandler(settings, metrics);
-        this.rcptHandler = new RcptHandler(settings, store, metrics);
-        this.dataHandler = new DataHandler(settings, store, metrics);
-        this.clientMayRelay = settings.mode() == SmtpMode.MX && settings.mayRelay(connection.remoteAddress());
+        this.mailHandler = new MailHandler(settings, pipeline, verdicts);
+        this.rcptHandler = new RcptHandler(settings, store, pipeline, verdicts);
+        this.dataHandler = new DataHandler(settings, store, metrics, pipeline, verdicts);
         this.sessionLog = new SessionLog(settings.mode() == SmtpMode.MX ? "smtp" : "submission", connection.remote());
         if (connection.isSecure()) sessionLog.field("tls", connection.tlsDescription());
     }
@@ -123,6 +131,8 @@ public final class SmtpSession {
             sessionLog.count("rcpts", recipients);
             sessionLog.count("rejects", rejects);
             sessionLog.count("bytes", bytes);
+            String filter = verdicts.logField();
+            if (filter != null) sessionLog.field("filter", filter);
             sessionLog.finish(connection.bytesIn(), connection.bytesOut());
         }
     }
@@ -132,6 +142,16 @@ public final class SmtpSession {
         // greeting nor the commands; only the Received line at DATA waits for it.
         InetAddress ip = connection.remoteAddress();
         Thread.startVirtualThread(() -> clientName.complete(lookUpName(ip)));
+        Decision connect = pipeline.connect(client());
+        verdicts.noted(connect);
+        if (connect.refused()) {
+            // RFC 5321 3.1: the client is refused instead of greeted (554, or 421 for a temporary reason).
+            send(verdicts.reply(connect.refusal()));
+            connection.flush();
+            sessionLog.outcome("refused");
+            return;
+        }
+        connectDisposition.apply(connect, List.of());
         send(Reply.plain(220, List.of(settings.hostname() + " ESMTP TwinMail")));
         while (true) {
             if (errors >= settings.maxErrors()) {
@@ -173,7 +193,7 @@ public final class SmtpSession {
             }
             if (e.verb() == Verb.MAIL || e.verb() == Verb.RCPT) {
                 metrics.rejected(RejectReason.SYNTAX);
-                if (e.verb() == Verb.RCPT) transaction.refuse();
+                if (e.verb() == Verb.RCPT) transaction.refuse(RejectReason.SYNTAX.tag());
             }
             send(Reply.of(e.kind().code(), e.kind().status(), e.getMessage()));
             return true;
@@ -195,24 +215,22 @@ public final class SmtpSession {
 
         switch (command) {
             case SmtpCommand.Helo h -> {
-                greeted(h.domain(), false);
-                send(Reply.plain(250, List.of(settings.hostname())));
+                if (greeted(h.domain(), false)) send(Reply.plain(250, List.of(settings.hostname())));
             }
             case SmtpCommand.Ehlo e -> {
-                greeted(e.domain(), true);
-                send(ehloReply());
+                if (greeted(e.domain(), true)) send(ehloReply());
             }
             case SmtpCommand.Mail m -> {
-                Reply refused = submissionMail(m);
+                Reply refused = authRequired();
                 if (refused != null) {
                     send(refused);
                     return true;
                 }
-                MailHandler.Result r = mailHandler.mail(m, esmtp);
+                MailHandler.Result r = mailHandler.mail(m, esmtp, client(), sessionDisposition);
                 transaction = r.transaction();
                 send(r.reply());
             }
-            case SmtpCommand.Rcpt r -> send(rcptHandler.rcpt(r, transaction, clientMayRelay));
+            case SmtpCommand.Rcpt r -> send(rcptHandler.rcpt(r, transaction, client()));
             case SmtpCommand.Data d -> {
                 return data();
             }
@@ -253,10 +271,8 @@ public final class SmtpSession {
         Transaction tx = transaction;
         DataHandler.Result result;
         try {
-            AuthenticatedUser sender = user;
-            DataHandler.ContentCheck check = settings.mode() == SmtpMode.SUBMISSION ? content -> policy.content(sender, content) : null;
-            result = dataHandler.data(tx, connection, new DataHandler.Client(helo, esmtp, this::verifiedName,
-                    connection.remoteAddress(), connection.isSecure(), user != null), check);
+            result = dataHandler.data(tx, connection, new DataHandler.Trace(helo, esmtp, this::verifiedName,
+                    connection.remoteAddress(), connection.isSecure(), user != null), client());
         } catch (SocketTimeoutException e) {
             metrics.rejected(RejectReason.TIMEOUT);
             closeWith("4.4.2", "Error: timeout exceeded", "timeout-in-data");
@@ -272,7 +288,7 @@ public final class SmtpSession {
         }
         transaction = null; // RFC 5321 4.1.1.4: the transaction ends with the reply to the data, whatever it is
         if (result.delivered()) {
-            if (policy != null && user != null) policy.sent(user);
+            pipeline.delivered(client(), tx);
             messages++;
             recipients += tx.recipients().size();
             bytes += result.bytes();
@@ -283,11 +299,29 @@ public final class SmtpSession {
         return true;
     }
 
-    private void greeted(String name, boolean extended) {
+    /** HELO/EHLO: false when the filter refused the name (the refusal is sent, the client is not greeted). */
+    private boolean greeted(String name, boolean extended) throws IOException {
         // RFC 5321 4.1.4: HELO/EHLO in the middle of a session resets it as RSET does.
+        transaction = null;
         helo = Printable.of(name);
         esmtp = extended;
-        transaction = null;
+        Decision d = pipeline.helo(client());
+        verdicts.noted(d);
+        if (d.refused()) {
+            helo = null;
+            esmtp = false;
+            send(verdicts.reply(d.refusal()));
+            return false;
+        }
+        sessionDisposition = new Disposition(connectDisposition);
+        sessionDisposition.apply(d, List.of());
+        return true;
+    }
+
+    /** What the filter's checks know of the client now. */
+    private Client client() {
+        return new Client(connection.remoteAddress(), () -> Optional.ofNullable(verifiedName()),
+                settings.mode() == SmtpMode.MX ? "smtp" : "submission", connection.isSecure(), helo, esmtp, Optional.ofNullable(user));
     }
 
     private Reply ehloReply() {
@@ -308,18 +342,13 @@ public final class SmtpSession {
         return Reply.plain(250, lines);
     }
 
-    /** Submission's checks at MAIL: logged in, own sender, under the hourly limit. Null for the MX or when allowed. */
-    private Reply submissionMail(SmtpCommand.Mail m) {
-        if (settings.mode() != SmtpMode.SUBMISSION) return null;
-        if (user == null) {
-            metrics.rejected(RejectReason.AUTH_REQUIRED);
-            // RFC 6409 4.3 / RFC 4954 6: 530 5.7.0; before TLS the way to AUTH is STARTTLS first.
-            return Reply.of(530, "5.7.0", sasl.allowed(connection) ? "Error: authentication required"
-                    : "Error: must issue a STARTTLS command first");
-        }
-        Reply refused = policy.mail(user, m.sender());
-        if (refused != null) metrics.rejected(refused.code() == 450 ? RejectReason.RATE_LIMIT : RejectReason.SENDER_MISMATCH);
-        return refused;
+    /** Submission at MAIL: AUTH first (the protocol's rule, before any policy). Null for the MX or once logged in. */
+    private Reply authRequired() {
+        if (settings.mode() != SmtpMode.SUBMISSION || user != null) return null;
+        metrics.rejected(RejectReason.AUTH_REQUIRED);
+        // RFC 6409 4.3 / RFC 4954 6: 530 5.7.0; before TLS the way to AUTH is STARTTLS first.
+        return Reply.of(530, "5.7.0", sasl.allowed(connection) ? "Error: authentication required"
+                : "Error: must issue a STARTTLS command first");
     }
 
     /** STARTTLS (RFC 3207): false when the handshake failed and the session is over. */
@@ -352,6 +381,7 @@ public final class SmtpSession {
         esmtp = false;
         transaction = null;
         user = null;
+        sessionDisposition = connectDisposition;
         sessionLog.field("tls", connection.tlsDescription());
         return true;
     }

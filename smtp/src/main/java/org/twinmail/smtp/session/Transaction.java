@@ -2,37 +2,61 @@ package org.twinmail.smtp.session;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.twinmail.core.mail.EmailAddress;
 import org.twinmail.core.model.Account;
+import org.twinmail.filter.Disposition;
+import org.twinmail.filter.Envelope;
 import org.twinmail.smtp.command.MailParameters;
 
 /**
- * One mail transaction, from an accepted MAIL to the end of DATA or RSET: the envelope
- * and the accounts it will be delivered to. Each account appears once however many
- * accepted recipients (an alias and the address itself, two aliases) lead to it.
+ * One mail transaction, from an accepted MAIL to the end of DATA or RSET: the envelope,
+ * the accounts it will be delivered to and what the filter's verdicts ask of that delivery
+ * ({@link Disposition}). Each account appears once however many accepted recipients (an
+ * alias and the address itself, two aliases) lead to it. The filter's checks see it as an
+ * {@link Envelope}.
  */
-final class Transaction {
+final class Transaction implements Envelope {
     private final String queueId;
     private final Optional<EmailAddress> sender;
     private final MailParameters parameters;
     private final List<String> recipients = new ArrayList<>();
     private final Map<Long, Account> accounts = new LinkedHashMap<>();
     private final Map<String, EmailAddress> remote = new LinkedHashMap<>();
+    private final Map<String, Integer> refusedByReason = new HashMap<>();
+    private final Disposition disposition;
     private int refusedRecipients;
-    private int overshoot;
 
-    Transaction(String queueId, Optional<EmailAddress> sender, MailParameters parameters) {
+    /** @param session what the session's connect and HELO verdicts asked of every message */
+    Transaction(String queueId, Optional<EmailAddress> sender, MailParameters parameters, Disposition session) {
         this.queueId = queueId;
         this.sender = sender;
         this.parameters = parameters;
+        this.disposition = new Disposition(session);
     }
 
-    String queueId() {
+    @Override
+    public String queueId() {
         return queueId;
+    }
+
+    @Override
+    public Optional<EmailAddress> sender() {
+        return sender;
+    }
+
+    @Override
+    public OptionalLong declaredSize() {
+        return parameters.size();
+    }
+
+    Disposition disposition() {
+        return disposition;
     }
 
     /** The reverse-path without brackets; empty for the null sender. */
@@ -44,7 +68,8 @@ final class Transaction {
         return parameters;
     }
 
-    boolean smtputf8() {
+    @Override
+    public boolean smtputf8() {
         return parameters.smtputf8();
     }
 
@@ -60,7 +85,8 @@ final class Transaction {
     }
 
     /** The distinct remote recipients, in the order they were accepted. */
-    List<EmailAddress> remoteRecipients() {
+    @Override
+    public List<EmailAddress> remoteRecipients() {
         return List.copyOf(remote.values());
     }
 
@@ -69,12 +95,20 @@ final class Transaction {
         return accounts.isEmpty() && remote.isEmpty();
     }
 
-    void refuse() {
+    /** Counts a refused RCPT and the verdict reason it was refused for. */
+    void refuse(String reason) {
         refusedRecipients++;
+        refusedByReason.merge(reason, 1, Integer::sum);
+    }
+
+    @Override
+    public int refused(String reason) {
+        return refusedByReason.getOrDefault(reason, 0);
     }
 
     /** Accepted RCPT commands, as the client wrote them (duplicates included). */
-    List<String> recipients() {
+    @Override
+    public List<String> recipients() {
         return Collections.unmodifiableList(recipients);
     }
 
@@ -82,13 +116,9 @@ final class Transaction {
         return refusedRecipients;
     }
 
-    /** Counts one RCPT beyond the recipient limit and returns how many there have been. */
-    int overshoot() {
-        return ++overshoot;
-    }
-
     /** The distinct accounts the message goes to, in the order they were first reached. */
-    List<Account> accounts() {
+    @Override
+    public List<Account> accounts() {
         return List.copyOf(accounts.values());
     }
 

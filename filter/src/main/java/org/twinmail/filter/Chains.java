@@ -1,0 +1,78 @@
+package org.twinmail.filter;
+
+import java.util.List;
+import org.twinmail.core.config.TwinmailConfig;
+import org.twinmail.filter.checks.DeclaredSize;
+import org.twinmail.filter.checks.HopCount;
+import org.twinmail.filter.checks.Quota;
+import org.twinmail.filter.checks.RecipientExists;
+import org.twinmail.filter.checks.RecipientLimit;
+import org.twinmail.filter.checks.Relay;
+import org.twinmail.filter.checks.SendingLimits;
+import org.twinmail.filter.checks.SendingRate;
+import org.twinmail.filter.checks.SubmissionSender;
+import org.twinmail.store.MailStore;
+
+/**
+ * The one place where the checks of each listener are put in order. Read top to bottom, this
+ * is the policy of the server (docs/architecture.md, "The path of a message", lists the same
+ * order with the replies). Each check is placed in every stage it implements:
+ *
+ * <pre>
+ * MX                                     submission (after AUTH, which the session requires before MAIL)
+ *   mail: declared-size                    mail: submission-sender, sending-rate, declared-size
+ *   rcpt: recipient-limit, relay,          rcpt: recipient-limit, recipient-exists, quota
+ *         recipient-exists, quota
+ *   data: hop-count                        data: hop-count, submission-sender
+ *                                          delivered: sending-rate
+ * </pre>
+ *
+ * The anti-spam checks of the next step slot in here as ordinary checks (DNSBL at connect,
+ * SPF at MAIL, greylisting at RCPT, DKIM/DMARC and scanners at DATA).
+ */
+public final class Chains {
+    private Chains() {
+    }
+
+    /** The MX ({@code smtp.listen}): mail from anyone for our domains. */
+    public static Chain mx(TwinmailConfig config, MailStore store) {
+        TwinmailConfig.Smtp smtp = config.smtp;
+        if (smtp.maxRecipients < 1) throw new IllegalArgumentException("smtp.maxRecipients must be at least 1");
+        return Chain.builder("mx")
+                .add(new DeclaredSize(smtp.maxMessageSize.bytes()))
+                .add(new RecipientLimit(smtp.maxRecipients))
+                .add(Relay.of(smtp.relayNetworks))
+                .add(new RecipientExists(config.hostname))
+                .add(new Quota(store::findDomain))
+                .add(new HopCount(smtp.maxHops))
+                .build();
+    }
+
+    /**
+     * Submission ({@code submission.listen}, {@code submission.tlsListen}): our users' mail. One
+     * chain per node, shared by both listeners, so the sending limit counts a user's messages on both.
+     */
+    public static Chain submission(TwinmailConfig config, MailStore store) {
+        TwinmailConfig.Smtp smtp = config.smtp;
+        TwinmailConfig.Submission sub = config.submission;
+        if (smtp.maxRecipients < 1) throw new IllegalArgumentException("smtp.maxRecipients must be at least 1");
+        if (sub.maxRecipientsPerMessage < 1) throw new IllegalArgumentException("submission.maxRecipientsPerMessage must be at least 1");
+        SubmissionSender sender = new SubmissionSender(store);
+        return Chain.builder("submission")
+                .add(new HopCount(smtp.maxHops)) // at DATA before the From check, as a loop is refused whoever sent it
+                .add(sender)
+                .add(new SendingRate(new SendingLimits(sub.maxMessagesPerHour, sub.sendingLimitWindow)))
+                .add(new DeclaredSize(smtp.maxMessageSize.bytes()))
+                .add(new RecipientLimit(Math.min(sub.maxRecipientsPerMessage, smtp.maxRecipients)))
+                .add(new RecipientExists(config.hostname))
+                .add(new Quota(store::findDomain))
+                .build();
+    }
+
+    /** Both chains' stage order, as {@link Chain#describe()} prints it. */
+    public static String describe(List<Chain> chains) {
+        StringBuilder b = new StringBuilder();
+        for (Chain c : chains) b.append(c).append("\n\n");
+        return b.toString().strip();
+    }
+}

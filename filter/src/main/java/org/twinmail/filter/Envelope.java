@@ -1,0 +1,37 @@
+package org.twinmail.filter;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.twinmail.core.mail.EmailAddress;
+import org.twinmail.core.model.Account;
+
+/**
+ * The transaction as far as it has come: a read-only view the session gives to the MAIL,
+ * RCPT, DATA and DELIVERED checks.
+ */
+public interface Envelope {
+    /** The id the client is told in {@code 250 Ok: queued as}, and the log's. */
+    String queueId();
+
+    /** The envelope sender; empty for the null reverse-path {@code <>}. */
+    Optional<EmailAddress> sender();
+
+    /** RFC 1870 SIZE= as declared at MAIL, if it was. */
+    OptionalLong declaredSize();
+
+    /** RFC 6531 SMTPUTF8 was given at MAIL. */
+    boolean smtputf8();
+
+    /** Accepted recipients as the client wrote them, duplicates included. */
+    List<String> recipients();
+
+    /** The distinct local accounts the message will go to. */
+    List<Account> accounts();
+
+    /** The distinct remote recipients (submission, or relaying for {@code smtp.relayNetworks}). */
+    List<EmailAddress> remoteRecipients();
+
+    /** Recipients refused so far in this transaction with this verdict reason. */
+    int refused(String reason);
+}

@@ -1,0 +1,197 @@
+package org.twinmail.filter;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What a check says about one stage of a conversation. Every verdict carries a {@code reason},
+ * a short lower-case token ({@code relay_denied}, {@code unknown_user}, {@code spf_fail}) that
+ * goes into the session's log line and is the {@code reason} tag of the metrics.
+ *
+ * <ul>
+ *   <li>{@link Continue}: no objection; the next check of the stage runs.</li>
+ *   <li>{@link Accept}: the stage passes and its remaining checks are skipped (an allow-list).</li>
+ *   <li>{@link Reject} (5xx) and {@link Tempfail} (4xx): the command is refused with this reply;
+ *       the remaining checks are skipped.</li>
+ *   <li>{@link AddHeaders}: prepend header fields to the stored message, then continue.</li>
+ *   <li>{@link FileInto}: deliver into this mailbox with these flags instead of INBOX, then
+ *       continue; at RCPT for that recipient's accounts, elsewhere for the accounts named (all
+ *       local accounts when none are).</li>
+ *   <li>{@link Quarantine}: accept the message but hold it instead of delivering it; the
+ *       remaining checks of the stage are skipped.</li>
+ *   <li>{@link Effects}: several header and filing verdicts at once (a DATA check that files
+ *       some recipients into Junk and not others), then continue.</li>
+ * </ul>
+ */
+public sealed interface Verdict {
+
+    /** The token for logs and metric tags: lower case, digits and underscores. */
+    String reason();
+
+    /** The verdict of a check with nothing to say. */
+    Continue CONTINUE = new Continue("ok");
+
+    static Continue proceed() {
+        return CONTINUE;
+    }
+
+    static Accept accept(String reason) {
+        return new Accept(reason);
+    }
+
+    static Reject reject(int code, String status, String text, String reason) {
+        return new Reject(code, status, text, reason, false);
+    }
+
+    static Tempfail tempfail(int code, String status, String text, String reason) {
+        return new Tempfail(code, status, text, reason, false);
+    }
+
+    static AddHeaders addHeaders(String reason, HeaderField... fields) {
+        return new AddHeaders(List.of(fields), List.of(), reason);
+    }
+
+    static FileInto fileInto(String mailbox, Set<String> flags, String reason) {
+        return new FileInto(mailbox, flags, List.of(), reason);
+    }
+
+    static Quarantine quarantine(String reason) {
+        return new Quarantine(reason);
+    }
+
+    static Effects effects(Effect... effects) {
+        return new Effects(List.of(effects));
+    }
+
+    /** A verdict that only adds to the delivery: header fields or filing. */
+    sealed interface Effect extends Verdict permits AddHeaders, FileInto { }
+
+    record Continue(String reason) implements Verdict {
+        public Continue {
+            checkReason(reason);
+        }
+    }
+
+    record Accept(String reason) implements Verdict {
+        public Accept {
+            checkReason(reason);
+        }
+    }
+
+    /** A refusal: the reply the client gets (RFC 5321 code, RFC 3463 enhanced status, one text line). */
+    sealed interface Refusal extends Verdict permits Reject, Tempfail {
+        int code();
+
+        String status();
+
+        String text();
+
+        /**
+         * True for a refusal the client is expected to act on rather than a client error (the
+         * 452 for recipients beyond the limit): it does not count toward {@code smtp.maxErrors}.
+         */
+        boolean exemptFromErrorLimit();
+    }
+
+    /** A permanent refusal: 5yz with a 5.x.y status. */
+    record Reject(int code, String status, String text, String reason, boolean exemptFromErrorLimit) implements Refusal {
+        public Reject {
+            checkReply(code, status, text, 5);
+            checkReason(reason);
+        }
+
+        public Reject exempt() {
+            return new Reject(code, status, text, reason, true);
+        }
+    }
+
+    /** A temporary refusal: 4yz with a 4.x.y status; the client tries again later. */
+    record Tempfail(int code, String status, String text, String reason, boolean exemptFromErrorLimit) implements Refusal {
+        public Tempfail {
+            checkReply(code, status, text, 4);
+            checkReason(reason);
+        }
+
+        public Tempfail exempt() {
+            return new Tempfail(code, status, text, reason, true);
+        }
+    }
+
+    /**
+     * Header fields to prepend to the stored message, above our trace fields.
+     *
+     * @param accountIds the accounts whose copy gets them; empty for the stage's own scope
+     *                   (the recipient at RCPT, every local account elsewhere)
+     */
+    record AddHeaders(List<HeaderField> fields, List<Long> accountIds, String reason) implements Effect {
+        public AddHeaders {
+            fields = List.copyOf(fields);
+            accountIds = List.copyOf(accountIds);
+            if (fields.isEmpty()) throw new IllegalArgumentException("AddHeaders needs a field");
+            checkReason(reason);
+        }
+    }
+
+    /**
+     * Deliver into {@code mailbox} (created if missing) with {@code flags} (system flags such as
+     * {@code \Seen} and keywords such as {@code $Junk}) instead of INBOX.
+     *
+     * @param accountIds as in {@link AddHeaders}
+     */
+    record FileInto(String mailbox, Set<String> flags, List<Long> accountIds, String reason) implements Effect {
+        public FileInto {
+            if (mailbox == null || mailbox.isBlank()) throw new IllegalArgumentException("FileInto needs a mailbox");
+            flags = Set.copyOf(flags);
+            accountIds = List.copyOf(accountIds);
+            checkReason(reason);
+        }
+
+        /** The same filing, for these accounts only (a DATA check that files per recipient). */
+        public FileInto forAccounts(List<Long> ids) {
+            return new FileInto(mailbox, flags, ids, reason);
+        }
+    }
+
+    /**
+     * Several effects from one check, applied in order (each counted and logged with its own
+     * reason); the reason of the whole is the first one's.
+     */
+    record Effects(List<Effect> effects) implements Verdict {
+        public Effects {
+            effects = List.copyOf(effects);
+            if (effects.isEmpty()) throw new IllegalArgumentException("Effects needs at least one effect");
+        }
+
+        @Override
+        public String reason() {
+            return effects.getFirst().reason();
+        }
+    }
+
+    /** Accept the message and hold it instead of delivering it. */
+    record Quarantine(String reason) implements Verdict {
+        public Quarantine {
+            checkReason(reason);
+        }
+    }
+
+    private static void checkReason(String reason) {
+        if (reason == null || reason.isEmpty() || reason.length() > 64) throw new IllegalArgumentException("a verdict needs a short reason");
+        for (int i = 0; i < reason.length(); i++) {
+            char c = reason.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_')) {
+                throw new IllegalArgumentException("a reason is lower case, digits and '_': " + reason);
+            }
+        }
+    }
+
+    private static void checkReply(int code, String status, String text, int klass) {
+        if (code / 100 != klass || code % 100 > 59) throw new IllegalArgumentException("reply code " + code + " is not " + klass + "yz");
+        if (status == null || !status.matches(klass + "\\.\\d{1,3}\\.\\d{1,3}")) {
+            throw new IllegalArgumentException("enhanced status " + status + " does not match " + code);
+        }
+        if (text == null || text.isEmpty() || text.indexOf('\r') >= 0 || text.indexOf('\n') >= 0) {
+            throw new IllegalArgumentException("reply text must be one line");
+        }
+    }
+}

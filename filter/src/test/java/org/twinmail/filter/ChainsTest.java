@@ -1,0 +1,37 @@
+package org.twinmail.filter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.twinmail.core.config.TwinmailConfig;
+import org.twinmail.store.MailStore;
+import org.twinmail.store.embedded.EmbeddedMailStore;
+import org.twinmail.store.embedded.StoreOptions;
+
+/** The standard chains in the order docs/architecture.md ("The path of a message") gives them. */
+class ChainsTest {
+
+    @Test
+    void theMxAndSubmissionChainsInTheirDocumentedOrder(@TempDir Path dir) {
+        TwinmailConfig config = new TwinmailConfig();
+        config.hostname = "mx.test.example";
+        try (MailStore store = EmbeddedMailStore.open(StoreOptions.defaults(dir))) {
+            assertThat(Chains.mx(config, store).describe()).isEqualTo("""
+                    connect: -
+                    helo: -
+                    mail: declared-size
+                    rcpt: recipient-limit, relay, recipient-exists, quota
+                    data: hop-count
+                    delivered: -""");
+            assertThat(Chains.submission(config, store).describe()).isEqualTo("""
+                    connect: -
+                    helo: -
+                    mail: submission-sender, sending-rate, declared-size
+                    rcpt: recipient-limit, recipient-exists, quota
+                    data: hop-count, submission-sender
+                    delivered: sending-rate""");
+        }
+    }
+}

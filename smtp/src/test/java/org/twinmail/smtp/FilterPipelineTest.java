@@ -1,0 +1,176 @@
+package org.twinmail.smtp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.micrometer.core.instrument.Counter;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+import org.twinmail.core.config.Listen;
+import org.twinmail.core.config.TwinmailConfig;
+import org.twinmail.core.model.Account;
+import org.twinmail.filter.Chain;
+import org.twinmail.filter.Chains;
+import org.twinmail.filter.Check;
+import org.twinmail.filter.Client;
+import org.twinmail.filter.Envelope;
+import org.twinmail.filter.HeaderField;
+import org.twinmail.filter.Message;
+import org.twinmail.filter.Recipient;
+import org.twinmail.filter.Verdict;
+
+/**
+ * A site's own checks in the MX's chain, end to end over SMTP: a sender refused at MAIL with
+ * its reason in the session's log line and the metrics, a recipient tempfailed at RCPT before
+ * the standard recipient checks, and a header field added at DATA that is in the message as
+ * the store keeps it.
+ */
+class FilterPipelineTest {
+    @TempDir
+    static Path dataDir;
+    static SmtpFixture fixture;
+    static SmtpServer smtp;
+    static InetSocketAddress server;
+
+    /** MAIL: a blocked sender domain. */
+    static final class BlockSender implements Check.Mail {
+        @Override
+        public String name() {
+            return "block-sender";
+        }
+
+        @Override
+        public Verdict mail(Client client, Envelope envelope) {
+            boolean blocked = envelope.sender().map(s -> s.domain().equals("spam.example")).orElse(false);
+            return blocked ? Verdict.reject(550, "5.7.1", "Sender blocked by local policy", "sender_blocked") : Verdict.proceed();
+        }
+    }
+
+    /** RCPT: recipients whose local part starts with "grey" are asked to come back later. */
+    static final class Grey implements Check.Rcpt {
+        @Override
+        public String name() {
+            return "grey";
+        }
+
+        @Override
+        public Verdict rcpt(Client client, Envelope envelope, Recipient recipient) {
+            boolean grey = recipient.address().map(a -> a.localPart().startsWith("grey")).orElse(false);
+            return grey ? Verdict.tempfail(451, "4.7.1", recipient.shown() + ": Greylisted, try again later", "greylisted")
+                    : Verdict.proceed();
+        }
+    }
+
+    /** DATA: a header field with what the check saw (the message's size and its HELO name). */
+    static final class Stamp implements Check.Data {
+        @Override
+        public String name() {
+            return "stamp";
+        }
+
+        @Override
+        public Verdict data(Client client, Envelope envelope, Message message) {
+            return Verdict.addHeaders("stamped", new HeaderField("X-Filter-Test", "helo=" + client.helo()
+                    + " rcpts=" + envelope.recipients().size()));
+        }
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        fixture = new SmtpFixture(dataDir);
+        TwinmailConfig config = new TwinmailConfig();
+        config.hostname = SmtpFixture.HOSTNAME;
+        config.dataDir = dataDir.toString();
+        config.smtp.listen = List.of(Listen.parse("127.0.0.1:0"));
+        Chain mx = Chains.mx(config, fixture.store).toBuilder()
+                .addFirst(new BlockSender())
+                .addBefore("recipient-exists", new Grey())
+                .add(new Stamp())
+                .build();
+        smtp = new SmtpServer(config, fixture.store, null, null, fixture.registry, mx, null);
+        smtp.start();
+        server = smtp.boundAddresses().getFirst();
+    }
+
+    @AfterAll
+    static void stop() {
+        smtp.close();
+        fixture.close();
+    }
+
+    double counted(String name, String... tags) {
+        Counter c = fixture.registry.find(name).tags(tags).counter();
+        return c == null ? 0 : c.count();
+    }
+
+    @Test
+    void aSiteCheckRefusesASenderAtMailWithItsReasonInTheLogLineAndTheMetrics() throws Exception {
+        Logger logger = (Logger) LoggerFactory.getLogger("twinmail.session");
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        try {
+            Account rcpt = fixture.account();
+            try (SmtpClient c = SmtpClient.connect(server)) {
+                c.expect("EHLO blocked.example", 250);
+                c.expect("MAIL FROM:<bulk@spam.example>", 550, "5.7.1");
+                c.expect("MAIL FROM:<fine@remote.example>", 250);
+                c.expect("RCPT TO:<" + rcpt.address() + ">", 250);
+                c.expect("QUIT", 221);
+            }
+            SmtpFixture.await("session log line", () -> appender.list.stream()
+                    .anyMatch(e -> e.getFormattedMessage().contains("helo=blocked.example")));
+            String line = appender.list.stream().map(ILoggingEvent::getFormattedMessage)
+                    .filter(l -> l.contains("helo=blocked.example")).findFirst().orElseThrow();
+            assertThat(line).contains(" filter=mail/block-sender/sender_blocked ", " rejects=1 ");
+        } finally {
+            logger.detachAppender(appender);
+        }
+        assertThat(fixture.rejected("sender_blocked")).isEqualTo(1);
+        assertThat(counted("twinmail.filter.verdicts", "chain", "mx", "stage", "mail", "check", "block-sender",
+                "verdict", "reject", "reason", "sender_blocked")).isEqualTo(1);
+    }
+
+    @Test
+    void aSiteCheckTempfailsARecipientBeforeTheStandardChecksAndTheOthersStillGetTheMessage() throws Exception {
+        Account grey = fixture.account("grey-" + SmtpFixture.unique("u") + "@" + SmtpFixture.DOMAIN);
+        Account plain = fixture.account();
+        try (SmtpClient c = SmtpClient.ehlo(server)) {
+            c.expect("MAIL FROM:<s@remote.example>", 250);
+            c.expect("RCPT TO:<" + grey.address() + ">", 451, "4.7.1");
+            // before recipient-exists: an unknown grey address is tempfailed too, not refused as unknown
+            c.expect("RCPT TO:<grey-nobody@" + SmtpFixture.DOMAIN + ">", 451, "4.7.1");
+            c.expect("RCPT TO:<nobody@" + SmtpFixture.DOMAIN + ">", 550, "5.1.1");
+            c.expect("RCPT TO:<" + plain.address() + ">", 250);
+            assertThat(SmtpConversationTest.data(c, SmtpConversationTest.message("grey", "x\r\n")).code()).isEqualTo(250);
+        }
+        assertThat(fixture.inbox(grey)).isEmpty();
+        assertThat(fixture.inbox(plain)).hasSize(1);
+        assertThat(fixture.rejected("greylisted")).isEqualTo(2);
+    }
+
+    @Test
+    void aHeaderFieldAddedAtDataIsInTheStoredMessageAboveTheTraceFields() throws Exception {
+        Account a = fixture.account();
+        Account b = fixture.account();
+        try (SmtpClient c = SmtpClient.connect(server)) {
+            c.expect("EHLO stamped.example", 250);
+            c.expect("MAIL FROM:<s@remote.example>", 250);
+            c.expect("RCPT TO:<" + a.address() + ">", 250);
+            c.expect("RCPT TO:<" + b.address() + ">", 250);
+            assertThat(SmtpConversationTest.data(c, SmtpConversationTest.message("stamped", "body\r\n")).code()).isEqualTo(250);
+        }
+        for (Account x : List.of(a, b)) {
+            assertThat(fixture.only(x)).startsWith("X-Filter-Test: helo=stamped.example rcpts=2\r\nReturn-Path: <s@remote.example>\r\n")
+                    .endsWith("Subject: stamped\r\n\r\nbody\r\n");
+        }
+    }
+}
