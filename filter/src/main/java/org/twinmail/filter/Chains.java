@@ -11,7 +11,7 @@ import org.twinmail.filter.checks.Relay;
 import org.twinmail.filter.checks.SendingLimits;
 import org.twinmail.filter.checks.SendingRate;
 import org.twinmail.filter.checks.SubmissionSender;
-import org.twinmail.store.MailStore;
+import org.twinmail.store.Directory;
 
 /**
  * The one place where the checks of each listener are put in order. Read top to bottom, this
@@ -35,7 +35,7 @@ public final class Chains {
     }
 
     /** The MX ({@code smtp.listen}): mail from anyone for our domains. */
-    public static Chain mx(TwinmailConfig config, MailStore store) {
+    public static Chain mx(TwinmailConfig config, Directory directory) {
         TwinmailConfig.Smtp smtp = config.smtp;
         if (smtp.maxRecipients < 1) throw new IllegalArgumentException("smtp.maxRecipients must be at least 1");
         return Chain.builder("mx")
@@ -43,7 +43,7 @@ public final class Chains {
                 .add(new RecipientLimit(smtp.maxRecipients))
                 .add(Relay.of(smtp.relayNetworks))
                 .add(new RecipientExists(config.hostname))
-                .add(new Quota(store::findDomain))
+                .add(new Quota(directory::findDomain))
                 .add(new HopCount(smtp.maxHops))
                 .build();
     }
@@ -52,12 +52,12 @@ public final class Chains {
      * Submission ({@code submission.listen}, {@code submission.tlsListen}): our users' mail. One
      * chain per node, shared by both listeners, so the sending limit counts a user's messages on both.
      */
-    public static Chain submission(TwinmailConfig config, MailStore store) {
+    public static Chain submission(TwinmailConfig config, Directory directory) {
         TwinmailConfig.Smtp smtp = config.smtp;
         TwinmailConfig.Submission sub = config.submission;
         if (smtp.maxRecipients < 1) throw new IllegalArgumentException("smtp.maxRecipients must be at least 1");
         if (sub.maxRecipientsPerMessage < 1) throw new IllegalArgumentException("submission.maxRecipientsPerMessage must be at least 1");
-        SubmissionSender sender = new SubmissionSender(store);
+        SubmissionSender sender = new SubmissionSender(directory);
         return Chain.builder("submission")
                 .add(new HopCount(smtp.maxHops)) // at DATA before the From check, as a loop is refused whoever sent it
                 .add(sender)
@@ -65,7 +65,7 @@ public final class Chains {
                 .add(new DeclaredSize(smtp.maxMessageSize.bytes()))
                 .add(new RecipientLimit(Math.min(sub.maxRecipientsPerMessage, smtp.maxRecipients)))
                 .add(new RecipientExists(config.hostname))
-                .add(new Quota(store::findDomain))
+                .add(new Quota(directory::findDomain))
                 .build();
     }
 

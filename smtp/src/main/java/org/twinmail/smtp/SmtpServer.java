@@ -17,7 +17,8 @@ import org.twinmail.protocol.tls.Tls;
 import org.twinmail.smtp.session.SessionSettings;
 import org.twinmail.smtp.session.SmtpMetrics;
 import org.twinmail.smtp.session.SmtpSession;
-import org.twinmail.store.MailStore;
+import org.twinmail.store.Directory;
+import org.twinmail.store.Mailboxes;
 
 /**
  * The SMTP services, one session class in two modes:
@@ -44,17 +45,20 @@ public final class SmtpServer implements AutoCloseable {
     private final ListenerGroup listeners;
 
     /** The MX alone, without TLS or submission (tests of the plain MX conversation). */
-    public SmtpServer(TwinmailConfig config, MailStore store, MeterRegistry registry) {
+    public <S extends Directory & Mailboxes> SmtpServer(TwinmailConfig config, S store, MeterRegistry registry) {
         this(config, store, null, null, registry);
     }
 
     /**
      * Validates the settings (throws {@link IllegalArgumentException} for impossible ones); binds
      * nothing yet. Submission listeners exist only with an {@code authenticator}; STARTTLS and
-     * implicit TLS only with {@code tls}.
+     * implicit TLS only with {@code tls}. SMTP uses two roles of the store: the {@link Directory}
+     * (recipients, aliases, domains) and the {@link Mailboxes} (delivery); {@code store} is
+     * anything that has both, as the store the server opens does.
      */
-    public SmtpServer(TwinmailConfig config, MailStore store, Authenticator authenticator, Tls tls, MeterRegistry registry) {
-        this(config, store, authenticator, tls, registry, Chains.mx(config, store),
+    public <S extends Directory & Mailboxes> SmtpServer(TwinmailConfig config, S store, Authenticator authenticator, Tls tls,
+                                                        MeterRegistry registry) {
+        this(config, store, store, authenticator, tls, registry, Chains.mx(config, store),
                 authenticator == null ? null : Chains.submission(config, store));
     }
 
@@ -62,15 +66,15 @@ public final class SmtpServer implements AutoCloseable {
      * The same with the filter chains given: the MX's, and submission's (used only with an
      * {@code authenticator}). {@link Chains} builds the standard ones; a site or a test adds its own checks to them.
      */
-    public SmtpServer(TwinmailConfig config, MailStore store, Authenticator authenticator, Tls tls, MeterRegistry registry,
-                      Chain mxChain, Chain submissionChain) {
+    public SmtpServer(TwinmailConfig config, Directory directory, Mailboxes mailboxes, Authenticator authenticator, Tls tls,
+                      MeterRegistry registry, Chain mxChain, Chain submissionChain) {
         SessionSettings mxSettings = SessionSettings.from(config);
         this.metrics = new SmtpMetrics(registry);
         FilterMetrics filterMetrics = new FilterMetrics(registry);
         Pipeline mxPipeline = new Pipeline(mxChain, filterMetrics);
         // Postfix: smtpd_timeout bounds writes as well as reads
         this.mx = new ConnectionListener("smtp", config.smtp.listen, config.smtp.maxConnections, config.smtp.commandTimeout,
-                connection -> new SmtpSession(connection, mxSettings, store, metrics, mxPipeline, tls, null).run(), registry);
+                connection -> new SmtpSession(connection, mxSettings, directory, mailboxes, metrics, mxPipeline, tls, null).run(), registry);
         if (authenticator == null) {
             submission = null;
             submissions = null;
@@ -82,11 +86,11 @@ public final class SmtpServer implements AutoCloseable {
         Pipeline subPipeline = new Pipeline(submissionChain, filterMetrics);
         this.submission = new ConnectionListener("submission", config.submission.listen, config.submission.maxConnections,
                 config.smtp.commandTimeout,
-                connection -> new SmtpSession(connection, subSettings, store, metrics, subPipeline, tls, sasl).run(), registry);
+                connection -> new SmtpSession(connection, subSettings, directory, mailboxes, metrics, subPipeline, tls, sasl).run(), registry);
         this.submissions = tls == null || config.submission.tlsListen.isEmpty() ? null
                 : new ConnectionListener("submissions", config.submission.tlsListen, config.submission.maxConnections,
                         config.smtp.commandTimeout, tls,
-                        connection -> new SmtpSession(connection, subSettings, store, metrics, subPipeline, tls, sasl).run(), registry);
+                        connection -> new SmtpSession(connection, subSettings, directory, mailboxes, metrics, subPipeline, tls, sasl).run(), registry);
         this.listeners = new ListenerGroup(mx, submission, submissions);
     }
 

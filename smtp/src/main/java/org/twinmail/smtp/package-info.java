@@ -1,5 +1,5 @@
 /**
- * SMTP on the {@link org.twinmail.store.MailStore}: the MX (RFC 5321, STARTTLS RFC 3207) and
+ * SMTP on the store's {@link org.twinmail.store.Directory} and {@link org.twinmail.store.Mailboxes}: the MX (RFC 5321, STARTTLS RFC 3207) and
  * message submission (RFC 6409, AUTH RFC 4954, implicit TLS RFC 8314) as two modes of one
  * session. {@link org.twinmail.smtp.SmtpServer} is the entry point.
  *

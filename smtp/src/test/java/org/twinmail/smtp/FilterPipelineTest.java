@@ -95,7 +95,7 @@ class FilterPipelineTest {
                 .addBefore("recipient-exists", new Grey())
                 .add(new Stamp())
                 .build();
-        smtp = new SmtpServer(config, fixture.store, null, null, fixture.registry, mx, null);
+        smtp = new SmtpServer(config, fixture.store, fixture.store, null, null, fixture.registry, mx, null);
         smtp.start();
         server = smtp.boundAddresses().getFirst();
     }

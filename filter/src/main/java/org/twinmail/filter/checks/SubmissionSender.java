@@ -13,7 +13,7 @@ import org.twinmail.filter.Client;
 import org.twinmail.filter.Envelope;
 import org.twinmail.filter.Message;
 import org.twinmail.filter.Verdict;
-import org.twinmail.store.MailStore;
+import org.twinmail.store.Directory;
 import org.twinmail.store.RecipientResolution;
 
 /**
@@ -26,9 +26,9 @@ import org.twinmail.store.RecipientResolution;
 public final class SubmissionSender implements Check.Mail, Check.Data {
     static final String REASON = "sender_mismatch";
 
-    private final MailStore store;
+    private final Directory store;
 
-    public SubmissionSender(MailStore store) {
+    public SubmissionSender(Directory store) {
         this.store = store;
     }
 

@@ -29,14 +29,14 @@ import org.twinmail.smtp.data.TraceHeaders;
 import org.twinmail.smtp.command.MailParameters;
 import org.twinmail.store.Delivery;
 import org.twinmail.store.DeliveryReceipt;
-import org.twinmail.store.MailStore;
+import org.twinmail.store.Mailboxes;
 import org.twinmail.store.Outbound;
 import org.twinmail.store.StoreException;
 
 /**
  * DATA (RFC 5321 4.1.1.4): 354, the message into the spool behind our trace headers, the
  * filter chain's DATA stage (hop count; on submission the From check), then one
- * {@link MailStore#deliver} for all accounts, as the verdicts' {@link Disposition} asks. "250 Ok: queued as" is written only after
+ * {@link Mailboxes#deliver} for all accounts, as the verdicts' {@link Disposition} asks. "250 Ok: queued as" is written only after
  * deliver() has returned, that is after the commit is durable; any failure before that
  * leaves nothing delivered and tells the client so.
  */
@@ -44,12 +44,12 @@ final class DataHandler {
     private static final Logger log = LoggerFactory.getLogger(DataHandler.class);
 
     private final SessionSettings settings;
-    private final MailStore store;
+    private final Mailboxes store;
     private final SmtpMetrics metrics;
     private final Pipeline pipeline;
     private final Verdicts verdicts;
 
-    DataHandler(SessionSettings settings, MailStore store, SmtpMetrics metrics, Pipeline pipeline, Verdicts verdicts) {
+    DataHandler(SessionSettings settings, Mailboxes store, SmtpMetrics metrics, Pipeline pipeline, Verdicts verdicts) {
         this.settings = settings;
         this.store = store;
         this.metrics = metrics;

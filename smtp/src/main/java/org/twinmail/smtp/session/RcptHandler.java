@@ -14,7 +14,7 @@ import org.twinmail.filter.Pipeline;
 import org.twinmail.filter.Recipient;
 import org.twinmail.smtp.command.ForwardPath;
 import org.twinmail.smtp.command.SmtpCommand;
-import org.twinmail.store.MailStore;
+import org.twinmail.store.Directory;
 import org.twinmail.store.RecipientResolution;
 import org.twinmail.store.StoreException;
 
@@ -29,11 +29,11 @@ final class RcptHandler {
     private static final Logger log = LoggerFactory.getLogger(RcptHandler.class);
 
     private final SessionSettings settings;
-    private final MailStore store;
+    private final Directory store;
     private final Pipeline pipeline;
     private final Verdicts verdicts;
 
-    RcptHandler(SessionSettings settings, MailStore store, Pipeline pipeline, Verdicts verdicts) {
+    RcptHandler(SessionSettings settings, Directory store, Pipeline pipeline, Verdicts verdicts) {
         this.settings = settings;
         this.store = store;
         this.pipeline = pipeline;

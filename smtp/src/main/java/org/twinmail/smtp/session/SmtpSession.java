@@ -31,7 +31,8 @@ import org.twinmail.smtp.command.CommandParser;
 import org.twinmail.smtp.command.CommandSyntaxException;
 import org.twinmail.smtp.command.SmtpCommand;
 import org.twinmail.smtp.command.Verb;
-import org.twinmail.store.MailStore;
+import org.twinmail.store.Directory;
+import org.twinmail.store.Mailboxes;
 
 /**
  * One inbound SMTP session, read top to bottom on its own virtual thread: greet, then read a
@@ -97,8 +98,8 @@ public final class SmtpSession {
      * @param tls      offers STARTTLS when not null (and the connection is not encrypted already)
      * @param sasl     submission only: the mechanisms and the password check
      */
-    public SmtpSession(Connection connection, SessionSettings settings, MailStore store, SmtpMetrics metrics,
-                       Pipeline pipeline, Tls tls, SaslServer sasl) {
+    public SmtpSession(Connection connection, SessionSettings settings, Directory directory, Mailboxes mailboxes,
+                       SmtpMetrics metrics, Pipeline pipeline, Tls tls, SaslServer sasl) {
         if (settings.mode() == SmtpMode.SUBMISSION && sasl == null) {
             throw new IllegalArgumentException("submission needs SASL");
         }
@@ -112,8 +113,8 @@ public final class SmtpSession {
         this.settings = settings;
         this.metrics = metrics;
         this.mailHandler = new MailHandler(settings, pipeline, verdicts);
-        this.rcptHandler = new RcptHandler(settings, store, pipeline, verdicts);
-        this.dataHandler = new DataHandler(settings, store, metrics, pipeline, verdicts);
+        this.rcptHandler = new RcptHandler(settings, directory, pipeline, verdicts);
+        this.dataHandler = new DataHandler(settings, mailboxes, metrics, pipeline, verdicts);
         this.sessionLog = new SessionLog(settings.mode() == SmtpMode.MX ? "smtp" : "submission", connection.remote());
         if (connection.isSecure()) sessionLog.field("tls", connection.tlsDescription());
     }
