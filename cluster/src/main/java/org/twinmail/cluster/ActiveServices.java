@@ -19,8 +19,9 @@ public interface ActiveServices {
 
     /**
      * Probes the running services the way clients use them (SMTP banner and NOOP, POP3
-     * greeting, a store write), each within {@code timeout}; returns one line per failed
-     * probe, empty when all answered.
+     * greeting, a store write) and the data volume itself, each within {@code timeout};
+     * returns one entry per failed probe, the volume's own I/O errors marked as such (they
+     * are the cause of the rest), empty when all answered.
      */
-    List<String> probe(Duration timeout);
+    List<ProbeFailure> probe(Duration timeout);
 }

@@ -75,10 +75,12 @@ public final class ClusterNode implements AutoCloseable {
     private volatile boolean publicOk = true;
     private volatile int healthFailures;
     private volatile String lastHealthFailure = "";
+    /** The first storage I/O error of the current series of failed probe rounds: the cause named in the handover. */
+    private volatile String firstStorageIo;
     /** The last failed probe round found the round before it still running: something without a deadline hangs. */
     private volatile boolean probeHung;
     /** A probe round that overran its deadline and may still be blocked (health thread only). */
-    private CompletableFuture<List<String>> overdueProbe;
+    private CompletableFuture<List<ProbeFailure>> overdueProbe;
     private volatile long yieldUntil = Long.MIN_VALUE;
     private volatile long requestUntil = Long.MIN_VALUE;
     private volatile long backoffUntil = Long.MIN_VALUE;
@@ -586,17 +588,27 @@ public final class ClusterNode implements AutoCloseable {
                 }
             }
             if (role.get() == Role.ACTIVE) {
-                List<String> failures = probe();
+                List<ProbeFailure> failures = probe();
                 if (failures.isEmpty()) {
                     if (healthFailures > 0) log.info("services healthy again after {} failed probe(s)", healthFailures);
                     healthFailures = 0;
+                    firstStorageIo = null;
                 } else {
-                    lastHealthFailure = String.join("; ", failures);
+                    if (firstStorageIo == null) {
+                        failures.stream().filter(ProbeFailure::storageIo).findFirst().ifPresent(f -> firstStorageIo = f.detail());
+                    }
+                    lastHealthFailure = ProbeFailure.describe(failures, firstStorageIo);
                     healthFailures++;
                     log.warn("health probe {} of {} failed: {}", healthFailures, settings.healthFailures(), lastHealthFailure);
+                    // every failure in full once, for the record (the line above names the cause)
+                    if (firstStorageIo != null && failures.size() > 1) {
+                        log.info("health probe {} details: {}", healthFailures,
+                                failures.stream().map(ProbeFailure::detail).collect(java.util.stream.Collectors.joining("; ")));
+                    }
                 }
             } else {
                 healthFailures = 0;
+                firstStorageIo = null;
                 probeHung = false;
             }
             long sleep = settings.healthInterval().toNanos() - (clock.getAsLong() - start);
@@ -605,27 +617,27 @@ public final class ClusterNode implements AutoCloseable {
     }
 
     /** Probes with an overall deadline: the probes themselves are bounded, but a store call may hang. */
-    private List<String> probe() {
+    private List<ProbeFailure> probe() {
         // The socket probes have deadlines of their own; only a store or volume call can block for good. A round
         // still running after its deadline and one more interval is such a call: count it, start no other.
         if (overdueProbe != null) {
             if (!overdueProbe.isDone()) {
                 probeHung = true;
-                return List.of("a probe has hung on the store or the data volume for more than "
-                        + (3 * settings.healthTimeout().toMillis() + settings.healthInterval().toMillis()) + " ms");
+                return List.of(ProbeFailure.service("a probe has hung on the store or the data volume for more than "
+                        + (3 * settings.healthTimeout().toMillis() + settings.healthInterval().toMillis()) + " ms"));
             }
             overdueProbe = null;
         }
         probeHung = false;
-        CompletableFuture<List<String>> f = CompletableFuture.supplyAsync(() -> services.probe(settings.healthTimeout()),
+        CompletableFuture<List<ProbeFailure>> f = CompletableFuture.supplyAsync(() -> services.probe(settings.healthTimeout()),
                 r -> Thread.ofVirtual().name("cluster-probe").start(r));
         try {
             return f.get(3 * settings.healthTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             overdueProbe = f;
-            return List.of("the probes did not finish within " + 3 * settings.healthTimeout().toMillis() + " ms");
+            return List.of(ProbeFailure.service("the probes did not finish within " + 3 * settings.healthTimeout().toMillis() + " ms"));
         } catch (Exception e) {
-            return List.of("probe failed: " + e);
+            return List.of(ProbeFailure.service("probe failed: " + e));
         }
     }
 

@@ -55,6 +55,8 @@ class ClusterNodeTest {
         final String name;
         volatile boolean running;
         volatile String probeFailure;
+        /** When set, what every probe returns (a volume's I/O error and what failed with it). */
+        volatile List<ProbeFailure> probeIoFailures;
         /** While set and closed, every probe blocks on it, as a store call on a frozen volume does. */
         volatile CountDownLatch probeHang;
         volatile Error startError;
@@ -95,7 +97,7 @@ class ClusterNodeTest {
         }
 
         @Override
-        public List<String> probe(Duration timeout) {
+        public List<ProbeFailure> probe(Duration timeout) {
             CountDownLatch h = probeHang;
             if (h != null) {
                 try {
@@ -105,7 +107,9 @@ class ClusterNodeTest {
                 }
             }
             String f = probeFailure;
-            return f == null ? List.of() : List.of(f);
+            List<ProbeFailure> io = probeIoFailures;
+            if (io != null) return io;
+            return f == null ? List.of() : List.of(ProbeFailure.service(f));
         }
     }
 
@@ -322,6 +326,32 @@ class ClusterNodeTest {
         await("a STANDBY", () -> p.a().role() == Role.STANDBY);
         assertThat(p.a().status().lastEvent()).contains("health probes", "no answer");
         assertThat(maxServing).hasValue(1);
+    }
+
+    @Test
+    void aStorageIoErrorIsNamedAsTheCauseOfTheHandoverNotTheStoreErrorsItCaused() throws Exception {
+        Pair p = pair("");
+        // the store's error comes first in the round, as SQLite's does: it reports a read that failed with EIO as corruption
+        p.sa().probeIoFailures = List.of(
+                ProbeFailure.service("store: store read failed: [SQLITE_CORRUPT] The database disk image is malformed"),
+                ProbeFailure.storageIo("data volume: cannot write /data/health-probe: Input/output error"));
+        await("b ACTIVE", () -> p.b().role() == Role.ACTIVE);
+        await("a STANDBY", () -> p.a().role() == Role.STANDBY);
+        assertThat(p.a().status().lastEvent())
+                .contains("health probes: storage I/O error: data volume: cannot write /data/health-probe: Input/output error")
+                .doesNotContain("SQLITE_CORRUPT").doesNotContain("malformed");
+    }
+
+    @Test
+    void probeFailuresNameTheFirstStorageIoErrorOfTheSeriesAsTheCause() {
+        List<ProbeFailure> round = List.of(ProbeFailure.service("store: [SQLITE_CORRUPT] malformed"),
+                ProbeFailure.storageIo("data volume: cannot write f: Read-only file system"));
+        assertThat(ProbeFailure.describe(round, null)).startsWith("storage I/O error: data volume: cannot write f: Read-only file system (1 other")
+                .doesNotContain("SQLITE_CORRUPT");
+        assertThat(ProbeFailure.describe(round, "data volume: cannot read g: Input/output error"))
+                .startsWith("storage I/O error: data volume: cannot read g: Input/output error (2 other");
+        assertThat(ProbeFailure.describe(List.of(ProbeFailure.service("SMTP: no answer"), ProbeFailure.service("POP3: no answer")), null))
+                .isEqualTo("SMTP: no answer; POP3: no answer");
     }
 
     @Test

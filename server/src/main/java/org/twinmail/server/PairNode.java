@@ -11,12 +11,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.twinmail.cluster.ActiveServices;
 import org.twinmail.cluster.ClusterNode;
 import org.twinmail.cluster.ClusterSettings;
 import org.twinmail.cluster.ControlSocket;
+import org.twinmail.cluster.ProbeFailure;
 import org.twinmail.cluster.ServiceProbes;
 import org.twinmail.core.config.TwinmailConfig;
 import org.twinmail.store.ChangeLog;
@@ -97,34 +99,88 @@ public final class PairNode implements AutoCloseable {
         }
 
         /**
-         * Each protocol (SMTP, POP3, IMAP) through its own listener; then the store: a read, and a fence with
-         * the current epoch (a write transaction that changes nothing, so it proves the
-         * writer thread works and no newer epoch has fenced us out); then a small write
-         * with fsync on the data volume itself, because a transaction that changes nothing
-         * may never touch the disk, and a volume that fails or turned read-only must show.
+         * The data volume first: a small write with fsync beside the store, because a
+         * transaction that changes nothing may never touch the disk, and a volume that fails
+         * or turned read-only must show, as what it is (EIO, EROFS, ENOSPC). Then each
+         * protocol (SMTP, POP3, IMAP) through its own listener; then the store: a read, and a
+         * fence with the current epoch (a write transaction that changes nothing, so it proves
+         * the writer thread works and no newer epoch has fenced us out). When the store fails
+         * and the probe file could be written, the store's own files are read directly
+         * (bypassing the page cache where the filesystem allows): SQLite reports a read that
+         * failed with EIO as {@code SQLITE_CORRUPT}, so the I/O error is found here and named
+         * as the cause rather than a "malformed" database that is intact on disk.
          */
         @Override
-        public List<String> probe(Duration timeout) {
-            List<String> failures = new ArrayList<>();
-            try {
-                for (InetSocketAddress a : server.smtpAddresses()) ServiceProbes.smtp(ServiceProbes.reachable(a), timeout).ifPresent(failures::add);
-                for (InetSocketAddress a : server.pop3Addresses()) ServiceProbes.pop3(ServiceProbes.reachable(a), timeout).ifPresent(failures::add);
-                for (InetSocketAddress a : server.imapAddresses()) ServiceProbes.imap(ServiceProbes.reachable(a), timeout).ifPresent(failures::add);
-                ChangeLog store = server.store();
-                store.lastChangePosition();
-                store.fence(store.epoch());
-            } catch (RuntimeException e) {
-                failures.add("store: " + e.getMessage());
-                log.debug("store probe", e);
-            }
+        public List<ProbeFailure> probe(Duration timeout) {
+            List<ProbeFailure> failures = new ArrayList<>();
             Path probe = server.dataDir().resolve(PROBE_FILE);
             try (FileChannel ch = FileChannel.open(probe, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
                 ch.write(ByteBuffer.allocate(Long.BYTES).putLong(0, System.currentTimeMillis()), 0);
                 ch.force(true);
-            } catch (IOException | RuntimeException e) {
-                failures.add("data volume: cannot write " + probe + ": " + e.getMessage());
+            } catch (IOException e) {
+                failures.add(ProbeFailure.storageIo("data volume: cannot write " + probe + ": " + ioMessage(e)));
+            } catch (RuntimeException e) {
+                failures.add(ProbeFailure.service("data volume: cannot write " + probe + ": " + e));
+            }
+            for (InetSocketAddress a : server.smtpAddresses()) ServiceProbes.smtp(ServiceProbes.reachable(a), timeout).map(ProbeFailure::service).ifPresent(failures::add);
+            for (InetSocketAddress a : server.pop3Addresses()) ServiceProbes.pop3(ServiceProbes.reachable(a), timeout).map(ProbeFailure::service).ifPresent(failures::add);
+            for (InetSocketAddress a : server.imapAddresses()) ServiceProbes.imap(ServiceProbes.reachable(a), timeout).map(ProbeFailure::service).ifPresent(failures::add);
+            try {
+                ChangeLog store = server.store();
+                store.lastChangePosition();
+                store.fence(store.epoch());
+            } catch (RuntimeException e) {
+                if (failures.stream().noneMatch(ProbeFailure::storageIo)) storeFilesUnreadable().ifPresent(failures::add);
+                failures.add(ProbeFailure.service("store: " + e.getMessage()));
+                log.debug("store probe", e);
             }
             return failures;
+        }
+
+        /** The first of the store's database files (under {@code dataDir/store}) that cannot be read, as a storage I/O error. */
+        private Optional<ProbeFailure> storeFilesUnreadable() {
+            Path dir = server.dataDir().resolve("store");
+            for (String name : List.of("mail.db", "mail.db-wal")) {
+                Path f = dir.resolve(name);
+                try {
+                    readFirstAndLastBlock(f);
+                } catch (java.nio.file.NoSuchFileException e) {
+                    // no WAL at the moment: nothing to read
+                } catch (IOException e) {
+                    return Optional.of(ProbeFailure.storageIo("data volume: cannot read " + f + ": " + ioMessage(e)));
+                }
+            }
+            return Optional.empty();
+        }
+
+        /**
+         * Reads a file's first and last 4 KiB, with {@code O_DIRECT} where the filesystem
+         * allows (so the device answers, not the page cache), else through the cache.
+         */
+        private static void readFirstAndLastBlock(Path f) throws IOException {
+            int block = 4096;
+            ByteBuffer buf = ByteBuffer.allocateDirect(2 * block).alignedSlice(block).limit(block);
+            FileChannel ch;
+            try {
+                ch = FileChannel.open(f, StandardOpenOption.READ, com.sun.nio.file.ExtendedOpenOption.DIRECT);
+            } catch (UnsupportedOperationException | IllegalArgumentException e) {
+                ch = FileChannel.open(f, StandardOpenOption.READ);
+            } catch (IOException e) {
+                if (e instanceof java.nio.file.NoSuchFileException || !String.valueOf(e.getMessage()).contains("Invalid argument")) throw e;
+                ch = FileChannel.open(f, StandardOpenOption.READ); // O_DIRECT refused at open (EINVAL)
+            }
+            try (FileChannel c = ch) {
+                long size = c.size();
+                c.read(buf.clear(), 0);
+                if (size > block) c.read(buf.clear(), (size - 1) / block * block);
+            }
+        }
+
+        /** The JDK puts the path before strerror ("/x/y: Input/output error"): the reason names the path once. */
+        private static String ioMessage(IOException e) {
+            String m = String.valueOf(e.getMessage());
+            int i = m.lastIndexOf(": ");
+            return i >= 0 && m.startsWith("/") ? m.substring(i + 2) : m;
         }
     }
 }

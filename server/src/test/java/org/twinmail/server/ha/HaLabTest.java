@@ -156,6 +156,13 @@ class HaLabTest {
                 (active, other) -> {
                     awaitRole(other, "ACTIVE");
                     awaitRole(active, "STANDBY"); // handed over after failed probes; the release hook unmounted
+                    // the reason names the I/O error, not the SQLITE_CORRUPT that SQLite makes of a read failing with EIO
+                    // (the store is intact: the peer has just opened it), so nobody restores a backup for nothing
+                    String handover = Files.readAllLines(work.resolve(active + "/server.log")).stream()
+                            .filter(l -> l.contains("HANDOVER from epoch")).reduce((x, y) -> y).orElse("no HANDOVER line");
+                    assertThat(handover).contains("storage I/O error: data volume: ").contains("Input/output error")
+                            .doesNotContain("SQLITE_CORRUPT").doesNotContain("malformed");
+                    assertThat(status(active)).contains("storage I/O error").doesNotContain("SQLITE_CORRUPT");
                 }, true);
     }
 
