@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
 import org.twinmail.core.mail.EmailAddress;
+import org.twinmail.mail.header.Header;
 
 /**
  * The message at the end of DATA, before it is committed: our trace fields (Return-Path,
@@ -16,6 +17,16 @@ public interface Message {
 
     /** The whole message from its first octet. The caller closes the stream. */
     InputStream open() throws IOException;
+
+    /**
+     * The header section, parsed once (the mail library's {@link Header}: fields in order,
+     * unfolded and RFC 2047-decoded values). Our trace fields come first. A section longer than
+     * the header limit is {@link Header#truncated()} and holds the fields complete within it.
+     */
+    Header header() throws IOException;
+
+    /** The body: the octets after the header section's blank line, streamed. The caller closes the stream. */
+    InputStream body() throws IOException;
 
     /** Received fields in the header section, ours not counted. */
     int receivedHeaders();

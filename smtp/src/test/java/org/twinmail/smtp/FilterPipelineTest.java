@@ -6,7 +6,10 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.micrometer.core.instrument.Counter;
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -69,7 +72,7 @@ class FilterPipelineTest {
         }
     }
 
-    /** DATA: a header field with what the check saw (the message's size and its HELO name). */
+    /** DATA: a header field with what the check saw: the HELO name, the envelope, the parsed header section and the body. */
     static final class Stamp implements Check.Data {
         @Override
         public String name() {
@@ -77,9 +80,14 @@ class FilterPipelineTest {
         }
 
         @Override
-        public Verdict data(Client client, Envelope envelope, Message message) {
+        public Verdict data(Client client, Envelope envelope, Message message) throws IOException {
+            String body;
+            try (InputStream in = message.body()) {
+                body = new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
+            }
             return Verdict.addHeaders("stamped", new HeaderField("X-Filter-Test", "helo=" + client.helo()
-                    + " rcpts=" + envelope.recipients().size()));
+                    + " rcpts=" + envelope.recipients().size() + " subject=" + message.header().first("subject").orElseThrow().decoded()
+                    + " first=" + message.header().fields().getFirst().name() + " body=" + body));
         }
     }
 
@@ -166,11 +174,12 @@ class FilterPipelineTest {
             c.expect("MAIL FROM:<s@remote.example>", 250);
             c.expect("RCPT TO:<" + a.address() + ">", 250);
             c.expect("RCPT TO:<" + b.address() + ">", 250);
-            assertThat(SmtpConversationTest.data(c, SmtpConversationTest.message("stamped", "body\r\n")).code()).isEqualTo(250);
+            assertThat(SmtpConversationTest.data(c, SmtpConversationTest.message("stamped =?utf-8?q?caf=C3=A9?=", "body\r\n")).code()).isEqualTo(250);
         }
         for (Account x : List.of(a, b)) {
-            assertThat(fixture.only(x)).startsWith("X-Filter-Test: helo=stamped.example rcpts=2\r\nReturn-Path: <s@remote.example>\r\n")
-                    .endsWith("Subject: stamped\r\n\r\nbody\r\n");
+            assertThat(fixture.only(x)).startsWith("X-Filter-Test: helo=stamped.example rcpts=2 subject=stamped caf\u00e9 first=Return-Path body=body\r\n"
+                            + "Return-Path: <s@remote.example>\r\n")
+                    .endsWith("Subject: stamped =?utf-8?q?caf=C3=A9?=\r\n\r\nbody\r\n");
         }
     }
 }

@@ -22,6 +22,7 @@ import org.twinmail.filter.Disposition;
 import org.twinmail.filter.HeaderField;
 import org.twinmail.filter.Message;
 import org.twinmail.filter.Pipeline;
+import org.twinmail.mail.header.Header;
 import org.twinmail.protocol.net.Connection;
 import org.twinmail.smtp.data.DataReader;
 import org.twinmail.smtp.data.FromHeader;
@@ -189,7 +190,16 @@ final class DataHandler {
     }
 
     /** The message as the DATA checks see it. */
-    private record SpooledMessage(MessageData content, int receivedHeaders) implements Message {
+    private static final class SpooledMessage implements Message {
+        private final MessageData content;
+        private final int receivedHeaders;
+        private Header header;
+
+        SpooledMessage(MessageData content, int receivedHeaders) {
+            this.content = content;
+            this.receivedHeaders = receivedHeaders;
+        }
+
         @Override
         public long size() {
             return content.size();
@@ -198,6 +208,34 @@ final class DataHandler {
         @Override
         public InputStream open() throws IOException {
             return content.open();
+        }
+
+        @Override
+        public int receivedHeaders() {
+            return receivedHeaders;
+        }
+
+        @Override
+        public Header header() throws IOException {
+            if (header == null) {
+                try (InputStream in = new BufferedInputStream(content.open())) {
+                    header = Header.read(in, FromHeader.MAX_HEADER_BYTES);
+                }
+            }
+            return header;
+        }
+
+        @Override
+        public InputStream body() throws IOException {
+            long skip = header().bodyStart();
+            InputStream in = new BufferedInputStream(content.open());
+            try {
+                in.skipNBytes(skip);
+                return in;
+            } catch (IOException | RuntimeException e) {
+                in.close();
+                throw e;
+            }
         }
 
         @Override
