@@ -1,27 +1,134 @@
 package org.twinmail.store;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import org.twinmail.core.mail.MessageData;
+import org.twinmail.core.mail.Printable;
+import org.twinmail.core.model.SpecialUse;
 
 /**
  * One accepted message: for local accounts, for remote recipients through the outbound queue,
- * or both. {@link MailStore#deliver} commits both parts in one transaction.
+ * or both. {@link Mailboxes#deliver} commits both parts in one transaction.
  *
- * @param accountIds   local recipients, each gets the message once in its INBOX; may be empty
- *                     when {@code outbound} is given
+ * <p>Each local recipient says where its copy goes and how it looks ({@link Recipient}): the
+ * mailbox (INBOX unless said otherwise), the flags and keywords it starts with, and header
+ * fields prepended for that recipient only. Recipients with the same header fields (in the
+ * common case: none) share one stored body; a recipient with header fields of its own gets a
+ * body of its own. The outbound part always gets {@code content} as it is.
+ *
  * @param content      the message as it will be stored (Return-Path and Received already prepended)
  * @param internalDate the arrival time (IMAP INTERNALDATE, and the queue's arrival time)
+ * @param recipients   local recipients, each account once (the first entry of an account counts);
+ *                     may be empty when {@code outbound} is given
  * @param outbound     the remote recipients, or null for none
  */
-public record Delivery(List<Long> accountIds, MessageData content, Instant internalDate, Outbound outbound) {
+public record Delivery(MessageData content, Instant internalDate, List<Recipient> recipients, Outbound outbound) {
+
     public Delivery {
-        accountIds = List.copyOf(accountIds);
-        if (accountIds.isEmpty() && outbound == null) throw new IllegalArgumentException("a delivery needs at least one recipient");
+        Map<Long, Recipient> byAccount = new LinkedHashMap<>();
+        for (Recipient r : recipients) byAccount.putIfAbsent(Objects.requireNonNull(r, "recipient").accountId(), r);
+        recipients = List.copyOf(byAccount.values());
+        if (recipients.isEmpty() && outbound == null) throw new IllegalArgumentException("a delivery needs at least one recipient");
     }
 
-    /** A purely local delivery. */
+    /** Every account gets the message in its INBOX, unflagged and unchanged; plus the remote part, if any. */
+    public Delivery(List<Long> accountIds, MessageData content, Instant internalDate, Outbound outbound) {
+        this(content, internalDate, accountIds.stream().map(Recipient::inbox).toList(), outbound);
+    }
+
+    /** A purely local delivery into the INBOX of each account. */
     public Delivery(List<Long> accountIds, MessageData content, Instant internalDate) {
         this(accountIds, content, internalDate, null);
+    }
+
+    /** The local recipients' accounts, in order. */
+    public List<Long> accountIds() {
+        return recipients.stream().map(Recipient::accountId).toList();
+    }
+
+    /**
+     * Where and how one local recipient gets the message.
+     *
+     * @param accountId    the account
+     * @param mailbox      the target mailbox by name, or null; a name that does not exist (any more) means INBOX
+     * @param specialUse   the target mailbox by special use (Junk, say) when {@code mailbox} is null, or null
+     *                     for INBOX; an account without such a mailbox gets it in INBOX
+     * @param flags        flags and keywords set on the new entry (IMAP atoms: {@code \Seen}, {@code $Junk})
+     * @param headerFields header fields prepended to this recipient's copy, in order, each a whole field
+     *                     without its final CRLF ({@code "Authentication-Results: mx.example; spf=pass"});
+     *                     folded lines are joined with CRLF followed by a space or tab
+     */
+    public record Recipient(long accountId, String mailbox, SpecialUse specialUse, Set<String> flags, List<String> headerFields) {
+        /** Longest header line accepted, in characters (RFC 5322 2.1.1). */
+        public static final int MAX_HEADER_LINE = 998;
+
+        public Recipient {
+            if (accountId <= 0) throw new IllegalArgumentException("account id must be positive, not " + accountId);
+            if (mailbox != null && mailbox.isEmpty()) throw new IllegalArgumentException("empty target mailbox name");
+            flags = Set.copyOf(flags);
+            headerFields = List.copyOf(headerFields);
+            for (String field : headerFields) checkHeaderField(field);
+        }
+
+        /** Into INBOX, no flags, content unchanged. */
+        public static Recipient inbox(long accountId) {
+            return new Recipient(accountId, null, null, Set.of(), List.of());
+        }
+
+        /** The same, into the account's mailbox with special use {@code use} (INBOX if it has none). */
+        public Recipient into(SpecialUse use) {
+            return new Recipient(accountId, null, use, flags, headerFields);
+        }
+
+        /** The same, into the mailbox named {@code name} (INBOX if there is none). */
+        public Recipient intoMailbox(String name) {
+            return new Recipient(accountId, Objects.requireNonNull(name, "name"), null, flags, headerFields);
+        }
+
+        /** The same, with these flags and keywords. */
+        public Recipient withFlags(Set<String> newFlags) {
+            return new Recipient(accountId, mailbox, specialUse, newFlags, headerFields);
+        }
+
+        /** The same, with these header fields prepended (after any given before). */
+        public Recipient withHeaderFields(List<String> fields) {
+            List<String> all = new ArrayList<>(headerFields);
+            all.addAll(fields);
+            return new Recipient(accountId, mailbox, specialUse, flags, all);
+        }
+
+        /**
+         * A field name of printable ASCII other than ':' , a colon, and a body without NUL, bare CR
+         * or bare LF; a line break only as CRLF followed by a space or tab (folding), and no line
+         * longer than {@link #MAX_HEADER_LINE}. UTF-8 in the body is allowed (RFC 6532).
+         */
+        static void checkHeaderField(String field) {
+            Objects.requireNonNull(field, "header field");
+            int colon = field.indexOf(':');
+            if (colon < 1) throw new IllegalArgumentException("not a header field: " + Printable.of(field));
+            for (int i = 0; i < colon; i++) {
+                char c = field.charAt(i);
+                if (c < 33 || c > 126) throw new IllegalArgumentException("bad header field name: " + Printable.of(field));
+            }
+            int line = 0;
+            for (int i = 0; i < field.length(); i++) {
+                char c = field.charAt(i);
+                if (c == '\r') {
+                    boolean folded = i + 2 < field.length() && field.charAt(i + 1) == '\n'
+                            && (field.charAt(i + 2) == ' ' || field.charAt(i + 2) == '\t');
+                    if (!folded) throw new IllegalArgumentException("header field with a line break that is not folding: " + Printable.of(field));
+                    i++;
+                    line = 0;
+                    continue;
+                }
+                if (c == '\n' || c == 0) throw new IllegalArgumentException("header field with a bare LF or NUL: " + Printable.of(field));
+                if (++line > MAX_HEADER_LINE) throw new IllegalArgumentException("header line longer than " + MAX_HEADER_LINE + " characters");
+            }
+        }
     }
 }

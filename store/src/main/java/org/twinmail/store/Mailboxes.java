@@ -22,10 +22,14 @@ import org.twinmail.core.model.SpecialUse;
 public interface Mailboxes {
 
     /**
-     * Delivers one message into the INBOX of each account, in one transaction:
-     * either every recipient gets it or none does. Quotas (account, domain,
-     * per-message) are checked inside the transaction; if any recipient would exceed
-     * one, nothing is written and {@link StoreException.QuotaExceeded} says which.
+     * Delivers one message to each local recipient, and queues its remote part, in one
+     * transaction: either every recipient gets it or none does. Each recipient's copy goes
+     * into its target mailbox (INBOX when the target is not given or does not exist) with
+     * its flags, and with its prepended header fields (so with its own size). Recipients
+     * whose copies are equal share one stored body. Quotas (account, domain, per-message)
+     * are checked inside the transaction, each recipient with the size of its copy; if any
+     * recipient would exceed one, nothing is written and {@link StoreException.QuotaExceeded}
+     * says which.
      */
     DeliveryReceipt deliver(Delivery delivery);
 

@@ -12,7 +12,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -38,6 +37,7 @@ import org.twinmail.store.MailboxChanges;
 import org.twinmail.store.MailboxStatus;
 import org.twinmail.store.Mailboxes;
 import org.twinmail.store.Outbound;
+import org.twinmail.store.PrefixedContent;
 import org.twinmail.store.QuotaUsage;
 import org.twinmail.store.StoreException;
 import org.twinmail.store.StoreException.QuotaExceeded;
@@ -72,17 +72,14 @@ final class EmbeddedMailboxes implements Mailboxes {
     public DeliveryReceipt deliver(Delivery delivery) {
         Objects.requireNonNull(delivery, "delivery");
         MessageData content = Objects.requireNonNull(delivery.content(), "delivery content");
-        Instant internalDate = Objects.requireNonNull(delivery.internalDate(), "delivery internal date");
+        Objects.requireNonNull(delivery.internalDate(), "delivery internal date");
         if (!BlobFiles.isSha256(content.sha256())) {
             throw new IllegalArgumentException("message SHA-256 is not 64 lower-case hex digits: " + Printable.of(content.sha256()));
         }
         if (content.size() < 0) throw new IllegalArgumentException("negative message size");
-        // Each account gets the message once, whatever the caller passed.
-        List<Long> accountIds = List.copyOf(new LinkedHashSet<>(delivery.accountIds()));
         engine.checkOpen();
         try {
-            DeliveryReceipt receipt = engine.withBlob(content, blob -> tx -> deliverAndQueue(tx, accountIds, delivery.outbound(), blob,
-                    internalDate.toEpochMilli()));
+            DeliveryReceipt receipt = deliverInTransaction(delivery, null);
             delivered.increment();
             deliveredEntries.increment(receipt.placed().size());
             return receipt;
@@ -95,29 +92,78 @@ final class EmbeddedMailboxes implements Mailboxes {
         }
     }
 
+    /** Something else to do in the transaction of a delivery, before it (the queue's outcomes before their DSN). */
+    @FunctionalInterface
+    interface Before {
+        void run(WriteTx tx) throws SQLException;
+    }
+
+    /**
+     * Stages the bodies of {@code delivery} and commits it in one transaction, after
+     * {@code before} (or nothing) in the same one. One body for every recipient without
+     * header fields of its own and for the outbound part; one per distinct set of prepended
+     * header fields besides.
+     */
+    DeliveryReceipt deliverInTransaction(Delivery delivery, Before before) {
+        List<Delivery.Recipient> recipients = delivery.recipients();
+        for (Delivery.Recipient r : recipients) {
+            flagSet(r.flags()); // checked before anything is written
+            if (r.mailbox() != null) mailboxName(r.mailbox());
+        }
+        // contents.get(0) is the delivery's own content when anyone needs it; then one per distinct header set
+        List<MessageData> contents = new ArrayList<>();
+        Map<List<String>, Integer> byHeaders = new LinkedHashMap<>();
+        boolean originalNeeded = delivery.outbound() != null || recipients.stream().anyMatch(r -> r.headerFields().isEmpty());
+        if (originalNeeded) byHeaders.put(List.of(), 0);
+        if (originalNeeded) contents.add(delivery.content());
+        int[] contentOf = new int[recipients.size()];
+        for (int i = 0; i < recipients.size(); i++) {
+            List<String> fields = recipients.get(i).headerFields();
+            Integer index = byHeaders.get(fields);
+            if (index == null) {
+                index = contents.size();
+                byHeaders.put(fields, index);
+                contents.add(new PrefixedContent(fields, delivery.content()));
+            }
+            contentOf[i] = index;
+        }
+        long internalDate = delivery.internalDate().toEpochMilli();
+        return engine.withBlobs(contents, blobs -> tx -> {
+            if (before != null) before.run(tx);
+            List<Placement> placements = new ArrayList<>(recipients.size());
+            for (int i = 0; i < recipients.size(); i++) placements.add(new Placement(recipients.get(i), blobs.get(contentOf[i])));
+            return deliverAndQueue(tx, placements, delivery.outbound(), originalNeeded ? blobs.getFirst() : null,
+                    delivery.content().sha256(), internalDate);
+        });
+    }
+
+    /** One local recipient with the body its copy references. */
+    private record Placement(Delivery.Recipient recipient, PreparedBlob blob) { }
+
     /**
      * The local part (if any) and the queued remote part (if any) of one message, in the
      * caller's transaction: a refusal of either leaves nothing of the other.
      */
-    DeliveryReceipt deliverAndQueue(WriteTx tx, List<Long> accountIds, Outbound outbound, PreparedBlob blob,
-                                            long internalDate) throws SQLException {
-        DeliveryReceipt local = accountIds.isEmpty() ? new DeliveryReceipt(blob.sha256(), List.of(), 0)
-                : deliver(tx, accountIds, blob, internalDate);
+    private DeliveryReceipt deliverAndQueue(WriteTx tx, List<Placement> placements, Outbound outbound, PreparedBlob original,
+                                            String originalSha256, long internalDate) throws SQLException {
+        DeliveryReceipt local = placements.isEmpty() ? new DeliveryReceipt(originalSha256, List.of(), 0)
+                : deliver(tx, placements, originalSha256, internalDate);
         if (outbound == null) return local;
-        engine.addBlobReferences(tx, blob, 1);
-        long queueId = QueueTables.enqueue(tx.db(), outbound, blob.sha256(), blob.size(), internalDate);
+        engine.addBlobReferences(tx, original, 1);
+        long queueId = QueueTables.enqueue(tx.db(), outbound, original.sha256(), original.size(), internalDate);
         return new DeliveryReceipt(local.blobId(), local.placed(), local.changePosition(), queueId);
     }
 
-    private DeliveryReceipt deliver(WriteTx tx, List<Long> accountIds, PreparedBlob blob, long internalDate) throws SQLException {
+    private DeliveryReceipt deliver(WriteTx tx, List<Placement> placements, String originalSha256, long internalDate)
+            throws SQLException {
         Db db = tx.db();
-        long size = blob.size();
         record Target(long accountId, long domainId, long quota, long maxMessage, long used, long domainQuota, long domainUsed,
                       long maxMessages, long count, long domainMaxMessages, long domainCount) { }
-        List<Target> targets = new ArrayList<>(accountIds.size());
+        List<Target> targets = new ArrayList<>(placements.size());
         Map<Long, Long> addedPerDomain = new LinkedHashMap<>();
         Map<Long, Long> countPerDomain = new LinkedHashMap<>();
-        for (long id : accountIds) {
+        for (Placement p : placements) {
+            long id = p.recipient().accountId();
             Target t = db.one("""
                     SELECT a.id, a.domain_id, a.quota_bytes, a.max_message_bytes, a.used_bytes, d.quota_bytes, d.used_bytes,
                            a.max_messages, a.message_count, d.max_messages, d.message_count
@@ -126,11 +172,13 @@ final class EmbeddedMailboxes implements Mailboxes {
                             rs.getLong(8), rs.getLong(9), rs.getLong(10), rs.getLong(11)),
                     id).orElseThrow(() -> new StoreException.NotFound("account " + id + " does not exist"));
             targets.add(t);
-            addedPerDomain.merge(t.domainId(), size, Long::sum);
+            addedPerDomain.merge(t.domainId(), p.blob().size(), Long::sum);
             countPerDomain.merge(t.domainId(), 1L, Long::sum);
         }
         List<QuotaExceeded.Refusal> refusals = new ArrayList<>();
-        for (Target t : targets) {
+        for (int i = 0; i < targets.size(); i++) {
+            Target t = targets.get(i);
+            long size = placements.get(i).blob().size();
             if (t.maxMessage() > 0 && size > t.maxMessage()) {
                 refusals.add(new QuotaExceeded.Refusal(t.accountId(), QuotaExceeded.Reason.MESSAGE_TOO_BIG));
             }
@@ -149,26 +197,49 @@ final class EmbeddedMailboxes implements Mailboxes {
         }
         if (!refusals.isEmpty()) throw new QuotaExceeded(refusals);
 
-        engine.addBlobReferences(tx, blob, targets.size());
-        List<DeliveryReceipt.Placed> placed = new ArrayList<>(targets.size());
+        // one reference per entry, taken per body: recipients sharing a body add to one row
+        Map<String, Integer> references = new LinkedHashMap<>();
+        Map<String, PreparedBlob> bodies = new LinkedHashMap<>();
+        for (Placement p : placements) {
+            references.merge(p.blob().sha256(), 1, Integer::sum);
+            bodies.putIfAbsent(p.blob().sha256(), p.blob());
+        }
+        for (Map.Entry<String, Integer> e : references.entrySet()) engine.addBlobReferences(tx, bodies.get(e.getKey()), e.getValue());
+        List<DeliveryReceipt.Placed> placed = new ArrayList<>(placements.size());
         long position = 0;
-        for (Target t : targets) {
-            record Inbox(long id, long uidNext) { }
-            Inbox inbox = db.one("SELECT id, uid_next FROM mailbox WHERE account_id = ? AND special_use = 'INBOX'",
-                    rs -> new Inbox(rs.getLong(1), rs.getLong(2)), t.accountId())
-                    .orElseThrow(() -> new IllegalStateException("account " + t.accountId() + " has no INBOX"));
-            long uid = inbox.uidNext();
-            position = placeEntry(tx, t.accountId(), inbox.id(), uid, "", internalDate, size, blob.sha256());
-            placed.add(new DeliveryReceipt.Placed(t.accountId(), inbox.id(), uid));
-            tx.publish(new StoreEvent.MessagesAdded(t.accountId(), inbox.id(), position));
+        for (Placement p : placements) {
+            Delivery.Recipient r = p.recipient();
+            TargetBox box = target(db, r);
+            long uid = box.uidNext();
+            position = placeEntry(tx, r.accountId(), box.id(), uid, flagText(flagSet(r.flags())), internalDate, p.blob().size(),
+                    p.blob().sha256());
+            placed.add(new DeliveryReceipt.Placed(r.accountId(), box.id(), uid));
+            tx.publish(new StoreEvent.MessagesAdded(r.accountId(), box.id(), position));
         }
         for (Map.Entry<Long, Long> e : addedPerDomain.entrySet()) {
             db.update("UPDATE domain SET used_bytes = used_bytes + ?, message_count = message_count + ? WHERE id = ?",
                     e.getValue(), countPerDomain.get(e.getKey()), e.getKey());
         }
-        return new DeliveryReceipt(blob.sha256(), placed, position);
+        return new DeliveryReceipt(originalSha256, placed, position);
     }
 
+    private record TargetBox(long id, long uidNext) { }
+
+    /** The recipient's target mailbox: by name, else by special use, else (or if missing) INBOX. */
+    private static TargetBox target(Db db, Delivery.Recipient r) throws SQLException {
+        Optional<TargetBox> found = Optional.empty();
+        if (r.mailbox() != null) {
+            found = db.one("SELECT id, uid_next FROM mailbox WHERE account_id = ? AND name = ?",
+                    rs -> new TargetBox(rs.getLong(1), rs.getLong(2)), r.accountId(), mailboxName(r.mailbox()));
+        } else if (r.specialUse() != null) {
+            found = db.one("SELECT id, uid_next FROM mailbox WHERE account_id = ? AND special_use = ?",
+                    rs -> new TargetBox(rs.getLong(1), rs.getLong(2)), r.accountId(), r.specialUse().name());
+        }
+        if (found.isPresent()) return found.get();
+        return db.one("SELECT id, uid_next FROM mailbox WHERE account_id = ? AND special_use = 'INBOX'",
+                rs -> new TargetBox(rs.getLong(1), rs.getLong(2)), r.accountId())
+                .orElseThrow(() -> new IllegalStateException("account " + r.accountId() + " has no INBOX"));
+    }
 
     @Override
     public List<Mailbox> mailboxes(long accountId) {

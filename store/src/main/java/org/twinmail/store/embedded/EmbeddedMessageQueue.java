@@ -55,11 +55,7 @@ final class EmbeddedMessageQueue implements MessageQueue {
             });
             return null;
         }
-        List<Long> accountIds = List.copyOf(new LinkedHashSet<>(notification.accountIds()));
-        return engine.withBlob(notification.content(), blob -> tx -> {
-            finishQueued(tx, QueueTables.record(tx.db(), all));
-            return mailboxes.deliverAndQueue(tx, accountIds, notification.outbound(), blob, notification.internalDate().toEpochMilli());
-        });
+        return mailboxes.deliverInTransaction(notification, tx -> finishQueued(tx, QueueTables.record(tx.db(), all)));
     }
 
     private static void finishQueued(WriteTx tx, List<QueueTables.Finished> finished) throws SQLException {

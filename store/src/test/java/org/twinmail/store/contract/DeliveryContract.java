@@ -3,14 +3,21 @@ package org.twinmail.store.contract;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.twinmail.core.mail.MessageData;
 import org.twinmail.core.model.Account;
 import org.twinmail.core.model.Mailbox;
 import org.twinmail.core.model.MessageEntry;
+import org.twinmail.core.model.SpecialUse;
+import org.twinmail.store.Delivery;
 import org.twinmail.store.DeliveryReceipt;
+import org.twinmail.store.StoreException;
 import org.twinmail.store.StoreException.QuotaExceeded;
 import org.twinmail.store.StoreException.QuotaExceeded.Reason;
 import org.twinmail.store.StoreException.QuotaExceeded.Refusal;
@@ -63,5 +70,135 @@ public abstract class DeliveryContract extends StoreContract {
                 .isInstanceOfSatisfying(QuotaExceeded.class, e -> assertThat(e.refusals()).containsExactly(
                         new Refusal(tiny.id(), Reason.MESSAGE_TOO_BIG), new Refusal(tiny.id(), Reason.ACCOUNT_FULL),
                         new Refusal(d.id(), Reason.DOMAIN_FULL)));
+    }
+
+    // ---- per-recipient delivery: target mailbox, flags, prepended header fields ----
+
+    private static final Instant ARRIVAL = Instant.parse("2025-01-02T03:04:05Z");
+
+    private DeliveryReceipt deliverTo(MessageData content, Delivery.Recipient... recipients) {
+        return store.deliver(new Delivery(content, ARRIVAL, List.of(recipients), null));
+    }
+
+    private Mailbox mailbox(Account a, String name) {
+        return store.mailbox(a.id(), name).orElseThrow();
+    }
+
+    @Test
+    public void aRecipientCanBeFiledIntoJunkAsSeenWhileAnotherGetsItInItsInbox() {
+        Account alice = account("alice@example.com");
+        Account bob = account("bob@example.com");
+        DeliveryReceipt r = deliverTo(message(300, "spammy"),
+                Delivery.Recipient.inbox(alice.id()).into(SpecialUse.JUNK).withFlags(Set.of("\\Seen")),
+                Delivery.Recipient.inbox(bob.id()));
+
+        Mailbox junk = mailbox(alice, "Junk");
+        assertThat(store.messages(junk.id())).singleElement().satisfies(e -> assertThat(e.flags()).containsExactly("\\Seen"));
+        assertThat(store.messages(inbox(alice).id())).isEmpty();
+        assertThat(store.status(junk.id()).unseen()).isZero();
+        assertThat(store.messages(inbox(bob).id())).singleElement().satisfies(e -> assertThat(e.flags()).isEmpty());
+        assertThat(r.placed()).extracting(DeliveryReceipt.Placed::mailboxId).containsExactly(junk.id(), inbox(bob).id());
+        assertThat(store.findAccount(alice.id()).orElseThrow().messageCount()).isEqualTo(1);
+    }
+
+    @Test
+    public void keywordsAndSystemFlagsAreSetAsGivenInAnyCase() {
+        Account alice = account("alice@example.com");
+        deliverTo(message(100, "keywords"), Delivery.Recipient.inbox(alice.id()).withFlags(Set.of("$Junk", "Work", "\\flagged")));
+        assertThat(store.messages(inbox(alice).id())).singleElement()
+                .satisfies(e -> assertThat(e.flags()).containsExactlyInAnyOrder("$Junk", "Work", "\\Flagged"));
+        assertThatThrownBy(() -> deliverTo(message(100, "bad flag"), Delivery.Recipient.inbox(alice.id()).withFlags(Set.of("\\Bogus"))))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(store.messages(inbox(alice).id())).hasSize(1);
+    }
+
+    @Test
+    public void aTargetByNameIsUsedAndAMissingTargetFallsBackToInbox() {
+        Account alice = account("alice@example.com");
+        store.createMailbox(alice.id(), "Lists/Java", null);
+        store.deleteMailbox(alice.id(), "Junk");
+        deliverTo(message(100, "to a folder"), Delivery.Recipient.inbox(alice.id()).intoMailbox("Lists/Java"));
+        deliverTo(message(100, "to nowhere"), Delivery.Recipient.inbox(alice.id()).intoMailbox("No/Such"));
+        deliverTo(message(100, "to a deleted junk"), Delivery.Recipient.inbox(alice.id()).into(SpecialUse.JUNK));
+        assertThat(store.messages(mailbox(alice, "Lists/Java").id())).hasSize(1);
+        assertThat(store.messages(inbox(alice).id())).hasSize(2);
+        assertThat(store.mailbox(alice.id(), "No/Such")).as("a missing target is not created").isEmpty();
+    }
+
+    @Test
+    public void prependedHeaderFieldsAreSeenOnlyByTheirRecipientAndEveryoneElseSharesOneBody() throws Exception {
+        Account alice = account("alice@example.com");
+        Account bob = account("bob@example.com");
+        Account carol = account("carol@other.example");
+        MessageData original = message(LARGE, "shared");
+        String field = "Authentication-Results: mx.example.com;\r\n\tspf=pass smtp.mailfrom=example.net";
+        DeliveryReceipt r = deliverTo(original, Delivery.Recipient.inbox(alice.id()).withHeaderFields(List.of(field, "X-Spam-Score: 7.5")),
+                Delivery.Recipient.inbox(bob.id()), Delivery.Recipient.inbox(carol.id()));
+
+        assertThat(r.blobId()).isEqualTo(original.sha256());
+        MessageEntry a = store.messages(inbox(alice).id()).getFirst();
+        MessageEntry b = store.messages(inbox(bob).id()).getFirst();
+        MessageEntry c = store.messages(inbox(carol).id()).getFirst();
+        byte[] prefix = (field + "\r\nX-Spam-Score: 7.5\r\n").getBytes(StandardCharsets.UTF_8);
+        byte[] alices = readAll(store.openBlob(a.blobId()));
+        assertThat(Arrays.copyOfRange(alices, 0, prefix.length)).isEqualTo(prefix);
+        assertThat(Arrays.copyOfRange(alices, prefix.length, alices.length)).isEqualTo(original.bytes());
+        assertThat(a.size()).isEqualTo(original.size() + prefix.length);
+        assertThat(b.blobId()).as("the common case keeps one body").isEqualTo(original.sha256()).isEqualTo(c.blobId());
+        assertThat(readAll(store.openBlob(b.blobId()))).isEqualTo(original.bytes());
+        assertThat(store.findAccount(alice.id()).orElseThrow().usedBytes()).isEqualTo(original.size() + prefix.length);
+        assertThat(store.findDomain("example.com").orElseThrow().usedBytes()).isEqualTo(2 * original.size() + prefix.length);
+    }
+
+    @Test
+    public void recipientsWithTheSameHeaderFieldsShareTheirBody() throws Exception {
+        Account alice = account("alice@example.com");
+        Account bob = account("bob@example.com");
+        List<String> fields = List.of("X-Spam-Status: No");
+        deliverTo(message(200, "same fields"), Delivery.Recipient.inbox(alice.id()).withHeaderFields(fields),
+                Delivery.Recipient.inbox(bob.id()).withHeaderFields(fields));
+        MessageEntry a = store.messages(inbox(alice).id()).getFirst();
+        MessageEntry b = store.messages(inbox(bob).id()).getFirst();
+        assertThat(a.blobId()).isEqualTo(b.blobId()).isNotEqualTo(message(200, "same fields").sha256());
+        assertThat(new String(readAll(store.openBlob(a.blobId())), StandardCharsets.UTF_8)).startsWith("X-Spam-Status: No\r\n");
+        // expunging one copy keeps the other readable
+        store.expunge(inbox(alice).id(), List.of(a.uid()));
+        assertThat(readAll(store.openBlob(b.blobId()))).hasSize((int) b.size());
+    }
+
+    @Test
+    public void quotaIsCheckedPerRecipientWithItsOwnSizeAndARefusalWritesNothingForAnyone() {
+        MessageData m = message(1000, "quota");
+        Account tight = account("tight@example.com", 1000 + 10, 0);
+        Account roomy = account("roomy@example.com");
+        long position = store.lastChangePosition();
+        assertThatThrownBy(() -> deliverTo(m, Delivery.Recipient.inbox(roomy.id()),
+                Delivery.Recipient.inbox(tight.id()).withHeaderFields(List.of("X-Spam-Flag: YES, and more than ten bytes"))))
+                .isInstanceOfSatisfying(StoreException.QuotaExceeded.class, e -> assertThat(e.refusals()).containsExactly(
+                        new StoreException.QuotaExceeded.Refusal(tight.id(), StoreException.QuotaExceeded.Reason.ACCOUNT_FULL)));
+        assertThat(store.lastChangePosition()).as("nothing written for anyone").isEqualTo(position);
+        assertThat(store.messages(inbox(roomy).id())).isEmpty();
+        assertThat(store.findAccount(roomy.id()).orElseThrow().usedBytes()).isZero();
+        // without the extra bytes it fits
+        deliverTo(m, Delivery.Recipient.inbox(roomy.id()), Delivery.Recipient.inbox(tight.id()).withHeaderFields(List.of("X: y")));
+        assertThat(store.findAccount(tight.id()).orElseThrow().usedBytes()).isEqualTo(1000 + "X: y\r\n".length());
+    }
+
+    @Test
+    public void malformedHeaderFieldsAreRefusedBeforeAnythingIsQueued() {
+        for (String bad : List.of("no colon", ": no name", "Bad Name: x", "Bare: line\nfeed", "Bare: carriage\rreturn",
+                "Unfolded: a\r\nb", "Nul: \0", "Long: " + "x".repeat(Delivery.Recipient.MAX_HEADER_LINE))) {
+            assertThatThrownBy(() -> Delivery.Recipient.inbox(1).withHeaderFields(List.of(bad))).as(bad)
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+        assertThat(Delivery.Recipient.inbox(1).withHeaderFields(List.of("Folded: a\r\n b", "Utf8: caf\u00e9")).headerFields()).hasSize(2);
+    }
+
+    @Test
+    public void theOldShapeStillDeliversToEveryInboxOnce() {
+        Account alice = account("alice@example.com");
+        DeliveryReceipt r = store.deliver(new Delivery(List.of(alice.id(), alice.id()), message(50, "old"), ARRIVAL));
+        assertThat(r.placed()).hasSize(1);
+        assertThat(store.messages(inbox(alice).id())).hasSize(1);
     }
 }
