@@ -35,7 +35,10 @@ class RandomInputTest {
             }
             String text = new String(bytes, StandardCharsets.ISO_8859_1);
             MimePart m = MimePart.parse(bytes);
+            m.languages();
             for (MimePart leaf : m.leaves()) {
+                leaf.languages();
+                leaf.disposition();
                 assertThat(leaf.text()).isNotNull();
                 assertThat(leaf.end()).isGreaterThanOrEqualTo(leaf.bodyStart());
             }
@@ -44,6 +47,7 @@ class RandomInputTest {
                 assertThat(f.decoded()).isNotNull();
                 AddressParser.parse(f.value());
                 MailDates.parse(f.value());
+                org.twinmail.mail.header.MessageIds.parse(f.value());
             }
             assertThat(AddressParser.parse(text)).isNotNull();
             assertThat(AddressParser.parse(new String(bytes, StandardCharsets.UTF_8))).isNotNull();

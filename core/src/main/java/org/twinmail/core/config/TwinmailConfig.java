@@ -53,6 +53,11 @@ public final class TwinmailConfig {
         /** Received headers in a message beyond which it is refused as a mail loop. */
         public int maxHops = 50;
         /**
+         * Header section of an incoming message that header checks read (the submission From
+         * check: a From field beyond it is not found); Postfix's header_size_limit is 100 KiB too.
+         */
+        public Size maxHeaderSize = Size.of("100K");
+        /**
          * Client networks (address/prefix) whose mail to remote domains this port accepts for the
          * outbound queue without AUTH, like Postfix's mynetworks: web applications, scanners,
          * other hosts of the site. Empty (the default): the MX never relays.

@@ -2,21 +2,18 @@ package org.twinmail.imap.command;
 
 import java.io.IOException;
 import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.twinmail.imap.protocol.ArgReader;
 import org.twinmail.imap.protocol.ImapSyntaxException;
+import org.twinmail.mail.header.MailDates;
+import org.twinmail.mail.header.MessageIds;
 
 /**
  * THREAD and UID THREAD (RFC 5256) over the messages a SEARCH would find:
@@ -110,15 +107,9 @@ final class ThreadCommand {
 
     // ---- REFERENCES ----
 
-    /** A msg-id: "<" left "@" right ">", compared case-sensitively (RFC 5256 4, step 1.A). */
-    private static final Pattern MSG_ID = Pattern.compile("<([^<>\\s@]+@[^<>\\s]+)>");
-
+    /** The msg-ids of a field (the mail library's {@link MessageIds}), compared case-sensitively (RFC 5256 4, step 1.A). */
     private static List<String> ids(String header) {
-        List<String> out = new ArrayList<>();
-        if (header == null) return out;
-        Matcher m = MSG_ID.matcher(header);
-        while (m.find()) out.add(m.group(1));
-        return out;
+        return MessageIds.parse(header);
     }
 
     private static List<Node> references(List<SearchCommand.Candidate> found) {
@@ -321,22 +312,12 @@ final class ThreadCommand {
 
     // ---- dates ----
 
-    private static final DateTimeFormatter LOOSE = DateTimeFormatter.ofPattern("d MMM yyyy H:mm[:ss] Z", Locale.ENGLISH);
-
-    /** RFC 5256 2.2: the Date header's date and time, or the internal date when it is missing or unreadable. */
+    /** RFC 5256 2.2: the Date header's date and time (the mail library's {@link MailDates}), or the internal date when it is missing or unreadable. */
     static Instant sent(SearchCommand.Candidate c) {
         String date = c.message().header("Date");
         if (date != null) {
-            String d = date.replaceAll("\\([^)]*\\)", "").strip().replaceAll("\\s+", " ");
-            try {
-                return ZonedDateTime.parse(d, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
-            } catch (RuntimeException e) {
-                try {
-                    return ZonedDateTime.parse(d.substring(d.indexOf(',') + 1).strip(), LOOSE).toInstant();
-                } catch (RuntimeException e2) {
-                    // unreadable: the internal date
-                }
-            }
+            var sent = MailDates.parse(date);
+            if (sent.isPresent()) return sent.get().toInstant();
         }
         return c.entry.internalDate();
     }

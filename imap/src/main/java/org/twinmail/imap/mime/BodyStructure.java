@@ -62,18 +62,16 @@ public final class BodyStructure {
         b.append(' ');
         if (d == null) b.append("NIL");
         else b.append('(').append(q(d.getKey())).append(' ').append(params(d.getValue())).append(')');
-        String lang = p.header("Content-Language");
+        java.util.List<String> tags = p.languages();
         b.append(' ');
-        if (lang == null || lang.isBlank()) {
+        if (tags.isEmpty()) {
             b.append("NIL");
+        } else if (tags.size() == 1) {
+            b.append(q(tags.getFirst()));
         } else {
-            String[] tags = lang.split("\\s*,\\s*");
-            if (tags.length == 1) b.append(q(tags[0].strip()));
-            else {
-                b.append('(');
-                for (int i = 0; i < tags.length; i++) b.append(i > 0 ? " " : "").append(q(tags[i].strip()));
-                b.append(')');
-            }
+            b.append('(');
+            for (int i = 0; i < tags.size(); i++) b.append(i > 0 ? " " : "").append(q(tags.get(i)));
+            b.append(')');
         }
         b.append(' ').append(n(p.header("Content-Location")));
     }

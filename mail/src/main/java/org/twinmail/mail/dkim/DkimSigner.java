@@ -22,6 +22,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.twinmail.core.config.TwinmailConfig;
 import org.twinmail.core.mail.MessageData;
+import org.twinmail.mail.header.Header;
+import org.twinmail.mail.header.HeaderField;
 
 /**
  * DKIM signing (RFC 6376) with rsa-sha256 and relaxed/relaxed canonicalization, written on the
@@ -168,42 +170,15 @@ public final class DkimSigner implements MessageSigner {
     /**
      * Reads the header section (up to the empty line, which is consumed) as fields, each with its
      * folding and final CRLF as it appears; octets are kept as ISO-8859-1 chars so that 8-bit
-     * (SMTPUTF8) headers come out byte for byte. Null when the section exceeds {@link #MAX_HEADER_BYTES}.
+     * (SMTPUTF8) headers come out byte for byte. The section is the mail library's {@link Header}.
+     * Null when the section exceeds {@link #MAX_HEADER_BYTES}.
      */
     static List<String> readHeaderFields(InputStream in) throws IOException {
-        List<String> fields = new ArrayList<>();
-        StringBuilder field = null;
-        StringBuilder line = new StringBuilder();
-        int total = 0;
-        while (true) {
-            int c = in.read();
-            if (c < 0) {
-                if (!line.isEmpty()) { // a last line without CRLF: the message is all header
-                    if (field != null && (line.charAt(0) == ' ' || line.charAt(0) == '\t')) field.append(line);
-                    else {
-                        if (field != null) fields.add(field.toString());
-                        field = new StringBuilder(line);
-                    }
-                }
-                if (field != null) fields.add(field.toString());
-                return fields;
-            }
-            if (++total > MAX_HEADER_BYTES) return null;
-            line.append((char) c);
-            if (c != '\n') continue;
-            boolean empty = line.length() == 1 || (line.length() == 2 && line.charAt(0) == '\r');
-            if (empty) {
-                if (field != null) fields.add(field.toString());
-                return fields;
-            }
-            if (field != null && (line.charAt(0) == ' ' || line.charAt(0) == '\t')) {
-                field.append(line);
-            } else {
-                if (field != null) fields.add(field.toString());
-                field = new StringBuilder(line);
-            }
-            line.setLength(0);
-        }
+        Header header = Header.read(in, MAX_HEADER_BYTES);
+        if (header.truncated()) return null;
+        List<String> fields = new ArrayList<>(header.fields().size());
+        for (HeaderField f : header.fields()) fields.add(new String(header.bytes(f), StandardCharsets.ISO_8859_1));
+        return fields;
     }
 
     /** The field's name in lower case (what precedes the colon, trailing whitespace dropped). */

@@ -281,6 +281,26 @@ public final class MimePart {
         return EncodedWords.decode(raw);
     }
 
+    /** The language tags of Content-Language (RFC 3282: a comma-separated list; comments dropped), empty if none. */
+    public List<String> languages() {
+        String lang = header("Content-Language");
+        if (lang == null) return List.of();
+        List<String> out = new ArrayList<>();
+        StringBuilder tag = new StringBuilder();
+        int depth = 0;
+        for (int i = 0; i <= lang.length(); i++) {
+            char c = i < lang.length() ? lang.charAt(i) : ',';
+            if (c == '(') depth++;
+            else if (c == ')' && depth > 0) depth--;
+            else if (depth > 0) continue;
+            else if (c == ',') {
+                if (!tag.toString().isBlank()) out.add(tag.toString().strip());
+                tag.setLength(0);
+            } else if (!Character.isWhitespace(c)) tag.append(c);
+        }
+        return out;
+    }
+
     /** The disposition ("attachment", "inline") and its parameters, or null. */
     public Map.Entry<String, Map<String, String>> disposition() {
         String cd = header("Content-Disposition");

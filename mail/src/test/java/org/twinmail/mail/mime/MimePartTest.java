@@ -96,6 +96,14 @@ class MimePartTest {
     }
 
     @Test
+    void contentLanguages() {
+        assertThat(parse("Content-Language: en, de (German)\r\n\r\nx").languages()).containsExactly("en", "de");
+        assertThat(parse("Content-Language: i-klingon\r\n\r\nx").languages()).containsExactly("i-klingon");
+        assertThat(parse("Subject: none\r\n\r\nx").languages()).isEmpty();
+        assertThat(parse("Content-Language: ,\r\n\r\nx").languages()).isEmpty();
+    }
+
+    @Test
     void transferEncodingStreams() throws Exception {
         InputStream qp = TransferEncoding.decode(new java.io.ByteArrayInputStream("a=3Db=\r\nc".getBytes(StandardCharsets.US_ASCII)), "Quoted-Printable ").orElseThrow();
         assertThat(new String(qp.readAllBytes(), StandardCharsets.US_ASCII)).isEqualTo("a=bc");

@@ -11,6 +11,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
+import org.twinmail.mail.header.Header;
 
 /**
  * Builds delivery status notifications (RFC 3464): a {@code multipart/report;
@@ -120,20 +121,12 @@ public final class DeliveryStatus {
         return out.toByteArray();
     }
 
-    /** The header section of a message up to (not including) the empty line, at most MAX_ORIGINAL_HEADERS bytes, ending in CRLF. */
+    /**
+     * The header section of a message up to (not including) the empty line, at most
+     * MAX_ORIGINAL_HEADERS bytes (cut there, mid-field if need be), ending in CRLF.
+     */
     static byte[] headerSection(InputStream in) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int prev = -1;
-        int prev2 = -1;
-        int b;
-        while ((b = in.read()) >= 0 && out.size() < MAX_ORIGINAL_HEADERS) {
-            // CRLF CRLF (or LF LF) ends the header section
-            if (b == '\n' && (prev == '\n' || (prev == '\r' && prev2 == '\n'))) break;
-            out.write(b);
-            prev2 = prev;
-            prev = b;
-        }
-        byte[] h = out.toByteArray();
+        byte[] h = Header.read(in, MAX_ORIGINAL_HEADERS).bytes();
         int end = h.length;
         while (end > 0 && (h[end - 1] == '\r' || h[end - 1] == '\n')) end--;
         ByteArrayOutputStream trimmed = new ByteArrayOutputStream(end + 2);
