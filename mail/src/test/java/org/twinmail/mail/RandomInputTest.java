@@ -52,6 +52,11 @@ class RandomInputTest {
             assertThat(AddressParser.parse(text)).isNotNull();
             assertThat(AddressParser.parse(new String(bytes, StandardCharsets.UTF_8))).isNotNull();
             assertThat(EncodedWords.decode(text)).isNotNull();
+            try {
+                org.twinmail.mail.mime.MimeStream.walk(new java.io.ByteArrayInputStream(bytes), p -> p.decodedBody().orElse(p.body()).readAllBytes());
+            } catch (java.io.IOException e) {
+                throw new AssertionError(e);
+            }
             MailDates.parse(text);
         }
     }
