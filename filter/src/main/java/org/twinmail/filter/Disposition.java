@@ -5,20 +5,27 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.twinmail.core.model.SpecialUse;
+import org.twinmail.store.Delivery;
 
 /**
  * What the verdicts of a transaction ask of its delivery, account by account: header fields
  * to prepend, the mailbox and flags to file into, or holding the message in quarantine.
  * The session applies every stage's {@link Decision} to the transaction's disposition and
- * hands the result to the store's delivery.
+ * hands {@link #recipient(long)} for each account to the store's {@link Delivery}.
  *
  * <p>Header fields accumulate in the order they were given. For the mailbox, the last filing
  * verdict for an account wins, and quarantine wins over any filing.
+ *
+ * <p>Quarantine, until the administrator's quarantine exists (with release and delete): each
+ * local copy goes into the recipient's Junk mailbox with the keyword {@value #QUARANTINED},
+ * and a quarantined message is never relayed (the session refuses one with remote recipients).
  */
 public final class Disposition {
-    /** Where a quarantined message goes for each local recipient until an admin quarantine exists. */
-    public static final String QUARANTINE_MAILBOX = "Quarantine";
-    public static final String INBOX = "INBOX";
+    /** The keyword of a quarantined copy. */
+    public static final String QUARANTINED = "$Quarantined";
 
     private final List<HeaderField> everyone = new ArrayList<>();
     private final Map<Long, List<HeaderField>> perAccount = new HashMap<>();
@@ -75,17 +82,19 @@ public final class Disposition {
         return all;
     }
 
-    /** The mailbox this account's copy goes into. */
-    public String mailbox(long accountId) {
-        if (quarantine != null) return QUARANTINE_MAILBOX;
+    /** Where and how this account's copy is delivered. */
+    public Delivery.Recipient recipient(long accountId) {
+        Delivery.Recipient r = Delivery.Recipient.inbox(accountId);
         Verdict.FileInto f = filing(accountId);
-        return f == null ? INBOX : f.mailbox();
-    }
-
-    /** The flags and keywords to set on this account's copy. */
-    public Set<String> flags(long accountId) {
-        Verdict.FileInto f = filing(accountId);
-        return f == null ? Set.of() : f.flags();
+        if (quarantine != null) {
+            Set<String> flags = f == null ? Set.of(QUARANTINED)
+                    : Stream.concat(f.flags().stream(), Stream.of(QUARANTINED)).collect(Collectors.toSet());
+            r = r.into(SpecialUse.JUNK).withFlags(flags);
+        } else if (f != null) {
+            r = (f.specialUse() != null ? r.into(f.specialUse()) : r.intoMailbox(f.mailbox())).withFlags(f.flags());
+        }
+        List<HeaderField> fields = headers(accountId);
+        return fields.isEmpty() ? r : r.withHeaderFields(fields.stream().map(HeaderField::text).toList());
     }
 
     private Verdict.FileInto filing(long accountId) {

@@ -26,6 +26,11 @@ public record HeaderField(String name, String value) {
         }
     }
 
+    /** {@code Name: value}, without the final CRLF. */
+    public String text() {
+        return name + ": " + value;
+    }
+
     /** {@code Name: value} and CRLF, in UTF-8 (RFC 6532). */
     public byte[] bytes() {
         return (name + ": " + value + "\r\n").getBytes(StandardCharsets.UTF_8);

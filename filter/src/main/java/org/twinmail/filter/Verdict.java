@@ -2,6 +2,7 @@ package org.twinmail.filter;
 
 import java.util.List;
 import java.util.Set;
+import org.twinmail.core.model.SpecialUse;
 
 /**
  * What a check says about one stage of a conversation. Every verdict carries a {@code reason},
@@ -14,9 +15,9 @@ import java.util.Set;
  *   <li>{@link Reject} (5xx) and {@link Tempfail} (4xx): the command is refused with this reply;
  *       the remaining checks are skipped.</li>
  *   <li>{@link AddHeaders}: prepend header fields to the stored message, then continue.</li>
- *   <li>{@link FileInto}: deliver into this mailbox with these flags instead of INBOX, then
- *       continue; at RCPT for that recipient's accounts, elsewhere for the accounts named (all
- *       local accounts when none are).</li>
+ *   <li>{@link FileInto}: deliver into this mailbox (by name, or by special use such as Junk)
+ *       with these flags instead of INBOX, then continue; at RCPT for that recipient's accounts,
+ *       elsewhere for the accounts named (all local accounts when none are).</li>
  *   <li>{@link Quarantine}: accept the message but hold it instead of delivering it; the
  *       remaining checks of the stage are skipped.</li>
  *   <li>{@link Effects}: several header and filing verdicts at once (a DATA check that files
@@ -51,8 +52,14 @@ public sealed interface Verdict {
         return new AddHeaders(List.of(fields), List.of(), reason);
     }
 
+    /** Into the mailbox of this name (INBOX for an account that has none). */
     static FileInto fileInto(String mailbox, Set<String> flags, String reason) {
-        return new FileInto(mailbox, flags, List.of(), reason);
+        return new FileInto(mailbox, null, flags, List.of(), reason);
+    }
+
+    /** Into the account's mailbox with this special use, whatever its name (INBOX for an account that has none). */
+    static FileInto fileInto(SpecialUse use, Set<String> flags, String reason) {
+        return new FileInto(null, use, flags, List.of(), reason);
     }
 
     static Quarantine quarantine(String reason) {
@@ -133,14 +140,17 @@ public sealed interface Verdict {
     }
 
     /**
-     * Deliver into {@code mailbox} (created if missing) with {@code flags} (system flags such as
-     * {@code \Seen} and keywords such as {@code $Junk}) instead of INBOX.
+     * Deliver into {@code mailbox}, or the mailbox with special use {@code specialUse} (one of
+     * the two), with {@code flags} (system flags such as {@code \Seen} and keywords such as
+     * {@code $Junk}) instead of INBOX. An account without that mailbox gets the message in INBOX
+     * (every account has the special-use mailboxes from its creation).
      *
      * @param accountIds as in {@link AddHeaders}
      */
-    record FileInto(String mailbox, Set<String> flags, List<Long> accountIds, String reason) implements Effect {
+    record FileInto(String mailbox, SpecialUse specialUse, Set<String> flags, List<Long> accountIds, String reason) implements Effect {
         public FileInto {
-            if (mailbox == null || mailbox.isBlank()) throw new IllegalArgumentException("FileInto needs a mailbox");
+            if ((mailbox == null) == (specialUse == null)) throw new IllegalArgumentException("FileInto needs a mailbox name or a special use");
+            if (mailbox != null && mailbox.isBlank()) throw new IllegalArgumentException("FileInto needs a mailbox name");
             flags = Set.copyOf(flags);
             accountIds = List.copyOf(accountIds);
             checkReason(reason);
@@ -148,7 +158,7 @@ public sealed interface Verdict {
 
         /** The same filing, for these accounts only (a DATA check that files per recipient). */
         public FileInto forAccounts(List<Long> ids) {
-            return new FileInto(mailbox, flags, ids, reason);
+            return new FileInto(mailbox, specialUse, flags, ids, reason);
         }
     }
 

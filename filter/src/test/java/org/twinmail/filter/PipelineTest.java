@@ -17,6 +17,8 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.twinmail.core.mail.EmailAddress;
 import org.twinmail.core.model.Account;
+import org.twinmail.core.model.SpecialUse;
+import org.twinmail.store.Delivery;
 import org.twinmail.store.RecipientResolution;
 import org.twinmail.store.StoreException;
 
@@ -270,10 +272,10 @@ class PipelineTest {
         Decision junk = pipeline(new Fixed("junk", Verdict.fileInto("Junk", Set.of("$Junk"), "user_rule")))
                 .rcpt(CLIENT, new TestEnvelope(), recipient("r@remote.example"));
         disposition.apply(junk, List.of(7L, 8L));
-        assertThat(disposition.mailbox(7)).isEqualTo("Junk");
-        assertThat(disposition.flags(8)).containsExactly("$Junk");
-        assertThat(disposition.mailbox(9)).isEqualTo("INBOX");
-        assertThat(disposition.flags(9)).isEmpty();
+        String spf = "Authentication-Results: mx.test.example; spf=pass";
+        assertThat(disposition.recipient(7)).isEqualTo(new Delivery.Recipient(7, "Junk", null, Set.of("$Junk"), List.of(spf)));
+        assertThat(disposition.recipient(8).flags()).containsExactly("$Junk");
+        assertThat(disposition.recipient(9)).isEqualTo(new Delivery.Recipient(9, null, null, Set.of(), List.of(spf)));
         assertThat(disposition.headers(9)).containsExactly(everyone);
         assertThat(disposition.isPlain()).isFalse();
 
@@ -285,11 +287,13 @@ class PipelineTest {
         assertThat(disposition.headers(7)).containsExactly(everyone);
         disposition.apply(pipeline(new DataOnly("inbox", Verdict.fileInto("INBOX", Set.of(), "trusted").forAccounts(List.of(7L))))
                 .data(CLIENT, new TestEnvelope(), null), List.of());
-        assertThat(disposition.mailbox(7)).isEqualTo("INBOX");
-        assertThat(disposition.mailbox(8)).isEqualTo("Junk");
+        assertThat(disposition.recipient(7).mailbox()).isEqualTo("INBOX");
+        assertThat(disposition.recipient(8).mailbox()).isEqualTo("Junk");
         disposition.apply(pipeline(new DataOnly("hold", Verdict.quarantine("virus"))).data(CLIENT, new TestEnvelope(), null), List.of());
         assertThat(disposition.quarantine()).isEqualTo("virus");
-        assertThat(disposition.mailbox(7)).isEqualTo(Disposition.QUARANTINE_MAILBOX);
+        assertThat(disposition.recipient(7)).isEqualTo(new Delivery.Recipient(7, null, SpecialUse.JUNK, Set.of(Disposition.QUARANTINED),
+                List.of(spf)));
+        assertThat(disposition.recipient(8).flags()).containsExactlyInAnyOrder("$Junk", Disposition.QUARANTINED);
     }
 
     @Test
@@ -304,8 +308,8 @@ class PipelineTest {
         assertThat(counted("data", "spam", "add_headers", "spam_tagged")).isEqualTo(1);
         Disposition disposition = new Disposition();
         disposition.apply(d, List.of());
-        assertThat(disposition.mailbox(1)).isEqualTo("Junk");
-        assertThat(disposition.mailbox(2)).isEqualTo("INBOX");
+        assertThat(disposition.recipient(1).mailbox()).isEqualTo("Junk");
+        assertThat(disposition.recipient(2)).isEqualTo(new Delivery.Recipient(2, null, null, Set.of(), List.of("X-Spam-Status: Yes")));
         assertThat(disposition.headers(2)).extracting(HeaderField::name).containsExactly("X-Spam-Status");
         assertThat(disposition.headers(3)).isEmpty();
     }
@@ -314,8 +318,9 @@ class PipelineTest {
     void aSessionDispositionIsCopiedNotShared() {
         Disposition session = new Disposition();
         Disposition tx = new Disposition(session);
-        tx.apply(new Decision(Stage.MAIL, Verdict.CONTINUE, null, List.of(Verdict.fileInto("Junk", Set.of(), "x")), List.of()), List.of());
-        assertThat(tx.mailbox(1)).isEqualTo("Junk");
+        tx.apply(new Decision(Stage.MAIL, Verdict.CONTINUE, null, List.of(Verdict.fileInto(SpecialUse.JUNK, Set.of(), "x")), List.of()), List.of());
+        assertThat(tx.recipient(1)).isEqualTo(Delivery.Recipient.inbox(1).into(SpecialUse.JUNK));
+        assertThat(session.recipient(1)).isEqualTo(Delivery.Recipient.inbox(1));
         assertThat(session.isPlain()).isTrue();
     }
 
@@ -325,6 +330,8 @@ class PipelineTest {
         assertThatThrownBy(() -> Verdict.tempfail(451, "5.7.1", "x", "r")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Verdict.reject(550, "5.7.1", "two\r\nlines", "r")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Verdict.accept("Not A Token")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Verdict.FileInto("Junk", SpecialUse.JUNK, Set.of(), List.of(), "r"))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new HeaderField("X-Bad", "v\r\nInjected: yes")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new HeaderField("X-Bad", "v\nInjected: yes")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new HeaderField("X Bad", "v")).isInstanceOf(IllegalArgumentException.class);

@@ -12,6 +12,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -20,10 +21,14 @@ import org.slf4j.LoggerFactory;
 import org.twinmail.core.config.Listen;
 import org.twinmail.core.config.TwinmailConfig;
 import org.twinmail.core.model.Account;
+import org.twinmail.core.model.Mailbox;
+import org.twinmail.core.model.MessageEntry;
+import org.twinmail.core.model.SpecialUse;
 import org.twinmail.filter.Chain;
 import org.twinmail.filter.Chains;
 import org.twinmail.filter.Check;
 import org.twinmail.filter.Client;
+import org.twinmail.filter.Disposition;
 import org.twinmail.filter.Envelope;
 import org.twinmail.filter.HeaderField;
 import org.twinmail.filter.Message;
@@ -33,8 +38,8 @@ import org.twinmail.filter.Verdict;
 /**
  * A site's own checks in the MX's chain, end to end over SMTP: a sender refused at MAIL with
  * its reason in the session's log line and the metrics, a recipient tempfailed at RCPT before
- * the standard recipient checks, and a header field added at DATA that is in the message as
- * the store keeps it.
+ * the standard recipient checks, a header field added at DATA that is in the message as the
+ * store keeps it, one recipient's copy filed into Junk, and a quarantined message.
  */
 class FilterPipelineTest {
     @TempDir
@@ -91,6 +96,34 @@ class FilterPipelineTest {
         }
     }
 
+    /** RCPT: recipients whose local part starts with "spamfan" get their copy in Junk, flagged $Junk. */
+    static final class JunkFiler implements Check.Rcpt {
+        @Override
+        public String name() {
+            return "junk-filer";
+        }
+
+        @Override
+        public Verdict rcpt(Client client, Envelope envelope, Recipient recipient) {
+            boolean junk = recipient.address().map(a -> a.localPart().startsWith("spamfan")).orElse(false);
+            return junk ? Verdict.fileInto(SpecialUse.JUNK, Set.of("$Junk"), "user_junk_rule") : Verdict.proceed();
+        }
+    }
+
+    /** DATA: a subject with HOLD in it is quarantined. */
+    static final class Hold implements Check.Data {
+        @Override
+        public String name() {
+            return "hold";
+        }
+
+        @Override
+        public Verdict data(Client client, Envelope envelope, Message message) throws IOException {
+            String subject = message.header().value("subject");
+            return subject != null && subject.contains("HOLD") ? Verdict.quarantine("held_subject") : Verdict.proceed();
+        }
+    }
+
     @BeforeAll
     static void start() throws Exception {
         fixture = new SmtpFixture(dataDir);
@@ -98,10 +131,13 @@ class FilterPipelineTest {
         config.hostname = SmtpFixture.HOSTNAME;
         config.dataDir = dataDir.toString();
         config.smtp.listen = List.of(Listen.parse("127.0.0.1:0"));
+        config.smtp.relayNetworks = List.of("127.0.0.0/8"); // for the quarantined message with a remote recipient
         Chain mx = Chains.mx(config, fixture.store).toBuilder()
                 .addFirst(new BlockSender())
                 .addBefore("recipient-exists", new Grey())
+                .add(new JunkFiler())
                 .add(new Stamp())
+                .add(new Hold())
                 .build();
         smtp = new SmtpServer(config, fixture.store, fixture.store, null, null, fixture.registry, mx, null);
         smtp.start();
@@ -181,5 +217,51 @@ class FilterPipelineTest {
                             + "Return-Path: <s@remote.example>\r\n")
                     .endsWith("Subject: stamped =?utf-8?q?caf=C3=A9?=\r\n\r\nbody\r\n");
         }
+    }
+
+    List<MessageEntry> junk(Account a) {
+        Mailbox box = fixture.store.mailboxes(a.id()).stream().filter(m -> m.specialUse() == SpecialUse.JUNK).findFirst().orElseThrow();
+        return fixture.store.messages(box.id());
+    }
+
+    @Test
+    void aRecipientsCopyIsFiledIntoJunkWithItsFlagAndTheOthersGoToInbox() throws Exception {
+        Account fan = fixture.account("spamfan-" + SmtpFixture.unique("u") + "@" + SmtpFixture.DOMAIN);
+        Account other = fixture.account();
+        try (SmtpClient c = SmtpClient.ehlo(server)) {
+            c.expect("MAIL FROM:<s@remote.example>", 250);
+            c.expect("RCPT TO:<" + fan.address() + ">", 250);
+            c.expect("RCPT TO:<" + other.address() + ">", 250);
+            assertThat(SmtpConversationTest.data(c, SmtpConversationTest.message("offer", "buy\r\n")).code()).isEqualTo(250);
+        }
+        assertThat(fixture.inbox(fan)).isEmpty();
+        assertThat(junk(fan)).singleElement().satisfies(e -> {
+            assertThat(e.flags()).containsExactly("$Junk");
+            assertThat(fixture.content(e)).startsWith("X-Filter-Test: ").endsWith("Subject: offer\r\n\r\nbuy\r\n");
+        });
+        assertThat(junk(other)).isEmpty();
+        assertThat(fixture.inbox(other)).singleElement().satisfies(e -> assertThat(e.flags()).isEmpty());
+        assertThat(counted("twinmail.filter.verdicts", "check", "junk-filer", "verdict", "file_into", "reason", "user_junk_rule"))
+                .isEqualTo(1);
+    }
+
+    @Test
+    void aQuarantinedMessageIsHeldInJunkAndNeverRelayed() throws Exception {
+        Account a = fixture.account();
+        try (SmtpClient c = SmtpClient.ehlo(server)) {
+            c.expect("MAIL FROM:<s@remote.example>", 250);
+            c.expect("RCPT TO:<" + a.address() + ">", 250);
+            assertThat(SmtpConversationTest.data(c, SmtpConversationTest.message("HOLD me", "x\r\n")).code()).isEqualTo(250);
+            c.expect("MAIL FROM:<s@remote.example>", 250);
+            c.expect("RCPT TO:<" + a.address() + ">", 250);
+            c.expect("RCPT TO:<someone@elsewhere.example>", 250);
+            SmtpClient.Reply r = SmtpConversationTest.data(c, SmtpConversationTest.message("HOLD me too", "x\r\n"));
+            assertThat(r.code()).isEqualTo(554);
+            assertThat(r.status()).isEqualTo("5.7.1");
+        }
+        assertThat(fixture.inbox(a)).isEmpty();
+        assertThat(junk(a)).singleElement().satisfies(e -> assertThat(e.flags()).containsExactly(Disposition.QUARANTINED));
+        assertThat(fixture.store.queueStats().messages()).as("nothing queued for the remote recipient").isZero();
+        assertThat(fixture.rejected("held_subject")).isEqualTo(1);
     }
 }

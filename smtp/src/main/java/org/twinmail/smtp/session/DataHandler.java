@@ -19,7 +19,6 @@ import org.twinmail.core.model.Account;
 import org.twinmail.filter.Client;
 import org.twinmail.filter.Decision;
 import org.twinmail.filter.Disposition;
-import org.twinmail.filter.HeaderField;
 import org.twinmail.filter.Message;
 import org.twinmail.filter.Pipeline;
 import org.twinmail.mail.header.Header;
@@ -119,14 +118,14 @@ final class DataHandler {
             List<EmailAddress> remote = tx.remoteRecipients();
             Outbound outbound = remote.isEmpty() ? null : new Outbound(tx.reversePath(), remote, tx.smtputf8(),
                     tx.parameters().body() == MailParameters.Body.EIGHT_BIT_MIME);
-            MessageData stored = withHeaders(tx.disposition(), accounts, content);
-            DeliveryReceipt receipt;
-            try {
-                receipt = store.deliver(new Delivery(accounts.stream().map(Account::id).toList(),
-                        stored, Instant.now(), outbound));
-            } finally {
-                if (stored != content) stored.close();
+            Disposition disposition = tx.disposition();
+            if (disposition.quarantine() != null && outbound != null) {
+                // Held mail is never relayed; until an administrator's quarantine can hold it, it is refused.
+                verdicts.rejected(disposition.quarantine());
+                return new Result(Reply.of(554, "5.7.1", "Error: message held by policy, not relayed"), false, 0);
             }
+            DeliveryReceipt receipt = store.deliver(new Delivery(content, Instant.now(),
+                    accounts.stream().map(a -> disposition.recipient(a.id())).toList(), outbound));
             metrics.accepted(content.size(), accounts.size());
             if (outbound != null) {
                 log.info("{}: queued {} bytes for {} remote recipients as outbound {}", tx.queueId(), content.size(),
@@ -158,34 +157,6 @@ final class DataHandler {
         } finally {
             if (content != null) content.close();
             else spool.discard();
-        }
-    }
-
-    /**
-     * The content with the header fields the verdicts asked for prepended. Until the store's
-     * delivery takes a mailbox, flags and header fields per account, every account must get the
-     * same: the fields are written in front of the content once, into a new spool.
-     */
-    private MessageData withHeaders(Disposition disposition, List<Account> accounts, MessageData content) throws IOException {
-        if (disposition.isPlain()) return content;
-        List<HeaderField> fields = null;
-        for (Account a : accounts) {
-            if (!disposition.mailbox(a.id()).equals(Disposition.INBOX) || !disposition.flags(a.id()).isEmpty()) {
-                throw new StoreException("filing into another mailbox than INBOX needs per-recipient delivery");
-            }
-            List<HeaderField> own = disposition.headers(a.id());
-            if (fields != null && !fields.equals(own)) throw new StoreException("different header fields per recipient need per-recipient delivery");
-            fields = own;
-        }
-        if (fields == null || fields.isEmpty()) return content;
-        MessageSpool spool = new MessageSpool(settings.spoolDir(), settings.spoolMemoryLimit());
-        try (InputStream in = content.open()) {
-            for (HeaderField f : fields) spool.write(f.bytes());
-            in.transferTo(spool);
-            return spool.finish();
-        } catch (IOException | RuntimeException e) {
-            spool.discard();
-            throw e;
         }
     }
 
