@@ -21,7 +21,7 @@ public interface Message {
     /**
      * The header section, parsed once (the mail library's {@link Header}: fields in order,
      * unfolded and RFC 2047-decoded values). Our trace fields come first. A section longer than
-     * the header limit is {@link Header#truncated()} and holds the fields complete within it.
+     * {@code smtp.maxHeaderSize} is {@link Header#truncated()} and holds the fields complete within it.
      */
     Header header() throws IOException;
 

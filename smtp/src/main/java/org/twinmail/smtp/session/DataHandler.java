@@ -111,7 +111,7 @@ final class DataHandler {
             if (!read.ok()) return new Result(failure(read.failure(), sizeLimit), false, 0);
 
             content = spool.finish();
-            Decision d = pipeline.data(filterClient, tx, new SpooledMessage(content, read.receivedHeaders()));
+            Decision d = pipeline.data(filterClient, tx, new SpooledMessage(content, read.receivedHeaders(), settings.maxHeaderSize()));
             verdicts.noted(d);
             if (d.refused()) return new Result(verdicts.reply(d.refusal()), false, 0);
             tx.disposition().apply(d, List.of());
@@ -164,11 +164,13 @@ final class DataHandler {
     private static final class SpooledMessage implements Message {
         private final MessageData content;
         private final int receivedHeaders;
+        private final int maxHeaderBytes;
         private Header header;
 
-        SpooledMessage(MessageData content, int receivedHeaders) {
+        SpooledMessage(MessageData content, int receivedHeaders, int maxHeaderBytes) {
             this.content = content;
             this.receivedHeaders = receivedHeaders;
+            this.maxHeaderBytes = maxHeaderBytes;
         }
 
         @Override
@@ -190,7 +192,7 @@ final class DataHandler {
         public Header header() throws IOException {
             if (header == null) {
                 try (InputStream in = new BufferedInputStream(content.open())) {
-                    header = Header.read(in, FromHeader.MAX_HEADER_BYTES);
+                    header = Header.read(in, maxHeaderBytes);
                 }
             }
             return header;
@@ -212,7 +214,7 @@ final class DataHandler {
         @Override
         public List<EmailAddress> from() throws IOException, MalformedHeader {
             try (InputStream in = new BufferedInputStream(content.open())) {
-                return FromHeader.addresses(in);
+                return FromHeader.addresses(in, maxHeaderBytes);
             } catch (FromHeader.Malformed e) {
                 throw new MalformedHeader(e.getMessage());
             }

@@ -11,12 +11,13 @@ import org.twinmail.core.config.TwinmailConfig;
  * filter chain's: {@link org.twinmail.filter.Chains}.
  *
  * @param maxLineLength    longest command or text line in octets, CRLF included
+ * @param maxHeaderSize    header section the DATA checks read ({@code smtp.maxHeaderSize})
  * @param spoolDir         where messages over {@code spoolMemoryLimit} are spooled while they arrive
  * @param mode             MX or submission
  */
 public record SessionSettings(String hostname, long maxMessageSize, int maxLineLength,
                               Duration commandTimeout, Duration dataTimeout, int maxErrors, int junkCommandLimit,
-                              Path spoolDir, int spoolMemoryLimit, SmtpMode mode) {
+                              Path spoolDir, int spoolMemoryLimit, int maxHeaderSize, SmtpMode mode) {
 
     /** RFC 5321 4.5.3.1.4/4.5.3.1.6: command and text lines of 512 and 1000 octets must fit. */
     static final int MIN_LINE_LENGTH = 1000;
@@ -28,6 +29,7 @@ public record SessionSettings(String hostname, long maxMessageSize, int maxLineL
         if (maxLineLength < MIN_LINE_LENGTH) throw new IllegalArgumentException("smtp.maxLineLength must be at least " + MIN_LINE_LENGTH);
         if (maxMessageSize < 1) throw new IllegalArgumentException("smtp.maxMessageSize must be positive");
         if (maxErrors < 1) throw new IllegalArgumentException("smtp.maxErrors must be at least 1");
+        if (maxHeaderSize < 1) throw new IllegalArgumentException("smtp.maxHeaderSize must be positive");
         if (junkCommandLimit < 0) throw new IllegalArgumentException("smtp.junkCommandLimit out of range");
         if (commandTimeout.isNegative() || commandTimeout.isZero() || dataTimeout.isNegative() || dataTimeout.isZero()) {
             throw new IllegalArgumentException("smtp timeouts must be positive");
@@ -48,6 +50,6 @@ public record SessionSettings(String hostname, long maxMessageSize, int maxLineL
         TwinmailConfig.Smtp s = config.smtp;
         return new SessionSettings(config.hostname, s.maxMessageSize.bytes(), s.maxLineLength,
                 s.commandTimeout, s.dataTimeout, s.maxErrors, s.junkCommandLimit,
-                Path.of(config.dataDir, "spool"), config.store.spoolMemoryLimit.asInt(), mode);
+                Path.of(config.dataDir, "spool"), config.store.spoolMemoryLimit.asInt(), s.maxHeaderSize.asInt(), mode);
     }
 }
