@@ -1,5 +1,6 @@
 package org.twinmail.store;
 
+import java.time.Duration;
 import java.util.List;
 import org.twinmail.core.event.StoreListener;
 
@@ -10,6 +11,15 @@ import org.twinmail.core.event.StoreListener;
  * opened with; once a higher epoch has been recorded ({@link #fence}), every write of
  * this instance, whatever its role, fails with {@link StoreException.StaleEpoch} and
  * writes nothing.
+ *
+ * <p>Durable consumers. A consumer is a name with a cursor kept in the store: the position
+ * up to which it has handled the log. It reads {@link #changesSince} its cursor, acts, and
+ * then {@link #advanceConsumer advances} the cursor; a crash between acting and advancing
+ * makes it see those changes again after the restart, never skip one. So delivery is
+ * at least once, in log order, and a consumer whose handling is idempotent (keyed by
+ * position, or by what the change names) gets the effect of exactly once.
+ * {@link ChangeConsumer} runs that loop. To wait for new changes without polling, a
+ * consumer calls {@link #awaitChange}, which the writer wakes after each commit.
  */
 public interface ChangeLog {
 
@@ -34,4 +44,33 @@ public interface ChangeLog {
      * change reads the log from a durable position instead.
      */
     void addListener(StoreListener listener);
+
+    /**
+     * Waits until the log has a change after {@code afterPosition}, at most {@code timeout}, and
+     * returns the newest position known then (not above {@code afterPosition} if the time ran
+     * out). Woken by this instance's commits, with no polling; changes written by another
+     * instance on the same data are seen by the next read, at the latest when the wait times out.
+     *
+     * @throws InterruptedException if the waiting thread is interrupted
+     * @throws StoreException.Unavailable once the store is closed
+     */
+    long awaitChange(long afterPosition, Duration timeout) throws InterruptedException;
+
+    /** The cursor of consumer {@code name}: the last position it has handled, 0 for a consumer never advanced. */
+    long consumerPosition(String name);
+
+    /**
+     * Durably records that consumer {@code name} has handled every change up to and including
+     * {@code position}, creating the consumer on first use. A cursor never moves back: a
+     * lower position leaves it where it is (a late duplicate advance is harmless). Moving a
+     * cursor is not itself a change in the log. A position beyond the newest change is
+     * refused (IllegalArgumentException): it would skip changes not yet written. Fenced like
+     * every write.
+     *
+     * <p>Names are 1 to 100 characters of letters, digits, '.', '-' and '_'.
+     */
+    void advanceConsumer(String name, long position);
+
+    /** Forgets consumer {@code name} and its cursor; false if there was none. */
+    boolean removeConsumer(String name);
 }

@@ -1,13 +1,19 @@
 package org.twinmail.store.embedded;
 
+import java.time.Duration;
 import java.util.List;
+import java.util.regex.Pattern;
 import java.util.Objects;
 import org.twinmail.core.event.StoreListener;
+import org.twinmail.core.mail.Printable;
 import org.twinmail.store.Change;
 import org.twinmail.store.ChangeLog;
 import org.twinmail.store.StoreException;
 
-/** The embedded {@link ChangeLog}: the {@code change_log} table and the epoch in {@code meta}. */
+/**
+ * The embedded {@link ChangeLog}: the {@code change_log} table, the epoch in {@code meta}, the
+ * consumers' cursors in {@code consumer}, and the writer's {@link ChangeSignal} for waits.
+ */
 final class EmbeddedChangeLog implements ChangeLog {
     static final int MAX_CHANGES_PER_CALL = 100_000;
 
@@ -69,4 +75,50 @@ final class EmbeddedChangeLog implements ChangeLog {
         engine.listeners().add(Objects.requireNonNull(listener, "listener"));
     }
 
+
+    @Override
+    public long awaitChange(long afterPosition, Duration timeout) throws InterruptedException {
+        Objects.requireNonNull(timeout, "timeout");
+        engine.checkOpen();
+        return engine.signal().await(afterPosition, timeout);
+    }
+
+    @Override
+    public long consumerPosition(String name) {
+        String n = consumerName(name);
+        return engine.read(db -> db.queryLong("SELECT position FROM consumer WHERE name = ?", n).orElse(0L));
+    }
+
+    @Override
+    public void advanceConsumer(String name, long position) {
+        String n = consumerName(name);
+        if (position < 0) throw new IllegalArgumentException("negative change-log position");
+        engine.write(tx -> {
+            long newest = tx.db().queryLong("SELECT coalesce(max(position), 0) FROM change_log").orElse(0L);
+            if (position > newest) {
+                throw new IllegalArgumentException("consumer " + n + " cannot advance to " + position
+                        + ": the newest change is " + newest);
+            }
+            tx.db().update("""
+                    INSERT INTO consumer (name, position, updated) VALUES (?, ?, ?)
+                    ON CONFLICT (name) DO UPDATE SET position = max(position, excluded.position), updated = excluded.updated""",
+                    n, position, System.currentTimeMillis());
+            return null;
+        });
+    }
+
+    @Override
+    public boolean removeConsumer(String name) {
+        String n = consumerName(name);
+        return engine.write(tx -> tx.db().update("DELETE FROM consumer WHERE name = ?", n) > 0);
+    }
+
+    private static final Pattern CONSUMER_NAME = Pattern.compile("[A-Za-z0-9._-]{1,100}");
+
+    static String consumerName(String name) {
+        if (name == null || !CONSUMER_NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("consumer names are 1 to 100 letters, digits, '.', '-' or '_': " + Printable.of(name));
+        }
+        return name;
+    }
 }

@@ -134,14 +134,15 @@ public final class EmbeddedMailStore implements MailStore {
                         storeDir, stored, options.epoch());
             }
             List<StoreListener> listeners = new CopyOnWriteArrayList<>();
+            ChangeSignal signal = new ChangeSignal(db.queryLong("SELECT coalesce(max(position), 0) FROM change_log").orElse(0L));
             GroupCommitWriter writer = new GroupCommitWriter(db, options.epoch(), options.groupCommitMaxBatch(), files,
-                    listeners, options.registry());
+                    listeners, signal, options.registry());
             ReadPool readPool = new ReadPool(storeDir.resolve("mail.db"), options.readThreads(), READER_BUSY_TIMEOUT_MS);
             writer.start();
             // a store fenced at open is only read: nothing to checkpoint, and nothing of ours to write
             WalCheckpointer checkpointer = stored > options.epoch() ? null
                     : WalCheckpointer.start(storeDir.resolve("mail.db"), CHECKPOINT_INTERVAL, options.registry());
-            return new EmbeddedMailStore(new Engine(options, new FileBlobStore(files), writer, readPool, listeners), checkpointer);
+            return new EmbeddedMailStore(new Engine(options, new FileBlobStore(files), writer, readPool, listeners, signal), checkpointer);
         } catch (SQLException e) {
             if (db != null) db.close();
             throw new StoreException.Unavailable("cannot open store in " + storeDir + ": " + e.getMessage(), e);
@@ -447,6 +448,26 @@ public final class EmbeddedMailStore implements MailStore {
         changeLog.addListener(listener);
     }
 
+    @Override
+    public long awaitChange(long afterPosition, Duration timeout) throws InterruptedException {
+        return changeLog.awaitChange(afterPosition, timeout);
+    }
+
+    @Override
+    public long consumerPosition(String name) {
+        return changeLog.consumerPosition(name);
+    }
+
+    @Override
+    public void advanceConsumer(String name, long position) {
+        changeLog.advanceConsumer(name, position);
+    }
+
+    @Override
+    public boolean removeConsumer(String name) {
+        return changeLog.removeConsumer(name);
+    }
+
     /**
      * Stops accepting work, commits what is queued, closes the connections and stops
      * the threads. Idempotent; a second caller waits until the first has finished.
@@ -462,6 +483,7 @@ public final class EmbeddedMailStore implements MailStore {
             if (checkpointer != null) checkpointer.close();
             engine.writer().close();
             engine.readPool().close();
+            engine.signal().close();
         } finally {
             closeDone.complete(null);
         }

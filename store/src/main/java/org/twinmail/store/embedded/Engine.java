@@ -31,9 +31,12 @@ final class Engine {
     private final GroupCommitWriter writer;
     private final ReadPool readPool;
     private final List<StoreListener> listeners;
+    private final ChangeSignal signal;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    Engine(StoreOptions options, FileBlobStore blobs, GroupCommitWriter writer, ReadPool readPool, List<StoreListener> listeners) {
+    Engine(StoreOptions options, FileBlobStore blobs, GroupCommitWriter writer, ReadPool readPool, List<StoreListener> listeners,
+           ChangeSignal signal) {
+        this.signal = signal;
         this.options = options;
         this.blobs = blobs;
         this.writer = writer;
@@ -55,6 +58,10 @@ final class Engine {
 
     ReadPool readPool() {
         return readPool;
+    }
+
+    ChangeSignal signal() {
+        return signal;
     }
 
     List<StoreListener> listeners() {

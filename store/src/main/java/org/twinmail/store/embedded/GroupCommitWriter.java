@@ -30,8 +30,8 @@ import org.twinmail.store.StoreException;
  * {@code maxBatch - 1} more, runs them in one {@code BEGIN IMMEDIATE} transaction,
  * each inside its own SAVEPOINT (so a refused operation rolls back alone and fails
  * only its own caller), commits once (one WAL fsync for the whole group), deletes
- * blob files that lost their last reference, completes the callers' futures, and
- * finally tells the listeners.
+ * blob files that lost their last reference, completes the callers' futures, wakes
+ * the change log's waiters ({@link ChangeSignal}), and finally tells the listeners.
  *
  * <p>Callers block on their future; a method of the store returns only after its
  * commit is durable. Under load the queue fills while a commit's fsync runs, so
@@ -50,6 +50,7 @@ final class GroupCommitWriter implements AutoCloseable {
     /** What an operation may do besides plain SQL, all tied to the fate of its transaction. */
     final class WriteTx {
         private final List<StoreEvent> events = new ArrayList<>();
+        private long lastPosition;
 
         Db db() {
             return db;
@@ -72,7 +73,7 @@ final class GroupCommitWriter implements AutoCloseable {
 
         /** Appends to the change log; the returned position is this change's MODSEQ. */
         long appendChange(Change.Kind kind, long accountId, long mailboxId, long uid, String detail) throws SQLException {
-            return db.insert("INSERT INTO change_log (epoch, kind, account_id, mailbox_id, uid, detail) VALUES (?, ?, ?, ?, ?, ?)",
+            return lastPosition = db.insert("INSERT INTO change_log (epoch, kind, account_id, mailbox_id, uid, detail) VALUES (?, ?, ?, ?, ?, ?)",
                     epoch, kind.name(), accountId, mailboxId, uid, detail);
         }
 
@@ -98,6 +99,7 @@ final class GroupCommitWriter implements AutoCloseable {
         T result;
         RuntimeException failure;
         List<StoreEvent> events = List.of();
+        long lastPosition;
 
         Pending(WriteOp<T> op, Collection<String> blobFiles) {
             this.op = op;
@@ -107,6 +109,7 @@ final class GroupCommitWriter implements AutoCloseable {
         void run(WriteTx tx) throws SQLException, IOException {
             result = op.apply(tx);
             events = tx.events;
+            lastPosition = tx.lastPosition;
         }
 
         void complete() {
@@ -122,6 +125,7 @@ final class GroupCommitWriter implements AutoCloseable {
     private final int maxBatch;
     private final BlobFiles files;
     private final List<StoreListener> listeners;
+    private final ChangeSignal signal;
     private final LinkedBlockingQueue<Pending<?>> queue = new LinkedBlockingQueue<>();
     /** Held shared to enqueue and exclusively to close, so nothing can be queued behind STOP. */
     private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
@@ -146,7 +150,9 @@ final class GroupCommitWriter implements AutoCloseable {
         this.beforeCommit = hook;
     }
 
-    GroupCommitWriter(Db db, long epoch, int maxBatch, BlobFiles files, List<StoreListener> listeners, MeterRegistry registry) {
+    GroupCommitWriter(Db db, long epoch, int maxBatch, BlobFiles files, List<StoreListener> listeners, ChangeSignal signal,
+                      MeterRegistry registry) {
+        this.signal = signal;
         this.db = db;
         this.epoch = epoch;
         this.maxBatch = maxBatch;
@@ -292,6 +298,9 @@ final class GroupCommitWriter implements AutoCloseable {
         // Before the callers hear back, so that "expunge returned" means "the space is free".
         deleteUnreferencedFiles();
         for (Pending<?> p : batch) p.complete();
+        long newest = 0;
+        for (Pending<?> p : batch) newest = Math.max(newest, p.lastPosition);
+        if (newest > 0) signal.committed(newest);
         for (Pending<?> p : batch) {
             for (StoreEvent event : p.events) publish(event);
         }
@@ -313,6 +322,7 @@ final class GroupCommitWriter implements AutoCloseable {
             db.exec("RELEASE op");
             p.failure = translate(e);
             p.events = List.of();
+            p.lastPosition = 0;
         }
     }
 

@@ -13,7 +13,7 @@ import org.twinmail.store.StoreException;
 final class Schema {
     private Schema() {}
 
-    static final int CURRENT = 4;
+    static final int CURRENT = 5;
 
     /**
      * Version 1. Ids are AUTOINCREMENT so a removed account's id is never handed to a
@@ -176,6 +176,18 @@ final class Schema {
             "CREATE INDEX queue_recipient_message ON queue_recipient(message_id)");
 
     /**
+     * Version 5, durable consumers of the change log (docs/store.md): one row per consumer
+     * with the position up to which it has handled the log. Moving a cursor is not logged.
+     */
+    static final List<String> V5 = List.of(
+            """
+            CREATE TABLE consumer (
+              name     TEXT PRIMARY KEY,                       -- [A-Za-z0-9._-]{1,100}
+              position INTEGER NOT NULL CHECK (position >= 0), -- handled up to and including
+              updated  INTEGER NOT NULL                        -- last advance, epoch milliseconds
+            ) WITHOUT ROWID""");
+
+    /**
      * Creates the schema in an empty database or checks/upgrades an existing one.
      * Runs inside BEGIN IMMEDIATE so two processes opening a new store at once
      * cannot both create it.
@@ -192,6 +204,7 @@ final class Schema {
                 for (String ddl : V2) db.exec(ddl);
                 for (String ddl : V3) db.exec(ddl);
                 for (String ddl : V4) db.exec(ddl);
+                for (String ddl : V5) db.exec(ddl);
                 db.update("INSERT INTO meta (id, schema_version, epoch, last_uid_validity) VALUES (1, ?, ?, 0)",
                         CURRENT, initialEpoch);
             } else {
@@ -212,6 +225,10 @@ final class Schema {
                 if (version < 4) {
                     for (String ddl : V4) db.exec(ddl);
                     version = 4;
+                }
+                if (version < 5) {
+                    for (String ddl : V5) db.exec(ddl);
+                    version = 5;
                 }
                 db.update("UPDATE meta SET schema_version = ? WHERE id = 1", version);
             }

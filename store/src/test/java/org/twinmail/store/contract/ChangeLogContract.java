@@ -3,9 +3,14 @@ package org.twinmail.store.contract;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.twinmail.core.model.Account;
 import org.twinmail.core.model.Mailbox;
@@ -13,6 +18,7 @@ import org.twinmail.core.model.MessageEntry;
 import org.twinmail.store.AccountChange;
 import org.twinmail.store.Change;
 import org.twinmail.store.Change.Kind;
+import org.twinmail.store.ChangeConsumer;
 import org.twinmail.store.DeliveryReceipt;
 import org.twinmail.store.FlagChange;
 import org.twinmail.store.MailStore;
@@ -168,5 +174,136 @@ public abstract class ChangeLogContract extends StoreContract {
         assertThat(next.findAccount(alice.id()).orElseThrow().quotaBytes()).isZero();
         assertThat(old.listDomains()).as("a fenced instance still reads").hasSize(1);
         assertThat(old.storedEpoch()).isEqualTo(2);
+    }
+
+    // ---- durable consumers ----
+
+    @Test
+    public void aConsumerCursorStartsAtZeroAdvancesNeverMovesBackAndSurvivesAReopen() {
+        openStore();
+        store.addDomain("example.com");
+        store.addDomain("example.net");
+        long newest = store.lastChangePosition();
+        assertThat(store.consumerPosition("sms")).isZero();
+        store.advanceConsumer("sms", newest - 1);
+        assertThat(store.consumerPosition("sms")).isEqualTo(newest - 1);
+        store.advanceConsumer("sms", 0);
+        assertThat(store.consumerPosition("sms")).as("a late, lower advance changes nothing").isEqualTo(newest - 1);
+        assertThat(store.lastChangePosition()).as("moving a cursor is not a change").isEqualTo(newest);
+        assertThatThrownBy(() -> store.advanceConsumer("sms", newest + 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(store.consumerPosition("push")).as("cursors are per name").isZero();
+        store.close();
+
+        openStore();
+        assertThat(store.consumerPosition("sms")).isEqualTo(newest - 1);
+        assertThat(store.removeConsumer("sms")).isTrue();
+        assertThat(store.removeConsumer("sms")).isFalse();
+        assertThat(store.consumerPosition("sms")).isZero();
+        for (String bad : new String[] {"", "with space", "x".repeat(101), "sl/ash", "\u00e9"}) {
+            assertThatThrownBy(() -> store.consumerPosition(bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
+    public void aFencedInstanceCannotMoveACursor() {
+        MailStore old = open(1);
+        MailStore next = open(2);
+        old.addDomain("example.com");
+        next.fence(2);
+        assertThatThrownBy(() -> old.advanceConsumer("sms", 1)).isInstanceOf(StoreException.StaleEpoch.class);
+        assertThat(next.consumerPosition("sms")).isZero();
+        next.advanceConsumer("sms", next.lastChangePosition());
+        assertThat(old.consumerPosition("sms")).isEqualTo(next.lastChangePosition());
+    }
+
+    @Test
+    public void awaitChangeReturnsAtOnceWhenBehindWakesOnACommitAndTimesOut() throws Exception {
+        openStore();
+        store.addDomain("example.com");
+        long now = store.lastChangePosition();
+        assertThat(store.awaitChange(now - 1, Duration.ofSeconds(30))).isEqualTo(now);
+        long start = System.nanoTime();
+        assertThat(store.awaitChange(now, Duration.ofMillis(100))).as("nothing new: the old position").isEqualTo(now);
+        assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(Duration.ofMillis(100).toNanos());
+
+        CompletableFuture<Long> woken = new CompletableFuture<>();
+        Thread waiter = Thread.ofVirtual().start(() -> {
+            try {
+                woken.complete(store.awaitChange(now, Duration.ofSeconds(30)));
+            } catch (Throwable t) {
+                woken.completeExceptionally(t);
+            }
+        });
+        store.addDomain("example.net");
+        long committed = System.nanoTime();
+        assertThat(woken.get(30, TimeUnit.SECONDS)).isEqualTo(store.lastChangePosition()).isGreaterThan(now);
+        assertThat(System.nanoTime() - committed).as("woken well within a second").isLessThan(Duration.ofSeconds(1).toNanos());
+        waiter.join();
+    }
+
+    @Test
+    public void aConsumerSeesEveryChangeInOrderAndResumesFromItsCursor() throws Exception {
+        openStore();
+        store.addDomain("example.com");
+        Account alice = account("alice@example.com");
+        List<Long> seen = new CopyOnWriteArrayList<>();
+        List<Change> messages = new CopyOnWriteArrayList<>();
+        ChangeConsumer.Handler handler = batch -> {
+            for (Change c : batch) {
+                seen.add(c.position());
+                if (c.kind() == Change.Kind.MESSAGE_ADDED) messages.add(c);
+            }
+        };
+        try (ChangeConsumer consumer = ChangeConsumer.start(store, "recorder", 3, Duration.ofMillis(10), handler)) {
+            for (int i = 0; i < 10; i++) deliver(message(50, "m" + i), alice);
+            awaitPosition(consumer, store.lastChangePosition());
+        }
+        List<Long> all = store.changesSince(0, 1000).stream().map(Change::position).toList();
+        assertThat(seen).isEqualTo(all);
+        assertThat(store.consumerPosition("recorder")).isEqualTo(store.lastChangePosition());
+        Mailbox inbox = store.mailbox(alice.id(), "INBOX").orElseThrow();
+        assertThat(messages).hasSize(10).allSatisfy(c -> {
+            assertThat(c.accountId()).isEqualTo(alice.id());
+            assertThat(c.mailboxId()).isEqualTo(inbox.id());
+        });
+        assertThat(messages).extracting(Change::uid).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
+
+        // a new runner of the same consumer after a restart starts where the cursor is
+        store.close();
+        openStore();
+        store.createMailbox(alice.id(), "Later", null);
+        seen.clear();
+        try (ChangeConsumer again = ChangeConsumer.start(store, "recorder", 100, Duration.ofMillis(10), handler)) {
+            awaitPosition(again, store.lastChangePosition());
+        }
+        assertThat(seen).containsExactly(store.lastChangePosition());
+    }
+
+    @Test
+    public void aFailingHandlerGetsTheSameBatchAgainAndTheCursorWaits() throws Exception {
+        openStore();
+        store.addDomain("example.com");
+        store.addDomain("example.net");
+        List<Long> firsts = new CopyOnWriteArrayList<>();
+        AtomicInteger calls = new AtomicInteger();
+        try (ChangeConsumer consumer = ChangeConsumer.start(store, "flaky", 100, Duration.ofMillis(10), batch -> {
+            firsts.add(batch.getFirst().position());
+            if (calls.incrementAndGet() <= 2) {
+                assertThat(store.consumerPosition("flaky")).isZero();
+                throw new IllegalStateException("not now (injected)");
+            }
+        })) {
+            awaitPosition(consumer, store.lastChangePosition());
+        }
+        assertThat(firsts).hasSizeGreaterThanOrEqualTo(3).allMatch(p -> p == firsts.getFirst());
+        assertThat(store.consumerPosition("flaky")).isEqualTo(store.lastChangePosition());
+    }
+
+    private static void awaitPosition(ChangeConsumer consumer, long position) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (consumer.position() < position) {
+            assertThat(System.nanoTime()).as("consumer reached %s in time", position).isLessThan(deadline);
+            Thread.sleep(5);
+        }
     }
 }

@@ -28,7 +28,7 @@ class SchemaUpgradeTest extends StoreFixture {
             st.execute("INSERT INTO change_log (epoch, kind, account_id, mailbox_id, uid, detail) VALUES (1, 'MESSAGE_EXPUNGED', 1, 2, 5, '')");
         }
         openStore();
-        assertThat(sqlLong("SELECT schema_version FROM meta")).isEqualTo(Schema.CURRENT).isEqualTo(4);
+        assertThat(sqlLong("SELECT schema_version FROM meta")).isEqualTo(Schema.CURRENT).isEqualTo(5);
         long bob = store.findAccount(addr("bob@example.org")).orElseThrow().id();
         assertThat(store.subscriptions(bob)).containsExactly("INBOX", "Lists");
         Mailbox lists = store.mailbox(bob, "Lists").orElseThrow();
@@ -77,8 +77,29 @@ class SchemaUpgradeTest extends StoreFixture {
             st.execute("INSERT INTO meta (id, schema_version, epoch, last_uid_validity) VALUES (1, 3, 1, 100)");
         }
         openStore();
-        assertThat(sqlLong("SELECT schema_version FROM meta")).isEqualTo(4);
+        assertThat(sqlLong("SELECT schema_version FROM meta")).isEqualTo(Schema.CURRENT);
         assertThat(store.queueStats().messages()).isZero();
         assertThat(sqlLong("SELECT count(*) FROM sqlite_master WHERE name = 'queue_recipient_due'")).isEqualTo(1);
+    }
+
+    @Test
+    void versionFourStoreGainsConsumerCursorsStartingAtZero() throws Exception {
+        Files.createDirectories(blobDir());
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dbFile()); Statement st = c.createStatement()) {
+            st.execute("PRAGMA journal_mode=WAL");
+            for (String ddl : Schema.V1) st.execute(ddl);
+            for (String ddl : Schema.V2) st.execute(ddl);
+            for (String ddl : Schema.V3) st.execute(ddl);
+            for (String ddl : Schema.V4) st.execute(ddl);
+            st.execute("INSERT INTO meta (id, schema_version, epoch, last_uid_validity) VALUES (1, 4, 1, 100)");
+            st.execute("INSERT INTO change_log (epoch, kind, account_id, mailbox_id, uid, detail) VALUES (1, 'DOMAIN_ADDED', 0, 0, 0, 'a.example')");
+        }
+        openStore();
+        assertThat(sqlLong("SELECT schema_version FROM meta")).isEqualTo(5);
+        assertThat(store.consumerPosition("sms")).isZero();
+        store.advanceConsumer("sms", 1);
+        store.close();
+        openStore();
+        assertThat(store.consumerPosition("sms")).isEqualTo(1);
     }
 }
