@@ -32,23 +32,23 @@ public final class Pipeline {
     }
 
     public Decision connect(Client client) {
-        return run(Stage.CONNECT, "", c -> ((Check.Connect) c).connect(client));
+        return run(Stage.CONNECT, null, c -> ((Check.Connect) c).connect(client));
     }
 
     public Decision helo(Client client) {
-        return run(Stage.HELO, "", c -> ((Check.Helo) c).helo(client));
+        return run(Stage.HELO, null, c -> ((Check.Helo) c).helo(client));
     }
 
     public Decision mail(Client client, Envelope envelope) {
-        return run(Stage.MAIL, "", c -> ((Check.Mail) c).mail(client, envelope));
+        return run(Stage.MAIL, null, c -> ((Check.Mail) c).mail(client, envelope));
     }
 
     public Decision rcpt(Client client, Envelope envelope, Recipient recipient) {
-        return run(Stage.RCPT, recipient.shown() + ": ", c -> ((Check.Rcpt) c).rcpt(client, envelope, recipient));
+        return run(Stage.RCPT, recipient, c -> ((Check.Rcpt) c).rcpt(client, envelope, recipient));
     }
 
     public Decision data(Client client, Envelope envelope, Message message) {
-        return run(Stage.DATA, "", c -> ((Check.Data) c).data(client, envelope, message));
+        return run(Stage.DATA, null, c -> ((Check.Data) c).data(client, envelope, message));
     }
 
     /** Tells the DELIVERED checks; a failing one is logged and does not affect the others. */
@@ -67,7 +67,8 @@ public final class Pipeline {
         Verdict on(Check check) throws IOException;
     }
 
-    private Decision run(Stage stage, String replyPrefix, Call call) {
+    /** @param recipient at RCPT, named at the start of a failure's reply text; else null */
+    private Decision run(Stage stage, Recipient recipient, Call call) {
         List<Verdict.Effect> effects = List.of();
         List<String> notes = List.of();
         for (Check check : chain.checks(stage)) {
@@ -76,10 +77,10 @@ public final class Pipeline {
                 v = call.on(check);
             } catch (StoreException e) {
                 log.warn("{} check {} failed: {}", stage.tag(), check.name(), e.getMessage());
-                v = Verdict.tempfail(451, "4.3.0", replyPrefix + "Temporary lookup failure, try again later", "store_error");
+                v = Verdict.tempfail(451, "4.3.0", prefix(recipient) + "Temporary lookup failure, try again later", "store_error");
             } catch (IOException | RuntimeException e) {
                 log.error("{} check {} failed", stage.tag(), check.name(), e);
-                v = Verdict.tempfail(451, "4.3.0", replyPrefix + "Temporary failure of a policy check, try again later", "check_error");
+                v = Verdict.tempfail(451, "4.3.0", prefix(recipient) + "Temporary failure of a policy check, try again later", "check_error");
             }
             if (v == null) throw new NullPointerException("check " + check.name() + " returned no verdict");
             if (v instanceof Verdict.Continue) continue;
@@ -107,6 +108,10 @@ public final class Pipeline {
             }
         }
         return new Decision(stage, Verdict.CONTINUE, null, effects, notes);
+    }
+
+    private static String prefix(Recipient recipient) {
+        return recipient == null ? "" : recipient.shown() + ": ";
     }
 
     private static List<Verdict.Effect> add(List<Verdict.Effect> effects, Verdict.Effect v) {

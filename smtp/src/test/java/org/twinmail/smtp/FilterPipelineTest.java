@@ -264,4 +264,56 @@ class FilterPipelineTest {
         assertThat(fixture.store.queueStats().messages()).as("nothing queued for the remote recipient").isZero();
         assertThat(fixture.rejected("held_subject")).isEqualTo(1);
     }
+
+    /** CONNECT refuses clients while {@code refuse} is set; HELO refuses the name bad.example. */
+    static final class Gate implements Check.Connect, Check.Helo {
+        volatile boolean refuse;
+
+        @Override
+        public String name() {
+            return "gate";
+        }
+
+        @Override
+        public Verdict connect(Client client) {
+            return refuse && client.ip().isLoopbackAddress()
+                    ? Verdict.reject(554, "5.7.1", "Your address is blocked", "blocked_ip") : Verdict.proceed();
+        }
+
+        @Override
+        public Verdict helo(Client client) {
+            return "bad.example".equals(client.helo()) ? Verdict.reject(550, "5.7.1", "Bad HELO name", "bad_helo") : Verdict.proceed();
+        }
+    }
+
+    @Test
+    void connectAndHeloChecksRefuseBeforeTheGreetingAndTheHeloReply(@TempDir Path own) throws Exception {
+        Gate gate = new Gate();
+        try (SmtpFixture f = new SmtpFixture(own)) {
+            TwinmailConfig config = new TwinmailConfig();
+            config.hostname = SmtpFixture.HOSTNAME;
+            config.dataDir = own.toString();
+            config.smtp.listen = List.of(Listen.parse("127.0.0.1:0"));
+            Chain mx = Chains.mx(config, f.store).toBuilder().addFirst(gate).build();
+            try (SmtpServer gated = new SmtpServer(config, f.store, f.store, null, null, f.registry, mx, null)) {
+                gated.start();
+                InetSocketAddress address = gated.boundAddresses().getFirst();
+                try (SmtpClient c = SmtpClient.connect(address)) {
+                    c.expect("HELO bad.example", 550, "5.7.1");
+                    // not greeted: MAIL is out of sequence until a HELO is accepted
+                    c.expect("MAIL FROM:<s@remote.example>", 503, "5.5.1");
+                    c.expect("EHLO good.example", 250);
+                    c.expect("MAIL FROM:<s@remote.example>", 250);
+                }
+                gate.refuse = true;
+                try (java.net.Socket s = new java.net.Socket(address.getAddress(), address.getPort())) {
+                    s.setSoTimeout(10_000);
+                    String reply = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+                    assertThat(reply).isEqualTo("554 5.7.1 Your address is blocked\r\n");
+                }
+            }
+            assertThat(f.rejected("blocked_ip")).isEqualTo(1);
+            assertThat(f.rejected("bad_helo")).isEqualTo(1);
+        }
+    }
 }
