@@ -194,15 +194,25 @@ class DnsMxResolverTest {
     }
 
     @Test
-    void answersAreCachedForTheirTtlOnly() throws Exception {
+    void answersAreCachedWithinTheirTtl() {
+        // a TTL no run of this test outlives, however loaded the machine
+        dns.ttl(300).mx("kept.example", 10, "mx.kept.example").a("mx.kept.example", "192.0.2.81");
+        DnsMxResolver r = resolver();
+        names(r.lookup("kept.example"));
+        names(r.lookup("kept.example"));
+        assertThat(dns.queries("kept.example", Type.MX)).isEqualTo(1);
+    }
+
+    @Test
+    void answersAreAskedAgainOnceTheirTtlRanOut() throws Exception {
         dns.ttl(1).mx("brief.example", 10, "mx.brief.example").a("mx.brief.example", "192.0.2.80");
         DnsMxResolver r = resolver();
         names(r.lookup("brief.example"));
+        int first = dns.queries("brief.example", Type.MX);
+        assertThat(first).isEqualTo(1);
+        Thread.sleep(2200); // the record's one-second TTL must run out (dnsjava's cache counts whole seconds)
         names(r.lookup("brief.example"));
-        assertThat(dns.queries("brief.example", Type.MX)).isEqualTo(1);
-        Thread.sleep(2200); // past the one-second TTL (dnsjava counts whole seconds)
-        names(r.lookup("brief.example"));
-        assertThat(dns.queries("brief.example", Type.MX)).isEqualTo(2);
+        assertThat(dns.queries("brief.example", Type.MX)).isEqualTo(first + 1);
     }
 
     @Test
