@@ -12,6 +12,9 @@ import org.twinmail.imap.mime.MessageCache;
 import org.twinmail.imap.session.ImapMetrics;
 import org.twinmail.imap.session.ImapSession;
 import org.twinmail.imap.session.Notifier;
+import org.twinmail.protocol.auth.AuthGuard;
+import org.twinmail.protocol.net.Admission;
+import org.twinmail.protocol.net.ClientLimits;
 import org.twinmail.protocol.net.ConnectionListener;
 import org.twinmail.protocol.net.ListenerGroup;
 import org.twinmail.protocol.sasl.SaslServer;
@@ -40,19 +43,27 @@ public final class ImapServer implements AutoCloseable {
     /** With {@code tls}: STARTTLS on {@code imap.listen} and implicit TLS (IMAPS) on {@code imap.tlsListen}. */
     public ImapServer(TwinmailConfig config, Mailboxes mailboxes, ChangeLog changes, Authenticator authenticator, Tls tls,
                       MeterRegistry registry) {
+        this(config, mailboxes, changes, authenticator, tls, AuthGuard.create(config.auth, registry), registry);
+    }
+
+    /** As above, with the node's one {@link AuthGuard} (shared by every protocol). */
+    public ImapServer(TwinmailConfig config, Mailboxes mailboxes, ChangeLog changes, Authenticator authenticator, Tls tls,
+                      AuthGuard guard, MeterRegistry registry) {
         TwinmailConfig.Imap limits = config.imap;
         check(limits);
         Notifier notifier = new Notifier();
         changes.addListener(notifier);
-        Context.Services services = new Context.Services(limits, new SaslServer(authenticator, config.auth.plaintextAuth), tls,
+        Context.Services services = new Context.Services(limits, new SaslServer(authenticator, config.auth.plaintextAuth, guard), tls,
                 mailboxes, notifier, new MessageCache(limits.messageCacheSize.bytes()), new ImapMetrics(registry),
                 java.nio.file.Path.of(config.dataDir, "spool"), config.store.spoolMemoryLimit.asInt(),
                 new org.twinmail.imap.session.RecentTracker(changes.lastChangePosition()));
         // The write deadline: a client that takes no output for this long is cut off (IDLE clients read, so it holds them too).
-        this.listener = new ConnectionListener("imap", limits.listen, limits.maxConnections, limits.idleTimeout,
+        // IMAP and IMAPS count one client's connections together
+        Admission admission = Admission.of(config.limits, ClientLimits.from(config.limits), guard, text -> "* BYE " + text);
+        this.listener = new ConnectionListener("imap", limits.listen, limits.maxConnections, limits.idleTimeout, null, admission,
                 connection -> new ImapSession(connection, services).run(), registry);
         this.tlsListener = tls == null || limits.tlsListen == null || limits.tlsListen.isEmpty() ? null
-                : new ConnectionListener("imaps", limits.tlsListen, limits.maxConnections, limits.idleTimeout, tls,
+                : new ConnectionListener("imaps", limits.tlsListen, limits.maxConnections, limits.idleTimeout, tls, admission,
                         connection -> new ImapSession(connection, services).run(), registry);
         this.listeners = new ListenerGroup(listener, tlsListener);
     }

@@ -18,7 +18,14 @@ final class ImapClient implements AutoCloseable {
     private final OutputStream out;
 
     ImapClient(InetSocketAddress address) throws IOException {
-        socket = new Socket(address.getAddress(), address.getPort());
+        this(address, null);
+    }
+
+    /** A client connecting from {@code from} (another 127.0.0.0/8 address stands for another client machine); null: any. */
+    ImapClient(InetSocketAddress address, String from) throws IOException {
+        socket = new Socket();
+        if (from != null) socket.bind(new InetSocketAddress(from, 0));
+        socket.connect(address, 10_000);
         socket.setSoTimeout(10_000);
         in = new BufferedInputStream(socket.getInputStream());
         out = socket.getOutputStream();

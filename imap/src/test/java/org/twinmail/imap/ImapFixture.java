@@ -49,11 +49,17 @@ final class ImapFixture implements AutoCloseable {
 
     /** A server whose whole configuration {@code tweak} may adjust; spool files go under the fixture's data directory. */
     ImapServer serverWith(Consumer<TwinmailConfig> tweak) throws IOException {
+        return serverWith(tweak, null);
+    }
+
+    /** As {@link #serverWith(Consumer)}, with {@code guard} as the server's auth guard (null: its own from the configuration). */
+    ImapServer serverWith(Consumer<TwinmailConfig> tweak, org.twinmail.protocol.auth.AuthGuard guard) throws IOException {
         TwinmailConfig config = new TwinmailConfig();
         config.dataDir = dataDir.toString();
         config.imap.listen = List.of(Listen.parse("127.0.0.1:0"));
         tweak.accept(config);
-        ImapServer server = new ImapServer(config, store, store, authenticator, registry);
+        ImapServer server = guard == null ? new ImapServer(config, store, store, authenticator, registry)
+                : new ImapServer(config, store, store, authenticator, null, guard, registry);
         server.start();
         servers.add(server);
         return server;

@@ -38,16 +38,42 @@ class ImapLimitsTest {
     }
 
     @Test
-    void nonSynchronizingLiteralOverTheLimitIsReadPastAndRefused() throws Exception {
+    void nonSynchronizingLiteralOverTheLimitIsRefusedAndTheConnectionClosed() throws Exception {
         ImapServer server = fx.server(l -> l.maxLiteralSize = Size.of("1K"));
         Account a = fx.account();
         try (ImapClient c = login(server, a)) {
-            // LITERAL+: the client sends the octets without waiting; the server must skip them, not run them as commands.
+            // LITERAL+: the client sends the octets without waiting; the server must not run them as commands,
+            // and (RFC 7888 4) refuses and closes rather than reading what may be gigabytes.
             byte[] body = ("a1 NOOP\r\n".repeat(300)).getBytes(StandardCharsets.US_ASCII);
             c.send("a1 APPEND INBOX {" + body.length + "+}\r\n");
             c.sendBytes(body);
             c.send("\r\n");
             assertThat(c.line()).isEqualTo("a1 BAD [TOOBIG] literal of 2700 octets is over the limit of 1024");
+            assertThat(c.line()).isEqualTo("* BYE literal too big");
+            assertThat(c.closedByServer()).isTrue();
+        }
+        try (ImapClient c = login(server, a)) {
+            assertThat(c.command("a2", "NOOP")).containsExactly("a2 OK NOOP completed");
+        }
+    }
+
+    /** Before: {@code {4294967296+}} before login was read and dropped in full, 4 GiB of it. */
+    @Test
+    void aHugeNonSynchronizingLiteralBeforeLoginIsRefusedAtOnce() throws Exception {
+        ImapServer server = fx.server(l -> { });
+        try (ImapClient c = new ImapClient(ImapFixture.address(server))) {
+            c.line();
+            c.send("a1 LOGIN {4294967296+}\r\n");
+            c.sendBytes("x".repeat(100_000).getBytes(StandardCharsets.US_ASCII));
+            assertThat(c.line()).startsWith("a1 BAD [TOOBIG] literal of 4294967296 octets is over the limit of 8192");
+            assertThat(c.line()).isEqualTo("* BYE literal too big");
+            assertThat(c.closedByServer()).isTrue();
+        }
+        // the pre-login limit (imap.maxLiteralSizeBeforeLogin, 8K) applies to synchronizing literals too
+        try (ImapClient c = new ImapClient(ImapFixture.address(server))) {
+            c.line();
+            c.send("a1 LOGIN {9000}\r\n");
+            assertThat(c.line()).startsWith("a1 BAD [TOOBIG] literal of 9000 octets is over the limit of 8192");
             assertThat(c.command("a2", "NOOP")).containsExactly("a2 OK NOOP completed");
         }
     }
@@ -105,12 +131,17 @@ class ImapLimitsTest {
     }
 
     @Test
-    void overlongLineIsRefusedAndTheSessionGoesOn() throws Exception {
+    void overlongLineIsRefusedAndTheSessionEnds() throws Exception {
         ImapServer server = fx.server(l -> l.maxLineLength = 8192);
         try (ImapClient c = new ImapClient(ImapFixture.address(server))) {
             c.line();
             c.sendLine("a1 NOOP " + "x".repeat(20_000));
             assertThat(c.line()).isEqualTo("a1 BAD [TOOBIG] command line too long");
+            assertThat(c.line()).isEqualTo("* BYE command line too long");
+            assertThat(c.closedByServer()).isTrue();
+        }
+        try (ImapClient c = new ImapClient(ImapFixture.address(server))) {
+            c.line();
             assertThat(c.command("a2", "NOOP")).containsExactly("a2 OK NOOP completed");
         }
     }

@@ -11,6 +11,9 @@ import org.twinmail.pop3.command.Capabilities;
 import org.twinmail.pop3.maildrop.MaildropLocks;
 import org.twinmail.pop3.session.Pop3Metrics;
 import org.twinmail.pop3.session.Pop3Session;
+import org.twinmail.protocol.auth.AuthGuard;
+import org.twinmail.protocol.net.Admission;
+import org.twinmail.protocol.net.ClientLimits;
 import org.twinmail.protocol.net.ConnectionListener;
 import org.twinmail.protocol.net.ListenerGroup;
 import org.twinmail.protocol.sasl.SaslServer;
@@ -39,14 +42,22 @@ public final class Pop3Server implements AutoCloseable {
 
     /** With {@code tls}: STLS on {@code pop3.listen} and implicit TLS (POP3S) on {@code pop3.tlsListen}. */
     public Pop3Server(TwinmailConfig config, Mailboxes store, Authenticator authenticator, Tls tls, MeterRegistry registry) {
+        this(config, store, authenticator, tls, AuthGuard.create(config.auth, registry), registry);
+    }
+
+    /** As above, with the node's one {@link AuthGuard} (shared by every protocol). */
+    public Pop3Server(TwinmailConfig config, Mailboxes store, Authenticator authenticator, Tls tls, AuthGuard guard,
+                      MeterRegistry registry) {
         TwinmailConfig.Pop3 limits = config.pop3;
         check(limits);
-        Pop3Session.Services services = new Pop3Session.Services(limits, new SaslServer(authenticator, config.auth.plaintextAuth),
+        Pop3Session.Services services = new Pop3Session.Services(limits, new SaslServer(authenticator, config.auth.plaintextAuth, guard),
                 tls, store, locks, Capabilities.standard(), new Pop3Metrics(registry));
-        this.listener = new ConnectionListener("pop3", limits.listen, limits.maxConnections, limits.commandTimeout,
+        // POP3 and POP3S count one client's connections together
+        Admission admission = Admission.of(config.limits, ClientLimits.from(config.limits), guard, text -> "-ERR [SYS/TEMP] " + text);
+        this.listener = new ConnectionListener("pop3", limits.listen, limits.maxConnections, limits.commandTimeout, null, admission,
                 connection -> new Pop3Session(connection, services).run(), registry);
         this.tlsListener = tls == null || limits.tlsListen.isEmpty() ? null
-                : new ConnectionListener("pop3s", limits.tlsListen, limits.maxConnections, limits.commandTimeout, tls,
+                : new ConnectionListener("pop3s", limits.tlsListen, limits.maxConnections, limits.commandTimeout, tls, admission,
                         connection -> new Pop3Session(connection, services).run(), registry);
         this.listeners = new ListenerGroup(listener, tlsListener);
     }

@@ -29,7 +29,14 @@ final class Pop3Client implements AutoCloseable {
 
     /** With {@code implicitTls}: POP3S, trusting any certificate. */
     Pop3Client(InetSocketAddress address, boolean implicitTls) throws IOException {
-        socket = new Socket(address.getAddress(), address.getPort());
+        this(address, implicitTls, null);
+    }
+
+    /** From {@code from} (another 127.0.0.0/8 address stands for another client machine); null: any. */
+    Pop3Client(InetSocketAddress address, boolean implicitTls, String from) throws IOException {
+        socket = new Socket();
+        if (from != null) socket.bind(new InetSocketAddress(from, 0));
+        socket.connect(address, 10_000);
         socket.setSoTimeout(10_000);
         in = new BufferedInputStream(socket.getInputStream());
         out = socket.getOutputStream();

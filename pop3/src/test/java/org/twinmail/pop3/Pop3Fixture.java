@@ -44,10 +44,16 @@ final class Pop3Fixture implements AutoCloseable {
 
     /** A started server; {@code limits} adjusts the POP3 settings of the default configuration. */
     Pop3Server server(Consumer<TwinmailConfig.Pop3> limits) throws java.io.IOException {
+        return serverWith(c -> limits.accept(c.pop3), null);
+    }
+
+    /** A started server; {@code tweak} adjusts the whole configuration; {@code guard} is its auth guard (null: its own). */
+    Pop3Server serverWith(Consumer<TwinmailConfig> tweak, org.twinmail.protocol.auth.AuthGuard guard) throws java.io.IOException {
         TwinmailConfig config = new TwinmailConfig();
         config.pop3.listen = List.of(Listen.parse("127.0.0.1:0"));
-        limits.accept(config.pop3);
-        Pop3Server server = new Pop3Server(config, store, authenticator, registry);
+        tweak.accept(config);
+        Pop3Server server = guard == null ? new Pop3Server(config, store, authenticator, registry)
+                : new Pop3Server(config, store, authenticator, null, guard, registry);
         server.start();
         servers.add(server);
         return server;

@@ -32,6 +32,7 @@ import org.twinmail.http.admin.AdminOperations;
 import org.twinmail.http.admin.AdminService;
 import org.twinmail.imap.ImapServer;
 import org.twinmail.pop3.Pop3Server;
+import org.twinmail.protocol.auth.AuthGuard;
 import org.twinmail.protocol.tls.Tls;
 import org.twinmail.mail.dkim.DkimSigner;
 import org.twinmail.dns.DnsMxResolver;
@@ -69,6 +70,8 @@ public final class TwinmailServer implements AutoCloseable {
     private final PasswordHasher hasher;
     /** Certificates for every TLS service (STARTTLS, implicit TLS, HTTPS), reloaded when their files change. */
     private final Tls tls;
+    /** Failed logins and bans of every protocol, for the node's life (in memory: a restart forgets them). */
+    private final AuthGuard authGuard;
     private final HttpService http;
     /** The services of the active role; null while this node does not serve (standby, or stopped). */
     private volatile Active active;
@@ -107,6 +110,7 @@ public final class TwinmailServer implements AutoCloseable {
         // The self-signed fallback lives in the run directory: a single node's data directory,
         // a pair node's own state directory (the shared volume is mounted on the active only).
         this.tls = Tls.create(config, runDir.resolve("tls"));
+        this.authGuard = AuthGuard.create(config.auth, registry);
         this.http = new HttpService(config, adminOfActiveNode(), registry, this::health, token, tls);
         if (!isPair(config)) activate(0);
         try {
@@ -176,9 +180,9 @@ public final class TwinmailServer implements AutoCloseable {
             store = epoch == 0 ? StoreOpener.open(config, dataDir, registry) : StoreOpener.openFenced(config, dataDir, epoch, registry);
             clearSpool(dataDir.resolve("spool"));
             StoreAuthenticator authenticator = new StoreAuthenticator(store, config.auth.credentialCacheTtl);
-            smtp = new SmtpServer(config, store, authenticator, tls, registry);
-            pop3 = new Pop3Server(config, store, authenticator, tls, registry);
-            imap = new ImapServer(config, store, store, authenticator, tls, registry);
+            smtp = new SmtpServer(config, store, authenticator, tls, authGuard, registry);
+            pop3 = new Pop3Server(config, store, authenticator, tls, authGuard, registry);
+            imap = new ImapServer(config, store, store, authenticator, tls, authGuard, registry);
             smtp.start();
             pop3.start();
             imap.start();
@@ -210,6 +214,11 @@ public final class TwinmailServer implements AutoCloseable {
         active = null;
         a.close();
         if (isPair(config)) log.info("stopped serving (epoch {})", a.epoch());
+    }
+
+    /** The node's auth guard: bans to list and lift (`twinmail admin ban list|remove`). */
+    public AuthGuard authGuard() {
+        return authGuard;
     }
 
     /** True while this node serves. */

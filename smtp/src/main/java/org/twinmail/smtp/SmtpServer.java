@@ -4,12 +4,16 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.function.Function;
 import org.twinmail.core.auth.Authenticator;
 import org.twinmail.core.config.TwinmailConfig;
 import org.twinmail.filter.Chain;
 import org.twinmail.filter.Chains;
 import org.twinmail.filter.FilterMetrics;
 import org.twinmail.filter.Pipeline;
+import org.twinmail.protocol.auth.AuthGuard;
+import org.twinmail.protocol.net.Admission;
+import org.twinmail.protocol.net.ClientLimits;
 import org.twinmail.protocol.net.ConnectionListener;
 import org.twinmail.protocol.net.ListenerGroup;
 import org.twinmail.protocol.sasl.SaslServer;
@@ -68,12 +72,28 @@ public final class SmtpServer implements AutoCloseable {
      */
     public SmtpServer(TwinmailConfig config, Directory directory, Mailboxes mailboxes, Authenticator authenticator, Tls tls,
                       MeterRegistry registry, Chain mxChain, Chain submissionChain) {
+        this(config, directory, mailboxes, authenticator, tls, AuthGuard.create(config.auth, registry), registry, mxChain,
+                submissionChain);
+    }
+
+    /** The standard chains, with the node's one {@link AuthGuard} (shared by every protocol). */
+    public <S extends Directory & Mailboxes> SmtpServer(TwinmailConfig config, S store, Authenticator authenticator, Tls tls,
+                                                        AuthGuard guard, MeterRegistry registry) {
+        this(config, store, store, authenticator, tls, guard, registry, Chains.mx(config, store),
+                authenticator == null ? null : Chains.submission(config, store));
+    }
+
+    /** The same with the node's {@link AuthGuard}: its bans are refused at connect, and submission's logins go through it. */
+    public SmtpServer(TwinmailConfig config, Directory directory, Mailboxes mailboxes, Authenticator authenticator, Tls tls,
+                      AuthGuard guard, MeterRegistry registry, Chain mxChain, Chain submissionChain) {
         SessionSettings mxSettings = SessionSettings.from(config);
         this.metrics = new SmtpMetrics(registry);
         FilterMetrics filterMetrics = new FilterMetrics(registry);
         Pipeline mxPipeline = new Pipeline(mxChain, filterMetrics);
+        Function<String, String> refusal = text -> "421 4.7.0 " + config.hostname + " Error: " + text;
         // Postfix: smtpd_timeout bounds writes as well as reads
-        this.mx = new ConnectionListener("smtp", config.smtp.listen, config.smtp.maxConnections, config.smtp.commandTimeout,
+        this.mx = new ConnectionListener("smtp", config.smtp.listen, config.smtp.maxConnections, config.smtp.commandTimeout, null,
+                Admission.of(config.limits, ClientLimits.from(config.limits), guard, refusal),
                 connection -> new SmtpSession(connection, mxSettings, directory, mailboxes, metrics, mxPipeline, tls, null).run(), registry);
         if (authenticator == null) {
             submission = null;
@@ -82,14 +102,16 @@ public final class SmtpServer implements AutoCloseable {
             return;
         }
         SessionSettings subSettings = SessionSettings.submission(config);
-        SaslServer sasl = new SaslServer(authenticator, config.auth.plaintextAuth);
+        SaslServer sasl = new SaslServer(authenticator, config.auth.plaintextAuth, guard);
         Pipeline subPipeline = new Pipeline(submissionChain, filterMetrics);
+        // submission and submissions count one client's connections together
+        Admission admission = Admission.of(config.limits, ClientLimits.from(config.limits), guard, refusal);
         this.submission = new ConnectionListener("submission", config.submission.listen, config.submission.maxConnections,
-                config.smtp.commandTimeout,
+                config.smtp.commandTimeout, null, admission,
                 connection -> new SmtpSession(connection, subSettings, directory, mailboxes, metrics, subPipeline, tls, sasl).run(), registry);
         this.submissions = tls == null || config.submission.tlsListen.isEmpty() ? null
                 : new ConnectionListener("submissions", config.submission.tlsListen, config.submission.maxConnections,
-                        config.smtp.commandTimeout, tls,
+                        config.smtp.commandTimeout, tls, admission,
                         connection -> new SmtpSession(connection, subSettings, directory, mailboxes, metrics, subPipeline, tls, sasl).run(), registry);
         this.listeners = new ListenerGroup(mx, submission, submissions);
     }

@@ -43,7 +43,14 @@ final class SmtpClient implements AutoCloseable {
     private OutputStream out;
 
     SmtpClient(InetSocketAddress address) throws IOException {
-        socket = new Socket(address.getAddress(), address.getPort());
+        this(address, null);
+    }
+
+    /** From {@code from} (another 127.0.0.0/8 address stands for another client machine); null: any. */
+    SmtpClient(InetSocketAddress address, String from) throws IOException {
+        socket = new Socket();
+        if (from != null) socket.bind(new InetSocketAddress(from, 0));
+        socket.connect(address, 10_000);
         socket.setSoTimeout(15_000);
         socket.setTcpNoDelay(true);
         in = new BufferedInputStream(socket.getInputStream());

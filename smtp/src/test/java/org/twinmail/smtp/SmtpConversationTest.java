@@ -372,12 +372,40 @@ class SmtpConversationTest {
     }
 
     @Test
-    void overlongCommandLineIsRefusedAndTheSessionGoesOn() throws Exception {
+    void overlongCommandLineIsRefusedAndTheSessionEnds() throws Exception {
+        // What the rest of an over-long line said cannot be known, so the session ends after the reply.
         try (SmtpClient c = SmtpClient.ehlo(server)) {
             assertThat(c.expect("NOOP " + "x".repeat(10_000), 500, "5.5.2").text()).contains("too long");
+            assertThat(c.closedByServer()).isTrue();
+        }
+        try (SmtpClient c = SmtpClient.ehlo(server)) {
             c.expect("MAIL FROM:<" + "a".repeat(10_000) + "@remote.example>", 500, "5.5.2");
+            assertThat(c.closedByServer()).isTrue();
+        }
+        try (SmtpClient c = SmtpClient.ehlo(server)) {
             c.expect("NOOP", 250);
             c.expect("MAIL FROM:<a@remote.example>", 250);
+        }
+    }
+
+    /** Before: a line without end was read and dropped for as long as the client kept sending. */
+    @Test
+    void aLineThatNeverEndsIsAnsweredWithoutReadingItAll() throws Exception {
+        try (SmtpClient c = SmtpClient.ehlo(server)) {
+            byte[] chunk = "x".repeat(64 * 1024).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            Thread sender = Thread.ofVirtual().start(() -> {
+                try {
+                    for (int i = 0; i < 16 * 1024; i++) c.send(chunk); // up to 1 GiB, no line end
+                } catch (java.io.IOException e) {
+                    // closed by the server: expected
+                }
+            });
+            long start = System.nanoTime();
+            c.expectReply(500, "5.5.2");
+            assertThat(c.closedByServer()).isTrue();
+            assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).isLessThan(java.time.Duration.ofSeconds(5));
+            sender.join(10_000);
+            assertThat(sender.isAlive()).isFalse();
         }
     }
 

@@ -29,6 +29,7 @@ public final class TwinmailConfig {
     public Tls tls = new Tls();
     public Submission submission = new Submission();
     public Relay relay = new Relay();
+    public Limits limits = new Limits();
 
     /** SMTP (MX) service: mail for local domains; relays only for {@code relayNetworks}. */
     public static final class Smtp {
@@ -101,6 +102,8 @@ public final class TwinmailConfig {
         public int maxErrors = 20;
         /** Memory for parsed messages (MIME structure, envelope, text) kept for FETCH and SEARCH, shared by all sessions. */
         public Size messageCacheSize = Size.of("64M");
+        /** Largest literal before login (a LOGIN password, an AUTHENTICATE line): bigger ones close the connection. */
+        public Size maxLiteralSizeBeforeLogin = Size.of("8K");
     }
 
     /** HTTP service: /metrics (Prometheus), /health, and the admin API under /api/admin. */
@@ -123,6 +126,8 @@ public final class TwinmailConfig {
         public List<String> protocols = List.of("TLSv1.3", "TLSv1.2");
         /** How often the certificate files are checked for changes (then reloaded without restart). */
         public Duration reloadCheckInterval = Duration.ofMinutes(1);
+        /** Longest a TLS handshake may take as a whole (implicit TLS and STARTTLS); then the connection is closed. */
+        public Duration handshakeTimeout = Duration.ofSeconds(10);
     }
 
     /** One certificate chain and its key, as PEM file paths. */
@@ -312,6 +317,45 @@ public final class TwinmailConfig {
          * {@code always}.
          */
         public PlaintextAuth plaintextAuth = PlaintextAuth.LOOPBACK;
+        /** Failed logins on one connection (any protocol) before it is closed. */
+        public int maxFailuresPerConnection = 10;
+        /** Delay before answering the first failed login from an address; doubles with each further one. */
+        public Duration failureDelay = Duration.ofMillis(500);
+        /** Longest delay before answering a failed login. */
+        public Duration maxFailureDelay = Duration.ofSeconds(8);
+        /** Failed logins counted per address and per account over this window. */
+        public Duration failureWindow = Duration.ofMinutes(10);
+        /** Failed logins from one address (IPv4, or IPv6 /64) within the window that ban it; 0 never bans. */
+        public int banAfterFailures = 10;
+        /** Successive bans of one address last these times (the last one repeats). */
+        public List<Duration> banDurations = List.of(Duration.ofMinutes(5), Duration.ofHours(1), Duration.ofHours(24));
+        /** An address not banned for this long starts again at the first ban duration. */
+        public Duration banForgetAfter = Duration.ofDays(1);
+        /** A successful login from an address exempts it from its account's failure delay for this long. */
+        public Duration knownClientTime = Duration.ofDays(7);
+        /** Networks never banned nor delayed (address/prefix); loopback is not exempt unless listed. */
+        public List<String> banExemptNetworks = List.of();
+    }
+
+    /**
+     * Connection limits of every listener (SMTP, submission, POP3, IMAP and their TLS ports); each
+     * service counts its own connections (the plain and implicit-TLS ports of one service together).
+     */
+    public static final class Limits {
+        /** Connections at once from one IPv4 address. */
+        public int maxConnectionsPerIp = 50;
+        /** Connections at once from one IPv4 /24. */
+        public int maxConnectionsPerIpv4Net = 200;
+        /** Connections at once from one IPv6 /64 (one host may use all of it). */
+        public int maxConnectionsPerIpv6Net = 50;
+        /** New connections per minute from one IPv4 address or IPv6 /64 (a token bucket as deep as a minute's); 0: no limit. */
+        public int connectionsPerMinute = 300;
+        /** Client networks (address/prefix) exempt from the limits above: a known NAT, the webmail host. */
+        public List<String> exemptNetworks = List.of();
+        /** Stress mode starts when a listener's free slots fall below this percentage and ends at twice it. */
+        public int stressFreePercent = 10;
+        /** Under stress, the time a client that has not logged in gets for a command (Postfix's 10 s). */
+        public Duration stressTimeout = Duration.ofSeconds(10);
     }
 
     /** See {@link Auth#plaintextAuth}. */

@@ -127,6 +127,12 @@ public final class BasicCommands {
             case SaslOutcome.Failure f -> {
                 ctx.services().metrics().login(false);
                 ctx.sessionLog().count("authfail", 1);
+                if (ctx.services().sasl().tooManyFailures(ctx.connection())) {
+                    // auth.maxFailuresPerConnection: the session ends after this reply
+                    ctx.untagged("BYE too many failed logins");
+                    ctx.sessionLog().outcome("too-many-auth-failures");
+                    ctx.setLogout();
+                }
                 throw new No("AUTHENTICATIONFAILED", "invalid credentials");
             }
             case SaslOutcome.Unavailable u -> throw new No("UNAVAILABLE", "authentication is temporarily unavailable");

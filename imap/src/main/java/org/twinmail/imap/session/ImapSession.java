@@ -45,6 +45,8 @@ public final class ImapSession {
     private final SessionLog sessionLog;
     private final Context ctx;
     private int errors;
+    /** Set when the session must end after the reply now queued (a line or literal too long to go on). */
+    private boolean closing;
 
     public ImapSession(Connection connection, Context.Services services) {
         this.connection = connection;
@@ -61,7 +63,7 @@ public final class ImapSession {
             connection.setReadTimeout(limits.authTimeout);
             ctx.untagged("OK [CAPABILITY " + String.join(" ", ctx.capabilities()) + "] TwinMail IMAP ready");
             connection.flush();
-            while (!ctx.logout()) {
+            while (!ctx.logout() && !closing) {
                 connection.setReadTimeout(ctx.state() == State.NOT_AUTHENTICATED ? limits.authTimeout : limits.idleTimeout);
                 CommandFramer.Frame frame = readCommand();
                 if (frame != null) {
@@ -116,16 +118,22 @@ public final class ImapSession {
      */
     private CommandFramer.Frame readCommand() throws IOException {
         LineInput in = connection.input();
-        CommandFramer framer = new CommandFramer(limits.maxLiteralSize.bytes(), limits.maxLineLength);
+        // Before login a literal can only carry a user name, a password or a SASL line: a small limit.
+        long maxLiteral = ctx.state() == State.NOT_AUTHENTICATED
+                ? Math.min(limits.maxLiteralSize.bytes(), limits.maxLiteralSizeBeforeLogin.bytes()) : limits.maxLiteralSize.bytes();
+        CommandFramer framer = new CommandFramer(maxLiteral, limits.maxLineLength);
         LineInput.Line line = in.readLine(limits.maxLineLength);
         if (line == null) throw new EOFException();
         String tag = null;
         while (true) {
             if (tag == null) tag = tagOf(line.bytes());
             if (line.tooLong()) {
-                // The rest of the line was read and dropped; a literal it announced cannot be known.
+                // What the rest of the line said (a literal it announced) cannot be known: the session ends.
                 errors++;
                 connection.writeLine((tag == null ? "*" : tag) + " BAD [TOOBIG] command line too long");
+                ctx.untagged("BYE command line too long");
+                sessionLog.outcome("line-too-long");
+                closing = true;
                 framer.discard();
                 return null;
             }
@@ -136,9 +144,23 @@ public final class ImapSession {
                 errors++;
                 Long nonSync = nonSyncLiteral(line.bytes());
                 framer.discard();
+                if (nonSync != null && nonSync > maxLiteral) {
+                    // RFC 7888 4: a non-synchronizing literal over the limit is refused and the connection closed,
+                    // rather than reading (and dropping) what may be gigabytes.
+                    connection.writeLine((tag == null ? "*" : tag) + " BAD [TOOBIG] " + e.getMessage());
+                    ctx.untagged("BYE literal too big");
+                    sessionLog.outcome("literal-too-big");
+                    closing = true;
+                    return null;
+                }
                 if (nonSync != null) {
                     // LITERAL+: the client sends the octets anyway; read past them and the rest of the command.
-                    skipRest(in, nonSync);
+                    skipRest(in, nonSync, maxLiteral);
+                    if (closing) {
+                        connection.writeLine((tag == null ? "*" : tag) + " BAD [TOOBIG] literal too big");
+                        ctx.untagged("BYE literal too big");
+                        return null;
+                    }
                 }
                 connection.writeLine((tag == null ? "*" : tag) + " BAD [TOOBIG] " + e.getMessage());
                 return null;
@@ -183,14 +205,24 @@ public final class ImapSession {
     }
 
     /** Discards a non-synchronizing literal and the command lines after it (which may announce more). */
-    private void skipRest(LineInput in, long size) throws IOException {
+    private void skipRest(LineInput in, long size, long maxLiteral) throws IOException {
         long pending = size;
         while (true) {
             in.readExactly(pending, null);
             LineInput.Line next = in.readLine(limits.maxLineLength);
             if (next == null) throw new EOFException();
             Long more = nonSyncLiteral(next.bytes());
+            if (more == null && next.tooLong()) {
+                sessionLog.outcome("line-too-long");
+                closing = true;
+                return;
+            }
             if (more == null) return;
+            if (more > maxLiteral) {
+                sessionLog.outcome("literal-too-big");
+                closing = true;
+                return;
+            }
             pending = more;
         }
     }

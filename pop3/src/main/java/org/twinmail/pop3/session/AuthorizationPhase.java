@@ -185,6 +185,7 @@ final class AuthorizationPhase {
                 sessionLog.user(f.authcid());
                 metrics.login(Pop3Metrics.LoginResult.FAILED);
                 channel.err(AUTH_FAILED);
+                closeIfTooManyFailures();
             }
             case SaslOutcome.Cancelled c -> channel.err("Authentication cancelled");
             case SaslOutcome.Malformed m -> channel.err(m.reason().equals("not valid base64") ? "Invalid base64 data"
@@ -215,10 +216,19 @@ final class AuthorizationPhase {
         if (user.isEmpty()) {
             metrics.login(Pop3Metrics.LoginResult.FAILED);
             channel.err(AUTH_FAILED);
+            closeIfTooManyFailures();
             return null;
         }
         sessionLog.user(user.get().address());
         return lock(user.get());
+    }
+
+    /** {@code auth.maxFailuresPerConnection}: the session ends after the failure's reply. */
+    private void closeIfTooManyFailures() throws IOException, TooManyErrors {
+        if (!sasl.tooManyFailures(connection)) return;
+        channel.fail("Too many failed logins, closing connection");
+        sessionLog.outcome("too-many-auth-failures");
+        throw new TooManyErrors();
     }
 
     private Authorized lock(AuthenticatedUser user) throws IOException, TooManyErrors {

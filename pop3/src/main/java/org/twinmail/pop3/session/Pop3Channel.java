@@ -36,13 +36,26 @@ final class Pop3Channel {
      *
      * @throws EOFException when the client closed the connection; a last line without
      *         its line end counts as not sent, so a cut-off "QUIT" never commits deletions
-     * @throws java.net.SocketTimeoutException after {@code pop3.commandTimeout} without input
+     * @throws java.net.SocketTimeoutException when no complete line came within {@code pop3.commandTimeout}
+     * @throws LineTooLong after answering a line over {@code pop3.maxLineLength}
      */
     LineInput.Line readLine() throws IOException {
         if (!connection.input().hasBuffered()) connection.flush();
         LineInput.Line line = connection.input().readLine(maxLineLength);
         if (line == null || line.ending() == LineInput.Ending.EOF) throw new EOFException("client closed the connection");
+        if (line.tooLong()) {
+            // What the rest of the line said cannot be known: answer and end the session.
+            connection.writeLine("-ERR Line too long");
+            throw new LineTooLong();
+        }
         return line;
+    }
+
+    /** The client sent a line over {@code pop3.maxLineLength}; the reply is queued and the session ends. */
+    static final class LineTooLong extends IOException {
+        LineTooLong() {
+            super("line too long", null);
+        }
     }
 
     void ok(String text) throws IOException {

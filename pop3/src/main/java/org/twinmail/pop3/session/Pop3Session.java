@@ -62,7 +62,9 @@ public final class Pop3Session {
             sessionLog.outcome("timeout");
             channel.sendQuietly("-ERR autologout: idle for too long");
         } catch (TooManyErrors e) {
-            sessionLog.outcome("too-many-errors");
+            if (sessionLog.outcome().equals("ok")) sessionLog.outcome("too-many-errors");
+        } catch (Pop3Channel.LineTooLong e) {
+            sessionLog.outcome("line-too-long");
         } catch (EOFException e) {
             sessionLog.outcome("eof");
         } catch (MessageTransfer.SourceFailed e) {

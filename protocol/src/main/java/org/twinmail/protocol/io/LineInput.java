@@ -4,18 +4,47 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.SocketTimeoutException;
 
 /**
  * Buffered reading of protocol lines with a hard length cap: the one place where
- * bytes from the network become lines. A line longer than the cap is consumed to
- * its end and reported as {@link Line#tooLong()}, so an attacker cannot make us
- * buffer without bound and the session can answer with an error and go on.
- * Also reads exact byte counts (IMAP literals, BDAT chunks) from the same buffer.
+ * bytes from the network become lines. A line longer than the cap is reported as
+ * {@link Line#tooLong()}; its rest is consumed up to {@link #DISCARD_LIMIT} more bytes
+ * (then the line is {@link Ending#CUT}), so an attacker can make us neither buffer nor
+ * read without bound. Also reads exact byte counts (IMAP literals, BDAT chunks) from the
+ * same buffer.
+ *
+ * <p>With a {@link Timer} (a {@code Connection} installs one) every read has a deadline as
+ * a whole: a line must be complete within the timer's budget from the moment it is asked
+ * for, however slowly its bytes trickle in, and an exact read of {@code n} bytes gets one
+ * budget per started {@link #EXACT_BYTES_PER_BUDGET}. Past it the read throws
+ * {@link SocketTimeoutException}, as a socket timeout would.
  */
 public final class LineInput {
 
-    /** How a line ended. */
-    public enum Ending { CRLF, BARE_LF, EOF }
+    /**
+     * How a line ended; {@code CUT}: the line was too long and its rest, beyond
+     * {@link #DISCARD_LIMIT}, was left unread (the next read continues inside it).
+     */
+    public enum Ending { CRLF, BARE_LF, EOF, CUT }
+
+    /** Bytes of a too-long line read and dropped past the cap before the line is returned {@link Ending#CUT}. */
+    public static final int DISCARD_LIMIT = 64 * 1024;
+
+    /** Bytes an exact read ({@link #readExactly}) may take per read budget: a minimum rate for literals and BDAT. */
+    public static final long EXACT_BYTES_PER_BUDGET = 64 * 1024;
+
+    /** Gives reads their deadlines; see the class comment. */
+    public interface Timer {
+        /** The budget of the read about to start, in nanoseconds; 0 for none. */
+        long budgetNanos();
+
+        /** Called before each blocking read of the stream below: it must not wait longer than {@code nanos} (positive). */
+        void waitAtMost(long nanos) throws IOException;
+
+        /** Called when a read is over (whether it succeeded or not). */
+        default void readDone() { }
+    }
 
     /**
      * One line without its terminator.
@@ -44,10 +73,17 @@ public final class LineInput {
     private int pos;
     private int limit;
     private long bytesRead;
+    private Timer timer;
+    private long deadline; // System.nanoTime() by which the read in progress must end; 0: none
 
     public LineInput(InputStream in, int bufferSize) {
         this.in = in;
         this.buf = new byte[bufferSize];
+    }
+
+    /** Installs the deadlines of every later read (see the class comment). */
+    public void timer(Timer timer) {
+        this.timer = timer;
     }
 
     /** Replaces the underlying stream (after a TLS handshake) and drops any buffered plaintext; returns how many bytes were dropped. */
@@ -87,6 +123,15 @@ public final class LineInput {
      * @return the line, or null at end of stream with nothing pending
      */
     public Line readLine(int maxLength) throws IOException {
+        startDeadline(1);
+        try {
+            return readLineWithin(maxLength);
+        } finally {
+            endDeadline();
+        }
+    }
+
+    private Line readLineWithin(int maxLength) throws IOException {
         // The buffer is scanned for LF and copied in runs, not a byte at a time: every byte a
         // client sends passes here (LineInputBenchmark). A CR counts as the terminator's only
         // when the LF follows it directly; any other CR is content.
@@ -124,6 +169,10 @@ public final class LineInput {
                 total += length;
                 lastCr = buf[end - 1] == '\r';
             }
+            if (lf < 0 && total > (long) maxLength + DISCARD_LIMIT) {
+                pos = end;
+                return line(out, kept, total, maxLength, Ending.CUT);
+            }
             if (lf >= 0) {
                 pos = lf + 1;
                 return lastCr ? line(out, kept, total - 1, maxLength, Ending.CRLF)
@@ -147,6 +196,30 @@ public final class LineInput {
 
     /** Copies exactly {@code count} bytes to {@code sink} (null: discard). */
     public void readExactly(long count, OutputStream sink) throws IOException {
+        startDeadline(Math.max(1, (count + EXACT_BYTES_PER_BUDGET - 1) / EXACT_BYTES_PER_BUDGET));
+        try {
+            readExactlyWithin(count, sink);
+        } finally {
+            endDeadline();
+        }
+    }
+
+    private void startDeadline(long budgets) {
+        long budget = timer == null ? 0 : timer.budgetNanos();
+        if (budget <= 0) {
+            deadline = 0;
+            return;
+        }
+        long total = budgets > Long.MAX_VALUE / 4 / budget ? Long.MAX_VALUE / 4 : budget * budgets;
+        deadline = Math.max(1, System.nanoTime() + total);
+    }
+
+    private void endDeadline() {
+        deadline = 0;
+        if (timer != null) timer.readDone();
+    }
+
+    private void readExactlyWithin(long count, OutputStream sink) throws IOException {
         long left = count;
         while (left > 0) {
             if (pos == limit && !fill()) throw new EOFException("connection closed with " + left + " bytes of " + count + " still to come");
@@ -158,6 +231,11 @@ public final class LineInput {
     }
 
     private boolean fill() throws IOException {
+        if (deadline != 0) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) throw new SocketTimeoutException("read deadline passed");
+            timer.waitAtMost(left);
+        }
         int n = in.read(buf, 0, buf.length);
         if (n <= 0) return false;
         pos = 0;

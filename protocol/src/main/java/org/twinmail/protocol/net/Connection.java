@@ -42,6 +42,27 @@ public final class Connection implements Closeable {
     private final OutputStream output;
     private volatile StreamLayer layer;
     private final java.util.concurrent.atomic.AtomicBoolean layerClosed = new java.util.concurrent.atomic.AtomicBoolean();
+    /** The budget of each read (a whole line, see {@link LineInput}), in nanoseconds; 0: none. */
+    private volatile long readBudget;
+    /** When the read in progress started ({@link System#nanoTime()}), or 0 when none is. */
+    private volatile long readingSince;
+    /** When the watchdog must abort this connection ({@link System#nanoTime()}), or 0: a bounded TLS handshake. */
+    private volatile long abortAt;
+    private volatile boolean authenticated;
+    private volatile String service = "-";
+    private volatile Pressure pressure = Pressure.NONE;
+    private final java.util.concurrent.atomic.AtomicInteger authFailures = new java.util.concurrent.atomic.AtomicInteger();
+
+    /**
+     * What the listener says about load: under stress, a client that has not logged in gets
+     * at most {@link #stressBudget()} per read (Postfix's stress mode).
+     */
+    public interface Pressure {
+        Pressure NONE = () -> 0;
+
+        /** The read budget for clients not logged in while the listener is under stress, in nanoseconds; 0: no stress. */
+        long stressBudget();
+    }
 
     public Connection(Socket socket) throws IOException {
         this.raw = socket;
@@ -49,6 +70,23 @@ public final class Connection implements Closeable {
         socket.setTcpNoDelay(true);
         this.inCounter = new CountingInputStream(socket.getInputStream());
         this.input = new LineInput(inCounter, 16384);
+        this.input.timer(new LineInput.Timer() {
+            @Override
+            public long budgetNanos() {
+                readingSince = Math.max(1, System.nanoTime());
+                return effectiveBudget();
+            }
+
+            @Override
+            public void waitAtMost(long nanos) throws IOException {
+                Connection.this.socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, (nanos + 999_999) / 1_000_000)));
+            }
+
+            @Override
+            public void readDone() {
+                readingSince = 0;
+            }
+        });
         this.counter = new CountingOutputStream(socket.getOutputStream());
         this.layerSlot = new LayerSlot(counter);
         this.output = new BufferedOutputStream(layerSlot, 16384);
@@ -79,9 +117,65 @@ public final class Connection implements Closeable {
         output.flush();
     }
 
-    /** How long a read may wait before {@link java.net.SocketTimeoutException}. */
+    /**
+     * How long each later read may take before {@link java.net.SocketTimeoutException}: a whole
+     * line (however slowly it trickles), or an exact read of up to 64 KiB (see {@link LineInput});
+     * shorter under stress for a client not logged in.
+     */
     public void setReadTimeout(Duration timeout) throws IOException {
+        readBudget = Math.max(1_000_000, timeout.toNanos());
         socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis())));
+    }
+
+    /** The budget of the next read in nanoseconds, the stress limit applied; 0 for none. */
+    long effectiveBudget() {
+        long budget = readBudget;
+        long stress = authenticated ? 0 : pressure.stressBudget();
+        if (stress > 0 && (budget == 0 || stress < budget)) return stress;
+        return budget;
+    }
+
+    /** Set by the listener: the service name ("imap", "submission") for logs and metrics. */
+    public void service(String name) {
+        this.service = name;
+    }
+
+    /** The service this connection belongs to ("-" when not set). */
+    public String service() {
+        return service;
+    }
+
+    /** Set by the listener: whether it is under stress. */
+    public void pressure(Pressure pressure) {
+        this.pressure = pressure;
+    }
+
+    /** A user logged in on this connection (stress no longer shortens its reads). */
+    public void markAuthenticated() {
+        authenticated = true;
+    }
+
+    public boolean isAuthenticated() {
+        return authenticated;
+    }
+
+    /** Counts one failed login on this connection; returns the count so far. */
+    public int authFailed() {
+        return authFailures.incrementAndGet();
+    }
+
+    public int authFailures() {
+        return authFailures.get();
+    }
+
+    /** When the read in progress started ({@link System#nanoTime()}), or 0. */
+    public long readingSince() {
+        return readingSince;
+    }
+
+    /** When the listener's watchdog must abort this connection ({@link System#nanoTime()}), or 0. */
+    public long abortAt() {
+        return abortAt;
     }
 
     public InetSocketAddress remote() {
@@ -112,8 +206,17 @@ public final class Connection implements Closeable {
         if (layer != null) throw new IllegalStateException("TLS cannot start over a stream layer");
         output.flush();
         SSLSocket ssl = tls.wrap(raw);
-        ssl.setSoTimeout(raw.getSoTimeout());
-        ssl.startHandshake();
+        // The handshake as a whole is bounded: each read by the socket timeout, all of it by the listener's watchdog.
+        long limit = tls.handshakeTimeout().toNanos();
+        int before = raw.getSoTimeout();
+        ssl.setSoTimeout((int) Math.max(1, Math.min(before == 0 ? Integer.MAX_VALUE : before, tls.handshakeTimeout().toMillis())));
+        abortAt = Math.max(1, System.nanoTime() + limit);
+        try {
+            ssl.startHandshake();
+        } finally {
+            abortAt = 0;
+        }
+        ssl.setSoTimeout(before);
         socket = ssl;
         inCounter.switchTo(ssl.getInputStream());
         int dropped = input.switchTo(inCounter);
@@ -186,6 +289,13 @@ public final class Connection implements Closeable {
      * takes no output (a flush would block again).
      */
     public void abort() {
+        try {
+            // A read blocked in the socket delays the close of the descriptor until it returns; the
+            // shutdown sends the FIN (and wakes the reader) at once.
+            raw.shutdownOutput();
+        } catch (IOException ignored) {
+            // not connected any more
+        }
         try {
             raw.close();
         } catch (IOException ignored) {

@@ -1,6 +1,8 @@
 package org.twinmail.protocol.sasl;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -10,6 +12,8 @@ import org.slf4j.LoggerFactory;
 import org.twinmail.core.auth.Authenticator;
 import org.twinmail.core.auth.Authenticator.AuthenticatedUser;
 import org.twinmail.core.config.TwinmailConfig.PlaintextAuth;
+import org.twinmail.core.mail.Printable;
+import org.twinmail.protocol.auth.AuthGuard;
 import org.twinmail.protocol.net.Connection;
 
 /**
@@ -21,6 +25,12 @@ import org.twinmail.protocol.net.Connection;
  * <p>PLAIN and LOGIN carry the password, so they are offered only over TLS, unless
  * {@code auth.plaintextAuth} allows it ({@code loopback} by default: a client on this machine,
  * such as webmail or a test, whose traffic never leaves the kernel, as Dovecot treats it).
+ *
+ * <p>Every password check goes through the {@link AuthGuard}: a client it has banned gets a
+ * failure without a check (no Argon2id); a failure is answered after the guard's delay (a
+ * sleep of this virtual thread), logged with the user name tried, and counted on the
+ * connection, which the protocol closes once {@link #tooManyFailures} says so. A success
+ * marks the connection as logged in.
  */
 public final class SaslServer {
     private static final Logger log = LoggerFactory.getLogger(SaslServer.class);
@@ -29,10 +39,22 @@ public final class SaslServer {
 
     private final Authenticator authenticator;
     private final PlaintextAuth plaintextAuth;
+    private final AuthGuard guard;
 
+    /** Without delays or bans ({@link AuthGuard#disabled()}). */
     public SaslServer(Authenticator authenticator, PlaintextAuth plaintextAuth) {
+        this(authenticator, plaintextAuth, AuthGuard.disabled());
+    }
+
+    public SaslServer(Authenticator authenticator, PlaintextAuth plaintextAuth, AuthGuard guard) {
         this.authenticator = authenticator;
         this.plaintextAuth = plaintextAuth;
+        this.guard = guard;
+    }
+
+    /** True once the connection has had {@code auth.maxFailuresPerConnection} failed logins: the protocol closes it. */
+    public boolean tooManyFailures(Connection connection) {
+        return connection.authFailures() >= guard.maxFailuresPerConnection();
     }
 
     /** True if a password may be sent on this connection now (TLS, or the plaintext policy allows it). */
@@ -63,7 +85,36 @@ public final class SaslServer {
      * @throws RuntimeException when the password check itself fails (store down)
      */
     public Optional<AuthenticatedUser> check(String username, char[] password, Connection connection) {
-        return authenticator.authenticate(username, password, connection.remoteAddress());
+        return guarded(username, password, connection);
+    }
+
+    /** The password check through the guard: see the class comment. */
+    private Optional<AuthenticatedUser> guarded(String username, char[] password, Connection connection) {
+        InetAddress client = connection.remoteAddress();
+        if (guard.isBanned(client)) {
+            connection.authFailed();
+            log.info("{}: login refused for {} from {}: address banned", connection.service(), Printable.of(username),
+                    client.getHostAddress());
+            return Optional.empty();
+        }
+        Optional<AuthenticatedUser> user = authenticator.authenticate(username, password, client);
+        if (user.isPresent()) {
+            guard.succeeded(client, username);
+            connection.markAuthenticated();
+            return user;
+        }
+        int n = connection.authFailed();
+        Duration wait = guard.failed(client, username, connection.service());
+        log.info("{}: login failed for {} from {} ({} on this connection)", connection.service(), Printable.of(username),
+                client.getHostAddress(), n);
+        if (!wait.isZero()) {
+            try {
+                Thread.sleep(wait); // a virtual thread: the wait holds no platform thread
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return Optional.empty();
     }
 
     /**
@@ -86,7 +137,7 @@ public final class SaslServer {
             if (!c.authzid().isEmpty() && !c.authzid().equalsIgnoreCase(c.authcid())) return new SaslOutcome.Failure(c.authcid());
             Optional<AuthenticatedUser> user;
             try {
-                user = authenticator.authenticate(c.authcid(), c.password(), connection.remoteAddress());
+                user = guarded(c.authcid(), c.password(), connection);
             } catch (RuntimeException e) {
                 log.warn("authentication backend failed: {}", e.toString());
                 return new SaslOutcome.Unavailable();

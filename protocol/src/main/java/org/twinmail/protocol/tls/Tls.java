@@ -63,11 +63,14 @@ public final class Tls implements AutoCloseable {
     private final SSLContext context;
     private final SSLParameters parameters;
     private final Duration checkInterval;
+    private final Duration handshakeTimeout;
     private Map<Path, String> stamps;
     private volatile boolean closed;
     private volatile Thread watcher;
 
-    private Tls(List<Path[]> files, List<CertifiedKey> keys, List<String> protocols, Duration checkInterval) {
+    private Tls(List<Path[]> files, List<CertifiedKey> keys, List<String> protocols, Duration checkInterval,
+                Duration handshakeTimeout) {
+        this.handshakeTimeout = handshakeTimeout;
         this.files = List.copyOf(files);
         this.keyManager = new SniKeyManager(keys);
         this.checkInterval = checkInterval;
@@ -113,6 +116,9 @@ public final class Tls implements AutoCloseable {
         if (t.reloadCheckInterval.isNegative() || t.reloadCheckInterval.isZero()) {
             throw new IllegalArgumentException("tls.reloadCheckInterval must be positive");
         }
+        if (t.handshakeTimeout == null || t.handshakeTimeout.toMillis() < 1) {
+            throw new IllegalArgumentException("tls.handshakeTimeout must be positive");
+        }
         List<Path[]> files = new ArrayList<>();
         if (t.certificates.isEmpty()) {
             Path dir = selfSignedDir;
@@ -138,14 +144,28 @@ public final class Tls implements AutoCloseable {
         } catch (PemFiles.PemException e) {
             throw new IllegalArgumentException("tls: " + e.getMessage(), e);
         }
-        Tls tls = new Tls(files, keys, t.protocols, t.reloadCheckInterval);
+        Tls tls = new Tls(files, keys, t.protocols, t.reloadCheckInterval, t.handshakeTimeout);
         keys.forEach(k -> log.info("tls: serving {}", k.describe()));
         return tls;
     }
 
     /** For tests and embedders: TLS with exactly these files, checked every {@code checkInterval}. */
     public static Tls of(List<Path[]> files, Duration checkInterval) throws PemFiles.PemException {
-        return new Tls(files, loadAll(files), List.of("TLSv1.3", "TLSv1.2"), checkInterval);
+        return of(files, checkInterval, new TwinmailConfig.Tls().handshakeTimeout);
+    }
+
+    /** As {@link #of(List, Duration)}, with handshakes bounded by {@code handshakeTimeout}. */
+    public static Tls of(List<Path[]> files, Duration checkInterval, Duration handshakeTimeout) throws PemFiles.PemException {
+        return new Tls(files, loadAll(files), List.of("TLSv1.3", "TLSv1.2"), checkInterval, handshakeTimeout);
+    }
+
+    /**
+     * {@code tls.handshakeTimeout}: the longest a handshake may take as a whole. STARTTLS and the
+     * implicit-TLS listeners apply it themselves; a server that runs its own TLS (HTTPS) should
+     * pass it to its library.
+     */
+    public Duration handshakeTimeout() {
+        return handshakeTimeout;
     }
 
     private static List<CertifiedKey> loadAll(List<Path[]> files) throws PemFiles.PemException {

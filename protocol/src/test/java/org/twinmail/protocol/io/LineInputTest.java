@@ -138,4 +138,79 @@ class LineInputTest {
         assertThat(dropped).isEqualTo(6);
         assertThat(in.readLine(100).ascii()).isEqualTo("EHLO x");
     }
+
+    /** Before: the rest of a too-long line was read and dropped until its LF, however long. */
+    @Test
+    void aLineWithoutEndIsCutAfterTheDiscardLimitInsteadOfReadForever() throws Exception {
+        long[] served = {0};
+        java.io.InputStream endless = new java.io.InputStream() {
+            @Override
+            public int read() {
+                served[0]++;
+                return 'x';
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                java.util.Arrays.fill(b, off, off + len, (byte) 'x');
+                served[0] += len;
+                return len;
+            }
+        };
+        LineInput in = new LineInput(endless, 4096);
+        LineInput.Line line = in.readLine(100);
+        assertThat(line.tooLong()).isTrue();
+        assertThat(line.ending()).isEqualTo(Ending.CUT);
+        assertThat(line.bytes()).hasSize(100);
+        assertThat(served[0]).isBetween(100L + LineInput.DISCARD_LIMIT, 100L + LineInput.DISCARD_LIMIT + 4096);
+    }
+
+    @Test
+    void aLongLineWithinTheDiscardLimitIsStillConsumedToItsEnd() throws Exception {
+        LineInput in = input("y".repeat(5000) + "\r\nNEXT\r\n", 512);
+        LineInput.Line line = in.readLine(100);
+        assertThat(line.tooLong()).isTrue();
+        assertThat(line.ending()).isEqualTo(Ending.CRLF);
+        assertThat(in.readLine(100).ascii()).isEqualTo("NEXT");
+    }
+
+    @Test
+    void withATimerALineMustBeCompleteWithinItsBudgetAsAWhole() throws Exception {
+        // a stream that hands out one byte per call, 30 ms apart, and never a line end
+        java.io.InputStream trickle = new java.io.InputStream() {
+            @Override
+            public int read() throws java.io.IOException {
+                try {
+                    Thread.sleep(30);
+                } catch (InterruptedException e) {
+                    throw new java.io.InterruptedIOException();
+                }
+                return 'z';
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws java.io.IOException {
+                b[off] = (byte) read();
+                return 1;
+            }
+        };
+        java.util.List<Long> waits = new java.util.ArrayList<>();
+        LineInput in = new LineInput(trickle, 64);
+        in.timer(new LineInput.Timer() {
+            public long budgetNanos() {
+                return 300_000_000L;
+            }
+
+            public void waitAtMost(long nanos) {
+                waits.add(nanos);
+            }
+        });
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> in.readLine(1000)).isInstanceOf(java.net.SocketTimeoutException.class);
+        long took = System.nanoTime() - start;
+        assertThat(took).isBetween(250_000_000L, 1_000_000_000L);
+        // every blocking read was told the time left, shrinking
+        assertThat(waits).isNotEmpty().isSortedAccordingTo(java.util.Comparator.reverseOrder());
+        assertThat(waits.getFirst()).isLessThanOrEqualTo(300_000_000L);
+    }
 }

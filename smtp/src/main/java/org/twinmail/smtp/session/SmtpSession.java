@@ -173,8 +173,11 @@ public final class SmtpSession {
                 return;
             }
             if (line.tooLong()) {
+                // What the rest of the line said cannot be known: answer and end the session (Postfix reads on, bounded).
                 send(Reply.of(500, "5.5.2", "Error: line too long"));
-                continue;
+                connection.flush();
+                sessionLog.outcome("line-too-long");
+                return;
             }
             if (!execute(line.bytes())) return;
         }
@@ -426,6 +429,10 @@ public final class SmtpSession {
                 sessionLog.user(f.authcid());
                 metrics.auth("failed");
                 send(Reply.of(535, "5.7.8", "Error: authentication failed"));
+                if (sasl.tooManyFailures(connection)) { // auth.maxFailuresPerConnection
+                    closeWith("4.7.0", "Error: too many failed authentications", "too-many-auth-failures");
+                    return false;
+                }
             }
             case SaslOutcome.Cancelled c -> send(Reply.of(501, "5.0.0", "Error: authentication cancelled"));
             case SaslOutcome.Malformed m -> send(Reply.of(501, "5.5.2", "Error: malformed authentication response"));

@@ -1,0 +1,89 @@
+package org.twinmail.pop3;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.twinmail.pop3.Pop3Fixture.PASSWORD;
+import static org.twinmail.pop3.Pop3Fixture.user;
+
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.twinmail.core.config.TwinmailConfig;
+import org.twinmail.core.model.Account;
+import org.twinmail.protocol.auth.AuthGuard;
+
+class Pop3DefencesTest {
+    @TempDir
+    Path dataDir;
+    private Pop3Fixture fx;
+
+    @BeforeEach
+    void setUp() {
+        fx = new Pop3Fixture(dataDir);
+    }
+
+    @AfterEach
+    void tearDown() {
+        fx.close();
+    }
+
+    @Test
+    void failedLoginsEndTheConnectionAndABannedAddressIsRefusedAtConnect() throws Exception {
+        TwinmailConfig.Auth settings = new TwinmailConfig.Auth();
+        settings.failureDelay = Duration.ZERO;
+        settings.maxFailureDelay = Duration.ZERO;
+        settings.maxFailuresPerConnection = 3;
+        settings.banAfterFailures = 5;
+        AuthGuard guard = AuthGuard.create(settings, fx.registry);
+        Pop3Server server = fx.serverWith(c -> c.auth = settings, guard);
+        Account a = fx.account();
+        try (Pop3Client c = new Pop3Client(Pop3Fixture.address(server), false, "127.0.0.2")) {
+            for (int i = 0; i < 3; i++) {
+                assertThat(c.cmd("USER " + user(a))).startsWith("+OK");
+                assertThat(c.cmd("PASS guess" + i)).isEqualTo("-ERR [AUTH] Authentication failed");
+            }
+            assertThat(c.readLine()).isEqualTo("-ERR Too many failed logins, closing connection");
+            assertThat(c.serverClosed()).isTrue();
+        }
+        try (Pop3Client c = new Pop3Client(Pop3Fixture.address(server), false, "127.0.0.2")) {
+            for (int i = 0; i < 2; i++) {
+                assertThat(c.cmd("USER " + user(a))).startsWith("+OK");
+                assertThat(c.cmd("PASS guess" + i)).isEqualTo("-ERR [AUTH] Authentication failed");
+            }
+        }
+        assertThat(guard.isBanned(InetAddress.getByName("127.0.0.2"))).isTrue();
+        try (Pop3Client c = new Pop3Client(Pop3Fixture.address(server), false, "127.0.0.2")) {
+            assertThat(c.greeting).isEqualTo("-ERR [SYS/TEMP] your address is temporarily blocked after failed logins");
+            assertThat(c.serverClosed()).isTrue();
+        }
+        try (Pop3Client c = new Pop3Client(Pop3Fixture.address(server), false, "127.0.0.3")) {
+            assertThat(c.login(user(a), PASSWORD)).startsWith("+OK");
+        }
+    }
+
+    @Test
+    void oneAddressAtItsConnectionLimitGetsSysTemp() throws Exception {
+        Pop3Server server = fx.serverWith(c -> c.limits.maxConnectionsPerIp = 2, null);
+        List<Pop3Client> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < 2; i++) {
+                Pop3Client c = new Pop3Client(Pop3Fixture.address(server), false, "127.0.0.2");
+                held.add(c);
+                assertThat(c.greeting).startsWith("+OK");
+            }
+            try (Pop3Client c = new Pop3Client(Pop3Fixture.address(server), false, "127.0.0.2")) {
+                assertThat(c.greeting).isEqualTo("-ERR [SYS/TEMP] too many connections from your address");
+            }
+            try (Pop3Client c = new Pop3Client(Pop3Fixture.address(server), false, "127.0.0.3")) {
+                assertThat(c.greeting).startsWith("+OK");
+            }
+        } finally {
+            for (Pop3Client c : held) c.close();
+        }
+    }
+}
