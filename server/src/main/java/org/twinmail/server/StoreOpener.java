@@ -49,6 +49,7 @@ public final class StoreOpener {
 
     private static StoreOptions options(TwinmailConfig config, Path dataDir, long epoch, MeterRegistry registry) {
         return new StoreOptions(dataDir, epoch, config.store.groupCommitMaxBatch,
-                config.store.inlineBlobMaxSize.bytes(), config.store.readThreads, registry);
+                config.store.inlineBlobMaxSize.bytes(), config.store.readThreads, registry,
+                config.store.aliasMaxDepth, config.store.aliasMaxTargets);
     }
 }

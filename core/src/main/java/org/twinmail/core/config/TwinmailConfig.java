@@ -297,6 +297,10 @@ public final class TwinmailConfig {
         public int readThreads = 4;
         /** Received messages are held in memory up to this size, then spooled to a file. */
         public Size spoolMemoryLimit = Size.of("1M");
+        /** How many aliases deep recipient resolution follows; an address deeper stands for itself. */
+        public int aliasMaxDepth = 8;
+        /** Most targets (fan-out) one alias may have. */
+        public int aliasMaxTargets = 1000;
     }
 
     /** Password checks. */

@@ -26,10 +26,6 @@ import org.twinmail.store.embedded.GroupCommitWriter.WriteTx;
 
 /** The embedded {@link Directory}: domains, accounts and aliases in the store's SQLite database. */
 final class EmbeddedDirectory implements Directory {
-    /** How deep aliases are followed; deeper chains are an administrator's mistake, not a use. */
-    static final int MAX_ALIAS_DEPTH = 8;
-    static final int MAX_ALIAS_TARGETS = 1000;
-
     private final Engine engine;
 
     EmbeddedDirectory(Engine engine) {
@@ -239,7 +235,8 @@ final class EmbeddedDirectory implements Directory {
             EmailAddress v = validAddress(t);
             unique.putIfAbsent(v.key(), v);
         }
-        if (unique.size() > MAX_ALIAS_TARGETS) throw new IllegalArgumentException("alias " + src + " has more than " + MAX_ALIAS_TARGETS + " targets");
+        int maxTargets = engine.options().aliasMaxTargets();
+        if (unique.size() > maxTargets) throw new IllegalArgumentException("alias " + src + " has more than " + maxTargets + " targets");
         List<EmailAddress> to = List.copyOf(unique.values());
         return engine.write(tx -> {
             Db db = tx.db();
@@ -304,9 +301,10 @@ final class EmbeddedDirectory implements Directory {
     @Override
     public RecipientResolution resolve(EmailAddress recipient) {
         Objects.requireNonNull(recipient, "recipient");
+        int maxDepth = engine.options().aliasMaxDepth();
         return engine.read(db -> {
             if (!db.exists("SELECT 1 FROM domain WHERE name = ?", recipient.domain())) return new RecipientResolution.NotLocal();
-            Resolver resolver = new Resolver(db);
+            Resolver resolver = new Resolver(db, maxDepth);
             resolver.expand(recipient, 0);
             return resolver.found.isEmpty()
                     ? new RecipientResolution.Unknown()
@@ -318,23 +316,25 @@ final class EmbeddedDirectory implements Directory {
      * Alias expansion, depth first in the administrator's target order. Each alias
      * is expanded at most once per resolution: an address met again (a loop, or the
      * "keep a copy" idiom {@code alice -> alice, bob}) or beyond
-     * {@link #MAX_ALIAS_DEPTH} stands for itself and counts only if it is an
+     * {@link StoreOptions#aliasMaxDepth()} stands for itself and counts only if it is an
      * account. This bounds the work by the number of aliases, whatever their shape.
      */
     private static final class Resolver {
         final Db db;
+        final int maxDepth;
         final Map<Long, Account> found = new LinkedHashMap<>();
         final Set<String> expanded = new HashSet<>();
 
-        Resolver(Db db) {
+        Resolver(Db db, int maxDepth) {
             this.db = db;
+            this.maxDepth = maxDepth;
         }
 
         void expand(EmailAddress address, int depth) throws SQLException {
             String key = address.key();
             List<EmailAddress> targets = targets(key);
             if (!targets.isEmpty()) {
-                if (depth < MAX_ALIAS_DEPTH && expanded.add(key)) {
+                if (depth < maxDepth && expanded.add(key)) {
                     for (EmailAddress t : targets) expand(t, depth + 1);
                 } else {
                     addAccount(key);
@@ -345,7 +345,7 @@ final class EmbeddedDirectory implements Directory {
             // The catch-all applies only where neither an alias nor an account matched.
             String catchAll = "@" + address.domain();
             List<EmailAddress> all = targets(catchAll);
-            if (!all.isEmpty() && depth < MAX_ALIAS_DEPTH && expanded.add(catchAll)) {
+            if (!all.isEmpty() && depth < maxDepth && expanded.add(catchAll)) {
                 for (EmailAddress t : all) expand(t, depth + 1);
             }
         }

@@ -16,9 +16,15 @@ import org.twinmail.store.MailStore;
  *                            (0 puts every message in a file); docs/store.md has the measurement behind the default
  * @param readThreads         platform threads (each with its own connection) that run reads
  * @param registry            where the store's metrics go
+ * @param aliasMaxDepth       how many aliases deep resolution follows; an address deeper stands for itself
+ *                            (a chain that deep is an administrator's mistake, not a use)
+ * @param aliasMaxTargets     most targets one alias may have
  */
 public record StoreOptions(Path dataDir, long epoch, int groupCommitMaxBatch, long inlineBlobMaxBytes,
-                           int readThreads, MeterRegistry registry) {
+                           int readThreads, MeterRegistry registry, int aliasMaxDepth, int aliasMaxTargets) {
+
+    public static final int DEFAULT_ALIAS_MAX_DEPTH = 8;
+    public static final int DEFAULT_ALIAS_MAX_TARGETS = 1000;
 
     public static final long DEFAULT_INLINE_BLOB_MAX_BYTES = 128 * 1024;
 
@@ -39,6 +45,19 @@ public record StoreOptions(Path dataDir, long epoch, int groupCommitMaxBatch, lo
         if (readThreads < 1 || readThreads > 256) {
             throw new IllegalArgumentException("readThreads must be between 1 and 256, not " + readThreads);
         }
+        if (aliasMaxDepth < 1 || aliasMaxDepth > 100) {
+            throw new IllegalArgumentException("aliasMaxDepth must be between 1 and 100, not " + aliasMaxDepth);
+        }
+        if (aliasMaxTargets < 1 || aliasMaxTargets > 100_000) {
+            throw new IllegalArgumentException("aliasMaxTargets must be between 1 and 100000, not " + aliasMaxTargets);
+        }
+    }
+
+    /** With the default alias limits. */
+    public StoreOptions(Path dataDir, long epoch, int groupCommitMaxBatch, long inlineBlobMaxBytes, int readThreads,
+                        MeterRegistry registry) {
+        this(dataDir, epoch, groupCommitMaxBatch, inlineBlobMaxBytes, readThreads, registry, DEFAULT_ALIAS_MAX_DEPTH,
+                DEFAULT_ALIAS_MAX_TARGETS);
     }
 
     /** Epoch 1, batches of 256, inline up to 128 KiB, 4 read threads, metrics kept in memory only. */
@@ -52,14 +71,18 @@ public record StoreOptions(Path dataDir, long epoch, int groupCommitMaxBatch, lo
     }
 
     public StoreOptions withEpoch(long newEpoch) {
-        return new StoreOptions(dataDir, newEpoch, groupCommitMaxBatch, inlineBlobMaxBytes, readThreads, registry);
+        return new StoreOptions(dataDir, newEpoch, groupCommitMaxBatch, inlineBlobMaxBytes, readThreads, registry, aliasMaxDepth, aliasMaxTargets);
     }
 
     public StoreOptions withInlineBlobMaxBytes(long bytes) {
-        return new StoreOptions(dataDir, epoch, groupCommitMaxBatch, bytes, readThreads, registry);
+        return new StoreOptions(dataDir, epoch, groupCommitMaxBatch, bytes, readThreads, registry, aliasMaxDepth, aliasMaxTargets);
+    }
+
+    public StoreOptions withAliasLimits(int maxDepth, int maxTargets) {
+        return new StoreOptions(dataDir, epoch, groupCommitMaxBatch, inlineBlobMaxBytes, readThreads, registry, maxDepth, maxTargets);
     }
 
     public StoreOptions withRegistry(MeterRegistry newRegistry) {
-        return new StoreOptions(dataDir, epoch, groupCommitMaxBatch, inlineBlobMaxBytes, readThreads, newRegistry);
+        return new StoreOptions(dataDir, epoch, groupCommitMaxBatch, inlineBlobMaxBytes, readThreads, newRegistry, aliasMaxDepth, aliasMaxTargets);
     }
 }

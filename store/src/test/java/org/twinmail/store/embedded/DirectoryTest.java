@@ -3,10 +3,12 @@ package org.twinmail.store.embedded;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.twinmail.core.model.Account;
+import org.twinmail.store.RecipientResolution;
 import org.twinmail.store.StoreException;
 
 class DirectoryTest extends StoreFixture {
@@ -63,4 +65,24 @@ class DirectoryTest extends StoreFixture {
     }
 
     private static final int INLINE_MAX_PLUS = (int) INLINE_MAX + 1;
+
+    @Test
+    void aliasDepthAndFanOutAreTheConfiguredLimits() {
+        store.close();
+        store = open(options(1, new SimpleMeterRegistry()).withAliasLimits(2, 3));
+        store.addDomain("example.com");
+        Account alice = account("alice@example.com");
+        Account bob = account("bob@example.com");
+        store.addAlias("one@example.com", List.of(addr("two@example.com"), addr("bob@example.com")));
+        store.addAlias("two@example.com", List.of(addr("three@example.com")));
+        store.addAlias("three@example.com", List.of(addr("alice@example.com")));
+        // one -> two -> three is the second level; three is not expanded and is no account
+        assertThat(((RecipientResolution.Local) store.resolve(addr("one@example.com"))).accounts())
+                .extracting(Account::id).containsExactly(bob.id());
+        assertThat(((RecipientResolution.Local) store.resolve(addr("two@example.com"))).accounts())
+                .extracting(Account::id).containsExactly(alice.id());
+        assertThatThrownBy(() -> store.addAlias("many@example.com", List.of(addr("a@example.com"), addr("b@example.com"),
+                addr("c@example.com"), addr("d@example.com")))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("more than 3");
+        assertThatThrownBy(() -> options(1, new SimpleMeterRegistry()).withAliasLimits(0, 3)).isInstanceOf(IllegalArgumentException.class);
+    }
 }
