@@ -77,14 +77,26 @@ public final class Connection implements Closeable {
                 return effectiveBudget();
             }
 
+            private boolean shortened;
+
             @Override
             public void waitAtMost(long nanos) throws IOException {
                 Connection.this.socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, (nanos + 999_999) / 1_000_000)));
+                shortened = true;
             }
 
             @Override
             public void readDone() {
                 readingSince = 0;
+                if (shortened) {
+                    // What is left of one read's budget must not become the timeout of the next read elsewhere (a TLS handshake).
+                    shortened = false;
+                    try {
+                        Connection.this.socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, readBudget / 1_000_000)));
+                    } catch (IOException e) {
+                        // closed: the next read fails anyway
+                    }
+                }
             }
         });
         this.counter = new CountingOutputStream(socket.getOutputStream());

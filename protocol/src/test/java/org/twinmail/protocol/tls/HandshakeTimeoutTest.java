@@ -87,4 +87,51 @@ class HandshakeTimeoutTest {
         assertThat(logged.list).extracting(ILoggingEvent::getFormattedMessage)
                 .anyMatch(m -> m.startsWith("imaps: TLS handshake with /127.0.0.1:") && m.contains("failed"));
     }
+
+    /** The rest of a command's budget (here ~100 ms) must not become the socket timeout of the STARTTLS handshake after it. */
+    @Test
+    void aStartTlsHandshakeAfterALateCommandGetsItsOwnTimeout() throws Exception {
+        Path[] ec = TlsTest.openssl(dir, "ec.test.example", "ec", false);
+        java.util.concurrent.atomic.AtomicReference<String> result = new java.util.concurrent.atomic.AtomicReference<>();
+        try (Tls tls = Tls.of(List.<Path[]>of(ec), Duration.ofMinutes(1), Duration.ofSeconds(10));
+             ConnectionListener l = new ConnectionListener("test", List.of(Listen.parse("127.0.0.1:0")), 10,
+                     Duration.ofSeconds(30), c -> {
+                         c.setReadTimeout(Duration.ofMillis(1500));
+                         c.writeLine("ready");
+                         c.flush();
+                         c.input().readLine(100); // STARTTLS, sent when little of the 1.5 s is left
+                         c.writeLine("go ahead");
+                         try {
+                             tls.upgrade(c);
+                             result.set("secure");
+                             c.writeLine("secure");
+                             c.flush();
+                         } catch (java.io.IOException e) {
+                             result.set(e.toString());
+                         }
+                     }, new SimpleMeterRegistry())) {
+            l.start();
+            InetSocketAddress at = l.boundAddresses().getFirst();
+            try (Socket s = new Socket(at.getAddress(), at.getPort())) {
+                s.setSoTimeout(10_000);
+                InputStream in = s.getInputStream();
+                assertThat(new String(in.readNBytes(7))).isEqualTo("ready\r\n");
+                Thread.sleep(1000);
+                s.getOutputStream().write("START".getBytes()); // in two pieces: the second read waits with ~500 ms left
+                s.getOutputStream().flush();
+                Thread.sleep(300);
+                s.getOutputStream().write("TLS\r\n".getBytes());
+                s.getOutputStream().flush();
+                assertThat(new String(in.readNBytes(10))).isEqualTo("go ahead\r\n");
+                Thread.sleep(900); // the client is slow to start its handshake: more than the command had left
+                javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+                ctx.init(null, new javax.net.ssl.TrustManager[] {TlsTest.trustAll()}, null);
+                try (javax.net.ssl.SSLSocket ssl = (javax.net.ssl.SSLSocket) ctx.getSocketFactory().createSocket(s, "localhost", at.getPort(), false)) {
+                    ssl.startHandshake();
+                    assertThat(new String(ssl.getInputStream().readNBytes(8))).isEqualTo("secure\r\n");
+                }
+            }
+            assertThat(result.get()).isEqualTo("secure");
+        }
+    }
 }
