@@ -60,4 +60,24 @@ class RandomInputTest {
             MailDates.parse(text);
         }
     }
+
+    /** Long runs of what parsers loop or backtrack on: no stack overflow, no quadratic time. */
+    @Test
+    void pathologicalInputsAreLinear() {
+        String[] inputs = {" ".repeat(200_000) + "x", ">".repeat(200_000), "(".repeat(100_000), "=?a?q?x".repeat(30_000),
+                "\"".repeat(100_000), "a@".repeat(100_000), "<".repeat(100_000), ":".repeat(100_000) + ";".repeat(100_000),
+                "1 ".repeat(100_000) + "Jan", " : ".repeat(100_000)};
+        org.junit.jupiter.api.Assertions.assertTimeout(java.time.Duration.ofSeconds(20), () -> {
+            for (String in : inputs) {
+                AddressParser.parse(in);
+                EncodedWords.decode(in);
+                MailDates.parse(in);
+                org.twinmail.mail.header.MessageIds.parse(in);
+                byte[] b = ("Subject: " + in + "\r\nContent-Type: multipart/mixed; boundary=" + in.substring(0, 50) + "\r\n\r\n" + in)
+                        .getBytes(StandardCharsets.UTF_8);
+                MimePart.parse(b).leaves().forEach(MimePart::text);
+                Header.parse(b).fields().forEach(HeaderField::decoded);
+            }
+        });
+    }
 }

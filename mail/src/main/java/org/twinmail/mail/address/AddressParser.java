@@ -78,50 +78,50 @@ public final class AddressParser {
     /** One mailbox or group; stops before the ',' or ';' that ends it. Null for an empty element. */
     private Address address(boolean inGroup) {
         List<Token> phrase = new ArrayList<>();
-        while (i < tokens.size()) {
-            Token t = tokens.get(i);
-            if (t.kind() == Kind.SPECIAL && !t.is('.')) break;
-            if (t.kind() != Kind.COMMENT) phrase.add(t);
-            i++;
-        }
-        if (i >= tokens.size() || tokens.get(i).is(',') || tokens.get(i).is(';')) {
-            return phraseOnly(phrase);
-        }
-        Token stop = tokens.get(i);
-        switch (stop.text().charAt(0)) {
-            case ':' -> {
+        while (true) { // a loop, not recursion, over stray specials: ">>>>..." must not exhaust the stack
+            while (i < tokens.size()) {
+                Token t = tokens.get(i);
+                if (t.kind() == Kind.SPECIAL && !t.is('.')) break;
+                if (t.kind() != Kind.COMMENT) phrase.add(t);
                 i++;
-                if (inGroup) {
-                    problems.add("':' inside a group");
-                    return phraseOnly(phrase);
-                }
-                return group(phrase);
             }
-            case '<' -> {
-                i++;
-                return angle(phrase);
+            if (i >= tokens.size() || tokens.get(i).is(',') || tokens.get(i).is(';')) {
+                return phraseOnly(phrase);
             }
-            case '@' -> {
-                if (phrase.isEmpty()) {
-                    // "@host" alone, or a route without angle brackets: read what follows as an address
-                    problems.add("address without a local part");
+            Token stop = tokens.get(i);
+            switch (stop.text().charAt(0)) {
+                case ':' -> {
+                    i++;
+                    if (inGroup) {
+                        problems.add("':' inside a group");
+                        return phraseOnly(phrase);
+                    }
+                    return group(phrase);
                 }
-                i++;
-                String local = localPart(phrase);
-                Domain d = domain();
-                String name = null, rawName = null;
-                if (d.trailingComment() != null) {
-                    rawName = d.trailingComment().strip();
-                    name = EncodedWords.decode(rawName);
+                case '<' -> {
+                    i++;
+                    return angle(phrase);
                 }
-                skipToEnd();
-                return new Mailbox(name, rawName, null, local.isEmpty() ? null : local, d.text());
-            }
-            default -> { // '>' or a stray special
-                problems.add("unexpected '" + stop.raw() + "'");
-                i++;
-                Address rest = address(inGroup);
-                return rest != null ? rest : phraseOnly(phrase);
+                case '@' -> {
+                    if (phrase.isEmpty()) {
+                        // "@host" alone, or a route without angle brackets: read what follows as an address
+                        problems.add("address without a local part");
+                    }
+                    i++;
+                    String local = localPart(phrase);
+                    Domain d = domain();
+                    String name = null, rawName = null;
+                    if (d.trailingComment() != null) {
+                        rawName = d.trailingComment().strip();
+                        name = EncodedWords.decode(rawName);
+                    }
+                    skipToEnd();
+                    return new Mailbox(name, rawName, null, local.isEmpty() ? null : local, d.text());
+                }
+                default -> { // '>' or another stray special: skip it and read on
+                    problems.add("unexpected '" + stop.raw() + "'");
+                    i++;
+                }
             }
         }
     }

@@ -20,6 +20,9 @@ import java.util.Optional;
  * Never throws.
  */
 public final class EncodedWords {
+    /** Longest encoded word read (RFC 2047 says 75 characters; real ones run longer). */
+    private static final int MAX_WORD = 4096;
+
     private EncodedWords() {
     }
 
@@ -123,7 +126,14 @@ public final class EncodedWords {
             char enc = Character.toUpperCase(s.charAt(q1 + 1));
             if (enc != 'B' && enc != 'Q') return Optional.empty();
             int textStart = q1 + 3;
-            int close = s.indexOf("?=", textStart);
+            int close = -1;
+            // RFC 2047 2 allows 75 characters; broken mailers write longer ones, but the search is bounded
+            for (int k = textStart, limit = Math.min(s.length() - 1, start + MAX_WORD); k < limit; k++) {
+                if (s.charAt(k) == '?' && s.charAt(k + 1) == '=') {
+                    close = k;
+                    break;
+                }
+            }
             if (close < 0) return Optional.empty();
             String encoded = s.substring(textStart, close);
             // an encoded word holds no whitespace (RFC 2047 5); a broken one may, when a folder split it

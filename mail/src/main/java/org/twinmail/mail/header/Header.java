@@ -210,7 +210,10 @@ public final class Header {
         return end;
     }
 
-    /** Offset of the body: just past the blank line (or the end, if the section has none). */
+    /**
+     * Offset of the body: just past the blank line (or the end, if the section has none). For a
+     * {@link #truncated()} section read from a stream, where reading stopped: the body was not reached.
+     */
     public int bodyStart() {
         return bodyStart;
     }
