@@ -34,7 +34,15 @@ public final class AddressParser {
     private int i;
 
     private AddressParser(String value) {
-        this.tokens = tokenize(HeaderField.unfold(value), problems);
+        this.tokens = tokenize(HeaderField.unfold(value));
+    }
+
+    /** Problems kept per list: garbage of any length yields a bounded report. */
+    private static final int MAX_PROBLEMS = 20;
+
+    private void problem(String text) {
+        if (problems.size() < MAX_PROBLEMS) problems.add(text);
+        else if (problems.size() == MAX_PROBLEMS) problems.add("more problems");
     }
 
     /** The addresses of a field's value (unfolded or not). */
@@ -45,7 +53,7 @@ public final class AddressParser {
         try {
             p.list(out);
         } catch (RuntimeException e) { // a bug must not cost the caller the message: keep what was read
-            p.problems.add("unreadable address list: " + e);
+            p.problem("unreadable address list: " + e);
         }
         return new AddressList(out, p.problems);
     }
@@ -65,10 +73,10 @@ public final class AddressParser {
                 Token t = tokens.get(i);
                 if (t.is(',')) i++;
                 else if (t.is(';')) {
-                    problems.add("';' outside a group");
+                    problem("';' outside a group");
                     i++;
                 } else if (i == before) {
-                    problems.add("unexpected '" + t.raw() + "'");
+                    problem("unexpected '" + t.raw() + "'");
                     i++;
                 }
             }
@@ -93,7 +101,7 @@ public final class AddressParser {
                 case ':' -> {
                     i++;
                     if (inGroup) {
-                        problems.add("':' inside a group");
+                        problem("':' inside a group");
                         return phraseOnly(phrase);
                     }
                     return group(phrase);
@@ -105,7 +113,7 @@ public final class AddressParser {
                 case '@' -> {
                     if (phrase.isEmpty()) {
                         // "@host" alone, or a route without angle brackets: read what follows as an address
-                        problems.add("address without a local part");
+                        problem("address without a local part");
                     }
                     i++;
                     String local = localPart(phrase);
@@ -119,7 +127,7 @@ public final class AddressParser {
                     return new Mailbox(name, rawName, null, local.isEmpty() ? null : local, d.text());
                 }
                 default -> { // '>' or another stray special: skip it and read on
-                    problems.add("unexpected '" + stop.raw() + "'");
+                    problem("unexpected '" + stop.raw() + "'");
                     i++;
                 }
             }
@@ -129,7 +137,7 @@ public final class AddressParser {
     /** A list element with no "@" and no angle brackets: a local part alone ("undisclosed", "root"). */
     private Mailbox phraseOnly(List<Token> phrase) {
         if (phrase.isEmpty()) return null;
-        problems.add("not an address: " + phraseText(phrase));
+        problem("not an address: " + phraseText(phrase));
         return new Mailbox(null, null, null, localPart(phrase), null);
     }
 
@@ -152,11 +160,11 @@ public final class AddressParser {
             Address a = address(true);
             if (a instanceof Mailbox m) members.add(m);
             if (i == before) {
-                problems.add("unexpected '" + t.raw() + "' in a group");
+                problem("unexpected '" + t.raw() + "' in a group");
                 i++;
             }
         }
-        if (!closed) problems.add("group " + raw + " not closed with ';'");
+        if (!closed) problem("group " + raw + " not closed with ';'");
         skipComments();
         return new Group(EncodedWords.decode(raw), raw, members);
     }
@@ -195,10 +203,10 @@ public final class AddressParser {
         if (i < tokens.size() && tokens.get(i).is('>')) {
             i++;
         } else {
-            problems.add("'<' without '>'");
+            problem("'<' without '>'");
         }
         String localPart = localPart(local);
-        if (domain == null && !localPart.isEmpty()) problems.add("no domain in <" + localPart + ">");
+        if (domain == null && !localPart.isEmpty()) problem("no domain in <" + localPart + ">");
         skipToEnd();
         return new Mailbox(name, rawName, route, localPart.isEmpty() ? null : localPart, domain);
     }
@@ -218,12 +226,12 @@ public final class AddressParser {
             }
             if (t.kind() == Kind.SPECIAL && !t.is('.')) break;
             if (t.space() && !d.isEmpty() && t.kind() != Kind.SPECIAL && d.charAt(d.length() - 1) != '.') break; // "a@b c": c is not the domain's
-            if (t.kind() == Kind.QUOTED) problems.add("quoted string in a domain");
+            if (t.kind() == Kind.QUOTED) problem("quoted string in a domain");
             d.append(t.kind() == Kind.QUOTED ? t.text() : t.kind() == Kind.SPECIAL ? "." : t.text());
             comment = null;
             i++;
         }
-        if (d.isEmpty()) problems.add("empty domain");
+        if (d.isEmpty()) problem("empty domain");
         return new Domain(d.isEmpty() ? null : d.toString(), comment);
     }
 
@@ -234,7 +242,7 @@ public final class AddressParser {
         for (Token t : tokens) {
             if (prev != null && t.space() && !t.is('.') && !prev.is('.')) {
                 b.append(' ');
-                problems.add("whitespace in a local part");
+                problem("whitespace in a local part");
             }
             b.append(t.kind() == Kind.QUOTED ? t.raw() : t.text());
             prev = t;
@@ -265,7 +273,7 @@ public final class AddressParser {
             if (t.kind() != Kind.COMMENT) junk = true;
             i++;
         }
-        if (junk) problems.add("text after an address");
+        if (junk) problem("text after an address");
     }
 
     private static boolean special(char c) {
@@ -273,7 +281,7 @@ public final class AddressParser {
                 || c == '@' || c == '\\' || c == ',' || c == '.' || c == '"';
     }
 
-    private static List<Token> tokenize(String s, List<String> problems) {
+    private List<Token> tokenize(String s) {
         List<Token> out = new ArrayList<>();
         int n = s.length();
         int k = 0;
@@ -305,7 +313,7 @@ public final class AddressParser {
                         }
                         b.append(q);
                     }
-                    if (!closed) problems.add("unterminated quoted string");
+                    if (!closed) problem("unterminated quoted string");
                     out.add(new Token(Kind.QUOTED, b.toString(), s.substring(start, k), space));
                     space = false;
                 }
@@ -329,14 +337,14 @@ public final class AddressParser {
                             b.append(q);
                         }
                     }
-                    if (depth > 0) problems.add("unterminated comment");
+                    if (depth > 0) problem("unterminated comment");
                     out.add(new Token(Kind.COMMENT, b.toString(), s.substring(start, k), space));
                     space = true; // a comment separates like whitespace
                 }
                 case '[' -> {
                     int close = s.indexOf(']', k);
                     if (close < 0) {
-                        problems.add("unterminated domain literal");
+                        problem("unterminated domain literal");
                         close = n - 1;
                     }
                     k = close + 1;
@@ -345,7 +353,7 @@ public final class AddressParser {
                     space = false;
                 }
                 case ')' -> {
-                    problems.add("unbalanced ')'");
+                    problem("unbalanced ')'");
                     k++;
                     space = true;
                 }
@@ -363,7 +371,7 @@ public final class AddressParser {
                         k++;
                     }
                     String w = s.substring(start, k);
-                    if (w.indexOf('\\') >= 0 || w.indexOf(']') >= 0) problems.add("stray character in " + w);
+                    if (w.indexOf('\\') >= 0 || w.indexOf(']') >= 0) problem("stray character in " + w);
                     out.add(new Token(Kind.WORD, w, w, space));
                     space = false;
                 }

@@ -36,10 +36,11 @@ public final class EncodedWords {
         Word pending = null;           // the last decoded word, held to join with an adjacent one
         ByteArrayOutputStream pendingBytes = new ByteArrayOutputStream();
         int afterPending = -1;         // where the text after the pending word starts
+        int[] closeHint = {-1};
         while (i < n) {
             int start = text.indexOf("=?", i);
             if (start < 0) break;
-            Optional<Word> w = Word.at(text, start);
+            Optional<Word> w = Word.at(text, start, closeHint);
             if (w.isEmpty()) {
                 // not an encoded word: copy through "=?" and go on
                 if (pending != null) {
@@ -115,7 +116,8 @@ public final class EncodedWords {
     }
 
     private record Word(Charset charset, byte[] bytes, int end) {
-        static Optional<Word> at(String s, int start) {
+        /** @param closeHint a one-element cache of the position of the next "?=" (-1 before the first call) */
+        static Optional<Word> at(String s, int start, int[] closeHint) {
             int q1 = s.indexOf('?', start + 2);
             if (q1 < 0 || q1 == start + 2 || q1 + 2 >= s.length() || s.charAt(q1 + 2) != '?') return Optional.empty();
             String charsetName = s.substring(start + 2, q1);
@@ -126,15 +128,12 @@ public final class EncodedWords {
             char enc = Character.toUpperCase(s.charAt(q1 + 1));
             if (enc != 'B' && enc != 'Q') return Optional.empty();
             int textStart = q1 + 3;
-            int close = -1;
-            // RFC 2047 2 allows 75 characters; broken mailers write longer ones, but the search is bounded
-            for (int k = textStart, limit = Math.min(s.length() - 1, start + MAX_WORD); k < limit; k++) {
-                if (s.charAt(k) == '?' && s.charAt(k + 1) == '=') {
-                    close = k;
-                    break;
-                }
-            }
-            if (close < 0) return Optional.empty();
+            // the next "?=" is remembered across calls (starts only move forward), so text full of
+            // "=?" costs one pass; RFC 2047 2 allows 75 characters, broken mailers write longer ones
+            if (closeHint[0] < textStart) closeHint[0] = s.indexOf("?=", textStart);
+            if (closeHint[0] < 0) closeHint[0] = Integer.MAX_VALUE;
+            int close = closeHint[0];
+            if (close == Integer.MAX_VALUE || close - start > MAX_WORD) return Optional.empty();
             String encoded = s.substring(textStart, close);
             // an encoded word holds no whitespace (RFC 2047 5); a broken one may, when a folder split it
             if (encoded.indexOf('\r') >= 0 || encoded.indexOf('\n') >= 0) return Optional.empty();

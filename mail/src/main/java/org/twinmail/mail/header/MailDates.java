@@ -30,6 +30,12 @@ public final class MailDates {
             Map.entry("CET", 1), Map.entry("CEST", 2), Map.entry("BST", 1), Map.entry("JST", 9), Map.entry("KST", 9),
             Map.entry("HKT", 8), Map.entry("SGT", 8), Map.entry("IST", 0), Map.entry("MET", 1), Map.entry("MEST", 2), Map.entry("EET", 2), Map.entry("EEST", 3));
 
+    private static final java.util.regex.Pattern DOTTED_TIME = java.util.regex.Pattern.compile("\\d{1,2}\\.\\d{2}(\\.\\d{2})?");
+    private static final int MAX_TOKENS = 32;
+    private static final java.util.Set<String> MONTH_NAMES = java.util.Set.of("january", "february", "march", "april", "june", "july",
+            "august", "september", "sept", "october", "november", "december");
+    private static final java.util.Set<String> DAY_NAMES = java.util.Set.of("mon", "tue", "wed", "thu", "fri", "sat", "sun");
+
     private MailDates() {
     }
 
@@ -57,6 +63,7 @@ public final class MailDates {
         s = joinColons(s).replace(',', ' ');
         List<String> tokens = new ArrayList<>();
         for (String t : s.split("\\s+")) if (!t.isEmpty()) tokens.add(t);
+        if (tokens.size() > MAX_TOKENS) return null; // not a date: a date has a dozen parts at most
         Integer day = null, month = null, year = null;
         int hour = 0, minute = 0, second = 0;
         boolean time = false;
@@ -66,7 +73,7 @@ public final class MailDates {
         for (int idx = 0; idx < tokens.size(); idx++) {
             String t = tokens.get(idx);
             String lower = t.toLowerCase(Locale.ROOT);
-            if (!time && (t.indexOf(':') > 0 || t.matches("\\d{1,2}\\.\\d{2}(\\.\\d{2})?"))) {
+            if (!time && (t.indexOf(':') > 0 || DOTTED_TIME.matcher(t).matches())) {
                 String[] hms = t.split("[:.]");
                 if (hms.length < 2 || hms.length > 3) return null;
                 hour = Integer.parseInt(hms[0]);
@@ -142,13 +149,12 @@ public final class MailDates {
     }
 
     private static boolean isMonthName(String lower) {
-        return List.of("january", "february", "march", "april", "june", "july", "august", "september", "sept", "october", "november", "december")
-                .contains(lower.replace(".", "")) || lower.length() == 4 && lower.endsWith(".");
+        return MONTH_NAMES.contains(lower.replace(".", "")) || lower.length() == 4 && lower.endsWith(".");
     }
 
     private static boolean isDayName(String lower) {
         String l = lower.replace(".", "");
-        return l.length() >= 3 && List.of("mon", "tue", "wed", "thu", "fri", "sat", "sun").contains(l.substring(0, 3));
+        return l.length() >= 3 && DAY_NAMES.contains(l.substring(0, 3));
     }
 
     /** +hhmm, -hhmm, +hh:mm, +hh (a "-0000" is UTC: the zone is unknown, RFC 5322 3.3). */
