@@ -33,4 +33,28 @@ class FromHeaderTest {
         assertThatThrownBy(() -> from("From: undisclosed: a@a.example;\r\n\r\n")).isInstanceOf(FromHeader.Malformed.class);
         assertThatThrownBy(() -> from("From: nobody\r\n\r\n")).isInstanceOf(FromHeader.Malformed.class);
     }
+
+    @Test
+    void whatTheParserHadToGuessAtIsRefused() {
+        assertThatThrownBy(() -> from("From: \"Bob <bob@x.example>, alice@a.example\r\n\r\n")).hasMessageContaining("quoted string");
+        assertThatThrownBy(() -> from("From: alice@a.example (Alice\r\n\r\n")).hasMessageContaining("comment");
+        assertThatThrownBy(() -> from("From: Alice <alice@a.example> junk\r\n\r\n")).isInstanceOf(FromHeader.Malformed.class);
+        assertThatThrownBy(() -> from("From: undisclosed-recipients:;\r\n\r\n")).hasMessageContaining("group");
+    }
+
+    @Test
+    void obsoleteButExactFormsAreRead() throws Exception {
+        // RFC 5322 4.4: a source route is read past, comments and folding anywhere
+        assertThat(from("From: Alice <@relay.example:alice@a.example>\r\n\r\n")).containsExactly("alice@a.example");
+        assertThat(from("From: Pete(A nice \\) chap) <pete(his account)@silly.test(his host)>\r\n\r\n")).containsExactly("pete@silly.test");
+        assertThat(from("From: =?UTF-8?B?5byg5LiJ?= <zhang@example.cn>\r\n\r\n")).containsExactly("zhang@example.cn");
+    }
+
+    @Test
+    void onlyTheGivenHeaderBytesAreSearched() throws Exception {
+        String message = "X-Pad: " + "p".repeat(200) + "\r\nFrom: alice@a.example\r\n\r\n";
+        assertThat(FromHeader.addresses(new ByteArrayInputStream(message.getBytes(StandardCharsets.US_ASCII)), 1000)).hasSize(1);
+        assertThatThrownBy(() -> FromHeader.addresses(new ByteArrayInputStream(message.getBytes(StandardCharsets.US_ASCII)), 100))
+                .hasMessageContaining("no From");
+    }
 }
