@@ -187,4 +187,29 @@ class ImapDefencesTest {
             assertThat(fx.counter("twinmail.auth.failures", "service", "imap")).isEqualTo(checks);
         }
     }
+
+    /** Before: every byte restarted the timeout, so one byte per 100 ms held the session forever. */
+    @Test
+    void aCommandThatTricklesInIsCutAfterTheTimeout() throws Exception {
+        ImapServer server = fx.server(l -> l.authTimeout = Duration.ofSeconds(1));
+        long start = System.nanoTime(); // the server's clock for the first command starts once it has greeted
+        try (ImapClient c = new ImapClient(ImapFixture.address(server), "127.0.0.2")) {
+            c.line();
+            Thread drip = Thread.ofVirtual().start(() -> {
+                try {
+                    for (byte b : "a1 LOGIN a-very-slow-client secret".getBytes(java.nio.charset.StandardCharsets.US_ASCII)) {
+                        c.sendBytes(new byte[] {b});
+                        Thread.sleep(100);
+                    }
+                } catch (Exception e) {
+                    // cut off: expected
+                }
+            });
+            assertThat(c.line()).isEqualTo("* BYE autologout: idle for too long");
+            long cutMillis = (System.nanoTime() - start) / 1_000_000;
+            assertThat(c.closedByServer()).isTrue();
+            drip.interrupt();
+            assertThat(cutMillis).isBetween(900L, 2_500L);
+        }
+    }
 }

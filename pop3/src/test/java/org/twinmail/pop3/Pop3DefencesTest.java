@@ -86,4 +86,28 @@ class Pop3DefencesTest {
             for (Pop3Client c : held) c.close();
         }
     }
+
+    /** Before: every byte restarted pop3.commandTimeout, so one byte per 100 ms held the session forever. */
+    @Test
+    void aCommandThatTricklesInIsCutAfterTheCommandTimeout() throws Exception {
+        Pop3Server server = fx.serverWith(c -> c.pop3.commandTimeout = Duration.ofSeconds(1), null);
+        long start = System.nanoTime(); // the server's clock for the first command starts once it has greeted
+        try (Pop3Client c = new Pop3Client(Pop3Fixture.address(server), false, "127.0.0.2")) {
+            Thread drip = Thread.ofVirtual().start(() -> {
+                try {
+                    for (byte b : "USER a-very-slow-client@example.com".getBytes(java.nio.charset.StandardCharsets.US_ASCII)) {
+                        c.sendRaw(new byte[] {b});
+                        Thread.sleep(100);
+                    }
+                } catch (Exception e) {
+                    // cut off: expected
+                }
+            });
+            assertThat(c.readLine()).isEqualTo("-ERR autologout: idle for too long");
+            long cutMillis = (System.nanoTime() - start) / 1_000_000;
+            assertThat(c.serverClosed()).isTrue();
+            drip.interrupt();
+            assertThat(cutMillis).isBetween(900L, 2_500L);
+        }
+    }
 }
