@@ -111,6 +111,8 @@ public interface Mailboxes {
      * account, in UID order, each getting the target's next UID, its flags and internal
      * date kept and its body shared. A copy is checked against the quotas (it adds the
      * full size, like a delivery); a move frees what it adds. Missing UIDs are skipped.
+     * A move into the mailbox the messages are in is allowed (RFC 9051 6.4.8): they get new
+     * UIDs at the end and the old ones are expunged.
      */
     CopyResult copy(long fromMailboxId, Collection<Long> uids, long toMailboxId, boolean move);
 

@@ -125,6 +125,11 @@ public final class Context {
         return enabled;
     }
 
+    /** A CONDSTORE-enabling command ran (RFC 7162 3.1): from now on the session behaves as after ENABLE CONDSTORE. */
+    public void enableCondstore() {
+        enabled.add("CONDSTORE");
+    }
+
     public boolean condstore() {
         return enabled.contains("CONDSTORE") || qresync();
     }

@@ -83,7 +83,6 @@ final class FetchCommand {
                 }
             } while (a.optionalSp());
             a.close();
-            ctx.enabled().add("CONDSTORE");
         }
         a.end();
         // RFC 7162 3.2.6: VANISHED only in UID FETCH with CHANGEDSINCE, after ENABLE QRESYNC.
@@ -101,6 +100,8 @@ final class FetchCommand {
         }
         boolean withUid = r.uid() || items.stream().anyMatch(i -> i.name().equals("UID"));
         boolean withModSeq = changedSince >= 0 || items.stream().anyMatch(i -> i.name().equals("MODSEQ"));
+        // RFC 7162 3.1: FETCH with MODSEQ or CHANGEDSINCE is a CONDSTORE-enabling command.
+        if (withModSeq) ctx.enableCondstore();
         long since = changedSince;
         if (since >= 0) uids = uids.stream().filter(u -> s.entry(u).modSeq() > since).toList();
 

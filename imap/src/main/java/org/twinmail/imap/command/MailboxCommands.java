@@ -292,6 +292,8 @@ final class MailboxCommands {
         a.sp();
         List<String> items = statusItems(a);
         a.end();
+        // RFC 7162 3.1: STATUS HIGHESTMODSEQ is a CONDSTORE-enabling command.
+        if (items.contains("HIGHESTMODSEQ")) ctx.enableCondstore();
         status(ctx, existing(ctx, name), items);
         return "STATUS completed";
     }

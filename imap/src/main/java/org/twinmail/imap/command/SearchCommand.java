@@ -133,6 +133,8 @@ final class SearchCommand {
         // RFC 9051 6.4.4: IMAP4rev2 answers every SEARCH with ESEARCH, ALL when no RETURN was given.
         if (returns == null && ctx.rev2()) returns = new ArrayList<>(List.of("ALL"));
         List<Candidate> matching = matching(ctx, a, p);
+        // RFC 7162 3.1: SEARCH with MODSEQ is a CONDSTORE-enabling command.
+        if (p.modseq) ctx.enableCondstore();
         List<Long> found = new ArrayList<>();
         long highest = 0;
         for (Candidate c : matching) {

@@ -15,8 +15,6 @@ import org.twinmail.store.MailboxStatus;
 final class SelectCommands {
     private SelectCommands() {}
 
-    static final String FLAGS = "(\\Answered \\Flagged \\Deleted \\Seen \\Draft)";
-
     static String select(Context ctx, Request r) throws IOException, ImapSyntaxException, No {
         ArgReader a = r.args();
         String name = MailboxCommands.mailboxName(ctx, a);
@@ -26,7 +24,7 @@ final class SelectCommands {
             do {
                 String param = a.keyword();
                 switch (param) {
-                    case "CONDSTORE" -> ctx.enabled().add("CONDSTORE");
+                    case "CONDSTORE" -> ctx.enableCondstore();
                     case "QRESYNC" -> {
                         // RFC 7162 3.2.5: only after ENABLE QRESYNC.
                         if (!ctx.qresync()) throw ImapSyntaxException.syntax("QRESYNC must be enabled first");
@@ -48,7 +46,7 @@ final class SelectCommands {
         MailboxStatus status = ctx.store().status(m.id());
         // \Recent only for IMAP4rev1 sessions: RFC 9051 dropped it, so an IMAP4rev2 session takes none.
         SelectedMailbox selected = SelectedMailbox.open(ctx.store(), status.mailbox(), readOnly, ctx.rev2() ? null : ctx.services().recent());
-        ctx.untagged("FLAGS " + FLAGS);
+        ctx.untagged("FLAGS " + selected.flagsList());
         ctx.untagged(selected.size() + " EXISTS");
         if (ctx.rev2()) {
             // RFC 9051 6.3.2: no RECENT or UNSEEN; a LIST response gives the mailbox's canonical name.
@@ -66,7 +64,7 @@ final class SelectCommands {
         }
         ctx.untagged("OK [UIDVALIDITY " + status.mailbox().uidValidity() + "] UIDs valid");
         ctx.untagged("OK [UIDNEXT " + status.mailbox().uidNext() + "] predicted next UID");
-        ctx.untagged("OK [PERMANENTFLAGS " + (readOnly ? "()" : "(\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)") + "] limited");
+        ctx.untagged("OK [PERMANENTFLAGS " + selected.permanentFlagsList() + "] limited");
         if (ctx.condstore()) ctx.untagged("OK [HIGHESTMODSEQ " + selected.modSeq() + "] highest");
         ctx.untagged("OK [MAILBOXID (" + MailboxCommands.mailboxId(m) + ")] Ok");
         if (qresync != null && qresync.uidValidity() == status.mailbox().uidValidity()) resync(ctx, selected, qresync);

@@ -30,7 +30,7 @@ final class StoreCommand {
             unchangedSince = a.number(true);
             a.close();
             a.sp();
-            ctx.enabled().add("CONDSTORE");
+            ctx.enableCondstore();
         }
         String sign = "";
         if (a.peekIs('+') || a.peekIs('-')) {
@@ -70,6 +70,8 @@ final class StoreCommand {
             throw ImapSyntaxException.syntax(e.getMessage());
         }
         for (MessageEntry e : result.updated()) s.updated(e);
+        // A keyword new to the mailbox is announced before the FETCH responses that show it (RFC 9051 7.3.5).
+        for (String u : s.keywordUpdates(result.updated())) ctx.untagged(u);
         Set<Long> changed = new java.util.HashSet<>(result.updated().stream().map(MessageEntry::uid).toList());
         for (long uid : uids) {
             if (result.modified().contains(uid)) continue;

@@ -287,6 +287,7 @@ public final class ImapSession {
         String status = "OK";
         String code = null;
         String text;
+        boolean condstoreBefore = ctx.condstore();
         try {
             if (c.syncsBefore()) {
                 // Run on the current state; sequence numbers the client sent must not move under it, though.
@@ -329,6 +330,11 @@ public final class ImapSession {
             return;
         }
         ctx.refresh(c.expungeAllowed(uid));
+        if (!condstoreBefore && ctx.condstore() && ctx.selected() != null && c != CommandTable.SELECT && c != CommandTable.EXAMINE) {
+            // RFC 7162 3.1: the first CONDSTORE-enabling command with a mailbox selected announces its HIGHESTMODSEQ
+            // (SELECT/EXAMINE do in their own responses); MODSEQ follows in every FETCH from now on.
+            ctx.untagged("OK [HIGHESTMODSEQ " + ctx.selected().modSeq() + "] highest");
+        }
         tagged(tag, status, code, text);
     }
 

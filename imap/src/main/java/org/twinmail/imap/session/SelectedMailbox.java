@@ -29,6 +29,8 @@ public final class SelectedMailbox {
     /** \Recent for this session (IMAP4rev1); null when the session does not keep it (IMAP4rev2). */
     private final RecentTracker recentTracker;
     private final Set<Long> recent = new HashSet<>();
+    /** Keywords announced to the client in FLAGS (RFC 9051 7.3.5): those in use at SELECT and any seen since. */
+    private final java.util.TreeSet<String> keywords = new java.util.TreeSet<>();
     private long modSeq;
 
     private SelectedMailbox(Mailbox m, boolean readOnly, RecentTracker recentTracker) {
@@ -56,6 +58,7 @@ public final class SelectedMailbox {
         for (MessageEntry e : all) {
             s.uids.add(e.uid());
             s.entries.put(e.uid(), e);
+            s.newKeywords(e.flags());
         }
         if (recentTracker != null) {
             long highest = s.uids.isEmpty() ? 0 : s.uids.getLast();
@@ -133,6 +136,48 @@ public final class SelectedMailbox {
         return uids.get(msn - 1);
     }
 
+    /** System flags, in the order SELECT lists them. */
+    private static final String SYSTEM_FLAGS = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
+
+    /** The FLAGS response's list (RFC 9051 7.3.5): the system flags and every keyword in use in the mailbox. */
+    public String flagsList() {
+        return "(" + SYSTEM_FLAGS + (keywords.isEmpty() ? "" : " " + String.join(" ", keywords)) + ")";
+    }
+
+    /**
+     * The PERMANENTFLAGS response code's list (RFC 9051 7.1): none when read-only, else the
+     * flags of {@link #flagsList} and {@code \*} (any new keyword can be stored).
+     */
+    public String permanentFlagsList() {
+        if (readOnly) return "()";
+        return "(" + SYSTEM_FLAGS + (keywords.isEmpty() ? "" : " " + String.join(" ", keywords)) + " \\*)";
+    }
+
+    /** Adds the keywords of {@code flags} not announced yet; whether there were any. */
+    private boolean newKeywords(Set<String> flags) {
+        boolean added = false;
+        for (String f : flags) {
+            if (!f.startsWith("\\") && keywords.add(f)) added = true;
+        }
+        return added;
+    }
+
+    /**
+     * The FLAGS (and PERMANENTFLAGS) update due before this session shows {@code changed}
+     * entries, if they carry a keyword the client has not been told of (RFC 9051 7.3.5: FLAGS
+     * lists the flags applicable to the mailbox; a client must not see a keyword it lacks).
+     * Empty if there is none.
+     */
+    public List<String> keywordUpdates(java.util.Collection<MessageEntry> changed) {
+        boolean added = false;
+        for (MessageEntry e : changed) added |= newKeywords(e.flags());
+        if (!added) return List.of();
+        List<String> out = new ArrayList<>();
+        out.add("FLAGS " + flagsList());
+        if (!readOnly) out.add("OK [PERMANENTFLAGS " + permanentFlagsList() + "] flags permitted");
+        return out;
+    }
+
     /** Records flags this session itself changed (it reports them in its own FETCH responses). */
     public void updated(MessageEntry e) {
         if (entries.containsKey(e.uid())) entries.put(e.uid(), e);
@@ -168,6 +213,9 @@ public final class SelectedMailbox {
             if (!vanished) out.add(msn + " EXPUNGE");
         }
         if (vanished && !gone.isEmpty()) out.add("VANISHED " + org.twinmail.imap.protocol.SequenceSet.compact(gone));
+        // New keywords first: before any FETCH that shows them.
+        List<String> flagUpdates = keywordUpdates(changes.changed());
+        out.addAll(0, flagUpdates);
         int expungeLines = out.size();
         long last = uids.isEmpty() ? 0 : uids.getLast();
         long before = last;

@@ -510,7 +510,6 @@ final class EmbeddedMailboxes implements Mailboxes {
             Box from = box(db, fromMailboxId);
             Box to = box(db, toMailboxId);
             if (from.accountId() != to.accountId()) throw new IllegalArgumentException("copy between accounts");
-            if (move && from.id() == to.id()) throw new StoreException.Conflict("cannot move messages into the mailbox they are in");
             List<MessageEntry> entries = new ArrayList<>();
             for (long uid : wanted) {
                 db.one(MESSAGE_COLUMNS + " WHERE mailbox_id = ? AND uid = ?", StoreSql::message, from.id(), uid).ifPresent(entries::add);

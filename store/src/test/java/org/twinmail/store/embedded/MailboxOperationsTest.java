@@ -90,7 +90,26 @@ class MailboxOperationsTest extends StoreFixture {
         MailboxChanges inboxChanges = store.mailboxChanges(inbox, 0);
         assertThat(inboxChanges.expunged()).containsExactly(1L, 2L);
         assertThat(box("INBOX").uidNext()).isEqualTo(3);
-        assertThatThrownBy(() -> store.copy(work.id(), List.of(1L), work.id(), true)).isInstanceOf(StoreException.Conflict.class);
+    }
+
+    @Test
+    void moveIntoTheSameMailboxGivesNewUidsAndKeepsUsage() {
+        // RFC 6851 / RFC 9051 6.4.8 allow MOVE to the selected mailbox: the messages get new UIDs at the end.
+        append("INBOX", 1_000, "one");
+        append("INBOX", 2_000, "two");
+        long inbox = box("INBOX").id();
+        long modSeq = box("INBOX").highestModSeq();
+        CopyResult moved = store.copy(inbox, List.of(1L), inbox, true);
+        assertThat(moved.sourceUids()).containsExactly(1L);
+        assertThat(moved.targetUids()).containsExactly(3L);
+        assertThat(store.messages(inbox)).extracting(MessageEntry::uid).containsExactly(2L, 3L);
+        assertThat(box("INBOX").uidNext()).isEqualTo(4);
+        assertThat(store.findAccount(alice.id()).orElseThrow().usedBytes()).isEqualTo(3_000);
+        assertThat(store.findAccount(alice.id()).orElseThrow().messageCount()).isEqualTo(2);
+        assertThat(sqlLong("SELECT sum(refs) FROM blob")).isEqualTo(2);
+        MailboxChanges changes = store.mailboxChanges(inbox, modSeq);
+        assertThat(changes.expunged()).containsExactly(1L);
+        assertThat(changes.changed()).extracting(MessageEntry::uid).containsExactly(3L);
     }
 
     @Test
