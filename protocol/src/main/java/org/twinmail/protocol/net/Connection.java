@@ -48,6 +48,8 @@ public final class Connection implements Closeable {
     private volatile long readingSince;
     /** When the watchdog must abort this connection ({@link System#nanoTime()}), or 0: a bounded TLS handshake. */
     private volatile long abortAt;
+    /** {@link #overallDeadline}: when every read must be over ({@link System#nanoTime()}), or 0. */
+    private volatile long overallDeadline;
     private volatile boolean authenticated;
     private volatile String service = "-";
     private volatile Pressure pressure = Pressure.NONE;
@@ -139,11 +141,29 @@ public final class Connection implements Closeable {
         socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis())));
     }
 
-    /** The budget of the next read in nanoseconds, the stress limit applied; 0 for none. */
+    /**
+     * Until {@link #clearOverallDeadline()}, every read must also end within {@code within} from
+     * now, however many lines or chunks it takes: for a phase as a whole (SMTP DATA, say), where
+     * {@link #setReadTimeout} bounds each line.
+     */
+    public void overallDeadline(Duration within) {
+        overallDeadline = Math.max(1, System.nanoTime() + within.toNanos());
+    }
+
+    public void clearOverallDeadline() {
+        overallDeadline = 0;
+    }
+
+    /** The budget of the next read in nanoseconds, the stress limit and the overall deadline applied; 0 for none. */
     long effectiveBudget() {
         long budget = readBudget;
         long stress = authenticated ? 0 : pressure.stressBudget();
-        if (stress > 0 && (budget == 0 || stress < budget)) return stress;
+        if (stress > 0 && (budget == 0 || stress < budget)) budget = stress;
+        long overall = overallDeadline;
+        if (overall != 0) {
+            long left = Math.max(1, overall - System.nanoTime());
+            if (budget == 0 || left < budget) budget = left;
+        }
         return budget;
     }
 

@@ -256,4 +256,44 @@ class ConnectionDefencesTest {
             for (Socket s : held) s.close();
         }
     }
+
+    /** Each line in time, but the phase as a whole (an SMTP DATA, say) must still end by its overall deadline. */
+    @Test
+    void anOverallDeadlineBoundsManyTimelyLines() throws Exception {
+        CountDownLatch timedOut = new CountDownLatch(1);
+        int[] lines = {0};
+        long[] cutAfter = {0};
+        try (ConnectionListener l = listener(100, new TwinmailConfig.Limits(), AuthGuard.disabled(), c -> {
+            c.setReadTimeout(Duration.ofSeconds(1));
+            c.writeLine("ready");
+            c.flush();
+            long start = System.nanoTime();
+            c.overallDeadline(Duration.ofMillis(1500));
+            try {
+                while (c.input().readLine(1000) != null) lines[0]++;
+            } catch (SocketTimeoutException e) {
+                cutAfter[0] = System.nanoTime() - start;
+                c.clearOverallDeadline();
+                timedOut.countDown();
+            }
+        }); Socket s = connectFrom("127.0.0.2", l.boundAddresses().getFirst())) {
+            assertThat(firstLine(s)).isEqualTo("ready");
+            OutputStream out = s.getOutputStream();
+            Thread drip = Thread.ofVirtual().start(() -> {
+                try {
+                    for (int i = 0; i < 40; i++) { // a whole line every 200 ms: each well within its 1 s
+                        out.write("line\r\n".getBytes(StandardCharsets.US_ASCII));
+                        out.flush();
+                        Thread.sleep(200);
+                    }
+                } catch (IOException | InterruptedException e) {
+                    // cut off: expected
+                }
+            });
+            assertThat(timedOut.await(5, TimeUnit.SECONDS)).isTrue();
+            drip.interrupt();
+            assertThat(lines[0]).isBetween(4, 9);
+            assertThat(Duration.ofNanos(cutAfter[0])).isBetween(Duration.ofMillis(1400), Duration.ofMillis(2500));
+        }
+    }
 }
