@@ -59,6 +59,34 @@ final class SearchCommand {
             return bodyText;
         }
 
+        /**
+         * Every address of every occurrence of an address field, lower-cased, as
+         * {@code display name <route:local@domain>} (a group as its name); the decoded field
+         * itself when it holds no address the parser can read.
+         */
+        List<String> addresses(String name) {
+            List<String> out = new ArrayList<>();
+            for (HeaderField f : message().headerSection().all(name)) {
+                var list = org.twinmail.mail.address.AddressParser.parse(f.value()).addresses();
+                if (list.isEmpty()) out.add(f.decoded().toLowerCase(Locale.ROOT));
+                for (org.twinmail.mail.address.Address a : list) {
+                    switch (a) {
+                        case org.twinmail.mail.address.Mailbox m -> out.add(text(m));
+                        case org.twinmail.mail.address.Group g -> {
+                            out.add(g.name() == null ? "" : g.name().toLowerCase(Locale.ROOT));
+                            for (org.twinmail.mail.address.Mailbox m : g.members()) out.add(text(m));
+                        }
+                    }
+                }
+            }
+            return out;
+        }
+
+        private static String text(org.twinmail.mail.address.Mailbox m) {
+            String addr = (m.route() == null ? "" : m.route() + ":") + m.address();
+            return ((m.name() == null ? "" : m.name() + " ") + "<" + addr + ">").toLowerCase(Locale.ROOT);
+        }
+
         /** Every occurrence of a header field, encoded words decoded. */
         List<String> headers(String name) {
             List<String> out = new ArrayList<>();
@@ -253,11 +281,18 @@ final class SearchCommand {
                 boolean want = name.equals("KEYWORD");
                 return c -> c.entry.flags().stream().anyMatch(f -> f.equalsIgnoreCase(kw)) == want;
             }
-            case "BCC", "CC", "FROM", "SUBJECT", "TO": {
+            case "SUBJECT": {
+                a.sp();
+                String needle = text(a, p);
+                return c -> c.headers("Subject").stream().anyMatch(v -> v.toLowerCase(Locale.ROOT).contains(needle));
+            }
+            case "BCC", "CC", "FROM", "TO": {
+                // RFC 9051 6.4.4: the string is looked for in the envelope structure's field, so the
+                // addresses as the mail library parses them (comments are not part of an address).
                 a.sp();
                 String needle = text(a, p);
                 String field = name.charAt(0) + name.substring(1).toLowerCase(Locale.ROOT);
-                return c -> c.headers(field).stream().anyMatch(v -> v.toLowerCase(Locale.ROOT).contains(needle));
+                return c -> c.addresses(field).stream().anyMatch(v -> v.contains(needle));
             }
             case "HEADER": {
                 a.sp();

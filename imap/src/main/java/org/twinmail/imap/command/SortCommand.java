@@ -2,13 +2,13 @@ package org.twinmail.imap.command;
 
 import java.io.IOException;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
 import org.twinmail.imap.mime.Envelope;
+import org.twinmail.mail.header.MailDates;
 import org.twinmail.mail.mime.MimePart;
 import org.twinmail.imap.protocol.ArgReader;
 import org.twinmail.imap.protocol.ImapSyntaxException;
@@ -38,6 +38,7 @@ final class SortCommand {
                 case "ARRIVAL" -> Comparator.comparing((SearchCommand.Candidate x) -> x.entry.internalDate());
                 case "DATE" -> Comparator.comparing(SortCommand::sentOrArrival);
                 case "SIZE" -> Comparator.comparingLong((SearchCommand.Candidate x) -> x.entry.size());
+                // RFC 5256 2.1 base subject, compared with i;ascii-casemap (baseSubject folds it).
                 case "SUBJECT" -> Comparator.comparing((SearchCommand.Candidate x) -> baseSubject(x.message().header("Subject")));
                 case "FROM", "TO", "CC" -> {
                     String field = key.charAt(0) + key.substring(1).toLowerCase(Locale.ROOT);
@@ -63,24 +64,46 @@ final class SortCommand {
         return r.display() + " completed";
     }
 
+    /**
+     * RFC 5256 3 DATE: the sent date and time (the Date header, its zone applied, so compared in
+     * UTC), or the INTERNALDATE when there is no Date header or it cannot be parsed.
+     */
     private static Instant sentOrArrival(SearchCommand.Candidate c) {
-        LocalDate sent = SearchCommand.sentDate(c);
-        // The Date header's day is enough to order by; the arrival time breaks ties within it.
-        return sent == null ? c.entry.internalDate() : sent.atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
+        String date = c.message().header("Date");
+        return MailDates.parse(date).map(java.time.OffsetDateTime::toInstant).orElse(c.entry.internalDate());
     }
 
-    /** The local part of the first address, lower-cased; empty if none (RFC 5256: sorts first). */
+    /**
+     * RFC 5256 3 FROM/TO/CC: the addr-mailbox of the field's first address as ENVELOPE gives it
+     * (so a group's first entry, its start marker, contributes the group's name), in
+     * i;ascii-casemap; empty if there is none (it sorts first).
+     */
     private static String firstMailbox(MimePart m, String field) {
         String header = m.header(field);
         if (header == null) return "";
-        for (Envelope.Address a : Envelope.parse(header)) {
-            if (a.mailbox() != null && a.host() != null) return a.mailbox().toLowerCase(Locale.ROOT);
-        }
-        return "";
+        List<Envelope.Address> all = Envelope.parse(header);
+        if (all.isEmpty() || all.getFirst().mailbox() == null) return "";
+        return asciiCasemap(all.getFirst().mailbox());
     }
 
-    /** subj-refwd (group 1: "Re:", "Fw:", "Fwd:" with an optional [blob]) or a subj-blob before more text. */
-    private static final Pattern LEADER = Pattern.compile("^(?:(\\s*(?:re|fwd?)\\s*(?:\\[[^\\]]*\\])?\\s*:)|\\s*\\[[^\\]]*\\]\\s*(?=\\S))", Pattern.CASE_INSENSITIVE);
+    /** RFC 4790 9.2 i;ascii-casemap: a-z folded to A-Z, nothing else touched; compared octet by octet after. */
+    static String asciiCasemap(String s) {
+        char[] out = null;
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            if (ch >= 'a' && ch <= 'z') {
+                if (out == null) out = s.toCharArray();
+                out[i] = (char) (ch - 32);
+            }
+        }
+        return out == null ? s : new String(out);
+    }
+
+    /**
+     * subj-refwd (group 1: "Re:", "Fw:", "Fwd:" with an optional [blob]) or a subj-blob before more
+     * text; a blob holds no "[" or "]" (RFC 5256 5, BLOBCHAR).
+     */
+    private static final Pattern LEADER = Pattern.compile("^(?:(\\s*(?:re|fwd?)\\s*(?:\\[[^\\[\\]]*\\])?\\s*:)|\\s*\\[[^\\[\\]]*\\]\\s*(?=\\S))", Pattern.CASE_INSENSITIVE);
     private static final Pattern TRAILER = Pattern.compile("(?:\\s*\\(fwd\\))+\\s*$", Pattern.CASE_INSENSITIVE);
 
     /**
@@ -110,7 +133,8 @@ final class SortCommand {
                 java.util.regex.Matcher m = LEADER.matcher(s);
                 if (!m.find()) break;
                 String stripped = s.substring(m.end()).strip();
-                if (stripped.isEmpty()) break; // a subject that is only a leader keeps it
+                // Step 3 removes every subj-leader; step 4 removes a subj-blob only if text remains.
+                if (m.group(1) == null && stripped.isEmpty()) break;
                 reply |= m.group(1) != null;
                 s = stripped;
             }
@@ -118,7 +142,7 @@ final class SortCommand {
                 reply = true;
                 s = s.substring(5, s.length() - 1).strip();
             }
-            if (s.equals(before)) return new Subject(s.toLowerCase(Locale.ROOT), reply);
+            if (s.equals(before)) return new Subject(asciiCasemap(s), reply);
         }
     }
 }
