@@ -44,6 +44,26 @@ public interface Mailboxes {
     InputStream openBlob(String blobId) throws IOException;
 
     /**
+     * A reader's view of a mailbox (an IMAP session that has it selected): while the view is
+     * open, the bodies of messages expunged after {@code modSeq} stay readable through
+     * {@link #openBlob}, because the reader may still show them (RFC 9051 7.5.1: it learns of
+     * an expunge only at its next allowed moment). {@link BodyView#seen} tells the store the
+     * reader has caught up to a MODSEQ; a body is freed once every open view of its mailbox has
+     * seen its expunge, or closed. The expunge itself (quota, counts, change log) is not
+     * deferred, and after a restart no view is open: every held body is freed then.
+     */
+    BodyView openView(long mailboxId, long modSeq);
+
+    /** See {@link #openView}. Safe to use from one thread at a time; {@link #close} is idempotent. */
+    interface BodyView extends AutoCloseable {
+        /** The reader has been told of every change up to {@code modSeq}. */
+        void seen(long modSeq);
+
+        @Override
+        void close();
+    }
+
+    /**
      * Removes messages from a mailbox (POP3 UPDATE, IMAP EXPUNGE): entries go,
      * quotas shrink and blobs that nobody references any more are freed.
      * UIDs that are no longer present are ignored.

@@ -100,6 +100,7 @@ public final class Context {
     }
 
     public void deselect() {
+        if (selected != null) selected.close();
         selected = null;
         if (user != null) state = State.AUTHENTICATED;
     }
@@ -193,13 +194,15 @@ public final class Context {
         for (String u : updates) untagged(u);
     }
 
-    /** The parsed message of an entry, from the shared cache or the store. */
+    /** The parsed message of an entry, from the shared cache or the store; {@link MessageGone} if its body is gone. */
     public MimePart message(String blobId) throws IOException {
         MimePart m = services.cache().get(blobId);
         if (m != null) return m;
         byte[] data;
         try (var in = store().openBlob(blobId)) {
             data = in.readAllBytes();
+        } catch (StoreException.NotFound e) {
+            throw new MessageGone();
         }
         m = MimePart.parse(data);
         services.cache().put(blobId, m);

@@ -115,6 +115,7 @@ final class FetchCommand {
                 seenNow = Set.copyOf(res.updated().stream().map(MessageEntry::uid).toList());
             }
         }
+        boolean gone = false;
         for (long uid : uids) {
             MessageEntry e = s.entry(uid);
             MimePart message = null;
@@ -124,7 +125,14 @@ final class FetchCommand {
                 // never held in memory (or parsed); anything else parses it, through the cache.
                 boolean stream = message == null && e.size() > ctx.services().spoolMemoryLimit()
                         && items.stream().allMatch(i -> !i.needsMessage() || i.wholeMessage());
-                if (message == null && !stream) message = ctx.message(e.blobId());
+                try {
+                    if (message == null && !stream) message = ctx.message(e.blobId());
+                    if (stream) ctx.store().openBlob(e.blobId()).close(); // before the response starts
+                } catch (MessageGone | org.twinmail.store.StoreException.NotFound x) {
+                    // Expunged by another session and not kept: the others are still answered (RFC 9051 7.1 EXPUNGEISSUED).
+                    gone = true;
+                    continue;
+                }
             }
             for (Item item : items) {
                 // Checked before the response starts, so no half-written FETCH is left behind.
@@ -154,6 +162,7 @@ final class FetchCommand {
             if (withModSeq) ctx.write((first ? "" : " ") + "MODSEQ (" + e.modSeq() + ")");
             ctx.write(")\r\n");
         }
+        if (gone) throw new MessageGone();
         return r.display() + " completed";
     }
 

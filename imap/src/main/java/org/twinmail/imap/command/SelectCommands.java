@@ -46,6 +46,8 @@ final class SelectCommands {
         MailboxStatus status = ctx.store().status(m.id());
         // \Recent only for IMAP4rev1 sessions: RFC 9051 dropped it, so an IMAP4rev2 session takes none.
         SelectedMailbox selected = SelectedMailbox.open(ctx.store(), status.mailbox(), readOnly, ctx.rev2() ? null : ctx.services().recent());
+        // Selected at once, so the view it holds on the mailbox's bodies is closed however this command ends.
+        ctx.select(selected);
         ctx.untagged("FLAGS " + selected.flagsList());
         ctx.untagged(selected.size() + " EXISTS");
         if (ctx.rev2()) {
@@ -68,7 +70,6 @@ final class SelectCommands {
         if (ctx.condstore()) ctx.untagged("OK [HIGHESTMODSEQ " + selected.modSeq() + "] highest");
         ctx.untagged("OK [MAILBOXID (" + MailboxCommands.mailboxId(m) + ")] Ok");
         if (qresync != null && qresync.uidValidity() == status.mailbox().uidValidity()) resync(ctx, selected, qresync);
-        ctx.select(selected);
         return (readOnly ? "[READ-ONLY] " : "[READ-WRITE] ") + r.display() + " completed";
     }
 

@@ -308,6 +308,10 @@ public final class ImapSession {
             status = "NO";
             code = "OVERQUOTA";
             text = "quota exceeded";
+        } catch (org.twinmail.imap.command.MessageGone e) {
+            status = "NO";
+            code = "EXPUNGEISSUED";
+            text = e.getMessage();
         } catch (StoreException.NotFound e) {
             status = "NO";
             code = "NONEXISTENT";

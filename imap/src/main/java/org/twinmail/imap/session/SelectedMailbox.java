@@ -32,6 +32,8 @@ public final class SelectedMailbox {
     /** Keywords announced to the client in FLAGS (RFC 9051 7.3.5): those in use at SELECT and any seen since. */
     private final java.util.TreeSet<String> keywords = new java.util.TreeSet<>();
     private long modSeq;
+    /** Keeps the bodies of messages this session may still show readable after another session expunges them. */
+    private Mailboxes.BodyView bodies;
 
     private SelectedMailbox(Mailbox m, boolean readOnly, RecentTracker recentTracker) {
         this.id = m.id();
@@ -54,7 +56,15 @@ public final class SelectedMailbox {
     /** As {@link #open(Mailboxes, Mailbox, boolean)}, keeping \Recent with {@code recentTracker} (null: none). */
     public static SelectedMailbox open(Mailboxes store, Mailbox mailbox, boolean readOnly, RecentTracker recentTracker) {
         SelectedMailbox s = new SelectedMailbox(mailbox, readOnly, recentTracker);
-        List<MessageEntry> all = store.messages(mailbox.id());
+        // Opened before the messages are read, at the MODSEQ they are read after: every body they name is kept.
+        s.bodies = store.openView(mailbox.id(), mailbox.highestModSeq());
+        List<MessageEntry> all;
+        try {
+            all = store.messages(mailbox.id());
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
         for (MessageEntry e : all) {
             s.uids.add(e.uid());
             s.entries.put(e.uid(), e);
@@ -250,7 +260,14 @@ public final class SelectedMailbox {
             }
         }
         modSeq = Math.max(modSeq, changes.highestModSeq());
+        // Every expunge up to here is now known to the client: their bodies need not be kept for this session.
+        bodies.seen(modSeq);
         return out;
+    }
+
+    /** The session no longer shows this mailbox: bodies kept for it may go. Idempotent. */
+    public void close() {
+        bodies.close();
     }
 
     /** "(\Seen $Label)" in a stable order; {@code recent} adds \Recent. */

@@ -138,7 +138,9 @@ public final class EmbeddedMailStore implements MailStore {
             // a store fenced at open is only read: nothing to checkpoint, and nothing of ours to write
             WalCheckpointer checkpointer = stored > options.epoch() ? null
                     : WalCheckpointer.start(storeDir.resolve("mail.db"), CHECKPOINT_INTERVAL, options.registry());
-            return new EmbeddedMailStore(new Engine(options, new FileBlobStore(files), writer, readPool, listeners, signal), checkpointer);
+            EmbeddedMailStore store = new EmbeddedMailStore(new Engine(options, new FileBlobStore(files), writer, readPool, listeners, signal), checkpointer);
+            if (stored <= options.epoch()) store.mailboxes.releaseAllHeld();
+            return store;
         } catch (SQLException e) {
             if (db != null) db.close();
             throw new StoreException.Unavailable("cannot open store in " + storeDir + ": " + e.getMessage(), e);
@@ -298,6 +300,11 @@ public final class EmbeddedMailStore implements MailStore {
     @Override
     public List<MessageEntry> messages(long mailboxId) {
         return mailboxes.messages(mailboxId);
+    }
+
+    @Override
+    public BodyView openView(long mailboxId, long modSeq) {
+        return mailboxes.openView(mailboxId, modSeq);
     }
 
     @Override

@@ -50,11 +50,13 @@ import org.twinmail.store.embedded.GroupCommitWriter.WriteTx;
  * {@link StoreOptions#inlineBlobMaxBytes()} and in the {@link FileBlobStore} above.
  */
 final class EmbeddedMailboxes implements Mailboxes {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(EmbeddedMailboxes.class);
     private final Engine engine;
     private final Counter delivered;
     private final Counter refused;
     private final Counter failed;
     private final Counter deliveredEntries;
+    private final BodyViews views = new BodyViews(this::releaseHeld);
 
     EmbeddedMailboxes(Engine engine) {
         this.engine = engine;
@@ -279,6 +281,54 @@ final class EmbeddedMailboxes implements Mailboxes {
     }
 
     @Override
+    public BodyView openView(long mailboxId, long modSeq) {
+        return views.open(mailboxId, modSeq);
+    }
+
+    /** Drops an expunged message's body reference, or keeps it in held_body while a view of the mailbox is open. */
+    private void releaseOrHold(GroupCommitWriter.WriteTx tx, long mailboxId, long position, String sha256) throws java.sql.SQLException {
+        if (views.held(mailboxId, position)) {
+            tx.db().update("INSERT INTO held_body (mailbox_id, position, sha256) VALUES (?, ?, ?)", mailboxId, position, sha256);
+        } else {
+            releaseBlob(tx, sha256, 1);
+        }
+    }
+
+    /** Frees the bodies of a mailbox held at positions up to {@code upTo}; the lowest position still held, or Long.MAX_VALUE. */
+    private long releaseHeld(long mailboxId, long upTo) {
+        try {
+            return engine.write(tx -> {
+                Db db = tx.db();
+                List<String> shas = db.list("SELECT sha256 FROM held_body WHERE mailbox_id = ? AND position <= ?",
+                        rs -> rs.getString(1), mailboxId, upTo);
+                db.update("DELETE FROM held_body WHERE mailbox_id = ? AND position <= ?", mailboxId, upTo);
+                for (String sha : shas) releaseBlob(tx, sha, 1);
+                long lowest = db.queryLong("SELECT coalesce(min(position), -1) FROM held_body WHERE mailbox_id = ?", mailboxId).orElse(-1L);
+                return lowest < 0 ? Long.MAX_VALUE : lowest;
+            });
+        } catch (StoreException e) {
+            // Kept for the next view to move on, or the next open; nothing is lost but space meanwhile.
+            log.warn("store: cannot free held message bodies of mailbox {}: {}", mailboxId, e.toString());
+            return 0;
+        }
+    }
+
+    /** At open no view exists: every held body is freed (a fenced store leaves them to the next writer's open). */
+    void releaseAllHeld() {
+        try {
+            engine.write(tx -> {
+                Db db = tx.db();
+                List<String> shas = db.list("SELECT sha256 FROM held_body", rs -> rs.getString(1));
+                db.update("DELETE FROM held_body");
+                for (String sha : shas) releaseBlob(tx, sha, 1);
+                return null;
+            });
+        } catch (StoreException e) {
+            log.info("store: held message bodies left for a later open: {}", e.toString());
+        }
+    }
+
+    @Override
     public ExpungeResult expunge(long mailboxId, Collection<Long> uids) {
         Objects.requireNonNull(uids, "uids");
         TreeSet<Long> wanted = new TreeSet<>();
@@ -299,8 +349,8 @@ final class EmbeddedMailboxes implements Mailboxes {
                         rs -> new Entry(rs.getLong(1), rs.getString(2)), mailboxId, uid);
                 if (entry.isEmpty()) continue;
                 db.update("DELETE FROM message WHERE mailbox_id = ? AND uid = ?", mailboxId, uid);
-                releaseBlob(tx, entry.get().sha256(), 1);
                 position = tx.appendChange(Change.Kind.MESSAGE_EXPUNGED, box.accountId(), mailboxId, uid, "");
+                releaseOrHold(tx, mailboxId, position, entry.get().sha256());
                 freed += entry.get().size();
                 removed.add(uid);
             }
@@ -524,7 +574,10 @@ final class EmbeddedMailboxes implements Mailboxes {
                 db.update("UPDATE blob SET refs = refs + 1 WHERE sha256 = ?", e.blobId());
                 position = placeEntry(tx, to.accountId(), to.id(), uid, flagText(new TreeSet<>(e.flags())),
                         e.internalDate().toEpochMilli(), e.size(), e.blobId());
-                if (move) position = removeEntry(tx, from.accountId(), from.id(), e.uid(), e.size(), e.blobId());
+                if (move) {
+                    position = removeEntry(tx, from.accountId(), from.id(), e.uid(), e.size());
+                    releaseOrHold(tx, from.id(), position, e.blobId());
+                }
                 source.add(e.uid());
                 target.add(uid++);
             }

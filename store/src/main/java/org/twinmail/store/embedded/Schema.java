@@ -13,7 +13,7 @@ import org.twinmail.store.StoreException;
 final class Schema {
     private Schema() {}
 
-    static final int CURRENT = 5;
+    static final int CURRENT = 6;
 
     /**
      * Version 1. Ids are AUTOINCREMENT so a removed account's id is never handed to a
@@ -188,6 +188,21 @@ final class Schema {
             ) WITHOUT ROWID""");
 
     /**
+     * Version 6, bodies of expunged messages kept while a reader's view may still show them
+     * ({@code Mailboxes.openView}): each row is one blob reference not yet released, with the
+     * change-log position of the expunge. Released when every open view has seen the position,
+     * and all at the next open (no view survives a restart).
+     */
+    static final List<String> V6 = List.of(
+            """
+            CREATE TABLE held_body (
+              mailbox_id INTEGER NOT NULL,   -- no foreign key: the mailbox may be deleted meanwhile
+              position   INTEGER NOT NULL,   -- change_log position of the expunge
+              sha256     TEXT NOT NULL       -- the blob whose reference is held
+            )""",
+            "CREATE INDEX held_body_mailbox ON held_body(mailbox_id, position)");
+
+    /**
      * Creates the schema in an empty database or checks/upgrades an existing one.
      * Runs inside BEGIN IMMEDIATE so two processes opening a new store at once
      * cannot both create it.
@@ -205,6 +220,7 @@ final class Schema {
                 for (String ddl : V3) db.exec(ddl);
                 for (String ddl : V4) db.exec(ddl);
                 for (String ddl : V5) db.exec(ddl);
+                for (String ddl : V6) db.exec(ddl);
                 db.update("INSERT INTO meta (id, schema_version, epoch, last_uid_validity) VALUES (1, ?, ?, 0)",
                         CURRENT, initialEpoch);
             } else {
@@ -229,6 +245,10 @@ final class Schema {
                 if (version < 5) {
                     for (String ddl : V5) db.exec(ddl);
                     version = 5;
+                }
+                if (version < 6) {
+                    for (String ddl : V6) db.exec(ddl);
+                    version = 6;
                 }
                 db.update("UPDATE meta SET schema_version = ? WHERE id = 1", version);
             }

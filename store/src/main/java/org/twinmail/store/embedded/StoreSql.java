@@ -265,11 +265,10 @@ final class StoreSql {
         if (!refusals.isEmpty()) throw new QuotaExceeded(refusals);
     }
 
-    /** Removes one entry: counters of mailbox and account (not domain), the blob reference, an EXPUNGED change. */
-    static long removeEntry(WriteTx tx, long accountId, long mailboxId, long uid, long size, String sha256) throws SQLException {
+    /** Removes one entry: counters of mailbox and account (not domain), an EXPUNGED change; the caller releases (or holds) the blob reference. */
+    static long removeEntry(WriteTx tx, long accountId, long mailboxId, long uid, long size) throws SQLException {
         Db db = tx.db();
         db.update("DELETE FROM message WHERE mailbox_id = ? AND uid = ?", mailboxId, uid);
-        releaseBlob(tx, sha256, 1);
         long position = tx.appendChange(Change.Kind.MESSAGE_EXPUNGED, accountId, mailboxId, uid, "");
         db.update("""
                 UPDATE mailbox SET highest_modseq = ?, message_count = message_count - 1, size_bytes = size_bytes - ?

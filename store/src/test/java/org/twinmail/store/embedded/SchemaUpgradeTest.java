@@ -28,7 +28,7 @@ class SchemaUpgradeTest extends StoreFixture {
             st.execute("INSERT INTO change_log (epoch, kind, account_id, mailbox_id, uid, detail) VALUES (1, 'MESSAGE_EXPUNGED', 1, 2, 5, '')");
         }
         openStore();
-        assertThat(sqlLong("SELECT schema_version FROM meta")).isEqualTo(Schema.CURRENT).isEqualTo(5);
+        assertThat(sqlLong("SELECT schema_version FROM meta")).isEqualTo(Schema.CURRENT).isEqualTo(6);
         long bob = store.findAccount(addr("bob@example.org")).orElseThrow().id();
         assertThat(store.subscriptions(bob)).containsExactly("INBOX", "Lists");
         Mailbox lists = store.mailbox(bob, "Lists").orElseThrow();
@@ -95,8 +95,9 @@ class SchemaUpgradeTest extends StoreFixture {
             st.execute("INSERT INTO change_log (epoch, kind, account_id, mailbox_id, uid, detail) VALUES (1, 'DOMAIN_ADDED', 0, 0, 0, 'a.example')");
         }
         openStore();
-        assertThat(sqlLong("SELECT schema_version FROM meta")).isEqualTo(5);
+        assertThat(sqlLong("SELECT schema_version FROM meta")).isEqualTo(6);
         assertThat(store.consumerPosition("sms")).isZero();
+        assertThat(sqlLong("SELECT count(*) FROM held_body")).isZero();
         store.advanceConsumer("sms", 1);
         store.close();
         openStore();
