@@ -111,6 +111,44 @@ class SmtpDefencesTest {
         }
     }
 
+    /** Each line of data arrives well within smtp.dataTimeout, but the data as a whole never ends. */
+    @Test
+    void messageDataThatNeverEndsIsCutAfterTheDataDeadline() throws Exception {
+        InetSocketAddress server = fixture.server(s -> {
+            s.dataTimeout = Duration.ofSeconds(5);
+            s.maxDataTime = Duration.ofSeconds(1);
+        });
+        Account rcpt = fixture.account();
+        try (SmtpClient c = new SmtpClient(server, "127.0.0.2")) {
+            c.expectReply(220, null);
+            c.expect("EHLO drip.example", 250);
+            c.expect("MAIL FROM:<sender@remote.example>", 250);
+            c.expect("RCPT TO:<" + rcpt.address() + ">", 250);
+            c.expect("DATA", 354);
+            long start = System.nanoTime();
+            Thread drip = Thread.ofVirtual().start(() -> {
+                try {
+                    c.send("Subject: slow\r\n\r\n");
+                    for (int i = 0; i < 100; i++) {
+                        c.send("one complete line every 100 ms\r\n");
+                        Thread.sleep(100);
+                    }
+                } catch (IOException | InterruptedException e) {
+                    // cut off: expected
+                }
+            });
+            SmtpClient.Reply r = c.expectReply(421, "4.4.2");
+            long cutMillis = (System.nanoTime() - start) / 1_000_000;
+            assertThat(c.closedByServer()).isTrue();
+            drip.interrupt();
+            assertThat(cutMillis).as("cut by smtp.maxDataTime (1 s), not smtp.dataTimeout (5 s) nor the end of the drip (10 s)")
+                    .isBetween(900L, 4_000L);
+            assertThat(r.text()).contains("timeout");
+        }
+        assertThat(fixture.store.messages(fixture.store.mailbox(rcpt.id(), "INBOX").orElseThrow().id()))
+                .as("nothing of the cut message was delivered").isEmpty();
+    }
+
     @Test
     void failedAuthenticationsEndTheSubmissionSession() throws Exception {
         SmtpServer servers = fixture.tlsServers(c -> {

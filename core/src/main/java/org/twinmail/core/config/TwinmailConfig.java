@@ -45,6 +45,12 @@ public final class TwinmailConfig {
         public Duration commandTimeout = Duration.ofMinutes(5);
         /** Idle time allowed while reading message data (RFC 5321 4.5.3.2.6: at least 3 minutes per block). */
         public Duration dataTimeout = Duration.ofMinutes(3);
+        /**
+         * Longest the message data of one transaction may take as a whole, however steadily it
+         * trickles in (a client sending a line every dataTimeout would otherwise hold its slot for
+         * ever); then 421 4.4.2 and close. 30 minutes carries smtp.maxMessageSize's 50 MB at ~30 KB/s.
+         */
+        public Duration maxDataTime = Duration.ofMinutes(30);
         /** Simultaneous SMTP connections; more wait in the kernel's listen queue. */
         public int maxConnections = 2000;
         /** Errors (bad commands, refused recipients) before the session is closed with 421. */

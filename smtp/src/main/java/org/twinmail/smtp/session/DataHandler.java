@@ -88,7 +88,8 @@ final class DataHandler {
     Result data(Transaction tx, Connection connection, Trace client, Client filterClient) throws IOException {
         Reply.of(354, null, "End data with <CR><LF>.<CR><LF>").writeTo(connection);
         connection.flush(); // RFC 2920: the client waits for 354 before it sends the content
-        connection.setReadTimeout(settings.dataTimeout());
+        connection.setReadTimeout(settings.dataTimeout());       // each line
+        connection.overallDeadline(settings.maxDataTime());      // and the whole data, however it trickles
 
         List<Account> accounts = tx.accounts();
         List<String> rcpts = tx.recipients();
@@ -155,6 +156,7 @@ final class DataHandler {
             metrics.rejected(RejectReason.STORE_ERROR);
             return new Result(Reply.of(451, "4.3.0", "Error: temporary storage failure, try again later"), false, 0);
         } finally {
+            connection.clearOverallDeadline();
             if (content != null) content.close();
             else spool.discard();
         }

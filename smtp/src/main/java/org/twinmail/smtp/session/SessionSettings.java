@@ -12,12 +12,13 @@ import org.twinmail.core.config.TwinmailConfig;
  *
  * @param maxLineLength    longest command or text line in octets, CRLF included
  * @param maxHeaderSize    header section the DATA checks read ({@code smtp.maxHeaderSize})
+ * @param maxDataTime      the message data as a whole must arrive within this ({@code smtp.maxDataTime})
  * @param spoolDir         where messages over {@code spoolMemoryLimit} are spooled while they arrive
  * @param mode             MX or submission
  */
 public record SessionSettings(String hostname, long maxMessageSize, int maxLineLength,
                               Duration commandTimeout, Duration dataTimeout, int maxErrors, int junkCommandLimit,
-                              Path spoolDir, int spoolMemoryLimit, int maxHeaderSize, SmtpMode mode) {
+                              Path spoolDir, int spoolMemoryLimit, int maxHeaderSize, Duration maxDataTime, SmtpMode mode) {
 
     /** RFC 5321 4.5.3.1.4/4.5.3.1.6: command and text lines of 512 and 1000 octets must fit. */
     static final int MIN_LINE_LENGTH = 1000;
@@ -31,7 +32,8 @@ public record SessionSettings(String hostname, long maxMessageSize, int maxLineL
         if (maxErrors < 1) throw new IllegalArgumentException("smtp.maxErrors must be at least 1");
         if (maxHeaderSize < 1) throw new IllegalArgumentException("smtp.maxHeaderSize must be positive");
         if (junkCommandLimit < 0) throw new IllegalArgumentException("smtp.junkCommandLimit out of range");
-        if (commandTimeout.isNegative() || commandTimeout.isZero() || dataTimeout.isNegative() || dataTimeout.isZero()) {
+        if (commandTimeout.isNegative() || commandTimeout.isZero() || dataTimeout.isNegative() || dataTimeout.isZero()
+                || maxDataTime.isNegative() || maxDataTime.isZero()) {
             throw new IllegalArgumentException("smtp timeouts must be positive");
         }
     }
@@ -50,6 +52,6 @@ public record SessionSettings(String hostname, long maxMessageSize, int maxLineL
         TwinmailConfig.Smtp s = config.smtp;
         return new SessionSettings(config.hostname, s.maxMessageSize.bytes(), s.maxLineLength,
                 s.commandTimeout, s.dataTimeout, s.maxErrors, s.junkCommandLimit,
-                Path.of(config.dataDir, "spool"), config.store.spoolMemoryLimit.asInt(), s.maxHeaderSize.asInt(), mode);
+                Path.of(config.dataDir, "spool"), config.store.spoolMemoryLimit.asInt(), s.maxHeaderSize.asInt(), s.maxDataTime, mode);
     }
 }
