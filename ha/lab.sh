@@ -4,15 +4,18 @@
 # util-linux, e2fsprogs and iputils-arping. Nothing leaves the lab: every address is
 # in 10.77.0.0/16 inside the lab's own namespaces, and the root namespace is untouched.
 #
-#   lab-sw   switch: bridge br-pub (10.77.0.254, the ping target) and bridge br-hb
-#   node-a   eth0 10.77.0.1/24 (public), eth1 10.77.1.1/24 (private heartbeat link)
+#   lab-sw   switch: bridge br-pub (10.77.0.254, the nodes' default gateway) and bridge br-hb
+#   node-a   eth0 10.77.0.1/24 (public, default route via 10.77.0.254), eth1 10.77.1.1/24 (private heartbeat link)
 #   node-b   eth0 10.77.0.2/24, eth1 10.77.1.2/24
 #   client   eth0 10.77.0.10/24; reaches the service only through the VIP 10.77.0.100
 #
 # The array: data.img carries ext4 and is mounted only by the active node, in that
-# node's own mount namespace, by the acquire hook (and unmounted by the release hook);
+# node's own mount namespace, by the acquire hook (and unmounted by the release hook): the
+# shipped examples ha/hooks/twinmail-acquire and twinmail-release themselves;
 # lease.img is a small raw device both nodes open with O_DIRECT. Each node has its own
 # loop device over each file, as two machines on a SAN have their own block devices.
+# scratch.img (ext4, a loop device per node) is for tests of the hooks, never the data volume.
+# The nodes configure no ping targets: they ping their default gateway, as by default.
 #
 # Usage (WORK is the lab's directory; every command but "up" reads WORK/lab.env):
 #   ha/lab.sh up WORK                 build the lab and write node configs and hooks
@@ -29,14 +32,15 @@ VIP=10.77.0.100
 # lifetime (held by the lab's root process) and names its directory in $LOCK.owner; "down"
 # of another directory leaves a running lab's namespaces alone.
 LOCK=/run/twinmail-ha-lab.lock
-PING_TARGET=10.77.0.254
+GATEWAY=10.77.0.254
+HA_DIR=$(cd "$(dirname "$0")" && pwd)
 NODES=(node-a node-b)
 
 die() { echo "lab: $*" >&2; exit 1; }
 
 check() {
   [ "$(id -u)" = 0 ] || { echo "not root"; return 1; }
-  for c in ip losetup mkfs.ext4 nsenter unshare arping mount umount fsfreeze python3; do
+  for c in ip losetup mkfs.ext4 nsenter unshare arping mount umount mountpoint findmnt lsblk blockdev timeout fsfreeze python3; do
     command -v "$c" >/dev/null || { echo "missing command $c"; return 1; }
   done
   local probe="twinmail-lab-probe-$$"
@@ -87,7 +91,7 @@ up() {
   ip -n lab-sw link add br-hb type bridge
   ip -n lab-sw link set br-pub up
   ip -n lab-sw link set br-hb up
-  ip -n lab-sw addr add "$PING_TARGET/24" dev br-pub
+  ip -n lab-sw addr add "$GATEWAY/24" dev br-pub
   ip -n lab-sw link set lo up
   local i=1
   for n in node-a node-b client; do
@@ -107,17 +111,32 @@ up() {
   done
   ip -n node-a addr add 10.77.1.1/24 dev eth1
   ip -n node-b addr add 10.77.1.2/24 dev eth1
+  # the nodes' default gateway, which they ping to tell isolation. Nothing leaves the lab, and nothing
+  # waits for an answer from outside: two "unreachable" halves of the address space are more specific than
+  # the default route, so a packet for the outside world (a DNS query of a mail filter) fails at once with
+  # EHOSTUNREACH, as it did with no route at all, while the default route still names the gateway
+  for n in node-a node-b; do
+    ip -n "$n" route add default via "$GATEWAY" dev eth0
+    ip -n "$n" route add unreachable 0.0.0.0/1
+    ip -n "$n" route add unreachable 128.0.0.0/1
+  done
   # the VIP answers ARP only from the node that holds it; the client follows gratuitous ARP at once
   ip netns exec client sysctl -qw net.ipv4.conf.all.arp_accept=1
 
   # the array: one backing file per volume, one loop device per node and volume
+  # the data directory is made by mkfs (-d): the hooks only mount and unmount
+  mkdir -p "$W/seed/data"
   truncate -s 256M "$W/data.img"
-  mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$W/data.img"
+  mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 -d "$W/seed" "$W/data.img"
   truncate -s 1M "$W/lease.img"
+  truncate -s 32M "$W/scratch.img"
+  mkfs.ext4 -q -F "$W/scratch.img"
+  mkdir -p "$W/scratch"
   for n in node-a node-b; do
-    d=$(losetup -f --show "$W/data.img"); l=$(losetup -f --show "$W/lease.img")
+    d=$(losetup -f --show "$W/data.img"); l=$(losetup -f --show "$W/lease.img"); s=$(losetup -f --show "$W/scratch.img")
     echo "DATA_${n//-/_}=$d" >> "$W/lab.env"
     echo "LEASE_${n//-/_}=$l" >> "$W/lab.env"
+    echo "SCRATCH_${n//-/_}=$s" >> "$W/lab.env"
   done
   # persistent mount namespaces, one per node (the ns files live on a private mount)
   mount --bind "$W/ns" "$W/ns"
@@ -129,25 +148,9 @@ up() {
   # shellcheck disable=SC1091
   . "$W/lab.env"
 
-  # hooks: mount and unmount in the node's own mount namespace (the JVM runs there);
-  # the fence command is the lab's power switch for the peer: kill its processes, drop
+  # hooks: the shipped ha/hooks examples mount and unmount in the node's own mount namespace (the JVM
+  # runs there); the fence command is the lab's power switch for the peer: kill its processes, drop
   # its mount and its VIP, as an IPMI power-off would.
-  cat > "$W/acquire.sh" <<HOOK
-#!/bin/sh
-set -e
-dev=\$1
-mountpoint -q "$W/mnt" && exit 0
-# drop what this machine's block layer still caches of the volume from an earlier mount:
-# the other node has written to it since
-blockdev --flushbufs "\$dev"
-mount -o noatime "\$dev" "$W/mnt"
-mkdir -p "$W/mnt/data"
-HOOK
-  cat > "$W/release.sh" <<HOOK
-#!/bin/sh
-# every layer: the read-only fault stacks a read-only bind mount on the volume's mount
-while mountpoint -q "$W/mnt"; do umount "$W/mnt" || exit 1; done
-HOOK
   cat > "$W/fence.sh" <<HOOK
 #!/bin/sh
 peer=\$1
@@ -176,7 +179,7 @@ import fcntl, os, struct, sys
 fd = os.open(sys.argv[1], os.O_RDONLY)
 fcntl.ioctl(fd, 0x8004587D, struct.pack("I", 2))
 PY
-  chmod +x "$W/acquire.sh" "$W/release.sh" "$W/fence.sh"
+  chmod +x "$W/fence.sh"
   # the pair's heartbeat secret: one file both nodes read (on two machines, a copy on each)
   ( umask 077; head -c 32 /dev/urandom > "$W/cluster.key" )
 
@@ -203,8 +206,8 @@ cluster:
   heartbeatInterval: 200ms
   leaseTime: 2s
   selfFenceMargin: 700ms
-  acquireHook: "$W/acquire.sh ${!dv}"
-  releaseHook: "$W/release.sh"
+  acquireHook: "$HA_DIR/hooks/twinmail-acquire ${!dv} $W/mnt"
+  releaseHook: "$HA_DIR/hooks/twinmail-release $W/mnt"
   fenceCommand: "$W/fence.sh $other"
   hookTimeout: 10s
   vip: $VIP/24
@@ -212,7 +215,6 @@ cluster:
   healthInterval: 500ms
   healthTimeout: 1s
   healthFailures: 3
-  pingTargets: ["$PING_TARGET"]
 CFG
   done
   echo "lab up in $W"
@@ -268,7 +270,8 @@ fault() {
       done
       [ -z "$(ip netns pids "$n")" ] || die "processes of $n survived: $(ip netns pids "$n" | tr '\n' ' ')"
       ip -n "$n" link set eth0 down; ip -n "$n" link set eth1 down ;;
-    power-on) ip -n "$n" link set eth0 up; ip -n "$n" link set eth1 up ;;
+    # the links come back; the default route went with the link, and the machine's network set-up restores it at boot
+    power-on) ip -n "$n" link set eth0 up; ip -n "$n" link set eth1 up; ip -n "$n" route replace default via "$GATEWAY" dev eth0 ;;
     *) die "unknown fault $kind" ;;
   esac
 }
@@ -288,6 +291,7 @@ down() {
       p=$(cat "$W/$n/pid"); kill -CONT "$p" 2>/dev/null || true; kill -9 "$p" 2>/dev/null || true
     fi
     [ -f "$W/ns/$n" ] && nsenter --mount="$W/ns/$n" fsfreeze --unfreeze "$W/mnt" 2>/dev/null || true
+    [ -f "$W/ns/$n" ] && nsenter --mount="$W/ns/$n" umount -R "$W/scratch" 2>/dev/null || true
     # every layer (the read-only fault stacks one); bounded, so a failing umount cannot loop
     for _ in 1 2 3 4 5; do
       [ -f "$W/ns/$n" ] && nsenter --mount="$W/ns/$n" mountpoint -q "$W/mnt" || break
@@ -301,9 +305,9 @@ down() {
   for n in node-a node-b; do umount "$W/ns/$n" 2>/dev/null || true; done
   umount "$W/ns" 2>/dev/null || true
   if [ -f "$W/lab.env" ]; then
-    grep -E '^(DATA|LEASE)_' "$W/lab.env" | cut -d= -f2 | while read -r dev; do losetup -d "$dev" 2>/dev/null || true; done
+    grep -E '^(DATA|LEASE|SCRATCH)_' "$W/lab.env" | cut -d= -f2 | while read -r dev; do losetup -d "$dev" 2>/dev/null || true; done
   fi
-  rm -f "$W/data.img" "$W/lease.img"
+  rm -f "$W/data.img" "$W/lease.img" "$W/scratch.img"
   [ "$owner" = "$W" ] && rm -f "$LOCK.owner"
   echo "lab down"
 }

@@ -711,7 +711,7 @@ public final class ClusterNode implements AutoCloseable {
                 : p != null && peerAlive && p.role() == Role.ACTIVE ? "the peer (" + settings.peerId() + ")" : "nobody";
         return new ClusterStatus(settings.nodeId(), settings.slot(), r, epoch, (now - lastRenewStart) / 1_000_000, leaseDirect,
                 settings.peerId(), p == null ? null : p.role(), p == null ? 0 : p.epoch(), peerAge / 1_000_000, peerAlive,
-                chans, settings.vip(), holder, publicOk, takeovers.get(), selfFences.get(), releases.get(), lastEvent);
+                chans, settings.vip(), holder, publicOk, settings.pingTargets(), takeovers.get(), selfFences.get(), releases.get(), lastEvent);
     }
 
     /** For a node that does not serve: where the service is, in one line for an operator or a client. */

@@ -26,6 +26,13 @@ public record ClusterSettings(String nodeId, String peerId, int slot, Path state
         if (healthTimeout.isNegative() || healthTimeout.isZero()) throw new IllegalArgumentException("cluster.healthTimeout must be positive");
     }
 
+    /** The same settings with {@code targets} as the ping targets (the gateways found when none were configured). */
+    public ClusterSettings withPingTargets(List<String> targets) {
+        return new ClusterSettings(nodeId, peerId, slot, stateDir, leaseDevice, channels, timings, acquireHook, releaseHook,
+                fenceCommand, hookTimeout, vip, vipInterface, failback, healthInterval, healthTimeout, healthFailures, targets,
+                heartbeatSecretFile);
+    }
+
     public int peerSlot() {
         return 1 - slot;
     }

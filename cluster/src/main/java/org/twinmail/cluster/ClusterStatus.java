@@ -9,10 +9,11 @@ import java.util.List;
  * @param peerLeaseAgeMillis time since the peer's slot last changed, on this node's clock
  * @param peerRole  the peer's role from its slot ({@code null}: slot never written or unreadable)
  * @param vipHolder who holds the VIP: this node, the peer, or nobody (as far as the lease says)
+ * @param pingTargets what this node pings to tell whether clients can reach it (configured, or the VIP interface's gateways)
  */
 public record ClusterStatus(String nodeId, int slot, Role role, long epoch, long leaseAgeMillis, boolean leaseDirect,
                             String peerId, Role peerRole, long peerEpoch, long peerLeaseAgeMillis, boolean peerAlive,
-                            List<ChannelStatus> channels, String vip, String vipHolder, boolean publicOk,
+                            List<ChannelStatus> channels, String vip, String vipHolder, boolean publicOk, List<String> pingTargets,
                             long takeovers, long selfFences, long releases, String lastEvent) {
 
     /**
@@ -39,7 +40,8 @@ public record ClusterStatus(String nodeId, int slot, Role role, long epoch, long
                             : ", NOT authenticated") + ")");
         }
         line(b, "vip", vip.isEmpty() ? "none configured" : vip + ", held by " + vipHolder);
-        line(b, "public network", publicOk ? "reachable" : "UNREACHABLE");
+        line(b, "public network", (publicOk ? "reachable" : "UNREACHABLE")
+                + (pingTargets.isEmpty() ? " (no ping targets: not checked)" : ", pinging " + String.join(", ", pingTargets)));
         line(b, "takeovers", Long.toString(takeovers));
         line(b, "self-fences", Long.toString(selfFences));
         line(b, "handovers", Long.toString(releases));

@@ -10,7 +10,9 @@ import org.slf4j.LoggerFactory;
  * configured interface, and after adding, gratuitous ARP ({@code arping -U}) so that
  * hosts on the segment replace the old holder's MAC at once instead of after their ARP
  * cache times out (measured 23-53 s without it, 10-20 ms with it). The ARP announcements
- * run in the background: the address serves from the moment it is added.
+ * run in the background: the address serves from the moment it is added. An IPv6 address
+ * is announced by the kernel (an unsolicited neighbour advertisement once duplicate address
+ * detection is done, with {@code ndisc_notify=1}); {@link HostSetup} checks both at start-up.
  */
 final class VirtualIp {
     private static final Logger log = LoggerFactory.getLogger(VirtualIp.class);
@@ -36,6 +38,8 @@ final class VirtualIp {
     boolean add() {
         ShellCommand.Result r = ShellCommand.run("VIP add", "ip addr add " + cidr + " dev " + device, Map.of(), COMMAND_TIMEOUT);
         if (!r.ok() && !r.output().contains("File exists")) return false;
+        // IPv6: the kernel announces the address itself (unsolicited neighbour advertisement, ndisc_notify, checked at start)
+        if (address.contains(":")) return true;
         Thread.ofVirtual().name("cluster-arping").start(() -> ShellCommand.run("gratuitous ARP",
                 "arping -q -U -c 3 -w 3 -I " + device + " -s " + address + " " + address, Map.of(), COMMAND_TIMEOUT));
         return true;

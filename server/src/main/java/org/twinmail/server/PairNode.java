@@ -18,6 +18,7 @@ import org.twinmail.cluster.ActiveServices;
 import org.twinmail.cluster.ClusterNode;
 import org.twinmail.cluster.ClusterSettings;
 import org.twinmail.cluster.ControlSocket;
+import org.twinmail.cluster.HostSetup;
 import org.twinmail.cluster.ProbeFailure;
 import org.twinmail.cluster.ServiceProbes;
 import org.twinmail.core.config.TwinmailConfig;
@@ -48,6 +49,12 @@ public final class PairNode implements AutoCloseable {
             settings = ClusterSettings.from(config);
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException(e.getMessage(), e);
+        }
+        // before anything starts: a missing arping or no way to tell isolation must not wait for a takeover to show
+        ClusterSettings configured = settings;
+        settings = HostSetup.prepare(settings, HostSetup.system());
+        if (configured.pingTargets().isEmpty() && !settings.pingTargets().isEmpty()) {
+            log.info("cluster.pingTargets not set: pinging the default gateway(s) of {}: {}", settings.vipInterface(), settings.pingTargets());
         }
         TwinmailServer server = TwinmailServer.start(config);
         ClusterNode cluster = null;

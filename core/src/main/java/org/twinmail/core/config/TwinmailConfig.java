@@ -432,7 +432,11 @@ public final class TwinmailConfig {
         public Duration healthTimeout = Duration.ofSeconds(2);
         /** Consecutive failed probes after which the active hands the service over. */
         public int healthFailures = 3;
-        /** Hosts on the public network (a gateway) pinged to tell an isolated node from a healthy one; the active hands over when it reaches none and its peer reaches one. */
+        /**
+         * Hosts on the public network pinged to tell an isolated node from a healthy one; the active hands over when it
+         * reaches none and its peer reaches one. Empty with a VIP: the default gateway(s) of the VIP's interface (a pair
+         * with neither refuses to start).
+         */
         public List<String> pingTargets = List.of();
     }
 

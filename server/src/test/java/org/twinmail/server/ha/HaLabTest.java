@@ -125,6 +125,10 @@ class HaLabTest {
     @Test
     @Order(4)
     void bothLinksCutTheIsolatedActiveHandsOver() throws Exception {
+        // the lab configures no cluster.pingTargets: each node pings the default gateway of the VIP's interface
+        for (String n : NODES) {
+            assertThat(status(n)).contains("public network:    reachable, pinging 10.77.0.254");
+        }
         fault("both-links-cut", active -> lab(Duration.ofSeconds(10), "fault", work.toString(), "cut-all", active),
                 (active, other) -> {
                     awaitRole(other, "ACTIVE");
@@ -314,6 +318,140 @@ class HaLabTest {
     }
 
     private static final String KEEPALIVED_VIP = "10.77.0.101";
+
+    /**
+     * A node whose machine lacks arping (or a gateway to ping) refuses to start, before it
+     * touches anything, with an error that names the Debian package; it does not warn at the
+     * first takeover while clients keep the old MAC address.
+     */
+    @Test
+    @Order(12)
+    void aNodeWithoutArpingOrWithoutAGatewayRefusesToStart() throws Exception {
+        Path d = Files.createDirectories(work.resolve("prereq"));
+        Path bin = Files.createDirectories(d.resolve("bin"));
+        Files.deleteIfExists(bin.resolve("ip"));
+        Files.createSymbolicLink(bin.resolve("ip"), Path.of(run(List.of("sh", "-c", "command -v ip"), Duration.ofSeconds(5)).output().strip()));
+        // its own lease file, state and data: if it wrongly started, it would not disturb the pair
+        Path config = d.resolve("twinmail.yaml");
+        for (String[] c : new String[][] {{"eth0", bin.toString()}, {"eth1", "/usr/sbin:/usr/bin:/sbin:/bin"}}) {
+            Files.writeString(config, """
+                    hostname: prereq.lab.example
+                    dataDir: %1$s/data
+                    smtp: { listen: ["127.0.0.1:2525"] }
+                    pop3: { listen: ["127.0.0.1:2110"] }
+                    http: { listen: ["127.0.0.1:2080"] }
+                    cluster:
+                      nodeId: node-b
+                      peerId: node-a
+                      slot: 1
+                      stateDir: %1$s/state
+                      leaseDevice: %1$s/lease
+                      channels:
+                        - "private 127.0.0.1:7956 127.0.0.1:7957"
+                        - "public 127.0.0.1:7958 127.0.0.1:7959"
+                      vip: 10.77.0.100/24
+                      vipInterface: %2$s
+                    """.formatted(d, c[0]));
+            long t0 = System.nanoTime();
+            ProcessResult r = run(List.of(LAB_SCRIPT.toString(), "exec", work.toString(), "node-b", "env", "PATH=" + c[1], java, "-cp", classpath,
+                    "org.twinmail.server.cli.Main", "serve", "--config", config.toString()), Duration.ofSeconds(60));
+            assertThat(r.exit()).as(r.output()).isEqualTo(69);
+            if (c[0].equals("eth0")) {
+                assertThat(r.output()).contains("arping is not on the PATH (Debian package iputils-arping)").doesNotContain("iproute2")
+                        .doesNotContain("no default gateway");
+            } else {
+                assertThat(r.output()).contains("the VIP's interface eth1 has no default gateway").doesNotContain("arping");
+            }
+            assertThat(Files.exists(d.resolve("state"))).as("refused before it created anything").isFalse();
+            report.add(String.format("HA %-20s refused in %d ms: %s", "prereq-" + c[0], (System.nanoTime() - t0) / 1_000_000,
+                    r.output().lines().filter(l -> l.startsWith("twinmail:")).findFirst().orElse(r.output().strip())));
+        }
+    }
+
+    /**
+     * The shipped hooks (ha/hooks) themselves, on the lab's scratch volume (its own loop device per
+     * node, never the data volume): releasing with nothing mounted, releasing twice and acquiring
+     * twice succeed and change nothing; a stacked read-only layer is refused by acquire and
+     * unmounted by release with what is below; a busy mount makes release fail rather than
+     * detach lazily; and what one node wrote is what the other reads after its acquire.
+     */
+    @Test
+    @Order(13)
+    void theShippedHooksAreIdempotentAndSafe() throws Exception {
+        Map<String, String> env = labEnv();
+        String mnt = work.resolve("scratch").toString();
+        Path hooks = Path.of("..", "ha", "hooks").toAbsolutePath().normalize();
+        String acquire = hooks.resolve("twinmail-acquire").toString(), release = hooks.resolve("twinmail-release").toString();
+        String devA = env.get("SCRATCH_node_a"), devB = env.get("SCRATCH_node_b");
+
+        assertThat(inNode("node-a", release, mnt).exit()).as("release with nothing mounted").isZero();
+        assertThat(inNode("node-a", release, mnt).exit()).as("release twice").isZero();
+        assertThat(inNode("node-a", acquire, devA, mnt).exit()).isZero();
+        ProcessResult again = inNode("node-a", acquire, devA, mnt);
+        assertThat(again.exit()).as("acquire twice: " + again.output()).isZero();
+        assertThat(mounts("node-a", mnt)).as("one mount after two acquires").isEqualTo(1);
+        assertThat(inNode("node-a", "sh", "-c", "echo from-a > " + mnt + "/a && sync").exit()).isZero();
+        // a read-only layer stacked on the mount (the lab's read-only fault): acquire refuses, release takes both
+        assertThat(inNode("node-a", "sh", "-c", "mount --bind " + mnt + " " + mnt + " && mount -o remount,ro,bind " + mnt).exit()).isZero();
+        assertThat(inNode("node-a", acquire, devA, mnt).exit()).as("acquire over a stacked read-only layer").isNotZero();
+        ProcessResult rel = inNode("node-a", release, mnt);
+        assertThat(rel.exit()).as(rel.output()).isZero();
+        assertThat(mounts("node-a", mnt)).isZero();
+        assertThat(inNode("node-a", release, mnt).exit()).as("release twice").isZero();
+
+        // the other node, through its own device: sees what a wrote, writes, and cannot be released while busy
+        assertThat(inNode("node-b", acquire, devB, mnt).exit()).isZero();
+        assertThat(inNode("node-b", "cat", mnt + "/a").output()).contains("from-a");
+        assertThat(inNode("node-b", "sh", "-c", "echo from-b > " + mnt + "/b && sync").exit()).isZero();
+        ProcessResult holder = inNode("node-b", "sh", "-c", "setsid sleep 120 < " + mnt + "/b > /dev/null 2>&1 & echo $!");
+        long holderPid = Long.parseLong(holder.output().strip());
+        try {
+            ProcessResult busy = inNode("node-b", release, mnt);
+            assertThat(busy.exit()).as("release of a busy mount fails: " + busy.output()).isNotZero();
+            assertThat(mounts("node-b", mnt)).as("never a lazy unmount: still mounted, still visible").isEqualTo(1);
+        } finally {
+            ProcessHandle.of(holderPid).ifPresent(ProcessHandle::destroyForcibly);
+        }
+        awaitGone(holderPid);
+        assertThat(inNode("node-b", release, mnt).exit()).isZero();
+        assertThat(mounts("node-b", mnt)).isZero();
+
+        // back on a: its device's cache holds blocks from before b wrote; acquire drops them (blockdev --flushbufs)
+        assertThat(inNode("node-a", acquire, devA, mnt).exit()).isZero();
+        assertThat(inNode("node-a", "cat", mnt + "/b").output()).contains("from-b");
+        assertThat(inNode("node-a", release, mnt).exit()).isZero();
+        report.add(String.format("HA %-20s release with nothing mounted, twice; acquire twice; stacked layers; busy mount not detached;"
+                + " the other node's writes seen after acquire", "shipped-hooks"));
+    }
+
+    private static ProcessResult inNode(String node, String... cmd) throws Exception {
+        List<String> args = new ArrayList<>(List.of(LAB_SCRIPT.toString(), "exec", work.toString(), node));
+        args.addAll(List.of(cmd));
+        return run(args, Duration.ofSeconds(60));
+    }
+
+    /** Layers mounted at {@code mnt} in the node's mount namespace. */
+    private static int mounts(String node, String mnt) throws Exception {
+        ProcessResult r = inNode(node, "findmnt", "-n", "--mountpoint", mnt);
+        return (int) r.output().lines().filter(l -> !l.isBlank()).count();
+    }
+
+    private static Map<String, String> labEnv() throws IOException {
+        Map<String, String> env = new HashMap<>();
+        for (String l : Files.readAllLines(work.resolve("lab.env"))) {
+            int i = l.indexOf('=');
+            if (i > 0) env.put(l.substring(0, i), l.substring(i + 1));
+        }
+        return env;
+    }
+
+    private static void awaitGone(long pid) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (runs(pid)) {
+            if (System.nanoTime() > deadline) throw new AssertionError("pid " + pid + " still runs");
+            Thread.sleep(50);
+        }
+    }
 
     /** keepalived's state files and addresses: MASTER with the address on {@code master}, FAULT without on {@code fault}. */
     private static void awaitKeepalived(String master, String fault) throws Exception {
