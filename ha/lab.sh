@@ -167,7 +167,8 @@ peer_mnt sh -c 'mountpoint -q "\$1" && $PYTHON "\$2" "\$1"' - "$W/mnt" "$W/fs_sh
 # released. After the shutdown above, nothing the peer still has pending reaches the disk:
 # its blocked writes fail when they wake.
 peer_mnt fsfreeze --unfreeze "$W/mnt" 2>/dev/null
-if [ -f "$W/\$peer/pid" ]; then kill -9 "\$(cat "$W/\$peer/pid")" 2>/dev/null; fi
+# the supervisor first: a power-off takes the whole machine, nothing may hand over for the JVM afterwards
+for f in supervisor.pid pid; do [ -f "$W/\$peer/\$f" ] && kill -9 "\$(cat "$W/\$peer/\$f")" 2>/dev/null; done
 i=0; while peer_mnt mountpoint -q "$W/mnt" && [ \$i -lt 5 ]; do peer_mnt umount -l "$W/mnt" 2>/dev/null; i=\$((i+1)); done
 ip -n "\$peer" addr del $VIP/24 dev eth0 2>/dev/null
 echo "fenced \$peer"
@@ -223,12 +224,19 @@ CFG
 start() {
   load "$1"; local n; n=$(ns_of "$2"); local cp=$3
   local java; java=${JAVA:-java}
-  # setsid and nsenter exec in place, so $! is the JVM's pid (the fence command's target)
+  # The node runs under its supervisor (twinmail supervise), as in production: if the JVM dies while
+  # active, the supervisor releases the volume and hands over at once. setsid and nsenter exec in place,
+  # so $! is the supervisor's pid; it writes the JVM's (the target of the kill9/stop faults) to WORK/NODE/pid.
+  rm -f "$W/$n/pid"
   setsid nsenter --net="/run/netns/$n" --mount="$W/ns/$n" -- \
+    "$java" -Xmx48m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Dtwinmail.log.level=INFO -cp "$cp" org.twinmail.server.cli.Main \
+    supervise --config "$W/$n/twinmail.yaml" --pid-file "$W/$n/pid" -- \
     "$java" -Xmx256m -Dtwinmail.log.level=INFO -cp "$cp" org.twinmail.server.cli.Main serve --config "$W/$n/twinmail.yaml" \
     >> "$W/$n/server.log" 2>&1 < /dev/null &
-  echo $! > "$W/$n/pid"
-  echo "$n started, pid $!"
+  echo $! > "$W/$n/supervisor.pid"
+  for _ in $(seq 1 300); do [ -s "$W/$n/pid" ] && break; sleep 0.1; done
+  [ -s "$W/$n/pid" ] || die "$n: the supervisor (pid $(cat "$W/$n/supervisor.pid")) started no node within 30 s"
+  echo "$n started, supervisor pid $(cat "$W/$n/supervisor.pid"), node pid $(cat "$W/$n/pid")"
 }
 
 fault() {
@@ -287,9 +295,11 @@ down() {
     return 0
   fi
   for n in node-a node-b; do
-    if [ -f "$W/$n/pid" ]; then
-      p=$(cat "$W/$n/pid"); kill -CONT "$p" 2>/dev/null || true; kill -9 "$p" 2>/dev/null || true
-    fi
+    for f in supervisor.pid pid; do
+      if [ -f "$W/$n/$f" ]; then
+        p=$(cat "$W/$n/$f"); kill -CONT "$p" 2>/dev/null || true; kill -9 "$p" 2>/dev/null || true
+      fi
+    done
     [ -f "$W/ns/$n" ] && nsenter --mount="$W/ns/$n" fsfreeze --unfreeze "$W/mnt" 2>/dev/null || true
     [ -f "$W/ns/$n" ] && nsenter --mount="$W/ns/$n" umount -R "$W/scratch" 2>/dev/null || true
     # every layer (the read-only fault stacks one); bounded, so a failing umount cannot loop

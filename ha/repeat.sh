@@ -4,8 +4,12 @@
 # transaction through the VIP (median and worst; for a fault that moves the service: the
 # first 250 from the node that took over) and the messages sent, acknowledged and found
 # over all runs, with missing and duplicated counts, and the IMAP reader's sessions (ok,
-# failed) and the messages it found at the end. Each run's own report stays in the
-# directory printed at the end.
+# failed) and the messages it found at the end, and where the takeover's time went (median per
+# step: detect, claim, fence, mount, open, VIP, to the first 250). Each run's own report stays in
+# the directory printed at the end.
+#   HA_TESTS=...  the tests to run (default: HaLabTest, the whole suite)
+#   HA_REPEAT=N   also run kill-9 and switchover N more times per run (HaLabTest's figures test)
+# e.g. HA_TESTS='HaLabTest#crashAndSwitchoverRepeatedForTheFigures' HA_REPEAT=5 ha/repeat.sh 1
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 n=${1:?usage: ha/repeat.sh N}
@@ -17,7 +21,8 @@ for i in $(seq 1 "$n"); do
   flock -w 1800 /run/twinmail-ha-lab.lock true || echo "run $i: the lab stayed busy for 30 min; trying anyway" >&2
   # -am: the nodes run on this tree's modules from the reactor, never on jars in ~/.m2 that
   # another build may replace while a node is running
-  if ! bin/mvn -q -o -pl server -am test -Dtest=HaLabTest -Dsurefire.failIfNoSpecifiedTests=false > "$out/run-$i.log" 2>&1; then
+  if ! bin/mvn -q -o -pl server -am test -Dtest="${HA_TESTS:-HaLabTest}" -Dsurefire.failIfNoSpecifiedTests=false \
+      ${HA_REPEAT:+-Dtwinmail.ha.repeat=$HA_REPEAT} > "$out/run-$i.log" 2>&1; then
     echo "run $i FAILED (see $out/run-$i.log)" >&2
   fi
   cp server/target/ha-report.txt "$out/run-$i.txt" 2>/dev/null || true
@@ -46,4 +51,18 @@ for name in order:
     s = lambda i: sum(x[i] for x in r)
     print(f"{name:<20} {len(r):>4} {statistics.median(times):>9.0f} {max(times):>8} {s(1):>6} {s(2):>6} {s(4):>6} {s(5):>7} {s(6):>4} {s(7):>20} {s(8):>7} {s(9):>9} {s(10):>10}")
 print(f"(0 ms: no transaction failed; {n} runs requested; reports in {out})")
+split = re.compile(r"split ms: detect (-?\d+), claim (\d+), fence (\d+), mount (\d+), open (\d+), VIP (\d+)(?:, to first 250 (-?\d+))?")
+steps = ["detect", "claim", "fence", "mount", "open", "VIP", "to 250"]
+splits = {}
+for f in sorted(glob.glob(out + "/run-*.txt")):
+    for l in open(f):
+        m, s = line.match(l.strip()), split.search(l)
+        if m and s: splits.setdefault(m.group(1), []).append([int(x) if x is not None else 0 for x in s.groups()])
+if splits:
+    print()
+    print(f"{'fault (median ms)':<20} {'runs':>4} " + " ".join(f"{x:>7}" for x in steps))
+    for name in order:
+        if name not in splits: continue
+        r = splits[name]
+        print(f"{name:<20} {len(r):>4} " + " ".join(f"{statistics.median(x[i] for x in r):>7.0f}" for i in range(len(steps))))
 PY

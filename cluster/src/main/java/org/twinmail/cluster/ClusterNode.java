@@ -85,6 +85,10 @@ public final class ClusterNode implements AutoCloseable {
     private volatile long requestUntil = Long.MIN_VALUE;
     private volatile long backoffUntil = Long.MIN_VALUE;
     private volatile long failbackEligibleSince = Long.MIN_VALUE;
+    /** This node has the VIP on its interface (VIP_HELD in its slot). */
+    private volatile boolean vipHeld;
+    /** Taking over and ready to add the VIP: asks the peer to let go of it (VIP_WANTED in its slot). */
+    private volatile boolean vipWanted;
     private volatile String lastEvent = "started";
     private final AtomicLong takeovers = new AtomicLong();
     private final AtomicLong selfFences = new AtomicLong();
@@ -119,7 +123,7 @@ public final class ClusterNode implements AutoCloseable {
         }
         // A previous life of this node may have died holding the VIP and the volume (kill -9): a node that
         // starts is a standby, so it makes sure it holds neither.
-        if (vip != null) vip.remove();
+        removeVip();
         if (!settings.releaseHook().isBlank()) runHook("release hook (start-up cleanup)", settings.releaseHook(), "cleanup");
         if (!settings.acquireHook().isBlank() && settings.fenceCommand().isBlank()) {
             log.warn("cluster.acquireHook mounts a volume but no cluster.fenceCommand is set: a peer that was paused or lost"
@@ -208,6 +212,8 @@ public final class ClusterNode implements AutoCloseable {
         if (publicOk) f |= LeaseSlot.PUBLIC_OK;
         if (now < yieldUntil) f |= LeaseSlot.YIELD;
         if (now < requestUntil) f |= LeaseSlot.REQUEST;
+        if (vipHeld) f |= LeaseSlot.VIP_HELD;
+        if (vipWanted) f |= LeaseSlot.VIP_WANTED;
         return f;
     }
 
@@ -274,13 +280,15 @@ public final class ClusterNode implements AutoCloseable {
         if (!alive) {
             takeover("the peer's lease expired (" + p.role() + ", no renewal for " + peerAge / 1_000_000 + " ms)", p.role() != Role.STANDBY);
         } else if (p.role() == Role.FENCED) {
-            takeover("the peer fenced itself", true);
+            takeover(p.has(LeaseSlot.CRASHED) ? "the peer's process died and its supervisor could not release the volume"
+                    : "the peer fenced itself", true);
         } else {
             // Both standby and alive: the peer that just handed over yields; a peer without the public
             // network cannot serve; otherwise the lower slot takes the service, so the two never race.
             boolean iYield = now < yieldUntil;
             boolean pYield = p.has(LeaseSlot.YIELD);
-            if (!p.has(LeaseSlot.PUBLIC_OK)) takeover("the peer cannot reach the public network", false);
+            if (p.has(LeaseSlot.CRASHED)) takeover("the peer's process died; its supervisor released the volume", false);
+            else if (!p.has(LeaseSlot.PUBLIC_OK)) takeover("the peer cannot reach the public network", false);
             else if (pYield && !iYield) takeover("the peer handed the service over", false);
             else if (pYield == iYield && settings.slot() < settings.peerSlot()) takeover("no node serves; the lower slot starts", false);
         }
@@ -348,7 +356,7 @@ public final class ClusterNode implements AutoCloseable {
         selfFences.incrementAndGet();
         lastEvent = "self-fenced from " + r + " at epoch " + epoch + ": " + reason;
         log.error("SELF-FENCE: {}", lastEvent);
-        if (vip != null) vip.remove();
+        removeVip();
         stopServicesBounded();
         transitions.execute(this::recoverFromFence);
     }
@@ -371,7 +379,7 @@ public final class ClusterNode implements AutoCloseable {
         selfFences.incrementAndGet();
         lastEvent = "fenced at epoch " + epoch + ", storage hung: " + reason;
         log.error("SELF-FENCE: {}", lastEvent);
-        if (vip != null) vip.remove();
+        removeVip();
         try {
             transitions.execute(() -> {
                 try {
@@ -445,7 +453,10 @@ public final class ClusterNode implements AutoCloseable {
         }
         // Both nodes may have decided at once. Each wrote its claim before it reads the other's slot, so at
         // least one of them sees the other's claim; both then step back for a random time and one wins.
-        sleepNanos(2 * settings.timings().intervalNanos());
+        // After a release (the peer wrote STANDBY with YIELD: it does not claim while it yields) one interval is
+        // enough; otherwise two, as the peer may have decided from an older read and still be writing.
+        boolean released = !fencePeer && before != null && before.role() == Role.STANDBY && before.has(LeaseSlot.YIELD);
+        sleepNanos((released ? 1 : 2) * settings.timings().intervalNanos());
         try {
             if (lease.read(settings.peerSlot()) instanceof LeaseSlot.Valid(LeaseSlot now)
                     && now.role().holdsVolume() && (before == null || now.seq() != before.seq())) {
@@ -456,18 +467,28 @@ public final class ClusterNode implements AutoCloseable {
             abortTakeover("cannot read the peer's slot: " + e.getMessage(), false);
             return;
         }
+        long tClaimed = clock.getAsLong();
         if (fencePeer && !settings.fenceCommand().isBlank() && !runHook("fence command", settings.fenceCommand(), "fence")) {
             abortTakeover("the fence command failed", false);
             return;
         }
+        long tFenced = clock.getAsLong();
         if (!settings.acquireHook().isBlank() && !runHook("acquire hook", settings.acquireHook(), "acquire")) {
             if (!settings.releaseHook().isBlank()) runHook("release hook (undo)", settings.releaseHook(), "release");
             abortTakeover("the acquire hook failed", false);
             return;
         }
+        long tMounted = clock.getAsLong();
         if (!startServices()) {
             if (!settings.releaseHook().isBlank()) runHook("release hook (undo)", settings.releaseHook(), "release");
             abortTakeover("the services did not start", false);
+            return;
+        }
+        long tOpened = clock.getAsLong();
+        if (vip != null && !fencePeer && !acquireVipFromPeer()) {
+            services.stop();
+            if (!settings.releaseHook().isBlank()) runHook("release hook (undo)", settings.releaseHook(), "release");
+            abortTakeover("the peer keeps the VIP and could not be fenced", false);
             return;
         }
         if (vip != null && !vip.add()) {
@@ -476,17 +497,26 @@ public final class ClusterNode implements AutoCloseable {
             abortTakeover("the VIP could not be added", false);
             return;
         }
+        if (vip != null) {
+            vipHeld = true;
+            writeSlot(role.get(), clock.getAsLong()); // VIP_HELD now: the old holder (IPv4) removes it on seeing this
+        }
         if (!role.compareAndSet(Role.CLAIMING, Role.ACTIVE)) {
-            // fenced while starting (the lease could not be renewed): the fence already stopped everything
+            // fenced while starting (the lease could not be renewed): the fence stopped everything, but may have
+            // removed the VIP before it was added here
+            removeVip();
             log.error("takeover at epoch {} overtaken by a self-fence", epoch);
             return;
         }
         requestUntil = Long.MIN_VALUE;
         healthFailures = 0;
         takeovers.incrementAndGet();
-        long ms = (clock.getAsLong() - t0) / 1_000_000;
+        long tDone = clock.getAsLong();
+        long ms = (tDone - t0) / 1_000_000;
         lastEvent = "took over at epoch " + epoch + " in " + ms + " ms: " + reason;
-        log.warn("ACTIVE at epoch {} ({} ms after the decision){}", epoch, ms, vip == null ? "" : ", VIP " + vip.describe());
+        log.warn("ACTIVE at epoch {} ({} ms after the decision: claim {} ms, fence {} ms, mount {} ms, open {} ms, VIP {} ms){}", epoch, ms,
+                (tClaimed - t0) / 1_000_000, (tFenced - tClaimed) / 1_000_000, (tMounted - tFenced) / 1_000_000,
+                (tOpened - tMounted) / 1_000_000, (tDone - tOpened) / 1_000_000, vip == null ? "" : ", VIP " + vip.describe());
     }
 
     private boolean startServices() {
@@ -530,7 +560,7 @@ public final class ClusterNode implements AutoCloseable {
                 } catch (Throwable t) {
                     log.error("handover failed: {}", t.toString(), t);
                     if (role.compareAndSet(Role.RELEASING, Role.FENCED)) {
-                        if (vip != null) vip.remove();
+                        removeVip();
                         stopServicesBounded();
                         transitions.execute(this::recoverFromFence);
                     }
@@ -548,9 +578,11 @@ public final class ClusterNode implements AutoCloseable {
     private void doRelease(String reason) {
         if (!role.compareAndSet(Role.ACTIVE, Role.RELEASING)) return;
         log.warn("HANDOVER from epoch {}: {}", epoch, reason);
-        if (vip != null) vip.remove();
+        // The VIP stays while the services stop and the volume is released: a client that connects meanwhile gets a
+        // reset at once and tries again, where a node without the address would drop its SYN (retried after 1 s).
         stopServicesBounded(); // a store on a failing volume may not close: the release hook still runs
         if (!settings.releaseHook().isBlank() && !runHook("release hook", settings.releaseHook(), "release")) {
+            removeVip();
             if (role.compareAndSet(Role.RELEASING, Role.FENCED)) {
                 lastEvent = "handover at epoch " + epoch + " stuck: the release hook failed (" + reason + ")";
                 transitions.execute(this::recoverFromFence);
@@ -562,6 +594,55 @@ public final class ClusterNode implements AutoCloseable {
             releases.incrementAndGet();
             lastEvent = "handed over at epoch " + epoch + ": " + reason;
             log.warn("STANDBY: {}", lastEvent);
+        }
+        handOverVip();
+    }
+
+    /** Removes the VIP (absent is fine); a failure is logged by VirtualIp and leaves it marked as held. */
+    private void removeVip() {
+        if (vip != null && vip.remove()) vipHeld = false;
+    }
+
+    /**
+     * The end of a handover: the VIP stayed while the services stopped and the volume was
+     * released (clients got resets, not silence); now the slot says STANDBY with YIELD and
+     * VIP_HELD, and the address goes when the peer asks for it ({@link VipHandoff}).
+     */
+    private void handOverVip() {
+        if (vip == null || !vipHeld) return;
+        LeaseSlot p = peerSlot;
+        if (closed || p == null || !peerAlive || !(p.role() == Role.STANDBY || p.role() == Role.CLAIMING)) {
+            removeVip(); // nobody to take it: no reason to keep it
+            return;
+        }
+        writeSlot(role.get(), clock.getAsLong()); // the peer sees the YIELD now, not at our next renewal
+        String why = VipHandoff.awaitRequest(lease, settings.peerSlot(), epoch,
+                settings.timings().leaseNanos() + settings.hookTimeout().toNanos());
+        removeVip();
+        writeSlot(role.get(), clock.getAsLong());
+        log.info("VIP {} removed: {}", vip.describe(), why);
+    }
+
+    /**
+     * Before adding the VIP after a takeover without a fence: if the peer (or its supervisor)
+     * still holds it, ask for it and wait until it is gone; if it does not go, the fence
+     * command takes it (power off). False if it cannot be had.
+     */
+    private boolean acquireVipFromPeer() {
+        if (!vip.ipv6()) return true; // IPv4: made before broken, see VipHandoff
+        try {
+            if (!(lease.read(settings.peerSlot()) instanceof LeaseSlot.Valid(LeaseSlot p)) || !p.has(LeaseSlot.VIP_HELD)) return true;
+        } catch (IOException e) {
+            return true; // the takeover read the slot a moment ago; the next read decides nothing new
+        }
+        vipWanted = true;
+        try {
+            writeSlot(role.get(), clock.getAsLong());
+            if (VipHandoff.awaitReleased(lease, settings.peerSlot(), settings.timings().leaseNanos())) return true;
+            log.error("the peer still holds the VIP {} {} ms after it was asked for it", vip.describe(), settings.timings().lease().toMillis());
+            return !settings.fenceCommand().isBlank() && runHook("fence command (the peer keeps the VIP)", settings.fenceCommand(), "fence");
+        } finally {
+            vipWanted = false;
         }
     }
 
@@ -785,12 +866,13 @@ public final class ClusterNode implements AutoCloseable {
             } catch (Exception e) {
                 log.error("handover at shutdown did not finish: {}", e.toString());
             }
+            removeVip(); // handed over (or the handover hung): a stopped node holds no address
             writeSlot(role.get(), clock.getAsLong());
         }
         closed = true;
         Role r = role.get();
         if (r.holdsVolume()) { // a takeover in progress, or a handover that hung
-            if (vip != null) vip.remove();
+            removeVip();
             stopServicesBounded();
         }
         for (Thread t : threads) {

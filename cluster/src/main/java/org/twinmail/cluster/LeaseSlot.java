@@ -14,7 +14,7 @@ import java.util.zip.CRC32C;
  * @param role    what the writer is doing
  * @param epoch   the epoch the writer serves (or last served, or claims)
  * @param seq     write counter
- * @param flags   {@link #PUBLIC_OK}, {@link #YIELD}, {@link #REQUEST}
+ * @param flags   {@link #PUBLIC_OK}, {@link #YIELD}, {@link #REQUEST}, {@link #CRASHED}, {@link #VIP_HELD}, {@link #VIP_WANTED}
  * @param wallMillis the writer's wall clock at the write, shown in status only
  */
 public record LeaseSlot(String nodeId, Role role, long epoch, long seq, int flags, long wallMillis) {
@@ -24,6 +24,15 @@ public record LeaseSlot(String nodeId, Role role, long epoch, long seq, int flag
     public static final int YIELD = 2;
     /** The writer, a standby, asks the active to hand over (switchover from the standby side, or failback). */
     public static final int REQUEST = 4;
+    /**
+     * Written by the node's supervisor, never by the node: its JVM died while serving and the
+     * supervisor handed over for it (with YIELD after a successful release, with FENCED otherwise).
+     */
+    public static final int CRASHED = 8;
+    /** The writer still holds the VIP (its services are stopped): the taker asks for it with VIP_WANTED ({@link VipHandoff}). */
+    public static final int VIP_HELD = 16;
+    /** The writer, taking over, is ready to add the VIP and asks the holder to remove it ({@link VipHandoff}). */
+    public static final int VIP_WANTED = 32;
 
     static final long MAGIC = 0x54574D4C45415345L; // "TWMLEASE"
     static final int VERSION = 1;

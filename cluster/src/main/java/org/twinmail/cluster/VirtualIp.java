@@ -30,6 +30,10 @@ final class VirtualIp {
         this.device = device;
     }
 
+    boolean ipv6() {
+        return address.contains(":");
+    }
+
     String describe() {
         return cidr + " on " + device;
     }

@@ -6,12 +6,12 @@ import picocli.CommandLine.Command;
 /** {@code twinmail}: the one program, with {@code serve} and {@code admin}. */
 @Command(name = "twinmail", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "TwinMail mail server.",
-        subcommands = {ServeCommand.class, AdminCommand.class, ClusterCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, SuperviseCommand.class, AdminCommand.class, ClusterCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {
         // Admin commands print results, not server logs: quiet logging before any logger exists.
-        if (args.length > 0 && !args[0].equals("serve") && System.getProperty("twinmail.log.level") == null) {
+        if (args.length > 0 && !args[0].equals("serve") && !args[0].equals("supervise") && System.getProperty("twinmail.log.level") == null) {
             System.setProperty("twinmail.log.level", "WARN");
         }
         System.exit(run(args));

@@ -8,12 +8,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.time.LocalDate;
+import java.time.LocalTime;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -90,6 +95,8 @@ class HaLabTest {
         fault("kill-9", active -> lab(Duration.ofSeconds(10), "fault", work.toString(), "kill9", active),
                 (active, other) -> {
                     awaitRole(other, "ACTIVE");
+                    // certain failure: the JVM is gone, its supervisor released the volume and the slot; no lease wait, no fence
+                    assertThat(status(other)).contains("the peer's process died; its supervisor released the volume");
                     restart(active);
                 }, true);
     }
@@ -317,7 +324,54 @@ class HaLabTest {
         }
     }
 
+
+    /**
+     * For the figures only (skipped unless {@code -Dtwinmail.ha.repeat=N}): kill-9 and a planned
+     * switchover N times each on the same lab, every run checked as above; the report gets one line
+     * per run, with the split, and ha/repeat.sh's table reads it.
+     */
+    @Test
+    @Order(20)
+    void crashAndSwitchoverRepeatedForTheFigures() throws Exception {
+        int n = Integer.getInteger("twinmail.ha.repeat", 0);
+        Assumptions.assumeTrue(n > 0, "set -Dtwinmail.ha.repeat=N to repeat kill-9 and switchover N times");
+        for (int i = 0; i < n; i++) {
+            killMinus9OfTheActiveJvm();
+            plannedSwitchover();
+        }
+    }
+
     private static final String KEEPALIVED_VIP = "10.77.0.101";
+
+    private static final Pattern LOG_TIME = Pattern.compile("^(\\d\\d:\\d\\d:\\d\\d\\.\\d\\d\\d) ");
+    private static final Pattern ACTIVE_SPLIT = Pattern.compile(
+            "ACTIVE at epoch \\d+ \\((\\d+) ms after the decision: claim (\\d+) ms, fence (\\d+) ms, mount (\\d+) ms, open (\\d+) ms, VIP (\\d+) ms\\)");
+
+    /**
+     * Where the takeover's time went, from the new active's log: detect (fault to its TAKEOVER
+     * line), claim, fence, mount, open, VIP (its ACTIVE line), and the rest to the first 250.
+     */
+    private static String split(String node, long faultAt, long firstOk) throws IOException {
+        Path log = work.resolve(node + "/server.log");
+        if (!Files.exists(log)) return "";
+        LocalDate day = LocalDate.now(ZoneId.systemDefault());
+        long decided = -1;
+        for (String l : Files.readAllLines(log)) {
+            Matcher t = LOG_TIME.matcher(l);
+            if (!t.find()) continue;
+            long at = LocalTime.parse(t.group(1)).atDate(day).atZone(ZoneId.systemDefault()).toInstant().toEpochMilli();
+            if (at < faultAt - 1000) continue; // the log's clock has ms resolution; lines of earlier tests are seconds older
+            if (decided < 0 && l.contains("TAKEOVER at epoch") && at >= faultAt - 5) decided = at;
+            Matcher m = ACTIVE_SPLIT.matcher(l);
+            if (decided >= 0 && m.find()) {
+                long total = Long.parseLong(m.group(1));
+                String rest = firstOk < 0 ? "" : String.format(", to first 250 %d", firstOk - (decided - faultAt) - total);
+                return String.format(" | split ms: detect %d, claim %s, fence %s, mount %s, open %s, VIP %s%s",
+                        decided - faultAt, m.group(2), m.group(3), m.group(4), m.group(5), m.group(6), rest);
+            }
+        }
+        return "";
+    }
 
     /**
      * A node whose machine lacks arping (or a gateway to ping) refuses to start, before it
@@ -499,6 +553,7 @@ class HaLabTest {
         Path out = work.resolve(name + ".load");
         Path stop = work.resolve(name + ".stop");
         Path reads = work.resolve(name + ".reads");
+        for (Path f : List.of(out, stop, reads)) Files.deleteIfExists(f); // a fault repeated for the figures reuses the names
         Process load = new ProcessBuilder(LAB_SCRIPT.toString(), "exec", work.toString(), "client", java, "-cp", classpath,
                 LabClient.class.getName(), "send", VIP, name, out.toString(), stop.toString())
                 .redirectErrorStream(true).redirectOutput(work.resolve(name + ".client.log").toFile()).start();
@@ -552,7 +607,8 @@ class HaLabTest {
                     found.values().stream().mapToInt(Integer::intValue).sum(), missing, unexpectedDuplicates, legitDuplicates,
                     l.interruptionMillis < 0 ? "no failed transaction" : l.interruptionMillis + " ms", active, activeNode(),
                     r.ok, r.failed, r.recoveredAfter < 0 ? "no failed session" : r.recoveredAfter + " ms",
-                    foundImap.values().stream().mapToInt(Integer::intValue).sum());
+                    foundImap.values().stream().mapToInt(Integer::intValue).sum())
+                    + (expectMove ? split(other, faultAt, l.interruptionMillis) : "");
             report.add(line);
             System.out.println(line);
             assertThat(missing).as("acknowledged messages missing").isZero();
@@ -663,11 +719,14 @@ class HaLabTest {
 
     private static void restart(String n) throws Exception {
         // the old process is gone (killed or fenced); wait for it, then start a new one
-        long pid = Long.parseLong(Files.readString(work.resolve(n + "/pid")).strip());
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
-            if (System.nanoTime() > deadline) throw new AssertionError(n + " (pid " + pid + ") still runs");
-            Thread.sleep(100);
+        // (and its supervisor, which hands over for a JVM that died while active, then exits)
+        for (String f : List.of("pid", "supervisor.pid")) {
+            long pid = Long.parseLong(Files.readString(work.resolve(n + "/" + f)).strip());
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                if (System.nanoTime() > deadline) throw new AssertionError(n + " (" + f + " " + pid + ") still runs");
+                Thread.sleep(100);
+            }
         }
         startNode(n);
         awaitRole(n, "STANDBY");

@@ -1,0 +1,95 @@
+package org.twinmail.cluster;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The watchdog on a node's own machine ({@code twinmail supervise}): runs the node's JVM as
+ * its child and, when that JVM dies while its lease slot says it serves (or was taking over,
+ * handing over, or fenced), hands the service over for it, so that the peer takes over at
+ * once instead of waiting for the lease to expire.
+ *
+ * <p>A process that has exited is the one certain failure: its kernel has closed its files and
+ * sockets, and it will never write again. The supervisor then does what the node's handover
+ * would have done, in the same order: every process the JVM left behind (a hook it was
+ * running) is killed, the release hook unmounts the volume (which writes back what the page
+ * cache still held), and only then is the node's lease slot written, by the only process that
+ * may write it now: {@code STANDBY} with {@code YIELD} and {@code CRASHED}, on which the peer
+ * takes over without a fence, exactly as after a planned handover; the VIP goes when the peer
+ * asks for it ({@link VipHandoff}). If the release hook fails (a busy mount) the slot says {@code FENCED} with
+ * {@code CRASHED} instead, and the peer takes over after running the fence command.
+ *
+ * <p>It never restarts the JVM itself: a crashed active hands over, and a restarted node joins as
+ * the standby ({@code systemd Restart=} of the supervisor starts both again). The lease stays
+ * the authority: the peer decides from the slot, which says what was done.
+ */
+public final class Supervisor {
+    private static final Logger log = LoggerFactory.getLogger(Supervisor.class);
+
+    private Supervisor() {}
+
+    /**
+     * Hands over for a node whose JVM has exited (call only once the process is gone: after
+     * {@code waitFor}). Returns what it did, for the log.
+     */
+    public static String afterExit(ClusterSettings s, LeaseDevice lease, long pid, int exitCode) {
+        LeaseSlot own;
+        try {
+            if (!(lease.read(s.slot()) instanceof LeaseSlot.Valid(LeaseSlot slot))) return "no lease slot of this node: nothing to hand over";
+            own = slot;
+        } catch (IOException e) {
+            return "cannot read this node's lease slot (" + e.getMessage() + "): the peer takes over when the lease expires";
+        }
+        if (!own.nodeId().equals(s.nodeId())) return "slot " + s.slot() + " belongs to " + own.nodeId() + ": nothing done";
+        if (own.role() == Role.STANDBY) return "the node was STANDBY: nothing to hand over";
+        long t0 = System.nanoTime();
+        log.error("CRASH: the node's JVM (pid {}) exited with code {} while {} at epoch {}: handing over for it",
+                pid, exitCode, own.role(), own.epoch());
+        // whatever the JVM started (a hook in progress) must not mount or write after the release
+        ShellCommand.run("kill left-over processes", "kill -KILL -- -" + pid + " 2>/dev/null; true", Map.of(), s.hookTimeout());
+        VirtualIp vip = s.vip().isEmpty() ? null : new VirtualIp(s.vip(), s.vipInterface());
+        boolean released = s.releaseHook().isBlank() || ShellCommand.run("release hook (after the crash)", s.releaseHook(), Map.of(
+                "TWINMAIL_NODE", s.nodeId(), "TWINMAIL_PEER", s.peerId(), "TWINMAIL_EPOCH", Long.toString(own.epoch()),
+                "TWINMAIL_ACTION", "release"), s.hookTimeout()).ok();
+        // The VIP stays until the peer asks for it (VipHandoff): meanwhile clients get resets from this machine, whose
+        // kernel answers for the dead process, instead of silence. Not after a failed release: the peer must fence.
+        boolean handOff = released && vip != null;
+        if (vip != null && !handOff) vip.remove();
+        Role role = released ? Role.STANDBY : Role.FENCED;
+        int flags = LeaseSlot.CRASHED | (released ? LeaseSlot.YIELD : 0);
+        long seq = own.seq() + 1;
+        try {
+            lease.write(s.slot(), new LeaseSlot(s.nodeId(), role, own.epoch(), seq, flags | (handOff ? LeaseSlot.VIP_HELD : 0),
+                    System.currentTimeMillis()));
+        } catch (IOException e) {
+            if (handOff) vip.remove();
+            return "the volume was " + (released ? "" : "not ") + "released but the lease slot could not be written (" + e.getMessage()
+                    + "): the peer takes over when the lease expires";
+        }
+        String done = (released ? "released the volume and wrote STANDBY (crashed, yield)" : "the release hook failed: wrote FENCED (crashed)")
+                + " at epoch " + own.epoch() + " in " + (System.nanoTime() - t0) / 1_000_000 + " ms";
+        log.error("CRASH: {}", done);
+        if (handOff) {
+            String why = VipHandoff.awaitRequest(lease, s.peerSlot(), own.epoch(), s.timings().leaseNanos() + s.hookTimeout().toNanos());
+            vip.remove();
+            try {
+                lease.write(s.slot(), new LeaseSlot(s.nodeId(), role, own.epoch(), seq + 1, flags, System.currentTimeMillis()));
+            } catch (IOException e) {
+                log.error("CRASH: cannot clear VIP_HELD in the lease slot: {}", e.getMessage());
+            }
+            log.error("CRASH: VIP {} removed: {}", vip.describe(), why);
+        }
+        return done;
+    }
+
+    /** {@code setsid} in front of the node's command: the JVM leads a process group of its own, which a crash kills whole. */
+    public static List<String> inOwnProcessGroup(List<String> command) {
+        List<String> out = new ArrayList<>(List.of("setsid"));
+        out.addAll(command);
+        return out;
+    }
+}
