@@ -11,6 +11,7 @@ import org.twinmail.filter.checks.Relay;
 import org.twinmail.filter.checks.SendingLimits;
 import org.twinmail.filter.checks.SendingRate;
 import org.twinmail.filter.checks.SubmissionSender;
+import org.twinmail.filter.scan.Scanners;
 import org.twinmail.store.Directory;
 
 /**
@@ -23,8 +24,9 @@ import org.twinmail.store.Directory;
  *   mail: declared-size                    mail: submission-sender, sending-rate, declared-size
  *   rcpt: recipient-limit, relay,          rcpt: recipient-limit, recipient-exists, quota
  *         recipient-exists, quota
- *   data: hop-count                        data: hop-count, submission-sender
+ *   data: hop-count, clamav, spamd         data: hop-count, submission-sender, clamav
  *                                          delivered: sending-rate
+ *   (clamav and spamd when filter.clamav.address / filter.spamd.address are set)
  * </pre>
  *
  * The anti-spam checks of the next step slot in here as ordinary checks (DNSBL at connect,
@@ -38,14 +40,14 @@ public final class Chains {
     public static Chain mx(TwinmailConfig config, Directory directory) {
         TwinmailConfig.Smtp smtp = config.smtp;
         if (smtp.maxRecipients < 1) throw new IllegalArgumentException("smtp.maxRecipients must be at least 1");
-        return Chain.builder("mx")
+        Chain.Builder mx = Chain.builder("mx")
                 .add(new DeclaredSize(smtp.maxMessageSize.bytes()))
                 .add(new RecipientLimit(smtp.maxRecipients))
                 .add(Relay.of(smtp.relayNetworks))
                 .add(new RecipientExists(config.hostname))
                 .add(new Quota(directory::findDomain))
-                .add(new HopCount(smtp.maxHops))
-                .build();
+                .add(new HopCount(smtp.maxHops));
+        return Scanners.addTo(mx, config.filter, true).build(); // data: clamav, spamd (when configured)
     }
 
     /**
@@ -58,15 +60,15 @@ public final class Chains {
         if (smtp.maxRecipients < 1) throw new IllegalArgumentException("smtp.maxRecipients must be at least 1");
         if (sub.maxRecipientsPerMessage < 1) throw new IllegalArgumentException("submission.maxRecipientsPerMessage must be at least 1");
         SubmissionSender sender = new SubmissionSender(directory);
-        return Chain.builder("submission")
+        Chain.Builder submission = Chain.builder("submission")
                 .add(new HopCount(smtp.maxHops)) // at DATA before the From check, as a loop is refused whoever sent it
                 .add(sender)
                 .add(new SendingRate(new SendingLimits(sub.maxMessagesPerHour, sub.sendingLimitWindow)))
                 .add(new DeclaredSize(smtp.maxMessageSize.bytes()))
                 .add(new RecipientLimit(Math.min(sub.maxRecipientsPerMessage, smtp.maxRecipients)))
                 .add(new RecipientExists(config.hostname))
-                .add(new Quota(directory::findDomain))
-                .build();
+                .add(new Quota(directory::findDomain));
+        return Scanners.addTo(submission, config.filter, false).build(); // data: clamav (when configured)
     }
 
     /** Both chains' stage order, as {@link Chain#describe()} prints it. */

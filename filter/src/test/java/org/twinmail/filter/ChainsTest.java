@@ -34,4 +34,18 @@ class ChainsTest {
                     delivered: sending-rate""");
         }
     }
+
+    @Test
+    void theScannersComeLastAtDataWhenTheirAddressesAreSet(@TempDir Path dir) {
+        TwinmailConfig config = new TwinmailConfig();
+        config.hostname = "mx.test.example";
+        config.filter.clamav.address = "unix:/run/clamav/clamd.ctl";
+        config.filter.spamd.address = "127.0.0.1:783";
+        try (MailStore store = EmbeddedMailStore.open(StoreOptions.defaults(dir))) {
+            assertThat(Chains.mx(config, store).checks(Stage.DATA)).extracting(Check::name)
+                    .containsExactly("hop-count", "clamav", "spamd");
+            assertThat(Chains.submission(config, store).checks(Stage.DATA)).extracting(Check::name)
+                    .containsExactly("hop-count", "submission-sender", "clamav");
+        }
+    }
 }

@@ -30,6 +30,7 @@ public final class TwinmailConfig {
     public Submission submission = new Submission();
     public Relay relay = new Relay();
     public Limits limits = new Limits();
+    public Filter filter = new Filter();
 
     /** SMTP (MX) service: mail for local domains; relays only for {@code relayNetworks}. */
     public static final class Smtp {
@@ -366,6 +367,82 @@ public final class TwinmailConfig {
         public int stressFreePercent = 10;
         /** Under stress, the time a client that has not logged in gets for a command (Postfix's 10 s). */
         public Duration stressTimeout = Duration.ofSeconds(10);
+    }
+
+    /** External content scanners, run as checks at the end of DATA (docs/filter.md, "Content scanners"). */
+    public static final class Filter {
+        public ClamAv clamav = new ClamAv();
+        public Spamd spamd = new Spamd();
+    }
+
+    /** ClamAV's clamd, asked over INSTREAM on every message of the MX and submission. */
+    public static final class ClamAv {
+        /** {@code unix:/path} (or an absolute path) or {@code host:port}; empty (the default): no virus scanning. */
+        public String address = "";
+        /** Time to connect to clamd. */
+        public Duration connectTimeout = Duration.ofSeconds(5);
+        /** Time for one whole scan (sending the message and reading the answer). */
+        public Duration timeout = Duration.ofSeconds(60);
+        /**
+         * Largest message sent to clamd; a larger one is delivered unscanned with an
+         * {@code X-Virus-Scan} field and the reason {@code virus_unscanned_size}. Keep it at or
+         * below clamd's StreamMaxLength: a message over that answers as a scanner failure.
+         */
+        public Size maxSize = Size.of("25M");
+        /** An infected message: {@code reject} (554 5.7.1 at DATA) or {@code quarantine}. */
+        public ScanAction action = ScanAction.REJECT;
+        /** clamd unreachable, timed out or in error: {@code tempfail} (451 4.7.1, the client retries) or {@code accept} (unscanned, marked, counted). */
+        public OnFailure onFailure = OnFailure.TEMPFAIL;
+    }
+
+    /** SpamAssassin's spamd (SPAMC/1.5 SYMBOLS), asked on every message of the MX. */
+    public static final class Spamd {
+        /** {@code unix:/path} (or an absolute path) or {@code host:port}; empty (the default): no spam scanning. */
+        public String address = "";
+        /** Time to connect to spamd. */
+        public Duration connectTimeout = Duration.ofSeconds(5);
+        /** Time for one whole scan. */
+        public Duration timeout = Duration.ofSeconds(30);
+        /** Larger messages are not sent to spamd (spamc's own limit is 500K). */
+        public Size maxSize = Size.of("500K");
+        /** Score from which X-Spam-Status, X-Spam-Score and X-Spam-Flag are added. */
+        public double tagScore = 3.0;
+        /** Score from which the message goes into the recipients' Junk, flagged $Junk. */
+        public double junkScore = 5.0;
+        /** Score from which the message is refused at DATA (554 5.7.1). */
+        public double rejectScore = 15.0;
+        /** spamd unreachable, timed out or in error: {@code accept} (fail-open, the default) or {@code tempfail} (fail-closed, 451 4.7.1). */
+        public OnFailure onFailure = OnFailure.ACCEPT;
+    }
+
+    /** What a scanner's finding does to the message. */
+    public enum ScanAction {
+        REJECT, QUARANTINE;
+
+        @com.fasterxml.jackson.annotation.JsonCreator
+        public static ScanAction parse(String text) {
+            return valueOf(text.strip().toUpperCase(java.util.Locale.ROOT));
+        }
+
+        @com.fasterxml.jackson.annotation.JsonValue
+        public String text() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** What a scanner that cannot answer does to the message: refuse it for now, or let it pass unscanned. */
+    public enum OnFailure {
+        TEMPFAIL, ACCEPT;
+
+        @com.fasterxml.jackson.annotation.JsonCreator
+        public static OnFailure parse(String text) {
+            return valueOf(text.strip().toUpperCase(java.util.Locale.ROOT));
+        }
+
+        @com.fasterxml.jackson.annotation.JsonValue
+        public String text() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
     }
 
     /** See {@link Auth#plaintextAuth}. */

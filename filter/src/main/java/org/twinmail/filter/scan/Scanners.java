@@ -1,0 +1,19 @@
+package org.twinmail.filter.scan;
+
+import org.twinmail.core.config.TwinmailConfig;
+import org.twinmail.filter.Chain;
+
+/** The content scanners the configuration enables, last at DATA (after the cheap checks, which may refuse first). */
+public final class Scanners {
+    private Scanners() {
+    }
+
+    /** clamd on both chains; spamd on the MX only ({@code spam}), as our users' own mail is not scored. */
+    public static Chain.Builder addTo(Chain.Builder chain, TwinmailConfig.Filter filter, boolean spam) {
+        ClamAv clamav = ClamAv.of(filter.clamav);
+        if (clamav != null) chain.add(clamav);
+        SpamAssassin spamd = spam ? SpamAssassin.of(filter.spamd) : null;
+        if (spamd != null) chain.add(spamd);
+        return chain;
+    }
+}
