@@ -1,22 +1,17 @@
 package org.twinmail.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
-import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsParameters;
-import com.sun.net.httpserver.HttpsServer;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -30,6 +25,25 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLParameters;
+import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
+import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
+import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.websocket.server.WebSocketCreator;
+import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.twinmail.core.config.Listen;
@@ -37,24 +51,33 @@ import org.twinmail.core.config.TwinmailConfig;
 import org.twinmail.core.mail.Printable;
 import org.twinmail.http.admin.AdminApi;
 import org.twinmail.http.admin.AdminException;
+import org.twinmail.http.admin.AdminOperations;
 import org.twinmail.protocol.tls.PemFiles;
 import org.twinmail.protocol.tls.Tls;
-import org.twinmail.http.admin.AdminOperations;
 
 /**
- * The node's HTTP endpoints on every {@code http.listen} address:
+ * The node's HTTP endpoints on every {@code http.listen} address (and, with TLS, every
+ * {@code http.tlsListen} address):
  * <ul>
  *   <li>{@code GET /metrics}: Prometheus text format, unauthenticated (scrapers carry no tokens);</li>
  *   <li>{@code GET /health}: 200 {@code {"status":"UP"}} or 503 {@code {"status":"DOWN"}} with
  *       the checks, for load balancers and the HA probes;</li>
- *   <li>{@code /api/admin/...}: the admin REST API ({@link AdminApi}), bearer token required.</li>
+ *   <li>{@code /api/admin/...}: the admin REST API ({@link AdminApi}), bearer token required;</li>
+ *   <li>WebSocket endpoints registered with {@link #webSocket} before {@link #start()}.</li>
  * </ul>
- * Built on the JDK's own HTTP server with one virtual thread per exchange: handlers are
- * plain blocking code, and a slow client or a slow store call parks a virtual thread
- * instead of holding a pool thread.
+ * Built on Jetty 12's core handlers (no servlet API): HTTP/1.1 and h2c on plain addresses,
+ * HTTP/1.1 and HTTP/2 (chosen by ALPN) over TLS, with the node's {@link Tls} context, so HTTPS
+ * serves the same certificates as the mail ports, SNI included, and sees their reloads at
+ * once. Jetty's selector threads do the I/O; every request runs on a virtual thread of its
+ * own, so endpoints are plain blocking code ({@link Exchange}). Limits are the
+ * {@code http.*} settings: body and header sizes, idle timeout, listen backlog. Every request
+ * gets one line on the {@value #ACCESS_LOG} logger.
  */
 public final class HttpService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HttpService.class);
+    /** The access log: one line per request (client, method, path with query values hidden, status, bytes, time, protocol). */
+    public static final String ACCESS_LOG = "twinmail.http.access";
+    private static final Logger access = LoggerFactory.getLogger(ACCESS_LOG);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Prometheus text exposition format, which every Prometheus-compatible scraper reads. */
@@ -63,16 +86,26 @@ public final class HttpService implements AutoCloseable {
     static final Duration DEFAULT_HEALTH_TIMEOUT = Duration.ofSeconds(5);
     /** How long close() lets running exchanges finish. */
     private static final Duration STOP_GRACE = Duration.ofSeconds(2);
-    private static final int BACKLOG = 128;
+    /**
+     * Jetty refuses percent-encoded '/' and '%' in paths by default (they are ambiguous for servlet
+     * path mapping). Our routes split the raw path themselves, and addresses may contain both.
+     */
+    private static final UriCompliance URI_COMPLIANCE = UriCompliance.DEFAULT.with("twinmail",
+            UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR, UriCompliance.Violation.AMBIGUOUS_PATH_ENCODING,
+            UriCompliance.Violation.AMBIGUOUS_EMPTY_SEGMENT);
 
     private final List<Listen> listen;
     private final List<Listen> tlsListen;
+    private final TwinmailConfig.Http limits;
     private final Tls tls;
     private final PrometheusMeterRegistry registry;
     private final Supplier<Health> health;
     private final Duration healthTimeout;
     private final AdminApi adminApi;
-    private final List<HttpServer> servers = new ArrayList<>();
+    private final Map<String, WebSocketCreator> webSockets = new LinkedHashMap<>();
+    private final List<ServerConnector> plain = new ArrayList<>();
+    private final List<ServerConnector> secure = new ArrayList<>();
+    private Server server;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     /** The health check in progress, shared by concurrent probes so a hung check never piles up threads. */
     private final AtomicReference<CompletableFuture<Health>> healthInFlight = new AtomicReference<>();
@@ -105,61 +138,152 @@ public final class HttpService implements AutoCloseable {
 
     HttpService(TwinmailConfig config, AdminOperations admin, PrometheusMeterRegistry registry,
                 Supplier<Health> health, String adminToken, Duration healthTimeout, Tls tls) {
-        this.listen = List.copyOf(config.http.listen);
+        this.limits = config.http;
+        if (limits.maxRequestBodySize.bytes() < 0) throw new IllegalArgumentException("http.maxRequestBodySize must not be negative");
+        if (limits.maxRequestHeaderSize.bytes() < 1024) throw new IllegalArgumentException("http.maxRequestHeaderSize must be at least 1K");
+        if (!limits.idleTimeout.isPositive()) throw new IllegalArgumentException("http.idleTimeout must be positive");
+        if (limits.backlog < 1) throw new IllegalArgumentException("http.backlog must be at least 1");
+        this.listen = List.copyOf(limits.listen);
         this.tls = tls;
-        this.tlsListen = tls == null ? List.of() : List.copyOf(config.http.tlsListen);
+        this.tlsListen = tls == null ? List.of() : List.copyOf(limits.tlsListen);
         this.registry = Objects.requireNonNull(registry, "registry");
         this.health = Objects.requireNonNull(health, "health");
         this.healthTimeout = healthTimeout;
         this.adminApi = tls == null ? new AdminApi(admin, adminToken) : new AdminApi(admin, adminToken, () -> reloadTls(tls));
     }
 
+    /**
+     * Serves WebSocket upgrades on {@code path} (exact, or a Jetty path spec such as
+     * {@code /jmap/ws/*}); the creator returns the endpoint for each accepted upgrade. Before
+     * {@link #start()} only.
+     */
+    public synchronized void webSocket(String path, WebSocketCreator creator) {
+        if (started) throw new IllegalStateException("WebSocket endpoints are registered before start()");
+        webSockets.put(Objects.requireNonNull(path, "path"), Objects.requireNonNull(creator, "creator"));
+    }
+
     /** Binds every address (all or none: a taken port fails the start with an IOException naming it) and starts serving. */
     public synchronized void start() throws IOException {
         if (started) throw new IllegalStateException("already started");
         started = true;
-        List<Listen> all = new ArrayList<>(listen);
-        all.addAll(tlsListen);
+        QueuedThreadPool threads = new QueuedThreadPool(32, 2);
+        threads.setName("http");
+        threads.setVirtualThreadsExecutor(Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("http-", 0).factory()));
+        server = new Server(threads);
+        server.setStopTimeout(0); // close() drains requests itself (see there)
+        server.setRequestLog(this::accessLog);
+        HttpConfiguration http = httpConfiguration();
+        for (Listen l : listen) plain.add(connector(l, plainFactories(http)));
+        if (!tlsListen.isEmpty()) {
+            HttpConfiguration https = new HttpConfiguration(http);
+            // No SNI requirement and no Host-versus-certificate check: as on the mail ports, a
+            // client without SNI gets the default certificate, and any Host is answered.
+            https.addCustomizer(new SecureRequestCustomizer(false, false, -1, false));
+            SslContextFactory.Server ssl = sslContextFactory(tls);
+            for (Listen l : tlsListen) secure.add(connector(l, tlsFactories(https, ssl)));
+        }
+        List<ServerConnector> all = new ArrayList<>(plain);
+        all.addAll(secure);
+        List<Listen> addresses = new ArrayList<>(listen);
+        addresses.addAll(tlsListen);
+        Handler endpoints = new Endpoints();
+        if (!webSockets.isEmpty()) {
+            WebSocketUpgradeHandler ws = WebSocketUpgradeHandler.from(server, c -> webSockets.forEach(c::addMapping));
+            ws.setHandler(endpoints); // what is not an upgrade on a mapped path goes on to our endpoints
+            endpoints = ws;
+        }
+        server.setHandler(endpoints);
         for (int i = 0; i < all.size(); i++) {
-            Listen l = all.get(i);
-            boolean https = i >= listen.size();
-            HttpServer server;
             try {
-                if (https) {
-                    HttpsServer s = HttpsServer.create(l.socketAddress(), BACKLOG);
-                    s.setHttpsConfigurator(new HttpsConfigurator(tls.context()) {
-                        @Override
-                        public void configure(HttpsParameters params) {
-                            params.setSSLParameters(tls.parameters()); // TLS 1.2/1.3 and our suites, as on the mail ports
-                        }
-                    });
-                    server = s;
-                } else {
-                    server = HttpServer.create(l.socketAddress(), BACKLOG);
-                }
+                all.get(i).open(); // bind here, one by one, to name the address that failed
             } catch (IOException e) {
                 stopAll();
-                throw new IOException("http: cannot listen on " + l + ": " + e.getMessage(), e);
+                throw new IOException("http: cannot listen on " + addresses.get(i) + ": " + e.getMessage(), e);
             }
-            server.setExecutor(executor);
-            server.createContext("/metrics", counted("metrics", exact("/metrics", this::metrics)));
-            server.createContext("/health", counted("health", exact("/health", this::health)));
-            server.createContext(AdminApi.PREFIX, counted("admin", adminApi));
-            server.createContext("/", counted("other", ex -> sendJson(ex, 404, Map.of("error", "not found"))));
-            servers.add(server);
         }
-        servers.forEach(HttpServer::start);
+        try {
+            server.start();
+        } catch (Exception e) {
+            stopAll();
+            throw new IOException("http: cannot start: " + e.getMessage(), e);
+        }
         log.info("HTTP listening on {}{}", boundAddresses(), tlsListen.isEmpty() ? "" : ", HTTPS on " + httpsAddresses());
+    }
+
+    private HttpConfiguration httpConfiguration() {
+        HttpConfiguration c = new HttpConfiguration();
+        c.setRequestHeaderSize(limits.maxRequestHeaderSize.asInt());
+        c.setSendServerVersion(false);
+        c.setSendXPoweredBy(false);
+        c.setUriCompliance(URI_COMPLIANCE);
+        // Jetty's HTTP/1.1 parser reuses header fields it has seen before, matched case-insensitively
+        // by default: "Bearer s3cr3t-token" would come out as an earlier "Bearer s3cr3t-tokeN".
+        // Tokens and passwords are case-sensitive, so the cache must be too.
+        c.setHeaderCacheCaseSensitive(true);
+        return c;
+    }
+
+    /** HTTP/1.1, and HTTP/2 without TLS (h2c, by upgrade or prior knowledge) for proxies that speak it. */
+    private static org.eclipse.jetty.server.ConnectionFactory[] plainFactories(HttpConfiguration c) {
+        return new org.eclipse.jetty.server.ConnectionFactory[] {new HttpConnectionFactory(c), new HTTP2CServerConnectionFactory(c)};
+    }
+
+    /** TLS, then ALPN chooses h2 or HTTP/1.1 (the default for clients that send no ALPN). */
+    private static org.eclipse.jetty.server.ConnectionFactory[] tlsFactories(HttpConfiguration c, SslContextFactory.Server ssl) {
+        HttpConnectionFactory http1 = new HttpConnectionFactory(c);
+        HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(c);
+        ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory(h2.getProtocol(), http1.getProtocol());
+        alpn.setDefaultProtocol(http1.getProtocol());
+        return new org.eclipse.jetty.server.ConnectionFactory[] {new SslConnectionFactory(ssl, alpn.getProtocol()), alpn, h2, http1};
+    }
+
+    /**
+     * Jetty's TLS on the node's own context: the key manager inside it picks the certificate by
+     * SNI and is swapped on reload, so HTTPS needs nothing of its own to follow a renewal. The
+     * protocol and cipher-suite policy is {@link Tls#parameters()}, as on the mail ports.
+     */
+    private static SslContextFactory.Server sslContextFactory(Tls tls) {
+        SslContextFactory.Server ssl = new SslContextFactory.Server();
+        ssl.setSslContext(tls.context());
+        SSLParameters p = tls.parameters();
+        ssl.setIncludeProtocols(p.getProtocols());
+        ssl.setIncludeCipherSuites(p.getCipherSuites());
+        ssl.setUseCipherSuitesOrder(true);
+        ssl.setSniRequired(false);
+        return ssl;
+    }
+
+    private ServerConnector connector(Listen l, org.eclipse.jetty.server.ConnectionFactory[] factories) {
+        ServerConnector c = new ServerConnector(server, 1, 1, factories);
+        c.setHost(l.host());
+        c.setPort(l.port());
+        c.setAcceptQueueSize(limits.backlog);
+        c.setIdleTimeout(limits.idleTimeout.toMillis());
+        server.addConnector(c);
+        return c;
     }
 
     /** The plain-HTTP addresses actually bound (port 0 in the configuration becomes a real port here). */
     public synchronized List<InetSocketAddress> boundAddresses() {
-        return servers.stream().filter(s -> !(s instanceof HttpsServer)).map(HttpServer::getAddress).toList();
+        return addresses(plain);
     }
 
     /** The HTTPS addresses actually bound; empty without TLS. */
     public synchronized List<InetSocketAddress> httpsAddresses() {
-        return servers.stream().filter(s -> s instanceof HttpsServer).map(HttpServer::getAddress).toList();
+        return addresses(secure);
+    }
+
+    private static List<InetSocketAddress> addresses(List<ServerConnector> connectors) {
+        List<InetSocketAddress> out = new ArrayList<>();
+        for (ServerConnector c : connectors) {
+            if (!(c.getTransport() instanceof ServerSocketChannel ch) || !ch.isOpen()) continue;
+            try {
+                out.add((InetSocketAddress) ch.getLocalAddress());
+            } catch (IOException e) {
+                // closed meanwhile: not bound any more
+            }
+        }
+        return out;
     }
 
     private static AdminOperations.TlsInfo reloadTls(Tls tls) {
@@ -174,9 +298,9 @@ public final class HttpService implements AutoCloseable {
      * Answers new requests with 503, lets running ones finish (for at most {@link #STOP_GRACE}),
      * then closes every connection; idempotent.
      *
-     * <p>The draining is ours rather than HttpServer.stop(delay)'s: the JDK waits the whole
-     * delay whenever a keep-alive connection happens to be mid-request (even one the client
-     * just closed), which would make every shutdown and failover slower for nothing.
+     * <p>The draining is ours rather than Jetty's graceful stop: that one closes the listening
+     * sockets first, so a client arriving during the drain would see its connection refused
+     * instead of a 503 that says why.
      */
     @Override
     public synchronized void close() {
@@ -198,26 +322,65 @@ public final class HttpService implements AutoCloseable {
     }
 
     private void stopAll() {
-        for (HttpServer s : servers) s.stop(0);
-        servers.clear();
+        if (server != null) {
+            try {
+                server.stop();
+            } catch (Exception e) {
+                log.warn("http: stopping the server: {}", e.toString());
+            }
+        }
+        for (ServerConnector c : plain) c.close();
+        for (ServerConnector c : secure) c.close();
+        plain.clear();
+        secure.clear();
     }
 
     // ---- endpoints ----
 
-    private void metrics(HttpExchange ex) throws IOException {
-        if (!readOnly(ex)) return;
-        byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", METRICS_CONTENT_TYPE);
-        send(ex, 200, body);
+    /** The one handler: routes by path, counts, tracks in-flight requests for close(). Runs on a virtual thread (Jetty's default for blocking handlers). */
+    private final class Endpoints extends Handler.Abstract {
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) {
+            Exchange ex = new Exchange(request, response, limits.maxRequestBodySize.bytes());
+            String path = ex.rawPath();
+            String endpoint;
+            Endpoint handler;
+            if (path.equals("/metrics")) {
+                endpoint = "metrics";
+                handler = HttpService.this::metrics;
+            } else if (path.equals("/health")) {
+                endpoint = "health";
+                handler = HttpService.this::health;
+            } else if (path.startsWith(AdminApi.PREFIX)) {
+                endpoint = "admin";
+                handler = adminApi::handle;
+            } else {
+                endpoint = "other";
+                handler = e -> sendJson(e, 404, Map.of("error", "not found"));
+            }
+            counted(endpoint, handler, ex, callback);
+            return true;
+        }
     }
 
-    private void health(HttpExchange ex) throws IOException {
+    @FunctionalInterface
+    private interface Endpoint {
+        void handle(Exchange ex) throws IOException;
+    }
+
+    private void metrics(Exchange ex) throws IOException {
+        if (!readOnly(ex)) return;
+        byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
+        ex.send(200, METRICS_CONTENT_TYPE, body);
+    }
+
+    private void health(Exchange ex) throws IOException {
         if (!readOnly(ex)) return;
         Health h = checkHealth();
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("status", h.up() ? "UP" : "DOWN");
         body.put("checks", h.checks());
-        ex.getResponseHeaders().set("Cache-Control", "no-store");
+        ex.setHeader("Cache-Control", "no-store");
         sendJson(ex, h.up() ? 200 : 503, body);
     }
 
@@ -258,74 +421,88 @@ public final class HttpService implements AutoCloseable {
 
     // ---- plumbing ----
 
-    /** The JDK matches contexts by prefix ("/metricsX" would reach /metrics); endpoints here are exact paths. */
-    private static HttpHandler exact(String path, HttpHandler handler) {
-        return ex -> {
-            if (ex.getRequestURI().getPath().equals(path)) handler.handle(ex);
-            else sendJson(ex, 404, Map.of("error", "not found"));
-        };
+    /**
+     * Counts requests by endpoint and status, tracks them for a graceful close, and makes
+     * sure every exchange is answered and completed whatever the handler did.
+     */
+    private void counted(String endpoint, Endpoint handler, Exchange ex, Callback callback) {
+        inFlight.incrementAndGet(); // before the check, so close() either sees this request or it sees closing
+        Throwable failure = null;
+        try {
+            if (closing) {
+                ex.setHeader("Connection", "close");
+                sendJson(ex, 503, Map.of("error", "the server is stopping"));
+            } else {
+                handler.handle(ex);
+            }
+            if (ex.status() == -1) throw new IllegalStateException("endpoint " + endpoint + " sent no response");
+        } catch (IOException e) {
+            log.debug("http {} {}: {}", Printable.of(ex.method()), Printable.of(ex.rawPath()), e.toString());
+            failure = e;
+        } catch (RuntimeException e) {
+            log.error("http {} {} failed", Printable.of(ex.method()), Printable.of(ex.rawPath()), e);
+            if (ex.status() == -1) {
+                try {
+                    sendJson(ex, 500, Map.of("error", "internal error"));
+                } catch (IOException | RuntimeException again) {
+                    failure = again;
+                }
+            }
+        } finally {
+            if (failure == null) callback.succeeded();
+            else callback.failed(failure);
+            int status = ex.status();
+            Counter.builder("twinmail.http.requests").description("HTTP requests answered")
+                    .tag("endpoint", endpoint).tag("status", status < 0 ? "none" : Integer.toString(status))
+                    .register(registry).increment();
+            if (inFlight.decrementAndGet() == 0 && closing) {
+                idleLock.lock();
+                try {
+                    idle.signalAll();
+                } finally {
+                    idleLock.unlock();
+                }
+            }
+        }
     }
 
     /**
-     * Counts requests by endpoint and status, tracks them for a graceful close, and makes
-     * sure every exchange is closed whatever the handler did.
+     * The access log line, written once the response is complete: client, method, path (the
+     * query's values are replaced by {@code *}: they may carry names or tokens), status,
+     * bytes of body sent, milliseconds, and protocol.
      */
-    private HttpHandler counted(String endpoint, HttpHandler handler) {
-        return ex -> {
-            inFlight.incrementAndGet(); // before the check, so close() either sees this request or it sees closing
-            try {
-                if (closing) {
-                    ex.getResponseHeaders().set("Connection", "close");
-                    sendJson(ex, 503, Map.of("error", "the server is stopping"));
-                } else {
-                    handler.handle(ex);
-                }
-            } catch (IOException e) {
-                log.debug("http {} {}: {}", Printable.of(ex.getRequestMethod()), Printable.of(ex.getRequestURI().getRawPath()), e.toString());
-                throw e;
-            } catch (RuntimeException e) {
-                log.error("http {} {} failed", Printable.of(ex.getRequestMethod()), Printable.of(ex.getRequestURI().getRawPath()), e);
-                if (ex.getResponseCode() == -1) sendJson(ex, 500, Map.of("error", "internal error"));
-            } finally {
-                ex.close();
-                int status = ex.getResponseCode();
-                Counter.builder("twinmail.http.requests").description("HTTP requests answered")
-                        .tag("endpoint", endpoint).tag("status", status < 0 ? "none" : Integer.toString(status))
-                        .register(registry).increment();
-                if (inFlight.decrementAndGet() == 0 && closing) {
-                    idleLock.lock();
-                    try {
-                        idle.signalAll();
-                    } finally {
-                        idleLock.unlock();
-                    }
-                }
-            }
-        };
+    private void accessLog(Request request, Response response) {
+        if (!access.isInfoEnabled()) return;
+        long nanos = System.nanoTime() - request.getBeginNanoTime();
+        access.info(String.format(Locale.ROOT, "%s %s %s %d %d %d ms %s", Request.getRemoteAddr(request),
+                Printable.of(request.getMethod()), Printable.of(loggedPath(request.getHttpURI().getPath(), request.getHttpURI().getQuery())),
+                response.getStatus(), Response.getContentBytesWritten(response), TimeUnit.NANOSECONDS.toMillis(nanos),
+                request.getConnectionMetaData().getProtocol()));
+    }
+
+    /** The path, and the query's parameter names with every value hidden: {@code /a?domain=*&limit=*}. */
+    static String loggedPath(String path, String query) {
+        if (query == null || query.isEmpty()) return path;
+        StringBuilder b = new StringBuilder(path).append('?');
+        String[] pairs = query.split("&", -1);
+        for (int i = 0; i < pairs.length; i++) {
+            if (i > 0) b.append('&');
+            int eq = pairs[i].indexOf('=');
+            b.append(eq < 0 ? pairs[i] : pairs[i].substring(0, eq) + "=*");
+        }
+        return b.toString();
     }
 
     /** GET and HEAD only; anything else gets 405 with Allow. */
-    private static boolean readOnly(HttpExchange ex) throws IOException {
-        String m = ex.getRequestMethod();
+    private static boolean readOnly(Exchange ex) throws IOException {
+        String m = ex.method();
         if (m.equals("GET") || m.equals("HEAD")) return true;
-        ex.getResponseHeaders().set("Allow", "GET, HEAD");
+        ex.setHeader("Allow", "GET, HEAD");
         sendJson(ex, 405, Map.of("error", "method " + Printable.of(m) + " not allowed here; use GET"));
         return false;
     }
 
-    private static void sendJson(HttpExchange ex, int status, Object body) throws IOException {
-        ex.getResponseHeaders().set("Content-Type", "application/json");
-        send(ex, status, JSON.writeValueAsBytes(body));
-    }
-
-    private static void send(HttpExchange ex, int status, byte[] body) throws IOException {
-        if (ex.getRequestMethod().equals("HEAD")) {
-            ex.sendResponseHeaders(status, -1);
-            return;
-        }
-        ex.sendResponseHeaders(status, body.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(body);
-        }
+    private static void sendJson(Exchange ex, int status, Object body) throws IOException {
+        ex.send(status, "application/json", JSON.writeValueAsBytes(body));
     }
 }

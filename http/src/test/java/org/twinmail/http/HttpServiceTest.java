@@ -40,6 +40,8 @@ import org.twinmail.store.embedded.StoreOptions;
 class HttpServiceTest {
     static final String TOKEN = "s3cr3t-token";
     static final ObjectMapper JSON = new ObjectMapper();
+    /** http.maxRequestBodySize by default. */
+    static final int MAX_BODY = new TwinmailConfig().http.maxRequestBodySize.asInt();
 
     @TempDir
     Path dataDir;
@@ -258,7 +260,7 @@ class HttpServiceTest {
 
     @Test
     void oversizedBodiesAreRefusedWith413() throws Exception {
-        String big = "{\"name\":\"" + "a".repeat(AdminApi.MAX_BODY_BYTES) + "\"}";
+        String big = "{\"name\":\"" + "a".repeat(MAX_BODY) + "\"}";
         HttpResponse<String> declared = postJson("/api/admin/domains", big);
         assertThat(declared.statusCode()).isEqualTo(413);
         assertThat(error(declared)).isEqualTo("request body larger than 65536 bytes");
@@ -270,8 +272,8 @@ class HttpServiceTest {
         assertThat(store.listDomains()).isEmpty();
 
         // the limit is a limit, not an off-by-one: a body of exactly the cap is read
-        String exact = "{\"name\":\"" + "a".repeat(AdminApi.MAX_BODY_BYTES - 11) + "\"}";
-        assertThat(exact).hasSize(AdminApi.MAX_BODY_BYTES);
+        String exact = "{\"name\":\"" + "a".repeat(MAX_BODY - 11) + "\"}";
+        assertThat(exact).hasSize(MAX_BODY);
         HttpResponse<String> fits = postJson("/api/admin/domains", exact);
         assertThat(fits.statusCode()).isEqualTo(400); // read and parsed; the name is just not a domain
     }

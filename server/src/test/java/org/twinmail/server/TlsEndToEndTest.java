@@ -102,9 +102,12 @@ class TlsEndToEndTest {
         TwinmailConfig config = TestConfigs.loopback(data.resolve("node"));
         config.tls.certificates = List.of(new TwinmailConfig.CertificateFiles(cert.toString(), key.toString()));
         config.tls.reloadCheckInterval = Duration.ofMillis(200);
+        config.http.tlsListen = List.of(org.twinmail.core.config.Listen.parse("127.0.0.1:0"));
         try (TwinmailServer server = TwinmailServer.start(config)) {
             InetSocketAddress smtps = server.submissionsAddresses().getFirst();
+            InetSocketAddress https = server.httpsAddresses().getFirst();
             BigInteger first = serial(smtps);
+            assertThat(serial(https)).as("HTTPS serves the mail ports' certificate").isEqualTo(first);
             assertThat(Files.exists(data.resolve("node/tls"))).as("no self-signed certificate when one is configured").isFalse();
 
             // 1. The files change (a renewal written elsewhere, then moved in): picked up without a command.
@@ -114,6 +117,7 @@ class TlsEndToEndTest {
             Files.move(staged.resolve("mx.crt"), cert, StandardCopyOption.REPLACE_EXISTING);
             BigInteger second = awaitNewSerial(smtps, first);
             assertThat(second).isNotEqualTo(first);
+            assertThat(serial(https)).as("a new HTTPS connection sees the reload").isEqualTo(second);
 
             // 2. `twinmail admin tls reload` after a change (checking disabled by a long interval is not
             //    needed: the command is simply immediate).
@@ -123,7 +127,9 @@ class TlsEndToEndTest {
             CliRunner.Result r = CliRunner.run("admin", "--data", data.resolve("node").toString(), "tls", "reload");
             assertThat(r.exit()).as(r.toString()).isZero();
             assertThat(r.out()).contains("serving mx.test.example (RSA");
-            assertThat(serial(smtps)).isNotIn(first, second);
+            BigInteger third = serial(smtps);
+            assertThat(third).isNotIn(first, second);
+            assertThat(serial(https)).isEqualTo(third);
         }
     }
 

@@ -118,6 +118,17 @@ public final class TwinmailConfig {
         public List<Listen> listen = List.of(Listen.parse("0.0.0.0:8080"));
         /** Addresses for HTTPS (none by default: the admin API and metrics stay on {@code listen}). */
         public List<Listen> tlsListen = List.of();
+        /**
+         * Largest request body an endpoint reads into memory (the admin API's JSON requests are a
+         * few hundred bytes); a larger one is refused with 413 before it is read.
+         */
+        public Size maxRequestBodySize = Size.of("64K");
+        /** Largest request line and header block (HTTP/1.1) or header list (HTTP/2); beyond it: 431. */
+        public Size maxRequestHeaderSize = Size.of("16K");
+        /** A connection with no request in progress and no bytes moving for this long is closed. */
+        public Duration idleTimeout = Duration.ofSeconds(30);
+        /** Connections the kernel queues for each HTTP(S) address before they are accepted. */
+        public int backlog = 128;
     }
 
     /** Certificates and protocol versions for STARTTLS and every implicit-TLS listener. */

@@ -4,12 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.URLDecoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -30,6 +26,7 @@ import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.twinmail.core.mail.Printable;
+import org.twinmail.http.Exchange;
 import org.twinmail.http.admin.AdminException.Kind;
 import org.twinmail.http.admin.AdminOperations.AliasInfo;
 import org.twinmail.http.admin.AdminOperations.DomainInfo;
@@ -57,6 +54,7 @@ import org.twinmail.http.admin.AdminOperations.UserInfo;
  * POST   /api/admin/queue/retry                  200 {"recipients"} (every queued message due now)
  * POST   /api/admin/queue/{id}/retry             200 {"recipients"}
  * DELETE /api/admin/queue/{id}                   204 (no bounce)
+ * GET    /api/admin/openapi.yaml                 200 this API's OpenAPI 3.1 description
  * </pre>
  *
  * Every request needs {@code Authorization: Bearer <token>} (401 otherwise, before
@@ -66,14 +64,15 @@ import org.twinmail.http.admin.AdminOperations.UserInfo;
  * bodies, never in URLs, and bodies are never logged. Unknown JSON fields and query
  * parameters are refused, so a typo ("quotaByte") fails instead of silently doing nothing.
  */
-public final class AdminApi implements HttpHandler {
+public final class AdminApi {
     public static final String PREFIX = "/api/admin/";
-    /** Largest request body read; admin requests are a few hundred bytes, so this is generous. */
-    public static final int MAX_BODY_BYTES = 64 * 1024;
 
     private static final Logger log = LoggerFactory.getLogger(AdminApi.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> NONE = Set.of();
+
+    /** The OpenAPI 3.1 description, a resource beside this class; a test holds it to the route table, both ways. */
+    public static final String OPENAPI_RESOURCE = "openapi.yaml";
 
     private final AdminOperations admin;
     private final byte[] tokenDigest;
@@ -119,7 +118,20 @@ public final class AdminApi implements HttpHandler {
                 }),
                 new Route("POST", "tls/reload", NONE, false, r -> Reply.ok(reloadTls.get())),
                 new Route("POST", "dkim/*", NONE, true, this::generateDkimKey),
-                new Route("GET", "dkim/*", NONE, false, r -> Reply.ok(admin.showDkimKey(r.param(0)))));
+                new Route("GET", "dkim/*", NONE, false, r -> Reply.ok(admin.showDkimKey(r.param(0)))),
+                new Route("GET", OPENAPI_RESOURCE, NONE, false, r -> Reply.raw(openApi(), "application/yaml")));
+    }
+
+    /** Every route as "METHOD /api/admin/path", a path parameter written "*". */
+    public List<String> routes() {
+        return routes.stream().map(r -> r.method + " " + PREFIX + r.template).toList();
+    }
+
+    private static byte[] openApi() throws IOException {
+        try (var in = AdminApi.class.getResourceAsStream(OPENAPI_RESOURCE)) {
+            if (in == null) throw new IllegalStateException(OPENAPI_RESOURCE + " is missing from the build");
+            return in.readAllBytes();
+        }
     }
 
     // ---- handlers: parse the body, call the operation, shape the reply ----
@@ -205,11 +217,11 @@ public final class AdminApi implements HttpHandler {
 
     // ---- the exchange ----
 
-    @Override
-    public void handle(HttpExchange ex) throws IOException {
+    /** Answers one request under {@link #PREFIX}; bodies are capped at {@code http.maxRequestBodySize} (413). */
+    public void handle(Exchange ex) throws IOException {
         long start = System.nanoTime();
-        String method = ex.getRequestMethod();
-        String rawPath = ex.getRequestURI().getRawPath();
+        String method = ex.method();
+        String rawPath = ex.rawPath();
         Reply reply;
         try {
             reply = dispatch(ex, method, rawPath);
@@ -217,6 +229,8 @@ public final class AdminApi implements HttpHandler {
             reply = Reply.error(status(e.kind()), e.getMessage());
         } catch (HttpError e) {
             reply = Reply.error(e.status, e.getMessage());
+        } catch (Exchange.BodyTooLargeException e) {
+            reply = Reply.error(413, e.getMessage());
         } catch (IOException e) {
             reply = Reply.error(400, "could not read the request: " + AdminService.oneLine(e.getMessage()));
         } catch (RuntimeException e) {
@@ -226,14 +240,13 @@ public final class AdminApi implements HttpHandler {
         try {
             send(ex, reply);
         } finally {
-            ex.close();
             audit(ex, method, rawPath, reply, start);
         }
     }
 
-    private Reply dispatch(HttpExchange ex, String method, String rawPath) throws IOException {
-        if (!authorized(ex.getRequestHeaders().getFirst("Authorization"))) {
-            Reply r = Reply.error(401, ex.getRequestHeaders().containsKey("Authorization")
+    private Reply dispatch(Exchange ex, String method, String rawPath) throws IOException {
+        if (!authorized(ex.header("Authorization"))) {
+            Reply r = Reply.error(401, ex.hasHeader("Authorization")
                     ? "wrong admin token" : "missing admin token (send Authorization: Bearer <token>)");
             r.headers.put("WWW-Authenticate", "Bearer realm=\"twinmail-admin\"");
             return r;
@@ -249,7 +262,7 @@ public final class AdminApi implements HttpHandler {
                 allowed.add(route.method);
                 continue;
             }
-            Map<String, String> query = query(ex.getRequestURI().getRawQuery(), route.queryParams);
+            Map<String, String> query = query(ex.rawQuery(), route.queryParams);
             Request request = new Request(ex, params, query, route.hasBody);
             return route.handler.handle(request);
         }
@@ -267,20 +280,19 @@ public final class AdminApi implements HttpHandler {
         return MessageDigest.isEqual(tokenDigest, sha256(h.substring(7).strip()));
     }
 
-    private static void send(HttpExchange ex, Reply reply) throws IOException {
-        ex.getResponseHeaders().set("Cache-Control", "no-store");
-        ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
-        reply.headers.forEach((k, v) -> ex.getResponseHeaders().set(k, v));
-        if (reply.body == null) {
-            ex.sendResponseHeaders(reply.status, -1);
+    private static void send(Exchange ex, Reply reply) throws IOException {
+        ex.setHeader("Cache-Control", "no-store");
+        ex.setHeader("X-Content-Type-Options", "nosniff");
+        reply.headers.forEach(ex::setHeader);
+        if (reply.raw != null) {
+            ex.send(reply.status, reply.rawType, reply.raw);
             return;
         }
-        byte[] bytes = JSON.writeValueAsBytes(reply.body);
-        ex.getResponseHeaders().set("Content-Type", "application/json");
-        ex.sendResponseHeaders(reply.status, bytes.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(bytes);
+        if (reply.body == null) {
+            ex.send(reply.status, null, null);
+            return;
         }
+        ex.send(reply.status, "application/json", JSON.writeValueAsBytes(reply.body));
     }
 
     /**
@@ -289,10 +301,10 @@ public final class AdminApi implements HttpHandler {
      * never logged, since they carry passwords. Successful reads go to debug; refused
      * tokens are always logged, since they may be someone guessing.
      */
-    private static void audit(HttpExchange ex, String method, String rawPath, Reply reply, long start) {
+    private static void audit(Exchange ex, String method, String rawPath, Reply reply, long start) {
         boolean read = method.equals("GET") && reply.status != 401;
         if (read ? !log.isDebugEnabled() : !log.isInfoEnabled()) return;
-        String client = ex.getRemoteAddress() == null ? "?" : ex.getRemoteAddress().getAddress().getHostAddress();
+        String client = ex.client();
         String created = reply.headers.getOrDefault("Location", "");
         String outcome = reply.status >= 400 && reply.body instanceof Map<?, ?> m ? " " + Printable.of(String.valueOf(m.get("error"))) : "";
         String line = String.format(Locale.ROOT, "admin %s %s %s -> %d%s%s (%d ms)", client, Printable.of(method), Printable.of(rawPath),
@@ -464,12 +476,12 @@ public final class AdminApi implements HttpHandler {
     }
 
     private static final class Request {
-        private final HttpExchange ex;
+        private final Exchange ex;
         private final List<String> params;
         private final Map<String, String> query;
         private final boolean hasBody;
 
-        Request(HttpExchange ex, List<String> params, Map<String, String> query, boolean hasBody) {
+        Request(Exchange ex, List<String> params, Map<String, String> query, boolean hasBody) {
             this.ex = ex;
             this.params = params;
             this.query = query;
@@ -487,12 +499,12 @@ public final class AdminApi implements HttpHandler {
         /** The JSON object in the body, refusing fields not in {@code fields}. Checks type (415) and size (413) first. */
         JsonNode body(Set<String> fields) throws IOException {
             if (!hasBody) throw new IllegalStateException("route declared without a body");
-            String type = ex.getRequestHeaders().getFirst("Content-Type");
+            String type = ex.header("Content-Type");
             String mime = type == null ? "" : type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
             if (!mime.equals("application/json") && !mime.equals("application/merge-patch+json")) {
                 throw new HttpError(415, "send the request body as application/json");
             }
-            byte[] raw = readBody(ex);
+            byte[] raw = ex.readBody(); // at most http.maxRequestBodySize, else 413
             JsonNode node;
             try {
                 node = JSON.readTree(raw);
@@ -513,27 +525,6 @@ public final class AdminApi implements HttpHandler {
         }
     }
 
-    /** Reads at most {@link #MAX_BODY_BYTES}; a larger body (declared or actual) is refused with 413 without reading it all. */
-    private static byte[] readBody(HttpExchange ex) throws IOException {
-        String declared = ex.getRequestHeaders().getFirst("Content-Length");
-        if (declared != null) {
-            try {
-                if (Long.parseLong(declared.strip()) > MAX_BODY_BYTES) throw tooLarge();
-            } catch (NumberFormatException e) {
-                throw invalid("malformed Content-Length");
-            }
-        }
-        try (InputStream in = ex.getRequestBody()) {
-            byte[] b = in.readNBytes(MAX_BODY_BYTES + 1);
-            if (b.length > MAX_BODY_BYTES) throw tooLarge();
-            return b;
-        }
-    }
-
-    private static HttpError tooLarge() {
-        return new HttpError(413, "request body larger than " + MAX_BODY_BYTES + " bytes");
-    }
-
     /** A failure that is about HTTP itself (413, 415) rather than about the admin operation. */
     private static final class HttpError extends RuntimeException {
         final int status;
@@ -548,6 +539,8 @@ public final class AdminApi implements HttpHandler {
         final int status;
         final Object body;
         final Map<String, String> headers = new LinkedHashMap<>();
+        byte[] raw;
+        String rawType;
 
         Reply(int status, Object body) {
             this.status = status;
@@ -561,6 +554,14 @@ public final class AdminApi implements HttpHandler {
         static Reply created(Object body, String relativeLocation) {
             Reply r = new Reply(201, body);
             r.headers.put("Location", PREFIX + encodeLocation(relativeLocation));
+            return r;
+        }
+
+        /** Bytes sent as they are, not as JSON. */
+        static Reply raw(byte[] bytes, String contentType) {
+            Reply r = new Reply(200, null);
+            r.raw = bytes;
+            r.rawType = contentType;
             return r;
         }
 
