@@ -19,6 +19,7 @@ public final class Exchange {
     private final Response response;
     private final long maxBodyBytes;
     private int status = -1;
+    private boolean bodyRead;
 
     Exchange(Request request, Response response, long maxBodyBytes) {
         this.request = request;
@@ -67,6 +68,7 @@ public final class Exchange {
      */
     public byte[] readBody() throws IOException {
         long declared = request.getLength(); // -1 when not declared (chunked, or HTTP/2 without content-length)
+        bodyRead = true;
         if (declared > maxBodyBytes) throw new BodyTooLargeException(maxBodyBytes);
         try (InputStream in = Request.asInputStream(request)) {
             byte[] b = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
@@ -87,6 +89,7 @@ public final class Exchange {
     public void send(int status, String contentType, byte[] body) throws IOException {
         if (this.status != -1) throw new IllegalStateException("response already sent");
         this.status = status;
+        if (!bodyRead) discardBody();
         response.setStatus(status);
         if (contentType != null) response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
         boolean withBody = body != null && !method().equals("HEAD");
@@ -94,6 +97,32 @@ public final class Exchange {
         try (Blocker.Callback written = Blocker.callback()) {
             response.write(true, withBody ? ByteBuffer.wrap(body) : null, written);
             written.block();
+        }
+    }
+
+    /**
+     * A body the endpoint did not read (refused before it looked: 401, 405, 415) is read and
+     * dropped before the answer, up to the body limit, so the connection stays usable. Jetty
+     * would otherwise close it after a response that did not say so, and a client reusing it
+     * at that moment would find it gone. A larger or unreadable body: the answer says
+     * {@code Connection: close}.
+     */
+    private void discardBody() {
+        bodyRead = true;
+        long declared = request.getLength();
+        if (declared == 0) return;
+        if (declared > maxBodyBytes) {
+            setHeader("Connection", "close");
+            return;
+        }
+        try (InputStream in = Request.asInputStream(request)) {
+            long left = maxBodyBytes + 1;
+            byte[] buf = new byte[8192];
+            int n;
+            while (left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) >= 0) left -= n;
+            if (left <= 0) setHeader("Connection", "close");
+        } catch (IOException e) {
+            setHeader("Connection", "close");
         }
     }
 

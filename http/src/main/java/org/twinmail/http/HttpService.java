@@ -46,12 +46,12 @@ import org.eclipse.jetty.websocket.server.WebSocketCreator;
 import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.twinmail.admin.AdminException;
+import org.twinmail.admin.AdminOperations;
 import org.twinmail.core.config.Listen;
 import org.twinmail.core.config.TwinmailConfig;
 import org.twinmail.core.mail.Printable;
 import org.twinmail.http.admin.AdminApi;
-import org.twinmail.http.admin.AdminException;
-import org.twinmail.http.admin.AdminOperations;
 import org.twinmail.protocol.tls.PemFiles;
 import org.twinmail.protocol.tls.Tls;
 

@@ -14,8 +14,8 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
@@ -36,11 +36,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
+import org.twinmail.admin.AdminService;
 import org.twinmail.core.auth.PasswordHasher;
 import org.twinmail.core.config.Listen;
 import org.twinmail.core.config.Size;
 import org.twinmail.core.config.TwinmailConfig;
-import org.twinmail.http.admin.AdminService;
 import org.twinmail.protocol.tls.Tls;
 import org.twinmail.store.MailStore;
 import org.twinmail.store.embedded.EmbeddedMailStore;
@@ -198,18 +198,27 @@ class HttpServerTest {
         start().webSocket("/test/echo", (request, response, callback) -> new Echo());
         http.start();
         CompletableFuture<String> reply = new CompletableFuture<>();
+        CompletableFuture<Integer> closed = new CompletableFuture<>();
         try (HttpClient client = HttpClient.newHttpClient()) {
             WebSocket ws = client.newWebSocketBuilder().buildAsync(
                     URI.create("ws://127.0.0.1:" + http.boundAddresses().getFirst().getPort() + "/test/echo"), new WebSocket.Listener() {
                         @Override
                         public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
                             reply.complete(data.toString());
+                            webSocket.request(1); // go on reading: the server's close frame comes next
+                            return null;
+                        }
+
+                        @Override
+                        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+                            closed.complete(statusCode);
                             return null;
                         }
                     }).get(10, TimeUnit.SECONDS);
             ws.sendText("hello", true).get(10, TimeUnit.SECONDS);
             assertThat(reply.get(10, TimeUnit.SECONDS)).isEqualTo("echo: hello");
             ws.sendClose(WebSocket.NORMAL_CLOSURE, "").get(10, TimeUnit.SECONDS);
+            assertThat(closed.get(10, TimeUnit.SECONDS)).isEqualTo(WebSocket.NORMAL_CLOSURE); // the closing handshake completes
 
             // other paths are still ours
             assertThat(client.send(HttpRequest.newBuilder(plain("/health")).build(), HttpResponse.BodyHandlers.ofString()).statusCode())

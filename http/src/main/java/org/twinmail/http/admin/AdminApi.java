@@ -1,7 +1,7 @@
 package org.twinmail.http.admin;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
@@ -25,12 +25,16 @@ import java.util.Objects;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.twinmail.admin.AdminClient;
+import org.twinmail.admin.AdminException.Kind;
+import org.twinmail.admin.AdminException;
+import org.twinmail.admin.AdminOperations.AliasInfo;
+import org.twinmail.admin.AdminOperations.DomainInfo;
+import org.twinmail.admin.AdminOperations.UserInfo;
+import org.twinmail.admin.AdminOperations;
+import org.twinmail.admin.AdminService;
 import org.twinmail.core.mail.Printable;
 import org.twinmail.http.Exchange;
-import org.twinmail.http.admin.AdminException.Kind;
-import org.twinmail.http.admin.AdminOperations.AliasInfo;
-import org.twinmail.http.admin.AdminOperations.DomainInfo;
-import org.twinmail.http.admin.AdminOperations.UserInfo;
 
 /**
  * The admin REST API under {@value #PREFIX}, a thin HTTP skin over {@link AdminOperations}
@@ -65,7 +69,7 @@ import org.twinmail.http.admin.AdminOperations.UserInfo;
  * parameters are refused, so a typo ("quotaByte") fails instead of silently doing nothing.
  */
 public final class AdminApi {
-    public static final String PREFIX = "/api/admin/";
+    public static final String PREFIX = AdminClient.API_PREFIX;
 
     private static final Logger log = LoggerFactory.getLogger(AdminApi.class);
     private static final ObjectMapper JSON = new ObjectMapper();

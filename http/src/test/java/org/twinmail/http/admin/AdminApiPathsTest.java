@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.twinmail.http.admin.AdminException.Kind;
+import org.twinmail.admin.AdminClient;
+import org.twinmail.admin.AdminException.Kind;
+import org.twinmail.admin.AdminException;
 
 /** Names travel in URL path segments: what the client encodes, the server must decode to the same string. */
 class AdminApiPathsTest {

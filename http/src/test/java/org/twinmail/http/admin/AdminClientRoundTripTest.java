@@ -9,13 +9,18 @@ import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.twinmail.admin.AdminClient;
+import org.twinmail.admin.AdminContractTest;
+import org.twinmail.admin.AdminException.Kind;
+import org.twinmail.admin.AdminException;
+import org.twinmail.admin.AdminOperations.AliasInfo;
+import org.twinmail.admin.AdminOperations.UserInfo;
+import org.twinmail.admin.AdminOperations;
+import org.twinmail.admin.AdminService;
 import org.twinmail.core.config.Listen;
 import org.twinmail.core.config.TwinmailConfig;
 import org.twinmail.http.Health;
 import org.twinmail.http.HttpService;
-import org.twinmail.http.admin.AdminException.Kind;
-import org.twinmail.http.admin.AdminOperations.AliasInfo;
-import org.twinmail.http.admin.AdminOperations.UserInfo;
 
 /**
  * The admin contract through the wire: AdminClient -> HTTP -> AdminApi -> AdminService.
@@ -29,7 +34,7 @@ class AdminClientRoundTripTest extends AdminContractTest {
     AdminClient client;
 
     @Override
-    AdminOperations open(AdminService service) throws Exception {
+    protected AdminOperations open(AdminService service) throws Exception {
         TwinmailConfig config = new TwinmailConfig();
         config.http.listen = List.of(Listen.parse("127.0.0.1:0"));
         http = new HttpService(config, service, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
@@ -40,7 +45,7 @@ class AdminClientRoundTripTest extends AdminContractTest {
     }
 
     @Override
-    void closeOps() {
+    protected void closeOps() {
         client.close();
         http.close();
     }

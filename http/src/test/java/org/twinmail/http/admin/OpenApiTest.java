@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.twinmail.admin.AdminService;
 import org.twinmail.core.auth.PasswordHasher;
 import org.twinmail.core.config.Listen;
 import org.twinmail.core.config.TwinmailConfig;

@@ -1,7 +1,7 @@
 package org.twinmail.server.cli;
 
 import java.util.List;
-import org.twinmail.http.admin.AdminOperations.AliasInfo;
+import org.twinmail.admin.AdminOperations.AliasInfo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;

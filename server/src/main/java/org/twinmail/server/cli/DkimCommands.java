@@ -1,6 +1,6 @@
 package org.twinmail.server.cli;
 
-import org.twinmail.http.admin.AdminOperations.DkimInfo;
+import org.twinmail.admin.AdminOperations.DkimInfo;
 import org.twinmail.mail.dkim.DkimKeys;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

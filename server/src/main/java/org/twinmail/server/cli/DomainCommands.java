@@ -1,15 +1,15 @@
 package org.twinmail.server.cli;
 
+import org.twinmail.admin.AdminException;
+import org.twinmail.admin.AdminOperations.DomainInfo;
 import org.twinmail.core.mail.ByteSize;
-import org.twinmail.http.admin.AdminException;
-import org.twinmail.http.admin.AdminOperations.DomainInfo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "domain", mixinStandardHelpOptions = true, description = "Add, list and remove mail domains; set a domain's quota.")
 final class DomainCommands {

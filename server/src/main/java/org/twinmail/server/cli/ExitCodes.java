@@ -1,6 +1,6 @@
 package org.twinmail.server.cli;
 
-import org.twinmail.http.admin.AdminException;
+import org.twinmail.admin.AdminException;
 
 /** Exit codes of the CLI, so scripts can tell failures apart (sysexits.h where one fits). */
 public final class ExitCodes {

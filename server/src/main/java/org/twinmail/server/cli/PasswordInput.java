@@ -4,7 +4,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import org.twinmail.http.admin.AdminException;
+import org.twinmail.admin.AdminException;
 import picocli.CommandLine.Option;
 
 /**

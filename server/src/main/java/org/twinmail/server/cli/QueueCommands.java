@@ -1,9 +1,9 @@
 package org.twinmail.server.cli;
 
+import org.twinmail.admin.AdminException;
+import org.twinmail.admin.AdminOperations.QueueInfo;
+import org.twinmail.admin.AdminOperations.QueuedRecipientInfo;
 import org.twinmail.core.mail.Printable;
-import org.twinmail.http.admin.AdminException;
-import org.twinmail.http.admin.AdminOperations.QueueInfo;
-import org.twinmail.http.admin.AdminOperations.QueuedRecipientInfo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

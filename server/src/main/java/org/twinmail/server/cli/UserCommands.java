@@ -1,8 +1,8 @@
 package org.twinmail.server.cli;
 
+import org.twinmail.admin.AdminException;
+import org.twinmail.admin.AdminOperations.UserInfo;
 import org.twinmail.core.mail.ByteSize;
-import org.twinmail.http.admin.AdminException;
-import org.twinmail.http.admin.AdminOperations.UserInfo;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

@@ -1,4 +1,4 @@
-package org.twinmail.http.admin;
+package org.twinmail.admin;
 
 import java.util.List;
 

@@ -1,9 +1,9 @@
-package org.twinmail.http.admin;
+package org.twinmail.admin;
 
 /** The admin contract on an open store, as the CLI uses it on a stopped node. */
 class AdminServiceTest extends AdminContractTest {
     @Override
-    AdminOperations open(AdminService service) {
+    protected AdminOperations open(AdminService service) {
         return service;
     }
 }

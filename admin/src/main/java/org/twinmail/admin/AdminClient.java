@@ -1,4 +1,4 @@
-package org.twinmail.http.admin;
+package org.twinmail.admin;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -18,16 +18,21 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import org.twinmail.http.admin.AdminException.Kind;
+import org.twinmail.admin.AdminException.Kind;
 
 /**
- * {@link AdminOperations} sent to a running server's admin API ({@link AdminApi}), so
- * the CLI can administer a live node without touching its store. Failures come back
+ * {@link AdminOperations} sent to a running server's admin API (http's {@code AdminApi}), so
+ * the CLI can administer a live node without touching its store. It lives here, beside the
+ * interface and {@link AdminService}, rather than in http: it needs only the JDK's HTTP client
+ * and Jackson, the contract test holds both implementations to the same results, and the CLI
+ * picks one without reaching for the web server. Failures come back
  * as the same {@link AdminException} kinds and messages {@link AdminService} raises on
  * the server; a server that cannot be reached is {@link Kind#UNAVAILABLE}, which lets
  * the CLI fall back to opening the store itself.
  */
 public final class AdminClient implements AdminOperations, AutoCloseable {
+    /** Where the admin API lives on a server; http's AdminApi serves this prefix. */
+    public static final String API_PREFIX = "/api/admin/";
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     /** Long enough for a forced domain removal that deletes a lot of mail. */
     private static final Duration REQUEST_TIMEOUT = Duration.ofMinutes(5);
@@ -51,7 +56,7 @@ public final class AdminClient implements AdminOperations, AutoCloseable {
         this.token = Objects.requireNonNull(token, "token");
         this.http = HttpClient.newBuilder()
                 .connectTimeout(CONNECT_TIMEOUT)
-                .version(HttpClient.Version.HTTP_1_1) // the JDK server speaks HTTP/1.1 only; skip the h2c upgrade attempt
+                .version(HttpClient.Version.HTTP_1_1) // plain http: skip the h2c upgrade attempt, one request per call needs no HTTP/2
                 .followRedirects(HttpClient.Redirect.NEVER) // never resend the token to wherever a redirect points
                 .build();
     }
@@ -190,7 +195,7 @@ public final class AdminClient implements AdminOperations, AutoCloseable {
         if (path.startsWith("/") || path.isEmpty()) throw new IllegalArgumentException(path);
         URI uri;
         try {
-            uri = URI.create(base + AdminApi.PREFIX + path);
+            uri = URI.create(base + API_PREFIX + path);
         } catch (IllegalArgumentException e) {
             throw new AdminException(Kind.INVALID, "not a usable server address: " + base);
         }
@@ -274,7 +279,7 @@ public final class AdminClient implements AdminOperations, AutoCloseable {
      * unreserved characters and '@' as they are, so that local parts with '/', '+', '%',
      * '?' or '#' reach the server intact.
      */
-    static String encodeSegment(String s, String what) {
+    public static String encodeSegment(String s, String what) {
         // An empty segment would address the collection instead of one of its members.
         if (what != null && (s == null || s.isBlank())) throw new AdminException(Kind.INVALID, "no " + what + " given");
         if (s == null) s = "";

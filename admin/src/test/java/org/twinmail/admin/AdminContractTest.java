@@ -1,4 +1,4 @@
-package org.twinmail.http.admin;
+package org.twinmail.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -10,14 +10,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.twinmail.admin.AdminException.Kind;
+import org.twinmail.admin.AdminOperations.AliasInfo;
+import org.twinmail.admin.AdminOperations.DkimInfo;
+import org.twinmail.admin.AdminOperations.DomainInfo;
+import org.twinmail.admin.AdminOperations.UserInfo;
 import org.twinmail.core.auth.PasswordHasher;
 import org.twinmail.core.mail.EmailAddress;
 import org.twinmail.core.model.Account;
-import org.twinmail.http.admin.AdminException.Kind;
-import org.twinmail.http.admin.AdminOperations.AliasInfo;
-import org.twinmail.http.admin.AdminOperations.DkimInfo;
-import org.twinmail.http.admin.AdminOperations.DomainInfo;
-import org.twinmail.http.admin.AdminOperations.UserInfo;
 import org.twinmail.mail.dkim.DkimKeys;
 import org.twinmail.store.MailStore;
 import org.twinmail.store.RecipientResolution;
@@ -27,22 +27,22 @@ import org.twinmail.store.embedded.StoreOptions;
 /**
  * What every {@link AdminOperations} must do, run against a real embedded store twice:
  * directly through {@link AdminService}, and through {@link AdminClient} over HTTP to an
- * {@link AdminApi} in front of an AdminService. The CLI must not be able to tell which
+ * http's AdminApi in front of an AdminService (AdminClientRoundTripTest, in http). The CLI must not be able to tell which
  * one it holds, so both must give the same results and the same errors, kind and message.
  */
-abstract class AdminContractTest {
+public abstract class AdminContractTest {
     /** Cheap Argon2 parameters: the tests check that a hash is stored, not its cost. */
-    static final PasswordHasher HASHER = new PasswordHasher(1024, 1, 1);
+    protected static final PasswordHasher HASHER = new PasswordHasher(1024, 1, 1);
 
     @TempDir
-    Path dataDir;
-    MailStore store;
-    AdminOperations ops;
+    protected Path dataDir;
+    protected MailStore store;
+    protected AdminOperations ops;
 
     /** The implementation under test, on top of {@code service} (which works on {@link #store}). */
-    abstract AdminOperations open(AdminService service) throws Exception;
+    protected abstract AdminOperations open(AdminService service) throws Exception;
 
-    void closeOps() throws Exception { }
+    protected void closeOps() throws Exception { }
 
     @BeforeEach
     void setUp() throws Exception {
@@ -56,14 +56,14 @@ abstract class AdminContractTest {
         store.close();
     }
 
-    static void fails(ThrowingCallable call, Kind kind, String message) {
+    protected static void fails(ThrowingCallable call, Kind kind, String message) {
         assertThatThrownBy(call).isInstanceOfSatisfying(AdminException.class, e -> {
             assertThat(e.kind()).as("kind of: " + e.getMessage()).isEqualTo(kind);
             assertThat(e.getMessage()).isEqualTo(message);
         });
     }
 
-    static void failsStartingWith(ThrowingCallable call, Kind kind, String prefix) {
+    protected static void failsStartingWith(ThrowingCallable call, Kind kind, String prefix) {
         assertThatThrownBy(call).isInstanceOfSatisfying(AdminException.class, e -> {
             assertThat(e.kind()).as("kind of: " + e.getMessage()).isEqualTo(kind);
             assertThat(e.getMessage()).startsWith(prefix).doesNotContain("\n");

@@ -1,4 +1,4 @@
-package org.twinmail.http.admin;
+package org.twinmail.admin;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -7,17 +7,19 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Supplier;
+import org.twinmail.admin.AdminException.Kind;
 import org.twinmail.core.auth.PasswordHasher;
 import org.twinmail.core.mail.EmailAddress;
 import org.twinmail.core.mail.Printable;
 import org.twinmail.core.model.Account;
 import org.twinmail.core.model.Alias;
 import org.twinmail.core.model.Domain;
-import org.twinmail.http.admin.AdminException.Kind;
 import org.twinmail.mail.dkim.DkimKeys;
 import org.twinmail.mail.dkim.DkimRecord;
 import org.twinmail.store.AccountChange;
+import org.twinmail.store.Directory;
 import org.twinmail.store.MailStore;
+import org.twinmail.store.MessageQueue;
 import org.twinmail.store.StoreException;
 
 /**
@@ -33,20 +35,30 @@ import org.twinmail.store.StoreException;
  */
 public final class AdminService implements AdminOperations {
 
-    private final MailStore store;
+    /** Domains, accounts and aliases. */
+    private final Directory directory;
+    /** The outbound queue (list, retry, delete). */
+    private final MessageQueue queue;
     private final PasswordHasher hasher;
     /** The node's DKIM keys; null where none are managed (DKIM operations then refuse). */
     private final DkimKeys dkim;
 
+    /** On the two store roles the admin operations use: the {@link Directory} and the {@link MessageQueue}. */
+    public AdminService(Directory directory, MessageQueue queue, PasswordHasher hasher, DkimKeys dkim) {
+        this.directory = Objects.requireNonNull(directory, "directory");
+        this.queue = Objects.requireNonNull(queue, "queue");
+        this.hasher = Objects.requireNonNull(hasher, "hasher");
+        this.dkim = dkim;
+    }
+
+    /** On an open store (which plays both roles), without DKIM keys. */
     public AdminService(MailStore store, PasswordHasher hasher) {
         this(store, hasher, null);
     }
 
     /** @param dkim the node's DKIM keys ({@code DkimKeys.fromConfig(config.relay.dkim, dataDir)}) */
     public AdminService(MailStore store, PasswordHasher hasher, DkimKeys dkim) {
-        this.dkim = dkim;
-        this.store = Objects.requireNonNull(store, "store");
-        this.hasher = Objects.requireNonNull(hasher, "hasher");
+        this(store, store, hasher, dkim);
     }
 
     // ---- domains ----
@@ -54,15 +66,15 @@ public final class AdminService implements AdminOperations {
     @Override
     public DomainInfo addDomain(String name) {
         String domain = domainName(name);
-        return call(() -> info(store.addDomain(domain)),
-                e -> e instanceof StoreException.Conflict && store.findDomain(domain).isPresent()
+        return call(() -> info(directory.addDomain(domain)),
+                e -> e instanceof StoreException.Conflict && directory.findDomain(domain).isPresent()
                         ? conflict("domain " + domain + " already exists") : null);
     }
 
     @Override
     public void removeDomain(String name, boolean force) {
         String domain = domainName(name);
-        run(() -> store.removeDomain(domain, force), e -> switch (e) {
+        run(() -> directory.removeDomain(domain, force), e -> switch (e) {
             case StoreException.NotFound nf -> notFound(noDomain(domain));
             case StoreException.Conflict c -> conflict("domain " + domain + " still has " + contents(domain)
                     + "; remove them first, or force the removal (which deletes their mail)");
@@ -72,14 +84,14 @@ public final class AdminService implements AdminOperations {
 
     @Override
     public List<DomainInfo> listDomains() {
-        return call(() -> store.listDomains().stream().map(AdminService::info).toList(), e -> null);
+        return call(() -> directory.listDomains().stream().map(AdminService::info).toList(), e -> null);
     }
 
     @Override
     public DomainInfo setDomainQuota(String name, long quotaBytes) {
         String domain = domainName(name);
         size("quota", quotaBytes);
-        return call(() -> info(store.setDomainQuota(domain, quotaBytes)),
+        return call(() -> info(directory.setDomainQuota(domain, quotaBytes)),
                 e -> e instanceof StoreException.NotFound ? notFound(noDomain(domain)) : null);
     }
 
@@ -87,7 +99,7 @@ public final class AdminService implements AdminOperations {
     public DomainInfo setDomainMessageLimit(String name, long maxMessages) {
         String domain = domainName(name);
         count("message limit", maxMessages);
-        return call(() -> info(store.setDomainMessageLimit(domain, maxMessages)),
+        return call(() -> info(directory.setDomainMessageLimit(domain, maxMessages)),
                 e -> e instanceof StoreException.NotFound ? notFound(noDomain(domain)) : null);
     }
 
@@ -101,9 +113,9 @@ public final class AdminService implements AdminOperations {
         size("message size limit", maxMessageBytes);
         // Hash before any store call: Argon2 is deliberately slow and must not sit inside a transaction.
         String hash = hasher.hash(password);
-        return call(() -> info(store.addAccount(user, hash, quotaBytes, maxMessageBytes)), e -> switch (e) {
-            case StoreException.NotFound nf when store.findDomain(user.domain()).isEmpty() -> notFound(noDomain(user.domain()));
-            case StoreException.Conflict c when store.findAccount(user).isPresent() -> conflict("account " + user + " already exists");
+        return call(() -> info(directory.addAccount(user, hash, quotaBytes, maxMessageBytes)), e -> switch (e) {
+            case StoreException.NotFound nf when directory.findDomain(user.domain()).isEmpty() -> notFound(noDomain(user.domain()));
+            case StoreException.Conflict c when directory.findAccount(user).isPresent() -> conflict("account " + user + " already exists");
             default -> null;
         });
     }
@@ -117,18 +129,18 @@ public final class AdminService implements AdminOperations {
         if (maxMessages != null) count("message limit", maxMessages);
         if (password == null && quotaBytes == null && maxMessageBytes == null && maxMessages == null) {
             // Nothing to change: answer with the account as it is (an empty PATCH is not an error).
-            return call(() -> store.findAccount(user).map(AdminService::info)
+            return call(() -> directory.findAccount(user).map(AdminService::info)
                     .orElseThrow(() -> notFound(noAccount(user))), e -> null);
         }
         String hash = password == null ? null : hasher.hash(password);
-        return call(() -> info(store.updateAccount(user, new AccountChange(hash, quotaBytes, maxMessageBytes, maxMessages))),
+        return call(() -> info(directory.updateAccount(user, new AccountChange(hash, quotaBytes, maxMessageBytes, maxMessages))),
                 e -> e instanceof StoreException.NotFound ? notFound(noAccount(user)) : null);
     }
 
     @Override
     public void removeUser(String address) {
         EmailAddress user = address(address);
-        run(() -> store.removeAccount(user),
+        run(() -> directory.removeAccount(user),
                 e -> e instanceof StoreException.NotFound ? notFound(noAccount(user)) : null);
     }
 
@@ -136,9 +148,9 @@ public final class AdminService implements AdminOperations {
     public List<UserInfo> listUsers(String domain) {
         String d = domain == null ? null : domainName(domain);
         return call(() -> {
-            List<UserInfo> users = store.listAccounts(d).stream().map(AdminService::info).toList();
+            List<UserInfo> users = directory.listAccounts(d).stream().map(AdminService::info).toList();
             // An empty list for a misspelt domain would look like "no users": say what is wrong instead.
-            if (users.isEmpty() && d != null && store.findDomain(d).isEmpty()) throw notFound(noDomain(d));
+            if (users.isEmpty() && d != null && directory.findDomain(d).isEmpty()) throw notFound(noDomain(d));
             return users;
         }, e -> e instanceof StoreException.NotFound && d != null ? notFound(noDomain(d)) : null);
     }
@@ -158,11 +170,11 @@ public final class AdminService implements AdminOperations {
         }
         List<EmailAddress> to = List.copyOf(unique.values());
         String srcDomain = src.substring(src.lastIndexOf('@') + 1);
-        return call(() -> info(store.addAlias(src, to)), e -> {
+        return call(() -> info(directory.addAlias(src, to)), e -> {
             if (!(e instanceof StoreException.NotFound)) return null;
-            if (store.findDomain(srcDomain).isEmpty()) return notFound(noDomain(srcDomain));
+            if (directory.findDomain(srcDomain).isEmpty()) return notFound(noDomain(srcDomain));
             for (EmailAddress a : to) {
-                if (store.findDomain(a.domain()).isEmpty()) {
+                if (directory.findDomain(a.domain()).isEmpty()) {
                     return notFound("domain " + a.domain() + " of target " + a + " is not served here (aliases deliver to local addresses only)");
                 }
             }
@@ -173,7 +185,7 @@ public final class AdminService implements AdminOperations {
     @Override
     public void removeAlias(String source) {
         String src = aliasSource(source);
-        run(() -> store.removeAlias(src),
+        run(() -> directory.removeAlias(src),
                 e -> e instanceof StoreException.NotFound ? notFound("alias " + src + " does not exist") : null);
     }
 
@@ -181,8 +193,8 @@ public final class AdminService implements AdminOperations {
     public List<AliasInfo> listAliases(String domain) {
         String d = domain == null ? null : domainName(domain);
         return call(() -> {
-            List<AliasInfo> aliases = store.listAliases(d).stream().map(AdminService::info).toList();
-            if (aliases.isEmpty() && d != null && store.findDomain(d).isEmpty()) throw notFound(noDomain(d));
+            List<AliasInfo> aliases = directory.listAliases(d).stream().map(AdminService::info).toList();
+            if (aliases.isEmpty() && d != null && directory.findDomain(d).isEmpty()) throw notFound(noDomain(d));
             return aliases;
         }, e -> e instanceof StoreException.NotFound && d != null ? notFound(noDomain(d)) : null);
     }
@@ -195,15 +207,15 @@ public final class AdminService implements AdminOperations {
     @Override
     public List<QueueInfo> listQueue(int limit) {
         if (limit < 1 || limit > MAX_QUEUE_LIST) throw invalid("the listing limit must be between 1 and " + MAX_QUEUE_LIST);
-        return call(() -> store.listQueue(limit).stream().map(AdminService::info).toList(), e -> null);
+        return call(() -> queue.listQueue(limit).stream().map(AdminService::info).toList(), e -> null);
     }
 
     @Override
     public int retryQueue(long id) {
         if (id < 0) throw invalid("not a queue id: " + id);
         return call(() -> {
-            int n = store.retryQueued(id, java.time.Instant.now());
-            if (n == 0 && id > 0 && store.listQueue(MAX_QUEUE_LIST).stream().noneMatch(q -> q.id() == id)) {
+            int n = queue.retryQueued(id, java.time.Instant.now());
+            if (n == 0 && id > 0 && queue.listQueue(MAX_QUEUE_LIST).stream().noneMatch(q -> q.id() == id)) {
                 throw notFound("queued message " + id + " does not exist");
             }
             return n;
@@ -214,7 +226,7 @@ public final class AdminService implements AdminOperations {
     public void deleteQueued(long id) {
         if (id < 1) throw invalid("not a queue id: " + id);
         call(() -> {
-            if (!store.deleteQueued(id)) throw notFound("queued message " + id + " does not exist");
+            if (!queue.deleteQueued(id)) throw notFound("queued message " + id + " does not exist");
             return null;
         }, e -> null);
     }
@@ -270,7 +282,7 @@ public final class AdminService implements AdminOperations {
     /** A domain this server serves: DKIM keys are for mail it sends as its own. */
     private String servedDomain(String name) {
         String domain = domainName(name);
-        if (call(() -> store.findDomain(domain), e -> null).isEmpty()) throw notFound(noDomain(domain));
+        if (call(() -> directory.findDomain(domain), e -> null).isEmpty()) throw notFound(noDomain(domain));
         return domain;
     }
 
@@ -379,8 +391,8 @@ public final class AdminService implements AdminOperations {
     private String contents(String domain) {
         List<String> parts = new ArrayList<>();
         try {
-            int accounts = store.listAccounts(domain).size();
-            int aliases = store.listAliases(domain).size();
+            int accounts = directory.listAccounts(domain).size();
+            int aliases = directory.listAliases(domain).size();
             if (accounts > 0) parts.add(accounts + (accounts == 1 ? " account" : " accounts"));
             if (aliases > 0) parts.add(aliases + (aliases == 1 ? " alias" : " aliases"));
         } catch (StoreException e) {
@@ -410,7 +422,7 @@ public final class AdminService implements AdminOperations {
     }
 
     /** Messages travel in one JSON field and one CLI line. */
-    static String oneLine(String s) {
+    public static String oneLine(String s) {
         if (s == null || s.isBlank()) return "unknown error";
         return s.replaceAll("[\\r\\n]+", " ").strip();
     }

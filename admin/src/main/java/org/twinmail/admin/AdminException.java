@@ -1,4 +1,4 @@
-package org.twinmail.http.admin;
+package org.twinmail.admin;
 
 /** An admin request failed; the message is one line for the operator, and {@link #kind()} maps to an HTTP status and a CLI exit code. */
 public final class AdminException extends RuntimeException {
