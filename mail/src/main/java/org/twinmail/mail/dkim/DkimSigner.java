@@ -221,6 +221,70 @@ public final class DkimSigner implements MessageSigner {
     }
 
     /**
+     * RFC 6376 3.4.3 simple body canonicalization, streaming into a digest: the body as it is,
+     * empty lines at the end dropped, ending in exactly one CRLF (an empty body is one CRLF).
+     * Line ends as {@link RelaxedBody} reads them. Used by the verifier; we sign relaxed.
+     */
+    static final class SimpleBody extends OutputStream {
+        private static final byte[] CRLF = {'\r', '\n'};
+        private final MessageDigest digest;
+        private long pendingLineEnds;
+        private boolean pendingCr;
+        private boolean inLine;
+        private boolean any;
+
+        SimpleBody(MessageDigest digest) {
+            this.digest = digest;
+        }
+
+        @Override
+        public void write(int b) {
+            if (pendingCr) {
+                pendingCr = false;
+                if (b == '\n') {
+                    lineEnd();
+                    return;
+                }
+                octet('\r');
+            }
+            switch (b) {
+                case '\r' -> pendingCr = true;
+                case '\n' -> lineEnd();
+                default -> octet(b);
+            }
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            for (int i = off; i < off + len; i++) write(b[i]);
+        }
+
+        private void lineEnd() {
+            if (inLine) digest.update(CRLF); // a line with content ends at once; empty ones wait for content
+            else pendingLineEnds++;
+            inLine = false;
+        }
+
+        private void octet(int b) {
+            for (; pendingLineEnds > 0; pendingLineEnds--) digest.update(CRLF);
+            digest.update((byte) b);
+            inLine = true;
+            any = true;
+        }
+
+        @Override
+        public void close() {
+            if (pendingCr) {
+                pendingCr = false;
+                octet('\r');
+            }
+            if (inLine) digest.update(CRLF); // a last line without CRLF gets one
+            else if (!any) digest.update(CRLF); // no content at all: the body is one CRLF
+            inLine = false;
+        }
+    }
+
+    /**
      * RFC 6376 3.4.4 relaxed body canonicalization, streaming into a digest: whitespace at line
      * ends dropped, runs of whitespace as one space, empty lines at the end dropped, and a
      * non-empty body ending in exactly one CRLF. Line ends are CRLF; a bare LF counts as one.
