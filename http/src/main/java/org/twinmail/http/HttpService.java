@@ -25,11 +25,16 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.ssl.SslConnection;
+import org.eclipse.jetty.io.ssl.SslHandshakeListener;
+import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -42,6 +47,7 @@ import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.Scheduler;
 import org.eclipse.jetty.websocket.server.WebSocketCreator;
 import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 import org.slf4j.Logger;
@@ -229,12 +235,50 @@ public final class HttpService implements AutoCloseable {
     }
 
     /** TLS, then ALPN chooses h2 or HTTP/1.1 (the default for clients that send no ALPN). */
-    private static org.eclipse.jetty.server.ConnectionFactory[] tlsFactories(HttpConfiguration c, SslContextFactory.Server ssl) {
+    private org.eclipse.jetty.server.ConnectionFactory[] tlsFactories(HttpConfiguration c, SslContextFactory.Server ssl) {
         HttpConnectionFactory http1 = new HttpConnectionFactory(c);
         HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(c);
         ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory(h2.getProtocol(), http1.getProtocol());
         alpn.setDefaultProtocol(http1.getProtocol());
-        return new org.eclipse.jetty.server.ConnectionFactory[] {new SslConnectionFactory(ssl, alpn.getProtocol()), alpn, h2, http1};
+        return new org.eclipse.jetty.server.ConnectionFactory[] {
+                new BoundedHandshake(ssl, alpn.getProtocol(), tls.handshakeTimeout()), alpn, h2, http1};
+    }
+
+    /**
+     * TLS whose handshake must finish within {@code tls.handshakeTimeout} as a whole, as on the
+     * implicit-TLS mail ports: without it a client that connects and never (or only very
+     * slowly) handshakes would hold the connection for the idle timeout, renewed by every byte.
+     */
+    private static final class BoundedHandshake extends SslConnectionFactory {
+        private final Duration timeout;
+
+        BoundedHandshake(SslContextFactory.Server ssl, String next, Duration timeout) {
+            super(ssl, next);
+            this.timeout = timeout;
+        }
+
+        @Override
+        protected SslConnection newSslConnection(Connector connector, EndPoint endPoint, SSLEngine engine) {
+            SslConnection connection = super.newSslConnection(connector, endPoint, engine);
+            Scheduler.Task deadline = connector.getScheduler().schedule(() -> {
+                if (endPoint.isOpen()) {
+                    log.info("https: TLS handshake from {} not done within {} ms; closed", endPoint.getRemoteSocketAddress(), timeout.toMillis());
+                    endPoint.close();
+                }
+            }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+            connection.addHandshakeListener(new SslHandshakeListener() {
+                @Override
+                public void handshakeSucceeded(Event event) {
+                    deadline.cancel();
+                }
+
+                @Override
+                public void handshakeFailed(Event event, Throwable failure) {
+                    deadline.cancel();
+                }
+            });
+            return connection;
+        }
     }
 
     /**

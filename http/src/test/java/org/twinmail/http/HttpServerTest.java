@@ -194,6 +194,32 @@ class HttpServerTest {
     }
 
     @Test
+    void aTlsHandshakeMustFinishWithinTheHandshakeTimeout() throws Exception {
+        config.tls.handshakeTimeout = Duration.ofMillis(500);
+        config.http.idleTimeout = Duration.ofMinutes(5); // so only the handshake bound can close it
+        start().start();
+        try (Socket s = new Socket("127.0.0.1", http.httpsAddresses().getFirst().getPort())) {
+            s.getOutputStream().write(0x16); // the first byte of a ClientHello, then nothing
+            s.getOutputStream().flush();
+            s.setSoTimeout(10_000);
+            long t0 = System.nanoTime();
+            try {
+                assertThat(s.getInputStream().read()).isEqualTo(-1);
+            } catch (SocketTimeoutException e) {
+                throw new AssertionError("the half-done handshake was not cut within 10 s", e);
+            } catch (java.net.SocketException reset) {
+                // closed with unread data: a reset is a close too
+            }
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isGreaterThanOrEqualTo(400);
+        }
+        // a real handshake on the same port is not affected
+        try (HttpClient h2 = HttpClient.newBuilder().sslContext(trustAll()).build()) {
+            assertThat(h2.send(HttpRequest.newBuilder(https("/health")).build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+                    .isEqualTo(200);
+        }
+    }
+
+    @Test
     void aWebSocketUpgradeIsServed() throws Exception {
         start().webSocket("/test/echo", (request, response, callback) -> new Echo());
         http.start();
