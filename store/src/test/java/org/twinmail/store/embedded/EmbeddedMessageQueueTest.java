@@ -1,11 +1,13 @@
 package org.twinmail.store.embedded;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
 import org.twinmail.store.MailStore;
 import org.twinmail.store.contract.MessageQueueContract;
 
-/** The embedded store passes {@link MessageQueueContract}. */
+/** The embedded store passes {@link MessageQueueContract}, with its blob rows and files checked in SQL and on disk. */
 class EmbeddedMessageQueueTest extends MessageQueueContract {
     @TempDir
     Path dataDir;
@@ -13,5 +15,20 @@ class EmbeddedMessageQueueTest extends MessageQueueContract {
     @Override
     protected MailStore openBackend(long epoch) {
         return EmbeddedBackend.open(dataDir, epoch);
+    }
+
+    @Override
+    protected void assertBodies(String why, long bodies) {
+        assertThat(EmbeddedBackend.sqlLong(dataDir, "SELECT count(*) FROM blob")).as(why).isEqualTo(bodies);
+    }
+
+    @Override
+    protected void assertBodyReferences(String why, long references) {
+        assertThat(EmbeddedBackend.sqlLong(dataDir, "SELECT refs FROM blob")).as(why).isEqualTo(references);
+    }
+
+    @Override
+    protected void assertBodyFiles(long count) {
+        assertThat(EmbeddedBackend.blobFileCount(dataDir)).isEqualTo(count);
     }
 }

@@ -110,9 +110,14 @@ abstract class StoreFixture {
 
     /** Runs a query on a separate, read-only connection: what is committed, as SQLite itself sees it. */
     long sqlLong(String sql) {
+        return sqlLong(dbFile(), sql);
+    }
+
+    /** {@link #sqlLong(String)} on the database file {@code dbFile}. */
+    static long sqlLong(Path dbFile, String sql) {
         SQLiteConfig config = new SQLiteConfig();
         config.setReadOnly(true);
-        try (Connection c = config.createConnection("jdbc:sqlite:" + dbFile());
+        try (Connection c = config.createConnection("jdbc:sqlite:" + dbFile);
              Statement st = c.createStatement();
              ResultSet rs = st.executeQuery(sql)) {
             assertThat(rs.next()).as("a row from %s", sql).isTrue();
