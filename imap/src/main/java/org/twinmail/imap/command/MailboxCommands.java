@@ -21,7 +21,7 @@ final class MailboxCommands {
     private MailboxCommands() {}
 
     /** A mailbox name argument: astring, modified UTF-7 decoded (UTF-8 as is after ENABLE UTF8=ACCEPT), INBOX case-insensitive. */
-    static String mailboxName(Context ctx, ArgReader a) throws ImapSyntaxException {
+    static String mailboxName(Context ctx, ArgReader a) throws ImapSyntaxException, No {
         String name = wireName(ctx, a.astring());
         if (name.equalsIgnoreCase("INBOX")) return "INBOX";
         if (name.length() >= 6 && name.substring(0, 6).equalsIgnoreCase("INBOX/")) name = "INBOX" + name.substring(5);
@@ -29,8 +29,14 @@ final class MailboxCommands {
     }
 
     /** A name (or pattern) as the client wrote it → Unicode: RFC 6855 3 lets UTF8=ACCEPT clients send UTF-8 and no modified UTF-7. */
-    static String wireName(Context ctx, String wire) throws ImapSyntaxException {
-        return ctx.utf8Names() ? wire : MailboxNames.decode(wire);
+    static String wireName(Context ctx, String wire) throws No {
+        if (ctx.utf8Names()) return wire;
+        try {
+            return MailboxNames.decode(wire);
+        } catch (ImapSyntaxException e) {
+            // Well-formed syntax (any astring), a name no mailbox can have under IMAP4rev1: NO, not BAD (RFC 3501 5.1.3).
+            throw new No("CANNOT", "not a valid modified UTF-7 mailbox name (ENABLE UTF8=ACCEPT to send UTF-8)");
+        }
     }
 
     /** A name as the client reads it: modified UTF-7, or UTF-8 in a quoted string after ENABLE UTF8=ACCEPT. */

@@ -127,8 +127,8 @@ public final class ArgReader {
     /** astring: atom (with "]"), quoted string or literal; as UTF-8 text. */
     public String astring() throws ImapSyntaxException {
         int c = peek();
-        if (c == '"' || c == '{' || c == '~') return new String(string(), StandardCharsets.UTF_8);
-        return chars(true, false);
+        if (c == '"' || c == '{' || literal8Next()) return new String(string(), StandardCharsets.UTF_8);
+        return chars(true, false); // "~" alone is an ATOM-CHAR: "~user" is an atom
     }
 
     /** list-mailbox: like astring, but "%" and "*" may appear unquoted. */
@@ -142,14 +142,18 @@ public final class ArgReader {
     public byte[] string() throws ImapSyntaxException {
         int c = peek();
         if (c == '"') return quoted();
-        if (c == '{' || c == '~') return literal();
+        if (c == '{' || literal8Next()) return literal();
         throw ImapSyntaxException.syntax("expected a string" + where());
     }
 
     /** True if a literal comes next (APPEND needs to know before reading it). */
     public boolean literalNext() {
-        int c = peek();
-        return c == '{' || c == '~';
+        return peek() == '{' || literal8Next();
+    }
+
+    /** "~{": a literal8 (RFC 3516); "~" before anything else is an ATOM-CHAR. */
+    private boolean literal8Next() {
+        return pos + 1 < line.length && line[pos] == '~' && line[pos + 1] == '{';
     }
 
     private byte[] quoted() throws ImapSyntaxException {
