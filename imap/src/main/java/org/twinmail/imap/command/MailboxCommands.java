@@ -225,6 +225,22 @@ final class MailboxCommands {
             for (String name : candidates) {
                 if (re.matcher(name).matches()) listed.add(name);
             }
+            if (lsub) {
+                // RFC 3501 6.3.9: "%" stopping at an unsubscribed parent of a subscribed name lists the parent, \Noselect.
+                for (String parent : subscribedParents) {
+                    if (subscribed.contains(parent) || !re.matcher(parent).matches()) continue;
+                    String below = parent + "/";
+                    boolean childListed = false;
+                    for (String child : subscribed.tailSet(below)) {
+                        if (!child.startsWith(below)) break;
+                        if (re.matcher(child).matches()) {
+                            childListed = true;
+                            break;
+                        }
+                    }
+                    if (!childListed) listed.add(parent);
+                }
+            }
         }
         for (String name : listed) {
             Mailbox m = boxes.get(name);
@@ -233,7 +249,7 @@ final class MailboxCommands {
             List<String> attrs = new ArrayList<>();
             String extended = "";
             if (lsub) {
-                if (m == null) attrs.add("\\Noselect");
+                if (m == null || !isSubscribed) attrs.add("\\Noselect");
             } else {
                 if (m == null) attrs.add(selectSubscribed ? "\\NonExistent" : "\\Noselect");
                 attrs.add(parents.contains(name) ? "\\HasChildren" : "\\HasNoChildren");
