@@ -43,6 +43,7 @@ class ClamAvEndToEndTest {
     static InetSocketAddress rejecting;
     static InetSocketAddress quarantining;
     static InetSocketAddress failOpen;
+    static InetSocketAddress smallLimit;
 
     @BeforeAll
     static void start() throws Exception {
@@ -56,6 +57,10 @@ class ClamAvEndToEndTest {
         failOpen = fixture.serverWith(c -> {
             c.filter.clamav.address = clamd.address();
             c.filter.clamav.onFailure = TwinmailConfig.OnFailure.ACCEPT;
+        });
+        smallLimit = fixture.serverWith(c -> {
+            c.filter.clamav.address = clamd.address();
+            c.filter.clamav.maxSize = org.twinmail.core.config.Size.of("2K");
         });
     }
 
@@ -150,6 +155,20 @@ class ClamAvEndToEndTest {
         assertThat(r.status()).isEqualTo("4.7.1");
         assertThat(fixture.inbox(a)).isEmpty();
         assertThat(verdicts("virus_scan_failed")).isEqualTo(before + 1);
+    }
+
+    @Test
+    @Order(6)
+    void aMessageOverMaxSizeIsDeliveredUnscannedAndMarked() throws Exception {
+        Account a = fixture.account();
+        double before = verdicts("virus_unscanned_size");
+        assertThat(send(smallLimit, a, SmtpConversationTest.message("large", "x".repeat(100) + "\r\n" + ("y".repeat(98) + "\r\n").repeat(30))).code())
+                .isEqualTo(250);
+        assertThat(fixture.only(a)).startsWith("X-Virus-Scan: skipped (message too large)\r\n");
+        assertThat(verdicts("virus_unscanned_size")).isEqualTo(before + 1);
+        Account b = fixture.account();
+        assertThat(send(smallLimit, b, SmtpConversationTest.message("small", "fine\r\n")).code()).isEqualTo(250);
+        assertThat(fixture.only(b)).doesNotContain("X-Virus-Scan");
     }
 
     @Test
