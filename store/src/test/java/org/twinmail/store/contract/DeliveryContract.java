@@ -72,6 +72,64 @@ public abstract class DeliveryContract extends StoreContract {
                         new Refusal(d.id(), Reason.DOMAIN_FULL)));
     }
 
+    @Test
+    void accountQuotaRefusesAndNothingIsWritten() {
+        Account full = account("full@example.com", 1000, 0);
+        Account roomy = account("roomy@example.com");
+        deliver(message(900, "first"), full);
+        long changes = store.lastChangePosition();
+
+        assertThatThrownBy(() -> deliver(message(101, "second"), roomy, full))
+                .isInstanceOfSatisfying(QuotaExceeded.class, e ->
+                        assertThat(e.refusals()).containsExactly(new Refusal(full.id(), Reason.ACCOUNT_FULL)));
+        assertNothingWrittenSince(changes, 1);
+        assertThat(store.messages(inbox(roomy).id())).isEmpty();
+        assertThat(store.findAccount(full.id()).orElseThrow().usedBytes()).isEqualTo(900);
+
+        deliver(message(100, "exactly full"), full); // used + size == quota is allowed
+        assertThat(store.findAccount(full.id()).orElseThrow().usedBytes()).isEqualTo(1000);
+    }
+
+    @Test
+    public void messageSizeLimitRefuses() {
+        Account small = account("small@example.com", 0, 500);
+        Account other = account("other@example.com");
+        long changes = store.lastChangePosition();
+        assertThatThrownBy(() -> deliver(message(LARGE, "too big"), other, small))
+                .isInstanceOfSatisfying(QuotaExceeded.class, e ->
+                        assertThat(e.refusals()).containsExactly(new Refusal(small.id(), Reason.MESSAGE_TOO_BIG)));
+        assertNothingWrittenSince(changes, 0);
+        assertBodyFiles(0);
+    }
+
+    @Test
+    public void domainQuotaCountsWhatThisDeliveryAddsForAllItsRecipients() {
+        store.setDomainQuota("example.com", 1000);
+        Account a = account("a@example.com");
+        Account b = account("b@example.com");
+        Account c = account("c@other.example");
+        deliver(message(400, "fits"), a);
+        long changes = store.lastChangePosition();
+
+        // 400 used + 2 x 400 new > 1000, though each copy alone would fit
+        assertThatThrownBy(() -> deliver(message(400, "two copies"), a, b, c))
+                .isInstanceOfSatisfying(QuotaExceeded.class, e -> assertThat(e.refusals()).containsExactly(
+                        new Refusal(a.id(), Reason.DOMAIN_FULL), new Refusal(b.id(), Reason.DOMAIN_FULL)));
+        assertNothingWrittenSince(changes, 1);
+        assertThat(store.messages(inbox(c).id())).isEmpty();
+
+        deliver(message(300, "one copy"), b);
+        assertThat(store.findDomain("example.com").orElseThrow().usedBytes()).isEqualTo(700);
+    }
+
+    @Test
+    public void unknownAccountFailsTheWholeDelivery() {
+        Account a = account("alice@example.com");
+        assertThatThrownBy(() -> store.deliver(new Delivery(List.of(a.id(), 999_999L), message(10, "x"), Instant.now())))
+                .isInstanceOf(StoreException.NotFound.class).hasMessage("account 999999 does not exist");
+        assertStoredEntries(0);
+    }
+
     // ---- per-recipient delivery: target mailbox, flags, prepended header fields ----
 
     private static final Instant ARRIVAL = Instant.parse("2025-01-02T03:04:05Z");

@@ -156,15 +156,4 @@ public abstract class MessageQueueContract extends StoreContract {
         assertThat(store.queueStats().messages()).isZero();
         assertBodies("none left", 0);
     }
-
-    // ---- the backend's own bookkeeping, checked where the suite knows what it must be ----
-
-    /** A backend may check that it holds {@code bodies} stored bodies now; the default checks nothing. */
-    protected void assertBodies(String why, long bodies) { }
-
-    /** A backend may check that the only stored body has {@code references} references; the default checks nothing. */
-    protected void assertBodyReferences(String why, long references) { }
-
-    /** A backend may check that {@code count} bodies are kept outside its metadata (files, objects); the default checks nothing. */
-    protected void assertBodyFiles(long count) { }
 }

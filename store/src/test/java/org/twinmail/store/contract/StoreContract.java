@@ -1,5 +1,7 @@
 package org.twinmail.store.contract;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -105,5 +107,28 @@ public abstract class StoreContract {
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (c.size() < n && System.nanoTime() < deadline) Thread.sleep(5);
         Thread.sleep(20); // and a moment more, to catch events that should not come
+    }
+
+    // ---- the backend's own bookkeeping, checked where the suite knows what it must be ----
+
+    /** A backend may check that it holds {@code bodies} stored bodies now; the default checks nothing. */
+    protected void assertBodies(String why, long bodies) { }
+
+    /** A backend may check that the only stored body has {@code references} references; the default checks nothing. */
+    protected void assertBodyReferences(String why, long references) { }
+
+    /** A backend may check that {@code count} bodies are kept outside its metadata (files, objects); the default checks nothing. */
+    protected void assertBodyFiles(long count) { }
+    /**
+     * A backend may check that it holds exactly {@code entries} message entries and as many
+     * bodies, and that the accounts' and domains' usage adds up to the entries' sizes; the
+     * default checks nothing.
+     */
+    protected void assertStoredEntries(long entries) { }
+
+    /** Nothing was written since {@code changePosition}, and {@code entries} entries are all there is. */
+    protected void assertNothingWrittenSince(long changePosition, long entries) {
+        assertThat(store.lastChangePosition()).isEqualTo(changePosition);
+        assertStoredEntries(entries);
     }
 }

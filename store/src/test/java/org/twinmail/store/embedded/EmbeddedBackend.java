@@ -1,5 +1,7 @@
 package org.twinmail.store.embedded;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,5 +30,14 @@ final class EmbeddedBackend {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Exactly {@code entries} message rows and as many blob rows; account and domain usage add up to the entries. */
+    static void assertStoredEntries(Path dataDir, long entries) {
+        assertThat(sqlLong(dataDir, "SELECT count(*) FROM message")).isEqualTo(entries);
+        assertThat(sqlLong(dataDir, "SELECT count(*) FROM blob")).isEqualTo(entries);
+        long sizes = sqlLong(dataDir, "SELECT coalesce(sum(size), 0) FROM message");
+        assertThat(sqlLong(dataDir, "SELECT coalesce(sum(used_bytes), 0) FROM account")).isEqualTo(sizes);
+        assertThat(sqlLong(dataDir, "SELECT coalesce(sum(used_bytes), 0) FROM domain")).isEqualTo(sizes);
     }
 }

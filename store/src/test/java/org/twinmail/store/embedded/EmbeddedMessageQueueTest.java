@@ -31,4 +31,9 @@ class EmbeddedMessageQueueTest extends MessageQueueContract {
     protected void assertBodyFiles(long count) {
         assertThat(EmbeddedBackend.blobFileCount(dataDir)).isEqualTo(count);
     }
+
+    @Override
+    protected void assertStoredEntries(long entries) {
+        EmbeddedBackend.assertStoredEntries(dataDir, entries);
+    }
 }
