@@ -31,7 +31,7 @@ python3 - "$out" "$n" <<'PY'
 import glob, re, statistics, sys
 out, n = sys.argv[1], int(sys.argv[2])
 line = re.compile(r"HA (\S+)\s+sent\s+(\d+) acked\s+(\d+) lost-replies\s+(\d+) found\s+(\d+) missing (\d+) duplicates (\d+) \(after lost reply (\d+)\) \| fault -> first SMTP 250 via VIP: (.*?) \|")
-imap = re.compile(r"IMAP sessions ok (\d+) failed (\d+), .* found (\d+)$")
+imap = re.compile(r"IMAP sessions ok (\d+) failed (\d+), .*? found (\d+)")
 rows = {}
 order = []
 for f in sorted(glob.glob(out + "/run-*.txt")):

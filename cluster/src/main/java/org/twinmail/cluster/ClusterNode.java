@@ -453,10 +453,13 @@ public final class ClusterNode implements AutoCloseable {
         }
         // Both nodes may have decided at once. Each wrote its claim before it reads the other's slot, so at
         // least one of them sees the other's claim; both then step back for a random time and one wins.
-        // After a release (the peer wrote STANDBY with YIELD: it does not claim while it yields) one interval is
-        // enough; otherwise two, as the peer may have decided from an older read and still be writing.
-        boolean released = !fencePeer && before != null && before.role() == Role.STANDBY && before.has(LeaseSlot.YIELD);
-        sleepNanos((released ? 1 : 2) * settings.timings().intervalNanos());
+        // After a release (the peer wrote STANDBY with YIELD, or its supervisor CRASHED) the peer does not claim: a
+        // yielding node claims only when both yield, and then the lower slot alone does; a restarted JVM watches a
+        // whole lease first. So a quarter interval before the re-read is enough there; otherwise two intervals, as
+        // the peer may have decided from an older read and still be writing its claim.
+        boolean released = !fencePeer && before != null && before.role() == Role.STANDBY
+                && (before.has(LeaseSlot.YIELD) || before.has(LeaseSlot.CRASHED));
+        sleepNanos(released ? settings.timings().intervalNanos() / 4 : 2 * settings.timings().intervalNanos());
         try {
             if (lease.read(settings.peerSlot()) instanceof LeaseSlot.Valid(LeaseSlot now)
                     && now.role().holdsVolume() && (before == null || now.seq() != before.seq())) {

@@ -545,21 +545,26 @@ class HaLabTest {
         void on(String active, String other) throws Exception;
     }
 
+    private static final Map<String, Integer> RUNS = new HashMap<>();
+
     /** Streams messages, injects, recovers, checks the mailbox; records the figures. */
     private static void fault(String name, Inject inject, Recover recover, boolean expectMove) throws Exception {
         awaitPair();
         String active = activeNode();
         String other = active.equals("node-a") ? "node-b" : "node-a";
-        Path out = work.resolve(name + ".load");
-        Path stop = work.resolve(name + ".stop");
-        Path reads = work.resolve(name + ".reads");
-        for (Path f : List.of(out, stop, reads)) Files.deleteIfExists(f); // a fault repeated for the figures reuses the names
+        // a fault repeated for the figures gets subjects and files of its own (kill-9, kill-9.2, ...): the mailbox keeps
+        // the earlier runs' messages, which must not count as duplicates
+        int run = RUNS.merge(name, 1, Integer::sum);
+        String tag = run == 1 ? name : name + "." + run;
+        Path out = work.resolve(tag + ".load");
+        Path stop = work.resolve(tag + ".stop");
+        Path reads = work.resolve(tag + ".reads");
         Process load = new ProcessBuilder(LAB_SCRIPT.toString(), "exec", work.toString(), "client", java, "-cp", classpath,
-                LabClient.class.getName(), "send", VIP, name, out.toString(), stop.toString())
-                .redirectErrorStream(true).redirectOutput(work.resolve(name + ".client.log").toFile()).start();
+                LabClient.class.getName(), "send", VIP, tag, out.toString(), stop.toString())
+                .redirectErrorStream(true).redirectOutput(work.resolve(tag + ".client.log").toFile()).start();
         Process reader = new ProcessBuilder(LAB_SCRIPT.toString(), "exec", work.toString(), "client", java, "-cp", classpath,
                 LabClient.class.getName(), "read", VIP, reads.toString(), stop.toString(), "vic@lab.example", "pw")
-                .redirectErrorStream(true).redirectOutput(work.resolve(name + ".reader.log").toFile()).start();
+                .redirectErrorStream(true).redirectOutput(work.resolve(tag + ".reader.log").toFile()).start();
         AtomicBoolean twoActive = new AtomicBoolean();
         AtomicBoolean watching = new AtomicBoolean(true);
         Thread watcher = Thread.ofVirtual().start(() -> {
@@ -591,11 +596,11 @@ class HaLabTest {
 
             Load l = Load.read(out, faultAt, expectMove ? other + ".lab.example" : null);
             Reads r = Reads.read(reads, faultAt);
-            Map<String, Integer> found = count(name, "count");
-            Map<String, Integer> foundImap = count(name, "count-imap");
+            Map<String, Integer> found = count(tag, "count");
+            Map<String, Integer> foundImap = count(tag, "count-imap");
             int missing = 0, unexpectedDuplicates = 0, legitDuplicates = 0;
             for (int n : l.acked) {
-                int c = found.getOrDefault(name + "-" + n, 0);
+                int c = found.getOrDefault(tag + "-" + n, 0);
                 if (c == 0) missing++;
                 if (c > 1 + l.lost.getOrDefault(n, 0)) unexpectedDuplicates++;
                 else if (c > 1) legitDuplicates++;
