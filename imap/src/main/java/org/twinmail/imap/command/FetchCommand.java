@@ -8,6 +8,7 @@ import org.twinmail.core.model.MessageEntry;
 import org.twinmail.imap.mime.BodyStructure;
 import org.twinmail.imap.mime.Envelope;
 import org.twinmail.imap.mime.MessageText;
+import org.twinmail.imap.mime.TextualForm;
 import org.twinmail.mail.mime.MimePart;
 import org.twinmail.imap.mime.Section;
 import org.twinmail.imap.protocol.ArgReader;
@@ -285,6 +286,8 @@ final class FetchCommand {
                     return;
                 }
                 byte[] content = item.section().extract(m);
+                // No NUL in a plain literal: parts holding NULs go base64-encoded (RFC 9051 6.4.5, TextualForm).
+                if (TextualForm.hasNul(content)) content = textual(item.section(), m, content);
                 String label = "BODY[" + item.section().spec() + "]";
                 if (item.partialStart() >= 0) {
                     long from = Math.min(item.partialStart(), content.length);
@@ -314,11 +317,28 @@ final class FetchCommand {
                 ctx.output().write(content);
                 ctx.services().metrics().fetched(content.length);
             }
-            case "RFC822" -> literal(ctx, "RFC822", m.data());
+            case "RFC822" -> literal(ctx, "RFC822", TextualForm.of(m, 0, m.end()));
             case "RFC822.HEADER" -> literal(ctx, "RFC822.HEADER", java.util.Arrays.copyOfRange(m.data(), 0, m.bodyStart()));
-            case "RFC822.TEXT" -> literal(ctx, "RFC822.TEXT", java.util.Arrays.copyOfRange(m.data(), m.bodyStart(), m.end()));
+            case "RFC822.TEXT" -> literal(ctx, "RFC822.TEXT", TextualForm.of(m, m.bodyStart(), m.end()));
             default -> throw new IllegalStateException(item.name());
         }
+    }
+
+    /**
+     * A section with NUL octets in its textual form: the whole message, a part's body or TEXT
+     * with their binary leaves base64-encoded. Header sections are sent as they are.
+     */
+    private static byte[] textual(Section section, MimePart m, byte[] content) {
+        MimePart part = section.part(m);
+        if (part == null) return content;
+        if (section.text() == null) {
+            return section.path().isEmpty() ? TextualForm.of(m, part.headerStart(), part.end()) : TextualForm.of(m, part.bodyStart(), part.end());
+        }
+        if (section.text().equals("TEXT")) {
+            MimePart msg = !section.path().isEmpty() && part.message() != null ? part.message() : part;
+            return TextualForm.of(m, msg.bodyStart(), msg.end());
+        }
+        return content;
     }
 
     /**

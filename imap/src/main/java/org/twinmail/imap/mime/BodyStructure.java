@@ -39,15 +39,17 @@ public final class BodyStructure {
         b.append(q(p.type())).append(' ').append(q(p.subtype())).append(' ').append(params(p.params()));
         b.append(' ').append(n(p.header("Content-ID")));
         b.append(' ').append(n(p.header("Content-Description")));
-        b.append(' ').append(q(p.encoding()));
-        b.append(' ').append(p.bodySize());
+        // A part holding NUL octets is sent base64-encoded (TextualForm): described as it is sent.
+        byte[] base64 = TextualForm.encoded(p) ? TextualForm.base64Body(p) : null;
+        b.append(' ').append(q(base64 != null ? "base64" : p.encoding()));
+        b.append(' ').append(base64 != null ? base64.length : p.bodySize());
         if (p.message() != null) {
             b.append(' ').append(Envelope.of(p.message()));
             b.append(' ');
             write(b, p.message(), ext);
             b.append(' ').append(p.bodyLines());
         } else if (p.type().equals("text")) {
-            b.append(' ').append(p.bodyLines());
+            b.append(' ').append(base64 != null ? TextualForm.base64Lines(base64) : p.bodyLines());
         }
         if (ext) {
             b.append(' ').append(n(p.header("Content-MD5")));
