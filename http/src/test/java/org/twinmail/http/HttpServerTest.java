@@ -135,6 +135,20 @@ class HttpServerTest {
     }
 
     @Test
+    void anHttp10ProbeAsKeepalivedsCheckSendsIt() throws Exception {
+        // ha/keepalived/twinmail-check: plain bash, HTTP/1.0, reads the status code of the first line
+        start().start();
+        try (Socket s = new Socket("127.0.0.1", http.boundAddresses().getFirst().getPort())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write("GET /health HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            String response = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertThat(response.split(" ", 3)[1]).isEqualTo("200");
+            assertThat(response).endsWith("{\"status\":\"UP\",\"checks\":{\"store\":\"ok\"}}");
+        }
+    }
+
+    @Test
     void aBodyOverTheLimitGets413AndTheServerKeepsServing() throws Exception {
         config.http.maxRequestBodySize = Size.of("1K");
         start().start();
