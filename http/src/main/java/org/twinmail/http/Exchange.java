@@ -2,8 +2,10 @@ package org.twinmail.http;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Blocker;
@@ -124,6 +126,21 @@ public final class Exchange {
         } catch (IOException e) {
             setHeader("Connection", "close");
         }
+    }
+
+    /**
+     * Starts a response whose body is written as it is produced (EventSource, downloads): the
+     * status and headers go out with the first flush or write. Each {@code flush()} sends what
+     * was written so far; {@code close()} ends the response (if the endpoint returns without
+     * closing, the response ends then).
+     */
+    public OutputStream openBody(int status, String contentType) {
+        if (this.status != -1) throw new IllegalStateException("response already sent");
+        this.status = status;
+        if (!bodyRead) discardBody();
+        response.setStatus(status);
+        if (contentType != null) response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
+        return Content.Sink.asOutputStream(response);
     }
 
     /** The status sent, or -1 before {@link #send}. */

@@ -69,7 +69,8 @@ import org.twinmail.protocol.tls.Tls;
  *   <li>{@code GET /health}: 200 {@code {"status":"UP"}} or 503 {@code {"status":"DOWN"}} with
  *       the checks, for load balancers and the HA probes;</li>
  *   <li>{@code /api/admin/...}: the admin REST API ({@link AdminApi}), bearer token required;</li>
- *   <li>WebSocket endpoints registered with {@link #webSocket} before {@link #start()}.</li>
+ *   <li>WebSocket endpoints registered with {@link #webSocket}, and other endpoints mounted
+ *       under a path prefix with {@link #mount}, both before {@link #start()}.</li>
  * </ul>
  * Built on Jetty 12's core handlers (no servlet API): HTTP/1.1 and h2c on plain addresses,
  * HTTP/1.1 and HTTP/2 (chosen by ALPN) over TLS, with the node's {@link Tls} context, so HTTPS
@@ -109,6 +110,11 @@ public final class HttpService implements AutoCloseable {
     private final Duration healthTimeout;
     private final AdminApi adminApi;
     private final Map<String, WebSocketCreator> webSockets = new LinkedHashMap<>();
+    /** Endpoints mounted under a path prefix (longest prefix first), by {@link #mount}. */
+    private final java.util.TreeMap<String, Mounted> mounts = new java.util.TreeMap<>(
+            java.util.Comparator.comparingInt(String::length).reversed().thenComparing(java.util.Comparator.naturalOrder()));
+
+    private record Mounted(String name, Endpoint endpoint) { }
     private final List<ServerConnector> plain = new ArrayList<>();
     private final List<ServerConnector> secure = new ArrayList<>();
     private Server server;
@@ -166,6 +172,25 @@ public final class HttpService implements AutoCloseable {
     public synchronized void webSocket(String path, WebSocketCreator creator) {
         if (started) throw new IllegalStateException("WebSocket endpoints are registered before start()");
         webSockets.put(Objects.requireNonNull(path, "path"), Objects.requireNonNull(creator, "creator"));
+    }
+
+    /**
+     * Serves every path under {@code prefix} (which starts and ends with '/') with
+     * {@code endpoint}, counted in {@code twinmail_http_requests_total} as {@code name}. For the
+     * services built on this server (JMAP, webmail, the admin console); {@code /metrics},
+     * {@code /health} and {@code /api/admin/} stay as they are. Before {@link #start()} only.
+     */
+    public synchronized void mount(String prefix, String name, Endpoint endpoint) {
+        if (started) throw new IllegalStateException("endpoints are mounted before start()");
+        if (prefix == null || !prefix.startsWith("/") || !prefix.endsWith("/") || prefix.equals("/")) {
+            throw new IllegalArgumentException("a mount prefix starts and ends with '/' and is not the root: " + prefix);
+        }
+        if (prefix.startsWith(AdminApi.PREFIX) || AdminApi.PREFIX.startsWith(prefix)) {
+            throw new IllegalArgumentException(prefix + " overlaps the admin API");
+        }
+        if (mounts.putIfAbsent(prefix, new Mounted(Objects.requireNonNull(name, "name"), Objects.requireNonNull(endpoint, "endpoint"))) != null) {
+            throw new IllegalArgumentException(prefix + " is mounted already");
+        }
     }
 
     /** Binds every address (all or none: a taken port fails the start with an IOException naming it) and starts serving. */
@@ -401,14 +426,22 @@ public final class HttpService implements AutoCloseable {
             } else {
                 endpoint = "other";
                 handler = e -> sendJson(e, 404, Map.of("error", "not found"));
+                for (Map.Entry<String, Mounted> m : mounts.entrySet()) { // longest prefix first
+                    if (path.startsWith(m.getKey())) {
+                        endpoint = m.getValue().name();
+                        handler = m.getValue().endpoint();
+                        break;
+                    }
+                }
             }
             counted(endpoint, handler, ex, callback);
             return true;
         }
     }
 
+    /** One endpoint: plain blocking code on a virtual thread, answering through its {@link Exchange}. */
     @FunctionalInterface
-    private interface Endpoint {
+    public interface Endpoint {
         void handle(Exchange ex) throws IOException;
     }
 

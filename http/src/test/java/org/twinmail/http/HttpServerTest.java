@@ -266,6 +266,55 @@ class HttpServerTest {
         }
     }
 
+    @Test
+    void mountedEndpointsStreamTheirBodyAsItIsWritten() throws Exception {
+        java.util.concurrent.CountDownLatch firstSeen = new java.util.concurrent.CountDownLatch(1);
+        start().mount("/test/events/", "events", ex -> {
+            try (OutputStream out = ex.openBody(200, "text/event-stream")) {
+                out.write("data: one\n\n".getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                try {
+                    // the second event is written only once the client has read the first: streamed, not buffered
+                    if (!firstSeen.await(10, TimeUnit.SECONDS)) throw new IllegalStateException("first event never arrived");
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                out.write("data: two\n\n".getBytes(StandardCharsets.UTF_8));
+            }
+        });
+        http.start();
+        try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
+            HttpResponse<java.util.stream.Stream<String>> r = client.send(HttpRequest.newBuilder(plain("/test/events/stream")).build(),
+                    HttpResponse.BodyHandlers.ofLines());
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/event-stream"));
+            List<String> lines = new java.util.ArrayList<>();
+            r.body().forEach(line -> {
+                lines.add(line);
+                if (line.equals("data: one")) firstSeen.countDown();
+            });
+            assertThat(lines).containsExactly("data: one", "", "data: two", "");
+            // the built-in paths are untouched, and an unmounted path is still 404
+            assertThat(client.send(HttpRequest.newBuilder(plain("/health")).build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+                    .isEqualTo(200);
+            assertThat(client.send(HttpRequest.newBuilder(plain("/test/other")).build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+                    .isEqualTo(404);
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> http.mount("/x/", "x", ex -> { }))
+                .isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void mountPrefixesMayNotShadowTheAdminApi() throws Exception {
+        start();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> http.mount("/api/", "api", ex -> { }))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("overlaps the admin API");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> http.mount("/api/admin/x/", "x", ex -> { }))
+                .isInstanceOf(IllegalArgumentException.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> http.mount("jmap", "jmap", ex -> { }))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
     /** A test-only endpoint; Jetty calls it through method handles, so it must be public. */
     public static final class Echo implements Session.Listener.AutoDemanding {
         private Session session;
