@@ -41,9 +41,10 @@ class ChainsTest {
         config.hostname = "mx.test.example";
         config.filter.clamav.address = "unix:/run/clamav/clamd.ctl";
         config.filter.spamd.address = "127.0.0.1:783";
+        config.filter.rspamd.address = "127.0.0.1:11333";
         try (MailStore store = EmbeddedMailStore.open(StoreOptions.defaults(dir))) {
             assertThat(Chains.mx(config, store).checks(Stage.DATA)).extracting(Check::name)
-                    .containsExactly("hop-count", "clamav", "spamd");
+                    .containsExactly("hop-count", "clamav", "spamd", "rspamd");
             assertThat(Chains.submission(config, store).checks(Stage.DATA)).extracting(Check::name)
                     .containsExactly("hop-count", "submission-sender", "clamav");
         }

@@ -120,6 +120,37 @@ final class ScanDaemons {
         return d;
     }
 
+    /**
+     * rspamd's normal worker alone on {@code dir}/rspamd.sock, with the package's configuration and
+     * our overrides (no controller, proxy or fuzzy worker; DNS to a closed port so nothing waits
+     * on the network; no hyperscan compilation at start), its databases and run files in {@code dir}.
+     */
+    static Daemon rspamd(Path dir) throws Exception {
+        Path rspamd = binary("rspamd", "rspamd");
+        Path local = Files.createDirectories(dir.resolve("conf"));
+        Path override = Files.createDirectories(local.resolve("override.d"));
+        Path localD = Files.createDirectories(local.resolve("local.d"));
+        Path run = Files.createDirectories(dir.resolve("run"));
+        Path db = Files.createDirectories(dir.resolve("db"));
+        Path socket = run.resolve("rspamd.sock");
+        Files.writeString(override.resolve("worker-normal.inc"), "bind_socket = \"" + socket + " mode=0666\";\ncount = 1;\n");
+        for (String w : List.of("worker-controller.inc", "worker-proxy.inc", "worker-fuzzy.inc")) {
+            Files.writeString(override.resolve(w), "enabled = false;\n");
+        }
+        Path log = dir.resolve("rspamd.log");
+        Files.writeString(override.resolve("logging.inc"), "type = \"file\";\nfilename = \"" + log + "\";\nlevel = \"warning\";\n");
+        Files.writeString(localD.resolve("options.inc"),
+                "disable_hyperscan = true;\ndns { nameserver = [\"127.0.0.1:1\"]; timeout = 0.1s; retransmits = 1; }\n");
+        List<String> command = List.of(rspamd.toString(), "-f", "-c", "/etc/rspamd/rspamd.conf",
+                "--var=LOCAL_CONFDIR=" + local, "--var=DBDIR=" + db, "--var=RUNDIR=" + run, "--var=LOGDIR=" + dir);
+        List<String> asRoot = new java.util.ArrayList<>(command);
+        if ("root".equals(System.getProperty("user.name"))) asRoot.addAll(List.of("-u", "root", "-g", "root"));
+        Process p = new ProcessBuilder(asRoot).redirectErrorStream(true).redirectOutput(dir.resolve("rspamd.out").toFile()).start();
+        Daemon d = new Daemon(p, socket, log);
+        awaitAnswer(d, "GET /ping HTTP/1.0\r\n\r\n", "pong", dir.resolve("rspamd.out"));
+        return d;
+    }
+
     /** Waits (at most 60 s) until the daemon answers {@code request} on its socket with {@code expected} in its reply. */
     private static void awaitAnswer(Daemon d, String request, String expected, Path output) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

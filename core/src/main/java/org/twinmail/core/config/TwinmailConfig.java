@@ -383,7 +383,8 @@ public final class TwinmailConfig {
     /** External content scanners, run as checks at the end of DATA (docs/filter.md, "Content scanners"). */
     public static final class Filter {
         public ClamAv clamav = new ClamAv();
-        public Spamd spamd = new Spamd();
+        public SpamScanner spamd = new SpamScanner();
+        public SpamScanner rspamd = new SpamScanner();
     }
 
     /** ClamAV's clamd, asked over INSTREAM on every message of the MX and submission. */
@@ -406,15 +407,18 @@ public final class TwinmailConfig {
         public OnFailure onFailure = OnFailure.TEMPFAIL;
     }
 
-    /** SpamAssassin's spamd (SPAMC/1.5 SYMBOLS), asked on every message of the MX. */
-    public static final class Spamd {
-        /** {@code unix:/path} (or an absolute path) or {@code host:port}; empty (the default): no spam scanning. */
+    /**
+     * A spam scanner asked on every message of the MX: SpamAssassin's spamd ({@code filter.spamd},
+     * SPAMC/1.5 SYMBOLS) or rspamd ({@code filter.rspamd}, HTTP /checkv2); the same settings for both.
+     */
+    public static final class SpamScanner {
+        /** {@code unix:/path} (or an absolute path) or {@code host:port}; empty (the default): not asked. */
         public String address = "";
-        /** Time to connect to spamd. */
+        /** Time to connect to the scanner. */
         public Duration connectTimeout = Duration.ofSeconds(5);
         /** Time for one whole scan. */
         public Duration timeout = Duration.ofSeconds(30);
-        /** Larger messages are not sent to spamd (spamc's own limit is 500K). */
+        /** Larger messages are not sent to the scanner (spamc's own limit is 500K). */
         public Size maxSize = Size.of("500K");
         /** Score from which X-Spam-Status, X-Spam-Score and X-Spam-Flag are added. */
         public double tagScore = 3.0;
@@ -422,7 +426,7 @@ public final class TwinmailConfig {
         public double junkScore = 5.0;
         /** Score from which the message is refused at DATA (554 5.7.1). */
         public double rejectScore = 15.0;
-        /** spamd unreachable, timed out or in error: {@code accept} (fail-open, the default) or {@code tempfail} (fail-closed, 451 4.7.1). */
+        /** The scanner unreachable, timed out or in error: {@code accept} (fail-open, the default) or {@code tempfail} (fail-closed, 451 4.7.1). */
         public OnFailure onFailure = OnFailure.ACCEPT;
     }
 

@@ -8,12 +8,15 @@ public final class Scanners {
     private Scanners() {
     }
 
-    /** clamd on both chains; spamd on the MX only ({@code spam}), as our users' own mail is not scored. */
+    /** clamd on both chains; spamd and rspamd on the MX only ({@code spam}), as our users' own mail is not scored. */
     public static Chain.Builder addTo(Chain.Builder chain, TwinmailConfig.Filter filter, boolean spam) {
         ClamAv clamav = ClamAv.of(filter.clamav);
         if (clamav != null) chain.add(clamav);
-        SpamAssassin spamd = spam ? SpamAssassin.of(filter.spamd) : null;
+        if (!spam) return chain;
+        SpamAssassin spamd = SpamAssassin.spamd(filter.spamd);
         if (spamd != null) chain.add(spamd);
+        SpamAssassin rspamd = SpamAssassin.rspamd(filter.rspamd);
+        if (rspamd != null) chain.add(rspamd);
         return chain;
     }
 }

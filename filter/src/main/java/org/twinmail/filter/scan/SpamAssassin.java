@@ -19,8 +19,8 @@ import org.twinmail.filter.Message;
 import org.twinmail.filter.Verdict;
 
 /**
- * DATA: the message scored by SpamAssassin's spamd, with our thresholds (not spamd's
- * {@code required_score}):
+ * DATA: the message scored by SpamAssassin's spamd ({@link SpamdClient}) or rspamd
+ * ({@link RspamdClient}), with our thresholds (not the scanner's own required score or action):
  * <ul>
  *   <li>score at or over {@code rejectScore}: 554 5.7.1, reason {@code spam}</li>
  *   <li>over {@code junkScore}: X-Spam-* fields and the recipients' Junk with {@code $Junk}
@@ -30,14 +30,15 @@ import org.twinmail.filter.Verdict;
  *       ({@code spam_scan_failed}, the default {@code onFailure: accept}) or 451 4.7.1 ({@code tempfail})</li>
  *   <li>over {@code maxSize}: not scanned, as spamc does</li>
  * </ul>
- * The score and the rules are in the log line {@code <queue id> spamd: score=... tests=...}.
+ * The score and the rules are in the log line {@code <queue id> spamd: score=... tests=...} ({@code rspamd:}).
  */
 public final class SpamAssassin implements Check.Data {
     private static final Logger log = LoggerFactory.getLogger(SpamAssassin.class);
     /** A message in Junk carries the keyword clients know (RFC 9051's $Junk). */
     static final String JUNK_KEYWORD = "$Junk";
 
-    private final SpamdClient client;
+    private final String name;
+    private final SpamClient client;
     private final long maxSize;
     private final double tag;
     private final double junk;
@@ -45,8 +46,9 @@ public final class SpamAssassin implements Check.Data {
     private final TwinmailConfig.OnFailure onFailure;
     private final LongAdder failures = new LongAdder();
 
-    public SpamAssassin(SpamdClient client, long maxSize, double tag, double junk, double reject, TwinmailConfig.OnFailure onFailure) {
-        if (!(tag <= junk && junk <= reject)) throw new IllegalArgumentException("filter.spamd: tagScore <= junkScore <= rejectScore");
+    public SpamAssassin(String name, SpamClient client, long maxSize, double tag, double junk, double reject, TwinmailConfig.OnFailure onFailure) {
+        if (!(tag <= junk && junk <= reject)) throw new IllegalArgumentException("filter." + name + ": tagScore <= junkScore <= rejectScore");
+        this.name = name;
         this.client = client;
         this.maxSize = maxSize;
         this.tag = tag;
@@ -55,16 +57,24 @@ public final class SpamAssassin implements Check.Data {
         this.onFailure = onFailure;
     }
 
-    /** The check the configuration asks for; null when {@code filter.spamd.address} is empty. */
-    public static SpamAssassin of(TwinmailConfig.Spamd c) {
+    /** The spamd check the configuration asks for; null when {@code filter.spamd.address} is empty. */
+    public static SpamAssassin spamd(TwinmailConfig.SpamScanner c) {
         if (c.address == null || c.address.isBlank()) return null;
-        return new SpamAssassin(new SpamdClient(ScannerConnection.parse("filter.spamd.address", c.address), c.connectTimeout, c.timeout),
+        return new SpamAssassin("spamd", new SpamdClient(ScannerConnection.parse("filter.spamd.address", c.address), c.connectTimeout, c.timeout),
                 c.maxSize.bytes(), c.tagScore, c.junkScore, c.rejectScore, c.onFailure);
     }
 
+    /** The rspamd check the configuration asks for; null when {@code filter.rspamd.address} is empty. */
+    public static SpamAssassin rspamd(TwinmailConfig.SpamScanner c) {
+        if (c.address == null || c.address.isBlank()) return null;
+        return new SpamAssassin("rspamd", new RspamdClient(ScannerConnection.parse("filter.rspamd.address", c.address), c.connectTimeout, c.timeout),
+                c.maxSize.bytes(), c.tagScore, c.junkScore, c.rejectScore, c.onFailure);
+    }
+
+    /** {@code spamd} or {@code rspamd}. */
     @Override
     public String name() {
-        return "spamd";
+        return name;
     }
 
     /** Scans that failed since the start (also counted as {@code spam_scan_failed} verdicts). */
@@ -75,25 +85,25 @@ public final class SpamAssassin implements Check.Data {
     @Override
     public Verdict data(Client client, Envelope envelope, Message message) throws IOException {
         if (message.size() > maxSize) return Verdict.proceed();
-        SpamdClient.Result result;
+        SpamClient.Result result;
         try (InputStream in = message.open()) {
-            result = this.client.check(in, message.size());
+            result = this.client.check(client, envelope, in, message.size());
         }
         return switch (result) {
-            case SpamdClient.Result.Failed f -> {
+            case SpamClient.Result.Failed f -> {
                 failures.increment();
                 boolean open = onFailure == TwinmailConfig.OnFailure.ACCEPT;
-                log.warn("{} spamd: scan failed ({}): {}", envelope.queueId(), f.why(), open ? "delivered unscanned" : "tempfail");
+                log.warn("{} {}: scan failed ({}): {}", envelope.queueId(), name, f.why(), open ? "delivered unscanned" : "tempfail");
                 yield open ? Verdict.addHeaders("spam_scan_failed", new HeaderField("X-Spam-Status", "Unknown, scanner unavailable"))
                         : Verdict.tempfail(451, "4.7.1", "Spam scanner temporarily unavailable, try again later", "spam_scan_failed");
             }
-            case SpamdClient.Result.Scored s -> verdict(envelope, s);
+            case SpamClient.Result.Scored s -> verdict(envelope, s);
         };
     }
 
-    private Verdict verdict(Envelope envelope, SpamdClient.Result.Scored s) {
+    private Verdict verdict(Envelope envelope, SpamClient.Result.Scored s) {
         String score = String.format(Locale.ROOT, "%.1f", s.score());
-        log.info("{} spamd: score={} tests={}", envelope.queueId(), score, String.join(",", s.symbols()));
+        log.info("{} {}: score={} tests={}", envelope.queueId(), name, score, String.join(",", s.symbols()));
         if (s.score() >= reject) return Verdict.reject(554, "5.7.1", "Message rejected as spam", "spam");
         if (s.score() < tag) return Verdict.proceed();
         boolean isSpam = s.score() >= junk;

@@ -9,13 +9,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.twinmail.filter.Client;
+import org.twinmail.filter.Envelope;
 
 /**
  * A client of SpamAssassin's spamd: {@code SYMBOLS SPAMC/1.5} with the message streamed after a
  * {@code Content-length} header, then spamd's answer ({@code SPAMD/1.1 0 EX_OK}, a
  * {@code Spam: True ; 7.3 / 5.0} header, the rule names as the body).
  */
-public final class SpamdClient {
+public final class SpamdClient implements SpamClient {
     private static final int MAX_ANSWER = 64 * 1024;
 
     private final SocketAddress address;
@@ -28,20 +30,8 @@ public final class SpamdClient {
         this.timeout = timeout;
     }
 
-    /** What spamd said. */
-    public sealed interface Result {
-        /** @param score spamd's score; @param symbols the rules that hit, in spamd's order */
-        record Scored(double score, List<String> symbols) implements Result {
-            public Scored {
-                symbols = List.copyOf(symbols);
-            }
-        }
-
-        record Failed(String why) implements Result { }
-    }
-
-    /** Scans the {@code size} octets of {@code in}. I/O errors, timeouts and error answers come back as {@link Result.Failed}. */
-    public Result check(InputStream in, long size) {
+    @Override
+    public Result check(Client client, Envelope envelope, InputStream in, long size) {
         try (ScannerConnection c = ScannerConnection.open(address, connectTimeout, timeout)) {
             c.write(ByteBuffer.wrap(("SYMBOLS SPAMC/1.5\r\nContent-length: " + size + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII)));
             long sent = ScannerConnection.copy(in, 64 * 1024, (buf, n) -> c.write(ByteBuffer.wrap(buf, 0, n)));

@@ -39,12 +39,22 @@ class ScannerAnswersTest {
     @Test
     void spamdAnswers() {
         assertThat(SpamdClient.parse("SPAMD/1.1 0 EX_OK\r\nContent-length: 19\r\nSpam: True ; 1004.3 / 5.0\r\n\r\nGTUBE,MISSING_DATE"))
-                .isEqualTo(new SpamdClient.Result.Scored(1004.3, java.util.List.of("GTUBE", "MISSING_DATE")));
+                .isEqualTo(new SpamClient.Result.Scored(1004.3, java.util.List.of("GTUBE", "MISSING_DATE")));
         assertThat(SpamdClient.parse("SPAMD/1.1 0 EX_OK\r\nSpam: False ; -0.5 / 5.0\r\n\r\n"))
-                .isEqualTo(new SpamdClient.Result.Scored(-0.5, java.util.List.of()));
-        assertThat(SpamdClient.parse("SPAMD/1.0 76 Bad header line: x\r\n\r\n")).isInstanceOf(SpamdClient.Result.Failed.class);
-        assertThat(SpamdClient.parse("SPAMD/1.1 0 EX_OK\r\nContent-length: 0\r\n\r\n")).isInstanceOf(SpamdClient.Result.Failed.class);
-        assertThat(SpamdClient.parse("SPAMD/1.1 0 EX_OK")).isInstanceOf(SpamdClient.Result.Failed.class);
+                .isEqualTo(new SpamClient.Result.Scored(-0.5, java.util.List.of()));
+        assertThat(SpamdClient.parse("SPAMD/1.0 76 Bad header line: x\r\n\r\n")).isInstanceOf(SpamClient.Result.Failed.class);
+        assertThat(SpamdClient.parse("SPAMD/1.1 0 EX_OK\r\nContent-length: 0\r\n\r\n")).isInstanceOf(SpamClient.Result.Failed.class);
+        assertThat(SpamdClient.parse("SPAMD/1.1 0 EX_OK")).isInstanceOf(SpamClient.Result.Failed.class);
+    }
+
+    @Test
+    void rspamdAnswers() {
+        assertThat(RspamdClient.parse("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n"
+                + "{\"score\":15.0,\"required_score\":15.0,\"action\":\"reject\",\"symbols\":{\"GTUBE\":{\"name\":\"GTUBE\",\"score\":0.0}}}"))
+                .isEqualTo(new SpamClient.Result.Scored(15.0, java.util.List.of("GTUBE")));
+        assertThat(RspamdClient.parse("HTTP/1.1 500 Internal Server Error\r\n\r\n{}")).isInstanceOf(SpamClient.Result.Failed.class);
+        assertThat(RspamdClient.parse("HTTP/1.1 200 OK\r\n\r\nnot json")).isInstanceOf(SpamClient.Result.Failed.class);
+        assertThat(RspamdClient.parse("HTTP/1.1 200 OK\r\n\r\n{\"action\":\"no action\"}")).isInstanceOf(SpamClient.Result.Failed.class);
     }
 
     @Test
@@ -72,6 +82,6 @@ class ScannerAnswersTest {
     @Test
     void nothingListeningIsAFailureNotAnException(@TempDir Path dir) {
         SpamdClient client = new SpamdClient(UnixDomainSocketAddress.of(dir.resolve("gone.sock")), Duration.ofSeconds(1), Duration.ofSeconds(1));
-        assertThat(client.check(new ByteArrayInputStream(new byte[3]), 3)).isInstanceOf(SpamdClient.Result.Failed.class);
+        assertThat(client.check(null, null, new ByteArrayInputStream(new byte[3]), 3)).isInstanceOf(SpamClient.Result.Failed.class);
     }
 }
