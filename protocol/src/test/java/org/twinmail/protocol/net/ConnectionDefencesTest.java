@@ -249,9 +249,20 @@ class ConnectionDefencesTest {
                 assertThat(firstLine(late)).isEqualTo("timeout");
             }
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
-            // the nine, whose reads began before stress, are cut by the watchdog; then stress ends
-            for (Socket s : held) assertThat(closedByServer(s)).isTrue();
+            // The nine, whose reads began before stress with 30 s to go, are cut by the watchdog until
+            // enough slots are free (4 of 10: twice the threshold) for stress to end; the rest then keep
+            // their slots, as they would with no stress at all. Which ones go first is up to the watchdog.
             await(() -> !l.isStressed(), Duration.ofSeconds(10));
+            int cut = 0;
+            for (Socket s : held) {
+                s.setSoTimeout(300);
+                try {
+                    if (closedByServer(s)) cut++;
+                } catch (SocketTimeoutException stillOpen) {
+                    // not cut: stress had ended before the watchdog came to it
+                }
+            }
+            assertThat(cut).as("held connections cut under stress").isBetween(3, 9);
         } finally {
             for (Socket s : held) s.close();
         }
