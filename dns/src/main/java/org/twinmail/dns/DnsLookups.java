@@ -15,6 +15,13 @@ public interface DnsLookups {
     DnsAnswer<InetAddress> aaaa(String name);
 
     /**
+     * Exchange host names of the MX records of {@code name} (lower case, no trailing dot), most
+     * preferred first, as published: no implicit MX, no address lookups (SPF's mx mechanism,
+     * RFC 7208 5.4). Delivery uses {@link MxResolver} instead.
+     */
+    DnsAnswer<String> mx(String name);
+
+    /**
      * TXT records of {@code name}, one value per record: its character-strings joined with
      * nothing between them, as SPF (RFC 7208 3.3) and DKIM (RFC 6376 3.6.2.2) read them.
      * Each string's octets are read as UTF-8, invalid sequences replaced.

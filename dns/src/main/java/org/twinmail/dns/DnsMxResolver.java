@@ -188,6 +188,24 @@ public final class DnsMxResolver implements MxResolver, DnsLookups {
     }
 
     @Override
+    public DnsAnswer<String> mx(String name) {
+        DnsAnswer<MXRecord> records = general(name, Type.MX, r -> r instanceof MXRecord m ? m : null);
+        if (!(records instanceof DnsAnswer.Records<MXRecord> r)) {
+            return switch (records) {
+                case DnsAnswer.NoData<MXRecord> n -> new DnsAnswer.NoData<>();
+                case DnsAnswer.NxDomain<MXRecord> n -> new DnsAnswer.NxDomain<>();
+                case DnsAnswer.Failed<MXRecord> f -> new DnsAnswer.Failed<>(f.reason());
+                case DnsAnswer.Records<MXRecord> x -> throw new AssertionError();
+            };
+        }
+        List<MXRecord> sorted = new ArrayList<>(r.values());
+        sorted.sort(Comparator.comparingInt(MXRecord::getPriority));
+        List<String> hosts = new ArrayList<>();
+        for (MXRecord m : sorted) if (!hosts.contains(hostText(m.getTarget()))) hosts.add(hostText(m.getTarget()));
+        return new DnsAnswer.Records<>(hosts);
+    }
+
+    @Override
     public DnsAnswer<String> txt(String name) {
         return general(name, Type.TXT, r -> {
             if (!(r instanceof TXTRecord t)) return null;

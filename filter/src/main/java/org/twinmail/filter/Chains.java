@@ -2,6 +2,8 @@ package org.twinmail.filter;
 
 import java.util.List;
 import org.twinmail.core.config.TwinmailConfig;
+import org.twinmail.dns.DnsMxResolver;
+import org.twinmail.filter.auth.MessageAuthentication;
 import org.twinmail.filter.checks.DeclaredSize;
 import org.twinmail.filter.checks.HopCount;
 import org.twinmail.filter.checks.Quota;
@@ -21,12 +23,13 @@ import org.twinmail.store.Directory;
  *
  * <pre>
  * MX                                     submission (after AUTH, which the session requires before MAIL)
- *   mail: declared-size                    mail: submission-sender, sending-rate, declared-size
+ *   mail: declared-size, (authentication)  mail: submission-sender, sending-rate, declared-size
  *   rcpt: recipient-limit, relay,          rcpt: recipient-limit, recipient-exists, quota
  *         recipient-exists, quota
- *   data: hop-count, clamav, spamd         data: hop-count, submission-sender, clamav
- *                                          delivered: sending-rate
- *   (clamav and spamd when filter.clamav.address / filter.spamd.address are set)
+ *   data: hop-count, (authentication),     data: hop-count, submission-sender, clamav
+ *         clamav, spamd                    delivered: sending-rate
+ *   (authentication when filter.authentication.enabled; clamav and spamd when
+ *   filter.clamav.address / filter.spamd.address are set)
  * </pre>
  *
  * The anti-spam checks of the next step slot in here as ordinary checks (DNSBL at connect,
@@ -40,13 +43,17 @@ public final class Chains {
     public static Chain mx(TwinmailConfig config, Directory directory) {
         TwinmailConfig.Smtp smtp = config.smtp;
         if (smtp.maxRecipients < 1) throw new IllegalArgumentException("smtp.maxRecipients must be at least 1");
+        Relay relay = Relay.of(smtp.relayNetworks);
         Chain.Builder mx = Chain.builder("mx")
                 .add(new DeclaredSize(smtp.maxMessageSize.bytes()))
                 .add(new RecipientLimit(smtp.maxRecipients))
-                .add(Relay.of(smtp.relayNetworks))
+                .add(relay)
                 .add(new RecipientExists(config.hostname))
                 .add(new Quota(directory::findDomain))
                 .add(new HopCount(smtp.maxHops));
+        if (config.filter.authentication.enabled) { // mail: SPF; data: SPF, DKIM, DMARC, Authentication-Results
+            mx.add(MessageAuthentication.fromConfig(config, d -> directory.findDomain(d).isPresent(), relay, DnsMxResolver.fromConfig(config.relay.dns)));
+        }
         return Scanners.addTo(mx, config.filter, true).build(); // data: clamav, spamd (when configured)
     }
 

@@ -3,6 +3,7 @@ package org.twinmail.filter;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.twinmail.core.config.TwinmailConfig;
@@ -32,6 +33,20 @@ class ChainsTest {
                     rcpt: recipient-limit, recipient-exists, quota
                     data: hop-count, submission-sender
                     delivered: sending-rate""");
+        }
+    }
+
+    @Test
+    void authenticationRunsAtMailAndBeforeTheScannersAtDataWhenEnabled(@TempDir Path dir) {
+        TwinmailConfig config = new TwinmailConfig();
+        config.hostname = "mx.test.example";
+        config.filter.authentication.enabled = true;
+        config.filter.clamav.address = "unix:/run/clamav/clamd.ctl";
+        config.relay.dns.servers = List.of("127.0.0.1:53");
+        try (MailStore store = EmbeddedMailStore.open(StoreOptions.defaults(dir))) {
+            assertThat(Chains.mx(config, store).checks(Stage.MAIL)).extracting(Check::name).containsExactly("declared-size", "authentication");
+            assertThat(Chains.mx(config, store).checks(Stage.DATA)).extracting(Check::name).containsExactly("hop-count", "authentication", "clamav");
+            assertThat(Chains.submission(config, store).checks(Stage.DATA)).extracting(Check::name).doesNotContain("authentication");
         }
     }
 
