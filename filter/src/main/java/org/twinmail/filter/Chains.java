@@ -5,6 +5,7 @@ import org.twinmail.core.config.TwinmailConfig;
 import org.twinmail.dns.DnsMxResolver;
 import org.twinmail.filter.auth.MessageAuthentication;
 import org.twinmail.filter.checks.DeclaredSize;
+import org.twinmail.filter.dnsbl.Dnsbl;
 import org.twinmail.filter.checks.HopCount;
 import org.twinmail.filter.checks.Quota;
 import org.twinmail.filter.checks.RecipientExists;
@@ -23,12 +24,13 @@ import org.twinmail.store.Directory;
  *
  * <pre>
  * MX                                     submission (after AUTH, which the session requires before MAIL)
+ *   connect: (dnsbl)
  *   mail: declared-size, (authentication)  mail: submission-sender, sending-rate, declared-size
  *   rcpt: recipient-limit, relay,          rcpt: recipient-limit, recipient-exists, quota
  *         recipient-exists, quota
  *   data: hop-count, (authentication),     data: hop-count, submission-sender, clamav
  *         clamav, spamd                    delivered: sending-rate
- *   (authentication when filter.authentication.enabled; clamav and spamd when
+ *   (dnsbl when filter.dnsbl.lists is set; authentication when filter.authentication.enabled; clamav and spamd when
  *   filter.clamav.address / filter.spamd.address are set)
  * </pre>
  *
@@ -51,8 +53,11 @@ public final class Chains {
                 .add(new RecipientExists(config.hostname))
                 .add(new Quota(directory::findDomain))
                 .add(new HopCount(smtp.maxHops));
+        DnsMxResolver dns = config.filter.authentication.enabled || !config.filter.dnsbl.lists.isEmpty()
+                ? DnsMxResolver.fromConfig(config.relay.dns) : null;
+        if (!config.filter.dnsbl.lists.isEmpty()) mx.add(Dnsbl.fromConfig(config.filter.dnsbl, dns)); // connect
         if (config.filter.authentication.enabled) { // mail: SPF; data: SPF, DKIM, DMARC, Authentication-Results
-            mx.add(MessageAuthentication.fromConfig(config, d -> directory.findDomain(d).isPresent(), relay, DnsMxResolver.fromConfig(config.relay.dns)));
+            mx.add(MessageAuthentication.fromConfig(config, d -> directory.findDomain(d).isPresent(), relay, dns));
         }
         return Scanners.addTo(mx, config.filter, true).build(); // data: clamav, spamd (when configured)
     }

@@ -37,13 +37,15 @@ class ChainsTest {
     }
 
     @Test
-    void authenticationRunsAtMailAndBeforeTheScannersAtDataWhenEnabled(@TempDir Path dir) {
+    void dnsblAtConnectAndAuthenticationAtMailAndBeforeTheScannersAtDataWhenEnabled(@TempDir Path dir) {
         TwinmailConfig config = new TwinmailConfig();
         config.hostname = "mx.test.example";
         config.filter.authentication.enabled = true;
         config.filter.clamav.address = "unix:/run/clamav/clamd.ctl";
         config.relay.dns.servers = List.of("127.0.0.1:53");
+        config.filter.dnsbl.lists = List.of("zen.test*2");
         try (MailStore store = EmbeddedMailStore.open(StoreOptions.defaults(dir))) {
+            assertThat(Chains.mx(config, store).checks(Stage.CONNECT)).extracting(Check::name).containsExactly("dnsbl");
             assertThat(Chains.mx(config, store).checks(Stage.MAIL)).extracting(Check::name).containsExactly("declared-size", "authentication");
             assertThat(Chains.mx(config, store).checks(Stage.DATA)).extracting(Check::name).containsExactly("hop-count", "authentication", "clamav");
             assertThat(Chains.submission(config, store).checks(Stage.DATA)).extracting(Check::name).doesNotContain("authentication");

@@ -159,4 +159,28 @@ class AuthenticationEndToEndTest {
         assertThat(fixture.rejected("forged_local_from")).isEqualTo(before + 1);
         assertThat(fixture.inbox(a)).isEmpty();
     }
+
+    @Test
+    void aClientOnABlockListIsRefusedBeforeTheGreeting(@TempDir Path own) throws Exception {
+        dns.a("1.0.0.127.bl.test", "127.0.0.2");
+        try (SmtpFixture f = new SmtpFixture(own)) {
+            TwinmailConfig config = new TwinmailConfig();
+            config.hostname = SmtpFixture.HOSTNAME;
+            config.dataDir = own.toString();
+            config.smtp.listen = List.of(Listen.parse("127.0.0.1:0"));
+            config.relay.dns.servers = List.of(dns.hostPort());
+            config.filter.dnsbl.lists = List.of("bl.test*2", "other.test");
+            config.filter.dnsbl.threshold = 2;
+            try (SmtpServer guarded = new SmtpServer(config, f.store, f.store, null, null, f.registry, Chains.mx(config, f.store), null)) {
+                guarded.start();
+                InetSocketAddress address = guarded.boundAddresses().getFirst();
+                try (java.net.Socket s = new java.net.Socket(address.getAddress(), address.getPort())) {
+                    s.setSoTimeout(10_000);
+                    String reply = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+                    assertThat(reply).isEqualTo("554 5.7.1 Service unavailable; client [127.0.0.1] blocked using bl.test\r\n");
+                }
+            }
+            assertThat(f.rejected("dnsbl_listed")).isEqualTo(1);
+        }
+    }
 }

@@ -386,6 +386,17 @@ public final class TwinmailConfig {
         public SpamScanner spamd = new SpamScanner();
         public SpamScanner rspamd = new SpamScanner();
         public Authentication authentication = new Authentication();
+        public Dnsbl dnsbl = new Dnsbl();
+    }
+
+    /** DNS block lists at the connect of the MX, scored as postscreen does; off while {@code lists} is empty. */
+    public static final class Dnsbl {
+        /** {@code zone}, {@code zone*weight}, {@code zone=127.0.0.2*weight}, {@code zone=127.0.0.[2;4]}; a negative weight allow-lists. */
+        public List<String> lists = List.of();
+        /** Total weight from which the client is refused (554 5.7.1). */
+        public int threshold = 1;
+        /** Addresses and CIDR ranges never looked up. */
+        public List<String> allowNetworks = List.of();
     }
 
     /**
