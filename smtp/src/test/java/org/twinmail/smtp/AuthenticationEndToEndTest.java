@@ -183,4 +183,29 @@ class AuthenticationEndToEndTest {
             assertThat(f.rejected("dnsbl_listed")).isEqualTo(1);
         }
     }
+
+    @Test
+    void aRelayHostIsRecordedButNeverRefused(@TempDir Path own) throws Exception {
+        try (SmtpFixture f = new SmtpFixture(own)) {
+            TwinmailConfig config = new TwinmailConfig();
+            config.hostname = SmtpFixture.HOSTNAME;
+            config.dataDir = own.toString();
+            config.smtp.listen = List.of(Listen.parse("127.0.0.1:0"));
+            config.smtp.relayNetworks = List.of("127.0.0.0/8");
+            config.relay.dns.servers = List.of(dns.hostPort());
+            config.filter.authentication.enabled = true;
+            try (SmtpServer relayed = new SmtpServer(config, f.store, f.store, null, null, f.registry, Chains.mx(config, f.store), null)) {
+                relayed.start();
+                Account a = f.account();
+                try (SmtpClient c = SmtpClient.connect(relayed.boundAddresses().getFirst())) {
+                    c.expect("EHLO app.internal", 250);
+                    c.expect("MAIL FROM:<app@bad.example>", 250);
+                    c.expect("RCPT TO:<" + a.address() + ">", 250);
+                    assertThat(SmtpConversationTest.data(c, message("app@bad.example", "report")).code()).isEqualTo(250);
+                }
+                assertThat(f.only(a)).startsWith("Authentication-Results: " + SmtpFixture.HOSTNAME + ";\r\n\tspf=fail")
+                        .contains("\tdmarc=fail (no aligned SPF or DKIM pass p=reject) header.from=bad.example\r\n");
+            }
+        }
+    }
 }

@@ -31,7 +31,8 @@ import org.twinmail.mail.dkim.DkimVerifier;
  * p=reject failure is refused (550 5.7.1, {@code dmarc_reject}); a From in one of our domains
  * from a client that neither authenticated nor may relay, without a DMARC pass, is refused
  * (550 5.7.1, {@code forged_local_from}); a p=quarantine failure is filed into Junk
- * ({@code dmarc_quarantine}); every message gets an Authentication-Results field (RFC 8601)
+ * ({@code dmarc_quarantine}); none of these for a client that authenticated or may relay
+ * ({@code smtp.relayNetworks}); every message gets an Authentication-Results field (RFC 8601)
  * with our host name as authserv-id, its reason {@code spf_<r>_dkim_<r>_dmarc_<r>} in the log
  * line and the metrics.
  */
@@ -105,6 +106,7 @@ public final class MessageAuthentication implements Check.Mail, Check.Data {
         HeaderField results = AuthenticationResults.field(authservId, s, d, m);
         String dkimToken = d.stream().anyMatch(DkimResult::passed) ? "pass" : d.isEmpty() ? "none" : d.getFirst().result().token();
         String reason = "spf_" + s.result().token() + "_dkim_" + dkimToken + "_dmarc_" + m.result().token();
+        if (trusted(client)) return Verdict.addHeaders(reason, results); // our users and relay hosts: recorded, never refused here
         if (dmarcEnforce && m.result() == DmarcResult.Result.FAIL && m.enforce() && m.policy() == DmarcRecord.Policy.REJECT) {
             return Verdict.reject(550, "5.7.1", "Message refused by the DMARC policy of " + m.fromDomain(), "dmarc_reject");
         }
