@@ -134,6 +134,7 @@ public final class ImapSession {
                 ctx.untagged("BYE command line too long");
                 sessionLog.outcome("line-too-long");
                 closing = true;
+                connection.lingerOnClose(); // the client is still sending: keep the BYE from a reset
                 framer.discard();
                 return null;
             }
@@ -151,6 +152,7 @@ public final class ImapSession {
                     ctx.untagged("BYE literal too big");
                     sessionLog.outcome("literal-too-big");
                     closing = true;
+                    connection.lingerOnClose(); // the literal is on its way: keep the BYE from a reset
                     return null;
                 }
                 if (nonSync != null) {

@@ -46,6 +46,7 @@ final class Pop3Channel {
         if (line.tooLong()) {
             // What the rest of the line said cannot be known: answer and end the session.
             connection.writeLine("-ERR Line too long");
+            connection.lingerOnClose(); // the client is still sending: keep the reply from a reset
             throw new LineTooLong();
         }
         return line;

@@ -51,6 +51,8 @@ public final class Connection implements Closeable {
     /** {@link #overallDeadline}: when every read must be over ({@link System#nanoTime()}), or 0. */
     private volatile long overallDeadline;
     private volatile boolean authenticated;
+    /** {@link #lingerOnClose()}: the client is known to be still sending when the session ends. */
+    private volatile boolean linger;
     private volatile String service = "-";
     private volatile Pressure pressure = Pressure.NONE;
     private final java.util.concurrent.atomic.AtomicInteger authFailures = new java.util.concurrent.atomic.AtomicInteger();
@@ -320,6 +322,26 @@ public final class Connection implements Closeable {
      * Closes the TCP socket without flushing and without a TLS close_notify: for a peer that
      * takes no output (a flush would block again).
      */
+    private void drainBeforeClose() {
+        try {
+            if (socket == raw) raw.shutdownOutput(); // FIN after the last reply; over TLS the close_notify comes with close()
+            long deadline = System.nanoTime() + LINGER_TIME.toNanos();
+            byte[] buffer = new byte[8192];
+            long dropped = 0;
+            InputStream in = socket.getInputStream();
+            while (dropped < LINGER_BYTES) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) break;
+                socket.setSoTimeout((int) Math.max(1, left / 1_000_000));
+                int n = in.read(buffer);
+                if (n < 0) break;
+                dropped += n;
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // timed out, reset or closed: close now either way
+        }
+    }
+
     public void abort() {
         try {
             // A read blocked in the socket delays the close of the descriptor until it returns; the
@@ -335,6 +357,21 @@ public final class Connection implements Closeable {
         }
     }
 
+    /** How long, and how much, {@link #close()} reads and drops after {@link #lingerOnClose()}. */
+    static final Duration LINGER_TIME = Duration.ofSeconds(1);
+    static final int LINGER_BYTES = 1 << 20;
+
+    /**
+     * The session ends while the client is still sending (an over-long line, a refused literal):
+     * {@link #close()} then half-closes, and reads and drops what the client sends for at most
+     * {@link #LINGER_TIME} and {@link #LINGER_BYTES}, before closing. Closing a socket with unread
+     * input makes the kernel answer with a reset, which can destroy the last reply (the BYE, the
+     * 500) before the client has read it: the lingering close of Apache and nginx.
+     */
+    public void lingerOnClose() {
+        linger = true;
+    }
+
     @Override
     public void close() {
         try {
@@ -342,6 +379,7 @@ public final class Connection implements Closeable {
         } catch (IOException ignored) {
             // the peer is gone; nothing more to tell it
         }
+        if (linger) drainBeforeClose();
         try {
             socket.close();
         } catch (IOException ignored) {

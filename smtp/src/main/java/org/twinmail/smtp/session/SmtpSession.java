@@ -176,6 +176,7 @@ public final class SmtpSession {
                 // What the rest of the line said cannot be known: answer and end the session (Postfix reads on, bounded).
                 send(Reply.of(500, "5.5.2", "Error: line too long"));
                 connection.flush();
+                connection.lingerOnClose(); // the client is still sending: keep the reply from a reset
                 sessionLog.outcome("line-too-long");
                 return;
             }
