@@ -61,7 +61,10 @@ public final class PairNode implements AutoCloseable {
         TwinmailServer server = TwinmailServer.start(config);
         ClusterNode cluster = null;
         try {
-            warmUpStore(config, settings.stateDir().resolve("store-warm-up"));
+            // beside the start, not before it: the node answers on its control socket as soon as before (an OCF agent's
+            // start times out otherwise), and it cannot take over before it has watched the peer for a whole lease
+            Path warmDir = settings.stateDir().resolve("store-warm-up");
+            Thread.ofPlatform().name("store-warm-up").daemon().start(() -> warmUpStore(config, warmDir));
             cluster = ClusterNode.start(settings, new Services(server), server.registry());
             ClusterNode c = cluster;
             server.clusterView(c::whoServes, () -> {
@@ -78,8 +81,8 @@ public final class PairNode implements AutoCloseable {
     }
 
     /**
-     * Opens, uses and closes a throwaway store on node-local disk before the node can take
-     * over, so that a takeover finds the store's classes loaded, SQLite's native library in
+     * Opens, uses and closes a throwaway store on node-local disk while the node starts (it
+     * cannot take over before it has watched the peer for a lease), so that a takeover finds the store's classes loaded, SQLite's native library in
      * place and the code compiled: in the lab on a loaded 2-core machine the first store open
      * in a JVM took about a second, later ones 25-100 ms, and a crash takeover is about a
      * second long in all.
