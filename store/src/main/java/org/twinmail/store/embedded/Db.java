@@ -33,10 +33,17 @@ final class Db implements AutoCloseable {
     static final int READER_CACHE_KIB = 16 * 1024;
 
     private final Connection connection;
+    private final Path file;
     private final Map<String, PreparedStatement> statements = new HashMap<>();
 
-    private Db(Connection connection) {
+    private Db(Connection connection, Path file) {
         this.connection = connection;
+        this.file = file;
+    }
+
+    /** The database file this connection works on. */
+    Path file() {
+        return file;
     }
 
     /**
@@ -57,7 +64,7 @@ final class Db implements AutoCloseable {
         config.setCacheSize(-WRITER_CACHE_KIB);
         config.enforceForeignKeys(true);
         config.setBusyTimeout(busyTimeoutMillis);
-        Db db = new Db(config.createConnection("jdbc:sqlite:" + file));
+        Db db = new Db(config.createConnection("jdbc:sqlite:" + file), file);
         try {
             // Checkpoints run on WalCheckpointer's connection, not inside the writer's COMMITs.
             db.exec("PRAGMA wal_autocheckpoint=0");
@@ -74,7 +81,7 @@ final class Db implements AutoCloseable {
         config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
         config.setCacheSize(-64); // it reads no tables: a minimal page cache
         config.setBusyTimeout(busyTimeoutMillis);
-        return new Db(config.createConnection("jdbc:sqlite:" + file));
+        return new Db(config.createConnection("jdbc:sqlite:" + file), file);
     }
 
     /** A reader's connection: read-only at the SQLite level, so a bug cannot write past the writer's checks. */
@@ -85,7 +92,7 @@ final class Db implements AutoCloseable {
         config.setCacheSize(-READER_CACHE_KIB);
         config.enforceForeignKeys(true);
         config.setBusyTimeout(busyTimeoutMillis);
-        return new Db(config.createConnection("jdbc:sqlite:" + file));
+        return new Db(config.createConnection("jdbc:sqlite:" + file), file);
     }
 
     /** Runs SQL without parameters or results (BEGIN, COMMIT, SAVEPOINT, DDL). */

@@ -326,10 +326,10 @@ final class GroupCommitWriter implements AutoCloseable {
         }
     }
 
-    private static RuntimeException translate(Exception e) {
+    private RuntimeException translate(Exception e) {
         return switch (e) {
             case RuntimeException re -> re;
-            case SQLException se -> new StoreException.Unavailable("store database error: " + se.getMessage(), se);
+            case SQLException se -> StorageErrors.unavailable("store database error", db.file(), se);
             case IOException io -> new StoreException.Unavailable("store I/O error: " + io.getMessage(), io);
             default -> new StoreException.Unavailable("store operation failed: " + e, e);
         };
@@ -340,7 +340,9 @@ final class GroupCommitWriter implements AutoCloseable {
         log.error("store writer: {}", message, cause);
         // Before the callers hear back, as after a commit: "failed" means its file is gone too.
         deleteUnreferencedFiles();
-        for (Pending<?> p : batch) p.future.completeExceptionally(new StoreException.Unavailable(message, cause));
+        String io = cause instanceof SQLException se && StorageErrors.isCorrupt(se) ? StorageErrors.firstIoError(db.file()) : null;
+        String said = io == null ? message : message + " (storage I/O error: " + io + "; SQLite reports it as corruption)";
+        for (Pending<?> p : batch) p.future.completeExceptionally(new StoreException.Unavailable(said, cause));
     }
 
     /**

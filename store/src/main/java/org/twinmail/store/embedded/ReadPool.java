@@ -64,7 +64,7 @@ final class ReadPool implements AutoCloseable {
                 db.exec("ROLLBACK"); // ends the read snapshot; nothing was written
             }
         } catch (SQLException e) {
-            throw new StoreException.Unavailable("store read failed: " + e.getMessage(), e);
+            throw StorageErrors.unavailable("store read failed", file, e);
         }
     }
 
