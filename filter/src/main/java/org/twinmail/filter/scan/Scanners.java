@@ -13,9 +13,9 @@ public final class Scanners {
         ClamAv clamav = ClamAv.of(filter.clamav);
         if (clamav != null) chain.add(clamav);
         if (!spam) return chain;
-        SpamAssassin spamd = SpamAssassin.spamd(filter.spamd);
+        SpamScan spamd = SpamScan.spamd(filter.spamd);
         if (spamd != null) chain.add(spamd);
-        SpamAssassin rspamd = SpamAssassin.rspamd(filter.rspamd);
+        SpamScan rspamd = SpamScan.rspamd(filter.rspamd);
         if (rspamd != null) chain.add(rspamd);
         return chain;
     }

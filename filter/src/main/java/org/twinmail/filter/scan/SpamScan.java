@@ -32,8 +32,8 @@ import org.twinmail.filter.Verdict;
  * </ul>
  * The score and the rules are in the log line {@code <queue id> spamd: score=... tests=...} ({@code rspamd:}).
  */
-public final class SpamAssassin implements Check.Data {
-    private static final Logger log = LoggerFactory.getLogger(SpamAssassin.class);
+public final class SpamScan implements Check.Data {
+    private static final Logger log = LoggerFactory.getLogger(SpamScan.class);
     /** A message in Junk carries the keyword clients know (RFC 9051's $Junk). */
     static final String JUNK_KEYWORD = "$Junk";
 
@@ -46,7 +46,7 @@ public final class SpamAssassin implements Check.Data {
     private final TwinmailConfig.OnFailure onFailure;
     private final LongAdder failures = new LongAdder();
 
-    public SpamAssassin(String name, SpamClient client, long maxSize, double tag, double junk, double reject, TwinmailConfig.OnFailure onFailure) {
+    public SpamScan(String name, SpamClient client, long maxSize, double tag, double junk, double reject, TwinmailConfig.OnFailure onFailure) {
         if (!(tag <= junk && junk <= reject)) throw new IllegalArgumentException("filter." + name + ": tagScore <= junkScore <= rejectScore");
         this.name = name;
         this.client = client;
@@ -58,16 +58,16 @@ public final class SpamAssassin implements Check.Data {
     }
 
     /** The spamd check the configuration asks for; null when {@code filter.spamd.address} is empty. */
-    public static SpamAssassin spamd(TwinmailConfig.SpamScanner c) {
+    public static SpamScan spamd(TwinmailConfig.SpamScanner c) {
         if (c.address == null || c.address.isBlank()) return null;
-        return new SpamAssassin("spamd", new SpamdClient(ScannerConnection.parse("filter.spamd.address", c.address), c.connectTimeout, c.timeout),
+        return new SpamScan("spamd", new SpamdClient(ScannerConnection.parse("filter.spamd.address", c.address), c.connectTimeout, c.timeout),
                 c.maxSize.bytes(), c.tagScore, c.junkScore, c.rejectScore, c.onFailure);
     }
 
     /** The rspamd check the configuration asks for; null when {@code filter.rspamd.address} is empty. */
-    public static SpamAssassin rspamd(TwinmailConfig.SpamScanner c) {
+    public static SpamScan rspamd(TwinmailConfig.SpamScanner c) {
         if (c.address == null || c.address.isBlank()) return null;
-        return new SpamAssassin("rspamd", new RspamdClient(ScannerConnection.parse("filter.rspamd.address", c.address), c.connectTimeout, c.timeout),
+        return new SpamScan("rspamd", new RspamdClient(ScannerConnection.parse("filter.rspamd.address", c.address), c.connectTimeout, c.timeout),
                 c.maxSize.bytes(), c.tagScore, c.junkScore, c.rejectScore, c.onFailure);
     }
 
