@@ -93,8 +93,11 @@ class BodyViewTest extends StoreFixture {
         String moved = store.messages(inbox).getFirst().blobId();
         long work = store.createMailbox(alice.id(), "Work", null).id();
         store.copy(inbox, List.of(2L), work, true);
-        assertThat(sqlLong("SELECT count(*) FROM held_body")).isEqualTo(1);
-        assertThat(sqlLong("SELECT refs FROM blob WHERE sha256 = '" + moved + "'")).isEqualTo(2);
+        // Its new entry keeps the body referenced, so the open view reads it without a hold (and
+        // without the second write a hold costs when the view moves on).
+        assertThat(sqlLong("SELECT count(*) FROM held_body")).isZero();
+        assertThat(sqlLong("SELECT refs FROM blob WHERE sha256 = '" + moved + "'")).isEqualTo(1);
+        assertThat(readable(moved)).isTrue();
         a.close();
         assertThat(sqlLong("SELECT refs FROM blob WHERE sha256 = '" + moved + "'")).isEqualTo(1);
         assertThat(readable(moved)).isTrue();
