@@ -18,6 +18,22 @@ public record Change(long position, long epoch, Kind kind, long accountId, long 
         ALIAS_ADDED, ALIAS_REMOVED,
         MAILBOX_CREATED, MAILBOX_DELETED, MAILBOX_RENAMED,
         MESSAGE_ADDED, MESSAGE_EXPUNGED, FLAGS_CHANGED,
-        EPOCH_RAISED
+        EPOCH_RAISED,
+        /** A {@link Records} record was put or deleted; detail is kind, scope and name separated by tabs. */
+        RECORD_CHANGED,
+        /**
+         * A kind written by a newer TwinMail that this one does not know (a rolling upgrade runs
+         * two versions on one store): readers skip it rather than fail on it.
+         */
+        UNKNOWN
+    }
+
+    /** The kind named {@code name}, or {@link Kind#UNKNOWN} for one this version does not know. */
+    public static Kind kindOf(String name) {
+        try {
+            return Kind.valueOf(name);
+        } catch (IllegalArgumentException e) {
+            return Kind.UNKNOWN;
+        }
     }
 }

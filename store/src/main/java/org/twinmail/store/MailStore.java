@@ -3,7 +3,7 @@ package org.twinmail.store;
 /**
  * The whole store, as the server opens and wires it: every role in one object. Protocol
  * code takes the narrowest role it needs ({@link Directory}, {@link Mailboxes},
- * {@link MessageQueue}, {@link ChangeLog}, {@link BlobStore}) rather than this.
+ * {@link MessageQueue}, {@link ChangeLog}, {@link Records}, {@link BlobStore}) rather than this.
  *
  * <p>The embedded implementation is opened by the server's {@code StoreOpener}; a
  * PostgreSQL/S3 one will implement the same roles and pass the same contract suites
@@ -24,7 +24,7 @@ package org.twinmail.store;
  * </ul>
  * Failures are {@link StoreException}s with a readable message.
  */
-public interface MailStore extends Directory, Mailboxes, MessageQueue, ChangeLog, AutoCloseable {
+public interface MailStore extends Directory, Mailboxes, MessageQueue, ChangeLog, Records, AutoCloseable {
 
     /** Where the bodies of messages live (those not kept inline by the metadata store). */
     BlobStore blobs();

@@ -19,6 +19,7 @@ import org.twinmail.core.model.Domain;
 import org.twinmail.core.model.SpecialUse;
 import org.twinmail.store.AccountChange;
 import org.twinmail.store.Change;
+import org.twinmail.store.Records;
 import org.twinmail.store.Directory;
 import org.twinmail.store.RecipientResolution;
 import org.twinmail.store.StoreException;
@@ -61,6 +62,7 @@ final class EmbeddedDirectory implements Directory {
             for (long accountId : accounts) removeAccount(tx, accountId);
             for (String source : aliases) removeAlias(tx, source);
             db.update("DELETE FROM domain WHERE id = ?", domainId);
+            EmbeddedRecords.removeScope(tx, Records.domainScope(d));
             tx.appendChange(Change.Kind.DOMAIN_REMOVED, 0, 0, 0, d);
             return null;
         });
@@ -198,6 +200,7 @@ final class EmbeddedDirectory implements Directory {
         db.update("UPDATE domain SET used_bytes = used_bytes - ?, message_count = message_count - ? WHERE id = ?",
                 owner.usedBytes(), owner.messageCount(), owner.domainId());
         db.update("DELETE FROM account WHERE id = ?", accountId);
+        EmbeddedRecords.removeScope(tx, Records.accountScope(accountId));
         tx.appendChange(Change.Kind.ACCOUNT_REMOVED, accountId, 0, 0, owner.key());
     }
 

@@ -47,6 +47,7 @@ import org.twinmail.store.QueuedRecipient;
 import org.twinmail.store.QuotaUsage;
 import org.twinmail.store.RecipientResolution;
 import org.twinmail.store.StoreException;
+import org.twinmail.store.StoredRecord;
 
 /**
  * The embedded store: SQLite in WAL mode with full sync for metadata, message
@@ -57,7 +58,7 @@ import org.twinmail.store.StoreException;
  * commit and fencing.
  *
  * <p>Roles: {@link EmbeddedDirectory}, {@link EmbeddedMailboxes}, {@link EmbeddedMessageQueue},
- * {@link EmbeddedChangeLog} and the {@link FileBlobStore}, each in its own class; this one
+ * {@link EmbeddedChangeLog}, {@link EmbeddedRecords} and the {@link FileBlobStore}, each in its own class; this one
  * opens them over one shared {@link Engine} and hands every call to its role.
  *
  * <p>Threads: every write goes through one {@link GroupCommitWriter} (one platform
@@ -83,6 +84,7 @@ public final class EmbeddedMailStore implements MailStore {
     private final EmbeddedMailboxes mailboxes;
     private final EmbeddedMessageQueue queue;
     private final EmbeddedChangeLog changeLog;
+    private final EmbeddedRecords records;
     /** Null when the store was opened fenced (read only). */
     private final WalCheckpointer checkpointer;
     private final CompletableFuture<Void> closeDone = new CompletableFuture<>();
@@ -94,6 +96,7 @@ public final class EmbeddedMailStore implements MailStore {
         this.mailboxes = new EmbeddedMailboxes(engine);
         this.queue = new EmbeddedMessageQueue(engine, mailboxes);
         this.changeLog = new EmbeddedChangeLog(engine);
+        this.records = new EmbeddedRecords(engine);
     }
 
     /**
@@ -469,6 +472,44 @@ public final class EmbeddedMailStore implements MailStore {
     @Override
     public boolean removeConsumer(String name) {
         return changeLog.removeConsumer(name);
+    }
+
+    // ---- Records ----
+
+    @Override
+    public Optional<StoredRecord> record(String kind, String scope, String name) {
+        return records.record(kind, scope, name);
+    }
+
+    @Override
+    public List<StoredRecord> records(String kind, String scope) {
+        return records.records(kind, scope);
+    }
+
+    @Override
+    public List<StoredRecord> records(String kind) {
+        return records.records(kind);
+    }
+
+    @Override
+    public StoredRecord putRecord(String kind, String scope, String name, byte[] value, long expiresMillis) {
+        return records.putRecord(kind, scope, name, value, expiresMillis);
+    }
+
+    @Override
+    public Optional<StoredRecord> putRecordIf(String kind, String scope, String name, long expectedVersion, byte[] value,
+                                              long expiresMillis) {
+        return records.putRecordIf(kind, scope, name, expectedVersion, value, expiresMillis);
+    }
+
+    @Override
+    public boolean deleteRecord(String kind, String scope, String name) {
+        return records.deleteRecord(kind, scope, name);
+    }
+
+    @Override
+    public int purgeExpiredRecords(long nowMillis) {
+        return records.purgeExpiredRecords(nowMillis);
     }
 
     /**

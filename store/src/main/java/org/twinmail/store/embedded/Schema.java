@@ -9,6 +9,21 @@ import org.twinmail.store.StoreException;
  * {@code meta.schema_version = CURRENT}; a newer store is refused (we cannot know
  * what its extra columns mean), an older one is upgraded step by step in one
  * transaction when migrations exist.
+ *
+ * <p>Two kinds of change, so that a pair can be upgraded one node at a time:
+ * <ul>
+ *   <li>A <em>version</em> ({@code V1}..{@code V6}) changes what existing tables mean; it
+ *       raises {@code schema_version}, and a TwinMail that knows a lower version refuses the
+ *       store.</li>
+ *   <li>A <em>step</em> ({@link #STEPS}) only adds tables or indexes that older code never
+ *       reads; it is recorded by name in {@code schema_step} and leaves {@code schema_version}
+ *       alone, so the previous release still opens a store the new one has used (a rolling
+ *       upgrade switches over in both directions). What an older node writes meanwhile must
+ *       leave the added tables consistent: the "records" step is safe because an older node
+ *       never reuses the account ids whose records it does not remove.</li>
+ * </ul>
+ * Change-log entries of kinds an older node does not know are read as
+ * {@code Change.Kind.UNKNOWN} by this version and later ones.
  */
 final class Schema {
     private Schema() {}
@@ -202,6 +217,45 @@ final class Schema {
             )""",
             "CREATE INDEX held_body_mailbox ON held_body(mailbox_id, position)");
 
+    /** An additive schema step: DDL that only creates new tables or indexes. */
+    record Step(String name, List<String> ddl) { }
+
+    static final String STEP_TABLE = """
+            CREATE TABLE IF NOT EXISTS schema_step (
+              name    TEXT PRIMARY KEY,
+              applied INTEGER NOT NULL          -- epoch milliseconds
+            ) WITHOUT ROWID""";
+
+    /**
+     * The additive steps, in the order they are applied. Names are never reused; a step is
+     * never changed once released (add a new one instead).
+     */
+    static final List<Step> STEPS = List.of(
+            // The Records role: small documents of features (rules, settings, scripts, metadata).
+            new Step("records", List.of(
+                    """
+                    CREATE TABLE record (
+                      kind    TEXT NOT NULL,
+                      scope   TEXT NOT NULL,      -- '' | 'account:<id>' | 'domain:<name>'
+                      name    TEXT NOT NULL,
+                      value   BLOB NOT NULL,
+                      version INTEGER NOT NULL,   -- change_log position of the last write
+                      expires INTEGER NOT NULL,   -- epoch milliseconds, 0 = never
+                      updated INTEGER NOT NULL,   -- epoch milliseconds
+                      PRIMARY KEY (kind, scope, name)
+                    )""",
+                    "CREATE INDEX record_scope ON record(scope)",
+                    "CREATE INDEX record_expiry ON record(expires) WHERE expires > 0")));
+
+    private static void applySteps(Db db) throws SQLException {
+        db.exec(STEP_TABLE);
+        for (Step step : STEPS) {
+            if (db.exists("SELECT 1 FROM schema_step WHERE name = ?", step.name())) continue;
+            for (String ddl : step.ddl()) db.exec(ddl);
+            db.update("INSERT INTO schema_step (name, applied) VALUES (?, ?)", step.name(), System.currentTimeMillis());
+        }
+    }
+
     /**
      * Creates the schema in an empty database or checks/upgrades an existing one.
      * Runs inside BEGIN IMMEDIATE so two processes opening a new store at once
@@ -252,6 +306,7 @@ final class Schema {
                 }
                 db.update("UPDATE meta SET schema_version = ? WHERE id = 1", version);
             }
+            applySteps(db);
             db.exec("COMMIT");
             done = true;
         } finally {

@@ -302,7 +302,7 @@ final class StoreSql {
     }
 
     static Change change(ResultSet rs) throws SQLException {
-        return new Change(rs.getLong(1), rs.getLong(2), Change.Kind.valueOf(rs.getString(3)), rs.getLong(4),
+        return new Change(rs.getLong(1), rs.getLong(2), Change.kindOf(rs.getString(3)), rs.getLong(4),
                 rs.getLong(5), rs.getLong(6), rs.getString(7));
     }
 }

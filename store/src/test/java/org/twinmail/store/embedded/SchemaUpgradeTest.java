@@ -103,4 +103,28 @@ class SchemaUpgradeTest extends StoreFixture {
         openStore();
         assertThat(store.consumerPosition("sms")).isEqualTo(1);
     }
+
+    @Test
+    void additiveStepsLeaveTheSchemaVersionSoThePreviousReleaseStillOpensTheStore() throws Exception {
+        Files.createDirectories(blobDir());
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dbFile()); Statement st = c.createStatement()) {
+            st.execute("PRAGMA journal_mode=WAL");
+            for (var v : java.util.List.of(Schema.V1, Schema.V2, Schema.V3, Schema.V4, Schema.V5, Schema.V6)) {
+                for (String ddl : v) st.execute(ddl);
+            }
+            st.execute("INSERT INTO meta (id, schema_version, epoch, last_uid_validity) VALUES (1, 6, 1, 100)");
+            // a kind this version does not know, as a newer release would write it
+            st.execute("INSERT INTO change_log (epoch, kind, account_id, mailbox_id, uid, detail) VALUES (1, 'SOMETHING_NEW', 0, 0, 0, 'x')");
+        }
+        openStore();
+        assertThat(sqlLong("SELECT schema_version FROM meta")).as("a step is not a version").isEqualTo(6);
+        assertThat(sqlLong("SELECT count(*) FROM schema_step WHERE name = 'records'")).isEqualTo(1);
+        assertThat(store.changesSince(0, 10)).extracting(org.twinmail.store.Change::kind)
+                .containsExactly(org.twinmail.store.Change.Kind.UNKNOWN);
+        store.putRecord("k", "", "n", "v".getBytes(java.nio.charset.StandardCharsets.UTF_8), 0);
+        store.close();
+        openStore(); // applying the steps again changes nothing
+        assertThat(store.record("k", "", "n")).isPresent();
+        assertThat(sqlLong("SELECT count(*) FROM schema_step")).isEqualTo(Schema.STEPS.size());
+    }
 }
