@@ -77,6 +77,11 @@ public final class AdminClient implements AdminOperations, AutoCloseable {
     }
 
     @Override
+    public PostmasterInfo postmaster(String domain) {
+        return send("GET", "domains/" + encodeSegment(domain, "domain name") + "/postmaster", null, PostmasterInfo.class);
+    }
+
+    @Override
     public DomainInfo setDomainQuota(String name, long quotaBytes) {
         return send("PUT", "domains/" + encodeSegment(name, "domain name") + "/quota", body().put("quotaBytes", quotaBytes), DomainInfo.class);
     }

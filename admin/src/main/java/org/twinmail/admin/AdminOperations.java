@@ -20,6 +20,13 @@ public interface AdminOperations {
 
     List<DomainInfo> listDomains();
 
+    /**
+     * Where mail for {@code postmaster@domain} goes: it is accepted for every local domain (RFC
+     * 5321 4.5.1), alias or not; without one it goes to {@code smtp.postmaster}, else to the
+     * domain's first account.
+     */
+    PostmasterInfo postmaster(String domain);
+
     DomainInfo setDomainQuota(String name, long quotaBytes);
 
     /** Sets the limit on the number of messages in all the domain's accounts (IMAP QUOTA's MESSAGE resource). */
@@ -100,6 +107,14 @@ public interface AdminOperations {
      * @param record one zone-file line: {@code s._domainkey.example.com. IN TXT "v=DKIM1; k=rsa; p=..." "..."}
      */
     record DkimInfo(String domain, String selector, String keyFile, int bits, boolean signing, String record) { }
+
+    /**
+     * @param via         {@code own} (an alias, account or catch-all of that name), {@code configured}
+     *                    ({@code smtp.postmaster}), {@code first-account} or {@code nowhere} (no account yet)
+     * @param accounts    the accounts it is delivered to
+     * @param description one line for the operator
+     */
+    record PostmasterInfo(String address, String via, List<String> accounts, String description) { }
 
     record DomainInfo(String name, long quotaBytes, long usedBytes, long maxMessages, long messages) { }
 

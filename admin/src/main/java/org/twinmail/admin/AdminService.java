@@ -20,6 +20,7 @@ import org.twinmail.store.AccountChange;
 import org.twinmail.store.Directory;
 import org.twinmail.store.MailStore;
 import org.twinmail.store.MessageQueue;
+import org.twinmail.store.Postmaster;
 import org.twinmail.store.StoreException;
 
 /**
@@ -42,13 +43,21 @@ public final class AdminService implements AdminOperations {
     private final PasswordHasher hasher;
     /** The node's DKIM keys; null where none are managed (DKIM operations then refuse). */
     private final DkimKeys dkim;
+    /** Where each domain's postmaster mail goes (as the SMTP session sees it). */
+    private final Postmaster postmaster;
 
     /** On the two store roles the admin operations use: the {@link Directory} and the {@link MessageQueue}. */
     public AdminService(Directory directory, MessageQueue queue, PasswordHasher hasher, DkimKeys dkim) {
+        this(directory, queue, hasher, dkim, "");
+    }
+
+    /** @param postmaster {@code smtp.postmaster}, where postmaster mail of domains without their own goes ("" for none) */
+    public AdminService(Directory directory, MessageQueue queue, PasswordHasher hasher, DkimKeys dkim, String postmaster) {
         this.directory = Objects.requireNonNull(directory, "directory");
         this.queue = Objects.requireNonNull(queue, "queue");
         this.hasher = Objects.requireNonNull(hasher, "hasher");
         this.dkim = dkim;
+        this.postmaster = new Postmaster(directory, postmaster);
     }
 
     /** On an open store (which plays both roles), without DKIM keys. */
@@ -59,6 +68,11 @@ public final class AdminService implements AdminOperations {
     /** @param dkim the node's DKIM keys ({@code DkimKeys.fromConfig(config.relay.dkim, dataDir)}) */
     public AdminService(MailStore store, PasswordHasher hasher, DkimKeys dkim) {
         this(store, store, hasher, dkim);
+    }
+
+    /** @param postmaster {@code smtp.postmaster} */
+    public AdminService(MailStore store, PasswordHasher hasher, DkimKeys dkim, String postmaster) {
+        this(store, store, hasher, dkim, postmaster);
     }
 
     // ---- domains ----
@@ -85,6 +99,23 @@ public final class AdminService implements AdminOperations {
     @Override
     public List<DomainInfo> listDomains() {
         return call(() -> directory.listDomains().stream().map(AdminService::info).toList(), e -> null);
+    }
+
+    @Override
+    public PostmasterInfo postmaster(String name) {
+        String domain = domainName(name);
+        return call(() -> {
+            if (directory.findDomain(domain).isEmpty()) throw notFound(noDomain(domain));
+            Postmaster.Destination d = postmaster.destination(domain);
+            String via = switch (d) {
+                case Postmaster.Own o -> "own";
+                case Postmaster.Configured c -> "configured";
+                case Postmaster.FirstAccount f -> "first-account";
+                case Postmaster.Nowhere n -> "nowhere";
+            };
+            return new PostmasterInfo(Postmaster.LOCAL_PART + "@" + domain, via,
+                    d.accounts().stream().map(a -> a.address().toString()).toList(), d.describe());
+        }, e -> null);
     }
 
     @Override

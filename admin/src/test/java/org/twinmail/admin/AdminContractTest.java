@@ -14,6 +14,7 @@ import org.twinmail.admin.AdminException.Kind;
 import org.twinmail.admin.AdminOperations.AliasInfo;
 import org.twinmail.admin.AdminOperations.DkimInfo;
 import org.twinmail.admin.AdminOperations.DomainInfo;
+import org.twinmail.admin.AdminOperations.PostmasterInfo;
 import org.twinmail.admin.AdminOperations.UserInfo;
 import org.twinmail.core.auth.PasswordHasher;
 import org.twinmail.core.mail.EmailAddress;
@@ -108,6 +109,25 @@ public abstract class AdminContractTest {
         ops.removeDomain("example.org", true);
         assertThat(ops.listDomains()).isEmpty();
         assertThat(store.findAccount(EmailAddress.parse("alice@example.org"))).isEmpty();
+    }
+
+    @Test
+    void saysWherePostmasterMailGoes() {
+        ops.addDomain("example.org");
+        PostmasterInfo none = ops.postmaster("Example.org");
+        assertThat(none.address()).isEqualTo("postmaster@example.org");
+        assertThat(none.via()).isEqualTo("nowhere");
+        assertThat(none.accounts()).isEmpty();
+        ops.addUser("boss@example.org", "pw".toCharArray(), 0, 0);
+        ops.addUser("alice@example.org", "pw".toCharArray(), 0, 0);
+        PostmasterInfo first = ops.postmaster("example.org");
+        assertThat(first.via()).isEqualTo("first-account");
+        assertThat(first.accounts()).containsExactly("boss@example.org"); // the oldest account, not the first by name
+        assertThat(first.description()).startsWith("postmaster@example.org goes to boss@example.org (the domain's first account");
+        ops.addAlias("postmaster@example.org", List.of("alice@example.org"));
+        assertThat(ops.postmaster("example.org")).isEqualTo(new PostmasterInfo("postmaster@example.org", "own",
+                List.of("alice@example.org"), "postmaster@example.org goes to alice@example.org (its own alias or account)"));
+        fails(() -> ops.postmaster("nowhere.org"), Kind.NOT_FOUND, "domain nowhere.org does not exist");
     }
 
     @Test

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -156,12 +157,30 @@ public final class HttpService implements AutoCloseable {
         if (!limits.idleTimeout.isPositive()) throw new IllegalArgumentException("http.idleTimeout must be positive");
         if (limits.backlog < 1) throw new IllegalArgumentException("http.backlog must be at least 1");
         this.listen = List.copyOf(limits.listen);
+        for (Listen l : listen) requireLoopback(l);
         this.tls = tls;
         this.tlsListen = tls == null ? List.of() : List.copyOf(limits.tlsListen);
         this.registry = Objects.requireNonNull(registry, "registry");
         this.health = Objects.requireNonNull(health, "health");
         this.healthTimeout = healthTimeout;
         this.adminApi = tls == null ? new AdminApi(admin, adminToken) : new AdminApi(admin, adminToken, () -> reloadTls(tls));
+    }
+
+    /**
+     * Plain HTTP carries the admin API's bearer token and the metrics in clear: it is served on
+     * loopback only, and anything reachable from elsewhere is HTTPS ({@code http.tlsListen}).
+     */
+    private static void requireLoopback(Listen l) {
+        InetAddress address;
+        try {
+            address = InetAddress.getByName(l.host());
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalArgumentException("http.listen: unknown host " + l.host());
+        }
+        if (!address.isLoopbackAddress()) {
+            throw new IllegalArgumentException("http.listen " + l + " is not a loopback address: plain HTTP is served on loopback"
+                    + " only (127.0.0.1, ::1); put other addresses in http.tlsListen (HTTPS)");
+        }
     }
 
     /**

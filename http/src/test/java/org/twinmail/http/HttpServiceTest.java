@@ -116,6 +116,19 @@ class HttpServiceTest {
     }
 
     @Test
+    void plainHttpOffLoopbackIsRefusedSoTheAdminTokenNeverCrossesANetworkInClear() {
+        for (String address : List.of("0.0.0.0:0", "[::]:0", "192.0.2.1:8080")) {
+            TwinmailConfig config = new TwinmailConfig();
+            config.http.listen = List.of(Listen.parse(address));
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new HttpService(config,
+                            new AdminService(store, new PasswordHasher(1024, 1, 1)), registry, () -> new Health(true, Map.of()), TOKEN))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a loopback address")
+                    .hasMessageContaining("http.tlsListen");
+        }
+        assertThat(new TwinmailConfig().http.listen).containsExactly(Listen.parse("127.0.0.1:8080"));
+    }
+
+    @Test
     void aTakenPortFailsTheStartAndNamesIt() throws Exception {
         int taken = http.boundAddresses().getFirst().getPort();
         TwinmailConfig config = new TwinmailConfig();

@@ -194,7 +194,7 @@ public final class TwinmailServer implements AutoCloseable {
             relay = new QueueRunner(store, store, store, DnsMxResolver.fromConfig(config.relay.dns), dkim,
                     RelaySettings.from(config), registry);
             relay.start();
-            active = new Active(store.epoch(), dataLock, store, new AdminService(store, hasher, dkim.keys()), smtp, pop3, imap, relay);
+            active = new Active(store.epoch(), dataLock, store, new AdminService(store, hasher, dkim.keys(), config.smtp.postmaster), smtp, pop3, imap, relay);
         } catch (IOException | RuntimeException e) {
             if (relay != null) relay.close();
             if (smtp != null) smtp.close();

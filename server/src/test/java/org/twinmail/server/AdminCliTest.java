@@ -24,7 +24,9 @@ class AdminCliTest {
 
     @Test
     void offlineCommandsManageTheStoreAndReportErrorsWithExitCodes() {
-        assertThat(admin("domain", "add", "Example.COM").exit()).isZero();
+        CliRunner.Result added = admin("domain", "add", "Example.COM");
+        assertThat(added.exit()).isZero();
+        assertThat(added.out()).contains("added domain example.com").contains("postmaster@example.com goes nowhere yet");
         assertThat(admin("domain", "add", "example.com")).satisfies(r -> {
             assertThat(r.exit()).isEqualTo(4);
             assertThat(r.err()).contains("twinmail:").contains("example.com").contains("exists");
@@ -33,6 +35,8 @@ class AdminCliTest {
         CliRunner.Result add = admin("user", "add", "alice@example.com", "--password", "pw1", "--quota", "2G", "--max-message", "25M");
         assertThat(add.exit()).as(add.err()).isZero();
         assertThat(add.out()).contains("alice@example.com").contains("2G").contains("25M");
+        assertThat(admin("domain", "postmaster", "example.com").out())
+                .startsWith("postmaster@example.com goes to alice@example.com (the domain's first account");
         assertThat(admin("user", "add", "alice@example.com", "--password", "x").exit()).isEqualTo(4);
         assertThat(admin("user", "add", "carol@nowhere.example", "--password", "x")).satisfies(r -> {
             assertThat(r.exit()).isEqualTo(3);

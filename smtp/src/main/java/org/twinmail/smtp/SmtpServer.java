@@ -22,6 +22,7 @@ import org.twinmail.smtp.session.SessionSettings;
 import org.twinmail.smtp.session.SmtpMetrics;
 import org.twinmail.smtp.session.SmtpSession;
 import org.twinmail.store.Directory;
+import org.twinmail.store.Postmaster;
 import org.twinmail.store.Mailboxes;
 
 /**
@@ -87,6 +88,7 @@ public final class SmtpServer implements AutoCloseable {
     public SmtpServer(TwinmailConfig config, Directory directory, Mailboxes mailboxes, Authenticator authenticator, Tls tls,
                       AuthGuard guard, MeterRegistry registry, Chain mxChain, Chain submissionChain) {
         SessionSettings mxSettings = SessionSettings.from(config);
+        Postmaster postmaster = new Postmaster(directory, config.smtp.postmaster);
         this.metrics = new SmtpMetrics(registry);
         FilterMetrics filterMetrics = new FilterMetrics(registry);
         Pipeline mxPipeline = new Pipeline(mxChain, filterMetrics);
@@ -94,7 +96,7 @@ public final class SmtpServer implements AutoCloseable {
         // Postfix: smtpd_timeout bounds writes as well as reads
         this.mx = new ConnectionListener("smtp", config.smtp.listen, config.smtp.maxConnections, config.smtp.commandTimeout, null,
                 Admission.of(config.limits, ClientLimits.from(config.limits), guard, refusal),
-                connection -> new SmtpSession(connection, mxSettings, directory, mailboxes, metrics, mxPipeline, tls, null).run(), registry);
+                connection -> new SmtpSession(connection, mxSettings, directory, postmaster, mailboxes, metrics, mxPipeline, tls, null).run(), registry);
         if (authenticator == null) {
             submission = null;
             submissions = null;
@@ -108,11 +110,11 @@ public final class SmtpServer implements AutoCloseable {
         Admission admission = Admission.of(config.limits, ClientLimits.from(config.limits), guard, refusal);
         this.submission = new ConnectionListener("submission", config.submission.listen, config.submission.maxConnections,
                 config.smtp.commandTimeout, null, admission,
-                connection -> new SmtpSession(connection, subSettings, directory, mailboxes, metrics, subPipeline, tls, sasl).run(), registry);
+                connection -> new SmtpSession(connection, subSettings, directory, postmaster, mailboxes, metrics, subPipeline, tls, sasl).run(), registry);
         this.submissions = tls == null || config.submission.tlsListen.isEmpty() ? null
                 : new ConnectionListener("submissions", config.submission.tlsListen, config.submission.maxConnections,
                         config.smtp.commandTimeout, tls, admission,
-                        connection -> new SmtpSession(connection, subSettings, directory, mailboxes, metrics, subPipeline, tls, sasl).run(), registry);
+                        connection -> new SmtpSession(connection, subSettings, directory, postmaster, mailboxes, metrics, subPipeline, tls, sasl).run(), registry);
         this.listeners = new ListenerGroup(mx, submission, submissions);
     }
 

@@ -266,6 +266,40 @@ class SmtpConversationTest {
     }
 
     @Test
+    void postmasterOfEveryLocalDomainIsAcceptedWithoutAnAliasAndGoesToItsFirstAccount() throws Exception {
+        // RFC 5321 4.5.1: the attack was a probe that found postmaster@ refused on a domain without the alias
+        fixture.store.addDomain("pm-first.example");
+        Account first = fixture.account("pm-first.example", 0, 0);
+        Account second = fixture.account("pm-first.example", 0, 0);
+        try (SmtpClient c = SmtpClient.ehlo(server)) {
+            c.expect("MAIL FROM:<a@remote.example>", 250);
+            c.expect("RCPT TO:<Postmaster@PM-First.example>", 250, "2.1.5");
+            assertThat(data(c, message("to the postmaster", "hello\r\n")).code()).isEqualTo(250);
+        }
+        assertThat(fixture.only(first)).contains("Subject: to the postmaster");
+        assertThat(fixture.inbox(second)).isEmpty();
+    }
+
+    @Test
+    void postmasterGoesToTheConfiguredAddressAndBarePostmasterIsAcceptedWhenTheHostnameIsNotOurs() throws Exception {
+        fixture.store.addDomain("pm-conf.example");
+        Account domainUser = fixture.account("pm-conf.example", 0, 0);
+        Account admin = fixture.account();
+        InetSocketAddress configured = fixture.serverWith(c -> {
+            c.hostname = "mx.elsewhere.example"; // not one of our domains: a bare <postmaster> still has a home
+            c.smtp.postmaster = admin.address().toString();
+        });
+        try (SmtpClient c = SmtpClient.ehlo(configured)) {
+            c.expect("MAIL FROM:<a@remote.example>", 250);
+            c.expect("RCPT TO:<postmaster@pm-conf.example>", 250, "2.1.5");
+            c.expect("RCPT TO:<postmaster>", 250, "2.1.5");
+            assertThat(data(c, message("abuse report", "hello\r\n")).code()).isEqualTo(250);
+        }
+        assertThat(fixture.only(admin)).contains("Subject: abuse report");
+        assertThat(fixture.inbox(domainUser)).isEmpty();
+    }
+
+    @Test
     void sourceRoutesAreAcceptedAndIgnored() throws Exception {
         Account rcpt = fixture.account();
         try (SmtpClient c = SmtpClient.ehlo(server)) {
@@ -506,6 +540,41 @@ class SmtpConversationTest {
             assertThat(lines.getFirst()).startsWith("smtp client=127.0.0.1:")
                     .contains(" outcome=quit ", " msgs=1 ", " rcpts=1 ", " rejects=1 ", " bytes=")
                     .doesNotContain("secret body");
+        } finally {
+            logger.detachAppender(appender);
+        }
+    }
+
+    @Test
+    void sessionLogLineNamesSenderRecipientsAndTheQueueIdGivenToTheClient() throws Exception {
+        Logger logger = (Logger) LoggerFactory.getLogger("twinmail.session");
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        try {
+            List<Account> rcpts = List.of(fixture.account(), fixture.account(), fixture.account(), fixture.account());
+            String queueId;
+            try (SmtpClient c = SmtpClient.connect(server)) {
+                c.expect("EHLO traced.example", 250);
+                c.expect("MAIL FROM:<tracer@remote.example>", 250);
+                for (Account a : rcpts) c.expect("RCPT TO:<" + a.address() + ">", 250);
+                SmtpClient.Reply done = data(c, message("traced", "hi\r\n"));
+                Matcher m = Pattern.compile("Ok: queued as ([0-9A-Z]{14})").matcher(done.text());
+                assertThat(m.matches()).isTrue();
+                queueId = m.group(1);
+                c.expect("MAIL FROM:<>", 250);
+                c.expect("RCPT TO:<" + rcpts.getFirst().address() + ">", 250);
+                assertThat(data(c, message("bounce", "hi\r\n")).code()).isEqualTo(250);
+                c.expect("QUIT", 221);
+            }
+            SmtpFixture.await("session log line", () -> appender.list.stream()
+                    .anyMatch(e -> e.getFormattedMessage().contains("helo=traced.example")));
+            String line = appender.list.stream().map(ILoggingEvent::getFormattedMessage)
+                    .filter(l -> l.contains("helo=traced.example")).findFirst().orElseThrow();
+            assertThat(line).contains(" mail=" + queueId + "/250/from=<tracer@remote.example>/rcpts=4/to=<"
+                    + rcpts.get(0).address() + ">,<" + rcpts.get(1).address() + ">,<" + rcpts.get(2).address() + ">,...;")
+                    .contains("/250/from=<>/rcpts=1/to=<" + rcpts.getFirst().address() + "> ")
+                    .doesNotContain(rcpts.get(3).address().toString());
         } finally {
             logger.detachAppender(appender);
         }

@@ -71,6 +71,12 @@ public final class TwinmailConfig {
          * other hosts of the site. Empty (the default): the MX never relays.
          */
         public List<String> relayNetworks = List.of();
+        /**
+         * Where mail for {@code postmaster@<a local domain>} (and a bare {@code <postmaster>}) goes
+         * when the domain has no alias or account of that name (RFC 5321 4.5.1: it is always
+         * accepted): this local address; empty: the domain's first account (its administrator).
+         */
+        public String postmaster = "";
     }
 
     /** POP3 service. */
@@ -115,7 +121,11 @@ public final class TwinmailConfig {
 
     /** HTTP service: /metrics (Prometheus), /health, and the admin API under /api/admin. */
     public static final class Http {
-        public List<Listen> listen = List.of(Listen.parse("0.0.0.0:8080"));
+        /**
+         * Addresses for plain HTTP: loopback only (the admin API's token and the metrics never cross
+         * a network in clear); every other address must be in {@code tlsListen}.
+         */
+        public List<Listen> listen = List.of(Listen.parse("127.0.0.1:8080"));
         /** Addresses for HTTPS (none by default: the admin API and metrics stay on {@code listen}). */
         public List<Listen> tlsListen = List.of();
         /**

@@ -12,7 +12,7 @@ class ConfigLoaderTest {
         TwinmailConfig c = ConfigLoader.load(null);
         assertThat(c.smtp.listen).containsExactly(Listen.parse("0.0.0.0:2525"));
         assertThat(c.pop3.listen.getFirst().port()).isEqualTo(2110);
-        assertThat(c.http.listen.getFirst().port()).isEqualTo(8080);
+        assertThat(c.http.listen).containsExactly(Listen.parse("127.0.0.1:8080")); // plain HTTP on loopback only
         assertThat(c.dataDir).isEqualTo("./data");
         assertThat(c.smtp.maxMessageSize.bytes()).isEqualTo(50L << 20);
     }

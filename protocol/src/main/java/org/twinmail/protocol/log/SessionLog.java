@@ -15,6 +15,8 @@ import org.twinmail.core.mail.Printable;
 public final class SessionLog {
     private static final Logger log = LoggerFactory.getLogger("twinmail.session");
 
+    static final int MAX_COMPOSED = 2000;
+
     private final String protocol;
     private final String client;
     private final long startNanos = System.nanoTime();
@@ -46,6 +48,16 @@ public final class SessionLog {
 
     public void field(String key, String value) {
         fields.put(key, Printable.of(value));
+    }
+
+    /**
+     * A field made of several client strings that the caller has each passed through
+     * {@link Printable} (so the whole may be longer than one printable string): cut at
+     * {@value #MAX_COMPOSED} characters, spaces made '_' so the line stays key=value.
+     */
+    public void composedField(String key, String printableParts) {
+        String v = printableParts.replace(' ', '_');
+        fields.put(key, v.length() > MAX_COMPOSED ? v.substring(0, MAX_COMPOSED) + "..." : v);
     }
 
     public String line(long bytesIn, long bytesOut) {

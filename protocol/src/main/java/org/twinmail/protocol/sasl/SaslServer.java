@@ -134,7 +134,11 @@ public final class SaslServer {
         }
         try {
             // No proxy logins: an authorization identity other than the user itself is refused.
-            if (!c.authzid().isEmpty() && !c.authzid().equalsIgnoreCase(c.authcid())) return new SaslOutcome.Failure(c.authcid());
+            if (!c.authzid().isEmpty() && !c.authzid().equalsIgnoreCase(c.authcid())) {
+                log.info("{}: login failed for {} from {}: authorization identity {} refused (no proxy logins)", connection.service(),
+                        Printable.of(c.authcid()), connection.remoteAddress().getHostAddress(), Printable.of(c.authzid()));
+                return new SaslOutcome.Failure(c.authcid());
+            }
             Optional<AuthenticatedUser> user;
             try {
                 user = guarded(c.authcid(), c.password(), connection);

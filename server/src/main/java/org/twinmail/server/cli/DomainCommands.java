@@ -26,7 +26,13 @@ final class DomainCommands {
             DomainInfo d = ops.addDomain(name);
             if (quota != null) d = ops.setDomainQuota(d.name(), quota);
             out().println("added domain " + d.name() + (d.quotaBytes() > 0 ? " (quota " + ByteSize.format(d.quotaBytes(), true) + ")" : ""));
+            out().println(ops.postmaster(d.name()).description());
         });
+    }
+
+    @Command(name = "postmaster", description = "Say where mail for postmaster@DOMAIN goes (always accepted, RFC 5321 4.5.1).")
+    int postmaster(@Parameters(paramLabel = "DOMAIN") String name) {
+        return admin.run(spec.commandLine().getErr(), ops -> out().println(ops.postmaster(name).description()));
     }
 
     @Command(name = "list", description = "List domains with quota and usage.")

@@ -1,7 +1,6 @@
 package org.twinmail.smtp.session;
 
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,13 +14,14 @@ import org.twinmail.filter.Recipient;
 import org.twinmail.smtp.command.ForwardPath;
 import org.twinmail.smtp.command.SmtpCommand;
 import org.twinmail.store.Directory;
+import org.twinmail.store.Postmaster;
 import org.twinmail.store.RecipientResolution;
 import org.twinmail.store.StoreException;
 
 /**
  * RCPT TO (RFC 5321 4.1.1.3): turns the forward-path into the address to deliver to (a
  * {@code postmaster} local part in lower case; a bare {@code <Postmaster>} to the postmaster
- * of our hostname's domain), asks the filter chain's RCPT stage (recipient limit, relay,
+ * of our hostname's domain: {@link Postmaster#bare}), asks the filter chain's RCPT stage (recipient limit, relay,
  * unknown user, quota: see {@link org.twinmail.filter.Chains}), and adds the accepted
  * recipient to the transaction: its local accounts, or the outbound queue for a remote one.
  */
@@ -30,12 +30,14 @@ final class RcptHandler {
 
     private final SessionSettings settings;
     private final Directory store;
+    private final Postmaster postmaster;
     private final Pipeline pipeline;
     private final Verdicts verdicts;
 
-    RcptHandler(SessionSettings settings, Directory store, Pipeline pipeline, Verdicts verdicts) {
+    RcptHandler(SessionSettings settings, Directory store, Postmaster postmaster, Pipeline pipeline, Verdicts verdicts) {
         this.settings = settings;
         this.store = store;
+        this.postmaster = postmaster;
         this.pipeline = pipeline;
         this.verdicts = verdicts;
     }
@@ -44,11 +46,13 @@ final class RcptHandler {
         String shown = "<" + Printable.of(cmd.recipient().toString()) + ">";
         try {
             Optional<EmailAddress> address = switch (cmd.recipient()) {
-                case ForwardPath.Mailbox m -> Optional.of(isPostmaster(m.address())
-                        ? new EmailAddress("postmaster", m.address().domain()) : m.address());
-                case ForwardPath.Postmaster p -> postmaster();
+                case ForwardPath.Mailbox m -> Optional.of(Postmaster.isPostmaster(m.address())
+                        ? new EmailAddress(Postmaster.LOCAL_PART, m.address().domain()) : m.address());
+                case ForwardPath.Postmaster p -> postmaster.bare(settings.hostname());
             };
-            Recipient recipient = new Recipient(cmd.recipient().toString(), address, store::resolve);
+            // RFC 5321 4.5.1: postmaster@ every local domain is accepted, alias or not (Postmaster says where it goes).
+            Recipient recipient = new Recipient(cmd.recipient().toString(), address,
+                    a -> Postmaster.isPostmaster(a) ? postmaster.resolve(a) : store.resolve(a));
             Decision d = pipeline.rcpt(client, tx, recipient);
             verdicts.noted(d);
             if (d.refused()) return refuse(tx, d);
@@ -87,22 +91,4 @@ final class RcptHandler {
         return verdicts.reply(d.refusal());
     }
 
-    /**
-     * RFC 5321 4.5.1: {@code <Postmaster>} without a domain means this host's postmaster. We
-     * look for the first local domain among our hostname and its parents (mx.example.com,
-     * example.com), since an MX usually serves its parent domain.
-     */
-    private Optional<EmailAddress> postmaster() {
-        String domain = settings.hostname().toLowerCase(Locale.ROOT);
-        while (true) {
-            if (store.isLocalDomain(domain)) return Optional.of(new EmailAddress("postmaster", domain));
-            int dot = domain.indexOf('.');
-            if (dot < 0 || domain.indexOf('.', dot + 1) < 0) return Optional.empty(); // never try a bare TLD
-            domain = domain.substring(dot + 1);
-        }
-    }
-
-    private static boolean isPostmaster(EmailAddress a) {
-        return a.localPart().equalsIgnoreCase("postmaster");
-    }
 }

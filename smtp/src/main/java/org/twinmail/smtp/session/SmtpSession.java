@@ -32,6 +32,7 @@ import org.twinmail.smtp.command.CommandSyntaxException;
 import org.twinmail.smtp.command.SmtpCommand;
 import org.twinmail.smtp.command.Verb;
 import org.twinmail.store.Directory;
+import org.twinmail.store.Postmaster;
 import org.twinmail.store.Mailboxes;
 
 /**
@@ -62,6 +63,8 @@ import org.twinmail.store.Mailboxes;
  */
 public final class SmtpSession {
     private static final Logger log = LoggerFactory.getLogger(SmtpSession.class);
+    static final int MAX_LOGGED_MAILS = 5;
+    static final int MAX_LOGGED_RECIPIENTS = 3;
 
     private final Connection connection;
     private final LineInput input;
@@ -92,13 +95,16 @@ public final class SmtpSession {
     private long rejects;
     private long bytes;
     private AuthenticatedUser user;
+    /** The transactions that reached the end of DATA, for the log line's {@code mail=} field. */
+    private final List<String> mails = new ArrayList<>();
+    private int moreMails;
 
     /**
      * @param pipeline the listener's filter chain
      * @param tls      offers STARTTLS when not null (and the connection is not encrypted already)
      * @param sasl     submission only: the mechanisms and the password check
      */
-    public SmtpSession(Connection connection, SessionSettings settings, Directory directory, Mailboxes mailboxes,
+    public SmtpSession(Connection connection, SessionSettings settings, Directory directory, Postmaster postmaster, Mailboxes mailboxes,
                        SmtpMetrics metrics, Pipeline pipeline, Tls tls, SaslServer sasl) {
         if (settings.mode() == SmtpMode.SUBMISSION && sasl == null) {
             throw new IllegalArgumentException("submission needs SASL");
@@ -113,7 +119,7 @@ public final class SmtpSession {
         this.settings = settings;
         this.metrics = metrics;
         this.mailHandler = new MailHandler(settings, pipeline, verdicts);
-        this.rcptHandler = new RcptHandler(settings, directory, pipeline, verdicts);
+        this.rcptHandler = new RcptHandler(settings, directory, postmaster, pipeline, verdicts);
         this.dataHandler = new DataHandler(settings, mailboxes, metrics, pipeline, verdicts);
         this.sessionLog = new SessionLog(settings.mode() == SmtpMode.MX ? "smtp" : "submission", connection.remote());
         if (connection.isSecure()) sessionLog.field("tls", connection.tlsDescription());
@@ -132,6 +138,7 @@ public final class SmtpSession {
             sessionLog.count("rcpts", recipients);
             sessionLog.count("rejects", rejects);
             sessionLog.count("bytes", bytes);
+            if (!mails.isEmpty()) sessionLog.composedField("mail", String.join(";", mails) + (moreMails > 0 ? ";+" + moreMails : ""));
             String filter = verdicts.logField();
             if (filter != null) sessionLog.field("filter", filter);
             sessionLog.finish(connection.bytesIn(), connection.bytesOut());
@@ -292,6 +299,7 @@ public final class SmtpSession {
             return false;
         }
         transaction = null; // RFC 5321 4.1.1.4: the transaction ends with the reply to the data, whatever it is
+        noteMail(tx, result.reply());
         if (result.delivered()) {
             pipeline.delivered(client(), tx);
             messages++;
@@ -302,6 +310,27 @@ public final class SmtpSession {
         }
         send(result.reply());
         return true;
+    }
+
+    /**
+     * The log line names each message, so an administrator can trace one from the client's
+     * reply: {@code mail=<queue id>/<reply code>/from=<sender>/rcpts=<n>/to=<first three>,...},
+     * the first {@value #MAX_LOGGED_MAILS} transactions of the session ({@code ;+n} for the rest).
+     */
+    private void noteMail(Transaction tx, Reply reply) {
+        if (mails.size() >= MAX_LOGGED_MAILS) {
+            moreMails++;
+            return;
+        }
+        List<String> rcpts = tx.recipients();
+        StringBuilder b = new StringBuilder(96).append(tx.queueId()).append('/').append(reply.code())
+                .append("/from=<").append(Printable.of(tx.reversePath())).append(">/rcpts=").append(rcpts.size()).append("/to=");
+        for (int i = 0; i < Math.min(rcpts.size(), MAX_LOGGED_RECIPIENTS); i++) {
+            if (i > 0) b.append(',');
+            b.append('<').append(Printable.of(rcpts.get(i))).append('>');
+        }
+        if (rcpts.size() > MAX_LOGGED_RECIPIENTS) b.append(",...");
+        mails.add(b.toString());
     }
 
     /** HELO/EHLO: false when the filter refused the name (the refusal is sent, the client is not greeted). */
