@@ -4,6 +4,7 @@ import java.util.List;
 import org.twinmail.core.config.TwinmailConfig;
 import org.twinmail.dns.DnsMxResolver;
 import org.twinmail.filter.auth.MessageAuthentication;
+import org.twinmail.filter.auth.report.DmarcAggregates;
 import org.twinmail.filter.checks.DeclaredSize;
 import org.twinmail.filter.dnsbl.Dnsbl;
 import org.twinmail.filter.checks.HopCount;
@@ -41,8 +42,16 @@ public final class Chains {
     private Chains() {
     }
 
-    /** The MX ({@code smtp.listen}): mail from anyone for our domains. */
+    /** The MX ({@code smtp.listen}): mail from anyone for our domains; no DMARC aggregate reports. */
     public static Chain mx(TwinmailConfig config, Directory directory) {
+        return mx(config, directory, null, null);
+    }
+
+    /**
+     * The same on the node's resolver {@code dns} (null: one of its own from {@code relay.dns}),
+     * counting DMARC results for aggregate reports into {@code dmarcReports} (null: none).
+     */
+    public static Chain mx(TwinmailConfig config, Directory directory, DnsMxResolver nodeDns, DmarcAggregates dmarcReports) {
         TwinmailConfig.Smtp smtp = config.smtp;
         if (smtp.maxRecipients < 1) throw new IllegalArgumentException("smtp.maxRecipients must be at least 1");
         Relay relay = Relay.of(smtp.relayNetworks);
@@ -53,11 +62,11 @@ public final class Chains {
                 .add(new RecipientExists(config.hostname))
                 .add(new Quota(directory::findDomain))
                 .add(new HopCount(smtp.maxHops));
-        DnsMxResolver dns = config.filter.authentication.enabled || !config.filter.dnsbl.lists.isEmpty()
+        DnsMxResolver dns = nodeDns != null ? nodeDns : config.filter.authentication.enabled || !config.filter.dnsbl.lists.isEmpty()
                 ? DnsMxResolver.fromConfig(config.relay.dns) : null;
         if (!config.filter.dnsbl.lists.isEmpty()) mx.add(Dnsbl.fromConfig(config.filter.dnsbl, dns)); // connect
         if (config.filter.authentication.enabled) { // mail: SPF; data: SPF, DKIM, DMARC, Authentication-Results
-            mx.add(MessageAuthentication.fromConfig(config, d -> directory.findDomain(d).isPresent(), relay, dns));
+            mx.add(MessageAuthentication.fromConfig(config, d -> directory.findDomain(d).isPresent(), relay, dns, dmarcReports));
         }
         return Scanners.addTo(mx, config.filter, true).build(); // data: clamav, spamd (when configured)
     }

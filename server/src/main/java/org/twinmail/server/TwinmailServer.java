@@ -15,6 +15,8 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -28,7 +30,12 @@ import org.twinmail.admin.AdminOperations;
 import org.twinmail.admin.AdminService;
 import org.twinmail.core.auth.PasswordHasher;
 import org.twinmail.core.config.TwinmailConfig;
+import org.twinmail.core.mail.EmailAddress;
 import org.twinmail.dns.DnsMxResolver;
+import org.twinmail.filter.Chains;
+import org.twinmail.filter.auth.report.DmarcAggregates;
+import org.twinmail.filter.auth.report.DmarcReportSender;
+import org.twinmail.filter.auth.report.DmarcReporting;
 import org.twinmail.http.Health;
 import org.twinmail.http.HttpService;
 import org.twinmail.imap.ImapServer;
@@ -80,16 +87,34 @@ public final class TwinmailServer implements AutoCloseable {
     private volatile Supplier<Map<String, String>> clusterChecks = Map::of;
 
     /** What only the active node runs: the store (under {@code epoch}) and the protocol services on it. */
+    /**
+     * What the active node runs. {@code workers} are the services that run beside the
+     * protocols on the active node only (DMARC reports, and the change-log consumers of the
+     * features that have one): started after the store opens, stopped in reverse order
+     * before it closes.
+     */
     private record Active(long epoch, DataDirLock dataLock, MailStore store, AdminService admin,
-                          SmtpServer smtp, Pop3Server pop3, ImapServer imap, QueueRunner relay) {
-        /** Stops the services, then the store, then gives up the data directory. */
+                          SmtpServer smtp, Pop3Server pop3, ImapServer imap, QueueRunner relay, List<AutoCloseable> workers) {
+        /** Stops the services, then the workers, then the store, then gives up the data directory. */
         void close() {
             relay.close();
             smtp.close();
             pop3.close();
             imap.close();
+            closeAll(workers);
             store.close();
             if (dataLock != null) dataLock.close();
+        }
+    }
+
+    /** Closes {@code workers} last to first, each even if another fails. */
+    private static void closeAll(List<AutoCloseable> workers) {
+        for (AutoCloseable w : workers.reversed()) {
+            try {
+                w.close();
+            } catch (Exception e) {
+                log.warn("stopping {}: {}", w.getClass().getSimpleName(), e.toString());
+            }
         }
     }
 
@@ -176,11 +201,23 @@ public final class TwinmailServer implements AutoCloseable {
         Pop3Server pop3 = null;
         ImapServer imap = null;
         QueueRunner relay = null;
+        List<AutoCloseable> workers = new ArrayList<>();
         try {
             store = epoch == 0 ? StoreOpener.open(config, dataDir, registry) : StoreOpener.openFenced(config, dataDir, epoch, registry);
             clearSpool(dataDir.resolve("spool"));
             StoreAuthenticator authenticator = new StoreAuthenticator(store, config.auth.credentialCacheTtl);
-            smtp = new SmtpServer(config, store, authenticator, tls, authGuard, registry);
+            // One resolver and one DNS cache for the node: the MX's checks, the relay, the reports.
+            DnsMxResolver dns = DnsMxResolver.fromConfig(config.relay.dns);
+            DmarcAggregates dmarc = null;
+            if (config.filter.authentication.enabled && config.filter.authentication.aggregateReports) {
+                dmarc = new DmarcAggregates(store, Clock.systemUTC());
+                String from = config.filter.authentication.reportFrom.isBlank()
+                        ? "postmaster@" + config.hostname : config.filter.authentication.reportFrom;
+                workers.add(new DmarcReporting(dmarc, new DmarcReportSender(store, store, dns, Clock.systemUTC(), config.hostname,
+                        EmailAddress.parse(from)), Duration.ofMinutes(1), Duration.ofHours(1)));
+            }
+            smtp = new SmtpServer(config, store, store, authenticator, tls, authGuard, registry, Chains.mx(config, store, dns, dmarc),
+                    Chains.submission(config, store));
             pop3 = new Pop3Server(config, store, authenticator, tls, authGuard, registry);
             imap = new ImapServer(config, store, store, authenticator, tls, authGuard, registry);
             smtp.start();
@@ -191,12 +228,14 @@ public final class TwinmailServer implements AutoCloseable {
             // DKIM keys live in the data directory (on the shared volume in a pair); the signer and
             // the admin API share one DkimKeys, so a key generated through the API signs the next message.
             DkimSigner dkim = DkimSigner.fromConfig(config.relay.dkim, dataDir);
-            relay = new QueueRunner(store, store, store, DnsMxResolver.fromConfig(config.relay.dns), dkim,
+            relay = new QueueRunner(store, store, store, dns, dkim,
                     RelaySettings.from(config), registry);
             relay.start();
-            active = new Active(store.epoch(), dataLock, store, new AdminService(store, hasher, dkim.keys(), config.smtp.postmaster), smtp, pop3, imap, relay);
+            active = new Active(store.epoch(), dataLock, store, new AdminService(store, hasher, dkim.keys(), config.smtp.postmaster), smtp,
+                    pop3, imap, relay, workers);
         } catch (IOException | RuntimeException e) {
             if (relay != null) relay.close();
+            closeAll(workers);
             if (smtp != null) smtp.close();
             if (pop3 != null) pop3.close();
             if (imap != null) imap.close();

@@ -429,6 +429,13 @@ public final class TwinmailConfig {
          * {@code smtp.relayNetworks}, without an aligned SPF or DKIM pass: refused with 550 5.7.1.
          */
         public boolean refuseForgedLocalFrom = true;
+        /**
+         * Send DMARC aggregate reports (RFC 7489 7.2) once a day to the domains that ask for them
+         * (rua=), through the outbound queue; counted only while {@code enabled}.
+         */
+        public boolean aggregateReports = true;
+        /** The reports' From and envelope sender; empty: {@code postmaster@} the host name. */
+        public String reportFrom = "";
     }
 
     /** ClamAV's clamd, asked over INSTREAM on every message of the MX and submission. */

@@ -46,11 +46,13 @@ public final class Dmarc {
         String org = organizationalDomain(from);
         DmarcRecord record;
         boolean subdomain = false;
+        String policyDomain = from;
         try {
             record = lookup(from);
             if (record == null && !org.equals(from)) {
                 record = lookup(org);
                 subdomain = true;
+                policyDomain = org;
             }
         } catch (Lookup e) {
             return new DmarcResult(e.result, from, Policy.NONE, false, e.getMessage());
@@ -61,11 +63,13 @@ public final class Dmarc {
         String dkimAligned = null;
         for (DkimResult r : dkim) if (r.passed() && aligned(r.domain(), from, record.strictDkim())) dkimAligned = r.domain();
         if (spfAligned || dkimAligned != null) {
-            return new DmarcResult(DmarcResult.Result.PASS, from, policy, false, spfAligned ? "aligned SPF pass" : "aligned DKIM pass (" + dkimAligned + ")");
+            return new DmarcResult(DmarcResult.Result.PASS, from, policy, false, spfAligned ? "aligned SPF pass" : "aligned DKIM pass (" + dkimAligned + ")",
+                    policyDomain, record, spfAligned, dkimAligned != null);
         }
         boolean enforce = record.pct() >= 100 || percent.getAsInt() < record.pct();
         if (!enforce) policy = policy == Policy.REJECT ? Policy.QUARANTINE : Policy.NONE; // RFC 7489 6.6.4: the next policy down
-        return new DmarcResult(DmarcResult.Result.FAIL, from, policy, policy != Policy.NONE, "no aligned SPF or DKIM pass");
+        return new DmarcResult(DmarcResult.Result.FAIL, from, policy, policy != Policy.NONE, "no aligned SPF or DKIM pass",
+                policyDomain, record, false, false);
     }
 
     private static final class Lookup extends Exception {

@@ -18,6 +18,7 @@ import org.twinmail.filter.Envelope;
 import org.twinmail.filter.HeaderField;
 import org.twinmail.filter.Message;
 import org.twinmail.filter.Verdict;
+import org.twinmail.filter.auth.report.DmarcAggregates;
 import org.twinmail.filter.checks.Relay;
 import org.twinmail.mail.dkim.DkimResult;
 import org.twinmail.mail.dkim.DkimVerifier;
@@ -48,9 +49,17 @@ public final class MessageAuthentication implements Check.Mail, Check.Data {
     private final boolean spfRejectFail;
     private final boolean dmarcEnforce;
     private final boolean refuseForgedLocalFrom;
+    private final DmarcAggregates reports;
 
     public MessageAuthentication(DnsLookups dns, String hostname, Predicate<String> localDomain, Relay relay, int maxDkimSignatures,
             boolean spfRejectFail, boolean dmarcEnforce, boolean refuseForgedLocalFrom, Clock clock) {
+        this(dns, hostname, localDomain, relay, maxDkimSignatures, spfRejectFail, dmarcEnforce, refuseForgedLocalFrom, clock, null);
+    }
+
+    /** @param reports where messages evaluated against a DMARC record with rua= are counted for aggregate reports, or null */
+    public MessageAuthentication(DnsLookups dns, String hostname, Predicate<String> localDomain, Relay relay, int maxDkimSignatures,
+            boolean spfRejectFail, boolean dmarcEnforce, boolean refuseForgedLocalFrom, Clock clock, DmarcAggregates reports) {
+        this.reports = reports;
         this.spf = new Spf(dns, hostname, clock);
         this.dkim = new DkimVerifier(new DnsKeySource(dns), clock, maxDkimSignatures);
         this.dmarc = new Dmarc(dns, () -> ThreadLocalRandom.current().nextInt(100));
@@ -63,11 +72,12 @@ public final class MessageAuthentication implements Check.Mail, Check.Data {
     }
 
     /** The check {@code filter.authentication} describes, on {@code dns} (relay.dns's resolver and cache). */
-    public static MessageAuthentication fromConfig(TwinmailConfig config, Predicate<String> localDomain, Relay relay, DnsLookups dns) {
+    public static MessageAuthentication fromConfig(TwinmailConfig config, Predicate<String> localDomain, Relay relay, DnsLookups dns,
+                                                   DmarcAggregates reports) {
         TwinmailConfig.Authentication a = config.filter.authentication;
         if (a.maxDkimSignatures < 1) throw new IllegalArgumentException("filter.authentication.maxDkimSignatures must be at least 1");
         return new MessageAuthentication(dns, config.hostname, localDomain, relay, a.maxDkimSignatures, a.spfRejectFail, a.dmarcEnforce,
-                a.refuseForgedLocalFrom, Clock.systemUTC());
+                a.refuseForgedLocalFrom, Clock.systemUTC(), a.aggregateReports ? reports : null);
     }
 
     @Override
@@ -108,15 +118,30 @@ public final class MessageAuthentication implements Check.Mail, Check.Data {
         String reason = "spf_" + s.result().token() + "_dkim_" + dkimToken + "_dmarc_" + m.result().token();
         if (trusted(client)) return Verdict.addHeaders(reason, results); // our users and relay hosts: recorded, never refused here
         if (dmarcEnforce && m.result() == DmarcResult.Result.FAIL && m.enforce() && m.policy() == DmarcRecord.Policy.REJECT) {
+            report(client, envelope, s, d, m, "reject");
             return Verdict.reject(550, "5.7.1", "Message refused by the DMARC policy of " + m.fromDomain(), "dmarc_reject");
         }
         if (refuseForgedLocalFrom && from.isPresent() && localDomain.test(from.get()) && !trusted(client) && m.result() != DmarcResult.Result.PASS) {
+            report(client, envelope, s, d, m, "reject");
             return Verdict.reject(550, "5.7.1", "Message refused: From " + from.get() + " is our domain, and this message is not authenticated", "forged_local_from");
         }
         if (dmarcEnforce && m.result() == DmarcResult.Result.FAIL && m.enforce() && m.policy() == DmarcRecord.Policy.QUARANTINE) {
+            report(client, envelope, s, d, m, "quarantine");
             return Verdict.effects(Verdict.addHeaders(reason, results), Verdict.fileInto(SpecialUse.JUNK, Set.of(JUNK_KEYWORD), "dmarc_quarantine"));
         }
+        report(client, envelope, s, d, m, "none");
         return Verdict.addHeaders(reason, results);
+    }
+
+    /** Counts the message for the From domain's aggregate report, when it asks for one (rua=). */
+    private void report(Client client, Envelope envelope, SpfResult s, List<DkimResult> d, DmarcResult m, String disposition) {
+        if (reports == null || m.record() == null) return;
+        DkimResult first = d.isEmpty() ? null : d.getFirst();
+        reports.observe(m, new DmarcAggregates.Row(client.ip().getHostAddress(), disposition,
+                m.dkimAligned() ? "pass" : "fail", m.spfAligned() ? "pass" : "fail", m.fromDomain(),
+                envelope.sender().map(a -> a.domain().toLowerCase(java.util.Locale.ROOT)).orElse(""),
+                first == null ? "" : first.domain(), first == null ? "" : first.result().token(),
+                s.domain(), s.result().token()));
     }
 
     /** The domain of the one From field's addresses; empty when there is none, several domains, or it does not parse. */

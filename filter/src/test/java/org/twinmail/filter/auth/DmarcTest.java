@@ -76,7 +76,15 @@ class DmarcTest {
     @Test
     void recordParser() throws Exception {
         DmarcRecord r = DmarcRecord.parse("v=DMARC1; p=quarantine; pct=20; adkim=s; rua=mailto:d@example.com");
-        assertThat(r).isEqualTo(new DmarcRecord(Policy.QUARANTINE, Policy.QUARANTINE, 20, true, false));
+        assertThat(r).isEqualTo(new DmarcRecord(Policy.QUARANTINE, Policy.QUARANTINE, 20, true, false,
+                List.of(new DmarcRecord.ReportUri("d@example.com", 0))));
+        // RFC 7489 6.4: several URIs, a size limit, percent-encoding; anything else is left out, never fatal
+        assertThat(DmarcRecord.parse("v=DMARC1; p=none; rua=mailto:a@Example.COM!10m , https://x.example/r,mailto:b%40x@bad").rua())
+                .containsExactly(new DmarcRecord.ReportUri("a@example.com", 10L << 20));
+        assertThat(DmarcRecord.parse("v=DMARC1; p=none; rua=mailto:r%2Bdmarc@x.example!5k, mailto:c@y.example, mailto:d@z.example").rua())
+                .as("at most two").containsExactly(new DmarcRecord.ReportUri("r+dmarc@x.example", 5L << 10),
+                        new DmarcRecord.ReportUri("c@y.example", 0));
+        assertThat(DmarcRecord.parse("v=DMARC1; p=none; rua=mailto:%zz@x.example").rua()).isEmpty();
         for (String bad : List.of("p=reject; v=DMARC1", "v=DMARC1", "v=DMARC1; p=reject; pct=101", "v=DMARC1; p=reject; adkim=x",
                 "v=DMARC1; p=reject; p=none", "v=DMARC1; p=reject; " + "x=1;".repeat(40)))
             assertThatThrownBy(() -> DmarcRecord.parse(bad)).as(bad).isInstanceOf(DmarcSyntaxException.class);
