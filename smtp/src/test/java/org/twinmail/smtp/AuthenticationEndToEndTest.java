@@ -107,6 +107,21 @@ class AuthenticationEndToEndTest {
     }
 
     @Test
+    void authenticationResultsForgedInOurNameAreRemoved() throws Exception {
+        // RFC 8601 5: only the field we add may carry our authserv-id
+        Account a = fixture.account();
+        String forged = "Authentication-Results: " + SmtpFixture.HOSTNAME.toUpperCase(java.util.Locale.ROOT)
+                + "; dmarc=pass header.from=bank.example\r\n"
+                + "Authentication-Results: (comment)\r\n " + SmtpFixture.HOSTNAME + "; dkim=pass header.d=bank.example\r\n"
+                + "Authentication-Results: elsewhere.example; spf=fail\r\n";
+        assertThat(send("alice@good.example", a, forged + message("Alice <alice@good.example>", "forged")).code()).isEqualTo(250);
+        String stored = fixture.only(a);
+        assertThat(stored.split("Authentication-Results: " + SmtpFixture.HOSTNAME, -1)).as("ours alone").hasSize(2);
+        assertThat(stored).doesNotContain("bank.example").contains("Authentication-Results: elsewhere.example; spf=fail\r\n")
+                .contains("\r\n\r\nHello.\r\n");
+    }
+
+    @Test
     void aDkimSignedMessageFromADomainWithoutSpfPassesDmarc() throws Exception {
         Account a = fixture.account();
         String content = message("Bob <bob@signed.example>", "signed");

@@ -19,6 +19,7 @@ import org.twinmail.core.model.Account;
 import org.twinmail.filter.Client;
 import org.twinmail.filter.Decision;
 import org.twinmail.filter.Disposition;
+import org.twinmail.mail.header.AuthResultsFilter;
 import org.twinmail.filter.Message;
 import org.twinmail.filter.Pipeline;
 import org.twinmail.mail.header.Header;
@@ -106,10 +107,14 @@ final class DataHandler {
             } catch (UncheckedIOException e) {
                 sink = failingSink(e); // keep reading the data so the reply lands where the client expects it
             }
+            // Authentication-Results in our name from outside are forged (RFC 8601 5): removed on the way in.
+            AuthResultsFilter ownResults = settings.authservId().isEmpty() ? null : new AuthResultsFilter(sink, settings.authservId());
+            if (ownResults != null) sink = ownResults;
             // The hop count is the filter's (hop-count): the reader only counts Received fields.
             DataReader.Result read = DataReader.read(connection.input(),
                     sink, new DataReader.Limits(settings.maxLineLength(), sizeLimit, Integer.MAX_VALUE));
             if (!read.ok()) return new Result(failure(read.failure(), sizeLimit), false, 0);
+            if (ownResults != null) ownResults.finish();
 
             content = spool.finish();
             Decision d = pipeline.data(filterClient, tx, new SpooledMessage(content, read.receivedHeaders(), settings.maxHeaderSize()));

@@ -18,7 +18,8 @@ import org.twinmail.core.config.TwinmailConfig;
  */
 public record SessionSettings(String hostname, long maxMessageSize, int maxLineLength,
                               Duration commandTimeout, Duration dataTimeout, int maxErrors, int junkCommandLimit,
-                              Path spoolDir, int spoolMemoryLimit, int maxHeaderSize, Duration maxDataTime, SmtpMode mode) {
+                              Path spoolDir, int spoolMemoryLimit, int maxHeaderSize, Duration maxDataTime, SmtpMode mode,
+                              String authservId) {
 
     /** RFC 5321 4.5.3.1.4/4.5.3.1.6: command and text lines of 512 and 1000 octets must fit. */
     static final int MIN_LINE_LENGTH = 1000;
@@ -52,6 +53,8 @@ public record SessionSettings(String hostname, long maxMessageSize, int maxLineL
         TwinmailConfig.Smtp s = config.smtp;
         return new SessionSettings(config.hostname, s.maxMessageSize.bytes(), s.maxLineLength,
                 s.commandTimeout, s.dataTimeout, s.maxErrors, s.junkCommandLimit,
-                Path.of(config.dataDir, "spool"), config.store.spoolMemoryLimit.asInt(), s.maxHeaderSize.asInt(), s.maxDataTime, mode);
+                Path.of(config.dataDir, "spool"), config.store.spoolMemoryLimit.asInt(), s.maxHeaderSize.asInt(), s.maxDataTime, mode,
+                // RFC 8601 5: where we add Authentication-Results, incoming ones in our name are removed
+                mode == SmtpMode.MX && config.filter.authentication.enabled ? config.hostname : "");
     }
 }
