@@ -19,6 +19,7 @@ import org.twinmail.protocol.net.ConnectionListener;
 import org.twinmail.protocol.net.ListenerGroup;
 import org.twinmail.protocol.sasl.SaslServer;
 import org.twinmail.protocol.tls.Tls;
+import org.twinmail.search.SearchIndex;
 import org.twinmail.store.ChangeLog;
 import org.twinmail.store.Mailboxes;
 
@@ -49,6 +50,12 @@ public final class ImapServer implements AutoCloseable {
     /** As above, with the node's one {@link AuthGuard} (shared by every protocol). */
     public ImapServer(TwinmailConfig config, Mailboxes mailboxes, ChangeLog changes, Authenticator authenticator, Tls tls,
                       AuthGuard guard, MeterRegistry registry) {
+        this(config, mailboxes, changes, authenticator, tls, guard, null, registry);
+    }
+
+    /** As above, with the full-text index that SEARCH's text keys ask first (null: none). */
+    public ImapServer(TwinmailConfig config, Mailboxes mailboxes, ChangeLog changes, Authenticator authenticator, Tls tls,
+                      AuthGuard guard, SearchIndex search, MeterRegistry registry) {
         TwinmailConfig.Imap limits = config.imap;
         check(limits);
         Notifier notifier = new Notifier();
@@ -56,7 +63,7 @@ public final class ImapServer implements AutoCloseable {
         Context.Services services = new Context.Services(limits, new SaslServer(authenticator, config.auth.plaintextAuth, guard), tls,
                 mailboxes, notifier, new MessageCache(limits.messageCacheSize.bytes()), new ImapMetrics(registry),
                 java.nio.file.Path.of(config.dataDir, "spool"), config.store.spoolMemoryLimit.asInt(),
-                new org.twinmail.imap.session.RecentTracker(changes.lastChangePosition()));
+                new org.twinmail.imap.session.RecentTracker(changes.lastChangePosition()), search);
         // The write deadline: a client that takes no output for this long is cut off (IDLE clients read, so it holds them too).
         // IMAP and IMAPS count one client's connections together
         Admission admission = Admission.of(config.limits, ClientLimits.from(config.limits), guard, text -> "* BYE " + text);

@@ -65,6 +65,18 @@ final class ImapFixture implements AutoCloseable {
         return server;
     }
 
+    /** A server whose SEARCH asks {@code index} first (null: none). */
+    ImapServer serverWithIndex(org.twinmail.search.SearchIndex index) throws IOException {
+        TwinmailConfig config = new TwinmailConfig();
+        config.dataDir = dataDir.toString();
+        config.imap.listen = List.of(Listen.parse("127.0.0.1:0"));
+        ImapServer server = new ImapServer(config, store, store, authenticator, null,
+                org.twinmail.protocol.auth.AuthGuard.create(config.auth, registry), index, registry);
+        server.start();
+        servers.add(server);
+        return server;
+    }
+
     /** A server with TLS (STARTTLS and IMAPS, self-signed certificate under {@code dataDir/tls}); {@code tweak} adjusts the configuration. */
     ImapServer tlsServer(Path dataDir, Consumer<TwinmailConfig> tweak) throws IOException {
         TwinmailConfig config = new TwinmailConfig();

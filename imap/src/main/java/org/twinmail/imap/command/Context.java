@@ -30,7 +30,9 @@ public final class Context {
     /** What all sessions of one server share. */
     public record Services(TwinmailConfig.Imap limits, SaslServer sasl, Tls tls, Mailboxes store, Notifier notifier,
                            MessageCache cache, ImapMetrics metrics, java.nio.file.Path spoolDir, int spoolMemoryLimit,
-                           org.twinmail.imap.session.RecentTracker recent) { }
+                           org.twinmail.imap.session.RecentTracker recent,
+                           /* the full-text index SEARCH's text keys ask first; null: every message is searched itself */
+                           org.twinmail.search.SearchIndex search) { }
 
     private final Connection connection;
     private final Services services;

@@ -7,7 +7,6 @@ import java.util.Set;
 import org.twinmail.core.model.MessageEntry;
 import org.twinmail.imap.mime.BodyStructure;
 import org.twinmail.imap.mime.Envelope;
-import org.twinmail.imap.mime.MessageText;
 import org.twinmail.imap.mime.TextualForm;
 import org.twinmail.mail.mime.MimePart;
 import org.twinmail.imap.mime.Section;

@@ -10,8 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.twinmail.core.model.MessageEntry;
-import org.twinmail.imap.mime.MessageText;
-import org.twinmail.mail.header.HeaderField;
 import org.twinmail.mail.header.MailDates;
 import org.twinmail.mail.mime.MimePart;
 import org.twinmail.imap.protocol.ArgReader;
@@ -19,6 +17,10 @@ import org.twinmail.imap.protocol.DateTimes;
 import org.twinmail.imap.protocol.ImapSyntaxException;
 import org.twinmail.imap.protocol.SequenceSet;
 import org.twinmail.imap.session.SelectedMailbox;
+import org.twinmail.search.MessageText;
+import org.twinmail.search.SearchIndex;
+import org.twinmail.search.TextKey;
+import org.twinmail.search.TextMatches;
 
 /**
  * SEARCH and UID SEARCH (RFC 9051 6.4.4, RFC 3501 6.4.4) with every search key, CHARSET
@@ -55,43 +57,18 @@ final class SearchCommand {
         }
 
         String bodyText() {
-            if (bodyText == null) bodyText = MessageText.body(message()).toLowerCase(Locale.ROOT);
+            if (bodyText == null) bodyText = MessageText.fold(MessageText.body(message()));
             return bodyText;
         }
 
-        /**
-         * Every address of every occurrence of an address field, lower-cased, as
-         * {@code display name <route:local@domain>} (a group as its name); the decoded field
-         * itself when it holds no address the parser can read.
-         */
+        /** Every address of every occurrence of an address field, folded (see {@link MessageText#addresses}). */
         List<String> addresses(String name) {
-            List<String> out = new ArrayList<>();
-            for (HeaderField f : message().headerSection().all(name)) {
-                var list = org.twinmail.mail.address.AddressParser.parse(f.value()).addresses();
-                if (list.isEmpty()) out.add(f.decoded().toLowerCase(Locale.ROOT));
-                for (org.twinmail.mail.address.Address a : list) {
-                    switch (a) {
-                        case org.twinmail.mail.address.Mailbox m -> out.add(text(m));
-                        case org.twinmail.mail.address.Group g -> {
-                            out.add(g.name() == null ? "" : g.name().toLowerCase(Locale.ROOT));
-                            for (org.twinmail.mail.address.Mailbox m : g.members()) out.add(text(m));
-                        }
-                    }
-                }
-            }
-            return out;
-        }
-
-        private static String text(org.twinmail.mail.address.Mailbox m) {
-            String addr = (m.route() == null ? "" : m.route() + ":") + m.address();
-            return ((m.name() == null ? "" : m.name() + " ") + "<" + addr + ">").toLowerCase(Locale.ROOT);
+            return MessageText.addresses(message(), name);
         }
 
         /** Every occurrence of a header field, encoded words decoded. */
         List<String> headers(String name) {
-            List<String> out = new ArrayList<>();
-            for (HeaderField f : message().headerSection().all(name)) out.add(f.decoded());
-            return out;
+            return MessageText.fields(message(), name);
         }
     }
 
@@ -122,6 +99,8 @@ final class SearchCommand {
         /** The saved result "$" stands for. */
         List<Long> saved = List.of();
         int depth;
+        /** The full-text index, or null. */
+        SearchIndex index;
 
         Parse(SelectedMailbox selected, int maxDepth) {
             this.selected = selected;
@@ -206,6 +185,7 @@ final class SearchCommand {
 
     /** Reads the search keys to the end of the command and returns the messages matching all of them, in sequence order. */
     static List<Candidate> matching(Context ctx, ArgReader a, Parse p) throws ImapSyntaxException {
+        p.index = ctx.services().search(); // SORT and THREAD come here too
         List<Key> keys = new ArrayList<>();
         keys.add(key(a, p));
         while (a.optionalSp()) keys.add(key(a, p));
@@ -222,7 +202,25 @@ final class SearchCommand {
 
     private static String text(ArgReader a, Parse p) throws ImapSyntaxException {
         byte[] raw = a.peekIs('"') || a.literalNext() ? a.string() : a.astring().getBytes(StandardCharsets.UTF_8);
-        return new String(raw, p.charset).toLowerCase(Locale.ROOT);
+        return MessageText.fold(new String(raw, p.charset));
+    }
+
+    /**
+     * A text key that asks the full-text index first: for the messages the index holds it
+     * answers exactly (its gram fields hold the very strings {@code onMessage} compares, folded
+     * alike); every other message (not indexed yet, or a needle the index cannot decide) is
+     * searched on the message itself, as without an index.
+     */
+    private static Key indexed(Parse p, TextKey key, String needle, Key onMessage) {
+        if (p.index == null) return onMessage;
+        TextMatches answer;
+        try {
+            answer = p.index.matches(p.selected.id(), key, needle);
+        } catch (RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(SearchCommand.class).warn("search index failed; searching the messages themselves", e);
+            return onMessage;
+        }
+        return c -> answer.decides(c.entry.uid()) ? answer.matches(c.entry.uid()) : onMessage.matches(c);
     }
 
     private static LocalDate date(ArgReader a) throws ImapSyntaxException {
@@ -284,7 +282,7 @@ final class SearchCommand {
             case "SUBJECT": {
                 a.sp();
                 String needle = text(a, p);
-                return c -> c.headers("Subject").stream().anyMatch(v -> v.toLowerCase(Locale.ROOT).contains(needle));
+                return indexed(p, TextKey.SUBJECT, needle, c -> c.headers("Subject").stream().anyMatch(v -> MessageText.fold(v).contains(needle)));
             }
             case "BCC", "CC", "FROM", "TO": {
                 // RFC 9051 6.4.4: the string is looked for in the envelope structure's field, so the
@@ -292,24 +290,25 @@ final class SearchCommand {
                 a.sp();
                 String needle = text(a, p);
                 String field = name.charAt(0) + name.substring(1).toLowerCase(Locale.ROOT);
-                return c -> c.addresses(field).stream().anyMatch(v -> v.contains(needle));
+                return indexed(p, TextKey.valueOf(name), needle, c -> c.addresses(field).stream().anyMatch(v -> v.contains(needle)));
             }
             case "HEADER": {
                 a.sp();
                 String field = a.astring();
                 a.sp();
                 String needle = text(a, p);
-                return c -> c.headers(field).stream().anyMatch(v -> needle.isEmpty() || v.toLowerCase(Locale.ROOT).contains(needle));
+                return c -> c.headers(field).stream().anyMatch(v -> needle.isEmpty() || MessageText.fold(v).contains(needle));
             }
             case "BODY": {
                 a.sp();
                 String needle = text(a, p);
-                return c -> c.bodyText().contains(needle);
+                return indexed(p, TextKey.BODY, needle, c -> c.bodyText().contains(needle));
             }
             case "TEXT": {
                 a.sp();
                 String needle = text(a, p);
-                return c -> MessageText.headers(c.message()).toLowerCase(Locale.ROOT).contains(needle) || c.bodyText().contains(needle);
+                return indexed(p, TextKey.TEXT, needle,
+                        c -> MessageText.fold(MessageText.headers(c.message())).contains(needle) || c.bodyText().contains(needle));
             }
             case "BEFORE", "ON", "SINCE": {
                 a.sp();
