@@ -79,6 +79,21 @@ public final class Exchange {
         }
     }
 
+    /**
+     * The body as a stream, for an endpoint with a cap of its own (JMAP's maxSizeRequest and
+     * maxSizeUpload, larger than {@code http.maxRequestBodySize}): the caller reads at most
+     * what it allows and refuses the rest.
+     */
+    public InputStream bodyStream() {
+        bodyRead = true;
+        return Request.asInputStream(request);
+    }
+
+    /** True when the request came over TLS. */
+    public boolean isSecure() {
+        return request.isSecure();
+    }
+
     /** Sets a response header (before {@link #send}). */
     public void setHeader(String name, String value) {
         response.getHeaders().put(name, value);

@@ -38,6 +38,7 @@ import org.twinmail.filter.auth.report.DmarcReportSender;
 import org.twinmail.filter.auth.report.DmarcReporting;
 import org.twinmail.http.Health;
 import org.twinmail.http.HttpService;
+import org.twinmail.jmap.JmapService;
 import org.twinmail.imap.ImapServer;
 import org.twinmail.mail.dkim.DkimSigner;
 import org.twinmail.pop3.Pop3Server;
@@ -94,7 +95,8 @@ public final class TwinmailServer implements AutoCloseable {
      * before it closes.
      */
     private record Active(long epoch, DataDirLock dataLock, MailStore store, AdminService admin,
-                          SmtpServer smtp, Pop3Server pop3, ImapServer imap, QueueRunner relay, List<AutoCloseable> workers) {
+                          SmtpServer smtp, Pop3Server pop3, ImapServer imap, QueueRunner relay, List<AutoCloseable> workers,
+                          JmapService jmap) {
         /** Stops the services, then the workers, then the store, then gives up the data directory. */
         void close() {
             relay.close();
@@ -137,6 +139,10 @@ public final class TwinmailServer implements AutoCloseable {
         this.tls = Tls.create(config, runDir.resolve("tls"));
         this.authGuard = AuthGuard.create(config.auth, registry);
         this.http = new HttpService(config, adminOfActiveNode(), registry, this::health, token, tls);
+        if (config.jmap.enabled) JmapHttp.mount(http, () -> {
+            Active a = active;
+            return a == null ? null : a.jmap();
+        });
         if (!isPair(config)) activate(0);
         try {
             http.start();
@@ -231,8 +237,9 @@ public final class TwinmailServer implements AutoCloseable {
             relay = new QueueRunner(store, store, store, dns, dkim,
                     RelaySettings.from(config), registry);
             relay.start();
+            JmapService jmap = config.jmap.enabled ? new JmapService(config, store, authenticator, authGuard) : null;
             active = new Active(store.epoch(), dataLock, store, new AdminService(store, hasher, dkim.keys(), config.smtp.postmaster), smtp,
-                    pop3, imap, relay, workers);
+                    pop3, imap, relay, workers, jmap);
         } catch (IOException | RuntimeException e) {
             if (relay != null) relay.close();
             closeAll(workers);

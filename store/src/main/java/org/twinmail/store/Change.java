@@ -9,7 +9,9 @@ package org.twinmail.store;
  * @param accountId account concerned, 0 for directory-wide changes
  * @param mailboxId mailbox concerned, 0 if none
  * @param uid       message concerned, 0 if none
- * @param detail    kind-specific text (a name, flags), may be empty
+ * @param detail    kind-specific text (a name, flags), may be empty; for MESSAGE_ADDED and
+ *                  MESSAGE_EXPUNGED the message's content address (SHA-256 hex), which JMAP's
+ *                  Email ids are made of
  */
 public record Change(long position, long epoch, Kind kind, long accountId, long mailboxId, long uid, String detail) {
     public enum Kind {

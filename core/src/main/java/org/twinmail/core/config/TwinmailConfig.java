@@ -23,6 +23,7 @@ public final class TwinmailConfig {
     public Pop3 pop3 = new Pop3();
     public Imap imap = new Imap();
     public Http http = new Http();
+    public Jmap jmap = new Jmap();
     public Store store = new Store();
     public Auth auth = new Auth();
     public Cluster cluster = new Cluster();
@@ -139,6 +140,35 @@ public final class TwinmailConfig {
         public Duration idleTimeout = Duration.ofSeconds(30);
         /** Connections the kernel queues for each HTTP(S) address before they are accepted. */
         public int backlog = 128;
+    }
+
+    /**
+     * JMAP (RFC 8620, 8621, 8887) on the HTTP addresses: {@code /.well-known/jmap}, {@code /jmap/...}.
+     * The limits are advertised in the session object under the same names (RFC 8620 2).
+     */
+    public static final class Jmap {
+        /** Serve JMAP on the HTTP listeners. */
+        public boolean enabled = true;
+        /** Largest blob one upload may carry (a larger one: 413 before it is stored). */
+        public Size maxSizeUpload = Size.of("50M");
+        /** Uploads of one account running at once; one more gets 429 (RFC 8620 limit). */
+        public int maxConcurrentUpload = 4;
+        /** Largest API request body (a larger one: problem {@code urn:ietf:params:jmap:error:limit}, 413). */
+        public Size maxSizeRequest = Size.of("10M");
+        /** API requests of one account running at once; one more gets the limit problem (429). */
+        public int maxConcurrentRequests = 4;
+        /** Method calls in one request; more: the limit problem {@code maxCallsInRequest}. */
+        public int maxCallsInRequest = 32;
+        /** Ids one /get may ask for; more: method error {@code requestTooLarge}. */
+        public int maxObjectsInGet = 500;
+        /** Objects one /set may create, update and destroy together; more: {@code requestTooLarge}. */
+        public int maxObjectsInSet = 500;
+        /** Largest {@code limit} an Email/query or Mailbox/query answers with (a larger one is cut to it). */
+        public int maxQueryLimit = 1000;
+        /** How long a bearer token issued by {@code POST /jmap/token} stays valid. */
+        public Duration tokenLifetime = Duration.ofHours(12);
+        /** Changes pushed over EventSource and WebSocket are gathered for this long before a StateChange goes out. */
+        public Duration pushCoalesce = Duration.ofMillis(100);
     }
 
     /** Certificates and protocol versions for STARTTLS and every implicit-TLS listener. */

@@ -354,7 +354,7 @@ final class EmbeddedMailboxes implements Mailboxes {
                         rs -> new Entry(rs.getLong(1), rs.getString(2)), mailboxId, uid);
                 if (entry.isEmpty()) continue;
                 db.update("DELETE FROM message WHERE mailbox_id = ? AND uid = ?", mailboxId, uid);
-                position = tx.appendChange(Change.Kind.MESSAGE_EXPUNGED, box.accountId(), mailboxId, uid, "");
+                position = tx.appendChange(Change.Kind.MESSAGE_EXPUNGED, box.accountId(), mailboxId, uid, entry.get().sha256());
                 releaseOrHold(tx, mailboxId, position, entry.get().sha256());
                 freed += entry.get().size();
                 removed.add(uid);
@@ -413,6 +413,12 @@ final class EmbeddedMailboxes implements Mailboxes {
                     rs -> new Use(rs.getString(1), rs.getLong(2), rs.getLong(3)), b.id());
             long count = 0;
             long bytes = 0;
+            // One EXPUNGED change per message, naming its body: JMAP's Email/changes reads them.
+            record Gone(long uid, String sha256) { }
+            for (Gone g : db.list("SELECT uid, blob_sha256 FROM message WHERE mailbox_id = ? ORDER BY uid",
+                    rs -> new Gone(rs.getLong(1), rs.getString(2)), b.id())) {
+                tx.appendChange(Change.Kind.MESSAGE_EXPUNGED, accountId, b.id(), g.uid(), g.sha256());
+            }
             db.update("DELETE FROM message WHERE mailbox_id = ?", b.id());
             for (Use u : uses) {
                 releaseBlob(tx, u.sha256(), u.count());
@@ -469,17 +475,23 @@ final class EmbeddedMailboxes implements Mailboxes {
     private static Mailbox renameInbox(WriteTx tx, Box inbox, String to) throws SQLException {
         Db db = tx.db();
         long id = StoreSql.createMailbox(tx, inbox.accountId(), to, null);
-        List<Long> uids = db.list("SELECT uid FROM message WHERE mailbox_id = ? ORDER BY uid", rs -> rs.getLong(1), inbox.id());
+        record Moved(long uid, String sha256) { }
+        List<Moved> moved = db.list("SELECT uid, blob_sha256 FROM message WHERE mailbox_id = ? ORDER BY uid",
+                rs -> new Moved(rs.getLong(1), rs.getString(2)), inbox.id());
         db.update("UPDATE message SET mailbox_id = ? WHERE mailbox_id = ?", id, inbox.id());
         long position = 0;
-        for (long uid : uids) position = tx.appendChange(Change.Kind.MESSAGE_EXPUNGED, inbox.accountId(), inbox.id(), uid, "");
+        // The changes name each body (JMAP's Email/changes): gone from INBOX, there in the new mailbox.
+        for (Moved m : moved) {
+            position = tx.appendChange(Change.Kind.MESSAGE_EXPUNGED, inbox.accountId(), inbox.id(), m.uid(), m.sha256());
+            tx.appendChange(Change.Kind.MESSAGE_ADDED, inbox.accountId(), id, m.uid(), m.sha256());
+        }
         long added = tx.appendChange(Change.Kind.MAILBOX_RENAMED, inbox.accountId(), id, 0, "INBOX -> " + to);
         db.update("""
                 UPDATE mailbox SET uid_next = ?, highest_modseq = ?,
                   message_count = (SELECT message_count FROM mailbox WHERE id = ?),
                   size_bytes = (SELECT size_bytes FROM mailbox WHERE id = ?) WHERE id = ?""",
                 inbox.uidNext(), added, inbox.id(), inbox.id(), id);
-        if (!uids.isEmpty()) {
+        if (!moved.isEmpty()) {
             db.update("UPDATE mailbox SET message_count = 0, size_bytes = 0, highest_modseq = ? WHERE id = ?", position, inbox.id());
             tx.publish(new StoreEvent.MailboxChanged(inbox.accountId(), inbox.id(), position));
         }
@@ -580,7 +592,7 @@ final class EmbeddedMailboxes implements Mailboxes {
                 position = placeEntry(tx, to.accountId(), to.id(), uid, flagText(new TreeSet<>(e.flags())),
                         e.internalDate().toEpochMilli(), e.size(), e.blobId());
                 if (move) {
-                    position = removeEntry(tx, from.accountId(), from.id(), e.uid(), e.size());
+                    position = removeEntry(tx, from.accountId(), from.id(), e.uid(), e.size(), e.blobId());
                     releaseOrHold(tx, from.id(), position, e.blobId());
                 }
                 source.add(e.uid());

@@ -129,7 +129,7 @@ final class StoreSql {
     static long placeEntry(WriteTx tx, long accountId, long mailboxId, long uid, String flags, long internalDate,
                                    long size, String sha256) throws SQLException {
         Db db = tx.db();
-        long position = tx.appendChange(Change.Kind.MESSAGE_ADDED, accountId, mailboxId, uid, "");
+        long position = tx.appendChange(Change.Kind.MESSAGE_ADDED, accountId, mailboxId, uid, sha256);
         db.update("""
                 INSERT INTO message (mailbox_id, uid, modseq, flags, internal_date, size, blob_sha256)
                 VALUES (?, ?, ?, ?, ?, ?, ?)""", mailboxId, uid, position, flags, internalDate, size, sha256);
@@ -266,10 +266,10 @@ final class StoreSql {
     }
 
     /** Removes one entry: counters of mailbox and account (not domain), an EXPUNGED change; the caller releases (or holds) the blob reference. */
-    static long removeEntry(WriteTx tx, long accountId, long mailboxId, long uid, long size) throws SQLException {
+    static long removeEntry(WriteTx tx, long accountId, long mailboxId, long uid, long size, String sha256) throws SQLException {
         Db db = tx.db();
         db.update("DELETE FROM message WHERE mailbox_id = ? AND uid = ?", mailboxId, uid);
-        long position = tx.appendChange(Change.Kind.MESSAGE_EXPUNGED, accountId, mailboxId, uid, "");
+        long position = tx.appendChange(Change.Kind.MESSAGE_EXPUNGED, accountId, mailboxId, uid, sha256);
         db.update("""
                 UPDATE mailbox SET highest_modseq = ?, message_count = message_count - 1, size_bytes = size_bytes - ?
                 WHERE id = ?""", position, size, mailboxId);

@@ -1,0 +1,441 @@
+package org.twinmail.jmap;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.twinmail.core.auth.Authenticator;
+import org.twinmail.core.config.TwinmailConfig;
+import org.twinmail.jmap.auth.JmapAuth;
+import org.twinmail.jmap.auth.Principal;
+import org.twinmail.jmap.auth.Tokens;
+import org.twinmail.jmap.core.JmapRequest;
+import org.twinmail.jmap.core.Json;
+import org.twinmail.jmap.core.Methods;
+import org.twinmail.jmap.core.Problem;
+import org.twinmail.jmap.mail.Blobs;
+import org.twinmail.jmap.mail.Ids;
+import org.twinmail.jmap.mail.MailRead;
+import org.twinmail.jmap.mail.MessageCache;
+import org.twinmail.jmap.mail.Views;
+import org.twinmail.jmap.push.EventSource;
+import org.twinmail.jmap.push.JmapSocket;
+import org.twinmail.jmap.push.StateChanges;
+import org.twinmail.protocol.auth.AuthGuard;
+import org.twinmail.store.MailStore;
+
+/**
+ * JMAP over HTTP, independent of the web server: {@link #serve} answers one
+ * {@link JmapExchange} under {@code /jmap/} or at {@code /.well-known/jmap}, and
+ * {@link #openSocket} serves one RFC 8887 WebSocket. Routes:
+ * <ul>
+ *   <li>{@code GET /.well-known/jmap}, {@code GET /jmap/session}: the session object (RFC 8620 2);</li>
+ *   <li>{@code POST /jmap/api}: a request (3.3), answered with a response or a problem (3.6.1);</li>
+ *   <li>{@code POST /jmap/upload/{accountId}/}, {@code GET /jmap/download/{accountId}/{blobId}/{name}?accept=}: blobs (6);</li>
+ *   <li>{@code GET /jmap/eventsource?types=&closeafter=&ping=}: push (7.3);</li>
+ *   <li>{@code POST /jmap/token}: a bearer token for a username and password; {@code DELETE /jmap/token}: logout
+ *       ({@code ?all=true}: every token of the account).</li>
+ * </ul>
+ */
+public final class JmapService {
+    private static final Logger log = LoggerFactory.getLogger(JmapService.class);
+    public static final String PREFIX = "/jmap/";
+    public static final String WELL_KNOWN = "/.well-known/jmap";
+    public static final String WEBSOCKET_PATH = "/jmap/ws";
+    private static final String JSON = "application/json";
+
+    private final MailStore store;
+    private final JmapSettings settings;
+    private final JmapAuth auth;
+    private final Methods methods = new Methods();
+    private final Set<String> capabilities;
+    private final Blobs blobs;
+    private final Map<Long, Semaphore> requestSlots = new ConcurrentHashMap<>();
+    private final Map<Long, Semaphore> uploadSlots = new ConcurrentHashMap<>();
+
+    public JmapService(TwinmailConfig config, MailStore store, Authenticator authenticator, AuthGuard guard) {
+        this(JmapSettings.from(config.jmap), store, new JmapAuth(authenticator, guard, config.auth.plaintextAuth,
+                new Tokens(config.jmap.tokenLifetime, Clock.systemUTC())));
+    }
+
+    public JmapService(JmapSettings settings, MailStore store, JmapAuth auth) {
+        this.settings = settings;
+        this.store = store;
+        this.auth = auth;
+        Views views = new Views(store, store);
+        MessageCache cache = new MessageCache(store, 200_000, 64);
+        this.blobs = new Blobs(store, views);
+        MailRead read = new MailRead(store, store, views, cache,
+                new MailRead.Limits(settings.maxObjectsInGet(), settings.maxObjectsInSet(), settings.maxQueryLimit()));
+        methods.add("Core/echo", Capabilities.CORE, c -> c.args());
+        methods.add("Mailbox/get", Capabilities.MAIL, read::mailboxGet);
+        methods.add("Mailbox/changes", Capabilities.MAIL, read::mailboxChanges);
+        methods.add("Mailbox/query", Capabilities.MAIL, read::mailboxQuery);
+        methods.add("Mailbox/queryChanges", Capabilities.MAIL, read::mailboxQueryChanges);
+        methods.add("Thread/get", Capabilities.MAIL, read::threadGet);
+        methods.add("Thread/changes", Capabilities.MAIL, read::threadChanges);
+        methods.add("Email/get", Capabilities.MAIL, read::emailGet);
+        methods.add("Email/changes", Capabilities.MAIL, read::emailChanges);
+        methods.add("Email/query", Capabilities.MAIL, read::emailQuery);
+        methods.add("Email/queryChanges", Capabilities.MAIL, read::emailQueryChanges);
+        methods.add("SearchSnippet/get", Capabilities.MAIL, read::searchSnippetGet);
+        this.capabilities = new LinkedHashSet<>(List.of(Capabilities.CORE, Capabilities.MAIL, Capabilities.WEBSOCKET));
+    }
+
+    public JmapAuth auth() {
+        return auth;
+    }
+
+    /** The capabilities advertised in the session object. */
+    public Set<String> capabilities() {
+        return capabilities;
+    }
+
+    /** Answers one HTTP exchange under {@link #PREFIX} or at {@link #WELL_KNOWN}. */
+    public void serve(JmapExchange ex) throws IOException {
+        String path = ex.path();
+        try {
+            if (path.equals(WELL_KNOWN) || path.equals(PREFIX + "session")) {
+                if (!method(ex, "GET")) return;
+                Principal p = authenticate(ex);
+                if (p == null) return;
+                sendJson(ex, 200, session(p, baseUrl(ex)));
+            } else if (path.equals(PREFIX + "api") || path.equals(PREFIX + "api/")) {
+                if (!method(ex, "POST")) return;
+                Principal p = authenticate(ex);
+                if (p != null) api(ex, p);
+            } else if (path.startsWith(PREFIX + "upload/")) {
+                if (!method(ex, "POST")) return;
+                Principal p = authenticate(ex);
+                if (p != null) upload(ex, p, segment(path, PREFIX.length() + "upload/".length()));
+            } else if (path.startsWith(PREFIX + "download/")) {
+                if (!method(ex, "GET")) return;
+                Principal p = authenticate(ex);
+                if (p != null) download(ex, p, path.substring(PREFIX.length() + "download/".length()));
+            } else if (path.equals(PREFIX + "eventsource") || path.equals(PREFIX + "eventsource/")) {
+                if (!method(ex, "GET")) return;
+                Principal p = authenticate(ex);
+                if (p != null) eventSource(ex, p);
+            } else if (path.equals(PREFIX + "token")) {
+                token(ex);
+            } else {
+                sendProblem(ex, new Problem("about:blank", 404, "no such JMAP resource"));
+            }
+        } catch (Problem e) {
+            sendProblem(ex, e);
+        }
+    }
+
+    private static boolean method(JmapExchange ex, String allowed) throws IOException {
+        if (ex.method().equals(allowed) || (allowed.equals("GET") && ex.method().equals("HEAD"))) return true;
+        ex.setHeader("Allow", allowed);
+        sendProblem(ex, new Problem("about:blank", 405, ex.method() + " is not allowed here"));
+        return false;
+    }
+
+    private Principal authenticate(JmapExchange ex) throws IOException {
+        try {
+            return auth.authenticate(ex.header("Authorization"), ex.client(), ex.secure());
+        } catch (JmapAuth.Refused e) {
+            if (e.status() == 401) ex.setHeader("WWW-Authenticate", "Basic realm=\"jmap\", charset=\"UTF-8\"");
+            sendProblem(ex, new Problem("about:blank", e.status(), e.getMessage()));
+            return null;
+        }
+    }
+
+    /** The scheme and authority the client used, for the URLs in the session object. */
+    private static String baseUrl(JmapExchange ex) {
+        String host = ex.header("Host");
+        if (host == null || host.isBlank() || !host.matches("[A-Za-z0-9.:\\[\\]-]+")) host = "localhost";
+        return (ex.secure() ? "https://" : "http://") + host;
+    }
+
+    // ---- session ----
+
+    /** The session object (RFC 8620 2) for {@code p}. */
+    public ObjectNode session(Principal p, String baseUrl) {
+        ObjectNode s = Json.object();
+        ObjectNode caps = s.putObject("capabilities");
+        ObjectNode core = caps.putObject(Capabilities.CORE);
+        core.put("maxSizeUpload", settings.maxSizeUpload());
+        core.put("maxConcurrentUpload", settings.maxConcurrentUpload());
+        core.put("maxSizeRequest", settings.maxSizeRequest());
+        core.put("maxConcurrentRequests", settings.maxConcurrentRequests());
+        core.put("maxCallsInRequest", settings.maxCallsInRequest());
+        core.put("maxObjectsInGet", settings.maxObjectsInGet());
+        core.put("maxObjectsInSet", settings.maxObjectsInSet());
+        core.set("collationAlgorithms", Json.array(List.of("i;ascii-casemap", "i;unicode-casemap")));
+        for (String c : capabilities) {
+            if (c.equals(Capabilities.CORE)) continue;
+            ObjectNode o = caps.putObject(c);
+            if (c.equals(Capabilities.WEBSOCKET)) {
+                o.put("url", baseUrl.replaceFirst("^http", "ws") + WEBSOCKET_PATH);
+                o.put("supportsPush", true);
+            }
+        }
+        String account = Ids.account(p.accountId());
+        ObjectNode accounts = s.putObject("accounts");
+        ObjectNode a = accounts.putObject(account);
+        a.put("name", p.username());
+        a.put("isPersonal", true);
+        a.put("isReadOnly", false);
+        ObjectNode ac = a.putObject("accountCapabilities");
+        for (String c : capabilities) {
+            if (c.equals(Capabilities.CORE) || c.equals(Capabilities.WEBSOCKET)) continue;
+            ObjectNode o = ac.putObject(c);
+            if (c.equals(Capabilities.MAIL)) {
+                o.putNull("maxMailboxesPerEmail");
+                o.putNull("maxMailboxDepth");
+                o.put("maxSizeMailboxName", 1000);
+                o.put("maxSizeAttachmentsPerEmail", settings.maxSizeUpload());
+                o.set("emailQuerySortOptions", Json.array(List.of("receivedAt", "size", "from", "to", "subject", "sentAt",
+                        "hasKeyword", "allInThreadHaveKeyword", "someInThreadHaveKeyword")));
+                o.put("mayCreateTopLevelMailbox", true);
+            } else if (c.equals(Capabilities.SUBMISSION)) {
+                o.put("maxDelayedSend", 0);
+                o.putObject("submissionExtensions");
+            }
+        }
+        ObjectNode primary = s.putObject("primaryAccounts");
+        for (String c : capabilities) if (!c.equals(Capabilities.CORE) && !c.equals(Capabilities.WEBSOCKET)) primary.put(c, account);
+        s.put("username", p.username());
+        s.put("apiUrl", baseUrl + PREFIX + "api");
+        s.put("downloadUrl", baseUrl + PREFIX + "download/{accountId}/{blobId}/{name}?accept={type}");
+        s.put("uploadUrl", baseUrl + PREFIX + "upload/{accountId}/");
+        s.put("eventSourceUrl", baseUrl + PREFIX + "eventsource?types={types}&closeafter={closeafter}&ping={ping}");
+        s.put("state", sessionState(p));
+        return s;
+    }
+
+    private String sessionState(Principal p) {
+        return Ids.sha256Hex(p.accountId() + " " + p.username() + " " + capabilities).substring(0, 16);
+    }
+
+    // ---- API ----
+
+    private void api(JmapExchange ex, Principal p) throws IOException {
+        String type = ex.header("Content-Type");
+        if (type != null && !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+            throw new Problem(Problem.NOT_REQUEST, 400, "the request must be application/json");
+        }
+        byte[] body = readBody(ex, settings.maxSizeRequest(), "maxSizeRequest");
+        Semaphore slots = requestSlots.computeIfAbsent(p.accountId(), k -> new Semaphore(settings.maxConcurrentRequests()));
+        if (!slots.tryAcquire()) {
+            throw Problem.limit("maxConcurrentRequests", 429, "at most " + settings.maxConcurrentRequests() + " requests at once");
+        }
+        try {
+            sendJson(ex, 200, execute(body, p));
+        } finally {
+            slots.release();
+        }
+    }
+
+    /** Parses and runs one request body for {@code p}: the Response object, or a {@link Problem}. */
+    public ObjectNode execute(byte[] body, Principal p) {
+        JmapRequest request = JmapRequest.parse(body, capabilities, settings.maxCallsInRequest());
+        ObjectNode response = methods.run(request, p.accountId());
+        response.put("sessionState", sessionState(p));
+        return response;
+    }
+
+    private static byte[] readBody(JmapExchange ex, long max, String limitName) throws IOException {
+        String declared = ex.header("Content-Length");
+        if (declared != null) {
+            try {
+                if (Long.parseLong(declared.strip()) > max) throw Problem.limit(limitName, 413, "larger than " + max + " bytes");
+            } catch (NumberFormatException e) {
+                throw new Problem("about:blank", 400, "bad Content-Length");
+            }
+        }
+        try (InputStream in = ex.body()) {
+            byte[] b = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
+            if (b.length > max) throw Problem.limit(limitName, 413, "larger than " + max + " bytes");
+            return b;
+        }
+    }
+
+    // ---- blobs ----
+
+    private void upload(JmapExchange ex, Principal p, String accountId) throws IOException {
+        if (Ids.accountOf(accountId) != p.accountId()) throw new Problem("about:blank", 404, "no such account");
+        Semaphore slots = uploadSlots.computeIfAbsent(p.accountId(), k -> new Semaphore(settings.maxConcurrentUpload()));
+        if (!slots.tryAcquire()) throw Problem.limit("maxConcurrentUpload", 429, "at most " + settings.maxConcurrentUpload() + " uploads at once");
+        try {
+            byte[] body = readBody(ex, settings.maxSizeUpload(), "maxSizeUpload");
+            String type = ex.header("Content-Type");
+            if (type == null || type.isBlank()) type = "application/octet-stream";
+            String sha = blobs.upload(p.accountId(), body);
+            ObjectNode r = Json.object();
+            r.put("accountId", accountId);
+            r.put("blobId", Ids.blob(sha));
+            r.put("type", type);
+            r.put("size", body.length);
+            sendJson(ex, 201, r);
+        } finally {
+            slots.release();
+        }
+    }
+
+    private void download(JmapExchange ex, Principal p, String rest) throws IOException {
+        String[] parts = rest.split("/", 3);
+        if (parts.length < 2 || Ids.accountOf(parts[0]) != p.accountId()) throw new Problem("about:blank", 404, "no such blob");
+        String name = parts.length == 3 ? decode(parts[2]) : "blob";
+        Map<String, String> q = query(ex.query());
+        String type = q.getOrDefault("accept", "application/octet-stream");
+        if (!type.matches("[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+(\\s*;.*)?") || type.contains("\r") || type.contains("\n")) {
+            type = "application/octet-stream";
+        }
+        byte[] data = blobs.download(p.accountId(), decode(parts[1]));
+        if (data == null) throw new Problem("about:blank", 404, "no such blob");
+        ex.setHeader("Content-Disposition", "attachment; filename*=UTF-8''" + encodeRfc5987(name));
+        ex.setHeader("Cache-Control", "private, immutable, max-age=31536000");
+        ex.setHeader("X-Content-Type-Options", "nosniff");
+        ex.send(200, type, data);
+    }
+
+    private static String encodeRfc5987(String s) {
+        StringBuilder b = new StringBuilder();
+        for (byte x : s.getBytes(StandardCharsets.UTF_8)) {
+            int c = x & 0xff;
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "!#$&+-.^_`|~".indexOf(c) >= 0) b.append((char) c);
+            else b.append('%').append(String.format("%02X", c));
+        }
+        return b.toString();
+    }
+
+    // ---- push ----
+
+    private void eventSource(JmapExchange ex, Principal p) throws IOException {
+        Map<String, String> q = query(ex.query());
+        String t = q.getOrDefault("types", "*");
+        Set<String> types = t.equals("*") ? null : new LinkedHashSet<>(List.of(t.split(",")));
+        boolean closeAfter = "state".equals(q.get("closeafter"));
+        long ping;
+        try {
+            ping = Long.parseLong(q.getOrDefault("ping", "0"));
+        } catch (NumberFormatException e) {
+            throw new Problem("about:blank", 400, "ping must be a number of seconds");
+        }
+        if (ping < 0) throw new Problem("about:blank", 400, "ping must not be negative");
+        if (ping > 0) ping = Math.max(ping, 5); // RFC 8620 7.3: the server may raise a small interval
+        ex.setHeader("Cache-Control", "no-cache");
+        EventSource es = new EventSource(store, p.accountId(), types, closeAfter, Duration.ofSeconds(ping), settings.pushCoalesce());
+        try (OutputStream out = ex.openBody(200, "text/event-stream; charset=utf-8")) {
+            es.run(out);
+        } catch (IOException gone) {
+            log.debug("event source closed: {}", gone.toString());
+        }
+    }
+
+    /** An RFC 8887 WebSocket for {@code p}: text frames in through {@link JmapSocket#onText}, out through {@code send}. */
+    public JmapSocket openSocket(Principal p, JmapSocket.Sender send) {
+        return new JmapSocket(this, store, p, send, settings.pushCoalesce());
+    }
+
+    // ---- tokens ----
+
+    private void token(JmapExchange ex) throws IOException {
+        switch (ex.method()) {
+            case "POST" -> {
+                byte[] body = readBody(ex, 64 * 1024, "maxSizeRequest");
+                JsonNode j;
+                try {
+                    j = Json.parse(body);
+                } catch (IOException e) {
+                    throw new Problem(Problem.NOT_JSON, 400, "the body is {\"username\":..., \"password\":...}");
+                }
+                if (j == null || !j.path("username").isTextual() || !j.path("password").isTextual()) {
+                    throw new Problem(Problem.NOT_REQUEST, 400, "the body is {\"username\":..., \"password\":...}");
+                }
+                char[] password = j.get("password").asText().toCharArray();
+                Principal p;
+                try {
+                    p = auth.password(j.get("username").asText(), password, ex.client(), ex.secure());
+                } catch (JmapAuth.Refused e) {
+                    sendProblem(ex, new Problem("about:blank", e.status(), e.getMessage()));
+                    return;
+                } finally {
+                    java.util.Arrays.fill(password, '\0');
+                }
+                Tokens.Issued t = auth.tokens().issue(p);
+                ObjectNode r = Json.object();
+                r.put("accessToken", t.token());
+                r.put("tokenType", "Bearer");
+                r.put("expiresIn", Math.max(0, t.expires().getEpochSecond() - java.time.Instant.now().getEpochSecond()));
+                r.put("accountId", Ids.account(p.accountId()));
+                r.put("username", p.username());
+                ex.setHeader("Cache-Control", "no-store");
+                sendJson(ex, 200, r);
+            }
+            case "DELETE" -> {
+                Principal p = authenticate(ex);
+                if (p == null) return;
+                String h = ex.header("Authorization");
+                boolean all = "true".equals(query(ex.query()).get("all"));
+                int n = all ? auth.tokens().revokeAll(p.accountId())
+                        : h != null && h.regionMatches(true, 0, "Bearer ", 0, 7) && auth.tokens().revoke(h.substring(7).strip()) ? 1 : 0;
+                ObjectNode r = Json.object();
+                r.put("revoked", n);
+                sendJson(ex, 200, r);
+            }
+            default -> {
+                ex.setHeader("Allow", "POST, DELETE");
+                sendProblem(ex, new Problem("about:blank", 405, ex.method() + " is not allowed here"));
+            }
+        }
+    }
+
+    // ---- helpers ----
+
+    private static String segment(String path, int from) {
+        int slash = path.indexOf('/', from);
+        return slash < 0 ? path.substring(from) : path.substring(from, slash);
+    }
+
+    static Map<String, String> query(String q) {
+        Map<String, String> out = new HashMap<>();
+        if (q == null) return out;
+        for (String kv : q.split("&")) {
+            int eq = kv.indexOf('=');
+            if (eq < 0) out.put(decode(kv), "");
+            else out.put(decode(kv.substring(0, eq)), decode(kv.substring(eq + 1)));
+        }
+        return out;
+    }
+
+    private static String decode(String s) {
+        try {
+            return URLDecoder.decode(s, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return s;
+        }
+    }
+
+    private static void sendJson(JmapExchange ex, int status, JsonNode body) throws IOException {
+        ex.setHeader("Cache-Control", "no-cache, no-store");
+        ex.send(status, JSON, Json.bytes(body));
+    }
+
+    private static void sendProblem(JmapExchange ex, Problem p) throws IOException {
+        ex.send(p.status(), "application/problem+json", Json.bytes(p.toJson()));
+    }
+
+    /** The methods this service answers (for the docs and tests). */
+    public Set<String> methodNames() {
+        return methods.names();
+    }
+}

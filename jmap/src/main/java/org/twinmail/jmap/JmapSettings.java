@@ -1,0 +1,22 @@
+package org.twinmail.jmap;
+
+import java.time.Duration;
+import org.twinmail.core.config.TwinmailConfig;
+
+/** The {@code jmap.*} settings, checked once (docs/configuration.md). */
+public record JmapSettings(long maxSizeUpload, int maxConcurrentUpload, long maxSizeRequest, int maxConcurrentRequests,
+                           int maxCallsInRequest, int maxObjectsInGet, int maxObjectsInSet, int maxQueryLimit,
+                           Duration tokenLifetime, Duration pushCoalesce) {
+    public JmapSettings {
+        if (maxSizeUpload < 1 || maxSizeRequest < 1) throw new IllegalArgumentException("jmap.maxSizeUpload and maxSizeRequest must be positive");
+        if (maxConcurrentUpload < 1 || maxConcurrentRequests < 1 || maxCallsInRequest < 1 || maxObjectsInGet < 1
+                || maxObjectsInSet < 1 || maxQueryLimit < 1) {
+            throw new IllegalArgumentException("jmap limits must be at least 1");
+        }
+    }
+
+    public static JmapSettings from(TwinmailConfig.Jmap j) {
+        return new JmapSettings(j.maxSizeUpload.bytes(), j.maxConcurrentUpload, j.maxSizeRequest.bytes(), j.maxConcurrentRequests,
+                j.maxCallsInRequest, j.maxObjectsInGet, j.maxObjectsInSet, j.maxQueryLimit, j.tokenLifetime, j.pushCoalesce);
+    }
+}

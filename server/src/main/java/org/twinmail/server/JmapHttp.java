@@ -1,0 +1,180 @@
+package org.twinmail.server;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.function.Supplier;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.websocket.api.Callback;
+import org.eclipse.jetty.websocket.api.Session;
+import org.twinmail.http.Exchange;
+import org.twinmail.http.HttpService;
+import org.twinmail.jmap.JmapExchange;
+import org.twinmail.jmap.JmapService;
+import org.twinmail.jmap.auth.JmapAuth;
+import org.twinmail.jmap.auth.Principal;
+import org.twinmail.jmap.push.JmapSocket;
+
+/**
+ * Puts JMAP on the node's HTTP server: {@code /jmap/} and {@code /.well-known/jmap} through
+ * {@link HttpService#mount}, the RFC 8887 WebSocket at {@code /jmap/ws} through
+ * {@link HttpService#webSocket}. The HTTP server runs on every node, JMAP only where the store
+ * is open: requests reach the active node's {@link JmapService}, or get 503 on a node that does
+ * not serve. The one place where the web server's types meet JMAP's transport-neutral ones.
+ */
+final class JmapHttp {
+    private JmapHttp() {
+    }
+
+    static void mount(HttpService http, Supplier<JmapService> active) {
+        HttpService.Endpoint endpoint = ex -> {
+            JmapService jmap = active.get();
+            if (jmap == null) {
+                ex.setHeader("Retry-After", "5");
+                ex.send(503, "application/problem+json",
+                        "{\"type\":\"about:blank\",\"status\":503,\"detail\":\"this node is not serving\"}".getBytes(StandardCharsets.UTF_8));
+                return;
+            }
+            jmap.serve(new Adapter(ex));
+        };
+        http.mount(JmapService.PREFIX, "jmap", endpoint);
+        // Only /.well-known/jmap is ours under /.well-known/; the rest is 404 until someone else needs it.
+        http.mount("/.well-known/", "jmap", ex -> {
+            if (ex.rawPath().equals(JmapService.WELL_KNOWN)) {
+                endpoint.handle(ex);
+            } else {
+                ex.send(404, "application/json", "{\"error\":\"not found\"}".getBytes(StandardCharsets.UTF_8));
+            }
+        });
+        http.webSocket(JmapService.WEBSOCKET_PATH, (request, response, callback) -> {
+            JmapService jmap = active.get();
+            if (jmap == null) {
+                Response.writeError(request, response, callback, 503);
+                return null;
+            }
+            if (!request.hasSubProtocol("jmap")) {
+                Response.writeError(request, response, callback, 400, "the jmap subprotocol is required (RFC 8887)");
+                return null;
+            }
+            Principal p;
+            try {
+                p = jmap.auth().authenticate(authorization(request), InetAddress.getByName(Request.getRemoteAddr(request)), request.isSecure());
+            } catch (JmapAuth.Refused e) {
+                Response.writeError(request, response, callback, e.status(), e.getMessage());
+                return null;
+            } catch (IOException e) {
+                Response.writeError(request, response, callback, 400);
+                return null;
+            }
+            response.setAcceptedSubProtocol("jmap");
+            return new Socket(jmap, p);
+        });
+    }
+
+    /**
+     * The Authorization header; a browser's WebSocket cannot set one, so a bearer token may come
+     * as {@code ?access_token=} (the access log hides query values).
+     */
+    private static String authorization(Request request) {
+        String h = request.getHeaders().get("Authorization");
+        if (h != null) return h;
+        String q = request.getHttpURI().getQuery();
+        if (q == null) return null;
+        for (String kv : q.split("&")) {
+            if (kv.startsWith("access_token=")) return "Bearer " + java.net.URLDecoder.decode(kv.substring(13), StandardCharsets.UTF_8);
+        }
+        return null;
+    }
+
+    /** One WebSocket: Jetty's session on one side, the JMAP socket on the other. */
+    static final class Socket implements Session.Listener.AutoDemanding {
+        private final JmapService jmap;
+        private final Principal principal;
+        private JmapSocket socket;
+
+        Socket(JmapService jmap, Principal principal) {
+            this.jmap = jmap;
+            this.principal = principal;
+        }
+
+        @Override
+        public void onWebSocketOpen(Session session) {
+            socket = jmap.openSocket(principal, text -> {
+                Callback.Completable done = new Callback.Completable();
+                session.sendText(text, done);
+                try {
+                    done.get();
+                } catch (Exception e) {
+                    throw new IOException("websocket send failed", e);
+                }
+            });
+        }
+
+        @Override
+        public void onWebSocketText(String message) {
+            // Jetty delivers on its own thread: run the request on a virtual thread of its own.
+            Thread.ofVirtual().start(() -> socket.onText(message));
+        }
+
+        @Override
+        public void onWebSocketClose(int statusCode, String reason, Callback callback) {
+            if (socket != null) socket.close();
+            callback.succeed();
+        }
+
+        @Override
+        public void onWebSocketError(Throwable cause) {
+            if (socket != null) socket.close();
+        }
+    }
+
+    /** http's Exchange as JMAP's. */
+    private record Adapter(Exchange ex) implements JmapExchange {
+        public String method() {
+            return ex.method();
+        }
+
+        public String path() {
+            return ex.rawPath();
+        }
+
+        public String query() {
+            return ex.rawQuery();
+        }
+
+        public String header(String name) {
+            return ex.header(name);
+        }
+
+        public InetAddress client() {
+            try {
+                return InetAddress.getByName(ex.client()); // an address literal: no lookup
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        public boolean secure() {
+            return ex.isSecure();
+        }
+
+        public InputStream body() {
+            return ex.bodyStream();
+        }
+
+        public void setHeader(String name, String value) {
+            ex.setHeader(name, value);
+        }
+
+        public void send(int status, String contentType, byte[] body) throws IOException {
+            ex.send(status, contentType, body);
+        }
+
+        public OutputStream openBody(int status, String contentType) {
+            return ex.openBody(status, contentType);
+        }
+    }
+}
