@@ -43,7 +43,7 @@ public final class StateChanges {
                     case MAILBOX_CREATED, MAILBOX_DELETED, MAILBOX_RENAMED -> types.add("Mailbox");
                     case ACCOUNT_CHANGED -> types.add("Quota");
                     default -> {
-                        if (c.kind().name().equals("RECORD_CHANGED")) types.addAll(List.of("Identity", "VacationResponse", "EmailSubmission"));
+                        if (c.kind() == Change.Kind.RECORD_CHANGED) types.addAll(List.of("Identity", "VacationResponse", "EmailSubmission"));
                     }
                 }
             }
