@@ -28,6 +28,9 @@ import org.twinmail.core.model.Account;
  *   # comment
  *   @account NAME [QUOTA [N]]  a new account (quota like "2M", 0 for none; at most N messages);
  *                              ${NAME} is its address, ${PASSWORD} the password
+ *   @domain DOMAIN             later accounts of the script are in DOMAIN (added if new), so
+ *                              domain-wide grants reach no other script's accounts
+ *   @shared NAME               marks NAME's account shared (its mailboxes show under #shared/)
  *   @deliver NAME SUBJECT      delivers a small message to NAME's INBOX, as SMTP would
  *   @connect N                 opens session N (N is one digit)
  *   N&gt; text                    session N sends text + CRLF
@@ -60,7 +63,8 @@ class ConversationTest {
     @TestFactory
     Stream<DynamicTest> conversations() throws IOException {
         List<String> names = List.of("basic", "auth", "mailboxes", "append", "fetch", "store-expunge", "copy-move",
-                "search", "multi-session", "idle", "condstore", "bad-input", "extensions", "quota", "qresync", "sort", "list-extended", "utf8", "searchres", "rev2", "thread", "recent", "keywords", "condstore-enabling", "move-self", "sort-rules", "expunge-in-view", "atoms", "lsub-recursive", "binary-body");
+                "search", "multi-session", "idle", "condstore", "bad-input", "extensions", "quota", "qresync", "sort", "list-extended", "utf8", "searchres", "rev2", "thread", "recent", "keywords", "condstore-enabling", "move-self", "sort-rules", "expunge-in-view", "atoms", "lsub-recursive", "binary-body",
+                "acl", "acl-shared");
         return names.stream().map(n -> DynamicTest.dynamicTest(n, () -> run(n)));
     }
 
@@ -74,6 +78,7 @@ class ConversationTest {
         vars.put("PASSWORD", ImapFixture.PASSWORD);
         Map<String, Account> accounts = new HashMap<>();
         Map<Integer, ImapClient> clients = new HashMap<>();
+        String domain = ImapFixture.DOMAIN;
         int lineNo = 0;
         try {
             for (String raw : script.split("\n", -1)) {
@@ -85,12 +90,16 @@ class ConversationTest {
                 if (line.startsWith("@account ")) {
                     String[] p = line.substring(9).strip().split(" ");
                     String n = p[0];
-                    Account a = fx.account(p.length > 1 ? org.twinmail.core.config.Size.of(p[1]).bytes() : 0);
+                    Account a = fx.account(p.length > 1 ? org.twinmail.core.config.Size.of(p[1]).bytes() : 0, domain);
                     if (p.length > 2) {
                         a = fx.store.updateAccount(a.address(), new org.twinmail.store.AccountChange(null, null, null, Long.parseLong(p[2])));
                     }
                     accounts.put(n, a);
                     vars.put(n, a.address().toString());
+                } else if (line.startsWith("@domain ")) {
+                    domain = line.substring(8).strip();
+                } else if (line.startsWith("@shared ")) {
+                    fx.store.setSharedAccount(accounts.get(line.substring(8).strip()).id(), true);
                 } else if (line.startsWith("@deliver ")) {
                     String[] p = line.substring(9).strip().split(" ", 2);
                     fx.deliver(accounts.get(p[0]), ImapFixture.message(p[1], "Hello " + p[1] + "\r\n"));

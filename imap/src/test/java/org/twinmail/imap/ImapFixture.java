@@ -96,7 +96,13 @@ final class ImapFixture implements AutoCloseable {
     }
 
     Account account(long quotaBytes) {
-        String address = "user" + USERS.incrementAndGet() + "@" + DOMAIN;
+        return account(quotaBytes, DOMAIN);
+    }
+
+    /** A new account in {@code domain}, which is added if it is not there yet. */
+    Account account(long quotaBytes, String domain) {
+        if (store.findDomain(domain).isEmpty()) store.addDomain(domain);
+        String address = "user" + USERS.incrementAndGet() + "@" + domain;
         return store.addAccount(EmailAddress.parse(address), HASHER.hash(PASSWORD.toCharArray()), quotaBytes, 0);
     }
 

@@ -3,7 +3,9 @@ package org.twinmail.store;
 /**
  * The whole store, as the server opens and wires it: every role in one object. Protocol
  * code takes the narrowest role it needs ({@link Directory}, {@link Mailboxes},
- * {@link MessageQueue}, {@link ChangeLog}, {@link Records}, {@link BlobStore}) rather than this.
+ * {@link MessageQueue}, {@link ChangeLog}, {@link Records}, {@link BlobStore}) rather than this;
+ * code that acts for a logged-in user takes {@link MailboxAccess} and works through its
+ * {@link MailboxAccess#forAccount checked view}.
  *
  * <p>The embedded implementation is opened by the server's {@code StoreOpener}; a
  * PostgreSQL/S3 one will implement the same roles and pass the same contract suites
@@ -24,7 +26,7 @@ package org.twinmail.store;
  * </ul>
  * Failures are {@link StoreException}s with a readable message.
  */
-public interface MailStore extends Directory, Mailboxes, MessageQueue, ChangeLog, Records, AutoCloseable {
+public interface MailStore extends Directory, Mailboxes, MessageQueue, ChangeLog, Records, MailboxAccess, AutoCloseable {
 
     /** Where the bodies of messages live (those not kept inline by the metadata store). */
     BlobStore blobs();

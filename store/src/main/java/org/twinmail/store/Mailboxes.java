@@ -127,10 +127,12 @@ public interface Mailboxes {
     List<AppendResult> appendAll(long mailboxId, List<Appended> messages);
 
     /**
-     * Copies (or, with {@code move}, moves) messages to another mailbox of the same
-     * account, in UID order, each getting the target's next UID, its flags and internal
-     * date kept and its body shared. A copy is checked against the quotas (it adds the
-     * full size, like a delivery); a move frees what it adds. Missing UIDs are skipped.
+     * Copies (or, with {@code move}, moves) messages to another mailbox, in UID order, each
+     * getting the target's next UID, its flags and internal date kept and its body shared.
+     * A copy is checked against the target account's quotas (it adds the full size, like a
+     * delivery); a move within an account frees what it adds. The mailboxes may belong to
+     * different accounts (a shared mailbox): the target's owner is charged, checked against
+     * its quotas, and a move frees the source owner's usage. Missing UIDs are skipped.
      * A move into the mailbox the messages are in is allowed (RFC 9051 6.4.8): they get new
      * UIDs at the end and the old ones are expunged.
      */

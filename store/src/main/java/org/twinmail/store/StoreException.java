@@ -22,6 +22,24 @@ public class StoreException extends RuntimeException {
         public Conflict(String message) { super(message); }
     }
 
+    /**
+     * The acting account lacks a right the operation needs ({@link MailboxAccess}); {@code missing}
+     * names the RFC 4314 rights. Nothing was written.
+     */
+    public static final class Forbidden extends StoreException {
+        private final String missing;
+
+        public Forbidden(String missing, String message) {
+            super(message);
+            this.missing = missing;
+        }
+
+        /** The rights that were missing, as letters ("" when the operation is not allowed to anyone acting as an account). */
+        public String missing() {
+            return missing;
+        }
+    }
+
     /** A writer opened under an older epoch tried to write after a newer one took over. */
     public static final class StaleEpoch extends StoreException {
         public StaleEpoch(long mine, long stored) {

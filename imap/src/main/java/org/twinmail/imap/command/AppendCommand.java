@@ -32,7 +32,7 @@ final class AppendCommand {
             messages.add(m);
             bytes += m.content().size();
         } while (!a.atEnd());
-        Mailbox box = ctx.store().mailbox(ctx.accountId(), name).orElseThrow(() -> new No("TRYCREATE", "no mailbox named " + name));
+        Mailbox box = Namespaces.find(ctx, name).orElseThrow(() -> new No("TRYCREATE", "no mailbox named " + name));
         List<AppendResult> results;
         try {
             results = ctx.store().appendAll(box.id(), messages);

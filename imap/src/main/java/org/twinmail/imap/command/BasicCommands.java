@@ -71,7 +71,7 @@ public final class BasicCommands {
 
     static String namespace(Context ctx, Request r) throws IOException, ImapSyntaxException {
         r.args().end();
-        ctx.untagged("NAMESPACE ((\"\" \"/\")) NIL NIL");
+        ctx.untagged("NAMESPACE " + Namespaces.response());
         return "NAMESPACE completed";
     }
 

@@ -18,7 +18,8 @@ import org.twinmail.protocol.log.SessionLog;
 import org.twinmail.protocol.net.Connection;
 import org.twinmail.protocol.sasl.SaslServer;
 import org.twinmail.protocol.tls.Tls;
-import org.twinmail.store.Mailboxes;
+import org.twinmail.store.AccountMailboxes;
+import org.twinmail.store.MailboxAccess;
 import org.twinmail.store.StoreException;
 
 /**
@@ -28,7 +29,7 @@ import org.twinmail.store.StoreException;
  */
 public final class Context {
     /** What all sessions of one server share. */
-    public record Services(TwinmailConfig.Imap limits, SaslServer sasl, Tls tls, Mailboxes store, Notifier notifier,
+    public record Services(TwinmailConfig.Imap limits, SaslServer sasl, Tls tls, MailboxAccess access, Notifier notifier,
                            MessageCache cache, ImapMetrics metrics, java.nio.file.Path spoolDir, int spoolMemoryLimit,
                            org.twinmail.imap.session.RecentTracker recent,
                            /* the full-text index SEARCH's text keys ask first; null: every message is searched itself */
@@ -39,6 +40,8 @@ public final class Context {
     private final SessionLog sessionLog;
     private State state = State.NOT_AUTHENTICATED;
     private AuthenticatedUser user;
+    /** The store as the logged-in user may use it: every operation checked against the user's rights. */
+    private AccountMailboxes mailboxes;
     private SelectedMailbox selected;
     private final Set<String> enabled = new LinkedHashSet<>();
     private List<Long> savedUids = List.of();
@@ -78,13 +81,17 @@ public final class Context {
         return user.accountId();
     }
 
-    /** The store, for commands of an authenticated session only. */
-    public Mailboxes store() {
-        if (user == null) throw new IllegalStateException("store used before login");
-        return services.store();
+    /**
+     * The store as the logged-in user sees it, for commands of an authenticated session only:
+     * every operation is checked against the user's rights (RFC 4314) by the store itself.
+     */
+    public AccountMailboxes store() {
+        if (mailboxes == null) throw new IllegalStateException("store used before login");
+        return mailboxes;
     }
 
     public void loggedIn(AuthenticatedUser user) {
+        this.mailboxes = services.access().forAccount(user.accountId());
         this.user = user;
         this.state = State.AUTHENTICATED;
         sessionLog.user(user.address());
@@ -188,7 +195,13 @@ public final class Context {
             updates = selected.refresh(store(), expungeAllowed, condstore(), qresync());
         } catch (StoreException.NotFound e) {
             // Another session deleted (or renamed INBOX away from) the mailbox under us.
-            untagged("BYE [CLOSED] the selected mailbox was deleted");
+            untagged("BYE [CLOSED] the selected mailbox was deleted, or your rights on it were removed");
+            flush();
+            setLogout();
+            return;
+        } catch (StoreException.Forbidden e) {
+            // RFC 4314 5.1.1: the user lost the right to read the selected mailbox; the server may say BYE.
+            untagged("BYE [NOPERM] the right to read the selected mailbox was revoked");
             flush();
             setLogout();
             return;
@@ -227,7 +240,7 @@ public final class Context {
         caps.addAll(List.of("LITERAL+", "ID", "ENABLE", "IDLE", "COMPRESS=DEFLATE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "CHILDREN",
                 "SPECIAL-USE", "CREATE-SPECIAL-USE", "MULTIAPPEND", "CONDSTORE", "QRESYNC", "BINARY", "ESEARCH", "SEARCHRES", "SORT",
                 "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "LIST-EXTENDED", "LIST-STATUS", "UTF8=ACCEPT", "QUOTA", "QUOTA=RES-STORAGE", "QUOTA=RES-MESSAGE",
-                "STATUS=SIZE", "OBJECTID", "APPENDLIMIT=" + services.limits().maxLiteralSize.bytes()));
+                "STATUS=SIZE", "OBJECTID", "ACL", "RIGHTS=texk", "APPENDLIMIT=" + services.limits().maxLiteralSize.bytes()));
         return caps;
     }
 }

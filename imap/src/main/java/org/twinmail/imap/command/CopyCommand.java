@@ -24,8 +24,7 @@ final class CopyCommand {
         SelectedMailbox s = ctx.selected();
         if (move && s.readOnly()) throw new No("READ-ONLY", "mailbox is read-only");
         List<Long> uids = CommandSupport.uids(ctx, set, r.uid());
-        Mailbox to = ctx.store().mailbox(ctx.accountId(), target)
-                .orElseThrow(() -> new No("TRYCREATE", "no mailbox named " + target));
+        Mailbox to = Namespaces.find(ctx, target).orElseThrow(() -> new No("TRYCREATE", "no mailbox named " + target));
         CopyResult result;
         try {
             result = ctx.store().copy(s.id(), uids, to.id(), move);

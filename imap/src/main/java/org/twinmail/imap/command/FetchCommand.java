@@ -107,7 +107,8 @@ final class FetchCommand {
 
         // Fetching a body without PEEK marks the message \Seen (RFC 9051 6.4.5); done first so FLAGS show it.
         Set<Long> seenNow = Set.of();
-        if (!s.readOnly() && items.stream().anyMatch(Item::setsSeen)) {
+        // RFC 4314 4: not without the right s (on another account's mailbox).
+        if (!s.readOnly() && items.stream().anyMatch(Item::setsSeen) && ctx.store().rights(s.id()).has('s')) {
             List<Long> unseen = uids.stream().filter(u -> !s.entry(u).flags().contains("\\Seen")).toList();
             if (!unseen.isEmpty()) {
                 FlagsResult res = ctx.store().storeFlags(s.id(), unseen, FlagChange.ADD, Set.of("\\Seen"), -1);

@@ -12,8 +12,9 @@ import org.twinmail.imap.protocol.ArgReader;
 import org.twinmail.imap.protocol.ImapSyntaxException;
 import org.twinmail.imap.protocol.MailboxNames;
 import org.twinmail.imap.protocol.Strings;
-import org.twinmail.store.Mailboxes;
+import org.twinmail.store.AccountMailboxes;
 import org.twinmail.store.MailboxStatus;
+import org.twinmail.store.SharedMailbox;
 import org.twinmail.store.StoreException;
 
 /** Mailbox management: CREATE, DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE, LIST, LSUB, STATUS (RFC 9051 6.3). */
@@ -49,8 +50,28 @@ final class MailboxCommands {
         return "M" + m.id();
     }
 
+    /** The mailbox an IMAP name denotes (own, or another account's under {@link Namespaces}), or NO [NONEXISTENT]. */
     static Mailbox existing(Context ctx, String name) throws No {
-        return ctx.store().mailbox(ctx.accountId(), name).orElseThrow(() -> new No("NONEXISTENT", "no mailbox named " + name));
+        return Namespaces.find(ctx, name).orElseThrow(() -> new No("NONEXISTENT", "no mailbox named " + name));
+    }
+
+    /** Where a name is created or renamed to: its owner and its name in the owner's account. */
+    private record Place(long owner, String name) { }
+
+    /**
+     * Another account's tree takes the right k on the nearest existing parent (RFC 4314 4), so the
+     * owner is the parent's; with no parent the user may see, there is nowhere to create.
+     */
+    private static Place place(Context ctx, String name) throws No {
+        if (!Namespaces.isOther(name)) return new Place(ctx.accountId(), name);
+        Namespaces.Other o = Namespaces.other(name).filter(x -> !x.inner().isEmpty())
+                .orElseThrow(() -> new No("CANNOT", name + " is a namespace, not a mailbox name"));
+        String inner = o.inner();
+        for (int i = inner.lastIndexOf('/'); i > 0; i = inner.lastIndexOf('/', i - 1)) {
+            java.util.Optional<Mailbox> parent = Namespaces.find(ctx, o.prefix() + "/" + o.owner().key() + "/" + inner.substring(0, i));
+            if (parent.isPresent()) return new Place(parent.get().accountId(), inner);
+        }
+        throw new No("NOPERM", "mailboxes can be created only below a mailbox you have the right k on");
     }
 
     static String create(Context ctx, Request r) throws ImapSyntaxException, No {
@@ -73,10 +94,11 @@ final class MailboxCommands {
         a.end();
         // A trailing delimiter says the client wants a name for children only; we create the name itself (RFC 9051 6.3.4).
         if (name.endsWith("/")) name = name.substring(0, name.length() - 1);
-        if (ctx.store().mailbox(ctx.accountId(), name).isPresent()) throw new No("ALREADYEXISTS", "mailbox " + name + " already exists");
+        if (Namespaces.find(ctx, name).isPresent()) throw new No("ALREADYEXISTS", "mailbox " + name + " already exists");
+        Place place = place(ctx, name);
         Mailbox created;
         try {
-            created = ctx.store().createMailbox(ctx.accountId(), name, use);
+            created = ctx.store().createMailbox(place.owner(), place.name(), use);
         } catch (StoreException.Conflict e) {
             throw new No(use != null ? "USEATTR" : "ALREADYEXISTS", e.getMessage());
         } catch (IllegalArgumentException e) {
@@ -89,9 +111,14 @@ final class MailboxCommands {
         ArgReader a = r.args();
         String name = mailboxName(ctx, a);
         a.end();
-        if (ctx.selected() != null && ctx.selected().name().equals(name)) ctx.deselect();
+        Mailbox m = Namespaces.find(ctx, name).orElseThrow(() -> new No("NONEXISTENT", "mailbox " + name + " does not exist"));
+        if (ctx.selected() != null && ctx.selected().id() == m.id()) {
+            // Not deselected by a DELETE that will be refused (the store checks x again when it deletes).
+            if (!ctx.store().rights(m.id()).has('x')) throw new No("NOPERM", "the right x on this mailbox is needed");
+            ctx.deselect();
+        }
         try {
-            ctx.store().deleteMailbox(ctx.accountId(), name);
+            ctx.store().deleteMailbox(m.accountId(), m.name());
         } catch (StoreException.NotFound e) {
             throw new No("NONEXISTENT", e.getMessage());
         } catch (StoreException.Conflict e) {
@@ -108,12 +135,16 @@ final class MailboxCommands {
         a.sp();
         String to = mailboxName(ctx, a);
         a.end();
+        Mailbox m = Namespaces.find(ctx, from).orElseThrow(() -> new No("NONEXISTENT", "mailbox " + from + " does not exist"));
+        Place target = place(ctx, to);
+        if (target.owner() != m.accountId()) throw new No("CANNOT", "a mailbox cannot move to another account");
         try {
-            ctx.store().renameMailbox(ctx.accountId(), from, to);
+            ctx.store().renameMailbox(m.accountId(), m.name(), target.name());
         } catch (StoreException.NotFound e) {
             throw new No("NONEXISTENT", e.getMessage());
         } catch (StoreException.Conflict e) {
-            throw new No(to.equals("INBOX") || ctx.store().mailbox(ctx.accountId(), to).isPresent() ? "ALREADYEXISTS" : "CANNOT", e.getMessage());
+            throw new No(target.name().equals("INBOX") || ctx.store().mailbox(target.owner(), target.name()).isPresent()
+                    ? "ALREADYEXISTS" : "CANNOT", e.getMessage());
         } catch (IllegalArgumentException e) {
             throw new No("CANNOT", e.getMessage());
         }
@@ -126,7 +157,7 @@ final class MailboxCommands {
         a.end();
         boolean on = r.name().equals("SUBSCRIBE");
         // RFC 9051 6.3.9: subscribing to a mailbox that does not exist may fail; we allow it only to unsubscribe.
-        if (on && ctx.store().mailbox(ctx.accountId(), name).isEmpty()) throw new No("NONEXISTENT", "no mailbox named " + name);
+        if (on && Namespaces.find(ctx, name).isEmpty()) throw new No("NONEXISTENT", "no mailbox named " + name);
         try {
             ctx.store().setSubscribed(ctx.accountId(), name, on);
         } catch (IllegalArgumentException e) {
@@ -202,12 +233,19 @@ final class MailboxCommands {
         String verb = lsub ? "LSUB" : "LIST";
         if (patterns.size() == 1 && patterns.getFirst().isEmpty()) {
             // RFC 9051 6.3.9: an empty pattern asks for the delimiter and the root of the reference.
-            ctx.untagged(verb + " (\\Noselect) \"/\" \"\"");
+            // RFC 2342 3: the root of a reference in another namespace is that namespace's prefix.
+            String root = reference.regionMatches(true, 0, Namespaces.USER + "/", 0, Namespaces.USER.length() + 1) ? Namespaces.USER + "/"
+                    : reference.regionMatches(true, 0, Namespaces.SHARED + "/", 0, Namespaces.SHARED.length() + 1) ? Namespaces.SHARED + "/" : "";
+            ctx.untagged(verb + " (\\Noselect) \"/\" " + encoded(ctx, root));
             return verb + " completed";
         }
-        Mailboxes store = ctx.store();
+        AccountMailboxes store = ctx.store();
         TreeMap<String, Mailbox> boxes = new TreeMap<>();
         for (Mailbox m : store.mailboxes(ctx.accountId())) boxes.put(m.name(), m);
+        // Other accounts' mailboxes the user may look up (RFC 4314 "l"), under #user/ and #shared/ (RFC 2342).
+        for (SharedMailbox s : store.sharedMailboxes()) {
+            boxes.put((s.sharedAccount() ? Namespaces.SHARED : Namespaces.USER) + "/" + s.owner().key() + "/" + s.mailbox().name(), s.mailbox());
+        }
         TreeSet<String> subscribed = new TreeSet<>(store.subscriptions(ctx.accountId()));
         TreeSet<String> parents = ancestors(boxes.keySet());
         TreeSet<String> subscribedParents = ancestors(subscribed);
@@ -244,7 +282,9 @@ final class MailboxCommands {
         }
         for (String name : listed) {
             Mailbox m = boxes.get(name);
-            if (selectSpecialUse && (m == null || m.specialUse() == null || m.specialUse() == SpecialUse.INBOX)) continue;
+            // Another account's special uses are not the user's: its Sent is not where the user's client saves.
+            SpecialUse use = m == null || m.accountId() != ctx.accountId() || m.specialUse() == SpecialUse.INBOX ? null : m.specialUse();
+            if (selectSpecialUse && use == null) continue;
             boolean isSubscribed = subscribed.contains(name);
             List<String> attrs = new ArrayList<>();
             String extended = "";
@@ -254,12 +294,12 @@ final class MailboxCommands {
                 if (m == null) attrs.add(selectSubscribed ? "\\NonExistent" : "\\Noselect");
                 attrs.add(parents.contains(name) ? "\\HasChildren" : "\\HasNoChildren");
                 if (returnSubscribed && isSubscribed) attrs.add("\\Subscribed");
-                if (m != null && m.specialUse() != null && m.specialUse() != SpecialUse.INBOX) attrs.add(m.specialUse().attribute());
+                if (use != null) attrs.add(use.attribute());
                 if (recursive && selectSubscribed && subscribedParents.contains(name)) extended = " (\"CHILDINFO\" (\"SUBSCRIBED\"))";
                 if (selectSubscribed && !isSubscribed && extended.isEmpty()) continue;
             }
             ctx.untagged(verb + " (" + String.join(" ", attrs) + ") \"/\" " + encoded(ctx, name) + extended);
-            if (statusItems != null && m != null) status(ctx, m, statusItems);
+            if (statusItems != null && m != null) status(ctx, m, name, statusItems);
         }
         return verb + " completed";
     }
@@ -316,7 +356,8 @@ final class MailboxCommands {
         a.end();
         // RFC 7162 3.1: STATUS HIGHESTMODSEQ is a CONDSTORE-enabling command.
         if (items.contains("HIGHESTMODSEQ")) ctx.enableCondstore();
-        status(ctx, existing(ctx, name), items);
+        Mailbox m = existing(ctx, name);
+        status(ctx, m, Namespaces.imapName(ctx, m), items);
         return "STATUS completed";
     }
 
@@ -331,7 +372,7 @@ final class MailboxCommands {
         return entries.stream().filter(e -> e.uid() >= first).count();
     }
 
-    private static void status(Context ctx, Mailbox m, List<String> items) throws IOException {
+    private static void status(Context ctx, Mailbox m, String imapName, List<String> items) throws IOException {
         MailboxStatus s = ctx.store().status(m.id());
         List<String> out = new ArrayList<>();
         for (String item : items) {
@@ -355,6 +396,6 @@ final class MailboxCommands {
             };
             out.add(item + " " + v);
         }
-        ctx.untagged("STATUS " + encoded(ctx, m.name()) + " (" + String.join(" ", out) + ")");
+        ctx.untagged("STATUS " + encoded(ctx, imapName) + " (" + String.join(" ", out) + ")");
     }
 }

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.stream.Collectors;
 import org.twinmail.imap.protocol.ArgReader;
 import org.twinmail.imap.protocol.ImapSyntaxException;
+import org.twinmail.imap.protocol.Strings;
 import org.twinmail.store.QuotaUsage;
 
 /**
@@ -26,8 +27,8 @@ final class QuotaCommand {
     }
 
     /** The limited resources of the account's root; empty when neither account nor domain has a limit. */
-    private static List<Resource> resources(Context ctx) {
-        QuotaUsage q = ctx.store().quotaUsage(ctx.accountId());
+    private static List<Resource> resources(Context ctx, long accountId) {
+        QuotaUsage q = ctx.store().quotaUsage(accountId);
         List<Resource> out = new ArrayList<>(2);
         // STORAGE is in units of 1024 octets (RFC 9208 5.1); usage rounds up so a nearly full mailbox does not look empty.
         if (q.quotaBytes() > 0) {
@@ -43,8 +44,8 @@ final class QuotaCommand {
         return out;
     }
 
-    private static void quota(Context ctx, List<Resource> resources) throws IOException {
-        ctx.untagged("QUOTA \"\" (" + resources.stream().map(Resource::toString).collect(Collectors.joining(" ")) + ")");
+    private static void quota(Context ctx, String root, List<Resource> resources) throws IOException {
+        ctx.untagged("QUOTA " + Strings.astring(root, true) + " (" + resources.stream().map(Resource::toString).collect(Collectors.joining(" ")) + ")");
     }
 
     static String getQuotaRoot(Context ctx, Request r) throws IOException, ImapSyntaxException, No {
@@ -52,9 +53,21 @@ final class QuotaCommand {
         String name = MailboxCommands.mailboxName(ctx, a);
         a.end();
         // RFC 9208 4.1.2: the mailbox need not exist, so a client can learn a new mailbox's root before creating it.
-        List<Resource> resources = resources(ctx);
-        ctx.untagged("QUOTAROOT " + MailboxCommands.encoded(ctx, name) + (resources.isEmpty() ? "" : " \"\""));
-        if (!resources.isEmpty()) quota(ctx, resources);
+        // Another account's mailbox is charged to its owner: the root is the owner's (#user/alice@example.org).
+        long owner = ctx.accountId();
+        String root = "";
+        if (Namespaces.isOther(name)) {
+            java.util.Optional<org.twinmail.core.model.Mailbox> m = Namespaces.find(ctx, name);
+            if (m.isEmpty()) {
+                ctx.untagged("QUOTAROOT " + MailboxCommands.encoded(ctx, name));
+                return r.display() + " completed";
+            }
+            owner = m.get().accountId();
+            root = Namespaces.root(ctx.store(), owner);
+        }
+        List<Resource> resources = resources(ctx, owner);
+        ctx.untagged("QUOTAROOT " + MailboxCommands.encoded(ctx, name) + (resources.isEmpty() ? "" : " " + Strings.astring(root, true)));
+        if (!resources.isEmpty()) quota(ctx, root, resources);
         return r.display() + " completed";
     }
 
@@ -62,9 +75,17 @@ final class QuotaCommand {
         ArgReader a = r.args();
         String root = a.astring();
         a.end();
-        List<Resource> resources = resources(ctx);
-        if (!root.isEmpty() || resources.isEmpty()) throw new No("NONEXISTENT", "no such quota root");
-        quota(ctx, resources);
+        long owner = ctx.accountId();
+        if (!root.isEmpty()) {
+            // Another account's root, for a user with a right on one of its mailboxes.
+            owner = ctx.store().sharedMailboxes().stream()
+                    .filter(s -> Namespaces.root(ctx.store(), s.mailbox().accountId()).equalsIgnoreCase(root))
+                    .map(s -> s.mailbox().accountId()).findFirst()
+                    .orElseThrow(() -> new No("NONEXISTENT", "no such quota root"));
+        }
+        List<Resource> resources = resources(ctx, owner);
+        if (resources.isEmpty()) throw new No("NONEXISTENT", "no such quota root");
+        quota(ctx, root, resources);
         return r.display() + " completed";
     }
 

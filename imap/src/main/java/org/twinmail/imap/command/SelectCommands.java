@@ -10,6 +10,7 @@ import org.twinmail.imap.protocol.ImapSyntaxException;
 import org.twinmail.imap.protocol.SequenceSet;
 import org.twinmail.imap.session.SelectedMailbox;
 import org.twinmail.store.MailboxStatus;
+import org.twinmail.store.Rights;
 
 /** SELECT, EXAMINE, CLOSE, UNSELECT, EXPUNGE and UID EXPUNGE (RFC 9051 6.3.2, 6.4.2, 6.4.3; RFC 3691; RFC 4315). */
 final class SelectCommands {
@@ -37,22 +38,27 @@ final class SelectCommands {
             a.close();
         }
         a.end();
-        boolean readOnly = r.name().equals("EXAMINE");
+        boolean examine = r.name().equals("EXAMINE");
         // RFC 7162 3.2.11: with QRESYNC the end of the previous selection is announced; IMAP4rev2 always does (RFC 9051 6.3.2).
         if (ctx.selected() != null && (ctx.qresync() || ctx.rev2())) ctx.untagged("OK [CLOSED] previous mailbox closed");
         // RFC 9051 6.3.2: a failed SELECT leaves no mailbox selected.
         ctx.deselect();
         Mailbox m = MailboxCommands.existing(ctx, name);
-        MailboxStatus status = ctx.store().status(m.id());
+        MailboxStatus status = ctx.store().status(m.id()); // needs the right r (RFC 4314 4)
+        Rights rights = ctx.store().rights(m.id());
+        // RFC 4314 5.2: READ-ONLY unless the user may insert, expunge or change some flag.
+        boolean readOnly = examine || !rights.hasAny("iestw");
         // \Recent only for IMAP4rev1 sessions: RFC 9051 dropped it, so an IMAP4rev2 session takes none.
         SelectedMailbox selected = SelectedMailbox.open(ctx.store(), status.mailbox(), readOnly, ctx.rev2() ? null : ctx.services().recent());
+        // RFC 4314 5.1.1: PERMANENTFLAGS lists only the flags the user may change.
+        if (!rights.hasAll("swt")) selected.permanentFlagsFor(flag -> rights.has(Rights.flagRight(flag)));
         // Selected at once, so the view it holds on the mailbox's bodies is closed however this command ends.
         ctx.select(selected);
         ctx.untagged("FLAGS " + selected.flagsList());
         ctx.untagged(selected.size() + " EXISTS");
         if (ctx.rev2()) {
             // RFC 9051 6.3.2: no RECENT or UNSEEN; a LIST response gives the mailbox's canonical name.
-            ctx.untagged("LIST () \"/\" " + MailboxCommands.encoded(ctx, m.name()));
+            ctx.untagged("LIST () \"/\" " + MailboxCommands.encoded(ctx, Namespaces.imapName(ctx, m)));
         } else {
             ctx.untagged(selected.recentCount() + " RECENT");
             int firstUnseen = 0;
@@ -126,12 +132,21 @@ final class SelectCommands {
     static String close(Context ctx, Request r) throws ImapSyntaxException {
         r.args().end();
         SelectedMailbox s = ctx.selected();
-        if (r.name().equals("CLOSE") && !s.readOnly()) {
-            // CLOSE expunges silently (RFC 9051 6.4.1): no EXPUNGE responses.
+        if (r.name().equals("CLOSE") && !s.readOnly() && mayExpunge(ctx, s)) {
+            // CLOSE expunges silently (RFC 9051 6.4.1): no EXPUNGE responses; without the right e it only closes (RFC 4314 4).
             ctx.store().expunge(s.id(), deleted(ctx, s, u -> true));
         }
         ctx.deselect();
         return r.display() + " completed";
+    }
+
+    /** RFC 4314 4: CLOSE expunges only with the right e, and otherwise just closes. */
+    private static boolean mayExpunge(Context ctx, SelectedMailbox s) {
+        try {
+            return ctx.store().rights(s.id()).has('e');
+        } catch (org.twinmail.store.StoreException e) {
+            return false; // the mailbox is gone, or no longer visible: nothing to expunge
+        }
     }
 
     static String expunge(Context ctx, Request r) throws IOException, ImapSyntaxException, No {

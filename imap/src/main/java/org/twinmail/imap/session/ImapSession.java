@@ -318,6 +318,11 @@ public final class ImapSession {
             status = "NO";
             code = "NONEXISTENT";
             text = e.getMessage();
+        } catch (StoreException.Forbidden e) {
+            // RFC 5530 NOPERM: the user lacks an ACL right (RFC 4314) the command needs.
+            status = "NO";
+            code = "NOPERM";
+            text = e.getMessage();
         } catch (StoreException | java.io.UncheckedIOException e) {
             log.warn("imap: {} failed: {}", name, e.toString());
             status = "NO";

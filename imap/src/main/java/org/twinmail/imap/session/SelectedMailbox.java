@@ -32,6 +32,8 @@ public final class SelectedMailbox {
     /** Keywords announced to the client in FLAGS (RFC 9051 7.3.5): those in use at SELECT and any seen since. */
     private final java.util.TreeSet<String> keywords = new java.util.TreeSet<>();
     private long modSeq;
+    /** Which flags the user may change, when not every one (rights on a shared mailbox); null: all. */
+    private java.util.function.Predicate<String> mayStore;
     /** Keeps the bodies of messages this session may still show readable after another session expunges them. */
     private Mailboxes.BodyView bodies;
 
@@ -160,7 +162,22 @@ public final class SelectedMailbox {
      */
     public String permanentFlagsList() {
         if (readOnly) return "()";
+        if (mayStore != null) {
+            List<String> flags = new ArrayList<>();
+            for (String f : SYSTEM_FLAGS.split(" ")) if (mayStore.test(f)) flags.add(f);
+            for (String k : keywords) if (mayStore.test(k)) flags.add(k);
+            if (mayStore.test("$New")) flags.add("\\*");
+            return "(" + String.join(" ", flags) + ")";
+        }
         return "(" + SYSTEM_FLAGS + (keywords.isEmpty() ? "" : " " + String.join(" ", keywords)) + " \\*)";
+    }
+
+    /**
+     * Restricts PERMANENTFLAGS to the flags {@code mayStore} accepts (RFC 4314 5.1.1: the user's
+     * rights on a shared mailbox); {@code \*} only if it accepts new keywords.
+     */
+    public void permanentFlagsFor(java.util.function.Predicate<String> mayStore) {
+        this.mayStore = mayStore;
     }
 
     /** Adds the keywords of {@code flags} not announced yet; whether there were any. */

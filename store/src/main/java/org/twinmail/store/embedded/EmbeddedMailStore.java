@@ -37,7 +37,9 @@ import org.twinmail.store.DeliveryReceipt;
 import org.twinmail.store.ExpungeResult;
 import org.twinmail.store.FlagChange;
 import org.twinmail.store.FlagsResult;
+import org.twinmail.store.AccountMailboxes;
 import org.twinmail.store.MailStore;
+import org.twinmail.store.access.RecordsMailboxAccess;
 import org.twinmail.store.MailboxChanges;
 import org.twinmail.store.MailboxStatus;
 import org.twinmail.store.QueueEntry;
@@ -510,6 +512,35 @@ public final class EmbeddedMailStore implements MailStore {
     @Override
     public int purgeExpiredRecords(long nowMillis) {
         return records.purgeExpiredRecords(nowMillis);
+    }
+
+    // ---- MailboxAccess: the same rules on every backend, kept in Records ----
+
+    /** Loaded at the first use, so opening the store (and a standby's probe) reads no lists. */
+    private volatile RecordsMailboxAccess access;
+
+    private RecordsMailboxAccess access() {
+        RecordsMailboxAccess a = access;
+        if (a != null) return a;
+        synchronized (this) { // once per store; reads the lists, never waits on another lock
+            if (access == null) access = new RecordsMailboxAccess(this, this, this, this);
+            return access;
+        }
+    }
+
+    @Override
+    public AccountMailboxes forAccount(long accountId) {
+        return access().forAccount(accountId);
+    }
+
+    @Override
+    public void setSharedAccount(long accountId, boolean shared) {
+        access().setSharedAccount(accountId, shared);
+    }
+
+    @Override
+    public boolean isSharedAccount(long accountId) {
+        return access().isSharedAccount(accountId);
     }
 
     /**

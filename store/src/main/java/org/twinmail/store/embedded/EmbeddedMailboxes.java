@@ -576,13 +576,15 @@ final class EmbeddedMailboxes implements Mailboxes {
             Db db = tx.db();
             Box from = box(db, fromMailboxId);
             Box to = box(db, toMailboxId);
-            if (from.accountId() != to.accountId()) throw new IllegalArgumentException("copy between accounts");
+            // Between accounts (a shared mailbox): the target's owner is charged, and a move frees the source's.
+            boolean sameAccount = from.accountId() == to.accountId();
+            boolean charged = !move || !sameAccount;
             List<MessageEntry> entries = new ArrayList<>();
             for (long uid : wanted) {
                 db.one(MESSAGE_COLUMNS + " WHERE mailbox_id = ? AND uid = ?", StoreSql::message, from.id(), uid).ifPresent(entries::add);
             }
             long bytes = entries.stream().mapToLong(MessageEntry::size).sum();
-            if (!move) checkQuota(db, to.accountId(), entries.size(), bytes, 0, false);
+            if (charged) checkQuota(db, to.accountId(), entries.size(), bytes, 0, false);
             List<Long> source = new ArrayList<>();
             List<Long> target = new ArrayList<>();
             long uid = to.uidNext();
@@ -599,9 +601,13 @@ final class EmbeddedMailboxes implements Mailboxes {
                 target.add(uid++);
             }
             if (!entries.isEmpty()) {
-                if (!move) {
+                if (charged) {
                     db.update("UPDATE domain SET used_bytes = used_bytes + ?, message_count = message_count + ? WHERE id = ?",
                             bytes, entries.size(), to.domainId());
+                }
+                if (move && !sameAccount) {
+                    db.update("UPDATE domain SET used_bytes = used_bytes - ?, message_count = message_count - ? WHERE id = ?",
+                            bytes, entries.size(), from.domainId());
                 }
                 long added = db.queryLong("SELECT highest_modseq FROM mailbox WHERE id = ?", to.id()).orElseThrow();
                 tx.publish(new StoreEvent.MessagesAdded(to.accountId(), to.id(), added));
