@@ -30,6 +30,7 @@ import org.twinmail.jmap.core.Problem;
 import org.twinmail.jmap.mail.Blobs;
 import org.twinmail.jmap.mail.Ids;
 import org.twinmail.jmap.mail.MailRead;
+import org.twinmail.jmap.mail.MailWrite;
 import org.twinmail.jmap.mail.MessageCache;
 import org.twinmail.jmap.mail.Views;
 import org.twinmail.jmap.push.EventSource;
@@ -68,7 +69,7 @@ public final class JmapService {
     private final Map<Long, Semaphore> uploadSlots = new ConcurrentHashMap<>();
 
     public JmapService(TwinmailConfig config, MailStore store, Authenticator authenticator, AuthGuard guard) {
-        this(JmapSettings.from(config.jmap), store, new JmapAuth(authenticator, guard, config.auth.plaintextAuth,
+        this(JmapSettings.from(config.jmap, config.hostname), store, new JmapAuth(authenticator, guard, config.auth.plaintextAuth,
                 new Tokens(config.jmap.tokenLifetime, Clock.systemUTC())));
     }
 
@@ -93,6 +94,12 @@ public final class JmapService {
         methods.add("Email/query", Capabilities.MAIL, read::emailQuery);
         methods.add("Email/queryChanges", Capabilities.MAIL, read::emailQueryChanges);
         methods.add("SearchSnippet/get", Capabilities.MAIL, read::searchSnippetGet);
+        MailWrite write = new MailWrite(store, views, cache, blobs, settings.maxObjectsInSet(), settings.hostname());
+        methods.add("Mailbox/set", Capabilities.MAIL, write::mailboxSet);
+        methods.add("Email/set", Capabilities.MAIL, write::emailSet);
+        methods.add("Email/import", Capabilities.MAIL, write::emailImport);
+        methods.add("Email/copy", Capabilities.MAIL, write::emailCopy);
+        methods.add("Email/parse", Capabilities.MAIL, write::emailParse);
         this.capabilities = new LinkedHashSet<>(List.of(Capabilities.CORE, Capabilities.MAIL, Capabilities.WEBSOCKET));
     }
 

@@ -1,0 +1,486 @@
+package org.twinmail.jmap.mail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.twinmail.core.mail.MessageSpool;
+import org.twinmail.core.model.Mailbox;
+import org.twinmail.core.model.MessageEntry;
+import org.twinmail.core.model.SpecialUse;
+import org.twinmail.jmap.core.Call;
+import org.twinmail.jmap.core.Json;
+import org.twinmail.jmap.core.MethodError;
+import org.twinmail.jmap.core.SetResult;
+import org.twinmail.store.AppendResult;
+import org.twinmail.store.FlagChange;
+import org.twinmail.store.MailStore;
+import org.twinmail.store.StoreException;
+
+/**
+ * The writing methods of RFC 8621: Mailbox/set, Email/set (keywords, mailboxIds, create,
+ * destroy), Email/import, Email/copy, Email/parse. Every change is a store call IMAP makes
+ * too (append, copy, flag store, expunge, mailbox create/rename/delete), so both protocols
+ * see it at once.
+ */
+public final class MailWrite {
+    private final MailStore store;
+    private final Views views;
+    private final MessageCache cache;
+    private final Blobs blobs;
+    private final int maxObjectsInSet;
+    private final String hostname;
+
+    public MailWrite(MailStore store, Views views, MessageCache cache, Blobs blobs, int maxObjectsInSet, String hostname) {
+        this.store = store;
+        this.views = views;
+        this.cache = cache;
+        this.blobs = blobs;
+        this.maxObjectsInSet = maxObjectsInSet;
+        this.hostname = hostname;
+    }
+
+    private static void ifInState(Call c, AccountView view) {
+        String s = Json.optString(c.args(), "ifInState");
+        if (s != null && !s.equals(String.valueOf(view.state()))) {
+            throw new MethodError("stateMismatch", "the state is " + view.state() + ", not " + s);
+        }
+    }
+
+    private List<String> destroyIds(Call c) {
+        List<String> d = Json.optStrings(c.args(), "destroy");
+        return d == null ? List.of() : d.stream().map(c::id).toList();
+    }
+
+    // ---- Mailbox/set ----
+
+    public ObjectNode mailboxSet(Call c) {
+        String account = MailRead.account(c);
+        SetResult.checkSize(c.args(), maxObjectsInSet);
+        AccountView view = views.view(c.accountId());
+        ifInState(c, view);
+        boolean removeEmails = Json.optBoolean(c.args(), "onDestroyRemoveEmails", false);
+        SetResult r = new SetResult();
+        for (Map.Entry<String, JsonNode> e : SetResult.entries(c.args(), "create")) {
+            try {
+                JsonNode m = e.getValue();
+                String name = m.path("name").asText(null);
+                if (name == null || !validName(name)) throw new Refused("invalidProperties", "name is required, without '/'", "name");
+                String parent = parentName(c, views.view(c.accountId()), m.get("parentId"));
+                SpecialUse role = role(m.get("role"));
+                for (String p : List.of("id", "totalEmails", "unreadEmails", "totalThreads", "unreadThreads", "myRights")) {
+                    if (m.has(p)) throw new Refused("invalidProperties", p + " is set by the server", p);
+                }
+                Mailbox created = store.createMailbox(c.accountId(), parent == null ? name : parent + org.twinmail.store.Mailboxes.DELIMITER + name, role);
+                if (m.path("isSubscribed").asBoolean(false)) store.setSubscribed(c.accountId(), created.name(), true);
+                ObjectNode o = Json.object();
+                o.put("id", Ids.mailbox(created.id()));
+                for (String p : MailRead.COUNT_PROPERTIES) o.put(p, 0);
+                c.createdIds().put(e.getKey(), Ids.mailbox(created.id()));
+                r.created(e.getKey(), o);
+            } catch (Refused x) {
+                r.notCreated(e.getKey(), x.error());
+            } catch (StoreException.Conflict x) {
+                r.notCreated(e.getKey(), SetResult.error("invalidProperties", x.getMessage(), "name"));
+            } catch (IllegalArgumentException x) {
+                r.notCreated(e.getKey(), SetResult.error("invalidProperties", x.getMessage(), "name"));
+            }
+        }
+        for (Map.Entry<String, JsonNode> e : SetResult.entries(c.args(), "update")) {
+            String id = c.id(e.getKey());
+            try {
+                AccountView now = views.view(c.accountId());
+                Mailbox m = now.mailbox(Ids.mailboxOf(id));
+                if (m == null) throw new Refused("notFound", null);
+                JsonNode u = e.getValue();
+                String name = MailRead.leaf(m.name());
+                Mailbox parentBox = MailRead.parent(now, m);
+                String parent = parentBox == null ? null : parentBox.name();
+                for (Map.Entry<String, JsonNode> p : u.properties()) {
+                    switch (p.getKey()) {
+                        case "name" -> {
+                            if (!p.getValue().isTextual() || !validName(p.getValue().asText())) throw new Refused("invalidProperties", "bad name", "name");
+                            name = p.getValue().asText();
+                        }
+                        case "parentId" -> parent = parentName(c, now, p.getValue());
+                        case "isSubscribed" -> { }
+                        case "role" -> {
+                            SpecialUse want = role(p.getValue());
+                            if (want != m.specialUse()) throw new Refused("invalidProperties", "the role of a mailbox cannot change", "role");
+                        }
+                        case "sortOrder" -> { }
+                        default -> throw new Refused("invalidProperties", p.getKey() + " cannot be set", p.getKey());
+                    }
+                }
+                String full = parent == null ? name : parent + org.twinmail.store.Mailboxes.DELIMITER + name;
+                if (parent != null && (parent.equals(m.name()) || parent.startsWith(m.name() + org.twinmail.store.Mailboxes.DELIMITER))) {
+                    throw new Refused("invalidProperties", "a mailbox cannot move under itself", "parentId");
+                }
+                if (!full.equals(m.name())) {
+                    if (m.specialUse() == SpecialUse.INBOX) throw new Refused("forbidden", "INBOX cannot be renamed");
+                    store.renameMailbox(c.accountId(), m.name(), full);
+                }
+                if (u.has("isSubscribed")) store.setSubscribed(c.accountId(), full, u.get("isSubscribed").asBoolean());
+                r.updated(id, NullNode.getInstance());
+            } catch (Refused x) {
+                r.notUpdated(id, x.error());
+            } catch (StoreException.Conflict | IllegalArgumentException x) {
+                r.notUpdated(id, SetResult.error("invalidProperties", x.getMessage(), "name"));
+            }
+        }
+        for (String id : destroyIds(c)) {
+            AccountView now = views.view(c.accountId());
+            Mailbox m = now.mailbox(Ids.mailboxOf(id));
+            if (m == null) {
+                r.notDestroyed(id, SetResult.error("notFound", null));
+                continue;
+            }
+            if (m.specialUse() == SpecialUse.INBOX) {
+                r.notDestroyed(id, SetResult.error("forbidden", "INBOX cannot be destroyed"));
+                continue;
+            }
+            boolean hasChild = now.mailboxes().stream().anyMatch(x -> x.name().startsWith(m.name() + org.twinmail.store.Mailboxes.DELIMITER));
+            if (hasChild) {
+                r.notDestroyed(id, SetResult.error("mailboxHasChild", null));
+                continue;
+            }
+            boolean hasEmail = now.emails().stream().anyMatch(x -> x.in(m.id()));
+            if (hasEmail && !removeEmails) {
+                r.notDestroyed(id, SetResult.error("mailboxHasEmail", null));
+                continue;
+            }
+            try {
+                store.deleteMailbox(c.accountId(), m.name());
+                r.destroyed(id);
+            } catch (StoreException.Conflict x) {
+                r.notDestroyed(id, SetResult.error("forbidden", x.getMessage()));
+            }
+        }
+        return r.toJson(account, String.valueOf(view.state()), String.valueOf(store.lastChangePosition()));
+    }
+
+    private static boolean validName(String name) {
+        return !name.isEmpty() && name.indexOf(org.twinmail.store.Mailboxes.DELIMITER) < 0 && name.length() <= 255
+                && name.chars().noneMatch(ch -> ch < 0x20 || ch == 0x7f);
+    }
+
+    private static String parentName(Call c, AccountView view, JsonNode parentId) {
+        if (parentId == null || parentId.isNull()) return null;
+        Mailbox p = view.mailbox(Ids.mailboxOf(c.id(parentId.asText())));
+        if (p == null) throw new Refused("invalidProperties", "no such parent", "parentId");
+        return p.name();
+    }
+
+    private static SpecialUse role(JsonNode role) {
+        if (role == null || role.isNull()) return null;
+        for (SpecialUse u : SpecialUse.values()) if (MailRead.role(u).equals(role.asText())) return u;
+        throw new Refused("invalidProperties", "unknown role " + role.asText(), "role");
+    }
+
+    /** A SetError in the making. */
+    static final class Refused extends RuntimeException {
+        private final String type;
+        private final String[] properties;
+
+        Refused(String type, String description, String... properties) {
+            super(description, null, false, false);
+            this.type = type;
+            this.properties = properties;
+        }
+
+        ObjectNode error() {
+            return SetResult.error(type, getMessage(), properties);
+        }
+    }
+
+    // ---- Email/set ----
+
+    public ObjectNode emailSet(Call c) {
+        String account = MailRead.account(c);
+        SetResult.checkSize(c.args(), maxObjectsInSet);
+        AccountView view = views.view(c.accountId());
+        ifInState(c, view);
+        SetResult r = new SetResult();
+        for (Map.Entry<String, JsonNode> e : SetResult.entries(c.args(), "create")) {
+            try {
+                JsonNode m = e.getValue();
+                for (String p : List.of("id", "blobId", "threadId", "size", "hasAttachment", "preview")) {
+                    if (m.has(p)) throw new Refused("invalidProperties", p + " is set by the server", p);
+                }
+                Set<Long> boxes = mailboxIds(c, views.view(c.accountId()), m.get("mailboxIds"));
+                Set<String> flags = flags(m.get("keywords"));
+                Instant received = instant(m.get("receivedAt"));
+                byte[] data;
+                try {
+                    data = new MessageBuilder(m, id -> blobs.download(c.accountId(), c.id(id)), hostname).build();
+                } catch (MessageBuilder.Invalid x) {
+                    String type = x.property().equals("blobId") ? "blobNotFound" : "invalidProperties";
+                    throw new Refused(type, x.getMessage(), x.property());
+                }
+                r.created(e.getKey(), place(c, e.getKey(), data, boxes, flags, received));
+            } catch (Refused x) {
+                r.notCreated(e.getKey(), x.error());
+            }
+        }
+        for (Map.Entry<String, JsonNode> e : SetResult.entries(c.args(), "update")) {
+            String id = c.id(e.getKey());
+            try {
+                update(c, id, e.getValue());
+                r.updated(id, NullNode.getInstance());
+            } catch (Refused x) {
+                r.notUpdated(id, x.error());
+            }
+        }
+        for (String id : destroyIds(c)) {
+            AccountView.Email email = views.view(c.accountId()).email(id);
+            if (email == null) {
+                r.notDestroyed(id, SetResult.error("notFound", null));
+                continue;
+            }
+            for (MessageEntry m : email.entries()) store.expunge(m.mailboxId(), List.of(m.uid()));
+            r.destroyed(id);
+        }
+        return r.toJson(account, String.valueOf(view.state()), String.valueOf(store.lastChangePosition()));
+    }
+
+    /** Appends {@code data} to the first mailbox and copies it to the others; the created Email's server-set properties. */
+    private ObjectNode place(Call c, String creationId, byte[] data, Set<Long> boxes, Set<String> flags, Instant received) {
+        List<Long> targets = new ArrayList<>(boxes);
+        AppendResult first;
+        try {
+            first = store.append(targets.getFirst(), MessageSpool.of(data), flags, received);
+        } catch (StoreException.QuotaExceeded q) {
+            throw new Refused("overQuota", q.getMessage());
+        }
+        for (Long other : targets.subList(1, targets.size())) {
+            try {
+                store.copy(targets.getFirst(), List.of(first.uid()), other, false);
+            } catch (StoreException.QuotaExceeded q) {
+                throw new Refused("overQuota", q.getMessage());
+            }
+        }
+        String sha = MessageSpool.of(data).sha256();
+        ObjectNode o = Json.object();
+        o.put("id", Ids.email(sha));
+        o.put("blobId", Ids.blob(sha));
+        o.put("threadId", cache.summary(sha).threadId());
+        o.put("size", data.length);
+        c.createdIds().put(creationId, Ids.email(sha));
+        return o;
+    }
+
+    private void update(Call c, String id, JsonNode patch) {
+        AccountView view = views.view(c.accountId());
+        AccountView.Email email = view.email(id);
+        if (email == null) throw new Refused("notFound", null);
+        if (!patch.isObject()) throw new Refused("invalidPatch", "a patch is an object");
+        Set<String> keywords = null;
+        Set<Long> boxes = null;
+        Map<String, Boolean> keywordPatch = new java.util.LinkedHashMap<>();
+        Map<Long, Boolean> boxPatch = new java.util.LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> p : patch.properties()) {
+            String k = p.getKey();
+            JsonNode v = p.getValue();
+            if (k.equals("keywords")) {
+                keywords = new TreeSet<>();
+                if (!v.isObject()) throw new Refused("invalidProperties", "keywords is a map", "keywords");
+                for (Map.Entry<String, JsonNode> kw : v.properties()) {
+                    if (!Keywords.valid(kw.getKey()) || !kw.getValue().asBoolean(false)) throw new Refused("invalidProperties", "bad keyword", "keywords");
+                    keywords.add(kw.getKey().toLowerCase(Locale.ROOT));
+                }
+            } else if (k.startsWith("keywords/")) {
+                String kw = k.substring(9);
+                if (!Keywords.valid(kw) || !(v.isNull() || v.asBoolean(false))) throw new Refused("invalidPatch", "bad keyword patch " + k);
+                keywordPatch.put(kw.toLowerCase(Locale.ROOT), !v.isNull());
+            } else if (k.equals("mailboxIds")) {
+                boxes = mailboxIds(c, view, v);
+            } else if (k.startsWith("mailboxIds/")) {
+                long box = Ids.mailboxOf(c.id(k.substring(11)));
+                if (view.mailbox(box) == null) throw new Refused("invalidProperties", "no such mailbox " + k.substring(11), "mailboxIds");
+                if (!(v.isNull() || v.asBoolean(false))) throw new Refused("invalidPatch", "bad mailbox patch " + k);
+                boxPatch.put(box, !v.isNull());
+            } else {
+                throw new Refused("invalidProperties", k + " cannot be changed", k);
+            }
+        }
+        if (keywords != null && !keywordPatch.isEmpty()) throw new Refused("invalidPatch", "keywords and keywords/... together");
+        if (boxes != null && !boxPatch.isEmpty()) throw new Refused("invalidPatch", "mailboxIds and mailboxIds/... together");
+        // keywords: the same change on every entry of the Email
+        Set<String> current = Keywords.keywords(email.flags());
+        Set<String> target = keywords != null ? keywords : new TreeSet<>(current);
+        keywordPatch.forEach((kw, on) -> {
+            if (on) target.add(kw);
+            else target.remove(kw);
+        });
+        Set<String> add = new TreeSet<>();
+        Set<String> remove = new TreeSet<>();
+        for (String kw : target) if (!current.contains(kw)) add.add(Keywords.flag(kw));
+        for (String kw : current) if (!target.contains(kw)) remove.add(Keywords.flag(kw));
+        for (MessageEntry m : email.entries()) {
+            if (!add.isEmpty()) store.storeFlags(m.mailboxId(), List.of(m.uid()), FlagChange.ADD, add, -1);
+            if (!remove.isEmpty()) store.storeFlags(m.mailboxId(), List.of(m.uid()), FlagChange.REMOVE, removeAll(m.flags(), remove), -1);
+        }
+        // mailboxes: copy into the new ones (the body is shared, the id stays), then expunge from the old ones
+        Set<Long> now = email.mailboxIds();
+        Set<Long> want = boxes != null ? boxes : new LinkedHashSet<>(now);
+        boxPatch.forEach((box, on) -> {
+            if (on) want.add(box);
+            else want.remove(box);
+        });
+        if (want.isEmpty()) throw new Refused("invalidProperties", "an Email is in at least one mailbox", "mailboxIds");
+        if (want.equals(now)) return;
+        MessageEntry source = email.entries().getFirst();
+        for (long box : want) {
+            if (now.contains(box)) continue;
+            try {
+                store.copy(source.mailboxId(), List.of(source.uid()), box, false);
+            } catch (StoreException.QuotaExceeded q) {
+                throw new Refused("overQuota", q.getMessage());
+            }
+        }
+        for (MessageEntry m : email.entries()) {
+            if (!want.contains(m.mailboxId())) store.expunge(m.mailboxId(), List.of(m.uid()));
+        }
+    }
+
+    /** The stored flags that spell the keywords to remove (IMAP keywords keep the case they were stored in). */
+    private static Set<String> removeAll(Set<String> flags, Set<String> remove) {
+        Set<String> out = new HashSet<>(remove);
+        for (String f : flags) {
+            String k = Keywords.keyword(f);
+            if (k != null && remove.contains(Keywords.flag(k))) out.add(f);
+        }
+        return out;
+    }
+
+    private static Set<Long> mailboxIds(Call c, AccountView view, JsonNode v) {
+        if (v == null || !v.isObject() || v.isEmpty()) throw new Refused("invalidProperties", "mailboxIds names at least one mailbox", "mailboxIds");
+        Set<Long> out = new LinkedHashSet<>();
+        for (Map.Entry<String, JsonNode> e : v.properties()) {
+            long id = Ids.mailboxOf(c.id(e.getKey()));
+            if (view.mailbox(id) == null || !e.getValue().asBoolean(false)) {
+                throw new Refused("invalidProperties", "no such mailbox " + e.getKey(), "mailboxIds");
+            }
+            out.add(id);
+        }
+        return out;
+    }
+
+    private static Set<String> flags(JsonNode keywords) {
+        Set<String> out = new TreeSet<>();
+        if (keywords == null || keywords.isNull()) return out;
+        if (!keywords.isObject()) throw new Refused("invalidProperties", "keywords is a map", "keywords");
+        for (Map.Entry<String, JsonNode> e : keywords.properties()) {
+            if (!Keywords.valid(e.getKey()) || !e.getValue().asBoolean(false)) throw new Refused("invalidProperties", "bad keyword " + e.getKey(), "keywords");
+            out.add(Keywords.flag(e.getKey()));
+        }
+        return out;
+    }
+
+    private static Instant instant(JsonNode v) {
+        if (v == null || v.isNull()) return Instant.now();
+        try {
+            return Instant.parse(v.asText());
+        } catch (DateTimeParseException e) {
+            throw new Refused("invalidProperties", "receivedAt is a UTCDate", "receivedAt");
+        }
+    }
+
+    // ---- Email/import, /copy, /parse ----
+
+    public ObjectNode emailImport(Call c) {
+        String account = MailRead.account(c);
+        AccountView view = views.view(c.accountId());
+        ifInState(c, view);
+        JsonNode emails = c.args().get("emails");
+        if (emails == null || !emails.isObject()) throw MethodError.invalidArguments("emails is a map of EmailImport objects");
+        if (emails.size() > maxObjectsInSet) throw MethodError.requestTooLarge("at most " + maxObjectsInSet + " imports");
+        ObjectNode created = Json.object();
+        ObjectNode notCreated = Json.object();
+        for (Map.Entry<String, JsonNode> e : emails.properties()) {
+            try {
+                JsonNode m = e.getValue();
+                String blobId = c.id(m.path("blobId").asText(""));
+                byte[] data = blobs.download(c.accountId(), blobId);
+                if (data == null) throw new Refused("blobNotFound", "no such blob " + blobId, "blobId");
+                if (data.length == 0) throw new Refused("invalidEmail", "an empty blob is no message");
+                Set<Long> boxes = mailboxIds(c, views.view(c.accountId()), m.get("mailboxIds"));
+                created.set(e.getKey(), place(c, e.getKey(), data, boxes, flags(m.get("keywords")), instant(m.get("receivedAt"))));
+            } catch (Refused x) {
+                notCreated.set(e.getKey(), x.error());
+            }
+        }
+        ObjectNode r = Json.object();
+        r.put("accountId", account);
+        r.put("oldState", String.valueOf(view.state()));
+        r.put("newState", String.valueOf(store.lastChangePosition()));
+        r.set("created", created.isEmpty() ? null : created);
+        r.set("notCreated", notCreated.isEmpty() ? null : notCreated);
+        return r;
+    }
+
+    /** Email/copy (RFC 8621 4.7) copies between accounts; a user has one account, so every copy is refused as RFC 8620 5.4 says. */
+    public ObjectNode emailCopy(Call c) {
+        MailRead.account(c);
+        String from = Json.string(c.args(), "fromAccountId");
+        if (Ids.accountOf(from) == c.accountId()) throw MethodError.invalidArguments("fromAccountId must differ from accountId");
+        throw new MethodError("fromAccountNotFound", "no such account " + from);
+    }
+
+    public ObjectNode emailParse(Call c) {
+        String account = MailRead.account(c);
+        List<String> ids = Json.optStrings(c.args(), "blobIds");
+        if (ids == null) throw MethodError.invalidArguments("blobIds is required");
+        List<String> props = Json.optStrings(c.args(), "properties");
+        if (props == null) props = List.of("messageId", "inReplyTo", "references", "sender", "from", "to", "cc", "bcc", "replyTo",
+                "subject", "sentAt", "hasAttachment", "preview", "bodyValues", "textBody", "htmlBody", "attachments");
+        EmailRender.check(props);
+        for (String p : props) {
+            if (List.of("id", "mailboxIds", "keywords", "receivedAt", "threadId").contains(p)) {
+                throw MethodError.invalidArguments(p + " has no value for a parsed blob");
+            }
+        }
+        List<String> bodyProps = Json.optStrings(c.args(), "bodyProperties");
+        Long max = Json.optLong(c.args(), "maxBodyValueBytes");
+        EmailRender.BodyOptions opts = new EmailRender.BodyOptions(bodyProps == null ? EmailRender.DEFAULT_BODY_PROPERTIES : bodyProps,
+                Json.optBoolean(c.args(), "fetchTextBodyValues", false), Json.optBoolean(c.args(), "fetchHTMLBodyValues", false),
+                Json.optBoolean(c.args(), "fetchAllBodyValues", false), max == null ? 0 : max);
+        ObjectNode parsed = Json.object();
+        List<String> notParsable = new ArrayList<>();
+        List<String> notFound = new ArrayList<>();
+        for (String id : ids) {
+            byte[] data = blobs.download(c.accountId(), id);
+            if (data == null) {
+                notFound.add(id);
+                continue;
+            }
+            try {
+                String sha = MessageSpool.of(data).sha256();
+                ParsedMessage msg = new ParsedMessage(sha, data);
+                AccountView.Email pseudo = new AccountView.Email(Ids.email(sha), sha,
+                        List.of(new MessageEntry(0, 0, 0, Set.of(), Instant.EPOCH, data.length, sha)));
+                ObjectNode o = EmailRender.email(pseudo, props, msg.summary(), msg, opts);
+                o.put("blobId", id);
+                if (props.contains("size")) o.put("size", data.length);
+                parsed.set(id, o);
+            } catch (RuntimeException e) {
+                notParsable.add(id);
+            }
+        }
+        ObjectNode r = Json.object();
+        r.put("accountId", account);
+        r.set("parsed", parsed.isEmpty() ? null : parsed);
+        r.set("notParsable", notParsable.isEmpty() ? null : Json.array(notParsable));
+        r.set("notFound", notFound.isEmpty() ? null : Json.array(notFound));
+        return r;
+    }
+}
