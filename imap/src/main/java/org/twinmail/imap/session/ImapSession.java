@@ -5,7 +5,8 @@ import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.twinmail.core.config.TwinmailConfig;
@@ -35,9 +36,6 @@ import org.twinmail.store.StoreException;
  */
 public final class ImapSession {
     private static final Logger log = LoggerFactory.getLogger(ImapSession.class);
-    /** What the IDLE reader posts besides lines. */
-    private static final Object CLIENT_GONE = new Object();
-    private static final Object CLIENT_TIMEOUT = new Object();
 
     private final Connection connection;
     private final Context.Services services;
@@ -410,67 +408,84 @@ public final class ImapSession {
     }
 
     /**
-     * IDLE (RFC 2177): changes are pushed as they happen until the client sends DONE. A
-     * virtual thread reads the client's line while this one waits on the store's
-     * notifications; both arrive on one queue, so nothing is missed in between.
+     * IDLE (RFC 2177): changes are pushed as they happen until the client sends DONE. The
+     * session's one thread waits for the client's line, as it does between commands; a store
+     * change on the mailbox wakes {@link IdlePush}, which catches up and flushes on a
+     * short-lived virtual thread. An idle connection thus costs one parked thread and no
+     * buffers. The push and this thread take turns under one lock, so the view is never
+     * changed by both, and the push is over before the command completes.
      */
     private String idle(Context c, Request r) throws IOException, ImapSyntaxException {
         r.args().end();
-        // Registered before the catch-up, so a change committed in between is not missed.
-        LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
         long mailbox = c.selected() == null ? -1 : c.selected().id();
-        if (mailbox >= 0) services.notifier().waitOn(mailbox, queue);
-        c.refresh(true);
-        connection.writeLine("+ idling");
-        connection.flush();
-        Thread reader = Thread.ofVirtual().name("imap-idle-reader").start(() -> {
-            try {
-                LineInput.Line line = connection.input().readLine(limits.maxLineLength);
-                queue.offer(line == null ? CLIENT_GONE : line.ascii());
-            } catch (SocketTimeoutException e) {
-                queue.offer(CLIENT_TIMEOUT);
-            } catch (IOException e) {
-                queue.offer(CLIENT_GONE);
-            }
-        });
+        IdlePush push = new IdlePush(c);
+        // Registered before the catch-up, so a change committed in between is not missed.
+        if (mailbox >= 0) services.notifier().waitOn(mailbox, push);
+        LineInput.Line line;
         try {
-            while (true) {
-                Object item;
-                try {
-                    item = queue.take();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new EOFException("interrupted");
-                }
-                if (item == Notifier.CHANGED) {
-                    c.refresh(true);
-                    connection.flush();
-                } else if (item == CLIENT_GONE) {
-                    throw new EOFException();
-                } else if (item == CLIENT_TIMEOUT) {
-                    throw new SocketTimeoutException("idle");
-                } else {
-                    String line = ((String) item).strip();
-                    if (line.equalsIgnoreCase("DONE")) {
-                        joinQuietly(reader);
-                        return "IDLE terminated";
-                    }
-                    joinQuietly(reader);
-                    throw ImapSyntaxException.syntax("expected DONE to end IDLE");
-                }
+            push.lock.lock();
+            try {
+                c.refresh(true);
+                connection.writeLine("+ idling");
+                connection.flush();
+            } finally {
+                push.lock.unlock();
             }
+            line = connection.input().readLine(limits.maxLineLength);
         } finally {
-            // On the other ways out the session ends and closing the connection ends the reader.
-            if (mailbox >= 0) services.notifier().stopWaiting(mailbox, queue);
+            if (mailbox >= 0) services.notifier().stopWaiting(mailbox, push);
+            push.end();
         }
+        if (line == null) throw new EOFException();
+        if (line.ascii().strip().equalsIgnoreCase("DONE")) return "IDLE terminated";
+        throw ImapSyntaxException.syntax("expected DONE to end IDLE");
     }
 
-    /** The reader has delivered its line and is returning; wait so it cannot race the next read. */
-    private static void joinQuietly(Thread reader) {
-        try {
-            reader.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    /**
+     * The wake-up of an IDLE session: run by the store's writer thread after a commit, so it
+     * only starts the catch-up on a virtual thread (one at a time; changes that come while one
+     * waits for the lock are seen by it).
+     */
+    private final class IdlePush implements Runnable {
+        final ReentrantLock lock = new ReentrantLock();
+        private final AtomicBoolean scheduled = new AtomicBoolean();
+        private final Context c;
+        /** Guarded by {@link #lock}: false once the session thread has left IDLE. */
+        private boolean active = true;
+
+        IdlePush(Context c) {
+            this.c = c;
+        }
+
+        @Override
+        public void run() {
+            if (scheduled.compareAndSet(false, true)) Thread.ofVirtual().name("imap-idle-push").start(this::push);
+        }
+
+        private void push() {
+            lock.lock();
+            try {
+                scheduled.set(false);
+                if (!active) return;
+                c.refresh(true);
+                connection.flush();
+            } catch (IOException e) {
+                // the client is gone: the session's read fails as well and ends the session
+            } catch (RuntimeException e) {
+                log.warn("imap: IDLE update failed", e);
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** The session thread leaves IDLE: waits for a push in progress; none runs after. */
+        void end() {
+            lock.lock();
+            try {
+                active = false;
+            } finally {
+                lock.unlock();
+            }
         }
     }
 }

@@ -19,6 +19,12 @@ import java.net.SocketTimeoutException;
  * for, however slowly its bytes trickle in, and an exact read of {@code n} bytes gets one
  * budget per started {@link #EXACT_BYTES_PER_BUDGET}. Past it the read throws
  * {@link SocketTimeoutException}, as a socket timeout would.
+ *
+ * <p>The buffer follows the traffic: a read that finds everything consumed goes into a small
+ * buffer ({@link #SMALL_BUFFER}) unless the previous read filled its buffer to the brim (the
+ * client is sending in bulk: a literal, a pipelined batch), when it takes the full size. So a
+ * connection that waits for its next command (an IMAP client in IDLE, thousands at once)
+ * holds a few hundred bytes, not the full buffer, while bulk input still moves in large reads.
  */
 public final class LineInput {
 
@@ -68,8 +74,15 @@ public final class LineInput {
         }
     }
 
+    /** The buffer of a read when the previous one did not fill its buffer: a command line fits, an idle wait costs little. */
+    public static final int SMALL_BUFFER = 256;
+    private static final byte[] EMPTY = new byte[0];
+
     private InputStream in;
-    private final byte[] buf;
+    private final int bufferSize;
+    private byte[] buf = EMPTY;
+    /** The last read filled its whole buffer: more is probably waiting, so the next read takes the full size. */
+    private boolean bulk;
     private int pos;
     private int limit;
     private long bytesRead;
@@ -77,8 +90,9 @@ public final class LineInput {
     private long deadline; // System.nanoTime() by which the read in progress must end; 0: none
 
     public LineInput(InputStream in, int bufferSize) {
+        if (bufferSize < 1) throw new IllegalArgumentException("buffer size must be positive: " + bufferSize);
         this.in = in;
-        this.buf = new byte[bufferSize];
+        this.bufferSize = bufferSize;
     }
 
     /** Installs the deadlines of every later read (see the class comment). */
@@ -236,9 +250,13 @@ public final class LineInput {
             if (left <= 0) throw new SocketTimeoutException("read deadline passed");
             timer.waitAtMost(left);
         }
+        // Everything buffered is consumed here: the buffer may be swapped for one of the size the traffic calls for.
+        int size = bulk ? bufferSize : Math.min(SMALL_BUFFER, bufferSize);
+        if (buf.length != size) buf = new byte[size];
+        pos = limit = 0;
         int n = in.read(buf, 0, buf.length);
         if (n <= 0) return false;
-        pos = 0;
+        bulk = n == buf.length;
         limit = n;
         bytesRead += n;
         return true;

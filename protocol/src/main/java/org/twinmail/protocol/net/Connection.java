@@ -1,6 +1,5 @@
 package org.twinmail.protocol.net;
 
-import java.io.BufferedOutputStream;
 import java.io.Closeable;
 import java.io.FilterInputStream;
 import java.io.FilterOutputStream;
@@ -15,6 +14,7 @@ import java.time.Duration;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
 import org.twinmail.protocol.io.LineInput;
+import org.twinmail.protocol.io.ReleasingBufferedOutput;
 import org.twinmail.protocol.tls.Tls;
 
 /**
@@ -24,10 +24,13 @@ import org.twinmail.protocol.tls.Tls;
  * {@link #startTls} the same object carries the encrypted stream, and after
  * {@link #addLayer} a compressed one; the session code does not change.
  *
- * <p>Output, top to bottom: a 16 KiB buffer, the layer slot (empty, or e.g. a deflater),
+ * <p>Output, top to bottom: a 16 KiB buffer (held only between a write and the next flush,
+ * see {@link ReleasingBufferedOutput}), the layer slot (empty, or e.g. a deflater),
  * the byte counter, the socket (plain or TLS). Input: the line reader, the layer slot, the
  * byte counter, the socket. The counters sit below the layer, so with compression the
  * session log shows the compressed bytes (with TLS, as before, the bytes TLS carried).
+ * The input buffer is small while the client is not sending in bulk (see {@link LineInput}),
+ * so an idle connection holds a few hundred bytes of buffers.
  */
 public final class Connection implements Closeable {
     /** The TCP socket: addresses, and the hard close of {@link #abort()}. */
@@ -105,7 +108,7 @@ public final class Connection implements Closeable {
         });
         this.counter = new CountingOutputStream(socket.getOutputStream());
         this.layerSlot = new LayerSlot(counter);
-        this.output = new BufferedOutputStream(layerSlot, 16384);
+        this.output = new ReleasingBufferedOutput(layerSlot, 16384);
     }
 
     public LineInput input() {
