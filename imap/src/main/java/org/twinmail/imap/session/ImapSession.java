@@ -43,6 +43,8 @@ public final class ImapSession {
     private final SessionLog sessionLog;
     private final Context ctx;
     private int errors;
+    /** The IDLE in progress (between "+ idling" and the client's DONE), or null. */
+    private IdlePush idling;
     /** Set when the session must end after the reply now queued (a line or literal too long to go on). */
     private boolean closing;
 
@@ -57,16 +59,39 @@ public final class ImapSession {
 
     public void run() throws IOException {
         services.metrics().session();
+        serve(true);
+    }
+
+    /**
+     * The command loop, from the greeting ({@code greet}) or from where an IDLE left it. When a
+     * command starts IDLE the loop hibernates the connection and returns: the wait for DONE
+     * happens on a fresh thread ({@link Connection#hibernate}), which comes back here.
+     */
+    private void serve(boolean greet) {
+        boolean hibernating = false;
         try {
-            connection.setReadTimeout(limits.authTimeout);
-            ctx.untagged("OK [CAPABILITY " + String.join(" ", ctx.capabilities()) + "] TwinMail IMAP ready");
-            connection.flush();
-            while (!ctx.logout() && !closing) {
-                connection.setReadTimeout(ctx.state() == State.NOT_AUTHENTICATED ? limits.authTimeout : limits.idleTimeout);
-                CommandFramer.Frame frame = readCommand();
-                if (frame != null) {
-                    try (frame) {
-                        execute(frame);
+            if (greet) {
+                connection.setReadTimeout(limits.authTimeout);
+                ctx.untagged("OK [CAPABILITY " + String.join(" ", ctx.capabilities()) + "] TwinMail IMAP ready");
+                connection.flush();
+            }
+            // An IDLE in progress ends with the client's line even after a push said BYE (the mailbox was deleted).
+            while (idling != null || (!ctx.logout() && !closing)) {
+                if (idling != null) {
+                    endIdle();
+                } else {
+                    connection.setReadTimeout(ctx.state() == State.NOT_AUTHENTICATED ? limits.authTimeout : limits.idleTimeout);
+                    CommandFramer.Frame frame = readCommand();
+                    if (frame != null) {
+                        try (frame) {
+                            execute(frame);
+                        }
+                    }
+                    if (idling != null) {
+                        // "+ idling" is out, and store changes are pushed from now on: the wait goes to a fresh thread.
+                        connection.hibernate(c -> serve(false));
+                        hibernating = true;
+                        return;
                     }
                 }
                 if (errors >= limits.maxErrors) {
@@ -90,14 +115,21 @@ public final class ImapSession {
             log.warn("imap: session failed", e);
             sendQuietly("* BYE internal server error");
         } finally {
-            ctx.deselect();
-            try {
-                connection.flush();
-            } catch (IOException ignored) {
-                // the client is gone
+            if (!hibernating) {
+                if (idling != null) {
+                    if (idling.mailbox >= 0) services.notifier().stopWaiting(idling.mailbox, idling);
+                    idling.end();
+                    idling = null;
+                }
+                ctx.deselect();
+                try {
+                    connection.flush();
+                } catch (IOException ignored) {
+                    // the client is gone
+                }
+                sessionLog.field("errors", Integer.toString(errors));
+                sessionLog.finish(connection.bytesIn(), connection.bytesOut());
             }
-            sessionLog.field("errors", Integer.toString(errors));
-            sessionLog.finish(connection.bytesIn(), connection.bytesOut());
         }
     }
 
@@ -408,37 +440,53 @@ public final class ImapSession {
     }
 
     /**
-     * IDLE (RFC 2177): changes are pushed as they happen until the client sends DONE. The
-     * session's one thread waits for the client's line, as it does between commands; a store
-     * change on the mailbox wakes {@link IdlePush}, which catches up and flushes on a
-     * short-lived virtual thread. An idle connection thus costs one parked thread and no
-     * buffers. The push and this thread take turns under one lock, so the view is never
-     * changed by both, and the push is over before the command completes.
+     * IDLE (RFC 2177): changes are pushed as they happen until the client sends DONE. This
+     * registers the wake-up, catches up and sends "+ idling"; the session loop then
+     * hibernates, and {@link #endIdle} reads the client's line on a fresh thread: an idle
+     * connection costs one parked thread with a shallow stack and no buffers. A store change
+     * on the mailbox wakes {@link IdlePush}, which catches up and flushes on a short-lived
+     * virtual thread; it and the session take turns under one lock, so the view is never
+     * changed by both, and a push is over before the command completes.
      */
     private String idle(Context c, Request r) throws IOException, ImapSyntaxException {
         r.args().end();
         long mailbox = c.selected() == null ? -1 : c.selected().id();
-        IdlePush push = new IdlePush(c);
+        IdlePush push = new IdlePush(c, r.tag(), mailbox);
         // Registered before the catch-up, so a change committed in between is not missed.
         if (mailbox >= 0) services.notifier().waitOn(mailbox, push);
+        push.lock.lock();
+        try {
+            c.refresh(true);
+            connection.writeLine("+ idling");
+            connection.flush();
+            idling = push;
+        } finally {
+            push.lock.unlock();
+            if (idling == null && mailbox >= 0) services.notifier().stopWaiting(mailbox, push);
+        }
+        return null; // answered by endIdle
+    }
+
+    /** Waits for the client's DONE (or a wrong line) and completes the IDLE command. */
+    private void endIdle() throws IOException {
+        IdlePush push = idling;
         LineInput.Line line;
         try {
-            push.lock.lock();
-            try {
-                c.refresh(true);
-                connection.writeLine("+ idling");
-                connection.flush();
-            } finally {
-                push.lock.unlock();
-            }
             line = connection.input().readLine(limits.maxLineLength);
         } finally {
-            if (mailbox >= 0) services.notifier().stopWaiting(mailbox, push);
+            idling = null;
+            if (push.mailbox >= 0) services.notifier().stopWaiting(push.mailbox, push);
             push.end();
         }
         if (line == null) throw new EOFException();
-        if (line.ascii().strip().equalsIgnoreCase("DONE")) return "IDLE terminated";
-        throw ImapSyntaxException.syntax("expected DONE to end IDLE");
+        boolean done = line.ascii().strip().equalsIgnoreCase("DONE");
+        if (!done) errors++;
+        if (!ctx.logout()) ctx.refresh(CommandTable.IDLE.expungeAllowed(false));
+        if (done) {
+            tagged(push.tag, "OK", null, "IDLE terminated");
+        } else {
+            tagged(push.tag, "BAD", null, "expected DONE to end IDLE");
+        }
     }
 
     /**
@@ -450,11 +498,15 @@ public final class ImapSession {
         final ReentrantLock lock = new ReentrantLock();
         private final AtomicBoolean scheduled = new AtomicBoolean();
         private final Context c;
+        final String tag;
+        final long mailbox;
         /** Guarded by {@link #lock}: false once the session thread has left IDLE. */
         private boolean active = true;
 
-        IdlePush(Context c) {
+        IdlePush(Context c, String tag, long mailbox) {
             this.c = c;
+            this.tag = tag;
+            this.mailbox = mailbox;
         }
 
         @Override

@@ -59,6 +59,8 @@ public final class Connection implements Closeable {
     private volatile String service = "-";
     private volatile Pressure pressure = Pressure.NONE;
     private final java.util.concurrent.atomic.AtomicInteger authFailures = new java.util.concurrent.atomic.AtomicInteger();
+    /** Set by {@link #hibernate}: what the listener runs next on a fresh thread, once the handler has returned. */
+    private ConnectionHandler hibernation;
 
     /**
      * What the listener says about load: under stress, a client that has not logged in gets
@@ -113,6 +115,26 @@ public final class Connection implements Closeable {
 
     public LineInput input() {
         return input;
+    }
+
+    /**
+     * The session is about to wait for its client for long (IMAP IDLE): when its handler
+     * returns, the listener keeps the connection open and runs {@code next} on a fresh virtual
+     * thread instead of closing it. The session's thread ends, and with it the stack it grew in
+     * its deepest work so far; the new one parks in its first read with a shallow stack, which
+     * is all an idle connection then costs besides its socket and the session's own state.
+     * Call it right before the handler returns, with nothing left to write.
+     */
+    public void hibernate(ConnectionHandler next) {
+        if (hibernation != null) throw new IllegalStateException("already hibernating");
+        hibernation = java.util.Objects.requireNonNull(next);
+    }
+
+    /** For the listener: what {@link #hibernate} asked for, or null; cleared. */
+    ConnectionHandler takeHibernation() {
+        ConnectionHandler next = hibernation;
+        hibernation = null;
+        return next;
     }
 
     /** Raw output for bulk data (message bodies); callers still end with {@link #flush()}. */

@@ -248,6 +248,7 @@ public final class ConnectionListener implements AutoCloseable {
 
     private void serve(Socket s) {
         Connection c = null;
+        ConnectionHandler next = null;
         active.incrementAndGet();
         try {
             c = new Connection(s);
@@ -266,21 +267,64 @@ public final class ConnectionListener implements AutoCloseable {
                 }
             }
             handler.handle(c);
+            next = c.takeHibernation();
         } catch (SocketException e) {
             log.debug("{}: connection ended: {}", service, e.getMessage());
         } catch (Exception e) {
             log.warn("{}: session failed: {}", service, e.toString(), e);
         } finally {
-            if (c != null) {
-                c.close(); // still watched: the final flush may block on a client that reads nothing
-                live.remove(c);
+            if (next != null) {
+                continueOnNewThread(s, c, next);
             } else {
-                closeQuietly(s);
+                end(s, c);
             }
-            active.decrementAndGet();
-            admission.clients().release(s.getInetAddress());
-            permits.release();
         }
+    }
+
+    /**
+     * The session hibernated ({@link Connection#hibernate}): its thread has ended, and {@code next}
+     * goes on with the same connection on a fresh virtual thread, whose first wait for the client
+     * parks on a shallow stack (a virtual thread's stack chunk keeps the size of its deepest
+     * wait so far: a thread that waited inside a store read holds kilobytes while idle).
+     */
+    private void continueOnNewThread(Socket s, Connection c, ConnectionHandler next) {
+        try {
+            Thread.ofVirtual().name(Thread.currentThread().getName()).start(() -> resume(s, c, next));
+        } catch (RuntimeException | Error e) {
+            end(s, c);
+            throw e;
+        }
+    }
+
+    private void resume(Socket s, Connection c, ConnectionHandler handler) {
+        ConnectionHandler next = null;
+        try {
+            handler.handle(c);
+            next = c.takeHibernation();
+        } catch (SocketException e) {
+            log.debug("{}: connection ended: {}", service, e.getMessage());
+        } catch (Exception e) {
+            log.warn("{}: session failed: {}", service, e.toString(), e);
+        } finally {
+            if (next != null) {
+                continueOnNewThread(s, c, next);
+            } else {
+                end(s, c);
+            }
+        }
+    }
+
+    /** The session is over: the connection closes and its slot is free. */
+    private void end(Socket s, Connection c) {
+        if (c != null) {
+            c.close(); // still watched: the final flush may block on a client that reads nothing
+            live.remove(c);
+        } else {
+            closeQuietly(s);
+        }
+        active.decrementAndGet();
+        admission.clients().release(s.getInetAddress());
+        permits.release();
     }
 
     /** Stops accepting and closes every open connection. */
