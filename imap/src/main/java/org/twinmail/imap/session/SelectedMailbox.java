@@ -1,12 +1,16 @@
 package org.twinmail.imap.session;
 
+import java.time.Instant;
+import java.util.AbstractList;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
+import java.util.RandomAccess;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.twinmail.core.model.Mailbox;
 import org.twinmail.core.model.MessageEntry;
 import org.twinmail.store.Mailboxes;
@@ -18,14 +22,31 @@ import org.twinmail.store.MailboxChanges;
  * looks; {@link #refresh} brings the view up to date and returns the untagged responses
  * that tell the client, at the moments the session allows (RFC 9051 7.5.1: no EXPUNGE while
  * answering FETCH, STORE or SEARCH, because sequence numbers must not shift under them).
+ *
+ * <p>The messages are kept in columns (arrays indexed by sequence number less one), not as
+ * entry objects in maps: about 70 bytes a message instead of about 300, which counts for a
+ * session that sits in IDLE for hours with a large mailbox selected. Flag sets are shared
+ * between messages and sessions ({@link #FLAG_SETS}); a body's SHA-256 is kept as 32 bytes.
+ * {@link #entry} builds the {@link MessageEntry} when a command asks for it.
  */
 public final class SelectedMailbox {
     private final long id;
     private final String name;
     private final long uidValidity;
     private final boolean readOnly;
-    private final ArrayList<Long> uids = new ArrayList<>();
-    private final Map<Long, MessageEntry> entries = new HashMap<>();
+    /** Messages in the view: the first {@code count} places of each column. */
+    private int count;
+    private long[] uids = new long[0];
+    private long[] modSeqs = new long[0];
+    private long[] sizes = new long[0];
+    private long[] dateSeconds = new long[0];
+    private int[] dateNanos = new int[0];
+    @SuppressWarnings("unchecked")
+    private Set<String>[] flagSets = new Set[0];
+    /** The bodies' SHA-256, 32 bytes a message; an id that is not 64 lower-case hex digits goes to {@link #otherBlobIds}. */
+    private byte[] blobs = new byte[0];
+    /** Blob ids that are not a SHA-256 in hex (none from the embedded store), by place; null while there is none. */
+    private String[] otherBlobIds;
     /** \Recent for this session (IMAP4rev1); null when the session does not keep it (IMAP4rev2). */
     private final RecentTracker recentTracker;
     private final Set<Long> recent = new HashSet<>();
@@ -67,13 +88,13 @@ public final class SelectedMailbox {
             s.close();
             throw e;
         }
+        s.ensureCapacity(all.size());
         for (MessageEntry e : all) {
-            s.uids.add(e.uid());
-            s.entries.put(e.uid(), e);
+            s.append(e);
             s.newKeywords(e.flags());
         }
         if (recentTracker != null) {
-            long highest = s.uids.isEmpty() ? 0 : s.uids.getLast();
+            long highest = s.count == 0 ? 0 : s.uids[s.count - 1];
             long from = readOnly ? recentTracker.firstRecent(mailbox.id(), all, mailbox.uidNext())
                     : recentTracker.take(mailbox.id(), highest, all, mailbox.uidNext());
             s.markRecent(from, highest);
@@ -82,8 +103,8 @@ public final class SelectedMailbox {
     }
 
     private void markRecent(long from, long highest) {
-        for (int i = uids.size() - 1; i >= 0; i--) {
-            long uid = uids.get(i);
+        for (int i = count - 1; i >= 0; i--) {
+            long uid = uids[i];
             if (uid < from) break;
             if (uid <= highest) recent.add(uid);
         }
@@ -126,26 +147,134 @@ public final class SelectedMailbox {
     }
 
     public int size() {
-        return uids.size();
+        return count;
     }
 
-    /** UIDs in sequence-number order (ascending); do not modify. */
+    /** UIDs in sequence-number order (ascending): a read-only view that follows the mailbox. */
     public List<Long> uids() {
-        return Collections.unmodifiableList(uids);
+        return uidView;
     }
 
+    private final List<Long> uidView = new UidView();
+
+    private final class UidView extends AbstractList<Long> implements RandomAccess {
+        @Override
+        public Long get(int index) {
+            java.util.Objects.checkIndex(index, count);
+            return uids[index];
+        }
+
+        @Override
+        public int size() {
+            return count;
+        }
+    }
+
+    /** The message as this session last saw it, or null if it is not in the view. */
     public MessageEntry entry(long uid) {
-        return entries.get(uid);
+        int i = index(uid);
+        return i < 0 ? null : entryAt(i);
+    }
+
+    private MessageEntry entryAt(int i) {
+        String blobId = otherBlobIds != null && otherBlobIds[i] != null ? otherBlobIds[i]
+                : HexFormat.of().formatHex(blobs, i * 32, i * 32 + 32);
+        return new MessageEntry(id, uids[i], modSeqs[i], flagSets[i], Instant.ofEpochSecond(dateSeconds[i], dateNanos[i]),
+                sizes[i], blobId);
     }
 
     /** 1-based sequence number of a UID, or 0 if this session does not know it. */
     public int msn(long uid) {
-        int i = Collections.binarySearch(uids, uid);
-        return i < 0 ? 0 : i + 1;
+        return index(uid) + 1;
+    }
+
+    /** The place of {@code uid} in the columns, or -1. */
+    private int index(long uid) {
+        int i = Arrays.binarySearch(uids, 0, count, uid);
+        return i < 0 ? -1 : i;
     }
 
     public long uidAt(int msn) {
-        return uids.get(msn - 1);
+        java.util.Objects.checkIndex(msn - 1, count);
+        return uids[msn - 1];
+    }
+
+    /** Flag sets in use, shared by every session: most messages carry one of a handful. Bounded; past it, sets are not shared. */
+    private static final ConcurrentHashMap<Set<String>, Set<String>> FLAG_SETS = new ConcurrentHashMap<>();
+    private static final int FLAG_SETS_MAX = 4096;
+
+    private static Set<String> shared(Set<String> flags) {
+        Set<String> known = FLAG_SETS.get(flags);
+        if (known != null) return known;
+        if (FLAG_SETS.size() >= FLAG_SETS_MAX) return flags;
+        Set<String> copy = Set.copyOf(flags);
+        known = FLAG_SETS.putIfAbsent(copy, copy);
+        return known == null ? copy : known;
+    }
+
+    private void ensureCapacity(int n) {
+        if (n <= uids.length) return;
+        int capacity = Math.max(n, count == 0 ? n : count + (count >> 1) + 1);
+        uids = Arrays.copyOf(uids, capacity);
+        modSeqs = Arrays.copyOf(modSeqs, capacity);
+        sizes = Arrays.copyOf(sizes, capacity);
+        dateSeconds = Arrays.copyOf(dateSeconds, capacity);
+        dateNanos = Arrays.copyOf(dateNanos, capacity);
+        flagSets = Arrays.copyOf(flagSets, capacity);
+        blobs = Arrays.copyOf(blobs, capacity * 32);
+        if (otherBlobIds != null) otherBlobIds = Arrays.copyOf(otherBlobIds, capacity);
+    }
+
+    /** Adds {@code e} after the last message (its UID is the highest). */
+    private void append(MessageEntry e) {
+        ensureCapacity(count + 1);
+        uids[count] = e.uid();
+        set(count, e);
+        count++;
+    }
+
+    /** Stores {@code e}'s columns at place {@code i} (its UID is already there). */
+    private void set(int i, MessageEntry e) {
+        modSeqs[i] = e.modSeq();
+        sizes[i] = e.size();
+        dateSeconds[i] = e.internalDate().getEpochSecond();
+        dateNanos[i] = e.internalDate().getNano();
+        flagSets[i] = shared(e.flags());
+        String blobId = e.blobId();
+        if (isSha256Hex(blobId)) {
+            for (int b = 0; b < 32; b++) {
+                blobs[i * 32 + b] = (byte) ((Character.digit(blobId.charAt(2 * b), 16) << 4) | Character.digit(blobId.charAt(2 * b + 1), 16));
+            }
+            if (otherBlobIds != null) otherBlobIds[i] = null;
+        } else {
+            if (otherBlobIds == null) otherBlobIds = new String[uids.length];
+            otherBlobIds[i] = blobId;
+        }
+    }
+
+    private static boolean isSha256Hex(String s) {
+        if (s == null || s.length() != 64) return false;
+        for (int i = 0; i < 64; i++) {
+            char c = s.charAt(i);
+            if (!(c >= '0' && c <= '9') && !(c >= 'a' && c <= 'f')) return false;
+        }
+        return true;
+    }
+
+    /** Removes the message at place {@code i}; later ones move up. */
+    private void removeAt(int i) {
+        int tail = count - i - 1;
+        System.arraycopy(uids, i + 1, uids, i, tail);
+        System.arraycopy(modSeqs, i + 1, modSeqs, i, tail);
+        System.arraycopy(sizes, i + 1, sizes, i, tail);
+        System.arraycopy(dateSeconds, i + 1, dateSeconds, i, tail);
+        System.arraycopy(dateNanos, i + 1, dateNanos, i, tail);
+        System.arraycopy(flagSets, i + 1, flagSets, i, tail);
+        System.arraycopy(blobs, (i + 1) * 32, blobs, i * 32, tail * 32);
+        if (otherBlobIds != null) System.arraycopy(otherBlobIds, i + 1, otherBlobIds, i, tail);
+        count--;
+        flagSets[count] = null;
+        if (otherBlobIds != null) otherBlobIds[count] = null;
     }
 
     /** System flags, in the order SELECT lists them. */
@@ -207,7 +336,8 @@ public final class SelectedMailbox {
 
     /** Records flags this session itself changed (it reports them in its own FETCH responses). */
     public void updated(MessageEntry e) {
-        if (entries.containsKey(e.uid())) entries.put(e.uid(), e);
+        int i = index(e.uid());
+        if (i >= 0) set(i, e);
     }
 
     public long modSeq() {
@@ -227,14 +357,13 @@ public final class SelectedMailbox {
         MailboxChanges changes = store.mailboxChanges(id, modSeq);
         List<String> out = new ArrayList<>();
         if (!expungeAllowed) {
-            for (long uid : changes.expunged()) if (entries.containsKey(uid)) return out;
+            for (long uid : changes.expunged()) if (index(uid) >= 0) return out;
         }
         List<Long> gone = new ArrayList<>();
         for (long uid : changes.expunged()) {
             int msn = msn(uid);
             if (msn == 0) continue;
-            uids.remove(msn - 1);
-            entries.remove(uid);
+            removeAt(msn - 1);
             recent.remove(uid);
             gone.add(uid);
             if (!vanished) out.add(msn + " EXPUNGE");
@@ -244,29 +373,30 @@ public final class SelectedMailbox {
         List<String> flagUpdates = keywordUpdates(changes.changed());
         out.addAll(0, flagUpdates);
         int expungeLines = out.size();
-        long last = uids.isEmpty() ? 0 : uids.getLast();
+        long last = count == 0 ? 0 : uids[count - 1];
         long before = last;
         boolean added = false;
         for (MessageEntry e : changes.changed()) {
-            MessageEntry known = entries.get(e.uid());
-            if (known == null) {
+            int i = index(e.uid());
+            if (i < 0) {
                 if (e.uid() > last) {
-                    uids.add(e.uid());
-                    entries.put(e.uid(), e);
+                    append(e);
                     last = e.uid();
                     added = true;
                 }
                 continue;
             }
-            entries.put(e.uid(), e);
-            if (!known.flags().equals(e.flags()) || (fetchModSeq && known.modSeq() != e.modSeq())) {
+            Set<String> knownFlags = flagSets[i];
+            long knownModSeq = modSeqs[i];
+            set(i, e);
+            if (!knownFlags.equals(e.flags()) || (fetchModSeq && knownModSeq != e.modSeq())) {
                 out.add(msn(e.uid()) + " FETCH (UID " + e.uid() + " FLAGS " + flags(e)
                         + (fetchModSeq ? " MODSEQ (" + e.modSeq() + ")" : "") + ")");
             }
         }
         if (added) {
             // After the EXPUNGEs (the count includes them), before the flag updates.
-            out.add(expungeLines, uids.size() + " EXISTS");
+            out.add(expungeLines, count + " EXISTS");
             if (recentTracker != null) {
                 // RFC 3501 7.3.2: RECENT follows when the count changes; new messages are recent
                 // here if this is the first session told about them.
