@@ -25,11 +25,11 @@ import org.twinmail.jmap.push.JmapSocket;
  * is open: requests reach the active node's {@link JmapService}, or get 503 on a node that does
  * not serve. The one place where the web server's types meet JMAP's transport-neutral ones.
  */
-final class JmapHttp {
+public final class JmapHttp {
     private JmapHttp() {
     }
 
-    static void mount(HttpService http, Supplier<JmapService> active) {
+    public static void mount(HttpService http, Supplier<JmapService> active) {
         HttpService.Endpoint endpoint = ex -> {
             JmapService jmap = active.get();
             if (jmap == null) {
@@ -90,7 +90,7 @@ final class JmapHttp {
     }
 
     /** One WebSocket: Jetty's session on one side, the JMAP socket on the other. */
-    static final class Socket implements Session.Listener.AutoDemanding {
+    public static final class Socket implements Session.Listener.AutoDemanding {
         private final JmapService jmap;
         private final Principal principal;
         private JmapSocket socket;
