@@ -2,6 +2,7 @@ package org.twinmail.search;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -52,6 +53,8 @@ public final class IndexUpdater implements AutoCloseable {
     private final java.util.concurrent.ExecutorService writes =
             java.util.concurrent.Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().name("search-index-writer").daemon(true).unstarted(r));
     private ChangeConsumer consumer;
+    private volatile boolean closed;
+    private Thread watcher;
 
     private IndexUpdater(SearchIndex index, Mailboxes mailboxes, Directory directory, ChangeLog changeLog, int batchSize) {
         this.index = index;
@@ -61,18 +64,47 @@ public final class IndexUpdater implements AutoCloseable {
         this.batchSize = batchSize;
     }
 
-    /** Rebuilds the index if it is stale (see the class comment), then starts consuming the change log. */
+    /**
+     * Starts keeping {@code index} current, in the background: first a {@link #rebuild} if the
+     * index is stale (see the class comment), then the change-log consumer. Searches meanwhile
+     * see what the index held; that is never wrong, only incomplete (a document always describes
+     * the message its mailbox id and UID name, and neither is ever reused), and IMAP searches the
+     * messages the index lacks on the messages themselves.
+     */
     public static IndexUpdater start(SearchIndex index, Mailboxes mailboxes, Directory directory, ChangeLog changeLog, int batchSize) {
         IndexUpdater u = new IndexUpdater(index, mailboxes, directory, changeLog, batchSize);
-        synchronized (u) {
-            if (u.stale()) {
-                log.info("search index in {} is missing or stale (index at {}, consumer at {}): rebuilding from the store",
-                        index.directory(), index.position(), changeLog.consumerPosition(CONSUMER));
-                u.rebuildStopped();
+        u.writes.submit(() -> {
+            try {
+                if (u.stale()) {
+                    log.info("search index in {} is missing or stale (index at {}, consumer at {}): rebuilding from the store",
+                            index.directory(), index.position(), changeLog.consumerPosition(CONSUMER));
+                    u.rebuildOnWriter();
+                }
+                u.startConsumer();
+            } catch (RuntimeException e) {
+                if (!u.closed) log.error("search index: the rebuild failed; the index is not updated until `twinmail admin index rebuild`", e);
             }
-            u.startConsumer();
-        }
+        });
         return u;
+    }
+
+    /**
+     * Rebuilds {@code index} from the store now, on the caller's behalf, with no consumer
+     * (the CLI on a stopped node); the next updater carries on from the rebuild's position.
+     */
+    public static int rebuildNow(SearchIndex index, Mailboxes mailboxes, Directory directory, ChangeLog changeLog) {
+        IndexUpdater u = new IndexUpdater(index, mailboxes, directory, changeLog, 1);
+        try {
+            return u.writes.submit(u::rebuildOnWriter).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while the search index was rebuilt", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            throw new IllegalStateException("rebuilding the search index failed", e.getCause());
+        } finally {
+            u.close();
+        }
     }
 
     /** Whether the index must be rebuilt before its consumer can carry on. */
@@ -86,21 +118,71 @@ public final class IndexUpdater implements AutoCloseable {
     }
 
     /**
-     * Rebuilds the index from the store now (the admin's {@code index rebuild}): the consumer
-     * stops, every message of every account is indexed, and the consumer carries on from the
-     * position read before the rebuild began. Returns the messages indexed.
+     * Rebuilds the index from the store now (the admin's {@code index rebuild}) and waits for it:
+     * the consumer stops, every message of every account is indexed, and the consumer carries on
+     * from the position read before the rebuild began. Returns the messages indexed.
      */
-    public synchronized int rebuild() {
-        if (consumer != null) consumer.close();
-        consumer = null;
+    public int rebuild() {
+        synchronized (this) {
+            if (consumer != null) consumer.close();
+            consumer = null;
+        }
         try {
-            return rebuildStopped();
+            return writes.submit(this::rebuildOnWriter).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while the search index was rebuilt", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            throw new IllegalStateException("rebuilding the search index failed", e.getCause());
         } finally {
             startConsumer();
         }
     }
 
-    private void startConsumer() {
+    /**
+     * The file by which {@code twinmail admin index rebuild} asks the server that holds the data
+     * directory for a rebuild (the CLI cannot write the index while the server holds its lock):
+     * {@code dataDir/index.rebuild}. The server deletes it when the rebuild begins and writes
+     * {@link #rebuiltFile} when it ends.
+     */
+    public static Path requestFile(Path dataDir) {
+        return dataDir.resolve("index.rebuild");
+    }
+
+    /** Written by the server when a requested rebuild has ended: the messages indexed, or "failed: reason". */
+    public static Path rebuiltFile(Path dataDir) {
+        return dataDir.resolve("index.rebuilt");
+    }
+
+    /** Looks for a {@link #requestFile} every {@code every} and rebuilds when there is one; stops at {@link #close}. */
+    public void watchRequests(Path dataDir, Duration every) {
+        Path request = requestFile(dataDir);
+        watcher = Thread.ofVirtual().name("search-index-requests").start(() -> {
+            while (!closed) {
+                try {
+                    Thread.sleep(every);
+                    if (!java.nio.file.Files.deleteIfExists(request)) continue;
+                    log.info("search index: rebuild requested through {}", request);
+                    String outcome;
+                    try {
+                        outcome = Integer.toString(rebuild());
+                    } catch (RuntimeException e) {
+                        log.error("search index: the requested rebuild failed", e);
+                        outcome = "failed: " + e.getMessage();
+                    }
+                    java.nio.file.Files.writeString(rebuiltFile(dataDir), outcome + "\n");
+                } catch (InterruptedException e) {
+                    return;
+                } catch (IOException e) {
+                    log.warn("search index: cannot read or answer {}: {}", request, e.toString());
+                }
+            }
+        });
+    }
+
+    private synchronized void startConsumer() {
+        if (closed || consumer != null) return;
         consumer = ChangeConsumer.start(changeLog, CONSUMER, batchSize, Duration.ofSeconds(1), batch -> {
             try {
                 writes.submit(() -> {
@@ -119,18 +201,6 @@ public final class IndexUpdater implements AutoCloseable {
      * again by the consumer, and each is idempotent, so a message added or expunged while the
      * rebuild runs ends up right either way.
      */
-    private int rebuildStopped() {
-        try {
-            return writes.submit(this::rebuildOnWriter).get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while the search index was rebuilt", e);
-        } catch (java.util.concurrent.ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) throw r;
-            throw new IllegalStateException("rebuilding the search index failed", e.getCause());
-        }
-    }
-
     private int rebuildOnWriter() {
         long start = System.nanoTime();
         long from = changeLog.lastChangePosition();
@@ -140,7 +210,10 @@ public final class IndexUpdater implements AutoCloseable {
             for (Domain d : directory.listDomains()) {
                 for (Account a : directory.listAccounts(d.name())) {
                     for (Mailbox box : mailboxes.mailboxes(a.id())) {
-                        for (MessageEntry e : mailboxes.messages(box.id())) if (index(a.id(), e)) n++;
+                        for (MessageEntry e : mailboxes.messages(box.id())) {
+                            if (closed) throw new java.util.concurrent.CancellationException("the search index updater was closed");
+                            if (index(a.id(), e)) n++;
+                        }
                     }
                 }
             }
@@ -204,11 +277,15 @@ public final class IndexUpdater implements AutoCloseable {
         return true;
     }
 
-    /** Stops the consumer and waits for the write in progress; the index stays open (its owner closes it). */
+    /** Stops the consumer and a rebuild, and waits for the write in progress; the index stays open (its owner closes it). */
     @Override
-    public synchronized void close() {
-        if (consumer != null) consumer.close();
-        consumer = null;
+    public void close() {
+        closed = true;
+        if (watcher != null) watcher.interrupt();
+        synchronized (this) {
+            if (consumer != null) consumer.close();
+            consumer = null;
+        }
         writes.shutdown();
         boolean interrupted = false;
         while (!writes.isTerminated()) {

@@ -200,6 +200,7 @@ class SearchIndexTest {
     void aMissingIndexIsRebuiltFromTheStoreAndTheConsumerCarriesOn() throws Exception {
         long before = deliver(alice, mail("written before any index", "needle in a haystack"));
         startIndex();
+        awaitCaughtUp();
         assertThat(index.position()).as("rebuilt at start").isEqualTo(store.lastChangePosition());
         assertThat(matching(alice, TextKey.BODY, "needle")).containsExactly(before);
         stopIndex();
@@ -250,7 +251,9 @@ class SearchIndexTest {
         long uid = deliver(alice, mail("two", "lost commit"));
         store.advanceConsumer(IndexUpdater.CONSUMER, store.lastChangePosition());
         index = SearchIndex.open(dir.resolve("index"), 1_000_000);
+        assertThat(index.position()).isLessThan(store.consumerPosition(IndexUpdater.CONSUMER));
         updater = IndexUpdater.start(index, store, store, store, 100);
+        awaitCaughtUp();
         assertThat(matching(alice, TextKey.BODY, "lost commit")).containsExactly(uid);
     }
 

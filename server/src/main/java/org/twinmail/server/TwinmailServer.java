@@ -47,6 +47,8 @@ import org.twinmail.protocol.tls.Tls;
 import org.twinmail.relay.queue.QueueRunner;
 import org.twinmail.relay.queue.RelaySettings;
 import org.twinmail.smtp.SmtpServer;
+import org.twinmail.search.IndexUpdater;
+import org.twinmail.search.SearchIndex;
 import org.twinmail.store.MailStore;
 import org.twinmail.store.embedded.StoreAuthenticator;
 
@@ -225,7 +227,8 @@ public final class TwinmailServer implements AutoCloseable {
             smtp = new SmtpServer(config, store, store, authenticator, tls, authGuard, registry, Chains.mx(config, store, dns, dmarc),
                     Chains.submission(config, store));
             pop3 = new Pop3Server(config, store, authenticator, tls, authGuard, registry);
-            imap = new ImapServer(config, store, store, authenticator, tls, authGuard, registry);
+            SearchIndex search = openSearch(store, workers);
+            imap = new ImapServer(config, store, store, authenticator, tls, authGuard, search, registry);
             smtp.start();
             pop3.start();
             imap.start();
@@ -251,6 +254,30 @@ public final class TwinmailServer implements AutoCloseable {
             throw e;
         }
         if (epoch != 0) log.info("serving at epoch {}: {}", active.epoch(), describeServices());
+    }
+
+    /**
+     * The full-text index beside the store and its updater (a change-log consumer), on the
+     * active node only, added to {@code workers} so they stop before the store closes. An index
+     * that cannot be opened (its lock held, the disk full) is logged and left out: IMAP SEARCH
+     * then parses every message, as it does with {@code search.enabled: false}.
+     */
+    private SearchIndex openSearch(MailStore store, List<AutoCloseable> workers) {
+        if (!config.search.enabled) return null;
+        if (config.search.maxIndexedChars < 1) throw new IllegalArgumentException("search.maxIndexedChars must be positive");
+        if (config.search.batchSize < 1) throw new IllegalArgumentException("search.batchSize must be positive");
+        SearchIndex index;
+        try {
+            index = SearchIndex.open(dataDir.resolve("index"), config.search.maxIndexedChars);
+        } catch (RuntimeException e) {
+            log.error("search index in {} cannot be opened; IMAP SEARCH parses every message until it can", dataDir.resolve("index"), e);
+            return null;
+        }
+        workers.add(index);
+        IndexUpdater updater = IndexUpdater.start(index, store, store, store, config.search.batchSize);
+        workers.add(updater);
+        updater.watchRequests(dataDir, Duration.ofSeconds(1));
+        return index;
     }
 
     /** Stops serving: the protocol services, then the store, then the data directory's lock; idempotent. */

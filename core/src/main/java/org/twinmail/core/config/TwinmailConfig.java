@@ -25,6 +25,7 @@ public final class TwinmailConfig {
     public Http http = new Http();
     public Jmap jmap = new Jmap();
     public Store store = new Store();
+    public Search search = new Search();
     public Auth auth = new Auth();
     public Cluster cluster = new Cluster();
     public Tls tls = new Tls();
@@ -343,6 +344,16 @@ public final class TwinmailConfig {
             this.selector = selector;
             this.key = key;
         }
+    }
+
+    /** Full-text search (module search; docs/imap.md, "Search"). */
+    public static final class Search {
+        /** Keep a full-text index in {@code dataDir/index} for IMAP SEARCH's text keys (and JMAP); false: SEARCH parses every message. */
+        public boolean enabled = true;
+        /** Characters of one header section, body text or field value indexed; a message with a longer one is searched by parsing it. */
+        public int maxIndexedChars = 1_000_000;
+        /** Most change-log entries the index updater handles per commit of the index. */
+        public int batchSize = 500;
     }
 
     /** The embedded store. */
