@@ -157,6 +157,39 @@ public final class AdminClient implements AdminOperations, AutoCloseable {
     private record RetryReply(int recipients) { }
 
     @Override
+    public List<RuleInfo> listRules() {
+        return send("GET", "rules", null, new TypeReference<List<RuleInfo>>() { });
+    }
+
+    @Override
+    public RuleInfo addIpRule(String range, String action, String comment, java.time.Instant expires) {
+        ObjectNode b = body().put("range", range).put("action", action);
+        if (comment != null) b.put("comment", comment);
+        if (expires != null) b.put("expires", expires.toString());
+        return send("POST", "rules/ip", b, RuleInfo.class);
+    }
+
+    @Override
+    public void removeIpRule(String range) {
+        send("DELETE", "rules/ip/" + encodeSegment(range, "address or range"), null, Void.class);
+    }
+
+    @Override
+    public RuleInfo addSenderRule(String pattern, String action, String scope, String comment, java.time.Instant expires) {
+        ObjectNode b = body().put("pattern", pattern).put("action", action);
+        if (scope != null && !scope.isBlank()) b.put("scope", scope);
+        if (comment != null) b.put("comment", comment);
+        if (expires != null) b.put("expires", expires.toString());
+        return send("POST", "rules/sender", b, RuleInfo.class);
+    }
+
+    @Override
+    public void removeSenderRule(String pattern, String scope) {
+        send("DELETE", "rules/sender/" + encodeSegment(pattern, "sender pattern")
+                + (scope == null || scope.isBlank() ? "" : "?scope=" + encodeSegment(scope, null)), null, Void.class);
+    }
+
+    @Override
     public TlsInfo reloadTls() {
         return send("POST", "tls/reload", null, TlsInfo.class);
     }

@@ -67,6 +67,56 @@ public interface AdminOperations {
     /** Removes queued message {@code id} and all its recipients; nobody is notified (no bounce). */
     void deleteQueued(long id);
 
+    // ---- the administrator's rules (issue 12): take effect at once, no restart ----
+
+    /** Every IP rule, then every sender rule (global, per domain, per user), expired ones included. */
+    default List<RuleInfo> listRules() {
+        throw noRules();
+    }
+
+    /**
+     * Adds (or replaces) the rule for an address or CIDR range ({@code 192.0.2.0/24},
+     * {@code 2001:db8::/32}): {@code allow} (the connect checks after it are skipped) or
+     * {@code deny} (554 5.7.1 at connect, SMTP and submission).
+     *
+     * @param expires when it stops applying; null = never
+     */
+    default RuleInfo addIpRule(String range, String action, String comment, java.time.Instant expires) {
+        throw noRules();
+    }
+
+    default void removeIpRule(String range) {
+        throw noRules();
+    }
+
+    /**
+     * Adds (or replaces) a sender rule: {@code pattern} is an address, a domain or a wildcard
+     * ({@code *@spam.example}, {@code *.example}); {@code action} accept, reject, quarantine,
+     * junk or tag; {@code scope} null or "" (every recipient), a local domain, or a user's address.
+     */
+    default RuleInfo addSenderRule(String pattern, String action, String scope, String comment, java.time.Instant expires) {
+        throw noRules();
+    }
+
+    default void removeSenderRule(String pattern, String scope) {
+        throw noRules();
+    }
+
+    private static AdminException noRules() {
+        return new AdminException(AdminException.Kind.UNAVAILABLE, "rules are not managed through this connection");
+    }
+
+    /**
+     * A rule as the operator wrote it.
+     *
+     * @param type    {@code ip} or {@code sender}
+     * @param match   the range, or the sender pattern in its normal form
+     * @param scope   "" (global), a domain, or a user's address
+     * @param expires ISO-8601 instant, or null for never
+     * @param expired whether it has stopped applying
+     */
+    record RuleInfo(String type, String match, String action, String scope, String comment, String expires, boolean expired) { }
+
     /** A queued message; times are ISO-8601 instants. */
     record QueueInfo(long id, String sender, long size, String arrival, List<QueuedRecipientInfo> recipients) { }
 

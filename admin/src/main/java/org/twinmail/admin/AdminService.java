@@ -21,6 +21,7 @@ import org.twinmail.store.Directory;
 import org.twinmail.store.MailStore;
 import org.twinmail.store.MessageQueue;
 import org.twinmail.store.Postmaster;
+import org.twinmail.store.Records;
 import org.twinmail.store.StoreException;
 
 /**
@@ -45,19 +46,25 @@ public final class AdminService implements AdminOperations {
     private final DkimKeys dkim;
     /** Where each domain's postmaster mail goes (as the SMTP session sees it). */
     private final Postmaster postmaster;
+    /** The administrator's rules; null without the Records role. */
+    private final RuleOperations rules;
 
     /** On the two store roles the admin operations use: the {@link Directory} and the {@link MessageQueue}. */
     public AdminService(Directory directory, MessageQueue queue, PasswordHasher hasher, DkimKeys dkim) {
-        this(directory, queue, hasher, dkim, "");
+        this(directory, queue, null, hasher, dkim, "");
     }
 
-    /** @param postmaster {@code smtp.postmaster}, where postmaster mail of domains without their own goes ("" for none) */
-    public AdminService(Directory directory, MessageQueue queue, PasswordHasher hasher, DkimKeys dkim, String postmaster) {
+    /**
+     * @param records    the store's {@link Records} (the administrator's rules); null: rule operations refuse
+     * @param postmaster {@code smtp.postmaster}, where postmaster mail of domains without their own goes ("" for none)
+     */
+    public AdminService(Directory directory, MessageQueue queue, Records records, PasswordHasher hasher, DkimKeys dkim, String postmaster) {
         this.directory = Objects.requireNonNull(directory, "directory");
         this.queue = Objects.requireNonNull(queue, "queue");
         this.hasher = Objects.requireNonNull(hasher, "hasher");
         this.dkim = dkim;
         this.postmaster = new Postmaster(directory, postmaster);
+        this.rules = records == null ? null : new RuleOperations(directory, records);
     }
 
     /** On an open store (which plays both roles), without DKIM keys. */
@@ -67,12 +74,12 @@ public final class AdminService implements AdminOperations {
 
     /** @param dkim the node's DKIM keys ({@code DkimKeys.fromConfig(config.relay.dkim, dataDir)}) */
     public AdminService(MailStore store, PasswordHasher hasher, DkimKeys dkim) {
-        this(store, store, hasher, dkim);
+        this(store, store, store, hasher, dkim, "");
     }
 
     /** @param postmaster {@code smtp.postmaster} */
     public AdminService(MailStore store, PasswordHasher hasher, DkimKeys dkim, String postmaster) {
-        this(store, store, hasher, dkim, postmaster);
+        this(store, store, store, hasher, dkim, postmaster);
     }
 
     // ---- domains ----
@@ -99,6 +106,38 @@ public final class AdminService implements AdminOperations {
     @Override
     public List<DomainInfo> listDomains() {
         return call(() -> directory.listDomains().stream().map(AdminService::info).toList(), e -> null);
+    }
+
+    // ---- rules ----
+
+    @Override
+    public List<RuleInfo> listRules() {
+        return rules().list();
+    }
+
+    @Override
+    public RuleInfo addIpRule(String range, String action, String comment, java.time.Instant expires) {
+        return rules().addIp(range, action, comment, expires);
+    }
+
+    @Override
+    public void removeIpRule(String range) {
+        rules().removeIp(range);
+    }
+
+    @Override
+    public RuleInfo addSenderRule(String pattern, String action, String scope, String comment, java.time.Instant expires) {
+        return rules().addSender(pattern, action, scope, comment, expires);
+    }
+
+    @Override
+    public void removeSenderRule(String pattern, String scope) {
+        rules().removeSender(pattern, scope);
+    }
+
+    private RuleOperations rules() {
+        if (rules == null) throw new AdminException(Kind.UNAVAILABLE, "rules need the store's records");
+        return rules;
     }
 
     @Override
@@ -383,7 +422,7 @@ public final class AdminService implements AdminOperations {
      * AdminException (or return null to fall back to the generic mapping by type, with
      * the store's own message).
      */
-    private static <T> T call(Supplier<T> op, java.util.function.Function<StoreException, AdminException> explain) {
+    static <T> T call(Supplier<T> op, java.util.function.Function<StoreException, AdminException> explain) {
         try {
             return op.get();
         } catch (StoreException e) {
@@ -400,7 +439,7 @@ public final class AdminService implements AdminOperations {
         }
     }
 
-    private static void run(Runnable op, java.util.function.Function<StoreException, AdminException> explain) {
+    static void run(Runnable op, java.util.function.Function<StoreException, AdminException> explain) {
         call(() -> {
             op.run();
             return null;
@@ -432,23 +471,23 @@ public final class AdminService implements AdminOperations {
         return parts.isEmpty() ? "accounts or aliases" : String.join(" and ", parts);
     }
 
-    private static String noDomain(String domain) {
+    static String noDomain(String domain) {
         return "domain " + domain + " does not exist";
     }
 
-    private static String noAccount(EmailAddress user) {
+    static String noAccount(EmailAddress user) {
         return "account " + user + " does not exist";
     }
 
-    private static AdminException invalid(String message) {
+    static AdminException invalid(String message) {
         return new AdminException(Kind.INVALID, message);
     }
 
-    private static AdminException notFound(String message) {
+    static AdminException notFound(String message) {
         return new AdminException(Kind.NOT_FOUND, message);
     }
 
-    private static AdminException conflict(String message) {
+    static AdminException conflict(String message) {
         return new AdminException(Kind.CONFLICT, message);
     }
 

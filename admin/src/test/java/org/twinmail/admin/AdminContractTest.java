@@ -15,6 +15,7 @@ import org.twinmail.admin.AdminOperations.AliasInfo;
 import org.twinmail.admin.AdminOperations.DkimInfo;
 import org.twinmail.admin.AdminOperations.DomainInfo;
 import org.twinmail.admin.AdminOperations.PostmasterInfo;
+import org.twinmail.admin.AdminOperations.RuleInfo;
 import org.twinmail.admin.AdminOperations.UserInfo;
 import org.twinmail.core.auth.PasswordHasher;
 import org.twinmail.core.mail.EmailAddress;
@@ -128,6 +129,60 @@ public abstract class AdminContractTest {
         assertThat(ops.postmaster("example.org")).isEqualTo(new PostmasterInfo("postmaster@example.org", "own",
                 List.of("alice@example.org"), "postmaster@example.org goes to alice@example.org (its own alias or account)"));
         fails(() -> ops.postmaster("nowhere.org"), Kind.NOT_FOUND, "domain nowhere.org does not exist");
+    }
+
+    // ---- rules ----
+
+    @Test
+    void ipRulesAreStoredInOneSpellingListedAndRemoved() {
+        RuleInfo deny = ops.addIpRule(" 192.0.2.77/24 ", "DENY", "scanner", null);
+        assertThat(deny).isEqualTo(new RuleInfo("ip", "192.0.2.0/24", "deny", "", "scanner", null, false));
+        java.time.Instant until = java.time.Instant.now().plusSeconds(3600).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+        RuleInfo allow = ops.addIpRule("2001:DB8::1", "allow", null, until);
+        assertThat(allow.match()).isEqualTo("2001:db8:0:0:0:0:0:1");
+        assertThat(allow.expires()).isEqualTo(until.toString());
+        assertThat(ops.addIpRule("192.0.2.0/24", "allow", "", null).action()).isEqualTo("allow"); // replaces
+        assertThat(ops.listRules()).extracting(RuleInfo::match, RuleInfo::action)
+                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("192.0.2.0/24", "allow"),
+                        org.assertj.core.groups.Tuple.tuple("2001:db8:0:0:0:0:0:1", "allow"));
+        assertThat(store.record(org.twinmail.core.policy.PolicyRecords.IP_RULE, "", "192.0.2.0/24")).isPresent();
+
+        failsStartingWith(() -> ops.addIpRule("192.0.2.300", "deny", null, null), Kind.INVALID, "not an IP address");
+        failsStartingWith(() -> ops.addIpRule("mx.example.org", "deny", null, null), Kind.INVALID, "not an IP address");
+        fails(() -> ops.addIpRule("192.0.2.1", "drop", null, null), Kind.INVALID, "action must be one of allow, deny, not drop");
+        failsStartingWith(() -> ops.addIpRule("192.0.2.1", "deny", null, java.time.Instant.now().minusSeconds(5)), Kind.INVALID,
+                "the expiry");
+
+        ops.removeIpRule("192.0.2.1/24");
+        fails(() -> ops.removeIpRule("192.0.2.0/24"), Kind.NOT_FOUND, "no IP rule for 192.0.2.0/24");
+        assertThat(ops.listRules()).hasSize(1);
+    }
+
+    @Test
+    void senderRulesGlobalPerDomainAndPerUser() {
+        ops.addDomain("example.org");
+        ops.addUser("alice@example.org", "pw".toCharArray(), 0, 0);
+        assertThat(ops.addSenderRule("Spam.Example", "reject", null, "", null))
+                .isEqualTo(new RuleInfo("sender", "*@spam.example", "reject", "", "", null, false));
+        assertThat(ops.addSenderRule("*.example", "junk", "EXAMPLE.org", "bulk", null))
+                .isEqualTo(new RuleInfo("sender", "*@*.example", "junk", "example.org", "bulk", null, false));
+        assertThat(ops.addSenderRule("news@spam.example", "accept", "Alice@example.org", null, null))
+                .isEqualTo(new RuleInfo("sender", "news@spam.example", "accept", "alice@example.org", "", null, false));
+        long id = store.findAccount(EmailAddress.parse("alice@example.org")).orElseThrow().id();
+        assertThat(store.record(org.twinmail.core.policy.PolicyRecords.SENDER_RULE, "account:" + id, "news@spam.example")).isPresent();
+        assertThat(ops.listRules()).hasSize(3);
+
+        fails(() -> ops.addSenderRule("x.example", "tag", "nowhere.org", null, null), Kind.NOT_FOUND, "domain nowhere.org does not exist");
+        fails(() -> ops.addSenderRule("x.example", "tag", "bob@example.org", null, null), Kind.NOT_FOUND, "account bob@example.org does not exist");
+        fails(() -> ops.addSenderRule("x.example", "delete", null, null, null), Kind.INVALID,
+                "action must be one of accept, reject, quarantine, junk, tag, not delete");
+        failsStartingWith(() -> ops.addSenderRule("a b", "tag", null, null, null), Kind.INVALID, "not a sender pattern");
+
+        fails(() -> ops.removeSenderRule("news@spam.example", null), Kind.NOT_FOUND, "no sender rule news@spam.example");
+        ops.removeSenderRule("news@spam.example", "alice@example.org");
+        ops.removeSenderRule("*.example", "example.org");
+        ops.removeSenderRule("@spam.example", "");
+        assertThat(ops.listRules()).isEmpty();
     }
 
     @Test

@@ -15,6 +15,9 @@ import org.twinmail.filter.checks.Relay;
 import org.twinmail.filter.checks.SendingLimits;
 import org.twinmail.filter.checks.SendingRate;
 import org.twinmail.filter.checks.SubmissionSender;
+import org.twinmail.filter.rules.AdminRules;
+import org.twinmail.filter.rules.IpRules;
+import org.twinmail.filter.rules.SenderRules;
 import org.twinmail.filter.scan.Scanners;
 import org.twinmail.store.Directory;
 
@@ -25,13 +28,15 @@ import org.twinmail.store.Directory;
  *
  * <pre>
  * MX                                     submission (after AUTH, which the session requires before MAIL)
- *   connect: (dnsbl)
+ *   connect: (ip-rules), (dnsbl)           connect: (ip-rules)
  *   mail: declared-size, (authentication)  mail: submission-sender, sending-rate, declared-size
  *   rcpt: recipient-limit, relay,          rcpt: recipient-limit, recipient-exists, quota
- *         recipient-exists, quota
- *   data: hop-count, (authentication),     data: hop-count, submission-sender, clamav
- *         clamav, spamd                    delivered: sending-rate
- *   (dnsbl when filter.dnsbl.lists is set; authentication when filter.authentication.enabled; clamav and spamd when
+ *         recipient-exists, quota, (sender-rules)
+ *   data: hop-count, (sender-rules),       data: hop-count, submission-sender, clamav
+ *         (authentication), clamav,        delivered: sending-rate
+ *         (sender-allow), spamd, rspamd
+ *   (ip-rules, sender-rules and sender-allow with the administrator's rules (the server always has them);
+ *   dnsbl when filter.dnsbl.lists is set; authentication when filter.authentication.enabled; clamav and spamd when
  *   filter.clamav.address / filter.spamd.address are set)
  * </pre>
  *
@@ -44,7 +49,12 @@ public final class Chains {
 
     /** The MX ({@code smtp.listen}): mail from anyone for our domains; no DMARC aggregate reports. */
     public static Chain mx(TwinmailConfig config, Directory directory) {
-        return mx(config, directory, null, null);
+        return mx(config, directory, null, null, null);
+    }
+
+    /** The MX with the administrator's rules ({@code rules}: null for none). */
+    public static Chain mx(TwinmailConfig config, Directory directory, AdminRules rules) {
+        return mx(config, directory, null, null, rules);
     }
 
     /**
@@ -52,23 +62,33 @@ public final class Chains {
      * counting DMARC results for aggregate reports into {@code dmarcReports} (null: none).
      */
     public static Chain mx(TwinmailConfig config, Directory directory, DnsMxResolver nodeDns, DmarcAggregates dmarcReports) {
+        return mx(config, directory, nodeDns, dmarcReports, null);
+    }
+
+    /** The same with the administrator's rules ({@code rules}: null for none): the server's MX. */
+    public static Chain mx(TwinmailConfig config, Directory directory, DnsMxResolver nodeDns, DmarcAggregates dmarcReports,
+                           AdminRules rules) {
         TwinmailConfig.Smtp smtp = config.smtp;
         if (smtp.maxRecipients < 1) throw new IllegalArgumentException("smtp.maxRecipients must be at least 1");
         Relay relay = Relay.of(smtp.relayNetworks);
-        Chain.Builder mx = Chain.builder("mx")
-                .add(new DeclaredSize(smtp.maxMessageSize.bytes()))
+        Chain.Builder mx = Chain.builder("mx");
+        if (rules != null) mx.add(new IpRules(rules)); // connect: first, so an allow skips the DNSBL
+        mx.add(new DeclaredSize(smtp.maxMessageSize.bytes()))
                 .add(new RecipientLimit(smtp.maxRecipients))
                 .add(relay)
                 .add(new RecipientExists(config.hostname))
                 .add(new Quota(directory::findDomain))
                 .add(new HopCount(smtp.maxHops));
+        SenderRules senderRules = rules == null ? null : new SenderRules(rules);
+        if (senderRules != null) mx.add(senderRules); // rcpt: last so far; data: after hop-count
         DnsMxResolver dns = nodeDns != null ? nodeDns : config.filter.authentication.enabled || !config.filter.dnsbl.lists.isEmpty()
                 ? DnsMxResolver.fromConfig(config.relay.dns) : null;
         if (!config.filter.dnsbl.lists.isEmpty()) mx.add(Dnsbl.fromConfig(config.filter.dnsbl, dns)); // connect
         if (config.filter.authentication.enabled) { // mail: SPF; data: SPF, DKIM, DMARC, Authentication-Results
             mx.add(MessageAuthentication.fromConfig(config, d -> directory.findDomain(d).isPresent(), relay, dns, dmarcReports));
         }
-        return Scanners.addTo(mx, config.filter, true).build(); // data: clamav, spamd (when configured)
+        // data: clamav, then the sender allow-list, then spamd, rspamd (when configured)
+        return Scanners.addTo(mx, config.filter, true, senderRules == null ? null : senderRules.allowList()).build();
     }
 
     /**
@@ -76,20 +96,26 @@ public final class Chains {
      * chain per node, shared by both listeners, so the sending limit counts a user's messages on both.
      */
     public static Chain submission(TwinmailConfig config, Directory directory) {
+        return submission(config, directory, null);
+    }
+
+    /** Submission with the administrator's IP rules ({@code rules}: null for none); sender rules are the MX's. */
+    public static Chain submission(TwinmailConfig config, Directory directory, AdminRules rules) {
         TwinmailConfig.Smtp smtp = config.smtp;
         TwinmailConfig.Submission sub = config.submission;
         if (smtp.maxRecipients < 1) throw new IllegalArgumentException("smtp.maxRecipients must be at least 1");
         if (sub.maxRecipientsPerMessage < 1) throw new IllegalArgumentException("submission.maxRecipientsPerMessage must be at least 1");
         SubmissionSender sender = new SubmissionSender(directory);
-        Chain.Builder submission = Chain.builder("submission")
-                .add(new HopCount(smtp.maxHops)) // at DATA before the From check, as a loop is refused whoever sent it
+        Chain.Builder submission = Chain.builder("submission");
+        if (rules != null) submission.add(new IpRules(rules)); // connect
+        submission.add(new HopCount(smtp.maxHops)) // at DATA before the From check, as a loop is refused whoever sent it
                 .add(sender)
                 .add(new SendingRate(new SendingLimits(sub.maxMessagesPerHour, sub.sendingLimitWindow)))
                 .add(new DeclaredSize(smtp.maxMessageSize.bytes()))
                 .add(new RecipientLimit(Math.min(sub.maxRecipientsPerMessage, smtp.maxRecipients)))
                 .add(new RecipientExists(config.hostname))
                 .add(new Quota(directory::findDomain));
-        return Scanners.addTo(submission, config.filter, false).build(); // data: clamav (when configured)
+        return Scanners.addTo(submission, config.filter, false, null).build(); // data: clamav (when configured)
     }
 
     /** Both chains' stage order, as {@link Chain#describe()} prints it. */

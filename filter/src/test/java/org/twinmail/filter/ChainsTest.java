@@ -66,4 +66,27 @@ class ChainsTest {
                     .containsExactly("hop-count", "submission-sender", "clamav");
         }
     }
+
+    @Test
+    void theAdministratorsRulesFirstAtConnectLastAtRcptAndTheAllowListBetweenVirusAndSpamScans(@TempDir Path dir) {
+        TwinmailConfig config = new TwinmailConfig();
+        config.hostname = "mx.test.example";
+        config.filter.clamav.address = "unix:/run/clamav/clamd.ctl";
+        config.filter.spamd.address = "127.0.0.1:783";
+        config.relay.dns.servers = List.of("127.0.0.1:53");
+        config.filter.dnsbl.lists = List.of("zen.test*2");
+        try (MailStore store = EmbeddedMailStore.open(StoreOptions.defaults(dir));
+             org.twinmail.filter.rules.AdminRules rules = org.twinmail.filter.rules.AdminRules.load(store)) {
+            assertThat(Chains.mx(config, store, rules).describe()).isEqualTo("""
+                    connect: ip-rules, dnsbl
+                    helo: -
+                    mail: declared-size
+                    rcpt: recipient-limit, relay, recipient-exists, quota, sender-rules
+                    data: hop-count, sender-rules, clamav, sender-allow, spamd
+                    delivered: -""");
+            assertThat(Chains.submission(config, store, rules).checks(Stage.CONNECT)).extracting(Check::name).containsExactly("ip-rules");
+            assertThat(Chains.submission(config, store, rules).checks(Stage.DATA)).extracting(Check::name)
+                    .containsExactly("hop-count", "submission-sender", "clamav");
+        }
+    }
 }

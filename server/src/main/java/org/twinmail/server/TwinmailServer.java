@@ -42,6 +42,7 @@ import org.twinmail.jmap.JmapService;
 import org.twinmail.imap.ImapServer;
 import org.twinmail.mail.dkim.DkimSigner;
 import org.twinmail.pop3.Pop3Server;
+import org.twinmail.filter.rules.AdminRules;
 import org.twinmail.protocol.auth.AuthGuard;
 import org.twinmail.protocol.tls.Tls;
 import org.twinmail.relay.queue.QueueRunner;
@@ -224,8 +225,11 @@ public final class TwinmailServer implements AutoCloseable {
                 workers.add(new DmarcReporting(dmarc, new DmarcReportSender(store, store, dns, Clock.systemUTC(), config.hostname,
                         EmailAddress.parse(from)), Duration.ofMinutes(1), Duration.ofHours(1)));
             }
-            smtp = new SmtpServer(config, store, store, authenticator, tls, authGuard, registry, Chains.mx(config, store, dns, dmarc),
-                    Chains.submission(config, store));
+            // The administrator's IP and sender rules, reloaded from the change log as they change (issue 12).
+            AdminRules rules = AdminRules.watch(store, store);
+            workers.add(rules);
+            smtp = new SmtpServer(config, store, store, authenticator, tls, authGuard, registry, Chains.mx(config, store, dns, dmarc, rules),
+                    Chains.submission(config, store, rules));
             pop3 = new Pop3Server(config, store, authenticator, tls, authGuard, registry);
             SearchIndex search = openSearch(store, workers);
             imap = new ImapServer(config, store, store, authenticator, tls, authGuard, search, registry);

@@ -35,6 +35,15 @@ class AdminCliTest {
         CliRunner.Result add = admin("user", "add", "alice@example.com", "--password", "pw1", "--quota", "2G", "--max-message", "25M");
         assertThat(add.exit()).as(add.err()).isZero();
         assertThat(add.out()).contains("alice@example.com").contains("2G").contains("25M");
+        assertThat(admin("rule", "ip", "add", "192.0.2.0/24", "deny", "--expires", "2h", "--comment", "scanner").out())
+                .startsWith("added ip rule 192.0.2.0/24 deny until ");
+        assertThat(admin("rule", "sender", "add", "spam.example", "reject", "--for", "example.com").out())
+                .isEqualTo("added sender rule *@spam.example reject for example.com\n");
+        assertThat(admin("rule", "list").out()).contains("ip", "192.0.2.0/24", "deny", "scanner", "*@spam.example", "example.com");
+        assertThat(admin("rule", "ip", "add", "192.0.2.0/24", "block").exit()).isEqualTo(2);
+        assertThat(admin("rule", "ip", "remove", "192.0.2.0/24").exit()).isZero();
+        assertThat(admin("rule", "sender", "remove", "spam.example").exit()).isEqualTo(3); // the rule is example.com's
+        assertThat(admin("rule", "sender", "remove", "spam.example", "--for", "example.com").exit()).isZero();
         assertThat(admin("domain", "postmaster", "example.com").out())
                 .startsWith("postmaster@example.com goes to alice@example.com (the domain's first account");
         assertThat(admin("user", "add", "alice@example.com", "--password", "x").exit()).isEqualTo(4);

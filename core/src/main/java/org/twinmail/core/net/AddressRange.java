@@ -74,6 +74,24 @@ public final class AddressRange {
         return m;
     }
 
+    /** The prefix length (32 or 128 for a single address). */
+    public int prefix() {
+        return prefix;
+    }
+
+    /**
+     * The range in one spelling whatever was written: the network address (host bits cleared)
+     * in the JDK's form, with {@code /prefix} unless it is a single address
+     * ({@code 192.0.2.0/24}, {@code 2001:db8:0:0:0:0:0:0/32}, {@code 192.0.2.7}).
+     */
+    public String canonical() {
+        try {
+            String a = InetAddress.getByAddress(network).getHostAddress();
+            return prefix == network.length * 8 ? a : a + "/" + prefix;
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e); // 4 or 16 bytes always make an address
+        }
+    }
 
     @Override
     public String toString() {

@@ -59,6 +59,11 @@ import org.twinmail.http.Exchange;
  * POST   /api/admin/queue/retry                  200 {"recipients"} (every queued message due now)
  * POST   /api/admin/queue/{id}/retry             200 {"recipients"}
  * DELETE /api/admin/queue/{id}                   204 (no bounce)
+ * GET    /api/admin/rules                        200 [RuleInfo] (IP rules, then sender rules)
+ * POST   /api/admin/rules/ip {"range","action","comment"?,"expires"?}  201 RuleInfo (replaces the rule of that range)
+ * DELETE /api/admin/rules/ip/{range}             204
+ * POST   /api/admin/rules/sender {"pattern","action","scope"?,"comment"?,"expires"?}  201 RuleInfo
+ * DELETE /api/admin/rules/sender/{pattern}[?scope=s]  204
  * GET    /api/admin/openapi.yaml                 200 this API's OpenAPI 3.1 description
  * </pre>
  *
@@ -122,6 +127,17 @@ public final class AdminApi {
                     admin.deleteQueued(queueId(r.param(0)));
                     return Reply.noContent();
                 }),
+                new Route("GET", "rules", NONE, false, r -> Reply.ok(admin.listRules())),
+                new Route("POST", "rules/ip", NONE, true, this::addIpRule),
+                new Route("DELETE", "rules/ip/*", NONE, false, r -> {
+                    admin.removeIpRule(r.param(0));
+                    return Reply.noContent();
+                }),
+                new Route("POST", "rules/sender", NONE, true, this::addSenderRule),
+                new Route("DELETE", "rules/sender/*", Set.of("scope"), false, r -> {
+                    admin.removeSenderRule(r.param(0), r.query("scope"));
+                    return Reply.noContent();
+                }),
                 new Route("POST", "tls/reload", NONE, false, r -> Reply.ok(reloadTls.get())),
                 new Route("POST", "dkim/*", NONE, true, this::generateDkimKey),
                 new Route("GET", "dkim/*", NONE, false, r -> Reply.ok(admin.showDkimKey(r.param(0)))),
@@ -146,6 +162,29 @@ public final class AdminApi {
         JsonNode body = r.body(Set.of("name"));
         DomainInfo d = admin.addDomain(text(body, "name", true));
         return Reply.created(d, "domains/" + d.name());
+    }
+
+    private Reply addIpRule(Request r) throws IOException {
+        JsonNode body = r.body(Set.of("range", "action", "comment", "expires"));
+        AdminOperations.RuleInfo rule = admin.addIpRule(text(body, "range", true), text(body, "action", true), text(body, "comment", false),
+                instant(text(body, "expires", false)));
+        return Reply.created(rule, "rules/ip/" + AdminClient.encodeSegment(rule.match(), null));
+    }
+
+    private Reply addSenderRule(Request r) throws IOException {
+        JsonNode body = r.body(Set.of("pattern", "action", "scope", "comment", "expires"));
+        AdminOperations.RuleInfo rule = admin.addSenderRule(text(body, "pattern", true), text(body, "action", true), text(body, "scope", false),
+                text(body, "comment", false), instant(text(body, "expires", false)));
+        return Reply.created(rule, "rules/sender/" + AdminClient.encodeSegment(rule.match(), null));
+    }
+
+    private static java.time.Instant instant(String text) {
+        if (text == null) return null;
+        try {
+            return java.time.Instant.parse(text.strip());
+        } catch (java.time.format.DateTimeParseException e) {
+            throw invalid("expires must be an ISO-8601 instant (2026-12-31T00:00:00Z): " + Printable.of(text));
+        }
     }
 
     private Reply removeDomain(Request r) {
