@@ -33,6 +33,7 @@ public final class TwinmailConfig {
     public Relay relay = new Relay();
     public Limits limits = new Limits();
     public Filter filter = new Filter();
+    public ManageSieve managesieve = new ManageSieve();
 
     /** SMTP (MX) service: mail for local domains; relays only for {@code relayNetworks}. */
     public static final class Smtp {
@@ -91,6 +92,25 @@ public final class TwinmailConfig {
         /** Longest command line in octets (RFC 2449: 255 octets + CRLF; we allow some slack for AUTH). */
         public int maxLineLength = 1024;
         public int maxConnections = 2000;
+        /** Failed commands before the session is closed. */
+        public int maxErrors = 20;
+    }
+
+    /** ManageSieve (RFC 5804): users manage their Sieve scripts (docs/sieve.md). */
+    public static final class ManageSieve {
+        /** Addresses to accept connections on (standard port 4190). */
+        public List<Listen> listen = List.of(Listen.parse("0.0.0.0:2190"));
+        /** Idle time before the connection is closed. */
+        public Duration commandTimeout = Duration.ofMinutes(10);
+        /** Longest command line in octets, literals not counted. */
+        public int maxLineLength = 8192;
+        /** Largest script (PUTSCRIPT, CHECKSCRIPT); a larger literal ends the session before it is read. */
+        public Size maxScriptSize = Size.of("64K");
+        /** Scripts one account may keep. */
+        public int maxScripts = 32;
+        /** Redirects one script may make per message (announced as MAXREDIRECTS). */
+        public int maxRedirects = 4;
+        public int maxConnections = 500;
         /** Failed commands before the session is closed. */
         public int maxErrors = 20;
     }
