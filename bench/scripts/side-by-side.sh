@@ -178,6 +178,7 @@ submission: { listen: ["127.0.0.1:0"], tlsListen: [] }
 pop3: { listen: ["127.0.0.1:0"], tlsListen: [] }
 imap: { listen: ["127.0.0.1:0"], tlsListen: [] }
 http: { listen: ["127.0.0.1:0"], tlsListen: [] }
+managesieve: { listen: [] }
 auth: { argon2MemoryKiB: 1024, argon2Iterations: 1 }
 relay: { port: $sink_port, dns: { servers: ["127.0.0.1:$dns_port"] } }
 # one address carries the whole load: exempt it from the per-client connection limits

@@ -20,6 +20,7 @@ submission: { listen: ["127.0.0.1:0"], tlsListen: [] }
 pop3: { listen: ["127.0.0.1:0"], tlsListen: [] }
 imap: { listen: ["127.0.0.1:0"], tlsListen: [] }
 http: { listen: ["127.0.0.1:0"], tlsListen: [] }
+managesieve: { listen: [] }
 # one address carries the whole load: exempt it from the per-client connection limits
 limits: { exemptNetworks: ["127.0.0.0/8"] }
 YAML

@@ -28,6 +28,7 @@ submission: { listen: ["127.0.0.1:0"], tlsListen: [] }
 pop3: { listen: ["127.0.0.1:0"], tlsListen: [] }
 imap: { listen: ["127.0.0.1:0"], tlsListen: [] }
 http: { listen: ["127.0.0.1:0"], tlsListen: [] }
+managesieve: { listen: [] }
 YAML
 # one loopback address carries the whole load: exempt it from the per-client limits (where the build has them)
 if unzip -l "$jar" 'org/twinmail/core/config/TwinmailConfig$Limits.class' >/dev/null 2>&1; then

@@ -40,6 +40,7 @@ import org.twinmail.http.Health;
 import org.twinmail.http.HttpService;
 import org.twinmail.jmap.JmapService;
 import org.twinmail.imap.ImapServer;
+import org.twinmail.managesieve.ManageSieveServer;
 import org.twinmail.mail.dkim.DkimSigner;
 import org.twinmail.pop3.Pop3Server;
 import org.twinmail.filter.rules.AdminRules;
@@ -236,6 +237,11 @@ public final class TwinmailServer implements AutoCloseable {
             smtp.start();
             pop3.start();
             imap.start();
+            if (!config.managesieve.listen.isEmpty()) { // users' Sieve scripts (RFC 5804), on the active node like the mail
+                ManageSieveServer managesieve = new ManageSieveServer(config, store, authenticator, tls, authGuard, registry);
+                workers.add(managesieve);
+                managesieve.start();
+            }
             // Outbound delivery runs where the store is written: on the active node only, so a
             // standby never sends (and a fenced former active cannot record what it sent).
             // DKIM keys live in the data directory (on the shared volume in a pair); the signer and

@@ -44,6 +44,7 @@ public final class LoopbackPair {
                 submission: { listen: ["127.0.0.1:0"], tlsListen: ["127.0.0.1:0"] }
                 imap: { listen: ["127.0.0.1:0"], tlsListen: ["127.0.0.1:0"] }
                 http: { listen: ["127.0.0.1:0"] }
+                managesieve: { listen: ["127.0.0.1:0"] }
                 auth: { argon2MemoryKiB: 1024, argon2Iterations: 1 }
                 cluster:
                   nodeId: %s

@@ -21,6 +21,7 @@ final class TestConfigs {
         c.submission.listen = List.of(Listen.parse("127.0.0.1:0"));
         c.submission.tlsListen = List.of(Listen.parse("127.0.0.1:0"));
         c.http.listen = List.of(Listen.parse("127.0.0.1:0"));
+        c.managesieve.listen = List.of(Listen.parse("127.0.0.1:0"));
         c.auth.argon2MemoryKiB = 1024;
         c.auth.argon2Iterations = 1;
         return c;
@@ -36,6 +37,7 @@ final class TestConfigs {
                 imap: { listen: ["127.0.0.1:0"], tlsListen: ["127.0.0.1:0"] }
                 submission: { listen: ["127.0.0.1:0"], tlsListen: ["127.0.0.1:0"] }
                 http: { listen: ["127.0.0.1:0"] }
+                managesieve: { listen: ["127.0.0.1:0"] }
                 auth: { argon2MemoryKiB: 1024, argon2Iterations: 1 }
                 """.formatted(dataDir);
     }
