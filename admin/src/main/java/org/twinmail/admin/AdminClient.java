@@ -190,6 +190,26 @@ public final class AdminClient implements AdminOperations, AutoCloseable {
     }
 
     @Override
+    public List<QuarantineInfo> listQuarantine() {
+        return send("GET", "quarantine", null, new TypeReference<List<QuarantineInfo>>() { });
+    }
+
+    @Override
+    public QuarantinedMessage showQuarantined(String id) {
+        return send("GET", "quarantine/" + encodeSegment(id, "quarantine id"), null, QuarantinedMessage.class);
+    }
+
+    @Override
+    public QuarantineInfo releaseQuarantined(String id) {
+        return send("POST", "quarantine/" + encodeSegment(id, "quarantine id") + "/release", null, QuarantineInfo.class);
+    }
+
+    @Override
+    public void deleteQuarantined(String id) {
+        send("DELETE", "quarantine/" + encodeSegment(id, "quarantine id"), null, Void.class);
+    }
+
+    @Override
     public TlsInfo reloadTls() {
         return send("POST", "tls/reload", null, TlsInfo.class);
     }

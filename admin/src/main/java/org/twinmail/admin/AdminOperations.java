@@ -117,6 +117,45 @@ public interface AdminOperations {
      */
     record RuleInfo(String type, String match, String action, String scope, String comment, String expires, boolean expired) { }
 
+    // ---- the administrator's quarantine (issue 12) ----
+
+    /** Messages held by a filter verdict (quarantine), oldest first. */
+    default List<QuarantineInfo> listQuarantine() {
+        throw noQuarantine();
+    }
+
+    /** One held message with its header section. */
+    default QuarantinedMessage showQuarantined(String id) {
+        throw noQuarantine();
+    }
+
+    /** Delivers a held message to its original local recipients (those that still exist) and removes it from the quarantine. */
+    default QuarantineInfo releaseQuarantined(String id) {
+        throw noQuarantine();
+    }
+
+    /** Removes a held message without delivering it. */
+    default void deleteQuarantined(String id) {
+        throw noQuarantine();
+    }
+
+    private static AdminException noQuarantine() {
+        return new AdminException(AdminException.Kind.UNAVAILABLE, "the quarantine is not managed through this connection");
+    }
+
+    /**
+     * A held message.
+     *
+     * @param id         the queue id the client was told ({@code queued as}), as in the session's log line
+     * @param recipients the local recipients a release delivers to
+     * @param arrived    ISO-8601 instant
+     */
+    record QuarantineInfo(String id, String arrived, String sender, String from, String subject, List<String> recipients, long size,
+                          String reason, String check, String client) { }
+
+    /** A held message and its header section (at most 64 KiB). */
+    record QuarantinedMessage(QuarantineInfo message, String headers) { }
+
     /** A queued message; times are ISO-8601 instants. */
     record QueueInfo(long id, String sender, long size, String arrival, List<QueuedRecipientInfo> recipients) { }
 

@@ -20,7 +20,10 @@ import org.twinmail.store.AccountChange;
 import org.twinmail.store.Directory;
 import org.twinmail.store.MailStore;
 import org.twinmail.store.MessageQueue;
+import org.twinmail.store.Mailboxes;
 import org.twinmail.store.Postmaster;
+import org.twinmail.store.Quarantine;
+import org.twinmail.core.policy.QuarantineItem;
 import org.twinmail.store.Records;
 import org.twinmail.store.StoreException;
 
@@ -48,23 +51,28 @@ public final class AdminService implements AdminOperations {
     private final Postmaster postmaster;
     /** The administrator's rules; null without the Records role. */
     private final RuleOperations rules;
+    /** The administrator's quarantine; null without the Records and Mailboxes roles. */
+    private final Quarantine quarantine;
 
     /** On the two store roles the admin operations use: the {@link Directory} and the {@link MessageQueue}. */
     public AdminService(Directory directory, MessageQueue queue, PasswordHasher hasher, DkimKeys dkim) {
-        this(directory, queue, null, hasher, dkim, "");
+        this(directory, queue, null, null, hasher, dkim, "");
     }
 
     /**
-     * @param records    the store's {@link Records} (the administrator's rules); null: rule operations refuse
+     * @param records    the store's {@link Records} (the administrator's rules and quarantine); null: those operations refuse
+     * @param mailboxes  where a quarantine release delivers; null: quarantine operations refuse
      * @param postmaster {@code smtp.postmaster}, where postmaster mail of domains without their own goes ("" for none)
      */
-    public AdminService(Directory directory, MessageQueue queue, Records records, PasswordHasher hasher, DkimKeys dkim, String postmaster) {
+    public AdminService(Directory directory, MessageQueue queue, Records records, Mailboxes mailboxes, PasswordHasher hasher, DkimKeys dkim,
+                        String postmaster) {
         this.directory = Objects.requireNonNull(directory, "directory");
         this.queue = Objects.requireNonNull(queue, "queue");
         this.hasher = Objects.requireNonNull(hasher, "hasher");
         this.dkim = dkim;
         this.postmaster = new Postmaster(directory, postmaster);
         this.rules = records == null ? null : new RuleOperations(directory, records);
+        this.quarantine = records == null || mailboxes == null ? null : new Quarantine(records, mailboxes);
     }
 
     /** On an open store (which plays both roles), without DKIM keys. */
@@ -74,12 +82,12 @@ public final class AdminService implements AdminOperations {
 
     /** @param dkim the node's DKIM keys ({@code DkimKeys.fromConfig(config.relay.dkim, dataDir)}) */
     public AdminService(MailStore store, PasswordHasher hasher, DkimKeys dkim) {
-        this(store, store, store, hasher, dkim, "");
+        this(store, store, store, store, hasher, dkim, "");
     }
 
     /** @param postmaster {@code smtp.postmaster} */
     public AdminService(MailStore store, PasswordHasher hasher, DkimKeys dkim, String postmaster) {
-        this(store, store, store, hasher, dkim, postmaster);
+        this(store, store, store, store, hasher, dkim, postmaster);
     }
 
     // ---- domains ----
@@ -133,6 +141,66 @@ public final class AdminService implements AdminOperations {
     @Override
     public void removeSenderRule(String pattern, String scope) {
         rules().removeSender(pattern, scope);
+    }
+
+    // ---- quarantine ----
+
+    @Override
+    public List<QuarantineInfo> listQuarantine() {
+        Quarantine q = quarantine();
+        return call(() -> q.list().stream().map(this::info).toList(), e -> null);
+    }
+
+    @Override
+    public QuarantinedMessage showQuarantined(String id) {
+        Quarantine q = quarantine();
+        String key = quarantineId(id);
+        return call(() -> {
+            QuarantineItem item = q.find(key).orElseThrow(() -> notFound(noQuarantined(key)));
+            return new QuarantinedMessage(info(item), q.headerSection(key, 64 * 1024));
+        }, e -> null);
+    }
+
+    @Override
+    public QuarantineInfo releaseQuarantined(String id) {
+        Quarantine q = quarantine();
+        String key = quarantineId(id);
+        return call(() -> {
+            QuarantineItem item = q.find(key).orElseThrow(() -> notFound(noQuarantined(key)));
+            q.release(key, directory);
+            return info(item);
+        }, e -> e instanceof StoreException.NotFound ? notFound(noQuarantined(key)) : null);
+    }
+
+    @Override
+    public void deleteQuarantined(String id) {
+        Quarantine q = quarantine();
+        String key = quarantineId(id);
+        run(() -> {
+            if (!q.delete(key)) throw notFound(noQuarantined(key));
+        }, e -> null);
+    }
+
+    private Quarantine quarantine() {
+        if (quarantine == null) throw new AdminException(Kind.UNAVAILABLE, "the quarantine needs the store's records");
+        return quarantine;
+    }
+
+    private static String quarantineId(String id) {
+        String s = id == null ? "" : id.strip().toUpperCase(Locale.ROOT);
+        if (!s.matches("[0-9A-Z]{1,40}")) throw invalid("not a quarantine id (the queue id of the message): " + Printable.of(id));
+        return s;
+    }
+
+    private static String noQuarantined(String id) {
+        return "no message " + id + " in the quarantine";
+    }
+
+    private QuarantineInfo info(QuarantineItem i) {
+        List<String> rcpts = new ArrayList<>();
+        for (long id : i.accountIds()) directory.findAccount(id).ifPresent(a -> rcpts.add(a.address().toString()));
+        return new QuarantineInfo(i.id(), java.time.Instant.ofEpochMilli(i.arrivedMillis()).toString(), i.sender(), i.from(), i.subject(),
+                rcpts, i.size(), i.reason(), i.check(), i.client());
     }
 
     private RuleOperations rules() {

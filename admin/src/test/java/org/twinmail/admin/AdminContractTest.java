@@ -16,6 +16,8 @@ import org.twinmail.admin.AdminOperations.DkimInfo;
 import org.twinmail.admin.AdminOperations.DomainInfo;
 import org.twinmail.admin.AdminOperations.PostmasterInfo;
 import org.twinmail.admin.AdminOperations.RuleInfo;
+import org.twinmail.admin.AdminOperations.QuarantineInfo;
+import org.twinmail.admin.AdminOperations.QuarantinedMessage;
 import org.twinmail.admin.AdminOperations.UserInfo;
 import org.twinmail.core.auth.PasswordHasher;
 import org.twinmail.core.mail.EmailAddress;
@@ -183,6 +185,50 @@ public abstract class AdminContractTest {
         ops.removeSenderRule("*.example", "example.org");
         ops.removeSenderRule("@spam.example", "");
         assertThat(ops.listRules()).isEmpty();
+    }
+
+    // ---- quarantine ----
+
+    /** Holds a message for {@code accounts} as the SMTP session does. */
+    protected String hold(String id, String content, long... accounts) {
+        org.twinmail.store.Quarantine q = new org.twinmail.store.Quarantine(store, store);
+        q.hold(org.twinmail.core.mail.MessageSpool.of(content.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                new org.twinmail.core.policy.QuarantineItem(id, "s@remote.example", List.of("alice@example.org"),
+                        java.util.Arrays.stream(accounts).boxed().toList(), "virus", "clamav", "192.0.2.1", "S <s@remote.example>", "hi",
+                        1_700_000_000_000L, 0, 0));
+        return id;
+    }
+
+    @Test
+    void quarantineListsShowsReleasesAndDeletes() throws Exception {
+        ops.addDomain("example.org");
+        ops.addUser("alice@example.org", "pw".toCharArray(), 0, 0);
+        long alice = store.findAccount(EmailAddress.parse("alice@example.org")).orElseThrow().id();
+        String message = "From: S <s@remote.example>\r\nSubject: hi\r\n\r\nbody\r\n";
+        hold("AAAA1111BBBB22", message, alice);
+        hold("CCCC3333DDDD44", message, alice);
+
+        QuarantineInfo first = new QuarantineInfo("AAAA1111BBBB22", "2023-11-14T22:13:20Z", "s@remote.example", "S <s@remote.example>", "hi",
+                List.of("alice@example.org"), message.length(), "virus", "clamav", "192.0.2.1");
+        assertThat(ops.listQuarantine()).extracting(QuarantineInfo::id).containsExactlyInAnyOrder("AAAA1111BBBB22", "CCCC3333DDDD44");
+        QuarantinedMessage shown = ops.showQuarantined("aaaa1111bbbb22");
+        assertThat(shown.message()).isEqualTo(first);
+        assertThat(shown.headers()).isEqualTo("From: S <s@remote.example>\r\nSubject: hi\r\n\r\n");
+
+        assertThat(ops.releaseQuarantined("AAAA1111BBBB22")).isEqualTo(first);
+        var inbox = store.mailbox(alice, "INBOX").orElseThrow();
+        assertThat(store.messages(inbox.id())).singleElement().satisfies(e -> {
+            try (var in = store.openBlob(e.blobId())) {
+                assertThat(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(message);
+            }
+        });
+        fails(() -> ops.releaseQuarantined("AAAA1111BBBB22"), Kind.NOT_FOUND, "no message AAAA1111BBBB22 in the quarantine");
+
+        ops.deleteQuarantined("CCCC3333DDDD44");
+        assertThat(ops.listQuarantine()).isEmpty();
+        assertThat(store.messages(inbox.id())).hasSize(1);
+        fails(() -> ops.deleteQuarantined("CCCC3333DDDD44"), Kind.NOT_FOUND, "no message CCCC3333DDDD44 in the quarantine");
+        failsStartingWith(() -> ops.showQuarantined("../etc"), Kind.INVALID, "not a quarantine id");
     }
 
     @Test

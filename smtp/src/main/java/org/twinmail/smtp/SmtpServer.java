@@ -23,6 +23,8 @@ import org.twinmail.smtp.session.SmtpMetrics;
 import org.twinmail.smtp.session.SmtpSession;
 import org.twinmail.store.Directory;
 import org.twinmail.store.Postmaster;
+import org.twinmail.store.Quarantine;
+import org.twinmail.store.Records;
 import org.twinmail.store.Mailboxes;
 
 /**
@@ -89,6 +91,8 @@ public final class SmtpServer implements AutoCloseable {
                       AuthGuard guard, MeterRegistry registry, Chain mxChain, Chain submissionChain) {
         SessionSettings mxSettings = SessionSettings.from(config);
         Postmaster postmaster = new Postmaster(directory, config.smtp.postmaster);
+        // The administrator's quarantine where the store keeps records (the server's always does).
+        Quarantine quarantine = mailboxes instanceof Records records ? new Quarantine(records, mailboxes) : null;
         this.metrics = new SmtpMetrics(registry);
         FilterMetrics filterMetrics = new FilterMetrics(registry);
         Pipeline mxPipeline = new Pipeline(mxChain, filterMetrics);
@@ -96,7 +100,7 @@ public final class SmtpServer implements AutoCloseable {
         // Postfix: smtpd_timeout bounds writes as well as reads
         this.mx = new ConnectionListener("smtp", config.smtp.listen, config.smtp.maxConnections, config.smtp.commandTimeout, null,
                 Admission.of(config.limits, ClientLimits.from(config.limits), guard, refusal),
-                connection -> new SmtpSession(connection, mxSettings, directory, postmaster, mailboxes, metrics, mxPipeline, tls, null).run(), registry);
+                connection -> new SmtpSession(connection, mxSettings, directory, postmaster, mailboxes, quarantine, metrics, mxPipeline, tls, null).run(), registry);
         if (authenticator == null) {
             submission = null;
             submissions = null;
@@ -110,11 +114,11 @@ public final class SmtpServer implements AutoCloseable {
         Admission admission = Admission.of(config.limits, ClientLimits.from(config.limits), guard, refusal);
         this.submission = new ConnectionListener("submission", config.submission.listen, config.submission.maxConnections,
                 config.smtp.commandTimeout, null, admission,
-                connection -> new SmtpSession(connection, subSettings, directory, postmaster, mailboxes, metrics, subPipeline, tls, sasl).run(), registry);
+                connection -> new SmtpSession(connection, subSettings, directory, postmaster, mailboxes, quarantine, metrics, subPipeline, tls, sasl).run(), registry);
         this.submissions = tls == null || config.submission.tlsListen.isEmpty() ? null
                 : new ConnectionListener("submissions", config.submission.tlsListen, config.submission.maxConnections,
                         config.smtp.commandTimeout, tls, admission,
-                        connection -> new SmtpSession(connection, subSettings, directory, postmaster, mailboxes, metrics, subPipeline, tls, sasl).run(), registry);
+                        connection -> new SmtpSession(connection, subSettings, directory, postmaster, mailboxes, quarantine, metrics, subPipeline, tls, sasl).run(), registry);
         this.listeners = new ListenerGroup(mx, submission, submissions);
     }
 

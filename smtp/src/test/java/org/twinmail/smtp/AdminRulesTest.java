@@ -169,6 +169,12 @@ class AdminRulesTest {
             assertThat(c.read().code()).isEqualTo(250);
         }
         assertThat(fixture.inbox(held)).isEmpty();
+        assertThat(new org.twinmail.store.Quarantine(fixture.store, fixture.store).list()).filteredOn(i -> i.accountIds().contains(held.id()))
+                .singleElement().satisfies(i -> {
+                    assertThat(i.reason()).isEqualTo("sender_rule_quarantine");
+                    assertThat(i.check()).isEqualTo("sender-rules");
+                    assertThat(i.from()).isEqualTo("Boss <boss@forged-from.example>");
+                });
         assertThat(verdicts("sender_rule_quarantine")).isPositive();
     }
 

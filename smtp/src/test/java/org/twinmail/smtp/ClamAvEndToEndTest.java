@@ -24,7 +24,6 @@ import org.twinmail.core.model.Account;
 import org.twinmail.core.model.Mailbox;
 import org.twinmail.core.model.MessageEntry;
 import org.twinmail.core.model.SpecialUse;
-import org.twinmail.filter.Disposition;
 import org.twinmail.filter.scan.ClamAv;
 
 /**
@@ -141,7 +140,9 @@ class ClamAvEndToEndTest {
         Account a = fixture.account();
         assertThat(send(quarantining, a, ScanDaemons.withAttachment("held", "x.com", eicar())).code()).isEqualTo(250);
         assertThat(fixture.inbox(a)).isEmpty();
-        assertThat(junk(a)).singleElement().satisfies(e -> assertThat(e.flags()).contains(Disposition.QUARANTINED));
+        assertThat(junk(a)).isEmpty();
+        assertThat(new org.twinmail.store.Quarantine(fixture.store, fixture.store).list()).filteredOn(i -> i.accountIds().contains(a.id()))
+                .singleElement().satisfies(i -> assertThat(i.reason()).isEqualTo("virus"));
     }
 
     @Test

@@ -28,7 +28,6 @@ import org.twinmail.filter.Chain;
 import org.twinmail.filter.Chains;
 import org.twinmail.filter.Check;
 import org.twinmail.filter.Client;
-import org.twinmail.filter.Disposition;
 import org.twinmail.filter.Envelope;
 import org.twinmail.filter.HeaderField;
 import org.twinmail.filter.Message;
@@ -246,7 +245,7 @@ class FilterPipelineTest {
     }
 
     @Test
-    void aQuarantinedMessageIsHeldInJunkAndNeverRelayed() throws Exception {
+    void aQuarantinedMessageIsHeldInTheAdministratorsQuarantineAndNeverRelayed() throws Exception {
         Account a = fixture.account();
         try (SmtpClient c = SmtpClient.ehlo(server)) {
             c.expect("MAIL FROM:<s@remote.example>", 250);
@@ -260,7 +259,16 @@ class FilterPipelineTest {
             assertThat(r.status()).isEqualTo("5.7.1");
         }
         assertThat(fixture.inbox(a)).isEmpty();
-        assertThat(junk(a)).singleElement().satisfies(e -> assertThat(e.flags()).containsExactly(Disposition.QUARANTINED));
+        assertThat(junk(a)).isEmpty();
+        // held in the administrator's quarantine, for the local recipient only, until released
+        org.twinmail.store.Quarantine quarantine = new org.twinmail.store.Quarantine(fixture.store, fixture.store);
+        assertThat(quarantine.list()).filteredOn(i -> i.accountIds().contains(a.id())).singleElement().satisfies(i -> {
+            assertThat(i.reason()).isEqualTo("held_subject");
+            assertThat(i.check()).isEqualTo("hold");
+            assertThat(i.subject()).isEqualTo("HOLD me");
+            assertThat(i.sender()).isEqualTo("s@remote.example");
+            assertThat(i.recipients()).containsExactly(a.address().toString());
+        });
         assertThat(fixture.store.queueStats().messages()).as("nothing queued for the remote recipient").isZero();
         assertThat(fixture.rejected("held_subject")).isEqualTo(1);
     }

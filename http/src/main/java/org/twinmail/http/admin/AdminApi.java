@@ -64,6 +64,10 @@ import org.twinmail.http.Exchange;
  * DELETE /api/admin/rules/ip/{range}             204
  * POST   /api/admin/rules/sender {"pattern","action","scope"?,"comment"?,"expires"?}  201 RuleInfo
  * DELETE /api/admin/rules/sender/{pattern}[?scope=s]  204
+ * GET    /api/admin/quarantine                   200 [QuarantineInfo] (oldest first)
+ * GET    /api/admin/quarantine/{id}              200 QuarantinedMessage (with its header section)
+ * POST   /api/admin/quarantine/{id}/release      200 QuarantineInfo (delivered to its recipients, removed)
+ * DELETE /api/admin/quarantine/{id}              204
  * GET    /api/admin/openapi.yaml                 200 this API's OpenAPI 3.1 description
  * </pre>
  *
@@ -136,6 +140,13 @@ public final class AdminApi {
                 new Route("POST", "rules/sender", NONE, true, this::addSenderRule),
                 new Route("DELETE", "rules/sender/*", Set.of("scope"), false, r -> {
                     admin.removeSenderRule(r.param(0), r.query("scope"));
+                    return Reply.noContent();
+                }),
+                new Route("GET", "quarantine", NONE, false, r -> Reply.ok(admin.listQuarantine())),
+                new Route("GET", "quarantine/*", NONE, false, r -> Reply.ok(admin.showQuarantined(r.param(0)))),
+                new Route("POST", "quarantine/*/release", NONE, false, r -> Reply.ok(admin.releaseQuarantined(r.param(0)))),
+                new Route("DELETE", "quarantine/*", NONE, false, r -> {
+                    admin.deleteQuarantined(r.param(0));
                     return Reply.noContent();
                 }),
                 new Route("POST", "tls/reload", NONE, false, r -> Reply.ok(reloadTls.get())),

@@ -16,6 +16,7 @@ import org.twinmail.core.mail.EmailAddress;
 import org.twinmail.core.mail.MessageData;
 import org.twinmail.core.mail.MessageSpool;
 import org.twinmail.core.model.Account;
+import org.twinmail.core.policy.QuarantineItem;
 import org.twinmail.filter.Client;
 import org.twinmail.filter.Decision;
 import org.twinmail.filter.Disposition;
@@ -32,6 +33,7 @@ import org.twinmail.store.Delivery;
 import org.twinmail.store.DeliveryReceipt;
 import org.twinmail.store.Mailboxes;
 import org.twinmail.store.Outbound;
+import org.twinmail.store.Quarantine;
 import org.twinmail.store.StoreException;
 
 /**
@@ -46,13 +48,16 @@ final class DataHandler {
 
     private final SessionSettings settings;
     private final Mailboxes store;
+    private final Quarantine quarantine;
     private final SmtpMetrics metrics;
     private final Pipeline pipeline;
     private final Verdicts verdicts;
 
-    DataHandler(SessionSettings settings, Mailboxes store, SmtpMetrics metrics, Pipeline pipeline, Verdicts verdicts) {
+    /** @param quarantine the administrator's quarantine; null: a held message goes to each recipient's Junk with {@code $Quarantined} */
+    DataHandler(SessionSettings settings, Mailboxes store, Quarantine quarantine, SmtpMetrics metrics, Pipeline pipeline, Verdicts verdicts) {
         this.settings = settings;
         this.store = store;
+        this.quarantine = quarantine;
         this.metrics = metrics;
         this.pipeline = pipeline;
         this.verdicts = verdicts;
@@ -100,6 +105,7 @@ final class DataHandler {
         long sizeLimit = tx.messageSizeLimit(settings.maxMessageSize(), trace.length);
         MessageSpool spool = new MessageSpool(settings.spoolDir(), settings.spoolMemoryLimit());
         MessageData content = null;
+        SpooledMessage message = null;
         try {
             OutputStream sink = spool;
             try {
@@ -117,7 +123,8 @@ final class DataHandler {
             if (ownResults != null) ownResults.finish();
 
             content = spool.finish();
-            Decision d = pipeline.data(filterClient, tx, new SpooledMessage(content, read.receivedHeaders(), settings.maxHeaderSize()));
+            message = new SpooledMessage(content, read.receivedHeaders(), settings.maxHeaderSize());
+            Decision d = pipeline.data(filterClient, tx, message);
             verdicts.noted(d);
             if (d.refused()) return new Result(verdicts.reply(d.refusal()), false, 0);
             tx.disposition().apply(d, List.of());
@@ -126,9 +133,17 @@ final class DataHandler {
                     tx.parameters().body() == MailParameters.Body.EIGHT_BIT_MIME);
             Disposition disposition = tx.disposition();
             if (disposition.quarantine() != null && outbound != null) {
-                // Held mail is never relayed; until an administrator's quarantine can hold it, it is refused.
+                // Held mail is never relayed, and the quarantine releases to local accounts only: refused.
                 verdicts.rejected(disposition.quarantine());
                 return new Result(Reply.of(554, "5.7.1", "Error: message held by policy, not relayed"), false, 0);
+            }
+            if (disposition.quarantine() != null && quarantine != null) {
+                QuarantineItem held = quarantine.hold(content, new QuarantineItem(tx.queueId(), tx.reversePath(), rcpts,
+                        accounts.stream().map(Account::id).toList(), disposition.quarantine(), d.quarantined() ? d.check() : "",
+                        client.ip().getHostAddress(), headerValue(message, "From"), headerValue(message, "Subject"), System.currentTimeMillis(), 0, 0));
+                log.info("{}: held in the quarantine ({}), {} bytes for {} accounts", tx.queueId(), held.reason(), held.size(), accounts.size());
+                metrics.accepted(content.size(), 0);
+                return new Result(Reply.of(250, "2.0.0", "Ok: queued as " + tx.queueId()), true, content.size());
             }
             DeliveryReceipt receipt = store.deliver(new Delivery(content, Instant.now(),
                     accounts.stream().map(a -> disposition.recipient(a.id())).toList(), outbound));
@@ -164,6 +179,15 @@ final class DataHandler {
             connection.clearOverallDeadline();
             if (content != null) content.close();
             else spool.discard();
+        }
+    }
+
+    /** A header field's decoded value for the quarantine's list, or "" (a header that cannot be read is no reason to lose the message). */
+    private static String headerValue(Message message, String name) {
+        try {
+            return message.header().first(name).map(f -> org.twinmail.core.mail.Printable.of(f.decoded())).orElse("");
+        } catch (IOException | RuntimeException e) {
+            return "";
         }
     }
 

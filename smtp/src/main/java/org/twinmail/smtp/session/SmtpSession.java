@@ -33,6 +33,7 @@ import org.twinmail.smtp.command.SmtpCommand;
 import org.twinmail.smtp.command.Verb;
 import org.twinmail.store.Directory;
 import org.twinmail.store.Postmaster;
+import org.twinmail.store.Quarantine;
 import org.twinmail.store.Mailboxes;
 
 /**
@@ -105,6 +106,7 @@ public final class SmtpSession {
      * @param sasl     submission only: the mechanisms and the password check
      */
     public SmtpSession(Connection connection, SessionSettings settings, Directory directory, Postmaster postmaster, Mailboxes mailboxes,
+                       Quarantine quarantine,
                        SmtpMetrics metrics, Pipeline pipeline, Tls tls, SaslServer sasl) {
         if (settings.mode() == SmtpMode.SUBMISSION && sasl == null) {
             throw new IllegalArgumentException("submission needs SASL");
@@ -120,7 +122,7 @@ public final class SmtpSession {
         this.metrics = metrics;
         this.mailHandler = new MailHandler(settings, pipeline, verdicts);
         this.rcptHandler = new RcptHandler(settings, directory, postmaster, pipeline, verdicts);
-        this.dataHandler = new DataHandler(settings, mailboxes, metrics, pipeline, verdicts);
+        this.dataHandler = new DataHandler(settings, mailboxes, quarantine, metrics, pipeline, verdicts);
         this.sessionLog = new SessionLog(settings.mode() == SmtpMode.MX ? "smtp" : "submission", connection.remote());
         if (connection.isSecure()) sessionLog.field("tls", connection.tlsDescription());
     }
