@@ -5,8 +5,8 @@
 # 127.0.0.2, 127.0.0.3, ... (a new source address every 10,000 connections: no
 # ephemeral-port limit), and on each one LOGIN, SELECT INBOX and IDLE. At each
 # checkpoint the client waits until every connection got "+ idling", lets the server
-# settle, then reads the server's RSS (/proc/PID/status VmRSS) and its heap after a full
-# GC (jcmd GC.run, then GC.heap_info): one line per checkpoint, and the cost per
+# settle, runs a full GC (jcmd GC.run), then reads the server's heap in use (GC.heap_info)
+# and its RSS (/proc/PID/status VmRSS): one line per checkpoint, and the cost per
 # connection against the node with no connection. At the end one message is delivered
 # over SMTP to every account and every connection must see its "* N EXISTS" (IDLE still
 # works), then all connections end with DONE and LOGOUT.
@@ -69,14 +69,15 @@ port, users, pid, jcmd, smtp_port = int(sys.argv[1]), int(sys.argv[2]), int(sys.
 checkpoints = [int(x) for x in sys.argv[6].split(",")]
 histo = len(sys.argv) > 8 and sys.argv[8] == "1"
 conns = []
-def rss_kb():
-    for l in open("/proc/%d/status" % pid):
-        if l.startswith("VmRSS:"): return int(l.split()[1])
-def heap_kb():
+def measure():
+    # after a full GC (G1 gives back what it no longer needs), so the RSS of two moments compares
     subprocess.run([jcmd, str(pid), "GC.run"], capture_output=True)
+    time.sleep(1)
     out = subprocess.run([jcmd, str(pid), "GC.heap_info"], capture_output=True, text=True).stdout
     m = re.search(r"used (\d+)K", out)
-    return int(m.group(1)) if m else -1
+    for l in open("/proc/%d/status" % pid):
+        if l.startswith("VmRSS:"): rss = int(l.split()[1])
+    return rss, int(m.group(1)) if m else -1
 async def expect(r, prefix):
     while True:
         line = await r.readline()
@@ -103,7 +104,7 @@ async def settle():
 async def main():
     sem = asyncio.Semaphore(64)
     await settle()
-    r0, h0 = rss_kb(), heap_kb()
+    r0, h0 = measure()
     print("connections=0 rss=%.1fMB heap=%.1fMB" % (r0 / 1024, h0 / 1024), flush=True)
     opened = 0
     for cp in checkpoints:
@@ -111,7 +112,7 @@ async def main():
         await asyncio.gather(*(open_one(n, sem) for n in range(opened, cp)))
         opened = cp
         await settle()
-        r, h = rss_kb(), heap_kb()
+        r, h = measure()
         if failed:
             print("%d connections failed: stopping here" % len(failed), flush=True)
             cp = len(conns)

@@ -213,4 +213,65 @@ class LineInputTest {
         assertThat(waits).isNotEmpty().isSortedAccordingTo(java.util.Comparator.reverseOrder());
         assertThat(waits.getFirst()).isLessThanOrEqualTo(300_000_000L);
     }
+
+    /** Hands out at most {@code chunk} bytes a read and records the size of each read asked for. */
+    private static final class RecordingInput extends java.io.InputStream {
+        final java.util.List<Integer> asked = new java.util.ArrayList<>();
+        private final byte[] data;
+        private int pos;
+
+        RecordingInput(byte[] data) {
+            this.data = data;
+        }
+
+        @Override
+        public int read() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+            asked.add(len);
+            if (pos == data.length) return -1;
+            int n = Math.min(len, data.length - pos);
+            System.arraycopy(data, pos, b, off, n);
+            pos += n;
+            return n;
+        }
+    }
+
+    @Test
+    void waitsWithASmallBufferAndTakesTheFullOneOnlyForBulkInput() throws Exception {
+        byte[] literal = new byte[40_000];
+        java.util.Arrays.fill(literal, (byte) 'x');
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        all.writeBytes("a APPEND INBOX {40000}\r\n".getBytes(StandardCharsets.US_ASCII));
+        all.writeBytes(literal);
+        all.writeBytes("\r\nb NOOP\r\n".getBytes(StandardCharsets.US_ASCII));
+        RecordingInput source = new RecordingInput(all.toByteArray());
+        LineInput in = new LineInput(source, 16384);
+
+        assertThat(in.readLine(1000).ascii()).isEqualTo("a APPEND INBOX {40000}");
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        in.readExactly(40_000, got);
+        assertThat(got.toByteArray()).isEqualTo(literal);
+        assertThat(in.readLine(1000).ascii()).isEmpty();
+        assertThat(in.readLine(1000).ascii()).isEqualTo("b NOOP");
+        assertThat(in.readLine(1000)).isNull();
+        // the first read is small; it came back full, so the literal moves in full-size reads;
+        // the read that comes back short (the end of the input) is followed by a small one again
+        assertThat(source.asked.getFirst()).isEqualTo(LineInput.SMALL_BUFFER);
+        assertThat(source.asked.get(1)).isEqualTo(16384);
+        assertThat(source.asked).filteredOn(n -> n == 16384).hasSizeGreaterThanOrEqualTo(2);
+        assertThat(source.asked.getLast()).isEqualTo(LineInput.SMALL_BUFFER);
+    }
+
+    @Test
+    void aBufferSmallerThanTheSmallOneIsKept() throws Exception {
+        RecordingInput source = new RecordingInput("ab\r\ncd\r\n".getBytes(StandardCharsets.US_ASCII));
+        LineInput in = new LineInput(source, 3);
+        assertThat(in.readLine(10).ascii()).isEqualTo("ab");
+        assertThat(in.readLine(10).ascii()).isEqualTo("cd");
+        assertThat(source.asked).containsOnly(3);
+    }
 }

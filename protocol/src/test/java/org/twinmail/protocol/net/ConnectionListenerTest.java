@@ -76,6 +76,44 @@ class ConnectionListenerTest {
     }
 
     @Test
+    void aHibernatedSessionGoesOnOnAFreshThreadWithTheSameConnectionAndItsSlot() throws Exception {
+        AtomicReference<Thread> first = new AtomicReference<>();
+        AtomicReference<Thread> second = new AtomicReference<>();
+        AtomicReference<Connection> firstConnection = new AtomicReference<>();
+        AtomicReference<Connection> secondConnection = new AtomicReference<>();
+        try (ConnectionListener l = listener(1, Duration.ofSeconds(30), c -> {
+            first.set(Thread.currentThread());
+            firstConnection.set(c);
+            c.writeLine("+ idling");
+            c.flush();
+            c.hibernate(next -> {
+                second.set(Thread.currentThread());
+                secondConnection.set(next);
+                var line = next.input().readLine(100);
+                next.writeLine("got " + line.ascii());
+                next.flush();
+            });
+        }); Socket client = connect(l)) {
+            var in = new java.io.BufferedReader(new java.io.InputStreamReader(client.getInputStream(), java.nio.charset.StandardCharsets.US_ASCII));
+            assertThat(in.readLine()).isEqualTo("+ idling");
+            // the first thread has returned; the connection is open and still holds the one permit
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (first.get().isAlive() && System.nanoTime() < deadline) Thread.sleep(10);
+            assertThat(first.get().isAlive()).as("the hibernating thread ended").isFalse();
+            assertThat(l.activeConnections()).isEqualTo(1);
+            client.getOutputStream().write("DONE\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            assertThat(in.readLine()).isEqualTo("got DONE");
+            assertThat(in.readLine()).as("the connection closes when the continuation returns").isNull();
+            assertThat(second.get()).isNotSameAs(first.get());
+            assertThat(second.get().isVirtual()).isTrue();
+            assertThat(secondConnection.get()).isSameAs(firstConnection.get());
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (l.activeConnections() > 0 && System.nanoTime() < deadline) Thread.sleep(20);
+            assertThat(l.activeConnections()).isZero();
+        }
+    }
+
+    @Test
     void closeEndsLiveSessions() throws Exception {
         CountDownLatch started = new CountDownLatch(1);
         ConnectionListener l = listener(10, Duration.ofSeconds(30), c -> {
