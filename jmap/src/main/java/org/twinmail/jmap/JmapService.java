@@ -27,7 +27,11 @@ import org.twinmail.jmap.core.JmapRequest;
 import org.twinmail.jmap.core.Json;
 import org.twinmail.jmap.core.Methods;
 import org.twinmail.jmap.core.Problem;
+import org.twinmail.filter.Pipeline;
+import org.twinmail.jmap.mail.AccountObjects;
 import org.twinmail.jmap.mail.Blobs;
+import org.twinmail.jmap.submission.Submitter;
+import org.twinmail.store.Postmaster;
 import org.twinmail.jmap.mail.Ids;
 import org.twinmail.jmap.mail.MailRead;
 import org.twinmail.jmap.mail.MailWrite;
@@ -68,12 +72,17 @@ public final class JmapService {
     private final Map<Long, Semaphore> requestSlots = new ConcurrentHashMap<>();
     private final Map<Long, Semaphore> uploadSlots = new ConcurrentHashMap<>();
 
-    public JmapService(TwinmailConfig config, MailStore store, Authenticator authenticator, AuthGuard guard) {
+    /**
+     * @param submission the node's submission pipeline (the one SMTP submission uses, so limits are shared), or null:
+     *                   then EmailSubmission is not offered
+     */
+    public JmapService(TwinmailConfig config, MailStore store, Authenticator authenticator, AuthGuard guard, Pipeline submission) {
         this(JmapSettings.from(config.jmap, config.hostname), store, new JmapAuth(authenticator, guard, config.auth.plaintextAuth,
-                new Tokens(config.jmap.tokenLifetime, Clock.systemUTC())));
+                new Tokens(config.jmap.tokenLifetime, Clock.systemUTC())),
+                submission == null ? null : new Submitter(submission, store, new Postmaster(store, config.smtp.postmaster), config.hostname));
     }
 
-    public JmapService(JmapSettings settings, MailStore store, JmapAuth auth) {
+    public JmapService(JmapSettings settings, MailStore store, JmapAuth auth, Submitter submitter) {
         this.settings = settings;
         this.store = store;
         this.auth = auth;
@@ -100,7 +109,24 @@ public final class JmapService {
         methods.add("Email/import", Capabilities.MAIL, write::emailImport);
         methods.add("Email/copy", Capabilities.MAIL, write::emailCopy);
         methods.add("Email/parse", Capabilities.MAIL, write::emailParse);
-        this.capabilities = new LinkedHashSet<>(List.of(Capabilities.CORE, Capabilities.MAIL, Capabilities.WEBSOCKET));
+        AccountObjects objects = new AccountObjects(store, views, cache, write, submitter, settings.maxObjectsInSet());
+        this.capabilities = new LinkedHashSet<>(List.of(Capabilities.CORE, Capabilities.MAIL));
+        if (submitter != null) {
+            methods.add("Identity/get", Capabilities.SUBMISSION, objects::identityGet);
+            methods.add("Identity/set", Capabilities.SUBMISSION, objects::identitySet);
+            methods.add("Identity/changes", Capabilities.SUBMISSION, objects::identityChanges);
+            methods.add("EmailSubmission/get", Capabilities.SUBMISSION, objects::submissionGet);
+            methods.add("EmailSubmission/set", Capabilities.SUBMISSION, c -> objects.submissionSet(c, c.client()));
+            methods.add("EmailSubmission/changes", Capabilities.SUBMISSION, objects::submissionChanges);
+            methods.add("EmailSubmission/query", Capabilities.SUBMISSION, objects::submissionQuery);
+            capabilities.add(Capabilities.SUBMISSION);
+        }
+        methods.add("VacationResponse/get", Capabilities.VACATION, objects::vacationGet);
+        methods.add("VacationResponse/set", Capabilities.VACATION, objects::vacationSet);
+        methods.add("Quota/get", Capabilities.QUOTA, objects::quotaGet);
+        methods.add("Quota/changes", Capabilities.QUOTA, objects::quotaChanges);
+        methods.add("Quota/query", Capabilities.QUOTA, objects::quotaQuery);
+        capabilities.addAll(List.of(Capabilities.VACATION, Capabilities.QUOTA, Capabilities.WEBSOCKET));
     }
 
     public JmapAuth auth() {
@@ -245,16 +271,16 @@ public final class JmapService {
             throw Problem.limit("maxConcurrentRequests", 429, "at most " + settings.maxConcurrentRequests() + " requests at once");
         }
         try {
-            sendJson(ex, 200, execute(body, p));
+            sendJson(ex, 200, execute(body, p, ex.client()));
         } finally {
             slots.release();
         }
     }
 
     /** Parses and runs one request body for {@code p}: the Response object, or a {@link Problem}. */
-    public ObjectNode execute(byte[] body, Principal p) {
+    public ObjectNode execute(byte[] body, Principal p, java.net.InetAddress client) {
         JmapRequest request = JmapRequest.parse(body, capabilities, settings.maxCallsInRequest());
-        ObjectNode response = methods.run(request, p.accountId());
+        ObjectNode response = methods.run(request, p.accountId(), client);
         response.put("sessionState", sessionState(p));
         return response;
     }
@@ -349,8 +375,8 @@ public final class JmapService {
     }
 
     /** An RFC 8887 WebSocket for {@code p}: text frames in through {@link JmapSocket#onText}, out through {@code send}. */
-    public JmapSocket openSocket(Principal p, JmapSocket.Sender send) {
-        return new JmapSocket(this, store, p, send, settings.pushCoalesce());
+    public JmapSocket openSocket(Principal p, java.net.InetAddress client, JmapSocket.Sender send) {
+        return new JmapSocket(this, store, p, client, send, settings.pushCoalesce());
     }
 
     // ---- tokens ----

@@ -55,7 +55,9 @@ final class JmapFixture implements AutoCloseable {
         config = new TwinmailConfig();
         config.jmap.pushCoalesce = Duration.ZERO;
         tweak.accept(config);
-        jmap = new JmapService(config, store, new StoreAuthenticator(store, Duration.ofMinutes(5)), AuthGuard.disabled());
+        jmap = new JmapService(config, store, new StoreAuthenticator(store, Duration.ofMinutes(5)), AuthGuard.disabled(),
+                new org.twinmail.filter.Pipeline(org.twinmail.filter.Chains.submission(config, store),
+                        new org.twinmail.filter.FilterMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry())));
     }
 
     Account account() {

@@ -61,17 +61,22 @@ public final class JmapHttp {
             }
             Principal p;
             try {
-                p = jmap.auth().authenticate(authorization(request), InetAddress.getByName(Request.getRemoteAddr(request)), request.isSecure());
+                p = jmap.auth().authenticate(authorization(request), client(request), request.isSecure());
             } catch (JmapAuth.Refused e) {
                 Response.writeError(request, response, callback, e.status(), e.getMessage());
                 return null;
-            } catch (IOException e) {
-                Response.writeError(request, response, callback, 400);
-                return null;
             }
             response.setAcceptedSubProtocol("jmap");
-            return new Socket(jmap, p);
+            return new Socket(jmap, p, client(request));
         });
+    }
+
+    private static InetAddress client(Request request) {
+        try {
+            return InetAddress.getByName(Request.getRemoteAddr(request)); // an address literal: no lookup
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**
@@ -93,16 +98,18 @@ public final class JmapHttp {
     public static final class Socket implements Session.Listener.AutoDemanding {
         private final JmapService jmap;
         private final Principal principal;
+        private final InetAddress client;
         private JmapSocket socket;
 
-        Socket(JmapService jmap, Principal principal) {
+        Socket(JmapService jmap, Principal principal, InetAddress client) {
             this.jmap = jmap;
             this.principal = principal;
+            this.client = client;
         }
 
         @Override
         public void onWebSocketOpen(Session session) {
-            socket = jmap.openSocket(principal, text -> {
+            socket = jmap.openSocket(principal, client, text -> {
                 Callback.Completable done = new Callback.Completable();
                 session.sendText(text, done);
                 try {

@@ -32,7 +32,10 @@ import org.twinmail.core.auth.PasswordHasher;
 import org.twinmail.core.config.TwinmailConfig;
 import org.twinmail.core.mail.EmailAddress;
 import org.twinmail.dns.DnsMxResolver;
+import org.twinmail.filter.Chain;
 import org.twinmail.filter.Chains;
+import org.twinmail.filter.FilterMetrics;
+import org.twinmail.filter.Pipeline;
 import org.twinmail.filter.auth.report.DmarcAggregates;
 import org.twinmail.filter.auth.report.DmarcReportSender;
 import org.twinmail.filter.auth.report.DmarcReporting;
@@ -229,8 +232,10 @@ public final class TwinmailServer implements AutoCloseable {
             // The administrator's IP and sender rules, reloaded from the change log as they change (issue 12).
             AdminRules rules = AdminRules.watch(store, store);
             workers.add(rules);
+            // One submission chain for SMTP submission and JMAP's EmailSubmission: a user's sending limit counts both.
+            Chain submissionChain = Chains.submission(config, store, rules);
             smtp = new SmtpServer(config, store, store, authenticator, tls, authGuard, registry, Chains.mx(config, store, dns, dmarc, rules),
-                    Chains.submission(config, store, rules));
+                    submissionChain);
             pop3 = new Pop3Server(config, store, authenticator, tls, authGuard, registry);
             SearchIndex search = openSearch(store, workers);
             imap = new ImapServer(config, store, store, authenticator, tls, authGuard, search, registry);
@@ -250,7 +255,8 @@ public final class TwinmailServer implements AutoCloseable {
             relay = new QueueRunner(store, store, store, dns, dkim,
                     RelaySettings.from(config), registry);
             relay.start();
-            JmapService jmap = config.jmap.enabled ? new JmapService(config, store, authenticator, authGuard) : null;
+            JmapService jmap = config.jmap.enabled ? new JmapService(config, store, authenticator, authGuard,
+                    new Pipeline(submissionChain, new FilterMetrics(registry))) : null;
             active = new Active(store.epoch(), dataLock, store, new AdminService(store, hasher, dkim.keys(), config.smtp.postmaster), smtp,
                     pop3, imap, relay, workers, jmap);
         } catch (IOException | RuntimeException e) {

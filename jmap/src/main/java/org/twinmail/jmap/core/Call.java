@@ -17,8 +17,15 @@ public final class Call {
     private final long accountId;
     private final Map<String, String> createdIds;
     private final List<Invocation> responses;
+    private final java.net.InetAddress client;
 
     public Call(String name, ObjectNode args, String callId, long accountId, Map<String, String> createdIds, List<Invocation> responses) {
+        this(name, args, callId, accountId, createdIds, responses, java.net.InetAddress.getLoopbackAddress());
+    }
+
+    public Call(String name, ObjectNode args, String callId, long accountId, Map<String, String> createdIds, List<Invocation> responses,
+                java.net.InetAddress client) {
+        this.client = client;
         this.name = name;
         this.args = args;
         this.callId = callId;
@@ -33,6 +40,11 @@ public final class Call {
 
     public ObjectNode args() {
         return args;
+    }
+
+    /** The client's address (the submission checks and logs see it). */
+    public java.net.InetAddress client() {
+        return client;
     }
 
     /** The authenticated user's account (store id). */

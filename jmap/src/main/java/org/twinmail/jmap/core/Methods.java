@@ -31,7 +31,7 @@ public final class Methods {
     }
 
     /** Runs a parsed request for {@code accountId}; returns the Response object (RFC 8620 3.4) without sessionState. */
-    public ObjectNode run(JmapRequest request, long accountId) {
+    public ObjectNode run(JmapRequest request, long accountId, java.net.InetAddress client) {
         List<Invocation> responses = new ArrayList<>();
         Map<String, String> created = request.createdIds() == null ? new LinkedHashMap<>() : new LinkedHashMap<>(request.createdIds());
         for (Invocation inv : request.calls()) {
@@ -43,7 +43,7 @@ public final class Methods {
             }
             Call call;
             try {
-                call = new Call(inv.name(), ResultReferences.resolve(inv.arguments(), responses), inv.callId(), accountId, created, responses);
+                call = new Call(inv.name(), ResultReferences.resolve(inv.arguments(), responses), inv.callId(), accountId, created, responses, client);
             } catch (MethodError e) {
                 responses.add(error(inv.callId(), e));
                 continue;

@@ -39,7 +39,10 @@ public final class JmapSocket implements AutoCloseable {
     private Thread pusher;
     private volatile boolean closed;
 
-    public JmapSocket(JmapService service, ChangeLog changes, Principal principal, Sender sender, Duration coalesce) {
+    private final java.net.InetAddress client;
+
+    public JmapSocket(JmapService service, ChangeLog changes, Principal principal, java.net.InetAddress client, Sender sender, Duration coalesce) {
+        this.client = client;
         this.service = service;
         this.changes = changes;
         this.principal = principal;
@@ -61,7 +64,7 @@ public final class JmapSocket implements AutoCloseable {
         switch (type) {
             case "Request" -> {
                 try {
-                    ObjectNode r = service.execute(text.getBytes(StandardCharsets.UTF_8), principal);
+                    ObjectNode r = service.execute(text.getBytes(StandardCharsets.UTF_8), principal, client);
                     ObjectNode out = Json.object();
                     out.put("@type", "Response");
                     if (id != null) out.put("requestId", id);

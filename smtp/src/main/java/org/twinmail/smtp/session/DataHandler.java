@@ -26,7 +26,7 @@ import org.twinmail.filter.Pipeline;
 import org.twinmail.mail.header.Header;
 import org.twinmail.protocol.net.Connection;
 import org.twinmail.smtp.data.DataReader;
-import org.twinmail.smtp.data.FromHeader;
+import org.twinmail.mail.address.FromHeader;
 import org.twinmail.smtp.data.TraceHeaders;
 import org.twinmail.smtp.command.MailParameters;
 import org.twinmail.store.Delivery;

@@ -1,14 +1,10 @@
-package org.twinmail.smtp.data;
+package org.twinmail.mail.address;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import org.twinmail.core.mail.EmailAddress;
-import org.twinmail.mail.address.AddressList;
-import org.twinmail.mail.address.AddressParser;
-import org.twinmail.mail.address.Group;
-import org.twinmail.mail.address.Mailbox;
 import org.twinmail.mail.header.Header;
 import org.twinmail.mail.header.HeaderField;
 

@@ -1,4 +1,4 @@
-package org.twinmail.smtp.data;
+package org.twinmail.mail.address;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
