@@ -24,7 +24,9 @@ package org.twinmail.store;
  *
  * <p>Identifiers (canonical forms, lower case):
  * <ul>
- *   <li>{@code user@domain}: one account (it must exist when the entry is set)</li>
+ *   <li>{@code user@domain}: one account (it must exist when the entry is set; the entry
+ *       names the account, not the address, so it goes with the account and a new account of
+ *       the same address does not inherit it)</li>
  *   <li>{@code anyone@domain}: every account of a local domain (so a real account named
  *       {@code anyone@} cannot be named alone)</li>
  *   <li>{@code anyone}: every account of the server (RFC 4314's reserved identifier)</li>

@@ -53,7 +53,8 @@ import org.twinmail.store.StoredRecord;
 /**
  * {@link MailboxAccess} on the other roles, so every backend gets the same rules: the
  * access control lists are {@link Records} (kind {@value #KIND}, scope the owner's
- * account, name the mailbox id, value one {@code identifier TAB rights} line per entry), the
+ * account, name the mailbox id, value one {@code identifier TAB rights} line per entry, an
+ * account named by its id, {@code anyone@domain} and {@code anyone} as they are), the
  * shared-account marks too (kind {@value #SHARED_KIND}). Both are held in memory and kept
  * current from the {@link ChangeLog}: before a check that needs them, the log's
  * {@code RECORD_CHANGED} entries since the last look are applied, so a change made through
@@ -272,15 +273,20 @@ public final class RecordsMailboxAccess implements MailboxAccess {
         throw new StoreException.Conflict("the access control list of mailbox " + mailboxId + " keeps changing; try again");
     }
 
-    /** A client's identifier in canonical form, checked (MailboxAccess's syntax). */
-    private String canonical(String identifier) {
+    /**
+     * A client's identifier as the list stores it: {@code anyone}, {@code anyone@domain}, or an
+     * account by its id (ids are never reused, so a removed account's entries never reach a new
+     * account of the same address; they are dropped when read). {@code strict}: the account or
+     * domain must exist, else IllegalArgumentException; otherwise an unknown account gives null.
+     */
+    private String stored(String identifier, boolean strict) {
         String id = identifier.strip().toLowerCase(Locale.ROOT);
         if (id.isEmpty()) throw new IllegalArgumentException("empty identifier");
         if (id.startsWith("-")) throw new IllegalArgumentException("negative rights are not supported");
         if (id.equals(ANYONE)) return id;
         if (id.startsWith(ANYONE + "@")) {
             String domain = id.substring(ANYONE.length() + 1);
-            if (!directory.isLocalDomain(domain)) throw new IllegalArgumentException("not a local domain: " + domain);
+            if (strict && !directory.isLocalDomain(domain)) throw new IllegalArgumentException("not a local domain: " + domain);
             return id;
         }
         EmailAddress address;
@@ -289,14 +295,22 @@ public final class RecordsMailboxAccess implements MailboxAccess {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("not an identifier (user@domain, anyone@domain or anyone): " + id);
         }
-        return directory.findAccount(address).orElseThrow(() -> new IllegalArgumentException("no account " + id))
-                .address().key();
+        Optional<Account> account = directory.findAccount(address);
+        if (account.isEmpty() && !strict) return null;
+        return Long.toString(account.orElseThrow(() -> new IllegalArgumentException("no account " + id)).id());
     }
 
-    /** The mailbox {@code m} of one account, as {@code accountId}'s view of it. */
+    /** A stored identifier as clients see it: an account's address (null once the account is gone), else as stored. */
+    private String shown(String stored) {
+        if (stored.isEmpty() || !Character.isDigit(stored.charAt(0))) return stored;
+        return directory.findAccount(Long.parseLong(stored)).map(a -> a.address().key()).orElse(null);
+    }
+
+    /** The mailboxes as one account may use them. */
     private final class View implements AccountMailboxes {
         private final long actor;
         private final EmailAddress address;
+        /** The stored form of the account's own identifier: its id. */
         private final String key;
         private final String anyoneOfDomain;
         /** Mailbox id → owner: mailboxes never change owner and ids are never reused. */
@@ -306,7 +320,7 @@ public final class RecordsMailboxAccess implements MailboxAccess {
         View(Account account) {
             this.actor = account.id();
             this.address = account.address();
-            this.key = account.address().key();
+            this.key = Long.toString(account.id());
             this.anyoneOfDomain = MailboxAccess.anyoneOf(account.address().domain());
         }
 
@@ -395,7 +409,13 @@ public final class RecordsMailboxAccess implements MailboxAccess {
             out.add(new AclEntry(ownerAddress(owner).key(), Rights.ALL));
             Acl acl = acls.get(mailboxId);
             if (acl != null) {
-                for (var e : new TreeMap<>(acl.entries()).entrySet()) out.add(new AclEntry(e.getKey(), e.getValue()));
+                List<AclEntry> entries = new ArrayList<>();
+                for (var e : acl.entries().entrySet()) {
+                    String shown = shown(e.getKey());
+                    if (shown != null) entries.add(new AclEntry(shown, e.getValue()));
+                }
+                entries.sort(Comparator.comparing(AclEntry::identifier));
+                out.addAll(entries);
             }
             return out;
         }
@@ -404,8 +424,8 @@ public final class RecordsMailboxAccess implements MailboxAccess {
         public void setRights(long mailboxId, String identifier, Rights rights) {
             require(mailboxId, "a");
             long owner = ownerOf(mailboxId);
-            String id = canonical(identifier);
-            if (id.equals(ownerAddress(owner).key())) throw new IllegalArgumentException("the owner always has every right");
+            String id = stored(identifier, true);
+            if (id.equals(Long.toString(owner))) throw new IllegalArgumentException("the owner always has every right");
             modify(mailboxId, owner, entries -> {
                 Rights old = entries.get(id);
                 if (rights.isEmpty()) return entries.remove(id) != null;
@@ -417,8 +437,8 @@ public final class RecordsMailboxAccess implements MailboxAccess {
         @Override
         public boolean removeRights(long mailboxId, String identifier) {
             require(mailboxId, "a");
-            String id = identifier.strip().toLowerCase(Locale.ROOT);
-            return modify(mailboxId, ownerOf(mailboxId), entries -> entries.remove(id) != null);
+            String id = stored(identifier, false);
+            return id != null && modify(mailboxId, ownerOf(mailboxId), entries -> entries.remove(id) != null);
         }
 
         @Override

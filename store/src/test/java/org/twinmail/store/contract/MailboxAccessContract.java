@@ -273,6 +273,16 @@ public abstract class MailboxAccessContract extends StoreContract {
         assertThatThrownBy(() -> asBob.messages(work.id())).isInstanceOf(StoreException.NotFound.class);
     }
 
+    @Test
+    public void aNewAccountOfARemovedGranteesAddressInheritsNothing() {
+        grant("bob@example.org", "lr");
+        store.removeAccount(bob.address());
+        assertThat(asAlice.acl(work.id())).extracting(AclEntry::identifier).containsExactly("alice@example.org");
+        Account newBob = account("bob@example.org");
+        assertThat(store.forAccount(newBob.id()).sharedMailboxes()).isEmpty();
+        assertThatThrownBy(() -> store.forAccount(newBob.id()).messages(work.id())).isInstanceOf(StoreException.NotFound.class);
+    }
+
     private java.io.InputStream uncheckedOpen(String blobId) {
         try {
             return asBob.openBlob(blobId);
