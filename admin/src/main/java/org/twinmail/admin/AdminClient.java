@@ -190,6 +190,24 @@ public final class AdminClient implements AdminOperations, AutoCloseable {
     }
 
     @Override
+    public List<BanInfo> listBans() {
+        return send("GET", "bans", null, new TypeReference<List<BanInfo>>() { });
+    }
+
+    @Override
+    public BanInfo addBan(String client, java.time.Instant until, String reason) {
+        ObjectNode b = body().put("client", client);
+        if (until != null) b.put("until", until.toString());
+        if (reason != null) b.put("reason", reason);
+        return send("POST", "bans", b, BanInfo.class);
+    }
+
+    @Override
+    public void removeBan(String client) {
+        send("DELETE", "bans/" + encodeSegment(client, "client address"), null, Void.class);
+    }
+
+    @Override
     public List<QuarantineInfo> listQuarantine() {
         return send("GET", "quarantine", null, new TypeReference<List<QuarantineInfo>>() { });
     }

@@ -117,6 +117,30 @@ public interface AdminOperations {
      */
     record RuleInfo(String type, String match, String action, String scope, String comment, String expires, boolean expired) { }
 
+    // ---- bans of clients that failed to log in too often (issue 12) ----
+
+    /** The bans in force (issued after failed logins, or added here), longest first. */
+    default List<BanInfo> listBans() {
+        throw noRules();
+    }
+
+    /**
+     * Bans a client on every protocol (refused at connect, its logins fail without a password
+     * check) until {@code until} (null: until removed). {@code client} is an address; an IPv6
+     * address bans its /64.
+     */
+    default BanInfo addBan(String client, java.time.Instant until, String reason) {
+        throw noRules();
+    }
+
+    /** Lifts a ban (NOT_FOUND when there is none in force). */
+    default void removeBan(String client) {
+        throw noRules();
+    }
+
+    /** @param until ISO-8601 instant, or null for a ban without end; @param level 0 for a first ban, 1 for a second in a row ... */
+    record BanInfo(String client, String until, int level, String reason) { }
+
     // ---- the administrator's quarantine (issue 12) ----
 
     /** Messages held by a filter verdict (quarantine), oldest first. */

@@ -143,6 +143,23 @@ public final class AdminService implements AdminOperations {
         rules().removeSender(pattern, scope);
     }
 
+    // ---- bans ----
+
+    @Override
+    public List<BanInfo> listBans() {
+        return rules().bans();
+    }
+
+    @Override
+    public BanInfo addBan(String client, java.time.Instant until, String reason) {
+        return rules().addBan(client, until, reason);
+    }
+
+    @Override
+    public void removeBan(String client) {
+        rules().removeBan(client);
+    }
+
     // ---- quarantine ----
 
     @Override

@@ -82,6 +82,54 @@ final class RuleOperations {
         }, e -> null);
     }
 
+    // ---- bans (kind ban.ip; the running server's guard follows them through the change log) ----
+
+    List<AdminOperations.BanInfo> bans() {
+        return AdminService.call(() -> {
+            long now = System.currentTimeMillis();
+            List<AdminOperations.BanInfo> out = new ArrayList<>();
+            for (StoredRecord r : records.records(PolicyRecords.BAN, "")) {
+                if (r.expiresMillis() != 0 && r.expiresMillis() <= now) continue;
+                out.add(ban(r));
+            }
+            out.sort(java.util.Comparator.comparing((AdminOperations.BanInfo b) -> b.until() == null ? "~" : b.until()).reversed());
+            return out;
+        }, e -> null);
+    }
+
+    AdminOperations.BanInfo addBan(String client, Instant until, String reason) {
+        String key;
+        try {
+            key = PolicyRecords.banKey(client);
+        } catch (IllegalArgumentException e) {
+            throw AdminService.invalid(AdminService.oneLine(e.getMessage()));
+        }
+        long expires = expiry(until);
+        byte[] value = new PolicyRecords.BanValue(0, comment(reason == null || reason.isBlank() ? "by the administrator" : reason)).encode();
+        return AdminService.call(() -> ban(records.putRecord(PolicyRecords.BAN, "", key, value, expires)), e -> null);
+    }
+
+    void removeBan(String client) {
+        String key;
+        try {
+            key = PolicyRecords.banKey(client);
+        } catch (IllegalArgumentException e) {
+            throw AdminService.invalid(AdminService.oneLine(e.getMessage()));
+        }
+        AdminService.run(() -> {
+            java.util.Optional<StoredRecord> r = records.record(PolicyRecords.BAN, "", key);
+            boolean inForce = r.isPresent() && (r.get().expiresMillis() == 0 || r.get().expiresMillis() > System.currentTimeMillis());
+            if (r.isPresent()) records.deleteRecord(PolicyRecords.BAN, "", key);
+            if (!inForce) throw AdminService.notFound("no ban of " + key + " in force");
+        }, e -> null);
+    }
+
+    private static AdminOperations.BanInfo ban(StoredRecord r) {
+        PolicyRecords.BanValue v = PolicyRecords.BanValue.decode(r.value());
+        return new AdminOperations.BanInfo(r.name(), r.expiresMillis() == 0 ? null : Instant.ofEpochMilli(r.expiresMillis()).toString(),
+                v.level(), v.reason());
+    }
+
     /** "" global; a domain (which must be ours); a user's address (whose account must exist). */
     private String storedScope(String scope) {
         if (scope == null || scope.isBlank()) return "";

@@ -16,6 +16,7 @@ import org.twinmail.admin.AdminOperations.DkimInfo;
 import org.twinmail.admin.AdminOperations.DomainInfo;
 import org.twinmail.admin.AdminOperations.PostmasterInfo;
 import org.twinmail.admin.AdminOperations.RuleInfo;
+import org.twinmail.admin.AdminOperations.BanInfo;
 import org.twinmail.admin.AdminOperations.QuarantineInfo;
 import org.twinmail.admin.AdminOperations.QuarantinedMessage;
 import org.twinmail.admin.AdminOperations.UserInfo;
@@ -185,6 +186,23 @@ public abstract class AdminContractTest {
         ops.removeSenderRule("*.example", "example.org");
         ops.removeSenderRule("@spam.example", "");
         assertThat(ops.listRules()).isEmpty();
+    }
+
+    // ---- bans ----
+
+    @Test
+    void bansAreKeptInTheStoreListedAndLifted() {
+        java.time.Instant until = java.time.Instant.now().plusSeconds(3600).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+        assertThat(ops.addBan(" 192.0.2.9 ", until, "abuse")).isEqualTo(new BanInfo("192.0.2.9", until.toString(), 0, "abuse"));
+        assertThat(ops.addBan("2001:db8:1:2:3:4:5:6", null, null)).isEqualTo(new BanInfo("2001:db8:1:2::/64", null, 0, "by the administrator"));
+        assertThat(store.record(org.twinmail.core.policy.PolicyRecords.BAN, "", "192.0.2.9")).isPresent();
+        assertThat(ops.listBans()).extracting(BanInfo::client).containsExactly("2001:db8:1:2::/64", "192.0.2.9"); // no end first
+        failsStartingWith(() -> ops.addBan("mx.example.org", null, null), Kind.INVALID, "not an IP address");
+        failsStartingWith(() -> ops.addBan("192.0.2.0/24", null, null), Kind.INVALID, "a ban names one address");
+        ops.removeBan("2001:db8:1:2::99");
+        ops.removeBan("192.0.2.9");
+        assertThat(ops.listBans()).isEmpty();
+        fails(() -> ops.removeBan("192.0.2.9"), Kind.NOT_FOUND, "no ban of 192.0.2.9 in force");
     }
 
     // ---- quarantine ----

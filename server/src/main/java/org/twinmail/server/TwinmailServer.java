@@ -232,6 +232,8 @@ public final class TwinmailServer implements AutoCloseable {
             // The administrator's IP and sender rules, reloaded from the change log as they change (issue 12).
             AdminRules rules = AdminRules.watch(store, store);
             workers.add(rules);
+            // The auth guard's bans are kept in the store and restored from it (a restart or a takeover keeps them).
+            workers.add(new PersistentBans(store, store, authGuard));
             // One submission chain for SMTP submission and JMAP's EmailSubmission: a user's sending limit counts both.
             Chain submissionChain = Chains.submission(config, store, rules);
             smtp = new SmtpServer(config, store, store, authenticator, tls, authGuard, registry, Chains.mx(config, store, dns, dmarc, rules),

@@ -76,6 +76,42 @@ public final class PolicyRecords {
         }
     }
 
+    /**
+     * The client a ban names: an IPv4 address as text, or an IPv6 client's /64
+     * ({@code 2001:db8:1:2::/64}, as one host may hold a whole /64); IPv4-mapped IPv6 as IPv4.
+     */
+    public static String banKey(java.net.InetAddress a) {
+        byte[] b = a.getAddress();
+        if (b.length == 16 && isV4Mapped(b)) b = java.util.Arrays.copyOfRange(b, 12, 16);
+        if (b.length == 4) return (b[0] & 0xff) + "." + (b[1] & 0xff) + "." + (b[2] & 0xff) + "." + (b[3] & 0xff);
+        StringBuilder t = new StringBuilder();
+        for (int i = 0; i < 8; i += 2) t.append(Integer.toHexString(((b[i] & 0xff) << 8) | (b[i + 1] & 0xff))).append(':');
+        return t.append(":/64").toString();
+    }
+
+    /**
+     * {@link #banKey(java.net.InetAddress)} of an address as the operator writes it (any IPv6
+     * address of the /64, or the /64 itself); never a DNS lookup.
+     *
+     * @throws IllegalArgumentException when it is not an IP address
+     */
+    public static String banKey(String text) {
+        String t = text == null ? "" : text.strip();
+        String address = t.endsWith("/64") && t.contains(":") ? t.substring(0, t.length() - 3) : t;
+        org.twinmail.core.net.AddressRange.parse(address); // a literal or an error
+        if (address.contains("/")) throw new IllegalArgumentException("a ban names one address (or an IPv6 /64), not a range: " + t);
+        try {
+            return banKey(java.net.InetAddress.getByName(address));
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalArgumentException("not an IP address: " + t);
+        }
+    }
+
+    private static boolean isV4Mapped(byte[] a) {
+        for (int i = 0; i < 10; i++) if (a[i] != 0) return false;
+        return a[10] == (byte) 0xff && a[11] == (byte) 0xff;
+    }
+
     /** A ban's value: how many bans in a row (0 the first) and why. */
     public record BanValue(int level, String reason) {
         public byte[] encode() {

@@ -64,6 +64,9 @@ import org.twinmail.http.Exchange;
  * DELETE /api/admin/rules/ip/{range}             204
  * POST   /api/admin/rules/sender {"pattern","action","scope"?,"comment"?,"expires"?}  201 RuleInfo
  * DELETE /api/admin/rules/sender/{pattern}[?scope=s]  204
+ * GET    /api/admin/bans                         200 [BanInfo] (in force, longest first)
+ * POST   /api/admin/bans {"client","until"?,"reason"?}  201 BanInfo (until absent: no end)
+ * DELETE /api/admin/bans/{client}                204
  * GET    /api/admin/quarantine                   200 [QuarantineInfo] (oldest first)
  * GET    /api/admin/quarantine/{id}              200 QuarantinedMessage (with its header section)
  * POST   /api/admin/quarantine/{id}/release      200 QuarantineInfo (delivered to its recipients, removed)
@@ -142,6 +145,12 @@ public final class AdminApi {
                     admin.removeSenderRule(r.param(0), r.query("scope"));
                     return Reply.noContent();
                 }),
+                new Route("GET", "bans", NONE, false, r -> Reply.ok(admin.listBans())),
+                new Route("POST", "bans", NONE, true, this::addBan),
+                new Route("DELETE", "bans/*", NONE, false, r -> {
+                    admin.removeBan(r.param(0));
+                    return Reply.noContent();
+                }),
                 new Route("GET", "quarantine", NONE, false, r -> Reply.ok(admin.listQuarantine())),
                 new Route("GET", "quarantine/*", NONE, false, r -> Reply.ok(admin.showQuarantined(r.param(0)))),
                 new Route("POST", "quarantine/*/release", NONE, false, r -> Reply.ok(admin.releaseQuarantined(r.param(0)))),
@@ -187,6 +196,12 @@ public final class AdminApi {
         AdminOperations.RuleInfo rule = admin.addSenderRule(text(body, "pattern", true), text(body, "action", true), text(body, "scope", false),
                 text(body, "comment", false), instant(text(body, "expires", false)));
         return Reply.created(rule, "rules/sender/" + AdminClient.encodeSegment(rule.match(), null));
+    }
+
+    private Reply addBan(Request r) throws IOException {
+        JsonNode body = r.body(Set.of("client", "until", "reason"));
+        AdminOperations.BanInfo ban = admin.addBan(text(body, "client", true), instant(text(body, "until", false)), text(body, "reason", false));
+        return Reply.created(ban, "bans/" + AdminClient.encodeSegment(ban.client(), null));
     }
 
     private static java.time.Instant instant(String text) {

@@ -37,7 +37,8 @@ import org.twinmail.core.net.AddressRange;
  *   <li>{@code auth.banExemptNetworks} are neither delayed nor banned; loopback is not exempt
  *       unless listed.</li>
  * </ul>
- * State is in memory only: a restart (or a switchover) forgets bans and counts. Its size is
+ * Counts are in memory only; bans are told to a {@link BanListener} (the server keeps them in
+ * its store, so they survive a restart and a switchover) and {@link #restore restored} from there. Its size is
  * bounded: entries older than they can matter are swept once a map grows past
  * {@link #SWEEP_ABOVE}.
  */
@@ -68,6 +69,9 @@ public final class AuthGuard {
     private final Map<String, ArrayDeque<Long>> accountFailures = new HashMap<>();
     private final Map<String, long[]> bans = new HashMap<>(); // client -> {until, level, last ban end}
     private final Map<String, Long> known = new HashMap<>();  // account + " " + client -> last success
+    /** The clients of the last {@link #restore}: a ban among them that is no longer kept was lifted elsewhere. */
+    private java.util.Set<String> restored = java.util.Set.of();
+    private volatile BanListener listener;
 
     private AuthGuard(boolean enabled, TwinmailConfig.Auth a, List<AddressRange> exempt, LongSupplier clock, MeterRegistry registry) {
         this.enabled = enabled;
@@ -152,6 +156,7 @@ public final class AuthGuard {
         String acc = account == null ? "" : account.toLowerCase(Locale.ROOT);
         long now = clock.getAsLong();
         long wait;
+        Ban issued = null;
         synchronized (this) {
             sweepIfLarge(now);
             int fromClient = record(clientFailures, c, now);
@@ -160,8 +165,10 @@ public final class AuthGuard {
             boolean knownClient = lastGood != null && now - lastGood < knownTime;
             int steps = Math.max(fromClient, knownClient ? 0 : onAccount);
             wait = backoff(steps);
-            if (banAfter > 0 && fromClient >= banAfter) ban(c, now);
+            if (banAfter > 0 && fromClient >= banAfter) issued = ban(c, now);
         }
+        BanListener l = listener;
+        if (issued != null && l != null) l.banned(issued); // outside the lock: the listener writes to the store
         return Duration.ofNanos(wait);
     }
 
@@ -195,7 +202,15 @@ public final class AuthGuard {
      * @return true if it was banned
      * @throws IllegalArgumentException when {@code client} is not an IP address
      */
-    public synchronized boolean unban(String client) {
+    public boolean unban(String client) {
+        String lifted = lift(client);
+        BanListener l = listener;
+        if (lifted != null && l != null) l.lifted(lifted);
+        return lifted != null;
+    }
+
+    /** The key of the ban lifted, or null if {@code client} was not banned. */
+    private synchronized String lift(String client) {
         String k = client.strip();
         if (!bans.containsKey(k)) {
             String address = k.endsWith("/64") ? k.substring(0, k.length() - 3) : k;
@@ -210,7 +225,7 @@ public final class AuthGuard {
         clientFailures.remove(k);
         boolean was = b != null && clock.getAsLong() - b[0] < 0;
         if (was) log.info("auth: ban of {} lifted by the administrator", k);
-        return was;
+        return was ? k : null;
     }
 
     private int activeBans() {
@@ -224,9 +239,10 @@ public final class AuthGuard {
         return Math.min(d, maxDelay);
     }
 
-    private void ban(String client, long now) {
+    /** Bans {@code client}; the ban issued, or null when it was banned already. */
+    private Ban ban(String client, long now) {
         long[] b = bans.get(client);
-        if (b != null && now - b[0] < 0) return; // already banned
+        if (b != null && now - b[0] < 0) return null; // already banned
         int level = b == null || now - b[2] > forgetAfter ? 0 : (int) Math.min(b[1] + 1, banDurations.size() - 1);
         long length = banDurations.get(level).toNanos();
         long until = now + length;
@@ -235,6 +251,49 @@ public final class AuthGuard {
         if (bansIssued != null) bansIssued.increment();
         log.warn("auth: {} banned for {} after {} failed logins (ban {} in a row)", client,
                 banDurations.get(level), banAfter, level + 1);
+        return new Ban(client, Instant.now().plusNanos(length), level);
+    }
+
+    /** Told of each ban the guard issues and each it lifts for the administrator, so they can be kept (the server keeps them in its store). */
+    public interface BanListener {
+        void banned(Ban ban);
+
+        void lifted(String client);
+    }
+
+    /** Sets (or, with null, removes) the listener of bans; one at a time. */
+    public void listener(BanListener listener) {
+        this.listener = listener;
+    }
+
+    /**
+     * Makes the bans kept elsewhere (the store) the ones in force: each of {@code kept} is banned
+     * until its end (a longer ban in force stays), and a ban restored before that is no longer
+     * kept (the administrator removed it) is lifted. Bans issued here and not yet kept are left
+     * alone. The listener is not told.
+     */
+    public void restore(java.util.Collection<Ban> kept) {
+        if (!enabled) return;
+        long now = clock.getAsLong();
+        Instant wall = Instant.now();
+        synchronized (this) {
+            java.util.Set<String> keys = new java.util.HashSet<>();
+            for (Ban k : kept) {
+                keys.add(k.client());
+                long left = Duration.between(wall, k.until()).toNanos();
+                if (left <= 0) continue;
+                long until = now + left;
+                long[] b = bans.get(k.client());
+                if (b == null || b[0] - until < 0) bans.put(k.client(), new long[] {until, k.level(), until});
+            }
+            for (String k : restored) {
+                if (keys.contains(k)) continue;
+                long[] b = bans.remove(k);
+                clientFailures.remove(k);
+                if (b != null && now - b[0] < 0) log.info("auth: ban of {} lifted by the administrator", k);
+            }
+            restored = keys;
+        }
     }
 
     /** Adds a failure at {@code now}, drops those outside the window; returns how many are in it. */
@@ -259,16 +318,7 @@ public final class AuthGuard {
 
     /** An IPv4 address as text, or an IPv6 client's /64 ("2001:db8:1:2::/64"); IPv4-mapped IPv6 as IPv4. */
     static String key(InetAddress a) {
-        byte[] b = a.getAddress();
-        if (b.length == 16 && isV4Mapped(b)) b = java.util.Arrays.copyOfRange(b, 12, 16);
-        if (b.length == 4) return (b[0] & 0xff) + "." + (b[1] & 0xff) + "." + (b[2] & 0xff) + "." + (b[3] & 0xff);
-        StringBuilder t = new StringBuilder();
-        for (int i = 0; i < 8; i += 2) t.append(Integer.toHexString(((b[i] & 0xff) << 8) | (b[i + 1] & 0xff))).append(':');
-        return t.append(":/64").toString();
+        return org.twinmail.core.policy.PolicyRecords.banKey(a);
     }
 
-    private static boolean isV4Mapped(byte[] a) {
-        for (int i = 0; i < 10; i++) if (a[i] != 0) return false;
-        return a[10] == (byte) 0xff && a[11] == (byte) 0xff;
-    }
 }

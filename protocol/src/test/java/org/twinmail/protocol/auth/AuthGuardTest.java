@@ -135,4 +135,43 @@ class AuthGuardTest {
         c.banExemptNetworks = List.of("not-a-network");
         assertThatThrownBy(() -> AuthGuard.create(c, null)).hasMessageContaining("auth.banExemptNetworks");
     }
+
+    @Test
+    void theListenerIsToldOfEachBanAndLiftAndRestoredBansAreInForceUntilRemovedElsewhere() throws Exception {
+        AuthGuard g = AuthGuard.create(settings(), null, now::get);
+        List<String> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+        g.listener(new AuthGuard.BanListener() {
+            @Override
+            public void banned(AuthGuard.Ban ban) {
+                told.add("banned " + ban.client() + " level " + ban.level());
+            }
+
+            @Override
+            public void lifted(String client) {
+                told.add("lifted " + client);
+            }
+        });
+        InetAddress x = ip("192.0.2.1");
+        for (int i = 0; i < 5; i++) g.failed(x, "u@example.org", "imap");
+        assertThat(told).containsExactly("banned 192.0.2.1 level 0");
+        g.failed(x, "u@example.org", "imap"); // already banned: not told again
+        assertThat(told).hasSize(1);
+        assertThat(g.unban("192.0.2.1")).isTrue();
+        assertThat(told).containsExactly("banned 192.0.2.1 level 0", "lifted 192.0.2.1");
+
+        // restored from the store: in force, longer ones kept, and lifted when the store no longer has them
+        InetAddress y = ip("2001:db8:1:2::7");
+        g.restore(List.of(new AuthGuard.Ban("2001:db8:1:2::/64", java.time.Instant.now().plusSeconds(120), 1)));
+        assertThat(g.isBanned(y)).isTrue();
+        assertThat(g.isBanned(ip("2001:db8:1:3::7"))).isFalse();
+        advance(Duration.ofSeconds(60));
+        assertThat(g.isBanned(y)).isTrue();
+        g.restore(List.of());
+        assertThat(g.isBanned(y)).as("removed from the store by the administrator").isFalse();
+        // a ban issued here and not yet kept is not lifted by a restore that predates it
+        for (int i = 0; i < 5; i++) g.failed(x, "u@example.org", "imap");
+        g.restore(List.of());
+        assertThat(g.isBanned(x)).isTrue();
+        assertThat(told).hasSize(3).as("restores are never told back").last().isEqualTo("banned 192.0.2.1 level 0");
+    }
 }

@@ -122,4 +122,20 @@ class SaslServerTest {
         assertThat(new SaslServer(authenticator, PlaintextAuth.LOOPBACK).mechanisms(connection)).containsExactly("PLAIN", "LOGIN");
         assertThat(new SaslServer(authenticator, PlaintextAuth.ALWAYS).allowed(connection)).isTrue();
     }
+
+    @Test
+    void aClientBannedInTheStoreCostsNoPasswordCheckAndIsLetInWhenTheBanIsRemoved() {
+        org.twinmail.core.config.TwinmailConfig.Auth a = new org.twinmail.core.config.TwinmailConfig.Auth();
+        a.failureDelay = java.time.Duration.ZERO;
+        a.maxFailureDelay = java.time.Duration.ZERO;
+        org.twinmail.protocol.auth.AuthGuard guard = org.twinmail.protocol.auth.AuthGuard.create(a, null);
+        SaslServer sasl = new SaslServer(authenticator, org.twinmail.core.config.TwinmailConfig.PlaintextAuth.ALWAYS, guard);
+        // as restored from the store after a restart: the ban the guard gave before it
+        guard.restore(List.of(new org.twinmail.protocol.auth.AuthGuard.Ban("127.0.0.1", java.time.Instant.now().plusSeconds(600), 0)));
+        for (int i = 0; i < 50; i++) assertThat(sasl.check("alice@example.com", "secret".toCharArray(), connection)).isEmpty();
+        assertThat(checked).as("no Argon2id for a banned client, even with the right password").isEmpty();
+        guard.restore(List.of()); // the administrator removed it
+        assertThat(sasl.check("alice@example.com", "secret".toCharArray(), connection)).contains(ALICE);
+        assertThat(checked).hasSize(1);
+    }
 }

@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "admin", mixinStandardHelpOptions = true, description = "Manage domains, users and aliases; reload TLS certificates; inspect the outbound queue; DKIM keys.",
         subcommands = {DomainCommands.class, UserCommands.class, AliasCommands.class, TlsCommands.class, QueueCommands.class, DkimCommands.class,
-                IndexCommands.class, RuleCommands.class, QuarantineCommands.class})
+                IndexCommands.class, RuleCommands.class, QuarantineCommands.class, BanCommands.class})
 final class AdminCommand {
 
     @Option(names = "--data", paramLabel = "DIR", scope = picocli.CommandLine.ScopeType.INHERIT,
