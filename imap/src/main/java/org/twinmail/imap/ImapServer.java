@@ -23,10 +23,11 @@ import org.twinmail.search.SearchIndex;
 import org.twinmail.store.ChangeLog;
 import org.twinmail.store.MailboxAccess;
 import org.twinmail.store.Mailboxes;
+import org.twinmail.store.Records;
 
 /**
  * The IMAP service (RFC 3501 IMAP4rev1 with the extensions listed in CAPABILITY) on the
- * store ({@link Mailboxes} as each user may use them, through {@link MailboxAccess}; woken by the {@link ChangeLog}): one virtual thread per connection, at most {@code imap.maxConnections}
+ * store ({@link Mailboxes} as each user may use them, through {@link MailboxAccess}; woken by the {@link ChangeLog}; METADATA in its {@link Records}): one virtual thread per connection, at most {@code imap.maxConnections}
  * at once. IDLE sessions are woken by the store's events through one {@link Notifier}.
  */
 public final class ImapServer implements AutoCloseable {
@@ -38,31 +39,31 @@ public final class ImapServer implements AutoCloseable {
     private final ListenerGroup listeners;
 
     /** Without TLS: no STARTTLS, no IMAPS listener. */
-    public ImapServer(TwinmailConfig config, MailboxAccess mailboxes, ChangeLog changes, Authenticator authenticator, MeterRegistry registry) {
-        this(config, mailboxes, changes, authenticator, null, registry);
+    public ImapServer(TwinmailConfig config, MailboxAccess mailboxes, ChangeLog changes, Records records, Authenticator authenticator, MeterRegistry registry) {
+        this(config, mailboxes, changes, records, authenticator, null, registry);
     }
 
     /** With {@code tls}: STARTTLS on {@code imap.listen} and implicit TLS (IMAPS) on {@code imap.tlsListen}. */
-    public ImapServer(TwinmailConfig config, MailboxAccess mailboxes, ChangeLog changes, Authenticator authenticator, Tls tls,
+    public ImapServer(TwinmailConfig config, MailboxAccess mailboxes, ChangeLog changes, Records records, Authenticator authenticator, Tls tls,
                       MeterRegistry registry) {
-        this(config, mailboxes, changes, authenticator, tls, AuthGuard.create(config.auth, registry), registry);
+        this(config, mailboxes, changes, records, authenticator, tls, AuthGuard.create(config.auth, registry), registry);
     }
 
     /** As above, with the node's one {@link AuthGuard} (shared by every protocol). */
-    public ImapServer(TwinmailConfig config, MailboxAccess mailboxes, ChangeLog changes, Authenticator authenticator, Tls tls,
+    public ImapServer(TwinmailConfig config, MailboxAccess mailboxes, ChangeLog changes, Records records, Authenticator authenticator, Tls tls,
                       AuthGuard guard, MeterRegistry registry) {
-        this(config, mailboxes, changes, authenticator, tls, guard, null, registry);
+        this(config, mailboxes, changes, records, authenticator, tls, guard, null, registry);
     }
 
     /** As above, with the full-text index that SEARCH's text keys ask first (null: none). */
-    public ImapServer(TwinmailConfig config, MailboxAccess mailboxes, ChangeLog changes, Authenticator authenticator, Tls tls,
+    public ImapServer(TwinmailConfig config, MailboxAccess mailboxes, ChangeLog changes, Records records, Authenticator authenticator, Tls tls,
                       AuthGuard guard, SearchIndex search, MeterRegistry registry) {
         TwinmailConfig.Imap limits = config.imap;
         check(limits);
         Notifier notifier = new Notifier();
         changes.addListener(notifier);
         Context.Services services = new Context.Services(limits, new SaslServer(authenticator, config.auth.plaintextAuth, guard), tls,
-                mailboxes, notifier, new MessageCache(limits.messageCacheSize.bytes()), new ImapMetrics(registry),
+                mailboxes, records, notifier, new MessageCache(limits.messageCacheSize.bytes()), new ImapMetrics(registry),
                 java.nio.file.Path.of(config.dataDir, "spool"), config.store.spoolMemoryLimit.asInt(),
                 new org.twinmail.imap.session.RecentTracker(changes.lastChangePosition()), search);
         // The write deadline: a client that takes no output for this long is cut off (IDLE clients read, so it holds them too).

@@ -32,7 +32,8 @@ import org.twinmail.core.model.Account;
  *                              domain-wide grants reach no other script's accounts
  *   @shared NAME               marks NAME's account shared (its mailboxes show under #shared/)
  *   @deliver NAME SUBJECT      delivers a small message to NAME's INBOX, as SMTP would
- *   @connect N                 opens session N (N is one digit)
+ *   @connect N [limited]       opens session N (N is one digit); "limited": to a server with imap.messageLimit 3,
+ *                              imap.metadataMaxSize 16 and imap.metadataMaxEntries 3
  *   N&gt; text                    session N sends text + CRLF
  *   N&lt; text                    the next line session N receives is text; "..." matches anything,
  *                              "{{NAME}}" a number, which later lines use as ${NAME}
@@ -45,6 +46,8 @@ class ConversationTest {
     static Path dataDir;
     static ImapFixture fx;
     static ImapServer server;
+    /** A server with imap.messageLimit 3, for "@connect N limited". */
+    static ImapServer limited;
 
     @BeforeAll
     static void start() throws IOException {
@@ -52,6 +55,11 @@ class ConversationTest {
         server = fx.server(l -> {
             l.maxLiteralSize = org.twinmail.core.config.Size.of("1M");
             l.maxErrors = 50;
+        });
+        limited = fx.server(l -> {
+            l.messageLimit = 3;
+            l.metadataMaxSize = org.twinmail.core.config.Size.ofBytes(16);
+            l.metadataMaxEntries = 3;
         });
     }
 
@@ -63,7 +71,7 @@ class ConversationTest {
     @TestFactory
     Stream<DynamicTest> conversations() throws IOException {
         List<String> names = List.of("basic", "auth", "mailboxes", "append", "fetch", "store-expunge", "copy-move",
-                "search", "multi-session", "idle", "condstore", "bad-input", "extensions", "quota", "qresync", "sort", "list-extended", "utf8", "searchres", "rev2", "thread", "recent", "keywords", "condstore-enabling", "move-self", "sort-rules", "expunge-in-view", "atoms", "lsub-recursive", "binary-body",
+                "search", "multi-session", "idle", "condstore", "bad-input", "extensions", "quota", "qresync", "sort", "list-extended", "utf8", "searchres", "rev2", "thread", "recent", "keywords", "condstore-enabling", "move-self", "sort-rules", "expunge-in-view", "atoms", "lsub-recursive", "binary-body", "unauthenticate", "savedate", "preview", "within", "sort-display", "context-partial", "messagelimit", "replace", "metadata", "uidonly",
                 "acl", "acl-shared");
         return names.stream().map(n -> DynamicTest.dynamicTest(n, () -> run(n)));
     }
@@ -104,8 +112,9 @@ class ConversationTest {
                     String[] p = line.substring(9).strip().split(" ", 2);
                     fx.deliver(accounts.get(p[0]), ImapFixture.message(p[1], "Hello " + p[1] + "\r\n"));
                 } else if (line.startsWith("@connect ")) {
-                    int n = Integer.parseInt(line.substring(9).strip());
-                    clients.put(n, new ImapClient(ImapFixture.address(server)));
+                    String[] p = line.substring(9).strip().split(" ");
+                    int n = Integer.parseInt(p[0]);
+                    clients.put(n, new ImapClient(ImapFixture.address(p.length > 1 && p[1].equals("limited") ? limited : server)));
                 } else if (line.length() > 1 && Character.isDigit(line.charAt(0)) && line.charAt(1) == '>') {
                     clients.get(line.charAt(0) - '0').sendLine(line.length() > 3 ? line.substring(3) : "");
                 } else if (line.length() > 1 && Character.isDigit(line.charAt(0)) && line.charAt(1) == '<') {

@@ -58,8 +58,8 @@ final class ImapFixture implements AutoCloseable {
         config.dataDir = dataDir.toString();
         config.imap.listen = List.of(Listen.parse("127.0.0.1:0"));
         tweak.accept(config);
-        ImapServer server = guard == null ? new ImapServer(config, store, store, authenticator, registry)
-                : new ImapServer(config, store, store, authenticator, null, guard, registry);
+        ImapServer server = guard == null ? new ImapServer(config, store, store, store, authenticator, registry)
+                : new ImapServer(config, store, store, store, authenticator, null, guard, registry);
         server.start();
         servers.add(server);
         return server;
@@ -70,7 +70,7 @@ final class ImapFixture implements AutoCloseable {
         TwinmailConfig config = new TwinmailConfig();
         config.dataDir = dataDir.toString();
         config.imap.listen = List.of(Listen.parse("127.0.0.1:0"));
-        ImapServer server = new ImapServer(config, store, store, authenticator, null,
+        ImapServer server = new ImapServer(config, store, store, store, authenticator, null,
                 org.twinmail.protocol.auth.AuthGuard.create(config.auth, registry), index, registry);
         server.start();
         servers.add(server);
@@ -85,7 +85,7 @@ final class ImapFixture implements AutoCloseable {
         config.imap.listen = List.of(Listen.parse("127.0.0.1:0"));
         config.imap.tlsListen = List.of(Listen.parse("127.0.0.1:0"));
         tweak.accept(config);
-        ImapServer server = new ImapServer(config, store, store, authenticator, org.twinmail.protocol.tls.Tls.create(config), registry);
+        ImapServer server = new ImapServer(config, store, store, store, authenticator, org.twinmail.protocol.tls.Tls.create(config), registry);
         server.start();
         servers.add(server);
         return server;

@@ -240,7 +240,7 @@ public final class TwinmailServer implements AutoCloseable {
                     submissionChain);
             pop3 = new Pop3Server(config, store, authenticator, tls, authGuard, registry);
             SearchIndex search = openSearch(store, workers);
-            imap = new ImapServer(config, store, store, authenticator, tls, authGuard, search, registry);
+            imap = new ImapServer(config, store, store, store, authenticator, tls, authGuard, search, registry);
             smtp.start();
             pop3.start();
             imap.start();

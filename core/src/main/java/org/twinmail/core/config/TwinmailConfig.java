@@ -139,6 +139,18 @@ public final class TwinmailConfig {
         public Size messageCacheSize = Size.of("64M");
         /** Largest literal before login (a LOGIN password, an AUTHENTICATE line): bigger ones close the connection. */
         public Size maxLiteralSizeBeforeLogin = Size.of("8K");
+        /** Searches a session may keep up to date at once (SEARCH/SORT RETURN (UPDATE), RFC 5267); more get NO [NOUPDATE]. */
+        public int maxSearchUpdates = 8;
+        /**
+         * Most messages one FETCH, STORE, COPY, MOVE, REPLACE or UID EXPUNGE works on, and one
+         * MULTIAPPEND adds (advertised as MESSAGELIMIT, RFC 9738): by sequence number over it is
+         * refused with NO [LIMIT], the UID forms do the lowest UIDs and answer OK [LIMIT].
+         */
+        public int messageLimit = 100_000;
+        /** Largest METADATA value (RFC 5464 4.3: NO [METADATA MAXSIZE n] beyond it). */
+        public Size metadataMaxSize = Size.of("64K");
+        /** METADATA entries one account may have, server and mailbox entries together (NO [METADATA TOOMANY] beyond). */
+        public int metadataMaxEntries = 1000;
     }
 
     /** HTTP service: /metrics (Prometheus), /health, and the admin API under /api/admin. */

@@ -62,11 +62,18 @@ public final class BasicCommands {
         do {
             String ext = a.atom().toUpperCase(Locale.ROOT);
             if (ext.equals("IMAP4REV2")) ext = "IMAP4rev2";
-            if (List.of("CONDSTORE", "QRESYNC", "UTF8=ACCEPT", "IMAP4rev2").contains(ext) && ctx.enabled().add(ext)) newly.add(ext);
+            if (List.of("CONDSTORE", "QRESYNC", "UTF8=ACCEPT", "IMAP4rev2", "UIDONLY").contains(ext) && ctx.enabled().add(ext)) newly.add(ext);
         } while (a.optionalSp());
         a.end();
         ctx.untagged("ENABLED" + (newly.isEmpty() ? "" : " " + String.join(" ", newly)));
         return "ENABLE completed";
+    }
+
+    /** RFC 8437: ends the login; the connection stays, in the not-authenticated state. */
+    static String unauthenticate(Context ctx, Request r) throws ImapSyntaxException {
+        r.args().end();
+        ctx.unauthenticate();
+        return "UNAUTHENTICATE completed";
     }
 
     static String namespace(Context ctx, Request r) throws IOException, ImapSyntaxException {

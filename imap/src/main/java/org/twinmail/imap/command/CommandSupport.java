@@ -44,4 +44,22 @@ final class CommandSupport {
         }
         return new ArrayList<>(out);
     }
+
+    /**
+     * MESSAGELIMIT (RFC 9738): the UIDs a command may work on. More than {@code imap.messageLimit}
+     * by sequence number: {@code NO [LIMIT]}, nothing done; in a UID command, the lowest UIDs up to
+     * the limit (the caller answers {@code OK [LIMIT]}, see {@link #completed}).
+     */
+    static List<Long> withinLimit(Context ctx, Request r, List<Long> uids) throws No {
+        int limit = ctx.limits().messageLimit;
+        if (uids.size() <= limit) return uids;
+        if (!r.uid()) throw new No("LIMIT", "at most " + limit + " messages in one command (MESSAGELIMIT)");
+        return List.copyOf(new TreeSet<>(uids).stream().limit(limit).toList());
+    }
+
+    /** The tagged OK's text, with {@code [LIMIT]} when {@link #withinLimit} left messages out. */
+    static String completed(Context ctx, Request r, int asked, int done) {
+        if (asked <= done) return r.display() + " completed";
+        return "[LIMIT] " + r.display() + " completed for the lowest " + done + " UIDs of " + asked + " (MESSAGELIMIT)";
+    }
 }

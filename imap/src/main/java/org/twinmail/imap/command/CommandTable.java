@@ -24,6 +24,7 @@ public enum CommandTable {
     LOGIN(BasicCommands::login, EnumSet.of(State.NOT_AUTHENTICATED), false, true),
     AUTHENTICATE(null, EnumSet.of(State.NOT_AUTHENTICATED), false, true),
     ENABLE(BasicCommands::enable, authenticated(), false, true),
+    UNAUTHENTICATE(BasicCommands::unauthenticate, authenticated(), false, true),
     NAMESPACE(BasicCommands::namespace, authenticated(), false, true),
     SELECT(SelectCommands::select, authenticated(), false, true),
     EXAMINE(SelectCommands::select, authenticated(), false, true),
@@ -36,6 +37,8 @@ public enum CommandTable {
     LSUB(MailboxCommands::list, authenticated(), false, true),
     STATUS(MailboxCommands::status, authenticated(), false, true),
     APPEND(AppendCommand::append, authenticated(), false, true),
+    GETMETADATA(MetadataCommand::get, authenticated(), false, true),
+    SETMETADATA(MetadataCommand::set, authenticated(), false, true),
     GETQUOTAROOT(QuotaCommand::getQuotaRoot, authenticated(), false, true),
     GETQUOTA(QuotaCommand::getQuota, authenticated(), false, true),
     SETQUOTA(QuotaCommand::setQuota, authenticated(), false, true),
@@ -53,10 +56,12 @@ public enum CommandTable {
     SEARCH(SearchCommand::search, selected(), true, false),
     SORT(SortCommand::sort, selected(), true, false),
     THREAD(ThreadCommand::thread, selected(), true, false),
+    CANCELUPDATE(SearchCommand::cancelUpdate, selected(), false, true),
     FETCH(FetchCommand::fetch, selected(), true, false),
     STORE(StoreCommand::store, selected(), true, false),
     COPY(CopyCommand::copy, selected(), true, true),
-    MOVE(CopyCommand::copy, selected(), true, true);
+    MOVE(CopyCommand::copy, selected(), true, true),
+    REPLACE(AppendCommand::replace, selected(), true, true);
 
     private final Handler handler;
     private final Set<State> states;
@@ -96,7 +101,8 @@ public enum CommandTable {
 
     /** Their arguments or answers use message sequence numbers unless given as UID commands. */
     public boolean usesSequenceNumbers() {
-        return this == FETCH || this == STORE || this == SEARCH || this == SORT || this == THREAD || this == COPY || this == MOVE;
+        return this == FETCH || this == STORE || this == SEARCH || this == SORT || this == THREAD || this == COPY || this == MOVE
+                || this == REPLACE;
     }
 
     /** UID FETCH/STORE/SEARCH use UIDs only, so EXPUNGE may be sent during them (RFC 9051 7.5.1). */

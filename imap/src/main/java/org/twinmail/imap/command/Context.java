@@ -29,7 +29,7 @@ import org.twinmail.store.StoreException;
  */
 public final class Context {
     /** What all sessions of one server share. */
-    public record Services(TwinmailConfig.Imap limits, SaslServer sasl, Tls tls, MailboxAccess access, Notifier notifier,
+    public record Services(TwinmailConfig.Imap limits, SaslServer sasl, Tls tls, MailboxAccess access, org.twinmail.store.Records records, Notifier notifier,
                            MessageCache cache, ImapMetrics metrics, java.nio.file.Path spoolDir, int spoolMemoryLimit,
                            org.twinmail.imap.session.RecentTracker recent,
                            /* the full-text index SEARCH's text keys ask first; null: every message is searched itself */
@@ -45,6 +45,7 @@ public final class Context {
     private SelectedMailbox selected;
     private final Set<String> enabled = new LinkedHashSet<>();
     private List<Long> savedUids = List.of();
+    private final SearchUpdates searchUpdates = new SearchUpdates();
     private boolean logout;
 
     public Context(Connection connection, Services services, SessionLog sessionLog) {
@@ -90,6 +91,12 @@ public final class Context {
         return mailboxes;
     }
 
+    /** The store's records (IMAP METADATA), for commands of an authenticated session only. */
+    public org.twinmail.store.Records records() {
+        if (user == null) throw new IllegalStateException("store used before login");
+        return services.records();
+    }
+
     public void loggedIn(AuthenticatedUser user) {
         this.mailboxes = services.access().forAccount(user.accountId());
         this.user = user;
@@ -109,9 +116,24 @@ public final class Context {
     }
 
     public void deselect() {
+        searchUpdates.clear(); // RFC 5267 4.2: updates end with the selection
         if (selected != null) selected.close();
         selected = null;
         if (user != null) state = State.AUTHENTICATED;
+    }
+
+    /**
+     * UNAUTHENTICATE (RFC 8437 3): back to the not-authenticated state as a new connection
+     * would be, the mailbox closed without expunging, enabled extensions and the saved search
+     * result forgotten; TLS and COMPRESS stay (they belong to the connection).
+     */
+    public void unauthenticate() {
+        deselect();
+        savedUids = List.of();
+        enabled.clear();
+        user = null;
+        mailboxes = null;
+        state = State.NOT_AUTHENTICATED;
     }
 
     public boolean logout() {
@@ -149,6 +171,19 @@ public final class Context {
         return enabled.contains("UTF8=ACCEPT");
     }
 
+    /** RFC 9586: UIDs only, in requests and in responses (UIDFETCH, VANISHED). */
+    public boolean uidOnly() {
+        return enabled.contains("UIDONLY");
+    }
+
+    /**
+     * The start of a FETCH response for a message of the selected mailbox: {@code "* msn FETCH ("},
+     * or after ENABLE UIDONLY {@code "* uid UIDFETCH ("} (RFC 9586 3.3).
+     */
+    public String fetchStart(long uid) {
+        return uidOnly() ? "* " + uid + " UIDFETCH (" : "* " + selected.msn(uid) + " FETCH (";
+    }
+
     public boolean qresync() {
         return enabled.contains("QRESYNC");
     }
@@ -169,9 +204,20 @@ public final class Context {
 
     // ---- responses ----
 
-    /** Queues "* " + text. */
+    /** Queues "* " + text; after ENABLE UIDONLY a "n FETCH (...)" becomes "uid UIDFETCH (...)" (RFC 9586 3.3). */
     public void untagged(String text) throws IOException {
+        if (selected != null && uidOnly()) text = uidFetch(text);
         connection.writeLine("* " + text);
+    }
+
+    private static final java.util.regex.Pattern FETCH = java.util.regex.Pattern.compile("^(\\d+) FETCH \\((?:UID \\d+ ?)?(.*)$");
+
+    /** "msn FETCH (UID u ...)" → "u UIDFETCH (...)": the number is the UID, so the UID item goes. */
+    private String uidFetch(String text) {
+        java.util.regex.Matcher m = FETCH.matcher(text);
+        if (!m.matches()) return text;
+        long uid = selected.uidAt(Integer.parseInt(m.group(1)));
+        return uid + " UIDFETCH (" + m.group(2);
     }
 
     /** Raw output for literals (message bytes); text before and after goes through {@link #write}. */
@@ -192,7 +238,8 @@ public final class Context {
         if (selected == null) return;
         List<String> updates;
         try {
-            updates = selected.refresh(store(), expungeAllowed, condstore(), qresync());
+            // RFC 9586 3.2: after ENABLE UIDONLY expunges are reported with VANISHED, as under QRESYNC.
+            updates = selected.refresh(store(), expungeAllowed, condstore(), qresync() || uidOnly());
         } catch (StoreException.NotFound e) {
             // Another session deleted (or renamed INBOX away from) the mailbox under us.
             untagged("BYE [CLOSED] the selected mailbox was deleted, or your rights on it were removed");
@@ -207,6 +254,13 @@ public final class Context {
             return;
         }
         for (String u : updates) untagged(u);
+        // RFC 5267 4.3: result updates go out when EXPUNGE may (they name messages by current numbers).
+        if (expungeAllowed && !searchUpdates.isEmpty()) searchUpdates.report(this);
+    }
+
+    /** The searches kept up to date for this selection (SEARCH/SORT RETURN (UPDATE)). */
+    SearchUpdates searchUpdates() {
+        return searchUpdates;
     }
 
     /** The parsed message of an entry, from the shared cache or the store; {@link MessageGone} if its body is gone. */
@@ -240,7 +294,11 @@ public final class Context {
         caps.addAll(List.of("LITERAL+", "ID", "ENABLE", "IDLE", "COMPRESS=DEFLATE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "CHILDREN",
                 "SPECIAL-USE", "CREATE-SPECIAL-USE", "MULTIAPPEND", "CONDSTORE", "QRESYNC", "BINARY", "ESEARCH", "SEARCHRES", "SORT",
                 "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "LIST-EXTENDED", "LIST-STATUS", "UTF8=ACCEPT", "QUOTA", "QUOTA=RES-STORAGE", "QUOTA=RES-MESSAGE",
-                "STATUS=SIZE", "OBJECTID", "ACL", "RIGHTS=texk", "APPENDLIMIT=" + services.limits().maxLiteralSize.bytes()));
+                "STATUS=SIZE", "OBJECTID", "ACL", "RIGHTS=texk", "APPENDLIMIT=" + services.limits().maxLiteralSize.bytes(),
+                "SAVEDATE", "PREVIEW", "WITHIN", "SORT=DISPLAY", "ESORT", "CONTEXT=SEARCH", "CONTEXT=SORT", "PARTIAL",
+                "MESSAGELIMIT=" + services.limits().messageLimit, "REPLACE", "METADATA", "METADATA-SERVER", "UIDONLY"));
+        // RFC 8437 3: advertised where it can be used, after login.
+        if (state != State.NOT_AUTHENTICATED) caps.add("UNAUTHENTICATE");
         return caps;
     }
 }

@@ -23,7 +23,9 @@ final class CopyCommand {
         boolean move = r.name().equals("MOVE");
         SelectedMailbox s = ctx.selected();
         if (move && s.readOnly()) throw new No("READ-ONLY", "mailbox is read-only");
-        List<Long> uids = CommandSupport.uids(ctx, set, r.uid());
+        List<Long> asked = CommandSupport.uids(ctx, set, r.uid());
+        List<Long> uids = CommandSupport.withinLimit(ctx, r, asked);
+        boolean limited = uids.size() < asked.size();
         Mailbox to = Namespaces.find(ctx, target).orElseThrow(() -> new No("TRYCREATE", "no mailbox named " + target));
         CopyResult result;
         try {
@@ -35,10 +37,11 @@ final class CopyCommand {
         }
         String code = result.sourceUids().isEmpty() ? "" : "[COPYUID " + result.targetUidValidity() + " "
                 + SequenceSet.compact(result.sourceUids()) + " " + SequenceSet.compact(result.targetUids()) + "] ";
-        if (move) {
-            // RFC 6851 4.3: COPYUID goes in an untagged OK before the EXPUNGEs, which the refresh sends.
-            if (!code.isEmpty()) ctx.untagged("OK " + code.strip() + " moved");
-            return r.display() + " completed";
+        if (move || limited) {
+            // RFC 6851 4.3: COPYUID goes in an untagged OK before the EXPUNGEs, which the refresh sends;
+            // so it does when the tagged OK carries [LIMIT] (RFC 9738).
+            if (!code.isEmpty()) ctx.untagged("OK " + code.strip() + (move ? " moved" : " copied"));
+            return CommandSupport.completed(ctx, r, asked.size(), uids.size());
         }
         return code + r.display() + " completed";
     }

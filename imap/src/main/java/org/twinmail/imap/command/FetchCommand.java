@@ -13,7 +13,10 @@ import org.twinmail.imap.mime.Section;
 import org.twinmail.imap.protocol.ArgReader;
 import org.twinmail.imap.protocol.DateTimes;
 import org.twinmail.imap.protocol.ImapSyntaxException;
+import org.twinmail.imap.protocol.SearchReturn;
 import org.twinmail.imap.protocol.SequenceSet;
+import org.twinmail.imap.protocol.Strings;
+import org.twinmail.mail.mime.TextPreview;
 import org.twinmail.imap.session.SelectedMailbox;
 import org.twinmail.store.FlagChange;
 import org.twinmail.store.FlagsResult;
@@ -30,7 +33,7 @@ final class FetchCommand {
 
         boolean needsMessage() {
             return switch (name) {
-                case "FLAGS", "INTERNALDATE", "RFC822.SIZE", "UID", "MODSEQ", "EMAILID", "THREADID" -> false;
+                case "FLAGS", "INTERNALDATE", "RFC822.SIZE", "UID", "MODSEQ", "EMAILID", "THREADID", "SAVEDATE" -> false;
                 default -> true;
             };
         }
@@ -69,6 +72,7 @@ final class FetchCommand {
         }
         long changedSince = -1;
         boolean vanished = false;
+        SearchReturn.Range partial = null;
         if (a.optionalSp()) {
             a.open();
             do {
@@ -79,6 +83,11 @@ final class FetchCommand {
                         changedSince = a.number(true);
                     }
                     case "VANISHED" -> vanished = true;
+                    case "PARTIAL" -> {
+                        // RFC 9394 3.1: only the messages at these positions of the set (ascending UIDs).
+                        a.sp();
+                        partial = SearchReturn.readRange(a);
+                    }
                     default -> throw ImapSyntaxException.syntax("unknown FETCH modifier " + modifier);
                 }
             } while (a.optionalSp());
@@ -90,7 +99,8 @@ final class FetchCommand {
             throw ImapSyntaxException.syntax("VANISHED needs UID FETCH, CHANGEDSINCE and ENABLE QRESYNC");
         }
         SelectedMailbox s = ctx.selected();
-        List<Long> uids = CommandSupport.uids(ctx, set, r.uid());
+        List<Long> asked = CommandSupport.uids(ctx, set, r.uid());
+        List<Long> uids = CommandSupport.withinLimit(ctx, r, asked);
         if (vanished) {
             List<Long> gone = new ArrayList<>();
             List<Long> expunged = ctx.store().mailboxChanges(s.id(), changedSince).expunged();
@@ -98,12 +108,17 @@ final class FetchCommand {
             for (long u : expunged) if (s.msn(u) == 0 && set.contains(u, star)) gone.add(u);
             if (!gone.isEmpty()) ctx.untagged("VANISHED (EARLIER) " + SequenceSet.compact(gone));
         }
-        boolean withUid = r.uid() || items.stream().anyMatch(i -> i.name().equals("UID"));
+        // After ENABLE UIDONLY the response is "uid UIDFETCH": the UID item only when asked for (RFC 9586 3.3).
+        boolean withUid = (r.uid() && !ctx.uidOnly()) || items.stream().anyMatch(i -> i.name().equals("UID"));
         boolean withModSeq = changedSince >= 0 || items.stream().anyMatch(i -> i.name().equals("MODSEQ"));
         // RFC 7162 3.1: FETCH with MODSEQ or CHANGEDSINCE is a CONDSTORE-enabling command.
         if (withModSeq) ctx.enableCondstore();
         long since = changedSince;
         if (since >= 0) uids = uids.stream().filter(u -> s.entry(u).modSeq() > since).toList();
+        if (partial != null) {
+            int[] slice = partial.slice(uids.size());
+            uids = List.copyOf(uids.subList(slice[0], slice[1]));
+        }
 
         // Fetching a body without PEEK marks the message \Seen (RFC 9051 6.4.5); done first so FLAGS show it.
         Set<Long> seenNow = Set.of();
@@ -141,7 +156,7 @@ final class FetchCommand {
                     throw new No("UNKNOWN-CTE", "message " + s.msn(uid) + " has a part in an unknown transfer encoding");
                 }
             }
-            ctx.write("* " + s.msn(uid) + " FETCH (");
+            ctx.write(ctx.fetchStart(uid));
             boolean first = true;
             if (withUid) {
                 ctx.write("UID " + uid);
@@ -164,7 +179,7 @@ final class FetchCommand {
             ctx.write(")\r\n");
         }
         if (gone) throw new MessageGone();
-        return r.display() + " completed";
+        return CommandSupport.completed(ctx, r, asked.size(), Math.min(asked.size(), ctx.limits().messageLimit));
     }
 
     private static Item item(ArgReader a) throws ImapSyntaxException {
@@ -174,7 +189,21 @@ final class FetchCommand {
     private static Item itemNamed(String name, ArgReader a) throws ImapSyntaxException {
         switch (name) {
             case "FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE", "BODYSTRUCTURE", "UID", "MODSEQ",
-                 "RFC822", "RFC822.HEADER", "RFC822.TEXT", "EMAILID", "THREADID" -> {
+                 "RFC822", "RFC822.HEADER", "RFC822.TEXT", "EMAILID", "THREADID", "SAVEDATE" -> {
+                return new Item(name);
+            }
+            case "PREVIEW" -> {
+                // RFC 8970: PREVIEW [SP "(" preview-mod *(SP preview-mod) ")"], the only modifier LAZY. We always
+                // have a preview at hand, so LAZY changes nothing. "PREVIEW (CHANGEDSINCE 1)" is a FETCH modifier.
+                if (a.lookingAt(" (") && !a.lookingAt(" (CHANGEDSINCE") && !a.lookingAt(" (VANISHED")) {
+                    a.sp();
+                    a.open();
+                    do {
+                        String mod = a.keyword();
+                        if (!mod.equals("LAZY")) throw ImapSyntaxException.syntax("unknown PREVIEW modifier " + mod);
+                    } while (a.optionalSp());
+                    a.close();
+                }
                 return new Item(name);
             }
             case "BODY", "BODY.PEEK" -> {
@@ -278,6 +307,11 @@ final class FetchCommand {
             // RFC 8474: the content address names the immutable message, so copies share it. No threads are kept.
             case "EMAILID" -> ctx.write("EMAILID (E" + e.blobId().substring(0, 24) + ")");
             case "THREADID" -> ctx.write("THREADID NIL");
+            // RFC 8514: the store keeps no separate save date; the internal date is when the message entered
+            // the mailbox for deliveries, and what APPEND/COPY set otherwise (docs/imap.md).
+            case "SAVEDATE" -> ctx.write("SAVEDATE \"" + DateTimes.format(e.internalDate()) + "\"");
+            // RFC 8970: text/plain first, else HTML as text; "" when the message has neither.
+            case "PREVIEW" -> ctx.write("PREVIEW " + Strings.string(TextPreview.of(m), ctx.utf8()));
             case "ENVELOPE" -> ctx.write("ENVELOPE " + Envelope.of(m));
             case "BODYSTRUCTURE" -> ctx.write("BODYSTRUCTURE " + BodyStructure.of(m, true));
             case "BODY" -> {

@@ -126,6 +126,8 @@ final class MailboxCommands {
         } catch (IllegalArgumentException e) {
             throw new No("CANNOT", e.getMessage());
         }
+        // RFC 5464 3.2: a mailbox's metadata goes with it.
+        MetadataCommand.mailboxDeleted(ctx, m.id());
         return "DELETE completed";
     }
 

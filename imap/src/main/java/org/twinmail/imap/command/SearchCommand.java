@@ -15,6 +15,7 @@ import org.twinmail.mail.mime.MimePart;
 import org.twinmail.imap.protocol.ArgReader;
 import org.twinmail.imap.protocol.DateTimes;
 import org.twinmail.imap.protocol.ImapSyntaxException;
+import org.twinmail.imap.protocol.SearchReturn;
 import org.twinmail.imap.protocol.SequenceSet;
 import org.twinmail.imap.session.SelectedMailbox;
 import org.twinmail.search.MessageText;
@@ -94,6 +95,8 @@ final class SearchCommand {
         }
 
         boolean modseq;
+        /** RFC 9586: sequence-number keys are refused. */
+        boolean uidOnly;
         final SelectedMailbox selected;
         final int maxDepth;
         /** The saved result "$" stands for. */
@@ -112,25 +115,9 @@ final class SearchCommand {
         ArgReader a = r.args();
         Parse p = new Parse(ctx.selected(), ctx.limits().maxNestingDepth);
         p.saved = ctx.savedUids();
-        // RFC 4731: RETURN (MIN MAX COUNT ALL) asks for an ESEARCH response; RETURN () means ALL.
-        List<String> returns = null;
-        if (a.peekWord("RETURN")) {
-            a.atom();
-            a.sp();
-            returns = new ArrayList<>();
-            a.open();
-            while (!a.peekIs(')')) {
-                String opt = a.keyword();
-                if (!List.of("MIN", "MAX", "COUNT", "ALL", "SAVE").contains(opt)) {
-                    throw ImapSyntaxException.syntax("unknown SEARCH RETURN option " + opt);
-                }
-                returns.add(opt);
-                a.optionalSp();
-            }
-            a.close();
-            if (returns.isEmpty()) returns.add("ALL");
-            a.sp();
-        }
+        p.uidOnly = ctx.uidOnly();
+        // RFC 4731 ESEARCH, RFC 5182 SAVE, RFC 5267 UPDATE/CONTEXT, RFC 9394 PARTIAL.
+        SearchReturn returns = SearchReturn.read(a);
         if (a.peekWord("CHARSET")) {
             a.atom();
             a.sp();
@@ -138,8 +125,9 @@ final class SearchCommand {
             a.sp();
         }
         // RFC 9051 6.4.4: IMAP4rev2 answers every SEARCH with ESEARCH, ALL when no RETURN was given.
-        if (returns == null && ctx.rev2()) returns = new ArrayList<>(List.of("ALL"));
-        List<Candidate> matching = matching(ctx, a, p);
+        if (returns == null && ctx.rev2()) returns = SearchReturn.ALL;
+        List<Key> keys = keys(ctx, a, p);
+        List<Candidate> matching = evaluate(ctx, keys);
         // RFC 7162 3.1: SEARCH with MODSEQ is a CONDSTORE-enabling command.
         if (p.modseq) ctx.enableCondstore();
         List<Long> found = new ArrayList<>();
@@ -148,48 +136,75 @@ final class SearchCommand {
             found.add(r.uid() ? c.entry.uid() : c.msn);
             highest = Math.max(highest, c.entry.modSeq());
         }
-        if (returns != null && returns.contains("SAVE")) {
-            // RFC 5182 2.4: with MIN and/or MAX alone, only those are saved.
-            List<Long> uidsFound = matching.stream().map(c -> c.entry.uid()).toList();
-            boolean onlyEnds = (returns.contains("MIN") || returns.contains("MAX")) && !returns.contains("ALL") && !returns.contains("COUNT");
-            if (onlyEnds && !uidsFound.isEmpty()) {
-                java.util.TreeSet<Long> ends = new java.util.TreeSet<>();
-                if (returns.contains("MIN")) ends.add(uidsFound.getFirst());
-                if (returns.contains("MAX")) ends.add(uidsFound.getLast());
-                uidsFound = List.copyOf(ends);
-            }
-            ctx.saveSearch(uidsFound);
-            returns.remove("SAVE");
-            // SAVE alone asks for no ESEARCH response at all.
-            if (returns.isEmpty()) return r.display() + " completed";
-        }
-        if (returns != null) {
-            StringBuilder b = new StringBuilder("ESEARCH (TAG ").append(org.twinmail.imap.protocol.Strings.string(r.tag(), false)).append(')');
-            if (r.uid()) b.append(" UID");
-            if (!found.isEmpty()) {
-                if (returns.contains("MIN")) b.append(" MIN ").append(found.getFirst());
-                if (returns.contains("MAX")) b.append(" MAX ").append(found.getLast());
-                if (returns.contains("ALL")) b.append(" ALL ").append(SequenceSet.compact(found));
-            }
-            if (returns.contains("COUNT")) b.append(" COUNT ").append(found.size());
-            if (p.modseq && !found.isEmpty()) b.append(" MODSEQ ").append(highest);
+        if (returns == null) {
+            StringBuilder b = new StringBuilder("SEARCH");
+            for (long n : found) b.append(' ').append(n);
+            if (p.modseq && !found.isEmpty()) b.append(" (MODSEQ ").append(highest).append(')');
             ctx.untagged(b.toString());
             return r.display() + " completed";
         }
-        StringBuilder b = new StringBuilder("SEARCH");
-        for (long n : found) b.append(' ').append(n);
-        if (p.modseq && !found.isEmpty()) b.append(" (MODSEQ ").append(highest).append(')');
-        ctx.untagged(b.toString());
+        List<Long> uidsFound = matching.stream().map(c -> c.entry.uid()).toList();
+        answer(ctx, r, returns, found, uidsFound, p.modseq && !found.isEmpty() ? highest : -1);
+        if (returns.has(SearchReturn.Option.UPDATE)) ctx.searchUpdates().add(ctx, r.tag(), r.uid(), keys, null, uidsFound);
         return r.display() + " completed";
     }
 
-    /** Reads the search keys to the end of the command and returns the messages matching all of them, in sequence order. */
-    static List<Candidate> matching(Context ctx, ArgReader a, Parse p) throws ImapSyntaxException {
+    /** CANCELUPDATE (RFC 5267 4.2): stops the updates of the searches with these tags. */
+    static String cancelUpdate(Context ctx, Request r) throws ImapSyntaxException {
+        ArgReader a = r.args();
+        List<String> tags = new ArrayList<>();
+        do {
+            tags.add(new String(a.string(), StandardCharsets.UTF_8));
+        } while (a.optionalSp());
+        a.end();
+        for (String tag : tags) {
+            if (!ctx.searchUpdates().cancel(tag)) throw ImapSyntaxException.syntax("no search with tag " + tag + " is kept up to date");
+        }
+        return "CANCELUPDATE completed";
+    }
+
+    /**
+     * The ESEARCH answer of SEARCH or SORT with RETURN options (RFC 4731, 5267, 9394) and the
+     * SEARCHRES save (RFC 5182): {@code found} in the result's order, as the client numbers
+     * them, {@code uidsFound} the same messages' UIDs; {@code modseq} the highest MODSEQ to
+     * report, or -1.
+     */
+    static void answer(Context ctx, Request r, SearchReturn returns, List<Long> found, List<Long> uidsFound, long modseq) throws IOException {
+        if (returns.has(SearchReturn.Option.SAVE)) {
+            // RFC 5182 2.4: with MIN and/or MAX alone, only those are saved; RFC 9394 3.2: with PARTIAL alone, its results.
+            boolean all = returns.has(SearchReturn.Option.ALL) || returns.has(SearchReturn.Option.COUNT);
+            boolean ends = returns.has(SearchReturn.Option.MIN) || returns.has(SearchReturn.Option.MAX);
+            List<Long> saved = uidsFound;
+            if (!all && ends && !uidsFound.isEmpty()) {
+                java.util.TreeSet<Long> kept = new java.util.TreeSet<>();
+                if (returns.has(SearchReturn.Option.MIN)) kept.add(uidsFound.getFirst());
+                if (returns.has(SearchReturn.Option.MAX)) kept.add(uidsFound.getLast());
+                if (returns.partial() != null) kept.addAll(returns.partial(uidsFound));
+                saved = List.copyOf(kept);
+            } else if (!all && returns.partial() != null) {
+                saved = returns.partial(uidsFound);
+            }
+            ctx.saveSearch(saved);
+            // SAVE alone (with hints) asks for no ESEARCH response at all.
+            if (returns.options().stream().allMatch(o -> o == SearchReturn.Option.SAVE || o == SearchReturn.Option.CONTEXT)) return;
+        }
+        String line = returns.esearch(r.tag(), r.uid(), found);
+        if (modseq >= 0) line += " MODSEQ " + modseq;
+        ctx.untagged(line);
+    }
+
+    /** Reads the search keys to the end of the command; text keys ask the full-text index first. */
+    static List<Key> keys(Context ctx, ArgReader a, Parse p) throws ImapSyntaxException {
         p.index = ctx.services().search(); // SORT and THREAD come here too
         List<Key> keys = new ArrayList<>();
         keys.add(key(a, p));
         while (a.optionalSp()) keys.add(key(a, p));
         a.end();
+        return keys;
+    }
+
+    /** The messages of the selected mailbox matching all {@code keys}, in sequence order. */
+    static List<Candidate> evaluate(Context ctx, List<Key> keys) {
         SelectedMailbox s = ctx.selected();
         List<Candidate> found = new ArrayList<>();
         List<Long> uids = s.uids();
@@ -198,6 +213,11 @@ final class SearchCommand {
             if (keys.stream().allMatch(k -> k.matches(c))) found.add(c);
         }
         return found;
+    }
+
+    /** Reads the search keys to the end of the command and returns the messages matching all of them, in sequence order. */
+    static List<Candidate> matching(Context ctx, ArgReader a, Parse p) throws ImapSyntaxException {
+        return evaluate(ctx, keys(ctx, a, p));
     }
 
     private static String text(ArgReader a, Parse p) throws ImapSyntaxException {
@@ -249,6 +269,9 @@ final class SearchCommand {
         }
         if (a.sequenceSetNext()) {
             SequenceSet set = a.sequenceSet();
+            if (!set.isSaved() && p.uidOnly) {
+                throw new ImapSyntaxException(ImapSyntaxException.Kind.UID_REQUIRED, "message sequence numbers after ENABLE UIDONLY: use UID");
+            }
             if (set.isSaved()) {
                 java.util.Set<Long> saved = java.util.Set.copyOf(p.saved);
                 return c -> saved.contains(c.entry.uid());
@@ -314,6 +337,23 @@ final class SearchCommand {
                 a.sp();
                 LocalDate d = date(a);
                 return c -> compare(c.entry.internalDate().atZone(ZoneOffset.UTC).toLocalDate(), d, name);
+            }
+            case "SAVEDBEFORE", "SAVEDON", "SAVEDSINCE": {
+                // RFC 8514: the save date is the internal date here (the store keeps no other; docs/imap.md).
+                a.sp();
+                LocalDate d = date(a);
+                String op = name.substring(5);
+                return c -> compare(c.entry.internalDate().atZone(ZoneOffset.UTC).toLocalDate(), d, op);
+            }
+            // RFC 8514 4.2: every mailbox has save dates here.
+            case "SAVEDATESUPPORTED": return c -> true;
+            case "OLDER", "YOUNGER": {
+                // RFC 5032 WITHIN: an interval in seconds back from now, against the internal date.
+                a.sp();
+                long seconds = a.nzNumber();
+                java.time.Instant limit = java.time.Instant.now().minusSeconds(seconds);
+                boolean older = name.equals("OLDER");
+                return c -> older ? c.entry.internalDate().isBefore(limit) : !c.entry.internalDate().isBefore(limit);
             }
             case "SENTBEFORE", "SENTON", "SENTSINCE": {
                 a.sp();

@@ -168,9 +168,12 @@ final class SelectCommands {
             SequenceSet set = uidSet;
             wanted = u -> set.contains(u, star);
         }
-        ctx.store().expunge(s.id(), deleted(ctx, s, wanted));
+        List<Long> asked = deleted(ctx, s, wanted);
+        // RFC 9738: UID EXPUNGE works on at most imap.messageLimit messages (plain EXPUNGE takes no set).
+        List<Long> uids = r.uid() ? CommandSupport.withinLimit(ctx, r, asked) : asked;
+        ctx.store().expunge(s.id(), uids);
         // The EXPUNGE responses come from the refresh before the tagged reply.
-        return r.display() + " completed";
+        return CommandSupport.completed(ctx, r, asked.size(), uids.size());
     }
 
     /** UIDs flagged \Deleted now (as the store has them) that {@code wanted} accepts. */

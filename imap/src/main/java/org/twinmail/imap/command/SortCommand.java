@@ -12,6 +12,7 @@ import org.twinmail.mail.header.MailDates;
 import org.twinmail.mail.mime.MimePart;
 import org.twinmail.imap.protocol.ArgReader;
 import org.twinmail.imap.protocol.ImapSyntaxException;
+import org.twinmail.imap.protocol.SearchReturn;
 
 /**
  * SORT and UID SORT (RFC 5256 section 3): the messages a SEARCH would find, ordered by
@@ -23,6 +24,42 @@ final class SortCommand {
 
     static String sort(Context ctx, Request r) throws IOException, ImapSyntaxException, No {
         ArgReader a = r.args();
+        // RFC 5267 ESORT: SORT RETURN (...) answers with ESEARCH, ALL in sort order.
+        SearchReturn returns = SearchReturn.read(a);
+        Comparator<SearchCommand.Candidate> order = criteria(a);
+        a.sp();
+        String charset = a.astring();
+        SearchCommand.Parse p = new SearchCommand.Parse(ctx.selected(), ctx.limits().maxNestingDepth);
+        p.saved = ctx.savedUids();
+        p.uidOnly = ctx.uidOnly();
+        p.charset(charset);
+        a.sp();
+        List<SearchCommand.Key> keys = SearchCommand.keys(ctx, a, p);
+        List<SearchCommand.Candidate> found = sorted(ctx, keys, order);
+        if (p.modseq) ctx.enableCondstore();
+        List<Long> numbers = found.stream().map(c -> r.uid() ? c.entry.uid() : c.msn).toList();
+        if (returns == null) {
+            StringBuilder b = new StringBuilder("SORT");
+            for (long n : numbers) b.append(' ').append(n);
+            ctx.untagged(b.toString());
+            return r.display() + " completed";
+        }
+        List<Long> uids = found.stream().map(c -> c.entry.uid()).toList();
+        long highest = found.stream().mapToLong(c -> c.entry.modSeq()).max().orElse(0);
+        SearchCommand.answer(ctx, r, returns, numbers, uids, p.modseq && !found.isEmpty() ? highest : -1);
+        if (returns.has(SearchReturn.Option.UPDATE)) ctx.searchUpdates().add(ctx, r.tag(), r.uid(), keys, order, uids);
+        return r.display() + " completed";
+    }
+
+    /** The messages matching {@code keys}, in the order of {@code order}, ties by sequence number. */
+    static List<SearchCommand.Candidate> sorted(Context ctx, List<SearchCommand.Key> keys, Comparator<SearchCommand.Candidate> order) {
+        List<SearchCommand.Candidate> found = new ArrayList<>(SearchCommand.evaluate(ctx, keys));
+        found.sort(order.thenComparingLong(x -> x.msn));
+        return found;
+    }
+
+    /** The parenthesised sort criteria (RFC 5256 3, RFC 5957 DISPLAYFROM/DISPLAYTO) as one comparator. */
+    private static Comparator<SearchCommand.Candidate> criteria(ArgReader a) throws ImapSyntaxException {
         a.open();
         Comparator<SearchCommand.Candidate> order = null;
         boolean reverse = false;
@@ -40,6 +77,11 @@ final class SortCommand {
                 case "SIZE" -> Comparator.comparingLong((SearchCommand.Candidate x) -> x.entry.size());
                 // RFC 5256 2.1 base subject, compared with i;ascii-casemap (baseSubject folds it).
                 case "SUBJECT" -> Comparator.comparing((SearchCommand.Candidate x) -> baseSubject(x.message().header("Subject")));
+                // RFC 5957 SORT=DISPLAY: the display name of the first address, its addr-spec when it has none.
+                case "DISPLAYFROM", "DISPLAYTO" -> {
+                    String field = key.equals("DISPLAYFROM") ? "From" : "To";
+                    yield Comparator.comparing((SearchCommand.Candidate x) -> displayName(x.message(), field));
+                }
                 case "FROM", "TO", "CC" -> {
                     String field = key.charAt(0) + key.substring(1).toLowerCase(Locale.ROOT);
                     yield Comparator.comparing((SearchCommand.Candidate x) -> firstMailbox(x.message(), field));
@@ -51,17 +93,7 @@ final class SortCommand {
             order = order == null ? c : order.thenComparing(c);
         } while (a.optionalSp());
         a.close();
-        a.sp();
-        String charset = a.astring();
-        SearchCommand.Parse p = new SearchCommand.Parse(ctx.selected(), ctx.limits().maxNestingDepth);
-        p.charset(charset);
-        a.sp();
-        List<SearchCommand.Candidate> found = new ArrayList<>(SearchCommand.matching(ctx, a, p));
-        found.sort(order.thenComparingLong(x -> x.msn));
-        StringBuilder b = new StringBuilder("SORT");
-        for (SearchCommand.Candidate c : found) b.append(' ').append(r.uid() ? c.entry.uid() : c.msn);
-        ctx.untagged(b.toString());
-        return r.display() + " completed";
+        return order;
     }
 
     /**
@@ -84,6 +116,24 @@ final class SortCommand {
         List<Envelope.Address> all = Envelope.parse(header);
         if (all.isEmpty() || all.getFirst().mailbox() == null) return "";
         return asciiCasemap(all.getFirst().mailbox());
+    }
+
+    /**
+     * RFC 5957 2: the decoded display name of the field's first address, or its addr-spec
+     * ({@code local@domain}) when it has none; a group's display name for a group (the RFC
+     * speaks only of mailboxes; a group's name is what a client displays for it). Compared
+     * with i;ascii-casemap, as the other SORT keys; empty, sorting first, when there is no address.
+     */
+    private static String displayName(MimePart m, String field) {
+        String header = m.header(field);
+        if (header == null) return "";
+        var all = org.twinmail.mail.address.AddressParser.parse(header).addresses();
+        if (all.isEmpty()) return "";
+        String shown = switch (all.getFirst()) {
+            case org.twinmail.mail.address.Mailbox mb -> mb.name() == null || mb.name().isBlank() ? mb.address() : mb.name();
+            case org.twinmail.mail.address.Group g -> g.name() == null ? "" : g.name();
+        };
+        return asciiCasemap(shown.strip());
     }
 
     /** RFC 4790 9.2 i;ascii-casemap: a-z folded to A-Z, nothing else touched; compared octet by octet after. */

@@ -62,7 +62,8 @@ final class StoreCommand {
                         long unchangedSince) throws IOException, ImapSyntaxException, No {
         SelectedMailbox s = ctx.selected();
         if (s.readOnly()) throw new No("READ-ONLY", "mailbox is read-only");
-        List<Long> uids = CommandSupport.uids(ctx, set, r.uid());
+        List<Long> asked = CommandSupport.uids(ctx, set, r.uid());
+        List<Long> uids = CommandSupport.withinLimit(ctx, r, asked);
         FlagsResult result;
         try {
             result = ctx.store().storeFlags(s.id(), uids, change, new LinkedHashSet<>(flags), unchangedSince);
@@ -90,6 +91,6 @@ final class StoreCommand {
             List<Long> refused = r.uid() ? result.modified() : result.modified().stream().map(u -> (long) s.msn(u)).toList();
             return "[MODIFIED " + SequenceSet.compact(refused) + "] conditional STORE failed for some messages";
         }
-        return r.display() + " completed";
+        return CommandSupport.completed(ctx, r, asked.size(), uids.size());
     }
 }

@@ -219,6 +219,16 @@ public final class ArgReader {
         return pos + n == line.length || !atomChar(line[pos + n] & 0xff, false);
     }
 
+    /** True if {@code text} (ASCII, compared case-insensitively) follows on the current line; nothing is consumed. */
+    public boolean lookingAt(String text) {
+        int n = text.length();
+        if (pos + n > line.length) return false;
+        for (int i = 0; i < n; i++) {
+            if (Character.toUpperCase(line[pos + i]) != Character.toUpperCase(text.charAt(i))) return false;
+        }
+        return true;
+    }
+
     /** A number (RFC 9051 "number": up to 2^32-1, or with {@code big} a 63-bit number64). */
     public long number(boolean big) throws ImapSyntaxException {
         int start = pos;

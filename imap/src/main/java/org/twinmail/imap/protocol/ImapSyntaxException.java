@@ -13,7 +13,9 @@ public final class ImapSyntaxException extends Exception {
         /** A literal is larger than {@code imap.maxLiteralSize}. */
         LITERAL_TOO_BIG,
         /** Parentheses nested deeper than {@code imap.maxNestingDepth}. */
-        TOO_DEEP
+        TOO_DEEP,
+        /** A message sequence number after ENABLE UIDONLY (RFC 9586 3: BAD [UIDREQUIRED]). */
+        UID_REQUIRED
     }
 
     private final Kind kind;

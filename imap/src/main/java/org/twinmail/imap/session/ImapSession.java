@@ -307,6 +307,12 @@ public final class ImapSession {
             tagged(tag, "BAD", null, name + " is not allowed " + why);
             return;
         }
+        if (ctx.uidOnly() && !uid && c.usesSequenceNumbers()) {
+            // RFC 9586 3: after ENABLE UIDONLY no command takes message sequence numbers.
+            errors++;
+            tagged(tag, "BAD", "UIDREQUIRED", name + " needs its UID form after ENABLE UIDONLY");
+            return;
+        }
         args.optionalSp();
         Request request = new Request(tag, name, uid, args);
         Handler handler = switch (c) {
@@ -330,7 +336,11 @@ public final class ImapSession {
         } catch (ImapSyntaxException e) {
             errors++;
             status = "BAD";
-            code = e.kind() == ImapSyntaxException.Kind.TOO_DEEP ? "LIMIT" : null;
+            code = switch (e.kind()) {
+                case TOO_DEEP -> "LIMIT";
+                case UID_REQUIRED -> "UIDREQUIRED";
+                default -> null;
+            };
             text = e.getMessage();
         } catch (No e) {
             status = "NO";
