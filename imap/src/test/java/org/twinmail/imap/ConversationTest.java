@@ -71,7 +71,7 @@ class ConversationTest {
     @TestFactory
     Stream<DynamicTest> conversations() throws IOException {
         List<String> names = List.of("basic", "auth", "mailboxes", "append", "fetch", "store-expunge", "copy-move",
-                "search", "multi-session", "idle", "condstore", "bad-input", "extensions", "quota", "qresync", "sort", "list-extended", "utf8", "searchres", "rev2", "thread", "recent", "keywords", "condstore-enabling", "move-self", "sort-rules", "expunge-in-view", "atoms", "lsub-recursive", "binary-body", "unauthenticate", "savedate", "preview", "within", "sort-display", "context-partial", "messagelimit", "replace", "metadata", "uidonly",
+                "search", "multi-session", "idle", "condstore", "bad-input", "extensions", "quota", "qresync", "sort", "list-extended", "utf8", "searchres", "rev2", "thread", "recent", "keywords", "condstore-enabling", "move-self", "sort-rules", "expunge-in-view", "atoms", "lsub-recursive", "binary-body", "unauthenticate", "savedate", "preview", "within", "sort-display", "context-partial", "messagelimit", "replace", "metadata", "uidonly", "catenate",
                 "acl", "acl-shared");
         return names.stream().map(n -> DynamicTest.dynamicTest(n, () -> run(n)));
     }

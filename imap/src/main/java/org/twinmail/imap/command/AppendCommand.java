@@ -120,6 +120,11 @@ final class AppendCommand {
             if (!a.literalNext()) throw ImapSyntaxException.syntax("APPEND UTF8: the message must be a literal");
             content = a.literalData();
             a.close();
+        } else if (a.peekWord("CATENATE")) {
+            // RFC 4469: the message put together from literals and IMAP URLs.
+            a.atom();
+            a.sp();
+            content = Catenate.read(ctx, a);
         } else {
             if (!a.literalNext()) throw ImapSyntaxException.syntax("APPEND: the message must be a literal");
             content = a.literalData();

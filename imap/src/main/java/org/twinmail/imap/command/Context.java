@@ -296,7 +296,7 @@ public final class Context {
                 "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "LIST-EXTENDED", "LIST-STATUS", "UTF8=ACCEPT", "QUOTA", "QUOTA=RES-STORAGE", "QUOTA=RES-MESSAGE",
                 "STATUS=SIZE", "OBJECTID", "ACL", "RIGHTS=texk", "APPENDLIMIT=" + services.limits().maxLiteralSize.bytes(),
                 "SAVEDATE", "PREVIEW", "WITHIN", "SORT=DISPLAY", "ESORT", "CONTEXT=SEARCH", "CONTEXT=SORT", "PARTIAL",
-                "MESSAGELIMIT=" + services.limits().messageLimit, "REPLACE", "METADATA", "METADATA-SERVER", "UIDONLY"));
+                "MESSAGELIMIT=" + services.limits().messageLimit, "REPLACE", "METADATA", "METADATA-SERVER", "UIDONLY", "CATENATE"));
         // RFC 8437 3: advertised where it can be used, after login.
         if (state != State.NOT_AUTHENTICATED) caps.add("UNAUTHENTICATE");
         return caps;
