@@ -33,7 +33,8 @@ import org.twinmail.core.model.Account;
  *   @shared NAME               marks NAME's account shared (its mailboxes show under #shared/)
  *   @deliver NAME SUBJECT      delivers a small message to NAME's INBOX, as SMTP would
  *   @connect N [limited]       opens session N (N is one digit); "limited": to a server with imap.messageLimit 3,
- *                              imap.metadataMaxSize 16 and imap.metadataMaxEntries 3
+ *                              imap.metadataMaxSize 16, imap.metadataMaxEntries 3
+ *                              and imap.progressInterval 0
  *   N&gt; text                    session N sends text + CRLF
  *   N&lt; text                    the next line session N receives is text; "..." matches anything,
  *                              "{{NAME}}" a number, which later lines use as ${NAME}
@@ -60,6 +61,7 @@ class ConversationTest {
             l.messageLimit = 3;
             l.metadataMaxSize = org.twinmail.core.config.Size.ofBytes(16);
             l.metadataMaxEntries = 3;
+            l.progressInterval = java.time.Duration.ZERO;
         });
     }
 
@@ -71,7 +73,7 @@ class ConversationTest {
     @TestFactory
     Stream<DynamicTest> conversations() throws IOException {
         List<String> names = List.of("basic", "auth", "mailboxes", "append", "fetch", "store-expunge", "copy-move",
-                "search", "multi-session", "idle", "condstore", "bad-input", "extensions", "quota", "qresync", "sort", "list-extended", "utf8", "searchres", "rev2", "thread", "recent", "keywords", "condstore-enabling", "move-self", "sort-rules", "expunge-in-view", "atoms", "lsub-recursive", "binary-body", "unauthenticate", "savedate", "preview", "within", "sort-display", "context-partial", "messagelimit", "replace", "metadata", "uidonly", "catenate",
+                "search", "multi-session", "idle", "condstore", "bad-input", "extensions", "quota", "qresync", "sort", "list-extended", "utf8", "searchres", "rev2", "thread", "recent", "keywords", "condstore-enabling", "move-self", "sort-rules", "expunge-in-view", "atoms", "lsub-recursive", "binary-body", "unauthenticate", "savedate", "preview", "within", "sort-display", "context-partial", "messagelimit", "replace", "metadata", "uidonly", "catenate", "inprogress",
                 "acl", "acl-shared");
         return names.stream().map(n -> DynamicTest.dynamicTest(n, () -> run(n)));
     }

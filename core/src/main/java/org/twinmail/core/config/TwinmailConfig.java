@@ -151,6 +151,8 @@ public final class TwinmailConfig {
         public Size metadataMaxSize = Size.of("64K");
         /** METADATA entries one account may have, server and mailbox entries together (NO [METADATA TOOMANY] beyond). */
         public int metadataMaxEntries = 1000;
+        /** How often a long SEARCH, SORT or THREAD says it is still working (RFC 9585 INPROGRESS responses). */
+        public Duration progressInterval = Duration.ofSeconds(5);
     }
 
     /** HTTP service: /metrics (Prometheus), /health, and the admin API under /api/admin. */

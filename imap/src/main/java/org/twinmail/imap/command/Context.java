@@ -46,6 +46,9 @@ public final class Context {
     private final Set<String> enabled = new LinkedHashSet<>();
     private List<Long> savedUids = List.of();
     private final SearchUpdates searchUpdates = new SearchUpdates();
+    /** The command being run (INPROGRESS names it) and when progress was last reported. */
+    private String commandTag;
+    private long lastProgress;
     private boolean logout;
 
     public Context(Connection connection, Services services, SessionLog sessionLog) {
@@ -256,6 +259,32 @@ public final class Context {
         for (String u : updates) untagged(u);
         // RFC 5267 4.3: result updates go out when EXPUNGE may (they name messages by current numbers).
         if (expungeAllowed && !searchUpdates.isEmpty()) searchUpdates.report(this);
+    }
+
+    /** The session starts running the command tagged {@code tag}. */
+    public void commandStarted(String tag) {
+        commandTag = tag;
+        lastProgress = System.nanoTime();
+    }
+
+    /**
+     * RFC 9585 INPROGRESS: a long command (a SEARCH or SORT over many messages) tells the client
+     * it is still working, at most every {@code imap.progressInterval}, with {@code done} of
+     * {@code total} messages: {@code * OK [INPROGRESS ("tag" done total)]}. Not after the last one
+     * (the tagged reply follows).
+     */
+    void progress(long done, long total) {
+        if (commandTag == null || done >= total) return;
+        long now = System.nanoTime();
+        if (now - lastProgress < limits().progressInterval.toNanos()) return;
+        lastProgress = now;
+        try {
+            untagged("OK [INPROGRESS (" + org.twinmail.imap.protocol.Strings.string(commandTag, false) + " " + done + " " + total
+                    + ")] still working");
+            flush();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** The searches kept up to date for this selection (SEARCH/SORT RETURN (UPDATE)). */

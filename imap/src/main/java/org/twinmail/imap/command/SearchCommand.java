@@ -211,6 +211,7 @@ final class SearchCommand {
         for (int i = 0; i < uids.size(); i++) {
             Candidate c = new Candidate(i + 1, s.entry(uids.get(i)), ctx);
             if (keys.stream().allMatch(k -> k.matches(c))) found.add(c);
+            ctx.progress(i + 1, uids.size());
         }
         return found;
     }

@@ -315,6 +315,7 @@ public final class ImapSession {
         }
         args.optionalSp();
         Request request = new Request(tag, name, uid, args);
+        ctx.commandStarted(tag);
         Handler handler = switch (c) {
             case IDLE -> this::idle;
             case STARTTLS -> this::startTls;
