@@ -15,6 +15,8 @@ import org.twinmail.filter.checks.Relay;
 import org.twinmail.filter.checks.SendingLimits;
 import org.twinmail.filter.checks.SendingRate;
 import org.twinmail.filter.checks.SubmissionSender;
+import org.twinmail.filter.auth.Spf;
+import org.twinmail.filter.greylist.Greylist;
 import org.twinmail.filter.rules.AdminRules;
 import org.twinmail.filter.rules.IpRules;
 import org.twinmail.filter.rules.SenderRules;
@@ -84,6 +86,11 @@ public final class Chains {
         DnsMxResolver dns = nodeDns != null ? nodeDns : config.filter.authentication.enabled || !config.filter.dnsbl.lists.isEmpty()
                 ? DnsMxResolver.fromConfig(config.relay.dns) : null;
         if (!config.filter.dnsbl.lists.isEmpty()) mx.add(Dnsbl.fromConfig(config.filter.dnsbl, dns)); // connect
+        if (config.filter.greylist.enabled) { // rcpt: after sender-rules, whose accept skips it
+            mx.add(new Greylist(config.filter.greylist, smtp.relayNetworks,
+                    config.filter.authentication.enabled ? new Spf(dns, config.hostname, java.time.Clock.systemUTC()) : null,
+                    System::currentTimeMillis));
+        }
         if (config.filter.authentication.enabled) { // mail: SPF; data: SPF, DKIM, DMARC, Authentication-Results
             mx.add(MessageAuthentication.fromConfig(config, d -> directory.findDomain(d).isPresent(), relay, dns, dmarcReports));
         }

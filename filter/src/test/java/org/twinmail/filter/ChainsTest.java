@@ -89,4 +89,18 @@ class ChainsTest {
                     .containsExactly("hop-count", "submission-sender", "clamav");
         }
     }
+
+    @Test
+    void greylistingAtRcptAfterTheSenderRulesWhenEnabled(@TempDir Path dir) {
+        TwinmailConfig config = new TwinmailConfig();
+        config.hostname = "mx.test.example";
+        config.filter.greylist.enabled = true;
+        try (MailStore store = EmbeddedMailStore.open(StoreOptions.defaults(dir));
+             org.twinmail.filter.rules.AdminRules rules = org.twinmail.filter.rules.AdminRules.load(store)) {
+            assertThat(Chains.mx(config, store, rules).checks(Stage.RCPT)).extracting(Check::name)
+                    .containsExactly("recipient-limit", "relay", "recipient-exists", "quota", "sender-rules", "greylist");
+            assertThat(Chains.mx(config, store).checks(Stage.RCPT)).extracting(Check::name).endsWith("quota", "greylist");
+            assertThat(Chains.submission(config, store).checks(Stage.RCPT)).extracting(Check::name).doesNotContain("greylist");
+        }
+    }
 }

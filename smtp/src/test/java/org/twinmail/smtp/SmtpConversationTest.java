@@ -300,6 +300,25 @@ class SmtpConversationTest {
     }
 
     @Test
+    void greylistingTempfailsANewTripletAtRcptAndTheRetryIsDelivered() throws Exception {
+        Account rcpt = fixture.account();
+        InetSocketAddress grey = fixture.serverWith(c -> {
+            c.filter.greylist.enabled = true;
+            c.filter.greylist.delay = java.time.Duration.ZERO;
+        });
+        try (SmtpClient c = SmtpClient.ehlo(grey)) {
+            c.expect("MAIL FROM:<new@sender.example>", 250);
+            assertThat(c.expect("RCPT TO:<" + rcpt.address() + ">", 451, "4.7.1").text()).contains("Greylisted");
+            c.expect("RSET", 250);
+            c.expect("MAIL FROM:<new@sender.example>", 250);
+            c.expect("RCPT TO:<" + rcpt.address() + ">", 250, "2.1.5");
+            assertThat(data(c, message("greylisted", "hi\r\n")).code()).isEqualTo(250);
+        }
+        assertThat(fixture.only(rcpt)).contains("Subject: greylisted");
+        assertThat(fixture.rejected("greylisted")).isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
     void sourceRoutesAreAcceptedAndIgnored() throws Exception {
         Account rcpt = fixture.account();
         try (SmtpClient c = SmtpClient.ehlo(server)) {

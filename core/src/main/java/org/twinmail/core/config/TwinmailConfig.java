@@ -472,6 +472,28 @@ public final class TwinmailConfig {
         public SpamScanner rspamd = new SpamScanner();
         public Authentication authentication = new Authentication();
         public Dnsbl dnsbl = new Dnsbl();
+        public Greylist greylist = new Greylist();
+    }
+
+    /**
+     * Greylisting at RCPT on the MX (triplets of client /24 or /64, sender, recipient). Off by
+     * default: it delays the first mail of every new correspondent by at least {@code delay}, which
+     * a new installation should choose knowingly; the DNSBL, the rules and the scanners do not.
+     */
+    public static final class Greylist {
+        public boolean enabled = false;
+        /** A retry of a triplet passes only this long after it was first seen; before, 451 again. */
+        public Duration delay = Duration.ofMinutes(5);
+        /** A triplet not retried within this is forgotten (the next attempt starts again). */
+        public Duration retryWindow = Duration.ofDays(2);
+        /** A triplet that passed is let through without delay for this long after its last message. */
+        public Duration passTime = Duration.ofDays(35);
+        /** A client network with this many triplets passed is no longer greylisted; 0: never. */
+        public int autoAllowAfter = 5;
+        /** Entries kept per table (triplets, clients, domains), the oldest dropped first. */
+        public int maxEntries = 100_000;
+        /** Client addresses and CIDR ranges never greylisted (besides {@code smtp.relayNetworks}). */
+        public List<String> allowNetworks = List.of();
     }
 
     /** DNS block lists at the connect of the MX, scored as postscreen does; off while {@code lists} is empty. */
