@@ -11,6 +11,8 @@
 # over SMTP to every account and every connection must see its "* N EXISTS" (IDLE still
 # works), then all connections end with DONE and LOGOUT.
 #   bench/scripts/imap-idle-memory.sh [checkpoints=5000,10000,19000]
+# NMT=1 runs the server with native memory tracking and prints its summary at each checkpoint.
+# SERVER_JAVA_OPTS="..." adds JVM options to the server's.
 # HISTO=1 prints the top of the server's heap histogram at the last checkpoint.
 # JAR=path/to/twinmail.jar uses a jar already built (e.g. the base release's).
 # This machine caps a process at 20,000 open files: 19,000 leaves the server room.
@@ -41,7 +43,8 @@ if unzip -l "$jar" 'org/twinmail/core/config/TwinmailConfig$Limits.class' >/dev/
 fi
 "$java_home/bin/java" -jar "$jar" admin --config "$work/twinmail.yaml" domain add bench.test >/dev/null
 : > "$work/server.log"
-"$java_home/bin/java" -Xmx512m ${SERVER_JAVA_OPTS:-} -jar "$jar" serve --config "$work/twinmail.yaml" > "$work/server.log" 2>&1 &
+nmt_opts=(); [ -n "${NMT:-}" ] && nmt_opts=(-XX:NativeMemoryTracking=summary)
+"$java_home/bin/java" -Xmx512m ${SERVER_JAVA_OPTS:-} "${nmt_opts[@]}" -jar "$jar" serve --config "$work/twinmail.yaml" > "$work/server.log" 2>&1 &
 pid=$!
 until grep -q "TwinMail ready" "$work/server.log"; do sleep 0.05; kill -0 $pid || { cat "$work/server.log"; exit 1; }; done
 smtp_port=$(grep -o 'SMTP 127.0.0.1:[0-9]*' "$work/server.log" | head -1 | cut -d: -f2)
@@ -68,16 +71,21 @@ import asyncio, re, subprocess, sys, time
 port, users, pid, jcmd, smtp_port = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
 checkpoints = [int(x) for x in sys.argv[6].split(",")]
 histo = len(sys.argv) > 8 and sys.argv[8] == "1"
+nmt = len(sys.argv) > 9 and sys.argv[9] == "1"
 conns = []
 def measure():
     # after a full GC (G1 gives back what it no longer needs), so the RSS of two moments compares
     subprocess.run([jcmd, str(pid), "GC.run"], capture_output=True)
     time.sleep(1)
     out = subprocess.run([jcmd, str(pid), "GC.heap_info"], capture_output=True, text=True).stdout
-    m = re.search(r"used (\d+)K", out)
+    m = re.search(r"(?:committed|total) (\d+)K, used (\d+)K", out)
     for l in open("/proc/%d/status" % pid):
         if l.startswith("VmRSS:"): rss = int(l.split()[1])
-    return rss, int(m.group(1)) if m else -1
+    if nmt:
+        nm = subprocess.run([jcmd, str(pid), "VM.native_memory", "summary"], capture_output=True, text=True).stdout
+        print("\n".join(l for l in nm.splitlines() if "committed=" in l and l.startswith(("Total", "-"))), flush=True)
+    print("  heap committed %.1f MB" % (int(m.group(1)) / 1024), flush=True)
+    return rss, int(m.group(2)) if m else -1
 async def expect(r, prefix):
     while True:
         line = await r.readline()
@@ -145,4 +153,4 @@ async def main():
 asyncio.run(main())
 PY
 ulimit -n 20000
-python3 "$work/idle.py" "$imap_port" "$users" "$pid" "$java_home/bin/jcmd" "$smtp_port" "$checkpoints" "$work/deliver.py" "${HISTO:-0}"
+python3 "$work/idle.py" "$imap_port" "$users" "$pid" "$java_home/bin/jcmd" "$smtp_port" "$checkpoints" "$work/deliver.py" "${HISTO:-0}" "${NMT:-0}"
