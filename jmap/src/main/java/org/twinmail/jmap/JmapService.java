@@ -31,6 +31,7 @@ import org.twinmail.filter.Pipeline;
 import org.twinmail.jmap.mail.AccountObjects;
 import org.twinmail.jmap.mail.Blobs;
 import org.twinmail.jmap.submission.Submitter;
+import org.twinmail.search.SearchIndex;
 import org.twinmail.store.Postmaster;
 import org.twinmail.jmap.mail.Ids;
 import org.twinmail.jmap.mail.MailRead;
@@ -77,12 +78,19 @@ public final class JmapService {
      *                   then EmailSubmission is not offered
      */
     public JmapService(TwinmailConfig config, MailStore store, Authenticator authenticator, AuthGuard guard, Pipeline submission) {
-        this(JmapSettings.from(config.jmap, config.hostname), store, new JmapAuth(authenticator, guard, config.auth.plaintextAuth,
-                new Tokens(config.jmap.tokenLifetime, Clock.systemUTC())),
-                submission == null ? null : new Submitter(submission, store, new Postmaster(store, config.smtp.postmaster), config.hostname));
+        this(config, store, authenticator, guard, submission, null);
     }
 
-    public JmapService(JmapSettings settings, MailStore store, JmapAuth auth, Submitter submitter) {
+    /** @param search the node's full-text index for Email/query's text conditions, or null */
+    public JmapService(TwinmailConfig config, MailStore store, Authenticator authenticator, AuthGuard guard, Pipeline submission,
+                       SearchIndex search) {
+        this(JmapSettings.from(config.jmap, config.hostname), store, new JmapAuth(authenticator, guard, config.auth.plaintextAuth,
+                new Tokens(config.jmap.tokenLifetime, Clock.systemUTC())),
+                submission == null ? null : new Submitter(submission, store, new Postmaster(store, config.smtp.postmaster), config.hostname),
+                search);
+    }
+
+    public JmapService(JmapSettings settings, MailStore store, JmapAuth auth, Submitter submitter, SearchIndex search) {
         this.settings = settings;
         this.store = store;
         this.auth = auth;
@@ -90,7 +98,7 @@ public final class JmapService {
         MessageCache cache = new MessageCache(store, 200_000, 64);
         this.blobs = new Blobs(store, views);
         MailRead read = new MailRead(store, store, views, cache,
-                new MailRead.Limits(settings.maxObjectsInGet(), settings.maxObjectsInSet(), settings.maxQueryLimit()));
+                new MailRead.Limits(settings.maxObjectsInGet(), settings.maxObjectsInSet(), settings.maxQueryLimit()), search);
         methods.add("Core/echo", Capabilities.CORE, c -> c.args());
         methods.add("Mailbox/get", Capabilities.MAIL, read::mailboxGet);
         methods.add("Mailbox/changes", Capabilities.MAIL, read::mailboxChanges);

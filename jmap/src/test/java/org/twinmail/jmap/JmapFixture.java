@@ -44,12 +44,26 @@ final class JmapFixture implements AutoCloseable {
     final MailStore store;
     final JmapService jmap;
     final TwinmailConfig config;
+    private final boolean owner;
 
     JmapFixture(Path dataDir) {
         this(dataDir, c -> { });
     }
 
+    /** The same store and configuration with another service on it (closing it leaves the store open). */
+    private JmapFixture(JmapFixture base, JmapService other) {
+        this.store = base.store;
+        this.config = base.config;
+        this.jmap = other;
+        this.owner = false;
+    }
+
+    JmapFixture with(JmapService other) {
+        return new JmapFixture(this, other);
+    }
+
     JmapFixture(Path dataDir, java.util.function.Consumer<TwinmailConfig> tweak) {
+        owner = true;
         store = EmbeddedMailStore.open(StoreOptions.defaults(dataDir));
         store.addDomain(DOMAIN);
         config = new TwinmailConfig();
@@ -163,7 +177,7 @@ final class JmapFixture implements AutoCloseable {
 
     @Override
     public void close() {
-        store.close();
+        if (owner) store.close();
     }
 
     private static final class Fake implements JmapExchange {

@@ -258,7 +258,7 @@ public final class TwinmailServer implements AutoCloseable {
                     RelaySettings.from(config), registry);
             relay.start();
             JmapService jmap = config.jmap.enabled ? new JmapService(config, store, authenticator, authGuard,
-                    new Pipeline(submissionChain, new FilterMetrics(registry))) : null;
+                    new Pipeline(submissionChain, new FilterMetrics(registry)), search) : null;
             active = new Active(store.epoch(), dataLock, store, new AdminService(store, hasher, dkim.keys(), config.smtp.postmaster), smtp,
                     pop3, imap, relay, workers, jmap);
         } catch (IOException | RuntimeException e) {

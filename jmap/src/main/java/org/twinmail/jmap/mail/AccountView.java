@@ -21,8 +21,10 @@ public final class AccountView {
     private final long accountId;
     private final long state;
     private final List<Mailbox> mailboxes;
-    private final Map<Long, Mailbox> byId = new HashMap<>();
-    private final Map<String, Email> emails = new LinkedHashMap<>();
+    private final Map<Long, Mailbox> byId;
+    private final Map<String, Email> emails;
+    /** Results computed on this content (queries), shared by the views that have the same content. */
+    private final Map<String, Object> derived;
 
     /**
      * One Email: its entries, one per mailbox it is in (a message appended twice to one mailbox
@@ -57,6 +59,9 @@ public final class AccountView {
         this.accountId = accountId;
         this.state = state;
         this.mailboxes = List.copyOf(mailboxes);
+        this.byId = new HashMap<>();
+        this.emails = new LinkedHashMap<>();
+        this.derived = new java.util.concurrent.ConcurrentHashMap<>();
         Map<String, List<MessageEntry>> bySha = new LinkedHashMap<>();
         for (Mailbox m : mailboxes) {
             byId.put(m.id(), m);
@@ -68,6 +73,35 @@ public final class AccountView {
             Email email = new Email(Ids.email(e.getKey()), e.getKey(), Collections.unmodifiableList(e.getValue()));
             emails.put(email.id(), email);
         }
+    }
+
+    /** The same content seen at a later state (nothing of the account changed in between). */
+    private AccountView(AccountView same, long state) {
+        this.accountId = same.accountId;
+        this.state = state;
+        this.mailboxes = same.mailboxes;
+        this.byId = same.byId;
+        this.emails = same.emails;
+        this.derived = same.derived;
+    }
+
+    AccountView at(long newState) {
+        return new AccountView(this, newState);
+    }
+
+    /**
+     * A value computed from this content (a query's sorted results), computed once for every view
+     * of the same content; at most {@code 64} are kept.
+     */
+    @SuppressWarnings("unchecked")
+    <T> T derived(String key, java.util.function.Supplier<T> compute) {
+        Object v = derived.get(key);
+        if (v == null) {
+            if (derived.size() >= 64) derived.clear();
+            v = compute.get();
+            derived.put(key, v);
+        }
+        return (T) v;
     }
 
     public long accountId() {

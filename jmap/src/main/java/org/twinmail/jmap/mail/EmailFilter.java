@@ -36,6 +36,9 @@ public final class EmailFilter {
 
         /** The message's header fields. */
         List<HeaderField> headers(AccountView.Email e);
+
+        /** A text condition (subject, from, to, cc, bcc, body, text) as IMAP SEARCH and the full-text index read it. */
+        boolean text(AccountView.Email e, String condition, String needle);
     }
 
     private EmailFilter() {
@@ -133,39 +136,9 @@ public final class EmailFilter {
                 boolean want = v.asBoolean();
                 return e -> ctx.summary(e).hasAttachment() == want;
             }
-            case "from" -> {
-                String s = lower(name, v);
-                return e -> EmailSummary.searchText(ctx.summary(e).from()).contains(s);
-            }
-            case "to" -> {
-                String s = lower(name, v);
-                return e -> EmailSummary.searchText(ctx.summary(e).to()).contains(s);
-            }
-            case "cc" -> {
-                String s = lower(name, v);
-                return e -> EmailSummary.searchText(ctx.summary(e).cc()).contains(s);
-            }
-            case "bcc" -> {
-                String s = lower(name, v);
-                return e -> EmailSummary.searchText(ctx.summary(e).bcc()).contains(s);
-            }
-            case "subject" -> {
-                String s = lower(name, v);
-                return e -> ctx.summary(e).subject().toLowerCase(Locale.ROOT).contains(s);
-            }
-            case "body" -> {
-                String s = lower(name, v);
-                return e -> ctx.bodyText(e).toLowerCase(Locale.ROOT).contains(s);
-            }
-            case "text" -> {
-                String s = lower(name, v);
-                return e -> {
-                    EmailSummary m = ctx.summary(e);
-                    return m.subject().toLowerCase(Locale.ROOT).contains(s)
-                            || EmailSummary.searchText(m.from()).contains(s) || EmailSummary.searchText(m.to()).contains(s)
-                            || EmailSummary.searchText(m.cc()).contains(s) || EmailSummary.searchText(m.bcc()).contains(s)
-                            || ctx.bodyText(e).toLowerCase(Locale.ROOT).contains(s);
-                };
+            case "from", "to", "cc", "bcc", "subject", "body", "text" -> {
+                String s = text(name, v);
+                return e -> ctx.text(e, name, s);
             }
             case "header" -> {
                 if (!v.isArray() || v.isEmpty() || v.size() > 2 || !v.get(0).isTextual() || (v.size() == 2 && !v.get(1).isTextual())) {

@@ -41,11 +41,14 @@ public final class MailRead {
     private final Views views;
     private final MessageCache cache;
     private final Limits limits;
+    private final org.twinmail.search.SearchIndex search;
 
     /** The session's limits the methods enforce. */
     public record Limits(int maxObjectsInGet, int maxObjectsInSet, int maxQueryLimit) { }
 
-    public MailRead(Mailboxes store, ChangeLog log, Views views, MessageCache cache, Limits limits) {
+    /** @param search the full-text index, or null: text conditions then parse every message */
+    public MailRead(Mailboxes store, ChangeLog log, Views views, MessageCache cache, Limits limits, org.twinmail.search.SearchIndex search) {
+        this.search = search;
         this.store = store;
         this.log = log;
         this.views = views;
@@ -94,24 +97,33 @@ public final class MailRead {
         return r;
     }
 
+    /** A mailbox's counts of Emails and Threads. */
+    private record Counts(int total, int unread, int threads, int unreadThreads) { }
+
+    private Counts counts(AccountView view, Threads threads, Mailbox m, boolean countThreads) {
+        return view.derived("counts\0" + m.id() + "\0" + countThreads, () -> {
+            int total = 0;
+            int unread = 0;
+            Set<String> allThreads = new HashSet<>();
+            Set<String> unreadThreads = new HashSet<>();
+            for (AccountView.Email e : view.emails()) {
+                if (!e.in(m.id())) continue;
+                total++;
+                boolean seen = Keywords.has(e.flags(), "$seen");
+                if (!seen) unread++;
+                if (countThreads) {
+                    String t = threads.of(e);
+                    allThreads.add(t);
+                    if (!seen) unreadThreads.add(t);
+                }
+            }
+            return new Counts(total, unread, allThreads.size(), unreadThreads.size());
+        });
+    }
+
     private ObjectNode mailbox(AccountView view, Threads threads, Mailbox m, List<String> props, Set<String> subscribed) {
         ObjectNode o = Json.object();
-        int total = 0;
-        int unread = 0;
-        Set<String> allThreads = new HashSet<>();
-        Set<String> unreadThreads = new HashSet<>();
-        boolean countThreads = props.contains("totalThreads") || props.contains("unreadThreads");
-        for (AccountView.Email e : view.emails()) {
-            if (!e.in(m.id())) continue;
-            total++;
-            boolean seen = Keywords.has(e.flags(), "$seen");
-            if (!seen) unread++;
-            if (countThreads) {
-                String t = threads.of(e);
-                allThreads.add(t);
-                if (!seen) unreadThreads.add(t);
-            }
-        }
+        Counts n = counts(view, threads, m, props.contains("totalThreads") || props.contains("unreadThreads"));
         for (String p : props) {
             switch (p) {
                 case "id" -> o.put(p, Ids.mailbox(m.id()));
@@ -126,10 +138,10 @@ public final class MailRead {
                     else o.put(p, role(m.specialUse()));
                 }
                 case "sortOrder" -> o.put(p, m.specialUse() == SpecialUse.INBOX ? 0 : m.specialUse() != null ? 1 : 10);
-                case "totalEmails" -> o.put(p, total);
-                case "unreadEmails" -> o.put(p, unread);
-                case "totalThreads" -> o.put(p, allThreads.size());
-                case "unreadThreads" -> o.put(p, unreadThreads.size());
+                case "totalEmails" -> o.put(p, n.total());
+                case "unreadEmails" -> o.put(p, n.unread());
+                case "totalThreads" -> o.put(p, n.threads());
+                case "unreadThreads" -> o.put(p, n.unreadThreads());
                 case "myRights" -> {
                     ObjectNode r = o.putObject(p);
                     for (String right : List.of("mayReadItems", "mayAddItems", "mayRemoveItems", "maySetSeen", "maySetKeywords",
@@ -405,6 +417,7 @@ public final class MailRead {
     Query query(Call c) {
         AccountView view = views.view(c.accountId());
         Threads threads = new Threads(view);
+        TextSearch text = new TextSearch(search, cache);
         EmailFilter.Context ctx = new EmailFilter.Context() {
             public AccountView view() {
                 return view;
@@ -425,16 +438,26 @@ public final class MailRead {
             public List<HeaderField> headers(AccountView.Email e) {
                 return cache.parsed(e.sha()).header().fields();
             }
+
+            public boolean text(AccountView.Email e, String condition, String needle) {
+                return text.matches(e, condition, needle);
+            }
         };
         Predicate<AccountView.Email> filter = EmailFilter.parse(c.args().get("filter"), ctx);
         Comparator<AccountView.Email> order = order(c.args().get("sort"), ctx);
-        List<AccountView.Email> out = new ArrayList<>();
-        for (AccountView.Email e : view.emails()) if (filter.test(e)) out.add(e);
-        out.sort(order);
-        if (Json.optBoolean(c.args(), "collapseThreads", false)) {
-            Set<String> seen = new HashSet<>();
-            out.removeIf(e -> !seen.add(threads.of(e)));
-        }
+        boolean collapse = Json.optBoolean(c.args(), "collapseThreads", false);
+        // The same query on the same content (no change to the account since) is answered from the last result.
+        String key = "query\0" + c.args().path("filter") + "\0" + c.args().path("sort") + "\0" + collapse;
+        List<AccountView.Email> out = view.derived(key, () -> {
+            List<AccountView.Email> l = new ArrayList<>();
+            for (AccountView.Email e : view.emails()) if (filter.test(e)) l.add(e);
+            l.sort(order);
+            if (collapse) {
+                Set<String> seen = new HashSet<>();
+                l.removeIf(e -> !seen.add(threads.of(e)));
+            }
+            return List.copyOf(l);
+        });
         return new Query(view, out);
     }
 

@@ -180,8 +180,13 @@ public final class ParsedMessage {
         String root = !references.isEmpty() ? references.getFirst()
                 : !inReplyTo.isEmpty() ? inReplyTo.getFirst()
                 : !messageId.isEmpty() ? messageId.getFirst() : "sha:" + sha256;
+        Map<String, String> search = new java.util.HashMap<>();
+        search.put("subject", org.twinmail.search.MessageText.fold(String.join("\n", org.twinmail.search.MessageText.fields(this.root, "Subject"))));
+        for (String f : List.of("From", "To", "Cc", "Bcc")) {
+            search.put(f.toLowerCase(Locale.ROOT), String.join("\n", org.twinmail.search.MessageText.addresses(this.root, f)));
+        }
         return new EmailSummary(subject, addresses(h, "From"), addresses(h, "To"), addresses(h, "Cc"), addresses(h, "Bcc"),
-                messageId, inReplyTo, references, sent, !attachments.isEmpty(), preview(), Ids.thread(root));
+                messageId, inReplyTo, references, sent, !attachments.isEmpty(), preview(), Ids.thread(root), Map.copyOf(search));
     }
 
     private static List<String> ids(Header h, String name) {

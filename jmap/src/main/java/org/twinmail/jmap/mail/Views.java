@@ -21,6 +21,11 @@ public final class Views {
 
     private record Entries(long highestModSeq, List<MessageEntry> list) { }
 
+    /** The last view of each account and what it was built from (mailbox ids, names and HIGHESTMODSEQs). */
+    private record Last(List<Mailbox> mailboxes, AccountView view) { }
+
+    private final Map<Long, Last> last = new ConcurrentHashMap<>();
+
     public Views(Mailboxes store, ChangeLog log) {
         this.store = store;
         this.log = log;
@@ -29,6 +34,10 @@ public final class Views {
     public AccountView view(long accountId) {
         long state = log.lastChangePosition(); // read first: what follows is at least this new
         List<Mailbox> boxes = store.mailboxes(accountId);
+        Last previous = last.get(accountId);
+        // Every change to a mailbox or its messages moves its HIGHESTMODSEQ (or its name, or the list):
+        // an equal mailbox list means the same content, so the view (and what was computed on it) is reused.
+        if (previous != null && previous.mailboxes().equals(boxes)) return previous.view().at(state);
         Map<Long, List<MessageEntry>> byBox = new HashMap<>();
         for (Mailbox m : boxes) {
             Entries e = entries.get(m.id());
@@ -38,6 +47,8 @@ public final class Views {
             }
             byBox.put(m.id(), e.list());
         }
-        return new AccountView(accountId, state, boxes, byBox);
+        AccountView view = new AccountView(accountId, state, boxes, byBox);
+        last.put(accountId, new Last(boxes, view));
+        return view;
     }
 }
