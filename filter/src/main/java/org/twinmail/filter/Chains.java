@@ -125,6 +125,15 @@ public final class Chains {
         return Scanners.addTo(submission, config.filter, false, null).build(); // data: clamav (when configured)
     }
 
+    /**
+     * {@code chain} with the recipients' own Sieve scripts last in DATA: every server-wide
+     * check (rules, authentication, scanners) has spoken before a user's script files,
+     * discards or rejects.
+     */
+    public static Chain withSieve(Chain chain, org.twinmail.filter.sieve.SieveFilter sieve) {
+        return chain.toBuilder().add(sieve).build();
+    }
+
     /** Both chains' stage order, as {@link Chain#describe()} prints it. */
     public static String describe(List<Chain> chains) {
         StringBuilder b = new StringBuilder();

@@ -32,6 +32,7 @@ public final class Disposition {
     private Verdict.FileInto everyoneFiling;
     private final Map<Long, Verdict.FileInto> perAccountFiling = new HashMap<>();
     private String quarantine;
+    private final java.util.Set<Long> dropped = new java.util.HashSet<>();
 
     public Disposition() {
     }
@@ -43,6 +44,12 @@ public final class Disposition {
         everyoneFiling = base.everyoneFiling;
         perAccountFiling.putAll(base.perAccountFiling);
         quarantine = base.quarantine;
+        dropped.addAll(base.dropped);
+    }
+
+    /** Whether this account gets no copy (its own filter discarded the message). */
+    public boolean dropped(long accountId) {
+        return dropped.contains(accountId);
     }
 
     /**
@@ -59,6 +66,7 @@ public final class Disposition {
                     if (ids.isEmpty()) everyone.addAll(h.fields());
                     else for (long id : ids) perAccount.computeIfAbsent(id, k -> new ArrayList<>()).addAll(h.fields());
                 }
+                case Verdict.Drop d -> dropped.addAll(d.accountIds());
                 case Verdict.FileInto f -> {
                     List<Long> ids = f.accountIds().isEmpty() ? scope : f.accountIds();
                     if (ids.isEmpty()) {
@@ -109,6 +117,7 @@ public final class Disposition {
 
     /** True when every copy goes to INBOX as it came: no headers, no filing, no quarantine. */
     public boolean isPlain() {
-        return everyone.isEmpty() && perAccount.isEmpty() && everyoneFiling == null && perAccountFiling.isEmpty() && quarantine == null;
+        return everyone.isEmpty() && perAccount.isEmpty() && everyoneFiling == null && perAccountFiling.isEmpty() && quarantine == null
+                && dropped.isEmpty();
     }
 }

@@ -18,6 +18,7 @@ import org.twinmail.core.model.SpecialUse;
  *   <li>{@link FileInto}: deliver into this mailbox (by name, or by special use such as Junk)
  *       with these flags instead of INBOX, then continue; at RCPT for that recipient's accounts,
  *       elsewhere for the accounts named (all local accounts when none are).</li>
+ *   <li>{@link Drop}: no copy for the accounts named (their own Sieve discard), then continue.</li>
  *   <li>{@link Quarantine}: accept the message but hold it instead of delivering it; the
  *       remaining checks of the stage are skipped.</li>
  *   <li>{@link Effects}: several header and filing verdicts at once (a DATA check that files
@@ -71,7 +72,19 @@ public sealed interface Verdict {
     }
 
     /** A verdict that only adds to the delivery: header fields or filing. */
-    sealed interface Effect extends Verdict permits AddHeaders, FileInto { }
+    sealed interface Effect extends Verdict permits AddHeaders, FileInto, Drop { }
+
+    /**
+     * No copy for these accounts: their own filter (a Sieve {@code discard}) asked for none. The
+     * transaction still succeeds; the other recipients are not affected.
+     */
+    record Drop(List<Long> accountIds, String reason) implements Effect {
+        public Drop {
+            accountIds = List.copyOf(accountIds);
+            if (accountIds.isEmpty()) throw new IllegalArgumentException("Drop names its accounts");
+            checkReason(reason);
+        }
+    }
 
     record Continue(String reason) implements Verdict {
         public Continue {

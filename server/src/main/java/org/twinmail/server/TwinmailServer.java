@@ -36,6 +36,7 @@ import org.twinmail.filter.Chain;
 import org.twinmail.filter.Chains;
 import org.twinmail.filter.FilterMetrics;
 import org.twinmail.filter.Pipeline;
+import org.twinmail.filter.sieve.SieveFilter;
 import org.twinmail.filter.auth.report.DmarcAggregates;
 import org.twinmail.filter.auth.report.DmarcReportSender;
 import org.twinmail.filter.auth.report.DmarcReporting;
@@ -234,10 +235,12 @@ public final class TwinmailServer implements AutoCloseable {
             workers.add(rules);
             // The auth guard's bans are kept in the store and restored from it (a restart or a takeover keeps them).
             workers.add(new PersistentBans(store, store, authGuard));
+            // the accounts' own Sieve scripts run last, on mail from outside and from our users alike
+            SieveFilter sieve = new SieveFilter(store, store, Clock.systemUTC(), sieveLimits(config));
             // One submission chain for SMTP submission and JMAP's EmailSubmission: a user's sending limit counts both.
-            Chain submissionChain = Chains.submission(config, store, rules);
-            smtp = new SmtpServer(config, store, store, authenticator, tls, authGuard, registry, Chains.mx(config, store, dns, dmarc, rules),
-                    submissionChain);
+            Chain submissionChain = Chains.withSieve(Chains.submission(config, store, rules), sieve);
+            smtp = new SmtpServer(config, store, store, authenticator, tls, authGuard, registry,
+                    Chains.withSieve(Chains.mx(config, store, dns, dmarc, rules), sieve), submissionChain);
             pop3 = new Pop3Server(config, store, authenticator, tls, authGuard, registry);
             SearchIndex search = openSearch(store, workers);
             imap = new ImapServer(config, store, store, store, authenticator, tls, authGuard, search, registry);
@@ -296,6 +299,13 @@ public final class TwinmailServer implements AutoCloseable {
         workers.add(updater);
         updater.watchRequests(dataDir, Duration.ofSeconds(1));
         return index;
+    }
+
+    /** The Sieve engine's bounds: the script size and redirects from {@code managesieve}, the rest the engine's defaults. */
+    private static org.twinmail.sieve.run.Limits sieveLimits(TwinmailConfig config) {
+        org.twinmail.sieve.run.Limits d = org.twinmail.sieve.run.Limits.DEFAULTS;
+        return new org.twinmail.sieve.run.Limits(config.managesieve.maxScriptSize.asInt(), d.maxInstructions(),
+                config.managesieve.maxRedirects, d.maxIncludeDepth(), d.maxVariableBytes());
     }
 
     /** Stops serving: the protocol services, then the store, then the data directory's lock; idempotent. */
@@ -430,6 +440,12 @@ public final class TwinmailServer implements AutoCloseable {
 
     public List<InetSocketAddress> imapsAddresses() {
         return serving().imap().tlsAddresses();
+    }
+
+    /** ManageSieve's addresses; empty when {@code managesieve.listen} is empty. */
+    public List<InetSocketAddress> managesieveAddresses() {
+        return serving().workers().stream().filter(w -> w instanceof ManageSieveServer)
+                .map(w -> ((ManageSieveServer) w).boundAddresses()).findFirst().orElse(List.of());
     }
 
     public List<InetSocketAddress> submissionAddresses() {

@@ -63,7 +63,8 @@ public interface Directory {
 
     /**
      * Where mail for {@code recipient} goes: an alias for the exact address first,
-     * then the account, then the domain's catch-all; aliases are followed
+     * then the account, then, for {@code user+detail@domain} (RFC 5233), wherever
+     * {@code user@domain} goes, then the domain's catch-all; aliases are followed
      * recursively (to a fixed depth) and duplicates are removed.
      */
     RecipientResolution resolve(EmailAddress recipient);

@@ -145,9 +145,16 @@ final class DataHandler {
                 metrics.accepted(content.size(), 0);
                 return new Result(Reply.of(250, "2.0.0", "Ok: queued as " + tx.queueId()), true, content.size());
             }
-            DeliveryReceipt receipt = store.deliver(new Delivery(content, Instant.now(),
-                    accounts.stream().map(a -> disposition.recipient(a.id())).toList(), outbound));
-            metrics.accepted(content.size(), accounts.size());
+            List<Delivery.Recipient> copies = accounts.stream().filter(a -> !disposition.dropped(a.id()))
+                    .map(a -> disposition.recipient(a.id())).toList();
+            if (copies.isEmpty() && outbound == null) {
+                // Every recipient's own filter discarded it (Sieve discard): accepted, nothing to store.
+                log.info("{}: discarded by the recipients' filters, nothing stored", tx.queueId());
+                metrics.accepted(content.size(), 0);
+                return new Result(Reply.of(250, "2.0.0", "Ok: queued as " + tx.queueId()), true, content.size());
+            }
+            DeliveryReceipt receipt = store.deliver(new Delivery(content, Instant.now(), copies, outbound));
+            metrics.accepted(content.size(), copies.size());
             if (outbound != null) {
                 log.info("{}: queued {} bytes for {} remote recipients as outbound {}", tx.queueId(), content.size(),
                         remote.size(), receipt.queueId());

@@ -345,6 +345,12 @@ final class EmbeddedDirectory implements Directory {
                 return;
             }
             if (addAccount(key)) return;
+            // Subaddress (RFC 5233, Postfix's recipient_delimiter "+"): user+detail@ goes where user@ goes.
+            int plus = address.localPart().indexOf('+');
+            if (plus > 0) {
+                expand(new EmailAddress(address.localPart().substring(0, plus), address.domain()), depth);
+                return;
+            }
             // The catch-all applies only where neither an alias nor an account matched.
             String catchAll = "@" + address.domain();
             List<EmailAddress> all = targets(catchAll);

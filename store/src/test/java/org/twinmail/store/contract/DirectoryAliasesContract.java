@@ -52,6 +52,20 @@ public abstract class DirectoryAliasesContract extends StoreContract {
     }
 
     @Test
+    public void aSubaddressGoesWhereItsUserGoesUnlessItExistsItself() {
+        assertThat(resolved("alice+lists@example.com")).containsExactly(alice.id());
+        assertThat(resolved("Alice+A+B@EXAMPLE.com")).containsExactly(alice.id());
+        store.addAlias("sales@example.com", List.of(addr("bob@example.com")));
+        assertThat(resolved("sales+web@example.com")).containsExactly(bob.id());
+        store.addAlias("alice+vip@example.com", List.of(addr("carol@other.example")));
+        assertThat(resolved("alice+vip@example.com")).as("an exact alias wins").containsExactly(carol.id());
+        assertThat(store.resolve(addr("nobody+x@example.com"))).isInstanceOf(RecipientResolution.Unknown.class);
+        assertThat(store.resolve(addr("+x@example.com"))).isInstanceOf(RecipientResolution.Unknown.class);
+        store.addAlias("@example.com", List.of(addr("carol@other.example")));
+        assertThat(resolved("nobody+x@example.com")).as("then the catch-all").containsExactly(carol.id());
+    }
+
+    @Test
     public void aliasesAreFollowedRecursivelyDeduplicatedInStableOrder() {
         store.addAlias("team@example.com", List.of(addr("bob@example.com"), addr("sales@example.com"), addr("alice@example.com")));
         store.addAlias("sales@example.com", List.of(addr("carol@other.example"), addr("BOB@example.com")));
