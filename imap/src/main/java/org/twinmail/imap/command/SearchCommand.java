@@ -32,24 +32,33 @@ import org.twinmail.search.TextMatches;
 final class SearchCommand {
     private SearchCommand() {}
 
-    /** One message as the keys see it; the parsed content is loaded on first use. */
+    /**
+     * One message as the keys see it; its entry and parsed content are loaded on first use (a
+     * SEARCH the index answers over 100,000 messages reads neither).
+     */
     static final class Candidate {
         final long msn;
-        final MessageEntry entry;
+        final long uid;
         final Context ctx;
+        private MessageEntry entry;
         private MimePart message;
         private String bodyText;
 
-        Candidate(long msn, MessageEntry entry, Context ctx) {
+        Candidate(long msn, long uid, Context ctx) {
             this.msn = msn;
-            this.entry = entry;
+            this.uid = uid;
             this.ctx = ctx;
+        }
+
+        MessageEntry entry() {
+            if (entry == null) entry = ctx.selected().entry(uid);
+            return entry;
         }
 
         MimePart message() {
             if (message == null) {
                 try {
-                    message = ctx.message(entry.blobId());
+                    message = ctx.message(entry().blobId());
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
@@ -133,8 +142,8 @@ final class SearchCommand {
         List<Long> found = new ArrayList<>();
         long highest = 0;
         for (Candidate c : matching) {
-            found.add(r.uid() ? c.entry.uid() : c.msn);
-            highest = Math.max(highest, c.entry.modSeq());
+            found.add(r.uid() ? c.uid : c.msn);
+            if (p.modseq) highest = Math.max(highest, c.entry().modSeq());
         }
         if (returns == null) {
             StringBuilder b = new StringBuilder("SEARCH");
@@ -143,7 +152,7 @@ final class SearchCommand {
             ctx.untagged(b.toString());
             return r.display() + " completed";
         }
-        List<Long> uidsFound = matching.stream().map(c -> c.entry.uid()).toList();
+        List<Long> uidsFound = matching.stream().map(c -> c.uid).toList();
         answer(ctx, r, returns, found, uidsFound, p.modseq && !found.isEmpty() ? highest : -1);
         if (returns.has(SearchReturn.Option.UPDATE)) ctx.searchUpdates().add(ctx, r.tag(), r.uid(), keys, null, uidsFound);
         return r.display() + " completed";
@@ -207,11 +216,10 @@ final class SearchCommand {
     static List<Candidate> evaluate(Context ctx, List<Key> keys) {
         SelectedMailbox s = ctx.selected();
         List<Candidate> found = new ArrayList<>();
-        List<Long> uids = s.uids();
-        for (int i = 0; i < uids.size(); i++) {
-            Candidate c = new Candidate(i + 1, s.entry(uids.get(i)), ctx);
-            if (keys.stream().allMatch(k -> k.matches(c))) found.add(c);
-            ctx.progress(i + 1, uids.size());
+        for (int msn = 1, n = s.size(); msn <= n; msn++) {
+            Candidate c = new Candidate(msn, s.uidAt(msn), ctx);
+            if (allMatch(keys, c)) found.add(c);
+            ctx.progress(msn, n);
         }
         return found;
     }
@@ -219,6 +227,11 @@ final class SearchCommand {
     /** Reads the search keys to the end of the command and returns the messages matching all of them, in sequence order. */
     static List<Candidate> matching(Context ctx, ArgReader a, Parse p) throws ImapSyntaxException {
         return evaluate(ctx, keys(ctx, a, p));
+    }
+
+    private static boolean allMatch(List<Key> keys, Candidate c) {
+        for (Key k : keys) if (!k.matches(c)) return false;
+        return true;
     }
 
     private static String text(ArgReader a, Parse p) throws ImapSyntaxException {
@@ -241,7 +254,7 @@ final class SearchCommand {
             org.slf4j.LoggerFactory.getLogger(SearchCommand.class).warn("search index failed; searching the messages themselves", e);
             return onMessage;
         }
-        return c -> answer.decides(c.entry.uid()) ? answer.matches(c.entry.uid()) : onMessage.matches(c);
+        return c -> answer.decides(c.uid) ? answer.matches(c.uid) : onMessage.matches(c);
     }
 
     private static LocalDate date(ArgReader a) throws ImapSyntaxException {
@@ -266,7 +279,7 @@ final class SearchCommand {
             keys.add(key(a, p));
             while (a.optionalSp()) keys.add(key(a, p));
             a.close();
-            return c -> keys.stream().allMatch(k -> k.matches(c));
+            return c -> allMatch(keys, c);
         }
         if (a.sequenceSetNext()) {
             SequenceSet set = a.sequenceSet();
@@ -275,7 +288,7 @@ final class SearchCommand {
             }
             if (set.isSaved()) {
                 java.util.Set<Long> saved = java.util.Set.copyOf(p.saved);
-                return c -> saved.contains(c.entry.uid());
+                return c -> saved.contains(c.uid);
             }
             long star = p.selected.size();
             return c -> set.contains(c.msn, star);
@@ -284,9 +297,9 @@ final class SearchCommand {
         switch (name) {
             case "ALL": return c -> true;
             // \Recent as this session has it (IMAP4rev1; an IMAP4rev2 session has none, so all are OLD).
-            case "OLD": return c -> !c.ctx.selected().isRecent(c.entry.uid());
-            case "RECENT": return c -> c.ctx.selected().isRecent(c.entry.uid());
-            case "NEW": return c -> c.ctx.selected().isRecent(c.entry.uid()) && !c.entry.flags().contains("\\Seen");
+            case "OLD": return c -> !c.ctx.selected().isRecent(c.uid);
+            case "RECENT": return c -> c.ctx.selected().isRecent(c.uid);
+            case "NEW": return c -> c.ctx.selected().isRecent(c.uid) && !c.entry().flags().contains("\\Seen");
             case "ANSWERED": return flag("\\Answered", true);
             case "DELETED": return flag("\\Deleted", true);
             case "DRAFT": return flag("\\Draft", true);
@@ -301,7 +314,7 @@ final class SearchCommand {
                 a.sp();
                 String kw = a.flag();
                 boolean want = name.equals("KEYWORD");
-                return c -> c.entry.flags().stream().anyMatch(f -> f.equalsIgnoreCase(kw)) == want;
+                return c -> c.entry().flags().stream().anyMatch(f -> f.equalsIgnoreCase(kw)) == want;
             }
             case "SUBJECT": {
                 a.sp();
@@ -337,14 +350,14 @@ final class SearchCommand {
             case "BEFORE", "ON", "SINCE": {
                 a.sp();
                 LocalDate d = date(a);
-                return c -> compare(c.entry.internalDate().atZone(ZoneOffset.UTC).toLocalDate(), d, name);
+                return c -> compare(c.entry().internalDate().atZone(ZoneOffset.UTC).toLocalDate(), d, name);
             }
             case "SAVEDBEFORE", "SAVEDON", "SAVEDSINCE": {
                 // RFC 8514: the save date is the internal date here (the store keeps no other; docs/imap.md).
                 a.sp();
                 LocalDate d = date(a);
                 String op = name.substring(5);
-                return c -> compare(c.entry.internalDate().atZone(ZoneOffset.UTC).toLocalDate(), d, op);
+                return c -> compare(c.entry().internalDate().atZone(ZoneOffset.UTC).toLocalDate(), d, op);
             }
             // RFC 8514 4.2: every mailbox has save dates here.
             case "SAVEDATESUPPORTED": return c -> true;
@@ -354,7 +367,7 @@ final class SearchCommand {
                 long seconds = a.nzNumber();
                 java.time.Instant limit = java.time.Instant.now().minusSeconds(seconds);
                 boolean older = name.equals("OLDER");
-                return c -> older ? c.entry.internalDate().isBefore(limit) : !c.entry.internalDate().isBefore(limit);
+                return c -> older ? c.entry().internalDate().isBefore(limit) : !c.entry().internalDate().isBefore(limit);
             }
             case "SENTBEFORE", "SENTON", "SENTSINCE": {
                 a.sp();
@@ -368,23 +381,23 @@ final class SearchCommand {
             case "LARGER": {
                 a.sp();
                 long n = a.number(false);
-                return c -> c.entry.size() > n;
+                return c -> c.entry().size() > n;
             }
             case "SMALLER": {
                 a.sp();
                 long n = a.number(false);
-                return c -> c.entry.size() < n;
+                return c -> c.entry().size() < n;
             }
             case "UID": {
                 a.sp();
                 SequenceSet set = a.sequenceSet();
                 if (set.isSaved()) {
                     java.util.Set<Long> saved = java.util.Set.copyOf(p.saved);
-                    return c -> saved.contains(c.entry.uid());
+                    return c -> saved.contains(c.uid);
                 }
                 List<Long> uids = p.selected.uids();
                 long star = uids.isEmpty() ? 0 : uids.getLast();
-                return c -> set.contains(c.entry.uid(), star);
+                return c -> set.contains(c.uid, star);
             }
             case "NOT": {
                 a.sp();
@@ -409,7 +422,7 @@ final class SearchCommand {
                 }
                 long n = a.number(true);
                 p.modseq = true;
-                return c -> c.entry.modSeq() >= n;
+                return c -> c.entry().modSeq() >= n;
             }
             default:
                 throw ImapSyntaxException.syntax("unknown search key " + name);
@@ -417,7 +430,7 @@ final class SearchCommand {
     }
 
     private static Key flag(String flag, boolean set) {
-        return c -> c.entry.flags().contains(flag) == set;
+        return c -> c.entry().flags().contains(flag) == set;
     }
 
     private static boolean compare(LocalDate date, LocalDate d, String op) {

@@ -68,9 +68,9 @@ public final class SearchUpdates {
             Update u = e.getValue();
             List<Long> now;
             if (u.order() == null) {
-                now = SearchCommand.evaluate(ctx, u.keys()).stream().map(c -> c.entry.uid()).toList();
+                now = SearchCommand.evaluate(ctx, u.keys()).stream().map(c -> c.uid).toList();
             } else {
-                now = SortCommand.sorted(ctx, u.keys(), u.order()).stream().map(c -> c.entry.uid()).toList();
+                now = SortCommand.sorted(ctx, u.keys(), u.order()).stream().map(c -> c.uid).toList();
             }
             String changes = u.order() == null ? unsorted(s, u, now) : sorted(s, u, now);
             e.setValue(new Update(u.uid(), u.keys(), u.order(), now));

@@ -37,15 +37,15 @@ final class SortCommand {
         List<SearchCommand.Key> keys = SearchCommand.keys(ctx, a, p);
         List<SearchCommand.Candidate> found = sorted(ctx, keys, order);
         if (p.modseq) ctx.enableCondstore();
-        List<Long> numbers = found.stream().map(c -> r.uid() ? c.entry.uid() : c.msn).toList();
+        List<Long> numbers = found.stream().map(c -> r.uid() ? c.uid : c.msn).toList();
         if (returns == null) {
             StringBuilder b = new StringBuilder("SORT");
             for (long n : numbers) b.append(' ').append(n);
             ctx.untagged(b.toString());
             return r.display() + " completed";
         }
-        List<Long> uids = found.stream().map(c -> c.entry.uid()).toList();
-        long highest = found.stream().mapToLong(c -> c.entry.modSeq()).max().orElse(0);
+        List<Long> uids = found.stream().map(c -> c.uid).toList();
+        long highest = found.stream().mapToLong(c -> c.entry().modSeq()).max().orElse(0);
         SearchCommand.answer(ctx, r, returns, numbers, uids, p.modseq && !found.isEmpty() ? highest : -1);
         if (returns.has(SearchReturn.Option.UPDATE)) ctx.searchUpdates().add(ctx, r.tag(), r.uid(), keys, order, uids);
         return r.display() + " completed";
@@ -72,9 +72,9 @@ final class SortCommand {
                 key = a.keyword();
             }
             Comparator<SearchCommand.Candidate> c = switch (key) {
-                case "ARRIVAL" -> Comparator.comparing((SearchCommand.Candidate x) -> x.entry.internalDate());
+                case "ARRIVAL" -> Comparator.comparing((SearchCommand.Candidate x) -> x.entry().internalDate());
                 case "DATE" -> Comparator.comparing(SortCommand::sentOrArrival);
-                case "SIZE" -> Comparator.comparingLong((SearchCommand.Candidate x) -> x.entry.size());
+                case "SIZE" -> Comparator.comparingLong((SearchCommand.Candidate x) -> x.entry().size());
                 // RFC 5256 2.1 base subject, compared with i;ascii-casemap (baseSubject folds it).
                 case "SUBJECT" -> Comparator.comparing((SearchCommand.Candidate x) -> baseSubject(x.message().header("Subject")));
                 // RFC 5957 SORT=DISPLAY: the display name of the first address, its addr-spec when it has none.
@@ -102,7 +102,7 @@ final class SortCommand {
      */
     private static Instant sentOrArrival(SearchCommand.Candidate c) {
         String date = c.message().header("Date");
-        return MailDates.parse(date).map(java.time.OffsetDateTime::toInstant).orElse(c.entry.internalDate());
+        return MailDates.parse(date).map(java.time.OffsetDateTime::toInstant).orElse(c.entry().internalDate());
     }
 
     /**

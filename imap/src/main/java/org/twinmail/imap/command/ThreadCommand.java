@@ -307,7 +307,7 @@ final class ThreadCommand {
     }
 
     private static long id(Node n, boolean uid) {
-        return uid ? n.message.entry.uid() : n.message.msn;
+        return uid ? n.message.uid : n.message.msn;
     }
 
     // ---- dates ----
@@ -319,6 +319,6 @@ final class ThreadCommand {
             var sent = MailDates.parse(date);
             if (sent.isPresent()) return sent.get().toInstant();
         }
-        return c.entry.internalDate();
+        return c.entry().internalDate();
     }
 }
