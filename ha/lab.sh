@@ -204,18 +204,13 @@ cluster:
     - "private 10.77.1.$me:7946 10.77.1.$peer:7946"
     - "public 10.77.0.$me:7947 10.77.0.$peer:7947"
   heartbeatSecretFile: $W/cluster.key
-  heartbeatInterval: 200ms
-  leaseTime: 2s
-  selfFenceMargin: 700ms
+  # the timings (heartbeat, lease, self-fence margin, health probes) are the defaults, as a new pair has them
   acquireHook: "$HA_DIR/hooks/twinmail-acquire ${!dv} $W/mnt"
   releaseHook: "$HA_DIR/hooks/twinmail-release $W/mnt"
   fenceCommand: "$W/fence.sh $other"
   hookTimeout: 10s
   vip: $VIP/24
   vipInterface: eth0
-  healthInterval: 500ms
-  healthTimeout: 1s
-  healthFailures: 3
 CFG
   done
   echo "lab up in $W"

@@ -95,6 +95,12 @@ public final class ClusterNode implements AutoCloseable {
     private final AtomicLong releases = new AtomicLong();
     private final AtomicLong writeErrors = new AtomicLong();
     private final AtomicBoolean transitionBusy = new AtomicBoolean();
+    /**
+     * Released when a heartbeat shows the peer in another role (it has just handed over, say): the lease thread
+     * then reads the peer's slot at once instead of at its next interval. The slot decides, as always; the
+     * datagram only says when to look.
+     */
+    private final java.util.concurrent.Semaphore wake = new java.util.concurrent.Semaphore(0);
 
     private final ExecutorService transitions = Executors.newSingleThreadExecutor(r -> new Thread(r, "cluster-transition"));
     private final List<Thread> threads = new ArrayList<>();
@@ -137,7 +143,7 @@ public final class ClusterNode implements AutoCloseable {
         }
         // a datagram may be a few leases behind the peer's slot on disk and still be fresh (the disk is read once per interval)
         long replayWindow = 4 * Math.max(1, settings.timings().leaseNanos() / settings.timings().intervalNanos());
-        this.heartbeats = new Heartbeats(settings.nodeId(), settings.peerId(), settings.channels(), clock, secret, replayWindow);
+        this.heartbeats = new Heartbeats(settings.nodeId(), settings.peerId(), settings.channels(), clock, secret, replayWindow, wake::release);
         bindMetrics(registry);
         threads.add(Thread.ofPlatform().name("cluster-lease").priority(Thread.MAX_PRIORITY).start(this::leaseLoop));
         threads.add(Thread.ofPlatform().name("cluster-watchdog").priority(Thread.MAX_PRIORITY).daemon().start(this::watchdogLoop));
@@ -178,7 +184,22 @@ public final class ClusterNode implements AutoCloseable {
                 log.error("cluster lease loop: {}", e.toString(), e);
             }
             long sleep = interval - (clock.getAsLong() - start);
-            if (sleep > 0) sleepNanos(sleep);
+            while (sleep > 0 && !closed) {
+                try {
+                    if (!wake.tryAcquire(sleep, TimeUnit.NANOSECONDS)) break;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+                wake.drainPermits();
+                try {
+                    readPeer(); // a heartbeat named a new role: look at the slot now
+                    decide(clock.getAsLong());
+                } catch (RuntimeException e) {
+                    log.error("cluster lease loop: {}", e.toString(), e);
+                }
+                sleep = interval - (clock.getAsLong() - start);
+            }
         }
     }
 
@@ -187,7 +208,8 @@ public final class ClusterNode implements AutoCloseable {
         checkRenewal(start);
         Role r = role.get();
         if (writeSlot(r, start)) writeErrors.set(0);
-        heartbeats.send(r, epoch, seq);
+        announce();
+        if (r == Role.STANDBY) heartbeats.probePorts();
         readPeer();
         heartbeats.updateLiveness(settings.timings().leaseNanos());
         decide(clock.getAsLong());
@@ -269,7 +291,9 @@ public final class ClusterNode implements AutoCloseable {
         if (!peerReadable || writeErrors.get() > 0) return; // a node that cannot use the lease area never takes over
         if (now < backoffUntil || !publicOk) return;
         if (p != null && alive && p.role().holdsVolume()) {
-            considerFailback(p, now);
+            String gone = processGone(p, now);
+            if (gone != null) takeover(gone, true);
+            else considerFailback(p, now);
             return;
         }
         failbackEligibleSince = Long.MIN_VALUE;
@@ -292,6 +316,25 @@ public final class ClusterNode implements AutoCloseable {
             else if (pYield && !iYield) takeover("the peer handed the service over", false);
             else if (pYield == iYield && settings.slot() < settings.peerSlot()) takeover("no node serves; the lower slot starts", false);
         }
+    }
+
+    /**
+     * The peer holds the volume, but its process is gone for certain: its kernel answers the
+     * heartbeat port with ICMP port unreachable (no process holds the port, which the node
+     * binds for its whole life), nothing has been heard from it since, and its slot has not
+     * changed since that answer and for at least two intervals. A hung or paused process
+     * still holds its port, and a cut or dead network answers nothing, so those keep the
+     * lease rule. A supervisor at work (CRASHED in the slot) is waited for: it releases the
+     * volume cleanly, and the fence would power off a machine that is handing over. Only
+     * with a fence command: the volume is still mounted on the peer's machine, with what its
+     * cache holds, until the fence ends it. Returns the reason to take over, or null.
+     */
+    private String processGone(LeaseSlot p, long now) {
+        if (settings.fenceCommand().isBlank() || p.has(LeaseSlot.CRASHED)) return null;
+        long age = peer.age(now);
+        if (age < 2 * settings.timings().intervalNanos()) return null;
+        return heartbeats.portClosedSince(now - age).map(ch -> "the peer's process is gone: its heartbeat port answers port unreachable (channel "
+                + ch + ") and its slot (" + p.role() + ") has not changed for " + age / 1_000_000 + " ms").orElse(null);
     }
 
     private void considerFailback(LeaseSlot p, long now) {
@@ -598,7 +641,16 @@ public final class ClusterNode implements AutoCloseable {
             lastEvent = "handed over at epoch " + epoch + ": " + reason;
             log.warn("STANDBY: {}", lastEvent);
         }
+        // the peer reads YIELD now, not at our next renewal: the slot first, then a heartbeat naming the new role,
+        // on which the peer reads the slot at once
+        writeSlot(role.get(), clock.getAsLong());
+        announce();
         handOverVip();
+    }
+
+    /** A heartbeat now, with the role and sequence number of the slot just written. */
+    private synchronized void announce() {
+        heartbeats.send(role.get(), epoch, seq);
     }
 
     /** Removes the VIP (absent is fine); a failure is logged by VirtualIp and leaves it marked as held. */
@@ -618,7 +670,6 @@ public final class ClusterNode implements AutoCloseable {
             removeVip(); // nobody to take it: no reason to keep it
             return;
         }
-        writeSlot(role.get(), clock.getAsLong()); // the peer sees the YIELD now, not at our next renewal
         String why = VipHandoff.awaitRequest(lease, settings.peerSlot(), epoch,
                 settings.timings().leaseNanos() + settings.hookTimeout().toNanos());
         removeVip();
@@ -848,10 +899,18 @@ public final class ClusterNode implements AutoCloseable {
      * services, as if the process had been killed: for tests of the peer's takeover.
      */
     void haltForTest() {
+        pauseForTest();
+        heartbeats.close();
+    }
+
+    /**
+     * Stops the node's threads as {@link #haltForTest} does but keeps its heartbeat sockets
+     * bound, as a hung or paused process does: silence, not a closed port.
+     */
+    void pauseForTest() {
         closed = true;
         threads.forEach(Thread::interrupt);
         transitions.shutdownNow();
-        heartbeats.close();
     }
 
     /**

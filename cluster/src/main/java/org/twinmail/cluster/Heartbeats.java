@@ -2,6 +2,7 @@ package org.twinmail.cluster;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.PortUnreachableException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
@@ -69,6 +70,13 @@ final class Heartbeats implements AutoCloseable {
         volatile Role peerRole;
         volatile long peerEpoch;
         volatile boolean up;
+        /**
+         * A socket connected to the peer's heartbeat port (non-blocking), whose only job is to hear the peer's kernel
+         * answer a probe with ICMP port unreachable: no process holds that port any more (null: could not be opened).
+         */
+        DatagramChannel probe;
+        /** When (this node's clock) the peer's kernel last said the heartbeat port is closed; {@code Long.MIN_VALUE}: never. */
+        volatile long closedAt = Long.MIN_VALUE;
 
         Channel(HeartbeatChannel config, DatagramChannel socket) {
             this.config = config;
@@ -88,14 +96,24 @@ final class Heartbeats implements AutoCloseable {
     private final List<Channel> channels = new ArrayList<>();
     private final List<Thread> receivers = new ArrayList<>();
     private volatile boolean closed;
+    /** Called (on a receiver thread) when an accepted datagram names another role than the one before it: read the slot now. */
+    private final Runnable onPeerRoleChange;
+    /** What a probe carries: too short to be a heartbeat, so the peer drops it without a word. */
+    private static final byte[] PROBE = {'T', 'W', 'P', 'R'};
+
+    Heartbeats(String nodeId, String peerId, List<HeartbeatChannel> configs, LongSupplier clock, byte[] secret, long replayWindow)
+            throws IOException {
+        this(nodeId, peerId, configs, clock, secret, replayWindow, () -> { });
+    }
 
     /**
      * @param secret       the shared secret ({@code null}: datagrams are not authenticated)
      * @param replayWindow how many lease writes a datagram may be behind the peer's slot on disk (a few leases' worth:
      *                     the disk is read once per interval, so an honest datagram is at most a write or two ahead or behind)
      */
-    Heartbeats(String nodeId, String peerId, List<HeartbeatChannel> configs, LongSupplier clock, byte[] secret, long replayWindow)
-            throws IOException {
+    Heartbeats(String nodeId, String peerId, List<HeartbeatChannel> configs, LongSupplier clock, byte[] secret, long replayWindow,
+               Runnable onPeerRoleChange) throws IOException {
+        this.onPeerRoleChange = onPeerRoleChange;
         this.nodeId = nodeId;
         this.peerId = peerId;
         this.clock = clock;
@@ -110,6 +128,7 @@ final class Heartbeats implements AutoCloseable {
                 // The bind address may be the VIP's subnet or a link that comes up later: IP_FREEBIND is not
                 // exposed by Java, so the address must exist when the node starts (as the lab's do).
                 s.bind(c.bind());
+                channels.getLast().probe = openProbe(c);
             }
         } catch (IOException e) {
             close();
@@ -123,6 +142,66 @@ final class Heartbeats implements AutoCloseable {
 
     List<Channel> channels() {
         return channels;
+    }
+
+    /** The probe socket of a channel: from the channel's address (any port), connected to the peer's heartbeat port. */
+    private static DatagramChannel openProbe(HeartbeatChannel c) {
+        try {
+            DatagramChannel p = DatagramChannel.open();
+            p.bind(new InetSocketAddress(c.bind().getAddress(), 0));
+            p.connect(c.peer());
+            p.configureBlocking(false);
+            return p;
+        } catch (IOException e) {
+            log.warn("heartbeat channel {}: no port probe to {} ({}); a peer whose process is gone is taken over when its lease expires",
+                    c.name(), c.peer(), e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * Asks each channel's peer kernel whether a process still holds the heartbeat port: the
+     * answer to the previous probe is read (a pending ICMP port unreachable shows as {@link
+     * PortUnreachableException}), and a new probe is sent. A datagram is dropped silently where
+     * the port is open; a closed port is answered by the peer's kernel at once, and a silent
+     * network (or a host that is down) answers nothing, which proves nothing.
+     */
+    void probePorts() {
+        ByteBuffer in = ByteBuffer.allocate(64);
+        for (Channel c : channels) {
+            DatagramChannel p = c.probe;
+            if (p == null) continue;
+            try {
+                while (p.read(in.clear()) > 0) {
+                    // nobody writes to this port; whatever came is not an answer
+                }
+            } catch (PortUnreachableException e) {
+                c.closedAt = clock.getAsLong();
+            } catch (IOException e) {
+                log.debug("heartbeat channel {}: probe read: {}", c.config.name(), e.getMessage());
+            }
+            try {
+                p.write(ByteBuffer.wrap(PROBE));
+            } catch (PortUnreachableException e) {
+                c.closedAt = clock.getAsLong();
+            } catch (IOException e) {
+                log.debug("heartbeat channel {}: probe write: {}", c.config.name(), e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * The channel on which the peer's kernel said, after {@code since} (this node's clock), that no
+     * process holds the peer's heartbeat port, with nothing heard from the peer on any channel since
+     * then; empty otherwise.
+     */
+    java.util.Optional<String> portClosedSince(long since) {
+        long lastHeard = channels.stream().mapToLong(c -> c.lastHeard).max().orElse(Long.MIN_VALUE);
+        for (Channel c : channels) {
+            long at = c.closedAt;
+            if (at != Long.MIN_VALUE && at > since && at > lastHeard) return java.util.Optional.of(c.config.name());
+        }
+        return java.util.Optional.empty();
     }
 
     /**
@@ -184,8 +263,8 @@ final class Heartbeats implements AutoCloseable {
         return b.flip();
     }
 
-    /** Sends one heartbeat on every channel; a channel that cannot send is counted, not fatal. */
-    void send(Role role, long epoch, long seq) {
+    /** Sends one heartbeat on every channel; a channel that cannot send is counted, not fatal. (Lease and transition threads.) */
+    synchronized void send(Role role, long epoch, long seq) {
         ByteBuffer b = encode(nodeId, role, epoch, seq, sendMac);
         for (Channel c : channels) {
             try {
@@ -272,10 +351,12 @@ final class Heartbeats implements AutoCloseable {
             }
             c.lastSeq = seq;
         }
+        Role before = c.peerRole;
         c.peerRole = Role.of(role);
         c.peerEpoch = epoch;
         c.lastHeard = clock.getAsLong();
         c.received.incrementAndGet();
+        if (before != null && before != c.peerRole) onPeerRoleChange.run();
         return Verdict.ACCEPTED;
     }
 
@@ -295,6 +376,7 @@ final class Heartbeats implements AutoCloseable {
         for (Channel c : channels) {
             try {
                 c.socket.close();
+                if (c.probe != null) c.probe.close();
             } catch (IOException ignored) {
                 // closing a datagram socket cannot lose anything
             }

@@ -49,6 +49,16 @@ public final class Supervisor {
         long t0 = System.nanoTime();
         log.error("CRASH: the node's JVM (pid {}) exited with code {} while {} at epoch {}: handing over for it",
                 pid, exitCode, own.role(), own.epoch());
+        // The slot says at once that a supervisor is at work (RELEASING, CRASHED): the peer, which hears the dead
+        // JVM's heartbeat port answer "port unreachable", then waits for this release (or the lease) instead of
+        // fencing a machine that is handing over cleanly.
+        long seq = own.seq() + 1;
+        try {
+            lease.write(s.slot(), new LeaseSlot(s.nodeId(), Role.RELEASING, own.epoch(), seq++, LeaseSlot.CRASHED | (own.flags() & LeaseSlot.VIP_HELD),
+                    System.currentTimeMillis()));
+        } catch (IOException e) {
+            log.error("CRASH: cannot write RELEASING to the lease slot: {}", e.getMessage());
+        }
         // whatever the JVM started (a hook in progress) must not mount or write after the release
         ShellCommand.run("kill left-over processes", "kill -KILL -- -" + pid + " 2>/dev/null; true", Map.of(), s.hookTimeout());
         VirtualIp vip = s.vip().isEmpty() ? null : new VirtualIp(s.vip(), s.vipInterface());
@@ -61,7 +71,6 @@ public final class Supervisor {
         if (vip != null && !handOff) vip.remove();
         Role role = released ? Role.STANDBY : Role.FENCED;
         int flags = LeaseSlot.CRASHED | (released ? LeaseSlot.YIELD : 0);
-        long seq = own.seq() + 1;
         try {
             lease.write(s.slot(), new LeaseSlot(s.nodeId(), role, own.epoch(), seq, flags | (handOff ? LeaseSlot.VIP_HELD : 0),
                     System.currentTimeMillis()));

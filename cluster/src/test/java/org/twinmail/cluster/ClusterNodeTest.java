@@ -251,11 +251,11 @@ class ClusterNodeTest {
     }
 
     @Test
-    void whenTheActiveDiesTheStandbyFencesItAndTakesOverAtAHigherEpoch() throws Exception {
+    void whenTheActiveFallsSilentTheStandbyFencesItAndTakesOverAtAHigherEpoch() throws Exception {
         Path fenced = dir.resolve("fenced");
         Pair p = pair("echo \"$TWINMAIL_NODE fences $TWINMAIL_PEER\" > " + fenced);
-        p.a().haltForTest();
-        p.sa().stop(); // the process is gone, and its services with it
+        p.a().pauseForTest(); // hung: it renews nothing, and still holds its heartbeat ports
+        p.sa().stop();
         await("b ACTIVE", () -> p.b().role() == Role.ACTIVE);
         assertThat(p.b().epoch()).isEqualTo(2);
         assertThat(storeEpoch).hasValue(2);
@@ -266,17 +266,44 @@ class ClusterNodeTest {
     }
 
     @Test
+    void whenTheActivesProcessIsGoneThePeerFencesItAndTakesOverWithoutWaitingForTheLease() throws Exception {
+        Path fenced = dir.resolve("fenced");
+        Pair p = pair("echo \"$TWINMAIL_NODE fences $TWINMAIL_PEER\" > " + fenced);
+        await("b hears a", () -> p.b().status().channels().stream().allMatch(ClusterStatus.ChannelStatus::up));
+        p.a().haltForTest(); // gone: its heartbeat ports are closed, and the kernel says so to b's probes
+        p.sa().stop();
+        await("b ACTIVE", () -> p.b().role() == Role.ACTIVE);
+        assertThat(p.b().status().lastEvent()).contains("the peer's process is gone: its heartbeat port answers port unreachable")
+                .doesNotContain("lease expired");
+        assertThat(Files.readString(fenced).strip()).as("the peer's machine still has the volume mounted: fenced first").isEqualTo("b fences a");
+        assertThat(p.b().epoch()).isEqualTo(2);
+        assertThat(events).containsExactly("a start 1", "a stop", "b start 2");
+    }
+
+    @Test
+    void withoutAFenceCommandAGoneProcessWaitsForTheLease() throws Exception {
+        Pair p = pair("");
+        await("b hears a", () -> p.b().status().channels().stream().allMatch(ClusterStatus.ChannelStatus::up));
+        p.a().haltForTest();
+        p.sa().stop();
+        await("b ACTIVE", () -> p.b().role() == Role.ACTIVE);
+        assertThat(p.b().status().lastEvent()).contains("lease expired");
+    }
+
+    @Test
     void whenTheActivesJvmDiesItsSupervisorReleasesAndThePeerTakesOverAtOnceWithoutTheFence() throws Exception {
         Path fenced = dir.resolve("fenced");
         Path released = dir.resolve("released");
         Pair p = pair("echo \"$TWINMAIL_NODE fences $TWINMAIL_PEER\" > " + fenced);
-        p.a().haltForTest();
-        p.sa().stop(); // the process is gone, and its services with it
         ClusterSettings a = settings("a", "b", 0, "", ports);
         ClusterSettings supervised = new ClusterSettings(a.nodeId(), a.peerId(), a.slot(), a.stateDir(), a.leaseDevice(), a.channels(),
                 a.timings(), "", "echo \"$TWINMAIL_ACTION $TWINMAIL_EPOCH\" >> " + released, "", a.hookTimeout(), "", "eth0", false,
                 a.healthInterval(), a.healthTimeout(), a.healthFailures(), List.of(), null);
         try (LeaseArea lease = LeaseArea.open(a.leaseDevice())) {
+            // the process is gone, its ports closed; its supervisor writes at once that it is at work (CRASHED), on which
+            // the peer waits for its release instead of fencing
+            p.a().haltForTest();
+            p.sa().stop();
             assertThat(Supervisor.afterExit(supervised, lease, ProcessHandle.current().pid() + 1_000_000, 137))
                     .contains("released the volume and wrote STANDBY (crashed, yield)");
             assertThat(lease.read(0)).isInstanceOfSatisfying(LeaseSlot.Valid.class, v -> {

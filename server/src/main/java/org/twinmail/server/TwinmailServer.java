@@ -317,6 +317,15 @@ public final class TwinmailServer implements AutoCloseable {
         if (isPair(config)) log.info("stopped serving (epoch {})", a.epoch());
     }
 
+    /** The node's certificates (for the standby's warm-up, which builds the services as {@link #activate} does). */
+    Tls tls() {
+        return tls;
+    }
+
+    PasswordHasher hasher() {
+        return hasher;
+    }
+
     /** The node's auth guard: bans to list and lift (`twinmail admin ban list|remove`). */
     public AuthGuard authGuard() {
         return authGuard;

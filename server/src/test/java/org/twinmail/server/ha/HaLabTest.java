@@ -119,7 +119,7 @@ class HaLabTest {
         long epoch = epoch(before);
         fault("heartbeat-link-cut", active -> lab(Duration.ofSeconds(10), "fault", work.toString(), "cut-hb", active),
                 (active, other) -> {
-                    Thread.sleep(8000); // four leases: long enough for a wrong takeover to happen
+                    Thread.sleep(8000); // over two default leases (3 s): long enough for a wrong takeover to happen
                     assertThat(role(active)).isEqualTo("ACTIVE");
                     assertThat(role(other)).isEqualTo("STANDBY");
                     assertThat(status(other)).contains("heartbeat private: DOWN").contains("heartbeat public:  up");
