@@ -36,6 +36,8 @@ public final class AdminClient implements AdminOperations, AutoCloseable {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     /** Long enough for a forced domain removal that deletes a lot of mail. */
     private static final Duration REQUEST_TIMEOUT = Duration.ofMinutes(5);
+    /** A backup copies the whole store: it may take far longer than any other call. */
+    private static final Duration BACKUP_TIMEOUT = Duration.ofHours(12);
 
     private static final ObjectMapper JSON = new ObjectMapper()
             // A newer server may add fields to its answers; an older CLI must still read them.
@@ -228,6 +230,12 @@ public final class AdminClient implements AdminOperations, AutoCloseable {
     }
 
     @Override
+    public BackupInfo backup(String directory) {
+        return send("POST", "backup", body().put("directory", directory), JSON.getTypeFactory().constructType(BackupInfo.class),
+                BACKUP_TIMEOUT);
+    }
+
+    @Override
     public TlsInfo reloadTls() {
         return send("POST", "tls/reload", null, TlsInfo.class);
     }
@@ -268,6 +276,10 @@ public final class AdminClient implements AdminOperations, AutoCloseable {
     }
 
     private <T> T send(String method, String path, ObjectNode body, JavaType type) {
+        return send(method, path, body, type, REQUEST_TIMEOUT);
+    }
+
+    private <T> T send(String method, String path, ObjectNode body, JavaType type, Duration timeout) {
         if (path.startsWith("/") || path.isEmpty()) throw new IllegalArgumentException(path);
         URI uri;
         try {
@@ -276,7 +288,7 @@ public final class AdminClient implements AdminOperations, AutoCloseable {
             throw new AdminException(Kind.INVALID, "not a usable server address: " + base);
         }
         HttpRequest.Builder req = HttpRequest.newBuilder(uri)
-                .timeout(REQUEST_TIMEOUT)
+                .timeout(timeout)
                 .header("Authorization", "Bearer " + token)
                 .header("Accept", "application/json");
         if (body != null) {
@@ -297,7 +309,7 @@ public final class AdminClient implements AdminOperations, AutoCloseable {
         } catch (HttpConnectTimeoutException e) {
             throw new AdminException(Kind.UNAVAILABLE, "cannot reach the server at " + base + ": no answer within " + CONNECT_TIMEOUT.toSeconds() + " s");
         } catch (HttpTimeoutException e) {
-            throw new AdminException(Kind.UNAVAILABLE, "the server at " + base + " did not answer within " + REQUEST_TIMEOUT.toMinutes() + " minutes");
+            throw new AdminException(Kind.UNAVAILABLE, "the server at " + base + " did not answer within " + timeout.toMinutes() + " minutes");
         } catch (ConnectException e) {
             throw new AdminException(Kind.UNAVAILABLE, "cannot reach the server at " + base + " (connection refused)");
         } catch (IOException e) {

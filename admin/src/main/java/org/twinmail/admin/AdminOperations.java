@@ -195,6 +195,20 @@ public interface AdminOperations {
                 "no server is running on this data directory; certificates are read when it starts");
     }
 
+    /**
+     * Writes a consistent snapshot of the running node's store (database and the bodies it
+     * references) into the backup directory {@code directory} (absolute, on the node's machine),
+     * while it keeps serving. A second backup into the same directory adds a snapshot and copies
+     * only new bodies. Restore is offline: {@code twinmail admin restore}.
+     */
+    default BackupInfo backup(String directory) {
+        throw new AdminException(AdminException.Kind.UNAVAILABLE, "this node cannot back up its store");
+    }
+
+    /** What a backup wrote; {@code time} is ISO-8601: every change committed before it is in the snapshot. */
+    record BackupInfo(String snapshot, String time, long changePosition, long messages, long blobFiles, long blobFilesCopied,
+                      long bytesCopied, long millis) { }
+
     /** The certificates served after a reload: names, key type and expiry of each. */
     record TlsInfo(List<String> certificates) { }
 

@@ -90,6 +90,25 @@ public final class AdminService implements AdminOperations {
         this(store, store, store, store, hasher, dkim, postmaster);
     }
 
+    // ---- backup ----
+
+    /** On a whole store (the constructors that take a {@link MailStore}); on the roles only it refuses. */
+    @Override
+    public BackupInfo backup(String directory) {
+        if (!(this.directory instanceof MailStore store)) return AdminOperations.super.backup(directory);
+        if (directory == null || directory.isBlank()) throw invalid("missing backup directory");
+        java.nio.file.Path dir;
+        try {
+            dir = java.nio.file.Path.of(directory);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw invalid("not a usable path: " + oneLine(directory));
+        }
+        if (!dir.isAbsolute()) throw invalid("the backup directory must be an absolute path on the node's machine: " + oneLine(directory));
+        org.twinmail.store.BackupReport r = call(() -> store.backup(dir), e -> null);
+        return new BackupInfo(r.snapshot(), r.time().toString(), r.changePosition(), r.messages(), r.blobFiles(), r.blobFilesCopied(),
+                r.bytesCopied(), r.millis());
+    }
+
     // ---- domains ----
 
     @Override

@@ -31,6 +31,15 @@ public interface MailStore extends Directory, Mailboxes, MessageQueue, ChangeLog
     /** Where the bodies of messages live (those not kept inline by the metadata store). */
     BlobStore blobs();
 
+    /**
+     * Writes a consistent snapshot of the store (its database and the bodies it references) into
+     * the backup directory {@code dir}, while the store keeps serving: writes are never held
+     * up longer than a group commit. docs/cluster.md ("Backup and restore") describes the layout.
+     */
+    default BackupReport backup(java.nio.file.Path dir) {
+        throw new StoreException.Unavailable("this store cannot back itself up", null);
+    }
+
     /** Stops accepting work, waits for queued writes, closes files. */
     @Override
     void close();

@@ -159,6 +159,7 @@ public final class AdminApi {
                     return Reply.noContent();
                 }),
                 new Route("POST", "tls/reload", NONE, false, r -> Reply.ok(reloadTls.get())),
+                new Route("POST", "backup", NONE, true, r -> Reply.ok(admin.backup(text(r.body(Set.of("directory")), "directory", true)))),
                 new Route("POST", "dkim/*", NONE, true, this::generateDkimKey),
                 new Route("GET", "dkim/*", NONE, false, r -> Reply.ok(admin.showDkimKey(r.param(0)))),
                 new Route("GET", OPENAPI_RESOURCE, NONE, false, r -> Reply.raw(openApi(), "application/yaml")));

@@ -25,9 +25,10 @@ import picocli.CommandLine.Option;
  * {@code <data>/run/admin.json}); with none, the CLI takes the data directory's lock
  * and works on the store itself. Which of the two is decided by the lock, not guessed.
  */
-@Command(name = "admin", mixinStandardHelpOptions = true, description = "Manage domains, users and aliases; reload TLS certificates; inspect the outbound queue; DKIM keys.",
+@Command(name = "admin", mixinStandardHelpOptions = true, description = "Manage domains, users and aliases; reload TLS certificates; inspect the outbound queue; DKIM keys; back up and restore the store.",
         subcommands = {DomainCommands.class, UserCommands.class, AliasCommands.class, TlsCommands.class, QueueCommands.class, DkimCommands.class,
-                IndexCommands.class, RuleCommands.class, QuarantineCommands.class, BanCommands.class})
+                IndexCommands.class, RuleCommands.class, QuarantineCommands.class, BanCommands.class, BackupCommands.Backup.class,
+                BackupCommands.Restore.class})
 final class AdminCommand {
 
     @Option(names = "--data", paramLabel = "DIR", scope = picocli.CommandLine.ScopeType.INHERIT,

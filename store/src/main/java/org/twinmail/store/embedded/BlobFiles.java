@@ -109,9 +109,50 @@ final class BlobFiles {
         }
     }
 
-    /** Removes a blob file; a missing one is fine (someone swept it already). */
+    /** Holds taken by backups in progress; while there is one, deletions are deferred ({@link #hold}). */
+    private int holds;
+    private final Set<String> deferred = new java.util.LinkedHashSet<>();
+
+    /**
+     * Removes a blob file; a missing one is fine (someone swept it already). While a backup
+     * holds the files ({@link #hold}) the deletion is only noted, and done when the hold ends.
+     */
     void delete(String sha256) throws IOException {
+        synchronized (this) {
+            if (holds > 0) {
+                deferred.add(sha256);
+                return;
+            }
+        }
         Files.deleteIfExists(path(sha256));
+    }
+
+    /**
+     * Keeps every blob file where it is until the hold is released: a backup copies the files
+     * its database snapshot references, and an expunge after the snapshot must not take one
+     * away before it is copied. Release returns the deletions deferred meanwhile (when no other
+     * hold remains), for the writer to check again under its lock.
+     */
+    synchronized Hold hold() {
+        holds++;
+        return new Hold();
+    }
+
+    /** One backup's hold on the blob files. */
+    final class Hold {
+        private boolean released;
+
+        /** Ends the hold; the deferred deletions when it was the last one, else nothing. */
+        java.util.List<String> release() {
+            synchronized (BlobFiles.this) {
+                if (released) return java.util.List.of();
+                released = true;
+                if (--holds > 0) return java.util.List.of();
+                java.util.List<String> out = java.util.List.copyOf(deferred);
+                deferred.clear();
+                return out;
+            }
+        }
     }
 
     /** A listing of what lies under the root, for the open-time sweep. */
