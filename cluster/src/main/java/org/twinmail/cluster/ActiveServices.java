@@ -19,7 +19,8 @@ public interface ActiveServices {
 
     /**
      * Probes the running services the way clients use them (SMTP banner and NOOP, POP3
-     * greeting, a store write) and the data volume itself, each within {@code timeout};
+     * greeting, a store write) and the data volume itself, side by side, each within {@code timeout}
+     * (the round is over after about {@code timeout}, unless a store or volume call hangs);
      * returns one entry per failed probe, the volume's own I/O errors marked as such (they
      * are the cause of the rest), empty when all answered.
      */

@@ -148,6 +148,7 @@ public final class ClusterNode implements AutoCloseable {
         threads.add(Thread.ofPlatform().name("cluster-lease").priority(Thread.MAX_PRIORITY).start(this::leaseLoop));
         threads.add(Thread.ofPlatform().name("cluster-watchdog").priority(Thread.MAX_PRIORITY).daemon().start(this::watchdogLoop));
         threads.add(Thread.ofVirtual().name("cluster-health").start(this::healthLoop));
+        if (!settings.pingTargets().isEmpty()) threads.add(Thread.ofVirtual().name("cluster-ping").start(this::pingLoop));
         log.info("cluster node {} (slot {}) started as STANDBY at epoch {}; lease {} ({}), renew every {} ms, lease {} ms, self-fence after {} ms",
                 settings.nodeId(), settings.slot(), epoch, lease instanceof LeaseArea a ? a.path() : lease, leaseDirect ? "direct I/O" : "buffered I/O",
                 settings.timings().interval().toMillis(), settings.timings().lease().toMillis(), settings.timings().selfFenceNanos() / 1_000_000);
@@ -708,20 +709,31 @@ public final class ClusterNode implements AutoCloseable {
 
     // ---- health ----
 
-    private void healthLoop() {
+    /**
+     * Pings the targets every {@code healthInterval}, each ping bounded by {@code healthTimeout}, on a thread of
+     * its own: an unanswered ping does not delay the service probes, nor they the pings, so both links cut are
+     * seen after about {@code healthFailures × max(healthInterval, healthTimeout)}.
+     */
+    private void pingLoop() {
         int pingFailures = 0;
         while (!closed) {
             long start = clock.getAsLong();
-            if (!settings.pingTargets().isEmpty()) {
-                boolean reached = settings.pingTargets().stream().anyMatch(this::ping);
-                pingFailures = reached ? 0 : pingFailures + 1;
-                boolean ok = pingFailures < settings.healthFailures();
-                if (ok != publicOk) {
-                    publicOk = ok;
-                    if (ok) log.info("public network reachable again");
-                    else log.error("none of the ping targets {} answered {} times in a row", settings.pingTargets(), pingFailures);
-                }
+            boolean reached = settings.pingTargets().stream().anyMatch(this::ping);
+            pingFailures = reached ? 0 : pingFailures + 1;
+            boolean ok = pingFailures < settings.healthFailures();
+            if (ok != publicOk) {
+                publicOk = ok;
+                if (ok) log.info("public network reachable again");
+                else log.error("none of the ping targets {} answered {} times in a row", settings.pingTargets(), pingFailures);
             }
+            long sleep = settings.healthInterval().toNanos() - (clock.getAsLong() - start);
+            if (sleep > 0) sleepNanos(sleep);
+        }
+    }
+
+    private void healthLoop() {
+        while (!closed) {
+            long start = clock.getAsLong();
             if (role.get() == Role.ACTIVE) {
                 List<ProbeFailure> failures = probe();
                 if (failures.isEmpty()) {
@@ -751,6 +763,14 @@ public final class ClusterNode implements AutoCloseable {
         }
     }
 
+    /**
+     * A probe round's deadline: the probes run at once, side by side ({@link ActiveServices#probe}), each bounded by
+     * {@code healthTimeout}; half an interval more for the round to be collected on a loaded machine.
+     */
+    private long roundDeadlineMillis() {
+        return settings.healthTimeout().toMillis() + settings.healthInterval().toMillis() / 2;
+    }
+
     /** Probes with an overall deadline: the probes themselves are bounded, but a store call may hang. */
     private List<ProbeFailure> probe() {
         // The socket probes have deadlines of their own; only a store or volume call can block for good. A round
@@ -759,7 +779,7 @@ public final class ClusterNode implements AutoCloseable {
             if (!overdueProbe.isDone()) {
                 probeHung = true;
                 return List.of(ProbeFailure.service("a probe has hung on the store or the data volume for more than "
-                        + (3 * settings.healthTimeout().toMillis() + settings.healthInterval().toMillis()) + " ms"));
+                        + (roundDeadlineMillis() + settings.healthInterval().toMillis()) + " ms"));
             }
             overdueProbe = null;
         }
@@ -767,10 +787,10 @@ public final class ClusterNode implements AutoCloseable {
         CompletableFuture<List<ProbeFailure>> f = CompletableFuture.supplyAsync(() -> services.probe(settings.healthTimeout()),
                 r -> Thread.ofVirtual().name("cluster-probe").start(r));
         try {
-            return f.get(3 * settings.healthTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            return f.get(roundDeadlineMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             overdueProbe = f;
-            return List.of(ProbeFailure.service("the probes did not finish within " + 3 * settings.healthTimeout().toMillis() + " ms"));
+            return List.of(ProbeFailure.service("the probes did not finish within " + roundDeadlineMillis() + " ms"));
         } catch (Exception e) {
             return List.of(ProbeFailure.service("probe failed: " + e));
         }

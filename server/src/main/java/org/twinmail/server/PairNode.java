@@ -61,10 +61,6 @@ public final class PairNode implements AutoCloseable {
         TwinmailServer server = TwinmailServer.start(config);
         ClusterNode cluster = null;
         try {
-            // beside the start, not before it: the node answers on its control socket as soon as before (an OCF agent's
-            // start times out otherwise), and it cannot take over before it has watched the peer for a whole lease
-            Path warmDir = settings.stateDir().resolve("warm-up");
-            Thread.ofPlatform().name("warm-up").daemon().start(() -> warmUp(server, config, warmDir, WARM_UP_ROUNDS));
             cluster = ClusterNode.start(settings, new Services(server), server.registry());
             ClusterNode c = cluster;
             server.clusterView(c::whoServes, () -> {
@@ -72,7 +68,13 @@ public final class PairNode implements AutoCloseable {
                 checks.put("cluster", c.role() + " at epoch " + c.epoch());
                 return checks;
             });
-            return new PairNode(server, cluster, ControlSocket.start(server.runDir(), cluster));
+            PairNode node = new PairNode(server, cluster, ControlSocket.start(server.runDir(), cluster));
+            // after the start, not before it: the node answers on its control socket as soon as before (an OCF agent's
+            // start timed out under load while the warm-up took the CPU), and it cannot take over before it has watched
+            // the peer for a whole lease, which is about as long as the warm-up takes
+            Path warmDir = settings.stateDir().resolve("warm-up");
+            Thread.ofPlatform().name("warm-up").daemon().start(() -> warmUp(server, config, warmDir, WARM_UP_ROUNDS));
+            return node;
         } catch (IOException | RuntimeException e) {
             if (cluster != null) cluster.close();
             server.close();
@@ -172,29 +174,61 @@ public final class PairNode implements AutoCloseable {
          */
         @Override
         public List<ProbeFailure> probe(Duration timeout) {
+            // side by side, so that a round takes one timeout, not one per probe: a hung volume is then told from a slow
+            // answer sooner (the round's deadline is the timeout and half an interval)
+            List<java.util.concurrent.Callable<List<ProbeFailure>>> probes = new ArrayList<>();
+            probes.add(this::probeVolume);
+            for (InetSocketAddress a : server.smtpAddresses()) probes.add(() -> ServiceProbes.smtp(ServiceProbes.reachable(a), timeout).map(ProbeFailure::service).stream().toList());
+            for (InetSocketAddress a : server.pop3Addresses()) probes.add(() -> ServiceProbes.pop3(ServiceProbes.reachable(a), timeout).map(ProbeFailure::service).stream().toList());
+            for (InetSocketAddress a : server.imapAddresses()) probes.add(() -> ServiceProbes.imap(ServiceProbes.reachable(a), timeout).map(ProbeFailure::service).stream().toList());
+            probes.add(this::probeStore);
             List<ProbeFailure> failures = new ArrayList<>();
+            try (var each = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                for (var f : each.invokeAll(probes)) {
+                    try {
+                        failures.addAll(f.get());
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        failures.add(ProbeFailure.service("probe failed: " + e.getCause()));
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failures.add(ProbeFailure.service("probe interrupted"));
+                return failures;
+            }
+            // the store failed and the volume's write worked: read the store's own files, which names an I/O error as the cause
+            boolean storeFailed = failures.stream().anyMatch(f -> !f.storageIo() && f.detail().startsWith("store: "));
+            if (storeFailed && failures.stream().noneMatch(ProbeFailure::storageIo)) {
+                storeFilesUnreadable().ifPresent(f -> failures.addFirst(f));
+            }
+            return failures;
+        }
+
+        /** A small write with fsync beside the store: a transaction that changes nothing may never reach a failed disk. */
+        private List<ProbeFailure> probeVolume() {
             Path probe = server.dataDir().resolve(PROBE_FILE);
             try (FileChannel ch = FileChannel.open(probe, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
                 ch.write(ByteBuffer.allocate(Long.BYTES).putLong(0, System.currentTimeMillis()), 0);
                 ch.force(true);
+                return List.of();
             } catch (IOException e) {
-                failures.add(ProbeFailure.storageIo("data volume: cannot write " + probe + ": " + ioMessage(e)));
+                return List.of(ProbeFailure.storageIo("data volume: cannot write " + probe + ": " + ioMessage(e)));
             } catch (RuntimeException e) {
-                failures.add(ProbeFailure.service("data volume: cannot write " + probe + ": " + e));
+                return List.of(ProbeFailure.service("data volume: cannot write " + probe + ": " + e));
             }
-            for (InetSocketAddress a : server.smtpAddresses()) ServiceProbes.smtp(ServiceProbes.reachable(a), timeout).map(ProbeFailure::service).ifPresent(failures::add);
-            for (InetSocketAddress a : server.pop3Addresses()) ServiceProbes.pop3(ServiceProbes.reachable(a), timeout).map(ProbeFailure::service).ifPresent(failures::add);
-            for (InetSocketAddress a : server.imapAddresses()) ServiceProbes.imap(ServiceProbes.reachable(a), timeout).map(ProbeFailure::service).ifPresent(failures::add);
+        }
+
+        /** A read, and a fence with the current epoch (a write transaction that changes nothing). */
+        private List<ProbeFailure> probeStore() {
             try {
                 ChangeLog store = server.store();
                 store.lastChangePosition();
                 store.fence(store.epoch());
+                return List.of();
             } catch (RuntimeException e) {
-                if (failures.stream().noneMatch(ProbeFailure::storageIo)) storeFilesUnreadable().ifPresent(failures::add);
-                failures.add(ProbeFailure.service("store: " + e.getMessage()));
                 log.debug("store probe", e);
+                return List.of(ProbeFailure.service("store: " + e.getMessage()));
             }
-            return failures;
         }
 
         /** The first of the store's database files (under {@code dataDir/store}) that cannot be read, as a storage I/O error. */

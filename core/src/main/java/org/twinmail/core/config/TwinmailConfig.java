@@ -669,7 +669,7 @@ public final class TwinmailConfig {
         /** Interval of the protocol health probes of the active node's own services. */
         public Duration healthInterval = Duration.ofSeconds(1);
         /** A probe that has not completed by then has failed (a hung server completes TCP handshakes). */
-        public Duration healthTimeout = Duration.ofSeconds(2);
+        public Duration healthTimeout = Duration.ofSeconds(1);
         /** Consecutive failed probes after which the active hands the service over. */
         public int healthFailures = 3;
         /**

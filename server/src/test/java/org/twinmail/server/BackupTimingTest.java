@@ -1,0 +1,116 @@
+package org.twinmail.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.io.TempDir;
+import org.twinmail.core.mail.EmailAddress;
+import org.twinmail.core.mail.MessageSpool;
+import org.twinmail.store.Delivery;
+import org.twinmail.store.MailStore;
+
+/**
+ * The figures of docs/cluster.md's backup section, on a store of
+ * {@code -Dtwinmail.backup.messages=N} messages (skipped without it): the time of a full and of
+ * an incremental {@code admin backup} of the running node, the delivery latency meanwhile (one
+ * delivery after the other, as a client would: its worst case is how long the backup held a
+ * delivery up), and the time of {@code admin restore}. Written to target/backup-report.txt.
+ */
+@EnabledIfSystemProperty(named = "twinmail.backup.messages", matches = "\\d+")
+class BackupTimingTest {
+    @TempDir
+    Path data;
+    @TempDir
+    Path backups;
+    @TempDir
+    Path restored;
+
+    @Test
+    void backupAndRestoreOfALargeStore() throws Exception {
+        int n = Integer.getInteger("twinmail.backup.messages");
+        List<String> report = new ArrayList<>();
+        Path dataDir = data.resolve("node");
+        long messagesBefore;
+        try (TwinmailServer server = TwinmailServer.start(TestConfigs.loopback(dataDir))) {
+            MailStore store = server.store();
+            store.addDomain("big.example");
+            List<Long> ids = new ArrayList<>();
+            for (int u = 0; u < 100; u++) {
+                ids.add(store.addAccount(EmailAddress.parse("u" + u + "@big.example"), "x", 0, 0).id());
+            }
+            long t0 = System.nanoTime();
+            AtomicInteger next = new AtomicInteger();
+            List<Thread> fill = new ArrayList<>();
+            for (int t = 0; t < 16; t++) {
+                fill.add(Thread.ofVirtual().start(() -> {
+                    for (int i; (i = next.getAndIncrement()) < n; ) deliver(store, ids.get(i % ids.size()), i);
+                }));
+            }
+            for (Thread t : fill) t.join();
+            report.add(String.format("filled %d messages (100 accounts, sizes 2 KB 70%%, 20 KB 25%%, 300 KB 5%%) in %.1f s", n,
+                    (System.nanoTime() - t0) / 1e9));
+
+            for (String kind : List.of("full", "incremental")) {
+                List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
+                AtomicBoolean stop = new AtomicBoolean();
+                AtomicInteger extra = new AtomicInteger(n);
+                Thread load = Thread.ofPlatform().start(() -> {
+                    while (!stop.get()) {
+                        long s = System.nanoTime();
+                        deliver(store, ids.get(0), extra.getAndIncrement());
+                        latencies.add(System.nanoTime() - s);
+                    }
+                });
+                long b0 = System.nanoTime();
+                CliRunner.Result r = CliRunner.run("admin", "--data", dataDir.toString(), "backup", backups.toString());
+                long ms = (System.nanoTime() - b0) / 1_000_000;
+                stop.set(true);
+                load.join();
+                assertThat(r.exit()).as(r.err()).isZero();
+                List<Long> l = new ArrayList<>(latencies);
+                Collections.sort(l);
+                report.add(String.format("%s backup: %d ms wall (CLI included): %s; %d deliveries meanwhile, latency median %.1f ms, p99 %.1f ms, max %.1f ms",
+                        kind, ms, r.out().strip(), l.size(), l.get(l.size() / 2) / 1e6, l.get((int) (l.size() * 0.99)) / 1e6, l.getLast() / 1e6));
+            }
+            messagesBefore = ids.stream().mapToLong(id -> store.messages(store.mailbox(id, "INBOX").orElseThrow().id()).size()).sum();
+        }
+        long r0 = System.nanoTime();
+        Path fresh = restored.resolve("fresh");
+        CliRunner.Result r = CliRunner.run("admin", "--data", fresh.toString(), "restore", backups.toString());
+        long ms = (System.nanoTime() - r0) / 1_000_000;
+        assertThat(r.exit()).as(r.err()).isZero();
+        report.add("restore: " + ms + " ms wall (CLI included): " + r.out().strip());
+        try (MailStore store = StoreOpener.open(TestConfigs.loopback(fresh), fresh, new SimpleMeterRegistry())) {
+            long restoredMessages = 0;
+            for (int u = 0; u < 100; u++) {
+                long id = store.findAccount(EmailAddress.parse("u" + u + "@big.example")).orElseThrow().id();
+                restoredMessages += store.messages(store.mailbox(id, "INBOX").orElseThrow().id()).size();
+            }
+            assertThat(restoredMessages).isGreaterThanOrEqualTo(n).isLessThanOrEqualTo(messagesBefore);
+            report.add("restored store holds " + restoredMessages + " messages (the node had " + messagesBefore + " when it stopped)");
+        }
+        report.forEach(System.out::println);
+        Files.write(Path.of("target", "backup-report.txt"), report, StandardCharsets.UTF_8);
+    }
+
+    private static void deliver(MailStore store, long to, int i) {
+        SplittableRandom r = new SplittableRandom(i);
+        int p = r.nextInt(100);
+        int size = p < 70 ? 2_000 : p < 95 ? 20_000 : 300_000;
+        StringBuilder b = new StringBuilder("From: <s@big.example>\r\nSubject: message " + i + "\r\nMessage-ID: <" + i + "@big.example>\r\n\r\n");
+        while (b.length() < size) b.append("line of message ").append(i).append(' ').append(b.length()).append("\r\n");
+        store.deliver(new Delivery(List.of(to), MessageSpool.of(b.toString().getBytes(StandardCharsets.US_ASCII)), Instant.now()));
+    }
+}
