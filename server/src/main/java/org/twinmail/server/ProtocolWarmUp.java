@@ -59,7 +59,7 @@ final class ProtocolWarmUp {
         AuthGuard guard = AuthGuard.create(config.auth, registry);
         try (SmtpServer smtp = new SmtpServer(config, store, authenticator, tls, guard, registry);
              Pop3Server pop3 = new Pop3Server(config, store, authenticator, tls, guard, registry);
-             ImapServer imap = new ImapServer(config, store, store, authenticator, tls, guard, registry)) {
+             ImapServer imap = new ImapServer(config, store, store, store, authenticator, tls, guard, registry)) {
             smtp.start();
             pop3.start();
             imap.start();
