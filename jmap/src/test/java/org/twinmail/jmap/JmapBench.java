@@ -53,10 +53,14 @@ public final class JmapBench {
             JsonNode first = f.jmap.execute(listView, p, java.net.InetAddress.getLoopbackAddress());
             System.out.printf("first list view (summaries parsed): %.0f ms, total %d%n", (System.nanoTime() - c0) / 1e6,
                     first.path("methodResponses").get(0).get(1).path("total").asInt());
+            run(f, p, listView, "warm-up", Math.min(seconds, 5), 2, false);
             for (int n : threads) {
-                run(f, p, listView, "list view (query newest 50 + get)", seconds, n);
-                run(f, p, search, "search from + sort by subject (+ get)", seconds, n);
+                run(f, p, listView, "list view (query newest 50 + get), mailbox unchanged", seconds, n, false);
+                run(f, p, search, "search from + sort by subject (+ get), mailbox unchanged", seconds, n, false);
             }
+            // Every request after a flag change (an IMAP STORE or a new message): nothing reused but the bodies' summaries.
+            run(f, p, listView, "list view (query newest 50 + get), a flag changed before each", seconds, 1, true);
+            run(f, p, search, "search from + sort by subject (+ get), a flag changed before each", seconds, 1, true);
         } finally {
             try (var s = Files.walk(dir)) {
                 s.sorted(java.util.Comparator.reverseOrder()).forEach(x -> x.toFile().delete());
@@ -86,7 +90,9 @@ public final class JmapBench {
         pool.close();
     }
 
-    private static void run(JmapFixture f, Principal p, byte[] body, String name, int seconds, int threads) throws Exception {
+    private static void run(JmapFixture f, Principal p, byte[] body, String name, int seconds, int threads, boolean change) throws Exception {
+        long inbox = f.store.mailbox(p.accountId(), "INBOX").orElseThrow().id();
+        java.util.concurrent.atomic.AtomicLong uid = new java.util.concurrent.atomic.AtomicLong();
         AtomicLong done = new AtomicLong();
         List<Long> latencies = java.util.Collections.synchronizedList(new ArrayList<>());
         long end = System.nanoTime() + seconds * 1_000_000_000L;
@@ -94,6 +100,10 @@ public final class JmapBench {
         for (int t = 0; t < threads; t++) {
             ts.add(Thread.ofPlatform().start(() -> {
                 while (System.nanoTime() < end) {
+                    if (change) {
+                        f.store.storeFlags(inbox, List.of(1 + uid.getAndIncrement() % 10_000), org.twinmail.store.FlagChange.ADD,
+                                java.util.Set.of("\\Seen"), -1);
+                    }
                     long s = System.nanoTime();
                     JsonNode r = f.jmap.execute(body, p, java.net.InetAddress.getLoopbackAddress());
                     if (!r.path("methodResponses").get(1).get(0).asText().equals("Email/get")) throw new IllegalStateException(Json.text(r));
@@ -103,6 +113,7 @@ public final class JmapBench {
             }));
         }
         for (Thread t : ts) t.join();
+        if (name.equals("warm-up")) return;
         List<Long> sorted = new ArrayList<>(latencies);
         sorted.sort(null);
         System.out.printf("%s, %d thread(s): %.1f requests/s, p50 %.1f ms, p99 %.1f ms (%d requests)%n", name, threads,

@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.twinmail.core.model.Mailbox;
 import org.twinmail.core.model.MessageEntry;
 import org.twinmail.store.ChangeLog;
+import org.twinmail.store.MailboxChanges;
 import org.twinmail.store.Mailboxes;
 
 /**
@@ -31,6 +32,24 @@ public final class Views {
         this.log = log;
     }
 
+    /**
+     * A mailbox's entries brought up to date from what changed since they were read (CONDSTORE's
+     * view of the change log: entries added or changed, UIDs expunged), not read again whole.
+     */
+    private Entries refresh(Mailbox m, Entries old) {
+        MailboxChanges ch;
+        try {
+            ch = store.mailboxChanges(m.id(), old.highestModSeq());
+        } catch (RuntimeException e) {
+            return new Entries(m.highestModSeq(), store.messages(m.id()));
+        }
+        java.util.TreeMap<Long, MessageEntry> byUid = new java.util.TreeMap<>();
+        for (MessageEntry x : old.list()) byUid.put(x.uid(), x);
+        for (long uid : ch.expunged()) byUid.remove(uid);
+        for (MessageEntry x : ch.changed()) byUid.put(x.uid(), x);
+        return new Entries(ch.highestModSeq(), List.copyOf(byUid.values()));
+    }
+
     public AccountView view(long accountId) {
         long state = log.lastChangePosition(); // read first: what follows is at least this new
         List<Mailbox> boxes = store.mailboxes(accountId);
@@ -41,8 +60,11 @@ public final class Views {
         Map<Long, List<MessageEntry>> byBox = new HashMap<>();
         for (Mailbox m : boxes) {
             Entries e = entries.get(m.id());
-            if (e == null || e.highestModSeq() != m.highestModSeq()) {
+            if (e == null) {
                 e = new Entries(m.highestModSeq(), store.messages(m.id()));
+                entries.put(m.id(), e);
+            } else if (e.highestModSeq() != m.highestModSeq()) {
+                e = refresh(m, e);
                 entries.put(m.id(), e);
             }
             byBox.put(m.id(), e.list());
