@@ -21,7 +21,7 @@
 #   ha/lab.sh up WORK                 build the lab and write node configs and hooks
 #   ha/lab.sh start WORK NODE CP      start a node's JVM (classpath CP) in its namespaces
 #   ha/lab.sh exec WORK NS CMD...     run CMD in namespace NS (node-a, node-b: with their mounts)
-#   ha/lab.sh fault WORK KIND NODE    kill9 | stop | cont | term | cut-hb | heal-hb | cut-all | heal-all
+#   ha/lab.sh fault WORK KIND NODE    kill9 | kill9-all | stop | cont | term | cut-hb | heal-hb | cut-all | heal-all
 #                                     | fs-shutdown | read-only | freeze | thaw | power-off | power-on
 #   ha/lab.sh down WORK               tear everything down (also safe after a failed run)
 #   ha/lab.sh check                   exit 0 if this machine can run the lab, else say why
@@ -240,6 +240,8 @@ fault() {
   local dv="DATA_${n//-/_}"
   case "$kind" in
     kill9) kill -9 "$pid" ;;
+    # the JVM and its supervisor at once (the OOM killer, an operator): no one releases, the kernel closes the ports
+    kill9-all) kill -9 "$(cat "$W/$n/supervisor.pid")" "$pid" ;;
     term) kill -TERM "$pid" ;;
     stop) kill -STOP "$pid" ;;
     cont) kill -CONT "$pid" ;;

@@ -192,6 +192,18 @@ class HaLabTest {
     }
 
     @Test
+    @Order(14)
+    void theActivesJvmAndItsSupervisorKilledTheKernelSaysThePortIsClosed() throws Exception {
+        fault("process-gone", active -> lab(Duration.ofSeconds(10), "fault", work.toString(), "kill9-all", active),
+                (active, other) -> {
+                    awaitRole(other, "ACTIVE");
+                    // no supervisor to release: the peer heard the heartbeat port answer "port unreachable" and fenced at once
+                    assertThat(status(other)).contains("the peer's process is gone: its heartbeat port answers port unreachable");
+                    restart(active);
+                }, true);
+    }
+
+    @Test
     @Order(8)
     void storageReadOnlyForTheActive() throws Exception {
         // a read-only bind mount over the active's view of the volume: new writes fail with EROFS
