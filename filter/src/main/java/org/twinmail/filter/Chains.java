@@ -4,6 +4,8 @@ import java.util.List;
 import org.twinmail.core.config.TwinmailConfig;
 import org.twinmail.dns.DnsMxResolver;
 import org.twinmail.filter.auth.MessageAuthentication;
+import org.twinmail.filter.connect.Pregreet;
+import org.twinmail.filter.connect.ReverseDns;
 import org.twinmail.filter.auth.report.DmarcAggregates;
 import org.twinmail.filter.checks.DeclaredSize;
 import org.twinmail.filter.dnsbl.Dnsbl;
@@ -30,7 +32,8 @@ import org.twinmail.store.Directory;
  *
  * <pre>
  * MX                                     submission (after AUTH, which the session requires before MAIL)
- *   connect: (ip-rules), (dnsbl)           connect: (ip-rules)
+ *   connect: (ip-rules), (dnsbl),          connect: (ip-rules)
+ *            (reverse-dns), (pregreet)
  *   mail: declared-size, (authentication)  mail: submission-sender, sending-rate, declared-size
  *   rcpt: recipient-limit, relay,          rcpt: recipient-limit, recipient-exists, quota
  *         recipient-exists, quota, (sender-rules)
@@ -38,7 +41,8 @@ import org.twinmail.store.Directory;
  *         (authentication), clamav,        delivered: sending-rate
  *         (sender-allow), spamd, rspamd
  *   (ip-rules, sender-rules and sender-allow with the administrator's rules (the server always has them);
- *   dnsbl when filter.dnsbl.lists is set; authentication when filter.authentication.enabled; clamav and spamd when
+ *   dnsbl when filter.dnsbl.lists is set; reverse-dns when filter.reverseDns.missing or .mismatch is not none;
+ *   pregreet when filter.pregreet.enabled; authentication when filter.authentication.enabled; clamav and spamd when
  *   filter.clamav.address / filter.spamd.address are set)
  * </pre>
  *
@@ -83,9 +87,12 @@ public final class Chains {
                 .add(new HopCount(smtp.maxHops));
         SenderRules senderRules = rules == null ? null : new SenderRules(rules);
         if (senderRules != null) mx.add(senderRules); // rcpt: last so far; data: after hop-count
-        DnsMxResolver dns = nodeDns != null ? nodeDns : config.filter.authentication.enabled || !config.filter.dnsbl.lists.isEmpty()
+        boolean rdns = ReverseDns.enabled(config.filter.reverseDns);
+        DnsMxResolver dns = nodeDns != null ? nodeDns : config.filter.authentication.enabled || !config.filter.dnsbl.lists.isEmpty() || rdns
                 ? DnsMxResolver.fromConfig(config.relay.dns) : null;
         if (!config.filter.dnsbl.lists.isEmpty()) mx.add(Dnsbl.fromConfig(config.filter.dnsbl, dns)); // connect
+        if (rdns) mx.add(ReverseDns.fromConfig(config.filter.reverseDns, smtp.relayNetworks, dns)); // connect
+        if (config.filter.pregreet.enabled) mx.add(Pregreet.fromConfig(config.filter.pregreet, smtp.relayNetworks)); // connect, last
         if (config.filter.greylist.enabled) { // rcpt: after sender-rules, whose accept skips it
             mx.add(new Greylist(config.filter.greylist, smtp.relayNetworks,
                     config.filter.authentication.enabled ? new Spf(dns, config.hostname, java.time.Clock.systemUTC()) : null,

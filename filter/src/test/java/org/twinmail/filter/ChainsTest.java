@@ -103,4 +103,18 @@ class ChainsTest {
             assertThat(Chains.submission(config, store).checks(Stage.RCPT)).extracting(Check::name).doesNotContain("greylist");
         }
     }
+
+    @Test
+    void reverseDnsAndPregreetAtConnectAfterTheDnsblWhenEnabled(@TempDir Path dir) {
+        TwinmailConfig config = new TwinmailConfig();
+        config.hostname = "mx.test.example";
+        config.relay.dns.servers = List.of("127.0.0.1:53");
+        config.filter.dnsbl.lists = List.of("zen.test*2");
+        config.filter.reverseDns.mismatch = "tag";
+        config.filter.pregreet.enabled = true;
+        try (MailStore store = EmbeddedMailStore.open(StoreOptions.defaults(dir))) {
+            assertThat(Chains.mx(config, store).checks(Stage.CONNECT)).extracting(Check::name).containsExactly("dnsbl", "reverse-dns", "pregreet");
+            assertThat(Chains.submission(config, store).checks(Stage.CONNECT)).isEmpty();
+        }
+    }
 }

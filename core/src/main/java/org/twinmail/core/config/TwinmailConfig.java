@@ -473,6 +473,8 @@ public final class TwinmailConfig {
         public Authentication authentication = new Authentication();
         public Dnsbl dnsbl = new Dnsbl();
         public Greylist greylist = new Greylist();
+        public ReverseDns reverseDns = new ReverseDns();
+        public Pregreet pregreet = new Pregreet();
     }
 
     /**
@@ -494,6 +496,37 @@ public final class TwinmailConfig {
         public int maxEntries = 100_000;
         /** Client addresses and CIDR ranges never greylisted (besides {@code smtp.relayNetworks}). */
         public List<String> allowNetworks = List.of();
+    }
+
+    /**
+     * Reverse DNS of the MX's clients at the connect: an address without a PTR record, or whose
+     * PTR names do not resolve back to it (forward-confirmed reverse DNS, FCrDNS). Each case gets
+     * an action: {@code none}, {@code tag} (an {@code X-Reverse-DNS} header field), {@code junk}
+     * (the recipients' Junk) or {@code reject} (550 5.7.25; a DNS failure then answers 450 4.7.25).
+     * Off while both are {@code none}, the default: many honest small servers have no FCrDNS.
+     */
+    public static final class ReverseDns {
+        /** The client's address has no PTR record (NXDOMAIN or no data). */
+        public String missing = "none";
+        /** None of the PTR names (at most 10) has an A or AAAA record equal to the client's address. */
+        public String mismatch = "none";
+        /** Addresses and CIDR ranges never checked ({@code smtp.relayNetworks} are not checked either). */
+        public List<String> allowNetworks = List.of("127.0.0.0/8", "::1");
+    }
+
+    /**
+     * Early-talker test at the MX's connect, as Postfix postscreen's greet wait: the server waits
+     * {@code wait} before its greeting, and a client that sends anything in that time (a bot
+     * that does not wait for the 220) is refused with 554 5.5.1 and disconnected (reason
+     * {@code pregreet}). Off by default: when on, every client outside {@code allowNetworks} and
+     * {@code smtp.relayNetworks} waits {@code wait} for the greeting.
+     */
+    public static final class Pregreet {
+        public boolean enabled = false;
+        /** How long the greeting is held back (postscreen: 6 s, 2 s under stress); at most 10 s. */
+        public Duration wait = Duration.ofSeconds(1);
+        /** Clients greeted at once, never tested. */
+        public List<String> allowNetworks = List.of("127.0.0.0/8", "::1");
     }
 
     /** DNS block lists at the connect of the MX, scored as postscreen does; off while {@code lists} is empty. */

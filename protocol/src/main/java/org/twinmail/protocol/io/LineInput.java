@@ -126,6 +126,20 @@ public final class LineInput {
         return pos < limit;
     }
 
+    /**
+     * Waits for input without consuming it (it stays for {@link #readLine}): true once the
+     * client has sent something, false at the end of the stream or when the stream's read
+     * timeout passes first (the caller sets it: {@code Connection.inputWithin}).
+     */
+    public boolean awaitInput() throws IOException {
+        if (pos < limit) return true;
+        try {
+            return fill();
+        } catch (java.net.SocketTimeoutException e) {
+            return false;
+        }
+    }
+
     /** Bytes read from the stream below: after {@link #layer}, what the layer produced. */
     public long bytesRead() {
         return bytesRead;

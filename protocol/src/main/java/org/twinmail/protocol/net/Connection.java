@@ -169,6 +169,21 @@ public final class Connection implements Closeable {
     }
 
     /**
+     * Whether the client sends anything within {@code wait}, which stays buffered for the next
+     * read: SMTP's early-talker test before the greeting. False if it stays silent or leaves.
+     */
+    public boolean inputWithin(Duration wait) throws IOException {
+        if (input.hasBuffered()) return true;
+        int before = socket.getSoTimeout();
+        socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, wait.toMillis())));
+        try {
+            return input.awaitInput();
+        } finally {
+            socket.setSoTimeout(before);
+        }
+    }
+
+    /**
      * Until {@link #clearOverallDeadline()}, every read must also end within {@code within} from
      * now, however many lines or chunks it takes: for a phase as a whole (SMTP DATA, say), where
      * {@link #setReadTimeout} bounds each line.

@@ -158,6 +158,7 @@ public final class SmtpSession {
             // RFC 5321 3.1: the client is refused instead of greeted (554, or 421 for a temporary reason).
             send(verdicts.reply(connect.refusal()));
             connection.flush();
+            if (input.hasBuffered()) connection.lingerOnClose(); // an early talker: keep the reply from a reset
             sessionLog.outcome("refused");
             return;
         }
@@ -357,7 +358,8 @@ public final class SmtpSession {
     /** What the filter's checks know of the client now. */
     private Client client() {
         return new Client(connection.remoteAddress(), () -> Optional.ofNullable(verifiedName()),
-                settings.mode() == SmtpMode.MX ? "smtp" : "submission", connection.isSecure(), helo, esmtp, Optional.ofNullable(user));
+                settings.mode() == SmtpMode.MX ? "smtp" : "submission", connection.isSecure(), helo, esmtp, Optional.ofNullable(user),
+                connection::inputWithin); // the early-talker test (pregreet) waits on the socket before the greeting
     }
 
     private Reply ehloReply() {
