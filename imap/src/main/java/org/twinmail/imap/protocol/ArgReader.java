@@ -235,7 +235,12 @@ public final class ArgReader {
         while (pos < line.length && line[pos] >= '0' && line[pos] <= '9') pos++;
         if (pos == start) throw ImapSyntaxException.syntax("expected a number" + where());
         if (pos - start > 19) throw ImapSyntaxException.syntax("number too large");
-        long v = Long.parseLong(new String(line, start, pos - start, StandardCharsets.US_ASCII));
+        long v;
+        try {
+            v = Long.parseLong(new String(line, start, pos - start, StandardCharsets.US_ASCII));
+        } catch (NumberFormatException e) {
+            throw ImapSyntaxException.syntax("number too large"); // 19 digits above 2^63-1
+        }
         if (!big && v > 0xFFFF_FFFFL) throw ImapSyntaxException.syntax("number too large: " + v);
         return v;
     }

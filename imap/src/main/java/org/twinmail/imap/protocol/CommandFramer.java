@@ -95,7 +95,12 @@ public final class CommandFramer {
         int end = i;
         while (i >= 0 && line[i] >= '0' && line[i] <= '9') i--;
         if (i == end || i < 0 || line[i] != '{' || end - i > 19) return null;
-        long size = Long.parseLong(new String(line, i + 1, end - i, java.nio.charset.StandardCharsets.US_ASCII));
+        long size;
+        try {
+            size = Long.parseLong(new String(line, i + 1, end - i, java.nio.charset.StandardCharsets.US_ASCII));
+        } catch (NumberFormatException e) {
+            size = Long.MAX_VALUE; // 19 digits above 2^63-1 (found by fuzzing): over every limit, refused as too big
+        }
         return new Next.Literal(size, !nonSync);
     }
 }

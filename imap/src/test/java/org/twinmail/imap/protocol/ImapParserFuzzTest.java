@@ -134,6 +134,17 @@ class ImapParserFuzzTest {
         };
     }
 
+    /** Found by fuzzing: 19 digits above 2^63-1 threw NumberFormatException out of the framer and the reader. */
+    @Test
+    void numbersAboveTheLongRangeAreRefusedAsTooBigNotThrown() throws Exception {
+        byte[] line = "a APPEND x {9999999999999999999+}".getBytes(StandardCharsets.US_ASCII);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new CommandFramer(1024, 8192).line(line))
+                .isInstanceOfSatisfying(ImapSyntaxException.class, e -> assertThat(e.kind()).isEqualTo(ImapSyntaxException.Kind.LITERAL_TOO_BIG));
+        CommandFramer.Next next = new CommandFramer(1024, 8192).line("9999999999999999999 x".getBytes(StandardCharsets.US_ASCII));
+        ArgReader a = new ArgReader(((CommandFramer.Next.Done) next).frame(), 8);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> a.number(true)).isInstanceOf(ImapSyntaxException.class).hasMessageContaining("too large");
+    }
+
     @Test
     void linearOnLongLinesAndManyParts() {
         Fuzzing.linear("long sequence set", 2000, n -> Fuzzing.repeat("1:2,", 4 * n), s -> {
