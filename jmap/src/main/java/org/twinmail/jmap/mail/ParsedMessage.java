@@ -22,6 +22,7 @@ import org.twinmail.mail.header.Header;
 import org.twinmail.mail.header.HeaderField;
 import org.twinmail.mail.header.MailDates;
 import org.twinmail.mail.header.MessageIds;
+import org.twinmail.mail.mime.HtmlText;
 import org.twinmail.mail.mime.MimePart;
 
 /**
@@ -205,7 +206,7 @@ public final class ParsedMessage {
             String type = p.mediaType();
             if (!type.startsWith("text/")) continue;
             String text = p.mime().text();
-            if (type.equals("text/html")) text = Html.toText(text);
+            if (type.equals("text/html")) text = HtmlText.of(text);
             String s = text.replaceAll("\\s+", " ").strip();
             if (!s.isEmpty()) return s.length() > PREVIEW ? s.substring(0, PREVIEW) : s;
         }
@@ -218,7 +219,7 @@ public final class ParsedMessage {
         for (MimePart leaf : root.leaves()) {
             String type = (leaf.type() + "/" + leaf.subtype()).toLowerCase(Locale.ROOT);
             if (type.equals("text/plain")) b.append(leaf.text()).append('\n');
-            else if (type.equals("text/html")) b.append(Html.toText(leaf.text())).append('\n');
+            else if (type.equals("text/html")) b.append(HtmlText.of(leaf.text())).append('\n');
         }
         return b.toString();
     }
