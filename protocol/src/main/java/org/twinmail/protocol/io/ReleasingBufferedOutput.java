@@ -10,6 +10,11 @@ import java.io.OutputStream;
  * output buffer at all. Otherwise as {@link java.io.BufferedOutputStream}: writes of at
  * least the buffer's size go straight through once what is queued is out, and nothing
  * reaches the stream below before {@link #flush()} or a full buffer.
+ *
+ * <p>Safe for several threads, as {@code BufferedOutputStream} is: a connection is closed
+ * (and so flushed) by the listener's thread while its session's thread may have written last.
+ * Without the lock the closing thread could see a stale count and buffer and write a reply the
+ * session had already sent a second time (a POP3 "+OK" read twice by a client).
  */
 public final class ReleasingBufferedOutput extends FilterOutputStream {
     private final int size;
@@ -23,24 +28,24 @@ public final class ReleasingBufferedOutput extends FilterOutputStream {
     }
 
     /** Bytes queued and not yet written below. */
-    public int buffered() {
+    public synchronized int buffered() {
         return count;
     }
 
     /** Whether a buffer is held now (between a write and the next flush). */
-    public boolean holdsBuffer() {
+    public synchronized boolean holdsBuffer() {
         return buf != null;
     }
 
     @Override
-    public void write(int b) throws IOException {
+    public synchronized void write(int b) throws IOException {
         if (buf == null) buf = new byte[size];
         else if (count == buf.length) drain();
         buf[count++] = (byte) b;
     }
 
     @Override
-    public void write(byte[] b, int off, int len) throws IOException {
+    public synchronized void write(byte[] b, int off, int len) throws IOException {
         java.util.Objects.checkFromIndexSize(off, len, b.length);
         if (len >= size) {
             drain();
@@ -63,7 +68,7 @@ public final class ReleasingBufferedOutput extends FilterOutputStream {
 
     /** Writes what is queued, flushes the stream below and lets the buffer go. */
     @Override
-    public void flush() throws IOException {
+    public synchronized void flush() throws IOException {
         drain();
         buf = null;
         out.flush();
