@@ -256,10 +256,13 @@ fault() {
     # node's mount, in its own mount namespace. (Remounting the node's mount itself read-only is
     # refused with EBUSY while the store holds files open for writing; the stacked mount makes
     # every new open for writing fail with EROFS, which the volume probe does.)
-    # the bind mount can meet EBUSY while the node's own mount work (a hook just run) settles:
-    # retried for at most 5 s, the last attempt's error reported
-    read-only) in_node "$n" sh -c 'for _ in $(seq 50); do mount --bind "$1" "$1" 2>/dev/null && exec mount -o remount,ro,bind "$1"; sleep 0.1; done
-                                   mount --bind "$1" "$1" && mount -o remount,ro,bind "$1"' - "$W/mnt" ;;
+    # Both steps can meet EBUSY while mail flows: the bind while the node's own mount work settles,
+    # the read-only remount while a file (a blob, a spool file) is open for writing through the
+    # new bind. Each step is retried for at most 5 s; the last attempt's error is reported.
+    read-only) in_node "$n" sh -c 'ok=; for _ in $(seq 50); do mount --bind "$1" "$1" 2>/dev/null && { ok=1; break; }; sleep 0.1; done
+                                   [ -n "$ok" ] || mount --bind "$1" "$1" || exit 1
+                                   for _ in $(seq 50); do mount -o remount,ro,bind "$1" 2>/dev/null && exit 0; sleep 0.1; done
+                                   exec mount -o remount,ro,bind "$1"' - "$W/mnt" ;;
     # a hung array: every write to the volume blocks (uninterruptibly) until thawed. The fence
     # and "down" thaw it; "thaw" is for a run that wants it back itself
     freeze) in_node "$n" fsfreeze --freeze "$W/mnt" ;;
