@@ -248,6 +248,11 @@ public final class AdminClient implements AdminOperations, AutoCloseable {
     }
 
     @Override
+    public DomainDnsInfo domainDns(String domain) {
+        return send("GET", "domains/" + encodeSegment(domain, "domain") + "/dns", null, DomainDnsInfo.class);
+    }
+
+    @Override
     public DkimInfo showDkimKey(String domain) {
         return send("GET", "dkim/" + encodeSegment(domain, "domain"), null, DkimInfo.class);
     }

@@ -228,6 +228,27 @@ public interface AdminOperations {
     }
 
     /**
+     * The DNS records a served domain should publish (MX, SPF, DKIM, DMARC, MTA-STS, TLS-RPT, the
+     * client SRV records and the autoconfiguration names), written from this node's settings;
+     * NOT_FOUND for a domain not served here.
+     */
+    default DomainDnsInfo domainDns(String domain) {
+        throw new AdminException(AdminException.Kind.UNAVAILABLE, "DNS records are not known through this connection");
+    }
+
+    /**
+     * @param records what to publish
+     * @param notes   what could not be written and why (one line each)
+     */
+    record DomainDnsInfo(String domain, List<DnsRecordInfo> records, List<String> notes) { }
+
+    /**
+     * One record: owner name (absolute, with the final dot), type, value as in a zone file, why it is
+     * there, and the whole zone-file line. For DKIM only {@code type}, {@code purpose} and {@code zoneLine} are set.
+     */
+    record DnsRecordInfo(String name, String type, String value, String purpose, String zoneLine) { }
+
+    /**
      * A DKIM key and the TXT record that publishes it.
      *
      * @param signing whether the domain signs with this selector now

@@ -53,6 +53,8 @@ public final class AdminService implements AdminOperations {
     private final RuleOperations rules;
     /** The administrator's quarantine; null without the Records and Mailboxes roles. */
     private final Quarantine quarantine;
+    /** What the DNS records of a domain are written from; null until {@link #clients} is called. */
+    private volatile DomainDns.Settings clients;
 
     /** On the two store roles the admin operations use: the {@link Directory} and the {@link MessageQueue}. */
     public AdminService(Directory directory, MessageQueue queue, PasswordHasher hasher, DkimKeys dkim) {
@@ -88,6 +90,28 @@ public final class AdminService implements AdminOperations {
     /** @param postmaster {@code smtp.postmaster} */
     public AdminService(MailStore store, PasswordHasher hasher, DkimKeys dkim, String postmaster) {
         this(store, store, store, store, hasher, dkim, postmaster);
+    }
+
+    /** Gives the node's client-facing settings, which {@link #domainDns} writes the records from. */
+    public AdminService clients(DomainDns.Settings settings) {
+        this.clients = Objects.requireNonNull(settings, "settings");
+        return this;
+    }
+
+    @Override
+    public DomainDnsInfo domainDns(String name) {
+        DomainDns.Settings s = clients;
+        if (s == null) return AdminOperations.super.domainDns(name);
+        String domain = servedDomain(name);
+        java.util.Optional<String> dkimLine = java.util.Optional.empty();
+        if (dkim != null) {
+            try {
+                dkimLine = dkim.record(domain).map(org.twinmail.mail.dkim.DkimRecord::zoneLine);
+            } catch (java.io.IOException | IllegalArgumentException e) {
+                throw new AdminException(Kind.UNAVAILABLE, "cannot read the DKIM key of " + domain + ": " + oneLine(e.getMessage()));
+            }
+        }
+        return DomainDns.records(domain, s, dkimLine);
     }
 
     // ---- backup ----

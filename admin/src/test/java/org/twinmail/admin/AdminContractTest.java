@@ -52,7 +52,7 @@ public abstract class AdminContractTest {
     @BeforeEach
     void setUp() throws Exception {
         store = EmbeddedMailStore.open(StoreOptions.defaults(dataDir));
-        ops = open(new AdminService(store, HASHER, new DkimKeys(dataDir.resolve("dkim"), "twinmail", List.of())));
+        ops = open(new AdminService(store, HASHER, new DkimKeys(dataDir.resolve("dkim"), "twinmail", List.of())).clients(clientSettings()));
     }
 
     @AfterEach
@@ -75,7 +75,43 @@ public abstract class AdminContractTest {
         });
     }
 
+    /** A node published as mail.example.net with HTTPS on 443 (through a port map) and no plain POP3. */
+    static DomainDns.Settings clientSettings() {
+        org.twinmail.core.config.TwinmailConfig c = new org.twinmail.core.config.TwinmailConfig();
+        c.clients.host = "mail.example.net";
+        c.http.tlsListen = List.of(org.twinmail.core.config.Listen.parse("0.0.0.0:8443"));
+        c.clients.ports = java.util.Map.of("https", 443, "imaps", 993, "pop3", 0);
+        return DomainDns.Settings.of(c);
+    }
+
     // ---- domains ----
+
+    @Test
+    void domainDnsPrintsTheRecordsOfAServedDomainFromTheNodesSettings() {
+        fails(() -> ops.domainDns("nowhere.example"), Kind.NOT_FOUND, "domain nowhere.example does not exist");
+        ops.addDomain("Example.COM");
+        AdminOperations.DomainDnsInfo dns = ops.domainDns("example.com");
+        assertThat(dns.domain()).isEqualTo("example.com");
+        assertThat(dns.records()).extracting(AdminOperations.DnsRecordInfo::zoneLine).contains(
+                "example.com. 3600 IN MX 10 mail.example.net.",
+                "example.com. 3600 IN TXT \"v=spf1 mx -all\"",
+                "_imaps._tcp.example.com. 3600 IN SRV 0 1 993 mail.example.net.",
+                "_imap._tcp.example.com. 3600 IN SRV 10 1 2143 mail.example.net.",
+                "_pop3._tcp.example.com. 3600 IN SRV 0 0 0 .",
+                "_submissions._tcp.example.com. 3600 IN SRV 0 1 2465 mail.example.net.",
+                "mta-sts.example.com. 3600 IN CNAME mail.example.net.",
+                "_autodiscover._tcp.example.com. 3600 IN SRV 0 1 443 mail.example.net.");
+        assertThat(dns.records()).anySatisfy(r -> assertThat(r.zoneLine())
+                .matches("_mta-sts\\.example\\.com\\. 3600 IN TXT \"v=STSv1; id=[0-9a-f]{20}\""));
+        assertThat(dns.records()).anySatisfy(r -> assertThat(r.zoneLine())
+                .isEqualTo("_smtp._tls.example.com. 3600 IN TXT \"v=TLSRPTv1; rua=https://mail.example.net/.well-known/tlsrpt\""));
+        assertThat(dns.notes()).anySatisfy(n -> assertThat(n).contains("twinmail admin dkim generate example.com"));
+        DkimInfo key = ops.generateDkimKey("example.com", null, 1024);
+        assertThat(ops.domainDns("example.com").records()).anySatisfy(r -> {
+            assertThat(r.type()).isEqualTo("TXT");
+            assertThat(r.zoneLine()).isEqualTo(key.record());
+        });
+    }
 
     @Test
     void addsDomainsInLowerCaseAndListsThem() {

@@ -77,6 +77,8 @@ public final class TwinmailServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TwinmailServer.class);
 
     private final TwinmailConfig config;
+    /** What clients and DNS are told about this node (autoconfiguration, {@code admin domain dns}); checked at start-up. */
+    private final org.twinmail.admin.DomainDns.Settings clientSettings;
     private final Path dataDir;
     /** Where the run file lives: the data directory of a single node, the node-local state directory in a pair. */
     private final Path runDir;
@@ -130,6 +132,7 @@ public final class TwinmailServer implements AutoCloseable {
 
     private TwinmailServer(TwinmailConfig config, Path dataDir, Path runDir, DataDirLock nodeLock) throws IOException {
         this.config = config;
+        this.clientSettings = org.twinmail.admin.DomainDns.Settings.of(config);
         this.dataDir = dataDir;
         this.runDir = runDir;
         this.nodeLock = nodeLock;
@@ -262,7 +265,7 @@ public final class TwinmailServer implements AutoCloseable {
             relay.start();
             JmapService jmap = config.jmap.enabled ? new JmapService(config, store, authenticator, authGuard,
                     new Pipeline(submissionChain, new FilterMetrics(registry)), search) : null;
-            active = new Active(store.epoch(), dataLock, store, new AdminService(store, hasher, dkim.keys(), config.smtp.postmaster), smtp,
+            active = new Active(store.epoch(), dataLock, store, new AdminService(store, hasher, dkim.keys(), config.smtp.postmaster).clients(clientSettings), smtp,
                     pop3, imap, relay, workers, jmap);
         } catch (IOException | RuntimeException e) {
             if (relay != null) relay.close();

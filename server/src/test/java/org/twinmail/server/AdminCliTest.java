@@ -44,6 +44,12 @@ class AdminCliTest {
         assertThat(admin("rule", "ip", "remove", "192.0.2.0/24").exit()).isZero();
         assertThat(admin("rule", "sender", "remove", "spam.example").exit()).isEqualTo(3); // the rule is example.com's
         assertThat(admin("rule", "sender", "remove", "spam.example", "--for", "example.com").exit()).isZero();
+        assertThat(admin("domain", "dns", "example.com")).satisfies(r -> {
+            assertThat(r.exit()).as(r.err()).isZero();
+            assertThat(r.out()).startsWith("; DNS records for example.com").contains("\nexample.com. 3600 IN MX 10 ")
+                    .contains("_submissions._tcp.example.com. 3600 IN SRV 0 1 2465 ").contains("; note: no DKIM key yet");
+        });
+        assertThat(admin("domain", "dns", "nowhere.example").exit()).isEqualTo(3);
         assertThat(admin("domain", "postmaster", "example.com").out())
                 .startsWith("postmaster@example.com goes to alice@example.com (the domain's first account");
         assertThat(admin("user", "add", "alice@example.com", "--password", "x").exit()).isEqualTo(4);

@@ -34,6 +34,7 @@ public final class TwinmailConfig {
     public Limits limits = new Limits();
     public Filter filter = new Filter();
     public ManageSieve managesieve = new ManageSieve();
+    public Clients clients = new Clients();
 
     /** SMTP (MX) service: mail for local domains; relays only for {@code relayNetworks}. */
     public static final class Smtp {
@@ -113,6 +114,33 @@ public final class TwinmailConfig {
         public int maxConnections = 500;
         /** Failed commands before the session is closed. */
         public int maxErrors = 20;
+    }
+
+    /**
+     * What mail clients and other mail servers are told about this server: the host name and
+     * ports that client autoconfiguration (Thunderbird autoconfig, Microsoft Autodiscover, Apple
+     * profiles) hands out, the SRV/MX/MTA-STS/TLS-RPT records that {@code twinmail admin domain dns}
+     * prints, and the MTA-STS policy served at {@code https://mta-sts.<domain>/.well-known/mta-sts.txt}.
+     */
+    public static final class Clients {
+        /** Host name clients connect to and MX records name; empty: {@code hostname}. */
+        public String host = "";
+        /**
+         * Port published per service when it differs from the first listen address of that service
+         * (a VIP or NAT that maps 993 to 2993): keys {@code imap}, {@code imaps}, {@code pop3},
+         * {@code pop3s}, {@code submission}, {@code submissions}, {@code managesieve}, {@code https};
+         * 0 hides a service from clients. Empty: each service's own first listen port.
+         */
+        public java.util.Map<String, Integer> ports = java.util.Map.of();
+        /** MTA-STS mode of the policy we host for our domains (RFC 8461): {@code none}, {@code testing} or {@code enforce}. */
+        public String mtaStsMode = "testing";
+        /** How long senders may cache the MTA-STS policy (RFC 8461 3.2 max_age; at most 31557600 s). */
+        public Duration mtaStsMaxAge = Duration.ofDays(7);
+        /**
+         * Where TLS-RPT reports (RFC 8460) are to be sent, as published in {@code _smtp._tls}; empty:
+         * {@code https://<host>/.well-known/tlsrpt} when HTTPS is served, else {@code mailto:postmaster@<domain>}.
+         */
+        public String tlsRptAddress = "";
     }
 
     /** IMAP service (RFC 9051, RFC 3501). */

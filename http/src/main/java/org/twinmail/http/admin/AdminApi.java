@@ -46,6 +46,7 @@ import org.twinmail.http.Exchange;
  * DELETE /api/admin/domains/{name}[?force=true]  204
  * PUT    /api/admin/domains/{name}/quota {"quotaBytes"?,"maxMessages"?} (one or both) 200 DomainInfo
  * GET    /api/admin/domains/{name}/postmaster     200 PostmasterInfo (where postmaster@name goes)
+ * GET    /api/admin/domains/{name}/dns           200 DomainDnsInfo (the records the domain should publish)
  * GET    /api/admin/users[?domain=d]             200 [UserInfo]
  * POST   /api/admin/users  {"address","password","quotaBytes"?,"maxMessageBytes"?}  201 UserInfo
  * PATCH  /api/admin/users/{address} {"password"?,"quotaBytes"?,"maxMessageBytes"?,"maxMessages"?} 200 UserInfo
@@ -114,6 +115,7 @@ public final class AdminApi {
                 new Route("DELETE", "domains/*", Set.of("force"), false, this::removeDomain),
                 new Route("PUT", "domains/*/quota", NONE, true, this::setDomainQuota),
                 new Route("GET", "domains/*/postmaster", NONE, false, r -> Reply.ok(admin.postmaster(r.param(0)))),
+                new Route("GET", "domains/*/dns", NONE, false, r -> Reply.ok(admin.domainDns(r.param(0)))),
                 new Route("GET", "users", Set.of("domain"), false, r -> Reply.ok(admin.listUsers(r.query("domain")))),
                 new Route("POST", "users", NONE, true, this::addUser),
                 new Route("PATCH", "users/*", NONE, true, this::updateUser),

@@ -69,7 +69,7 @@ final class AdminCommand {
             try (DataDirLock held = lock.get();
                  MailStore store = StoreOpener.open(cfg, dataDir, new SimpleMeterRegistry())) {
                 PasswordHasher hasher = new PasswordHasher(cfg.auth.argon2MemoryKiB, cfg.auth.argon2Iterations, 1);
-                action.run(new AdminService(store, hasher, dkim, cfg.smtp.postmaster));
+                action.run(new AdminService(store, hasher, dkim, cfg.smtp.postmaster).clients(org.twinmail.admin.DomainDns.Settings.of(cfg)));
                 return ExitCodes.OK;
             }
         } catch (AdminException e) {

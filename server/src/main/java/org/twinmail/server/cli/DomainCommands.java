@@ -35,6 +35,20 @@ final class DomainCommands {
         return admin.run(spec.commandLine().getErr(), ops -> out().println(ops.postmaster(name).description()));
     }
 
+    @Command(name = "dns", description = "Print the DNS records DOMAIN should publish (MX, SPF, DKIM, DMARC, MTA-STS, TLS-RPT, "
+            + "client SRV records, autoconfiguration) as a zone-file fragment, written from this server's settings (clients.* in the configuration).")
+    int dns(@Parameters(paramLabel = "DOMAIN") String name) {
+        return admin.run(spec.commandLine().getErr(), ops -> {
+            var info = ops.domainDns(name);
+            out().println("; DNS records for " + info.domain() + " (TTL in seconds; publish them in the domain's zone)");
+            for (var r : info.records()) {
+                out().println("; " + r.purpose());
+                out().println(r.zoneLine());
+            }
+            for (String note : info.notes()) out().println("; note: " + note);
+        });
+    }
+
     @Command(name = "list", description = "List domains with quota and usage.")
     int list() {
         return admin.run(spec.commandLine().getErr(), ops -> {
