@@ -26,11 +26,17 @@ public final class ManageSieveServer implements AutoCloseable {
 
     public ManageSieveServer(TwinmailConfig config, Records records, Authenticator authenticator, Tls tls, AuthGuard guard,
                              MeterRegistry registry) {
+        this(config, new SieveScripts(records), authenticator, tls, guard, registry);
+    }
+
+    /** With the node's shared {@code scripts} (delivery's cache sees a PUTSCRIPT before its OK is sent). */
+    public ManageSieveServer(TwinmailConfig config, SieveScripts scripts, Authenticator authenticator, Tls tls, AuthGuard guard,
+                             MeterRegistry registry) {
         TwinmailConfig.ManageSieve m = config.managesieve;
         if (m.maxLineLength < 1024) throw new IllegalArgumentException("managesieve.maxLineLength must be at least 1024");
         if (m.maxScripts < 1) throw new IllegalArgumentException("managesieve.maxScripts must be at least 1");
         ManageSieveSession.Services services = new ManageSieveSession.Services(
-                new SaslServer(authenticator, config.auth.plaintextAuth, guard), tls, new SieveScripts(records), m.maxLineLength,
+                new SaslServer(authenticator, config.auth.plaintextAuth, guard), tls, scripts, m.maxLineLength,
                 m.maxScriptSize.asInt(), m.maxScripts, m.maxErrors, m.maxRedirects, m.commandTimeout);
         Admission admission = Admission.of(config.limits, ClientLimits.from(config.limits), guard, text -> "BYE \"" + text + "\"");
         this.listener = new ConnectionListener("managesieve", m.listen, m.maxConnections, m.commandTimeout, null, admission,

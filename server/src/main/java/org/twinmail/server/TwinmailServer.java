@@ -37,6 +37,7 @@ import org.twinmail.filter.Chains;
 import org.twinmail.filter.FilterMetrics;
 import org.twinmail.filter.Pipeline;
 import org.twinmail.filter.sieve.SieveFilter;
+import org.twinmail.filter.sieve.SieveScripts;
 import org.twinmail.filter.auth.report.DmarcAggregates;
 import org.twinmail.filter.auth.report.DmarcReportSender;
 import org.twinmail.filter.auth.report.DmarcReporting;
@@ -239,7 +240,10 @@ public final class TwinmailServer implements AutoCloseable {
             // The auth guard's bans are kept in the store and restored from it (a restart or a takeover keeps them).
             workers.add(new PersistentBans(store, store, authGuard));
             // the accounts' own Sieve scripts run last, on mail from outside and from our users alike
-            SieveFilter sieve = new SieveFilter(store, store, Clock.systemUTC(), sieveLimits(config));
+            // one in-memory view of the scripts, shared by delivery and ManageSieve
+            SieveScripts scripts = SieveScripts.cached(store, store);
+            workers.add(scripts);
+            SieveFilter sieve = new SieveFilter(scripts, store, store, Clock.systemUTC(), sieveLimits(config));
             // One submission chain for SMTP submission and JMAP's EmailSubmission: a user's sending limit counts both.
             Chain submissionChain = Chains.withSieve(Chains.submission(config, store, rules), sieve);
             smtp = new SmtpServer(config, store, store, authenticator, tls, authGuard, registry,
@@ -251,7 +255,7 @@ public final class TwinmailServer implements AutoCloseable {
             pop3.start();
             imap.start();
             if (!config.managesieve.listen.isEmpty()) { // users' Sieve scripts (RFC 5804), on the active node like the mail
-                ManageSieveServer managesieve = new ManageSieveServer(config, store, authenticator, tls, authGuard, registry);
+                ManageSieveServer managesieve = new ManageSieveServer(config, scripts, authenticator, tls, authGuard, registry);
                 workers.add(managesieve);
                 managesieve.start();
             }

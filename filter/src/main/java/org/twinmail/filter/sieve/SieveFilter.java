@@ -66,8 +66,13 @@ public final class SieveFilter implements Check.Data {
         }
     };
 
+    /** With scripts read from the store at every message (tests); a node passes its {@link SieveScripts#cached} instance. */
     public SieveFilter(Records records, Mailboxes mailboxes, Clock clock, Limits limits) {
-        this.scripts = new SieveScripts(records);
+        this(new SieveScripts(records), records, mailboxes, clock, limits);
+    }
+
+    public SieveFilter(SieveScripts scripts, Records records, Mailboxes mailboxes, Clock clock, Limits limits) {
+        this.scripts = scripts;
         this.records = records;
         this.mailboxes = mailboxes;
         this.clock = clock;

@@ -1,8 +1,15 @@
 package org.twinmail.filter.sieve;
 
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.twinmail.store.ChangeLog;
+import org.twinmail.store.RecordWatcher;
 import org.twinmail.store.Records;
 import org.twinmail.store.StoredRecord;
 
@@ -12,54 +19,99 @@ import org.twinmail.store.StoredRecord;
  * "active", value = the name of the active script; absent: none). ManageSieve writes them;
  * delivery reads the active one. Every change is a logged store change, so a pair carries
  * scripts over a failover like mail.
+ *
+ * <p>{@link #cached} gives the instance delivery and ManageSieve share on a node: each
+ * account's scripts are read once (two record reads) and then served from memory, so a
+ * delivery costs no store read while nothing changed. Writes through this instance drop the
+ * account's entry before they return (a script put over ManageSieve applies to the next
+ * message); writes by anyone else (another store instance, the admin API) drop the whole view
+ * when the change log shows them ({@link RecordWatcher}).
  */
-public final class SieveScripts {
+public final class SieveScripts implements AutoCloseable {
     public static final String SCRIPT = "sieve.script";
     public static final String ACTIVE = "sieve.active";
     private static final String ACTIVE_NAME = "active";
+    /** Accounts whose scripts are kept in memory; beyond it the view starts again empty. */
+    static final int MAX_CACHED_ACCOUNTS = 100_000;
 
     private final Records records;
+    /** account id -> its scripts; null when nothing is cached (an uncached instance). */
+    private final Map<Long, Personal> cache;
+    /** Bumped by every invalidation: a load that raced one is not kept. */
+    private final AtomicLong generation = new AtomicLong();
+    private final AtomicLong loads = new AtomicLong();
+    private final RecordWatcher watcher;
 
     public SieveScripts(Records records) {
         this.records = records;
+        this.cache = null;
+        this.watcher = null;
+    }
+
+    private SieveScripts(Records records, ChangeLog changes) {
+        this.records = records;
+        this.cache = new ConcurrentHashMap<>();
+        this.watcher = RecordWatcher.start(changes, Set.of(SCRIPT, ACTIVE), this::invalidateAll, "sieve-scripts");
+    }
+
+    /** An instance that keeps the scripts in memory, fresh from the change log until {@link #close()}. */
+    public static SieveScripts cached(Records records, ChangeLog changes) {
+        return new SieveScripts(records, changes);
     }
 
     /** A script and whether it is the active one. */
     public record Script(String name, String text, boolean active) { }
 
+    /** One account's scripts by name and the active one's name (or null). */
+    private record Personal(Map<String, String> scripts, String active) { }
+
     public List<Script> list(long accountId) {
-        String active = activeName(accountId).orElse(null);
-        return records.records(SCRIPT, Records.accountScope(accountId)).stream()
-                .map(r -> new Script(r.name(), r.text(), r.name().equals(active))).toList();
+        Personal p = personal(accountId);
+        return p.scripts().entrySet().stream().map(e -> new Script(e.getKey(), e.getValue(), e.getKey().equals(p.active()))).toList();
     }
 
     public Optional<String> text(long accountId, String name) {
-        return records.record(SCRIPT, Records.accountScope(accountId), name).map(StoredRecord::text);
+        return Optional.ofNullable(personal(accountId).scripts().get(name));
     }
 
     public Optional<String> activeName(long accountId) {
-        return records.record(ACTIVE, Records.accountScope(accountId), ACTIVE_NAME).map(StoredRecord::text);
+        return Optional.ofNullable(personal(accountId).active());
     }
 
     /** The active script's text, if the account has one. */
     public Optional<Script> active(long accountId) {
-        return activeName(accountId).flatMap(n -> text(accountId, n).map(t -> new Script(n, t, true)));
+        Personal p = personal(accountId);
+        if (p.active() == null) return Optional.empty();
+        String text = p.scripts().get(p.active());
+        return text == null ? Optional.empty() : Optional.of(new Script(p.active(), text, true));
     }
 
     public void put(long accountId, String name, String text) {
-        records.putRecord(SCRIPT, Records.accountScope(accountId), name, text.getBytes(StandardCharsets.UTF_8), 0);
+        try {
+            records.putRecord(SCRIPT, Records.accountScope(accountId), name, text.getBytes(StandardCharsets.UTF_8), 0);
+        } finally {
+            invalidate(accountId);
+        }
     }
 
     /** Deletes a script; false when there is none. The caller refuses to delete the active one. */
     public boolean delete(long accountId, String name) {
-        return records.deleteRecord(SCRIPT, Records.accountScope(accountId), name);
+        try {
+            return records.deleteRecord(SCRIPT, Records.accountScope(accountId), name);
+        } finally {
+            invalidate(accountId);
+        }
     }
 
     /** Makes {@code name} active; null or "" deactivates. */
     public void activate(long accountId, String name) {
         String scope = Records.accountScope(accountId);
-        if (name == null || name.isEmpty()) records.deleteRecord(ACTIVE, scope, ACTIVE_NAME);
-        else records.putRecord(ACTIVE, scope, ACTIVE_NAME, name.getBytes(StandardCharsets.UTF_8), 0);
+        try {
+            if (name == null || name.isEmpty()) records.deleteRecord(ACTIVE, scope, ACTIVE_NAME);
+            else records.putRecord(ACTIVE, scope, ACTIVE_NAME, name.getBytes(StandardCharsets.UTF_8), 0);
+        } finally {
+            invalidate(accountId);
+        }
     }
 
     /** Renames a script, keeping it active if it was. */
@@ -68,5 +120,50 @@ public final class SieveScripts {
         put(accountId, to, text);
         if (wasActive) activate(accountId, to);
         delete(accountId, from);
+    }
+
+    /** Store reads made to fill the view (two per account loaded): what a test counts. */
+    long loads() {
+        return loads.get();
+    }
+
+    private Personal personal(long accountId) {
+        if (cache != null) {
+            Personal p = cache.get(accountId);
+            if (p != null) return p;
+        }
+        long before = generation.get();
+        Personal p = load(accountId);
+        if (cache != null && generation.get() == before) {
+            if (cache.size() >= MAX_CACHED_ACCOUNTS) cache.clear();
+            cache.put(accountId, p);
+        }
+        return p;
+    }
+
+    private Personal load(long accountId) {
+        String scope = Records.accountScope(accountId);
+        loads.addAndGet(2);
+        Map<String, String> scripts = new LinkedHashMap<>();
+        for (StoredRecord r : records.records(SCRIPT, scope)) scripts.put(r.name(), r.text());
+        String active = records.record(ACTIVE, scope, ACTIVE_NAME).map(StoredRecord::text).orElse(null);
+        return new Personal(java.util.Collections.unmodifiableMap(scripts), active);
+    }
+
+    private void invalidate(long accountId) {
+        if (cache == null) return;
+        generation.incrementAndGet();
+        cache.remove(accountId);
+    }
+
+    private void invalidateAll() {
+        if (cache == null) return;
+        generation.incrementAndGet();
+        cache.clear();
+    }
+
+    @Override
+    public void close() {
+        if (watcher != null) watcher.close();
     }
 }
