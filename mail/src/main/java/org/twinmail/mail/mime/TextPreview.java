@@ -20,13 +20,22 @@ public final class TextPreview {
     }
 
     public static String of(MimePart message, int max) {
+        return fold(text(message), max);
+    }
+
+    /**
+     * The whole text a preview is taken from, line ends kept (for callers that strip quoted
+     * replies or signatures before folding, as the SMS notice does): the first text/plain part
+     * that is not an attachment, else the first text/html one as text; empty when none.
+     */
+    public static String text(MimePart message) {
         MimePart html = null;
         for (MimePart leaf : message.leaves()) {
             if (!leaf.type().equals("text") || attachment(leaf)) continue;
-            if (leaf.subtype().equals("plain")) return fold(leaf.text(), max);
+            if (leaf.subtype().equals("plain")) return leaf.text();
             if (html == null && leaf.subtype().equals("html")) html = leaf;
         }
-        return html == null ? "" : fold(HtmlText.of(html.text()), max);
+        return html == null ? "" : HtmlText.of(html.text());
     }
 
     private static boolean attachment(MimePart p) {
@@ -35,7 +44,7 @@ public final class TextPreview {
     }
 
     /** White space (any Unicode space, line ends, NBSP) folded to single spaces, trimmed, cut to {@code max} code points. */
-    static String fold(String text, int max) {
+    public static String fold(String text, int max) {
         StringBuilder b = new StringBuilder(Math.min(text.length(), max * 2));
         int count = 0;
         boolean space = false;
