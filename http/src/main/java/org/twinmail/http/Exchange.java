@@ -49,6 +49,11 @@ public final class Exchange {
         return request.getHeaders().get(name);
     }
 
+    /** Every value of a request header, in order (HTTP/2 sends a Cookie header per cookie). */
+    public java.util.List<String> headers(String name) {
+        return request.getHeaders().getValuesList(name);
+    }
+
     public boolean hasHeader(String name) {
         return request.getHeaders().contains(name);
     }

@@ -24,6 +24,7 @@ public final class TwinmailConfig {
     public Imap imap = new Imap();
     public Http http = new Http();
     public Jmap jmap = new Jmap();
+    public Web web = new Web();
     public Store store = new Store();
     public Search search = new Search();
     public Auth auth = new Auth();
@@ -232,6 +233,14 @@ public final class TwinmailConfig {
         public Duration tokenLifetime = Duration.ofHours(12);
         /** Changes pushed over EventSource and WebSocket are gathered for this long before a StateChange goes out. */
         public Duration pushCoalesce = Duration.ofMillis(100);
+    }
+
+    /** The web pages (webmail, admin console): their browser sessions. */
+    public static final class Web {
+        /** A browser session unused for this long ends (the user logs in again). */
+        public Duration sessionIdleTimeout = Duration.ofMinutes(30);
+        /** A browser session ends this long after its login, however busy. */
+        public Duration sessionAbsoluteTimeout = Duration.ofHours(12);
     }
 
     /** Certificates and protocol versions for STARTTLS and every implicit-TLS listener. */
