@@ -258,6 +258,43 @@ public final class AdminClient implements AdminOperations, AutoCloseable {
     }
 
     @Override
+    public List<AdminInfo> listAdmins() {
+        return send("GET", "admins", null, new TypeReference<List<AdminInfo>>() { });
+    }
+
+    @Override
+    public AdminCreated addAdmin(String name, char[] password, String role, List<String> domains) {
+        ObjectNode b = body().put("name", name).put("password", password == null ? null : new String(password)).put("role", role);
+        if (domains != null) domains.forEach(b.putArray("domains")::add);
+        return send("POST", "admins", b, AdminCreated.class);
+    }
+
+    @Override
+    public AdminCreated updateAdmin(String name, char[] password, String role, List<String> domains, Boolean enabled, boolean newTotp) {
+        ObjectNode b = body();
+        if (password != null) b.put("password", new String(password));
+        if (role != null) b.put("role", role);
+        if (domains != null) domains.forEach(b.putArray("domains")::add);
+        if (enabled != null) b.put("enabled", enabled);
+        if (newTotp) b.put("newTotp", true);
+        return send("PATCH", "admins/" + encodeSegment(name, "administrator name"), b, AdminCreated.class);
+    }
+
+    @Override
+    public void removeAdmin(String name) {
+        send("DELETE", "admins/" + encodeSegment(name, "administrator name"), null, Void.class);
+    }
+
+    @Override
+    public List<AuditEntry> audit(int limit, String since, String actor, String domain) {
+        StringBuilder q = new StringBuilder("audit?limit=").append(limit);
+        if (since != null) q.append("&since=").append(encodeSegment(since, null));
+        if (actor != null) q.append("&actor=").append(encodeSegment(actor, null));
+        if (domain != null) q.append("&domain=").append(encodeSegment(domain, null));
+        return send("GET", q.toString(), null, new TypeReference<List<AuditEntry>>() { });
+    }
+
+    @Override
     public void close() {
         http.close();
     }
@@ -343,10 +380,11 @@ public final class AdminClient implements AdminOperations, AutoCloseable {
             case 400, 405, 413, 415, 422 -> Kind.INVALID;
             case 404 -> Kind.NOT_FOUND;
             case 409 -> Kind.CONFLICT;
-            default -> Kind.UNAVAILABLE; // 401/403 (token refused), 5xx, or something in between that is not ours
+            case 403 -> Kind.FORBIDDEN;
+            default -> Kind.UNAVAILABLE; // 401 (token refused), 5xx, or something in between that is not ours
         };
         if (message == null) message = "HTTP " + status + " from " + base;
-        else if (status == 401 || status == 403) message = "the server at " + base + " refused the admin token: " + message;
+        else if (status == 401) message = "the server at " + base + " refused the admin token: " + message;
         return new AdminException(kind, message);
     }
 

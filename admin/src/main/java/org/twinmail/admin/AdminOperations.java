@@ -256,6 +256,87 @@ public interface AdminOperations {
      */
     record DkimInfo(String domain, String selector, String keyFile, int bits, boolean signing, String record) { }
 
+    // ---- administrators of the console, and the audit log (issue 15) ----
+
+    /** The console's administrators, by name. */
+    default List<AdminInfo> listAdmins() {
+        throw noAdmins();
+    }
+
+    /**
+     * Adds an administrator: {@code role} {@code global} (everything) or {@code domain} (only
+     * {@code domains}, which must exist). The password (at least 10 characters) is hashed with
+     * Argon2id; a new TOTP secret is made and returned once, with its {@code otpauth://} URI.
+     */
+    default AdminCreated addAdmin(String name, char[] password, String role, List<String> domains) {
+        throw noAdmins();
+    }
+
+    /** Changes the non-null fields; {@code newTotp} replaces the TOTP secret (returned, as on creation). */
+    default AdminCreated updateAdmin(String name, char[] password, String role, List<String> domains, Boolean enabled, boolean newTotp) {
+        throw noAdmins();
+    }
+
+    default void removeAdmin(String name) {
+        throw noAdmins();
+    }
+
+    /**
+     * The audit log, newest first, at most {@code limit} entries, of the days since {@code since}
+     * (an ISO date, null: all that is kept), narrowed to an {@code actor} and a {@code domain} when not null.
+     */
+    default List<AuditEntry> audit(int limit, String since, String actor, String domain) {
+        throw noAdmins();
+    }
+
+    /** Writes one entry to the audit log (the admin API does, for every action it is asked for); not offered over HTTP. */
+    default void recordAudit(AuditEntry entry) {
+        throw noAdmins();
+    }
+
+    /**
+     * Checks an administrator's console login (password and TOTP code, each code once); empty
+     * for any failure. Not offered over HTTP: the console calls it on the node it runs on.
+     */
+    default java.util.Optional<AdminPrincipal> verifyAdmin(String name, char[] password, String totpCode) {
+        throw noAdmins();
+    }
+
+    /** The administrator {@code name} as stored now (removed or disabled: empty), for a console session's every request. */
+    default java.util.Optional<AdminPrincipal> currentAdmin(String name) {
+        throw noAdmins();
+    }
+
+    private static AdminException noAdmins() {
+        return new AdminException(AdminException.Kind.UNAVAILABLE, "administrators are not managed through this connection");
+    }
+
+    /** @param role {@code global} or {@code domain}; @param created ISO-8601 instant */
+    record AdminInfo(String name, String role, List<String> domains, boolean enabled, String created) { }
+
+    /** An administrator after a change, with the new TOTP secret and its otpauth URI when one was made (else null). */
+    record AdminCreated(AdminInfo admin, String totpSecret, String totpUri) { }
+
+    /**
+     * One line of the audit log (docs/console.md, "The audit log").
+     *
+     * @param time    ISO-8601 instant
+     * @param actor   the administrator's name ({@code api-token} for the bearer token, {@code cli} for the CLI on a stopped node)
+     * @param via     {@code token}, {@code console} or {@code cli}
+     * @param client  the client's IP address ({@code local} for the CLI)
+     * @param action  {@code METHOD /api/admin/path} as requested, or {@code login} / {@code logout}
+     * @param target  what it acted on (the created resource, else the path's object), or null
+     * @param domain  the domain concerned, or null
+     * @param status  the HTTP status of the answer (CLI: 200 done, else the error's status)
+     * @param outcome {@code ok}, or the error message
+     */
+    record AuditEntry(String time, String actor, String via, String client, String action, String target, String domain, int status,
+                      String outcome) {
+        public AuditEntry withTime(String t) {
+            return new AuditEntry(t, actor, via, client, action, target, domain, status, outcome);
+        }
+    }
+
     /**
      * @param via         {@code own} (an alias, account or catch-all of that name), {@code configured}
      *                    ({@code smtp.postmaster}), {@code first-account} or {@code nowhere} (no account yet)

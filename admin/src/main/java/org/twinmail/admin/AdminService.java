@@ -55,6 +55,13 @@ public final class AdminService implements AdminOperations {
     private final Quarantine quarantine;
     /** What the DNS records of a domain are written from; null until {@link #clients} is called. */
     private volatile DomainDns.Settings clients;
+    /** The console's administrators; null without the Records role. */
+    private final Administrators admins;
+    /** The audit log of admin actions; null without the Records role. */
+    private final AuditLog audit;
+
+    /** How long the audit log is kept by default ({@code console.auditRetention}). */
+    public static final java.time.Duration AUDIT_RETENTION = java.time.Duration.ofDays(365);
 
     /** On the two store roles the admin operations use: the {@link Directory} and the {@link MessageQueue}. */
     public AdminService(Directory directory, MessageQueue queue, PasswordHasher hasher, DkimKeys dkim) {
@@ -68,6 +75,15 @@ public final class AdminService implements AdminOperations {
      */
     public AdminService(Directory directory, MessageQueue queue, Records records, Mailboxes mailboxes, PasswordHasher hasher, DkimKeys dkim,
                         String postmaster) {
+        this(directory, queue, records, mailboxes, hasher, dkim, postmaster, "TwinMail", AUDIT_RETENTION);
+    }
+
+    /**
+     * @param issuer         the name administrators' authenticator apps show (the host name)
+     * @param auditRetention how long audit-log entries are kept ({@code console.auditRetention})
+     */
+    public AdminService(Directory directory, MessageQueue queue, Records records, Mailboxes mailboxes, PasswordHasher hasher, DkimKeys dkim,
+                        String postmaster, String issuer, java.time.Duration auditRetention) {
         this.directory = Objects.requireNonNull(directory, "directory");
         this.queue = Objects.requireNonNull(queue, "queue");
         this.hasher = Objects.requireNonNull(hasher, "hasher");
@@ -75,6 +91,81 @@ public final class AdminService implements AdminOperations {
         this.postmaster = new Postmaster(directory, postmaster);
         this.rules = records == null ? null : new RuleOperations(directory, records);
         this.quarantine = records == null || mailboxes == null ? null : new Quarantine(records, mailboxes);
+        this.admins = records == null ? null : new Administrators(records, directory, hasher, issuer);
+        this.audit = records == null ? null : new AuditLog(records, java.time.Clock.systemUTC(), auditRetention);
+    }
+
+    /** On an open store, with the console's settings (the running server). */
+    public AdminService(MailStore store, PasswordHasher hasher, DkimKeys dkim, String postmaster, String issuer,
+                        java.time.Duration auditRetention) {
+        this(store, store, store, store, hasher, dkim, postmaster, issuer, auditRetention);
+    }
+
+    // ---- administrators and the audit log ----
+
+    private Administrators admins() {
+        if (admins == null) throw new AdminException(Kind.UNAVAILABLE, "administrators are not managed through this connection");
+        return admins;
+    }
+
+    private AuditLog auditLog() {
+        if (audit == null) throw new AdminException(Kind.UNAVAILABLE, "the audit log is not kept through this connection");
+        return audit;
+    }
+
+    @Override
+    public List<AdminInfo> listAdmins() {
+        return admins().list();
+    }
+
+    @Override
+    public AdminCreated addAdmin(String name, char[] password, String role, List<String> domains) {
+        return admins().add(name, password, role, domains);
+    }
+
+    @Override
+    public AdminCreated updateAdmin(String name, char[] password, String role, List<String> domains, Boolean enabled, boolean newTotp) {
+        return admins().update(name, password, role, domains, enabled, newTotp);
+    }
+
+    @Override
+    public void removeAdmin(String name) {
+        admins().remove(name);
+    }
+
+    @Override
+    public List<AuditEntry> audit(int limit, String since, String actor, String domain) {
+        if (limit < 1 || limit > 10_000) throw invalid("limit must be 1 to 10000");
+        java.time.LocalDate from = null;
+        if (since != null && !since.isBlank()) {
+            try {
+                from = java.time.LocalDate.parse(since.strip());
+            } catch (java.time.format.DateTimeParseException e) {
+                throw invalid("since must be a date (2026-12-31): " + Printable.of(since));
+            }
+        }
+        java.time.LocalDate f = from;
+        return call(() -> auditLog().newest(limit, f, blankToNull(actor), domain == null || domain.isBlank() ? null : domainName(domain)),
+                e -> null);
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.strip();
+    }
+
+    @Override
+    public void recordAudit(AuditEntry entry) {
+        run(() -> auditLog().append(entry), e -> null);
+    }
+
+    @Override
+    public java.util.Optional<AdminPrincipal> verifyAdmin(String name, char[] password, String totpCode) {
+        return call(() -> admins().verify(name, password, totpCode, java.time.Instant.now().getEpochSecond()), e -> null);
+    }
+
+    @Override
+    public java.util.Optional<AdminPrincipal> currentAdmin(String name) {
+        return call(() -> admins().current(name, "console"), e -> null);
     }
 
     /** On an open store (which plays both roles), without DKIM keys. */
@@ -489,6 +580,11 @@ public final class AdminService implements AdminOperations {
     }
 
     // ---- validation at the boundary ----
+
+    /** A domain name as the operations compare it (lower case, no trailing dot); INVALID when it is none. */
+    public static String normalDomain(String name) {
+        return domainName(name);
+    }
 
     /** Lower case, surrounding blanks and one trailing dot (DNS's absolute form, as pasted from a zone file) removed. */
     static String domainName(String name) {

@@ -84,6 +84,37 @@ public abstract class AdminContractTest {
         return DomainDns.Settings.of(c);
     }
 
+    // ---- administrators of the console (issue 15) ----
+
+    @Test
+    void administratorsAreAddedChangedAndRemoved() {
+        ops.addDomain("example.org");
+        AdminOperations.AdminCreated a = ops.addAdmin("Dora", "a long password".toCharArray(), "domain", List.of("example.org"));
+        assertThat(a.admin()).isEqualTo(new AdminOperations.AdminInfo("dora", "domain", List.of("example.org"), true, a.admin().created()));
+        assertThat(a.totpSecret()).matches("[A-Z2-7]{32}");
+        assertThat(a.totpUri()).contains("secret=" + a.totpSecret());
+        assertThat(ops.listAdmins()).extracting(AdminOperations.AdminInfo::name).containsExactly("dora");
+        AdminOperations.AdminCreated b = ops.updateAdmin("dora", null, "global", List.of(), false, false);
+        assertThat(b.admin().role()).isEqualTo("global");
+        assertThat(b.admin().enabled()).isFalse();
+        assertThat(b.totpSecret()).isNull();
+        fails(() -> ops.addAdmin("dora", "a long password".toCharArray(), "global", null), Kind.CONFLICT, "administrator dora already exists");
+        fails(() -> ops.addAdmin("x", "short".toCharArray(), "global", null), Kind.INVALID,
+                "an administrator's password has at least 10 characters");
+        fails(() -> ops.addAdmin("x", "a long password".toCharArray(), "domain", List.of("nowhere.org")), Kind.NOT_FOUND,
+                "domain nowhere.org does not exist");
+        ops.removeAdmin("dora");
+        fails(() -> ops.removeAdmin("dora"), Kind.NOT_FOUND, "administrator dora does not exist");
+        assertThat(ops.listAdmins()).isEmpty();
+    }
+
+    @Test
+    void theAuditLogRefusesABadQuery() {
+        fails(() -> ops.audit(10, "yesterday", null, null), Kind.INVALID, "since must be a date (2026-12-31): yesterday");
+        fails(() -> ops.audit(0, null, null, null), Kind.INVALID, "limit must be 1 to 10000");
+        assertThat(ops.audit(10, null, "nobody", null)).isEmpty();
+    }
+
     // ---- domains ----
 
     @Test

@@ -184,6 +184,15 @@ public final class HttpService implements AutoCloseable {
     }
 
     /**
+     * Lets the admin API recognise administrators by another credential than its bearer token
+     * (the console's session cookie). Before {@link #start()} only.
+     */
+    public synchronized void adminAuthenticator(AdminApi.Authenticator authenticator) {
+        if (started) throw new IllegalStateException("authenticators are added before start()");
+        adminApi.addAuthenticator(authenticator);
+    }
+
+    /**
      * Serves WebSocket upgrades on {@code path} (exact, or a Jetty path spec such as
      * {@code /jmap/ws/*}); the creator returns the endpoint for each accepted upgrade. Before
      * {@link #start()} only.

@@ -269,7 +269,8 @@ public final class TwinmailServer implements AutoCloseable {
             relay.start();
             JmapService jmap = config.jmap.enabled ? new JmapService(config, store, authenticator, authGuard,
                     new Pipeline(submissionChain, new FilterMetrics(registry)), search) : null;
-            active = new Active(store.epoch(), dataLock, store, new AdminService(store, hasher, dkim.keys(), config.smtp.postmaster).clients(clientSettings), smtp,
+            active = new Active(store.epoch(), dataLock, store, new AdminService(store, hasher, dkim.keys(), config.smtp.postmaster,
+                    config.hostname, config.console.auditRetention).clients(clientSettings), smtp,
                     pop3, imap, relay, workers, jmap);
         } catch (IOException | RuntimeException e) {
             if (relay != null) relay.close();

@@ -36,6 +36,7 @@ public final class TwinmailConfig {
     public Filter filter = new Filter();
     public ManageSieve managesieve = new ManageSieve();
     public Clients clients = new Clients();
+    public Console console = new Console();
 
     /** SMTP (MX) service: mail for local domains; relays only for {@code relayNetworks}. */
     public static final class Smtp {
@@ -182,6 +183,18 @@ public final class TwinmailConfig {
         public int metadataMaxEntries = 1000;
         /** How often a long SEARCH, SORT or THREAD says it is still working (RFC 9585 INPROGRESS responses). */
         public Duration progressInterval = Duration.ofSeconds(5);
+    }
+
+    /** The admin console and its monitoring (docs/console.md): what is kept in the store and for how long. */
+    public static final class Console {
+        /** How long the audit log of administrators' actions is kept (whole UTC days). */
+        public Duration auditRetention = Duration.ofDays(365);
+        /** How long the per-minute traffic and runtime history is kept. */
+        public Duration minuteHistory = Duration.ofHours(48);
+        /** How long the per-hour traffic and runtime history is kept. */
+        public Duration hourHistory = Duration.ofDays(90);
+        /** How often the active node deletes the store's expired records (history, audit days, expired bans). */
+        public Duration purgeInterval = Duration.ofMinutes(10);
     }
 
     /** HTTP service: /metrics (Prometheus), /health, and the admin API under /api/admin. */

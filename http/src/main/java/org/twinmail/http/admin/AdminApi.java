@@ -32,6 +32,7 @@ import org.twinmail.admin.AdminOperations.AliasInfo;
 import org.twinmail.admin.AdminOperations.DomainInfo;
 import org.twinmail.admin.AdminOperations.UserInfo;
 import org.twinmail.admin.AdminOperations;
+import org.twinmail.admin.AdminPrincipal;
 import org.twinmail.admin.AdminService;
 import org.twinmail.core.mail.Printable;
 import org.twinmail.http.Exchange;
@@ -72,11 +73,22 @@ import org.twinmail.http.Exchange;
  * GET    /api/admin/quarantine/{id}              200 QuarantinedMessage (with its header section)
  * POST   /api/admin/quarantine/{id}/release      200 QuarantineInfo (delivered to its recipients, removed)
  * DELETE /api/admin/quarantine/{id}              204
+ * GET    /api/admin/admins                       200 [AdminInfo] (the console's administrators)
+ * POST   /api/admin/admins {"name","password","role","domains"?}  201 AdminCreated (with the new TOTP secret)
+ * PATCH  /api/admin/admins/{name} {"password"?,"role"?,"domains"?,"enabled"?,"newTotp"?}  200 AdminCreated
+ * DELETE /api/admin/admins/{name}                204
+ * GET    /api/admin/audit[?limit&since&actor&domain]  200 [AuditEntry] (newest first)
+ * GET    /api/admin/me                           200 {"name","role","domains","via"} (who is asking)
  * GET    /api/admin/openapi.yaml                 200 this API's OpenAPI 3.1 description
  * </pre>
  *
- * Every request needs {@code Authorization: Bearer <token>} (401 otherwise, before
- * anything else is looked at, so the API cannot be probed). Failures are
+ * Every request needs {@code Authorization: Bearer <token>} (the global administrator
+ * {@code api-token}), or another credential an {@link Authenticator} recognises (the console's
+ * session); 401 otherwise, before anything else is looked at, so the API cannot be probed. Each
+ * route declares who may call it ({@link Guard}: a global administrator, or a domain
+ * administrator for the domain the request is about), checked before its handler runs (403);
+ * lists show a domain administrator the items of their domains only. Every request of an
+ * administrator except a successful read goes to the audit log in the store. Failures are
  * {@code {"error":"<one line>"}} with 400 INVALID, 404 NOT_FOUND, 409 CONFLICT,
  * 503 UNAVAILABLE, 405 (with Allow), 413 or 415. Passwords travel only in request
  * bodies, never in URLs, and bodies are never logged. Unknown JSON fields and query
@@ -95,6 +107,7 @@ public final class AdminApi {
     private final AdminOperations admin;
     private final byte[] tokenDigest;
     private final List<Route> routes;
+    private final List<Authenticator> authenticators = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /**
      * @param token the bearer token clients must present; must not be blank, since an
@@ -110,66 +123,191 @@ public final class AdminApi {
         if (token == null || token.isBlank()) throw new IllegalArgumentException("the admin API needs a non-empty token");
         this.tokenDigest = sha256(token);
         this.routes = List.of(
-                new Route("GET", "domains", NONE, false, r -> Reply.ok(admin.listDomains())),
-                new Route("POST", "domains", NONE, true, this::addDomain),
-                new Route("DELETE", "domains/*", Set.of("force"), false, this::removeDomain),
-                new Route("PUT", "domains/*/quota", NONE, true, this::setDomainQuota),
-                new Route("GET", "domains/*/postmaster", NONE, false, r -> Reply.ok(admin.postmaster(r.param(0)))),
-                new Route("GET", "domains/*/dns", NONE, false, r -> Reply.ok(admin.domainDns(r.param(0)))),
-                new Route("GET", "users", Set.of("domain"), false, r -> Reply.ok(admin.listUsers(r.query("domain")))),
-                new Route("POST", "users", NONE, true, this::addUser),
-                new Route("PATCH", "users/*", NONE, true, this::updateUser),
-                new Route("DELETE", "users/*", NONE, false, r -> {
+                new Route("GET", "domains", ANY, NONE, false, r -> Reply.ok(visible(r, admin.listDomains(), DomainInfo::name))),
+                new Route("POST", "domains", GLOBAL, NONE, true, this::addDomain),
+                new Route("DELETE", "domains/*", GLOBAL, Set.of("force"), false, this::removeDomain),
+                new Route("PUT", "domains/*/quota", GLOBAL, NONE, true, this::setDomainQuota),
+                new Route("GET", "domains/*/postmaster", domainParam(), NONE, false, r -> Reply.ok(admin.postmaster(r.param(0)))),
+                new Route("GET", "domains/*/dns", domainParam(), NONE, false, r -> Reply.ok(admin.domainDns(r.param(0)))),
+                new Route("GET", "users", domainQuery(), Set.of("domain"), false,
+                        r -> Reply.ok(visible(r, admin.listUsers(r.query("domain")), u -> domainOf(u.address())))),
+                new Route("POST", "users", addressBody("address"), NONE, true, this::addUser),
+                new Route("PATCH", "users/*", addressParam(), NONE, true, this::updateUser),
+                new Route("DELETE", "users/*", addressParam(), NONE, false, r -> {
                     admin.removeUser(r.param(0));
                     return Reply.noContent();
                 }),
-                new Route("GET", "aliases", Set.of("domain"), false, r -> Reply.ok(admin.listAliases(r.query("domain")))),
-                new Route("POST", "aliases", NONE, true, this::addAlias),
-                new Route("DELETE", "aliases/*", NONE, false, r -> {
+                new Route("GET", "aliases", domainQuery(), Set.of("domain"), false,
+                        r -> Reply.ok(visible(r, admin.listAliases(r.query("domain")), a -> domainOf(a.source())))),
+                new Route("POST", "aliases", addressBody("source"), NONE, true, this::addAlias),
+                new Route("DELETE", "aliases/*", addressParam(), NONE, false, r -> {
                     admin.removeAlias(r.param(0));
                     return Reply.noContent();
                 }),
-                new Route("GET", "queue", Set.of("limit"), false, r -> Reply.ok(admin.listQueue(limit(r.query("limit"))))),
-                new Route("POST", "queue/retry", NONE, false, r -> Reply.ok(Map.of("recipients", admin.retryQueue(0)))),
-                new Route("POST", "queue/*/retry", NONE, false, r -> Reply.ok(Map.of("recipients", admin.retryQueue(queueId(r.param(0)))))),
-                new Route("DELETE", "queue/*", NONE, false, r -> {
+                new Route("GET", "queue", GLOBAL, Set.of("limit"), false, r -> Reply.ok(admin.listQueue(limit(r.query("limit"))))),
+                new Route("POST", "queue/retry", GLOBAL, NONE, false, r -> Reply.ok(Map.of("recipients", admin.retryQueue(0)))),
+                new Route("POST", "queue/*/retry", GLOBAL, NONE, false, r -> Reply.ok(Map.of("recipients", admin.retryQueue(queueId(r.param(0)))))),
+                new Route("DELETE", "queue/*", GLOBAL, NONE, false, r -> {
                     admin.deleteQueued(queueId(r.param(0)));
                     return Reply.noContent();
                 }),
-                new Route("GET", "rules", NONE, false, r -> Reply.ok(admin.listRules())),
-                new Route("POST", "rules/ip", NONE, true, this::addIpRule),
-                new Route("DELETE", "rules/ip/*", NONE, false, r -> {
+                new Route("GET", "rules", ANY, NONE, false,
+                        r -> Reply.ok(visible(r, admin.listRules(), rule -> rule.type().equals("sender") && !rule.scope().isEmpty() ? domainOf(rule.scope()) : null))),
+                new Route("POST", "rules/ip", GLOBAL, NONE, true, this::addIpRule),
+                new Route("DELETE", "rules/ip/*", GLOBAL, NONE, false, r -> {
                     admin.removeIpRule(r.param(0));
                     return Reply.noContent();
                 }),
-                new Route("POST", "rules/sender", NONE, true, this::addSenderRule),
-                new Route("DELETE", "rules/sender/*", Set.of("scope"), false, r -> {
+                new Route("POST", "rules/sender", scopeBody(), NONE, true, this::addSenderRule),
+                new Route("DELETE", "rules/sender/*", scopeQuery(), Set.of("scope"), false, r -> {
                     admin.removeSenderRule(r.param(0), r.query("scope"));
                     return Reply.noContent();
                 }),
-                new Route("GET", "bans", NONE, false, r -> Reply.ok(admin.listBans())),
-                new Route("POST", "bans", NONE, true, this::addBan),
-                new Route("DELETE", "bans/*", NONE, false, r -> {
+                new Route("GET", "bans", GLOBAL, NONE, false, r -> Reply.ok(admin.listBans())),
+                new Route("POST", "bans", GLOBAL, NONE, true, this::addBan),
+                new Route("DELETE", "bans/*", GLOBAL, NONE, false, r -> {
                     admin.removeBan(r.param(0));
                     return Reply.noContent();
                 }),
-                new Route("GET", "quarantine", NONE, false, r -> Reply.ok(admin.listQuarantine())),
-                new Route("GET", "quarantine/*", NONE, false, r -> Reply.ok(admin.showQuarantined(r.param(0)))),
-                new Route("POST", "quarantine/*/release", NONE, false, r -> Reply.ok(admin.releaseQuarantined(r.param(0)))),
-                new Route("DELETE", "quarantine/*", NONE, false, r -> {
+                new Route("GET", "quarantine", GLOBAL, NONE, false, r -> Reply.ok(admin.listQuarantine())),
+                new Route("GET", "quarantine/*", GLOBAL, NONE, false, r -> Reply.ok(admin.showQuarantined(r.param(0)))),
+                new Route("POST", "quarantine/*/release", GLOBAL, NONE, false, r -> Reply.ok(admin.releaseQuarantined(r.param(0)))),
+                new Route("DELETE", "quarantine/*", GLOBAL, NONE, false, r -> {
                     admin.deleteQuarantined(r.param(0));
                     return Reply.noContent();
                 }),
-                new Route("POST", "tls/reload", NONE, false, r -> Reply.ok(reloadTls.get())),
-                new Route("POST", "backup", NONE, true, r -> Reply.ok(admin.backup(text(r.body(Set.of("directory")), "directory", true)))),
-                new Route("POST", "dkim/*", NONE, true, this::generateDkimKey),
-                new Route("GET", "dkim/*", NONE, false, r -> Reply.ok(admin.showDkimKey(r.param(0)))),
-                new Route("GET", OPENAPI_RESOURCE, NONE, false, r -> Reply.raw(openApi(), "application/yaml")));
+                new Route("POST", "tls/reload", GLOBAL, NONE, false, r -> Reply.ok(reloadTls.get())),
+                new Route("POST", "backup", GLOBAL, NONE, true, r -> Reply.ok(admin.backup(text(r.body(Set.of("directory")), "directory", true)))),
+                new Route("POST", "dkim/*", domainParam(), NONE, true, this::generateDkimKey),
+                new Route("GET", "dkim/*", domainParam(), NONE, false, r -> Reply.ok(admin.showDkimKey(r.param(0)))),
+                new Route("GET", "admins", GLOBAL, NONE, false, r -> Reply.ok(admin.listAdmins())),
+                new Route("POST", "admins", GLOBAL, NONE, true, this::addAdmin),
+                new Route("PATCH", "admins/*", GLOBAL, NONE, true, this::updateAdmin),
+                new Route("DELETE", "admins/*", GLOBAL, NONE, false, r -> {
+                    admin.removeAdmin(r.param(0));
+                    return Reply.noContent();
+                }),
+                new Route("GET", "audit", GLOBAL, Set.of("limit", "since", "actor", "domain"), false,
+                        r -> Reply.ok(admin.audit(r.query("limit") == null ? 200 : limit(r.query("limit")), r.query("since"), r.query("actor"),
+                                r.query("domain")))),
+                new Route("GET", "me", ANY, NONE, false, r -> Reply.ok(Map.of("name", r.principal.name(), "role", r.principal.role(),
+                        "domains", r.principal.domains().stream().sorted().toList(), "via", r.principal.via()))),
+                new Route("GET", OPENAPI_RESOURCE, ANY, NONE, false, r -> Reply.raw(openApi(), "application/yaml")));
     }
 
     /** Every route as "METHOD /api/admin/path", a path parameter written "*". */
     public List<String> routes() {
         return routes.stream().map(r -> r.method + " " + PREFIX + r.template).toList();
+    }
+
+    /**
+     * Adds a way to recognise an administrator besides the bearer token (the console's session
+     * cookie); tried in order after the token. Before the server starts.
+     */
+    public void addAuthenticator(Authenticator authenticator) {
+        authenticators.add(Objects.requireNonNull(authenticator, "authenticator"));
+    }
+
+    /**
+     * Recognises the administrator behind a request, or returns empty when the request does not
+     * carry its kind of credentials (or they are no longer valid); may refuse a request it
+     * recognises with an {@link AdminException} (a missing CSRF token: FORBIDDEN).
+     */
+    @FunctionalInterface
+    public interface Authenticator {
+        java.util.Optional<AdminPrincipal> authenticate(Exchange ex);
+    }
+
+    // ---- authorisation: every route declares who may call it, checked here before its handler runs ----
+
+    /**
+     * Who may call a route: a global administrator always; a domain administrator when the
+     * guard finds the domain the request is about among theirs. The guard also notes that
+     * domain for the audit log.
+     */
+    @FunctionalInterface
+    private interface Guard {
+        /** The domain the request is about (null: none in particular), or FORBIDDEN. */
+        String check(AdminPrincipal p, Request r) throws IOException;
+    }
+
+    /** Global administrators only. */
+    private static final Guard GLOBAL = (p, r) -> {
+        if (!p.global()) throw forbidden("only a global administrator may do this");
+        return null;
+    };
+
+    /** Every administrator; what a domain administrator sees is narrowed by {@link #visible}. */
+    private static final Guard ANY = (p, r) -> null;
+
+    /** The domain in the path ({@code domains/{name}/...}, {@code dkim/{domain}}). */
+    private static Guard domainParam() {
+        return (p, r) -> need(p, AdminService.normalDomain(r.param(0)));
+    }
+
+    /** The domain of the address in the path ({@code users/{address}}, {@code aliases/{source}}). */
+    private static Guard addressParam() {
+        return (p, r) -> need(p, domainOf(r.param(0)));
+    }
+
+    /** The domain of an address in the JSON body. */
+    private static Guard addressBody(String field) {
+        return (p, r) -> {
+            JsonNode n = r.json().get(field);
+            return need(p, n != null && n.isTextual() ? domainOf(n.textValue()) : null);
+        };
+    }
+
+    /** {@code ?domain=}: a domain administrator must name one of theirs, or gets theirs only (see {@link #visible}). */
+    private static Guard domainQuery() {
+        return (p, r) -> {
+            String d = r.query("domain");
+            return d == null ? null : need(p, AdminService.normalDomain(d));
+        };
+    }
+
+    /** A sender rule's scope (a domain, or a user's address) in the body: global rules are a global administrator's. */
+    private static Guard scopeBody() {
+        return (p, r) -> {
+            JsonNode n = r.json().get("scope");
+            return need(p, n != null && n.isTextual() && !n.textValue().isBlank() ? domainOf(n.textValue()) : null);
+        };
+    }
+
+    private static Guard scopeQuery() {
+        return (p, r) -> {
+            String scope = r.query("scope");
+            return need(p, scope != null && !scope.isBlank() ? domainOf(scope) : null);
+        };
+    }
+
+    private static String need(AdminPrincipal p, String domain) {
+        if (p.global()) return domain;
+        if (domain == null) throw forbidden("only a global administrator may do this");
+        if (!p.manages(domain)) throw forbidden(p.name() + " does not manage " + domain);
+        return domain;
+    }
+
+    /** The domain part of {@code user@domain}, {@code @domain} or a bare domain, lower case; null when there is none. */
+    static String domainOf(String addressOrDomain) {
+        if (addressOrDomain == null) return null;
+        String s = addressOrDomain.strip();
+        int at = s.lastIndexOf('@');
+        String d = at >= 0 ? s.substring(at + 1) : s;
+        return d.isEmpty() ? null : AdminService.normalDomain(d);
+    }
+
+    /** What a domain administrator may see of a list: the items of their domains (an item of no domain is a global one's). */
+    private static <T> List<T> visible(Request r, List<T> items, java.util.function.Function<T, String> domain) {
+        if (r.principal.global()) return items;
+        return items.stream().filter(i -> {
+            String d = domain.apply(i);
+            return d != null && r.principal.manages(d);
+        }).toList();
+    }
+
+    private static AdminException forbidden(String message) {
+        return new AdminException(Kind.FORBIDDEN, message);
     }
 
     private static byte[] openApi() throws IOException {
@@ -277,6 +415,47 @@ public final class AdminApi {
         return Reply.created(a, "aliases/" + a.source());
     }
 
+    private Reply addAdmin(Request r) throws IOException {
+        JsonNode body = r.body(Set.of("name", "password", "role", "domains"));
+        char[] password = chars(body, "password", true);
+        try {
+            AdminOperations.AdminCreated a = admin.addAdmin(text(body, "name", true), password, text(body, "role", true), strings(body, "domains"));
+            return Reply.created(a, "admins/" + a.admin().name());
+        } finally {
+            Arrays.fill(password, '\0');
+        }
+    }
+
+    private Reply updateAdmin(Request r) throws IOException {
+        JsonNode body = r.body(Set.of("password", "role", "domains", "enabled", "newTotp"));
+        char[] password = chars(body, "password", false);
+        try {
+            return Reply.ok(admin.updateAdmin(r.param(0), password, text(body, "role", false), strings(body, "domains"),
+                    bool(body, "enabled"), Boolean.TRUE.equals(bool(body, "newTotp"))));
+        } finally {
+            if (password != null) Arrays.fill(password, '\0');
+        }
+    }
+
+    private static List<String> strings(JsonNode body, String field) {
+        JsonNode n = body.get(field);
+        if (n == null || n.isNull()) return null;
+        if (!n.isArray()) throw invalid(field + " must be a list of strings");
+        List<String> out = new ArrayList<>();
+        for (JsonNode e : n) {
+            if (!e.isTextual()) throw invalid(field + " must be a list of strings");
+            out.add(e.textValue());
+        }
+        return out;
+    }
+
+    private static Boolean bool(JsonNode body, String field) {
+        JsonNode n = body.get(field);
+        if (n == null || n.isNull()) return null;
+        if (!n.isBoolean()) throw invalid(field + " must be true or false");
+        return n.booleanValue();
+    }
+
     private Reply generateDkimKey(Request r) throws IOException {
         JsonNode body = r.body(Set.of("selector", "bits"));
         JsonNode bits = body.get("bits");
@@ -297,8 +476,9 @@ public final class AdminApi {
         String method = ex.method();
         String rawPath = ex.rawPath();
         Reply reply;
+        Audit audit = new Audit();
         try {
-            reply = dispatch(ex, method, rawPath);
+            reply = dispatch(ex, method, rawPath, audit);
         } catch (AdminException e) {
             reply = Reply.error(status(e.kind()), e.getMessage());
         } catch (HttpError e) {
@@ -315,16 +495,65 @@ public final class AdminApi {
             send(ex, reply);
         } finally {
             audit(ex, method, rawPath, reply, start);
+            record(ex, method, rawPath, reply, audit);
         }
     }
 
-    private Reply dispatch(Exchange ex, String method, String rawPath) throws IOException {
-        if (!authorized(ex.header("Authorization"))) {
+    /** Who made a request and the domain it was about, as far as dispatch got. */
+    private static final class Audit {
+        AdminPrincipal principal;
+        String domain;
+    }
+
+    /**
+     * Writes the request to the audit log in the store (docs/console.md): every request of a
+     * recognised administrator except a successful read. Unauthenticated requests are only
+     * logged (a stranger must not be able to fill the store).
+     */
+    private void record(Exchange ex, String method, String rawPath, Reply reply, Audit audit) {
+        if (audit.principal == null) return;
+        if ((method.equals("GET") || method.equals("HEAD")) && reply.status < 400) return;
+        String location = reply.headers.get("Location");
+        String target = location != null ? location.substring(PREFIX.length()) : rawPath.startsWith(PREFIX) ? rawPath.substring(PREFIX.length()) : rawPath;
+        String outcome = reply.status < 400 ? "ok" : reply.body instanceof Map<?, ?> m ? String.valueOf(m.get("error")) : "HTTP " + reply.status;
+        try {
+            admin.recordAudit(new AdminOperations.AuditEntry(null, audit.principal.name(), audit.principal.via(), ex.client(),
+                    method + " " + PREFIX + (rawPath.startsWith(PREFIX) ? rawPath.substring(PREFIX.length()) : rawPath),
+                    percentDecodeQuietly(target), audit.domain, reply.status, outcome));
+        } catch (RuntimeException e) {
+            log.warn("admin: the audit log did not take {} {} by {}: {}", Printable.of(method), Printable.of(rawPath), audit.principal.name(),
+                    AdminService.oneLine(e.getMessage()));
+        }
+    }
+
+    private static String percentDecodeQuietly(String s) {
+        try {
+            return percentDecode(s);
+        } catch (AdminException e) {
+            return s;
+        }
+    }
+
+    private Reply dispatch(Exchange ex, String method, String rawPath, Audit audit) throws IOException {
+        AdminPrincipal principal = null;
+        if (ex.hasHeader("Authorization")) {
+            if (authorized(ex.header("Authorization"))) principal = AdminPrincipal.API_TOKEN;
+        } else {
+            for (Authenticator a : authenticators) {
+                java.util.Optional<AdminPrincipal> p = a.authenticate(ex);
+                if (p.isPresent()) {
+                    principal = p.get();
+                    break;
+                }
+            }
+        }
+        if (principal == null) {
             Reply r = Reply.error(401, ex.hasHeader("Authorization")
                     ? "wrong admin token" : "missing admin token (send Authorization: Bearer <token>)");
             r.headers.put("WWW-Authenticate", "Bearer realm=\"twinmail-admin\"");
             return r;
         }
+        audit.principal = principal;
         if (!rawPath.startsWith(PREFIX)) return Reply.error(404, "no such endpoint: " + Printable.of(rawPath));
         List<String> segments = segments(rawPath.substring(PREFIX.length()));
 
@@ -337,7 +566,8 @@ public final class AdminApi {
                 continue;
             }
             Map<String, String> query = query(ex.rawQuery(), route.queryParams);
-            Request request = new Request(ex, params, query, route.hasBody);
+            Request request = new Request(ex, params, query, route.hasBody, principal);
+            audit.domain = route.guard.check(principal, request);
             return route.handler.handle(request);
         }
         if (allowed.isEmpty()) return Reply.error(404, "no such endpoint: " + Printable.of(rawPath));
@@ -393,6 +623,7 @@ public final class AdminApi {
             case NOT_FOUND -> 404;
             case CONFLICT -> 409;
             case UNAVAILABLE -> 503;
+            case FORBIDDEN -> 403;
         };
     }
 
@@ -532,7 +763,7 @@ public final class AdminApi {
     }
 
     /** One method on one path template; "*" matches one segment, which becomes a parameter. */
-    private record Route(String method, String template, Set<String> queryParams, boolean hasBody, Handler handler) {
+    private record Route(String method, String template, Guard guard, Set<String> queryParams, boolean hasBody, Handler handler) {
         List<String> match(List<String> segments) {
             String[] parts = template.split("/");
             if (parts.length != segments.size()) return null;
@@ -554,12 +785,15 @@ public final class AdminApi {
         private final List<String> params;
         private final Map<String, String> query;
         private final boolean hasBody;
+        final AdminPrincipal principal;
+        private JsonNode json;
 
-        Request(Exchange ex, List<String> params, Map<String, String> query, boolean hasBody) {
+        Request(Exchange ex, List<String> params, Map<String, String> query, boolean hasBody, AdminPrincipal principal) {
             this.ex = ex;
             this.params = params;
             this.query = query;
             this.hasBody = hasBody;
+            this.principal = principal;
         }
 
         String param(int i) {
@@ -572,6 +806,19 @@ public final class AdminApi {
 
         /** The JSON object in the body, refusing fields not in {@code fields}. Checks type (415) and size (413) first. */
         JsonNode body(Set<String> fields) throws IOException {
+            JsonNode node = json();
+            for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+                String f = it.next();
+                if (!fields.contains(f)) {
+                    throw invalid("unknown field: " + Printable.of(f) + " (known: " + String.join(", ", fields) + ")");
+                }
+            }
+            return node;
+        }
+
+        /** The body's JSON object, read and parsed once (the guard may look at it before the handler). */
+        JsonNode json() throws IOException {
+            if (json != null) return json;
             if (!hasBody) throw new IllegalStateException("route declared without a body");
             String type = ex.header("Content-Type");
             String mime = type == null ? "" : type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
@@ -589,12 +836,7 @@ public final class AdminApi {
             }
             if (node == null || node.isMissingNode()) throw invalid("the request body is empty; send a JSON object");
             if (!node.isObject()) throw invalid("the request body must be a JSON object");
-            for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-                String f = it.next();
-                if (!fields.contains(f)) {
-                    throw invalid("unknown field: " + Printable.of(f) + " (known: " + String.join(", ", fields) + ")");
-                }
-            }
+            json = node;
             return node;
         }
     }

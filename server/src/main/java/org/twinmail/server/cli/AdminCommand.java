@@ -7,6 +7,7 @@ import org.twinmail.admin.AdminClient;
 import org.twinmail.admin.AdminException;
 import org.twinmail.admin.AdminOperations;
 import org.twinmail.admin.AdminService;
+import org.twinmail.admin.AuditedOperations;
 import org.twinmail.core.auth.PasswordHasher;
 import org.twinmail.core.config.ConfigLoader;
 import org.twinmail.core.config.TwinmailConfig;
@@ -28,7 +29,7 @@ import picocli.CommandLine.Option;
 @Command(name = "admin", mixinStandardHelpOptions = true, description = "Manage domains, users and aliases; reload TLS certificates; inspect the outbound queue; DKIM keys; back up and restore the store.",
         subcommands = {DomainCommands.class, UserCommands.class, AliasCommands.class, TlsCommands.class, QueueCommands.class, DkimCommands.class,
                 IndexCommands.class, RuleCommands.class, QuarantineCommands.class, BanCommands.class, BackupCommands.Backup.class,
-                BackupCommands.Restore.class})
+                BackupCommands.Restore.class, AdminsCommands.class, AuditCommand.class})
 final class AdminCommand {
 
     @Option(names = "--data", paramLabel = "DIR", scope = picocli.CommandLine.ScopeType.INHERIT,
@@ -69,7 +70,9 @@ final class AdminCommand {
             try (DataDirLock held = lock.get();
                  MailStore store = StoreOpener.open(cfg, dataDir, new SimpleMeterRegistry())) {
                 PasswordHasher hasher = new PasswordHasher(cfg.auth.argon2MemoryKiB, cfg.auth.argon2Iterations, 1);
-                action.run(new AdminService(store, hasher, dkim, cfg.smtp.postmaster).clients(org.twinmail.admin.DomainDns.Settings.of(cfg)));
+                AdminService service = new AdminService(store, hasher, dkim, cfg.smtp.postmaster, cfg.hostname, cfg.console.auditRetention)
+                        .clients(org.twinmail.admin.DomainDns.Settings.of(cfg));
+                action.run(AuditedOperations.wrap(service, "cli:" + System.getProperty("user.name", "?")));
                 return ExitCodes.OK;
             }
         } catch (AdminException e) {

@@ -12,6 +12,8 @@ public final class ExitCodes {
     /** The server or the store cannot be reached or is locked. */
     public static final int UNAVAILABLE = 69;
     public static final int SOFTWARE = 70;
+    /** The administrator may not do this (sysexits' EX_NOPERM). */
+    public static final int FORBIDDEN = 77;
 
     private ExitCodes() {}
 
@@ -21,6 +23,7 @@ public final class ExitCodes {
             case NOT_FOUND -> NOT_FOUND;
             case CONFLICT -> CONFLICT;
             case UNAVAILABLE -> UNAVAILABLE;
+            case FORBIDDEN -> FORBIDDEN;
         };
     }
 }
