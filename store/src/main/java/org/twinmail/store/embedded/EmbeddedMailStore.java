@@ -137,7 +137,7 @@ public final class EmbeddedMailStore implements MailStore {
             List<StoreListener> listeners = new CopyOnWriteArrayList<>();
             ChangeSignal signal = new ChangeSignal(db.queryLong("SELECT coalesce(max(position), 0) FROM change_log").orElse(0L));
             GroupCommitWriter writer = new GroupCommitWriter(db, options.epoch(), options.groupCommitMaxBatch(), files,
-                    listeners, signal, options.registry());
+                    CommitWitness.open(storeDir.resolve(CommitWitness.FILE)), listeners, signal, options.registry());
             ReadPool readPool = new ReadPool(storeDir.resolve("mail.db"), options.readThreads(), READER_BUSY_TIMEOUT_MS);
             writer.start();
             // a store fenced at open is only read: nothing to checkpoint, and nothing of ours to write

@@ -34,7 +34,9 @@ import org.twinmail.store.StoreException;
  * the change log's waiters ({@link ChangeSignal}), and finally tells the listeners.
  *
  * <p>Callers block on their future; a method of the store returns only after its
- * commit is durable. Under load the queue fills while a commit's fsync runs, so
+ * commit is durable: SQLite's COMMIT has fsynced the WAL, and the volume still took a
+ * write after that fsync returned ({@link CommitWitness}: on ext4 an fsync racing a failure of
+ * the filesystem can return 0 for a commit that never reached the disk). Under load the queue fills while a commit's fsync runs, so
  * the next group is larger: throughput grows with concurrency instead of each
  * caller paying its own fsync.
  */
@@ -124,6 +126,7 @@ final class GroupCommitWriter implements AutoCloseable {
     private final long epoch;
     private final int maxBatch;
     private final BlobFiles files;
+    private volatile CommitWitness witness;
     private final List<StoreListener> listeners;
     private final ChangeSignal signal;
     private final LinkedBlockingQueue<Pending<?>> queue = new LinkedBlockingQueue<>();
@@ -150,8 +153,14 @@ final class GroupCommitWriter implements AutoCloseable {
         this.beforeCommit = hook;
     }
 
-    GroupCommitWriter(Db db, long epoch, int maxBatch, BlobFiles files, List<StoreListener> listeners, ChangeSignal signal,
-                      MeterRegistry registry) {
+    /** Tests replace the witness with one on a file the kernel refuses writes to. */
+    void witness(CommitWitness witness) {
+        this.witness = witness;
+    }
+
+    GroupCommitWriter(Db db, long epoch, int maxBatch, BlobFiles files, CommitWitness witness, List<StoreListener> listeners,
+                      ChangeSignal signal, MeterRegistry registry) {
+        this.witness = witness;
         this.signal = signal;
         this.db = db;
         this.epoch = epoch;
@@ -268,6 +277,7 @@ final class GroupCommitWriter implements AutoCloseable {
         // The writer owns its connection; closing it here means no close() from any
         // thread can pull it away from under a running batch.
         db.close();
+        witness.close();
     }
 
     private void runBatch(List<Pending<?>> batch) {
@@ -291,6 +301,15 @@ final class GroupCommitWriter implements AutoCloseable {
             // itself, the pages may already be on disk, so the callers' outcome is unknown (SMTP
             // answers 4xx and a retry may store a duplicate, never lose the message).
             failAll(batch, "commit failed, the batch is not known to be stored: " + e.getMessage(), e);
+            return;
+        }
+        try {
+            witness.check();
+        } catch (IOException e) {
+            // SQLite has committed, but the filesystem failed while the fsync ran: the commit may
+            // or may not be on disk. Nobody hears "stored"; as after a failed fsync, a retry may
+            // store a duplicate, never lose the message.
+            failAll(batch, "commit not known to be stored: " + e.getMessage(), e);
             return;
         }
         commitTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);

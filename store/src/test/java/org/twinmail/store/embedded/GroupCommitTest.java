@@ -1,10 +1,13 @@
 package org.twinmail.store.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +19,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.twinmail.core.event.StoreEvent;
 import org.twinmail.core.mail.MessageData;
@@ -147,6 +151,38 @@ class GroupCommitTest extends StoreFixture {
         // the writer carries on
         store.addDomain("new.example");
         assertThat(store.findDomain("new.example")).isPresent();
+    }
+
+    /**
+     * ext4 can return 0 from the WAL's fsync for a commit that never reached the disk when the
+     * filesystem fails while the fsync runs, and refuses every write from then on (see
+     * CommitWitness). A commit after which the volume refuses a write is therefore never
+     * acknowledged: here the witness writes to /dev/full, whose every write the kernel refuses.
+     */
+    @Test
+    void aCommitAfterWhichTheVolumeRefusesAWriteIsNotAcknowledged() throws Exception {
+        Path full = Path.of("/dev/full");
+        Assumptions.assumeTrue(Files.isWritable(full), "needs /dev/full");
+        openStore();
+        store.addDomain("example.com");
+        Account a = account("alice@example.com");
+        assertThat(dataDir.resolve("store").resolve(CommitWitness.FILE)).as("the witness sits beside the database").exists();
+        store.writer().witness(CommitWitness.open(full));
+
+        List<Future<?>> batch = new ArrayList<>();
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            batch.add(threads.submit(() -> deliver(message((int) INLINE_MAX + 1, "file"), a)));
+            batch.add(threads.submit(() -> deliver(message(10, "inline"), a)));
+        }
+        for (Future<?> f : batch) {
+            assertThatCause(f, StoreException.Unavailable.class);
+            assertThatThrownBy(f::get).hasMessageContaining("not known to be stored").hasMessageContaining("refused a write");
+        }
+        assertThat(registry.get("twinmail.store.commit.failures").counter().count()).isGreaterThanOrEqualTo(1);
+
+        // a volume that takes writes again: acknowledged as before
+        store.writer().witness(CommitWitness.open(dataDir.resolve("store").resolve(CommitWitness.FILE)));
+        assertThat(deliver(message(10, "after"), a).placed()).hasSize(1);
     }
 
     @Test
