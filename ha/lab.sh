@@ -174,6 +174,14 @@ ip -n "\$peer" addr del $VIP/24 dev eth0 2>/dev/null
 echo "fenced \$peer"
 exit 0
 HOOK
+  # the fence device's power status (fence_ipmilan -o status): exit code 2 when the peer is off, 0 when
+  # on. The lab's power-off fault marks the node off once every process of it is dead; power-on clears it.
+  cat > "$W/fence-status.sh" <<HOOK
+#!/bin/sh
+if [ -e "$W/\$1/powered-off" ]; then echo "Status: OFF"; exit 2; fi
+echo "Status: ON"; exit 0
+HOOK
+  chmod +x "$W/fence-status.sh"
   # EXT4_IOC_SHUTDOWN with EXT4_GOING_FLAGS_NOLOGFLUSH: the filesystem refuses all I/O from now on
   cat > "$W/fs_shutdown.py" <<'PY'
 import fcntl, os, struct, sys
@@ -208,6 +216,7 @@ cluster:
   acquireHook: "$HA_DIR/hooks/twinmail-acquire ${!dv} $W/mnt"
   releaseHook: "$HA_DIR/hooks/twinmail-release $W/mnt"
   fenceCommand: "$W/fence.sh $other"
+  fenceStatusCommand: "$W/fence-status.sh $other"
   hookTimeout: 10s
   vip: $VIP/24
   vipInterface: eth0
@@ -269,8 +278,12 @@ fault() {
     thaw) in_node "$n" sh -c 'mountpoint -q "$1" && fsfreeze --unfreeze "$1" || true' - "$W/mnt" ;;
     # abnormal shutdown (power cut, kernel panic): every process of the node dies at once, the
     # JVM and whatever else runs there, the volume loses what was not yet on disk (a shutdown
-    # without journal flush) and the node's links go dark
+    # without journal flush) and the node's links go dark. The links go first: a machine without
+    # power answers nothing, while a kernel whose processes were killed first answers the peer's
+    # probes with ICMP port unreachable for a moment (which a standby rightly takes as "process
+    # gone", a fast path that real power loss never offers)
     power-off)
+      ip -n "$n" link set eth0 down; ip -n "$n" link set eth1 down
       in_node "$n" sh -c 'mountpoint -q "$1" && python3 "$2" "$1" || true' - "$W/mnt" "$W/fs_shutdown.py"
       for _ in 1 2 3 4 5; do
         pids=$(ip netns pids "$n")
@@ -280,9 +293,9 @@ fault() {
         sleep 0.1
       done
       [ -z "$(ip netns pids "$n")" ] || die "processes of $n survived: $(ip netns pids "$n" | tr '\n' ' ')"
-      ip -n "$n" link set eth0 down; ip -n "$n" link set eth1 down ;;
+      : > "$W/$n/powered-off" ;; # what the fence device's status query reports from now on
     # the links come back; the default route went with the link, and the machine's network set-up restores it at boot
-    power-on) ip -n "$n" link set eth0 up; ip -n "$n" link set eth1 up; ip -n "$n" route replace default via "$GATEWAY" dev eth0 ;;
+    power-on) rm -f "$W/$n/powered-off"; ip -n "$n" link set eth0 up; ip -n "$n" link set eth1 up; ip -n "$n" route replace default via "$GATEWAY" dev eth0 ;;
     *) die "unknown fault $kind" ;;
   esac
 }

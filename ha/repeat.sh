@@ -4,16 +4,21 @@
 # transaction through the VIP (median and worst; for a fault that moves the service: the
 # first 250 from the node that took over) and the messages sent, acknowledged and found
 # over all runs, with missing and duplicated counts, and the IMAP reader's sessions (ok,
-# failed) and the messages it found at the end, and where the takeover's time went (median per
-# step: detect, claim, fence, mount, open, VIP, to the first 250). Each run's own report stays in
-# the directory printed at the end.
+# failed) and the messages it found at the end, and where the takeover's time went (median and
+# worst per fault and step: detect, claim, fence, mount, open, VIP, to the first 250, from the
+# nodes' log lines). Each run's own report and the nodes' logs stay in the directory printed at
+# the end. ha/repeat.sh --summary DIR prints the tables again from such a directory.
 #   HA_TESTS=...  the tests to run (default: HaLabTest, the whole suite)
 #   HA_REPEAT=N   also run kill-9 and switchover N more times per run (HaLabTest's figures test)
 # e.g. HA_TESTS='HaLabTest#crashAndSwitchoverRepeatedForTheFigures' HA_REPEAT=5 ha/repeat.sh 1
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-n=${1:?usage: ha/repeat.sh N}
+if [ "${1:-}" = --summary ]; then
+  out=${2:?usage: ha/repeat.sh --summary DIR}; n=$(ls "$out"/run-*.txt 2>/dev/null | wc -l)
+else
+n=${1:?usage: ha/repeat.sh N | --summary DIR}
 out=$(mktemp -d /tmp/twinmail-ha-repeat.XXXXXX)
+echo "reports in $out" >&2
 cd "$top"
 for i in $(seq 1 "$n"); do
   echo "run $i of $n ..." >&2
@@ -26,7 +31,11 @@ for i in $(seq 1 "$n"); do
     echo "run $i FAILED (see $out/run-$i.log)" >&2
   fi
   cp server/target/ha-report.txt "$out/run-$i.txt" 2>/dev/null || true
+  for l in server/target/ha-node-*.log; do [ -f "$l" ] && cp "$l" "$out/run-$i.$(basename "$l")"; done
+  uptime >> "$out/load.txt"
+  rm -f server/target/ha-report.txt
 done
+fi
 python3 - "$out" "$n" <<'PY'
 import glob, re, statistics, sys
 out, n = sys.argv[1], int(sys.argv[2])
@@ -57,12 +66,22 @@ splits = {}
 for f in sorted(glob.glob(out + "/run-*.txt")):
     for l in open(f):
         m, s = line.match(l.strip()), split.search(l)
-        if m and s: splits.setdefault(m.group(1), []).append([int(x) if x is not None else 0 for x in s.groups()])
+        if m and s:
+            total = int(m.group(9).split()[0]) if m.group(9).endswith(" ms") else 0
+            splits.setdefault(m.group(1), []).append([int(x) if x is not None else 0 for x in s.groups()] + [total])
 if splits:
+    # where the takeover's time went: each step's median and worst over the runs (the worst of a step
+    # and the worst total need not be the same run), from the nodes' own log lines
     print()
-    print(f"{'fault (median ms)':<20} {'runs':>4} " + " ".join(f"{x:>7}" for x in steps))
+    print("takeover split, ms: median / worst over the runs (detect: fault to the taker's TAKEOVER line;")
+    print("claim..VIP: from its ACTIVE line; to 250: the rest, the client's next transaction)")
+    print(f"{'fault':<20} {'runs':>4} " + " ".join(f"{x:>11}" for x in steps + ["total"]))
     for name in order:
         if name not in splits: continue
         r = splits[name]
-        print(f"{name:<20} {len(r):>4} " + " ".join(f"{statistics.median(x[i] for x in r):>7.0f}" for i in range(len(steps))))
+        cells = []
+        for i in range(len(steps) + 1):
+            xs = [x[i] for x in r]
+            cells.append(f"{statistics.median(xs):>5.0f} /{max(xs):>5}")
+        print(f"{name:<20} {len(r):>4} " + " ".join(f"{c:>11}" for c in cells))
 PY

@@ -81,6 +81,11 @@ public final class ClusterNode implements AutoCloseable {
     private volatile boolean probeHung;
     /** A probe round that overran its deadline and may still be blocked (health thread only). */
     private CompletableFuture<List<ProbeFailure>> overdueProbe;
+    /** A fence status query (cluster.fenceStatusCommand) is running; one at a time. */
+    private final AtomicBoolean statusQueryRunning = new AtomicBoolean();
+    private volatile long lastStatusQuery = Long.MIN_VALUE;
+    /** The peer's slot sequence number for which the fence device answered "powered off"; -1: none. */
+    private volatile long peerOffSeq = -1;
     private volatile long yieldUntil = Long.MIN_VALUE;
     private volatile long requestUntil = Long.MIN_VALUE;
     private volatile long backoffUntil = Long.MIN_VALUE;
@@ -293,6 +298,7 @@ public final class ClusterNode implements AutoCloseable {
         if (now < backoffUntil || !publicOk) return;
         if (p != null && alive && p.role().holdsVolume()) {
             String gone = processGone(p, now);
+            if (gone == null) gone = poweredOff(p, now);
             if (gone != null) takeover(gone, true);
             else considerFailback(p, now);
             return;
@@ -336,6 +342,56 @@ public final class ClusterNode implements AutoCloseable {
         if (age < 2 * settings.timings().intervalNanos()) return null;
         return heartbeats.portClosedSince(now - age).map(ch -> "the peer's process is gone: its heartbeat port answers port unreachable (channel "
                 + ch + ") and its slot (" + p.role() + ") has not changed for " + age / 1_000_000 + " ms").orElse(null);
+    }
+
+    /**
+     * The peer holds the volume and has fallen silent, and its fence device says its power is off
+     * ({@code cluster.fenceStatusCommand}, exit code 2 as fence-agents' {@code -o status} has it). Power
+     * loss is silence, which alone keeps the lease rule: a paused or cut-off node must not be taken over
+     * before its own watchdog has stopped it. A machine whose power is off has stopped, whatever its
+     * lease says, so once the device confirms it the standby fences (power off again: it stays off) and
+     * takes over at once. Asked when the peer's slot has not changed for two intervals and nothing has
+     * been heard from it on any channel for two intervals (a node that is running but slow to write its
+     * slot still sends heartbeats, and a query is not made for it), at most once an interval, on a thread
+     * of its own (a BMC may take a second to answer); the answer counts only while the slot is the one it
+     * was asked about. The query is read-only, so a pause or a storage stall costs a few status queries
+     * and nothing else: "on", no answer or any other exit code keeps the lease rule. Returns the reason
+     * to take over, or null.
+     */
+    private String poweredOff(LeaseSlot p, long now) {
+        if (settings.fenceStatusCommand().isBlank() || settings.fenceCommand().isBlank() || p.has(LeaseSlot.CRASHED)) return null;
+        long interval = settings.timings().intervalNanos();
+        long age = peer.age(now);
+        long heard = heartbeats.lastHeard();
+        if (age < 2 * interval || (heard != Long.MIN_VALUE && now - heard < 2 * interval)) return null;
+        if (peerOffSeq == p.seq()) {
+            return "the fence device reports the peer powered off (its slot, " + p.role() + ", has not changed for "
+                    + age / 1_000_000 + " ms and nothing was heard from it on any channel for " + (heard == Long.MIN_VALUE ? "ever" : (now - heard) / 1_000_000 + " ms") + ")";
+        }
+        if ((lastStatusQuery != Long.MIN_VALUE && now - lastStatusQuery < interval) || !statusQueryRunning.compareAndSet(false, true)) return null;
+        lastStatusQuery = now;
+        long seq = p.seq();
+        try {
+            Thread.ofVirtual().name("cluster-fence-status").start(() -> {
+                try {
+                    ShellCommand.Result r = ShellCommand.runQuietly("fence status command", settings.fenceStatusCommand(), Map.of(
+                            "TWINMAIL_NODE", settings.nodeId(), "TWINMAIL_PEER", settings.peerId(),
+                            "TWINMAIL_EPOCH", Long.toString(epoch), "TWINMAIL_ACTION", "status"), settings.hookTimeout());
+                    if (r.exitCode() == 2) {
+                        log.warn("fence status command: the peer {} is powered off{}", settings.peerId(), r.output().isBlank() ? "" : " (" + r.output().strip() + ")");
+                        peerOffSeq = seq;
+                        wake.release(); // decide now, not at the next interval
+                    } else {
+                        log.info("fence status command: the silent peer {} is not reported off ({}); the lease decides", settings.peerId(), r.describe());
+                    }
+                } finally {
+                    statusQueryRunning.set(false);
+                }
+            });
+        } catch (RuntimeException e) {
+            statusQueryRunning.set(false);
+        }
+        return null;
     }
 
     private void considerFailback(LeaseSlot p, long now) {
@@ -501,9 +557,12 @@ public final class ClusterNode implements AutoCloseable {
         // yielding node claims only when both yield, and then the lower slot alone does; a restarted JVM watches a
         // whole lease first. So a quarter interval before the re-read is enough there; otherwise two intervals, as
         // the peer may have decided from an older read and still be writing its claim.
+        // A peer whose fence device reported it powered off cannot be claiming either (a machine that is switched
+        // back on takes far longer than this to boot, and its node then watches a whole lease first).
         boolean released = !fencePeer && before != null && before.role() == Role.STANDBY
                 && (before.has(LeaseSlot.YIELD) || before.has(LeaseSlot.CRASHED));
-        sleepNanos(released ? settings.timings().intervalNanos() / 4 : 2 * settings.timings().intervalNanos());
+        boolean off = fencePeer && before != null && before.seq() == peerOffSeq;
+        sleepNanos(released || off ? settings.timings().intervalNanos() / 4 : 2 * settings.timings().intervalNanos());
         try {
             if (lease.read(settings.peerSlot()) instanceof LeaseSlot.Valid(LeaseSlot now)
                     && now.role().holdsVolume() && (before == null || now.seq() != before.seq())) {
@@ -925,12 +984,14 @@ public final class ClusterNode implements AutoCloseable {
 
     /**
      * Stops the node's threads as {@link #haltForTest} does but keeps its heartbeat sockets
-     * bound, as a hung or paused process does: silence, not a closed port.
+     * bound, as a hung or paused process does: silence, not a closed port. The threads are not
+     * interrupted (they end at their next look at {@code closed}, within an interval): an
+     * interrupt in the middle of a send would close the heartbeat channel, and a closed port is
+     * what a dead process shows, not a paused one.
      */
     void pauseForTest() {
         closed = true;
-        threads.forEach(Thread::interrupt);
-        transitions.shutdownNow();
+        transitions.shutdown();
     }
 
     /**

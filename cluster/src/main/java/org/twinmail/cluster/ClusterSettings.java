@@ -11,11 +11,16 @@ public record ClusterSettings(String nodeId, String peerId, int slot, Path state
                               String acquireHook, String releaseHook, String fenceCommand, Duration hookTimeout,
                               String vip, String vipInterface, boolean failback,
                               Duration healthInterval, Duration healthTimeout, int healthFailures,
-                              List<String> pingTargets, Path heartbeatSecretFile) {
+                              List<String> pingTargets, Path heartbeatSecretFile, String fenceStatusCommand) {
 
     public ClusterSettings {
         channels = List.copyOf(channels);
         pingTargets = List.copyOf(pingTargets);
+        fenceStatusCommand = fenceStatusCommand == null ? "" : fenceStatusCommand.strip();
+        if (!fenceStatusCommand.isEmpty() && (fenceCommand == null || fenceCommand.isBlank())) {
+            throw new IllegalArgumentException("cluster.fenceStatusCommand needs cluster.fenceCommand: a peer reported off is fenced before"
+                    + " its volume is mounted, so that it stays off");
+        }
         if (nodeId.isBlank() || peerId.isBlank()) throw new IllegalArgumentException("cluster.nodeId and cluster.peerId must both be set");
         if (nodeId.equals(peerId)) throw new IllegalArgumentException("cluster.nodeId and cluster.peerId must differ (both are \"" + nodeId + "\")");
         if (slot != 0 && slot != 1) throw new IllegalArgumentException("cluster.slot must be 0 or 1, not " + slot);
@@ -30,7 +35,7 @@ public record ClusterSettings(String nodeId, String peerId, int slot, Path state
     public ClusterSettings withPingTargets(List<String> targets) {
         return new ClusterSettings(nodeId, peerId, slot, stateDir, leaseDevice, channels, timings, acquireHook, releaseHook,
                 fenceCommand, hookTimeout, vip, vipInterface, failback, healthInterval, healthTimeout, healthFailures, targets,
-                heartbeatSecretFile);
+                heartbeatSecretFile, fenceStatusCommand);
     }
 
     public int peerSlot() {
@@ -47,7 +52,7 @@ public record ClusterSettings(String nodeId, String peerId, int slot, Path state
                 c.acquireHook, c.releaseHook, c.fenceCommand, c.hookTimeout,
                 c.vip.strip(), c.vipInterface.strip(), c.failback,
                 c.healthInterval, c.healthTimeout, c.healthFailures, c.pingTargets,
-                blank(c.heartbeatSecretFile) ? null : Path.of(c.heartbeatSecretFile));
+                blank(c.heartbeatSecretFile) ? null : Path.of(c.heartbeatSecretFile), c.fenceStatusCommand);
     }
 
     private static boolean blank(String s) {

@@ -190,6 +190,11 @@ final class Heartbeats implements AutoCloseable {
         }
     }
 
+    /** When this node last heard the peer on any channel (this node's clock), or {@code Long.MIN_VALUE}. */
+    long lastHeard() {
+        return channels.stream().mapToLong(c -> c.lastHeard).max().orElse(Long.MIN_VALUE);
+    }
+
     /**
      * The channel on which the peer's kernel said, after {@code since} (this node's clock), that no
      * process holds the peer's heartbeat port, with nothing heard from the peer on any channel since

@@ -36,6 +36,14 @@ final class ShellCommand {
     }
 
     static Result run(String what, String command, Map<String, String> env, Duration timeout) {
+        Result r = runQuietly(what, command, env, timeout);
+        if (r.ok()) log.info("{} done{}", what, r.output().isBlank() ? "" : ": " + r.output().strip());
+        else log.warn("{} ({}) failed: {}", what, command, r.describe());
+        return r;
+    }
+
+    /** As {@link #run}, without logging the result (a query whose exit code is an answer, not a failure); a timeout is still logged. */
+    static Result runQuietly(String what, String command, Map<String, String> env, Duration timeout) {
         ProcessBuilder pb = new ProcessBuilder(List.of("/bin/sh", "-c", command)).redirectErrorStream(true);
         pb.environment().putAll(env);
         Process p;
@@ -71,10 +79,7 @@ final class ShellCommand {
             Thread.currentThread().interrupt();
             return new Result(-1, "interrupted");
         }
-        Result r = new Result(p.exitValue(), text(out));
-        if (r.ok()) log.info("{} done{}", what, r.output().isBlank() ? "" : ": " + r.output().strip());
-        else log.warn("{} ({}) failed: {}", what, command, r.describe());
-        return r;
+        return new Result(p.exitValue(), text(out));
     }
 
     private static String text(StringBuilder out) {

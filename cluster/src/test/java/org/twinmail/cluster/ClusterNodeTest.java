@@ -177,6 +177,10 @@ class ClusterNodeTest {
     }
 
     private ClusterSettings settings(String id, String peer, int slot, String fenceCommand, int[] channelPorts) {
+        return settings(id, peer, slot, fenceCommand, "", channelPorts);
+    }
+
+    private ClusterSettings settings(String id, String peer, int slot, String fenceCommand, String fenceStatusCommand, int[] channelPorts) {
         InetSocketAddress lo = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
         String host = lo.getAddress().getHostAddress();
         int me = slot * 2;
@@ -187,7 +191,7 @@ class ClusterNodeTest {
         return new ClusterSettings(id, peer, slot, dir.resolve("state-" + id), dir.resolve("lease"), channels,
                 new Timings(Duration.ofMillis(50), Duration.ofMillis(600), Duration.ofMillis(250)),
                 "", "", fenceCommand, Duration.ofSeconds(5), "", "eth0", false,
-                Duration.ofMillis(100), Duration.ofMillis(500), 2, List.of(), secretFile());
+                Duration.ofMillis(100), Duration.ofMillis(500), 2, List.of(), secretFile(), fenceStatusCommand);
     }
 
     private ClusterNode start(ClusterSettings s, FakeServices services) throws IOException {
@@ -224,11 +228,15 @@ class ClusterNodeTest {
     record Pair(ClusterNode a, FakeServices sa, ClusterNode b, FakeServices sb) {}
 
     private Pair pair(String fenceCommand) throws Exception {
+        return pair(fenceCommand, "");
+    }
+
+    private Pair pair(String fenceCommand, String fenceStatusCommand) throws Exception {
         ports = freePorts(4);
         FakeServices sa = new FakeServices("a");
         FakeServices sb = new FakeServices("b");
-        ClusterNode a = start(settings("a", "b", 0, fenceCommand, ports), sa);
-        ClusterNode b = start(settings("b", "a", 1, fenceCommand, ports), sb);
+        ClusterNode a = start(settings("a", "b", 0, fenceCommand, fenceStatusCommand, ports), sa);
+        ClusterNode b = start(settings("b", "a", 1, fenceCommand, fenceStatusCommand, ports), sb);
         await("a node is ACTIVE", () -> a.role() == Role.ACTIVE || b.role() == Role.ACTIVE);
         return new Pair(a, sa, b, sb);
     }
@@ -280,6 +288,42 @@ class ClusterNodeTest {
         assertThat(events).containsExactly("a start 1", "a stop", "b start 2");
     }
 
+    /**
+     * Power loss is silence: the slot stops changing and no heartbeat comes, as when the process is
+     * paused. The fence device's status query tells the two apart; "off" (exit code 2, as fence-agents
+     * answer {@code -o status}) lets the standby fence and take over without waiting for the lease.
+     */
+    @Test
+    void whenTheSilentActivesFenceDeviceReportsItOffThePeerFencesItAndTakesOverBeforeTheLeaseExpires() throws Exception {
+        Path fenced = dir.resolve("fenced");
+        Path off = dir.resolve("a-is-off");
+        Path asked = dir.resolve("asked");
+        Pair p = pair("echo \"$TWINMAIL_NODE fences $TWINMAIL_PEER\" > " + fenced,
+                "echo \"$TWINMAIL_ACTION $TWINMAIL_PEER\" >> " + asked + "; test -e " + off + " && exit 2; exit 0");
+        await("a ACTIVE, b STANDBY hearing it", () -> p.a().role() == Role.ACTIVE && p.b().role() == Role.STANDBY
+                && p.b().status().channels().stream().allMatch(ClusterStatus.ChannelStatus::up));
+        assertThat(asked).as("a peer that renews and sends heartbeats is never asked about").doesNotExist();
+        p.a().pauseForTest(); // silent, its heartbeat ports still bound: no "port unreachable" shortcut
+        Files.writeString(off, "");
+        await("b ACTIVE", () -> p.b().role() == Role.ACTIVE);
+        assertThat(p.b().status().lastEvent()).contains("the fence device reports the peer powered off").doesNotContain("lease expired");
+        assertThat(Files.readString(fenced).strip()).as("fenced before the volume is mounted, so that it stays off").isEqualTo("b fences a");
+        assertThat(Files.readAllLines(asked)).first().isEqualTo("status a");
+        assertThat(p.b().epoch()).isEqualTo(2);
+    }
+
+    @Test
+    void aSilentActiveThatItsFenceDeviceDoesNotReportOffKeepsTheLeaseRule() throws Exception {
+        Path asked = dir.resolve("asked");
+        Pair p = pair("true", "echo \"$TWINMAIL_ACTION\" >> " + asked + "; exit 0"); // "on": a paused JVM, a hung machine
+        await("a ACTIVE, b STANDBY hearing it", () -> p.a().role() == Role.ACTIVE && p.b().role() == Role.STANDBY
+                && p.b().status().channels().stream().allMatch(ClusterStatus.ChannelStatus::up));
+        p.a().pauseForTest();
+        await("b ACTIVE", () -> p.b().role() == Role.ACTIVE);
+        assertThat(p.b().status().lastEvent()).contains("lease expired");
+        assertThat(Files.readAllLines(asked)).as("asked while the peer was silent, and told \"on\"").isNotEmpty().allMatch("status"::equals);
+    }
+
     @Test
     void withoutAFenceCommandAGoneProcessWaitsForTheLease() throws Exception {
         Pair p = pair("");
@@ -298,7 +342,7 @@ class ClusterNodeTest {
         ClusterSettings a = settings("a", "b", 0, "", ports);
         ClusterSettings supervised = new ClusterSettings(a.nodeId(), a.peerId(), a.slot(), a.stateDir(), a.leaseDevice(), a.channels(),
                 a.timings(), "", "echo \"$TWINMAIL_ACTION $TWINMAIL_EPOCH\" >> " + released, "", a.hookTimeout(), "", "eth0", false,
-                a.healthInterval(), a.healthTimeout(), a.healthFailures(), List.of(), null);
+                a.healthInterval(), a.healthTimeout(), a.healthFailures(), List.of(), null, "");
         try (LeaseArea lease = LeaseArea.open(a.leaseDevice())) {
             // the process is gone, its ports closed; its supervisor writes at once that it is at work (CRASHED), on which
             // the peer waits for its release instead of fencing

@@ -94,6 +94,6 @@ class HostSetupTest {
                 new HeartbeatChannel("public", new InetSocketAddress("127.0.0.1", 3), new InetSocketAddress("127.0.0.1", 4)));
         return new ClusterSettings("a", "b", 0, dir.resolve("state"), dir.resolve("lease"), channels,
                 new Timings(Duration.ofMillis(200), Duration.ofSeconds(3), Duration.ofSeconds(1)), "", "", "", Duration.ofSeconds(5),
-                vip, "eth0", false, Duration.ofSeconds(1), Duration.ofSeconds(2), 3, pingTargets, null);
+                vip, "eth0", false, Duration.ofSeconds(1), Duration.ofSeconds(2), 3, pingTargets, null, "");
     }
 }

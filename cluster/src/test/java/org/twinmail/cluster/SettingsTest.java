@@ -71,5 +71,11 @@ class SettingsTest {
         c.cluster.leaseDevice = "/tmp/lease";
         c.cluster.slot = 2;
         assertThatThrownBy(() -> ClusterSettings.from(c)).hasMessageContaining("cluster.slot");
+        c.cluster.slot = 0;
+        // a peer reported off is fenced before its volume is mounted: the status query alone is not enough
+        c.cluster.fenceStatusCommand = "fence_ipmilan -a bmc-b -l admin -p secret -o status";
+        assertThatThrownBy(() -> ClusterSettings.from(c)).hasMessageContaining("fenceStatusCommand needs cluster.fenceCommand");
+        c.cluster.fenceCommand = "fence_ipmilan -a bmc-b -l admin -p secret -o off";
+        assertThat(ClusterSettings.from(c).fenceStatusCommand()).isEqualTo("fence_ipmilan -a bmc-b -l admin -p secret -o status");
     }
 }

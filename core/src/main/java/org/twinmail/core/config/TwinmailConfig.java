@@ -741,6 +741,12 @@ public final class TwinmailConfig {
         public String releaseHook = "";
         /** Shell command run against the old active before takeover (STONITH); empty for none. */
         public String fenceCommand = "";
+        /**
+         * Shell command asking the fence device for the peer's power status (fence-agents' {@code -o status}): exit code 2
+         * means powered off. Run when the active peer is silent on the lease and on every heartbeat channel for two
+         * intervals; "off" lets the standby fence and take over without waiting for the lease. Empty for none.
+         */
+        public String fenceStatusCommand = "";
         /** Longest time a hook or the fence command may run. */
         public Duration hookTimeout = Duration.ofSeconds(20);
         /** Virtual IP with prefix length, for example "10.77.0.100/24"; empty for none. */

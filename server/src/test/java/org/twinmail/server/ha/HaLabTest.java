@@ -256,6 +256,8 @@ class HaLabTest {
                     (active, other) -> {
                         assertThat(runs(helpers.get(active))).as("a process of the powered-off node survived").isFalse();
                         awaitRole(other, "ACTIVE");
+                        // silence, which alone would wait for the lease; the fence device's status query says "off"
+                        assertThat(status(other)).contains("the fence device reports the peer powered off");
                         lab(Duration.ofSeconds(10), "fault", work.toString(), "power-on", active);
                         restart(active);
                     }, true);
@@ -611,9 +613,13 @@ class HaLabTest {
             Map<String, Integer> found = count(tag, "count");
             Map<String, Integer> foundImap = count(tag, "count-imap");
             int missing = 0, unexpectedDuplicates = 0, legitDuplicates = 0;
+            List<String> missed = new ArrayList<>();
             for (int n : l.acked) {
                 int c = found.getOrDefault(tag + "-" + n, 0);
-                if (c == 0) missing++;
+                if (c == 0) {
+                    missing++;
+                    missed.add(tag + "-" + n);
+                }
                 if (c > 1 + l.lost.getOrDefault(n, 0)) unexpectedDuplicates++;
                 else if (c > 1) legitDuplicates++;
             }
@@ -628,7 +634,7 @@ class HaLabTest {
                     + (expectMove ? split(other, faultAt, l.interruptionMillis) : "");
             report.add(line);
             System.out.println(line);
-            assertThat(missing).as("acknowledged messages missing").isZero();
+            assertThat(missing).as("acknowledged messages missing: " + missed).isZero();
             assertThat(foundImap).as("the mailbox over IMAP is the mailbox over POP3").isEqualTo(found);
             assertThat(r.shrank).as("IMAP sessions that saw fewer messages than an earlier one: " + r.shrankAt).isZero();
             assertThat(unexpectedDuplicates).as("duplicates without a lost reply").isZero();
