@@ -5,6 +5,8 @@ import org.twinmail.core.config.TwinmailConfig;
 import org.twinmail.dns.DnsMxResolver;
 import org.twinmail.filter.auth.MessageAuthentication;
 import org.twinmail.filter.connect.Pregreet;
+import org.twinmail.filter.content.BayesTokens;
+import org.twinmail.filter.content.ContentScore;
 import org.twinmail.filter.connect.ReverseDns;
 import org.twinmail.filter.auth.report.DmarcAggregates;
 import org.twinmail.filter.checks.DeclaredSize;
@@ -39,10 +41,10 @@ import org.twinmail.store.Directory;
  *         recipient-exists, quota, (sender-rules)
  *   data: hop-count, (sender-rules),       data: hop-count, submission-sender, clamav
  *         (authentication), clamav,        delivered: sending-rate
- *         (sender-allow), spamd, rspamd
+ *         (sender-allow), (content), spamd, rspamd
  *   (ip-rules, sender-rules and sender-allow with the administrator's rules (the server always has them);
  *   dnsbl when filter.dnsbl.lists is set; reverse-dns when filter.reverseDns.missing or .mismatch is not none;
- *   pregreet when filter.pregreet.enabled; authentication when filter.authentication.enabled; clamav and spamd when
+ *   pregreet when filter.pregreet.enabled; content when filter.content.enabled (the default); authentication when filter.authentication.enabled; clamav and spamd when
  *   filter.clamav.address / filter.spamd.address are set)
  * </pre>
  *
@@ -71,9 +73,18 @@ public final class Chains {
         return mx(config, directory, nodeDns, dmarcReports, null);
     }
 
-    /** The same with the administrator's rules ({@code rules}: null for none): the server's MX. */
+    /** The same with the administrator's rules ({@code rules}: null for none). */
     public static Chain mx(TwinmailConfig config, Directory directory, DnsMxResolver nodeDns, DmarcAggregates dmarcReports,
                            AdminRules rules) {
+        return mx(config, directory, nodeDns, dmarcReports, rules, null);
+    }
+
+    /**
+     * The same with the Bayes token counts of the content score ({@code bayes}: null for the
+     * rules alone): the server's MX.
+     */
+    public static Chain mx(TwinmailConfig config, Directory directory, DnsMxResolver nodeDns, DmarcAggregates dmarcReports,
+                           AdminRules rules, BayesTokens bayes) {
         TwinmailConfig.Smtp smtp = config.smtp;
         if (smtp.maxRecipients < 1) throw new IllegalArgumentException("smtp.maxRecipients must be at least 1");
         Relay relay = Relay.of(smtp.relayNetworks);
@@ -101,8 +112,9 @@ public final class Chains {
         if (config.filter.authentication.enabled) { // mail: SPF; data: SPF, DKIM, DMARC, Authentication-Results
             mx.add(MessageAuthentication.fromConfig(config, d -> directory.findDomain(d).isPresent(), relay, dns, dmarcReports));
         }
-        // data: clamav, then the sender allow-list, then spamd, rspamd (when configured)
-        return Scanners.addTo(mx, config.filter, true, senderRules == null ? null : senderRules.allowList()).build();
+        // data: clamav, then the sender allow-list, then the content score, then spamd, rspamd (when configured)
+        return Scanners.addTo(mx, config.filter, true, senderRules == null ? null : senderRules.allowList(),
+                ContentScore.fromConfig(config.filter.content, bayes)).build();
     }
 
     /**

@@ -41,6 +41,7 @@ public final class FilterMetrics {
             case Verdict.Drop d -> "drop";
             case Verdict.Quarantine q -> "quarantine";
             case Verdict.Effects e -> "effects";
+            case Verdict.Explained x -> kind(x.verdict());
         };
     }
 }

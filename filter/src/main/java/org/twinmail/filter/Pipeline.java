@@ -83,12 +83,18 @@ public final class Pipeline {
                 v = Verdict.tempfail(451, "4.3.0", prefix(recipient) + "Temporary failure of a policy check, try again later", "check_error");
             }
             if (v == null) throw new NullPointerException("check " + check.name() + " returned no verdict");
-            if (v instanceof Verdict.Continue) continue;
+            String detail = "";
+            if (v instanceof Verdict.Explained x) {
+                v = x.verdict();
+                detail = x.detail().isEmpty() ? "" : "[" + x.detail() + "]";
+            }
+            if (v == Verdict.CONTINUE && detail.isEmpty()) continue;
             List<? extends Verdict> each = v instanceof Verdict.Effects many ? many.effects() : List.of(v);
             for (Verdict one : each) {
                 metrics.count(chain.name(), stage, check.name(), one);
                 if (notes.isEmpty()) notes = new ArrayList<>(2);
-                notes.add(stage.tag() + "/" + check.name() + "/" + one.reason());
+                notes.add(stage.tag() + "/" + check.name() + "/" + one.reason() + detail);
+                detail = "";
             }
             switch (v) {
                 case Verdict.Effect e -> effects = add(effects, e);
@@ -104,7 +110,8 @@ public final class Pipeline {
                 case Verdict.Quarantine q -> {
                     return new Decision(stage, q, check.name(), effects, notes);
                 }
-                case Verdict.Continue c -> throw new AssertionError();
+                case Verdict.Continue c -> { } // noted above; the next check runs
+                case Verdict.Explained x -> throw new AssertionError();
             }
         }
         return new Decision(stage, Verdict.CONTINUE, null, effects, notes);

@@ -191,6 +191,39 @@ public sealed interface Verdict {
         }
     }
 
+    /**
+     * {@code verdict} with a detail for the session's log line, after its reason:
+     * {@code data/content/content_junk[7.2:MISSING_DATE+URL_BARE_IP]}. The detail keeps only
+     * letters, digits and {@code . _ : + = -} (at most 200 characters). A {@link Continue}
+     * with a reason of its own (not {@link #CONTINUE}) is noted and counted too.
+     */
+    record Explained(Verdict verdict, String detail) implements Verdict {
+        public Explained {
+            if (verdict instanceof Explained) throw new IllegalArgumentException("already explained");
+            StringBuilder b = new StringBuilder();
+            for (int i = 0; i < detail.length() && b.length() < 200; i++) {
+                char c = detail.charAt(i);
+                b.append(c < 128 && (Character.isLetterOrDigit(c) || "._:+=-".indexOf(c) >= 0) ? c : '_');
+            }
+            detail = b.toString();
+        }
+
+        @Override
+        public String reason() {
+            return verdict.reason();
+        }
+    }
+
+    /** {@code verdict} with {@code detail} in the session's log line ({@link Explained}). */
+    static Explained explained(Verdict verdict, String detail) {
+        return new Explained(verdict, detail);
+    }
+
+    /** Nothing to do, but a reason to note and count (a score below every threshold): {@link Continue}. */
+    static Continue noted(String reason) {
+        return new Continue(reason);
+    }
+
     /** Accept the message and hold it instead of delivering it. */
     record Quarantine(String reason) implements Verdict {
         public Quarantine {

@@ -24,7 +24,7 @@ class ChainsTest {
                     helo: -
                     mail: declared-size
                     rcpt: recipient-limit, relay, recipient-exists, quota
-                    data: hop-count
+                    data: hop-count, content
                     delivered: -""");
             assertThat(Chains.submission(config, store).describe()).isEqualTo("""
                     connect: -
@@ -47,7 +47,7 @@ class ChainsTest {
         try (MailStore store = EmbeddedMailStore.open(StoreOptions.defaults(dir))) {
             assertThat(Chains.mx(config, store).checks(Stage.CONNECT)).extracting(Check::name).containsExactly("dnsbl");
             assertThat(Chains.mx(config, store).checks(Stage.MAIL)).extracting(Check::name).containsExactly("declared-size", "authentication");
-            assertThat(Chains.mx(config, store).checks(Stage.DATA)).extracting(Check::name).containsExactly("hop-count", "authentication", "clamav");
+            assertThat(Chains.mx(config, store).checks(Stage.DATA)).extracting(Check::name).containsExactly("hop-count", "authentication", "clamav", "content");
             assertThat(Chains.submission(config, store).checks(Stage.DATA)).extracting(Check::name).doesNotContain("authentication");
         }
     }
@@ -61,7 +61,7 @@ class ChainsTest {
         config.filter.rspamd.address = "127.0.0.1:11333";
         try (MailStore store = EmbeddedMailStore.open(StoreOptions.defaults(dir))) {
             assertThat(Chains.mx(config, store).checks(Stage.DATA)).extracting(Check::name)
-                    .containsExactly("hop-count", "clamav", "spamd", "rspamd");
+                    .containsExactly("hop-count", "clamav", "content", "spamd", "rspamd");
             assertThat(Chains.submission(config, store).checks(Stage.DATA)).extracting(Check::name)
                     .containsExactly("hop-count", "submission-sender", "clamav");
         }
@@ -82,7 +82,7 @@ class ChainsTest {
                     helo: -
                     mail: declared-size
                     rcpt: recipient-limit, relay, recipient-exists, quota, sender-rules
-                    data: hop-count, sender-rules, clamav, sender-allow, spamd
+                    data: hop-count, sender-rules, clamav, sender-allow, content, spamd
                     delivered: -""");
             assertThat(Chains.submission(config, store, rules).checks(Stage.CONNECT)).extracting(Check::name).containsExactly("ip-rules");
             assertThat(Chains.submission(config, store, rules).checks(Stage.DATA)).extracting(Check::name)
@@ -115,6 +115,16 @@ class ChainsTest {
         try (MailStore store = EmbeddedMailStore.open(StoreOptions.defaults(dir))) {
             assertThat(Chains.mx(config, store).checks(Stage.CONNECT)).extracting(Check::name).containsExactly("dnsbl", "reverse-dns", "pregreet");
             assertThat(Chains.submission(config, store).checks(Stage.CONNECT)).isEmpty();
+        }
+    }
+
+    @Test
+    void theContentScoreIsOffWhenDisabled(@TempDir Path dir) {
+        TwinmailConfig config = new TwinmailConfig();
+        config.hostname = "mx.test.example";
+        config.filter.content.enabled = false;
+        try (MailStore store = EmbeddedMailStore.open(StoreOptions.defaults(dir))) {
+            assertThat(Chains.mx(config, store).checks(Stage.DATA)).extracting(Check::name).containsExactly("hop-count");
         }
     }
 }

@@ -48,6 +48,8 @@ import org.twinmail.imap.ImapServer;
 import org.twinmail.managesieve.ManageSieveServer;
 import org.twinmail.mail.dkim.DkimSigner;
 import org.twinmail.pop3.Pop3Server;
+import org.twinmail.filter.content.BayesTokens;
+import org.twinmail.filter.content.JunkLearner;
 import org.twinmail.filter.rules.AdminRules;
 import org.twinmail.protocol.auth.AuthGuard;
 import org.twinmail.protocol.tls.Tls;
@@ -239,6 +241,13 @@ public final class TwinmailServer implements AutoCloseable {
             workers.add(rules);
             // The auth guard's bans are kept in the store and restored from it (a restart or a takeover keeps them).
             workers.add(new PersistentBans(store, store, authGuard));
+            // The content score's Bayes counts (issue 12), and their training from the users' Junk folders and keywords.
+            BayesTokens bayes = null;
+            if (config.filter.content.enabled && config.filter.content.bayes.enabled) {
+                bayes = BayesTokens.watch(store, store, config.filter.content.bayes.maxTokens);
+                workers.add(bayes);
+                if (config.filter.content.bayes.learn) workers.add(JunkLearner.start(store, store, store, bayes, config.filter.content));
+            }
             // the accounts' own Sieve scripts run last, on mail from outside and from our users alike
             // one in-memory view of the scripts, shared by delivery and ManageSieve
             SieveScripts scripts = SieveScripts.cached(store, store);
@@ -247,7 +256,7 @@ public final class TwinmailServer implements AutoCloseable {
             // One submission chain for SMTP submission and JMAP's EmailSubmission: a user's sending limit counts both.
             Chain submissionChain = Chains.withSieve(Chains.submission(config, store, rules), sieve);
             smtp = new SmtpServer(config, store, store, authenticator, tls, authGuard, registry,
-                    Chains.withSieve(Chains.mx(config, store, dns, dmarc, rules), sieve), submissionChain);
+                    Chains.withSieve(Chains.mx(config, store, dns, dmarc, rules, bayes), sieve), submissionChain);
             pop3 = new Pop3Server(config, store, authenticator, tls, authGuard, registry);
             SearchIndex search = openSearch(store, workers);
             imap = new ImapServer(config, store, store, store, authenticator, tls, authGuard, search, registry);

@@ -525,7 +525,50 @@ public final class TwinmailConfig {
         public Greylist greylist = new Greylist();
         public ReverseDns reverseDns = new ReverseDns();
         public Pregreet pregreet = new Pregreet();
+        public Content content = new Content();
     }
+
+    /**
+     * The built-in content score on the MX (docs/filter.md, "Content score"): rules on the
+     * header, body, links and attachments, plus a Bayes classifier trained from the users' Junk
+     * folders and their {@code $Junk}/{@code $NotJunk} keywords. The thresholds apply to the sum;
+     * each must be at least the one before ({@code tagScore <= junkScore <= quarantineScore <= rejectScore}).
+     */
+    public static final class Content {
+        public boolean enabled = true;
+        /** Octets of a message read for scoring; the rest of a larger message is not looked at. */
+        public Size maxSize = Size.of("1M");
+        /** From this score, X-Spam-Flag, X-Spam-Score and X-Spam-Status are added. */
+        public double tagScore = 4.0;
+        /** From this score, the message goes into the recipients' Junk, flagged $Junk. */
+        public double junkScore = 6.0;
+        /** From this score, the message is held in the administrator's quarantine. */
+        public double quarantineScore = 12.0;
+        /** From this score, the message is refused at DATA (554 5.7.1). */
+        public double rejectScore = 20.0;
+        /** A rule's score in place of its built-in one ({@code URL_SHORTENER: 0.5}); 0 turns a rule off. */
+        public java.util.Map<String, Double> scores = java.util.Map.of();
+        /** Charsets of encoded words in the Subject that are not unusual here (anything else: SUBJECT_CHARSET_UNUSUAL). */
+        public List<String> usualCharsets = List.of("us-ascii", "utf-8", "iso-8859-1", "iso-8859-15", "windows-1252");
+        /** Hosts of URL shorteners (URL_SHORTENER). */
+        public List<String> urlShorteners = List.of("bit.ly", "tinyurl.com", "goo.gl", "t.co", "ow.ly", "is.gd", "buff.ly",
+                "cutt.ly", "rebrand.ly", "shorturl.at", "tiny.cc", "rb.gy", "s.id", "t.ly", "v.gd");
+        public Bayes bayes = new Bayes();
+    }
+
+    /** The Bayes classifier of the content score (Robinson-Fisher over word tokens, as SpamAssassin and rspamd). */
+    public static final class Bayes {
+        public boolean enabled = true;
+        /** Spam messages learned before the classifier speaks (SpamAssassin: 200). */
+        public int minSpam = 200;
+        /** Ham messages learned before the classifier speaks. */
+        public int minHam = 200;
+        /** Tokens kept in all (the rarest dropped first when a shard is full). */
+        public int maxTokens = 1_000_000;
+        /** Learn from messages moved into or out of Junk and from the $Junk/$NotJunk keywords (a change-log consumer on the active node). */
+        public boolean learn = true;
+    }
+
 
     /**
      * Greylisting at RCPT on the MX (triplets of client /24 or /64, sender, recipient). Off by

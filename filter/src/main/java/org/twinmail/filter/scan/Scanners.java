@@ -16,10 +16,19 @@ public final class Scanners {
 
     /** The same with {@code between} (an allow-list; null for none) after the virus scan and before the spam scanners. */
     public static Chain.Builder addTo(Chain.Builder chain, TwinmailConfig.Filter filter, boolean spam, Check between) {
+        return addTo(chain, filter, spam, between, null);
+    }
+
+    /**
+     * The same with the built-in content score {@code content} (null for none) after
+     * {@code between} and before the external spam scanners, which cost more.
+     */
+    public static Chain.Builder addTo(Chain.Builder chain, TwinmailConfig.Filter filter, boolean spam, Check between, Check content) {
         ClamAv clamav = ClamAv.of(filter.clamav);
         if (clamav != null) chain.add(clamav);
         if (between != null) chain.add(between);
         if (!spam) return chain;
+        if (content != null) chain.add(content);
         SpamScan spamd = SpamScan.spamd(filter.spamd);
         if (spamd != null) chain.add(spamd);
         SpamScan rspamd = SpamScan.rspamd(filter.rspamd);

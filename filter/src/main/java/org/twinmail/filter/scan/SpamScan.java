@@ -117,7 +117,7 @@ public final class SpamScan implements Check.Data {
     }
 
     /** {@code tests=A,B,...} folded every few names so no line grows long. */
-    private static String tests(List<String> symbols) {
+    public static String tests(List<String> symbols) {
         if (symbols.isEmpty()) return " tests=none";
         StringBuilder b = new StringBuilder("\r\n\ttests=");
         int line = 7;
