@@ -295,6 +295,19 @@ public final class AdminClient implements AdminOperations, AutoCloseable {
     }
 
     @Override
+    public List<TrafficPoint> traffic(String step, String since, List<String> series) {
+        StringBuilder q = new StringBuilder("traffic?step=").append(encodeSegment(step == null ? "minute" : step, null));
+        if (since != null) q.append("&since=").append(encodeSegment(since, null));
+        if (series != null && !series.isEmpty()) q.append("&series=").append(encodeSegment(String.join(",", series), null));
+        return send("GET", q.toString(), null, new TypeReference<List<TrafficPoint>>() { });
+    }
+
+    @Override
+    public List<AlertInfo> alerts() {
+        return send("GET", "alerts", null, new TypeReference<List<AlertInfo>>() { });
+    }
+
+    @Override
     public void close() {
         http.close();
     }

@@ -307,6 +307,29 @@ public interface AdminOperations {
         throw noAdmins();
     }
 
+    // ---- traffic and runtime monitoring (issue 15) ----
+
+    /**
+     * The history of the node's traffic and runtime series (docs/console.md): {@code step}
+     * {@code minute} (kept 48 h) or {@code hour} (kept 90 days), from {@code since} (ISO-8601
+     * instant; null: the last hour of minutes, the last 7 days of hours), the series named in
+     * {@code series} or starting with one of them followed by a dot (null or empty: all).
+     */
+    default List<TrafficPoint> traffic(String step, String since, List<String> series) {
+        throw noAdmins();
+    }
+
+    /** The alerts in force (queue, rejections, disk, certificates, the pair), oldest first. */
+    default List<AlertInfo> alerts() {
+        throw noAdmins();
+    }
+
+    /** One minute or hour: counters as increases in it, gauges as levels (an hour: their highest). */
+    record TrafficPoint(String time, java.util.Map<String, Double> counters, java.util.Map<String, Double> gauges) { }
+
+    /** @param since ISO-8601 instant */
+    record AlertInfo(String name, String since, String message) { }
+
     private static AdminException noAdmins() {
         return new AdminException(AdminException.Kind.UNAVAILABLE, "administrators are not managed through this connection");
     }

@@ -59,6 +59,9 @@ public final class AdminService implements AdminOperations {
     private final Administrators admins;
     /** The audit log of admin actions; null without the Records role. */
     private final AuditLog audit;
+    /** The traffic and runtime history (read here, written by the active node's sampler); null without the Records role. */
+    private final org.twinmail.admin.monitor.TrafficHistory history;
+    private final Records records;
 
     /** How long the audit log is kept by default ({@code console.auditRetention}). */
     public static final java.time.Duration AUDIT_RETENTION = java.time.Duration.ofDays(365);
@@ -93,6 +96,10 @@ public final class AdminService implements AdminOperations {
         this.quarantine = records == null || mailboxes == null ? null : new Quarantine(records, mailboxes);
         this.admins = records == null ? null : new Administrators(records, directory, hasher, issuer);
         this.audit = records == null ? null : new AuditLog(records, java.time.Clock.systemUTC(), auditRetention);
+        this.records = records;
+        // the retentions matter to the writer only (the server's sampler); reading takes what is there
+        this.history = records == null ? null : new org.twinmail.admin.monitor.TrafficHistory(records, java.time.Duration.ofHours(48),
+                java.time.Duration.ofDays(90));
     }
 
     /** On an open store, with the console's settings (the running server). */
@@ -152,6 +159,49 @@ public final class AdminService implements AdminOperations {
     private static String blankToNull(String s) {
         return s == null || s.isBlank() ? null : s.strip();
     }
+
+    @Override
+    public List<TrafficPoint> traffic(String step, String since, List<String> series) {
+        if (audit == null) throw new AdminException(Kind.UNAVAILABLE, "the history is not kept through this connection");
+        boolean hours = switch (step == null ? "minute" : step.strip().toLowerCase(Locale.ROOT)) {
+            case "minute", "" -> false;
+            case "hour" -> true;
+            default -> throw invalid("step must be minute or hour, not " + Printable.of(step));
+        };
+        java.time.Instant from;
+        if (since == null || since.isBlank()) {
+            from = java.time.Instant.now().minus(hours ? java.time.Duration.ofDays(7) : java.time.Duration.ofHours(1));
+        } else {
+            try {
+                from = java.time.Instant.parse(since.strip());
+            } catch (java.time.format.DateTimeParseException e) {
+                throw invalid("since must be an ISO-8601 instant (2026-12-31T00:00:00Z): " + Printable.of(since));
+            }
+        }
+        List<String> wanted = series == null ? List.of() : series.stream().map(String::strip).filter(s -> !s.isEmpty()).toList();
+        java.util.function.Predicate<String> keep = name -> wanted.isEmpty()
+                || wanted.stream().anyMatch(w -> name.equals(w) || name.startsWith(w + "."));
+        return call(() -> history.read(hours, from, keep), e -> null).stream()
+                .map(p -> new TrafficPoint(p.time(), p.counters(), p.gauges())).toList();
+    }
+
+    @Override
+    public List<AlertInfo> alerts() {
+        if (records == null) throw new AdminException(Kind.UNAVAILABLE, "alerts are not kept through this connection");
+        List<AlertInfo> out = new ArrayList<>();
+        for (org.twinmail.store.StoredRecord r : call(() -> records.records(org.twinmail.admin.monitor.Alerts.KIND, ""), e -> null)) {
+            try {
+                org.twinmail.admin.monitor.Alerts.Alert a = ALERT_JSON.readValue(r.value(), org.twinmail.admin.monitor.Alerts.Alert.class);
+                out.add(new AlertInfo(a.name(), a.since(), a.message()));
+            } catch (java.io.IOException e) {
+                // unreadable: left out
+            }
+        }
+        out.sort(java.util.Comparator.comparing(AlertInfo::since));
+        return out;
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper ALERT_JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     @Override
     public void recordAudit(AuditEntry entry) {

@@ -68,6 +68,10 @@ public final class PairNode implements AutoCloseable {
                 checks.put("cluster", c.role() + " at epoch " + c.epoch());
                 return checks;
             });
+            server.pairProtection(() -> {
+                var s = c.status();
+                return s.peerAlive() ? null : "the peer " + s.peerId() + " is not heard (its lease expired)";
+            });
             PairNode node = new PairNode(server, cluster, ControlSocket.start(server.runDir(), cluster));
             // after the start, not before it: the node answers on its control socket as soon as before (an OCF agent's
             // start timed out under load while the warm-up took the CPU), and it cannot take over before it has watched

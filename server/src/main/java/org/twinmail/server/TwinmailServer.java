@@ -28,6 +28,7 @@ import org.slf4j.LoggerFactory;
 import org.twinmail.admin.AdminException;
 import org.twinmail.admin.AdminOperations;
 import org.twinmail.admin.AdminService;
+import org.twinmail.admin.monitor.Alerts;
 import org.twinmail.core.auth.PasswordHasher;
 import org.twinmail.core.config.TwinmailConfig;
 import org.twinmail.core.mail.EmailAddress;
@@ -99,6 +100,8 @@ public final class TwinmailServer implements AutoCloseable {
     /** Describes, on a node that does not serve, who does (the admin API's answer on a standby). */
     private volatile Supplier<String> notServing = () -> "this node is not serving";
     private volatile Supplier<Map<String, String>> clusterChecks = Map::of;
+    /** Why the pair is unprotected (its peer is gone), or null; a single node is never "unprotected". */
+    private volatile Supplier<String> pairUnprotected = () -> null;
 
     /** What only the active node runs: the store (under {@code epoch}) and the protocol services on it. */
     /**
@@ -146,6 +149,7 @@ public final class TwinmailServer implements AutoCloseable {
         new ClassLoaderMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
+        new io.micrometer.core.instrument.binder.system.FileDescriptorMetrics().bindTo(registry);
         this.hasher = new PasswordHasher(config.auth.argon2MemoryKiB, config.auth.argon2Iterations, 1);
         String token = HexFormat.of().formatHex(randomBytes());
         // The self-signed fallback lives in the run directory: a single node's data directory,
@@ -239,6 +243,9 @@ public final class TwinmailServer implements AutoCloseable {
             // The administrator's IP and sender rules, reloaded from the change log as they change (issue 12).
             AdminRules rules = AdminRules.watch(store, store);
             workers.add(rules);
+            // The console's history, alerts and the store's one purge of expired records (docs/console.md).
+            workers.add(new Monitoring(config, store, registry, dataDir,
+                    () -> new Alerts.State(tls.expiries(), pairUnprotected.get()), Clock.systemUTC()));
             // The auth guard's bans are kept in the store and restored from it (a restart or a takeover keeps them).
             workers.add(new PersistentBans(store, store, authGuard));
             // The content score's Bayes counts (issue 12), and their training from the users' Junk folders and keywords.
@@ -361,6 +368,11 @@ public final class TwinmailServer implements AutoCloseable {
     public void clusterView(Supplier<String> notServing, Supplier<Map<String, String>> checks) {
         this.notServing = notServing;
         this.clusterChecks = checks;
+    }
+
+    /** What the console's "pair unprotected" alert asks: why the peer could not take over now, or null. */
+    public void pairProtection(Supplier<String> unprotected) {
+        this.pairUnprotected = unprotected;
     }
 
     /**

@@ -195,6 +195,20 @@ public final class TwinmailConfig {
         public Duration hourHistory = Duration.ofDays(90);
         /** How often the active node deletes the store's expired records (history, audit days, expired bans). */
         public Duration purgeInterval = Duration.ofMinutes(10);
+        /** How often the node's meters are read into the history (each sample adds into its minute). */
+        public Duration sampleInterval = Duration.ofMinutes(1);
+        /** Alert when more messages than this wait in the outbound queue. */
+        public long alertQueueMessages = 1000;
+        /** Alert when the oldest queued message has waited longer than this. */
+        public Duration alertQueueAge = Duration.ofHours(4);
+        /** Alert when more than this percentage of the SMTP transactions of the last 15 minutes were refused ... */
+        public double alertRejectionPercent = 50;
+        /** ... and there were at least this many in all. */
+        public long alertRejectionMinimum = 50;
+        /** Alert when the data volume is fuller than this percentage. */
+        public double alertDiskPercent = 90;
+        /** Alert when a served certificate expires within this time. */
+        public Duration alertCertificateExpiry = Duration.ofDays(14);
     }
 
     /** HTTP service: /metrics (Prometheus), /health, and the admin API under /api/admin. */

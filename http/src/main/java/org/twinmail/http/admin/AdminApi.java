@@ -78,6 +78,8 @@ import org.twinmail.http.Exchange;
  * PATCH  /api/admin/admins/{name} {"password"?,"role"?,"domains"?,"enabled"?,"newTotp"?}  200 AdminCreated
  * DELETE /api/admin/admins/{name}                204
  * GET    /api/admin/audit[?limit&since&actor&domain]  200 [AuditEntry] (newest first)
+ * GET    /api/admin/traffic[?step=minute|hour&since=&series=a,b]  200 [TrafficPoint] (the history, oldest first)
+ * GET    /api/admin/alerts                       200 [AlertInfo] (the alerts in force)
  * GET    /api/admin/me                           200 {"name","role","domains","via"} (who is asking)
  * GET    /api/admin/openapi.yaml                 200 this API's OpenAPI 3.1 description
  * </pre>
@@ -190,6 +192,9 @@ public final class AdminApi {
                 new Route("GET", "audit", GLOBAL, Set.of("limit", "since", "actor", "domain"), false,
                         r -> Reply.ok(admin.audit(r.query("limit") == null ? 200 : limit(r.query("limit")), r.query("since"), r.query("actor"),
                                 r.query("domain")))),
+                new Route("GET", "traffic", GLOBAL, Set.of("step", "since", "series"), false, r -> Reply.ok(admin.traffic(r.query("step"),
+                        r.query("since"), r.query("series") == null ? null : List.of(r.query("series").split(","))))),
+                new Route("GET", "alerts", GLOBAL, NONE, false, r -> Reply.ok(admin.alerts())),
                 new Route("GET", "me", ANY, NONE, false, r -> Reply.ok(Map.of("name", r.principal.name(), "role", r.principal.role(),
                         "domains", r.principal.domains().stream().sorted().toList(), "via", r.principal.via()))),
                 new Route("GET", OPENAPI_RESOURCE, ANY, NONE, false, r -> Reply.raw(openApi(), "application/yaml")));

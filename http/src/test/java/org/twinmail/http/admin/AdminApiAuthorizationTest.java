@@ -51,7 +51,7 @@ class AdminApiAuthorizationTest {
         for (String r : List.of("POST domains", "DELETE domains/*", "PUT domains/*/quota", "GET queue", "POST queue/retry", "POST queue/*/retry",
                 "DELETE queue/*", "POST rules/ip", "DELETE rules/ip/*", "GET bans", "POST bans", "DELETE bans/*", "GET quarantine",
                 "GET quarantine/*", "POST quarantine/*/release", "DELETE quarantine/*", "POST tls/reload", "POST backup", "GET admins",
-                "POST admins", "PATCH admins/*", "DELETE admins/*", "GET audit")) {
+                "POST admins", "PATCH admins/*", "DELETE admins/*", "GET audit", "GET traffic", "GET alerts")) {
             TABLE.put(r, Access.GLOBAL);
         }
         for (String r : List.of("GET domains/*/postmaster", "GET domains/*/dns", "GET users", "POST users", "PATCH users/*", "DELETE users/*", "GET aliases",

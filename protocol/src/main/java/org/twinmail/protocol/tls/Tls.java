@@ -189,6 +189,16 @@ public final class Tls implements AutoCloseable {
         return new Loaded(names);
     }
 
+    /** When each served certificate expires, by its first name (the console's certificate alert). */
+    public Map<String, java.time.Instant> expiries() {
+        Map<String, java.time.Instant> out = new java.util.TreeMap<>();
+        for (CertifiedKey k : keyManager.keys()) {
+            String name = k.names().isEmpty() ? k.certificateFile().getFileName().toString() : k.names().stream().sorted().findFirst().orElseThrow();
+            out.merge(name, k.leaf().getNotAfter().toInstant(), (a, b) -> a.isBefore(b) ? a : b);
+        }
+        return out;
+    }
+
     /** The certificates served now. */
     public Loaded current() {
         return new Loaded(keyManager.keys().stream().map(CertifiedKey::describe).toList());
