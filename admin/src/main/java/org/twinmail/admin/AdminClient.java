@@ -159,6 +159,37 @@ public final class AdminClient implements AdminOperations, AutoCloseable {
     private record RetryReply(int recipients) { }
 
     @Override
+    public SmsInfo smsSettings(String user) {
+        return send("GET", "users/" + encodeSegment(user, "address") + "/sms", null, SmsInfo.class);
+    }
+
+    @Override
+    public SmsInfo setSms(String user, SmsChange c) {
+        ObjectNode b = body();
+        // Absent fields stay unchanged on the server, so only the given ones are sent.
+        if (c.phone() != null) b.put("phone", c.phone());
+        if (c.enabled() != null) b.put("enabled", c.enabled());
+        if (c.trigger() != null) b.put("trigger", c.trigger());
+        if (c.senders() != null) c.senders().forEach(b.putArray("senders")::add);
+        if (c.alias() != null) b.put("alias", c.alias());
+        if (c.quietHours() != null) b.put("quietHours", c.quietHours());
+        if (c.zone() != null) b.put("zone", c.zone());
+        if (c.dailyCap() != null) b.put("dailyCap", c.dailyCap());
+        if (c.language() != null) b.put("language", c.language());
+        return send("PATCH", "users/" + encodeSegment(user, "address") + "/sms", b, SmsInfo.class);
+    }
+
+    @Override
+    public SmsInfo verifySms(String user, String code) {
+        return send("POST", "users/" + encodeSegment(user, "address") + "/sms/verify", body().put("code", code), SmsInfo.class);
+    }
+
+    @Override
+    public SmsInfo resendSmsCode(String user) {
+        return send("POST", "users/" + encodeSegment(user, "address") + "/sms/code", null, SmsInfo.class);
+    }
+
+    @Override
     public List<RuleInfo> listRules() {
         return send("GET", "rules", null, new TypeReference<List<RuleInfo>>() { });
     }

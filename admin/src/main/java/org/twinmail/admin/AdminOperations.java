@@ -141,6 +141,61 @@ public interface AdminOperations {
     /** @param until ISO-8601 instant, or null for a ban without end; @param level 0 for a first ban, 1 for a second in a row ... */
     record BanInfo(String client, String until, int level, String reason) { }
 
+    // ---- SMS notices (issue 16; docs/sms.md) ----
+
+    /** A user's SMS settings (off and without a phone when never set). */
+    default SmsInfo smsSettings(String user) {
+        throw noSms();
+    }
+
+    /**
+     * Changes a user's SMS settings: each non-null field of {@code change} replaces the setting.
+     * A new phone number is unverified until the code the node sends to it is confirmed with
+     * {@link #verifySms}; no notice goes out before.
+     */
+    default SmsInfo setSms(String user, SmsChange change) {
+        throw noSms();
+    }
+
+    /** Confirms the phone number with the code sent to it (INVALID for a wrong, stale or exhausted code). */
+    default SmsInfo verifySms(String user, String code) {
+        throw noSms();
+    }
+
+    /** Drops the pending code so the active node sends a new one to the unverified number. */
+    default SmsInfo resendSmsCode(String user) {
+        throw noSms();
+    }
+
+    private static AdminException noSms() {
+        return new AdminException(AdminException.Kind.UNAVAILABLE, "SMS settings are not managed through this connection");
+    }
+
+    /**
+     * What {@link #setSms} changes; null fields stay as they are.
+     *
+     * @param phone      E.164 ({@code +} and 7 to 15 digits); "" removes the number
+     * @param trigger    all, senders, important or alias
+     * @param senders    for trigger senders: addresses or domains
+     * @param alias      for trigger alias: the address
+     * @param quietHours {@code HH:MM-HH:MM} in the user's zone (may span midnight); "" for none
+     * @param zone       an IANA time zone
+     * @param dailyCap   notices per day at most; 0 for no cap
+     * @param language   en or zh
+     */
+    record SmsChange(String phone, Boolean enabled, String trigger, List<String> senders, String alias, String quietHours,
+                     String zone, Integer dailyCap, String language) { }
+
+    /**
+     * A user's SMS settings.
+     *
+     * @param verified    the phone number was confirmed with a code
+     * @param codePending a code was sent (or is about to be) and awaits confirmation
+     * @param quietHours  {@code HH:MM-HH:MM}, or "" for none
+     */
+    record SmsInfo(String user, String phone, boolean verified, boolean codePending, boolean enabled, String trigger,
+                   List<String> senders, String alias, String quietHours, String zone, int dailyCap, String language) { }
+
     // ---- the administrator's quarantine (issue 12) ----
 
     /** Messages held by a filter verdict (quarantine), oldest first. */

@@ -51,6 +51,8 @@ public final class AdminService implements AdminOperations {
     private final Postmaster postmaster;
     /** The administrator's rules; null without the Records role. */
     private final RuleOperations rules;
+    /** Users' SMS settings; null without the Records role. */
+    private final SmsOperations sms;
     /** The administrator's quarantine; null without the Records and Mailboxes roles. */
     private final Quarantine quarantine;
     /** What the DNS records of a domain are written from; null until {@link #clients} is called. */
@@ -93,6 +95,7 @@ public final class AdminService implements AdminOperations {
         this.dkim = dkim;
         this.postmaster = new Postmaster(directory, postmaster);
         this.rules = records == null ? null : new RuleOperations(directory, records);
+        this.sms = records == null ? null : new SmsOperations(directory, records);
         this.quarantine = records == null || mailboxes == null ? null : new Quarantine(records, mailboxes);
         this.admins = records == null ? null : new Administrators(records, directory, hasher, issuer);
         this.audit = records == null ? null : new AuditLog(records, java.time.Clock.systemUTC(), auditRetention);
@@ -402,6 +405,33 @@ public final class AdminService implements AdminOperations {
         for (long id : i.accountIds()) directory.findAccount(id).ifPresent(a -> rcpts.add(a.address().toString()));
         return new QuarantineInfo(i.id(), java.time.Instant.ofEpochMilli(i.arrivedMillis()).toString(), i.sender(), i.from(), i.subject(),
                 rcpts, i.size(), i.reason(), i.check(), i.client());
+    }
+
+    // ---- SMS settings ----
+
+    @Override
+    public SmsInfo smsSettings(String user) {
+        return sms().show(user);
+    }
+
+    @Override
+    public SmsInfo setSms(String user, SmsChange change) {
+        return sms().set(user, change);
+    }
+
+    @Override
+    public SmsInfo verifySms(String user, String code) {
+        return sms().verify(user, code);
+    }
+
+    @Override
+    public SmsInfo resendSmsCode(String user) {
+        return sms().resendCode(user);
+    }
+
+    private SmsOperations sms() {
+        if (sms == null) throw new AdminException(Kind.UNAVAILABLE, "SMS settings need the store's records");
+        return sms;
     }
 
     private RuleOperations rules() {

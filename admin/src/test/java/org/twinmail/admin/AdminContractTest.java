@@ -203,6 +203,58 @@ public abstract class AdminContractTest {
 
     // ---- rules ----
 
+    // ---- SMS settings (issue 16) ----
+
+    @Test
+    void smsSettingsAreChangedFieldByFieldAndAPhoneIsVerifiedOnlyByItsCode() {
+        ops.addDomain("example.com");
+        ops.addUser("ann@example.com", "pw".toCharArray(), 0, 0);
+        long id = store.findAccount(org.twinmail.core.mail.EmailAddress.parse("ann@example.com")).orElseThrow().id();
+        AdminOperations.SmsInfo none = ops.smsSettings("ann@example.com");
+        assertThat(none).isEqualTo(new AdminOperations.SmsInfo("ann@example.com", "", false, false, false, "all", List.of(), "", "",
+                "UTC", org.twinmail.core.sms.SmsSettings.DEFAULT_DAILY_CAP, "en"));
+        AdminOperations.SmsInfo set = ops.setSms("ann@example.com", new AdminOperations.SmsChange("+86 138-0013-8000", true, "senders",
+                List.of("Boss@Example.org", "partner.example"), null, "22:30-07:00", "Asia/Shanghai", 10, "zh"));
+        assertThat(set.phone()).isEqualTo("+8613800138000");
+        assertThat(set.verified()).isFalse();
+        assertThat(set.codePending()).isTrue();
+        assertThat(set.senders()).containsExactly("boss@example.org", "partner.example");
+        assertThat(set.quietHours()).isEqualTo("22:30-07:00");
+        // only the given fields change
+        AdminOperations.SmsInfo off = ops.setSms("ann@example.com", new AdminOperations.SmsChange(null, false, null, null, null, null, null, null, null));
+        assertThat(off.enabled()).isFalse();
+        assertThat(off.zone()).isEqualTo("Asia/Shanghai");
+        assertThat(off.dailyCap()).isEqualTo(10);
+
+        fails(() -> ops.setSms("ann@example.com", new AdminOperations.SmsChange("0613", null, null, null, null, null, null, null, null)),
+                Kind.INVALID, "the phone number must be in E.164 form (+ and 7 to 15 digits), not 0613");
+        fails(() -> ops.setSms("ann@example.com", new AdminOperations.SmsChange(null, null, null, null, null, null, "Mars/Base", null, null)),
+                Kind.INVALID, "unknown time zone Mars/Base");
+        fails(() -> ops.setSms("ann@example.com", new AdminOperations.SmsChange(null, null, null, null, null, "late", null, null, null)),
+                Kind.INVALID, "quiet hours must be HH:MM-HH:MM (22:00-07:00), not late");
+        fails(() -> ops.setSms("ann@example.com", new AdminOperations.SmsChange(null, null, "alias", null, null, null, null, null, null)),
+                Kind.INVALID, "trigger alias needs the alias");
+        fails(() -> ops.smsSettings("nobody@example.com"), Kind.NOT_FOUND, "account nobody@example.com does not exist");
+
+        // the active node's SMS worker writes the code's hash; here the test plays it
+        fails(() -> ops.verifySms("ann@example.com", "123456"), Kind.INVALID, "no code is pending for +8613800138000 (send-code sends a new one)");
+        String scope = org.twinmail.core.sms.SmsRecords.scope(id);
+        store.putRecord(org.twinmail.core.sms.SmsRecords.VERIFY, scope, org.twinmail.core.sms.SmsRecords.NAME,
+                new org.twinmail.core.sms.SmsRecords.Verification("+8613800138000",
+                        org.twinmail.core.sms.SmsRecords.codeHash(id, "+8613800138000", "482913"), 0).encode(),
+                System.currentTimeMillis() + 600_000);
+        fails(() -> ops.verifySms("ann@example.com", "111111"), Kind.INVALID, "wrong code");
+        AdminOperations.SmsInfo ok = ops.verifySms("ann@example.com", " 482913 ");
+        assertThat(ok.verified()).isTrue();
+        assertThat(ok.codePending()).isFalse();
+        assertThat(store.record(org.twinmail.core.sms.SmsRecords.VERIFY, scope, org.twinmail.core.sms.SmsRecords.NAME)).isEmpty();
+        fails(() -> ops.resendSmsCode("ann@example.com"), Kind.INVALID, "+8613800138000 is verified already");
+        // a new number must be verified again
+        assertThat(ops.setSms("ann@example.com", new AdminOperations.SmsChange("+33612345678", null, null, null, null, null, null, null, null))
+                .verified()).isFalse();
+        assertThat(ops.resendSmsCode("ann@example.com").codePending()).isTrue();
+    }
+
     @Test
     void ipRulesAreStoredInOneSpellingListedAndRemoved() {
         RuleInfo deny = ops.addIpRule(" 192.0.2.77/24 ", "DENY", "scanner", null);

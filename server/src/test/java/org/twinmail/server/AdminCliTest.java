@@ -44,6 +44,15 @@ class AdminCliTest {
         assertThat(admin("rule", "ip", "remove", "192.0.2.0/24").exit()).isZero();
         assertThat(admin("rule", "sender", "remove", "spam.example").exit()).isEqualTo(3); // the rule is example.com's
         assertThat(admin("rule", "sender", "remove", "spam.example", "--for", "example.com").exit()).isZero();
+        CliRunner.Result sms = admin("sms", "set", "alice@example.com", "--phone", "+8613800138000", "--on", "--trigger", "senders",
+                "--sender", "boss@example.org", "--quiet", "22:00-07:00", "--zone", "Asia/Shanghai", "--language", "zh");
+        assertThat(sms.exit()).as(sms.err()).isZero();
+        assertThat(sms.out()).contains("phone:       +8613800138000 (not verified").contains("notices:     on")
+                .contains("trigger:     senders boss@example.org").contains("quiet hours: 22:00-07:00").contains("language:    zh");
+        assertThat(admin("sms", "show", "alice@example.com").out()).contains("zone:        Asia/Shanghai");
+        assertThat(admin("sms", "set", "alice@example.com", "--phone", "12345").exit()).isEqualTo(2);
+        assertThat(admin("sms", "verify", "alice@example.com", "000000").exit()).isEqualTo(2); // no code was sent: the server is not running
+        assertThat(admin("sms", "show", "nobody@example.com").exit()).isEqualTo(3);
         assertThat(admin("domain", "dns", "example.com")).satisfies(r -> {
             assertThat(r.exit()).as(r.err()).isZero();
             assertThat(r.out()).startsWith("; DNS records for example.com").contains("\nexample.com. 3600 IN MX 10 ")

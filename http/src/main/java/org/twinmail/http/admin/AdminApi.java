@@ -52,6 +52,10 @@ import org.twinmail.http.Exchange;
  * POST   /api/admin/users  {"address","password","quotaBytes"?,"maxMessageBytes"?}  201 UserInfo
  * PATCH  /api/admin/users/{address} {"password"?,"quotaBytes"?,"maxMessageBytes"?,"maxMessages"?} 200 UserInfo
  * DELETE /api/admin/users/{address}              204
+ * GET    /api/admin/users/{address}/sms          200 SmsInfo (the user's SMS settings)
+ * PATCH  /api/admin/users/{address}/sms {"phone"?,"enabled"?,"trigger"?,"senders"?,"alias"?,"quietHours"?,"zone"?,"dailyCap"?,"language"?} 200 SmsInfo
+ * POST   /api/admin/users/{address}/sms/verify {"code"}  200 SmsInfo (the phone number confirmed)
+ * POST   /api/admin/users/{address}/sms/code     200 SmsInfo (a new code is sent to the unverified number)
  * GET    /api/admin/aliases[?domain=d]           200 [AliasInfo]
  * POST   /api/admin/aliases {"source","targets"} 201 AliasInfo (replaces an alias with the same source)
  * DELETE /api/admin/aliases/{source}             204
@@ -139,6 +143,11 @@ public final class AdminApi {
                     admin.removeUser(r.param(0));
                     return Reply.noContent();
                 }),
+                new Route("GET", "users/*/sms", addressParam(), NONE, false, r -> Reply.ok(admin.smsSettings(r.param(0)))),
+                new Route("PATCH", "users/*/sms", addressParam(), NONE, true, this::setSms),
+                new Route("POST", "users/*/sms/verify", addressParam(), NONE, true,
+                        r -> Reply.ok(admin.verifySms(r.param(0), text(r.body(Set.of("code")), "code", true)))),
+                new Route("POST", "users/*/sms/code", addressParam(), NONE, false, r -> Reply.ok(admin.resendSmsCode(r.param(0)))),
                 new Route("GET", "aliases", domainQuery(), Set.of("domain"), false,
                         r -> Reply.ok(visible(r, admin.listAliases(r.query("domain")), a -> domainOf(a.source())))),
                 new Route("POST", "aliases", addressBody("source"), NONE, true, this::addAlias),
@@ -398,6 +407,31 @@ public final class AdminApi {
         } finally {
             if (password != null) Arrays.fill(password, '\0');
         }
+    }
+
+    private Reply setSms(Request r) throws IOException {
+        JsonNode body = r.body(Set.of("phone", "enabled", "trigger", "senders", "alias", "quietHours", "zone", "dailyCap", "language"));
+        Boolean enabled = null;
+        JsonNode e = body.get("enabled");
+        if (e != null && !e.isNull()) {
+            if (!e.isBoolean()) throw invalid("enabled must be true or false");
+            enabled = e.booleanValue();
+        }
+        List<String> senders = null;
+        JsonNode s = body.get("senders");
+        if (s != null && !s.isNull()) {
+            if (!s.isArray()) throw invalid("senders must be a list of addresses or domains");
+            senders = new ArrayList<>();
+            for (JsonNode x : s) {
+                if (!x.isTextual()) throw invalid("senders must be a list of addresses or domains");
+                senders.add(x.textValue());
+            }
+        }
+        Long cap = count(body, "dailyCap");
+        if (cap != null && cap > Integer.MAX_VALUE) throw invalid("dailyCap is too large");
+        return Reply.ok(admin.setSms(r.param(0), new AdminOperations.SmsChange(text(body, "phone", false), enabled, text(body, "trigger", false),
+                senders, text(body, "alias", false), text(body, "quietHours", false), text(body, "zone", false),
+                cap == null ? null : cap.intValue(), text(body, "language", false))));
     }
 
     private Reply addAlias(Request r) throws IOException {
