@@ -55,7 +55,8 @@ class AdminApiAuthorizationTest {
             TABLE.put(r, Access.GLOBAL);
         }
         for (String r : List.of("GET domains/*/postmaster", "GET domains/*/dns", "GET users", "POST users", "PATCH users/*", "DELETE users/*", "GET aliases",
-                "POST aliases", "DELETE aliases/*", "POST rules/sender", "DELETE rules/sender/*", "POST dkim/*", "GET dkim/*")) {
+                "POST aliases", "DELETE aliases/*", "POST rules/sender", "DELETE rules/sender/*", "POST dkim/*", "GET dkim/*",
+                "GET users/*/sms", "PATCH users/*/sms", "POST users/*/sms/verify", "POST users/*/sms/code")) {
             TABLE.put(r, Access.DOMAIN);
         }
         for (String r : List.of("GET domains", "GET rules", "GET me", "GET openapi.yaml")) TABLE.put(r, Access.ANY);
@@ -195,6 +196,8 @@ class AdminApiAuthorizationTest {
             case "PUT domains/*/quota" -> "{\"quotaBytes\":1000000}";
             case "POST users" -> "{\"address\":\"new@" + d + "\",\"password\":\"pw\"}";
             case "PATCH users/*" -> "{\"quotaBytes\":5000}";
+            case "PATCH users/*/sms" -> "{\"phone\":\"+33612345678\"}";
+            case "POST users/*/sms/verify" -> "{\"code\":\"123456\"}";
             case "POST aliases" -> "{\"source\":\"al2@" + d + "\",\"targets\":[\"bob@" + d + "\"]}";
             case "POST rules/ip" -> "{\"range\":\"192.0.2.9\",\"action\":\"deny\"}";
             case "POST rules/sender" -> "{\"pattern\":\"x@spam.example\",\"action\":\"reject\",\"scope\":\"" + d + "\"}";
