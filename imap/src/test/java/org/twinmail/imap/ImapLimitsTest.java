@@ -157,6 +157,25 @@ class ImapLimitsTest {
     }
 
     @Test
+    void anIdlingClientIsLoggedOutAfterTheIdleTimeoutEvenWithNoThreadWaitingForIt() throws Exception {
+        // A plain connection in IDLE waits in the listener's selector: its read timeout is the selector's to keep.
+        ImapServer server = fx.server(l -> l.idleTimeout = Duration.ofSeconds(1));
+        Account a = fx.account();
+        fx.deliver(a, ImapFixture.message("one", "body\r\n"));
+        try (ImapClient c = new ImapClient(ImapFixture.address(server))) {
+            c.line();
+            assertThat(c.command("l", "LOGIN " + a.address() + " \"" + ImapFixture.PASSWORD + "\"").getLast()).startsWith("l OK");
+            assertThat(c.command("s", "SELECT INBOX").getLast()).startsWith("s OK");
+            long start = System.nanoTime();
+            c.sendLine("i IDLE");
+            assertThat(c.line()).isEqualTo("+ idling");
+            assertThat(c.line()).isEqualTo("* BYE autologout: idle for too long");
+            assertThat(c.closedByServer()).isTrue();
+            assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(Duration.ofMillis(900).toNanos());
+        }
+    }
+
+    @Test
     void badLimitsAreRefusedAtStart() {
         assertThatThrownBy(() -> fx.server(l -> l.maxLineLength = 100)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("imap.maxLineLength");

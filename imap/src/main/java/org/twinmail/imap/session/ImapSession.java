@@ -78,6 +78,12 @@ public final class ImapSession {
             // An IDLE in progress ends with the client's line even after a push said BYE (the mailbox was deleted).
             while (idling != null || (!ctx.logout() && !closing)) {
                 if (idling != null) {
+                    if (connection.wokenBy() == Connection.Wake.TIMEOUT) throw new SocketTimeoutException("idle for too long");
+                    if (connection.wokenBy() == Connection.Wake.CALL && idling.pushWhileAsleep()) {
+                        // a store change was pushed and the client has sent nothing: back to sleep
+                        hibernating = true;
+                        return;
+                    }
                     endIdle();
                 } else {
                     connection.setReadTimeout(ctx.state() == State.NOT_AUTHENTICATED ? limits.authTimeout : limits.idleTimeout);
@@ -88,8 +94,9 @@ public final class ImapSession {
                         }
                     }
                     if (idling != null) {
-                        // "+ idling" is out, and store changes are pushed from now on: the wait goes to a fresh thread.
-                        connection.hibernate(c -> serve(false));
+                        // "+ idling" is out, and store changes are pushed from now on: the wait goes to a fresh thread
+                        // (or, on a plain connection, to the listener's selector, with no thread at all).
+                        idling.hibernate();
                         hibernating = true;
                         return;
                     }
@@ -507,6 +514,7 @@ public final class ImapSession {
      */
     private final class IdlePush implements Runnable {
         final ReentrantLock lock = new ReentrantLock();
+        private final org.twinmail.protocol.net.ConnectionHandler resume = x -> serve(false);
         private final AtomicBoolean scheduled = new AtomicBoolean();
         private final Context c;
         final String tag;
@@ -522,7 +530,45 @@ public final class ImapSession {
 
         @Override
         public void run() {
+            // A session asleep in the listener's selector is woken to push (its next turn runs pushWhileAsleep).
+            if (connection.wake()) return;
             if (scheduled.compareAndSet(false, true)) Thread.ofVirtual().name("imap-idle-push").start(this::push);
+        }
+
+        /**
+         * The session thread hands the wait for DONE to the listener. Under the lock: a push that
+         * holds it has written everything before the connection may stop blocking, and one that
+         * comes after finds the connection hibernating and wakes it instead of writing.
+         */
+        void hibernate() {
+            lock.lock();
+            try {
+                connection.hibernate(resume);
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /**
+         * Woken from the selector by {@link #run}: pushes the changes, and hibernates again when the
+         * client has sent nothing (true); false when its input is there to read.
+         */
+        boolean pushWhileAsleep() throws IOException {
+            lock.lock();
+            try {
+                scheduled.set(false);
+                try {
+                    c.refresh(true);
+                    connection.flush();
+                } catch (RuntimeException e) {
+                    log.warn("imap: IDLE update failed", e);
+                }
+                if (connection.inputReady()) return false;
+                connection.hibernateAgain(resume);
+                return true;
+            } finally {
+                lock.unlock();
+            }
         }
 
         private void push() {
@@ -530,6 +576,7 @@ public final class ImapSession {
             try {
                 scheduled.set(false);
                 if (!active) return;
+                if (connection.wake()) return; // it went to sleep meanwhile: its next turn pushes
                 c.refresh(true);
                 connection.flush();
             } catch (IOException e) {

@@ -121,6 +121,14 @@ public final class LineInput {
         in = layer.apply(below);
     }
 
+    /** Lets go of the buffer when nothing in it is left to read (a connection about to wait long); the next read takes a new one. */
+    public void releaseBuffer() {
+        if (pos >= limit) {
+            buf = EMPTY;
+            pos = limit = 0;
+        }
+    }
+
     /** Bytes received but not yet consumed: true means the client pipelined more input. */
     public boolean hasBuffered() {
         return pos < limit;

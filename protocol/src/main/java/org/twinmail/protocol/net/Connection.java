@@ -9,6 +9,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import javax.net.ssl.SSLSession;
@@ -61,6 +62,44 @@ public final class Connection implements Closeable {
     private final java.util.concurrent.atomic.AtomicInteger authFailures = new java.util.concurrent.atomic.AtomicInteger();
     /** Set by {@link #hibernate}: what the listener runs next on a fresh thread, once the handler has returned. */
     private ConnectionHandler hibernation;
+    /** The TCP channel under {@code raw} (sockets a listener accepts have one), or null: what a {@link Hibernator} selects on. */
+    private final SocketChannel channel;
+    /** Where this connection sleeps when its session hibernates; null: it keeps a parked thread. */
+    private volatile Hibernator hibernator;
+    /** {@link #AWAKE}, {@link #DROWSY}, {@link #ASLEEP}, {@link #CALLED} or {@link #WAKING}. */
+    private volatile int sleep;
+    private volatile Wake wokenBy = Wake.INPUT;
+    /** When the wait for the client that a hibernation began started ({@link System#nanoTime()}), or 0. */
+    private volatile long sleepingSince;
+
+    private static final int AWAKE = 0;
+    /** Hibernated, to be registered with the hibernator. */
+    private static final int DROWSY = 1;
+    /** Registered: waits without a thread. */
+    private static final int ASLEEP = 2;
+    /** {@link #wake} was called while drowsy: it goes on at once instead of being registered. */
+    private static final int CALLED = 3;
+    /** Taken out of the selector; the next handler starts soon. */
+    private static final int WAKING = 4;
+    private static final java.lang.invoke.VarHandle SLEEP;
+
+    static {
+        try {
+            SLEEP = java.lang.invoke.MethodHandles.lookup().findVarHandle(Connection.class, "sleep", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Why a hibernated connection goes on ({@link #wokenBy}). */
+    public enum Wake {
+        /** The client sent something, or left: the next read returns at once. */
+        INPUT,
+        /** {@link #wake} was called: there may be nothing to read. */
+        CALL,
+        /** The read budget passed while it slept: the read would have timed out. */
+        TIMEOUT
+    }
 
     /**
      * What the listener says about load: under stress, a client that has not logged in gets
@@ -76,6 +115,7 @@ public final class Connection implements Closeable {
     public Connection(Socket socket) throws IOException {
         this.raw = socket;
         this.socket = socket;
+        this.channel = socket.getChannel();
         socket.setTcpNoDelay(true);
         this.inCounter = new CountingInputStream(socket.getInputStream());
         this.input = new LineInput(inCounter, 16384);
@@ -126,8 +166,126 @@ public final class Connection implements Closeable {
      * Call it right before the handler returns, with nothing left to write.
      */
     public void hibernate(ConnectionHandler next) {
+        sleepingSince = Math.max(1, System.nanoTime());
+        hibernateAgain(next);
+    }
+
+    /**
+     * As {@link #hibernate}, for a handler that was {@linkplain #wake woken by a call} and found
+     * nothing to read: the wait goes on, and its read budget still counts from its start.
+     */
+    public void hibernateAgain(ConnectionHandler next) {
         if (hibernation != null) throw new IllegalStateException("already hibernating");
         hibernation = java.util.Objects.requireNonNull(next);
+        wokenBy = Wake.INPUT; // unless the hibernator says otherwise
+        if (hibernator != null && channel != null && socket == raw && layer == null && !input.hasBuffered()) {
+            // A plain connection with nothing to read waits in the hibernator's selector: no thread at all.
+            input.releaseBuffer();
+            sleep = DROWSY;
+        }
+    }
+
+    /**
+     * Asks a hibernating connection to go on now, before its client sends anything (IMAP IDLE:
+     * a store change to push): its next handler runs on a fresh thread with {@link #wokenBy}
+     * {@link Wake#CALL}. False when the connection is not waiting in a hibernator (it is awake,
+     * or its hibernation keeps a parked thread): the caller does the work itself.
+     */
+    public boolean wake() {
+        while (true) {
+            int s = sleep;
+            switch (s) {
+                case AWAKE:
+                    return false;
+                case DROWSY:
+                    if (SLEEP.compareAndSet(this, DROWSY, CALLED)) return true;
+                    break;
+                case ASLEEP:
+                    if (SLEEP.compareAndSet(this, ASLEEP, WAKING)) {
+                        wokenBy = Wake.CALL;
+                        hibernator.wake(this);
+                        return true;
+                    }
+                    break;
+                default:
+                    return true; // CALLED, WAKING: it goes on already
+            }
+        }
+    }
+
+    /**
+     * Why the handler now running was started after a hibernation: {@link Wake#INPUT} (also
+     * when it waited on a parked thread), {@link Wake#CALL} or {@link Wake#TIMEOUT}.
+     */
+    public Wake wokenBy() {
+        return wokenBy;
+    }
+
+    /** Bytes the client sent that the next read returns without waiting (buffered or in the socket). */
+    public boolean inputReady() throws IOException {
+        return input.hasBuffered() || socket.getInputStream().available() > 0;
+    }
+
+    /** For the listener: gives this connection the hibernator where it sleeps when its session hibernates. */
+    void hibernator(Hibernator h) {
+        this.hibernator = h;
+    }
+
+    /** For the listener: true when the hibernation just asked for waits in the hibernator (no thread). */
+    boolean drowsy() {
+        return sleep == DROWSY;
+    }
+
+    SocketChannel channel() {
+        return channel;
+    }
+
+    /** For the hibernator: registered; false when woken meanwhile (then it is taken out, woken by a call). */
+    boolean asleep() {
+        if (SLEEP.compareAndSet(this, DROWSY, ASLEEP)) return true;
+        takeOut(Wake.CALL);
+        return false;
+    }
+
+    /** For the hibernator: a request it queued is a wake ({@link #wake}), not a registration. */
+    boolean wakeRequested() {
+        return sleep == WAKING;
+    }
+
+    /**
+     * For the hibernator: takes this connection out of its sleep for {@code why}; false when it is
+     * awake or already taken out. A connection {@link #CALLED} before it slept is woken by the call.
+     */
+    boolean takeOut(Wake why) {
+        while (true) {
+            int s = sleep;
+            if (s == AWAKE || s == WAKING) return false;
+            if (SLEEP.compareAndSet(this, s, WAKING)) {
+                wokenBy = s == CALLED ? Wake.CALL : why;
+                return true;
+            }
+        }
+    }
+
+    /** For the hibernator: it slept past its read budget (the read it stands for would have timed out). */
+    boolean sleptTooLong(long now) {
+        long since = sleepingSince;
+        long budget = readBudget;
+        return since != 0 && budget != 0 && now - since > budget;
+    }
+
+    /** For the hibernator, right before the next handler runs: awake again. */
+    void awake() {
+        sleep = AWAKE;
+    }
+
+    /** For the listener: the handler returned after {@link #hibernate}. */
+    boolean hibernating() {
+        return hibernation != null;
+    }
+
+    Socket rawSocket() {
+        return raw;
     }
 
     /** For the listener: what {@link #hibernate} asked for, or null; cleared. */
@@ -383,6 +541,7 @@ public final class Connection implements Closeable {
     }
 
     public void abort() {
+        wake(); // a sleeping connection goes on, and its read finds the socket closed
         try {
             // A read blocked in the socket delays the close of the descriptor until it returns; the
             // shutdown sends the FIN (and wakes the reader) at once.
@@ -420,6 +579,7 @@ public final class Connection implements Closeable {
             // the peer is gone; nothing more to tell it
         }
         if (linger) drainBeforeClose();
+        wake(); // a sleeping connection goes on, and its read finds the socket closed
         try {
             socket.close();
         } catch (IOException ignored) {

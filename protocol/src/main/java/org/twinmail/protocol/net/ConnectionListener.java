@@ -54,6 +54,8 @@ public final class ConnectionListener implements AutoCloseable {
     private final Admission admission;
     private final int maxConnections;
     private final AtomicInteger stressed = new AtomicInteger();
+    /** Where hibernated plain connections wait without a thread. */
+    private final Hibernator hibernator;
     private volatile boolean closed;
 
     public ConnectionListener(String service, List<Listen> addresses, int maxConnections, Duration writeTimeout,
@@ -79,6 +81,7 @@ public final class ConnectionListener implements AutoCloseable {
         this.maxConnections = maxConnections;
         this.registry = registry;
         this.service = service;
+        this.hibernator = new Hibernator(service, c -> continueOnNewThread(c.rawSocket(), c));
         this.addresses = List.copyOf(addresses);
         this.permits = new Semaphore(maxConnections);
         this.writeTimeout = writeTimeout;
@@ -95,7 +98,8 @@ public final class ConnectionListener implements AutoCloseable {
     /** Binds every address (failing fast if one is taken) and starts accepting. */
     public void start() throws IOException {
         for (Listen l : addresses) {
-            ServerSocket ss = new ServerSocket();
+            // From a channel: its connections can wait in the hibernator's selector (the socket API is the same).
+            ServerSocket ss = java.nio.channels.ServerSocketChannel.open().socket();
             ss.setReuseAddress(true);
             try {
                 ss.bind(l.socketAddress(), 1024);
@@ -248,10 +252,11 @@ public final class ConnectionListener implements AutoCloseable {
 
     private void serve(Socket s) {
         Connection c = null;
-        ConnectionHandler next = null;
+        boolean hibernating = false;
         active.incrementAndGet();
         try {
             c = new Connection(s);
+            c.hibernator(hibernator);
             c.pressure(this::stressBudget);
             c.service(service);
             live.add(c);
@@ -267,14 +272,14 @@ public final class ConnectionListener implements AutoCloseable {
                 }
             }
             handler.handle(c);
-            next = c.takeHibernation();
+            hibernating = c.hibernating();
         } catch (SocketException e) {
             log.debug("{}: connection ended: {}", service, e.getMessage());
         } catch (Exception e) {
             log.warn("{}: session failed: {}", service, e.toString(), e);
         } finally {
-            if (next != null) {
-                continueOnNewThread(s, c, next);
+            if (hibernating) {
+                goOn(s, c);
             } else {
                 end(s, c);
             }
@@ -282,14 +287,24 @@ public final class ConnectionListener implements AutoCloseable {
     }
 
     /**
-     * The session hibernated ({@link Connection#hibernate}): its thread has ended, and {@code next}
-     * goes on with the same connection on a fresh virtual thread, whose first wait for the client
-     * parks on a shallow stack (a virtual thread's stack chunk keeps the size of its deepest
-     * wait so far: a thread that waited inside a store read holds kilobytes while idle).
+     * The session hibernated ({@link Connection#hibernate}): its thread has ended. A plain
+     * connection waits in the {@link Hibernator}'s selector, without a thread, until its client
+     * sends something or it is woken; any other goes on at once on a fresh virtual thread, whose
+     * first wait for the client parks on a shallow stack (a virtual thread's stack chunk keeps
+     * the size of its deepest wait so far: a thread that waited inside a store read holds
+     * kilobytes while idle).
      */
-    private void continueOnNewThread(Socket s, Connection c, ConnectionHandler next) {
+    private void goOn(Socket s, Connection c) {
+        if (c.drowsy() && hibernator.sleep(c)) return; // no thread until the client sends something or a wake
+        if (c.takeOut(Connection.Wake.INPUT)) c.awake(); // the hibernator is closed: a parked thread, as without one
+        continueOnNewThread(s, c);
+    }
+
+    /** Runs the next handler of a hibernated connection on a fresh virtual thread. */
+    private void continueOnNewThread(Socket s, Connection c) {
+        ConnectionHandler next = c.takeHibernation();
         try {
-            Thread.ofVirtual().name(Thread.currentThread().getName()).start(() -> resume(s, c, next));
+            Thread.ofVirtual().name(service + "-" + s.getInetAddress().getHostAddress()).start(() -> resume(s, c, next));
         } catch (RuntimeException | Error e) {
             end(s, c);
             throw e;
@@ -297,17 +312,17 @@ public final class ConnectionListener implements AutoCloseable {
     }
 
     private void resume(Socket s, Connection c, ConnectionHandler handler) {
-        ConnectionHandler next = null;
+        boolean hibernating = false;
         try {
             handler.handle(c);
-            next = c.takeHibernation();
+            hibernating = c.hibernating();
         } catch (SocketException e) {
             log.debug("{}: connection ended: {}", service, e.getMessage());
         } catch (Exception e) {
             log.warn("{}: session failed: {}", service, e.toString(), e);
         } finally {
-            if (next != null) {
-                continueOnNewThread(s, c, next);
+            if (hibernating) {
+                goOn(s, c);
             } else {
                 end(s, c);
             }
@@ -339,6 +354,7 @@ public final class ConnectionListener implements AutoCloseable {
             }
         }
         for (Connection c : live) c.close();
+        hibernator.close();
     }
 
     private static void closeQuietly(Socket s) {

@@ -75,6 +75,123 @@ class ConnectionListenerTest {
         }
     }
 
+    private static java.io.BufferedReader reader(Socket client) throws Exception {
+        return new java.io.BufferedReader(new java.io.InputStreamReader(client.getInputStream(), java.nio.charset.StandardCharsets.US_ASCII));
+    }
+
+    private static void send(Socket client, String line) throws Exception {
+        client.getOutputStream().write((line + "\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    }
+
+    @Test
+    void aHibernatedPlainConnectionHasNoThreadUntilItsClientSends() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean sent = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicReference<String> seen = new AtomicReference<>();
+        try (ConnectionListener l = listener(1, Duration.ofSeconds(30), c -> {
+            c.writeLine("+ idling");
+            c.flush();
+            c.hibernate(next -> {
+                // started by the client's line, not parked in a read before it
+                seen.set(sent.get() + " " + next.wokenBy() + " " + next.inputReady());
+                next.writeLine("got " + next.input().readLine(100).ascii());
+                next.flush();
+            });
+        }); Socket client = connect(l)) {
+            var in = reader(client);
+            assertThat(in.readLine()).isEqualTo("+ idling");
+            sent.set(true);
+            send(client, "DONE");
+            assertThat(in.readLine()).isEqualTo("got DONE");
+            assertThat(seen.get()).isEqualTo("true INPUT true");
+            assertThat(in.readLine()).as("the connection closes when the continuation returns").isNull();
+        }
+    }
+
+    @Test
+    void aSleepingConnectionWokenByACallGoesOnAndCanSleepAgain() throws Exception {
+        AtomicReference<Connection> conn = new AtomicReference<>();
+        CountDownLatch asleep = new CountDownLatch(1);
+        AtomicReference<String> seen = new AtomicReference<>("");
+        try (ConnectionListener l = listener(1, Duration.ofSeconds(30), c -> {
+            conn.set(c);
+            c.writeLine("+ idling");
+            c.flush();
+            c.hibernate(new ConnectionHandler() {
+                @Override
+                public void handle(Connection next) throws Exception {
+                    seen.set(seen.get() + next.wokenBy() + " ");
+                    if (next.wokenBy() == Connection.Wake.CALL && !next.inputReady()) {
+                        next.writeLine("* pushed");
+                        next.flush();
+                        next.hibernateAgain(this);
+                        return;
+                    }
+                    next.writeLine("got " + next.input().readLine(100).ascii());
+                    next.flush();
+                }
+            });
+        }); Socket client = connect(l)) {
+            var in = reader(client);
+            assertThat(in.readLine()).isEqualTo("+ idling");
+            // the first thread returns right after "+ idling"; wake() answers true once the connection hibernates
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (!conn.get().wake() && System.nanoTime() < deadline) Thread.sleep(5);
+            assertThat(in.readLine()).isEqualTo("* pushed");
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (!conn.get().wake() && System.nanoTime() < deadline) Thread.sleep(5);
+            assertThat(in.readLine()).isEqualTo("* pushed");
+            send(client, "DONE");
+            assertThat(in.readLine()).isEqualTo("got DONE");
+            assertThat(seen.get()).isEqualTo("CALL CALL INPUT ");
+            assertThat(conn.get().wake()).as("awake: the caller acts itself").isFalse();
+        }
+    }
+
+    @Test
+    void aConnectionAsleepPastItsReadBudgetIsWokenByTimeout() throws Exception {
+        try (ConnectionListener l = listener(1, Duration.ofSeconds(30), c -> {
+            c.setReadTimeout(Duration.ofMillis(300));
+            c.writeLine("+ idling");
+            c.flush();
+            c.hibernate(next -> {
+                next.writeLine("woken by " + next.wokenBy());
+                next.flush();
+            });
+        }); Socket client = connect(l)) {
+            var in = reader(client);
+            assertThat(in.readLine()).isEqualTo("+ idling");
+            long start = System.nanoTime();
+            assertThat(in.readLine()).isEqualTo("woken by TIMEOUT");
+            assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(250));
+        }
+    }
+
+    @Test
+    void closingTheListenerEndsTheSessionsAsleepInIt() throws Exception {
+        CountDownLatch ended = new CountDownLatch(1);
+        ConnectionListener l = listener(1, Duration.ofSeconds(30), c -> {
+            c.writeLine("+ idling");
+            c.flush();
+            c.hibernate(next -> {
+                try {
+                    next.input().readLine(100); // fails or ends: the socket is closed
+                } finally {
+                    ended.countDown();
+                }
+            });
+        });
+        try (Socket client = connect(l)) {
+            assertThat(reader(client).readLine()).isEqualTo("+ idling");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (l.activeConnections() != 1 && System.nanoTime() < deadline) Thread.sleep(5);
+            l.close();
+            assertThat(ended.await(10, TimeUnit.SECONDS)).as("the sleeping session went on").isTrue();
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (l.activeConnections() > 0 && System.nanoTime() < deadline) Thread.sleep(20);
+            assertThat(l.activeConnections()).isZero();
+        }
+    }
+
     @Test
     void aHibernatedSessionGoesOnOnAFreshThreadWithTheSameConnectionAndItsSlot() throws Exception {
         AtomicReference<Thread> first = new AtomicReference<>();
