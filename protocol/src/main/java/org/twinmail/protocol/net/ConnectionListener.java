@@ -99,7 +99,10 @@ public final class ConnectionListener implements AutoCloseable {
     public void start() throws IOException {
         for (Listen l : addresses) {
             // From a channel: its connections can wait in the hibernator's selector (the socket API is the same).
-            ServerSocket ss = java.nio.channels.ServerSocketChannel.open().socket();
+            // Of the address's family: a channel of the default one would take IPv6 clients on 0.0.0.0 too.
+            ServerSocket ss = (l.socketAddress().getAddress() instanceof java.net.Inet4Address
+                    ? java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.INET)
+                    : java.nio.channels.ServerSocketChannel.open()).socket();
             ss.setReuseAddress(true);
             try {
                 ss.bind(l.socketAddress(), 1024);
