@@ -118,6 +118,25 @@ public final class Context {
         this.state = State.SELECTED;
     }
 
+    /**
+     * The session starts a long wait (IDLE): the selected mailbox keeps only what its updates
+     * compare ({@link SelectedMailbox#compact}); not while searches are kept up to date, whose
+     * keys may read any column.
+     */
+    public void compactSelected() {
+        if (selected != null && searchUpdates.isEmpty()) selected.compact(store());
+    }
+
+    /** The wait is over: what {@link #compactSelected} let go is read back, before the next refresh. */
+    public void restoreSelected() {
+        if (selected == null) return;
+        try {
+            selected.restore(store());
+        } catch (StoreException.NotFound | StoreException.Forbidden e) {
+            // the mailbox was deleted or the right to read it taken away: the refresh that follows says BYE
+        }
+    }
+
     public void deselect() {
         searchUpdates.clear(); // RFC 5267 4.2: updates end with the selection
         if (selected != null) selected.close();

@@ -499,7 +499,10 @@ public final class ImapSession {
         if (line == null) throw new EOFException();
         boolean done = line.ascii().strip().equalsIgnoreCase("DONE");
         if (!done) errors++;
-        if (!ctx.logout()) ctx.refresh(CommandTable.IDLE.expungeAllowed(false));
+        if (!ctx.logout()) {
+            ctx.restoreSelected(); // before the refresh, which removes what the store no longer lists
+            ctx.refresh(CommandTable.IDLE.expungeAllowed(false));
+        }
         if (done) {
             tagged(push.tag, "OK", null, "IDLE terminated");
         } else {
@@ -543,6 +546,7 @@ public final class ImapSession {
         void hibernate() {
             lock.lock();
             try {
+                c.compactSelected();
                 connection.hibernate(resume);
             } finally {
                 lock.unlock();
@@ -564,6 +568,7 @@ public final class ImapSession {
                     log.warn("imap: IDLE update failed", e);
                 }
                 if (connection.inputReady()) return false;
+                c.compactSelected(); // again, if a kept-up-to-date search read the columns back
                 connection.hibernateAgain(resume);
                 return true;
             } finally {

@@ -57,6 +57,12 @@ public final class SelectedMailbox {
     private java.util.function.Predicate<String> mayStore;
     /** Keeps the bodies of messages this session may still show readable after another session expunges them. */
     private Mailboxes.BodyView bodies;
+    /**
+     * While the session idles ({@link #compact}): the store to reload sizes, dates and bodies'
+     * ids from, which are not held meanwhile (only UIDs, MODSEQs and flags are: what the updates
+     * of an idle session compare); null when every column is held.
+     */
+    private Mailboxes compactFrom;
 
     private SelectedMailbox(Mailbox m, boolean readOnly, RecentTracker recentTracker) {
         this.id = m.id();
@@ -177,6 +183,7 @@ public final class SelectedMailbox {
     }
 
     private MessageEntry entryAt(int i) {
+        if (compactFrom != null) restore(compactFrom);
         String blobId = otherBlobIds != null && otherBlobIds[i] != null ? otherBlobIds[i]
                 : HexFormat.of().formatHex(blobs, i * 32, i * 32 + 32);
         return new MessageEntry(id, uids[i], modSeqs[i], flagSets[i], Instant.ofEpochSecond(dateSeconds[i], dateNanos[i]),
@@ -217,10 +224,11 @@ public final class SelectedMailbox {
         int capacity = Math.max(n, count == 0 ? n : count + (count >> 1) + 1);
         uids = Arrays.copyOf(uids, capacity);
         modSeqs = Arrays.copyOf(modSeqs, capacity);
+        flagSets = Arrays.copyOf(flagSets, capacity);
+        if (compactFrom != null) return; // the other columns come back with restore
         sizes = Arrays.copyOf(sizes, capacity);
         dateSeconds = Arrays.copyOf(dateSeconds, capacity);
         dateNanos = Arrays.copyOf(dateNanos, capacity);
-        flagSets = Arrays.copyOf(flagSets, capacity);
         blobs = Arrays.copyOf(blobs, capacity * 32);
         if (otherBlobIds != null) otherBlobIds = Arrays.copyOf(otherBlobIds, capacity);
     }
@@ -236,10 +244,15 @@ public final class SelectedMailbox {
     /** Stores {@code e}'s columns at place {@code i} (its UID is already there). */
     private void set(int i, MessageEntry e) {
         modSeqs[i] = e.modSeq();
+        flagSets[i] = shared(e.flags());
+        if (compactFrom == null) setFixed(i, e);
+    }
+
+    /** The columns that never change for a message: size, internal date, body. */
+    private void setFixed(int i, MessageEntry e) {
         sizes[i] = e.size();
         dateSeconds[i] = e.internalDate().getEpochSecond();
         dateNanos[i] = e.internalDate().getNano();
-        flagSets[i] = shared(e.flags());
         String blobId = e.blobId();
         if (isSha256Hex(blobId)) {
             for (int b = 0; b < 32; b++) {
@@ -266,12 +279,14 @@ public final class SelectedMailbox {
         int tail = count - i - 1;
         System.arraycopy(uids, i + 1, uids, i, tail);
         System.arraycopy(modSeqs, i + 1, modSeqs, i, tail);
-        System.arraycopy(sizes, i + 1, sizes, i, tail);
-        System.arraycopy(dateSeconds, i + 1, dateSeconds, i, tail);
-        System.arraycopy(dateNanos, i + 1, dateNanos, i, tail);
         System.arraycopy(flagSets, i + 1, flagSets, i, tail);
-        System.arraycopy(blobs, (i + 1) * 32, blobs, i * 32, tail * 32);
-        if (otherBlobIds != null) System.arraycopy(otherBlobIds, i + 1, otherBlobIds, i, tail);
+        if (compactFrom == null) {
+            System.arraycopy(sizes, i + 1, sizes, i, tail);
+            System.arraycopy(dateSeconds, i + 1, dateSeconds, i, tail);
+            System.arraycopy(dateNanos, i + 1, dateNanos, i, tail);
+            System.arraycopy(blobs, (i + 1) * 32, blobs, i * 32, tail * 32);
+            if (otherBlobIds != null) System.arraycopy(otherBlobIds, i + 1, otherBlobIds, i, tail);
+        }
         count--;
         flagSets[count] = null;
         if (otherBlobIds != null) otherBlobIds[count] = null;
@@ -410,6 +425,55 @@ public final class SelectedMailbox {
         // Every expunge up to here is now known to the client: their bodies need not be kept for this session.
         bodies.seen(modSeq);
         return out;
+    }
+
+    /**
+     * The session is about to idle for long (IMAP IDLE): lets go of the sizes, dates and bodies'
+     * ids, which no update compares, and trims the rest to the messages in view. They are read
+     * again from {@code store} by {@link #restore}, or when an entry is asked for.
+     */
+    public void compact(Mailboxes store) {
+        if (compactFrom != null) return;
+        compactFrom = store;
+        uids = Arrays.copyOf(uids, count);
+        modSeqs = Arrays.copyOf(modSeqs, count);
+        flagSets = Arrays.copyOf(flagSets, count);
+        sizes = dateSeconds = NO_LONGS;
+        dateNanos = NO_INTS;
+        blobs = NO_BYTES;
+        otherBlobIds = null;
+    }
+
+    private static final long[] NO_LONGS = new long[0];
+    private static final int[] NO_INTS = new int[0];
+    private static final byte[] NO_BYTES = new byte[0];
+
+    /**
+     * Reads back what {@link #compact} let go, from the store's current entries (the three
+     * columns never change for a message). Call it before the session's next refresh: a message
+     * in view that the store no longer lists was expunged after this view's MODSEQ, so that
+     * refresh removes it (an IDLE ends with a refresh that may expunge); until then its size,
+     * date and body read as unknown (0, the epoch, no body).
+     */
+    public void restore(Mailboxes store) {
+        if (compactFrom == null) return;
+        List<MessageEntry> all = store.messages(id); // may fail (the mailbox gone): then still compact
+        compactFrom = null;
+        int capacity = uids.length;
+        sizes = new long[capacity];
+        dateSeconds = new long[capacity];
+        dateNanos = new int[capacity];
+        blobs = new byte[capacity * 32];
+        int j = 0;
+        for (int i = 0; i < count; i++) {
+            while (j < all.size() && all.get(j).uid() < uids[i]) j++;
+            if (j < all.size() && all.get(j).uid() == uids[i]) {
+                setFixed(i, all.get(j));
+            } else {
+                if (otherBlobIds == null) otherBlobIds = new String[capacity];
+                otherBlobIds[i] = "";
+            }
+        }
     }
 
     /** The session no longer shows this mailbox: bodies kept for it may go. Idempotent. */
