@@ -664,6 +664,9 @@ final class EmbeddedMailboxes implements Mailboxes {
         return engine.read(db -> {
             long highest = db.queryLong("SELECT highest_modseq FROM mailbox WHERE id = ?", mailboxId)
                     .orElseThrow(() -> new StoreException.NotFound("mailbox " + mailboxId + " does not exist"));
+            // Every change to a message and every expunge sets highest_modseq to its position: none since, nothing to
+            // look for (the scans below read every row of the mailbox, ~10 ms at 100,000: each IMAP command asks this).
+            if (highest <= sinceModSeq) return new MailboxChanges(highest, List.of(), List.of());
             List<MessageEntry> changed = db.list(MESSAGE_COLUMNS + " WHERE mailbox_id = ? AND modseq > ? ORDER BY uid",
                     StoreSql::message, mailboxId, sinceModSeq);
             List<Long> expunged = db.list("""

@@ -24,7 +24,8 @@ class SchemaUpgradeTest extends StoreFixture {
                     INSERT INTO account (domain_id, address_key, local_part, password_hash, quota_bytes, max_message_bytes)
                     VALUES (1, 'bob@example.org', 'bob', '$argon2id$x', 0, 0)""");
             st.execute("INSERT INTO mailbox (account_id, name, special_use, uid_validity, uid_next, highest_modseq) VALUES (1, 'INBOX', 'INBOX', 99, 1, 0)");
-            st.execute("INSERT INTO mailbox (account_id, name, special_use, uid_validity, uid_next, highest_modseq) VALUES (1, 'Lists', NULL, 100, 1, 0)");
+            // An expunge sets the mailbox's highest_modseq to its change-log position (1 here), as every version did.
+            st.execute("INSERT INTO mailbox (account_id, name, special_use, uid_validity, uid_next, highest_modseq) VALUES (1, 'Lists', NULL, 100, 1, 1)");
             st.execute("INSERT INTO change_log (epoch, kind, account_id, mailbox_id, uid, detail) VALUES (1, 'MESSAGE_EXPUNGED', 1, 2, 5, '')");
         }
         openStore();
