@@ -7,6 +7,9 @@
 # the client got 250 for. Prints one summary line per round.
 #   bench/scripts/smtp-cpu-per-message.sh [senders=20] [messages=4000] [size=5120] [rounds=3]
 # JAR=path/to/twinmail.jar uses a jar already built (e.g. from another checkout).
+# SEARCH=off runs the node with the full-text index off (search.enabled: false), for the side-by-side.
+# PROFILE=1 records a JFR profile of the server over the measured rounds, prints the hottest
+# frames (self and with callees) and keeps it as /tmp/twinmail-smtp-cpu.jfr.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 senders=${1:-20}; messages=${2:-4000}; size=${3:-5120}; rounds=${4:-3}; users=100
@@ -34,9 +37,12 @@ YAML
 if unzip -l "$jar" 'org/twinmail/core/config/TwinmailConfig$Limits.class' >/dev/null 2>&1; then
   echo 'limits: { exemptNetworks: ["127.0.0.0/8"] }' >> "$work/twinmail.yaml"
 fi
+[ "${SEARCH:-on}" = off ] && echo 'search: { enabled: false }' >> "$work/twinmail.yaml"
 "$java_home/bin/java" -jar "$jar" admin --config "$work/twinmail.yaml" domain add bench.test >/dev/null
 : > "$work/server.log"
-"$java_home/bin/java" -Xmx512m -jar "$jar" serve --config "$work/twinmail.yaml" > "$work/server.log" 2>&1 &
+jfr_opts=()
+[ -n "${PROFILE:-}" ] && jfr_opts=(-XX:+FlightRecorder)
+"$java_home/bin/java" -Xmx512m "${jfr_opts[@]}" -jar "$jar" serve --config "$work/twinmail.yaml" > "$work/server.log" 2>&1 &
 pid=$!
 until grep -q "TwinMail ready" "$work/server.log"; do sleep 0.05; kill -0 $pid || { cat "$work/server.log"; exit 1; }; done
 port=$(grep -o 'SMTP 127.0.0.1:[0-9]*' "$work/server.log" | head -1 | cut -d: -f2)
@@ -69,6 +75,7 @@ PY
 ticks=$(getconf CLK_TCK)
 cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 python3 "$work/send.py" "$port" "$senders" "$messages" "$size" "$users" >/dev/null   # warm-up
+[ -n "${PROFILE:-}" ] && "$java_home/bin/jcmd" $pid JFR.start name=smtp settings=profile >/dev/null
 for r in $(seq 1 "$rounds"); do
   c0=$(cpu); t0=$(date +%s%N)
   sent=$(python3 "$work/send.py" "$port" "$senders" "$messages" "$size" "$users")
@@ -76,3 +83,26 @@ for r in $(seq 1 "$rounds"); do
   awk -v c=$((c1 - c0)) -v hz="$ticks" -v n="$sent" -v ns=$((t1 - t0)) \
     'BEGIN { printf "round: %d messages in %.1f s (%.0f/s), server CPU %.2f s = %.3f ms per message\n", n, ns/1e9, n/(ns/1e9), c/hz, 1000*c/hz/n }'
 done
+if [ -n "${PROFILE:-}" ]; then
+  "$java_home/bin/jcmd" $pid JFR.dump name=smtp filename=/tmp/twinmail-smtp-cpu.jfr >/dev/null
+  "$java_home/bin/jfr" print --stack-depth 64 --events jdk.ExecutionSample /tmp/twinmail-smtp-cpu.jfr > "$work/samples.txt"
+  python3 - "$work/samples.txt" <<'PY'
+import re, sys, collections
+self_, total, threads = collections.Counter(), collections.Counter(), collections.Counter()
+n = 0
+for block in open(sys.argv[1]).read().split("jdk.ExecutionSample")[1:]:
+    frames = re.findall(r"^\s+([\w$.<>/]+\([^)]*\))\s+line:", block, re.M)
+    if not frames: continue
+    n += 1
+    t = re.search(r'sampledThread = "([^"]*)"', block)
+    threads[re.sub(r"[-#]?\d+$", "", t.group(1)) if t else "?"] += 1
+    self_[frames[0]] += 1
+    for f in set(frames): total[f] += 1
+print("%d samples; by thread:" % n)
+for f, c in threads.most_common(10): print("  %5.1f%%  %s" % (100 * c / n, f))
+print("hottest frames (self):")
+for f, c in self_.most_common(25): print("  %5.1f%%  %s" % (100 * c / n, f))
+print("with callees (org.twinmail and org.apache.lucene):")
+for f, c in [x for x in total.most_common(600) if x[0].startswith(("org.twinmail", "org.apache.lucene"))][:40]: print("  %5.1f%%  %s" % (100 * c / n, f))
+PY
+fi
