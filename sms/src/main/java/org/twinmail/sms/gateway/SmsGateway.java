@@ -1,0 +1,78 @@
+package org.twinmail.sms.gateway;
+
+import java.util.function.Consumer;
+import org.twinmail.sms.encoding.SmsText;
+
+/**
+ * One way to an SMS centre (SMPP, CMPP, an HTTP provider). The queue submits a notice part by
+ * part and records each part's SMSC message id before it submits the next, so a part is never
+ * submitted twice; what the SMSC sends back (delivery receipts, mobile-originated messages) goes
+ * to the {@link #onInbound listener}.
+ */
+public interface SmsGateway extends AutoCloseable {
+
+    /** The gateway's name in the configuration, the logs and the records. */
+    String name();
+
+    /** Whether it can submit now (bound, connected); the queue leaves its work queued while not. */
+    boolean available();
+
+    /**
+     * Whether the reference of a notice can go into the source address (an extension of the
+     * service number the user's reply is sent to); else the reference goes into the text.
+     */
+    boolean sourceExtension();
+
+    /**
+     * Submits part {@code part} (0-based) of {@code text} to {@code phone}, from the service
+     * number with {@code extension} appended when not empty, asking for a delivery receipt.
+     *
+     * @return the SMSC's message id for the part
+     * @throws SubmitException.Refused when the SMSC answered that it did not take the part
+     * @throws SubmitException.InDoubt when it is not known whether it took it (no answer)
+     */
+    String submit(String phone, String extension, SmsText text, int part) throws SubmitException;
+
+    /** Where receipts and mobile-originated messages go; set before the gateway starts. */
+    void onInbound(Consumer<Inbound> listener);
+
+    @Override
+    void close();
+
+    /** What an SMSC sends to us. */
+    sealed interface Inbound {
+        /** A delivery receipt: {@code delivered} true for DELIVRD, false for a final failure (UNDELIV, REJECTD, EXPIRED...). */
+        record Receipt(String gateway, String messageId, boolean delivered, String status) implements Inbound { }
+
+        /** A mobile-originated message: from the user's phone to {@code to} (the service number, with the extension the user answered). */
+        record Mo(String gateway, String from, String to, String text) implements Inbound { }
+    }
+
+    /** Why a part was not submitted. */
+    sealed class SubmitException extends Exception {
+        SubmitException(String message) {
+            super(message);
+        }
+
+        /** The SMSC refused the part: it was not sent. {@code permanent}: retrying cannot help (bad number, not allowed). */
+        public static final class Refused extends SubmitException {
+            private final boolean permanent;
+
+            public Refused(String message, boolean permanent) {
+                super(message);
+                this.permanent = permanent;
+            }
+
+            public boolean permanent() {
+                return permanent;
+            }
+        }
+
+        /** No answer: the SMSC may or may not have taken the part. */
+        public static final class InDoubt extends SubmitException {
+            public InDoubt(String message) {
+                super(message);
+            }
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package org.twinmail.sms.queue;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The node's SMS queue settings (docs/configuration.md, {@code sms.*}).
+ *
+ * @param maxParts      parts a notice may take at most (1: one SMS)
+ * @param retrySchedule waits after the 1st, 2nd ... failed attempt; the last repeats
+ * @param expireAfter   an SMS still not sent this long after it was queued is given up
+ * @param replyWindow   how long a notice's reference matches a reply (and the final items are kept)
+ * @param maxNoticeAge  a message older than this when the consumer sees it makes no notice (a copy or move of old mail)
+ * @param codeValidity  how long a verification code counts
+ * @param pollInterval  how often the queue looks for due items when nothing woke it
+ */
+public record QueueSettings(int maxParts, List<Duration> retrySchedule, Duration expireAfter, Duration replyWindow, Duration maxNoticeAge,
+                            Duration codeValidity, Duration pollInterval) {
+    public QueueSettings {
+        retrySchedule = List.copyOf(retrySchedule);
+        if (retrySchedule.isEmpty()) throw new IllegalArgumentException("the retry schedule must not be empty");
+        if (maxParts < 1) throw new IllegalArgumentException("maxParts must be at least 1");
+    }
+
+    public static QueueSettings defaults() {
+        return new QueueSettings(1, List.of(Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(1), Duration.ofMinutes(5)),
+                Duration.ofHours(1), Duration.ofDays(7), Duration.ofHours(1), Duration.ofMinutes(15), Duration.ofSeconds(1));
+    }
+
+    /** The wait after failed attempt {@code attempts} (1-based). */
+    public Duration retryAfter(int attempts) {
+        return retrySchedule.get(Math.min(Math.max(attempts, 1), retrySchedule.size()) - 1);
+    }
+}
