@@ -279,6 +279,22 @@ public final class AdminClient implements AdminOperations, AutoCloseable {
     }
 
     @Override
+    public boolean servesDomain(String domain) {
+        try {
+            postmaster(domain);
+            return true;
+        } catch (AdminException e) {
+            if (e.kind() == AdminException.Kind.NOT_FOUND || e.kind() == AdminException.Kind.INVALID) return false;
+            throw e;
+        }
+    }
+
+    @Override
+    public List<TlsReportInfo> listTlsReports() {
+        return send("GET", "tlsrpt", null, new TypeReference<List<TlsReportInfo>>() { });
+    }
+
+    @Override
     public DomainDnsInfo domainDns(String domain) {
         return send("GET", "domains/" + encodeSegment(domain, "domain") + "/dns", null, DomainDnsInfo.class);
     }

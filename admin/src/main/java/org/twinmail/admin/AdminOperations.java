@@ -282,6 +282,11 @@ public interface AdminOperations {
         throw new AdminException(AdminException.Kind.UNAVAILABLE, "DKIM keys are not managed through this connection");
     }
 
+    /** Whether mail for {@code domain} is served here (false for a name that is not a domain at all). */
+    default boolean servesDomain(String domain) {
+        throw new AdminException(AdminException.Kind.UNAVAILABLE, "domains are not known through this connection");
+    }
+
     /**
      * The DNS records a served domain should publish (MX, SPF, DKIM, DMARC, MTA-STS, TLS-RPT, the
      * client SRV records and the autoconfiguration names), written from this node's settings;
@@ -302,6 +307,28 @@ public interface AdminOperations {
      * there, and the whole zone-file line. For DKIM only {@code type}, {@code purpose} and {@code zoneLine} are set.
      */
     record DnsRecordInfo(String name, String type, String value, String purpose, String zoneLine) { }
+
+    /** The SMTP TLS reports (RFC 8460) other servers sent about our domains, newest period first. */
+    default List<TlsReportInfo> listTlsReports() {
+        throw new AdminException(AdminException.Kind.UNAVAILABLE, "TLS reports are not kept through this connection");
+    }
+
+    /**
+     * Keeps a TLS report received at {@code /.well-known/tlsrpt} (its JSON, decompressed); INVALID when it
+     * is not one or is about none of our domains. Not part of the REST API: the web endpoint calls it.
+     */
+    default TlsReportInfo receiveTlsReport(byte[] json) {
+        throw new AdminException(AdminException.Kind.UNAVAILABLE, "TLS reports are not kept through this connection");
+    }
+
+    /** One TLS report: who sent it, the period it covers (ISO-8601 instants), when we got it, and its policies about our domains. */
+    record TlsReportInfo(String organization, String reportId, String start, String end, String received, List<TlsPolicyInfo> policies) { }
+
+    /** One policy of a report: sessions that succeeded and failed, and the first failure details. */
+    record TlsPolicyInfo(String type, String domain, List<String> mxHosts, long successful, long failed, List<TlsFailureInfo> failures) { }
+
+    /** RFC 8460 4.3: why sessions failed ({@code resultType} as {@code certificate-expired}, {@code sts-policy-fetch-error}, ...). */
+    record TlsFailureInfo(String resultType, String sendingMtaIp, String receivingMx, long sessions, String reasonCode) { }
 
     /**
      * A DKIM key and the TXT record that publishes it.

@@ -55,6 +55,8 @@ public final class AdminService implements AdminOperations {
     private final SmsOperations sms;
     /** The administrator's quarantine; null without the Records and Mailboxes roles. */
     private final Quarantine quarantine;
+    /** The TLS reports received; null without the Records role. */
+    private final TlsReports tlsReports;
     /** What the DNS records of a domain are written from; null until {@link #clients} is called. */
     private volatile DomainDns.Settings clients;
     /** The console's administrators; null without the Records role. */
@@ -97,6 +99,8 @@ public final class AdminService implements AdminOperations {
         this.rules = records == null ? null : new RuleOperations(directory, records);
         this.sms = records == null ? null : new SmsOperations(directory, records);
         this.quarantine = records == null || mailboxes == null ? null : new Quarantine(records, mailboxes);
+        this.tlsReports = records == null ? null
+                : new TlsReports(records, d -> call(() -> directory.findDomain(d), e -> null).isPresent(), java.time.Clock.systemUTC());
         this.admins = records == null ? null : new Administrators(records, directory, hasher, issuer);
         this.audit = records == null ? null : new AuditLog(records, java.time.Clock.systemUTC(), auditRetention);
         this.records = records;
@@ -243,6 +247,17 @@ public final class AdminService implements AdminOperations {
     }
 
     @Override
+    public boolean servesDomain(String name) {
+        String domain;
+        try {
+            domain = domainName(name);
+        } catch (AdminException e) {
+            return false;
+        }
+        return call(() -> directory.findDomain(domain), e -> null).isPresent();
+    }
+
+    @Override
     public DomainDnsInfo domainDns(String name) {
         DomainDns.Settings s = clients;
         if (s == null) return AdminOperations.super.domainDns(name);
@@ -256,6 +271,18 @@ public final class AdminService implements AdminOperations {
             }
         }
         return DomainDns.records(domain, s, dkimLine);
+    }
+
+    @Override
+    public List<TlsReportInfo> listTlsReports() {
+        if (tlsReports == null) return AdminOperations.super.listTlsReports();
+        return call(tlsReports::list, e -> null);
+    }
+
+    @Override
+    public TlsReportInfo receiveTlsReport(byte[] json) {
+        if (tlsReports == null) return AdminOperations.super.receiveTlsReport(json);
+        return call(() -> tlsReports.accept(json), e -> null);
     }
 
     // ---- backup ----

@@ -120,7 +120,10 @@ public abstract class AdminContractTest {
     @Test
     void domainDnsPrintsTheRecordsOfAServedDomainFromTheNodesSettings() {
         fails(() -> ops.domainDns("nowhere.example"), Kind.NOT_FOUND, "domain nowhere.example does not exist");
+        assertThat(ops.servesDomain("example.com")).isFalse();
         ops.addDomain("Example.COM");
+        assertThat(ops.servesDomain("EXAMPLE.com")).isTrue();
+        assertThat(ops.servesDomain("not a domain")).isFalse();
         AdminOperations.DomainDnsInfo dns = ops.domainDns("example.com");
         assertThat(dns.domain()).isEqualTo("example.com");
         assertThat(dns.records()).extracting(AdminOperations.DnsRecordInfo::zoneLine).contains(

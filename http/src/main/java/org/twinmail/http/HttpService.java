@@ -111,7 +111,7 @@ public final class HttpService implements AutoCloseable {
     private final Duration healthTimeout;
     private final AdminApi adminApi;
     private final Map<String, WebSocketCreator> webSockets = new LinkedHashMap<>();
-    /** Endpoints mounted under a path prefix (longest prefix first), by {@link #mount}. */
+    /** Endpoints mounted under a path prefix or on one path (longest first), by {@link #mount}. */
     private final java.util.TreeMap<String, Mounted> mounts = new java.util.TreeMap<>(
             java.util.Comparator.comparingInt(String::length).reversed().thenComparing(java.util.Comparator.naturalOrder()));
 
@@ -203,15 +203,18 @@ public final class HttpService implements AutoCloseable {
     }
 
     /**
-     * Serves every path under {@code prefix} (which starts and ends with '/') with
-     * {@code endpoint}, counted in {@code twinmail_http_requests_total} as {@code name}. For the
-     * services built on this server (JMAP, webmail, the admin console); {@code /metrics},
-     * {@code /health} and {@code /api/admin/} stay as they are. Before {@link #start()} only.
+     * Serves every path under {@code prefix} (which starts and ends with '/'), or the one path
+     * {@code prefix} when it does not end with '/' (a well-known file such as
+     * {@code /.well-known/mta-sts.txt}), with {@code endpoint}, counted in
+     * {@code twinmail_http_requests_total} as {@code name}. The longest match wins. For the
+     * services built on this server (JMAP, webmail, the admin console, client autoconfiguration);
+     * {@code /metrics}, {@code /health} and {@code /api/admin/} stay as they are. Before
+     * {@link #start()} only.
      */
     public synchronized void mount(String prefix, String name, Endpoint endpoint) {
         if (started) throw new IllegalStateException("endpoints are mounted before start()");
-        if (prefix == null || !prefix.startsWith("/") || !prefix.endsWith("/") || prefix.equals("/")) {
-            throw new IllegalArgumentException("a mount prefix starts and ends with '/' and is not the root: " + prefix);
+        if (prefix == null || !prefix.startsWith("/") || prefix.equals("/")) {
+            throw new IllegalArgumentException("a mount path starts with '/' and is not the root: " + prefix);
         }
         if (prefix.startsWith(AdminApi.PREFIX) || AdminApi.PREFIX.startsWith(prefix)) {
             throw new IllegalArgumentException(prefix + " overlaps the admin API");
@@ -455,7 +458,8 @@ public final class HttpService implements AutoCloseable {
                 endpoint = "other";
                 handler = e -> sendJson(e, 404, Map.of("error", "not found"));
                 for (Map.Entry<String, Mounted> m : mounts.entrySet()) { // longest prefix first
-                    if (path.startsWith(m.getKey())) {
+                    String key = m.getKey();
+                    if (key.endsWith("/") ? path.startsWith(key) : path.equals(key)) {
                         endpoint = m.getValue().name();
                         handler = m.getValue().endpoint();
                         break;

@@ -305,6 +305,29 @@ class HttpServerTest {
     }
 
     @Test
+    void aPathWithoutTheFinalSlashIsMountedAloneAndTheLongestMountWins() throws Exception {
+        start().mount("/.well-known/mta-sts.txt", "sts", ex -> ex.send(200, "text/plain", "policy".getBytes(StandardCharsets.UTF_8)));
+        http.mount("/.well-known/", "wk", ex -> ex.send(200, "text/plain", ("wk " + ex.rawPath()).getBytes(StandardCharsets.UTF_8)));
+        http.mount("/one", "one", ex -> ex.send(200, "text/plain", "one".getBytes(StandardCharsets.UTF_8)));
+        http.start();
+        try (HttpClient client = HttpClient.newHttpClient()) {
+            java.util.function.Function<String, String> get = path -> {
+                try {
+                    HttpResponse<String> r = client.send(HttpRequest.newBuilder(plain(path)).build(), HttpResponse.BodyHandlers.ofString());
+                    return r.statusCode() + " " + r.body();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            };
+            assertThat(get.apply("/.well-known/mta-sts.txt")).isEqualTo("200 policy");
+            assertThat(get.apply("/.well-known/mta-sts.txt.bak")).isEqualTo("200 wk /.well-known/mta-sts.txt.bak");
+            assertThat(get.apply("/one")).isEqualTo("200 one");
+            assertThat(get.apply("/one/two")).startsWith("404");
+            assertThat(get.apply("/ones")).startsWith("404");
+        }
+    }
+
+    @Test
     void mountPrefixesMayNotShadowTheAdminApi() throws Exception {
         start();
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> http.mount("/api/", "api", ex -> { }))

@@ -41,14 +41,7 @@ public final class JmapHttp {
             jmap.serve(new Adapter(ex));
         };
         http.mount(JmapService.PREFIX, "jmap", endpoint);
-        // Only /.well-known/jmap is ours under /.well-known/; the rest is 404 until someone else needs it.
-        http.mount("/.well-known/", "jmap", ex -> {
-            if (ex.rawPath().equals(JmapService.WELL_KNOWN)) {
-                endpoint.handle(ex);
-            } else {
-                ex.send(404, "application/json", "{\"error\":\"not found\"}".getBytes(StandardCharsets.UTF_8));
-            }
-        });
+        http.mount(JmapService.WELL_KNOWN, "jmap", endpoint); // the one path, not all of /.well-known/
         http.webSocket(JmapService.WEBSOCKET_PATH, (request, response, callback) -> {
             JmapService jmap = active.get();
             if (jmap == null) {

@@ -29,6 +29,7 @@ import org.twinmail.admin.AdminException;
 import org.twinmail.admin.AdminOperations;
 import org.twinmail.admin.AdminService;
 import org.twinmail.admin.monitor.Alerts;
+import org.twinmail.web.autoconfig.ClientSetup;
 import org.twinmail.core.auth.PasswordHasher;
 import org.twinmail.core.config.TwinmailConfig;
 import org.twinmail.core.mail.EmailAddress;
@@ -156,7 +157,9 @@ public final class TwinmailServer implements AutoCloseable {
         // a pair node's own state directory (the shared volume is mounted on the active only).
         this.tls = Tls.create(config, runDir.resolve("tls"));
         this.authGuard = AuthGuard.create(config.auth, registry);
-        this.http = new HttpService(config, adminOfActiveNode(), registry, this::health, token, tls);
+        AdminOperations admin = adminOfActiveNode();
+        this.http = new HttpService(config, admin, registry, this::health, token, tls);
+        new ClientSetup(clientSettings.endpoints(), clientSettings.policy(), () -> admin).mount(http);
         if (config.jmap.enabled) JmapHttp.mount(http, () -> {
             Active a = active;
             return a == null ? null : a.jmap();

@@ -48,6 +48,7 @@ import org.twinmail.http.Exchange;
  * PUT    /api/admin/domains/{name}/quota {"quotaBytes"?,"maxMessages"?} (one or both) 200 DomainInfo
  * GET    /api/admin/domains/{name}/postmaster     200 PostmasterInfo (where postmaster@name goes)
  * GET    /api/admin/domains/{name}/dns           200 DomainDnsInfo (the records the domain should publish)
+ * GET    /api/admin/tlsrpt                       200 [TlsReportInfo] (TLS reports received, RFC 8460)
  * GET    /api/admin/users[?domain=d]             200 [UserInfo]
  * POST   /api/admin/users  {"address","password","quotaBytes"?,"maxMessageBytes"?}  201 UserInfo
  * PATCH  /api/admin/users/{address} {"password"?,"quotaBytes"?,"maxMessageBytes"?,"maxMessages"?} 200 UserInfo
@@ -175,6 +176,7 @@ public final class AdminApi {
                     return Reply.noContent();
                 }),
                 new Route("GET", "bans", GLOBAL, NONE, false, r -> Reply.ok(admin.listBans())),
+                new Route("GET", "tlsrpt", GLOBAL, NONE, false, r -> Reply.ok(admin.listTlsReports())),
                 new Route("POST", "bans", GLOBAL, NONE, true, this::addBan),
                 new Route("DELETE", "bans/*", GLOBAL, NONE, false, r -> {
                     admin.removeBan(r.param(0));
