@@ -60,7 +60,7 @@ public final class ImapServer implements AutoCloseable {
                       AuthGuard guard, SearchIndex search, MeterRegistry registry) {
         TwinmailConfig.Imap limits = config.imap;
         check(limits);
-        Notifier notifier = new Notifier();
+        Notifier notifier = new Notifier(changes);
         changes.addListener(notifier);
         Context.Services services = new Context.Services(limits, new SaslServer(authenticator, config.auth.plaintextAuth, guard), tls,
                 mailboxes, records, notifier, new MessageCache(limits.messageCacheSize.bytes()), new ImapMetrics(registry),

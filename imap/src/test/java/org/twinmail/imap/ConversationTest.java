@@ -34,7 +34,7 @@ import org.twinmail.core.model.Account;
  *   @deliver NAME SUBJECT      delivers a small message to NAME's INBOX, as SMTP would
  *   @connect N [limited]       opens session N (N is one digit); "limited": to a server with imap.messageLimit 3,
  *                              imap.metadataMaxSize 16, imap.metadataMaxEntries 3
- *                              and imap.progressInterval 0
+ *                              imap.progressInterval 0, imap.notifyMaxMailboxes 2 and imap.notifyMaxPending 3
  *   N&gt; text                    session N sends text + CRLF
  *   N&lt; text                    the next line session N receives is text; "..." matches anything,
  *                              "{{NAME}}" a number, which later lines use as ${NAME}
@@ -62,6 +62,8 @@ class ConversationTest {
             l.metadataMaxSize = org.twinmail.core.config.Size.ofBytes(16);
             l.metadataMaxEntries = 3;
             l.progressInterval = java.time.Duration.ZERO;
+            l.notifyMaxMailboxes = 2;
+            l.notifyMaxPending = 3;
         });
     }
 
@@ -74,6 +76,7 @@ class ConversationTest {
     Stream<DynamicTest> conversations() throws IOException {
         List<String> names = List.of("basic", "auth", "mailboxes", "append", "fetch", "store-expunge", "copy-move",
                 "search", "multi-session", "idle", "condstore", "bad-input", "extensions", "quota", "qresync", "sort", "list-extended", "utf8", "searchres", "rev2", "thread", "recent", "keywords", "condstore-enabling", "move-self", "sort-rules", "expunge-in-view", "atoms", "lsub-recursive", "binary-body", "unauthenticate", "savedate", "preview", "within", "sort-display", "context-partial", "messagelimit", "replace", "metadata", "uidonly", "catenate", "inprogress",
+                "notify", "notify-overflow",
                 "acl", "acl-shared");
         return names.stream().map(n -> DynamicTest.dynamicTest(n, () -> run(n)));
     }

@@ -23,6 +23,8 @@ public record Change(long position, long epoch, Kind kind, long accountId, long 
         EPOCH_RAISED,
         /** A {@link Records} record was put or deleted; detail is kind, scope and name separated by tabs. */
         RECORD_CHANGED,
+        /** An account subscribed to or unsubscribed from a mailbox name (IMAP NOTIFY's SubscriptionChange); detail is the name. */
+        SUBSCRIPTION_CHANGED,
         /**
          * A kind written by a newer TwinMail that this one does not know (a rolling upgrade runs
          * two versions on one store): readers skip it rather than fail on it.

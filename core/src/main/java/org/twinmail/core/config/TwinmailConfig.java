@@ -183,6 +183,14 @@ public final class TwinmailConfig {
         public int metadataMaxEntries = 1000;
         /** How often a long SEARCH, SORT or THREAD says it is still working (RFC 9585 INPROGRESS responses). */
         public Duration progressInterval = Duration.ofSeconds(5);
+        /** Mailbox names one NOTIFY SET may list (RFC 5465): more get NO [NOTIFICATIONOVERFLOW]. */
+        public int notifyMaxMailboxes = 100;
+        /**
+         * NOTIFY events of other mailboxes than the selected one (names, subscriptions, metadata; message
+         * events count once per mailbox) held for a session until it may send them: beyond,
+         * {@code * OK [NOTIFICATIONOVERFLOW]} and notifications stop as after NOTIFY NONE (RFC 5465 5.8).
+         */
+        public int notifyMaxPending = 1000;
     }
 
     /** The admin console and its monitoring (docs/console.md): what is kept in the store and for how long. */

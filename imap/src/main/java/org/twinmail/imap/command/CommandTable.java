@@ -49,6 +49,7 @@ public enum CommandTable {
     MYRIGHTS(AclCommands::myRights, authenticated(), false, true),
     IDLE(null, authenticated(), false, true),
     COMPRESS(null, authenticated(), false, true),
+    NOTIFY(NotifyCommand::notify, authenticated(), false, true),
     CHECK(BasicCommands::noop, selected(), false, true),
     CLOSE(SelectCommands::close, selected(), false, true),
     UNSELECT(SelectCommands::close, selected(), false, true),

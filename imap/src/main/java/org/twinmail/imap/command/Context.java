@@ -50,6 +50,8 @@ public final class Context {
     private String commandTag;
     private long lastProgress;
     private boolean logout;
+    /** NOTIFY (RFC 5465) after the session sent one, else null: nothing is allocated for sessions that do not use it. */
+    private NotifyState notify;
 
     public Context(Connection connection, Services services, SessionLog sessionLog) {
         this.connection = connection;
@@ -151,6 +153,7 @@ public final class Context {
      */
     public void unauthenticate() {
         deselect();
+        endNotify();
         savedUids = List.of();
         enabled.clear();
         user = null;
@@ -255,10 +258,59 @@ public final class Context {
         connection.flush();
     }
 
-    /** Sends untagged updates of the selected mailbox; {@code expungeAllowed} per RFC 9051 7.5.1. */
+    /** The session's NOTIFY from now on (null: none); the previous one stops watching. */
+    void setNotify(NotifyState state) {
+        if (notify != null) notify.unregister();
+        notify = state;
+        if (state != null) state.register();
+    }
+
+    /** The session ends (or goes back to not authenticated): NOTIFY stops watching. */
+    public void endNotify() {
+        setNotify(null);
+    }
+
+    /** Whether IDLE pushes the selected mailbox's changes: always without NOTIFY, else as NOTIFY asked (RFC 5465 4). */
+    public boolean pushesSelected() {
+        return notify == null || notify.pushesSelected();
+    }
+
+    /** The IDLE push NOTIFY's events wake (null when IDLE ends). */
+    public void notifyWakeUp(Runnable wakeUp) {
+        if (notify != null) notify.wakeUp(wakeUp);
+    }
+
+    /**
+     * What IDLE pushes when woken: without NOTIFY the selected mailbox's updates; with NOTIFY
+     * exactly the events it asked for (RFC 5465 4).
+     */
+    public void pushRefresh() throws IOException {
+        if (notify == null) {
+            refresh(true);
+            return;
+        }
+        notify.catchUp();
+        if (notify.pushesSelected()) refreshSelected(true);
+        if (notify != null && !logout) notify.report(this);
+    }
+
+    /**
+     * Sends untagged updates of the selected mailbox; {@code expungeAllowed} per RFC 9051 7.5.1.
+     * With NOTIFY, also the events of other mailboxes it holds (RFC 5465).
+     */
     public void refresh(boolean expungeAllowed) throws IOException {
+        if (notify != null) notify.catchUp();
+        refreshSelected(expungeAllowed);
+        if (notify != null && !logout) notify.report(this);
+    }
+
+    private void refreshSelected(boolean expungeAllowed) throws IOException {
         if (selected == null) return;
         List<String> updates;
+        // RFC 5465 5.3: with NOTIFY SELECTED MessageExpunge, expunges go out at once (the client uses UIDs).
+        if (notify != null && notify.immediateExpunges()) expungeAllowed = true;
+        List<FetchCommand.Item> newFetch = notify == null ? null : notify.newMessageFetch();
+        long lastUid = newFetch == null || selected.size() == 0 ? 0 : selected.uids().getLast();
         try {
             // RFC 9586 3.2: after ENABLE UIDONLY expunges are reported with VANISHED, as under QRESYNC.
             updates = selected.refresh(store(), expungeAllowed, condstore(), qresync() || uidOnly());
@@ -276,6 +328,13 @@ public final class Context {
             return;
         }
         for (String u : updates) untagged(u);
+        if (newFetch != null) {
+            // RFC 5465 5.2: the EXISTS of new messages is followed by the FETCH MessageNew asked for.
+            List<Long> fresh = new ArrayList<>();
+            List<Long> uids = selected.uids();
+            for (int i = uids.size() - 1; i >= 0 && uids.get(i) > lastUid; i--) fresh.addFirst(uids.get(i));
+            if (!fresh.isEmpty()) FetchCommand.notifyNew(this, fresh, newFetch);
+        }
         // RFC 5267 4.3: result updates go out when EXPUNGE may (they name messages by current numbers).
         if (expungeAllowed && !searchUpdates.isEmpty()) searchUpdates.report(this);
     }
@@ -344,7 +403,8 @@ public final class Context {
                 "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "LIST-EXTENDED", "LIST-STATUS", "UTF8=ACCEPT", "QUOTA", "QUOTA=RES-STORAGE", "QUOTA=RES-MESSAGE",
                 "STATUS=SIZE", "OBJECTID", "ACL", "RIGHTS=texk", "APPENDLIMIT=" + services.limits().maxLiteralSize.bytes(),
                 "SAVEDATE", "PREVIEW", "WITHIN", "SORT=DISPLAY", "ESORT", "CONTEXT=SEARCH", "CONTEXT=SORT", "PARTIAL",
-                "MESSAGELIMIT=" + services.limits().messageLimit, "REPLACE", "METADATA", "METADATA-SERVER", "UIDONLY", "CATENATE"));
+                "MESSAGELIMIT=" + services.limits().messageLimit, "REPLACE", "METADATA", "METADATA-SERVER", "UIDONLY", "CATENATE",
+                "NOTIFY"));
         // RFC 8437 3: advertised where it can be used, after login.
         if (state != State.NOT_AUTHENTICATED) caps.add("UNAUTHENTICATE");
         return caps;

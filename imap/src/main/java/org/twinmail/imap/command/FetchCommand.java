@@ -182,6 +182,58 @@ final class FetchCommand {
         return CommandSupport.completed(ctx, r, asked.size(), Math.min(asked.size(), ctx.limits().messageLimit));
     }
 
+    /** "(" fetch-att *(SP fetch-att) ")": NOTIFY's MessageNew attributes (RFC 5465 8). */
+    static List<Item> attributes(ArgReader a) throws ImapSyntaxException {
+        List<Item> items = new ArrayList<>();
+        a.open();
+        items.add(item(a));
+        while (a.optionalSp()) items.add(item(a));
+        a.close();
+        return items;
+    }
+
+    /**
+     * The FETCH responses NOTIFY's MessageNew asks for, after the EXISTS of new messages in the
+     * selected mailbox (RFC 5465 5.2): UID first, MODSEQ with CONDSTORE; nothing sets \Seen (a
+     * notification is not a read). A message already gone (expunged meanwhile) is left out.
+     */
+    static void notifyNew(Context ctx, List<Long> uids, List<Item> items) throws IOException {
+        SelectedMailbox s = ctx.selected();
+        boolean withModSeq = ctx.condstore();
+        for (long uid : uids) {
+            if (s.msn(uid) == 0) continue;
+            MessageEntry e = s.entry(uid);
+            MimePart message = null;
+            if (items.stream().anyMatch(Item::needsMessage)) {
+                try {
+                    message = ctx.message(e.blobId());
+                } catch (MessageGone | org.twinmail.store.StoreException.NotFound x) {
+                    continue;
+                }
+                boolean unknownCte = false;
+                for (Item item : items) {
+                    if (item.name().startsWith("BINARY") && binary(item.section(), message) == null) unknownCte = true;
+                }
+                if (unknownCte) continue;
+            }
+            ctx.write(ctx.fetchStart(uid));
+            boolean first = true;
+            if (!ctx.uidOnly()) {
+                ctx.write("UID " + uid);
+                first = false;
+            }
+            for (Item item : items) {
+                if (item.name().equals("UID")) continue;
+                if (item.name().equals("MODSEQ") && withModSeq) continue;
+                if (!first) ctx.write(" ");
+                first = false;
+                writeItem(ctx, item, e, message);
+            }
+            if (withModSeq) ctx.write((first ? "" : " ") + "MODSEQ (" + e.modSeq() + ")");
+            ctx.write(")\r\n");
+        }
+    }
+
     private static Item item(ArgReader a) throws ImapSyntaxException {
         return itemNamed(a.dottedName(), a);
     }

@@ -374,7 +374,7 @@ final class MailboxCommands {
         return entries.stream().filter(e -> e.uid() >= first).count();
     }
 
-    private static void status(Context ctx, Mailbox m, String imapName, List<String> items) throws IOException {
+    static void status(Context ctx, Mailbox m, String imapName, List<String> items) throws IOException {
         MailboxStatus s = ctx.store().status(m.id());
         List<String> out = new ArrayList<>();
         for (String item : items) {

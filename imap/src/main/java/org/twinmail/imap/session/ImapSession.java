@@ -129,6 +129,7 @@ public final class ImapSession {
                     idling = null;
                 }
                 ctx.deselect();
+                ctx.endNotify();
                 try {
                     connection.flush();
                 } catch (IOException ignored) {
@@ -468,10 +469,12 @@ public final class ImapSession {
      */
     private String idle(Context c, Request r) throws IOException, ImapSyntaxException {
         r.args().end();
-        long mailbox = c.selected() == null ? -1 : c.selected().id();
+        // With NOTIFY, IDLE pushes exactly what it asked for (RFC 5465 4): maybe not the selected mailbox, maybe others.
+        long mailbox = c.selected() == null || !c.pushesSelected() ? -1 : c.selected().id();
         IdlePush push = new IdlePush(c, r.tag(), mailbox);
         // Registered before the catch-up, so a change committed in between is not missed.
         if (mailbox >= 0) services.notifier().waitOn(mailbox, push);
+        c.notifyWakeUp(push);
         push.lock.lock();
         try {
             c.refresh(true);
@@ -481,6 +484,7 @@ public final class ImapSession {
         } finally {
             push.lock.unlock();
             if (idling == null && mailbox >= 0) services.notifier().stopWaiting(mailbox, push);
+            if (idling == null) c.notifyWakeUp(null);
         }
         return null; // answered by endIdle
     }
@@ -494,6 +498,7 @@ public final class ImapSession {
         } finally {
             idling = null;
             if (push.mailbox >= 0) services.notifier().stopWaiting(push.mailbox, push);
+            ctx.notifyWakeUp(null);
             push.end();
         }
         if (line == null) throw new EOFException();
@@ -562,7 +567,7 @@ public final class ImapSession {
             try {
                 scheduled.set(false);
                 try {
-                    c.refresh(true);
+                    c.pushRefresh();
                     connection.flush();
                 } catch (RuntimeException e) {
                     log.warn("imap: IDLE update failed", e);
@@ -582,7 +587,7 @@ public final class ImapSession {
                 scheduled.set(false);
                 if (!active) return;
                 if (connection.wake()) return; // it went to sleep meanwhile: its next turn pushes
-                c.refresh(true);
+                c.pushRefresh();
                 connection.flush();
             } catch (IOException e) {
                 // the client is gone: the session's read fails as well and ends the session

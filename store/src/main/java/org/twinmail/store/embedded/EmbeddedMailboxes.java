@@ -509,8 +509,10 @@ final class EmbeddedMailboxes implements Mailboxes {
         engine.write(tx -> {
             Db db = tx.db();
             if (!db.exists("SELECT 1 FROM account WHERE id = ?", accountId)) throw new StoreException.NotFound("account " + accountId + " does not exist");
-            if (subscribed) db.update("INSERT OR IGNORE INTO subscription (account_id, name) VALUES (?, ?)", accountId, n);
-            else db.update("DELETE FROM subscription WHERE account_id = ? AND name = ?", accountId, n);
+            int changed = subscribed ? db.update("INSERT OR IGNORE INTO subscription (account_id, name) VALUES (?, ?)", accountId, n)
+                    : db.update("DELETE FROM subscription WHERE account_id = ? AND name = ?", accountId, n);
+            // A change in the log only when the list changed, so IMAP NOTIFY reports SubscriptionChange once.
+            if (changed > 0) tx.appendChange(Change.Kind.SUBSCRIPTION_CHANGED, accountId, 0, 0, n);
             return null;
         });
     }
