@@ -282,8 +282,16 @@ fault() {
     # power answers nothing, while a kernel whose processes were killed first answers the peer's
     # probes with ICMP port unreachable for a moment (which a standby rightly takes as "process
     # gone", a fast path that real power loss never offers)
+    # Every process of the node is stopped (SIGSTOP) at once with the links, so that nothing of it
+    # writes its lease slot or anything else while the lab shuts its filesystem down (a python start,
+    # up to a second on a loaded machine): power loss stops everything in the same instant. Then
+    # the filesystem, without flushing (the cache is lost), then SIGKILL for all.
     power-off)
       ip -n "$n" link set eth0 down; ip -n "$n" link set eth1 down
+      # shellcheck disable=SC2046
+      kill -STOP $(ip netns pids "$n") 2>/dev/null || true
+      # from here the machine is off for the fence device's status query (a BMC says so at once)
+      : > "$W/$n/powered-off"
       in_node "$n" sh -c 'mountpoint -q "$1" && python3 "$2" "$1" || true' - "$W/mnt" "$W/fs_shutdown.py"
       for _ in 1 2 3 4 5; do
         pids=$(ip netns pids "$n")
@@ -292,8 +300,7 @@ fault() {
         kill -9 $pids 2>/dev/null || true
         sleep 0.1
       done
-      [ -z "$(ip netns pids "$n")" ] || die "processes of $n survived: $(ip netns pids "$n" | tr '\n' ' ')"
-      : > "$W/$n/powered-off" ;; # what the fence device's status query reports from now on
+      [ -z "$(ip netns pids "$n")" ] || die "processes of $n survived: $(ip netns pids "$n" | tr '\n' ' ')" ;;
     # the links come back; the default route went with the link, and the machine's network set-up restores it at boot
     power-on) rm -f "$W/$n/powered-off"; ip -n "$n" link set eth0 up; ip -n "$n" link set eth1 up; ip -n "$n" route replace default via "$GATEWAY" dev eth0 ;;
     *) die "unknown fault $kind" ;;

@@ -84,4 +84,18 @@ if splits:
             xs = [x[i] for x in r]
             cells.append(f"{statistics.median(xs):>5.0f} /{max(xs):>5}")
         print(f"{name:<20} {len(r):>4} " + " ".join(f"{c:>11}" for c in cells))
+opened = re.compile(r"open ms: store (\d+), search index (\d+), the rest (\d+)")
+opens = {}
+for f in sorted(glob.glob(out + "/run-*.txt")):
+    for l in open(f):
+        m, o = line.match(l.strip()), opened.search(l)
+        if m and o: opens.setdefault(m.group(1), []).append([int(x) for x in o.groups()])
+if opens:
+    print()
+    print("the open step, ms: median / worst (store: open, recovery, blob sweep, fence; then the full-text index; the rest: listeners, workers)")
+    print(f"{'fault':<20} {'runs':>4} " + " ".join(f"{x:>13}" for x in ["store", "search index", "the rest"]))
+    for name in order:
+        if name not in opens: continue
+        r = opens[name]
+        print(f"{name:<20} {len(r):>4} " + " ".join(f"{statistics.median(x[i] for x in r):>6.0f} /{max(x[i] for x in r):>5}" for i in range(3)))
 PY

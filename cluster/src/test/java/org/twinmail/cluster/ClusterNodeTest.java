@@ -66,7 +66,7 @@ class ClusterNodeTest {
         }
 
         @Override
-        public synchronized void start(long epoch) {
+        public synchronized String start(long epoch) {
             Error e = startError;
             if (e != null) throw e;
             long stored = storeEpoch.get();
@@ -75,6 +75,7 @@ class ClusterNodeTest {
             running = true;
             maxServing.accumulateAndGet(serving.incrementAndGet(), Math::max);
             events.add(name + " start " + epoch);
+            return "";
         }
 
         @Override

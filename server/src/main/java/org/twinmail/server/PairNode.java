@@ -155,8 +155,9 @@ public final class PairNode implements AutoCloseable {
         static final String PROBE_FILE = "health-probe";
 
         @Override
-        public void start(long epoch) throws IOException {
+        public String start(long epoch) throws IOException {
             server.activate(epoch);
+            return server.lastActivation();
         }
 
         @Override

@@ -229,8 +229,11 @@ public final class TwinmailServer implements AutoCloseable {
         ImapServer imap = null;
         QueueRunner relay = null;
         List<AutoCloseable> workers = new ArrayList<>();
+        long t0 = System.nanoTime();
+        long tStore, tSearch = 0, tSearched = 0;
         try {
             store = epoch == 0 ? StoreOpener.open(config, dataDir, registry) : StoreOpener.openFenced(config, dataDir, epoch, registry);
+            tStore = System.nanoTime();
             clearSpool(dataDir.resolve("spool"));
             StoreAuthenticator authenticator = new StoreAuthenticator(store, config.auth.credentialCacheTtl);
             // One resolver and one DNS cache for the node: the MX's checks, the relay, the reports.
@@ -268,7 +271,9 @@ public final class TwinmailServer implements AutoCloseable {
             smtp = new SmtpServer(config, store, store, authenticator, tls, authGuard, registry,
                     Chains.withSieve(Chains.mx(config, store, dns, dmarc, rules, bayes), sieve), submissionChain);
             pop3 = new Pop3Server(config, store, authenticator, tls, authGuard, registry);
+            tSearch = System.nanoTime();
             SearchIndex search = openSearch(store, workers);
+            tSearched = System.nanoTime();
             imap = new ImapServer(config, store, store, store, authenticator, tls, authGuard, search, registry);
             smtp.start();
             pop3.start();
@@ -301,7 +306,20 @@ public final class TwinmailServer implements AutoCloseable {
             if (dataLock != null) dataLock.close();
             throw e;
         }
-        if (epoch != 0) log.info("serving at epoch {}: {}", active.epoch(), describeServices());
+        long tEnd = System.nanoTime();
+        lastActivation = String.format("store %d ms, search index %d ms, the rest %d ms", (tStore - t0) / 1_000_000,
+                (tSearched - tSearch) / 1_000_000, (tEnd - tStore - (tSearched - tSearch)) / 1_000_000);
+        if (epoch != 0) log.info("serving at epoch {} ({}): {}", active.epoch(), lastActivation, describeServices());
+    }
+
+    private volatile String lastActivation = "";
+
+    /**
+     * Where the last {@link #activate} spent its time: opening the store (recovery, the blob sweep,
+     * the fence), the full-text index, and the rest (listeners, workers); for the takeover's log line.
+     */
+    public String lastActivation() {
+        return lastActivation;
     }
 
     /**

@@ -360,6 +360,8 @@ class HaLabTest {
     private static final Pattern LOG_TIME = Pattern.compile("^(\\d\\d:\\d\\d:\\d\\d\\.\\d\\d\\d) ");
     private static final Pattern ACTIVE_SPLIT = Pattern.compile(
             "ACTIVE at epoch \\d+ \\((\\d+) ms after the decision: claim (\\d+) ms, fence (\\d+) ms, mount (\\d+) ms, open (\\d+) ms, VIP (\\d+) ms\\)");
+    /** Where the open went (the node's ActiveServices.start): the store, the full-text index, the rest. */
+    private static final Pattern OPEN_SPLIT = Pattern.compile("; open: store (\\d+) ms, search index (\\d+) ms, the rest (\\d+) ms");
 
     /**
      * Where the takeover's time went, from the new active's log: detect (fault to its TAKEOVER
@@ -380,8 +382,10 @@ class HaLabTest {
             if (decided >= 0 && m.find()) {
                 long total = Long.parseLong(m.group(1));
                 String rest = firstOk < 0 ? "" : String.format(", to first 250 %d", firstOk - (decided - faultAt) - total);
-                return String.format(" | split ms: detect %d, claim %s, fence %s, mount %s, open %s, VIP %s%s",
-                        decided - faultAt, m.group(2), m.group(3), m.group(4), m.group(5), m.group(6), rest);
+                Matcher o = OPEN_SPLIT.matcher(l);
+                String open = o.find() ? String.format(" | open ms: store %s, search index %s, the rest %s", o.group(1), o.group(2), o.group(3)) : "";
+                return String.format(" | split ms: detect %d, claim %s, fence %s, mount %s, open %s, VIP %s%s%s",
+                        decided - faultAt, m.group(2), m.group(3), m.group(4), m.group(5), m.group(6), rest, open);
             }
         }
         return "";
