@@ -9,21 +9,27 @@ import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
 import org.apache.lucene.analysis.tokenattributes.PositionIncrementAttribute;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.search.PhraseQuery;
+import org.apache.lucene.search.PrefixQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.TermQuery;
 
 /**
  * The substring index: text already {@link MessageText#fold folded} is cut into the character
  * n-grams that start at each code point, the code point's index being the token's position.
- * At every position: the bigram and the trigram starting there, and the code point alone when it
- * is not ASCII (a one-character Chinese query is common; a one-letter Latin one is not, and would
- * cost a posting per letter).
+ * At every position: the trigram starting there, and the code point alone when it is not ASCII
+ * (a one-character Chinese query is common; a one-letter Latin one is not, and would cost a
+ * posting per letter); at the last but one, the bigram that ends the value.
  *
  * <p>So a folded needle of length L is a substring of a field value exactly when the value holds
- * its grams at consecutive positions: L = 1 non-ASCII, its unigram; L = 2, its bigram; L &ge; 3,
- * the phrase of its trigrams at offsets 0, 3, 6, ... and L-3 (they cover every character, each
- * pinned to its offset). The index then decides the IMAP substring match itself, with the same
- * folding on both sides; {@link #query} says when it cannot (empty or one ASCII character).
+ * its grams at consecutive positions: L = 1 non-ASCII, its unigram; L = 2, a term that starts
+ * with it (a trigram, or the value's last bigram: a prefix query); L &ge; 3, the phrase of its
+ * trigrams at offsets 0, 3, 6, ... and L-3 (they cover every character, each pinned to its
+ * offset). The index then decides the IMAP substring match itself, with the same folding on both
+ * sides; {@link #query} says when it cannot (empty or one ASCII character).
+ *
+ * <p>Bigrams only where no trigram starts (at the end of a value) rather than at every position:
+ * a token a character instead of two, which halves what delivery spends on indexing the text
+ * (BENCHMARKS.md, issue 11); a two-character query costs a prefix query instead of a term.
  * Values of a multi-valued field are {@link #GAP} positions apart, so no phrase spans two.
  */
 final class Grams {
@@ -38,7 +44,7 @@ final class Grams {
         int n = cps.length;
         if (n == 0) return null;
         if (n == 1) return cps[0] < 128 ? null : new TermQuery(new Term(field, gram(cps, 0, 1)));
-        if (n == 2) return new TermQuery(new Term(field, gram(cps, 0, 2)));
+        if (n == 2) return new PrefixQuery(new Term(field, gram(cps, 0, 2)));
         PhraseQuery.Builder b = new PhraseQuery.Builder();
         for (int k = 0; k < n - 3; k += 3) b.add(new Term(field, gram(cps, k, 3)), k);
         b.add(new Term(field, gram(cps, n - 3, 3)), n - 3);
@@ -51,7 +57,7 @@ final class Grams {
         int[] cps = value.codePoints().toArray();
         for (int i = 0; i < cps.length; i++) {
             if (cps[i] >= 128) out.add(gram(cps, i, 1));
-            if (i + 2 <= cps.length) out.add(gram(cps, i, 2));
+            if (i + 2 == cps.length) out.add(gram(cps, i, 2));
             if (i + 3 <= cps.length) out.add(gram(cps, i, 3));
         }
         return out;
@@ -104,7 +110,8 @@ final class Grams {
                 }
                 boolean emit = switch (l) {
                     case 1 -> cps[pos] >= 128;
-                    default -> pos + l <= cps.length;
+                    case 2 -> pos + 2 == cps.length; // where no trigram starts: the value's last bigram
+                    default -> pos + 3 <= cps.length;
                 };
                 int at = pos;
                 if (l == 3) pos++;

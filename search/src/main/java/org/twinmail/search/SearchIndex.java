@@ -71,7 +71,7 @@ import org.twinmail.mail.mime.MimePart;
  */
 public final class SearchIndex implements AutoCloseable {
     /** Raise when the documents change shape: an index of another format is rebuilt. */
-    static final String FORMAT = "1";
+    static final String FORMAT = "2"; // 2: bigrams only at the end of a value (Grams)
     private static final String POSITION_KEY = "twinmail.position";
     private static final String FORMAT_KEY = "twinmail.format";
 

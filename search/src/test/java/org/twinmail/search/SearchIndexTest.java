@@ -131,6 +131,12 @@ class SearchIndexTest {
         assertThat(matching(alice, TextKey.FROM, "zhang wei")).containsExactly(english, utf8);
         assertThat(matching(alice, TextKey.BODY, "会")).as("one CJK character").containsExactly(utf8);
         assertThat(matching(alice, TextKey.BODY, "进展")).isEmpty();
+        // Two characters: a trigram that starts with them, or the last bigram of a value.
+        assertThat(matching(alice, TextKey.SUBJECT, "ua")).as("inside a value").containsExactly(english);
+        assertThat(matching(alice, TextKey.SUBJECT, "RT")).as("the end of a value").containsExactly(english);
+        assertThat(matching(alice, TextKey.SUBJECT, "议通")).containsExactly(utf8);
+        assertThat(matching(alice, TextKey.SUBJECT, "通知")).as("the end of a value").containsExactly(utf8);
+        assertThat(matching(alice, TextKey.SUBJECT, "知会")).isEmpty();
         assertThat(index.matches(inbox(alice).id(), TextKey.BODY, "q")).as("one ASCII letter: undecided").isSameAs(TextMatches.NONE);
 
         assertThat(index.findWords(alice.id(), Set.of(), "邮件系统", EnumSet.allOf(WordField.class), 10))
