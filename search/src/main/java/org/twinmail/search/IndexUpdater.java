@@ -44,6 +44,7 @@ public final class IndexUpdater implements AutoCloseable {
     private final Directory directory;
     private final ChangeLog changeLog;
     private final int batchSize;
+    private final Duration commitInterval;
     /**
      * Every write to the index runs here, never on the consumer's thread: the consumer is
      * stopped by an interrupt, and an interrupt during a Lucene write closes the channel under
@@ -56,7 +57,9 @@ public final class IndexUpdater implements AutoCloseable {
     private volatile boolean closed;
     private Thread watcher;
 
-    private IndexUpdater(SearchIndex index, Mailboxes mailboxes, Directory directory, ChangeLog changeLog, int batchSize) {
+    private IndexUpdater(SearchIndex index, Mailboxes mailboxes, Directory directory, ChangeLog changeLog, int batchSize,
+                         Duration commitInterval) {
+        this.commitInterval = commitInterval;
         this.index = index;
         this.mailboxes = mailboxes;
         this.directory = directory;
@@ -72,7 +75,17 @@ public final class IndexUpdater implements AutoCloseable {
      * messages the index lacks on the messages themselves.
      */
     public static IndexUpdater start(SearchIndex index, Mailboxes mailboxes, Directory directory, ChangeLog changeLog, int batchSize) {
-        IndexUpdater u = new IndexUpdater(index, mailboxes, directory, changeLog, batchSize);
+        return start(index, mailboxes, directory, changeLog, batchSize, Duration.ZERO);
+    }
+
+    /**
+     * As {@link #start(SearchIndex, Mailboxes, Directory, ChangeLog, int)}, committing at most once per
+     * {@code commitInterval} while changes keep coming ({@code search.commitInterval}): see
+     * {@link ChangeConsumer#start(ChangeLog, String, int, Duration, Duration, ChangeConsumer.Handler)}.
+     */
+    public static IndexUpdater start(SearchIndex index, Mailboxes mailboxes, Directory directory, ChangeLog changeLog, int batchSize,
+                                     Duration commitInterval) {
+        IndexUpdater u = new IndexUpdater(index, mailboxes, directory, changeLog, batchSize, commitInterval);
         u.writes.submit(() -> {
             try {
                 if (u.stale()) {
@@ -93,7 +106,7 @@ public final class IndexUpdater implements AutoCloseable {
      * (the CLI on a stopped node); the next updater carries on from the rebuild's position.
      */
     public static int rebuildNow(SearchIndex index, Mailboxes mailboxes, Directory directory, ChangeLog changeLog) {
-        IndexUpdater u = new IndexUpdater(index, mailboxes, directory, changeLog, 1);
+        IndexUpdater u = new IndexUpdater(index, mailboxes, directory, changeLog, 1, Duration.ZERO);
         try {
             return u.writes.submit(u::rebuildOnWriter).get();
         } catch (InterruptedException e) {
@@ -183,7 +196,7 @@ public final class IndexUpdater implements AutoCloseable {
 
     private synchronized void startConsumer() {
         if (closed || consumer != null) return;
-        consumer = ChangeConsumer.start(changeLog, CONSUMER, batchSize, Duration.ofSeconds(1), batch -> {
+        consumer = ChangeConsumer.start(changeLog, CONSUMER, batchSize, Duration.ofSeconds(1), commitInterval, batch -> {
             try {
                 writes.submit(() -> {
                     handle(batch);

@@ -340,7 +340,7 @@ public final class TwinmailServer implements AutoCloseable {
             return null;
         }
         workers.add(index);
-        IndexUpdater updater = IndexUpdater.start(index, store, store, store, config.search.batchSize);
+        IndexUpdater updater = IndexUpdater.start(index, store, store, store, config.search.batchSize, config.search.commitInterval);
         workers.add(updater);
         updater.watchRequests(dataDir, Duration.ofSeconds(1));
         return index;

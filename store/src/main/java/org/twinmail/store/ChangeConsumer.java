@@ -39,17 +39,21 @@ public final class ChangeConsumer implements AutoCloseable {
     private final int batchSize;
     private final Duration retryDelay;
     private final Handler handler;
+    /** Least time between the ends of two batches while the log is busy (0: none); see {@link #start(ChangeLog, String, int, Duration, Duration, Handler)}. */
+    private final long gatherNanos;
     private final Thread thread;
     private volatile boolean running = true;
     private volatile long position;
 
-    private ChangeConsumer(ChangeLog changeLog, String name, int batchSize, Duration retryDelay, Handler handler) {
+    private ChangeConsumer(ChangeLog changeLog, String name, int batchSize, Duration retryDelay, Duration gather, Handler handler) {
         this.changeLog = Objects.requireNonNull(changeLog, "changeLog");
         this.name = Objects.requireNonNull(name, "name");
         if (batchSize < 1) throw new IllegalArgumentException("batch size must be positive");
         this.batchSize = batchSize;
         this.retryDelay = Objects.requireNonNull(retryDelay, "retryDelay");
         this.handler = Objects.requireNonNull(handler, "handler");
+        if (gather.isNegative()) throw new IllegalArgumentException("gather time must not be negative");
+        this.gatherNanos = gather.toNanos();
         this.position = changeLog.consumerPosition(name);
         this.thread = Thread.ofPlatform().name("change-consumer-" + name).daemon(true).unstarted(this::run);
     }
@@ -61,7 +65,18 @@ public final class ChangeConsumer implements AutoCloseable {
      * @param retryDelay first wait before a failed batch is handed over again
      */
     public static ChangeConsumer start(ChangeLog changeLog, String name, int batchSize, Duration retryDelay, Handler handler) {
-        ChangeConsumer c = new ChangeConsumer(changeLog, name, batchSize, retryDelay, handler);
+        return start(changeLog, name, batchSize, retryDelay, Duration.ZERO, handler);
+    }
+
+    /**
+     * As {@link #start(ChangeLog, String, int, Duration, Handler)}, gathering changes while the log
+     * is busy: a batch smaller than {@code batchSize} is handed over no sooner than {@code gather}
+     * after the end of the one before (the first change after a quiet spell goes at once). For a
+     * handler whose cost is mostly per batch (a commit), not per change.
+     */
+    public static ChangeConsumer start(ChangeLog changeLog, String name, int batchSize, Duration retryDelay, Duration gather,
+                                       Handler handler) {
+        ChangeConsumer c = new ChangeConsumer(changeLog, name, batchSize, retryDelay, gather, handler);
         c.thread.start();
         return c;
     }
@@ -77,6 +92,7 @@ public final class ChangeConsumer implements AutoCloseable {
 
     private void run() {
         Duration delay = retryDelay;
+        long lastEnd = System.nanoTime() - gatherNanos;
         while (running) {
             try {
                 List<Change> batch = changeLog.changesSince(position, batchSize);
@@ -84,7 +100,14 @@ public final class ChangeConsumer implements AutoCloseable {
                     changeLog.awaitChange(position, WAIT);
                     continue;
                 }
+                long wait = gatherNanos - (System.nanoTime() - lastEnd);
+                if (batch.size() < batchSize && wait > 0) {
+                    // Busy: let more changes come, then read again (one batch, one commit, for all of them).
+                    java.util.concurrent.TimeUnit.NANOSECONDS.sleep(wait);
+                    batch = changeLog.changesSince(position, batchSize);
+                }
                 handler.handle(batch);
+                lastEnd = System.nanoTime();
                 long last = batch.getLast().position();
                 changeLog.advanceConsumer(name, last);
                 position = last;

@@ -460,6 +460,11 @@ public final class TwinmailConfig {
         public int maxIndexedChars = 1_000_000;
         /** Most change-log entries the index updater handles per commit of the index. */
         public int batchSize = 500;
+        /**
+         * While mail flows, the least time between two commits of the index: changes that come meanwhile
+         * go into one commit (fewer, larger segments: less flushing and merging per message). 0: commit each wake.
+         */
+        public java.time.Duration commitInterval = java.time.Duration.ofSeconds(1);
     }
 
     /** The embedded store. */

@@ -280,6 +280,31 @@ public abstract class ChangeLogContract extends StoreContract {
     }
 
     @Test
+    public void aGatheringConsumerHandsOverABusyLogInBatchesAtLeastTheGatherTimeApart() throws Exception {
+        openStore();
+        store.addDomain("example.com");
+        Account alice = account("alice@example.com");
+        long gather = TimeUnit.MILLISECONDS.toNanos(800);
+        List<long[]> calls = new CopyOnWriteArrayList<>(); // start, end, batch size
+        List<Long> seen = new CopyOnWriteArrayList<>();
+        try (ChangeConsumer consumer = ChangeConsumer.start(store, "gatherer", 100, Duration.ofMillis(10), Duration.ofNanos(gather),
+                batch -> {
+                    long start = System.nanoTime();
+                    for (Change c : batch) seen.add(c.position());
+                    calls.add(new long[] {start, System.nanoTime(), batch.size()});
+                })) {
+            for (int i = 0; i < 8; i++) deliver(message(50, "m" + i), alice);
+            awaitPosition(consumer, store.lastChangePosition());
+        }
+        assertThat(seen).isEqualTo(store.changesSince(0, 1000).stream().map(Change::position).toList());
+        for (int i = 1; i < calls.size(); i++) {
+            assertThat(calls.get(i)[0] - calls.get(i - 1)[1]).as("batch %d starts the gather time after the one before", i)
+                    .isGreaterThanOrEqualTo(gather - TimeUnit.MILLISECONDS.toNanos(20));
+        }
+        assertThat(calls.size()).as("fewer batches than changes").isLessThan(seen.size());
+    }
+
+    @Test
     public void aFailingHandlerGetsTheSameBatchAgainAndTheCursorWaits() throws Exception {
         openStore();
         store.addDomain("example.com");
