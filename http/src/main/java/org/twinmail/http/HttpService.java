@@ -163,7 +163,8 @@ public final class HttpService implements AutoCloseable {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.health = Objects.requireNonNull(health, "health");
         this.healthTimeout = healthTimeout;
-        this.adminApi = tls == null ? new AdminApi(admin, adminToken) : new AdminApi(admin, adminToken, () -> reloadTls(tls));
+        this.adminApi = tls == null ? new AdminApi(admin, adminToken) : new AdminApi(admin, adminToken, () -> reloadTls(tls),
+                () -> new AdminOperations.TlsInfo(tls.current().certificates()));
     }
 
     /**

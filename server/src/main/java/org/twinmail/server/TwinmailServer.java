@@ -160,6 +160,10 @@ public final class TwinmailServer implements AutoCloseable {
         AdminOperations admin = adminOfActiveNode();
         this.http = new HttpService(config, admin, registry, this::health, token, tls);
         new ClientSetup(clientSettings.endpoints(), clientSettings.policy(), () -> admin).mount(http);
+        ConsoleHttp.mount(http, config, admin, () -> {
+            Active a = active;
+            return a == null ? null : a.store();
+        });
         if (config.jmap.enabled) JmapHttp.mount(http, () -> {
             Active a = active;
             return a == null ? null : a.jmap();

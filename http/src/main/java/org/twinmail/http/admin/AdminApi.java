@@ -78,6 +78,7 @@ import org.twinmail.http.Exchange;
  * GET    /api/admin/quarantine/{id}              200 QuarantinedMessage (with its header section)
  * POST   /api/admin/quarantine/{id}/release      200 QuarantineInfo (delivered to its recipients, removed)
  * DELETE /api/admin/quarantine/{id}              204
+ * GET    /api/admin/tls                          200 TlsInfo (the certificates served now, with their expiry)
  * GET    /api/admin/admins                       200 [AdminInfo] (the console's administrators)
  * POST   /api/admin/admins {"name","password","role","domains"?}  201 AdminCreated (with the new TOTP secret)
  * PATCH  /api/admin/admins/{name} {"password"?,"role"?,"domains"?,"enabled"?,"newTotp"?}  200 AdminCreated
@@ -126,6 +127,14 @@ public final class AdminApi {
 
     /** @param reloadTls what {@code POST tls/reload} runs: the node's certificate reload */
     public AdminApi(AdminOperations admin, String token, java.util.function.Supplier<AdminOperations.TlsInfo> reloadTls) {
+        this(admin, token, reloadTls, () -> {
+            throw new AdminException(Kind.UNAVAILABLE, "this server serves no TLS certificates");
+        });
+    }
+
+    /** @param currentTls what {@code GET tls} answers: the certificates served now */
+    public AdminApi(AdminOperations admin, String token, java.util.function.Supplier<AdminOperations.TlsInfo> reloadTls,
+                    java.util.function.Supplier<AdminOperations.TlsInfo> currentTls) {
         this.admin = Objects.requireNonNull(admin, "admin");
         if (token == null || token.isBlank()) throw new IllegalArgumentException("the admin API needs a non-empty token");
         this.tokenDigest = sha256(token);
@@ -190,6 +199,7 @@ public final class AdminApi {
                     return Reply.noContent();
                 }),
                 new Route("POST", "tls/reload", GLOBAL, NONE, false, r -> Reply.ok(reloadTls.get())),
+                new Route("GET", "tls", GLOBAL, NONE, false, r -> Reply.ok(currentTls.get())),
                 new Route("POST", "backup", GLOBAL, NONE, true, r -> Reply.ok(admin.backup(text(r.body(Set.of("directory")), "directory", true)))),
                 new Route("POST", "dkim/*", domainParam(), NONE, true, this::generateDkimKey),
                 new Route("GET", "dkim/*", domainParam(), NONE, false, r -> Reply.ok(admin.showDkimKey(r.param(0)))),

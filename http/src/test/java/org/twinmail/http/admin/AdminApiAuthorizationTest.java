@@ -50,7 +50,7 @@ class AdminApiAuthorizationTest {
     static {
         for (String r : List.of("POST domains", "DELETE domains/*", "PUT domains/*/quota", "GET queue", "POST queue/retry", "POST queue/*/retry",
                 "DELETE queue/*", "POST rules/ip", "DELETE rules/ip/*", "GET bans", "GET tlsrpt", "POST bans", "DELETE bans/*", "GET quarantine",
-                "GET quarantine/*", "POST quarantine/*/release", "DELETE quarantine/*", "POST tls/reload", "POST backup", "GET admins",
+                "GET quarantine/*", "POST quarantine/*/release", "DELETE quarantine/*", "POST tls/reload", "GET tls", "POST backup", "GET admins",
                 "POST admins", "PATCH admins/*", "DELETE admins/*", "GET audit", "GET traffic", "GET alerts")) {
             TABLE.put(r, Access.GLOBAL);
         }

@@ -1,0 +1,241 @@
+package org.twinmail.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import jakarta.mail.Message;
+import jakarta.mail.Session;
+import jakarta.mail.Transport;
+import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.MimeMessage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Properties;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+import org.twinmail.admin.AdminClient;
+import org.twinmail.admin.AdminOperations.AdminCreated;
+import org.twinmail.admin.Totp;
+import org.twinmail.core.config.TwinmailConfig;
+
+/**
+ * The admin console in real headless Chromium against a running node: a global administrator
+ * logs in with TOTP, creates a domain, an account and a domain administrator; the domain
+ * administrator sees only their domain and is refused another's; mail over SMTP shows in the
+ * traffic chart; the audit log shows each action. Screenshots of every page, desktop and phone,
+ * go to web/target/screenshots.
+ */
+class ConsoleBrowserTest {
+    static final Path SCREENSHOTS = Path.of("..", "web", "target", "screenshots").toAbsolutePath().normalize();
+    static final String ROOT_PASSWORD = "root password 1";
+    static final String DORA_PASSWORD = "dora password 1";
+
+    @TempDir
+    Path data;
+    TwinmailServer server;
+    WebDriver browser;
+    WebDriverWait wait;
+    String base;
+
+    @BeforeEach
+    void start() throws Exception {
+        TwinmailConfig config = TestConfigs.loopback(data);
+        config.console.sampleInterval = Duration.ofMillis(250);
+        server = TwinmailServer.start(config);
+        base = "http://127.0.0.1:" + server.httpAddresses().getFirst().getPort();
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary("/usr/bin/chromium");
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,900",
+                "--lang=en-US");
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new java.io.File("/usr/bin/chromedriver"))
+                .usingAnyFreePort().build();
+        browser = new ChromeDriver(service, options);
+        wait = new WebDriverWait(browser, Duration.ofSeconds(15), Duration.ofMillis(50));
+        Files.createDirectories(SCREENSHOTS);
+    }
+
+    @AfterEach
+    void stop() {
+        if (browser != null) browser.quit();
+        if (server != null) server.close();
+    }
+
+    @Test
+    void administratorsManageTheirDomainsAndSeeTrafficAndTheAuditLog() throws Exception {
+        AdminCreated root;
+        RunFile run = RunFile.read(server.runDir()).orElseThrow();
+        try (AdminClient api = new AdminClient(run.uri(), run.token())) {
+            root = api.addAdmin("root", ROOT_PASSWORD.toCharArray(), "global", null); // as twinmail admin admins add does
+            api.addDomain("other.org");
+        }
+        long now = Instant.now().getEpochSecond();
+
+        // a global administrator logs in with password and TOTP
+        browser.get(base + "/console/");
+        shoot("login");
+        login("root", ROOT_PASSWORD, Totp.code(root.totpSecret(), now));
+        assertThat(text(By.id("who"))).contains("root (global administrator)");
+
+        // creates a domain
+        page("domains");
+        type("add-domain-name", "example.org");
+        click("add-domain-submit");
+        waitFor(By.cssSelector("#domains tr[data-domain='example.org']"));
+        assertThat(text(By.id("notice"))).isEqualTo("Added domain example.org");
+        shootBoth("domains");
+
+        // and an account in it
+        page("users?domain=example.org");
+        type("add-user-address", "alice@example.org");
+        type("add-user-password", "alice password");
+        type("add-user-quota", "2G");
+        click("add-user-submit");
+        waitFor(By.cssSelector("#users tr[data-user='alice@example.org']"));
+        assertThat(text(By.cssSelector("#users tr[data-user='alice@example.org']"))).contains("0 of 2.0 GiB");
+        shootBoth("users");
+
+        page("aliases?domain=example.org");
+        type("add-alias-source", "team@example.org");
+        type("add-alias-targets", "alice@example.org");
+        click("add-alias-submit");
+        waitFor(By.cssSelector("#aliases tr[data-alias='team@example.org']"));
+        shootBoth("aliases");
+
+        // and a domain administrator of example.org
+        page("admins");
+        type("add-admin-name", "dora");
+        type("add-admin-password", DORA_PASSWORD);
+        type("add-admin-role", "domain");
+        type("add-admin-domains", "example.org");
+        click("add-admin-submit");
+        WebElement secret = waitFor(By.id("totp-value"));
+        String doraSecret = secret.getDomAttribute("data-secret");
+        waitFor(By.cssSelector("#admins tr[data-admin='dora']"));
+        shootBoth("admins");
+
+        // mail flows over SMTP
+        Properties p = new Properties();
+        p.put("mail.smtp.host", "127.0.0.1");
+        p.put("mail.smtp.port", String.valueOf(server.smtpAddresses().getFirst().getPort()));
+        Session s = Session.getInstance(p);
+        for (String to : List.of("alice@example.org", "team@example.org")) {
+            MimeMessage m = new MimeMessage(s);
+            m.setFrom(new InternetAddress("friend@remote.example"));
+            m.addRecipient(Message.RecipientType.TO, new InternetAddress(to));
+            m.setSubject("hello");
+            m.setText("hi");
+            Transport.send(m);
+        }
+        // ... and the traffic chart shows it (the sampler writes every 250 ms here; the page reads what is stored)
+        page("traffic?range=hour");
+        wait.until(d -> {
+            if (Integer.parseInt(d.findElement(By.id("received-total")).getText()) >= 2) return true;
+            d.navigate().refresh();
+            waitFor(By.cssSelector("#page[data-ready='true']"));
+            return false;
+        });
+        assertThat(text(By.id("received-total"))).isEqualTo("2");
+        assertThat(Integer.parseInt(browser.findElement(By.id("chart-messages")).getDomAttribute("data-points"))).isPositive();
+        assertThat(browser.findElements(By.cssSelector("#chart-messages canvas"))).isNotEmpty();
+        shootBoth("traffic");
+
+        for (String other : List.of("queue", "quarantine", "bans", "rules", "dkim?domain=example.org", "tls", "pair")) {
+            page(other);
+            shootBoth(other.replaceAll("\\?.*", ""));
+        }
+
+        // the domain administrator sees their domain only
+        click("logout");
+        waitFor(By.id("login-name"));
+        login("dora", DORA_PASSWORD, Totp.code(doraSecret, Instant.now().getEpochSecond()));
+        assertThat(text(By.id("who"))).contains("dora (administrator of example.org)");
+        page("domains");
+        assertThat(browser.findElements(By.cssSelector("#domains tbody tr"))).extracting(e -> e.getDomAttribute("data-domain"))
+                .containsExactly("example.org");
+        assertThat(text(By.id("nav"))).doesNotContain("Traffic", "Audit log", "Administrators");
+        assertThat(browser.findElements(By.cssSelector("#add-domain"))).isEmpty();
+        page("users?domain=other.org"); // typed into the address bar
+        assertThat(text(By.id("notice"))).isEqualTo("dora does not manage other.org");
+        assertThat(browser.findElements(By.cssSelector("#users tbody tr"))).isEmpty();
+        shootBoth("domain-admin");
+        click("logout");
+        waitFor(By.id("login-name"));
+
+        // the audit log shows each action (root logs in again with the next step's code: each code works once)
+        login("root", ROOT_PASSWORD, Totp.code(root.totpSecret(), now + Totp.STEP_SECONDS));
+        page("audit");
+        String audit = text(By.id("audit"));
+        assertThat(audit).contains("POST /api/admin/domains", "domains/example.org", "POST /api/admin/users", "users/alice@example.org",
+                "POST /api/admin/aliases", "POST /api/admin/admins", "admins/dora", "login", "logout", "dora", "403",
+                "dora does not manage other.org", "GET /api/admin/users");
+        shootBoth("audit");
+    }
+
+    // ---- browser steps: every wait is on a condition, with a deadline ----
+
+    void login(String name, String password, String code) {
+        waitFor(By.id("login-name"));
+        type("login-name", name);
+        type("login-password", password);
+        type("login-code", code);
+        click("login-submit");
+        waitFor(By.id("who"));
+        waitFor(By.cssSelector("#page[data-ready='true']"));
+    }
+
+    void page(String hash) {
+        String before = browser.findElements(By.id("page")).isEmpty() ? "" : browser.findElement(By.id("page")).getDomAttribute("data-page");
+        browser.get(base + "/console/#/" + hash);
+        String name = hash.replaceAll("\\?.*", "");
+        wait.until(ExpectedConditions.attributeToBe(By.id("page"), "data-page", name));
+        waitFor(By.cssSelector("#page[data-ready='true']"));
+        assertThat(before).isNotNull();
+    }
+
+    WebElement waitFor(By by) {
+        return wait.until(ExpectedConditions.visibilityOfElementLocated(by));
+    }
+
+    void type(String id, String text) {
+        WebElement e = waitFor(By.id(id));
+        e.clear();
+        e.sendKeys(text);
+    }
+
+    void click(String id) {
+        wait.until(ExpectedConditions.elementToBeClickable(By.id(id))).click();
+    }
+
+    String text(By by) {
+        return waitFor(by).getText();
+    }
+
+    void shootBoth(String name) throws Exception {
+        shoot(name + "-desktop");
+        browser.manage().window().setSize(new Dimension(390, 844));
+        wait.until(d -> d.manage().window().getSize().getWidth() <= 400);
+        shoot(name + "-phone");
+        browser.manage().window().setSize(new Dimension(1280, 900));
+        wait.until(d -> d.manage().window().getSize().getWidth() >= 1200);
+    }
+
+    void shoot(String name) throws Exception {
+        Path png = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
+        Files.copy(png, SCREENSHOTS.resolve(name + ".png"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+}

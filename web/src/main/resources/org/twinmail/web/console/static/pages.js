@@ -1,0 +1,268 @@
+// The console's pages: each renders into its section and acts through the admin REST API.
+import { state, h, api, act, enc, bytes, parseSize, notice } from './ui.js';
+import { trafficPage } from './charts.js';
+
+const global = () => state.me && state.me.role === 'global';
+
+/** The links a role sees. */
+export function navigation(me) {
+  const all = [['#/domains', 'Domains'], ['#/users', 'Accounts'], ['#/aliases', 'Aliases'], ['#/dkim', 'DKIM'], ['#/rules', 'Rules']];
+  if (me.role !== 'global') return all;
+  return [['#/traffic', 'Traffic'], ...all, ['#/queue', 'Queue'], ['#/quarantine', 'Quarantine'], ['#/bans', 'Bans'], ['#/tls', 'Certificates'],
+    ['#/pair', 'Pair'], ['#/admins', 'Administrators'], ['#/audit', 'Audit log']];
+}
+
+function table(id, headers, rows) {
+  return h('div', { class: 'scroll' }, h('table', { id },
+    h('thead', {}, h('tr', {}, headers.map(x => h('th', {}, x)))),
+    h('tbody', {}, rows)));
+}
+
+/** A form of labelled inputs; onsubmit gets the values by name. */
+function form(id, fields, label, onsubmit) {
+  const inputs = fields.map(([name, text, attrs]) => [name, h('input', { name, id: id + '-' + name, ...(attrs || {}) })]);
+  return h('form', { id, class: 'inline', onsubmit: async (ev) => {
+    ev.preventDefault();
+    const values = Object.fromEntries(inputs.map(([n, i]) => [n, i.value.trim()]));
+    if (await onsubmit(values) !== false) inputs.forEach(([, i]) => { i.value = ''; });
+  } }, inputs.map(([name, input], k) => h('label', {}, fields[k][1], input)), h('button', { type: 'submit', id: id + '-submit' }, label));
+}
+
+function button(text, onclick, attrs) {
+  return h('button', { type: 'button', class: 'small', onclick, ...(attrs || {}) }, text);
+}
+
+function usage(used, quota) {
+  return h('span', { class: 'usage' }, quota > 0 ? h('meter', { min: 0, max: quota, value: Math.min(used, quota), high: quota * 0.9 }) : null,
+    ' ' + bytes(used) + (quota > 0 ? ' of ' + bytes(quota) : ' (no quota)'));
+}
+
+async function domainPicker(params, body, page) {
+  const domains = await act(() => api('GET', 'domains')) || [];
+  const current = params.get('domain') || (domains[0] && domains[0].name) || '';
+  const select = h('select', { id: 'domain-picker', onchange: () => { location.hash = '#/' + page + '?domain=' + enc(select.value); } },
+    domains.map(d => h('option', { value: d.name, selected: d.name === current }, d.name)));
+  body.append(h('label', { class: 'picker' }, 'Domain ', select));
+  return current;
+}
+
+/** Shows the page again with fresh data, keeping the notice line (what was just done). */
+const refresh = () => {
+  const n = document.getElementById('notice');
+  state.carry = n && !n.hidden ? { text: n.textContent, kind: n.classList.contains('error') ? 'error' : 'ok' } : null;
+  window.dispatchEvent(new HashChangeEvent('hashchange'));
+};
+
+export const pages = {
+  domains: { title: 'Domains', async render(body) {
+    const list = await act(() => api('GET', 'domains')) || [];
+    if (global()) {
+      body.append(form('add-domain', [['name', 'New domain', { required: true, placeholder: 'example.org' }]], 'Add domain',
+        async v => { if (await act(() => api('POST', 'domains', { name: v.name }), 'Added domain ' + v.name)) refresh(); else return false; }));
+    }
+    body.append(table('domains', ['Domain', 'Usage', 'Messages', ''], list.map(d => h('tr', { dataset: { domain: d.name } },
+      h('td', {}, h('a', { href: '#/users?domain=' + enc(d.name) }, d.name)),
+      h('td', {}, usage(d.usedBytes, d.quotaBytes)),
+      h('td', {}, d.messages + (d.maxMessages > 0 ? ' of ' + d.maxMessages : '')),
+      h('td', {}, global() ? [
+        button('Quota…', async () => {
+          const q = prompt('Quota of ' + d.name + ' (e.g. 10G; 0 = none)', d.quotaBytes ? bytes(d.quotaBytes).replace(/ |i?B/g, '') : '0');
+          if (q !== null && await act(() => api('PUT', 'domains/' + enc(d.name) + '/quota', { quotaBytes: parseSize(q) }), 'Quota set')) refresh();
+        }),
+        button('Remove', async () => {
+          if (confirm('Remove the domain ' + d.name + '?') && await act(() => api('DELETE', 'domains/' + enc(d.name)), 'Removed ' + d.name)) refresh();
+        }, { class: 'small danger' })] : null)))));
+  } },
+
+  users: { title: 'Accounts', async render(body, params) {
+    const domain = await domainPicker(params, body, 'users');
+    if (!domain) return;
+    body.append(form('add-user', [['address', 'Address', { required: true, placeholder: 'alice@' + domain }],
+      ['password', 'Password', { type: 'password', required: true, autocomplete: 'new-password' }],
+      ['quota', 'Quota', { placeholder: '2G (empty: none)' }], ['maxMessage', 'Largest message', { placeholder: '25M (empty: the server\'s)' }]],
+      'Add account', async v => {
+        const address = v.address.includes('@') ? v.address : v.address + '@' + domain;
+        const ok = await act(() => api('POST', 'users', { address, password: v.password, quotaBytes: parseSize(v.quota), maxMessageBytes: parseSize(v.maxMessage) }),
+          'Added account ' + address);
+        if (ok) refresh(); else return false;
+      }));
+    const list = await act(() => api('GET', 'users?domain=' + enc(domain))) || [];
+    body.append(table('users', ['Account', 'Usage', 'Messages', 'Largest message', ''], list.map(u => h('tr', { dataset: { user: u.address } },
+      h('td', {}, u.address), h('td', {}, usage(u.usedBytes, u.quotaBytes)),
+      h('td', {}, u.messages + (u.maxMessages > 0 ? ' of ' + u.maxMessages : '')),
+      h('td', {}, u.maxMessageBytes > 0 ? bytes(u.maxMessageBytes) : 'server limit'),
+      h('td', {},
+        button('Password…', async () => {
+          const p = prompt('New password for ' + u.address);
+          if (p) await act(() => api('PATCH', 'users/' + enc(u.address), { password: p }), 'Password of ' + u.address + ' reset');
+        }),
+        button('Quota…', async () => {
+          const q = prompt('Quota of ' + u.address + ' (e.g. 2G; 0 = none)', '0');
+          if (q !== null && await act(() => api('PATCH', 'users/' + enc(u.address), { quotaBytes: parseSize(q) }), 'Quota set')) refresh();
+        }),
+        button('Size limit…', async () => {
+          const q = prompt('Largest message ' + u.address + ' may receive (e.g. 25M; 0 = the server\'s limit)', '0');
+          if (q !== null && await act(() => api('PATCH', 'users/' + enc(u.address), { maxMessageBytes: parseSize(q) }), 'Size limit set')) refresh();
+        }),
+        button('Remove', async () => {
+          if (confirm('Remove ' + u.address + ' and all its mail?') && await act(() => api('DELETE', 'users/' + enc(u.address)), 'Removed ' + u.address)) refresh();
+        }, { class: 'small danger' }))))));
+  } },
+
+  aliases: { title: 'Aliases', async render(body, params) {
+    const domain = await domainPicker(params, body, 'aliases');
+    if (!domain) return;
+    body.append(form('add-alias', [['source', 'Alias (or @' + domain + ' for the catch-all)', { required: true, placeholder: 'team@' + domain }],
+      ['targets', 'Goes to (comma-separated)', { required: true }]], 'Add alias', async v => {
+      const ok = await act(() => api('POST', 'aliases', { source: v.source, targets: v.targets.split(',').map(t => t.trim()).filter(Boolean) }), 'Added ' + v.source);
+      if (ok) refresh(); else return false;
+    }));
+    const list = await act(() => api('GET', 'aliases?domain=' + enc(domain))) || [];
+    body.append(table('aliases', ['Alias', 'Goes to', ''], list.map(a => h('tr', { dataset: { alias: a.source } },
+      h('td', {}, a.source.startsWith('@') ? a.source + ' (catch-all)' : a.source), h('td', {}, a.targets.join(', ')),
+      h('td', {}, button('Remove', async () => {
+        if (confirm('Remove ' + a.source + '?') && await act(() => api('DELETE', 'aliases/' + enc(a.source)), 'Removed ' + a.source)) refresh();
+      }, { class: 'small danger' }))))));
+  } },
+
+  dkim: { title: 'DKIM', async render(body, params) {
+    const domain = await domainPicker(params, body, 'dkim');
+    if (!domain) return;
+    const out = h('div', { id: 'dkim' });
+    body.append(out);
+    const show = async () => {
+      try {
+        const k = await api('GET', 'dkim/' + enc(domain));
+        out.replaceChildren(h('p', {}, 'Selector ' + k.selector + ', RSA ' + k.bits + ' bits' + (k.signing ? ', signing now' : ', not signing (another selector is configured)')),
+          h('p', {}, 'Publish this TXT record:'), h('pre', { id: 'dkim-record' }, k.record));
+      } catch (e) {
+        out.replaceChildren(h('p', {}, e.message), button('Generate a key', async () => {
+          if (await act(() => api('POST', 'dkim/' + enc(domain), {}), 'Key generated')) show();
+        }, { id: 'dkim-generate' }));
+      }
+    };
+    await show();
+    const dns = await act(() => api('GET', 'domains/' + enc(domain) + '/dns'));
+    if (dns && dns.records) body.append(h('h3', {}, 'Every record the domain should publish'), h('pre', { id: 'dns-records' }, dns.records.map(r => r.zoneLine || JSON.stringify(r)).join('\n')));
+  } },
+
+  rules: { title: 'Rules', async render(body) {
+    if (global()) {
+      body.append(form('add-ip-rule', [['range', 'Address or range', { required: true, placeholder: '192.0.2.0/24' }], ['action', 'allow or deny', { required: true }],
+        ['comment', 'Comment'], ['expires', 'Until (ISO instant, empty: never)']], 'Add IP rule', async v => {
+        const ok = await act(() => api('POST', 'rules/ip', { range: v.range, action: v.action, comment: v.comment || undefined, expires: v.expires || undefined }), 'Rule added');
+        if (ok) refresh(); else return false;
+      }));
+    }
+    body.append(form('add-sender-rule', [['pattern', 'Sender', { required: true, placeholder: '*@spam.example' }],
+      ['action', 'accept, reject, quarantine, junk or tag', { required: true }],
+      ['scope', global() ? 'For (domain or user; empty: everyone)' : 'For (one of your domains or users)', { required: !global() }],
+      ['comment', 'Comment']], 'Add sender rule', async v => {
+      const ok = await act(() => api('POST', 'rules/sender', { pattern: v.pattern, action: v.action, scope: v.scope || undefined, comment: v.comment || undefined }), 'Rule added');
+      if (ok) refresh(); else return false;
+    }));
+    const list = await act(() => api('GET', 'rules')) || [];
+    body.append(table('rules', ['Type', 'Match', 'Action', 'For', 'Comment', 'Until', ''], list.map(r => h('tr', { class: r.expired ? 'expired' : '' },
+      h('td', {}, r.type), h('td', {}, r.match), h('td', {}, r.action), h('td', {}, r.scope || 'everyone'), h('td', {}, r.comment || ''),
+      h('td', {}, r.expires ? r.expires + (r.expired ? ' (expired)' : '') : 'never'),
+      h('td', {}, button('Remove', async () => {
+        const path = r.type === 'ip' ? 'rules/ip/' + enc(r.match) : 'rules/sender/' + enc(r.match) + (r.scope ? '?scope=' + enc(r.scope) : '');
+        if (await act(() => api('DELETE', path), 'Rule removed')) refresh();
+      }, { class: 'small danger' }))))));
+  } },
+
+  queue: { title: 'Outbound queue', async render(body) {
+    const list = await act(() => api('GET', 'queue?limit=1000')) || [];
+    const search = h('input', { id: 'queue-search', type: 'search', placeholder: 'sender, recipient or reply' });
+    const rows = list.map(q => {
+      const text = (q.sender + ' ' + q.recipients.map(r => r.address + ' ' + (r.lastReply || '')).join(' ')).toLowerCase();
+      const details = h('tr', { class: 'details', hidden: true }, h('td', { colspan: 6 }, h('ul', {}, q.recipients.map(r =>
+        h('li', {}, r.address + ': ' + r.attempts + ' attempt(s), next ' + r.nextAttempt + (r.active ? ' (being delivered)' : '') + (r.lastReply ? ' — ' + r.lastReply : ''))))));
+      const row = h('tr', { dataset: { queue: q.id, text } }, h('td', {}, String(q.id)), h('td', {}, q.sender || '<>'),
+        h('td', {}, q.recipients.map(r => r.address).join(', ')), h('td', {}, bytes(q.size)), h('td', {}, q.arrival),
+        h('td', {}, button('Show', () => { details.hidden = !details.hidden; }),
+          button('Retry', async () => { if (await act(() => api('POST', 'queue/' + q.id + '/retry'), r => r.recipients + ' recipient(s) due now')) refresh(); }),
+          button('Delete', async () => {
+            if (confirm('Delete message ' + q.id + ' without a bounce?') && await act(() => api('DELETE', 'queue/' + q.id), 'Deleted')) refresh();
+          }, { class: 'small danger' })));
+      return [row, details];
+    });
+    search.addEventListener('input', () => {
+      const t = search.value.toLowerCase();
+      for (const [row, details] of rows) { row.hidden = !!t && !row.dataset.text.includes(t); if (row.hidden) details.hidden = true; }
+    });
+    body.append(h('div', { class: 'inline' }, search, button('Retry all now', async () => {
+      if (await act(() => api('POST', 'queue/retry'), r => r.recipients + ' recipient(s) due now')) refresh();
+    })), list.length ? table('queue', ['Id', 'Sender', 'Recipients', 'Size', 'Arrived', ''], rows.flat()) : h('p', { id: 'queue-empty' }, 'The queue is empty.'));
+  } },
+
+  quarantine: { title: 'Quarantine', async render(body) {
+    const list = await act(() => api('GET', 'quarantine')) || [];
+    body.append(list.length ? table('quarantine', ['Arrived', 'Reason', 'Sender', 'Subject', 'Recipients', 'Size', ''], list.map(q => h('tr', { dataset: { id: q.id } },
+      h('td', {}, q.arrived), h('td', {}, q.reason), h('td', {}, q.sender || '<>'), h('td', {}, q.subject || ''), h('td', {}, q.recipients.join(', ')),
+      h('td', {}, bytes(q.size)),
+      h('td', {}, button('Release', async () => { if (await act(() => api('POST', 'quarantine/' + enc(q.id) + '/release'), 'Released')) refresh(); }),
+        button('Delete', async () => { if (confirm('Delete it?') && await act(() => api('DELETE', 'quarantine/' + enc(q.id)), 'Deleted')) refresh(); }, { class: 'small danger' })))))
+      : h('p', {}, 'Nothing is held.'));
+  } },
+
+  bans: { title: 'Bans', async render(body) {
+    body.append(form('add-ban', [['client', 'Address', { required: true }], ['until', 'Until (ISO instant, empty: until removed)'], ['reason', 'Reason']], 'Ban',
+      async v => { if (await act(() => api('POST', 'bans', { client: v.client, until: v.until || undefined, reason: v.reason || undefined }), 'Banned ' + v.client)) refresh(); else return false; }));
+    const list = await act(() => api('GET', 'bans')) || [];
+    body.append(table('bans', ['Client', 'Until', 'Ban', 'Reason', ''], list.map(b => h('tr', {}, h('td', {}, b.client), h('td', {}, b.until || 'removed by hand'),
+      h('td', {}, String(b.level + 1)), h('td', {}, b.reason || ''),
+      h('td', {}, button('Lift', async () => { if (await act(() => api('DELETE', 'bans/' + enc(b.client)), 'Lifted')) refresh(); }))))));
+  } },
+
+  tls: { title: 'TLS certificates', async render(body) {
+    const list = h('ul', { id: 'certificates' });
+    const show = (info) => list.replaceChildren(...info.certificates.map(c => h('li', {}, c)));
+    body.append(list, button('Reload from the files', async () => {
+      const r = await act(() => api('POST', 'tls/reload'), 'Reloaded');
+      if (r) show(r);
+    }));
+    const info = await act(() => api('GET', 'tls'));
+    if (info) show(info);
+  } },
+
+  pair: { title: 'The pair', async render(body) {
+    const r = await fetch('/health', { credentials: 'same-origin' });
+    const health = await r.json().catch(() => ({ checks: {} }));
+    body.append(h('p', { id: 'health' }, 'This node: ' + (health.status || 'unknown')),
+      table('pair-checks', ['Check', 'State'], Object.entries(health.checks || {}).map(([k, v]) => h('tr', {}, h('td', {}, k), h('td', {}, v)))),
+      h('p', { class: 'muted' }, 'Heartbeats, lease, probes, failover history and the switchover are shown by twinmail cluster status and done by twinmail cluster switchover on the node; the API does not serve them yet.'));
+  } },
+
+  admins: { title: 'Administrators', async render(body) {
+    const secret = h('div', { id: 'totp-secret' });
+    body.append(form('add-admin', [['name', 'Name', { required: true }], ['password', 'Password (10 or more)', { type: 'password', required: true, autocomplete: 'new-password' }],
+      ['role', 'global or domain', { required: true }], ['domains', 'Domains (domain administrators, comma-separated)']], 'Add administrator', async v => {
+      const r = await act(() => api('POST', 'admins', { name: v.name, password: v.password, role: v.role,
+        domains: v.domains ? v.domains.split(',').map(d => d.trim()).filter(Boolean) : undefined }), 'Added ' + v.name);
+      if (!r) return false;
+      secret.replaceChildren(h('p', {}, 'Give ' + r.admin.name + ' this TOTP secret for their authenticator app (shown once):'),
+        h('pre', { id: 'totp-value', dataset: { secret: r.totpSecret } }, r.totpSecret + '\n' + r.totpUri));
+      const list = await act(() => api('GET', 'admins')) || [];
+      renderList(list);
+    }), secret);
+    const holder = h('div');
+    body.append(holder);
+    const renderList = (list) => holder.replaceChildren(table('admins', ['Name', 'Role', 'Domains', 'Enabled', 'Created', ''], list.map(a => h('tr', { dataset: { admin: a.name } },
+      h('td', {}, a.name), h('td', {}, a.role), h('td', {}, a.domains.join(', ')), h('td', {}, a.enabled ? 'yes' : 'no'), h('td', {}, a.created),
+      h('td', {}, button(a.enabled ? 'Disable' : 'Enable', async () => { if (await act(() => api('PATCH', 'admins/' + enc(a.name), { enabled: !a.enabled }), 'Changed')) refresh(); }),
+        button('Remove', async () => { if (confirm('Remove ' + a.name + '?') && await act(() => api('DELETE', 'admins/' + enc(a.name)), 'Removed')) refresh(); }, { class: 'small danger' }))))));
+    renderList(await act(() => api('GET', 'admins')) || []);
+  } },
+
+  audit: { title: 'Audit log', async render(body, params) {
+    const list = await act(() => api('GET', 'audit?limit=500' + (params.get('actor') ? '&actor=' + enc(params.get('actor')) : ''))) || [];
+    body.append(table('audit', ['Time', 'Who', 'Via', 'From', 'Action', 'Target', 'Status', 'Outcome'], list.map(e => h('tr', { class: e.status >= 400 ? 'failed' : '' },
+      h('td', {}, e.time), h('td', {}, e.actor), h('td', {}, e.via), h('td', {}, e.client), h('td', {}, e.action), h('td', {}, e.target || ''),
+      h('td', {}, String(e.status)), h('td', {}, e.outcome)))));
+  } },
+
+  traffic: { title: 'Traffic and runtime', render: trafficPage },
+};
+
+export { notice };
