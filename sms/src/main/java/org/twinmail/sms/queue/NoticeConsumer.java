@@ -135,7 +135,7 @@ public final class NoticeConsumer implements AutoCloseable {
         long due = now.toEpochMilli();
         if (u.quiet(local)) due = quietEnd(u, local);
         long expires = Math.max(due, now.toEpochMilli()) + settings.expireAfter().toMillis();
-        String ref = queue.newRef(u.phone(), key, 0, now.plus(settings.replyWindow()).toEpochMilli());
+        String ref = queue.newRef(u.phone(), key, settings.refDigits(), now.plus(settings.replyWindow()).toEpochMilli());
         SmsItem item = new SmsItem(SmsItem.Purpose.NOTICE, u.phone(), "", notice, u.language(), u.zone(), ref, SmsItem.State.QUEUED,
                 now.toEpochMilli(), due, 0, expires, "", List.of(), 0, "");
         if (!queue.enqueue(key, item)) return false;

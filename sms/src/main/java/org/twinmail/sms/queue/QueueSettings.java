@@ -13,9 +13,10 @@ import java.util.List;
  * @param maxNoticeAge  a message older than this when the consumer sees it makes no notice (a copy or move of old mail)
  * @param codeValidity  how long a verification code counts
  * @param pollInterval  how often the queue looks for due items when nothing woke it
+ * @param refDigits     a notice's reference is this many digits (to fit a source-address extension); 0: four letters and digits
  */
 public record QueueSettings(int maxParts, List<Duration> retrySchedule, Duration expireAfter, Duration replyWindow, Duration maxNoticeAge,
-                            Duration codeValidity, Duration pollInterval) {
+                            Duration codeValidity, Duration pollInterval, int refDigits) {
     public QueueSettings {
         retrySchedule = List.copyOf(retrySchedule);
         if (retrySchedule.isEmpty()) throw new IllegalArgumentException("the retry schedule must not be empty");
@@ -24,7 +25,7 @@ public record QueueSettings(int maxParts, List<Duration> retrySchedule, Duration
 
     public static QueueSettings defaults() {
         return new QueueSettings(1, List.of(Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(1), Duration.ofMinutes(5)),
-                Duration.ofHours(1), Duration.ofDays(7), Duration.ofHours(1), Duration.ofMinutes(15), Duration.ofSeconds(1));
+                Duration.ofHours(1), Duration.ofDays(7), Duration.ofHours(1), Duration.ofMinutes(15), Duration.ofSeconds(1), 0);
     }
 
     /** The wait after failed attempt {@code attempts} (1-based). */
