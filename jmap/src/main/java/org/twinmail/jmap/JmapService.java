@@ -148,30 +148,43 @@ public final class JmapService {
 
     /** Answers one HTTP exchange under {@link #PREFIX} or at {@link #WELL_KNOWN}. */
     public void serve(JmapExchange ex) throws IOException {
+        serve(ex, null);
+    }
+
+    /**
+     * Answers one exchange for {@code p}, whom the caller has authenticated its own way (the
+     * webmail, by its browser session): the same routes, with no {@code Authorization} read;
+     * {@code /jmap/token} is not among them.
+     */
+    public void serveAs(JmapExchange ex, Principal p) throws IOException {
+        serve(ex, java.util.Objects.requireNonNull(p, "principal"));
+    }
+
+    private void serve(JmapExchange ex, Principal authenticated) throws IOException {
         String path = ex.path();
         try {
             if (path.equals(WELL_KNOWN) || path.equals(PREFIX + "session")) {
                 if (!method(ex, "GET")) return;
-                Principal p = authenticate(ex);
+                Principal p = authenticated != null ? authenticated : authenticate(ex);
                 if (p == null) return;
                 sendJson(ex, 200, session(p, baseUrl(ex)));
             } else if (path.equals(PREFIX + "api") || path.equals(PREFIX + "api/")) {
                 if (!method(ex, "POST")) return;
-                Principal p = authenticate(ex);
+                Principal p = authenticated != null ? authenticated : authenticate(ex);
                 if (p != null) api(ex, p);
             } else if (path.startsWith(PREFIX + "upload/")) {
                 if (!method(ex, "POST")) return;
-                Principal p = authenticate(ex);
+                Principal p = authenticated != null ? authenticated : authenticate(ex);
                 if (p != null) upload(ex, p, segment(path, PREFIX.length() + "upload/".length()));
             } else if (path.startsWith(PREFIX + "download/")) {
                 if (!method(ex, "GET")) return;
-                Principal p = authenticate(ex);
+                Principal p = authenticated != null ? authenticated : authenticate(ex);
                 if (p != null) download(ex, p, path.substring(PREFIX.length() + "download/".length()));
             } else if (path.equals(PREFIX + "eventsource") || path.equals(PREFIX + "eventsource/")) {
                 if (!method(ex, "GET")) return;
-                Principal p = authenticate(ex);
+                Principal p = authenticated != null ? authenticated : authenticate(ex);
                 if (p != null) eventSource(ex, p);
-            } else if (path.equals(PREFIX + "token")) {
+            } else if (path.equals(PREFIX + "token") && authenticated == null) {
                 token(ex);
             } else {
                 sendProblem(ex, new Problem("about:blank", 404, "no such JMAP resource"));
@@ -380,6 +393,11 @@ public final class JmapService {
         } catch (IOException gone) {
             log.debug("event source closed: {}", gone.toString());
         }
+    }
+
+    /** The bytes of a blob {@code p} may read (a message, a part, an upload), or null. */
+    public byte[] blob(Principal p, String blobId) {
+        return blobs.download(p.accountId(), blobId);
     }
 
     /** An RFC 8887 WebSocket for {@code p}: text frames in through {@link JmapSocket#onText}, out through {@code send}. */

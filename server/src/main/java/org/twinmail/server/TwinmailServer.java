@@ -46,6 +46,8 @@ import org.twinmail.filter.auth.report.DmarcReporting;
 import org.twinmail.http.Health;
 import org.twinmail.http.HttpService;
 import org.twinmail.jmap.JmapService;
+import org.twinmail.web.session.SessionSettings;
+import org.twinmail.web.webmail.Webmail;
 import org.twinmail.imap.ImapServer;
 import org.twinmail.managesieve.ManageSieveServer;
 import org.twinmail.mail.dkim.DkimSigner;
@@ -168,6 +170,12 @@ public final class TwinmailServer implements AutoCloseable {
             Active a = active;
             return a == null ? null : a.jmap();
         });
+        if (config.jmap.enabled) { // the webmail at /mail/, a JMAP client with browser sessions kept in the store
+            new Webmail(() -> {
+                Active a = active;
+                return a == null || a.jmap() == null ? null : new Webmail.Backend(a.jmap(), a.store());
+            }, SessionSettings.from(config.web), java.time.Clock.systemUTC()).mount(http);
+        }
         if (!isPair(config)) activate(0);
         try {
             http.start();

@@ -1,0 +1,467 @@
+package org.twinmail.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import jakarta.mail.BodyPart;
+import jakarta.mail.Folder;
+import jakarta.mail.Message;
+import jakarta.mail.Multipart;
+import jakarta.mail.Session;
+import jakarta.mail.Store;
+import jakarta.mail.Transport;
+import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.MimeMessage;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Cookie;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The webmail in a real headless Chromium (Debian's, through its chromedriver) against a node
+ * started here, mail coming in over SMTP and checked over IMAP: login, reading, reply with an
+ * attachment, live updates by push, the Chinese UI with a GB2312 message, the phone layout,
+ * a corpus of hostile HTML (no script runs, no request leaves the page), CSRF and cookie flags.
+ * Every wait is for a condition, with a deadline. Screenshots go to web/target/screenshots.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class WebmailBrowserTest {
+    static final String ALICE = "alice@web.example";
+    static final String BOB = "bob@web.example";
+    static final String PASSWORD = "Correct-Horse-9";
+    static final Path SCREENSHOTS = Path.of("..", "web", "target", "screenshots");
+    static final Duration WAIT = Duration.ofSeconds(20);
+
+    @TempDir
+    static Path data;
+    TwinmailServer server;
+    WebDriver driver;
+    WebDriverWait wait;
+    String base;
+    /** Requests that reached the canary: any of them means a hostile message got something out. */
+    final List<String> canaryHits = new CopyOnWriteArrayList<>();
+    HttpServer canary;
+    String canaryUrl;
+
+    @BeforeAll
+    void start() throws Exception {
+        server = TwinmailServer.start(TestConfigs.loopback(data));
+        assertThat(CliRunner.run("admin", "--data", data.toString(), "domain", "add", "web.example").exit()).isZero();
+        for (String u : List.of(ALICE, BOB)) {
+            assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", u, "--password", PASSWORD).exit()).isZero();
+        }
+        base = "http://localhost:" + server.httpAddresses().getFirst().getPort() + "/mail/";
+        canary = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        canary.createContext("/", ex -> {
+            canaryHits.add(ex.getRequestMethod() + " " + ex.getRequestURI());
+            ex.sendResponseHeaders(204, -1);
+            ex.close();
+        });
+        canary.start();
+        canaryUrl = "http://127.0.0.1:" + canary.getAddress().getPort();
+        ChromeOptions o = new ChromeOptions();
+        o.setBinary("/usr/bin/chromium");
+        o.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,860",
+                "--lang=en-US", "--no-first-run", "--disable-extensions");
+        o.setExperimentalOption("prefs", Map.of("intl.accept_languages", "en-US,en"));
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new java.io.File("/usr/bin/chromedriver"))
+                .usingAnyFreePort().build();
+        driver = new ChromeDriver(service, o);
+        wait = new WebDriverWait(driver, WAIT);
+        Files.createDirectories(SCREENSHOTS);
+    }
+
+    @AfterAll
+    void stop() {
+        if (driver != null) driver.quit();
+        if (canary != null) canary.stop(0);
+        if (server != null) server.close();
+    }
+
+    @BeforeEach
+    void freshBrowser() {
+        driver.manage().window().setSize(new Dimension(1280, 860));
+        driver.get(base);
+        driver.manage().deleteAllCookies();
+        ((JavascriptExecutor) driver).executeScript("localStorage.clear()");
+    }
+
+    // ---- helpers ----
+
+    void login(String user) {
+        driver.get(base);
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-user"))).sendKeys(user);
+        driver.findElement(By.id("login-pass")).sendKeys(PASSWORD);
+        driver.findElement(By.id("login-submit")).click();
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(".mailbox[data-role=inbox]")));
+    }
+
+    /** Waits for the list row of {@code subject} (the list may be redrawn by a push meanwhile). */
+    WebElement row(String subject) {
+        return wait.ignoring(StaleElementReferenceException.class).until(d -> d.findElements(By.cssSelector(".msg-row")).stream()
+                .filter(r -> r.findElement(By.cssSelector(".subject")).getText().contains(subject)).findFirst().orElse(null));
+    }
+
+    /** Clicks the list row of {@code subject}, again if a redraw took it away before the click. */
+    void clickRow(String subject) {
+        wait.ignoring(StaleElementReferenceException.class).until(d -> {
+            WebElement r = row(subject);
+            ((JavascriptExecutor) d).executeScript("arguments[0].scrollIntoView({block: 'center'})", r);
+            r.click();
+            return true;
+        });
+    }
+
+    /** Opens the message and waits until its frame shows {@code text}; returns the frame's text. */
+    String open(String subject, String text) {
+        clickRow(subject);
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("reader-subject"), subject));
+        WebElement frame = wait.until(d -> d.findElements(By.cssSelector(".card[open] .body-frame")).stream().reduce((a, b) -> b).orElse(null));
+        driver.switchTo().frame(frame);
+        try {
+            return wait.until(d -> {
+                String body = d.findElement(By.tagName("body")).getText();
+                return body.contains(text) ? body : null;
+            });
+        } finally {
+            driver.switchTo().defaultContent();
+        }
+    }
+
+    void screenshot(String name) throws IOException {
+        byte[] png = ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES);
+        Files.write(SCREENSHOTS.resolve(name + ".png"), png);
+    }
+
+    void deliver(String to, String subject, Function<MimeMessage, MimeMessage> body) throws Exception {
+        Properties p = new Properties();
+        p.put("mail.smtp.host", "127.0.0.1");
+        p.put("mail.smtp.port", String.valueOf(server.smtpAddresses().getFirst().getPort()));
+        p.put("mail.smtp.timeout", "20000");
+        MimeMessage m = new MimeMessage(Session.getInstance(p));
+        m.setFrom(new InternetAddress(to.equals(BOB) ? ALICE : BOB));
+        m.addRecipient(Message.RecipientType.TO, new InternetAddress(to));
+        m.setSubject(subject, "UTF-8");
+        m.setText("hello from the test: " + subject, "UTF-8");
+        Transport.send(body.apply(m));
+    }
+
+    static MimeMessage html(MimeMessage m, String html) {
+        try {
+            m.setContent(html, "text/html; charset=utf-8");
+            m.saveChanges();
+            return m;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    Store imap(String user) throws Exception {
+        Properties p = new Properties();
+        p.put("mail.imap.host", "127.0.0.1");
+        p.put("mail.imap.port", String.valueOf(server.imapAddresses().getFirst().getPort()));
+        p.put("mail.imap.timeout", "20000");
+        Store s = Session.getInstance(p).getStore("imap");
+        s.connect(user, PASSWORD);
+        return s;
+    }
+
+    // ---- tests ----
+
+    @Test
+    void logInReadAMessageFromSmtpAndReplyWithAnAttachmentThatArrivesOverImap() throws Exception {
+        deliver(ALICE, "Quarterly report", m -> m);
+        long t0 = System.nanoTime();
+        login(ALICE);
+        row("Quarterly report");
+        long listed = System.nanoTime();
+        Cookie c = driver.manage().getCookieNamed("twinmail-mail");
+        assertThat(c).isNotNull();
+        assertThat(c.isHttpOnly()).isTrue();
+        assertThat(c.isSecure()).isTrue();
+        assertThat(c.getSameSite()).isEqualTo("Strict");
+        assertThat(((JavascriptExecutor) driver).executeScript("return document.cookie")).asString().doesNotContain("twinmail-mail");
+        long o0 = System.nanoTime();
+        assertThat(open("Quarterly report", "hello from the test")).contains("Quarterly report");
+        long opened = System.nanoTime();
+        System.out.printf("webmail: login to list %d ms, open %d ms%n", (listed - t0) / 1_000_000, (opened - o0) / 1_000_000);
+        screenshot("desktop-en-reading");
+
+        driver.findElement(By.id("reply")).click();
+        WebElement bodyField = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("compose-body")));
+        assertThat(driver.findElement(By.id("compose-to")).getAttribute("value")).contains(BOB);
+        assertThat(driver.findElement(By.id("compose-subject")).getAttribute("value")).isEqualTo("Re: Quarterly report");
+        wait.until(d -> bodyField.equals(d.switchTo().activeElement()));
+        bodyField.sendKeys("Numbers attached.");
+        Path file = data.resolve("numbers.csv");
+        Files.writeString(file, "q,revenue\nQ3,42\n");
+        driver.findElement(By.id("compose-files")).sendKeys(file.toAbsolutePath().toString());
+        wait.until(d -> d.findElements(By.cssSelector("#compose-attachments li .size")).size() == 1);
+        screenshot("desktop-en-compose");
+        driver.findElement(By.id("send")).click();
+        String outcome = wait.until(d -> d.findElements(By.id("composer")).isEmpty() ? "sent"
+                : d.findElement(By.id("compose-status")).getText().contains("failed") ? d.findElement(By.id("compose-status")).getText() : null);
+        assertThat(outcome).isEqualTo("sent");
+
+        Store store = imap(BOB);
+        try {
+            MimeMessage reply = waitForImap(store, "Re: Quarterly report");
+            assertThat(reply.getHeader("In-Reply-To")).isNotNull();
+            assertThat(reply.getFrom()[0].toString()).contains(ALICE);
+            Multipart mp = (Multipart) reply.getContent();
+            List<String> names = new ArrayList<>();
+            String text = "";
+            for (int i = 0; i < mp.getCount(); i++) {
+                BodyPart part = mp.getBodyPart(i);
+                if (part.getFileName() != null) {
+                    names.add(part.getFileName());
+                    assertThat(new String(part.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("q,revenue\nQ3,42\n");
+                } else if (part.isMimeType("text/plain")) {
+                    text = (String) part.getContent();
+                }
+            }
+            assertThat(names).containsExactly("numbers.csv");
+            assertThat(text).startsWith("Numbers attached.").contains("> hello from the test: Quarterly report");
+        } finally {
+            store.close();
+        }
+    }
+
+    MimeMessage waitForImap(Store store, String subject) throws Exception {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (true) {
+            Folder inbox = store.getFolder("INBOX");
+            inbox.open(Folder.READ_ONLY);
+            try {
+                for (Message m : inbox.getMessages()) {
+                    if (subject.equals(m.getSubject())) return new MimeMessage((MimeMessage) m);
+                }
+            } finally {
+                inbox.close(false);
+            }
+            assertThat(System.nanoTime()).as("%s arrives over IMAP", subject).isLessThan(deadline);
+            Thread.onSpinWait();
+        }
+    }
+
+    @Test
+    void aMessageDeliveredOverSmtpAppearsInTheOpenListWithoutAReload() throws Exception {
+        login(ALICE);
+        JavascriptExecutor js = (JavascriptExecutor) driver;
+        js.executeScript("window.__sameDocument = 42");
+        deliver(ALICE, "Pushed while watching", m -> m);
+        row("Pushed while watching");
+        assertThat(js.executeScript("return window.__sameDocument")).as("no reload").isEqualTo(42L);
+        assertThat(driver.findElement(By.cssSelector(".mailbox[data-role=inbox] .count")).getText()).matches("\\d+");
+    }
+
+    @Test
+    void chineseUiShowsAGb2312MessageAndThePhoneLayoutShowsOnePaneAtATime() throws Exception {
+        Charset gb = Charset.forName("GB2312");
+        deliver(ALICE, "ignored", m -> {
+            try {
+                m.setSubject("季度报告：你好", "GB2312");
+                m.setText("你好，世界！这是一封 GB2312 编码的邮件。", "GB2312");
+                m.saveChanges();
+                assertThat(m.getContentType()).containsIgnoringCase("gb2312");
+                return m;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertThat(gb.newEncoder().canEncode("你好，世界")).isTrue();
+        login(ALICE);
+        driver.findElement(By.id("lang-switch")).click();
+        wait.until(d -> d.findElement(By.id("compose")).getAttribute("textContent").contains("写邮件"));
+        assertThat(driver.findElement(By.cssSelector(".mailbox[data-role=inbox] .name")).getText()).isEqualTo("收件箱");
+        assertThat(open("季度报告：你好", "你好，世界")).contains("这是一封 GB2312 编码的邮件");
+        screenshot("desktop-zh-reading");
+
+        driver.manage().window().setSize(new Dimension(390, 844));
+        wait.until(d -> ((JavascriptExecutor) d).executeScript("return innerWidth <= 720"));
+        assertThat(driver.findElement(By.id("reader")).isDisplayed()).isTrue();
+        assertThat(driver.findElement(By.id("list")).isDisplayed()).isFalse();
+        assertThat(driver.findElement(By.id("folders")).isDisplayed()).isFalse();
+        screenshot("phone-zh-reading");
+        driver.findElement(By.id("back")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("list")));
+        assertThat(driver.findElement(By.id("reader")).isDisplayed()).isFalse();
+        Number width = (Number) ((JavascriptExecutor) driver).executeScript("return document.documentElement.scrollWidth");
+        assertThat(width.intValue()).as("nothing wider than the phone").isLessThanOrEqualTo(390);
+        screenshot("phone-zh-list");
+        driver.findElement(By.id("lang-switch")).click();
+        wait.until(d -> d.findElement(By.id("compose")).getAttribute("textContent").contains("Compose"));
+        screenshot("phone-en-list");
+        driver.findElement(By.id("menu")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("folders")));
+        screenshot("phone-en-folders");
+        driver.manage().window().setSize(new Dimension(1280, 860));
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("list")));
+        screenshot("desktop-en-list");
+    }
+
+    /** The known webmail bypass families, each trying to run a script or reach the canary. */
+    List<String> hostileCorpus() {
+        String c = canaryUrl;
+        return List.of(
+                "<script>fetch('" + c + "/script')</script><p>corpus-1</p>",
+                "<img src=x onerror=\"fetch('" + c + "/onerror')\"><body onload=\"fetch('" + c + "/onload')\"><p>corpus-2</p>",
+                "<style>@import url('" + c + "/import.css');</style><p>corpus-3</p>",
+                "<p style=\"background:url('" + c + "/bg.png')\">corpus-4</p><div style=\"background-image:/**/url(" + c + "/comment.png)\">x</div>",
+                "<style>/*</style><img src=x onerror=fetch('" + c + "/css-comment')>*/</style><p>corpus-5</p>",
+                "<svg><animate attributeName=href to=javascript:fetch('" + c + "/animate') /><a><text>x</text></a></svg>"
+                        + "<svg><set attributeName=onmouseover to=\"fetch('" + c + "/set')\"/></svg><p>corpus-6</p>",
+                "<svg><rect fill=\"url(" + c + "/funciri#x)\" width=10 height=10 /><use href=\"" + c + "/use.svg#a\"/></svg><p>corpus-7</p>",
+                "<p xlink:href=\"javascript:fetch('" + c + "/xlink')\" xmlns:xlink=\"http://www.w3.org/1999/xlink\">corpus-8</p>"
+                        + "<math><maction xlink:href=\"javascript:fetch('" + c + "/math')\">m</maction></math>",
+                "<base href=\"" + c + "/base/\"><img src=\"relative.png\"><a href=\"rel\">link</a><p>corpus-9</p>",
+                "<img srcset=\"" + c + "/srcset.png 1x\"><picture><source srcset=\"" + c + "/source.png\"><img src=x></picture><p>corpus-10</p>",
+                "<a href=\"javascript:fetch('" + c + "/js-href')\">click</a><iframe src=\"data:text/html,<script>fetch('" + c
+                        + "/data')</script>\"></iframe><object data=\"" + c + "/object\"></object><p>corpus-11</p>",
+                "<form action=\"" + c + "/form\" method=post><input name=q value=1><button>go</button></form>"
+                        + "<button formaction=\"" + c + "/formaction\">x</button><p>corpus-12</p>",
+                "<noscript><p title=\"</noscript><img src=x onerror=fetch('" + c + "/mxss')>\"></noscript>"
+                        + "<svg></p><style><a id=\"</style><img src=1 onerror=fetch('" + c + "/mxss2')>\"></svg><p>corpus-13</p>",
+                "<link rel=stylesheet href=\"" + c + "/link.css\"><meta http-equiv=refresh content=\"0;url=" + c + "/refresh\">"
+                        + "<video poster=\"" + c + "/poster.png\"></video><audio src=\"" + c + "/audio\"></audio><p>corpus-14</p>",
+                "<table background=\"" + c + "/table.png\"><tr><td background=\"" + c + "/td.png\">corpus-15</td></tr></table>"
+                        + "<img src=\"" + c + "/tracking-pixel.gif\" width=1 height=1>");
+    }
+
+    @Test
+    void hostileHtmlRunsNoScriptAndSendsNoRequestUntilTheReaderLoadsImagesOnce() throws Exception {
+        List<String> corpus = hostileCorpus();
+        for (int i = 0; i < corpus.size(); i++) {
+            String html = corpus.get(i);
+            deliver(ALICE, "Hostile " + (i + 1), m -> html(m, html));
+        }
+        login(ALICE);
+        for (int i = 0; i < corpus.size(); i++) {
+            open("Hostile " + (i + 1), "corpus-" + (i + 1));
+            // what reached the frame, as served: nothing active left
+            String served = frameSource().toLowerCase(java.util.Locale.ROOT);
+            assertThat(served).as("corpus %d: no active element", i + 1).doesNotContainPattern(
+                    "<(script|style|base|form|svg|math|iframe|object|embed|link|meta|video|audio|source|picture|noscript|button|input|animate|set|use)\\b");
+            assertThat(served).as("corpus %d: no handler or fetching attribute", i + 1).doesNotContainPattern(
+                    "<[^>]*\\s(on[a-z]+|srcset|formaction|action|background|poster|data|xlink:href|xmlns:[a-z]+|http-equiv)\\s*=");
+            assertThat(served).as("corpus %d: no remote source", i + 1).doesNotContainPattern("<[^>]*\\ssrc\\s*=\\s*\"?https?:");
+            assertThat(served).as("corpus %d: no script URL, no CSS fetch", i + 1).doesNotContain("javascript:", "@import", "url(");
+        }
+        JavascriptExecutor js = (JavascriptExecutor) driver;
+        assertThat(js.executeScript("return document.title")).isEqualTo("TwinMail");
+        // the page's own requests are done when every frame has loaded; then the canary must have heard nothing
+        assertThat(canaryHits).as("requests that left the page").isEmpty();
+        screenshot("desktop-en-hostile");
+
+        // the positive control: "load images once" does load the remote image, so the canary would have heard
+        clickRow("Hostile 15");
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("reader-subject"), "Hostile 15"));
+        WebElement load = wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector(".card[open] .load-images")));
+        load.click();
+        wait.until(d -> canaryHits.stream().anyMatch(h -> h.contains("/tracking-pixel.gif")));
+        assertThat(canaryHits).allMatch(h -> h.contains("tracking-pixel.gif") || h.contains("table.png") || h.contains("td.png"));
+    }
+
+    /** The served document of the open message's frame, fetched with the browser's session cookie. */
+    String frameSource() throws Exception {
+        String src = driver.findElement(By.cssSelector(".card[open] .body-frame")).getAttribute("src");
+        Cookie c = driver.manage().getCookieNamed("twinmail-mail");
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(src)).header("Cookie", c.getName() + "=" + c.getValue()).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(200);
+            String csp = r.headers().firstValue("Content-Security-Policy").orElseThrow();
+            assertThat(csp).contains("default-src 'none'", "sandbox", "img-src data:").doesNotContain("script-src");
+            return r.body().substring(r.body().indexOf("<body>"));
+        }
+    }
+
+    @Test
+    void stateChangingRequestsWithoutTheCsrfTokenAreRefusedAndTheCookieIsFlagged() throws Exception {
+        String origin = "http://localhost:" + server.httpAddresses().getFirst().getPort();
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            HttpResponse<String> login = http.send(HttpRequest.newBuilder(URI.create(base + "api/login")).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"username\":\"" + ALICE + "\",\"password\":\"" + PASSWORD + "\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(login.statusCode()).isEqualTo(200);
+            String setCookie = login.headers().firstValue("Set-Cookie").orElseThrow();
+            assertThat(setCookie).startsWith("twinmail-mail=").contains("; Path=/", "; Secure", "; HttpOnly", "; SameSite=Strict");
+            Matcher m = Pattern.compile("twinmail-mail=([^;]+)").matcher(setCookie);
+            assertThat(m.find()).isTrue();
+            String cookie = "twinmail-mail=" + m.group(1);
+            Matcher t = Pattern.compile("\"csrfToken\":\"([^\"]+)\"").matcher(login.body());
+            assertThat(t.find()).isTrue();
+            String api = "{\"using\":[\"urn:ietf:params:jmap:core\"],\"methodCalls\":[[\"Core/echo\",{\"x\":1},\"0\"]]}";
+            Function<String[], Integer> post = headers -> {
+                HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + "jmap/api")).header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(api));
+                for (int i = 0; i < headers.length; i += 2) b.header(headers[i], headers[i + 1]);
+                try {
+                    return http.send(b.build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            };
+            assertThat(post.apply(new String[] {"Cookie", cookie})).isEqualTo(403);
+            assertThat(post.apply(new String[] {"Cookie", cookie, "X-CSRF-Token", "forged"})).isEqualTo(403);
+            assertThat(post.apply(new String[] {"Cookie", cookie, "X-CSRF-Token", t.group(1), "Origin", "https://evil.example"})).isEqualTo(403);
+            assertThat(post.apply(new String[] {"X-CSRF-Token", t.group(1)})).as("no session").isEqualTo(401);
+            assertThat(post.apply(new String[] {"Cookie", cookie, "X-CSRF-Token", t.group(1), "Origin", origin})).isEqualTo(200);
+            HttpResponse<String> logout = http.send(HttpRequest.newBuilder(URI.create(base + "api/logout")).header("Cookie", cookie)
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(logout.statusCode()).as("logout needs the token too").isEqualTo(403);
+            HttpResponse<String> wrong = http.send(HttpRequest.newBuilder(URI.create(base + "api/login")).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"username\":\"" + ALICE + "\",\"password\":\"nope\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(wrong.statusCode()).isEqualTo(401);
+            assertThat(wrong.headers().firstValue("Set-Cookie")).isEmpty();
+        }
+    }
+
+    @Test
+    void theFirstLoadIsUnder200KilobytesCompressed() throws Exception {
+        driver.get(base);
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-user")));
+        login(ALICE);
+        Number bytes = (Number) ((JavascriptExecutor) driver).executeScript(
+                "return performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))"
+                        + ".reduce((s, e) => s + (e.encodedBodySize || 0), 0)");
+        System.out.printf("webmail: first load %d bytes over the wire (bodies, compressed)%n", bytes.longValue());
+        assertThat(bytes.longValue()).isPositive().isLessThan(200 * 1024);
+    }
+}

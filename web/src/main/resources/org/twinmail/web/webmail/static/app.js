@@ -1,0 +1,467 @@
+// The webmail: one page, plain ES modules, JMAP underneath (./jmap.js). Every element is built
+// with textContent or attributes: no HTML from a message or a user ever goes through innerHTML here
+// (message bodies are sanitised on the server and shown in a sandboxed frame).
+import { Jmap } from './jmap.js';
+import { t, lang, setLang, fmtDate, fmtFull, fmtSize } from './i18n.js';
+
+const $ = (sel, root = document) => root.querySelector(sel);
+
+function h(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else if (k === 'class') e.className = v;
+    else e.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) e.append(c instanceof Node ? c : String(c));
+  return e;
+}
+
+const ROLE_ORDER = ['inbox', 'drafts', 'sent', 'archive', 'junk', 'trash'];
+const LIST_PROPS = ['threadId', 'mailboxIds', 'keywords', 'from', 'to', 'subject', 'receivedAt', 'preview', 'hasAttachment', 'size'];
+const S = {
+  info: null, jmap: null, mailboxes: [], byRole: {}, mailboxId: null, text: '', emails: [], threads: {},
+  open: null, identity: null, view: 'list', es: null,
+};
+
+// ---------- boot and login ----------
+
+async function boot() {
+  setLang(lang());
+  const r = await fetch('/mail/api/session', { credentials: 'same-origin' });
+  if (r.ok) await start(await r.json());
+  else showLogin();
+}
+
+function showLogin(message) {
+  const app = $('#app');
+  app.replaceChildren();
+  document.body.className = 'login-page';
+  const err = h('p', { class: 'error', id: 'login-error', role: 'alert' }, message || '');
+  const form = h('form', { class: 'login', id: 'login-form', onsubmit: async e => {
+      e.preventDefault();
+      err.textContent = '';
+      const r = await fetch('/mail/api/login', {
+        method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ username: $('#login-user').value.trim(), password: $('#login-pass').value }),
+      });
+      if (r.ok) await start(await r.json());
+      else { err.textContent = r.status === 403 ? t('loginTls') : t('loginFailed'); $('#login-pass').value = ''; }
+    } },
+    h('img', { src: $('link[rel=icon]').href, alt: '', class: 'logo' }),
+    h('h1', {}, t('appName')),
+    h('label', {}, t('username'), h('input', { id: 'login-user', type: 'email', autocomplete: 'username', required: true, autofocus: true })),
+    h('label', {}, t('password'), h('input', { id: 'login-pass', type: 'password', autocomplete: 'current-password', required: true })),
+    err,
+    h('button', { id: 'login-submit', type: 'submit', class: 'primary' }, t('login')),
+    h('button', { type: 'button', class: 'link', id: 'lang-switch', onclick: () => { setLang(lang() === 'zh' ? 'en' : 'zh'); showLogin(); } }, t('language')));
+  app.append(form);
+}
+
+async function start(info) {
+  S.info = info;
+  S.jmap = new Jmap(info.csrfToken, info.accountId);
+  renderShell();
+  await loadMailboxes();
+  if (!S.mailboxId) S.mailboxId = S.byRole.inbox?.id || S.mailboxes[0]?.id;
+  renderFolders();
+  await loadList();
+  S.jmap.call([['Identity/get', {}, 'i']]).then(r => { S.identity = r.i.list[0]; }).catch(() => {});
+  if (S.es) S.es.close();
+  let pending = null;
+  S.es = S.jmap.listen(() => {
+    clearTimeout(pending);
+    pending = setTimeout(refresh, 150);
+  });
+}
+
+async function refresh() {
+  await loadMailboxes();
+  renderFolders();
+  await loadList(true);
+}
+
+// ---------- layout ----------
+
+function renderShell() {
+  document.body.className = 'view-list';
+  const app = $('#app');
+  app.replaceChildren(
+    h('header', { class: 'top' },
+      h('button', { class: 'icon phone-only', id: 'menu', 'aria-label': t('folders'), onclick: () => setView(S.view === 'folders' ? 'list' : 'folders') }, '☰'),
+      h('span', { class: 'brand' }, t('appName')),
+      h('form', { class: 'search', role: 'search', onsubmit: e => { e.preventDefault(); S.text = $('#search').value.trim(); loadList(); } },
+        h('input', { id: 'search', type: 'search', placeholder: t('search'), 'aria-label': t('search'), value: S.text })),
+      h('button', { id: 'lang-switch', class: 'link', onclick: switchLanguage }, t('language')),
+      h('span', { class: 'user', title: S.info.username }, S.info.username),
+      h('button', { id: 'logout', class: 'link', onclick: () => logout(false) }, t('logout')),
+      h('button', { id: 'logout-all', class: 'link desktop-only', onclick: () => logout(true) }, t('logoutAll'))),
+    h('nav', { id: 'folders', class: 'folders' }),
+    h('section', { id: 'list', class: 'list' }),
+    h('article', { id: 'reader', class: 'reader' }, h('p', { class: 'empty' }, t('selectMessage'))),
+    h('button', { id: 'compose', class: 'primary fab', onclick: () => compose({}) }, '✎ ' + t('compose')));
+}
+
+async function switchLanguage() {
+  const view = S.view;
+  setLang(lang() === 'zh' ? 'en' : 'zh');
+  renderShell();
+  renderFolders();
+  renderList();
+  if (S.open) await openThread(S.open, true);
+  setView(view);
+}
+
+function setView(v) {
+  S.view = v;
+  document.body.className = 'view-' + v;
+}
+
+async function logout(all) {
+  await fetch('/mail/api/logout' + (all ? '?all=true' : ''), { method: 'POST', credentials: 'same-origin', headers: { 'X-CSRF-Token': S.info.csrfToken } });
+  if (S.es) S.es.close();
+  location.reload();
+}
+
+// ---------- folders ----------
+
+async function loadMailboxes() {
+  const r = await S.jmap.call([['Mailbox/get', { properties: ['name', 'parentId', 'role', 'sortOrder', 'totalEmails', 'unreadEmails'] }, 'm']]);
+  S.mailboxes = r.m.list;
+  S.byRole = {};
+  for (const m of S.mailboxes) if (m.role) S.byRole[m.role] = m;
+}
+
+function mailboxName(m) { return m.role && t('role_' + m.role) !== 'role_' + m.role ? t('role_' + m.role) : m.name; }
+
+function sortedChildren(parentId) {
+  return S.mailboxes.filter(m => (m.parentId || null) === parentId).sort((a, b) => {
+    const ra = a.role ? ROLE_ORDER.indexOf(a.role) : 99, rb = b.role ? ROLE_ORDER.indexOf(b.role) : 99;
+    return ra - rb || (a.sortOrder - b.sortOrder) || a.name.localeCompare(b.name);
+  });
+}
+
+function renderFolders() {
+  const nav = $('#folders');
+  if (!nav) return;
+  const tree = parentId => h('ul', {}, sortedChildren(parentId).map(m => h('li', {},
+    h('a', { href: '#', class: 'mailbox' + (m.id === S.mailboxId && !S.text ? ' current' : ''), 'data-id': m.id, 'data-role': m.role || '',
+        onclick: e => { e.preventDefault(); S.mailboxId = m.id; S.text = ''; const s = $('#search'); if (s) s.value = ''; renderFolders(); loadList(); setView('list'); } },
+      h('span', { class: 'name' }, mailboxName(m)),
+      m.unreadEmails ? h('span', { class: 'count', 'aria-label': m.unreadEmails }, m.unreadEmails) : null),
+    S.mailboxes.some(c => c.parentId === m.id) ? tree(m.id) : null)));
+  nav.replaceChildren(tree(null));
+}
+
+// ---------- list ----------
+
+async function loadList(keepScroll) {
+  const filter = S.text ? { text: S.text } : { inMailbox: S.mailboxId };
+  const r = await S.jmap.call([
+    ['Email/query', { filter, sort: [{ property: 'receivedAt', isAscending: false }], collapseThreads: true, limit: 50, calculateTotal: true }, 'q'],
+    ['Email/get', { '#ids': { resultOf: 'q', name: 'Email/query', path: '/ids' }, properties: LIST_PROPS }, 'g'],
+    ['Thread/get', { '#ids': { resultOf: 'g', name: 'Email/get', path: '/list/*/threadId' } }, 't'],
+  ]);
+  S.emails = r.g.list;
+  S.threads = Object.fromEntries(r.t.list.map(x => [x.id, x.emailIds]));
+  S.total = r.q.total;
+  renderList(keepScroll);
+}
+
+function names(addrs) { return (addrs || []).map(a => a.name || a.email).join(', '); }
+
+function renderList(keepScroll) {
+  const list = $('#list');
+  if (!list) return;
+  const top = list.scrollTop;
+  const m = S.mailboxes.find(x => x.id === S.mailboxId);
+  const title = S.text ? t('results') + ': ' + S.text : (m ? mailboxName(m) : '');
+  const inSent = m && (m.role === 'sent' || m.role === 'drafts');
+  list.replaceChildren(
+    h('h2', { class: 'list-title' }, title, h('span', { class: 'total' }, S.total ? ' · ' + S.total + ' ' + t('messages') : '')),
+    S.emails.length === 0 ? h('p', { class: 'empty' }, t('noMessages')) : h('ul', { class: 'rows' }, S.emails.map(e => {
+      const unread = !e.keywords.$seen, n = (S.threads[e.threadId] || []).length;
+      return h('li', { class: 'msg-row' + (unread ? ' unread' : '') + (S.open === e.threadId ? ' selected' : ''), 'data-id': e.id, 'data-thread': e.threadId,
+          tabindex: 0, onclick: () => openThread(e.threadId), onkeydown: ev => { if (ev.key === 'Enter') openThread(e.threadId); } },
+        h('span', { class: 'flag' + (e.keywords.$flagged ? ' on' : '') }, e.keywords.$flagged ? '★' : ''),
+        h('span', { class: 'who' }, inSent ? names(e.to) : names(e.from), n > 1 ? h('span', { class: 'n' }, ' (' + n + ')') : null),
+        h('span', { class: 'date' }, fmtDate(e.receivedAt)),
+        h('span', { class: 'subject' }, e.subject || t('noSubject'), e.hasAttachment ? h('span', { class: 'clip', 'aria-label': t('attachments') }, ' 📎') : null),
+        h('span', { class: 'preview' }, e.preview || ''));
+    })));
+  if (keepScroll) list.scrollTop = top;
+}
+
+// ---------- reading ----------
+
+async function openThread(threadId, keepView) {
+  S.open = threadId;
+  for (const row of document.querySelectorAll('.msg-row')) row.classList.toggle('selected', row.dataset.thread === threadId);
+  const r = await S.jmap.call([
+    ['Thread/get', { ids: [threadId] }, 't'],
+    ['Email/get', { '#ids': { resultOf: 't', name: 'Thread/get', path: '/list/*/emailIds' },
+      properties: ['threadId', 'mailboxIds', 'keywords', 'from', 'to', 'cc', 'replyTo', 'subject', 'receivedAt', 'sentAt', 'messageId',
+        'references', 'inReplyTo', 'attachments', 'textBody', 'bodyValues', 'size'],
+      fetchTextBodyValues: true, maxBodyValueBytes: 100000 }, 'g'],
+  ]);
+  const emails = r.g.list;
+  if (S.open !== threadId) return;
+  const reader = $('#reader');
+  const last = emails[emails.length - 1];
+  if (!last) { reader.replaceChildren(h('p', { class: 'empty' }, t('selectMessage'))); return; }
+  const junk = !!last.keywords.$junk;
+  const moveSelect = h('select', { id: 'move', 'aria-label': t('moveTo'), onchange: e => { if (e.target.value) act(emails, 'move', e.target.value); } },
+    h('option', { value: '' }, t('moveTo')), S.mailboxes.map(m => h('option', { value: m.id }, mailboxName(m))));
+  reader.replaceChildren(
+    h('div', { class: 'toolbar' },
+      h('button', { class: 'phone-only icon', id: 'back', onclick: () => { setView('list'); } }, '← ' + t('back')),
+      h('button', { id: 'reply', onclick: () => compose(replyOf(last, false)) }, t('reply')),
+      h('button', { id: 'reply-all', onclick: () => compose(replyOf(last, true)) }, t('replyAll')),
+      h('button', { id: 'forward', onclick: () => compose(forwardOf(last)) }, t('forward')),
+      h('button', { id: 'flag', onclick: () => act([last], last.keywords.$flagged ? 'unflag' : 'flag') }, last.keywords.$flagged ? t('unflag') : t('flag')),
+      h('button', { id: 'unread', onclick: () => act(emails, 'unread') }, t('markUnread')),
+      h('button', { id: 'spam', onclick: () => act(emails, junk ? 'notspam' : 'spam') }, junk ? t('notSpam') : t('spam')),
+      h('button', { id: 'delete', class: 'danger', onclick: () => act(emails, 'delete') }, t('delete')),
+      moveSelect),
+    h('h2', { class: 'subject', id: 'reader-subject' }, last.subject || t('noSubject')),
+    ...emails.map((e, i) => card(e, i === emails.length - 1)));
+  if (!keepView) setView('reader');
+  const unseen = emails.filter(e => !e.keywords.$seen);
+  if (unseen.length) {
+    await S.jmap.call([['Email/set', { update: Object.fromEntries(unseen.map(e => [e.id, { 'keywords/$seen': true }])) }, 's']]);
+  }
+}
+
+function card(e, expanded) {
+  const frame = h('iframe', { class: 'body-frame', title: e.subject || '', sandbox: 'allow-popups allow-popups-to-escape-sandbox',
+    referrerpolicy: 'no-referrer', loading: 'lazy', src: '/mail/message/' + encodeURIComponent(e.id) });
+  const bar = h('div', { class: 'images-bar', hidden: true },
+    h('span', {}, t('imagesBlocked')),
+    h('button', { class: 'load-images', onclick: () => { frame.src = '/mail/message/' + encodeURIComponent(e.id) + '?images=1'; bar.hidden = true; } }, t('loadOnce')));
+  fetch('/mail/message/' + encodeURIComponent(e.id) + '/info', { credentials: 'same-origin' })
+    .then(r => r.ok ? r.json() : { blockedImages: 0 }).then(i => { if (i.blockedImages > 0) bar.hidden = false; });
+  const atts = (e.attachments || []).filter(a => a.disposition !== 'inline' || !a.cid);
+  const details = h('details', { class: 'card', open: expanded, 'data-id': e.id },
+    h('summary', {},
+      h('span', { class: 'from' }, names(e.from)),
+      h('span', { class: 'date' }, fmtFull(e.receivedAt))),
+    h('div', { class: 'meta' },
+      h('div', {}, t('from') + ': ', (e.from || []).map(a => (a.name ? a.name + ' <' + a.email + '>' : a.email)).join(', ')),
+      h('div', {}, t('to') + ': ', names(e.to)),
+      e.cc && e.cc.length ? h('div', {}, t('cc') + ': ', names(e.cc)) : null),
+    bar, frame,
+    atts.length ? h('ul', { class: 'attachments', 'aria-label': t('attachments') }, atts.map(a => h('li', {},
+      h('a', { href: S.jmap.downloadUrl(a.blobId, a.name, a.type), download: a.name || 'attachment', class: 'attachment' },
+        '📎 ' + (a.name || 'attachment')), h('span', { class: 'size' }, ' ' + fmtSize(a.size))))) : null);
+  return details;
+}
+
+async function act(emails, what, target) {
+  const update = {};
+  const junk = S.byRole.junk, trash = S.byRole.trash;
+  let destroy = [];
+  for (const e of emails) {
+    switch (what) {
+      case 'flag': update[e.id] = { 'keywords/$flagged': true }; break;
+      case 'unflag': update[e.id] = { 'keywords/$flagged': null }; break;
+      case 'unread': update[e.id] = { 'keywords/$seen': null }; break;
+      case 'spam': update[e.id] = junk ? { 'keywords/$junk': true, 'keywords/$notjunk': null, mailboxIds: { [junk.id]: true } }
+        : { 'keywords/$junk': true, 'keywords/$notjunk': null }; break;
+      case 'notspam': update[e.id] = { 'keywords/$junk': null, 'keywords/$notjunk': true, mailboxIds: { [S.byRole.inbox.id]: true } }; break;
+      case 'move': update[e.id] = { mailboxIds: { [target]: true } }; break;
+      case 'delete':
+        if (trash && !e.mailboxIds[trash.id]) update[e.id] = { mailboxIds: { [trash.id]: true } };
+        else destroy.push(e.id);
+        break;
+    }
+  }
+  await S.jmap.call([['Email/set', { update, destroy }, 's']]);
+  if (['spam', 'notspam', 'move', 'delete'].includes(what)) {
+    S.open = null;
+    $('#reader').replaceChildren(h('p', { class: 'empty' }, t('selectMessage')));
+    setView('list');
+  }
+  await refresh();
+  if (S.open) openThread(S.open);
+}
+
+// ---------- compose ----------
+
+function quote(e) {
+  const part = (e.textBody || [])[0];
+  const text = part && e.bodyValues && e.bodyValues[part.partId] ? e.bodyValues[part.partId].value : '';
+  return text.replace(/\n+$/, '').split('\n').map(l => '> ' + l).join('\n');
+}
+
+function prefixed(prefix, subject) {
+  const s = subject || '';
+  return s.toLowerCase().startsWith(prefix.toLowerCase()) ? s : prefix + ' ' + s;
+}
+
+function addrText(list) { return (list || []).map(a => a.name ? '"' + a.name.replace(/"/g, '') + '" <' + a.email + '>' : a.email).join(', '); }
+
+function replyOf(e, all) {
+  const me = S.info.username.toLowerCase();
+  const to = (e.replyTo && e.replyTo.length ? e.replyTo : e.from) || [];
+  const cc = all ? [...(e.to || []), ...(e.cc || [])].filter(a => a.email.toLowerCase() !== me && !to.some(x => x.email === a.email)) : [];
+  const head = '\n\n' + fmtFull(e.receivedAt) + ', ' + names(e.from) + ' ' + t('wrote') + ':\n';
+  return { to: addrText(to), cc: addrText(cc), subject: prefixed('Re:', e.subject), body: head + quote(e),
+    inReplyTo: e.messageId || null, references: [...(e.references || []), ...(e.messageId || [])], answered: e.id };
+}
+
+function forwardOf(e) {
+  const part = (e.textBody || [])[0];
+  const text = part && e.bodyValues[part.partId] ? e.bodyValues[part.partId].value : '';
+  return { to: '', cc: '', subject: prefixed('Fwd:', e.subject),
+    body: '\n\n---------- ' + t('forwarded') + ' ----------\n' + t('from') + ': ' + addrText(e.from) + '\n' + t('subject') + ': ' + (e.subject || '') + '\n\n' + text,
+    attachments: (e.attachments || []).map(a => ({ blobId: a.blobId, type: a.type, name: a.name, size: a.size })) };
+}
+
+function parseAddresses(s) {
+  const out = [];
+  for (const raw of (s || '').split(/[,;]/)) {
+    const p = raw.trim();
+    if (!p) continue;
+    const m = p.match(/^(.*)<([^>]+)>$/);
+    if (m) out.push({ name: m[1].trim().replace(/^"|"$/g, '') || null, email: m[2].trim() });
+    else out.push({ name: null, email: p });
+  }
+  return out;
+}
+
+function compose(init) {
+  $('#composer')?.remove();
+  const st = { draftId: null, attachments: [...(init.attachments || [])], rich: false, timer: null, uploading: 0 };
+  const status = h('span', { class: 'status', id: 'compose-status', role: 'status' });
+  const text = h('textarea', { id: 'compose-body', rows: 14, 'aria-label': t('compose') });
+  text.value = init.body || '';
+  const rich = h('div', { id: 'compose-rich', class: 'rich', contenteditable: 'true', hidden: true, 'aria-label': t('compose') });
+  const attList = h('ul', { class: 'attachments', id: 'compose-attachments' });
+  const renderAtts = () => attList.replaceChildren(...st.attachments.map((a, i) => h('li', {}, '📎 ' + a.name + ' ',
+    a.progress !== undefined && a.progress < 1 ? h('progress', { max: 1, value: a.progress }) : h('span', { class: 'size' }, fmtSize(a.size || 0)),
+    h('button', { class: 'link', type: 'button', onclick: () => { st.attachments.splice(i, 1); renderAtts(); changed(); } }, '×'))));
+  renderAtts();
+  const addFiles = async files => {
+    for (const f of files) {
+      const a = { name: f.name, type: f.type || 'application/octet-stream', size: f.size, progress: 0 };
+      st.attachments.push(a);
+      st.uploading++;
+      renderAtts();
+      try {
+        const r = await S.jmap.upload(f, p => { a.progress = p; renderAtts(); });
+        a.blobId = r.blobId;
+        a.progress = 1;
+      } catch (err) {
+        st.attachments.splice(st.attachments.indexOf(a), 1);
+        status.textContent = String(err.message);
+      }
+      st.uploading--;
+      renderAtts();
+      changed();
+    }
+  };
+  const fileInput = h('input', { id: 'compose-files', type: 'file', multiple: true, onchange: e => addFiles([...e.target.files]) });
+  const toolbar = h('div', { class: 'rich-tools', hidden: true },
+    ...[['bold', 'B'], ['italic', 'I'], ['insertUnorderedList', '•']].map(([cmd, label]) =>
+      h('button', { type: 'button', title: t(cmd === 'insertUnorderedList' ? 'list' : cmd), onclick: () => { document.execCommand(cmd); rich.focus(); } }, label)),
+    h('button', { type: 'button', title: t('link'), onclick: () => { const u = prompt(t('linkPrompt'), 'https://'); if (u && /^(https?:|mailto:)/i.test(u)) document.execCommand('createLink', false, u); } }, '🔗'));
+  const mode = h('button', { type: 'button', id: 'compose-mode', class: 'link', onclick: () => {
+    st.rich = !st.rich;
+    if (st.rich) { rich.replaceChildren(...text.value.split('\n').flatMap((l, i) => i ? [h('br'), l] : [l])); }
+    else { text.value = rich.innerText; }
+    rich.hidden = !st.rich; toolbar.hidden = !st.rich; text.hidden = st.rich;
+    mode.textContent = st.rich ? t('plain') : t('rich');
+  } }, t('rich'));
+  const field = (id, label, value) => h('label', { class: 'field' }, h('span', {}, label), h('input', { id, value: value || '', oninput: () => changed() }));
+  const panel = h('form', { id: 'composer', class: 'composer', onsubmit: e => { e.preventDefault(); send(); },
+      ondragover: e => e.preventDefault(), ondrop: e => { e.preventDefault(); addFiles([...e.dataTransfer.files]); } },
+    h('div', { class: 'composer-head' }, h('strong', {}, init.subject || t('compose')),
+      h('button', { type: 'button', class: 'icon', id: 'compose-close', 'aria-label': t('close'), onclick: async () => { await saveDraft(); panel.remove(); } }, '×')),
+    field('compose-to', t('to'), init.to), field('compose-cc', t('cc'), init.cc), field('compose-subject', t('subject'), init.subject),
+    toolbar, text, rich, attList,
+    h('div', { class: 'composer-foot' },
+      h('button', { type: 'submit', class: 'primary', id: 'send' }, t('send')),
+      h('label', { class: 'attach' }, '📎 ' + t('attach'), fileInput), mode, status));
+  text.addEventListener('input', () => changed());
+  rich.addEventListener('input', () => changed());
+  document.body.append(panel);
+  if (init.to && init.body) { text.focus(); text.setSelectionRange(0, 0); } // a reply: write above the quote
+  else $('#compose-to').focus();
+
+  function changed() {
+    clearTimeout(st.timer);
+    st.timer = setTimeout(saveDraft, 2000);
+  }
+
+  function emailObject(draft) {
+    const from = S.identity ? [{ name: S.identity.name || null, email: S.identity.email }] : [{ name: null, email: S.info.username }];
+    const e = {
+      mailboxIds: { [S.byRole.drafts.id]: true }, keywords: { $draft: true, $seen: true }, from,
+      to: parseAddresses($('#compose-to').value), cc: parseAddresses($('#compose-cc').value), subject: $('#compose-subject').value,
+      attachments: st.attachments.filter(a => a.blobId).map(a => ({ blobId: a.blobId, type: a.type, name: a.name, disposition: 'attachment' })),
+    };
+    if (init.inReplyTo) e.inReplyTo = init.inReplyTo;
+    if (init.references && init.references.length) e.references = init.references;
+    if (st.rich) {
+      e.htmlBody = [{ partId: 'h', type: 'text/html' }];
+      e.textBody = [{ partId: 't', type: 'text/plain' }];
+      e.bodyValues = { h: { value: '<!doctype html><html><body>' + rich.innerHTML + '</body></html>' }, t: { value: rich.innerText } };
+    } else {
+      e.textBody = [{ partId: 't', type: 'text/plain' }];
+      e.bodyValues = { t: { value: text.value } };
+    }
+    if (!e.cc.length) delete e.cc;
+    return e;
+  }
+
+  async function saveDraft() {
+    clearTimeout(st.timer);
+    if (!document.body.contains(panel) || !S.byRole.drafts || st.uploading) return;
+    const r = await S.jmap.call([['Email/set', { create: { d: emailObject(true) }, destroy: st.draftId ? [st.draftId] : [] }, 's']]);
+    if (r.s.created && r.s.created.d) { st.draftId = r.s.created.d.id; status.textContent = t('draftSaved'); }
+  }
+
+  async function send() {
+    clearTimeout(st.timer);
+    if (st.uploading) return;
+    status.textContent = t('sending');
+    const sent = S.byRole.sent, drafts = S.byRole.drafts;
+    const onSuccess = { 'keywords/$draft': null, ['mailboxIds/' + drafts.id]: null };
+    if (sent) onSuccess['mailboxIds/' + sent.id] = true;
+    const calls = [
+      ['Email/set', { create: { c: emailObject(false) }, destroy: st.draftId ? [st.draftId] : [] }, 'e'],
+      ['EmailSubmission/set', { create: { s: { identityId: S.identity?.id, emailId: '#c' } }, onSuccessUpdateEmail: { '#s': onSuccess } }, 'x'],
+    ];
+    if (init.answered) calls.push(['Email/set', { update: { [init.answered]: { 'keywords/$answered': true } } }, 'a']);
+    try {
+      const r = await S.jmap.call(calls);
+      if (!r.x.created || !r.x.created.s) {
+        const err = (r.e.notCreated && r.e.notCreated.c) || (r.x.notCreated && r.x.notCreated.s) || {};
+        status.textContent = t('sendFailed') + ': ' + (err.description || err.type || JSON.stringify(r.x));
+        return;
+      }
+      panel.remove();
+      toast(t('sent'));
+      refresh();
+    } catch (err) {
+      status.textContent = t('sendFailed') + ': ' + err.message;
+    }
+  }
+}
+
+function toast(text) {
+  const el = h('div', { class: 'toast', role: 'status', id: 'toast' }, text);
+  $('#toast')?.remove();
+  document.body.append(el);
+  setTimeout(() => el.remove(), 3000);
+}
+
+document.addEventListener('keydown', e => {
+  if (e.target.closest && e.target.closest('input, textarea, [contenteditable]')) return;
+  if (!S.info) return;
+  if (e.key === 'c') { e.preventDefault(); compose({}); }
+  if (e.key === '/') { e.preventDefault(); $('#search')?.focus(); }
+});
+
+boot();
