@@ -13,6 +13,7 @@ import org.twinmail.core.config.Listen;
 import org.twinmail.core.config.TwinmailConfig;
 import org.twinmail.core.mail.EmailAddress;
 import org.twinmail.protocol.tls.Tls;
+import org.twinmail.search.SearchIndex;
 import org.twinmail.store.MailStore;
 
 /** The standby's warm-up speaks every protocol for real, on its own loopback ports, and leaves the node's configuration alone. */
@@ -38,10 +39,15 @@ class ProtocolWarmUpTest {
         Files.createDirectories(storeDir);
         MailStore store = StoreOpener.openFenced(node, storeDir, 1, new SimpleMeterRegistry());
         try (Tls tls = Tls.create(node, dir.resolve("tls"))) {
-            ProtocolWarmUp.run(node, store, tls, new PasswordHasher(1024, 1, 1), 3);
+            Path index = dir.resolve("warm-index");
+            ProtocolWarmUp.run(node, store, index, tls, new PasswordHasher(1024, 1, 1), 3);
             long account = store.findAccount(EmailAddress.parse(ProtocolWarmUp.USER)).orElseThrow().id();
             long inbox = store.mailbox(account, "INBOX").orElseThrow().id();
             assertThat(store.messages(inbox)).hasSize(3);
+            // the full-text index was opened, fed and committed, as a takeover opens it (Lucene's first open in a JVM is slow)
+            try (SearchIndex reopened = SearchIndex.open(index, node.search.maxIndexedChars)) {
+                assertThat(reopened.position()).as("the index committed the warm-up's changes").isEqualTo(store.lastChangePosition());
+            }
         } finally {
             store.close();
         }
