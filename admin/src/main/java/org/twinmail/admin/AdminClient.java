@@ -241,6 +241,16 @@ public final class AdminClient implements AdminOperations, AutoCloseable {
     }
 
     @Override
+    public List<OutboundHoldInfo> listOutboundHolds() {
+        return send("GET", "outbound-holds", null, new TypeReference<List<OutboundHoldInfo>>() { });
+    }
+
+    @Override
+    public void releaseOutboundHold(String address) {
+        send("DELETE", "outbound-holds/" + encodeSegment(address, "address"), null, Void.class);
+    }
+
+    @Override
     public List<QuarantineInfo> listQuarantine() {
         return send("GET", "quarantine", null, new TypeReference<List<QuarantineInfo>>() { });
     }

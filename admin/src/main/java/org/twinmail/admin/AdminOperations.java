@@ -196,6 +196,24 @@ public interface AdminOperations {
     record SmsInfo(String user, String phone, boolean verified, boolean codePending, boolean enabled, String trigger,
                    List<String> senders, String alias, String quietHours, String zone, int dailyCap, String language) { }
 
+    // ---- outbound anomaly holds (issue 12) ----
+
+    /** Accounts whose outbound mail is held (a sudden rise in sending, or many bounces), oldest first. */
+    default List<OutboundHoldInfo> listOutboundHolds() {
+        throw noRules();
+    }
+
+    /**
+     * Lifts the hold of {@code address}'s outbound mail (NOT_FOUND when there is none): its next
+     * messages go out again. The messages held meanwhile stay in the quarantine (release or delete them there).
+     */
+    default void releaseOutboundHold(String address) {
+        throw noRules();
+    }
+
+    /** @param reason {@code rate} or {@code bounces}; @param since ISO-8601 instant */
+    record OutboundHoldInfo(String address, String reason, String detail, String since) { }
+
     // ---- the administrator's quarantine (issue 12) ----
 
     /** Messages held by a filter verdict (quarantine), oldest first. */

@@ -374,6 +374,18 @@ public final class AdminService implements AdminOperations {
         rules().removeBan(client);
     }
 
+    // ---- outbound holds ----
+
+    @Override
+    public List<OutboundHoldInfo> listOutboundHolds() {
+        return rules().outboundHolds();
+    }
+
+    @Override
+    public void releaseOutboundHold(String address) {
+        rules().releaseOutboundHold(address);
+    }
+
     // ---- quarantine ----
 
     @Override

@@ -8,6 +8,7 @@ import org.twinmail.core.mail.EmailAddress;
 import org.twinmail.core.mail.Printable;
 import org.twinmail.core.model.Account;
 import org.twinmail.core.net.AddressRange;
+import org.twinmail.core.policy.OutboundHoldRecord;
 import org.twinmail.core.policy.PolicyRecords;
 import org.twinmail.core.policy.PolicyRecords.IpAction;
 import org.twinmail.core.policy.PolicyRecords.RuleValue;
@@ -83,6 +84,40 @@ final class RuleOperations {
     }
 
     // ---- bans (kind ban.ip; the running server's guard follows them through the change log) ----
+
+    List<AdminOperations.OutboundHoldInfo> outboundHolds() {
+        return AdminService.call(() -> {
+            List<AdminOperations.OutboundHoldInfo> out = new ArrayList<>();
+            for (StoredRecord r : records.records(OutboundHoldRecord.KIND)) {
+                if (!r.name().equals(OutboundHoldRecord.NAME)) continue;
+                try {
+                    OutboundHoldRecord h = OutboundHoldRecord.decode(r.value());
+                    out.add(new AdminOperations.OutboundHoldInfo(h.address(), h.reason(), h.detail(),
+                            Instant.ofEpochMilli(h.sinceMillis()).toString()));
+                } catch (IllegalArgumentException e) {
+                    // an unreadable record is shown by its scope
+                    out.add(new AdminOperations.OutboundHoldInfo(r.scope(), "?", e.getMessage(), Instant.ofEpochMilli(r.updatedMillis()).toString()));
+                }
+            }
+            out.sort(java.util.Comparator.comparing(AdminOperations.OutboundHoldInfo::since));
+            return out;
+        }, e -> null);
+    }
+
+    void releaseOutboundHold(String address) {
+        org.twinmail.core.mail.EmailAddress a;
+        try {
+            a = org.twinmail.core.mail.EmailAddress.parse(address.strip());
+        } catch (IllegalArgumentException e) {
+            throw AdminService.invalid(AdminService.oneLine(e.getMessage()));
+        }
+        AdminService.run(() -> {
+            var account = directory.findAccount(a).orElseThrow(() -> AdminService.notFound("no account " + a));
+            if (!records.deleteRecord(OutboundHoldRecord.KIND, Records.accountScope(account.id()), OutboundHoldRecord.NAME)) {
+                throw AdminService.notFound("the outbound mail of " + a + " is not held");
+            }
+        }, e -> null);
+    }
 
     List<AdminOperations.BanInfo> bans() {
         return AdminService.call(() -> {

@@ -21,6 +21,7 @@ import org.twinmail.filter.checks.SendingRate;
 import org.twinmail.filter.checks.SubmissionSender;
 import org.twinmail.filter.auth.Spf;
 import org.twinmail.filter.greylist.Greylist;
+import org.twinmail.filter.outbound.OutboundHold;
 import org.twinmail.filter.rules.AdminRules;
 import org.twinmail.filter.rules.IpRules;
 import org.twinmail.filter.rules.SenderRules;
@@ -39,8 +40,8 @@ import org.twinmail.store.Directory;
  *   mail: declared-size, (authentication)  mail: submission-sender, sending-rate, declared-size
  *   rcpt: recipient-limit, relay,          rcpt: recipient-limit, recipient-exists, quota
  *         recipient-exists, quota, (sender-rules)
- *   data: hop-count, (sender-rules),       data: hop-count, submission-sender, clamav
- *         (authentication), clamav,        delivered: sending-rate
+ *   data: hop-count, (sender-rules),       data: hop-count, submission-sender, (outbound-hold), clamav
+ *         (authentication), clamav,        delivered: sending-rate, (outbound-hold)
  *         (sender-allow), (content), spamd, rspamd
  *   (ip-rules, sender-rules and sender-allow with the administrator's rules (the server always has them);
  *   dnsbl when filter.dnsbl.lists is set; reverse-dns when filter.reverseDns.missing or .mismatch is not none;
@@ -127,6 +128,14 @@ public final class Chains {
 
     /** Submission with the administrator's IP rules ({@code rules}: null for none); sender rules are the MX's. */
     public static Chain submission(TwinmailConfig config, Directory directory, AdminRules rules) {
+        return submission(config, directory, rules, null);
+    }
+
+    /**
+     * The same with the outbound anomaly hold ({@code hold}: null for none), after the sending
+     * rate: the server's submission.
+     */
+    public static Chain submission(TwinmailConfig config, Directory directory, AdminRules rules, OutboundHold hold) {
         TwinmailConfig.Smtp smtp = config.smtp;
         TwinmailConfig.Submission sub = config.submission;
         if (smtp.maxRecipients < 1) throw new IllegalArgumentException("smtp.maxRecipients must be at least 1");
@@ -136,7 +145,9 @@ public final class Chains {
         if (rules != null) submission.add(new IpRules(rules)); // connect
         submission.add(new HopCount(smtp.maxHops)) // at DATA before the From check, as a loop is refused whoever sent it
                 .add(sender)
-                .add(new SendingRate(new SendingLimits(sub.maxMessagesPerHour, sub.sendingLimitWindow)))
+                .add(new SendingRate(new SendingLimits(sub.maxMessagesPerHour, sub.sendingLimitWindow)));
+        if (hold != null) submission.add(hold); // data: after submission-sender; delivered: after sending-rate
+        submission
                 .add(new DeclaredSize(smtp.maxMessageSize.bytes()))
                 .add(new RecipientLimit(Math.min(sub.maxRecipientsPerMessage, smtp.maxRecipients)))
                 .add(new RecipientExists(config.hostname))

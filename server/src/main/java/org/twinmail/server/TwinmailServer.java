@@ -54,6 +54,8 @@ import org.twinmail.mail.dkim.DkimSigner;
 import org.twinmail.pop3.Pop3Server;
 import org.twinmail.filter.content.BayesTokens;
 import org.twinmail.filter.content.JunkLearner;
+import org.twinmail.filter.outbound.OutboundHold;
+import org.twinmail.filter.quarantine.QuarantineDigest;
 import org.twinmail.filter.rules.AdminRules;
 import org.twinmail.protocol.auth.AuthGuard;
 import org.twinmail.protocol.tls.Tls;
@@ -63,6 +65,7 @@ import org.twinmail.smtp.SmtpServer;
 import org.twinmail.search.IndexUpdater;
 import org.twinmail.search.SearchIndex;
 import org.twinmail.store.MailStore;
+import org.twinmail.store.Quarantine;
 import org.twinmail.store.embedded.StoreAuthenticator;
 
 /**
@@ -279,7 +282,18 @@ public final class TwinmailServer implements AutoCloseable {
             workers.add(scripts);
             SieveFilter sieve = new SieveFilter(scripts, store, store, Clock.systemUTC(), sieveLimits(config));
             // One submission chain for SMTP submission and JMAP's EmailSubmission: a user's sending limit counts both.
-            Chain submissionChain = Chains.withSieve(Chains.submission(config, store, rules), sieve);
+            // The quarantine's daily digest to each user with held mail (issue 12), from this active node.
+            if (config.filter.quarantineDigest.enabled) {
+                EmailAddress postmaster = EmailAddress.parse("postmaster@" + config.hostname);
+                String hint = config.filter.quarantineDigest.releaseHint.isBlank()
+                        ? "write to " + postmaster + " with the message's id." : config.filter.quarantineDigest.releaseHint;
+                workers.add(new QuarantineDigest(new Quarantine(store, store), store, store, store, Clock.systemUTC(),
+                        config.filter.quarantineDigest.hour, postmaster, hint).start(Duration.ofMinutes(10)));
+            }
+            // The outbound anomaly hold (issue 12): an account sending far above its usual rate, or bouncing, is held.
+            OutboundHold outboundHold = OutboundHold.watch(config, store, store, store, store, registry);
+            if (outboundHold != null) workers.add(outboundHold);
+            Chain submissionChain = Chains.withSieve(Chains.submission(config, store, rules, outboundHold), sieve);
             smtp = new SmtpServer(config, store, store, authenticator, tls, authGuard, registry,
                     Chains.withSieve(Chains.mx(config, store, dns, dmarc, rules, bayes), sieve), submissionChain);
             pop3 = new Pop3Server(config, store, authenticator, tls, authGuard, registry);
@@ -302,6 +316,7 @@ public final class TwinmailServer implements AutoCloseable {
             DkimSigner dkim = DkimSigner.fromConfig(config.relay.dkim, dataDir);
             relay = new QueueRunner(store, store, store, dns, dkim,
                     RelaySettings.from(config), registry);
+            if (outboundHold != null) relay.onBounce(outboundHold::bounced);
             relay.start();
             JmapService jmap = config.jmap.enabled ? new JmapService(config, store, authenticator, authGuard,
                     new Pipeline(submissionChain, new FilterMetrics(registry)), search) : null;

@@ -11,6 +11,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import org.twinmail.core.mail.MessageData;
+import org.twinmail.core.mail.EmailAddress;
 import org.twinmail.core.mail.MessageSpool;
 import org.twinmail.core.policy.QuarantineItem;
 
@@ -54,7 +55,7 @@ public final class Quarantine {
             throw new UncheckedIOException("cannot read the message to hold: " + e.getMessage(), e);
         }
         QuarantineItem held = new QuarantineItem(item.id(), item.sender(), item.recipients(), item.accountIds(), item.reason(), item.check(),
-                item.client(), item.from(), item.subject(), item.arrivedMillis(), content.size(), parts);
+                item.client(), item.from(), item.subject(), item.arrivedMillis(), content.size(), parts, item.relay());
         records.putRecord(QuarantineItem.ITEM, "", held.id(), held.encode(), 0);
         return held;
     }
@@ -86,7 +87,8 @@ public final class Quarantine {
     }
 
     /**
-     * Delivers the message to its local accounts that still exist and removes it.
+     * Delivers the message to its local accounts that still exist (and, for a held outbound
+     * message, queues it for its remote recipients) and removes it.
      *
      * @return the accounts it was delivered to (empty when none of them exists any more: it is removed all the same)
      * @throws StoreException.NotFound when it is not held (or another release took it first)
@@ -105,9 +107,14 @@ public final class Quarantine {
         // Claim it first (compare-and-set; the claim is an expiry in the past), so two releases at once deliver it once.
         records.putRecordIf(QuarantineItem.ITEM, "", id, record.version(), record.value(), 1)
                 .orElseThrow(() -> new StoreException.NotFound("quarantined message " + id + " is being released or removed"));
-        if (!accounts.isEmpty()) {
+        Outbound outbound = null;
+        if (item.relay() != null && !item.relay().recipients().isEmpty()) { // a held outbound message: queued for the relay
+            outbound = new Outbound(item.relay().sender(), item.relay().recipients().stream().map(EmailAddress::parse).toList(),
+                    item.relay().smtputf8(), item.relay().eightBitMime());
+        }
+        if (!accounts.isEmpty() || outbound != null) {
             try (MessageData content = MessageSpool.of(bytes)) {
-                mailboxes.deliver(new Delivery(accounts, content, Instant.ofEpochMilli(item.arrivedMillis())));
+                mailboxes.deliver(new Delivery(accounts, content, Instant.ofEpochMilli(item.arrivedMillis()), outbound));
             }
         }
         delete(id);

@@ -553,6 +553,8 @@ public final class TwinmailConfig {
         public ReverseDns reverseDns = new ReverseDns();
         public Pregreet pregreet = new Pregreet();
         public Content content = new Content();
+        public OutboundHold outboundHold = new OutboundHold();
+        public QuarantineDigest quarantineDigest = new QuarantineDigest();
     }
 
     /**
@@ -581,6 +583,34 @@ public final class TwinmailConfig {
         public List<String> urlShorteners = List.of("bit.ly", "tinyurl.com", "goo.gl", "t.co", "ow.ly", "is.gd", "buff.ly",
                 "cutt.ly", "rebrand.ly", "shorturl.at", "tiny.cc", "rb.gy", "s.id", "t.ly", "v.gd");
         public Bayes bayes = new Bayes();
+    }
+
+    /**
+     * Outbound anomaly hold on submission (docs/filter.md, "Outbound anomaly hold"): an
+     * authenticated account that suddenly sends far more than its usual rate, or whose mail
+     * bounces a lot, has its further outbound mail held in the quarantine, and postmaster is told.
+     */
+    public static final class OutboundHold {
+        public boolean enabled = true;
+        /** Messages within {@code window} an account may always send, whatever its history. */
+        public int minMessages = 100;
+        /** Held when the messages of the last {@code window} exceed this many times its usual rate for one window. */
+        public double rateFactor = 10.0;
+        /** The recent window (an hour by default). */
+        public Duration window = Duration.ofHours(1);
+        /** Bounces (DSNs to the account) within {@code window} from which it is held. */
+        public int maxBounces = 20;
+        /** Where the alert goes; empty: {@code postmaster@} the host name. */
+        public String alertTo = "";
+    }
+
+    /** The daily digest of the administrator's quarantine to each user with held mail (on the active node). */
+    public static final class QuarantineDigest {
+        public boolean enabled = true;
+        /** The UTC hour from which the day's digest goes out (0 to 23). */
+        public int hour = 8;
+        /** How a user has a message released, as the digest says it; empty: write to postmaster with the message's id. */
+        public String releaseHint = "";
     }
 
     /** The Bayes classifier of the content score (Robinson-Fisher over word tokens, as SpamAssassin and rspamd). */

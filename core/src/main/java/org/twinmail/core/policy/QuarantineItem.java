@@ -23,9 +23,23 @@ import java.util.List;
  * @param arrivedMillis when it arrived
  * @param size        octets of the message
  * @param parts       how many part records hold it
+ * @param relay       the remote recipients a release queues (a held outbound message of one of our users), or null
  */
 public record QuarantineItem(String id, String sender, List<String> recipients, List<Long> accountIds, String reason, String check,
-                             String client, String from, String subject, long arrivedMillis, long size, int parts) {
+                             String client, String from, String subject, long arrivedMillis, long size, int parts, Relay relay) {
+
+    /** What a release of a held outbound message queues for the relay (the store's {@code Outbound}). */
+    public record Relay(String sender, List<String> recipients, boolean smtputf8, boolean eightBitMime) {
+        public Relay {
+            recipients = List.copyOf(recipients);
+        }
+    }
+
+    /** An item for local accounts only. */
+    public QuarantineItem(String id, String sender, List<String> recipients, List<Long> accountIds, String reason, String check,
+                          String client, String from, String subject, long arrivedMillis, long size, int parts) {
+        this(id, sender, recipients, accountIds, reason, check, client, from, subject, arrivedMillis, size, parts, null);
+    }
     public static final String ITEM = "quarantine.item";
     public static final String PART = "quarantine.part";
 

@@ -74,6 +74,8 @@ import org.twinmail.http.Exchange;
  * GET    /api/admin/bans                         200 [BanInfo] (in force, longest first)
  * POST   /api/admin/bans {"client","until"?,"reason"?}  201 BanInfo (until absent: no end)
  * DELETE /api/admin/bans/{client}                204
+ * GET    /api/admin/outbound-holds               200 [OutboundHoldInfo] (accounts whose outbound mail is held, oldest first)
+ * DELETE /api/admin/outbound-holds/{address}     204 (the hold lifted; held messages stay in the quarantine)
  * GET    /api/admin/quarantine                   200 [QuarantineInfo] (oldest first)
  * GET    /api/admin/quarantine/{id}              200 QuarantinedMessage (with its header section)
  * POST   /api/admin/quarantine/{id}/release      200 QuarantineInfo (delivered to its recipients, removed)
@@ -189,6 +191,11 @@ public final class AdminApi {
                 new Route("POST", "bans", GLOBAL, NONE, true, this::addBan),
                 new Route("DELETE", "bans/*", GLOBAL, NONE, false, r -> {
                     admin.removeBan(r.param(0));
+                    return Reply.noContent();
+                }),
+                new Route("GET", "outbound-holds", GLOBAL, NONE, false, r -> Reply.ok(admin.listOutboundHolds())),
+                new Route("DELETE", "outbound-holds/*", GLOBAL, NONE, false, r -> {
+                    admin.releaseOutboundHold(r.param(0));
                     return Reply.noContent();
                 }),
                 new Route("GET", "quarantine", GLOBAL, NONE, false, r -> Reply.ok(admin.listQuarantine())),

@@ -49,7 +49,7 @@ class AdminApiAuthorizationTest {
 
     static {
         for (String r : List.of("POST domains", "DELETE domains/*", "PUT domains/*/quota", "GET queue", "POST queue/retry", "POST queue/*/retry",
-                "DELETE queue/*", "POST rules/ip", "DELETE rules/ip/*", "GET bans", "GET tlsrpt", "POST bans", "DELETE bans/*", "GET quarantine",
+                "DELETE queue/*", "POST rules/ip", "DELETE rules/ip/*", "GET bans", "GET tlsrpt", "POST bans", "DELETE bans/*", "GET outbound-holds", "DELETE outbound-holds/*", "GET quarantine",
                 "GET quarantine/*", "POST quarantine/*/release", "DELETE quarantine/*", "POST tls/reload", "GET tls", "POST backup", "GET admins",
                 "POST admins", "PATCH admins/*", "DELETE admins/*", "GET audit", "GET traffic", "GET alerts")) {
             TABLE.put(r, Access.GLOBAL);
@@ -185,6 +185,7 @@ class AdminApiAuthorizationTest {
             case "queue" -> "1";
             case "rules", "bans" -> "192.0.2.1";
             case "quarantine" -> "q1";
+            case "outbound-holds" -> "bob@example.org";
             case "admins" -> "someone";
             default -> throw new IllegalArgumentException(collection);
         };

@@ -64,6 +64,8 @@ final class Delivery {
     private final ClientTls smarthostTls;
     /** True once the runner is stopping: temporary failures then are ours, not the remote's. */
     private final java.util.function.BooleanSupplier stopping;
+    /** Told the sender of each bounce (a failure notice) the relay sends; the server's outbound anomaly hold counts them. */
+    volatile java.util.function.Consumer<String> bounces = sender -> { };
 
     Delivery(MessageQueue queue, Mailboxes mailboxes, Directory directory, MxResolver resolver, MessageSigner signer, RelaySettings settings, RelayMetrics metrics,
              java.util.function.BooleanSupplier stopping) {
@@ -414,6 +416,13 @@ final class Delivery {
         try {
             queue.recordQueueOutcomes(outcomes, notification);
             if (notification != null) metrics.dsn(kind == DeliveryStatus.Kind.FAILED);
+            if (notification != null && kind == DeliveryStatus.Kind.FAILED) {
+                try {
+                    bounces.accept(m.sender());
+                } catch (RuntimeException e) {
+                    log.warn("relay: queue {}: the bounce listener failed: {}", m.messageId(), e.toString());
+                }
+            }
         } catch (StoreException.QuotaExceeded e) {
             // The sender's own mailbox is full: the DSN cannot be placed, the outcomes must still be recorded.
             log.warn("relay: queue {}: the sender's mailbox {} is full; {} notice dropped", m.messageId(),

@@ -64,6 +64,14 @@ public final class QueueRunner implements AutoCloseable {
      * @param mailboxes where bodies are read and DSNs to local senders go
      * @param directory resolves a bounced sender to local accounts
      */
+    /**
+     * Tells {@code listener} the envelope sender of every failure notice (bounce) the relay
+     * sends from now on (the outbound anomaly hold counts an account's bounces).
+     */
+    public void onBounce(java.util.function.Consumer<String> listener) {
+        delivery.bounces = Objects.requireNonNull(listener, "listener");
+    }
+
     public QueueRunner(MessageQueue queue, Mailboxes mailboxes, Directory directory, MxResolver resolver, MessageSigner signer,
                        RelaySettings settings, MeterRegistry registry) {
         this.store = Objects.requireNonNull(queue, "queue");

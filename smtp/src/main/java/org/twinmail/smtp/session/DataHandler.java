@@ -48,6 +48,8 @@ final class DataHandler {
 
     private final SessionSettings settings;
     private final Mailboxes store;
+    /** The reason of the outbound anomaly hold (filter's OutboundHold), whose held messages keep their remote recipients. */
+    static final String OUTBOUND_HOLD = "outbound_hold";
     private final Quarantine quarantine;
     private final SmtpMetrics metrics;
     private final Pipeline pipeline;
@@ -132,15 +134,21 @@ final class DataHandler {
             Outbound outbound = remote.isEmpty() ? null : new Outbound(tx.reversePath(), remote, tx.smtputf8(),
                     tx.parameters().body() == MailParameters.Body.EIGHT_BIT_MIME);
             Disposition disposition = tx.disposition();
-            if (disposition.quarantine() != null && outbound != null) {
+            // A user's own outbound mail held by the anomaly check keeps its remote recipients: a release queues it.
+            boolean holdOutbound = outbound != null && quarantine != null && client.authenticated()
+                    && OUTBOUND_HOLD.equals(disposition.quarantine());
+            if (disposition.quarantine() != null && outbound != null && !holdOutbound) {
                 // Held mail is never relayed, and the quarantine releases to local accounts only: refused.
                 verdicts.rejected(disposition.quarantine());
                 return new Result(Reply.of(554, "5.7.1", "Error: message held by policy, not relayed"), false, 0);
             }
             if (disposition.quarantine() != null && quarantine != null) {
+                QuarantineItem.Relay relay = holdOutbound ? new QuarantineItem.Relay(outbound.sender(),
+                        outbound.recipients().stream().map(EmailAddress::toString).toList(), outbound.smtputf8(), outbound.eightBitMime()) : null;
                 QuarantineItem held = quarantine.hold(content, new QuarantineItem(tx.queueId(), tx.reversePath(), rcpts,
                         accounts.stream().map(Account::id).toList(), disposition.quarantine(), d.quarantined() ? d.check() : "",
-                        client.ip().getHostAddress(), headerValue(message, "From"), headerValue(message, "Subject"), System.currentTimeMillis(), 0, 0));
+                        client.ip().getHostAddress(), headerValue(message, "From"), headerValue(message, "Subject"), System.currentTimeMillis(),
+                        0, 0, relay));
                 log.info("{}: held in the quarantine ({}), {} bytes for {} accounts", tx.queueId(), held.reason(), held.size(), accounts.size());
                 metrics.accepted(content.size(), 0);
                 return new Result(Reply.of(250, "2.0.0", "Ok: queued as " + tx.queueId()), true, content.size());

@@ -1,0 +1,264 @@
+package org.twinmail.filter.outbound;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.twinmail.core.config.TwinmailConfig;
+import org.twinmail.core.mail.EmailAddress;
+import org.twinmail.core.mail.MessageSpool;
+import org.twinmail.core.model.Account;
+import org.twinmail.core.policy.OutboundHoldRecord;
+import org.twinmail.filter.Check;
+import org.twinmail.filter.Client;
+import org.twinmail.filter.Envelope;
+import org.twinmail.filter.Message;
+import org.twinmail.filter.Verdict;
+import org.twinmail.store.ChangeLog;
+import org.twinmail.store.Delivery;
+import org.twinmail.store.Directory;
+import org.twinmail.store.Mailboxes;
+import org.twinmail.store.Outbound;
+import org.twinmail.store.RecipientResolution;
+import org.twinmail.store.RecordWatcher;
+import org.twinmail.store.Records;
+import org.twinmail.store.StoredRecord;
+
+/**
+ * Submission: an account that suddenly sends far more than it usually does, or whose mail
+ * bounces a lot (the marks of a stolen password), has its further outbound mail held.
+ * <ul>
+ *   <li>Counted after delivery, per account, messages with remote recipients in the current
+ *       {@code window} (an hour) against its usual rate: an average of its past windows
+ *       (exponentially weighted, 0.3 for the newest). More than {@code minMessages} and more than
+ *       {@code rateFactor} times the usual: held (reason {@code rate}).</li>
+ *   <li>{@link #bounced} (the relay's bounces to the account) {@code maxBounces} times within the
+ *       window: held (reason {@code bounces}).</li>
+ * </ul>
+ * A hold is an {@link OutboundHoldRecord} (scope the account), so it survives
+ * a restart and a takeover, and is lifted by {@code twinmail admin outbound release}. While it
+ * holds, each message of the account with remote recipients is accepted (250) and held in the
+ * administrator's quarantine with its recipients (reason {@code outbound_hold}): nothing is
+ * lost, and {@code twinmail admin quarantine release} queues it. A hold sends one alert to
+ * {@code alertTo} (postmaster by default) and counts {@code twinmail.filter.outbound.holds{reason}}.
+ * The rates live in memory: after a restart an account starts from {@code minMessages}.
+ */
+public final class OutboundHold implements Check.Data, Check.Delivered, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(OutboundHold.class);
+    static final String KIND = OutboundHoldRecord.KIND;
+    static final String NAME = OutboundHoldRecord.NAME;
+    private static final double WEIGHT = 0.3;
+
+    /** One account's sending: the current window and the usual rate before it. */
+    private static final class Rate {
+        long windowStart;
+        int count;
+        double usual;
+        final ArrayDeque<Long> bounces = new ArrayDeque<>();
+    }
+
+    private final TwinmailConfig.OutboundHold settings;
+    private final long window;
+    private final Records records;
+    private final Mailboxes mailboxes;
+    private final Directory directory;
+    private final EmailAddress alertFrom;
+    private final EmailAddress alertTo;
+    private final LongSupplier clock;
+    private final Map<Long, Rate> rates = new ConcurrentHashMap<>();
+    private volatile Set<Long> held = Set.of();
+    private final Counter byRate;
+    private final Counter byBounces;
+    private RecordWatcher watcher;
+
+    public OutboundHold(TwinmailConfig.OutboundHold settings, String hostname, Records records, Mailboxes mailboxes,
+                        Directory directory, MeterRegistry registry, LongSupplier clock) {
+        if (settings.minMessages < 1 || settings.rateFactor < 1 || settings.maxBounces < 1 || settings.window.compareTo(Duration.ofMinutes(1)) < 0) {
+            throw new IllegalArgumentException("filter.outboundHold: minMessages and maxBounces at least 1, rateFactor at least 1, window at least 1m");
+        }
+        this.settings = settings;
+        this.window = settings.window.toMillis();
+        this.records = records;
+        this.mailboxes = mailboxes;
+        this.directory = directory;
+        this.alertFrom = EmailAddress.parse("postmaster@" + hostname);
+        this.alertTo = settings.alertTo.isBlank() ? alertFrom : EmailAddress.parse(settings.alertTo);
+        this.clock = clock;
+        this.byRate = Counter.builder("twinmail.filter.outbound.holds").tag("reason", "rate")
+                .description("accounts whose outbound mail was held, by reason").register(registry);
+        this.byBounces = Counter.builder("twinmail.filter.outbound.holds").tag("reason", "bounces")
+                .description("accounts whose outbound mail was held, by reason").register(registry);
+    }
+
+    /** The check the configuration asks for, its holds reloaded from {@code changes} until closed; null when disabled. */
+    public static OutboundHold watch(TwinmailConfig config, Records records, Mailboxes mailboxes, Directory directory,
+                                     ChangeLog changes, MeterRegistry registry) {
+        if (!config.filter.outboundHold.enabled) return null;
+        OutboundHold h = new OutboundHold(config.filter.outboundHold, config.hostname, records, mailboxes, directory, registry,
+                System::currentTimeMillis);
+        h.watcher = RecordWatcher.start(changes, Set.of(KIND), h::reload, "outbound-hold");
+        return h;
+    }
+
+    @Override
+    public String name() {
+        return "outbound-hold";
+    }
+
+    /** Reads the holds from the store again. */
+    public void reload() {
+        Set<Long> now = new HashSet<>();
+        for (StoredRecord r : records.records(KIND)) {
+            if (!r.name().equals(NAME) || !r.scope().startsWith("account:")) continue;
+            try {
+                now.add(Long.parseLong(r.scope().substring("account:".length())));
+            } catch (NumberFormatException e) {
+                log.warn("outbound hold {} skipped: not an account scope", r.scope());
+            }
+        }
+        held = Set.copyOf(now);
+    }
+
+    /** Whether the account's outbound mail is held now. */
+    public boolean held(long accountId) {
+        return held.contains(accountId);
+    }
+
+    @Override
+    public Verdict data(Client client, Envelope envelope, Message message) {
+        if (client.user().isEmpty() || envelope.remoteRecipients().isEmpty()) return Verdict.proceed();
+        if (!held(client.user().get().accountId())) return Verdict.proceed();
+        log.warn("{}: outbound mail of {} is held; message held in the quarantine", envelope.queueId(), client.user().get().address());
+        return Verdict.quarantine("outbound_hold");
+    }
+
+    @Override
+    public void delivered(Client client, Envelope envelope) {
+        if (client.user().isEmpty() || envelope.remoteRecipients().isEmpty()) return;
+        var user = client.user().get();
+        long now = clock.getAsLong();
+        int count;
+        double usual;
+        Rate r = rates.computeIfAbsent(user.accountId(), k -> new Rate());
+        synchronized (r) {
+            roll(r, now);
+            count = ++r.count;
+            usual = r.usual;
+        }
+        if (count > settings.minMessages && count > settings.rateFactor * usual && !held(user.accountId())) {
+            hold(user.accountId(), user.address(), "rate", String.format(Locale.ROOT,
+                    "%d messages with remote recipients in the last %s, usually %.1f", count, text(settings.window), usual));
+        }
+    }
+
+    /** A bounce (a failure notice of the relay) to {@code sender}: counted for its account, if it is one of ours. */
+    public void bounced(String sender) {
+        Optional<Account> account;
+        try {
+            account = directory.findAccount(EmailAddress.parse(sender));
+        } catch (IllegalArgumentException e) {
+            return;
+        }
+        if (account.isEmpty()) return;
+        long now = clock.getAsLong();
+        int n;
+        Rate r = rates.computeIfAbsent(account.get().id(), k -> new Rate());
+        synchronized (r) {
+            r.bounces.addLast(now);
+            while (!r.bounces.isEmpty() && r.bounces.peekFirst() <= now - window) r.bounces.removeFirst();
+            n = r.bounces.size();
+        }
+        if (n >= settings.maxBounces && !held(account.get().id())) {
+            hold(account.get().id(), account.get().address().toString(), "bounces",
+                    n + " bounces in the last " + text(settings.window));
+        }
+    }
+
+    /** Starts a new window when the current one is over; the usual rate decays over the windows without mail. */
+    private void roll(Rate r, long now) {
+        if (r.windowStart == 0) {
+            r.windowStart = now;
+            return;
+        }
+        if (now < r.windowStart + window) return;
+        long passed = (now - r.windowStart) / window;
+        r.usual = WEIGHT * r.count + (1 - WEIGHT) * r.usual;
+        if (passed > 1) r.usual *= Math.pow(1 - WEIGHT, Math.min(passed - 1, 1000));
+        r.count = 0;
+        r.windowStart += passed * window;
+    }
+
+    /** Records the hold (once: compare-and-set), alerts the administrator and counts it. */
+    void hold(long accountId, String address, String reason, String detail) {
+        OutboundHoldRecord h = new OutboundHoldRecord(address, reason, detail, clock.getAsLong());
+        Optional<StoredRecord> put = records.putRecordIf(KIND, Records.accountScope(accountId), NAME, 0, h.encode(), 0);
+        Set<Long> now = new HashSet<>(held);
+        now.add(accountId);
+        held = Set.copyOf(now);
+        if (put.isEmpty()) return; // held already (by another session at the same moment)
+        (reason.equals("rate") ? byRate : byBounces).increment();
+        log.warn("outbound mail of {} held ({}): {}; release with `twinmail admin outbound release {}`", address, reason, detail, address);
+        try {
+            alert(h);
+        } catch (RuntimeException e) {
+            log.error("outbound hold of {}: the alert to {} could not be sent", address, alertTo, e);
+        }
+    }
+
+    private void alert(OutboundHoldRecord h) {
+        String date = DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.ofInstant(Instant.ofEpochMilli(h.sinceMillis()), ZoneOffset.UTC));
+        String text = "From: TwinMail <" + alertFrom + ">\r\n"
+                + "To: <" + alertTo + ">\r\n"
+                + "Subject: Outbound mail of " + h.address() + " held (" + h.reason() + ")\r\n"
+                + "Date: " + date + "\r\n"
+                + "Message-ID: <outbound-hold." + h.sinceMillis() + "." + Math.abs(h.address().hashCode()) + "@" + alertFrom.domain() + ">\r\n"
+                + "Auto-Submitted: auto-generated\r\n"
+                + "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+                + "The outbound mail of " + h.address() + " is held from " + date + ":\r\n"
+                + h.detail() + ".\r\n\r\n"
+                + "A password that was stolen is the most common cause. Its further messages to other\r\n"
+                + "servers are accepted and kept in the quarantine, not sent:\r\n\r\n"
+                + "  twinmail admin quarantine list                 the held messages (reason outbound_hold)\r\n"
+                + "  twinmail admin quarantine release ID           send one\r\n"
+                + "  twinmail admin quarantine delete ID            drop one\r\n"
+                + "  twinmail admin outbound release " + h.address() + "   lift the hold\r\n";
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        Instant now = Instant.ofEpochMilli(clock.getAsLong());
+        RecipientResolution where = directory.resolve(alertTo);
+        Delivery d = switch (where) {
+            case RecipientResolution.Local local -> new Delivery(local.accounts().stream().map(Account::id).toList(), MessageSpool.of(bytes), now);
+            case RecipientResolution.NotLocal n -> new Delivery(List.of(), MessageSpool.of(bytes), now,
+                    new Outbound("", List.of(alertTo), false, false));
+            case RecipientResolution.Unknown u -> null;
+        };
+        if (d == null) {
+            log.warn("outbound hold of {}: the alert address {} is not known here; no alert sent", h.address(), alertTo);
+            return;
+        }
+        mailboxes.deliver(d);
+    }
+
+    private static String text(Duration d) {
+        return d.equals(Duration.ofHours(1)) ? "hour" : d.toString().substring(2).toLowerCase(Locale.ROOT);
+    }
+
+    @Override
+    public void close() {
+        if (watcher != null) watcher.close();
+    }
+}

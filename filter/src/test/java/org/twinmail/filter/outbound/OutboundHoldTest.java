@@ -1,0 +1,163 @@
+package org.twinmail.filter.outbound;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.twinmail.core.auth.Authenticator.AuthenticatedUser;
+import org.twinmail.core.config.TwinmailConfig;
+import org.twinmail.core.mail.EmailAddress;
+import org.twinmail.core.model.Account;
+import org.twinmail.core.model.MessageEntry;
+import org.twinmail.core.policy.OutboundHoldRecord;
+import org.twinmail.filter.Client;
+import org.twinmail.filter.Envelope;
+import org.twinmail.filter.Verdict;
+import org.twinmail.store.MailStore;
+import org.twinmail.store.Records;
+import org.twinmail.store.embedded.EmbeddedMailStore;
+import org.twinmail.store.embedded.StoreOptions;
+
+/**
+ * The outbound anomaly hold: an account that sends far above its usual rate, or bounces a lot,
+ * has its further outbound mail held (quarantined, not refused), the administrator gets one alert
+ * and a metric, and a hold lifted in the store takes effect at once.
+ */
+class OutboundHoldTest {
+    @TempDir
+    Path dir;
+    MailStore store;
+    Account alice;
+    Account admin;
+    final AtomicLong now = new AtomicLong(1_800_000_000_000L);
+    final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    OutboundHold hold;
+
+    @BeforeEach
+    void open() {
+        store = EmbeddedMailStore.open(StoreOptions.defaults(dir));
+        store.addDomain("example.com");
+        alice = store.addAccount(EmailAddress.parse("alice@example.com"), "x", 0, 0);
+        admin = store.addAccount(EmailAddress.parse("admin@example.com"), "x", 0, 0);
+        TwinmailConfig.OutboundHold s = new TwinmailConfig.OutboundHold();
+        s.minMessages = 10;
+        s.rateFactor = 5;
+        s.window = Duration.ofHours(1);
+        s.maxBounces = 3;
+        s.alertTo = "admin@example.com";
+        hold = new OutboundHold(s, "mx.example.com", store, store, store, registry, now::get);
+        hold.reload();
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    Client user(Account a) {
+        return new Client(InetAddress.getLoopbackAddress(), Optional::empty, "submission", true, "laptop", true,
+                Optional.of(new AuthenticatedUser(a.id(), a.address().toString())));
+    }
+
+    static Envelope toRemote(List<EmailAddress> remote) {
+        return new Envelope() {
+            public String queueId() { return "Q1"; }
+            public Optional<EmailAddress> sender() { return Optional.empty(); }
+            public OptionalLong declaredSize() { return OptionalLong.empty(); }
+            public boolean smtputf8() { return false; }
+            public List<String> recipients() { return remote.stream().map(EmailAddress::toString).toList(); }
+            public List<Account> accounts() { return List.of(); }
+            public List<EmailAddress> remoteRecipients() { return remote; }
+            public int refused(String reason) { return 0; }
+        };
+    }
+
+    static final Envelope REMOTE = toRemote(List.of(EmailAddress.parse("someone@far.example")));
+    static final Envelope LOCAL_ONLY = toRemote(List.of());
+
+    final long start = now.get();
+
+    /** {@code messages} messages in hour {@code hour} since the start, a minute apart from its first minute. */
+    void send(Account a, int messages, int hour) {
+        for (int i = 0; i < messages; i++) {
+            now.set(start + Duration.ofHours(hour).plusMinutes(i + 1).toMillis());
+            assertThat(hold.data(user(a), REMOTE, null)).as("message %d", i).isEqualTo(Verdict.proceed());
+            hold.delivered(user(a), REMOTE);
+        }
+    }
+
+    List<MessageEntry> alerts() {
+        return store.messages(store.mailbox(admin.id(), "INBOX").orElseThrow().id());
+    }
+
+    double holds(String reason) {
+        var c = registry.find("twinmail.filter.outbound.holds").tag("reason", reason).counter();
+        return c == null ? 0 : c.count();
+    }
+
+    @Test
+    void aSuddenRiseAboveTheUsualRateHoldsFurtherOutboundMail() throws Exception {
+        // a week of a few messages an hour: the usual rate is about 3
+        for (int h = 0; h < 24 * 7; h++) send(alice, 3, h);
+        assertThat(hold.held(alice.id())).isFalse();
+        // then 15 in an hour: more than minMessages (10) and more than 5 times the usual (just under 15)
+        send(alice, 15, 24 * 7);
+        assertThat(hold.held(alice.id())).isTrue();
+        // the next message to another server is held in the quarantine, not refused; local mail goes on
+        assertThat(hold.data(user(alice), REMOTE, null)).isEqualTo(Verdict.quarantine("outbound_hold"));
+        assertThat(hold.data(user(alice), LOCAL_ONLY, null)).isEqualTo(Verdict.proceed());
+        // the hold is in the store, with what was seen; one alert, one count
+        OutboundHoldRecord r = OutboundHoldRecord.decode(store.record(OutboundHoldRecord.KIND, Records.accountScope(alice.id()),
+                OutboundHoldRecord.NAME).orElseThrow().value());
+        assertThat(r.reason()).isEqualTo("rate");
+        assertThat(r.detail()).startsWith("15 messages with remote recipients in the last hour, usually 3.0");
+        assertThat(holds("rate")).isEqualTo(1);
+        assertThat(alerts()).hasSize(1);
+        String alert = new String(store.openBlob(alerts().getFirst().blobId()).readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(alert).contains("Subject: Outbound mail of alice@example.com held (rate)", "twinmail admin outbound release alice@example.com");
+        // more mail while held: no second alert
+        hold.delivered(user(alice), REMOTE);
+        assertThat(alerts()).hasSize(1);
+        // the administrator lifts it (the record deleted): the next reload lets mail through
+        store.deleteRecord(OutboundHoldRecord.KIND, Records.accountScope(alice.id()), OutboundHoldRecord.NAME);
+        hold.reload();
+        assertThat(hold.data(user(alice), REMOTE, null)).isEqualTo(Verdict.proceed());
+    }
+
+    @Test
+    void aNewAccountMaySendUpToMinMessagesAndABusyOneFourTimesItsUsualAmount() {
+        send(alice, 10, 0);
+        assertThat(hold.held(alice.id())).isFalse();
+        // a steady 10 an hour for a day, then 40 in an hour: under 5 times the usual
+        for (int h = 1; h <= 24; h++) send(alice, 10, h);
+        send(alice, 40, 25);
+        assertThat(hold.held(alice.id())).isFalse();
+        assertThat(alerts()).isEmpty();
+    }
+
+    @Test
+    void manyBouncesWithinTheWindowHold() {
+        hold.bounced("alice@example.com");
+        hold.bounced("alice@example.com");
+        now.addAndGet(Duration.ofMinutes(61).toMillis()); // the first two leave the window
+        hold.bounced("alice@example.com");
+        hold.bounced("alice@example.com");
+        assertThat(hold.held(alice.id())).isFalse();
+        hold.bounced("alice@example.com");
+        assertThat(hold.held(alice.id())).isTrue();
+        assertThat(holds("bounces")).isEqualTo(1);
+        hold.bounced("nobody@elsewhere.example"); // not ours: ignored
+        assertThat(alerts()).hasSize(1);
+    }
+}
