@@ -60,6 +60,7 @@ import org.twinmail.filter.rules.AdminRules;
 import org.twinmail.protocol.auth.AuthGuard;
 import org.twinmail.protocol.tls.Tls;
 import org.twinmail.relay.queue.QueueRunner;
+import org.twinmail.sms.SmsService;
 import org.twinmail.relay.queue.RelaySettings;
 import org.twinmail.smtp.SmtpServer;
 import org.twinmail.search.IndexUpdater;
@@ -314,6 +315,9 @@ public final class TwinmailServer implements AutoCloseable {
             // DKIM keys live in the data directory (on the shared volume in a pair); the signer and
             // the admin API share one DkimKeys, so a key generated through the API signs the next message.
             DkimSigner dkim = DkimSigner.fromConfig(config.relay.dkim, dataDir);
+            // SMS notices, like the relay, only where the store is written (docs/sms.md): a standby
+            // never sends, and a fenced former active's worker stops at its first write.
+            if (config.sms.enabled) workers.add(SmsService.start(config.sms, store, registry));
             relay = new QueueRunner(store, store, store, dns, dkim,
                     RelaySettings.from(config), registry);
             if (outboundHold != null) relay.onBounce(outboundHold::bounced);

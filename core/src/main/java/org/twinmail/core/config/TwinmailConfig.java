@@ -32,6 +32,7 @@ public final class TwinmailConfig {
     public Tls tls = new Tls();
     public Submission submission = new Submission();
     public Relay relay = new Relay();
+    public Sms sms = new Sms();
     public Limits limits = new Limits();
     public Filter filter = new Filter();
     public ManageSieve managesieve = new ManageSieve();
@@ -322,6 +323,51 @@ public final class TwinmailConfig {
         public Duration sendingLimitWindow = Duration.ofHours(1);
         /** Recipients per submitted message; more get 452 4.5.3. */
         public int maxRecipientsPerMessage = 100;
+    }
+
+    /** New-mail notices by SMS and replies by SMS (docs/sms.md); the queue runs on the active node only. */
+    public static final class Sms {
+        /** Run the SMS consumer and worker (with at least one gateway). */
+        public boolean enabled = false;
+        /** Parts a notice may take at most: 1 fits it into one SMS (160 GSM characters, 70 UCS-2). */
+        public int maxParts = 1;
+        /** Waits after the 1st, 2nd, ... refused attempt (SMSC down or throttling); the last one repeats until expireAfter. */
+        public List<Duration> retrySchedule = List.of(Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(1), Duration.ofMinutes(5));
+        /** An SMS still not sent this long after it was queued (or after the quiet hours it waited for) is given up. */
+        public Duration expireAfter = Duration.ofHours(1);
+        /** How long a notice's reference matches a reply by SMS; final queue items are kept as long. */
+        public Duration replyWindow = Duration.ofDays(7);
+        /** A message older than this when the consumer sees it makes no notice (a copy or move of old mail). */
+        public Duration maxNoticeAge = Duration.ofHours(1);
+        /** How long a phone verification code counts. */
+        public Duration codeValidity = Duration.ofMinutes(15);
+        /** How often the worker looks at the queue when nothing woke it. */
+        public Duration pollInterval = Duration.ofSeconds(1);
+        /** SMPP 3.4 gateways, in order of priority: the first bound one sends. */
+        public List<Smpp> smpp = List.of();
+
+        /** One SMPP 3.4 SMSC account (the SMSC's contract gives most of these). */
+        public static final class Smpp {
+            public String name = "smpp";
+            public String host = "";
+            public int port = 2775;
+            public String systemId = "";
+            public String password = "";
+            public String systemType = "";
+            /** The service number notices come from. */
+            public String sourceAddress = "";
+            /** Digits of the notice's reference appended to sourceAddress (the SMSC must route that range to us); 0: the reference goes into the text. */
+            public int extensionDigits = 0;
+            /** submit_sm awaiting their response at once. */
+            public int window = 10;
+            /** submit_sm a second at most; 0: no limit. */
+            public int throughput = 0;
+            public Duration enquireLinkInterval = Duration.ofSeconds(30);
+            /** A submit_sm without response this long is in doubt (not sent again). */
+            public Duration responseTimeout = Duration.ofSeconds(10);
+            /** Waits before the 1st, 2nd ... bind after a failure or a drop; the last repeats. */
+            public List<Duration> reconnectDelays = List.of(Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(30));
+        }
     }
 
     /** Outbound delivery of mail for remote recipients (docs/relay.md). */
