@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.twinmail.core.model.Account;
 import org.twinmail.core.model.Mailbox;
@@ -51,11 +50,12 @@ class SelectedMailboxCompactTest {
         return out;
     }
 
-    @Test
-    void updatesWhileCompactAndEntriesAfterRestoreAreThoseOfAFullView() {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void updatesWhileCompactAndEntriesAfterRestoreAreThoseOfAFullView(boolean keepModSeqs) {
         SelectedMailbox full = open();
         SelectedMailbox compact = open();
-        compact.compact(fx.store);
+        compact.compact(fx.store, keepModSeqs);
         fx.store.storeFlags(inbox.id(), List.of(2L), FlagChange.ADD, Set.of("\\Seen"), -1);
         fx.deliver(a, ImapFixture.message("new", "a new one\r\n"));
         fx.store.storeFlags(inbox.id(), List.of(4L), FlagChange.ADD, Set.of("\\Deleted"), -1);
@@ -64,26 +64,28 @@ class SelectedMailboxCompactTest {
         List<String> pushedCompact = compact.refresh(fx.store, true, false, false);
         assertThat(pushedCompact).isEqualTo(pushedFull).contains("4 EXPUNGE", "5 EXISTS", "2 FETCH (UID 2 FLAGS (\\Seen))");
         fx.store.storeFlags(inbox.id(), List.of(1L), FlagChange.ADD, Set.of("$Label"), -1);
-        assertThat(compact.refresh(fx.store, true, true, false)).isEqualTo(full.refresh(fx.store, true, true, false));
+        assertThat(compact.refresh(fx.store, true, keepModSeqs, false)).isEqualTo(full.refresh(fx.store, true, keepModSeqs, false));
         compact.restore(fx.store);
         assertThat(entries(compact)).isEqualTo(entries(full)).hasSize(5);
         assertThat(compact.entry(6).size()).isPositive();
     }
 
-    @Test
-    void anEntryAskedForWhileCompactIsReadBack() {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void anEntryAskedForWhileCompactIsReadBack(boolean keepModSeqs) {
         SelectedMailbox full = open();
         SelectedMailbox compact = open();
-        compact.compact(fx.store);
+        compact.compact(fx.store, keepModSeqs);
         assertThat(compact.entry(3)).isEqualTo(full.entry(3));
         assertThat(entries(compact)).isEqualTo(entries(full));
     }
 
-    @Test
-    void aMessageExpungedBeforeTheRestoreIsRemovedByTheRefreshAfterIt() {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void aMessageExpungedBeforeTheRestoreIsRemovedByTheRefreshAfterIt(boolean keepModSeqs) {
         SelectedMailbox full = open();
         SelectedMailbox compact = open();
-        compact.compact(fx.store);
+        compact.compact(fx.store, keepModSeqs);
         fx.store.storeFlags(inbox.id(), List.of(3L), FlagChange.ADD, Set.of("\\Deleted"), -1);
         fx.store.expunge(inbox.id(), List.of(3L));
         compact.restore(fx.store);

@@ -126,7 +126,7 @@ public final class Context {
      * keys may read any column.
      */
     public void compactSelected() {
-        if (selected != null && searchUpdates.isEmpty()) selected.compact(store());
+        if (selected != null && searchUpdates.isEmpty()) selected.compact(store(), condstore());
     }
 
     /** The wait is over: what {@link #compactSelected} let go is read back, before the next refresh. */

@@ -49,9 +49,9 @@ public final class SelectedMailbox {
     private String[] otherBlobIds;
     /** \Recent for this session (IMAP4rev1); null when the session does not keep it (IMAP4rev2). */
     private final RecentTracker recentTracker;
-    private final Set<Long> recent = new HashSet<>();
+    private Set<Long> recent = NO_UIDS; // a set of its own from the first \Recent (most sessions have none)
     /** Keywords announced to the client in FLAGS (RFC 9051 7.3.5): those in use at SELECT and any seen since. */
-    private final java.util.TreeSet<String> keywords = new java.util.TreeSet<>();
+    private java.util.TreeSet<String> keywords; // null until the first keyword
     private long modSeq;
     /** Which flags the user may change, when not every one (rights on a shared mailbox); null: all. */
     private java.util.function.Predicate<String> mayStore;
@@ -63,6 +63,8 @@ public final class SelectedMailbox {
      * of an idle session compare); null when every column is held.
      */
     private Mailboxes compactFrom;
+    /** While compact without CONDSTORE: MODSEQs are not held either (no update compares them); restore reads them back. */
+    private boolean modSeqsDropped;
 
     private SelectedMailbox(Mailbox m, boolean readOnly, RecentTracker recentTracker) {
         this.id = m.id();
@@ -112,7 +114,10 @@ public final class SelectedMailbox {
         for (int i = count - 1; i >= 0; i--) {
             long uid = uids[i];
             if (uid < from) break;
-            if (uid <= highest) recent.add(uid);
+            if (uid <= highest) {
+                if (recent == NO_UIDS) recent = new HashSet<>();
+                recent.add(uid);
+            }
         }
     }
 
@@ -223,7 +228,7 @@ public final class SelectedMailbox {
         if (n <= uids.length) return;
         int capacity = Math.max(n, count == 0 ? n : count + (count >> 1) + 1);
         uids = Arrays.copyOf(uids, capacity);
-        modSeqs = Arrays.copyOf(modSeqs, capacity);
+        if (!modSeqsDropped) modSeqs = Arrays.copyOf(modSeqs, capacity);
         flagSets = Arrays.copyOf(flagSets, capacity);
         if (compactFrom != null) return; // the other columns come back with restore
         sizes = Arrays.copyOf(sizes, capacity);
@@ -243,7 +248,7 @@ public final class SelectedMailbox {
 
     /** Stores {@code e}'s columns at place {@code i} (its UID is already there). */
     private void set(int i, MessageEntry e) {
-        modSeqs[i] = e.modSeq();
+        if (!modSeqsDropped) modSeqs[i] = e.modSeq();
         flagSets[i] = shared(e.flags());
         if (compactFrom == null) setFixed(i, e);
     }
@@ -278,7 +283,7 @@ public final class SelectedMailbox {
     private void removeAt(int i) {
         int tail = count - i - 1;
         System.arraycopy(uids, i + 1, uids, i, tail);
-        System.arraycopy(modSeqs, i + 1, modSeqs, i, tail);
+        if (!modSeqsDropped) System.arraycopy(modSeqs, i + 1, modSeqs, i, tail);
         System.arraycopy(flagSets, i + 1, flagSets, i, tail);
         if (compactFrom == null) {
             System.arraycopy(sizes, i + 1, sizes, i, tail);
@@ -297,7 +302,7 @@ public final class SelectedMailbox {
 
     /** The FLAGS response's list (RFC 9051 7.3.5): the system flags and every keyword in use in the mailbox. */
     public String flagsList() {
-        return "(" + SYSTEM_FLAGS + (keywords.isEmpty() ? "" : " " + String.join(" ", keywords)) + ")";
+        return "(" + SYSTEM_FLAGS + (keywords == null || keywords.isEmpty() ? "" : " " + String.join(" ", keywords)) + ")";
     }
 
     /**
@@ -309,11 +314,11 @@ public final class SelectedMailbox {
         if (mayStore != null) {
             List<String> flags = new ArrayList<>();
             for (String f : SYSTEM_FLAGS.split(" ")) if (mayStore.test(f)) flags.add(f);
-            for (String k : keywords) if (mayStore.test(k)) flags.add(k);
+            if (keywords != null) for (String k : keywords) if (mayStore.test(k)) flags.add(k);
             if (mayStore.test("$New")) flags.add("\\*");
             return "(" + String.join(" ", flags) + ")";
         }
-        return "(" + SYSTEM_FLAGS + (keywords.isEmpty() ? "" : " " + String.join(" ", keywords)) + " \\*)";
+        return "(" + SYSTEM_FLAGS + (keywords == null || keywords.isEmpty() ? "" : " " + String.join(" ", keywords)) + " \\*)";
     }
 
     /**
@@ -328,7 +333,9 @@ public final class SelectedMailbox {
     private boolean newKeywords(Set<String> flags) {
         boolean added = false;
         for (String f : flags) {
-            if (!f.startsWith("\\") && keywords.add(f)) added = true;
+            if (f.startsWith("\\")) continue;
+            if (keywords == null) keywords = new java.util.TreeSet<>();
+            if (keywords.add(f)) added = true;
         }
         return added;
     }
@@ -379,7 +386,7 @@ public final class SelectedMailbox {
             int msn = msn(uid);
             if (msn == 0) continue;
             removeAt(msn - 1);
-            recent.remove(uid);
+            if (recent != NO_UIDS) recent.remove(uid);
             gone.add(uid);
             if (!vanished) out.add(msn + " EXPUNGE");
         }
@@ -402,7 +409,7 @@ public final class SelectedMailbox {
                 continue;
             }
             Set<String> knownFlags = flagSets[i];
-            long knownModSeq = modSeqs[i];
+            long knownModSeq = modSeqsDropped ? e.modSeq() : modSeqs[i]; // dropped only when no update shows MODSEQ
             set(i, e);
             if (!knownFlags.equals(e.flags()) || (fetchModSeq && knownModSeq != e.modSeq())) {
                 out.add(msn(e.uid()) + " FETCH (UID " + e.uid() + " FLAGS " + flags(e)
@@ -429,14 +436,16 @@ public final class SelectedMailbox {
 
     /**
      * The session is about to idle for long (IMAP IDLE): lets go of the sizes, dates and bodies'
-     * ids, which no update compares, and trims the rest to the messages in view. They are read
+     * ids, which no update compares, and of the MODSEQs unless {@code keepModSeqs} (CONDSTORE:
+     * flag updates then show them), and trims the rest to the messages in view. They are read
      * again from {@code store} by {@link #restore}, or when an entry is asked for.
      */
-    public void compact(Mailboxes store) {
+    public void compact(Mailboxes store, boolean keepModSeqs) {
         if (compactFrom != null) return;
         compactFrom = store;
         uids = Arrays.copyOf(uids, count);
-        modSeqs = Arrays.copyOf(modSeqs, count);
+        modSeqsDropped = !keepModSeqs;
+        modSeqs = keepModSeqs ? Arrays.copyOf(modSeqs, count) : NO_LONGS;
         flagSets = Arrays.copyOf(flagSets, count);
         sizes = dateSeconds = NO_LONGS;
         dateNanos = NO_INTS;
@@ -445,6 +454,7 @@ public final class SelectedMailbox {
     }
 
     private static final long[] NO_LONGS = new long[0];
+    private static final Set<Long> NO_UIDS = Set.of();
     private static final int[] NO_INTS = new int[0];
     private static final byte[] NO_BYTES = new byte[0];
 
@@ -460,6 +470,9 @@ public final class SelectedMailbox {
         List<MessageEntry> all = store.messages(id); // may fail (the mailbox gone): then still compact
         compactFrom = null;
         int capacity = uids.length;
+        boolean readModSeqs = modSeqsDropped;
+        if (readModSeqs) modSeqs = new long[capacity];
+        modSeqsDropped = false;
         sizes = new long[capacity];
         dateSeconds = new long[capacity];
         dateNanos = new int[capacity];
@@ -469,6 +482,8 @@ public final class SelectedMailbox {
             while (j < all.size() && all.get(j).uid() < uids[i]) j++;
             if (j < all.size() && all.get(j).uid() == uids[i]) {
                 setFixed(i, all.get(j));
+                // As a full view would hold it after the refresh that follows (which sets every entry changed since).
+                if (readModSeqs) modSeqs[i] = all.get(j).modSeq();
             } else {
                 if (otherBlobIds == null) otherBlobIds = new String[capacity];
                 otherBlobIds[i] = "";
