@@ -223,6 +223,24 @@ public final class AdminClient implements AdminOperations, AutoCloseable {
     }
 
     @Override
+    public ForwardingInfo forwarding(String address) {
+        return send("GET", "users/" + encodeSegment(address, "address") + "/forwarding", null, ForwardingInfo.class);
+    }
+
+    @Override
+    public ForwardingInfo setForwarding(String address, List<String> to, boolean keepCopy) {
+        ObjectNode b = body().put("keepCopy", keepCopy);
+        com.fasterxml.jackson.databind.node.ArrayNode list = b.putArray("to");
+        if (to != null) to.forEach(list::add);
+        return send("PUT", "users/" + encodeSegment(address, "address") + "/forwarding", b, ForwardingInfo.class);
+    }
+
+    @Override
+    public void removeForwarding(String address) {
+        send("DELETE", "users/" + encodeSegment(address, "address") + "/forwarding", null, Void.class);
+    }
+
+    @Override
     public List<BanInfo> listBans() {
         return send("GET", "bans", null, new TypeReference<List<BanInfo>>() { });
     }

@@ -117,6 +117,33 @@ public interface AdminOperations {
      */
     record RuleInfo(String type, String match, String action, String scope, String comment, String expires, boolean expired) { }
 
+    // ---- an account's forwarding (issue 17): copies sent with SRS at delivery ----
+
+    /** The user's forwarding: {@code to} empty when there is none. NOT_FOUND for an unknown user. */
+    default ForwardingInfo forwarding(String address) {
+        throw noForwarding();
+    }
+
+    /**
+     * Forwards the user's mail to {@code to} (1 to 16 addresses, remote or local), keeping a copy
+     * in the account or not; replaces the previous setting. Takes effect with the next message.
+     */
+    default ForwardingInfo setForwarding(String address, List<String> to, boolean keepCopy) {
+        throw noForwarding();
+    }
+
+    /** Stops forwarding the user's mail (nothing happens when there was none). */
+    default void removeForwarding(String address) {
+        throw noForwarding();
+    }
+
+    private static AdminException noForwarding() {
+        return new AdminException(AdminException.Kind.UNAVAILABLE, "forwarding is not managed through this connection");
+    }
+
+    /** A user's forwarding: where copies go ({@code to} empty: none) and whether the account keeps one. */
+    record ForwardingInfo(String address, List<String> to, boolean keepCopy) { }
+
     // ---- bans of clients that failed to log in too often (issue 12) ----
 
     /** The bans in force (issued after failed logins, or added here), longest first. */

@@ -24,6 +24,7 @@ import org.twinmail.store.Mailboxes;
 import org.twinmail.store.Postmaster;
 import org.twinmail.store.Quarantine;
 import org.twinmail.core.policy.QuarantineItem;
+import org.twinmail.core.policy.ForwardingSetting;
 import org.twinmail.store.Records;
 import org.twinmail.store.StoreException;
 
@@ -561,6 +562,49 @@ public final class AdminService implements AdminOperations {
             if (users.isEmpty() && d != null && directory.findDomain(d).isEmpty()) throw notFound(noDomain(d));
             return users;
         }, e -> e instanceof StoreException.NotFound && d != null ? notFound(noDomain(d)) : null);
+    }
+
+    // ---- forwarding ----
+
+    @Override
+    public ForwardingInfo forwarding(String address) {
+        Account account = forwardingAccount(address);
+        return call(() -> records.record(ForwardingSetting.KIND, Records.accountScope(account.id()), ForwardingSetting.NAME)
+                .map(r -> forwardingInfo(account, ForwardingSetting.decode(r.value())))
+                .orElse(new ForwardingInfo(account.address().toString(), List.of(), true)), e -> null);
+    }
+
+    @Override
+    public ForwardingInfo setForwarding(String address, List<String> to, boolean keepCopy) {
+        Account account = forwardingAccount(address);
+        ForwardingSetting setting;
+        try {
+            setting = ForwardingSetting.of(to == null ? List.of() : to, keepCopy);
+        } catch (IllegalArgumentException e) {
+            throw invalid(e.getMessage());
+        }
+        if (setting.to().stream().anyMatch(a -> a.key().equals(account.address().key()))) {
+            throw invalid("an account cannot forward to itself: " + account.address());
+        }
+        run(() -> records.putRecord(ForwardingSetting.KIND, Records.accountScope(account.id()), ForwardingSetting.NAME, setting.encode(), 0),
+                e -> null);
+        return forwardingInfo(account, setting);
+    }
+
+    @Override
+    public void removeForwarding(String address) {
+        Account account = forwardingAccount(address);
+        run(() -> records.deleteRecord(ForwardingSetting.KIND, Records.accountScope(account.id()), ForwardingSetting.NAME), e -> null);
+    }
+
+    private Account forwardingAccount(String address) {
+        if (records == null) throw new AdminException(Kind.UNAVAILABLE, "forwarding needs the store's records");
+        EmailAddress user = address(address);
+        return call(() -> directory.findAccount(user).orElseThrow(() -> notFound(noAccount(user))), e -> null);
+    }
+
+    private static ForwardingInfo forwardingInfo(Account account, ForwardingSetting s) {
+        return new ForwardingInfo(account.address().toString(), s.to().stream().map(EmailAddress::toString).toList(), s.keepCopy());
     }
 
     // ---- aliases ----

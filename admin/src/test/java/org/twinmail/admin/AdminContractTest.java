@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.twinmail.admin.AdminException.Kind;
 import org.twinmail.admin.AdminOperations.AliasInfo;
+import org.twinmail.admin.AdminOperations.ForwardingInfo;
 import org.twinmail.admin.AdminOperations.DkimInfo;
 import org.twinmail.admin.AdminOperations.DomainInfo;
 import org.twinmail.admin.AdminOperations.PostmasterInfo;
@@ -539,6 +540,33 @@ public abstract class AdminContractTest {
         fails(() -> ops.removeAlias("team@example.org"), Kind.NOT_FOUND, "alias team@example.org does not exist");
         fails(() -> ops.removeAlias("@example.org"), Kind.NOT_FOUND, "alias @example.org does not exist");
         fails(() -> ops.listAliases("nowhere.org"), Kind.NOT_FOUND, "domain nowhere.org does not exist");
+    }
+
+    // ---- forwarding ----
+
+    @Test
+    void setsShowsAndStopsAnAccountsForwarding() {
+        ops.addDomain("example.org");
+        ops.addUser("alice@example.org", "pw".toCharArray(), 0, 0);
+        assertThat(ops.forwarding("alice@example.org")).isEqualTo(new ForwardingInfo("alice@example.org", List.of(), true));
+
+        ForwardingInfo f = ops.setForwarding("Alice@example.org", List.of("alice@elsewhere.net", "bob@example.org"), false);
+        assertThat(f).isEqualTo(new ForwardingInfo("alice@example.org", List.of("alice@elsewhere.net", "bob@example.org"), false));
+        assertThat(ops.forwarding("alice@example.org")).isEqualTo(f);
+        // the record delivery reads: the contract is real, not just a listing
+        long id = store.findAccount(EmailAddress.parse("alice@example.org")).orElseThrow().id();
+        assertThat(org.twinmail.core.policy.ForwardingSetting.decode(store.record(org.twinmail.core.policy.ForwardingSetting.KIND,
+                "account:" + id, org.twinmail.core.policy.ForwardingSetting.NAME).orElseThrow().value()).keepCopy()).isFalse();
+
+        fails(() -> ops.setForwarding("alice@example.org", List.of(), true), Kind.INVALID, "forwarding needs at least one address");
+        fails(() -> ops.setForwarding("alice@example.org", List.of("ALICE@example.org"), true), Kind.INVALID,
+                "an account cannot forward to itself: alice@example.org");
+        failsStartingWith(() -> ops.setForwarding("alice@example.org", List.of("not an address"), true), Kind.INVALID, "not an address");
+        fails(() -> ops.forwarding("nobody@example.org"), Kind.NOT_FOUND, "account nobody@example.org does not exist");
+
+        ops.removeForwarding("alice@example.org");
+        ops.removeForwarding("alice@example.org"); // twice is no error
+        assertThat(ops.forwarding("alice@example.org").to()).isEmpty();
     }
 
     // ---- DKIM keys ----

@@ -164,6 +164,14 @@ public final class Chains {
         return chain.toBuilder().add(sieve).build();
     }
 
+    /**
+     * The MX {@code chain} with bounces to our SRS addresses let through to the original sender
+     * ({@code srs}, just before {@code relay} at RCPT).
+     */
+    public static Chain withSrs(Chain chain, org.twinmail.filter.forward.SrsReturn srs) {
+        return chain.toBuilder().addBefore("relay", srs).build();
+    }
+
     /** Both chains' stage order, as {@link Chain#describe()} prints it. */
     public static String describe(List<Chain> chains) {
         StringBuilder b = new StringBuilder();

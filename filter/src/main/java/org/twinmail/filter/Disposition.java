@@ -33,6 +33,7 @@ public final class Disposition {
     private final Map<Long, Verdict.FileInto> perAccountFiling = new HashMap<>();
     private String quarantine;
     private final java.util.Set<Long> dropped = new java.util.HashSet<>();
+    private final List<Verdict.Redirect> redirects = new ArrayList<>();
 
     public Disposition() {
     }
@@ -45,6 +46,12 @@ public final class Disposition {
         perAccountFiling.putAll(base.perAccountFiling);
         quarantine = base.quarantine;
         dropped.addAll(base.dropped);
+        redirects.addAll(base.redirects);
+    }
+
+    /** The copies redirected or forwarded on behalf of the recipients, in order. */
+    public List<Verdict.Redirect> redirects() {
+        return List.copyOf(redirects);
     }
 
     /** Whether this account gets no copy (its own filter discarded the message). */
@@ -67,6 +74,7 @@ public final class Disposition {
                     else for (long id : ids) perAccount.computeIfAbsent(id, k -> new ArrayList<>()).addAll(h.fields());
                 }
                 case Verdict.Drop d -> dropped.addAll(d.accountIds());
+                case Verdict.Redirect r -> redirects.add(r);
                 case Verdict.FileInto f -> {
                     List<Long> ids = f.accountIds().isEmpty() ? scope : f.accountIds();
                     if (ids.isEmpty()) {
@@ -118,6 +126,6 @@ public final class Disposition {
     /** True when every copy goes to INBOX as it came: no headers, no filing, no quarantine. */
     public boolean isPlain() {
         return everyone.isEmpty() && perAccount.isEmpty() && everyoneFiling == null && perAccountFiling.isEmpty() && quarantine == null
-                && dropped.isEmpty();
+                && dropped.isEmpty() && redirects.isEmpty();
     }
 }

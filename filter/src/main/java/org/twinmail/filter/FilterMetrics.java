@@ -39,6 +39,7 @@ public final class FilterMetrics {
             case Verdict.AddHeaders h -> "add_headers";
             case Verdict.FileInto f -> "file_into";
             case Verdict.Drop d -> "drop";
+            case Verdict.Redirect r -> "redirect";
             case Verdict.Quarantine q -> "quarantine";
             case Verdict.Effects e -> "effects";
             case Verdict.Explained x -> kind(x.verdict());

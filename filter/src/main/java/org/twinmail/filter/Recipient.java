@@ -11,7 +11,8 @@ import org.twinmail.store.RecipientResolution;
  */
 public final class Recipient {
     private final String written;
-    private final Optional<EmailAddress> address;
+    private Optional<EmailAddress> address;
+    private boolean srsReturn;
     private final Function<EmailAddress, RecipientResolution> resolver;
     private RecipientResolution resolution;
 
@@ -38,6 +39,21 @@ public final class Recipient {
 
     public Optional<EmailAddress> address() {
         return address;
+    }
+
+    /**
+     * Makes this recipient, an SRS address of ours, the remote address it holds ({@code srs}
+     * check): the message is queued for {@code original}, and the relay check lets it through.
+     */
+    public void returnTo(EmailAddress original) {
+        address = Optional.of(original);
+        resolution = new RecipientResolution.NotLocal();
+        srsReturn = true;
+    }
+
+    /** Whether this is a bounce (or reply) to an SRS address of ours, on its way back to the original sender. */
+    public boolean srsReturn() {
+        return srsReturn;
     }
 
     /**

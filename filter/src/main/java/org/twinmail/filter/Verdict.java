@@ -72,7 +72,7 @@ public sealed interface Verdict {
     }
 
     /** A verdict that only adds to the delivery: header fields or filing. */
-    sealed interface Effect extends Verdict permits AddHeaders, FileInto, Drop { }
+    sealed interface Effect extends Verdict permits AddHeaders, FileInto, Drop, Redirect { }
 
     /**
      * No copy for these accounts: their own filter (a Sieve {@code discard}) asked for none. The
@@ -82,6 +82,25 @@ public sealed interface Verdict {
         public Drop {
             accountIds = List.copyOf(accountIds);
             if (accountIds.isEmpty()) throw new IllegalArgumentException("Drop names its accounts");
+            checkReason(reason);
+        }
+    }
+
+    /**
+     * A copy of the message for other addresses on behalf of one account (its Sieve redirect, its
+     * forwarding): the remote ones through the outbound queue under {@code sender} (the SRS
+     * address, or "" for a message that came with the null sender), the local accounts into their
+     * INBOX; {@code fields} prepended to those copies only (Delivered-To, for loop detection).
+     * The account's own copy is decided by the other effects (a Drop when it keeps none).
+     */
+    record Redirect(long accountId, String sender, List<org.twinmail.core.mail.EmailAddress> remote, List<Long> localAccounts,
+                    List<HeaderField> fields, String reason) implements Effect {
+        public Redirect {
+            remote = List.copyOf(remote);
+            localAccounts = List.copyOf(localAccounts);
+            fields = List.copyOf(fields);
+            if (sender == null) throw new IllegalArgumentException("the null sender is \"\"");
+            if (remote.isEmpty() && localAccounts.isEmpty()) throw new IllegalArgumentException("Redirect names its targets");
             checkReason(reason);
         }
     }

@@ -33,6 +33,10 @@ class ChainsTest {
                     rcpt: recipient-limit, recipient-exists, quota
                     data: hop-count, submission-sender
                     delivered: sending-rate""");
+            org.twinmail.mail.srs.Srs srs = new org.twinmail.mail.srs.Srs(new byte[16], java.time.Duration.ofDays(21),
+                    java.time.Clock.systemUTC());
+            assertThat(Chains.withSrs(Chains.mx(config, store), new org.twinmail.filter.forward.SrsReturn(srs)).checks(Stage.RCPT))
+                    .extracting(Check::name).containsExactly("recipient-limit", "srs", "relay", "recipient-exists", "quota");
         }
     }
 

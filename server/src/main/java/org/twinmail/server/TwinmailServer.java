@@ -38,7 +38,12 @@ import org.twinmail.filter.Chain;
 import org.twinmail.filter.Chains;
 import org.twinmail.filter.FilterMetrics;
 import org.twinmail.filter.Pipeline;
+import org.twinmail.filter.forward.AutoReplies;
+import org.twinmail.filter.forward.Forwarder;
+import org.twinmail.filter.forward.SrsReturn;
+import org.twinmail.filter.forward.SrsSecret;
 import org.twinmail.filter.sieve.SieveFilter;
+import org.twinmail.mail.srs.Srs;
 import org.twinmail.filter.sieve.SieveScripts;
 import org.twinmail.filter.auth.report.DmarcAggregates;
 import org.twinmail.filter.auth.report.DmarcReportSender;
@@ -281,7 +286,16 @@ public final class TwinmailServer implements AutoCloseable {
             // one in-memory view of the scripts, shared by delivery and ManageSieve
             SieveScripts scripts = SieveScripts.cached(store, store);
             workers.add(scripts);
-            SieveFilter sieve = new SieveFilter(scripts, store, store, Clock.systemUTC(), sieveLimits(config));
+            // redirects and forwarding with SRS; bounces to our SRS addresses go back to the original sender
+            Srs srs = SrsSecret.load(config.forwarding, store, Clock.systemUTC());
+            Forwarder forwarder = new Forwarder(srs, store, config.forwarding.srsDomain, config.forwarding.maxReceived,
+                    config.forwarding.maxRedirectsPerMessage);
+            // one way to send an automatic reply: Sieve's vacation and JMAP's VacationResponse
+            AutoReplies autoReplies = new AutoReplies(store, store, store, Clock.systemUTC(), config.hostname, config.vacation.minPeriod);
+            SieveFilter sieve = new SieveFilter(scripts, store, store, Clock.systemUTC(), sieveLimits(config), forwarder, autoReplies,
+                    config.vacation.responsePeriod);
+            // expired records (vacation and duplicate memories, script-error notices) go every hour
+            workers.add(new RecordPurger(store, Duration.ofHours(1)));
             // One submission chain for SMTP submission and JMAP's EmailSubmission: a user's sending limit counts both.
             // The quarantine's daily digest to each user with held mail (issue 12), from this active node.
             if (config.filter.quarantineDigest.enabled) {
@@ -296,7 +310,7 @@ public final class TwinmailServer implements AutoCloseable {
             if (outboundHold != null) workers.add(outboundHold);
             Chain submissionChain = Chains.withSieve(Chains.submission(config, store, rules, outboundHold), sieve);
             smtp = new SmtpServer(config, store, store, authenticator, tls, authGuard, registry,
-                    Chains.withSieve(Chains.mx(config, store, dns, dmarc, rules, bayes), sieve), submissionChain);
+                    Chains.withSieve(Chains.withSrs(Chains.mx(config, store, dns, dmarc, rules, bayes), new SrsReturn(srs)), sieve), submissionChain);
             pop3 = new Pop3Server(config, store, authenticator, tls, authGuard, registry);
             tSearch = System.nanoTime();
             SearchIndex search = openSearch(store, workers);

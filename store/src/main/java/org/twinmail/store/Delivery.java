@@ -26,14 +26,38 @@ import org.twinmail.core.model.SpecialUse;
  * @param recipients   local recipients, each account once (the first entry of an account counts);
  *                     may be empty when {@code outbound} is given
  * @param outbound     the remote recipients, or null for none
+ * @param redirects    copies queued for remote addresses with an envelope sender of their own
+ *                     (a Sieve redirect or an account's forwarding, with the SRS sender), each
+ *                     its own queued message with header fields prepended; may be empty
  */
-public record Delivery(MessageData content, Instant internalDate, List<Recipient> recipients, Outbound outbound) {
+public record Delivery(MessageData content, Instant internalDate, List<Recipient> recipients, Outbound outbound,
+                       List<Redirect> redirects) {
 
     public Delivery {
         Map<Long, Recipient> byAccount = new LinkedHashMap<>();
         for (Recipient r : recipients) byAccount.putIfAbsent(Objects.requireNonNull(r, "recipient").accountId(), r);
         recipients = List.copyOf(byAccount.values());
-        if (recipients.isEmpty() && outbound == null) throw new IllegalArgumentException("a delivery needs at least one recipient");
+        redirects = List.copyOf(redirects);
+        if (recipients.isEmpty() && outbound == null && redirects.isEmpty()) {
+            throw new IllegalArgumentException("a delivery needs at least one recipient");
+        }
+    }
+
+    /** Local recipients and remote ones as the client sent them, no redirects. */
+    public Delivery(MessageData content, Instant internalDate, List<Recipient> recipients, Outbound outbound) {
+        this(content, internalDate, recipients, outbound, List.of());
+    }
+
+    /**
+     * A copy queued for remote delivery with its own envelope: {@code outbound}'s sender and
+     * recipients, and {@code headerFields} prepended (as {@link Recipient#headerFields()}).
+     */
+    public record Redirect(Outbound outbound, List<String> headerFields) {
+        public Redirect {
+            Objects.requireNonNull(outbound, "outbound");
+            headerFields = List.copyOf(headerFields);
+            for (String field : headerFields) Recipient.checkHeaderField(field);
+        }
     }
 
     /** Every account gets the message in its INBOX, unflagged and unchanged; plus the remote part, if any. */

@@ -26,6 +26,10 @@ public final class RecordWatcher implements AutoCloseable {
     private final String name;
     private final Thread thread;
     private volatile boolean closed;
+    /** The change-log position the view reflects (every change up to it reloaded). */
+    private long current;
+    private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+    private final java.util.concurrent.locks.Condition advanced = lock.newCondition();
 
     private RecordWatcher(ChangeLog changes, Set<String> kinds, Runnable reload, String name) {
         this.changes = changes;
@@ -33,6 +37,7 @@ public final class RecordWatcher implements AutoCloseable {
         this.reload = reload;
         this.name = name;
         long from = changes.lastChangePosition();
+        this.current = from;
         reload.run(); // the view is complete before the first use; a change during it triggers another reload
         this.thread = Thread.ofVirtual().name("records-" + name).start(() -> loop(from));
     }
@@ -57,6 +62,7 @@ public final class RecordWatcher implements AutoCloseable {
                     reload.run();
                     dirty = false;
                 }
+                if (!dirty) advanceTo(position);
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
@@ -69,6 +75,42 @@ public final class RecordWatcher implements AutoCloseable {
                     return;
                 }
             }
+        }
+    }
+
+    private void advanceTo(long position) {
+        lock.lock();
+        try {
+            if (position > current) {
+                current = position;
+                advanced.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits until the view reflects every change committed through this store instance before
+     * the call (read-your-writes: a rule or script written just before is in the view), at most
+     * {@code max}; false when it does not yet (the caller then reads the store itself). Costs no
+     * store read: the newest position is the writer's in-memory signal, and while nothing
+     * changed it returns at once.
+     */
+    public boolean awaitCurrent(Duration max) {
+        try {
+            long target = changes.awaitChange(Long.MAX_VALUE, Duration.ZERO); // the newest position, no wait
+            long nanos = max.toNanos();
+            lock.lock();
+            try {
+                while (current < target && nanos > 0 && !closed) nanos = advanced.awaitNanos(nanos);
+                return current >= target;
+            } finally {
+                lock.unlock();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 

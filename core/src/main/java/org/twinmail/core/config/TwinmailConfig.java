@@ -36,6 +36,8 @@ public final class TwinmailConfig {
     public Limits limits = new Limits();
     public Filter filter = new Filter();
     public ManageSieve managesieve = new ManageSieve();
+    public Forwarding forwarding = new Forwarding();
+    public Vacation vacation = new Vacation();
     public Clients clients = new Clients();
     public Console console = new Console();
 
@@ -144,6 +146,31 @@ public final class TwinmailConfig {
          * {@code https://<host>/.well-known/tlsrpt} when HTTPS is served, else {@code mailto:postmaster@<domain>}.
          */
         public String tlsRptAddress = "";
+    }
+
+    /** Redirects (Sieve) and forwarding at delivery, with the Sender Rewriting Scheme (docs/sieve.md). */
+    public static final class Forwarding {
+        /**
+         * The secret of SRS addresses (at least 16 characters; both nodes of a pair the same);
+         * empty: a random one made once and kept in the store (records kind srs.secret).
+         */
+        public String srsSecret = "";
+        /** How long a bounce to an SRS address of ours is accepted after the forward (postsrsd's 21 days). */
+        public Duration srsMaxAge = Duration.ofDays(21);
+        /** The domain of SRS addresses (one of ours, whose SPF names this server); empty: the forwarding account's domain. */
+        public String srsDomain = "";
+        /** Copies of one message redirected or forwarded, over all its recipients; beyond it the message stays in the INBOX. */
+        public int maxRedirectsPerMessage = 10;
+        /** Received fields beyond which a message is not redirected or forwarded (a loop); it stays in the INBOX. */
+        public int maxReceived = 25;
+    }
+
+    /** Automatic replies: Sieve's vacation (RFC 5230, RFC 6131) and JMAP's VacationResponse (docs/sieve.md). */
+    public static final class Vacation {
+        /** Shortest time between two replies to one sender (a script's :days or :seconds below it is raised to it). */
+        public Duration minPeriod = Duration.ofHours(1);
+        /** How often one sender gets a JMAP VacationResponse (RFC 5230's default for :days is 7). */
+        public Duration responsePeriod = Duration.ofDays(7);
     }
 
     /** IMAP service (RFC 9051, RFC 3501). */

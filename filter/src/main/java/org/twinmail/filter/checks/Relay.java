@@ -50,7 +50,7 @@ public final class Relay implements Check.Rcpt {
 
     @Override
     public Verdict rcpt(Client client, Envelope envelope, Recipient recipient) {
-        if (recipient.resolution() instanceof RecipientResolution.NotLocal && !mayRelay(client.ip())) {
+        if (recipient.resolution() instanceof RecipientResolution.NotLocal && !recipient.srsReturn() && !mayRelay(client.ip())) {
             return Verdict.reject(550, "5.7.1", recipient.shown() + ": Relay access denied", "relay_denied");
         }
         return Verdict.proceed();

@@ -14,7 +14,14 @@ import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.twinmail.core.mail.EmailAddress;
+import org.twinmail.core.mail.Printable;
 import org.twinmail.core.model.Account;
+import org.twinmail.core.policy.ForwardingSetting;
+import org.twinmail.filter.forward.AutoReplies;
+import org.twinmail.filter.forward.Forwarder;
+import org.twinmail.filter.forward.VacationResponse;
+import org.twinmail.sieve.run.SieveMessage;
 import org.twinmail.filter.Check;
 import org.twinmail.filter.Client;
 import org.twinmail.filter.Envelope;
@@ -55,6 +62,11 @@ public final class SieveFilter implements Check.Data {
     private static final int CACHE = 1024;
 
     private final SieveScripts scripts;
+    private final Forwarder forwarder;
+    private final AutoReplies autoReplies;
+    private final Duration jmapPeriod;
+    /** Records kind of the notices sent about a failing script (at most one a day per script and error). */
+    static final String ERROR_TOLD = "sieve.error";
     private final Records records;
     private final Mailboxes mailboxes;
     private final Clock clock;
@@ -72,6 +84,23 @@ public final class SieveFilter implements Check.Data {
     }
 
     public SieveFilter(SieveScripts scripts, Records records, Mailboxes mailboxes, Clock clock, Limits limits) {
+        this(scripts, records, mailboxes, clock, limits, null);
+    }
+
+    /** @param forwarder sends redirects (SRS, loops, the per-message limit); null: a redirect is logged and the message kept */
+    public SieveFilter(SieveScripts scripts, Records records, Mailboxes mailboxes, Clock clock, Limits limits, Forwarder forwarder) {
+        this(scripts, records, mailboxes, clock, limits, forwarder, null, Duration.ofDays(7));
+    }
+
+    /**
+     * @param autoReplies sends vacation replies (Sieve's and JMAP's VacationResponse); null: none are sent
+     * @param jmapPeriod  how often one sender gets a JMAP VacationResponse ({@code vacation.responsePeriod})
+     */
+    public SieveFilter(SieveScripts scripts, Records records, Mailboxes mailboxes, Clock clock, Limits limits, Forwarder forwarder,
+                       AutoReplies autoReplies, Duration jmapPeriod) {
+        this.autoReplies = autoReplies;
+        this.jmapPeriod = jmapPeriod;
+        this.forwarder = forwarder;
         this.scripts = scripts;
         this.records = records;
         this.mailboxes = mailboxes;
@@ -88,32 +117,97 @@ public final class SieveFilter implements Check.Data {
     public Verdict data(Client client, Envelope envelope, Message message) throws IOException {
         byte[] bytes = null;
         List<Verdict.Effect> effects = new ArrayList<>();
+        Forwarder.Budget budget = forwarder == null ? null : forwarder.budget();
+        String sender = envelope.sender().map(Object::toString).orElse("");
         for (Account account : envelope.accounts()) {
-            Optional<SieveScripts.Script> active = scripts.active(account.id());
-            if (active.isEmpty()) continue;
-            Script script = compile(account, active.get());
-            if (script == null) continue;
-            if (bytes == null) bytes = head(message);
-            Interpreter interpreter = new Interpreter(environment(account), limits);
-            String sender = envelope.sender().map(Object::toString).orElse("");
-            Outcome outcome = interpreter.run(script, MimeMessage.of(bytes, sender, envelopeTo(envelope, account)));
-            if (outcome.error().isPresent()) {
-                log.info("sieve: {} script {} failed, message kept in INBOX: {}", account.address(), active.get().name(),
-                        outcome.error().get());
+            // the account's forwarding first: without keepCopy the account keeps nothing and its script does not run
+            Optional<ForwardingSetting> forwarding = forwarder == null ? Optional.empty() : scripts.forwarding(account.id());
+            if (forwarding.isPresent() && forward(account, envelope, message, forwarding.get(), effects, budget)
+                    && !forwarding.get().keepCopy()) {
+                effects.add(new Verdict.Drop(List.of(account.id()), "forwarded"));
                 continue;
             }
-            for (String note : outcome.notes()) log.info("sieve: {}: {}", account.address(), note);
-            Verdict refusal = apply(account, envelope, outcome, effects);
-            if (refusal != null) return refusal;
+            Optional<VacationResponse> jmapVacation = autoReplies == null ? Optional.empty()
+                    : scripts.vacationResponse(account.id()).filter(v -> v.activeAt(clock.instant()));
+            Optional<SieveScripts.Script> active = scripts.active(account.id());
+            if (active.isEmpty() && jmapVacation.isEmpty()) continue;
+            if (bytes == null) bytes = head(message);
+            SieveMessage parsed = MimeMessage.of(bytes, sender, envelopeTo(envelope, account));
+            boolean answered = false;
+            if (active.isPresent()) {
+                Script script = compile(account, active.get());
+                Outcome outcome = script == null ? null : new Interpreter(environment(account), limits).run(script, parsed);
+                if (script == null || outcome.error().isPresent()) {
+                    String error = script == null ? compileError(account, active.get()) : outcome.error().get();
+                    log.info("sieve: {} script {} failed, message kept in INBOX: {}", account.address(), active.get().name(), error);
+                    tellOwner(account, active.get().name(), error);
+                } else {
+                    for (String note : outcome.notes()) log.info("sieve: {}: {}", account.address(), note);
+                    Verdict refusal = apply(account, envelope, message, outcome, effects, budget);
+                    if (refusal != null) return refusal;
+                    for (Action a : outcome.actions()) {
+                        if (a instanceof Action.Vacation v && autoReplies != null) {
+                            answered = true;
+                            String why = autoReplies.answer(account, sender, parsed.fields(), List.of(), true,
+                                    new AutoReplies.Reply(v.handle(), v.period(), v.subject(), v.from(), v.reason(), v.mime(), false));
+                            if (why != null) log.info("sieve: {}: vacation not sent: {}", account.address(), why);
+                        }
+                    }
+                }
+            }
+            if (!answered && jmapVacation.isPresent()) {
+                VacationResponse v = jmapVacation.get();
+                boolean html = v.textBody() == null && v.htmlBody() != null;
+                String why = autoReplies.answer(account, sender, parsed.fields(), List.of(account.address().toString()), false,
+                        new AutoReplies.Reply(VacationResponse.KIND, jmapPeriod, v.subject(), null, html ? v.htmlBody() : v.textBody(),
+                                false, html));
+                if (why != null) log.info("jmap vacation: {}: not sent: {}", account.address(), why);
+            }
         }
         return effects.isEmpty() ? Verdict.proceed() : new Verdict.Effects(effects);
     }
 
+    /**
+     * A short message into the owner's INBOX naming the error of their script (RFC 5228 2.10.6:
+     * the message itself was kept), at most once a day per script and error.
+     */
+    private void tellOwner(Account account, String scriptName, String error) {
+        String scope = Records.accountScope(account.id());
+        String key = AutoReplies.sha256(scriptName + "\0" + error);
+        long now = clock.millis();
+        try {
+            Optional<org.twinmail.store.StoredRecord> told = records.record(ERROR_TOLD, scope, key);
+            if (told.isPresent() && !told.get().expiredAt(now)) return;
+            String text = "From: Mail Delivery System <MAILER-DAEMON@" + account.address().domain() + ">\r\n"
+                    + "To: " + account.address() + "\r\n"
+                    + "Subject: " + org.twinmail.mail.header.EncodedWords.encode("Your Sieve script " + oneLine(scriptName) + " failed") + "\r\n"
+                    + "Date: " + org.twinmail.mail.header.MailDates.format(java.time.OffsetDateTime.ofInstant(clock.instant(), java.time.ZoneOffset.UTC)) + "\r\n"
+                    + "Auto-Submitted: auto-generated\r\n"
+                    + "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+                    + "Your Sieve script \"" + oneLine(scriptName) + "\" could not run on a message delivered to you:\r\n\r\n    "
+                    + oneLine(error) + "\r\n\r\nThe message was delivered to your INBOX unfiltered. Until the script is\r\n"
+                    + "corrected, every message goes there (this notice comes at most once a day).\r\n";
+            mailboxes.deliver(new org.twinmail.store.Delivery(List.of(account.id()),
+                    org.twinmail.core.mail.MessageSpool.of(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)), clock.instant()));
+            records.putRecord(ERROR_TOLD, scope, key, new byte[0], now + Duration.ofDays(1).toMillis());
+        } catch (RuntimeException e) {
+            // the message itself must still be delivered: a notice that cannot be written is only logged
+            log.warn("sieve: {}: could not tell the owner of the script error: {}", account.address(), e.toString());
+        }
+    }
+
+    private static String oneLine(String s) {
+        String t = Printable.of(s.replaceAll("[\\r\\n\\t]+", " ").strip());
+        return t.length() > 500 ? t.substring(0, 500) : t;
+    }
+
     /** Turns one account's actions into effects; a refusal when its reject can be an SMTP reply. */
-    private Verdict apply(Account account, Envelope envelope, Outcome outcome, List<Verdict.Effect> effects) {
+    private Verdict apply(Account account, Envelope envelope, Message message, Outcome outcome, List<Verdict.Effect> effects,
+                          Forwarder.Budget budget) throws IOException {
         List<Long> id = List.of(account.id());
         boolean delivered = false;
-        boolean discarded = true;
+        boolean keepAnyway = false;
+        List<EmailAddress> redirectTo = new ArrayList<>();
         for (Action a : outcome.actions()) {
             switch (a) {
                 case Action.Reject r -> {
@@ -123,10 +217,9 @@ public final class SieveFilter implements Check.Data {
                         return Verdict.reject(550, "5.7.1", text.length() > 400 ? text.substring(0, 400) : text, "sieve_reject");
                     }
                     log.info("sieve: {} rejects a message with several recipients; kept (a rejection DSN is not built yet)", account.address());
-                    discarded = false;
+                    keepAnyway = true;
                 }
                 case Action.Keep k -> {
-                    discarded = false;
                     if (delivered) {
                         note(account, "keep beside another target");
                     } else {
@@ -135,7 +228,6 @@ public final class SieveFilter implements Check.Data {
                     }
                 }
                 case Action.FileInto f -> {
-                    discarded = false;
                     if (delivered) {
                         note(account, "a second target (" + f.mailbox() + ")");
                     } else {
@@ -145,24 +237,75 @@ public final class SieveFilter implements Check.Data {
                 }
                 case Action.Discard d -> { }
                 case Action.Redirect r -> {
-                    discarded = false;
-                    note(account, "redirect to " + r.address());
+                    try {
+                        redirectTo.add(EmailAddress.parse(r.address()));
+                    } catch (IllegalArgumentException e) {
+                        log.info("sieve: {}: redirect to {} not sent: {}", account.address(), Printable.of(r.address()), e.getMessage());
+                        keepAnyway = true;
+                    }
                 }
-                case Action.Vacation v -> note(account, "vacation reply to " + v.to());
+                case Action.Vacation v -> { } // answered by data() through AutoReplies
                 case Action.EditHeader h -> note(account, "editheader");
             }
         }
-        if (discarded && !delivered) {
-            effects.add(new Verdict.Drop(id, "sieve_discard"));
-        } else if (!delivered) {
-            // a redirect or a reject that could not be applied: the message stays with the user
-            effects.add(new Verdict.FileInto("INBOX", null, Set.of(), id, "sieve_keep"));
+        boolean redirected = false;
+        if (!redirectTo.isEmpty()) {
+            if (forwarder == null) {
+                note(account, "redirect");
+            } else {
+                switch (forwarder.redirect(account, envelope, message, redirectTo, budget, "sieve_redirect")) {
+                    case Forwarder.Outcome.Sent sent when sent.redirect() != null -> {
+                        effects.add(sent.redirect());
+                        redirected = true;
+                    }
+                    case Forwarder.Outcome.Sent sent -> log.info("sieve: {}: redirect to nobody we can reach; kept", account.address());
+                    case Forwarder.Outcome.Refused refused ->
+                            log.info("sieve: {}: redirect not sent, message kept: {}", account.address(), refused.why());
+                }
+            }
+        }
+        if (!delivered) {
+            if (keepAnyway || !redirectTo.isEmpty() && !redirected) {
+                // a redirect or a reject that could not be applied: the message stays with the user
+                effects.add(new Verdict.FileInto("INBOX", null, Set.of(), id, "sieve_keep"));
+            } else {
+                effects.add(new Verdict.Drop(id, redirected ? "sieve_redirect" : "sieve_discard"));
+            }
         }
         return null;
     }
 
+    /** Sends the account's forwarded copy; false when nothing went (a loop, the limit): the account keeps the message. */
+    private boolean forward(Account account, Envelope envelope, Message message, ForwardingSetting setting, List<Verdict.Effect> effects,
+                            Forwarder.Budget budget) throws IOException {
+        switch (forwarder.redirect(account, envelope, message, setting.to(), budget, "forwarded")) {
+            case Forwarder.Outcome.Sent sent when sent.redirect() != null -> {
+                effects.add(sent.redirect());
+                return true;
+            }
+            case Forwarder.Outcome.Sent sent -> {
+                log.info("forwarding: {}: no address to forward to; kept", account.address());
+                return false;
+            }
+            case Forwarder.Outcome.Refused refused -> {
+                log.info("forwarding: {}: not forwarded, message kept: {}", account.address(), refused.why());
+                return false;
+            }
+        }
+    }
+
     private static void note(Account account, String what) {
         log.info("sieve: {}: {} is not applied yet; the first target gets the message", account.address(), what);
+    }
+
+    /** Why the script does not compile (the cache keeps only scripts that do). */
+    private String compileError(Account account, SieveScripts.Script s) {
+        try {
+            new Interpreter(environment(account), limits).compile(s.text());
+            return "the script does not compile";
+        } catch (SieveException e) {
+            return e.getMessage();
+        }
     }
 
     private Script compile(Account account, SieveScripts.Script s) {

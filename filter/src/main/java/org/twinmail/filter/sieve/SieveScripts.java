@@ -8,6 +8,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.twinmail.core.policy.ForwardingSetting;
+import org.twinmail.filter.forward.VacationResponse;
 import org.twinmail.store.ChangeLog;
 import org.twinmail.store.RecordWatcher;
 import org.twinmail.store.Records;
@@ -21,11 +23,13 @@ import org.twinmail.store.StoredRecord;
  * scripts over a failover like mail.
  *
  * <p>{@link #cached} gives the instance delivery and ManageSieve share on a node: each
- * account's scripts are read once (two record reads) and then served from memory, so a
+ * account's scripts, forwarding and JMAP VacationResponse are read once (four record reads) and then served from memory, so a
  * delivery costs no store read while nothing changed. Writes through this instance drop the
  * account's entry before they return (a script put over ManageSieve applies to the next
- * message); writes by anyone else (another store instance, the admin API) drop the whole view
- * when the change log shows them ({@link RecordWatcher}).
+ * message); writes by anyone else (the admin API, JMAP) drop the whole view when the change
+ * log shows them ({@link RecordWatcher}), and a lookup first waits (at most {@link #FRESH_WAIT})
+ * for the watcher to have seen every change committed before it, so a forwarding set a moment
+ * ago applies to the next message too.
  */
 public final class SieveScripts implements AutoCloseable {
     public static final String SCRIPT = "sieve.script";
@@ -33,6 +37,8 @@ public final class SieveScripts implements AutoCloseable {
     private static final String ACTIVE_NAME = "active";
     /** Accounts whose scripts are kept in memory; beyond it the view starts again empty. */
     static final int MAX_CACHED_ACCOUNTS = 100_000;
+    /** Longest a lookup waits for the change log's watcher to reach the newest change before reading the store itself. */
+    static final java.time.Duration FRESH_WAIT = java.time.Duration.ofSeconds(1);
 
     private final Records records;
     /** account id -> its scripts; null when nothing is cached (an uncached instance). */
@@ -51,7 +57,7 @@ public final class SieveScripts implements AutoCloseable {
     private SieveScripts(Records records, ChangeLog changes) {
         this.records = records;
         this.cache = new ConcurrentHashMap<>();
-        this.watcher = RecordWatcher.start(changes, Set.of(SCRIPT, ACTIVE), this::invalidateAll, "sieve-scripts");
+        this.watcher = RecordWatcher.start(changes, Set.of(SCRIPT, ACTIVE, ForwardingSetting.KIND, VacationResponse.KIND), this::invalidateAll, "sieve-scripts");
     }
 
     /** An instance that keeps the scripts in memory, fresh from the change log until {@link #close()}. */
@@ -62,8 +68,21 @@ public final class SieveScripts implements AutoCloseable {
     /** A script and whether it is the active one. */
     public record Script(String name, String text, boolean active) { }
 
-    /** One account's scripts by name and the active one's name (or null). */
-    private record Personal(Map<String, String> scripts, String active) { }
+    /** One account's scripts by name, the active one's name (or null), its forwarding (or null). */
+    private record Personal(Map<String, String> scripts, String active, ForwardingSetting forwarding, VacationResponse vacation) { }
+
+    /** The account's JMAP VacationResponse, if it has one that can be read. */
+    public Optional<VacationResponse> vacationResponse(long accountId) {
+        return Optional.ofNullable(personal(accountId).vacation());
+    }
+
+    /**
+     * The account's forwarding ({@link ForwardingSetting}, kept beside its scripts since delivery
+     * reads both); empty when it has none or its record cannot be read (logged).
+     */
+    public Optional<ForwardingSetting> forwarding(long accountId) {
+        return Optional.ofNullable(personal(accountId).forwarding());
+    }
 
     public List<Script> list(long accountId) {
         Personal p = personal(accountId);
@@ -122,13 +141,16 @@ public final class SieveScripts implements AutoCloseable {
         delete(accountId, from);
     }
 
-    /** Store reads made to fill the view (two per account loaded): what a test counts. */
+    /** Store reads made to fill the view (four per account loaded): what a test counts. */
     long loads() {
         return loads.get();
     }
 
     private Personal personal(long accountId) {
         if (cache != null) {
+            // the view must reflect every change committed before this delivery (a forwarding set
+            // through the admin API a moment ago); a view that lags behind is bypassed, not trusted
+            if (!watcher.awaitCurrent(FRESH_WAIT)) return load(accountId);
             Personal p = cache.get(accountId);
             if (p != null) return p;
         }
@@ -143,11 +165,31 @@ public final class SieveScripts implements AutoCloseable {
 
     private Personal load(long accountId) {
         String scope = Records.accountScope(accountId);
-        loads.addAndGet(2);
+        loads.addAndGet(4);
         Map<String, String> scripts = new LinkedHashMap<>();
         for (StoredRecord r : records.records(SCRIPT, scope)) scripts.put(r.name(), r.text());
         String active = records.record(ACTIVE, scope, ACTIVE_NAME).map(StoredRecord::text).orElse(null);
-        return new Personal(java.util.Collections.unmodifiableMap(scripts), active);
+        ForwardingSetting forwarding = null;
+        Optional<StoredRecord> f = records.record(ForwardingSetting.KIND, scope, ForwardingSetting.NAME);
+        if (f.isPresent()) {
+            try {
+                forwarding = ForwardingSetting.decode(f.get().value());
+            } catch (IllegalArgumentException e) {
+                org.slf4j.LoggerFactory.getLogger(SieveScripts.class).warn("account {}: forwarding record unreadable, ignored: {}",
+                        accountId, e.getMessage());
+            }
+        }
+        VacationResponse vacation = null;
+        Optional<StoredRecord> v = records.record(VacationResponse.KIND, scope, VacationResponse.NAME);
+        if (v.isPresent()) {
+            try {
+                vacation = VacationResponse.decode(v.get().value());
+            } catch (IllegalArgumentException e) {
+                org.slf4j.LoggerFactory.getLogger(SieveScripts.class).warn("account {}: VacationResponse unreadable, ignored: {}",
+                        accountId, e.getMessage());
+            }
+        }
+        return new Personal(java.util.Collections.unmodifiableMap(scripts), active, forwarding, vacation);
     }
 
     private void invalidate(long accountId) {

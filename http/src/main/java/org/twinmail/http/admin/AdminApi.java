@@ -53,6 +53,9 @@ import org.twinmail.http.Exchange;
  * POST   /api/admin/users  {"address","password","quotaBytes"?,"maxMessageBytes"?}  201 UserInfo
  * PATCH  /api/admin/users/{address} {"password"?,"quotaBytes"?,"maxMessageBytes"?,"maxMessages"?} 200 UserInfo
  * DELETE /api/admin/users/{address}              204
+ * GET    /api/admin/users/{address}/forwarding   200 ForwardingInfo (to empty: none)
+ * PUT    /api/admin/users/{address}/forwarding {"to":[...],"keepCopy"?}  200 ForwardingInfo (keepCopy absent: true)
+ * DELETE /api/admin/users/{address}/forwarding   204
  * GET    /api/admin/users/{address}/sms          200 SmsInfo (the user's SMS settings)
  * PATCH  /api/admin/users/{address}/sms {"phone"?,"enabled"?,"trigger"?,"senders"?,"alias"?,"quietHours"?,"zone"?,"dailyCap"?,"language"?} 200 SmsInfo
  * POST   /api/admin/users/{address}/sms/verify {"code"}  200 SmsInfo (the phone number confirmed)
@@ -153,6 +156,12 @@ public final class AdminApi {
                 new Route("PATCH", "users/*", addressParam(), NONE, true, this::updateUser),
                 new Route("DELETE", "users/*", addressParam(), NONE, false, r -> {
                     admin.removeUser(r.param(0));
+                    return Reply.noContent();
+                }),
+                new Route("GET", "users/*/forwarding", addressParam(), NONE, false, r -> Reply.ok(admin.forwarding(r.param(0)))),
+                new Route("PUT", "users/*/forwarding", addressParam(), NONE, true, this::setForwarding),
+                new Route("DELETE", "users/*/forwarding", addressParam(), NONE, false, r -> {
+                    admin.removeForwarding(r.param(0));
                     return Reply.noContent();
                 }),
                 new Route("GET", "users/*/sms", addressParam(), NONE, false, r -> Reply.ok(admin.smsSettings(r.param(0)))),
@@ -426,6 +435,26 @@ public final class AdminApi {
         } finally {
             if (password != null) Arrays.fill(password, '\0');
         }
+    }
+
+    private Reply setForwarding(Request r) throws IOException {
+        JsonNode body = r.body(Set.of("to", "keepCopy"));
+        JsonNode to = body.get("to");
+        if (to == null || to.isNull()) throw invalid("missing field: to");
+        List<String> list = new ArrayList<>();
+        if (to.isTextual()) {
+            list.add(to.textValue());
+        } else if (to.isArray()) {
+            for (JsonNode t : to) {
+                if (!t.isTextual()) throw invalid("to must be a list of addresses");
+                list.add(t.textValue());
+            }
+        } else {
+            throw invalid("to must be a list of addresses");
+        }
+        JsonNode keep = body.get("keepCopy");
+        if (keep != null && !keep.isNull() && !keep.isBoolean()) throw invalid("keepCopy must be true or false");
+        return Reply.ok(admin.setForwarding(r.param(0), list, keep == null || keep.isNull() || keep.booleanValue()));
     }
 
     private Reply setSms(Request r) throws IOException {

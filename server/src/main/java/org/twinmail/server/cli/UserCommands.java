@@ -1,6 +1,7 @@
 package org.twinmail.server.cli;
 
 import org.twinmail.admin.AdminException;
+import org.twinmail.admin.AdminOperations.ForwardingInfo;
 import org.twinmail.admin.AdminOperations.UserInfo;
 import org.twinmail.core.mail.ByteSize;
 import picocli.CommandLine.ArgGroup;
@@ -68,6 +69,26 @@ final class UserCommands {
                         u.maxMessageBytes() == 0 ? "server" : ByteSize.format(u.maxMessageBytes(), false));
             }
             t.print(out());
+        });
+    }
+
+    @Command(name = "forward", description = {"Show or set where an account's mail is forwarded (with SRS, docs/sieve.md).",
+            "No option: show it. --to ADDRESS (repeatable): forward there; --no-copy: keep no copy in the account; --off: stop."})
+    int forward(@Parameters(paramLabel = "ADDRESS") String address,
+                @Option(names = "--to", paramLabel = "TARGET", description = "Forward to this address (repeat for several, at most 16).") java.util.List<String> to,
+                @Option(names = "--no-copy", description = "Keep no copy in the account (default: keep one).") boolean noCopy,
+                @Option(names = "--off", description = "Stop forwarding.") boolean off) {
+        return admin.run(spec.commandLine().getErr(), ops -> {
+            if (off && to != null) throw new AdminException(AdminException.Kind.INVALID, "--off and --to exclude each other");
+            if (off) {
+                ops.removeForwarding(address);
+                out().println("forwarding of " + address + " stopped");
+                return;
+            }
+            if (to == null && noCopy) throw new AdminException(AdminException.Kind.INVALID, "--no-copy needs --to");
+            ForwardingInfo f = to == null ? ops.forwarding(address) : ops.setForwarding(address, to, !noCopy);
+            if (f.to().isEmpty()) out().println(f.address() + " is not forwarded");
+            else out().println(f.address() + " forwarded to " + String.join(", ", f.to()) + (f.keepCopy() ? ", a copy kept" : ", no copy kept"));
         });
     }
 

@@ -40,9 +40,6 @@ import org.twinmail.sieve.script.Test;
  */
 public final class Interpreter {
     private static final Set<String> PROTECTED_FIELDS = Set.of("received", "auto-submitted");
-    private static final Set<String> LIST_FIELDS = Set.of("list-id", "list-help", "list-subscribe", "list-unsubscribe",
-            "list-post", "list-owner", "list-archive");
-    private static final Set<String> RECIPIENT_FIELDS = Set.of("to", "cc", "bcc", "resent-to", "resent-cc", "resent-bcc");
     private static final Set<String> SYSTEM_FLAGS = Set.of("\\seen", "\\answered", "\\flagged", "\\deleted", "\\draft");
 
     private final Environment env;
@@ -564,27 +561,9 @@ public final class Interpreter {
 
         /** RFC 5230 4.5-4.6 and RFC 3834 2: never to lists, bulk or automatic mail, nor mail not addressed to us. */
         String suppressed(String sender, List<String> extraAddresses) {
-            if (sender.isEmpty()) return "null sender";
-            String local = sender.contains("@") ? sender.substring(0, sender.lastIndexOf('@')).toLowerCase(Locale.ROOT) : sender.toLowerCase(Locale.ROOT);
-            if (local.startsWith("owner-") || local.endsWith("-request") || local.equals("mailer-daemon") || local.equals("listserv")
-                    || local.equals("majordomo")) {
-                return "sender " + sender + " is a list or a daemon";
-            }
-            for (String v : values("auto-submitted")) if (!v.strip().toLowerCase(Locale.ROOT).startsWith("no")) return "Auto-Submitted: " + v.strip();
-            for (String v : values("precedence")) {
-                String p = v.strip().toLowerCase(Locale.ROOT);
-                if (p.equals("bulk") || p.equals("list") || p.equals("junk")) return "Precedence: " + p;
-            }
-            for (SieveMessage.Field f : header) if (LIST_FIELDS.contains(f.name().toLowerCase(Locale.ROOT))) return f.name() + " present";
-            Set<String> mine = new HashSet<>();
-            for (String s : env.ownAddresses()) mine.add(s.toLowerCase(Locale.ROOT));
-            for (String s : extraAddresses) mine.add(s.toLowerCase(Locale.ROOT).strip());
-            if (mine.contains(sender.toLowerCase(Locale.ROOT))) return "sent by ourselves";
-            for (SieveMessage.Field f : header) {
-                if (!RECIPIENT_FIELDS.contains(f.name().toLowerCase(Locale.ROOT))) continue;
-                for (Mailbox m : AddressParser.parse(f.value()).mailboxes()) if (mine.contains(m.address().toLowerCase(Locale.ROOT))) return null;
-            }
-            return "none of our addresses in To, Cc or Bcc";
+            List<String> ours = new ArrayList<>(env.ownAddresses());
+            ours.addAll(extraAddresses);
+            return AutoReplyRules.suppressed(sender, header, ours);
         }
 
         void deleteHeader(Script script, Args a) {

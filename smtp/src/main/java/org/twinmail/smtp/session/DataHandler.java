@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.time.Instant;
 import java.time.ZonedDateTime;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -20,6 +21,8 @@ import org.twinmail.core.policy.QuarantineItem;
 import org.twinmail.filter.Client;
 import org.twinmail.filter.Decision;
 import org.twinmail.filter.Disposition;
+import org.twinmail.filter.HeaderField;
+import org.twinmail.filter.Verdict;
 import org.twinmail.mail.header.AuthResultsFilter;
 import org.twinmail.filter.Message;
 import org.twinmail.filter.Pipeline;
@@ -153,15 +156,29 @@ final class DataHandler {
                 metrics.accepted(content.size(), 0);
                 return new Result(Reply.of(250, "2.0.0", "Ok: queued as " + tx.queueId()), true, content.size());
             }
-            List<Delivery.Recipient> copies = accounts.stream().filter(a -> !disposition.dropped(a.id()))
-                    .map(a -> disposition.recipient(a.id())).toList();
-            if (copies.isEmpty() && outbound == null) {
+            List<Delivery.Recipient> copies = new ArrayList<>(accounts.stream().filter(a -> !disposition.dropped(a.id()))
+                    .map(a -> disposition.recipient(a.id())).toList());
+            // Redirects and forwarding (the recipients' own filters): remote copies queued under their own
+            // (SRS) sender in the same transaction, local ones into their INBOX.
+            List<Delivery.Redirect> redirects = new ArrayList<>();
+            for (Verdict.Redirect r : disposition.redirects()) {
+                List<String> fields = r.fields().stream().map(HeaderField::text).toList();
+                if (!r.remote().isEmpty()) {
+                    redirects.add(new Delivery.Redirect(new Outbound(r.sender(), r.remote(), tx.smtputf8(),
+                            tx.parameters().body() == MailParameters.Body.EIGHT_BIT_MIME), fields));
+                }
+                for (long id : r.localAccounts()) copies.add(Delivery.Recipient.inbox(id).withHeaderFields(fields));
+            }
+            if (copies.isEmpty() && outbound == null && redirects.isEmpty()) {
                 // Every recipient's own filter discarded it (Sieve discard): accepted, nothing to store.
                 log.info("{}: discarded by the recipients' filters, nothing stored", tx.queueId());
                 metrics.accepted(content.size(), 0);
                 return new Result(Reply.of(250, "2.0.0", "Ok: queued as " + tx.queueId()), true, content.size());
             }
-            DeliveryReceipt receipt = store.deliver(new Delivery(content, Instant.now(), copies, outbound));
+            DeliveryReceipt receipt = store.deliver(new Delivery(content, Instant.now(), copies, outbound, redirects));
+            if (!redirects.isEmpty()) {
+                log.info("{}: queued {} redirected copies", tx.queueId(), redirects.size());
+            }
             metrics.accepted(content.size(), copies.size());
             if (outbound != null) {
                 log.info("{}: queued {} bytes for {} remote recipients as outbound {}", tx.queueId(), content.size(),

@@ -62,7 +62,7 @@ final class RcptHandler {
                 // An authenticated user, or a client the relay check let through, may send anywhere:
                 // the message goes into the outbound queue in the same commit as its local copies.
                 case RecipientResolution.NotLocal n -> {
-                    tx.acceptRemote(recipient.written(), address.orElseThrow());
+                    tx.acceptRemote(recipient.written(), recipient.address().orElseThrow()); // an SRS address: its original sender
                     tx.disposition().apply(d, List.of());
                     yield Reply.of(250, "2.1.5", "Ok");
                 }

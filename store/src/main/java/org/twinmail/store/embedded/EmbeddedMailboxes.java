@@ -129,13 +129,31 @@ final class EmbeddedMailboxes implements Mailboxes {
             }
             contentOf[i] = index;
         }
+        List<Delivery.Redirect> redirects = delivery.redirects();
+        int[] redirectContent = new int[redirects.size()];
+        for (int i = 0; i < redirects.size(); i++) {
+            List<String> fields = redirects.get(i).headerFields();
+            Integer index = byHeaders.get(fields);
+            if (index == null) {
+                index = contents.size();
+                byHeaders.put(fields, index);
+                contents.add(fields.isEmpty() ? delivery.content() : new PrefixedContent(fields, delivery.content()));
+            }
+            redirectContent[i] = index;
+        }
         long internalDate = delivery.internalDate().toEpochMilli();
         return engine.withBlobs(contents, blobs -> tx -> {
             if (before != null) before.run(tx);
             List<Placement> placements = new ArrayList<>(recipients.size());
             for (int i = 0; i < recipients.size(); i++) placements.add(new Placement(recipients.get(i), blobs.get(contentOf[i])));
-            return deliverAndQueue(tx, placements, delivery.outbound(), originalNeeded ? blobs.getFirst() : null,
+            DeliveryReceipt receipt = deliverAndQueue(tx, placements, delivery.outbound(), originalNeeded ? blobs.getFirst() : null,
                     delivery.content().sha256(), internalDate);
+            for (int i = 0; i < redirects.size(); i++) {
+                PreparedBlob blob = blobs.get(redirectContent[i]);
+                engine.addBlobReferences(tx, blob, 1);
+                QueueTables.enqueue(tx.db(), redirects.get(i).outbound(), blob.sha256(), blob.size(), internalDate);
+            }
+            return receipt;
         });
     }
 

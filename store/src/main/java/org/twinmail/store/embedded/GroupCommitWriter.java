@@ -316,10 +316,12 @@ final class GroupCommitWriter implements AutoCloseable {
         batchSize.record(batch.size());
         // Before the callers hear back, so that "expunge returned" means "the space is free".
         deleteUnreferencedFiles();
-        for (Pending<?> p : batch) p.complete();
+        // The signal too: a caller that hears back finds its change known to awaitChange
+        // (RecordWatcher.awaitCurrent relies on it for read-your-writes).
         long newest = 0;
         for (Pending<?> p : batch) newest = Math.max(newest, p.lastPosition);
         if (newest > 0) signal.committed(newest);
+        for (Pending<?> p : batch) p.complete();
         for (Pending<?> p : batch) {
             for (StoreEvent event : p.events) publish(event);
         }

@@ -88,6 +88,28 @@ public abstract class MessageQueueContract extends StoreContract {
     }
 
     @Test
+    void aRedirectIsItsOwnQueuedMessageWithItsSenderAndFieldsInTheSameCommit() throws Exception {
+        openStore();
+        store.addDomain("example.com");
+        Account alice = account("alice@example.com");
+        MessageData content = message(100, "redirected");
+        Delivery d = new Delivery(content, T0, List.of(Delivery.Recipient.inbox(alice.id())), null,
+                List.of(new Delivery.Redirect(remote("SRS0=abcd=AB=orig.example=x@example.com", "bob@remote.example"),
+                        List.of("Delivered-To: alice@example.com"))));
+        DeliveryReceipt r = store.deliver(d);
+        assertThat(r.placed()).hasSize(1);
+        List<QueuedRecipient> due = store.claimQueued(T0, 10);
+        assertThat(due).singleElement().satisfies(q -> {
+            assertThat(q.sender()).isEqualTo("SRS0=abcd=AB=orig.example=x@example.com");
+            assertThat(q.recipient().toString()).isEqualTo("bob@remote.example");
+        });
+        String queued = new String(readAll(store.openBlob(due.getFirst().blobId())), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(queued).startsWith("Delivered-To: alice@example.com\r\n");
+        assertThat(queued.substring(queued.indexOf("\r\n") + 2)).isEqualTo(new String(readAll(content.open()),
+                java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @Test
     public void aRefusedLocalPartQueuesNothing() {
         openStore();
         store.addDomain("example.com");
