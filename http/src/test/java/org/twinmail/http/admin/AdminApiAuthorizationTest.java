@@ -56,7 +56,8 @@ class AdminApiAuthorizationTest {
         }
         for (String r : List.of("GET domains/*/postmaster", "GET domains/*/dns", "GET users", "POST users", "PATCH users/*", "DELETE users/*", "GET aliases",
                 "POST aliases", "DELETE aliases/*", "POST rules/sender", "DELETE rules/sender/*", "POST dkim/*", "GET dkim/*",
-                "GET users/*/sms", "PATCH users/*/sms", "POST users/*/sms/verify", "POST users/*/sms/code")) {
+                "GET users/*/sms", "PATCH users/*/sms", "POST users/*/sms/verify", "POST users/*/sms/code",
+                "GET users/*/forwarding", "PUT users/*/forwarding", "DELETE users/*/forwarding")) {
             TABLE.put(r, Access.DOMAIN);
         }
         for (String r : List.of("GET domains", "GET rules", "GET me", "GET openapi.yaml")) TABLE.put(r, Access.ANY);
@@ -199,6 +200,7 @@ class AdminApiAuthorizationTest {
             case "PATCH users/*" -> "{\"quotaBytes\":5000}";
             case "PATCH users/*/sms" -> "{\"phone\":\"+33612345678\"}";
             case "POST users/*/sms/verify" -> "{\"code\":\"123456\"}";
+            case "PUT users/*/forwarding" -> "{\"to\":[\"away@elsewhere.example\"],\"keepCopy\":false}";
             case "POST aliases" -> "{\"source\":\"al2@" + d + "\",\"targets\":[\"bob@" + d + "\"]}";
             case "POST rules/ip" -> "{\"range\":\"192.0.2.9\",\"action\":\"deny\"}";
             case "POST rules/sender" -> "{\"pattern\":\"x@spam.example\",\"action\":\"reject\",\"scope\":\"" + d + "\"}";
