@@ -42,10 +42,10 @@ import org.jsmpp.util.MessageId;
  * with message ids 1, 2, 3 ..., can hold each answer a while (to see the window), and sends
  * delivery receipts and mobile-originated messages to the bound client.
  */
-final class TestSmsc implements AutoCloseable {
-    record Submitted(String source, String dest, int esmClass, int dataCoding, String hex, int registeredDelivery, String messageId) { }
+public final class TestSmsc implements AutoCloseable {
+    public record Submitted(String source, String dest, int esmClass, int dataCoding, String hex, int registeredDelivery, String messageId) { }
 
-    final List<Submitted> submitted = new CopyOnWriteArrayList<>();
+    public final List<Submitted> submitted = new CopyOnWriteArrayList<>();
     final AtomicInteger inFlight = new AtomicInteger();
     final AtomicInteger maxInFlight = new AtomicInteger();
     final AtomicInteger binds = new AtomicInteger();
@@ -57,7 +57,7 @@ final class TestSmsc implements AutoCloseable {
     private final Thread acceptor;
     private volatile boolean running = true;
 
-    TestSmsc(int port, AtomicInteger idsFrom) throws IOException {
+    public TestSmsc(int port, AtomicInteger idsFrom) throws IOException {
         listener = new SMPPServerSessionListener(port == 0 ? freePort() : port);
         if (idsFrom != null) ids.set(idsFrom.get());
         acceptor = Thread.ofPlatform().daemon(true).name("test-smsc").start(this::accept);
@@ -70,7 +70,7 @@ final class TestSmsc implements AutoCloseable {
         }
     }
 
-    int port() {
+    public int port() {
         return listener.getPort();
     }
 
