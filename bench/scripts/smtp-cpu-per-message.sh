@@ -10,12 +10,15 @@
 # SEARCH=off runs the node with the full-text index off (search.enabled: false), for the side-by-side.
 # PROFILE=1 records a JFR profile of the server over the measured rounds, prints the hottest
 # frames (self and with callees) and keeps it as /tmp/twinmail-smtp-cpu.jfr.
+# EXTRA_YAML='filter: {...}' is appended to the server's configuration (a variant's settings).
+# SCANNER_PIDS="pid ..." also measures those processes and their children (clamd, spamd) over
+# each round and prints their CPU per message beside the server's.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 senders=${1:-20}; messages=${2:-4000}; size=${3:-5120}; rounds=${4:-3}; users=100
 work=$(mktemp -d /tmp/twinmail-cpu.XXXXXX)
 pid=""
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; }
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && { wait "$pid" 2>/dev/null || true; }; rm -rf "$work"; }
 trap cleanup EXIT
 jar=${JAR:-}
 if [ -z "$jar" ]; then
@@ -38,6 +41,7 @@ if unzip -l "$jar" 'org/twinmail/core/config/TwinmailConfig$Limits.class' >/dev/
   echo 'limits: { exemptNetworks: ["127.0.0.0/8"] }' >> "$work/twinmail.yaml"
 fi
 [ "${SEARCH:-on}" = off ] && echo 'search: { enabled: false }' >> "$work/twinmail.yaml"
+[ -n "${EXTRA_YAML:-}" ] && echo "$EXTRA_YAML" >> "$work/twinmail.yaml"
 "$java_home/bin/java" -jar "$jar" admin --config "$work/twinmail.yaml" domain add bench.test >/dev/null
 : > "$work/server.log"
 jfr_opts=()
@@ -74,14 +78,26 @@ print(ok[0])
 PY
 ticks=$(getconf CLK_TCK)
 cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+# the scanners' CPU: each pid and its children (spamd's preforked workers), utime+stime
+scanners() {
+  local t=0 p
+  for p in ${SCANNER_PIDS:-}; do
+    for q in $p $(pgrep -P "$p" 2>/dev/null); do
+      # the daemon itself with its reaped children (cutime, cstime: spamd recycles its workers), each live worker alone
+      [ -r "/proc/$q/stat" ] && t=$((t + $(awk -v top=$([ "$q" = "$p" ] && echo 1 || echo 0) '{print $14 + $15 + (top ? $16 + $17 : 0)}' "/proc/$q/stat")))
+    done
+  done
+  echo $t
+}
 python3 "$work/send.py" "$port" "$senders" "$messages" "$size" "$users" >/dev/null   # warm-up
 [ -n "${PROFILE:-}" ] && "$java_home/bin/jcmd" $pid JFR.start name=smtp settings=profile >/dev/null
 for r in $(seq 1 "$rounds"); do
-  c0=$(cpu); t0=$(date +%s%N)
+  c0=$(cpu); s0=$(scanners); t0=$(date +%s%N)
   sent=$(python3 "$work/send.py" "$port" "$senders" "$messages" "$size" "$users")
-  t1=$(date +%s%N); c1=$(cpu)
-  awk -v c=$((c1 - c0)) -v hz="$ticks" -v n="$sent" -v ns=$((t1 - t0)) \
-    'BEGIN { printf "round: %d messages in %.1f s (%.0f/s), server CPU %.2f s = %.3f ms per message\n", n, ns/1e9, n/(ns/1e9), c/hz, 1000*c/hz/n }'
+  t1=$(date +%s%N); c1=$(cpu); s1=$(scanners)
+  awk -v c=$((c1 - c0)) -v sc=$((s1 - s0)) -v hz="$ticks" -v n="$sent" -v ns=$((t1 - t0)) -v with="${SCANNER_PIDS:+1}" \
+    'BEGIN { printf "round: %d messages in %.1f s (%.0f/s), server CPU %.2f s = %.3f ms per message", n, ns/1e9, n/(ns/1e9), c/hz, 1000*c/hz/n;
+             if (with) printf ", scanners %.3f ms per message, together %.3f ms", 1000*sc/hz/n, 1000*(c+sc)/hz/n; printf "\n" }'
 done
 if [ -n "${PROFILE:-}" ]; then
   "$java_home/bin/jcmd" $pid JFR.dump name=smtp filename=/tmp/twinmail-smtp-cpu.jfr >/dev/null
