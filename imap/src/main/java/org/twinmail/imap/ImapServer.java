@@ -65,7 +65,9 @@ public final class ImapServer implements AutoCloseable {
         Context.Services services = new Context.Services(limits, new SaslServer(authenticator, config.auth.plaintextAuth, guard), tls,
                 mailboxes, records, notifier, new MessageCache(limits.messageCacheSize.bytes()), new ImapMetrics(registry),
                 java.nio.file.Path.of(config.dataDir, "spool"), config.store.spoolMemoryLimit.asInt(),
-                new org.twinmail.imap.session.RecentTracker(changes.lastChangePosition()), search);
+                new org.twinmail.imap.session.RecentTracker(changes.lastChangePosition()), search,
+                // URLAUTH reads a URL with its owner's access, so it needs the whole store: given one, it is offered.
+                mailboxes instanceof org.twinmail.store.MailStore store ? new org.twinmail.store.access.UrlAuthorizer(store, store, store) : null);
         // The write deadline: a client that takes no output for this long is cut off (IDLE clients read, so it holds them too).
         // IMAP and IMAPS count one client's connections together
         Admission admission = Admission.of(config.limits, ClientLimits.from(config.limits), guard, text -> "* BYE " + text);

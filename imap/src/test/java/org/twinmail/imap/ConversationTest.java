@@ -37,7 +37,8 @@ import org.twinmail.core.model.Account;
  *                              imap.progressInterval 0, imap.notifyMaxMailboxes 2 and imap.notifyMaxPending 3
  *   N&gt; text                    session N sends text + CRLF
  *   N&lt; text                    the next line session N receives is text; "..." matches anything,
- *                              "{{NAME}}" a number, which later lines use as ${NAME}
+ *                              "{{NAME}}" a number, "[[NAME]]" lower-case hex (a URLAUTH token), which later
+ *                              lines use as ${NAME}
  *   N&lt;closed                   session N's connection was closed by the server
  * </pre>
  * ${PLAIN:NAME} is the base64 PLAIN response for NAME.
@@ -76,7 +77,7 @@ class ConversationTest {
     Stream<DynamicTest> conversations() throws IOException {
         List<String> names = List.of("basic", "auth", "mailboxes", "append", "fetch", "store-expunge", "copy-move",
                 "search", "multi-session", "idle", "condstore", "bad-input", "extensions", "quota", "qresync", "sort", "list-extended", "utf8", "searchres", "rev2", "thread", "recent", "keywords", "condstore-enabling", "move-self", "sort-rules", "expunge-in-view", "atoms", "lsub-recursive", "binary-body", "unauthenticate", "savedate", "preview", "within", "sort-display", "context-partial", "messagelimit", "replace", "metadata", "uidonly", "catenate", "inprogress",
-                "notify", "notify-overflow",
+                "notify", "notify-overflow", "urlauth",
                 "acl", "acl-shared");
         return names.stream().map(n -> DynamicTest.dynamicTest(n, () -> run(n)));
     }
@@ -165,17 +166,20 @@ class ConversationTest {
      * matches a number and remembers it as ${NAME} for later lines. Null if it does not match.
      */
     static Map<String, String> match(String expected, String got) {
-        Matcher tokens = Pattern.compile("\\.\\.\\.|\\{\\{([A-Za-z0-9_]+)}}").matcher(expected);
+        Matcher tokens = Pattern.compile("\\.\\.\\.|\\{\\{([A-Za-z0-9_]+)}}|\\[\\[([A-Za-z0-9_]+)]]").matcher(expected);
         StringBuilder re = new StringBuilder();
         List<String> names = new ArrayList<>();
         int last = 0;
         while (tokens.find()) {
             re.append(Pattern.quote(expected.substring(last, tokens.start())));
-            if (tokens.group(1) == null) {
-                re.append(".*");
-            } else {
+            if (tokens.group(1) != null) {
                 re.append("(\\d+)");
                 names.add(tokens.group(1));
+            } else if (tokens.group(2) != null) {
+                re.append("([0-9a-f]+)");
+                names.add(tokens.group(2));
+            } else {
+                re.append(".*");
             }
             last = tokens.end();
         }

@@ -93,6 +93,9 @@ public final class SmtpServer implements AutoCloseable {
         Postmaster postmaster = new Postmaster(directory, config.smtp.postmaster);
         // The administrator's quarantine where the store keeps records (the server's always does).
         Quarantine quarantine = mailboxes instanceof Records records ? new Quarantine(records, mailboxes) : null;
+        // BURL (RFC 4468) reads URLs with their owner's access, through the store's URLAUTH checks: given the whole store.
+        org.twinmail.store.access.UrlAuthorizer urlAuth = mailboxes instanceof org.twinmail.store.MailStore store
+                ? new org.twinmail.store.access.UrlAuthorizer(store, store, store) : null;
         this.metrics = new SmtpMetrics(registry);
         FilterMetrics filterMetrics = new FilterMetrics(registry);
         Pipeline mxPipeline = new Pipeline(mxChain, filterMetrics);
@@ -114,11 +117,11 @@ public final class SmtpServer implements AutoCloseable {
         Admission admission = Admission.of(config.limits, ClientLimits.from(config.limits), guard, refusal);
         this.submission = new ConnectionListener("submission", config.submission.listen, config.submission.maxConnections,
                 config.smtp.commandTimeout, null, admission,
-                connection -> new SmtpSession(connection, subSettings, directory, postmaster, mailboxes, quarantine, metrics, subPipeline, tls, sasl).run(), registry);
+                connection -> new SmtpSession(connection, subSettings, directory, postmaster, mailboxes, quarantine, metrics, subPipeline, tls, sasl, urlAuth).run(), registry);
         this.submissions = tls == null || config.submission.tlsListen.isEmpty() ? null
                 : new ConnectionListener("submissions", config.submission.tlsListen, config.submission.maxConnections,
                         config.smtp.commandTimeout, tls, admission,
-                        connection -> new SmtpSession(connection, subSettings, directory, postmaster, mailboxes, quarantine, metrics, subPipeline, tls, sasl).run(), registry);
+                        connection -> new SmtpSession(connection, subSettings, directory, postmaster, mailboxes, quarantine, metrics, subPipeline, tls, sasl, urlAuth).run(), registry);
         this.listeners = new ListenerGroup(mx, submission, submissions);
     }
 

@@ -5,12 +5,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import org.twinmail.core.mail.MessageData;
 import org.twinmail.core.mail.MessageSpool;
 import org.twinmail.core.model.Mailbox;
 import org.twinmail.core.model.MessageEntry;
-import org.twinmail.imap.mime.Section;
+import org.twinmail.mail.mime.Section;
 import org.twinmail.imap.protocol.ArgReader;
 import org.twinmail.imap.protocol.ImapSyntaxException;
 import org.twinmail.imap.session.SelectedMailbox;
@@ -100,7 +99,8 @@ final class Catenate {
         }
         if (entry == null) throw new No(null, "no such message");
         MimePart m = ctx.message(entry.blobId());
-        byte[] content = u.section() == null ? m.data() : section(u.section()).extract(m);
+        byte[] content = u.section() == null ? m.data()
+                : Section.ofUrl(u.section()).orElseThrow(() -> new No(null, "unsupported section " + u.section())).extract(m);
         if (u.partialStart() >= 0) {
             int from = (int) Math.min(u.partialStart(), content.length);
             int to = u.partialLength() < 0 ? content.length : (int) Math.min(content.length, from + u.partialLength());
@@ -109,24 +109,4 @@ final class Catenate {
         return content;
     }
 
-    /** A URL's section: part numbers, then HEADER, TEXT or MIME (HEADER.FIELDS cannot be written in a URL here). */
-    private static Section section(String spec) throws No {
-        List<Integer> path = new ArrayList<>();
-        String text = null;
-        String[] parts = spec.split("\\.", -1);
-        int i = 0;
-        while (i < parts.length && !parts[i].isEmpty() && parts[i].length() <= 5 && parts[i].chars().allMatch(Character::isDigit)) {
-            int n = Integer.parseInt(parts[i]);
-            if (n == 0) throw new No(null, "part numbers start at 1");
-            path.add(n);
-            i++;
-        }
-        if (i < parts.length) {
-            text = String.join(".", java.util.Arrays.copyOfRange(parts, i, parts.length)).toUpperCase(Locale.ROOT);
-            if (!List.of("HEADER", "TEXT", "MIME").contains(text) || (text.equals("MIME") && path.isEmpty())) {
-                throw new No(null, "unsupported section " + spec);
-            }
-        }
-        return new Section(path, text, List.of());
-    }
 }

@@ -33,7 +33,9 @@ public final class Context {
                            MessageCache cache, ImapMetrics metrics, java.nio.file.Path spoolDir, int spoolMemoryLimit,
                            org.twinmail.imap.session.RecentTracker recent,
                            /* the full-text index SEARCH's text keys ask first; null: every message is searched itself */
-                           org.twinmail.search.SearchIndex search) { }
+                           org.twinmail.search.SearchIndex search,
+                           /* URLAUTH's keys and checks (GENURLAUTH, RESETKEY, URLFETCH); null: URLAUTH is not offered */
+                           org.twinmail.store.access.UrlAuthorizer urlAuth) { }
 
     private final Connection connection;
     private final Services services;
@@ -405,6 +407,8 @@ public final class Context {
                 "SAVEDATE", "PREVIEW", "WITHIN", "SORT=DISPLAY", "ESORT", "CONTEXT=SEARCH", "CONTEXT=SORT", "PARTIAL",
                 "MESSAGELIMIT=" + services.limits().messageLimit, "REPLACE", "METADATA", "METADATA-SERVER", "UIDONLY", "CATENATE",
                 "NOTIFY"));
+        // RFC 4467, RFC 5524: where the store's URLAUTH checks are at hand (for URLFETCH and the submission server's BURL).
+        if (services.urlAuth() != null) caps.addAll(List.of("URLAUTH", "URLAUTH=BINARY"));
         // RFC 8437 3: advertised where it can be used, after login.
         if (state != State.NOT_AUTHENTICATED) caps.add("UNAUTHENTICATE");
         return caps;

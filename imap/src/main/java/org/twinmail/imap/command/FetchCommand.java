@@ -9,7 +9,7 @@ import org.twinmail.imap.mime.BodyStructure;
 import org.twinmail.imap.mime.Envelope;
 import org.twinmail.imap.mime.TextualForm;
 import org.twinmail.mail.mime.MimePart;
-import org.twinmail.imap.mime.Section;
+import org.twinmail.mail.mime.Section;
 import org.twinmail.imap.protocol.ArgReader;
 import org.twinmail.imap.protocol.DateTimes;
 import org.twinmail.imap.protocol.ImapSyntaxException;
@@ -299,7 +299,7 @@ final class FetchCommand {
     }
 
     /** BINARY content of a section, or null for an unknown transfer encoding. */
-    private static byte[] binary(Section section, MimePart m) {
+    static byte[] binary(Section section, MimePart m) {
         if (section.path().isEmpty()) return m.data();
         MimePart part = section.part(m);
         if (part == null) return new byte[0];

@@ -75,6 +75,8 @@ final class SelectCommands {
         ctx.untagged("OK [PERMANENTFLAGS " + selected.permanentFlagsList() + "] limited");
         if (ctx.condstore()) ctx.untagged("OK [HIGHESTMODSEQ " + selected.modSeq() + "] highest");
         ctx.untagged("OK [MAILBOXID (" + MailboxCommands.mailboxId(m) + ")] Ok");
+        // RFC 4467 8: the mechanisms URLs of this mailbox may be authorized with.
+        if (ctx.services().urlAuth() != null) ctx.untagged("OK [URLMECH INTERNAL] Ok");
         if (qresync != null && qresync.uidValidity() == status.mailbox().uidValidity()) resync(ctx, selected, qresync);
         return (readOnly ? "[READ-ONLY] " : "[READ-WRITE] ") + r.display() + " completed";
     }

@@ -1,5 +1,6 @@
 package org.twinmail.imap.mime;
 
+import org.twinmail.mail.mime.Section;
 import org.twinmail.mail.mime.MimePart;
 import static org.assertj.core.api.Assertions.assertThat;
 

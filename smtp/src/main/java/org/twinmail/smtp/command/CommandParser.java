@@ -80,8 +80,19 @@ public final class CommandParser {
             case HELP -> new SmtpCommand.Help(rest);
             case STARTTLS -> { noArgument(verb, rest); yield new SmtpCommand.StartTls(); }
             case AUTH -> auth(rest);
+            case BURL -> burl(rest);
             case EXPN, BDAT, ETRN, TURN, ATRN, SEND, SOML, SAML -> new SmtpCommand.NotOffered(verb);
         };
+    }
+
+    /** BURL SP absolute-URI [SP "LAST"] (RFC 4468 4); the URL is checked when it is resolved. */
+    private static SmtpCommand.Burl burl(String rest) throws CommandSyntaxException {
+        String usage = "Syntax: BURL absolute-URI [LAST]";
+        String[] parts = requiredArgument(Verb.BURL, rest, usage).split(" +");
+        if (parts.length > 2 || (parts.length == 2 && !parts[1].equalsIgnoreCase("LAST")) || parts[0].indexOf(':') < 1) {
+            throw new CommandSyntaxException(BAD_ARGUMENTS, Verb.BURL, usage);
+        }
+        return new SmtpCommand.Burl(parts[0], parts.length == 2);
     }
 
     /** RFC 4422 3.1: a mechanism name is 1 to 20 of A-Z, 0-9, "-" and "_". */

@@ -68,5 +68,12 @@ public sealed interface SmtpCommand {
     }
 
     /** A verb we recognise but do not parse further because it is not offered (EXPN, BDAT, ETRN ...). */
+    /** BURL absolute-URI [SP "LAST"] (RFC 4468 4): the URL's content is the next part of the message; LAST ends it. */
+    record Burl(String url, boolean last) implements SmtpCommand {
+        public Verb verb() {
+            return Verb.BURL;
+        }
+    }
+
     record NotOffered(Verb verb) implements SmtpCommand { }
 }

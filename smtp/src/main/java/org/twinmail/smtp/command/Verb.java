@@ -14,6 +14,8 @@ import java.util.stream.Stream;
  */
 public enum Verb {
     HELO, EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT, VRFY, HELP, STARTTLS, AUTH,
+    /** RFC 4468: message content from an IMAP URL (submission only). */
+    BURL,
     // Known but not offered (yet): answered with 502 rather than 500, as RFC 5321 4.2.4 asks
     // for commands that are recognised but not implemented.
     EXPN, BDAT, ETRN, TURN, ATRN, SEND, SOML, SAML;

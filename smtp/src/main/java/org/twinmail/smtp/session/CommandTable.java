@@ -61,6 +61,9 @@ final class CommandTable {
             new Entry(Verb.STARTTLS, EnumSet.of(GREETED),     false, true,  "Error: STARTTLS not allowed during a mail transaction"),
             new Entry(Verb.AUTH,     EnumSet.of(GREETED),     false, mode == SmtpMode.SUBMISSION,
                                                                              "Error: AUTH not allowed during a mail transaction"),
+            // RFC 4468: the message from IMAP URLs, on submission only (the MX has no user to read them for).
+            new Entry(Verb.BURL,     EnumSet.of(MAIL, RCPT),  false, mode == SmtpMode.SUBMISSION,
+                                                                             "Error: need RCPT command"),
             // RFC 5321 7.3: expanding lists tells strangers who is on them, so EXPN is not
             // offered; it still counts as junk, since address harvesters send it over and over.
             new Entry(Verb.EXPN,     ANY,                     true,  false, null),

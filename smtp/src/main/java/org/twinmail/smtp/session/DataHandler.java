@@ -102,15 +102,10 @@ final class DataHandler {
         connection.setReadTimeout(settings.dataTimeout());       // each line
         connection.overallDeadline(settings.maxDataTime());      // and the whole data, however it trickles
 
-        List<Account> accounts = tx.accounts();
-        List<String> rcpts = tx.recipients();
-        byte[] trace = TraceHeaders.build(tx.reversePath(), client.helo(), client.verifiedName().get(), client.ip(),
-                settings.hostname(), TraceHeaders.protocol(client.esmtp(), tx.smtputf8(), client.tls(), client.authenticated()),
-                tx.queueId(), rcpts.size() == 1 ? rcpts.getFirst() : null, ZonedDateTime.now());
+        byte[] trace = trace(tx, client);
         long sizeLimit = tx.messageSizeLimit(settings.maxMessageSize(), trace.length);
         MessageSpool spool = new MessageSpool(settings.spoolDir(), settings.spoolMemoryLimit());
         MessageData content = null;
-        SpooledMessage message = null;
         try {
             OutputStream sink = spool;
             try {
@@ -128,7 +123,75 @@ final class DataHandler {
             if (ownResults != null) ownResults.finish();
 
             content = spool.finish();
-            message = new SpooledMessage(content, read.receivedHeaders(), settings.maxHeaderSize());
+            return deliver(tx, content, read.receivedHeaders(), client, filterClient);
+        } catch (RuntimeException e) {
+            // The spool failed under us: never acknowledge what we cannot vouch for.
+            log.error("{}: the message could not be spooled, not accepted", tx.queueId(), e);
+            metrics.rejected(RejectReason.STORE_ERROR);
+            return new Result(Reply.of(451, "4.3.0", "Error: temporary storage failure, try again later"), false, 0);
+        } finally {
+            connection.clearOverallDeadline();
+            if (content != null) content.close();
+            else spool.discard();
+        }
+    }
+
+    /** Our Received line (and Return-Path) in front of the message. */
+    private byte[] trace(Transaction tx, Trace client) {
+        List<String> rcpts = tx.recipients();
+        return TraceHeaders.build(tx.reversePath(), client.helo(), client.verifiedName().get(), client.ip(),
+                settings.hostname(), TraceHeaders.protocol(client.esmtp(), tx.smtputf8(), client.tls(), client.authenticated()),
+                tx.queueId(), rcpts.size() == 1 ? rcpts.getFirst() : null, ZonedDateTime.now());
+    }
+
+    /**
+     * BURL ... LAST (RFC 4468): the message the URLs made, delivered as DATA delivers what it
+     * reads: our trace headers in front, foreign Authentication-Results removed, the DATA stage of
+     * the filter chain, one commit.
+     */
+    Result burl(Transaction tx, byte[] body, Trace client, Client filterClient) throws IOException {
+        byte[] trace = trace(tx, client);
+        if (body.length > tx.messageSizeLimit(settings.maxMessageSize(), trace.length)) {
+            metrics.rejected(RejectReason.TOO_BIG);
+            return new Result(Reply.of(552, "5.3.4", "Error: message too big"), false, 0);
+        }
+        MessageSpool spool = new MessageSpool(settings.spoolDir(), settings.spoolMemoryLimit());
+        MessageData content = null;
+        try {
+            spool.write(trace);
+            OutputStream sink = spool;
+            AuthResultsFilter ownResults = settings.authservId().isEmpty() ? null : new AuthResultsFilter(sink, settings.authservId());
+            if (ownResults != null) sink = ownResults;
+            sink.write(body);
+            if (ownResults != null) ownResults.finish();
+            content = spool.finish();
+            return deliver(tx, content, receivedFields(body), client, filterClient);
+        } catch (UncheckedIOException e) {
+            log.warn("{}: could not spool the BURL message: {}", tx.queueId(), e.getMessage());
+            metrics.rejected(RejectReason.STORE_ERROR);
+            return new Result(Reply.of(451, "4.3.0", "Error: temporary storage failure, try again later"), false, 0);
+        } finally {
+            if (content != null) content.close();
+            else spool.discard();
+        }
+    }
+
+    /** Received fields in a message's header section (the hop count's input, as DataReader counts them for DATA). */
+    private static int receivedFields(byte[] message) {
+        try {
+            return (int) Header.parse(message).fields().stream().filter(f -> f.name().equalsIgnoreCase("Received")).count();
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /** The DATA stage of the filter chain and the commit, for a message read by DATA or made by BURL. */
+    private Result deliver(Transaction tx, MessageData content, int receivedHeaders, Trace client, Client filterClient) {
+        List<Account> accounts = tx.accounts();
+        List<String> rcpts = tx.recipients();
+        SpooledMessage message;
+        try {
+            message = new SpooledMessage(content, receivedHeaders, settings.maxHeaderSize());
             Decision d = pipeline.data(filterClient, tx, message);
             verdicts.noted(d);
             if (d.refused()) return new Result(verdicts.reply(d.refusal()), false, 0);
@@ -207,10 +270,6 @@ final class DataHandler {
             log.error("{}: delivery failed, message not accepted", tx.queueId(), e);
             metrics.rejected(RejectReason.STORE_ERROR);
             return new Result(Reply.of(451, "4.3.0", "Error: temporary storage failure, try again later"), false, 0);
-        } finally {
-            connection.clearOverallDeadline();
-            if (content != null) content.close();
-            else spool.discard();
         }
     }
 

@@ -1,5 +1,6 @@
 package org.twinmail.smtp.session;
 
+import org.twinmail.store.access.UrlAuthorizer;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -81,6 +82,8 @@ public final class SmtpSession {
     private final SaslServer sasl;
     private final Pipeline pipeline;
     private final Verdicts verdicts;
+    /** URLAUTH's checks for BURL (the same code as IMAP's URLFETCH), or null. */
+    private final UrlAuthorizer urlAuth;
     /** What the connect verdicts asked of every message of the session. */
     private final Disposition connectDisposition = new Disposition();
     /** The same with the last HELO's verdicts. */
@@ -108,10 +111,18 @@ public final class SmtpSession {
     public SmtpSession(Connection connection, SessionSettings settings, Directory directory, Postmaster postmaster, Mailboxes mailboxes,
                        Quarantine quarantine,
                        SmtpMetrics metrics, Pipeline pipeline, Tls tls, SaslServer sasl) {
+        this(connection, settings, directory, postmaster, mailboxes, quarantine, metrics, pipeline, tls, sasl, null);
+    }
+
+    /** @param urlAuth submission only: URLAUTH's checks, for BURL (RFC 4468); null: BURL is not offered */
+    public SmtpSession(Connection connection, SessionSettings settings, Directory directory, Postmaster postmaster, Mailboxes mailboxes,
+                       Quarantine quarantine,
+                       SmtpMetrics metrics, Pipeline pipeline, Tls tls, SaslServer sasl, UrlAuthorizer urlAuth) {
         if (settings.mode() == SmtpMode.SUBMISSION && sasl == null) {
             throw new IllegalArgumentException("submission needs SASL");
         }
         this.table = CommandTable.of(settings.mode());
+        this.urlAuth = settings.mode() == SmtpMode.SUBMISSION ? urlAuth : null;
         this.tls = tls;
         this.sasl = sasl;
         this.pipeline = pipeline;
@@ -249,6 +260,9 @@ public final class SmtpSession {
             case SmtpCommand.Data d -> {
                 return data();
             }
+            case SmtpCommand.Burl b -> {
+                return burl(b);
+            }
             case SmtpCommand.Rset r -> {
                 transaction = null;
                 send(Reply.of(250, "2.0.0", "Ok"));
@@ -302,6 +316,57 @@ public final class SmtpSession {
             return false;
         }
         transaction = null; // RFC 5321 4.1.1.4: the transaction ends with the reply to the data, whatever it is
+        noteMail(tx, result.reply());
+        if (result.delivered()) {
+            pipeline.delivered(client(), tx);
+            messages++;
+            recipients += tx.recipients().size();
+            bytes += result.bytes();
+            errors = 0;
+            junk = 0;
+        }
+        send(result.reply());
+        return true;
+    }
+
+    /**
+     * BURL (RFC 4468): the URL is resolved in this process against the store, through the same
+     * {@link UrlAuthorizer} as IMAP's URLFETCH, as the logged-in user acting as the submission
+     * server (so {@code submit+user} URLs hold); its content is the next part of the message, and
+     * with LAST the message goes through the DATA stage and is delivered as DATA's would be.
+     * A URL that does not resolve ends the transaction (554 5.6.6; the parts so far are gone).
+     */
+    private boolean burl(SmtpCommand.Burl b) throws IOException {
+        if (urlAuth == null) {
+            send(Reply.of(502, "5.5.1", "Error: command not implemented"));
+            return true;
+        }
+        Reply refusal = dataHandler.refusal(transaction);
+        if (refusal != null) {
+            send(refusal);
+            return true;
+        }
+        Transaction tx = transaction;
+        java.util.Optional<UrlAuthorizer.Fetched> fetched = urlAuth.fetch(b.url(), org.twinmail.core.mail.EmailAddress.parse(user.address()), true, java.time.Instant.now());
+        if (fetched.isEmpty()) {
+            transaction = null;
+            metrics.rejected(RejectReason.SYNTAX);
+            send(Reply.of(554, "5.6.6", "Error: the IMAP URL could not be resolved"));
+            return true;
+        }
+        if (!tx.addBurl(fetched.get().content(), settings.maxMessageSize())) {
+            transaction = null;
+            metrics.rejected(RejectReason.TOO_BIG);
+            send(Reply.of(552, "5.3.4", "Error: message too big"));
+            return true;
+        }
+        if (!b.last()) {
+            send(Reply.of(250, "2.5.0", "Ok: " + fetched.get().content().length + " octets added"));
+            return true;
+        }
+        DataHandler.Result result = dataHandler.burl(tx, tx.burlMessage(), new DataHandler.Trace(helo, esmtp, this::verifiedName,
+                connection.remoteAddress(), connection.isSecure(), user != null), client());
+        transaction = null;
         noteMail(tx, result.reply());
         if (result.delivered()) {
             pipeline.delivered(client(), tx);
@@ -375,6 +440,8 @@ public final class SmtpSession {
             // RFC 4954 / RFC 8314: mechanisms that send the password are not offered before TLS.
             List<String> mechanisms = sasl.mechanisms(connection);
             if (!mechanisms.isEmpty()) lines.add("AUTH " + String.join(" ", mechanisms));
+            // RFC 4468 3: the URL types BURL takes, once the user is known (whose URLs they are).
+            if (urlAuth != null && user != null) lines.add("BURL imap");
         }
         lines.add("HELP");
         return Reply.plain(250, lines);

@@ -31,6 +31,8 @@ final class Transaction implements Envelope {
     private final Map<String, Integer> refusedByReason = new HashMap<>();
     private final Disposition disposition;
     private int refusedRecipients;
+    /** The message so far from BURL commands (RFC 4468), or null before the first. */
+    private java.io.ByteArrayOutputStream burl;
 
     /** @param session what the session's connect and HELO verdicts asked of every message */
     Transaction(String queueId, Optional<EmailAddress> sender, MailParameters parameters, Disposition session) {
@@ -133,5 +135,21 @@ final class Transaction implements Envelope {
             if (a.maxMessageBytes() > 0) limit = Math.min(limit, Math.max(0, a.maxMessageBytes() - overhead));
         }
         return limit;
+    }
+
+    /** Adds a BURL part; false (and nothing kept) when the message would be larger than {@code limit}. */
+    boolean addBurl(byte[] part, long limit) {
+        if (burl == null) burl = new java.io.ByteArrayOutputStream();
+        if (burl.size() + (long) part.length > limit) {
+            burl = null;
+            return false;
+        }
+        burl.writeBytes(part);
+        return true;
+    }
+
+    /** The message the BURL parts make. */
+    byte[] burlMessage() {
+        return burl == null ? new byte[0] : burl.toByteArray();
     }
 }

@@ -42,8 +42,12 @@ class CommandTableTest {
         assertThat(SUBMISSION.entry(Verb.AUTH).offered()).isTrue();
         assertThat(SUBMISSION.entry(Verb.AUTH).allowedIn()).containsExactly(SessionState.GREETED);
         assertThat(SUBMISSION.entry(Verb.STARTTLS).allowedIn()).containsExactly(SessionState.GREETED);
+        // RFC 4468: BURL takes a user's IMAP URL, so only submission offers it, within a transaction.
+        assertThat(MX.entry(Verb.BURL).offered()).isFalse();
+        assertThat(SUBMISSION.entry(Verb.BURL).offered()).isTrue();
+        assertThat(SUBMISSION.entry(Verb.BURL).allowedIn()).containsExactlyInAnyOrder(SessionState.MAIL, SessionState.RCPT);
         for (Verb v : Verb.values()) {
-            if (v != Verb.AUTH) assertThat(SUBMISSION.entry(v)).as(v.name()).isEqualTo(MX.entry(v));
+            if (v != Verb.AUTH && v != Verb.BURL) assertThat(SUBMISSION.entry(v)).as(v.name()).isEqualTo(MX.entry(v));
         }
     }
 }

@@ -1,6 +1,5 @@
-package org.twinmail.imap.mime;
+package org.twinmail.mail.mime;
 
-import org.twinmail.mail.mime.MimePart;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -8,9 +7,10 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * A body section of FETCH (RFC 9051 6.4.5): a part path ("1.2.3", empty for the whole
- * message) and a text specifier (HEADER, HEADER.FIELDS, HEADER.FIELDS.NOT, TEXT, MIME,
- * or none).
+ * A body section of IMAP FETCH (RFC 9051 6.4.5) and of IMAP URLs (RFC 5092 ";SECTION="): a
+ * part path ("1.2.3", empty for the whole message) and a text specifier (HEADER,
+ * HEADER.FIELDS, HEADER.FIELDS.NOT, TEXT, MIME, or none). Here, in the mail library, so IMAP's
+ * FETCH, CATENATE and URLFETCH and the submission server's BURL cut a message alike.
  *
  * @param path   part numbers, each 1 or more
  * @param text   null, "HEADER", "HEADER.FIELDS", "HEADER.FIELDS.NOT", "TEXT" or "MIME"
@@ -20,6 +20,28 @@ public record Section(List<Integer> path, String text, List<String> fields) {
     public Section {
         path = List.copyOf(path);
         fields = List.copyOf(fields);
+    }
+
+    /**
+     * The section of an IMAP URL (RFC 5092 "section"): part numbers, then HEADER, TEXT or MIME
+     * (HEADER.FIELDS cannot be written in a URL here); empty for anything else.
+     */
+    public static java.util.Optional<Section> ofUrl(String spec) {
+        List<Integer> path = new java.util.ArrayList<>();
+        String text = null;
+        String[] parts = spec.split("\\.", -1);
+        int i = 0;
+        while (i < parts.length && !parts[i].isEmpty() && parts[i].length() <= 5 && parts[i].chars().allMatch(Character::isDigit)) {
+            int n = Integer.parseInt(parts[i]);
+            if (n == 0) return java.util.Optional.empty();
+            path.add(n);
+            i++;
+        }
+        if (i < parts.length) {
+            text = String.join(".", java.util.Arrays.copyOfRange(parts, i, parts.length)).toUpperCase(java.util.Locale.ROOT);
+            if (!List.of("HEADER", "TEXT", "MIME").contains(text) || (text.equals("MIME") && path.isEmpty())) return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(new Section(path, text, List.of()));
     }
 
     /** How the section is named in the response: BODY[1.HEADER.FIELDS (SUBJECT FROM)]. */
