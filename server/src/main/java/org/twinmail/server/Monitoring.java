@@ -20,7 +20,8 @@ import org.twinmail.store.MailStore;
  * The active node's housekeeping for the console (docs/console.md): every
  * {@code console.sampleInterval} it reads the meters into the history in the store and checks
  * the alerts' thresholds; every {@code console.purgeInterval} it deletes the store's expired
- * records (the one purge of the node: history, audit days, sessions, ended bans). It runs where
+ * records (the one purge of the node: history, audit days, sessions, ended bans, vacation and
+ * duplicate memories, script-error notices). It runs where
  * the store is written, so a standby writes nothing and a takeover goes on from the store.
  */
 final class Monitoring implements AutoCloseable {

@@ -294,8 +294,7 @@ public final class TwinmailServer implements AutoCloseable {
             AutoReplies autoReplies = new AutoReplies(store, store, store, Clock.systemUTC(), config.hostname, config.vacation.minPeriod);
             SieveFilter sieve = new SieveFilter(scripts, store, store, Clock.systemUTC(), sieveLimits(config), forwarder, autoReplies,
                     config.vacation.responsePeriod);
-            // expired records (vacation and duplicate memories, script-error notices) go every hour
-            workers.add(new RecordPurger(store, Duration.ofHours(1)));
+            // expired records (vacation and duplicate memories, script-error notices) go with Monitoring's one purge
             // One submission chain for SMTP submission and JMAP's EmailSubmission: a user's sending limit counts both.
             // The quarantine's daily digest to each user with held mail (issue 12), from this active node.
             if (config.filter.quarantineDigest.enabled) {
