@@ -142,7 +142,7 @@ public final class Header {
                 if (!s.name.equalsIgnoreCase("Content-Type")) continue;
                 String ct = new String(d, s.valueStart, s.end - s.valueStart, java.nio.charset.StandardCharsets.ISO_8859_1);
                 var body = RawFieldParser.DEFAULT.parseRawBody(new RawField("Content-Type", HeaderField.unfold(ct)));
-                String cs = body.getParams().stream().filter(p -> p.getName().equalsIgnoreCase("charset")).map(p -> p.getValue()).findFirst().orElse(null);
+                String cs = body.getParams().stream().filter(p -> p.getName().equalsIgnoreCase("charset") && p.getValue() != null).map(p -> p.getValue()).findFirst().orElse(null);
                 Optional<Charset> declared = MailCharsets.forName(cs);
                 if (declared.isPresent() && !declared.get().name().equals("UTF-8") && !declared.get().name().equals("US-ASCII")) fallback = declared.get();
                 break;

@@ -14,6 +14,16 @@ class HeaderTest {
     }
 
     @Test
+    void aCharsetParameterWithoutAValueLeavesTheFallbackAsItIs() {
+        // found by the fuzzer in CI: "charset(utf-8" is a parameter with no value (mime4j gives null),
+        // and 8-bit octets in the header made the parser look for the declared charset
+        byte[] raw = ("Content-Type: text/plain; charset(utf-8\r\nSubject: caf\u00e9\r\n\r\nbody").getBytes(StandardCharsets.ISO_8859_1);
+        Header h = Header.parse(raw);
+        assertThat(h.fields()).hasSize(2);
+        assertThat(h.fields().get(1).value()).isEqualTo("caf\u00e9"); // windows-1252, the default fallback
+    }
+
+    @Test
     void fieldsWithFoldingOffsetsAndBody() {
         String m = "From: a@b.example\r\nSubject: one\r\n two\r\n\tthree\r\nX-Empty:\r\n\r\nbody\r\n";
         Header h = parse(m);
