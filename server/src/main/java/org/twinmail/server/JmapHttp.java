@@ -1,8 +1,6 @@
 package org.twinmail.server;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Supplier;
@@ -10,13 +8,12 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
-import org.twinmail.http.Exchange;
 import org.twinmail.http.HttpService;
-import org.twinmail.jmap.JmapExchange;
 import org.twinmail.jmap.JmapService;
 import org.twinmail.jmap.auth.JmapAuth;
 import org.twinmail.jmap.auth.Principal;
 import org.twinmail.jmap.push.JmapSocket;
+import org.twinmail.web.webmail.JmapAdapter;
 
 /**
  * Puts JMAP on the node's HTTP server: {@code /jmap/} and {@code /.well-known/jmap} through
@@ -38,7 +35,7 @@ public final class JmapHttp {
                         "{\"type\":\"about:blank\",\"status\":503,\"detail\":\"this node is not serving\"}".getBytes(StandardCharsets.UTF_8));
                 return;
             }
-            jmap.serve(new Adapter(ex));
+            jmap.serve(new JmapAdapter(ex, ex.rawPath()));
         };
         http.mount(JmapService.PREFIX, "jmap", endpoint);
         http.mount(JmapService.WELL_KNOWN, "jmap", endpoint); // the one path, not all of /.well-known/
@@ -128,53 +125,6 @@ public final class JmapHttp {
         @Override
         public void onWebSocketError(Throwable cause) {
             if (socket != null) socket.close();
-        }
-    }
-
-    /** http's Exchange as JMAP's. */
-    private record Adapter(Exchange ex) implements JmapExchange {
-        public String method() {
-            return ex.method();
-        }
-
-        public String path() {
-            return ex.rawPath();
-        }
-
-        public String query() {
-            return ex.rawQuery();
-        }
-
-        public String header(String name) {
-            return ex.header(name);
-        }
-
-        public InetAddress client() {
-            try {
-                return InetAddress.getByName(ex.client()); // an address literal: no lookup
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-
-        public boolean secure() {
-            return ex.isSecure();
-        }
-
-        public InputStream body() {
-            return ex.bodyStream();
-        }
-
-        public void setHeader(String name, String value) {
-            ex.setHeader(name, value);
-        }
-
-        public void send(int status, String contentType, byte[] body) throws IOException {
-            ex.send(status, contentType, body);
-        }
-
-        public OutputStream openBody(int status, String contentType) {
-            return ex.openBody(status, contentType);
         }
     }
 }

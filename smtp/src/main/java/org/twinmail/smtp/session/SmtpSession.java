@@ -316,6 +316,12 @@ public final class SmtpSession {
             return false;
         }
         transaction = null; // RFC 5321 4.1.1.4: the transaction ends with the reply to the data, whatever it is
+        finish(tx, result);
+        return true;
+    }
+
+    /** The end of a transaction by DATA or BURL LAST: the log line, the delivered stage, the counts, the reply. */
+    private void finish(Transaction tx, DataHandler.Result result) throws IOException {
         noteMail(tx, result.reply());
         if (result.delivered()) {
             pipeline.delivered(client(), tx);
@@ -326,7 +332,6 @@ public final class SmtpSession {
             junk = 0;
         }
         send(result.reply());
-        return true;
     }
 
     /**
@@ -367,16 +372,7 @@ public final class SmtpSession {
         DataHandler.Result result = dataHandler.burl(tx, tx.burlMessage(), new DataHandler.Trace(helo, esmtp, this::verifiedName,
                 connection.remoteAddress(), connection.isSecure(), user != null), client());
         transaction = null;
-        noteMail(tx, result.reply());
-        if (result.delivered()) {
-            pipeline.delivered(client(), tx);
-            messages++;
-            recipients += tx.recipients().size();
-            bytes += result.bytes();
-            errors = 0;
-            junk = 0;
-        }
-        send(result.reply());
+        finish(tx, result);
         return true;
     }
 

@@ -7,8 +7,11 @@ import java.net.InetAddress;
 import org.twinmail.http.Exchange;
 import org.twinmail.jmap.JmapExchange;
 
-/** http's Exchange under {@code /mail/jmap/} as JMAP's exchange under {@code /jmap/}. */
-record JmapAdapter(Exchange ex, String path) implements JmapExchange {
+/**
+ * http's Exchange as JMAP's, with the path JMAP is to see: the request's own under {@code /jmap/}
+ * (the server's JMAP endpoint), or the webmail's {@code /mail/jmap/...} mapped to {@code /jmap/...}.
+ */
+public record JmapAdapter(Exchange ex, String path) implements JmapExchange {
     public String method() {
         return ex.method();
     }
