@@ -41,6 +41,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.Cookie;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
@@ -49,7 +50,9 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -63,6 +66,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 class WebmailBrowserTest {
     static final String ALICE = "alice@web.example";
     static final String BOB = "bob@web.example";
+    /** The multi-select test's own account: selecting everything must not take other tests' mail. */
+    static final String CAROL = "carol@web.example";
     static final String PASSWORD = "Correct-Horse-9";
     static final Path SCREENSHOTS = Path.of("..", "web", "target", "screenshots");
     static final Duration WAIT = Duration.ofSeconds(20);
@@ -82,7 +87,7 @@ class WebmailBrowserTest {
     void start() throws Exception {
         server = TwinmailServer.start(TestConfigs.loopback(data));
         assertThat(CliRunner.run("admin", "--data", data.toString(), "domain", "add", "web.example").exit()).isZero();
-        for (String u : List.of(ALICE, BOB)) {
+        for (String u : List.of(ALICE, BOB, CAROL)) {
             assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", u, "--password", PASSWORD).exit()).isZero();
         }
         base = "http://localhost:" + server.httpAddresses().getFirst().getPort() + "/mail/";
@@ -459,6 +464,105 @@ class WebmailBrowserTest {
             assertThat(wrong.statusCode()).isEqualTo(401);
             assertThat(wrong.headers().firstValue("Set-Cookie")).isEmpty();
         }
+    }
+
+    /** The subjects of the list's rows, top to bottom, once the list is drawn. */
+    List<String> rowSubjects() {
+        return wait.ignoring(StaleElementReferenceException.class).until(d -> d.findElements(By.cssSelector(".msg-row .subject")).stream()
+                .map(WebElement::getText).toList());
+    }
+
+    /** Waits until the rows whose subject starts with {@code prefix} are exactly {@code expected} (in list order). */
+    void waitForRows(String prefix, List<String> expected) {
+        wait.ignoring(StaleElementReferenceException.class)
+                .until(d -> rowSubjects().stream().filter(x -> x.startsWith(prefix)).toList().equals(expected));
+    }
+
+    /** Messages of {@code folder} over IMAP: each subject and whether it is flagged. */
+    Map<String, Boolean> imapFolder(String user, String folder) throws Exception {
+        Store store = imap(user);
+        try {
+            Folder f = store.getFolder(folder);
+            f.open(Folder.READ_ONLY);
+            try {
+                Map<String, Boolean> out = new java.util.TreeMap<>();
+                for (Message m : f.getMessages()) out.put(m.getSubject(), m.isSet(jakarta.mail.Flags.Flag.FLAGGED));
+                return out;
+            } finally {
+                f.close(false);
+            }
+        } finally {
+            store.close();
+        }
+    }
+
+    void waitForImapFolder(String user, String folder, Map<String, Boolean> expected) throws Exception {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        Map<String, Boolean> seen;
+        while (!(seen = imapFolder(user, folder)).equals(expected)) {
+            assertThat(System.nanoTime()).as("%s over IMAP is %s (now %s)", folder, expected, seen).isLessThan(deadline);
+            Thread.onSpinWait();
+        }
+    }
+
+    WebElement checkbox(String subject) {
+        return row(subject).findElement(By.cssSelector("input.sel"));
+    }
+
+    @Test
+    void multiSelectWithShiftRangeAndSelectAllFlagsMarksAsSpamDeletesAndMovesInBulk() throws Exception {
+        for (int i = 1; i <= 5; i++) deliver(CAROL, "Bulk " + i, m -> m);
+        login(CAROL);
+        waitForRows("Bulk", List.of("Bulk 5", "Bulk 4", "Bulk 3", "Bulk 2", "Bulk 1"));
+        assertThat(driver.findElement(By.id("bulk")).isDisplayed()).as("no bar before a selection").isFalse();
+
+        // a click on the box selects without opening; shift-click selects the range from the last click
+        checkbox("Bulk 5").click();
+        new Actions(driver).keyDown(Keys.SHIFT).click(checkbox("Bulk 3")).keyUp(Keys.SHIFT).perform();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("bulk-count"), "3 selected"));
+        assertThat(driver.findElements(By.cssSelector(".msg-row.checked .subject")).stream().map(WebElement::getText).toList())
+                .containsExactly("Bulk 5", "Bulk 4", "Bulk 3");
+        assertThat(driver.findElement(By.id("reader")).getText()).as("nothing opened").doesNotContain("Bulk");
+        Boolean indeterminate = (Boolean) ((JavascriptExecutor) driver).executeScript("return document.getElementById('select-all').indeterminate");
+        assertThat(indeterminate).isTrue();
+        screenshot("desktop-en-multiselect");
+
+        driver.findElement(By.id("bulk-flag")).click();
+        waitForImapFolder(CAROL, "INBOX", Map.of("Bulk 1", false, "Bulk 2", false, "Bulk 3", true, "Bulk 4", true, "Bulk 5", true));
+        wait.ignoring(StaleElementReferenceException.class).until(d -> d.findElements(By.cssSelector(".msg-row .flag.on")).size() == 3);
+        assertThat(driver.findElement(By.id("bulk-count")).getText()).as("a flag keeps the selection").contains("3 selected");
+
+        driver.findElement(By.id("bulk-spam")).click();
+        waitForRows("Bulk", List.of("Bulk 2", "Bulk 1"));
+        waitForImapFolder(CAROL, "Junk", Map.of("Bulk 3", true, "Bulk 4", true, "Bulk 5", true));
+        assertThat(driver.findElement(By.id("bulk")).isDisplayed()).as("a move ends the selection").isFalse();
+
+        // select all, then delete: both go to Trash
+        driver.findElement(By.id("select-all")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("bulk-count"), "2 selected"));
+        driver.findElement(By.id("bulk-delete")).click();
+        waitForRows("Bulk", List.of());
+        waitForImapFolder(CAROL, "INBOX", Map.of());
+        waitForImapFolder(CAROL, "Trash", Map.of("Bulk 1", false, "Bulk 2", false));
+
+        // in Junk: select all and move back to the inbox with the bulk menu, on a phone
+        driver.manage().window().setSize(new Dimension(390, 844));
+        wait.until(d -> ((JavascriptExecutor) d).executeScript("return innerWidth <= 720"));
+        driver.findElement(By.id("menu")).click();
+        wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector(".mailbox[data-role=junk]"))).click();
+        waitForRows("Bulk", List.of("Bulk 5", "Bulk 4", "Bulk 3"));
+        checkbox("Bulk 4").click();
+        driver.findElement(By.id("select-all")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("bulk-count"), "3 selected"));
+        assertThat(driver.findElement(By.id("bulk-spam")).getText()).isEqualTo("Not spam");
+        Number width = (Number) ((JavascriptExecutor) driver).executeScript("return document.documentElement.scrollWidth");
+        assertThat(width.intValue()).as("the bar fits the phone").isLessThanOrEqualTo(390);
+        screenshot("phone-en-multiselect");
+        String inbox = driver.findElement(By.cssSelector(".mailbox[data-role=inbox]")).getAttribute("data-id");
+        new Select(driver.findElement(By.id("bulk-move"))).selectByValue(inbox);
+        waitForRows("Bulk", List.of());
+        waitForImapFolder(CAROL, "INBOX", Map.of("Bulk 3", true, "Bulk 4", true, "Bulk 5", true));
+        waitForImapFolder(CAROL, "Junk", Map.of());
     }
 
     @Test

@@ -22,7 +22,7 @@ const ROLE_ORDER = ['inbox', 'drafts', 'sent', 'archive', 'junk', 'trash'];
 const LIST_PROPS = ['threadId', 'mailboxIds', 'keywords', 'from', 'to', 'subject', 'receivedAt', 'preview', 'hasAttachment', 'size'];
 const S = {
   info: null, jmap: null, mailboxes: [], byRole: {}, mailboxId: null, text: '', emails: [], threads: {},
-  open: null, identity: null, view: 'list', es: null,
+  open: null, identity: null, view: 'list', es: null, selected: new Set(), anchor: -1,
 };
 
 // ---------- boot and login ----------
@@ -93,7 +93,7 @@ function renderShell() {
     h('header', { class: 'top' },
       h('button', { class: 'icon phone-only', id: 'menu', 'aria-label': t('folders'), onclick: () => setView(S.view === 'folders' ? 'list' : 'folders') }, '☰'),
       h('span', { class: 'brand' }, t('appName')),
-      h('form', { class: 'search', role: 'search', onsubmit: e => { e.preventDefault(); S.text = $('#search').value.trim(); loadList(); } },
+      h('form', { class: 'search', role: 'search', onsubmit: e => { e.preventDefault(); S.text = $('#search').value.trim(); clearSelection(); loadList(); } },
         h('input', { id: 'search', type: 'search', placeholder: t('search'), 'aria-label': t('search'), value: S.text })),
       h('button', { id: 'lang-switch', class: 'link', onclick: switchLanguage }, t('language')),
       h('span', { class: 'user', title: S.info.username }, S.info.username),
@@ -149,7 +149,7 @@ function renderFolders() {
   if (!nav) return;
   const tree = parentId => h('ul', {}, sortedChildren(parentId).map(m => h('li', {},
     h('a', { href: '#', class: 'mailbox' + (m.id === S.mailboxId && !S.text ? ' current' : ''), 'data-id': m.id, 'data-role': m.role || '',
-        onclick: e => { e.preventDefault(); S.mailboxId = m.id; S.text = ''; const s = $('#search'); if (s) s.value = ''; renderFolders(); loadList(); setView('list'); } },
+        onclick: e => { e.preventDefault(); S.mailboxId = m.id; S.text = ''; clearSelection(); const s = $('#search'); if (s) s.value = ''; renderFolders(); loadList(); setView('list'); } },
       h('span', { class: 'name' }, mailboxName(m)),
       m.unreadEmails ? h('span', { class: 'count', 'aria-label': m.unreadEmails }, m.unreadEmails) : null),
     S.mailboxes.some(c => c.parentId === m.id) ? tree(m.id) : null)));
@@ -180,19 +180,86 @@ function renderList(keepScroll) {
   const m = S.mailboxes.find(x => x.id === S.mailboxId);
   const title = S.text ? t('results') + ': ' + S.text : (m ? mailboxName(m) : '');
   const inSent = m && (m.role === 'sent' || m.role === 'drafts');
+  // a push redraws the list: keep the selection of the conversations still shown
+  const shown = new Set(S.emails.map(e => e.threadId));
+  for (const id of [...S.selected]) if (!shown.has(id)) S.selected.delete(id);
+  const all = h('input', { type: 'checkbox', id: 'select-all', 'aria-label': t('selectAll'), title: t('selectAll'),
+    onchange: e => { S.selected = e.target.checked ? new Set(shown) : new Set(); S.anchor = -1; renderSelection(); } });
   list.replaceChildren(
-    h('h2', { class: 'list-title' }, title, h('span', { class: 'total' }, S.total ? ' · ' + S.total + ' ' + t('messages') : '')),
-    S.emails.length === 0 ? h('p', { class: 'empty' }, t('noMessages')) : h('ul', { class: 'rows' }, S.emails.map(e => {
+    h('h2', { class: 'list-title' }, all, h('span', { class: 'title-text' }, title), h('span', { class: 'total' }, S.total ? ' · ' + S.total + ' ' + t('messages') : '')),
+    h('div', { id: 'bulk', class: 'bulk', hidden: true, role: 'toolbar', 'aria-label': t('selected') }),
+    S.emails.length === 0 ? h('p', { class: 'empty' }, t('noMessages')) : h('ul', { class: 'rows' }, S.emails.map((e, i) => {
       const unread = !e.keywords.$seen, n = (S.threads[e.threadId] || []).length;
       return h('li', { class: 'msg-row' + (unread ? ' unread' : '') + (S.open === e.threadId ? ' selected' : ''), 'data-id': e.id, 'data-thread': e.threadId,
-          tabindex: 0, onclick: () => openThread(e.threadId), onkeydown: ev => { if (ev.key === 'Enter') openThread(e.threadId); } },
+          tabindex: 0, onclick: () => openThread(e.threadId), onkeydown: ev => {
+            if (ev.key === 'Enter') openThread(e.threadId);
+            else if (ev.key === 'x') { ev.preventDefault(); ev.stopPropagation(); select(i, !S.selected.has(e.threadId), false); }
+          } },
+        h('input', { type: 'checkbox', class: 'sel', 'aria-label': t('select'), checked: S.selected.has(e.threadId),
+          onclick: ev => { ev.stopPropagation(); select(i, ev.target.checked, ev.shiftKey); } }),
         h('span', { class: 'flag' + (e.keywords.$flagged ? ' on' : '') }, e.keywords.$flagged ? '★' : ''),
         h('span', { class: 'who' }, inSent ? names(e.to) : names(e.from), n > 1 ? h('span', { class: 'n' }, ' (' + n + ')') : null),
         h('span', { class: 'date' }, fmtDate(e.receivedAt)),
         h('span', { class: 'subject' }, e.subject || t('noSubject'), e.hasAttachment ? h('span', { class: 'clip', 'aria-label': t('attachments') }, ' 📎') : null),
         h('span', { class: 'preview' }, e.preview || ''));
     })));
+  renderSelection();
   if (keepScroll) list.scrollTop = top;
+}
+
+// ---------- multi-select ----------
+
+function clearSelection() { S.selected = new Set(); S.anchor = -1; }
+
+/** Selects (or unselects) row i; with shift, every row from the last one clicked to i the same way. */
+function select(i, on, range) {
+  const ids = S.emails.map(e => e.threadId);
+  const [from, to] = range && S.anchor >= 0 ? [Math.min(S.anchor, i), Math.max(S.anchor, i)] : [i, i];
+  for (let k = from; k <= to; k++) { if (on) S.selected.add(ids[k]); else S.selected.delete(ids[k]); }
+  S.anchor = i;
+  renderSelection();
+}
+
+function renderSelection() {
+  const bar = $('#bulk');
+  if (!bar) return;
+  for (const row of document.querySelectorAll('.msg-row')) {
+    const on = S.selected.has(row.dataset.thread);
+    row.classList.toggle('checked', on);
+    row.querySelector('.sel').checked = on;
+  }
+  const n = S.selected.size, all = $('#select-all');
+  all.checked = n > 0 && n === S.emails.length;
+  all.indeterminate = n > 0 && n < S.emails.length;
+  bar.hidden = n === 0;
+  if (!n) { bar.replaceChildren(); return; }
+  const chosen = S.emails.filter(e => S.selected.has(e.threadId));
+  const flagged = chosen.every(e => e.keywords.$flagged), read = chosen.every(e => e.keywords.$seen);
+  const inJunk = S.byRole.junk && S.mailboxId === S.byRole.junk.id && !S.text;
+  bar.replaceChildren(
+    h('span', { id: 'bulk-count', class: 'bulk-count' }, t('selectedCount').replace('{n}', n)),
+    h('button', { id: 'bulk-flag', onclick: () => bulk(flagged ? 'unflag' : 'flag') }, flagged ? t('unflag') : t('flag')),
+    h('button', { id: 'bulk-read', onclick: () => bulk(read ? 'unread' : 'read') }, read ? t('markUnread') : t('markRead')),
+    h('button', { id: 'bulk-spam', onclick: () => bulk(inJunk ? 'notspam' : 'spam') }, inJunk ? t('notSpam') : t('spam')),
+    h('button', { id: 'bulk-delete', class: 'danger', onclick: () => bulk('delete') }, t('delete')),
+    h('select', { id: 'bulk-move', 'aria-label': t('moveTo'), onchange: e => { if (e.target.value) bulk('move', e.target.value); } },
+      h('option', { value: '' }, t('moveTo')), S.mailboxes.map(m => h('option', { value: m.id }, mailboxName(m)))),
+    h('button', { id: 'bulk-clear', class: 'link', onclick: () => { clearSelection(); renderSelection(); } }, t('clearSelection')));
+}
+
+/** One action on every message of the selected conversations (one Email/get, one Email/set). */
+async function bulk(what, target) {
+  const ids = [...S.selected].flatMap(tid => S.threads[tid] || []);
+  const r = await S.jmap.call([['Email/get', { ids, properties: ['threadId', 'mailboxIds', 'keywords'] }, 'g']]);
+  let emails = r.g.list;
+  // in a folder, flags apply to what is shown there; a move takes the whole conversation, as the reader does
+  if (['flag', 'unflag', 'read', 'unread'].includes(what)) {
+    const shown = new Set(S.emails.filter(e => S.selected.has(e.threadId)).map(e => e.id));
+    if (what === 'flag' || what === 'unflag') emails = emails.filter(e => shown.has(e.id));
+  } else {
+    clearSelection();
+  }
+  await act(emails, what, target);
 }
 
 // ---------- reading ----------
@@ -270,6 +337,7 @@ async function act(emails, what, target) {
       case 'flag': update[e.id] = { 'keywords/$flagged': true }; break;
       case 'unflag': update[e.id] = { 'keywords/$flagged': null }; break;
       case 'unread': update[e.id] = { 'keywords/$seen': null }; break;
+      case 'read': update[e.id] = { 'keywords/$seen': true }; break;
       case 'spam': update[e.id] = junk ? { 'keywords/$junk': true, 'keywords/$notjunk': null, mailboxIds: { [junk.id]: true } }
         : { 'keywords/$junk': true, 'keywords/$notjunk': null }; break;
       case 'notspam': update[e.id] = { 'keywords/$junk': null, 'keywords/$notjunk': true, mailboxIds: { [S.byRole.inbox.id]: true } }; break;
@@ -281,7 +349,7 @@ async function act(emails, what, target) {
     }
   }
   await S.jmap.call([['Email/set', { update, destroy }, 's']]);
-  if (['spam', 'notspam', 'move', 'delete'].includes(what)) {
+  if (['spam', 'notspam', 'move', 'delete'].includes(what) && emails.some(e => e.threadId === S.open)) {
     S.open = null;
     $('#reader').replaceChildren(h('p', { class: 'empty' }, t('selectMessage')));
     setView('list');

@@ -13,6 +13,8 @@ const STRINGS = {
     role_inbox: 'Inbox', role_drafts: 'Drafts', role_sent: 'Sent', role_trash: 'Trash', role_junk: 'Spam', role_archive: 'Archive',
     bold: 'Bold', italic: 'Italic', list: 'List', link: 'Link', linkPrompt: 'Link address', wrote: 'wrote', forwarded: 'Forwarded message',
     results: 'Search results', refresh: 'Refresh', messages: 'messages',
+    select: 'Select', selectAll: 'Select all', selected: 'Selected conversations', selectedCount: '{n} selected', markRead: 'Mark read',
+    clearSelection: 'Clear selection',
   },
   zh: {
     appName: 'TwinMail 邮件', username: '邮箱地址', password: '密码', login: '登录', loginFailed: '邮箱地址或密码错误。',
@@ -26,6 +28,8 @@ const STRINGS = {
     role_inbox: '收件箱', role_drafts: '草稿箱', role_sent: '已发送', role_trash: '已删除', role_junk: '垃圾邮件', role_archive: '归档',
     bold: '粗体', italic: '斜体', list: '列表', link: '链接', linkPrompt: '链接地址', wrote: '写道', forwarded: '转发的邮件',
     results: '搜索结果', refresh: '刷新', messages: '封邮件',
+    select: '选择', selectAll: '全选', selected: '已选会话', selectedCount: '已选 {n} 封', markRead: '标为已读',
+    clearSelection: '取消选择',
   },
 };
 
