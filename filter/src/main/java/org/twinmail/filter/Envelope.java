@@ -34,4 +34,13 @@ public interface Envelope {
 
     /** Recipients refused so far in this transaction with this verdict reason. */
     int refused(String reason);
+
+    /**
+     * A notification the server itself wrote for the authenticated user and sends with the null
+     * reverse-path {@code <>} (an MDN, RFC 8098 2.1): never true for a client's own transaction,
+     * so only server-generated mail may have an empty {@link #sender()} on submission.
+     */
+    default boolean serverNotification() {
+        return false;
+    }
 }

@@ -36,6 +36,7 @@ import org.twinmail.store.Postmaster;
 import org.twinmail.jmap.mail.Ids;
 import org.twinmail.jmap.mail.MailRead;
 import org.twinmail.jmap.mail.MailWrite;
+import org.twinmail.jmap.mail.Mdns;
 import org.twinmail.jmap.mail.MessageCache;
 import org.twinmail.jmap.mail.Views;
 import org.twinmail.jmap.push.EventSource;
@@ -128,6 +129,10 @@ public final class JmapService {
             methods.add("EmailSubmission/changes", Capabilities.SUBMISSION, objects::submissionChanges);
             methods.add("EmailSubmission/query", Capabilities.SUBMISSION, objects::submissionQuery);
             capabilities.add(Capabilities.SUBMISSION);
+            Mdns mdns = new Mdns(store, views, cache, blobs, write, objects, submitter, settings.maxObjectsInSet(), settings.hostname());
+            methods.add("MDN/send", Capabilities.MDN, c -> mdns.send(c, c.client()));
+            methods.add("MDN/parse", Capabilities.MDN, mdns::parse);
+            capabilities.add(Capabilities.MDN);
         }
         methods.add("VacationResponse/get", Capabilities.VACATION, objects::vacationGet);
         methods.add("VacationResponse/set", Capabilities.VACATION, objects::vacationSet);

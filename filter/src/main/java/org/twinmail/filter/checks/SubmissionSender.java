@@ -20,7 +20,8 @@ import org.twinmail.store.RecipientResolution;
  * Submission (RFC 6409 8.1): the envelope sender (at MAIL) and every From address (at DATA)
  * must be the authenticated user's: their account's address, or an alias that leads to their
  * account. Otherwise 553 5.7.1, reason {@code sender_mismatch}. Users do not send bounces, so
- * {@code <>} is refused too. Only an alias with exactly that source counts; a domain's
+ * {@code <>} is refused too, except for a notification the server wrote for the user
+ * ({@link Envelope#serverNotification()}: an MDN), whose From is still checked at DATA. Only an alias with exactly that source counts; a domain's
  * catch-all does not, or its owner could send as any address of the domain.
  */
 public final class SubmissionSender implements Check.Mail, Check.Data {
@@ -42,6 +43,7 @@ public final class SubmissionSender implements Check.Mail, Check.Data {
         AuthenticatedUser user = user(client);
         Optional<EmailAddress> sender = envelope.sender();
         if (sender.isEmpty()) {
+            if (envelope.serverNotification()) return Verdict.proceed();
             return Verdict.reject(553, "5.7.1", "<>: Sender address rejected: not owned by user " + Printable.of(user.address()), REASON);
         }
         if (!owns(user, sender.get())) {

@@ -78,9 +78,25 @@ public final class Submitter {
         record MessageRefused(String reply, String reason) implements Outcome { }
     }
 
+    /** Sends a user's message from {@code mailFrom} (never null: users do not send with {@code <>}). */
     public Outcome submit(AuthenticatedUser user, InetAddress clientIp, EmailAddress mailFrom, List<EmailAddress> rcptTo, byte[] message) {
+        return submit(user, clientIp, java.util.Objects.requireNonNull(mailFrom, "mailFrom"), rcptTo, message, false);
+    }
+
+    /**
+     * Sends a notification the server wrote for {@code user} (an MDN, RFC 8098 2.1 and 3798 2.1)
+     * with the null reverse-path {@code <>}, so that it is never answered by a bounce: the same
+     * checks (rate, recipients, the From check at DATA, scan), the same local delivery and
+     * outbound queue (where the relay signs it with DKIM as any other message).
+     */
+    public Outcome submitNotification(AuthenticatedUser user, InetAddress clientIp, List<EmailAddress> rcptTo, byte[] message) {
+        return submit(user, clientIp, null, rcptTo, message, true);
+    }
+
+    private Outcome submit(AuthenticatedUser user, InetAddress clientIp, EmailAddress mailFrom, List<EmailAddress> rcptTo, byte[] message,
+                           boolean notification) {
         String queueId = HexFormat.of().formatHex(random(6)).toUpperCase(Locale.ROOT);
-        Tx tx = new Tx(queueId, mailFrom, message.length);
+        Tx tx = new Tx(queueId, mailFrom, message.length, notification);
         Client client = new Client(clientIp, Optional::empty, LISTENER, true, hostname, true, Optional.of(user));
         Decision mail = pipeline.mail(client, tx);
         if (mail.refused()) return new Outcome.SenderRefused(reply(mail), mail.verdict().reason());
@@ -129,9 +145,10 @@ public final class Submitter {
         if (tx.disposition.quarantine() != null && !tx.remote.isEmpty()) {
             return new Outcome.MessageRefused("554 5.7.1 Error: message held by policy, not relayed", tx.disposition.quarantine());
         }
-        boolean utf8Addresses = !isAscii(mailFrom.toString().getBytes(StandardCharsets.UTF_8))
+        String reversePath = mailFrom == null ? "" : mailFrom.toString();
+        boolean utf8Addresses = !isAscii(reversePath.getBytes(StandardCharsets.UTF_8))
                 || tx.remote.stream().anyMatch(x -> !isAscii(x.toString().getBytes(StandardCharsets.UTF_8)));
-        Outbound outbound = tx.remote.isEmpty() ? null : new Outbound(mailFrom.toString(), tx.remote, utf8Addresses, !isAscii(withTrace));
+        Outbound outbound = tx.remote.isEmpty() ? null : new Outbound(reversePath, tx.remote, utf8Addresses, !isAscii(withTrace));
         try {
             store.deliver(new Delivery(content, Instant.now(), tx.accounts.stream().map(a -> tx.disposition.recipient(a.id())).toList(), outbound));
         } catch (StoreException.QuotaExceeded e) {
@@ -152,9 +169,9 @@ public final class Submitter {
         return r.code() + " " + r.status() + " " + r.text();
     }
 
-    /** Return-Path and Received, as SMTP's DATA prepends them (RFC 5321 4.4), naming JMAP as the protocol. */
+    /** Return-Path ({@code <>} for a notification) and Received, as SMTP's DATA prepends them (RFC 5321 4.4), naming JMAP as the protocol. */
     private byte[] trace(String queueId, AuthenticatedUser user, EmailAddress from, byte[] message) {
-        String received = "Return-Path: <" + from + ">\r\nReceived: by " + hostname + " (TwinMail) with HTTP (JMAP)\r\n\tid " + queueId
+        String received = "Return-Path: <" + (from == null ? "" : from) + ">\r\nReceived: by " + hostname + " (TwinMail) with HTTP (JMAP)\r\n\tid " + queueId
                 + " for authenticated user " + user.address() + ";\r\n\t"
                 + DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now()) + "\r\n";
         byte[] t = received.getBytes(StandardCharsets.US_ASCII);
@@ -180,11 +197,18 @@ public final class Submitter {
         final List<EmailAddress> remote = new ArrayList<>();
         final Map<String, Integer> refusals = new LinkedHashMap<>();
         final Disposition disposition = new Disposition();
+        final boolean notification;
 
-        Tx(String queueId, EmailAddress sender, long size) {
+        Tx(String queueId, EmailAddress sender, long size, boolean notification) {
             this.queueId = queueId;
             this.sender = sender;
             this.size = size;
+            this.notification = notification;
+        }
+
+        @Override
+        public boolean serverNotification() {
+            return notification;
         }
 
         public String queueId() {
@@ -192,7 +216,7 @@ public final class Submitter {
         }
 
         public Optional<EmailAddress> sender() {
-            return Optional.of(sender);
+            return Optional.ofNullable(sender);
         }
 
         public OptionalLong declaredSize() {
