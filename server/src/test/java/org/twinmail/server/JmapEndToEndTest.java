@@ -184,6 +184,54 @@ class JmapEndToEndTest {
                 new WebSocket.Listener() { }).handle((w, e) -> e != null).get(10, TimeUnit.SECONDS)).isTrue();
     }
 
+    @Test
+    void mdnSentOverJmapArrivesAsAReportReadOverImap() throws Exception {
+        String ann = "ann@jmap.example";
+        assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", ann, "--password", "pw-ann").exit()).isZero();
+        // a message over SMTP that asks for an MDN to ann
+        Properties p = new Properties();
+        p.put("mail.smtp.host", "127.0.0.1");
+        p.put("mail.smtp.port", String.valueOf(server.smtpAddresses().getFirst().getPort()));
+        p.put("mail.smtp.timeout", "20000");
+        MimeMessage m = new MimeMessage(Session.getInstance(p));
+        m.setFrom(new InternetAddress("someone@remote.example"));
+        m.addRecipient(Message.RecipientType.TO, new InternetAddress(USER));
+        m.setSubject("read receipt wanted");
+        m.setHeader("Disposition-Notification-To", ann);
+        m.setText("please confirm");
+        Transport.send(m);
+        String account = "a" + accountId();
+        String using = "[\"urn:ietf:params:jmap:core\",\"urn:ietf:params:jmap:mail\",\"urn:ietf:params:jmap:submission\",\"urn:ietf:params:jmap:mdn\"]";
+        String email = api(using, "[[\"Email/query\",{\"accountId\":\"" + account + "\"},\"q\"]]").get(0).get(1).path("ids").get(0).asText();
+        String identity = api(using, "[[\"Identity/get\",{\"accountId\":\"" + account + "\"},\"i\"]]").get(0).get(1).path("list").get(0)
+                .path("id").asText();
+        JsonNode sent = api(using, "[[\"MDN/send\",{\"accountId\":\"" + account + "\",\"identityId\":\"" + identity + "\",\"send\":{\"k\":{"
+                + "\"forEmailId\":\"" + email + "\",\"disposition\":{\"actionMode\":\"manual-action\",\"sendingMode\":\"mdn-sent-manually\","
+                + "\"type\":\"displayed\"}}}},\"m\"]]").get(0).get(1);
+        assertThat(sent.path("sent").has("k")).as(sent.toString()).isTrue();
+
+        Properties ip = new Properties();
+        ip.put("mail.imap.host", "127.0.0.1");
+        ip.put("mail.imap.port", String.valueOf(server.imapAddresses().getFirst().getPort()));
+        ip.put("mail.imap.timeout", "20000");
+        Store imap = Session.getInstance(ip).getStore("imap");
+        imap.connect(ann, "pw-ann");
+        try {
+            Folder inbox = imap.getFolder("INBOX");
+            inbox.open(Folder.READ_ONLY);
+            assertThat(inbox.getMessageCount()).isEqualTo(1);
+            Message report = inbox.getMessage(1);
+            assertThat(report.getContentType()).startsWith("multipart/report").contains("disposition-notification");
+            assertThat(report.getHeader("Return-Path")[0]).isEqualTo("<>");
+            jakarta.mail.Multipart parts = (jakarta.mail.Multipart) report.getContent();
+            assertThat(parts.getBodyPart(1).getContentType()).startsWith("message/disposition-notification");
+            String fields = new String(parts.getBodyPart(1).getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(fields).contains("Final-Recipient: rfc822; " + USER, "Disposition: manual-action/MDN-sent-manually; displayed");
+        } finally {
+            imap.close();
+        }
+    }
+
     private long accountId() throws Exception {
         HttpResponse<String> s = http.send(HttpRequest.newBuilder(URI.create(base + "/jmap/session")).header("Authorization", auth).build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -191,7 +239,11 @@ class JmapEndToEndTest {
     }
 
     private JsonNode api(String calls) throws Exception {
-        String body = "{\"using\":[\"urn:ietf:params:jmap:core\",\"urn:ietf:params:jmap:mail\"],\"methodCalls\":" + calls + "}";
+        return api("[\"urn:ietf:params:jmap:core\",\"urn:ietf:params:jmap:mail\"]", calls);
+    }
+
+    private JsonNode api(String using, String calls) throws Exception {
+        String body = "{\"using\":" + using + ",\"methodCalls\":" + calls + "}";
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/jmap/api")).header("Authorization", auth)
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
