@@ -383,6 +383,16 @@ public final class AdminClient implements AdminOperations, AutoCloseable {
     }
 
     @Override
+    public ClusterInfo cluster() {
+        return send("GET", "cluster", null, ClusterInfo.class);
+    }
+
+    @Override
+    public SwitchoverInfo switchover() {
+        return send("POST", "cluster/switchover", null, SwitchoverInfo.class);
+    }
+
+    @Override
     public void close() {
         http.close();
     }

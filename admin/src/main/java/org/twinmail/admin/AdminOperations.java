@@ -383,6 +383,66 @@ public interface AdminOperations {
      */
     record DkimInfo(String domain, String selector, String keyFile, int bits, boolean signing, String record) { }
 
+    // ---- the pair (issue 15): each node's state and the planned switchover ----
+
+    /**
+     * This node's view of the pair: roles, epoch, lease, heartbeat channels with their last beat, the
+     * last health-probe round, and the failover history (docs/console.md, "The pair"). A single node
+     * answers with {@code mode} {@code single}. Served by every node of a pair, the standby too.
+     */
+    default ClusterInfo cluster() {
+        throw noCluster();
+    }
+
+    /**
+     * Planned switchover: the active node hands the service to the standby (asked on the standby, it
+     * asks the active to). Waits until the service has moved (at most a minute) and says what happened;
+     * CONFLICT when the pair cannot switch over now (no standby ready, a single node).
+     */
+    default SwitchoverInfo switchover() {
+        throw noCluster();
+    }
+
+    private static AdminException noCluster() {
+        return new AdminException(AdminException.Kind.UNAVAILABLE, "the pair's state is served by a running node");
+    }
+
+    /**
+     * @param mode       {@code single} or {@code pair}
+     * @param role       ACTIVE, STANDBY, CLAIMING, RELEASING or FENCED
+     * @param peerRole   the peer's role from its lease slot (null: unknown)
+     * @param vipHolder  who holds the virtual IP as far as the lease says
+     * @param lastEvent  this node's last role change, in one line
+     * @param failovers  takeovers of the service recorded in the store, newest first (they move with the data)
+     * @param events     this node's own role changes since it started, newest first (handovers and self-fences too)
+     */
+    record ClusterInfo(String mode, String node, String role, long epoch, String peer, String peerRole, long peerEpoch,
+                       LeaseInfo lease, List<HeartbeatInfo> heartbeats, ProbeInfo probes, String vip, String vipHolder,
+                       boolean publicNetwork, List<String> pingTargets, String lastEvent, List<FailoverInfo> failovers,
+                       List<FailoverInfo> events) { }
+
+    /** @param ageMillis since this node's last lease write; @param peerAgeMillis since the peer's slot last changed; @param direct direct I/O */
+    record LeaseInfo(long ageMillis, boolean direct, long peerAgeMillis, boolean peerAlive) { }
+
+    /** One heartbeat channel: @param lastHeard ISO-8601 instant of the last beat from the peer, null: never */
+    record HeartbeatInfo(String channel, String peer, boolean up, String lastHeard, long lastHeardMillis, long received, long sent,
+                         boolean authenticated) { }
+
+    /** The last health-probe round: @param lastRun ISO-8601 instant, null when none ran (a standby, a single node) */
+    record ProbeInfo(String lastRun, boolean ok, List<String> failures, int failuresInARow, int allowed) { }
+
+    /**
+     * One change of role.
+     *
+     * @param time   ISO-8601 instant
+     * @param kind   {@code takeover}, {@code handover}, {@code self-fence} or {@code abandoned}
+     * @param millis a takeover's time from the decision to serving (else 0)
+     */
+    record FailoverInfo(String time, String node, String kind, long epoch, long millis, String reason) { }
+
+    /** What a switchover did, in one line ("switched over: b is ACTIVE at epoch 2, a is STANDBY"). */
+    record SwitchoverInfo(String result) { }
+
     // ---- administrators of the console, and the audit log (issue 15) ----
 
     /** The console's administrators, by name. */

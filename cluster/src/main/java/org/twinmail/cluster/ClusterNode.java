@@ -95,6 +95,13 @@ public final class ClusterNode implements AutoCloseable {
     /** Taking over and ready to add the VIP: asks the peer to let go of it (VIP_WANTED in its slot). */
     private volatile boolean vipWanted;
     private volatile String lastEvent = "started";
+    /** This node's recent role changes, newest last, at most {@link #EVENTS_KEPT}; listeners hear each as it happens. */
+    private final java.util.ArrayDeque<ClusterEvent> events = new java.util.ArrayDeque<>();
+    private static final int EVENTS_KEPT = 50;
+    private final List<java.util.function.Consumer<ClusterEvent>> eventListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The last probe round's end (wall clock) and what failed in it. */
+    private volatile long lastProbeMillis;
+    private volatile List<String> lastProbeFailures = List.of();
     private final AtomicLong takeovers = new AtomicLong();
     private final AtomicLong selfFences = new AtomicLong();
     private final AtomicLong releases = new AtomicLong();
@@ -455,6 +462,7 @@ public final class ClusterNode implements AutoCloseable {
         } while (!role.compareAndSet(r, Role.FENCED));
         selfFences.incrementAndGet();
         lastEvent = "self-fenced from " + r + " at epoch " + epoch + ": " + reason;
+        event("self-fence", 0, reason);
         log.error("SELF-FENCE: {}", lastEvent);
         removeVip();
         stopServicesBounded();
@@ -478,6 +486,7 @@ public final class ClusterNode implements AutoCloseable {
         }
         selfFences.incrementAndGet();
         lastEvent = "fenced at epoch " + epoch + ", storage hung: " + reason;
+        event("self-fence", 0, "storage hung: " + reason);
         log.error("SELF-FENCE: {}", lastEvent);
         removeVip();
         try {
@@ -620,6 +629,7 @@ public final class ClusterNode implements AutoCloseable {
         long tDone = clock.getAsLong();
         long ms = (tDone - t0) / 1_000_000;
         lastEvent = "took over at epoch " + epoch + " in " + ms + " ms: " + reason;
+        event("takeover", ms, reason);
         log.warn("ACTIVE at epoch {} ({} ms after the decision: claim {} ms, fence {} ms, mount {} ms, open {} ms, VIP {} ms){}{}", epoch, ms,
                 (tClaimed - t0) / 1_000_000, (tFenced - tClaimed) / 1_000_000, (tMounted - tFenced) / 1_000_000,
                 (tOpened - tMounted) / 1_000_000, (tDone - tOpened) / 1_000_000, vip == null ? "" : ", VIP " + vip.describe(),
@@ -657,6 +667,7 @@ public final class ClusterNode implements AutoCloseable {
         if (!race) yieldUntil = clock.getAsLong() + 5 * settings.timings().leaseNanos();
         if (role.compareAndSet(Role.CLAIMING, Role.STANDBY)) {
             lastEvent = "takeover at epoch " + epoch + " abandoned: " + why;
+            event("abandoned", 0, why);
             log.warn("{}", lastEvent);
         }
     }
@@ -704,6 +715,7 @@ public final class ClusterNode implements AutoCloseable {
         if (role.compareAndSet(Role.RELEASING, Role.STANDBY)) {
             releases.incrementAndGet();
             lastEvent = "handed over at epoch " + epoch + ": " + reason;
+            event("handover", 0, reason);
             log.warn("STANDBY: {}", lastEvent);
         }
         // the peer reads YIELD now, not at our next renewal: the slot first, then a heartbeat naming the new role,
@@ -800,6 +812,8 @@ public final class ClusterNode implements AutoCloseable {
             long start = clock.getAsLong();
             if (role.get() == Role.ACTIVE) {
                 List<ProbeFailure> failures = probe();
+                lastProbeFailures = failures.stream().map(ProbeFailure::detail).toList();
+                lastProbeMillis = System.currentTimeMillis();
                 if (failures.isEmpty()) {
                     if (healthFailures > 0) log.info("services healthy again after {} failed probe(s)", healthFailures);
                     healthFailures = 0;
@@ -931,6 +945,42 @@ public final class ClusterNode implements AutoCloseable {
         return new ClusterStatus(settings.nodeId(), settings.slot(), r, epoch, (now - lastRenewStart) / 1_000_000, leaseDirect,
                 settings.peerId(), p == null ? null : p.role(), p == null ? 0 : p.epoch(), peerAge / 1_000_000, peerAlive,
                 chans, settings.vip(), holder, publicOk, settings.pingTargets(), takeovers.get(), selfFences.get(), releases.get(), lastEvent);
+    }
+
+    /** Records a role change, tells the listeners (each failure logged, none stops the others). */
+    private void event(String kind, long millis, String reason) {
+        ClusterEvent e = new ClusterEvent(System.currentTimeMillis(), kind, epoch, millis, reason);
+        synchronized (events) {
+            if (events.size() == EVENTS_KEPT) events.removeFirst();
+            events.addLast(e);
+        }
+        for (var l : eventListeners) {
+            try {
+                l.accept(e);
+            } catch (RuntimeException x) {
+                log.warn("cluster event listener: {}", x.toString());
+            }
+        }
+    }
+
+    /** This node's recent role changes since it started (takeovers, handovers, self-fences, abandoned takeovers), oldest first. */
+    public List<ClusterEvent> events() {
+        synchronized (events) {
+            return List.copyOf(events);
+        }
+    }
+
+    /**
+     * Calls {@code listener} on the transition thread after each role change of this node (a takeover: once it
+     * serves, so the listener may write to the store). A listener must not block.
+     */
+    public void onEvent(java.util.function.Consumer<ClusterEvent> listener) {
+        eventListeners.add(java.util.Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** The last health-probe round of this node (while it was active). */
+    public ProbeState probes() {
+        return new ProbeState(lastProbeMillis, lastProbeFailures, healthFailures, settings.healthFailures());
     }
 
     /** For a node that does not serve: where the service is, in one line for an operator or a client. */

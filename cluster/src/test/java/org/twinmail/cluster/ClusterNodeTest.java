@@ -422,6 +422,35 @@ class ClusterNodeTest {
     }
 
     @Test
+    void eachRoleChangeIsAnEventWithItsTimeReasonAndDurationAndListenersHearTakeoversOnceServing() throws Exception {
+        Pair p = pair("");
+        List<ClusterEvent> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Role> roleWhenHeard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        p.b().onEvent(e -> {
+            heard.add(e);
+            roleWhenHeard.add(p.b().role());
+        });
+        await("a has probed as the active", () -> p.a().probes().timeMillis() > 0);
+        assertThat(p.a().probes().failures()).isEmpty();
+        assertThat(p.a().probes().allowed()).isPositive();
+        long before = System.currentTimeMillis();
+        p.a().switchover(WAIT);
+        assertThat(p.a().events()).extracting(ClusterEvent::kind).containsExactly("takeover", "handover");
+        ClusterEvent handover = p.a().events().getLast();
+        assertThat(handover.reason()).isEqualTo("switchover requested by the operator");
+        assertThat(handover.epoch()).isEqualTo(1);
+        assertThat(heard).hasSize(1);
+        ClusterEvent takeover = heard.getFirst();
+        assertThat(takeover.kind()).isEqualTo("takeover");
+        assertThat(takeover.epoch()).isEqualTo(2);
+        assertThat(takeover.reason()).isEqualTo("the peer handed the service over");
+        assertThat(takeover.millis()).isPositive();
+        assertThat(takeover.timeMillis()).isBetween(before, System.currentTimeMillis());
+        assertThat(roleWhenHeard).containsExactly(Role.ACTIVE);
+        assertThat(p.b().events()).containsExactly(takeover);
+    }
+
+    @Test
     void aSwitchoverWithoutAReadyStandbyIsRefusedWithTheReason() throws Exception {
         Pair p = pair("");
         p.b().haltForTest();

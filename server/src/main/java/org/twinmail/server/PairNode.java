@@ -68,6 +68,7 @@ public final class PairNode implements AutoCloseable {
                 checks.put("cluster", c.role() + " at epoch " + c.epoch());
                 return checks;
             });
+            c.onEvent(server.cluster(c)::recordTakeover);
             server.pairProtection(() -> {
                 var s = c.status();
                 return s.peerAlive() ? null : "the peer " + s.peerId() + " is not heard (its lease expired)";

@@ -114,6 +114,8 @@ public final class TwinmailServer implements AutoCloseable {
     private volatile Supplier<Map<String, String>> clusterChecks = Map::of;
     /** Why the pair is unprotected (its peer is gone), or null; a single node is never "unprotected". */
     private volatile Supplier<String> pairUnprotected = () -> null;
+    /** The admin API's view of the pair and its switchover; a single node's until {@link #cluster} is called. */
+    private volatile ClusterAdmin clusterAdmin;
 
     /** What only the active node runs: the store (under {@code epoch}) and the protocol services on it. */
     /**
@@ -168,6 +170,7 @@ public final class TwinmailServer implements AutoCloseable {
         // a pair node's own state directory (the shared volume is mounted on the active only).
         this.tls = Tls.create(config, runDir.resolve("tls"));
         this.authGuard = AuthGuard.create(config.auth, registry);
+        this.clusterAdmin = new ClusterAdmin(config.hostname, null, this::storeIfServing);
         AdminOperations admin = adminOfActiveNode();
         this.http = new HttpService(config, admin, registry, this::health, token, tls);
         new ClientSetup(clientSettings.endpoints(), clientSettings.policy(), () -> admin).mount(http);
@@ -435,6 +438,18 @@ public final class TwinmailServer implements AutoCloseable {
         this.clusterChecks = checks;
     }
 
+    /** Makes the admin API's cluster routes answer for {@code node} (a pair node); returns what writes its failover history. */
+    ClusterAdmin cluster(org.twinmail.cluster.ClusterNode node) {
+        ClusterAdmin c = new ClusterAdmin(node.status().nodeId(), node, this::storeIfServing);
+        this.clusterAdmin = c;
+        return c;
+    }
+
+    private MailStore storeIfServing() {
+        Active a = active;
+        return a == null ? null : a.store();
+    }
+
     /** What the console's "pair unprotected" alert asks: why the peer could not take over now, or null. */
     public void pairProtection(Supplier<String> unprotected) {
         this.pairUnprotected = unprotected;
@@ -462,6 +477,9 @@ public final class TwinmailServer implements AutoCloseable {
         return (AdminOperations) Proxy.newProxyInstance(AdminOperations.class.getClassLoader(),
                 new Class<?>[] {AdminOperations.class}, (proxy, method, args) -> {
                     if (method.getDeclaringClass() == Object.class) return method.invoke(this, args);
+                    // the pair's state and the switchover are answered by every node, the standby too
+                    if (method.getName().equals("cluster") && method.getParameterCount() == 0) return clusterAdmin.status();
+                    if (method.getName().equals("switchover") && method.getParameterCount() == 0) return clusterAdmin.switchover();
                     Active a = active;
                     if (a == null) throw new AdminException(AdminException.Kind.UNAVAILABLE, notServing.get());
                     try {

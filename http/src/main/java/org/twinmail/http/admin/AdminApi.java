@@ -91,6 +91,8 @@ import org.twinmail.http.Exchange;
  * GET    /api/admin/audit[?limit&since&actor&domain]  200 [AuditEntry] (newest first)
  * GET    /api/admin/traffic[?step=minute|hour&since=&series=a,b]  200 [TrafficPoint] (the history, oldest first)
  * GET    /api/admin/alerts                       200 [AlertInfo] (the alerts in force)
+ * GET    /api/admin/cluster                      200 ClusterInfo (this node's view of the pair: roles, lease, heartbeats, probes, failovers)
+ * POST   /api/admin/cluster/switchover           200 SwitchoverInfo (planned switchover; 409 when the pair cannot switch now)
  * GET    /api/admin/me                           200 {"name","role","domains","via"} (who is asking)
  * GET    /api/admin/openapi.yaml                 200 this API's OpenAPI 3.1 description
  * </pre>
@@ -232,6 +234,8 @@ public final class AdminApi {
                 new Route("GET", "traffic", GLOBAL, Set.of("step", "since", "series"), false, r -> Reply.ok(admin.traffic(r.query("step"),
                         r.query("since"), r.query("series") == null ? null : List.of(r.query("series").split(","))))),
                 new Route("GET", "alerts", GLOBAL, NONE, false, r -> Reply.ok(admin.alerts())),
+                new Route("GET", "cluster", GLOBAL, NONE, false, r -> Reply.ok(admin.cluster())),
+                new Route("POST", "cluster/switchover", GLOBAL, NONE, false, this::switchover),
                 new Route("GET", "me", ANY, NONE, false, r -> Reply.ok(Map.of("name", r.principal.name(), "role", r.principal.role(),
                         "domains", r.principal.domains().stream().sorted().toList(), "via", r.principal.via()))),
                 new Route("GET", OPENAPI_RESOURCE, ANY, NONE, false, r -> Reply.raw(openApi(), "application/yaml")));
@@ -543,6 +547,23 @@ public final class AdminApi {
         return n.booleanValue();
     }
 
+    /**
+     * The switchover moves the store away from the node that serves now, so its audit entry is
+     * written before, while that node still has the store (outcome {@code requested}); asked on the
+     * standby, the store arrives with the service and the entry is written after, as for any action.
+     * A refusal is written after in both cases (nothing moved).
+     */
+    private Reply switchover(Request r) {
+        try {
+            admin.recordAudit(new AdminOperations.AuditEntry(null, r.principal.name(), r.principal.via(), r.ex.client(),
+                    "POST " + PREFIX + "cluster/switchover", "cluster", null, 202, "requested"));
+            r.audit.recorded = true;
+        } catch (RuntimeException e) {
+            log.debug("switchover: audit entry deferred ({})", e.getMessage());
+        }
+        return Reply.ok(admin.switchover());
+    }
+
     private Reply generateDkimKey(Request r) throws IOException {
         JsonNode body = r.body(Set.of("selector", "bits"));
         JsonNode bits = body.get("bits");
@@ -590,6 +611,8 @@ public final class AdminApi {
     private static final class Audit {
         AdminPrincipal principal;
         String domain;
+        /** The handler wrote its own entry of a success (the switchover); a failure is still written after. */
+        boolean recorded;
     }
 
     /**
@@ -600,6 +623,7 @@ public final class AdminApi {
     private void record(Exchange ex, String method, String rawPath, Reply reply, Audit audit) {
         if (audit.principal == null) return;
         if ((method.equals("GET") || method.equals("HEAD")) && reply.status < 400) return;
+        if (audit.recorded && reply.status < 400) return;
         String location = reply.headers.get("Location");
         String target = location != null ? location.substring(PREFIX.length()) : rawPath.startsWith(PREFIX) ? rawPath.substring(PREFIX.length()) : rawPath;
         String outcome = reply.status < 400 ? "ok" : reply.body instanceof Map<?, ?> m ? String.valueOf(m.get("error")) : "HTTP " + reply.status;
@@ -653,7 +677,7 @@ public final class AdminApi {
                 continue;
             }
             Map<String, String> query = query(ex.rawQuery(), route.queryParams);
-            Request request = new Request(ex, params, query, route.hasBody, principal);
+            Request request = new Request(ex, params, query, route.hasBody, principal, audit);
             audit.domain = route.guard.check(principal, request);
             return route.handler.handle(request);
         }
@@ -873,9 +897,11 @@ public final class AdminApi {
         private final Map<String, String> query;
         private final boolean hasBody;
         final AdminPrincipal principal;
+        final Audit audit;
         private JsonNode json;
 
-        Request(Exchange ex, List<String> params, Map<String, String> query, boolean hasBody, AdminPrincipal principal) {
+        Request(Exchange ex, List<String> params, Map<String, String> query, boolean hasBody, AdminPrincipal principal, Audit audit) {
+            this.audit = audit;
             this.ex = ex;
             this.params = params;
             this.query = query;

@@ -227,11 +227,37 @@ export const pages = {
   } },
 
   pair: { title: 'The pair', async render(body) {
-    const r = await fetch('/health', { credentials: 'same-origin' });
-    const health = await r.json().catch(() => ({ checks: {} }));
-    body.append(h('p', { id: 'health' }, 'This node: ' + (health.status || 'unknown')),
-      table('pair-checks', ['Check', 'State'], Object.entries(health.checks || {}).map(([k, v]) => h('tr', {}, h('td', {}, k), h('td', {}, v)))),
-      h('p', { class: 'muted' }, 'Heartbeats, lease, probes, failover history and the switchover are shown by twinmail cluster status and done by twinmail cluster switchover on the node; the API does not serve them yet.'));
+    const c = await act(() => api('GET', 'cluster'));
+    if (!c) return;
+    const rows = (pairs) => pairs.filter(Boolean).map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, v)));
+    const ms = (n) => n < 0 ? 'never' : n + ' ms ago';
+    body.append(h('div', { class: 'scroll' }, h('table', { id: 'pair-nodes', dataset: { role: c.role, mode: c.mode } }, h('tbody', {}, rows([
+      ['This node', c.node + ': ' + c.role + ' at epoch ' + c.epoch],
+      c.mode === 'pair' ? ['Peer', c.peer + ': ' + (c.peerRole ? c.peerRole + ' at epoch ' + c.peerEpoch : 'unknown (no slot written)')] : null,
+      c.lease ? ['Lease', 'written ' + c.lease.ageMillis + ' ms ago' + (c.lease.direct ? ' (direct I/O)' : ' (buffered I/O)')
+        + '; the peer\'s ' + c.lease.peerAgeMillis + ' ms ago' + (c.lease.peerAlive ? '' : ', EXPIRED')] : null,
+      c.mode === 'pair' ? ['Virtual IP', c.vip ? c.vip + ', held by ' + c.vipHolder : 'none configured'] : null,
+      c.mode === 'pair' ? ['Public network', (c.publicNetwork ? 'reachable' : 'UNREACHABLE') + (c.pingTargets.length ? ' (pinging ' + c.pingTargets.join(', ') + ')' : '')] : null,
+      c.probes ? ['Health probes', c.probes.lastRun ? (c.probes.ok ? 'all passed' : 'FAILED ' + c.probes.failuresInARow + ' of ' + c.probes.allowed + ': '
+        + c.probes.failures.join('; ')) + ', last round ' + c.probes.lastRun : 'none run (probes run on the active node)'] : null,
+      ['Last event', c.lastEvent]])))));
+    if (c.mode === 'pair') {
+      body.append(h('h3', {}, 'Heartbeat channels'), table('pair-heartbeats', ['Channel', 'Peer', 'State', 'Last beat', 'Received', 'Sent', 'Authenticated'],
+        c.heartbeats.map(b => h('tr', { dataset: { channel: b.channel } }, h('td', {}, b.channel), h('td', {}, b.peer), h('td', {}, b.up ? 'up' : 'DOWN'),
+          h('td', {}, ms(b.lastHeardMillis) + (b.lastHeard ? ' (' + b.lastHeard + ')' : '')), h('td', {}, String(b.received)), h('td', {}, String(b.sent)),
+          h('td', {}, b.authenticated ? 'yes (HMAC)' : 'NO')))));
+      body.append(h('div', { class: 'inline' }, button('Switch over…', async () => {
+        const to = c.role === 'ACTIVE' ? c.peer : c.node;
+        if (!confirm('Switch over: ' + to + ' becomes the active node and serves every client. Open connections to the active node are cut. Go on?')) return;
+        notice('Switching over…', 'ok');
+        if (await act(() => api('POST', 'cluster/switchover'), r => r.result)) refresh();
+      }, { id: 'switchover', class: 'danger' })));
+    }
+    const history = (id, list) => list.length ? table(id, ['When', 'Node', 'What', 'Epoch', 'How long', 'Why'], list.map(e => h('tr', { dataset: { epoch: e.epoch, kind: e.kind } },
+      h('td', {}, e.time), h('td', {}, e.node), h('td', {}, e.kind), h('td', {}, String(e.epoch)), h('td', {}, e.kind === 'takeover' ? e.millis + ' ms' : ''), h('td', {}, e.reason))))
+      : h('p', { id: id + '-empty', class: 'muted' }, 'None.');
+    body.append(h('h3', {}, 'Failover history (takeovers, kept with the data)'), history('pair-failovers', c.failovers));
+    if (c.mode === 'pair') body.append(h('h3', {}, 'This node\'s role changes since it started'), history('pair-events', c.events));
   } },
 
   admins: { title: 'Administrators', async render(body) {
