@@ -185,7 +185,7 @@ public final class TwinmailServer implements AutoCloseable {
         if (config.jmap.enabled) { // the webmail at /mail/, a JMAP client with browser sessions kept in the store
             new Webmail(() -> {
                 Active a = active;
-                return a == null || a.jmap() == null ? null : new Webmail.Backend(a.jmap(), a.store());
+                return a == null || a.jmap() == null ? null : new Webmail.Backend(a.jmap(), a.store(), a.admin());
             }, SessionSettings.from(config.web), java.time.Clock.systemUTC()).mount(http);
         }
         if (!isPair(config)) activate(0);

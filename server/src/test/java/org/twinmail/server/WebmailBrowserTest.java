@@ -68,6 +68,8 @@ class WebmailBrowserTest {
     static final String BOB = "bob@web.example";
     /** The multi-select test's own account: selecting everything must not take other tests' mail. */
     static final String CAROL = "carol@web.example";
+    /** The settings test's account (its password, forwarding, rules and vacation change), with a 10 MB quota. */
+    static final String DAVE = "dave@web.example";
     static final String PASSWORD = "Correct-Horse-9";
     static final Path SCREENSHOTS = Path.of("..", "web", "target", "screenshots");
     static final Duration WAIT = Duration.ofSeconds(20);
@@ -90,6 +92,7 @@ class WebmailBrowserTest {
         for (String u : List.of(ALICE, BOB, CAROL)) {
             assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", u, "--password", PASSWORD).exit()).isZero();
         }
+        assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", DAVE, "--password", PASSWORD, "--quota", "10M").exit()).isZero();
         base = "http://localhost:" + server.httpAddresses().getFirst().getPort() + "/mail/";
         canary = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         canary.createContext("/", ex -> {
@@ -129,9 +132,13 @@ class WebmailBrowserTest {
     // ---- helpers ----
 
     void login(String user) {
+        login(user, PASSWORD);
+    }
+
+    void login(String user, String password) {
         driver.get(base);
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-user"))).sendKeys(user);
-        driver.findElement(By.id("login-pass")).sendKeys(PASSWORD);
+        driver.findElement(By.id("login-pass")).sendKeys(password);
         driver.findElement(By.id("login-submit")).click();
         wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(".mailbox[data-role=inbox]")));
     }
@@ -197,12 +204,16 @@ class WebmailBrowserTest {
     }
 
     Store imap(String user) throws Exception {
+        return imap(user, PASSWORD);
+    }
+
+    Store imap(String user, String password) throws Exception {
         Properties p = new Properties();
         p.put("mail.imap.host", "127.0.0.1");
         p.put("mail.imap.port", String.valueOf(server.imapAddresses().getFirst().getPort()));
         p.put("mail.imap.timeout", "20000");
         Store s = Session.getInstance(p).getStore("imap");
-        s.connect(user, PASSWORD);
+        s.connect(user, password);
         return s;
     }
 
@@ -455,6 +466,10 @@ class WebmailBrowserTest {
             assertThat(post.apply(new String[] {"Cookie", cookie, "X-CSRF-Token", t.group(1), "Origin", "https://evil.example"})).isEqualTo(403);
             assertThat(post.apply(new String[] {"X-CSRF-Token", t.group(1)})).as("no session").isEqualTo(401);
             assertThat(post.apply(new String[] {"Cookie", cookie, "X-CSRF-Token", t.group(1), "Origin", origin})).isEqualTo(200);
+            HttpResponse<String> settings = http.send(HttpRequest.newBuilder(URI.create(base + "api/settings/forwarding")).header("Cookie", cookie)
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"to\":[\"x@evil.example\"]}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(settings.statusCode()).as("a setting needs the token").isEqualTo(403);
             HttpResponse<String> logout = http.send(HttpRequest.newBuilder(URI.create(base + "api/logout")).header("Cookie", cookie)
                     .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(logout.statusCode()).as("logout needs the token too").isEqualTo(403);
@@ -480,7 +495,7 @@ class WebmailBrowserTest {
 
     /** Messages of {@code folder} over IMAP: each subject and whether it is flagged. */
     Map<String, Boolean> imapFolder(String user, String folder) throws Exception {
-        Store store = imap(user);
+        Store store = imap(user, user.equals(DAVE) ? davePassword : PASSWORD);
         try {
             Folder f = store.getFolder(folder);
             f.open(Folder.READ_ONLY);
@@ -563,6 +578,151 @@ class WebmailBrowserTest {
         waitForRows("Bulk", List.of());
         waitForImapFolder(CAROL, "INBOX", Map.of("Bulk 3", true, "Bulk 4", true, "Bulk 5", true));
         waitForImapFolder(CAROL, "Junk", Map.of());
+    }
+
+    /** DAVE's password: the settings test changes it. */
+    volatile String davePassword = PASSWORD;
+
+    void openSettings() {
+        wait.until(ExpectedConditions.elementToBeClickable(By.id("settings-open"))).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("set-sms")));
+    }
+
+    /** Types into a settings field (cleared first). */
+    void type(String id, String text) {
+        WebElement e = driver.findElement(By.id(id));
+        e.clear();
+        if (!text.isEmpty()) e.sendKeys(text);
+    }
+
+    String saved(String statusId) {
+        return wait.until(d -> {
+            String s = d.findElement(By.id(statusId)).getText();
+            return s.startsWith("Saved") || s.startsWith("Not saved") || s.startsWith("The new") ? s : null;
+        });
+    }
+
+    void click(String id) {
+        WebElement e = driver.findElement(By.id(id));
+        ((JavascriptExecutor) driver).executeScript("arguments[0].scrollIntoView({block: 'center'})", e);
+        e.click();
+    }
+
+    @Test
+    void settingsChangeThePasswordForwardingSenderListsVacationAndSmsAndShowTheQuota() throws Exception {
+        deliver(DAVE, "Before settings", m -> m);
+        login(DAVE);
+        row("Before settings");
+        openSettings();
+        assertThat(driver.findElement(By.id("quota-octets")).getText()).matches(".+ of 10 MB used \\(\\d+%\\)");
+        assertThat(driver.findElement(By.id("app-passwords-note")).getText()).contains("does not offer app passwords");
+        assertThat(driver.findElement(By.id("spam-level-note")).getText()).contains("set by your administrator");
+        screenshot("desktop-en-settings");
+
+        // forwarding to another account, keeping a copy: the next message reaches both
+        type("fwd-to", BOB);
+        click("fwd-save");
+        assertThat(saved("fwd-status")).isEqualTo("Saved");
+        deliver(DAVE, "Forward me please", m -> m);
+        Store bob = imap(BOB);
+        try {
+            assertThat(waitForImap(bob, "Forward me please").getSubject()).isEqualTo("Forward me please");
+        } finally {
+            bob.close();
+        }
+        waitForImapFolder(DAVE, "INBOX", Map.of("Before settings", false, "Forward me please", false));
+        type("fwd-to", "");
+        click("fwd-save");
+        assertThat(saved("fwd-status")).isEqualTo("Saved");
+
+        // a sender to Spam: the next message from it is filed into Junk; then the rule goes
+        type("rule-pattern", BOB);
+        new Select(driver.findElement(By.id("rule-action"))).selectByValue("junk");
+        click("rule-add");
+        assertThat(saved("rule-status")).isEqualTo("Saved");
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#rules li[data-pattern='" + BOB + "']"), "Always to Spam"));
+        deliver(DAVE, "From a listed sender", m -> m);
+        waitForImapFolder(DAVE, "Junk", Map.of("From a listed sender", false));
+        driver.findElement(By.cssSelector("#rules li[data-pattern='" + BOB + "'] .rule-remove")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("rules"), "No senders listed."));
+
+        // the vacation reply, over JMAP: the next sender gets it
+        click("vac-enabled");
+        type("vac-subject", "Away until Monday");
+        type("vac-body", "I read mail on Monday.");
+        click("vac-save");
+        assertThat(saved("vac-status")).isEqualTo("Saved");
+        deliver(DAVE, "Are you there", m -> m);
+        bob = imap(BOB);
+        try {
+            MimeMessage reply = waitForImap(bob, "Away until Monday");
+            assertThat(reply.getHeader("Auto-Submitted")).containsExactly("auto-replied");
+            assertThat(((String) reply.getContent()).strip()).isEqualTo("I read mail on Monday.");
+        } finally {
+            bob.close();
+        }
+
+        // SMS: a number is kept unverified until its code is confirmed; a code that was never sent is refused
+        type("sms-phone", "+8613800138000");
+        click("sms-enabled");
+        click("sms-save");
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("sms-state"), "+8613800138000"));
+        assertThat(driver.findElement(By.id("sms-state")).getText()).doesNotContain("verified:");
+        type("sms-code", "000000");
+        click("sms-verify");
+        assertThat(saved("sms-status")).startsWith("Not saved").contains("no code is pending");
+
+        // the password: the current one is required; the new one signs in, the old one no longer does
+        type("pw-current", "not-the-password");
+        type("pw-new", "Battery-Staple-42");
+        type("pw-confirm", "Battery-Staple-42");
+        click("pw-save");
+        assertThat(saved("pw-status")).startsWith("Not saved").contains("current password is wrong");
+        type("pw-current", PASSWORD);
+        type("pw-new", "Battery-Staple-42");
+        type("pw-confirm", "Battery-Staple-4");
+        click("pw-save");
+        assertThat(saved("pw-status")).isEqualTo("The new passwords differ.");
+        type("pw-confirm", "Battery-Staple-42");
+        click("pw-save");
+        assertThat(saved("pw-status")).isEqualTo("Saved");
+        davePassword = "Battery-Staple-42";
+        // this browser stays signed in with the renewed token: a change still goes through
+        type("fwd-to", "");
+        click("fwd-save");
+        assertThat(saved("fwd-status")).isEqualTo("Saved");
+        waitForImapFolder(DAVE, "Junk", Map.of("From a listed sender", false));
+
+        // what was saved is what a fresh page shows, in Chinese and at phone width
+        driver.navigate().refresh();
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(".mailbox[data-role=inbox]")));
+        openSettings();
+        assertThat(driver.findElement(By.id("vac-enabled")).isSelected()).isTrue();
+        assertThat(driver.findElement(By.id("vac-subject")).getAttribute("value")).isEqualTo("Away until Monday");
+        assertThat(driver.findElement(By.id("sms-phone")).getAttribute("value")).isEqualTo("+8613800138000");
+        assertThat(driver.findElement(By.id("sms-enabled")).isSelected()).isTrue();
+        assertThat(driver.findElement(By.id("fwd-to")).getAttribute("value")).isEmpty();
+        driver.findElement(By.id("lang-switch")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".settings-head h2"), "设置"));
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("quota-octets"), "共 10 MB"));
+        screenshot("desktop-zh-settings");
+        driver.manage().window().setSize(new Dimension(390, 844));
+        wait.until(d -> ((JavascriptExecutor) d).executeScript("return innerWidth <= 720"));
+        assertThat(driver.findElement(By.id("settings")).isDisplayed()).isTrue();
+        Number width = (Number) ((JavascriptExecutor) driver).executeScript("return document.documentElement.scrollWidth");
+        assertThat(width.intValue()).as("nothing wider than the phone").isLessThanOrEqualTo(390);
+        screenshot("phone-zh-settings");
+        driver.findElement(By.id("lang-switch")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".settings-head h2"), "Settings"));
+        screenshot("phone-en-settings");
+
+        driver.findElement(By.id("logout")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-user"))).sendKeys(DAVE);
+        driver.findElement(By.id("login-pass")).sendKeys(PASSWORD);
+        driver.findElement(By.id("login-submit")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("login-error"), "Wrong"));
+        login(DAVE, davePassword);
+        row("Forward me please");
     }
 
     @Test

@@ -19,6 +19,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.twinmail.admin.AdminException;
+import org.twinmail.admin.AdminOperations;
 import org.twinmail.http.Exchange;
 import org.twinmail.http.HttpService;
 import org.twinmail.jmap.JmapService;
@@ -64,8 +66,11 @@ public final class Webmail {
     private static final String FRAME_CSP = "default-src 'none'; style-src 'unsafe-inline'; font-src data:; base-uri 'none'; "
             + "form-action 'none'; frame-ancestors 'self'; sandbox allow-popups allow-popups-to-escape-sandbox; img-src data:";
 
-    /** What the webmail needs of the active node: its JMAP service and the store's records (for sessions). */
-    public record Backend(JmapService jmap, Records records) { }
+    /**
+     * What the webmail needs of the active node: its JMAP service, the store's records (for
+     * sessions) and the admin operations the settings page calls on the user's own account.
+     */
+    public record Backend(JmapService jmap, Records records, AdminOperations admin) { }
 
     private final Supplier<Backend> active;
     private final SessionSettings settings;
@@ -143,6 +148,8 @@ public final class Webmail {
                 ObjectNode r = JSON.createObjectNode();
                 r.put("ended", ended);
                 sendJson(ex, 200, r);
+            } else if (rest.equals("api/settings") || rest.startsWith("api/settings/")) {
+                settings(ex, backend, s);
             } else if (rest.startsWith("jmap/")) {
                 BrowserSession bs = s.authorize(ex);
                 ContentSecurityPolicy.securityHeaders(ex);
@@ -231,6 +238,36 @@ public final class Webmail {
         purgeNowAndThen(s);
         ex.setHeader("Cache-Control", "no-store");
         sendJson(ex, 200, sessionInfo(bs));
+    }
+
+    /** The settings page's routes ({@link SelfService}), on the session's own account. */
+    private void settings(Exchange ex, Backend backend, BrowserSessions s) throws IOException, SessionRefused {
+        BrowserSession bs = s.authorize(ex);
+        Principal p = principal(bs);
+        ContentSecurityPolicy.securityHeaders(ex);
+        ex.setHeader("Cache-Control", "no-store");
+        try {
+            byte[] body = ex.method().equals("POST") ? ex.readBody() : new byte[0];
+            SelfService.Request r = SelfService.parse(ex.rawPath().substring((PREFIX + "api/").length()), ex.method(), body);
+            AtomicReference<BrowserSession> renewed = new AtomicReference<>();
+            ObjectNode answer = SelfService.execute(r, p, backend.admin(),
+                    (address, password) -> backend.jmap().auth().password(address, password, clientAddress(ex), ex.isSecure()),
+                    () -> {
+                        // a new password ends every other session and token of the account; this browser stays signed in
+                        s.endAll(bs.subject());
+                        backend.jmap().auth().tokens().revokeAll(p.accountId());
+                        renewed.set(s.start(ex, bs.subject(), bs.data()));
+                    });
+            if (renewed.get() != null) answer.put("csrfToken", renewed.get().csrfToken());
+            sendJson(ex, 200, answer);
+        } catch (SelfService.BadRequest e) {
+            if (e.status == 405) ex.setHeader("Allow", "GET".equals(ex.method()) ? "POST" : "GET");
+            sendJson(ex, e.status, error(e.getMessage()));
+        } catch (AdminException e) {
+            sendJson(ex, SelfService.status(e), error(e.getMessage()));
+        } catch (JmapAuth.Refused e) {
+            sendJson(ex, e.status(), error(e.status() == 403 ? "passwords are accepted only over HTTPS" : "refused"));
+        }
     }
 
     private void purgeNowAndThen(BrowserSessions s) {

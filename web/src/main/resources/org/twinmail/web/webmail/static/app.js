@@ -96,12 +96,14 @@ function renderShell() {
       h('form', { class: 'search', role: 'search', onsubmit: e => { e.preventDefault(); S.text = $('#search').value.trim(); clearSelection(); loadList(); } },
         h('input', { id: 'search', type: 'search', placeholder: t('search'), 'aria-label': t('search'), value: S.text })),
       h('button', { id: 'lang-switch', class: 'link', onclick: switchLanguage }, t('language')),
+      h('button', { id: 'settings-open', class: 'icon', title: t('settings'), 'aria-label': t('settings'), onclick: showSettings }, '⚙'),
       h('span', { class: 'user', title: S.info.username }, S.info.username),
       h('button', { id: 'logout', class: 'link', onclick: () => logout(false) }, t('logout')),
       h('button', { id: 'logout-all', class: 'link desktop-only', onclick: () => logout(true) }, t('logoutAll'))),
     h('nav', { id: 'folders', class: 'folders' }),
     h('section', { id: 'list', class: 'list' }),
     h('article', { id: 'reader', class: 'reader' }, h('p', { class: 'empty' }, t('selectMessage'))),
+    h('section', { id: 'settings', class: 'settings' }),
     h('button', { id: 'compose', class: 'primary fab', onclick: () => compose({}) }, '✎ ' + t('compose')));
 }
 
@@ -112,7 +114,14 @@ async function switchLanguage() {
   renderFolders();
   renderList();
   if (S.open) await openThread(S.open, true);
+  if (view === 'settings') await showSettings();
   setView(view);
+}
+
+/** The settings page: its module is loaded on first use (not part of the first load). */
+async function showSettings() {
+  const { openSettings } = await import('./settings.js');
+  await openSettings({ S, h, setView });
 }
 
 function setView(v) {

@@ -1,6 +1,7 @@
 // JMAP over the webmail's session: the same API as /jmap/, under /mail/jmap/, authenticated by the
 // session cookie, every POST carrying the session's CSRF token.
-export const USING = ['urn:ietf:params:jmap:core', 'urn:ietf:params:jmap:mail', 'urn:ietf:params:jmap:submission'];
+export const USING = ['urn:ietf:params:jmap:core', 'urn:ietf:params:jmap:mail', 'urn:ietf:params:jmap:submission',
+  'urn:ietf:params:jmap:vacationresponse', 'urn:ietf:params:jmap:quota'];
 
 export class Jmap {
   constructor(csrfToken, accountId) {
