@@ -80,6 +80,12 @@ public final class EmbeddedMailStore implements MailStore {
     private static final Duration CHECKPOINT_INTERVAL = Duration.ofMillis(500);
     /** Temp files younger than this may belong to another instance still writing them. */
     private static final Duration TEMP_FILE_MAX_AGE = Duration.ofHours(1);
+    /**
+     * How long after the open the sweep of unreferenced blob files starts: after a takeover the first
+     * seconds belong to the clients that reconnect and the queue that resumes, not to a walk of the
+     * blob directories that may have to read them all from the disk.
+     */
+    static final Duration ORPHAN_SWEEP_DELAY = Duration.ofSeconds(30);
 
     private final Engine engine;
     private final EmbeddedDirectory directory;
@@ -90,6 +96,11 @@ public final class EmbeddedMailStore implements MailStore {
     /** Null when the store was opened fenced (read only). */
     private final WalCheckpointer checkpointer;
     private final CompletableFuture<Void> closeDone = new CompletableFuture<>();
+    /** Where {@link #open} spent its time, for the log and the takeover's figures. */
+    private volatile String openSteps = "";
+    /** The background sweep of unreferenced blob files (done with 0 at once for an instance that does not write). */
+    private volatile CompletableFuture<Integer> sweep = CompletableFuture.completedFuture(0);
+    private final java.util.concurrent.CountDownLatch sweepNow = new java.util.concurrent.CountDownLatch(1);
 
     private EmbeddedMailStore(Engine engine, WalCheckpointer checkpointer) {
         this.engine = engine;
@@ -106,13 +117,16 @@ public final class EmbeddedMailStore implements MailStore {
      * A new store records {@code options.epoch()} as its epoch; an existing one keeps
      * its stored epoch (only {@link #fence} raises it), and if that is higher than
      * ours this instance can read but every write fails with StaleEpoch. Blob files
-     * left by a crash before their transaction committed are deleted here.
+     * left by a crash before their transaction committed are deleted after the open, in
+     * the background ({@link #sweepOrphans}): the open is on every takeover's path, the
+     * sweep is garbage collection.
      */
     public static EmbeddedMailStore open(StoreOptions options) {
         Objects.requireNonNull(options, "options");
         Path storeDir = options.dataDir().resolve("store");
         Path blobDir = storeDir.resolve("blobs");
         Db db = null;
+        StepTimer steps = new StepTimer();
         try {
             Files.createDirectories(blobDir);
             // New directory entries must survive a crash like everything else.
@@ -120,15 +134,17 @@ public final class EmbeddedMailStore implements MailStore {
             BlobFiles.fsyncDirectory(options.dataDir());
             Path parent = options.dataDir().toAbsolutePath().getParent();
             if (parent != null) BlobFiles.fsyncDirectory(parent);
+            steps.step("directories");
             db = Db.openWriter(storeDir.resolve("mail.db"), WRITER_BUSY_TIMEOUT_MS);
             String mode = db.one("PRAGMA journal_mode", rs -> rs.getString(1)).orElse("?");
             if (!"wal".equalsIgnoreCase(mode)) {
                 throw new StoreException.Unavailable("cannot put " + storeDir + "/mail.db in WAL mode (got " + mode
                         + "); the store needs a local file system with shared-memory support", null);
             }
+            steps.step("database");
             Schema.createOrUpgrade(db, options.epoch());
+            steps.step("schema");
             BlobFiles files = new BlobFiles(blobDir);
-            sweepOrphans(db, files);
             long stored = db.queryLong("SELECT epoch FROM meta WHERE id = 1").orElseThrow();
             if (stored > options.epoch()) {
                 log.warn("store {} is fenced at epoch {}; this instance (epoch {}) can read but not write",
@@ -140,11 +156,18 @@ public final class EmbeddedMailStore implements MailStore {
                     CommitWitness.open(storeDir.resolve(CommitWitness.FILE)), listeners, signal, options.registry());
             ReadPool readPool = new ReadPool(storeDir.resolve("mail.db"), options.readThreads(), READER_BUSY_TIMEOUT_MS);
             writer.start();
+            steps.step("writer and readers");
             // a store fenced at open is only read: nothing to checkpoint, and nothing of ours to write
             WalCheckpointer checkpointer = stored > options.epoch() ? null
                     : WalCheckpointer.start(storeDir.resolve("mail.db"), CHECKPOINT_INTERVAL, options.registry());
             EmbeddedMailStore store = new EmbeddedMailStore(new Engine(options, new FileBlobStore(files), writer, readPool, listeners, signal), checkpointer);
+            steps.step("checkpointer");
             if (stored <= options.epoch()) store.mailboxes.releaseAllHeld();
+            steps.step("held bodies");
+            // an instance fenced at open writes nothing, and deletes nothing either
+            if (stored <= options.epoch()) store.startOrphanSweep();
+            store.openSteps = steps.toString();
+            log.info("store: opened {} in {}", storeDir, store.openSteps);
             return store;
         } catch (SQLException e) {
             if (db != null) db.close();
@@ -159,39 +182,104 @@ public final class EmbeddedMailStore implements MailStore {
     }
 
     /**
-     * Deletes blob files that no row references: a crash between writing a file
-     * and committing its transaction leaves one. Candidates are found without the
-     * write lock and deleted under it after a second look, so a writer of another
-     * instance on the same directory cannot commit a reference in between.
+     * Deletes blob files that no row references, and temp files older than {@link #TEMP_FILE_MAX_AGE}: a
+     * crash between writing a file and committing its transaction leaves them. Runs once per open, on a
+     * thread of its own, {@link #ORPHAN_SWEEP_DELAY} after the open: it lists every fan-out directory and
+     * looks every body file up, which on a large store whose directories and index pages are not cached
+     * took over a minute (docs/cluster.md, "The store open on a large store"), and none of it is needed to
+     * serve. Candidates are found on the read pool, without the write lock; the writer then deletes those
+     * still unreferenced after its commit, under its lock ({@link #deleteFilesIfUnreferenced}), as it does
+     * for an expunge, so a delivery cannot commit a reference to a file in between, and a delivery whose
+     * file was swept before its commit writes it again (Engine.withBlobs). A file a row references is
+     * never deleted.
      */
-    private static void sweepOrphans(Db db, BlobFiles files) throws SQLException, IOException {
+    private void startOrphanSweep() {
+        CompletableFuture<Integer> done = new CompletableFuture<>();
+        sweep = done;
+        Thread.ofVirtual().name("store-blob-sweep").start(() -> {
+            try {
+                sweepNow.await(ORPHAN_SWEEP_DELAY.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                done.complete(engine.isClosed() ? 0 : sweepOrphans());
+            } catch (InterruptedException e) {
+                done.complete(0);
+            } catch (RuntimeException | IOException e) {
+                if (!engine.isClosed()) log.warn("store: the sweep of unreferenced blob files failed; the next open tries again: {}", e.toString());
+                done.complete(0);
+            }
+        });
+    }
+
+    /** The background sweep of this open: done with the number of files it removed (0 when it did not run). */
+    CompletableFuture<Integer> orphanSweep() {
+        return sweep;
+    }
+
+    /** Starts the background sweep now instead of after {@link #ORPHAN_SWEEP_DELAY}. */
+    void sweepOrphansNow() {
+        sweepNow.countDown();
+    }
+
+    private int sweepOrphans() throws IOException {
+        long t0 = System.nanoTime();
+        BlobFiles files = engine.blobs().files();
         BlobFiles.Listing listing = files.list(TEMP_FILE_MAX_AGE);
         for (Path p : listing.strangers()) {
             log.warn("unexpected file in blob directory, left alone: {}", p);
         }
         List<String> candidates = new ArrayList<>();
-        for (String sha : listing.blobs()) {
-            if (!db.exists("SELECT 1 FROM blob WHERE sha256 = ? AND in_file = 1", sha)) candidates.add(sha);
-        }
-        if (candidates.isEmpty() && listing.staleTemps().isEmpty()) return;
-        db.exec("BEGIN IMMEDIATE");
-        int deleted = 0;
-        try {
-            for (String sha : candidates) {
-                if (!db.exists("SELECT 1 FROM blob WHERE sha256 = ? AND in_file = 1", sha)) {
-                    files.delete(sha);
-                    deleted++;
+        List<String> all = listing.blobs();
+        for (int from = 0; from < all.size() && !engine.isClosed(); from += 500) {
+            List<String> chunk = all.subList(from, Math.min(all.size(), from + 500));
+            candidates.addAll(engine.read(db -> {
+                List<String> unreferenced = new ArrayList<>();
+                for (String sha : chunk) {
+                    if (!db.exists("SELECT 1 FROM blob WHERE sha256 = ? AND in_file = 1", sha)) unreferenced.add(sha);
                 }
-            }
-            for (Path temp : listing.staleTemps()) {
-                if (Files.deleteIfExists(temp)) deleted++;
-            }
-        } finally {
-            db.exec("ROLLBACK");
+                return unreferenced;
+            }));
         }
-        log.info("store: removed {} blob files that no message referenced (left by an interrupted delivery)", deleted);
+        if (candidates.isEmpty() && listing.staleTemps().isEmpty()) {
+            log.info("store: swept {} blob files in {} ms, none unreferenced", all.size(), (System.nanoTime() - t0) / 1_000_000);
+            return 0;
+        }
+        // On the writer: its ops stop at close and never run for a fenced (stale) instance
+        int temps = engine.write(tx -> {
+            int n = 0;
+            for (Path temp : listing.staleTemps()) {
+                if (Files.deleteIfExists(temp)) n++;
+            }
+            candidates.forEach(tx::deleteFileIfUnreferenced);
+            return n;
+        });
+        int deleted = temps + (int) candidates.stream().filter(sha -> !files.exists(sha)).count();
+        log.info("store: swept {} blob files in {} ms; removed {} that no message referenced (left by an interrupted delivery)",
+                all.size(), (System.nanoTime() - t0) / 1_000_000, deleted);
+        return deleted;
     }
 
+    /** Where {@link #open} spent its time: "N ms (step a, step b ...)". */
+    public String openSteps() {
+        return openSteps;
+    }
+
+    /** Milliseconds per named step of the open, in order. */
+    private static final class StepTimer {
+        private final long start = System.nanoTime();
+        private long last = start;
+        private final StringBuilder steps = new StringBuilder();
+
+        void step(String name) {
+            long now = System.nanoTime();
+            if (!steps.isEmpty()) steps.append(", ");
+            steps.append(name).append(' ').append((now - last) / 1_000_000);
+            last = now;
+        }
+
+        @Override
+        public String toString() {
+            return (last - start) / 1_000_000 + " ms (" + steps + ")";
+        }
+    }
 
     @Override
     public BlobStore blobs() {
@@ -574,6 +662,7 @@ public final class EmbeddedMailStore implements MailStore {
             if (!engine.writer().isWriterThread()) GroupCommitWriter.await(closeDone);
             return;
         }
+        sweepNow.countDown(); // a sweep still waiting wakes, sees the store closed and ends
         try {
             // first, so that the writer's final checkpoint does not wait on this one's lock
             if (checkpointer != null) checkpointer.close();

@@ -73,6 +73,10 @@ final class Engine {
         return closed.compareAndSet(false, true);
     }
 
+    boolean isClosed() {
+        return closed.get();
+    }
+
     void checkOpen() {
         if (closed.get()) throw new StoreException.Unavailable("store is closed", null);
     }

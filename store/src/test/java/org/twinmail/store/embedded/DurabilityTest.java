@@ -89,7 +89,7 @@ class DurabilityTest extends StoreFixture {
     }
 
     @Test
-    void openSweepsBlobFilesNobodyReferences() throws Exception {
+    void theSweepAfterOpenDeletesBlobFilesNobodyReferencesAndKeepsEveryReferencedOne() throws Exception {
         openStore();
         store.addDomain("example.com");
         Account a = account("alice@example.com");
@@ -110,9 +110,19 @@ class DurabilityTest extends StoreFixture {
         Path stranger = blobDir().resolve("README");
         Files.writeString(stranger, "not ours");
 
-        EmbeddedMailStore again = open(StoreOptions.defaults(dataDir));
+        EmbeddedMailStore again = store = open(options(1, new io.micrometer.core.instrument.simple.SimpleMeterRegistry())); // files above INLINE_MAX
+        // the open leaves them (it is on every takeover's path); the sweep comes after, on a thread of its own
+        assertThat(orphanFile).exists();
+        assertThat(oldTemp).exists();
+        assertThat(again.orphanSweep()).isNotDone();
+        MessageData later = message((int) INLINE_MAX + 20, "delivered after the open");
+        deliver(later, a);
+        again.sweepOrphansNow();
+        assertThat(again.orphanSweep().get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(2);
         assertThat(orphanFile).doesNotExist();
         assertThat(oldTemp).doesNotExist();
+        assertThat(blobFile(later.sha256())).exists();
+        assertThat(readAll(again.openBlob(later.sha256()))).isEqualTo(bytes(later));
         assertThat(freshTemp).exists();
         assertThat(stranger).exists();
         assertThat(blobFile(kept.sha256())).exists();
