@@ -241,6 +241,27 @@ public final class AdminClient implements AdminOperations, AutoCloseable {
     }
 
     @Override
+    public List<SieveScriptInfo> listSieveScripts() {
+        return send("GET", "sieve", null, new TypeReference<List<SieveScriptInfo>>() { });
+    }
+
+    @Override
+    public SieveScriptInfo sieveScript(String phase, String name) {
+        return send("GET", "sieve/" + encodeSegment(phase, "phase") + "/" + encodeSegment(name, "name"), null, SieveScriptInfo.class);
+    }
+
+    @Override
+    public SieveScriptInfo putSieveScript(String phase, String name, String script) {
+        return send("PUT", "sieve/" + encodeSegment(phase, "phase") + "/" + encodeSegment(name, "name"), body().put("script", script),
+                SieveScriptInfo.class);
+    }
+
+    @Override
+    public void removeSieveScript(String phase, String name) {
+        send("DELETE", "sieve/" + encodeSegment(phase, "phase") + "/" + encodeSegment(name, "name"), null, Void.class);
+    }
+
+    @Override
     public List<BanInfo> listBans() {
         return send("GET", "bans", null, new TypeReference<List<BanInfo>>() { });
     }

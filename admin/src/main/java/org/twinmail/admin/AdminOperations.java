@@ -144,6 +144,39 @@ public interface AdminOperations {
     /** A user's forwarding: where copies go ({@code to} empty: none) and whether the account keeps one. */
     record ForwardingInfo(String address, List<String> to, boolean keepCopy) { }
 
+    // ---- the administrator's global Sieve scripts (issue 17): before and after every user's script ----
+
+    /** The global scripts, the "before" ones first, each phase in the order they run (by name). */
+    default List<SieveScriptInfo> listSieveScripts() {
+        throw noSieve();
+    }
+
+    /** One global script with its text. NOT_FOUND when there is none of that phase and name. */
+    default SieveScriptInfo sieveScript(String phase, String name) {
+        throw noSieve();
+    }
+
+    /**
+     * Creates or replaces a global script of a phase ("before": ahead of every user's script;
+     * "after": when the user's script kept the message). INVALID, with the line, when it does
+     * not compile. Takes effect with the next message.
+     */
+    default SieveScriptInfo putSieveScript(String phase, String name, String script) {
+        throw noSieve();
+    }
+
+    /** Removes a global script. NOT_FOUND when there is none. */
+    default void removeSieveScript(String phase, String name) {
+        throw noSieve();
+    }
+
+    private static AdminException noSieve() {
+        return new AdminException(AdminException.Kind.UNAVAILABLE, "global Sieve scripts are not managed through this connection");
+    }
+
+    /** A global Sieve script: its phase ("before" or "after"), name, size in octets and text. */
+    record SieveScriptInfo(String phase, String name, int size, String script) { }
+
     // ---- bans of clients that failed to log in too often (issue 12) ----
 
     /** The bans in force (issued after failed logins, or added here), longest first. */

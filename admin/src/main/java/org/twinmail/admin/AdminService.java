@@ -54,6 +54,7 @@ public final class AdminService implements AdminOperations {
     private final RuleOperations rules;
     /** Users' SMS settings; null without the Records role. */
     private final SmsOperations sms;
+    private final SieveOperations sieve;
     /** The administrator's quarantine; null without the Records and Mailboxes roles. */
     private final Quarantine quarantine;
     /** The TLS reports received; null without the Records role. */
@@ -99,6 +100,7 @@ public final class AdminService implements AdminOperations {
         this.postmaster = new Postmaster(directory, postmaster);
         this.rules = records == null ? null : new RuleOperations(directory, records);
         this.sms = records == null ? null : new SmsOperations(directory, records);
+        this.sieve = records == null ? null : new SieveOperations(records);
         this.quarantine = records == null || mailboxes == null ? null : new Quarantine(records, mailboxes);
         this.tlsReports = records == null ? null
                 : new TlsReports(records, d -> call(() -> directory.findDomain(d), e -> null).isPresent(), java.time.Clock.systemUTC());
@@ -467,6 +469,33 @@ public final class AdminService implements AdminOperations {
     @Override
     public SmsInfo resendSmsCode(String user) {
         return sms().resendCode(user);
+    }
+
+    // ---- global Sieve scripts ----
+
+    @Override
+    public List<SieveScriptInfo> listSieveScripts() {
+        return sieve().list();
+    }
+
+    @Override
+    public SieveScriptInfo sieveScript(String phase, String name) {
+        return sieve().show(phase, name);
+    }
+
+    @Override
+    public SieveScriptInfo putSieveScript(String phase, String name, String script) {
+        return sieve().put(phase, name, script);
+    }
+
+    @Override
+    public void removeSieveScript(String phase, String name) {
+        sieve().remove(phase, name);
+    }
+
+    private SieveOperations sieve() {
+        if (sieve == null) throw new AdminException(Kind.UNAVAILABLE, "global Sieve scripts need the store's records");
+        return sieve;
     }
 
     private SmsOperations sms() {

@@ -569,6 +569,31 @@ public abstract class AdminContractTest {
         assertThat(ops.forwarding("alice@example.org").to()).isEmpty();
     }
 
+    // ---- global Sieve scripts ----
+
+    @Test
+    void putsListsShowsAndRemovesGlobalSieveScripts() {
+        assertThat(ops.listSieveScripts()).isEmpty();
+        String junk = "require \"fileinto\";\r\nif header :contains \"X-Spam-Flag\" \"YES\" { fileinto \"Junk\"; }\r\n";
+        AdminOperations.SieveScriptInfo put = ops.putSieveScript("Before", "10-spam", junk);
+        assertThat(put).isEqualTo(new AdminOperations.SieveScriptInfo("before", "10-spam", junk.length(), junk));
+        ops.putSieveScript("after", "archive", "keep;");
+        ops.putSieveScript("before", "05-first", "keep;");
+        assertThat(ops.listSieveScripts()).extracting(AdminOperations.SieveScriptInfo::phase, AdminOperations.SieveScriptInfo::name)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("before", "05-first"), org.assertj.core.groups.Tuple.tuple("before", "10-spam"),
+                        org.assertj.core.groups.Tuple.tuple("after", "archive"));
+        assertThat(ops.sieveScript("before", "10-spam").script()).isEqualTo(junk);
+        // the record delivery reads
+        assertThat(store.record(org.twinmail.core.policy.GlobalSieve.BEFORE, "", "10-spam").orElseThrow().text()).isEqualTo(junk);
+
+        failsStartingWith(() -> ops.putSieveScript("before", "bad", "fileinto \"x\";"), Kind.INVALID, "the script does not compile: line 1:");
+        fails(() -> ops.putSieveScript("during", "x", "keep;"), Kind.INVALID, "phase must be before or after, not during");
+        fails(() -> ops.sieveScript("after", "missing"), Kind.NOT_FOUND, "no global after script missing");
+        ops.removeSieveScript("before", "10-spam");
+        fails(() -> ops.removeSieveScript("before", "10-spam"), Kind.NOT_FOUND, "no global before script 10-spam");
+        assertThat(ops.listSieveScripts()).hasSize(2);
+    }
+
     // ---- DKIM keys ----
 
     @Test

@@ -54,7 +54,7 @@ class SieveDeliveryEndToEndTest {
             imap.connect("sam@sieve.example", "pw-sam");
             try {
                 assertThat(imap.getFolder("Lists").create(Folder.HOLDS_MESSAGES)).isTrue();
-                upload(server.managesieveAddresses().getFirst());
+                upload(server.managesieveAddresses().getFirst(), SCRIPT);
 
                 send(session, "sam@sieve.example", "[lists] weekly digest");
                 send(session, "sam+spam@sieve.example", "buy now");
@@ -79,6 +79,92 @@ class SieveDeliveryEndToEndTest {
         }
     }
 
+    static final String PERSONAL = """
+            require ["fileinto", "copy"];
+            if header :contains "subject" "boss" { redirect :copy "deputy@sieve.example"; }
+            if header :contains "subject" "urgent" { fileinto "Urgent"; }
+            """;
+
+    /**
+     * The administrator's global scripts, stored with {@code twinmail admin sieve put} (through
+     * the running server's REST API): a before script's fileinto lets the user's script run, a
+     * before script's stop ends everything, an after script runs only on mail the user's script kept.
+     */
+    @Test
+    void globalBeforeAndAfterScriptsRunAroundTheUsers() throws Exception {
+        try (TwinmailServer server = TwinmailServer.start(TestConfigs.loopback(data))) {
+            String d = data.toString();
+            assertThat(CliRunner.run("admin", "--data", d, "domain", "add", "sieve.example").exit()).isZero();
+            assertThat(CliRunner.run("admin", "--data", d, "user", "add", "sam@sieve.example", "--password", "pw-sam").exit()).isZero();
+            assertThat(CliRunner.run("admin", "--data", d, "user", "add", "deputy@sieve.example", "--password", "pw-dep").exit()).isZero();
+            Path spam = data.resolve("spam.sieve");
+            java.nio.file.Files.writeString(spam, "require \"fileinto\";\nif header :contains \"subject\" \"SPAM\" { fileinto \"Junk\"; }\n");
+            Path virus = data.resolve("virus.sieve");
+            java.nio.file.Files.writeString(virus, "if header :contains \"subject\" \"virus\" { discard; stop; }\n");
+            Path reports = data.resolve("reports.sieve");
+            java.nio.file.Files.writeString(reports, "require \"fileinto\";\nif header :contains \"subject\" \"report\" { fileinto \"Reports\"; }\n");
+            assertThat(CliRunner.run("admin", "--data", d, "sieve", "put", "before", "10-spam", spam.toString()).exit()).isZero();
+            assertThat(CliRunner.run("admin", "--data", d, "sieve", "put", "before", "20-virus", virus.toString()).exit()).isZero();
+            assertThat(CliRunner.run("admin", "--data", d, "sieve", "put", "after", "reports", reports.toString()).exit()).isZero();
+            Path broken = data.resolve("broken.sieve");
+            java.nio.file.Files.writeString(broken, "fileinto \"x\";\n");
+            CliRunner.Result refused = CliRunner.run("admin", "--data", d, "sieve", "put", "after", "broken", broken.toString());
+            assertThat(refused.exit()).isNotZero();
+            assertThat(refused.err()).contains("does not compile");
+            CliRunner.Result list = CliRunner.run("admin", "--data", d, "sieve", "list");
+            assertThat(list.out()).containsSubsequence("10-spam", "20-virus", "reports").doesNotContain("broken");
+
+            Properties p = new Properties();
+            p.put("mail.smtp.host", "127.0.0.1");
+            p.put("mail.smtp.port", String.valueOf(server.smtpAddresses().getFirst().getPort()));
+            p.put("mail.imap.host", "127.0.0.1");
+            p.put("mail.imap.port", String.valueOf(server.imapAddresses().getFirst().getPort()));
+            Session session = Session.getInstance(p);
+            Store imap = session.getStore("imap");
+            imap.connect("sam@sieve.example", "pw-sam");
+            Store deputy = session.getStore("imap");
+            deputy.connect("deputy@sieve.example", "pw-dep");
+            try {
+                for (String f : new String[] {"Junk", "Reports", "Urgent"}) {
+                    if (!imap.getFolder(f).exists()) assertThat(imap.getFolder(f).create(Folder.HOLDS_MESSAGES)).isTrue();
+                }
+                upload(server.managesieveAddresses().getFirst(), PERSONAL);
+
+                send(session, "sam@sieve.example", "SPAM from boss");     // before files into Junk; the user's script still runs
+                send(session, "sam@sieve.example", "virus from boss");    // before stops: the user's script does not run
+                send(session, "sam@sieve.example", "weekly report");      // kept by the user's script: after files it
+                send(session, "sam@sieve.example", "urgent report");      // filed by the user's script: after does not run
+                send(session, "sam@sieve.example", "hello");              // kept everywhere: INBOX
+
+                assertThat(subjects(imap, "Junk")).containsExactly("SPAM from boss");
+                assertThat(subjects(imap, "Reports")).containsExactly("weekly report");
+                assertThat(subjects(imap, "Urgent")).containsExactly("urgent report");
+                assertThat(subjects(imap, "INBOX")).containsExactly("hello");
+                assertThat(subjects(deputy, "INBOX")).as("the user's redirect ran after the before script's fileinto, not after its stop")
+                        .containsExactly("SPAM from boss");
+
+                assertThat(CliRunner.run("admin", "--data", d, "sieve", "remove", "before", "10-spam").exit()).isZero();
+                send(session, "sam@sieve.example", "more SPAM");
+                assertThat(subjects(imap, "INBOX")).containsExactly("hello", "more SPAM");
+            } finally {
+                deputy.close();
+                imap.close();
+            }
+        }
+    }
+
+    private static java.util.List<String> subjects(Store store, String folder) throws Exception {
+        Folder f = store.getFolder(folder);
+        f.open(Folder.READ_ONLY);
+        try {
+            java.util.List<String> out = new java.util.ArrayList<>();
+            for (Message m : f.getMessages()) out.add(m.getSubject());
+            return out;
+        } finally {
+            f.close(false);
+        }
+    }
+
     private static void send(Session session, String to, String subject) throws Exception {
         MimeMessage m = new MimeMessage(session);
         m.setFrom(new InternetAddress("someone@remote.example"));
@@ -89,14 +175,14 @@ class SieveDeliveryEndToEndTest {
     }
 
     /** PUTSCRIPT and SETACTIVE over ManageSieve (PLAIN is allowed on loopback). */
-    private static void upload(InetSocketAddress address) throws Exception {
+    private static void upload(InetSocketAddress address, String text) throws Exception {
         try (Socket s = new Socket(address.getAddress(), address.getPort())) {
             s.setSoTimeout(10_000);
             BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
             OutputStream out = s.getOutputStream();
             assertThat(response(in)).startsWith("OK");
             String plain = Base64.getEncoder().encodeToString("\0sam@sieve.example\0pw-sam".getBytes(StandardCharsets.UTF_8));
-            byte[] script = SCRIPT.getBytes(StandardCharsets.UTF_8);
+            byte[] script = text.getBytes(StandardCharsets.UTF_8);
             out.write(("AUTHENTICATE \"PLAIN\" \"" + plain + "\"\r\n").getBytes(StandardCharsets.US_ASCII));
             assertThat(response(in)).startsWith("OK");
             out.write(("PUTSCRIPT \"rules\" {" + script.length + "+}\r\n").getBytes(StandardCharsets.US_ASCII));

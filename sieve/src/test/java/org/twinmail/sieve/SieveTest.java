@@ -127,6 +127,47 @@ class SieveTest {
                 .containsExactly(into("filter"));
     }
 
+    Outcome sequence(List<String> before, String personal, List<String> after, String message) throws SieveException {
+        Interpreter i = new Interpreter(env, limits);
+        SieveMessage m = MimeMessage.of(message.getBytes(StandardCharsets.UTF_8), "alice@example.org", "me@example.com");
+        List<Interpreter.Step> b = new java.util.ArrayList<>();
+        for (int k = 0; k < before.size(); k++) b.add(new Interpreter.Step("before:" + k, i.compile(before.get(k))));
+        List<Interpreter.Step> a = new java.util.ArrayList<>();
+        for (int k = 0; k < after.size(); k++) a.add(new Interpreter.Step("after:" + k, i.compile(after.get(k))));
+        return i.run(b, personal == null ? null : new Interpreter.Step(Interpreter.Step.PERSONAL, i.compile(personal)), a, m);
+    }
+
+    @Test
+    void globalBeforeAndAfterScriptsAroundTheUsers() throws SieveException {
+        String junk = "require \"fileinto\"; if header :contains \"X-Spam-Score\" \"12\" { fileinto \"Junk\"; }";
+        String junkStop = "require \"fileinto\"; if header :contains \"X-Spam-Score\" \"12\" { fileinto \"Junk\"; stop; }";
+        String lists = "require \"fileinto\"; if header :contains \"Subject\" \"money\" { fileinto \"Lists\"; }";
+        String archive = "require [\"fileinto\", \"copy\"]; fileinto :copy \"Archive\";";
+        // a before script's fileinto does not end the sequence: the user's script runs too
+        assertThat(sequence(List.of(junk), lists, List.of(), MESSAGE).actions()).containsExactly(into("Junk"), into("Lists"));
+        // its stop does: nothing after it runs
+        assertThat(sequence(List.of(junkStop), lists, List.of(archive), MESSAGE).actions()).containsExactly(into("Junk"));
+        // after runs only when the message is still kept
+        assertThat(sequence(List.of(), "keep;", List.of(archive), MESSAGE).actions()).containsExactly(keep(), into("Archive"));
+        assertThat(sequence(List.of(), "", List.of(archive), MESSAGE).actions()).containsExactly(into("Archive"), keep());
+        assertThat(sequence(List.of(), null, List.of(archive), MESSAGE).actions()).as("no user script").containsExactly(into("Archive"), keep());
+        assertThat(sequence(List.of(), lists, List.of(archive), MESSAGE).actions()).containsExactly(into("Lists"));
+        assertThat(sequence(List.of(), "discard;", List.of(archive), MESSAGE).actions()).isEmpty();
+        // the user's stop ends the user's script only
+        assertThat(sequence(List.of(), "stop; discard;", List.of(archive), MESSAGE).actions()).containsExactly(into("Archive"), keep());
+        // each script its own variables; editheader's changes are seen by the next script
+        Outcome o = sequence(List.of("require [\"variables\", \"editheader\"]; set \"x\" \"1\"; addheader \"X-Checked\" \"yes\";"),
+                "require [\"variables\", \"fileinto\"]; if string :is \"${x}\" \"\" { if header :is \"X-Checked\" \"yes\" { fileinto \"Lists\"; } }",
+                List.of(), MESSAGE);
+        assertThat(o.actions()).first().isEqualTo(into("Lists"));
+        // a failing script: the implicit keep only, and which script failed
+        Outcome failed = sequence(List.of("require \"fileinto\"; fileinto \"Junk\";"), "require \"include\"; include \"missing\";",
+                List.of(), MESSAGE);
+        assertThat(failed.actions()).containsExactly(keep());
+        assertThat(failed.failedIn()).contains(Interpreter.Step.PERSONAL);
+        assertThat(sequence(List.of("require \"include\"; include \"nope\";"), "discard;", List.of(), MESSAGE).failedIn()).contains("before:0");
+    }
+
     @Test
     void implicitKeepAndItsCancellation() throws SieveException {
         assertThat(run("", MESSAGE).actions()).containsExactly(keep());

@@ -46,7 +46,9 @@ import org.twinmail.store.Records;
  *
  * <p>Applied today: {@code keep} and {@code fileinto} with their flags (the first target),
  * {@code discard}, and {@code reject}/{@code ereject} when the account is the message's only
- * recipient (550 5.7.1 with the script's reason). Not yet applied, each logged as such and the
+ * recipient (550 5.7.1 with the script's reason). The administrator's global before and after
+ * scripts ({@link SieveScripts#globals()}) run with the user's as one sequence
+ * ({@link Interpreter#run(List, Interpreter.Step, List, SieveMessage)}). Not yet applied, each logged as such and the
  * message kept: a second target (the store delivers one copy per account), {@code redirect},
  * {@code vacation}, editheader, and {@code reject} among several recipients (it needs a DSN).
  * A script that does not compile, or fails at run time, delivers to INBOX (never lost) and is
@@ -119,6 +121,7 @@ public final class SieveFilter implements Check.Data {
         List<Verdict.Effect> effects = new ArrayList<>();
         Forwarder.Budget budget = forwarder == null ? null : forwarder.budget();
         String sender = envelope.sender().map(Object::toString).orElse("");
+        SieveScripts.Globals globals = envelope.accounts().isEmpty() ? SieveScripts.Globals.NONE : scripts.globals();
         for (Account account : envelope.accounts()) {
             // the account's forwarding first: without keepCopy the account keeps nothing and its script does not run
             Optional<ForwardingSetting> forwarding = forwarder == null ? Optional.empty() : scripts.forwarding(account.id());
@@ -130,17 +133,29 @@ public final class SieveFilter implements Check.Data {
             Optional<VacationResponse> jmapVacation = autoReplies == null ? Optional.empty()
                     : scripts.vacationResponse(account.id()).filter(v -> v.activeAt(clock.instant()));
             Optional<SieveScripts.Script> active = scripts.active(account.id());
-            if (active.isEmpty() && jmapVacation.isEmpty()) continue;
+            if (active.isEmpty() && jmapVacation.isEmpty() && globals.isEmpty()) continue;
             if (bytes == null) bytes = head(message);
             SieveMessage parsed = MimeMessage.of(bytes, sender, envelopeTo(envelope, account));
             boolean answered = false;
-            if (active.isPresent()) {
-                Script script = compile(account, active.get());
-                Outcome outcome = script == null ? null : new Interpreter(environment(account), limits).run(script, parsed);
-                if (script == null || outcome.error().isPresent()) {
-                    String error = script == null ? compileError(account, active.get()) : outcome.error().get();
+            if (active.isPresent() || !globals.isEmpty()) {
+                Script script = active.isEmpty() ? null : compile(account, active.get());
+                if (active.isPresent() && script == null) { // the user's script does not compile: the global ones still run
+                    String error = compileError(account, active.get());
                     log.info("sieve: {} script {} failed, message kept in INBOX: {}", account.address(), active.get().name(), error);
                     tellOwner(account, active.get().name(), error);
+                }
+                Outcome outcome = new Interpreter(environment(account), limits).run(globalSteps(globals.before(), "before"),
+                        script == null ? null : new Interpreter.Step(Interpreter.Step.PERSONAL, script), globalSteps(globals.after(), "after"),
+                        parsed);
+                if (outcome.error().isPresent()) {
+                    String error = outcome.error().get();
+                    String failed = outcome.failedIn().orElse(Interpreter.Step.PERSONAL);
+                    if (failed.equals(Interpreter.Step.PERSONAL) && active.isPresent()) {
+                        log.info("sieve: {} script {} failed, message kept in INBOX: {}", account.address(), active.get().name(), error);
+                        tellOwner(account, active.get().name(), error);
+                    } else {
+                        log.warn("sieve: global script {} failed for {}, message kept in INBOX: {}", failed, account.address(), error);
+                    }
                 } else {
                     for (String note : outcome.notes()) log.info("sieve: {}: {}", account.address(), note);
                     Verdict refusal = apply(account, envelope, message, outcome, effects, budget);
@@ -307,6 +322,59 @@ public final class SieveFilter implements Check.Data {
             return e.getMessage();
         }
     }
+
+    /** The administrator's scripts of one phase, compiled; one that does not compile is left out (logged). */
+    private List<Interpreter.Step> globalSteps(List<SieveScripts.Script> list, String phase) {
+        List<Interpreter.Step> out = new ArrayList<>(list.size());
+        for (SieveScripts.Script s : list) {
+            String key = "\0global\0" + phase + "\0" + s.name() + "\0" + s.text();
+            Script c;
+            synchronized (compiled) {
+                c = compiled.get(key);
+            }
+            if (c == null) {
+                try {
+                    c = new Interpreter(GLOBAL_COMPILE, limits).compile(s.text());
+                } catch (SieveException e) {
+                    log.warn("sieve: global {} script {} does not compile, left out: {}", phase, s.name(), e.getMessage());
+                    continue;
+                }
+                synchronized (compiled) {
+                    compiled.put(key, c);
+                }
+            }
+            out.add(new Interpreter.Step(phase + ":" + s.name(), c));
+        }
+        return out;
+    }
+
+    /** Compiling needs no environment: this one is never asked. */
+    private static final Environment GLOBAL_COMPILE = new Environment() {
+        @Override
+        public Clock clock() {
+            return Clock.systemUTC();
+        }
+
+        @Override
+        public boolean mailboxExists(String name) {
+            return false;
+        }
+
+        @Override
+        public Optional<String> script(boolean global, String name) {
+            return Optional.empty();
+        }
+
+        @Override
+        public boolean seenBefore(String key, Duration period, boolean last) {
+            return false;
+        }
+
+        @Override
+        public Set<String> ownAddresses() {
+            return Set.of();
+        }
+    };
 
     private Script compile(Account account, SieveScripts.Script s) {
         String key = account.id() + "\0" + s.name() + "\0" + s.text();

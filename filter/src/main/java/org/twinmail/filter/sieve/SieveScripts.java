@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.twinmail.core.policy.ForwardingSetting;
+import org.twinmail.core.policy.GlobalSieve;
 import org.twinmail.filter.forward.VacationResponse;
 import org.twinmail.store.ChangeLog;
 import org.twinmail.store.RecordWatcher;
@@ -57,7 +58,8 @@ public final class SieveScripts implements AutoCloseable {
     private SieveScripts(Records records, ChangeLog changes) {
         this.records = records;
         this.cache = new ConcurrentHashMap<>();
-        this.watcher = RecordWatcher.start(changes, Set.of(SCRIPT, ACTIVE, ForwardingSetting.KIND, VacationResponse.KIND), this::invalidateAll, "sieve-scripts");
+        this.watcher = RecordWatcher.start(changes, Set.of(SCRIPT, ACTIVE, ForwardingSetting.KIND, VacationResponse.KIND, GlobalSieve.BEFORE,
+                GlobalSieve.AFTER), this::invalidateAll, "sieve-scripts");
     }
 
     /** An instance that keeps the scripts in memory, fresh from the change log until {@link #close()}. */
@@ -67,6 +69,38 @@ public final class SieveScripts implements AutoCloseable {
 
     /** A script and whether it is the active one. */
     public record Script(String name, String text, boolean active) { }
+
+    /** The administrator's global scripts ({@link GlobalSieve}), each phase in name order. */
+    public record Globals(List<Script> before, List<Script> after) {
+        public static final Globals NONE = new Globals(List.of(), List.of());
+
+        public boolean isEmpty() {
+            return before.isEmpty() && after.isEmpty();
+        }
+    }
+
+    /** The global scripts as last read (null: to be read again). */
+    private volatile Globals globals;
+
+    /** The administrator's before and after scripts; read once and kept while the change log shows no change to them. */
+    public Globals globals() {
+        if (cache != null) {
+            if (!watcher.awaitCurrent(FRESH_WAIT)) return loadGlobals();
+            Globals g = globals;
+            if (g != null) return g;
+        }
+        long before = generation.get();
+        Globals g = loadGlobals();
+        if (cache != null && generation.get() == before) globals = g;
+        return g;
+    }
+
+    private Globals loadGlobals() {
+        loads.addAndGet(2);
+        List<Script> b = records.records(GlobalSieve.BEFORE, "").stream().map(r -> new Script(r.name(), r.text(), true)).toList();
+        List<Script> a = records.records(GlobalSieve.AFTER, "").stream().map(r -> new Script(r.name(), r.text(), true)).toList();
+        return b.isEmpty() && a.isEmpty() ? Globals.NONE : new Globals(b, a);
+    }
 
     /** One account's scripts by name, the active one's name (or null), its forwarding (or null). */
     private record Personal(Map<String, String> scripts, String active, ForwardingSetting forwarding, VacationResponse vacation) { }
@@ -202,6 +236,7 @@ public final class SieveScripts implements AutoCloseable {
         if (cache == null) return;
         generation.incrementAndGet();
         cache.clear();
+        globals = null;
     }
 
     @Override

@@ -74,6 +74,10 @@ import org.twinmail.http.Exchange;
  * DELETE /api/admin/rules/ip/{range}             204
  * POST   /api/admin/rules/sender {"pattern","action","scope"?,"comment"?,"expires"?}  201 RuleInfo
  * DELETE /api/admin/rules/sender/{pattern}[?scope=s]  204
+ * GET    /api/admin/sieve                        200 [SieveScriptInfo] (the global scripts: before ones, then after ones, by name)
+ * GET    /api/admin/sieve/{phase}/{name}         200 SieveScriptInfo (phase: before or after)
+ * PUT    /api/admin/sieve/{phase}/{name} {"script"}  200 SieveScriptInfo (400 with the line when it does not compile)
+ * DELETE /api/admin/sieve/{phase}/{name}         204
  * GET    /api/admin/bans                         200 [BanInfo] (in force, longest first)
  * POST   /api/admin/bans {"client","until"?,"reason"?}  201 BanInfo (until absent: no end)
  * DELETE /api/admin/bans/{client}                204
@@ -195,6 +199,14 @@ public final class AdminApi {
                 new Route("POST", "rules/sender", scopeBody(), NONE, true, this::addSenderRule),
                 new Route("DELETE", "rules/sender/*", scopeQuery(), Set.of("scope"), false, r -> {
                     admin.removeSenderRule(r.param(0), r.query("scope"));
+                    return Reply.noContent();
+                }),
+                new Route("GET", "sieve", GLOBAL, NONE, false, r -> Reply.ok(admin.listSieveScripts())),
+                new Route("GET", "sieve/*/*", GLOBAL, NONE, false, r -> Reply.ok(admin.sieveScript(r.param(0), r.param(1)))),
+                new Route("PUT", "sieve/*/*", GLOBAL, NONE, true,
+                        r -> Reply.ok(admin.putSieveScript(r.param(0), r.param(1), text(r.body(Set.of("script")), "script", true)))),
+                new Route("DELETE", "sieve/*/*", GLOBAL, NONE, false, r -> {
+                    admin.removeSieveScript(r.param(0), r.param(1));
                     return Reply.noContent();
                 }),
                 new Route("GET", "bans", GLOBAL, NONE, false, r -> Reply.ok(admin.listBans())),

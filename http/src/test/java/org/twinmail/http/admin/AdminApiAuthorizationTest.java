@@ -51,6 +51,7 @@ class AdminApiAuthorizationTest {
         for (String r : List.of("POST domains", "DELETE domains/*", "PUT domains/*/quota", "GET queue", "POST queue/retry", "POST queue/*/retry",
                 "DELETE queue/*", "POST rules/ip", "DELETE rules/ip/*", "GET bans", "GET tlsrpt", "POST bans", "DELETE bans/*", "GET outbound-holds", "DELETE outbound-holds/*", "GET quarantine",
                 "GET quarantine/*", "POST quarantine/*/release", "DELETE quarantine/*", "POST tls/reload", "GET tls", "POST backup", "GET admins",
+                "GET sieve", "GET sieve/*/*", "PUT sieve/*/*", "DELETE sieve/*/*",
                 "POST admins", "PATCH admins/*", "DELETE admins/*", "GET audit", "GET traffic", "GET alerts", "GET cluster", "POST cluster/switchover")) {
             TABLE.put(r, Access.GLOBAL);
         }
@@ -188,6 +189,7 @@ class AdminApiAuthorizationTest {
             case "quarantine" -> "q1";
             case "outbound-holds" -> "bob@example.org";
             case "admins" -> "someone";
+            case "sieve" -> "before"; // sieve/before/before: the phase, and a script named so
             default -> throw new IllegalArgumentException(collection);
         };
     }
@@ -200,6 +202,7 @@ class AdminApiAuthorizationTest {
             case "PATCH users/*" -> "{\"quotaBytes\":5000}";
             case "PATCH users/*/sms" -> "{\"phone\":\"+33612345678\"}";
             case "POST users/*/sms/verify" -> "{\"code\":\"123456\"}";
+            case "PUT sieve/*/*" -> "{\"script\":\"keep;\"}";
             case "PUT users/*/forwarding" -> "{\"to\":[\"away@elsewhere.example\"],\"keepCopy\":false}";
             case "POST aliases" -> "{\"source\":\"al2@" + d + "\",\"targets\":[\"bob@" + d + "\"]}";
             case "POST rules/ip" -> "{\"range\":\"192.0.2.9\",\"action\":\"deny\"}";

@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
 @Command(name = "admin", mixinStandardHelpOptions = true, description = "Manage domains, users and aliases; reload TLS certificates; inspect the outbound queue; DKIM keys; back up and restore the store.",
         subcommands = {DomainCommands.class, UserCommands.class, AliasCommands.class, TlsCommands.class, QueueCommands.class, DkimCommands.class,
                 IndexCommands.class, RuleCommands.class, QuarantineCommands.class, BanCommands.class, OutboundCommands.class, SmsCommands.class, TlsRptCommands.class, BackupCommands.Backup.class,
-                BackupCommands.Restore.class, AdminsCommands.class, AuditCommand.class})
+                BackupCommands.Restore.class, AdminsCommands.class, AuditCommand.class, SieveCommands.class})
 final class AdminCommand {
 
     @Option(names = "--data", paramLabel = "DIR", scope = picocli.CommandLine.ScopeType.INHERIT,

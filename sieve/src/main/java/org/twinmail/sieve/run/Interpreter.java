@@ -56,18 +56,61 @@ public final class Interpreter {
     }
 
     public Outcome run(Script script, SieveMessage message) {
+        return run(List.of(), new Step(Step.PERSONAL, script), List.of(), message);
+    }
+
+    /**
+     * One script of a sequence: the administrator's global scripts run before and after the
+     * user's (as Dovecot's {@code sieve_before}/{@code sieve_after}).
+     *
+     * @param name what the owner or the log calls it ({@link #PERSONAL} for the user's own)
+     */
+    public record Step(String name, Script script) {
+        public static final String PERSONAL = "personal";
+    }
+
+    /**
+     * Runs scripts in sequence on one message, with one set of actions, one implicit keep and
+     * one header (editheader's changes are seen by the scripts that follow):
+     * <ul>
+     * <li>each {@code before} script in turn; a {@code stop} in one ends the whole sequence (its
+     *     {@code fileinto} or {@code discard} alone does not: the user's script still runs);</li>
+     * <li>then the user's script ({@code personal}, may be null), whose {@code stop} ends only it;</li>
+     * <li>then the {@code after} scripts, only when the message is still kept (the implicit keep in
+     *     effect, or an explicit {@code keep}); a {@code stop} in one ends the sequence.</li>
+     * </ul>
+     * Variables, the imap4flags internal variable and include's {@code :once} memory are each
+     * script's own; the instruction budget is per script, the redirect limit and the one vacation
+     * per message. A runtime error in any script gives the implicit keep only, with the error and
+     * the failing script's name ({@link Outcome#failedIn()}).
+     */
+    public Outcome run(List<Step> before, Step personal, List<Step> after, SieveMessage message) {
         Run r = new Run(message);
+        String current = null;
         try {
-            r.execute(script, script.commands(), 0);
-        } catch (Stop | Return end) {
-            // stop, or return at the top level (RFC 6609 3.3)
+            boolean stopped = false;
+            for (Step s : before) {
+                current = s.name();
+                if (!r.runScript(s.script())) {
+                    stopped = true;
+                    break;
+                }
+            }
+            if (!stopped && personal != null) {
+                current = personal.name();
+                r.runScript(personal.script());
+            }
+            if (!stopped && r.kept()) {
+                for (Step s : after) {
+                    current = s.name();
+                    if (!r.runScript(s.script())) break;
+                }
+            }
+            current = null;
+            return new Outcome(r.finish(), Optional.empty(), r.total(), r.notes, Optional.empty());
         } catch (Failure f) {
-            return new Outcome(List.of(new Action.Keep(Set.of())), Optional.of(f.getMessage()), r.instructions, r.notes);
-        }
-        try {
-            return new Outcome(r.finish(), Optional.empty(), r.instructions, r.notes);
-        } catch (Failure f) {
-            return new Outcome(List.of(new Action.Keep(Set.of())), Optional.of(f.getMessage()), r.instructions, r.notes);
+            return new Outcome(List.of(new Action.Keep(Set.of())), Optional.of(f.getMessage()), r.total(), r.notes,
+                    Optional.ofNullable(current));
         }
     }
 
@@ -109,9 +152,40 @@ public final class Interpreter {
         boolean vacationDone;
         boolean rejected;
 
+        int instructionsBefore;
+
         Run(SieveMessage message) {
             this.message = message;
             this.header = new ArrayList<>(message.fields());
+        }
+
+        /** Runs one script of the sequence with its own variables and flags; false when it ended with {@code stop}. */
+        boolean runScript(Script script) {
+            instructionsBefore += instructions;
+            instructions = 0;
+            globals.clear();
+            globalNames.clear();
+            locals = new HashMap<>();
+            captures = new ArrayList<>();
+            flags = new LinkedHashSet<>();
+            includedOnce.clear();
+            try {
+                execute(script, script.commands(), 0);
+                return true;
+            } catch (Return end) {
+                return true; // return at the top level ends this script (RFC 6609 3.3)
+            } catch (Stop end) {
+                return false;
+            }
+        }
+
+        /** Whether the message is kept so far: the implicit keep in effect, or an explicit keep. */
+        boolean kept() {
+            return implicitKeep || actions.stream().anyMatch(x -> x instanceof Action.Keep);
+        }
+
+        int total() {
+            return instructionsBefore + instructions;
         }
 
         void tick(int line) {

@@ -12,10 +12,16 @@ import java.util.Optional;
  * @param error        the runtime error, if the script failed
  * @param instructions commands and tests run (bounded by {@link Limits#maxInstructions()})
  * @param notes        why actions were left out (a vacation not sent to a list, say), for the log
+ * @param failedIn     with an error: the name of the script of the sequence that failed
+ *                     ({@link Interpreter.Step#name()})
  */
-public record Outcome(List<Action> actions, Optional<String> error, int instructions, List<String> notes) {
+public record Outcome(List<Action> actions, Optional<String> error, int instructions, List<String> notes, Optional<String> failedIn) {
     public Outcome {
         actions = List.copyOf(actions);
         notes = List.copyOf(notes);
+    }
+
+    public Outcome(List<Action> actions, Optional<String> error, int instructions, List<String> notes) {
+        this(actions, error, instructions, notes, Optional.empty());
     }
 }
