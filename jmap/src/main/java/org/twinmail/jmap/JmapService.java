@@ -30,6 +30,7 @@ import org.twinmail.jmap.core.Problem;
 import org.twinmail.filter.Pipeline;
 import org.twinmail.jmap.mail.AccountObjects;
 import org.twinmail.jmap.mail.Blobs;
+import org.twinmail.jmap.mail.DelayedSends;
 import org.twinmail.jmap.submission.Submitter;
 import org.twinmail.search.SearchIndex;
 import org.twinmail.store.Postmaster;
@@ -73,6 +74,8 @@ public final class JmapService {
     private final Blobs blobs;
     private final Map<Long, Semaphore> requestSlots = new ConcurrentHashMap<>();
     private final Map<Long, Semaphore> uploadSlots = new ConcurrentHashMap<>();
+    private final Clock clock;
+    private final DelayedSends delayedSends;
 
     /**
      * @param submission the node's submission pipeline (the one SMTP submission uses, so limits are shared), or null:
@@ -85,13 +88,24 @@ public final class JmapService {
     /** @param search the node's full-text index for Email/query's text conditions, or null */
     public JmapService(TwinmailConfig config, MailStore store, Authenticator authenticator, AuthGuard guard, Pipeline submission,
                        SearchIndex search) {
+        this(config, store, authenticator, guard, submission, search, Clock.systemUTC());
+    }
+
+    /** @param clock the time of EmailSubmission's sendAt and of the held submissions' release */
+    public JmapService(TwinmailConfig config, MailStore store, Authenticator authenticator, AuthGuard guard, Pipeline submission,
+                       SearchIndex search, Clock clock) {
         this(JmapSettings.from(config.jmap, config.hostname), store, new JmapAuth(authenticator, guard, config.auth.plaintextAuth,
                 new Tokens(config.jmap.tokenLifetime, Clock.systemUTC())),
                 submission == null ? null : new Submitter(submission, store, new Postmaster(store, config.smtp.postmaster), config.hostname),
-                search);
+                search, clock);
     }
 
     public JmapService(JmapSettings settings, MailStore store, JmapAuth auth, Submitter submitter, SearchIndex search) {
+        this(settings, store, auth, submitter, search, Clock.systemUTC());
+    }
+
+    public JmapService(JmapSettings settings, MailStore store, JmapAuth auth, Submitter submitter, SearchIndex search, Clock clock) {
+        this.clock = clock;
         this.settings = settings;
         this.store = store;
         this.auth = auth;
@@ -118,7 +132,9 @@ public final class JmapService {
         methods.add("Email/import", Capabilities.MAIL, write::emailImport);
         methods.add("Email/copy", Capabilities.MAIL, write::emailCopy);
         methods.add("Email/parse", Capabilities.MAIL, write::emailParse);
-        AccountObjects objects = new AccountObjects(store, views, cache, write, submitter, settings.maxObjectsInSet());
+        AccountObjects objects = new AccountObjects(store, views, cache, write, submitter, settings.maxObjectsInSet(), clock,
+                settings.maxDelayedSend());
+        this.delayedSends = submitter == null ? null : objects.delayedSends();
         this.capabilities = new LinkedHashSet<>(List.of(Capabilities.CORE, Capabilities.MAIL));
         if (submitter != null) {
             methods.add("Identity/get", Capabilities.SUBMISSION, objects::identityGet);
@@ -144,6 +160,15 @@ public final class JmapService {
 
     public JmapAuth auth() {
         return auth;
+    }
+
+    /**
+     * The EmailSubmissions held until their sendAt (null without submission): the server
+     * {@link DelayedSends#start starts} their runner on the active node and closes it with the node;
+     * {@link DelayedSends#sendDue} sends what is due now.
+     */
+    public DelayedSends delayedSends() {
+        return delayedSends;
     }
 
     /** The capabilities advertised in the session object. */
@@ -265,8 +290,13 @@ public final class JmapService {
                         "hasKeyword", "allInThreadHaveKeyword", "someInThreadHaveKeyword")));
                 o.put("mayCreateTopLevelMailbox", true);
             } else if (c.equals(Capabilities.SUBMISSION)) {
-                o.put("maxDelayedSend", 0);
-                o.putObject("submissionExtensions");
+                long max = settings.maxDelayedSend().toSeconds();
+                o.put("maxDelayedSend", max);
+                ObjectNode ext = o.putObject("submissionExtensions");
+                if (max > 0) { // RFC 4865: the longest interval and the latest time a message may be held to
+                    ext.set("FUTURERELEASE", Json.array(List.of(String.valueOf(max),
+                            java.time.format.DateTimeFormatter.ISO_INSTANT.format(clock.instant().plusSeconds(max).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)))));
+                }
             }
         }
         ObjectNode primary = s.putObject("primaryAccounts");

@@ -47,7 +47,7 @@ class AccountObjectsTest {
         assertThat(caps.has("urn:ietf:params:jmap:vacationresponse")).isTrue();
         assertThat(caps.has("urn:ietf:params:jmap:quota")).isTrue();
         JsonNode acc = f.get("/jmap/session", a).json().path("accounts").path(JmapFixture.accountId(a)).path("accountCapabilities");
-        assertThat(acc.path("urn:ietf:params:jmap:submission").path("maxDelayedSend").asInt()).isZero();
+        assertThat(acc.path("urn:ietf:params:jmap:submission").path("maxDelayedSend").asLong()).isEqualTo(7 * 24 * 3600); // jmap.maxDelayedSend
     }
 
     @Test

@@ -63,15 +63,20 @@ final class JmapFixture implements AutoCloseable {
     }
 
     JmapFixture(Path dataDir, java.util.function.Consumer<TwinmailConfig> tweak) {
+        this(dataDir, tweak, java.time.Clock.systemUTC());
+    }
+
+    /** The store in {@code dataDir} (opened again if a fixture used it before), JMAP with {@code clock}. */
+    JmapFixture(Path dataDir, java.util.function.Consumer<TwinmailConfig> tweak, java.time.Clock clock) {
         owner = true;
         store = EmbeddedMailStore.open(StoreOptions.defaults(dataDir));
-        store.addDomain(DOMAIN);
+        if (store.findDomain(DOMAIN).isEmpty()) store.addDomain(DOMAIN);
         config = new TwinmailConfig();
         config.jmap.pushCoalesce = Duration.ZERO;
         tweak.accept(config);
         jmap = new JmapService(config, store, new StoreAuthenticator(store, Duration.ofMinutes(5)), AuthGuard.disabled(),
                 new org.twinmail.filter.Pipeline(org.twinmail.filter.Chains.submission(config, store),
-                        new org.twinmail.filter.FilterMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry())));
+                        new org.twinmail.filter.FilterMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry())), null, clock);
     }
 
     Account account() {

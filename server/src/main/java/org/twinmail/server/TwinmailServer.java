@@ -340,6 +340,7 @@ public final class TwinmailServer implements AutoCloseable {
             relay.start();
             JmapService jmap = config.jmap.enabled ? new JmapService(config, store, authenticator, authGuard,
                     new Pipeline(submissionChain, new FilterMetrics(registry)), search) : null;
+            if (jmap != null && jmap.delayedSends() != null) workers.add(jmap.delayedSends().start()); // held EmailSubmissions, active node only
             active = new Active(store.epoch(), dataLock, store, new AdminService(store, hasher, dkim.keys(), config.smtp.postmaster,
                     config.hostname, config.console.auditRetention).clients(clientSettings), smtp,
                     pop3, imap, relay, workers, jmap);

@@ -232,6 +232,42 @@ class JmapEndToEndTest {
         }
     }
 
+    @Test
+    void aHeldSubmissionGoesOutAtItsTimeOnTheRunningNode() throws Exception {
+        String account = "a" + accountId();
+        String using = "[\"urn:ietf:params:jmap:core\",\"urn:ietf:params:jmap:mail\",\"urn:ietf:params:jmap:submission\"]";
+        String identity = api(using, "[[\"Identity/get\",{\"accountId\":\"" + account + "\"},\"i\"]]").get(0).get(1).path("list").get(0)
+                .path("id").asText();
+        String inbox = api(using, "[[\"Mailbox/query\",{\"accountId\":\"" + account + "\",\"filter\":{\"role\":\"inbox\"}},\"m\"]]")
+                .get(0).get(1).path("ids").get(0).asText();
+        JsonNode rs = api(using, "[[\"Email/set\",{\"accountId\":\"" + account + "\",\"create\":{\"d\":{\"mailboxIds\":{\"" + inbox + "\":true},"
+                + "\"from\":[{\"email\":\"" + USER + "\"}],\"to\":[{\"email\":\"" + USER + "\"}],\"subject\":\"to myself, later\","
+                + "\"textBody\":[{\"partId\":\"1\"}],\"bodyValues\":{\"1\":{\"value\":\"held\"}}}}},\"e\"],"
+                + "[\"EmailSubmission/set\",{\"accountId\":\"" + account + "\",\"create\":{\"s\":{\"identityId\":\"" + identity + "\","
+                + "\"emailId\":\"#d\",\"envelope\":{\"mailFrom\":{\"email\":\"" + USER + "\",\"parameters\":{\"HOLDFOR\":\"1\"}},"
+                + "\"rcptTo\":[{\"email\":\"" + USER + "\"}]}}}},\"s\"]]");
+        JsonNode created = rs.get(1).get(1).path("created").path("s");
+        assertThat(created.path("undoStatus").asText()).as(rs.toString()).isEqualTo("pending");
+        String id = created.path("id").asText();
+        // the runner sends it about a second later: wait for the submission to turn final (bounded)
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        String status = "pending";
+        while (status.equals("pending") && System.nanoTime() < deadline) {
+            status = api(using, "[[\"EmailSubmission/get\",{\"accountId\":\"" + account + "\",\"ids\":[\"" + id + "\"]},\"g\"]]")
+                    .get(0).get(1).path("list").get(0).path("undoStatus").asText();
+            if (status.equals("pending")) Thread.onSpinWait();
+        }
+        assertThat(status).isEqualTo("final");
+        Store imap = imap();
+        try {
+            Folder folder = imap.getFolder("INBOX");
+            folder.open(Folder.READ_ONLY);
+            assertThat(folder.getMessageCount()).isEqualTo(2); // the draft and the message it sent
+        } finally {
+            imap.close();
+        }
+    }
+
     private long accountId() throws Exception {
         HttpResponse<String> s = http.send(HttpRequest.newBuilder(URI.create(base + "/jmap/session")).header("Authorization", auth).build(),
                 HttpResponse.BodyHandlers.ofString());

@@ -296,6 +296,11 @@ public final class TwinmailConfig {
         public Duration tokenLifetime = Duration.ofHours(12);
         /** Changes pushed over EventSource and WebSocket are gathered for this long before a StateChange goes out. */
         public Duration pushCoalesce = Duration.ofMillis(100);
+        /**
+         * The furthest an EmailSubmission may be held before it is sent ({@code sendAt}, FUTURERELEASE's
+         * HOLDFOR/HOLDUNTIL), and so the undo window a client can offer; 0 sends every submission at once.
+         */
+        public Duration maxDelayedSend = Duration.ofDays(7);
     }
 
     /** The web pages (webmail, admin console): their browser sessions. */

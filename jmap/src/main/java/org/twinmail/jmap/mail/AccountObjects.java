@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.InetAddress;
 import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -50,7 +52,23 @@ public final class AccountObjects {
     private final RecordObjects submissions;
     private final RecordObjects vacation;
 
+    private final Clock clock;
+    private final Duration maxDelayedSend;
+    private final DelayedSends delayed;
+
     public AccountObjects(MailStore store, Views views, MessageCache cache, MailWrite write, Submitter submitter, int maxObjectsInSet) {
+        this(store, views, cache, write, submitter, maxObjectsInSet, Clock.systemUTC(), Duration.ZERO);
+    }
+
+    /**
+     * @param clock          the time of sendAt and of the held submissions' release
+     * @param maxDelayedSend how far ahead a submission may be held (0: none is)
+     */
+    public AccountObjects(MailStore store, Views views, MessageCache cache, MailWrite write, Submitter submitter, int maxObjectsInSet,
+                          Clock clock, Duration maxDelayedSend) {
+        this.clock = clock;
+        this.maxDelayedSend = maxDelayedSend;
+        this.delayed = new DelayedSends(store, clock, this::sendHeld);
         this.store = store;
         this.views = views;
         this.cache = cache;
@@ -207,6 +225,11 @@ public final class AccountObjects {
         return false;
     }
 
+    /** The held submissions (RFC 8621 7 with FUTURERELEASE): the server starts their runner on the active node. */
+    public DelayedSends delayedSends() {
+        return delayed;
+    }
+
     public ObjectNode submissionSet(Call c, InetAddress client) {
         String account = MailRead.account(c);
         SetResult.checkSize(c.args(), maxObjectsInSet);
@@ -230,11 +253,13 @@ public final class AccountObjects {
             }
             byte[] message = cache.bytes(email.sha());
             EmailAddress mailFrom;
+            JsonNode mailFromParameters = null;
             List<EmailAddress> rcptTo = new ArrayList<>();
             try {
                 JsonNode env = s.get("envelope");
                 if (env != null && !env.isNull()) {
                     mailFrom = EmailAddress.parse(env.path("mailFrom").path("email").asText(""));
+                    mailFromParameters = env.path("mailFrom").get("parameters");
                     for (JsonNode x : env.path("rcptTo")) rcptTo.add(EmailAddress.parse(x.path("email").asText("")));
                 } else {
                     mailFrom = EmailAddress.parse(identity.path("email").asText());
@@ -255,62 +280,178 @@ public final class AccountObjects {
                 r.notCreated(e.getKey(), SetResult.error("noRecipients", "the message has no recipients"));
                 continue;
             }
-            Submitter.Outcome out = submitter.submit(new AuthenticatedUser(acc.id(), acc.address().toString()), client, mailFrom, rcptTo, message);
-            switch (out) {
-                case Submitter.Outcome.SenderRefused x -> r.notCreated(e.getKey(),
-                        SetResult.error(x.reason().equals("sender_mismatch") ? "forbiddenMailFrom" : x.reason().equals("rate_limit") ? "forbiddenToSend" : "forbiddenMailFrom", x.reply()));
-                case Submitter.Outcome.RecipientsRefused x -> {
-                    ObjectNode err = SetResult.error("invalidRecipients", String.join("; ", x.replies().values()));
-                    err.set("invalidRecipients", Json.array(new ArrayList<>(x.replies().keySet())));
-                    r.notCreated(e.getKey(), err);
-                }
-                case Submitter.Outcome.MessageRefused x -> r.notCreated(e.getKey(), SetResult.error(
-                        x.reason().equals("sender_mismatch") ? "forbiddenFrom" : x.reason().equals("too_big") ? "tooLarge" : "forbiddenToSend", x.reply()));
-                case Submitter.Outcome.Sent x -> {
-                    String id = "s" + HexFormat.of().formatHex(random(8));
-                    ObjectNode o = Json.object();
-                    o.put("id", id);
-                    o.put("identityId", identity.path("id").asText());
-                    o.put("emailId", emailId);
-                    o.put("threadId", cache.summary(email.sha()).threadId());
-                    ObjectNode env = o.putObject("envelope");
-                    env.putObject("mailFrom").put("email", mailFrom.toString()).putNull("parameters");
-                    ArrayNode rc = env.putArray("rcptTo");
-                    for (EmailAddress a : rcptTo) rc.addObject().put("email", a.toString()).putNull("parameters");
-                    o.put("sendAt", ParsedMessage.utc(Instant.now()));
-                    o.put("undoStatus", "final");
-                    ObjectNode ds = o.putObject("deliveryStatus");
-                    for (Map.Entry<String, String> rep : x.replies().entrySet()) {
-                        ObjectNode d = ds.putObject(rep.getKey());
-                        d.put("smtpReply", rep.getValue());
-                        d.put("delivered", x.remote().contains(rep.getKey()) ? "queued" : "yes");
-                        d.put("displayed", "unknown");
-                    }
-                    o.putArray("dsnBlobIds");
-                    o.putArray("mdnBlobIds");
-                    submissions.put(c.accountId(), id, o, System.currentTimeMillis() + SUBMISSION_KEPT_MILLIS);
-                    c.createdIds().put(e.getKey(), id);
-                    createdEmails.put(e.getKey(), emailId);
-                    ObjectNode shown = Json.object();
-                    shown.put("id", id);
-                    shown.put("undoStatus", "final");
-                    shown.put("sendAt", o.path("sendAt").asText());
-                    r.created(e.getKey(), shown);
-                }
+            Instant now = clock.instant();
+            Instant sendAt;
+            try {
+                sendAt = sendAt(s, mailFromParameters, now);
+            } catch (IllegalArgumentException bad) {
+                r.notCreated(e.getKey(), SetResult.error("invalidProperties", bad.getMessage(), s.hasNonNull("sendAt") ? "sendAt" : "envelope"));
+                continue;
             }
+            String id = "s" + HexFormat.of().formatHex(random(8));
+            ObjectNode o = Json.object();
+            o.put("id", id);
+            o.put("identityId", identity.path("id").asText());
+            o.put("emailId", emailId);
+            o.put("threadId", cache.summary(email.sha()).threadId());
+            ObjectNode env = o.putObject("envelope");
+            ObjectNode mf = env.putObject("mailFrom").put("email", mailFrom.toString());
+            if (mailFromParameters != null && mailFromParameters.isObject()) mf.set("parameters", mailFromParameters);
+            else mf.putNull("parameters");
+            ArrayNode rc = env.putArray("rcptTo");
+            for (EmailAddress a : rcptTo) rc.addObject().put("email", a.toString()).putNull("parameters");
+            o.put("sendAt", ParsedMessage.utc(sendAt));
+            o.putArray("dsnBlobIds");
+            o.putArray("mdnBlobIds");
+            if (sendAt.isAfter(now)) {
+                // held: the message is kept as it is now, and sent by DelayedSends at sendAt unless canceled
+                ObjectNode hold = Json.object();
+                hold.put("mailFrom", mailFrom.toString());
+                hold.set("rcptTo", Json.array(rcptTo.stream().map(EmailAddress::toString).toList()));
+                hold.put("client", client.getHostAddress());
+                delayed.keepBody(c.accountId(), id, message);
+                o.put("undoStatus", "pending");
+                o.putNull("deliveryStatus");
+                o.set("_hold", hold);
+                submissions.put(c.accountId(), id, o, 0);
+                delayed.wake();
+            } else {
+                Submitter.Outcome out = submitter.submit(new AuthenticatedUser(acc.id(), acc.address().toString()), client, mailFrom, rcptTo, message);
+                if (!(out instanceof Submitter.Outcome.Sent x)) {
+                    r.notCreated(e.getKey(), refusal(out));
+                    continue;
+                }
+                o.put("undoStatus", "final");
+                o.set("deliveryStatus", deliveryStatus(x));
+                submissions.put(c.accountId(), id, o, clock.millis() + SUBMISSION_KEPT_MILLIS);
+            }
+            c.createdIds().put(e.getKey(), id);
+            createdEmails.put(e.getKey(), emailId);
+            ObjectNode shown = Json.object();
+            shown.put("id", id);
+            shown.put("undoStatus", o.path("undoStatus").asText());
+            shown.put("sendAt", o.path("sendAt").asText());
+            r.created(e.getKey(), shown);
         }
         for (Map.Entry<String, JsonNode> e : SetResult.entries(c.args(), "update")) {
             String id = c.id(e.getKey());
-            if (submissions.get(c.accountId(), id) == null) r.notUpdated(id, SetResult.error("notFound", null));
-            else r.notUpdated(id, SetResult.error("cannotUnsend", "the message was sent at once (maxDelayedSend is 0)"));
+            if (submissions.get(c.accountId(), id) == null) {
+                r.notUpdated(id, SetResult.error("notFound", null));
+                continue;
+            }
+            JsonNode patch = e.getValue();
+            String bad = null;
+            for (Map.Entry<String, JsonNode> p : patch.properties()) {
+                if (!p.getKey().equals("undoStatus") || !"canceled".equals(p.getValue().asText())) bad = p.getKey();
+            }
+            if (bad != null || !patch.has("undoStatus")) {
+                r.notUpdated(id, SetResult.error("invalidProperties", "only undoStatus can change, to canceled", bad == null ? "undoStatus" : bad));
+                continue;
+            }
+            switch (delayed.cancel(c.accountId(), id, SUBMISSION_KEPT_MILLIS)) {
+                case CANCELED -> r.updated(id, NullNode.getInstance());
+                case NOT_PENDING -> r.notUpdated(id, SetResult.error("cannotUnsend", "the message has been sent"));
+                case NOT_FOUND -> r.notUpdated(id, SetResult.error("notFound", null));
+            }
         }
         for (String id : destroyIds(c)) {
+            delayed.cancel(c.accountId(), id, SUBMISSION_KEPT_MILLIS); // a held one does not go out after its record is gone
             if (submissions.delete(c.accountId(), id)) r.destroyed(id);
             else r.notDestroyed(id, SetResult.error("notFound", null));
         }
         ObjectNode result = r.toJson(account, String.valueOf(old), String.valueOf(store.lastChangePosition()));
         onSuccess(c, createdEmails);
         return result;
+    }
+
+    /**
+     * When to send: the client's {@code sendAt}, else FUTURERELEASE's {@code HOLDUNTIL} (an RFC 3339
+     * time) or {@code HOLDFOR} (seconds) among the mailFrom parameters (RFC 4865), else now; at most
+     * {@code jmap.maxDelayedSend} ahead.
+     */
+    private Instant sendAt(JsonNode s, JsonNode parameters, Instant now) {
+        Instant at = now;
+        try {
+            if (s.hasNonNull("sendAt")) at = Instant.parse(s.get("sendAt").asText());
+            else if (parameters != null && parameters.hasNonNull("HOLDUNTIL")) at = java.time.OffsetDateTime.parse(parameters.get("HOLDUNTIL").asText()).toInstant();
+            else if (parameters != null && parameters.hasNonNull("HOLDFOR")) {
+                long secs = Long.parseLong(parameters.get("HOLDFOR").asText());
+                if (secs < 0) throw new IllegalArgumentException("HOLDFOR is a number of seconds");
+                at = now.plusSeconds(secs);
+            }
+        } catch (java.time.format.DateTimeParseException | NumberFormatException e) {
+            throw new IllegalArgumentException("sendAt, HOLDUNTIL or HOLDFOR is not a time");
+        }
+        if (at.isAfter(now.plus(maxDelayedSend))) {
+            throw new IllegalArgumentException("held at most " + maxDelayedSend.toSeconds() + " seconds (maxDelayedSend)");
+        }
+        return at;
+    }
+
+    /** The deliveryStatus of a sent submission: each recipient with its reply. */
+    private static ObjectNode deliveryStatus(Submitter.Outcome.Sent x) {
+        ObjectNode ds = Json.object();
+        for (Map.Entry<String, String> rep : x.replies().entrySet()) {
+            ObjectNode d = ds.putObject(rep.getKey());
+            d.put("smtpReply", rep.getValue());
+            d.put("delivered", x.remote().contains(rep.getKey()) ? "queued" : "yes");
+            d.put("displayed", "unknown");
+        }
+        return ds;
+    }
+
+    /** The SetError of a refused submission. */
+    private static ObjectNode refusal(Submitter.Outcome out) {
+        return switch (out) {
+            case Submitter.Outcome.SenderRefused x ->
+                    SetResult.error(x.reason().equals("rate_limit") ? "forbiddenToSend" : "forbiddenMailFrom", x.reply());
+            case Submitter.Outcome.RecipientsRefused x -> {
+                ObjectNode err = SetResult.error("invalidRecipients", String.join("; ", x.replies().values()));
+                err.set("invalidRecipients", Json.array(new ArrayList<>(x.replies().keySet())));
+                yield err;
+            }
+            case Submitter.Outcome.MessageRefused x -> SetResult.error(
+                    x.reason().equals("sender_mismatch") ? "forbiddenFrom" : x.reason().equals("too_big") ? "tooLarge" : "forbiddenToSend", x.reply());
+            case Submitter.Outcome.Sent x -> throw new IllegalArgumentException("sent is no refusal");
+        };
+    }
+
+    /**
+     * Sends a held submission at its time, through the same pipeline as one sent at once; a
+     * refusal then (the sending rate, a recipient gone) shows in its deliveryStatus as
+     * {@code delivered: no} with the reply.
+     */
+    private ObjectNode sendHeld(DelayedSends.Held h) {
+        List<String> rcpts = DelayedSends.strings(h.hold().path("rcptTo"));
+        Account acc = store.findAccount(h.accountId()).orElse(null);
+        Submitter.Outcome out;
+        if (acc == null) {
+            out = new Submitter.Outcome.MessageRefused("550 5.1.0 Error: the sending account is gone", "no_account");
+        } else {
+            InetAddress client;
+            try {
+                client = InetAddress.getByName(h.hold().path("client").asText("127.0.0.1")); // a literal: no lookup
+            } catch (java.net.UnknownHostException e) {
+                client = InetAddress.getLoopbackAddress();
+            }
+            out = submitter.submit(new AuthenticatedUser(acc.id(), acc.address().toString()), client,
+                    EmailAddress.parse(h.hold().path("mailFrom").asText()), rcpts.stream().map(EmailAddress::parse).toList(), h.message());
+        }
+        if (out instanceof Submitter.Outcome.Sent x) return deliveryStatus(x);
+        ObjectNode ds = Json.object();
+        for (String rcpt : rcpts) {
+            String reply = switch (out) {
+                case Submitter.Outcome.RecipientsRefused x -> x.replies().getOrDefault(rcpt, "554 5.5.1 Error: no valid recipients");
+                case Submitter.Outcome.SenderRefused x -> x.reply();
+                case Submitter.Outcome.MessageRefused x -> x.reply();
+                case Submitter.Outcome.Sent x -> "250 2.0.0 Ok";
+            };
+            ObjectNode d = ds.putObject(rcpt);
+            d.put("smtpReply", reply);
+            d.put("delivered", "no");
+            d.put("displayed", "unknown");
+        }
+        return ds;
     }
 
     /** onSuccessUpdateEmail / onSuccessDestroyEmail (RFC 8621 7.5): an implicit Email/set after this call. */

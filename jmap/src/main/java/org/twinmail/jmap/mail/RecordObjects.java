@@ -64,10 +64,14 @@ final class RecordObjects {
         return store.deleteRecord(kind, Records.accountScope(accountId), id);
     }
 
-    /** The object without the bookkeeping field. */
+    /** The object without the bookkeeping fields (every name starting with {@code _}). */
     static ObjectNode shown(ObjectNode o) {
         ObjectNode c = o.deepCopy();
-        c.remove(CREATED);
+        List<String> hidden = new ArrayList<>();
+        c.fieldNames().forEachRemaining(n -> {
+            if (n.startsWith("_")) hidden.add(n);
+        });
+        c.remove(hidden);
         return c;
     }
 
