@@ -70,6 +70,9 @@ class WebmailBrowserTest {
     static final String CAROL = "carol@web.example";
     /** The settings test's account (its password, forwarding, rules and vacation change), with a 10 MB quota. */
     static final String DAVE = "dave@web.example";
+    /** The identities test's account, with an alias that leads only to it (a second identity). */
+    static final String ERIN = "erin@web.example";
+    static final String ERIN_ALIAS = "sales@web.example";
     static final String PASSWORD = "Correct-Horse-9";
     static final Path SCREENSHOTS = Path.of("..", "web", "target", "screenshots");
     static final Duration WAIT = Duration.ofSeconds(20);
@@ -93,6 +96,8 @@ class WebmailBrowserTest {
             assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", u, "--password", PASSWORD).exit()).isZero();
         }
         assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", DAVE, "--password", PASSWORD, "--quota", "10M").exit()).isZero();
+        assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", ERIN, "--password", PASSWORD).exit()).isZero();
+        assertThat(CliRunner.run("admin", "--data", data.toString(), "alias", "add", ERIN_ALIAS, ERIN).exit()).isZero();
         base = "http://localhost:" + server.httpAddresses().getFirst().getPort() + "/mail/";
         canary = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         canary.createContext("/", ex -> {
@@ -723,6 +728,80 @@ class WebmailBrowserTest {
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("login-error"), "Wrong"));
         login(DAVE, davePassword);
         row("Forward me please");
+    }
+
+    WebElement identityForm(String email) {
+        return driver.findElement(By.cssSelector("#identities form.identity[data-email='" + email + "']"));
+    }
+
+    void saveIdentity(String email, String name, String signature) {
+        WebElement f = identityForm(email);
+        ((JavascriptExecutor) driver).executeScript("arguments[0].scrollIntoView({block: 'center'})", f);
+        f.findElement(By.cssSelector(".id-name")).clear();
+        f.findElement(By.cssSelector(".id-name")).sendKeys(name);
+        f.findElement(By.cssSelector(".id-signature")).clear();
+        f.findElement(By.cssSelector(".id-signature")).sendKeys(signature);
+        f.findElement(By.cssSelector(".id-save")).click();
+        wait.until(d -> identityForm(email).findElement(By.cssSelector(".id-status")).getText().equals("Saved"));
+    }
+
+    @Test
+    void identitiesCarryNamesAndSignaturesThatComposeUsesAndSends() throws Exception {
+        login(ERIN);
+        openSettings();
+        wait.until(d -> d.findElements(By.cssSelector("#identities form.identity")).size() == 2);
+        saveIdentity(ERIN, "Erin Example", "Erin\nTwinMail QA");
+        saveIdentity(ERIN_ALIAS, "Sales Desk", "The sales desk\n+86 10 0000 0000");
+        screenshot("desktop-en-identities");
+
+        // compose: the account's own identity first, its signature below the cursor; another identity swaps it
+        driver.findElement(By.id("compose")).click();
+        WebElement body = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("compose-body")));
+        Select from = new Select(driver.findElement(By.id("compose-from")));
+        assertThat(from.getFirstSelectedOption().getText()).isEqualTo("Erin Example <" + ERIN + ">");
+        assertThat(body.getAttribute("value")).isEqualTo("\n\n-- \nErin\nTwinMail QA");
+        from.selectByVisibleText("Sales Desk <" + ERIN_ALIAS + ">");
+        assertThat(body.getAttribute("value")).isEqualTo("\n\n-- \nThe sales desk\n+86 10 0000 0000");
+        driver.findElement(By.id("compose-to")).sendKeys(BOB);
+        driver.findElement(By.id("compose-subject")).sendKeys("From the sales desk");
+        body.sendKeys(Keys.chord(Keys.CONTROL, Keys.HOME), "Our offer is attached in spirit.");
+        screenshot("desktop-en-compose-identity");
+        // the rich editor keeps the signature as a block another identity replaces
+        driver.findElement(By.id("compose-mode")).click();
+        WebElement rich = driver.findElement(By.id("compose-rich"));
+        assertThat(rich.findElement(By.cssSelector(".tm-signature")).getText()).contains("The sales desk");
+        from.selectByVisibleText("Erin Example <" + ERIN + ">");
+        assertThat(rich.findElement(By.cssSelector(".tm-signature")).getText()).contains("TwinMail QA").doesNotContain("sales desk");
+        from.selectByVisibleText("Sales Desk <" + ERIN_ALIAS + ">");
+        driver.findElement(By.id("compose-mode")).click();
+        driver.findElement(By.id("send")).click();
+        String outcome = wait.until(d -> d.findElements(By.id("composer")).isEmpty() ? "sent"
+                : d.findElement(By.id("compose-status")).getText().contains("failed") ? d.findElement(By.id("compose-status")).getText() : null);
+        assertThat(outcome).isEqualTo("sent");
+
+        Store bob = imap(BOB);
+        try {
+            MimeMessage m = waitForImap(bob, "From the sales desk");
+            assertThat(m.getFrom()[0].toString()).isEqualTo("Sales Desk <" + ERIN_ALIAS + ">");
+            String text = m.getContent() instanceof String s ? s : (String) ((Multipart) m.getContent()).getBodyPart(0).getContent();
+            assertThat(text.replace("\r\n", "\n")).startsWith("Our offer is attached in spirit.").contains("-- \nThe sales desk\n+86 10 0000 0000")
+                    .doesNotContain("TwinMail QA");
+        } finally {
+            bob.close();
+        }
+
+        // saved on the server: a fresh page shows them, in Chinese and at phone width
+        driver.navigate().refresh();
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(".mailbox[data-role=inbox]")));
+        openSettings();
+        assertThat(identityForm(ERIN_ALIAS).findElement(By.cssSelector(".id-name")).getAttribute("value")).isEqualTo("Sales Desk");
+        assertThat(identityForm(ERIN).findElement(By.cssSelector(".id-signature")).getAttribute("value")).isEqualTo("Erin\nTwinMail QA");
+        driver.findElement(By.id("lang-switch")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#set-identities h3"), "发件身份与签名"));
+        driver.manage().window().setSize(new Dimension(390, 844));
+        wait.until(d -> ((JavascriptExecutor) d).executeScript("return innerWidth <= 720"));
+        ((JavascriptExecutor) driver).executeScript("document.getElementById('set-identities').scrollIntoView()");
+        screenshot("phone-zh-identities");
     }
 
     @Test

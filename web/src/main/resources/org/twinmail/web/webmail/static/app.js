@@ -22,7 +22,7 @@ const ROLE_ORDER = ['inbox', 'drafts', 'sent', 'archive', 'junk', 'trash'];
 const LIST_PROPS = ['threadId', 'mailboxIds', 'keywords', 'from', 'to', 'subject', 'receivedAt', 'preview', 'hasAttachment', 'size'];
 const S = {
   info: null, jmap: null, mailboxes: [], byRole: {}, mailboxId: null, text: '', emails: [], threads: {},
-  open: null, identity: null, view: 'list', es: null, selected: new Set(), anchor: -1,
+  open: null, identities: [], view: 'list', es: null, selected: new Set(), anchor: -1,
 };
 
 // ---------- boot and login ----------
@@ -69,7 +69,7 @@ async function start(info) {
   renderFolders();
   await loadList();
   performance.mark('tm-list');
-  S.jmap.call([['Identity/get', {}, 'i']]).then(r => { S.identity = r.i.list[0]; }).catch(() => {});
+  S.jmap.call([['Identity/get', {}, 'i']]).then(r => { S.identities = r.i.list; }).catch(() => {});
   if (S.es) S.es.close();
   let pending = null;
   S.es = S.jmap.listen(() => {
@@ -387,7 +387,10 @@ function replyOf(e, all) {
   const to = (e.replyTo && e.replyTo.length ? e.replyTo : e.from) || [];
   const cc = all ? [...(e.to || []), ...(e.cc || [])].filter(a => a.email.toLowerCase() !== me && !to.some(x => x.email === a.email)) : [];
   const head = '\n\n' + fmtFull(e.receivedAt) + ', ' + names(e.from) + ' ' + t('wrote') + ':\n';
-  return { to: addrText(to), cc: addrText(cc), subject: prefixed('Re:', e.subject), body: head + quote(e),
+  // answer from the address the message came to, when it is one of ours
+  const mine = [...(e.to || []), ...(e.cc || [])].map(a => a.email.toLowerCase());
+  const identity = S.identities.find(i => mine.includes(i.email.toLowerCase()));
+  return { to: addrText(to), cc: addrText(cc), subject: prefixed('Re:', e.subject), body: head + quote(e), identityId: identity?.id,
     inReplyTo: e.messageId || null, references: [...(e.references || []), ...(e.messageId || [])], answered: e.id };
 }
 
@@ -416,7 +419,28 @@ function compose(init) {
   const st = { draftId: null, attachments: [...(init.attachments || [])], rich: false, timer: null, uploading: 0 };
   const status = h('span', { class: 'status', id: 'compose-status', role: 'status' });
   const text = h('textarea', { id: 'compose-body', rows: 14, 'aria-label': t('compose') });
-  text.value = init.body || '';
+  // the sender: one of the account's identities (its address and aliases), with its signature
+  const ids = S.identities.length ? S.identities : [{ id: undefined, name: '', email: S.info.username, textSignature: '' }];
+  st.identity = ids.find(i => i.id === init.identityId) || ids[0];
+  const sigBlock = i => i && i.textSignature ? '\n\n-- \n' + i.textSignature : '';
+  st.sig = sigBlock(st.identity);
+  text.value = st.sig + (init.body || '');
+  const fromSelect = h('select', { id: 'compose-from', 'aria-label': t('from'), onchange: () => {
+    const next = ids.find(i => i.id === fromSelect.value) || ids[0];
+    const sig = sigBlock(next);
+    if (st.rich) {
+      const old = rich.querySelector('.tm-signature');
+      if (old) old.replaceChildren(...lines(sig.replace(/^\n\n/, '')));
+      else if (sig) rich.append(h('div', { class: 'tm-signature' }, lines(sig.replace(/^\n\n/, ''))));
+    } else if (st.sig && text.value.includes(st.sig)) {
+      text.value = text.value.replace(st.sig, sig);
+    } else if (sig) {
+      text.value = sig + text.value;
+    }
+    st.sig = sig;
+    st.identity = next;
+    changed();
+  } }, ids.map(i => h('option', { value: i.id || '', selected: i === st.identity }, i.name ? i.name + ' <' + i.email + '>' : i.email)));
   const rich = h('div', { id: 'compose-rich', class: 'rich', contenteditable: 'true', hidden: true, 'aria-label': t('compose') });
   const attList = h('ul', { class: 'attachments', id: 'compose-attachments' });
   const renderAtts = () => attList.replaceChildren(...st.attachments.map((a, i) => h('li', {}, '📎 ' + a.name + ' ',
@@ -449,8 +473,14 @@ function compose(init) {
     h('button', { type: 'button', title: t('link'), onclick: () => { const u = prompt(t('linkPrompt'), 'https://'); if (u && /^(https?:|mailto:)/i.test(u)) document.execCommand('createLink', false, u); } }, '🔗'));
   const mode = h('button', { type: 'button', id: 'compose-mode', class: 'link', onclick: () => {
     st.rich = !st.rich;
-    if (st.rich) { rich.replaceChildren(...text.value.split('\n').flatMap((l, i) => i ? [h('br'), l] : [l])); }
-    else { text.value = rich.innerText; }
+    if (st.rich) {
+      // the signature block becomes a div of its own, so another identity can replace it
+      const v = text.value, at = st.sig ? v.indexOf(st.sig) : -1;
+      if (at < 0) rich.replaceChildren(...lines(v));
+      else rich.replaceChildren(...lines(v.slice(0, at)), h('div', { class: 'tm-signature' }, lines(st.sig.replace(/^\n\n/, ''))),
+        ...lines(v.slice(at + st.sig.length)));
+    }
+    else { text.value = richText(); }
     rich.hidden = !st.rich; toolbar.hidden = !st.rich; text.hidden = st.rich;
     mode.textContent = st.rich ? t('plain') : t('rich');
   } }, t('rich'));
@@ -459,6 +489,7 @@ function compose(init) {
       ondragover: e => e.preventDefault(), ondrop: e => { e.preventDefault(); addFiles([...e.dataTransfer.files]); } },
     h('div', { class: 'composer-head' }, h('strong', {}, init.subject || t('compose')),
       h('button', { type: 'button', class: 'icon', id: 'compose-close', 'aria-label': t('close'), onclick: async () => { await saveDraft(); panel.remove(); } }, '×')),
+    h('label', { class: 'field' }, h('span', {}, t('from')), fromSelect),
     field('compose-to', t('to'), init.to), field('compose-cc', t('cc'), init.cc), field('compose-subject', t('subject'), init.subject),
     toolbar, text, rich, attList,
     h('div', { class: 'composer-foot' },
@@ -470,24 +501,35 @@ function compose(init) {
   if (init.to && init.body) { text.focus(); text.setSelectionRange(0, 0); } // a reply: write above the quote
   else $('#compose-to').focus();
 
+  /** The rich editor's text; the signature as written ("-- " keeps its space, which rendering drops). */
+  function richText() {
+    const sigEl = rich.querySelector('.tm-signature');
+    if (!sigEl || !st.sig) return rich.innerText;
+    sigEl.hidden = true;
+    const before = rich.innerText.replace(/\n+$/, '');
+    sigEl.hidden = false;
+    return before + st.sig;
+  }
+
   function changed() {
     clearTimeout(st.timer);
     st.timer = setTimeout(saveDraft, 2000);
   }
 
   function emailObject(draft) {
-    const from = S.identity ? [{ name: S.identity.name || null, email: S.identity.email }] : [{ name: null, email: S.info.username }];
+    const from = [{ name: st.identity.name || null, email: st.identity.email }];
     const e = {
       mailboxIds: { [S.byRole.drafts.id]: true }, keywords: { $draft: true, $seen: true }, from,
       to: parseAddresses($('#compose-to').value), cc: parseAddresses($('#compose-cc').value), subject: $('#compose-subject').value,
       attachments: st.attachments.filter(a => a.blobId).map(a => ({ blobId: a.blobId, type: a.type, name: a.name, disposition: 'attachment' })),
     };
+    if (st.identity.replyTo && st.identity.replyTo.length) e.replyTo = st.identity.replyTo;
     if (init.inReplyTo) e.inReplyTo = init.inReplyTo;
     if (init.references && init.references.length) e.references = init.references;
     if (st.rich) {
       e.htmlBody = [{ partId: 'h', type: 'text/html' }];
       e.textBody = [{ partId: 't', type: 'text/plain' }];
-      e.bodyValues = { h: { value: '<!doctype html><html><body>' + rich.innerHTML + '</body></html>' }, t: { value: rich.innerText } };
+      e.bodyValues = { h: { value: '<!doctype html><html><body>' + rich.innerHTML + '</body></html>' }, t: { value: richText() } };
     } else {
       e.textBody = [{ partId: 't', type: 'text/plain' }];
       e.bodyValues = { t: { value: text.value } };
@@ -512,7 +554,7 @@ function compose(init) {
     if (sent) onSuccess['mailboxIds/' + sent.id] = true;
     const calls = [
       ['Email/set', { create: { c: emailObject(false) }, destroy: st.draftId ? [st.draftId] : [] }, 'e'],
-      ['EmailSubmission/set', { create: { s: { identityId: S.identity?.id, emailId: '#c' } }, onSuccessUpdateEmail: { '#s': onSuccess } }, 'x'],
+      ['EmailSubmission/set', { create: { s: { identityId: st.identity.id, emailId: '#c' } }, onSuccessUpdateEmail: { '#s': onSuccess } }, 'x'],
     ];
     if (init.answered) calls.push(['Email/set', { update: { [init.answered]: { 'keywords/$answered': true } } }, 'a']);
     try {
@@ -530,6 +572,9 @@ function compose(init) {
     }
   }
 }
+
+/** Text as nodes for the rich editor: lines apart by <br>. */
+function lines(v) { return v.split('\n').flatMap((l, i) => i ? [h('br'), l] : [l]); }
 
 function toast(text) {
   const el = h('div', { class: 'toast', role: 'status', id: 'toast' }, text);

@@ -20,13 +20,13 @@ async function api(path, body) {
 
 /** Runs a save: the status line says saving, then saved or the error. */
 async function saving(status, fn) {
-  status.className = 'status';
+  status.classList.remove('error');
   status.textContent = t('saving');
   try {
     await fn();
     status.textContent = t('saved');
   } catch (e) {
-    status.className = 'status error';
+    status.classList.add('error');
     status.textContent = t('saveFailed') + ': ' + e.message;
   }
 }
@@ -39,8 +39,7 @@ export async function openSettings(c) {
   setView('settings');
   const [mine, j] = await Promise.all([api('settings'), S.jmap.call([
     ['Quota/get', { ids: null }, 'q'], ['VacationResponse/get', { ids: ['singleton'] }, 'v'], ['Identity/get', {}, 'i']])]);
-  const sections = [quota(j.q.list), password(), appPasswords(mine), ...(ctx.identities ? [ctx.identities(j.i.list)] : []),
-    forwarding(mine), vacation(j.v.list[0]), spam(mine), sms(mine)];
+  const sections = [quota(j.q.list), password(), appPasswords(mine), identities(j.i.list), forwarding(mine), vacation(j.v.list[0]), spam(mine), sms(mine)];
   pane.replaceChildren(
     h('div', { class: 'settings-head' },
       h('button', { class: 'icon', id: 'settings-back', 'aria-label': t('back'), onclick: () => setView('list') }, '←'),
@@ -81,7 +80,7 @@ function password() {
   const st = status('pw-status');
   const form = h('form', { class: 'set-form', onsubmit: e => {
     e.preventDefault();
-    if (next.value !== again.value) { st.className = 'status error'; st.textContent = t('pwMismatch'); return; }
+    if (next.value !== again.value) { st.classList.add('error'); st.textContent = t('pwMismatch'); return; }
     saving(st, async () => {
       const r = await api('settings/password', { current: cur.value, password: next.value });
       // every other session ended; this one was renewed with a new CSRF token
@@ -97,6 +96,40 @@ function password() {
 function appPasswords(mine) {
   return section('set-app-passwords', t('appPasswords'),
     ctx.h('p', { class: 'hint', id: 'app-passwords-note' }, mine.appPasswords ? '' : t('appPasswordsNone')));
+}
+
+// ---- identities and signatures (JMAP Identity/set: the account's address and its aliases) ----
+
+function identities(list) {
+  const { h, S } = ctx;
+  return section('set-identities', t('identities'), h('p', { class: 'hint' }, t('identitiesHint')),
+    h('div', { id: 'identities' }, list.map(i => {
+      const name = h('input', { type: 'text', class: 'id-name', value: i.name || '' });
+      const replyTo = h('input', { type: 'email', class: 'id-reply-to', value: (i.replyTo || []).map(a => a.email).join(', ') });
+      const sig = h('textarea', { class: 'id-signature', rows: 4 });
+      sig.value = i.textSignature || '';
+      const st = h('span', { class: 'status id-status', role: 'status' });
+      return h('form', { class: 'set-form identity', 'data-email': i.email, onsubmit: e => {
+        e.preventDefault();
+        saving(st, async () => {
+          const reply = replyTo.value.split(/[,;\s]+/).filter(Boolean).map(email => ({ name: null, email }));
+          const r = await S.jmap.call([['Identity/set', { update: { [i.id]: {
+            name: name.value.trim(), replyTo: reply.length ? reply : null, textSignature: sig.value, htmlSignature: htmlOf(sig.value) } } }, 's'],
+            ['Identity/get', {}, 'i']]);
+          if (r.s.notUpdated) throw new Error(Object.values(r.s.notUpdated)[0].description || 'invalid');
+          S.identities = r.i.list; // compose uses them at once
+        });
+      } }, h('h4', { class: 'id-email' }, i.email), field(t('idName'), name), field(t('idReplyTo'), replyTo), field(t('idSignature'), sig),
+      h('div', { class: 'set-actions' }, h('button', { type: 'submit', class: 'primary id-save' }, t('save')), st));
+    })));
+}
+
+/** The HTML signature is the text one, escaped, its lines kept. */
+function htmlOf(text) {
+  if (!text) return '';
+  const d = document.createElement('div');
+  d.textContent = text;
+  return '<div class="tm-signature">' + d.innerHTML.replace(/\n/g, '<br>') + '</div>';
 }
 
 // ---- forwarding (admin user forward, for oneself) ----
