@@ -51,6 +51,7 @@ import org.twinmail.filter.auth.report.DmarcReporting;
 import org.twinmail.http.Health;
 import org.twinmail.http.HttpService;
 import org.twinmail.jmap.JmapService;
+import org.twinmail.jmap.submission.Submitter;
 import org.twinmail.web.session.SessionSettings;
 import org.twinmail.web.webmail.Webmail;
 import org.twinmail.imap.ImapServer;
@@ -71,6 +72,7 @@ import org.twinmail.smtp.SmtpServer;
 import org.twinmail.search.IndexUpdater;
 import org.twinmail.search.SearchIndex;
 import org.twinmail.store.MailStore;
+import org.twinmail.store.Postmaster;
 import org.twinmail.store.Quarantine;
 import org.twinmail.store.embedded.StoreAuthenticator;
 
@@ -333,7 +335,12 @@ public final class TwinmailServer implements AutoCloseable {
             DkimSigner dkim = DkimSigner.fromConfig(config.relay.dkim, dataDir);
             // SMS notices, like the relay, only where the store is written (docs/sms.md): a standby
             // never sends, and a fenced former active's worker stops at its first write.
-            if (config.sms.enabled) workers.add(SmsService.start(config.sms, store, registry));
+            // Replies by SMS go out through the submission chain, like SMTP submission and JMAP's.
+            if (config.sms.enabled) {
+                workers.add(SmsService.start(config.sms, config.hostname, store, registry, new SmsReplies(new Submitter(
+                        new Pipeline(submissionChain, new FilterMetrics(registry)), store, new Postmaster(store, config.smtp.postmaster),
+                        config.hostname, "sms", "SMS"))));
+            }
             relay = new QueueRunner(store, store, store, dns, dkim,
                     RelaySettings.from(config), registry);
             if (outboundHold != null) relay.onBounce(outboundHold::bounced);

@@ -36,35 +36,46 @@ class SmsEndToEndTest {
         }
     }
 
+    /** A node's configuration with SMS on through {@code smsc}, references as 4 digits after the service number 10690000. */
+    static TwinmailConfig config(Path data, TestSmsc smsc) {
+        TwinmailConfig c = TestConfigs.loopback(data);
+        c.sms.enabled = true;
+        TwinmailConfig.Sms.Smpp s = new TwinmailConfig.Sms.Smpp();
+        s.name = "smsc1";
+        s.host = "127.0.0.1";
+        s.port = smsc.port();
+        s.systemId = "twinmail";
+        s.password = "secret";
+        s.sourceAddress = "10690000";
+        s.extensionDigits = 4;
+        s.reconnectDelays = List.of(Duration.ofMillis(100));
+        c.sms.smpp = List.of(s);
+        return c;
+    }
+
+    /** Adds li@sms.example with the phone +8613800138000, confirmed with the code the SMSC received (its first submit). */
+    static void verifiedUser(Path data, TestSmsc smsc) throws InterruptedException {
+        assertThat(CliRunner.run("admin", "--data", data.toString(), "domain", "add", "sms.example").exit()).isZero();
+        assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", "li@sms.example", "--password", "pw").exit()).isZero();
+        CliRunner.Result set = CliRunner.run("admin", "--data", data.toString(), "sms", "set", "li@sms.example", "--phone",
+                "+8613800138000", "--on", "--zone", "Asia/Shanghai");
+        assertThat(set.exit()).as(set.err()).isZero();
+        await(() -> smsc.submitted.size() == 1);
+        String codeText = Gsm7.decode(HexFormat.of().parseHex(smsc.submitted.getFirst().hex()));
+        assertThat(codeText).matches("TwinMail code: [0-9]{6} \\(valid 15 minutes\\)");
+        assertThat(smsc.submitted.getFirst().dest()).isEqualTo("8613800138000");
+        CliRunner.Result verify = CliRunner.run("admin", "--data", data.toString(), "sms", "verify", "li@sms.example",
+                codeText.substring(15, 21));
+        assertThat(verify.exit()).as(verify.err()).isZero();
+        assertThat(verify.out()).contains("+8613800138000 (verified)");
+    }
+
     @Test
     void aVerifiedUserGetsANoticeOfMailSentOverSmtp() throws Exception {
         try (TestSmsc smsc = new TestSmsc(0, null)) {
-            TwinmailConfig c = TestConfigs.loopback(data);
-            c.sms.enabled = true;
-            TwinmailConfig.Sms.Smpp s = new TwinmailConfig.Sms.Smpp();
-            s.name = "smsc1";
-            s.host = "127.0.0.1";
-            s.port = smsc.port();
-            s.systemId = "twinmail";
-            s.password = "secret";
-            s.sourceAddress = "10690000";
-            s.extensionDigits = 4;
-            s.reconnectDelays = List.of(Duration.ofMillis(100));
-            c.sms.smpp = List.of(s);
+            TwinmailConfig c = config(data, smsc);
             try (TwinmailServer server = TwinmailServer.start(c)) {
-                assertThat(CliRunner.run("admin", "--data", data.toString(), "domain", "add", "sms.example").exit()).isZero();
-                assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", "li@sms.example", "--password", "pw").exit()).isZero();
-                CliRunner.Result set = CliRunner.run("admin", "--data", data.toString(), "sms", "set", "li@sms.example", "--phone",
-                        "+8613800138000", "--on", "--zone", "Asia/Shanghai");
-                assertThat(set.exit()).as(set.err()).isZero();
-                await(() -> smsc.submitted.size() == 1);
-                String codeText = Gsm7.decode(HexFormat.of().parseHex(smsc.submitted.getFirst().hex()));
-                assertThat(codeText).matches("TwinMail code: [0-9]{6} \\(valid 15 minutes\\)");
-                assertThat(smsc.submitted.getFirst().dest()).isEqualTo("8613800138000");
-                CliRunner.Result verify = CliRunner.run("admin", "--data", data.toString(), "sms", "verify", "li@sms.example",
-                        codeText.substring(15, 21));
-                assertThat(verify.exit()).as(verify.err()).isZero();
-                assertThat(verify.out()).contains("+8613800138000 (verified)");
+                verifiedUser(data, smsc);
 
                 Properties p = new Properties();
                 p.put("mail.smtp.host", "127.0.0.1");

@@ -12,6 +12,8 @@ import org.twinmail.sms.queue.QueueSettings;
 import org.twinmail.sms.queue.SmsMetrics;
 import org.twinmail.sms.queue.SmsQueue;
 import org.twinmail.sms.queue.SmsWorker;
+import org.twinmail.sms.reply.ReplyHandler;
+import org.twinmail.sms.reply.ReplySubmission;
 import org.twinmail.store.MailStore;
 
 /**
@@ -36,7 +38,12 @@ public final class SmsService implements AutoCloseable {
         return new QueueSettings(c.maxParts, c.retrySchedule, c.expireAfter, c.replyWindow, c.maxNoticeAge, c.codeValidity, c.pollInterval, digits);
     }
 
-    public static SmsService start(TwinmailConfig.Sms c, MailStore store, MeterRegistry registry) {
+    /**
+     * Starts the feature on an active node.
+     *
+     * @param replies where replies by SMS are sent as mail (the node's submission pipeline); null: they are logged only
+     */
+    public static SmsService start(TwinmailConfig.Sms c, String hostname, MailStore store, MeterRegistry registry, ReplySubmission replies) {
         List<SmsGateway> gateways = new ArrayList<>();
         for (TwinmailConfig.Sms.Smpp s : c.smpp) {
             gateways.add(new SmppGateway(new SmppGateway.Settings(s.name, s.host, s.port, s.systemId, s.password, s.systemType, s.sourceAddress,
@@ -45,7 +52,12 @@ public final class SmsService implements AutoCloseable {
         QueueSettings qs = settings(c);
         SmsMetrics metrics = new SmsMetrics(registry);
         SmsQueue queue = new SmsQueue(store);
-        SmsWorker worker = new SmsWorker(queue, gateways, qs, metrics, Clock.systemUTC()).start();
+        SmsWorker worker = new SmsWorker(queue, gateways, qs, metrics, Clock.systemUTC());
+        if (replies != null) {
+            worker.moHandler(new ReplyHandler(queue, store, store, replies, worker, metrics, Clock.systemUTC(), hostname, c.answerInterval,
+                    c.replyWindow));
+        }
+        worker.start();
         NoticeConsumer consumer = new NoticeConsumer(queue, store, qs, metrics, Clock.systemUTC(), worker::wake).start(store);
         return new SmsService(gateways, worker, consumer);
     }

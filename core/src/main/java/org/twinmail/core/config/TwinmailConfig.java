@@ -375,6 +375,8 @@ public final class TwinmailConfig {
         public Duration codeValidity = Duration.ofMinutes(15);
         /** How often the worker looks at the queue when nothing woke it. */
         public Duration pollInterval = Duration.ofSeconds(1);
+        /** A reply by SMS that is not sent on is answered by SMS at most once per number and reason in this interval. */
+        public Duration answerInterval = Duration.ofHours(1);
         /** SMPP 3.4 gateways, in order of priority: the first bound one sends. */
         public List<Smpp> smpp = List.of();
 

@@ -55,12 +55,24 @@ public final class Submitter {
     private final MailStore store;
     private final Postmaster postmaster;
     private final String hostname;
+    private final String listener;
+    private final String protocol;
 
     public Submitter(Pipeline pipeline, MailStore store, Postmaster postmaster, String hostname) {
+        this(pipeline, store, postmaster, hostname, LISTENER, "HTTP (JMAP)");
+    }
+
+    /**
+     * A submitter for another way in (replies by SMS): {@code listener} names it to the filter,
+     * {@code protocol} in the Received field ("with SMS").
+     */
+    public Submitter(Pipeline pipeline, MailStore store, Postmaster postmaster, String hostname, String listener, String protocol) {
         this.pipeline = pipeline;
         this.store = store;
         this.postmaster = postmaster;
         this.hostname = hostname;
+        this.listener = listener;
+        this.protocol = protocol;
     }
 
     /** What became of a submission. */
@@ -97,7 +109,7 @@ public final class Submitter {
                            boolean notification) {
         String queueId = HexFormat.of().formatHex(random(6)).toUpperCase(Locale.ROOT);
         Tx tx = new Tx(queueId, mailFrom, message.length, notification);
-        Client client = new Client(clientIp, Optional::empty, LISTENER, true, hostname, true, Optional.of(user));
+        Client client = new Client(clientIp, Optional::empty, listener, true, hostname, true, Optional.of(user));
         Decision mail = pipeline.mail(client, tx);
         if (mail.refused()) return new Outcome.SenderRefused(reply(mail), mail.verdict().reason());
         tx.disposition.apply(mail, List.of());
@@ -169,9 +181,9 @@ public final class Submitter {
         return r.code() + " " + r.status() + " " + r.text();
     }
 
-    /** Return-Path ({@code <>} for a notification) and Received, as SMTP's DATA prepends them (RFC 5321 4.4), naming JMAP as the protocol. */
+    /** Return-Path ({@code <>} for a notification) and Received, as SMTP's DATA prepends them (RFC 5321 4.4), naming the protocol (JMAP, SMS). */
     private byte[] trace(String queueId, AuthenticatedUser user, EmailAddress from, byte[] message) {
-        String received = "Return-Path: <" + (from == null ? "" : from) + ">\r\nReceived: by " + hostname + " (TwinMail) with HTTP (JMAP)\r\n\tid " + queueId
+        String received = "Return-Path: <" + (from == null ? "" : from) + ">\r\nReceived: by " + hostname + " (TwinMail) with " + protocol + "\r\n\tid " + queueId
                 + " for authenticated user " + user.address() + ";\r\n\t"
                 + DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now()) + "\r\n";
         byte[] t = received.getBytes(StandardCharsets.US_ASCII);

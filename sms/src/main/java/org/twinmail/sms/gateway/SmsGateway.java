@@ -44,8 +44,13 @@ public interface SmsGateway extends AutoCloseable {
         /** A delivery receipt: {@code delivered} true for DELIVRD, false for a final failure (UNDELIV, REJECTD, EXPIRED...). */
         record Receipt(String gateway, String messageId, boolean delivered, String status) implements Inbound { }
 
-        /** A mobile-originated message: from the user's phone to {@code to} (the service number, with the extension the user answered). */
-        record Mo(String gateway, String from, String to, String text) implements Inbound { }
+        /**
+         * A mobile-originated message: from the user's phone (E.164) to {@code to} (the service
+         * number, with the extension the user answered); {@code extension} is what follows the
+         * gateway's service number in {@code to} ("" when nothing does, or the gateway puts no
+         * references into its source address).
+         */
+        record Mo(String gateway, String from, String to, String extension, String text) implements Inbound { }
     }
 
     /** Why a part was not submitted. */

@@ -29,6 +29,17 @@ public final class SmsMetrics {
         Counter.builder("twinmail.sms.failed").description("SMS given up").tag("reason", reason).register(registry).increment();
     }
 
+    /** A reply by SMS sent on as mail. */
+    public void replySent() {
+        repliesSent.increment();
+    }
+
+    /** A reply by SMS not sent on, by why (unknown_number, no_reference, stale_reference, rate_limit, refused). */
+    public void replyRefused(String reason) {
+        Counter.builder("twinmail.sms.replies.refused").description("replies by SMS not sent on, answered by SMS").tag("reason", reason)
+                .register(registry).increment();
+    }
+
     void skipped(String reason) {
         Counter.builder("twinmail.sms.skipped").description("delivered messages that made no notice").tag("reason", reason).register(registry).increment();
     }

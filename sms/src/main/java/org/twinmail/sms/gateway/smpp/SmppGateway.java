@@ -214,6 +214,13 @@ public final class SmppGateway implements SmsGateway {
         if (wait > 0) java.util.concurrent.locks.LockSupport.parkNanos(wait);
     }
 
+    /** What follows the service number in a destination address, when references go into the source address; else "". */
+    String extension(String to) {
+        String base = settings.sourceAddress();
+        if (!sourceExtension() || to == null || base.isEmpty() || !to.startsWith(base)) return "";
+        return to.substring(base.length());
+    }
+
     /** A mobile-originated message's text, by its data_coding (payload TLV when the short message is empty). */
     static String text(byte dataCoding, byte[] data) {
         return switch (dataCoding & 0xFF) {
@@ -244,7 +251,8 @@ public final class SmppGateway implements SmsGateway {
                 data = p instanceof OptionalParameter.OctetString o ? o.getValue() : new byte[0];
             }
             String from = d.getSourceAddr();
-            inbound.accept(new Inbound.Mo(settings.name(), from.startsWith("+") ? from : "+" + from, d.getDestAddress(),
+            String to = d.getDestAddress();
+            inbound.accept(new Inbound.Mo(settings.name(), from.startsWith("+") ? from : "+" + from, to, extension(to),
                     text(d.getDataCoding(), data)));
         }
 

@@ -162,8 +162,8 @@ class SmppGatewayTest {
         smsc.mo("8613800138000", "106900001234", 8, "好的，收到".getBytes(StandardCharsets.UTF_16BE));
         smsc.mo("8613800138000", "106900001234", 0, org.twinmail.sms.encoding.Gsm7.encode("OK, see you {at} 10"));
         await(() -> seen.size() == 2);
-        assertThat(seen).containsExactly(new Inbound.Mo("smsc1", PHONE, "106900001234", "好的，收到"),
-                new Inbound.Mo("smsc1", PHONE, "106900001234", "OK, see you {at} 10"));
+        assertThat(seen).containsExactly(new Inbound.Mo("smsc1", PHONE, "106900001234", "1234", "好的，收到"),
+                new Inbound.Mo("smsc1", PHONE, "106900001234", "1234", "OK, see you {at} 10"));
     }
 
     @Test

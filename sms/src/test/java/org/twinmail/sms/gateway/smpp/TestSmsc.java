@@ -94,7 +94,7 @@ public final class TestSmsc implements AutoCloseable {
     }
 
     /** Sends a delivery receipt for {@code messageId} to every bound client. */
-    void receipt(String messageId, DeliveryReceiptState state) throws Exception {
+    public void receipt(String messageId, DeliveryReceiptState state) throws Exception {
         DeliveryReceipt r = new DeliveryReceipt(messageId, 1, state == DeliveryReceiptState.DELIVRD ? 1 : 0, new java.util.Date(),
                 new java.util.Date(), state, "000", "");
         for (SMPPServerSession s : sessions) {
@@ -105,7 +105,7 @@ public final class TestSmsc implements AutoCloseable {
     }
 
     /** Sends a mobile-originated message from {@code from} to {@code to}. */
-    void mo(String from, String to, int dataCoding, byte[] text) throws Exception {
+    public void mo(String from, String to, int dataCoding, byte[] text) throws Exception {
         for (SMPPServerSession s : sessions) {
             s.deliverShortMessage("", TypeOfNumber.INTERNATIONAL, NumberingPlanIndicator.ISDN, from, TypeOfNumber.UNKNOWN,
                     NumberingPlanIndicator.UNKNOWN, to, new ESMClass(0), (byte) 0, (byte) 0, new RegisteredDelivery(0),
