@@ -34,6 +34,7 @@ public final class Disposition {
     private String quarantine;
     private final java.util.Set<Long> dropped = new java.util.HashSet<>();
     private final List<Verdict.Redirect> redirects = new ArrayList<>();
+    private final Map<Long, Verdict.RewriteHeader> rewrites = new HashMap<>();
 
     public Disposition() {
     }
@@ -47,6 +48,7 @@ public final class Disposition {
         quarantine = base.quarantine;
         dropped.addAll(base.dropped);
         redirects.addAll(base.redirects);
+        rewrites.putAll(base.rewrites);
     }
 
     /** The copies redirected or forwarded on behalf of the recipients, in order. */
@@ -75,6 +77,7 @@ public final class Disposition {
                 }
                 case Verdict.Drop d -> dropped.addAll(d.accountIds());
                 case Verdict.Redirect r -> redirects.add(r);
+                case Verdict.RewriteHeader h -> rewrites.put(h.accountId(), h);
                 case Verdict.FileInto f -> {
                     List<Long> ids = f.accountIds().isEmpty() ? scope : f.accountIds();
                     if (ids.isEmpty()) {
@@ -98,6 +101,12 @@ public final class Disposition {
         return all;
     }
 
+    /** This account's header section after its Sieve editheader, or null: its redirected copies carry it too (RFC 5293). */
+    public Delivery.HeaderRewrite rewrite(long accountId) {
+        Verdict.RewriteHeader h = rewrites.get(accountId);
+        return h == null ? null : new Delivery.HeaderRewrite(h.header(), h.bodyOffset());
+    }
+
     /** Where and how this account's copy is delivered. */
     public Delivery.Recipient recipient(long accountId) {
         Delivery.Recipient r = Delivery.Recipient.inbox(accountId);
@@ -110,7 +119,9 @@ public final class Disposition {
             r = (f.specialUse() != null ? r.into(f.specialUse()) : r.intoMailbox(f.mailbox())).withFlags(f.flags());
         }
         List<HeaderField> fields = headers(accountId);
-        return fields.isEmpty() ? r : r.withHeaderFields(fields.stream().map(HeaderField::text).toList());
+        if (!fields.isEmpty()) r = r.withHeaderFields(fields.stream().map(HeaderField::text).toList());
+        Delivery.HeaderRewrite h = rewrite(accountId);
+        return h == null ? r : r.withRewrite(h);
     }
 
     private Verdict.FileInto filing(long accountId) {
@@ -126,6 +137,6 @@ public final class Disposition {
     /** True when every copy goes to INBOX as it came: no headers, no filing, no quarantine. */
     public boolean isPlain() {
         return everyone.isEmpty() && perAccount.isEmpty() && everyoneFiling == null && perAccountFiling.isEmpty() && quarantine == null
-                && dropped.isEmpty() && redirects.isEmpty();
+                && dropped.isEmpty() && redirects.isEmpty() && rewrites.isEmpty();
     }
 }

@@ -40,6 +40,7 @@ public final class FilterMetrics {
             case Verdict.FileInto f -> "file_into";
             case Verdict.Drop d -> "drop";
             case Verdict.Redirect r -> "redirect";
+            case Verdict.RewriteHeader h -> "rewrite_header";
             case Verdict.Quarantine q -> "quarantine";
             case Verdict.Effects e -> "effects";
             case Verdict.Explained x -> kind(x.verdict());

@@ -72,7 +72,26 @@ public sealed interface Verdict {
     }
 
     /** A verdict that only adds to the delivery: header fields or filing. */
-    sealed interface Effect extends Verdict permits AddHeaders, FileInto, Drop, Redirect { }
+    sealed interface Effect extends Verdict permits AddHeaders, FileInto, Drop, Redirect, RewriteHeader { }
+
+    /**
+     * One account's header section in place of the message's (its Sieve editheader, RFC 5293):
+     * {@code header} (whole fields, each with its line break) followed by the message from octet
+     * {@code bodyOffset} on (the blank line that ends its header, and the body). Fields other
+     * checks prepend still go above it.
+     */
+    record RewriteHeader(long accountId, byte[] header, long bodyOffset, String reason) implements Effect {
+        public RewriteHeader {
+            header = header.clone();
+            if (bodyOffset < 0) throw new IllegalArgumentException("negative body offset");
+            checkReason(reason);
+        }
+
+        @Override
+        public byte[] header() {
+            return header.clone();
+        }
+    }
 
     /**
      * No copy for these accounts: their own filter (a Sieve {@code discard}) asked for none. The

@@ -153,6 +153,76 @@ class SieveDeliveryEndToEndTest {
         }
     }
 
+    static final String EDITHEADER = """
+            require ["editheader", "copy"];
+            addheader "X-Sieve-Filtered" "<sam@sieve.example>";
+            addheader :last "X-Sieve-Note" "Geprüft";
+            deleteheader "X-Spam-Score";
+            deleteheader "Received";
+            deleteheader "Auto-Submitted";
+            redirect :copy "deputy@sieve.example";
+            """;
+
+    /**
+     * editheader (RFC 5293) at delivery: the stored copy, and the copy the script redirects, carry
+     * the edited header (fields kept byte for byte, the added ones, the deleted ones gone), the
+     * body unchanged; Received and Auto-Submitted can be neither deleted nor added (RFC 5293 7).
+     */
+    @Test
+    void editheaderChangesTheStoredAndRedirectedCopies() throws Exception {
+        try (TwinmailServer server = TwinmailServer.start(TestConfigs.loopback(data))) {
+            String d = data.toString();
+            assertThat(CliRunner.run("admin", "--data", d, "domain", "add", "sieve.example").exit()).isZero();
+            assertThat(CliRunner.run("admin", "--data", d, "user", "add", "sam@sieve.example", "--password", "pw-sam").exit()).isZero();
+            assertThat(CliRunner.run("admin", "--data", d, "user", "add", "deputy@sieve.example", "--password", "pw-dep").exit()).isZero();
+            Properties p = new Properties();
+            p.put("mail.smtp.host", "127.0.0.1");
+            p.put("mail.smtp.port", String.valueOf(server.smtpAddresses().getFirst().getPort()));
+            p.put("mail.imap.host", "127.0.0.1");
+            p.put("mail.imap.port", String.valueOf(server.imapAddresses().getFirst().getPort()));
+            Session session = Session.getInstance(p);
+            upload(server.managesieveAddresses().getFirst(), EDITHEADER);
+            MimeMessage m = new MimeMessage(session);
+            m.setFrom(new InternetAddress("someone@remote.example"));
+            m.addRecipient(Message.RecipientType.TO, new InternetAddress("sam@sieve.example"));
+            m.setSubject("edited");
+            m.setHeader("X-Spam-Score", "5.5");
+            m.setHeader("Auto-Submitted", "auto-generated");
+            m.setText("the body, unchanged\r\n");
+            Transport.send(m);
+
+            for (String[] user : new String[][] {{"sam@sieve.example", "pw-sam"}, {"deputy@sieve.example", "pw-dep"}}) {
+                Store imap = session.getStore("imap");
+                imap.connect(user[0], user[1]);
+                try {
+                    Folder inbox = imap.getFolder("INBOX");
+                    inbox.open(Folder.READ_ONLY);
+                    Message[] got = inbox.getMessages();
+                    assertThat(got).as(user[0]).hasSize(1);
+                    Message copy = got[0];
+                    assertThat(copy.getHeader("X-Sieve-Filtered")).as(user[0]).containsExactly("<sam@sieve.example>");
+                    assertThat(jakarta.mail.internet.MimeUtility.decodeText(copy.getHeader("X-Sieve-Note")[0])).isEqualTo("Geprüft");
+                    assertThat(copy.getHeader("X-Spam-Score")).as("deleted").isNull();
+                    assertThat(copy.getHeader("Received")).as("never deleted").isNotEmpty();
+                    assertThat(copy.getHeader("Auto-Submitted")).as("never deleted").containsExactly("auto-generated");
+                    assertThat(copy.getSubject()).isEqualTo("edited");
+                    assertThat(((String) copy.getContent()).strip()).isEqualTo("the body, unchanged");
+                    java.io.ByteArrayOutputStream raw = new java.io.ByteArrayOutputStream();
+                    copy.writeTo(raw);
+                    String text = raw.toString(StandardCharsets.UTF_8);
+                    String header = text.substring(0, text.indexOf("\r\n\r\n") + 2);
+                    assertThat(header).as("added on top of the message's header, :last at its end").containsSubsequence(
+                            "X-Sieve-Filtered: <sam@sieve.example>\r\n", "Received:", "Subject: edited", "X-Sieve-Note: ");
+                    assertThat(header.lines().filter(l -> l.startsWith("X-Sieve-Note")).findFirst().orElseThrow())
+                            .isEqualTo(header.strip().lines().reduce((a, b) -> b).orElseThrow());
+                    inbox.close(false);
+                } finally {
+                    imap.close();
+                }
+            }
+        }
+    }
+
     private static java.util.List<String> subjects(Store store, String folder) throws Exception {
         Folder f = store.getFolder(folder);
         f.open(Folder.READ_ONLY);

@@ -343,6 +343,59 @@ class SieveTest {
         assertThat(o.notes()).containsExactly("deleteheader Received ignored: protected field");
     }
 
+    /** RFC 5293's own example (section 5): mark the message, so a redirect loop is seen the second time round. */
+    @Test
+    void rfc5293ExampleMarksARedirectedMessage() throws SieveException {
+        String script = """
+                require ["editheader"];
+                /* Don't redirect if we already redirected */
+                if not header :contains "X-Sieve-Filtered"
+                        ["<kim@job.example.com>", "<kim@home.example.com>"]
+                {
+                        addheader "X-Sieve-Filtered" "<kim@job.example.com>";
+                        redirect "kim@home.example.com";
+                }
+                """;
+        Outcome first = run(script, MESSAGE);
+        assertThat(first.actions()).first().isEqualTo(new Action.Redirect("kim@home.example.com"));
+        Action.EditHeader h = (Action.EditHeader) first.actions().getLast();
+        assertThat(h.fields().getFirst()).as("addheader without :last goes on top").isEqualTo(
+                new SieveMessage.Field("X-Sieve-Filtered", "<kim@job.example.com>"));
+        assertThat(h.fields()).hasSize(new MimeMessage[] {MimeMessage.of(MESSAGE.getBytes(StandardCharsets.UTF_8), "", "")}[0].fields().size() + 1);
+        String marked = "X-Sieve-Filtered: <kim@job.example.com>\r\n" + MESSAGE;
+        assertThat(run(script, marked).actions()).as("the second time round: kept, not redirected").containsExactly(keep());
+    }
+
+    /** RFC 5293 4, 5 and 7: :last, :index with value patterns, and the fields never added nor deleted. */
+    @Test
+    void rfc5293AddheaderLastDeleteheaderIndexAndProtectedFields() throws SieveException {
+        String message = "Received: from a by b; Mon, 7 Dec 2026 09:00:00 +0000\r\nAuto-Submitted: auto-generated\r\n"
+                + "Delivered-To: bob@example.com\r\nDelivered-To: alice@example.com\r\nDelivered-To: bob@example.com\r\n"
+                + "Subject: s\r\n\r\nbody\r\n";
+        Outcome o = run("""
+                require ["editheader"];
+                addheader :last "X-Last" "at the end";
+                deleteheader :index 1 :last :is "Delivered-To" "bob@example.com";
+                deleteheader "received";
+                deleteheader "Auto-Submitted";
+                addheader "Received" "forged";
+                addheader "AUTO-SUBMITTED" "no";
+                """, message);
+        Action.EditHeader h = (Action.EditHeader) o.actions().getLast();
+        assertThat(h.fields()).extracting(SieveMessage.Field::name, SieveMessage.Field::value).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("Received", "from a by b; Mon, 7 Dec 2026 09:00:00 +0000"),
+                org.assertj.core.groups.Tuple.tuple("Auto-Submitted", "auto-generated"),
+                org.assertj.core.groups.Tuple.tuple("Delivered-To", "bob@example.com"),
+                org.assertj.core.groups.Tuple.tuple("Delivered-To", "alice@example.com"),
+                org.assertj.core.groups.Tuple.tuple("Subject", "s"),
+                org.assertj.core.groups.Tuple.tuple("X-Last", "at the end"));
+        assertThat(o.notes()).hasSize(4).allMatch(n -> n.endsWith("ignored: protected field"));
+        // an invalid field name is an error (4: "MUST flag an error"): the message is kept
+        Outcome bad = run("require \"editheader\"; addheader \"Bad Name\" \"x\";", message);
+        assertThat(bad.error()).hasValueSatisfying(e -> assertThat(e).contains("invalid field name"));
+        assertThat(bad.actions()).containsExactly(keep());
+    }
+
     @Test
     void includeOnceOptionalReturnAndGlobals() throws SieveException {
         scripts.put("global/spam", "require [\"fileinto\",\"include\",\"variables\"]; global \"box\"; "

@@ -50,13 +50,57 @@ public record Delivery(MessageData content, Instant internalDate, List<Recipient
 
     /**
      * A copy queued for remote delivery with its own envelope: {@code outbound}'s sender and
-     * recipients, and {@code headerFields} prepended (as {@link Recipient#headerFields()}).
+     * recipients, and {@code headerFields} prepended (as {@link Recipient#headerFields()}), with
+     * {@code rewrite} (may be null) in place of the content's header section (as {@link Recipient#rewrite()}).
      */
-    public record Redirect(Outbound outbound, List<String> headerFields) {
+    public record Redirect(Outbound outbound, List<String> headerFields, HeaderRewrite rewrite) {
         public Redirect {
             Objects.requireNonNull(outbound, "outbound");
             headerFields = List.copyOf(headerFields);
             for (String field : headerFields) Recipient.checkHeaderField(field);
+        }
+
+        public Redirect(Outbound outbound, List<String> headerFields) {
+            this(outbound, headerFields, null);
+        }
+    }
+
+    /**
+     * One recipient's header section in place of the content's: the copy is {@code header}
+     * followed by the content from octet {@code bodyOffset} on (the blank line that ends the
+     * original header section, and the body). What Sieve's editheader (RFC 5293) made of the
+     * header: the original fields kept are copied as they were written, octet for octet.
+     *
+     * @param header     whole header fields, each ending with its line break (CRLF; an original
+     *                   field's own line break is kept as it was)
+     * @param bodyOffset where the content's header section ends (its blank line), at most its size
+     */
+    public record HeaderRewrite(byte[] header, long bodyOffset) {
+        public HeaderRewrite {
+            header = header.clone();
+            if (bodyOffset < 0) throw new IllegalArgumentException("negative body offset");
+            if (header.length > 0 && header[header.length - 1] != '\n') throw new IllegalArgumentException("a header rewrite ends with a line break");
+            for (byte b : header) if (b == 0) throw new IllegalArgumentException("NUL in a header rewrite");
+        }
+
+        @Override
+        public byte[] header() {
+            return header.clone();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof HeaderRewrite r && bodyOffset == r.bodyOffset && java.util.Arrays.equals(header, r.header);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Arrays.hashCode(header) * 31 + Long.hashCode(bodyOffset);
+        }
+
+        @Override
+        public String toString() {
+            return "HeaderRewrite[" + header.length + " octets, body at " + bodyOffset + "]";
         }
     }
 
@@ -86,8 +130,11 @@ public record Delivery(MessageData content, Instant internalDate, List<Recipient
      * @param headerFields header fields prepended to this recipient's copy, in order, each a whole field
      *                     without its final CRLF ({@code "Authentication-Results: mx.example; spf=pass"});
      *                     folded lines are joined with CRLF followed by a space or tab
+     * @param rewrite      this recipient's header section in place of the content's (a Sieve
+     *                     editheader), below {@code headerFields}; null: the content's as it is
      */
-    public record Recipient(long accountId, String mailbox, SpecialUse specialUse, Set<String> flags, List<String> headerFields) {
+    public record Recipient(long accountId, String mailbox, SpecialUse specialUse, Set<String> flags, List<String> headerFields,
+                            HeaderRewrite rewrite) {
         /** Longest header line accepted, in characters (RFC 5322 2.1.1). */
         public static final int MAX_HEADER_LINE = 998;
 
@@ -99,6 +146,20 @@ public record Delivery(MessageData content, Instant internalDate, List<Recipient
             for (String field : headerFields) checkHeaderField(field);
         }
 
+        public Recipient(long accountId, String mailbox, SpecialUse specialUse, Set<String> flags, List<String> headerFields) {
+            this(accountId, mailbox, specialUse, flags, headerFields, null);
+        }
+
+        /** The same, with its header section rewritten. */
+        public Recipient withRewrite(HeaderRewrite newRewrite) {
+            return new Recipient(accountId, mailbox, specialUse, flags, headerFields, newRewrite);
+        }
+
+        /** Whether this copy is the content as it is (no fields of its own, no rewrite). */
+        public boolean plainContent() {
+            return headerFields.isEmpty() && rewrite == null;
+        }
+
         /** Into INBOX, no flags, content unchanged. */
         public static Recipient inbox(long accountId) {
             return new Recipient(accountId, null, null, Set.of(), List.of());
@@ -106,24 +167,24 @@ public record Delivery(MessageData content, Instant internalDate, List<Recipient
 
         /** The same, into the account's mailbox with special use {@code use} (INBOX if it has none). */
         public Recipient into(SpecialUse use) {
-            return new Recipient(accountId, null, use, flags, headerFields);
+            return new Recipient(accountId, null, use, flags, headerFields, rewrite);
         }
 
         /** The same, into the mailbox named {@code name} (INBOX if there is none). */
         public Recipient intoMailbox(String name) {
-            return new Recipient(accountId, Objects.requireNonNull(name, "name"), null, flags, headerFields);
+            return new Recipient(accountId, Objects.requireNonNull(name, "name"), null, flags, headerFields, rewrite);
         }
 
         /** The same, with these flags and keywords. */
         public Recipient withFlags(Set<String> newFlags) {
-            return new Recipient(accountId, mailbox, specialUse, newFlags, headerFields);
+            return new Recipient(accountId, mailbox, specialUse, newFlags, headerFields, rewrite);
         }
 
         /** The same, with these header fields prepended (after any given before). */
         public Recipient withHeaderFields(List<String> fields) {
             List<String> all = new ArrayList<>(headerFields);
             all.addAll(fields);
-            return new Recipient(accountId, mailbox, specialUse, flags, all);
+            return new Recipient(accountId, mailbox, specialUse, flags, all, rewrite);
         }
 
         /**

@@ -27,6 +27,9 @@ import org.twinmail.filter.Client;
 import org.twinmail.filter.Envelope;
 import org.twinmail.filter.Message;
 import org.twinmail.filter.Verdict;
+import org.twinmail.mail.header.EncodedWords;
+import org.twinmail.mail.header.Header;
+import java.nio.charset.StandardCharsets;
 import org.twinmail.sieve.SieveException;
 import org.twinmail.sieve.run.Action;
 import org.twinmail.sieve.run.Environment;
@@ -46,11 +49,11 @@ import org.twinmail.store.Records;
  *
  * <p>Applied today: {@code keep} and {@code fileinto} with their flags (the first target),
  * {@code discard}, and {@code reject}/{@code ereject} when the account is the message's only
- * recipient (550 5.7.1 with the script's reason). The administrator's global before and after
+ * recipient (550 5.7.1 with the script's reason), editheader's header ({@link Verdict.RewriteHeader},
+ * which the script's redirects carry too). The administrator's global before and after
  * scripts ({@link SieveScripts#globals()}) run with the user's as one sequence
  * ({@link Interpreter#run(List, Interpreter.Step, List, SieveMessage)}). Not yet applied, each logged as such and the
- * message kept: a second target (the store delivers one copy per account), {@code redirect},
- * {@code vacation}, editheader, and {@code reject} among several recipients (it needs a DSN).
+ * message kept: a second target (the store delivers one copy per account), {@code reject} among several recipients (it needs a DSN).
  * A script that does not compile, or fails at run time, delivers to INBOX (never lost) and is
  * logged. Only the first {@value #MAX_PARSED} bytes of a message are parsed for the script
  * (headers and the start of the body); {@code size} sees the real size.
@@ -158,7 +161,7 @@ public final class SieveFilter implements Check.Data {
                     }
                 } else {
                     for (String note : outcome.notes()) log.info("sieve: {}: {}", account.address(), note);
-                    Verdict refusal = apply(account, envelope, message, outcome, effects, budget);
+                    Verdict refusal = apply(account, envelope, message, outcome, effects, budget, bytes, parsed);
                     if (refusal != null) return refusal;
                     for (Action a : outcome.actions()) {
                         if (a instanceof Action.Vacation v && autoReplies != null) {
@@ -218,7 +221,7 @@ public final class SieveFilter implements Check.Data {
 
     /** Turns one account's actions into effects; a refusal when its reject can be an SMTP reply. */
     private Verdict apply(Account account, Envelope envelope, Message message, Outcome outcome, List<Verdict.Effect> effects,
-                          Forwarder.Budget budget) throws IOException {
+                          Forwarder.Budget budget, byte[] head, SieveMessage parsed) throws IOException {
         List<Long> id = List.of(account.id());
         boolean delivered = false;
         boolean keepAnyway = false;
@@ -260,7 +263,10 @@ public final class SieveFilter implements Check.Data {
                     }
                 }
                 case Action.Vacation v -> { } // answered by data() through AutoReplies
-                case Action.EditHeader h -> note(account, "editheader");
+                case Action.EditHeader h -> {
+                    Verdict.RewriteHeader rewrite = rewrite(account, message, head, parsed, h.fields());
+                    if (rewrite != null) effects.add(rewrite);
+                }
             }
         }
         boolean redirected = false;
@@ -288,6 +294,38 @@ public final class SieveFilter implements Check.Data {
             }
         }
         return null;
+    }
+
+    /**
+     * The account's copy's header after editheader (RFC 5293): the fields the script kept, each
+     * copied as it was written, and the ones it added; the body follows unchanged. Null (logged,
+     * the copy unedited) when the header section did not fit in the part parsed for the script.
+     */
+    private static Verdict.RewriteHeader rewrite(Account account, Message message, byte[] head, SieveMessage parsed,
+                                                 List<SieveMessage.Field> edited) {
+        Header original = Header.parse(head);
+        List<SieveMessage.Field> seen = parsed.fields();
+        boolean complete = original.bodyStart() < head.length || head.length == message.size();
+        if (!complete || original.fields().size() != seen.size()) {
+            log.info("sieve: {}: editheader not applied: the header section is larger than {} octets", account.address(), MAX_PARSED);
+            return null;
+        }
+        java.util.IdentityHashMap<SieveMessage.Field, Integer> index = new java.util.IdentityHashMap<>();
+        for (int i = 0; i < seen.size(); i++) index.put(seen.get(i), i);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(head.length);
+        for (SieveMessage.Field f : edited) {
+            Integer i = index.get(f);
+            if (i != null) {
+                byte[] raw = original.bytes(original.fields().get(i));
+                out.writeBytes(raw);
+                if (raw.length == 0 || raw[raw.length - 1] != '\n') out.writeBytes(new byte[] {'\r', '\n'});
+            } else {
+                String value = f.value().replaceAll("[\\r\\n]+", " ");
+                boolean ascii = value.chars().allMatch(c -> c < 0x80);
+                out.writeBytes((f.name() + ": " + (ascii ? value : EncodedWords.encode(value)) + "\r\n").getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        return new Verdict.RewriteHeader(account.id(), out.toByteArray(), original.end(), "sieve_editheader");
     }
 
     /** Sends the account's forwarded copy; false when nothing went (a loop, the limit): the account keeps the message. */

@@ -226,11 +226,13 @@ final class DataHandler {
             List<Delivery.Redirect> redirects = new ArrayList<>();
             for (Verdict.Redirect r : disposition.redirects()) {
                 List<String> fields = r.fields().stream().map(HeaderField::text).toList();
+                // a Sieve redirect carries its script's editheader changes (RFC 5293); a forwarding the original
+                Delivery.HeaderRewrite edited = r.reason().startsWith("sieve") ? disposition.rewrite(r.accountId()) : null;
                 if (!r.remote().isEmpty()) {
                     redirects.add(new Delivery.Redirect(new Outbound(r.sender(), r.remote(), tx.smtputf8(),
-                            tx.parameters().body() == MailParameters.Body.EIGHT_BIT_MIME), fields));
+                            tx.parameters().body() == MailParameters.Body.EIGHT_BIT_MIME), fields, edited));
                 }
-                for (long id : r.localAccounts()) copies.add(Delivery.Recipient.inbox(id).withHeaderFields(fields));
+                for (long id : r.localAccounts()) copies.add(Delivery.Recipient.inbox(id).withHeaderFields(fields).withRewrite(edited));
             }
             if (copies.isEmpty() && outbound == null && redirects.isEmpty()) {
                 // Every recipient's own filter discarded it (Sieve discard): accepted, nothing to store.

@@ -113,31 +113,36 @@ final class EmbeddedMailboxes implements Mailboxes {
             if (r.mailbox() != null) mailboxName(r.mailbox());
         }
         // contents.get(0) is the delivery's own content when anyone needs it; then one per distinct header set
+        record Look(List<String> fields, Delivery.HeaderRewrite rewrite) { }
         List<MessageData> contents = new ArrayList<>();
-        Map<List<String>, Integer> byHeaders = new LinkedHashMap<>();
-        boolean originalNeeded = delivery.outbound() != null || recipients.stream().anyMatch(r -> r.headerFields().isEmpty());
+        Map<Object, Integer> byHeaders = new LinkedHashMap<>();
+        boolean originalNeeded = delivery.outbound() != null || recipients.stream().anyMatch(Delivery.Recipient::plainContent);
         if (originalNeeded) byHeaders.put(List.of(), 0);
         if (originalNeeded) contents.add(delivery.content());
         int[] contentOf = new int[recipients.size()];
         for (int i = 0; i < recipients.size(); i++) {
-            List<String> fields = recipients.get(i).headerFields();
-            Integer index = byHeaders.get(fields);
+            Delivery.Recipient r = recipients.get(i);
+            Object key = r.rewrite() == null ? r.headerFields() : new Look(r.headerFields(), r.rewrite());
+            Integer index = byHeaders.get(key);
             if (index == null) {
                 index = contents.size();
-                byHeaders.put(fields, index);
-                contents.add(new PrefixedContent(fields, delivery.content()));
+                byHeaders.put(key, index);
+                contents.add(new PrefixedContent(r.headerFields(), r.rewrite(), delivery.content()));
             }
             contentOf[i] = index;
         }
         List<Delivery.Redirect> redirects = delivery.redirects();
         int[] redirectContent = new int[redirects.size()];
         for (int i = 0; i < redirects.size(); i++) {
-            List<String> fields = redirects.get(i).headerFields();
-            Integer index = byHeaders.get(fields);
+            Delivery.Redirect rd = redirects.get(i);
+            List<String> fields = rd.headerFields();
+            Object key = rd.rewrite() == null ? fields : new Look(fields, rd.rewrite());
+            Integer index = byHeaders.get(key);
             if (index == null) {
                 index = contents.size();
-                byHeaders.put(fields, index);
-                contents.add(fields.isEmpty() ? delivery.content() : new PrefixedContent(fields, delivery.content()));
+                byHeaders.put(key, index);
+                contents.add(fields.isEmpty() && rd.rewrite() == null ? delivery.content()
+                        : new PrefixedContent(fields, rd.rewrite(), delivery.content()));
             }
             redirectContent[i] = index;
         }

@@ -209,6 +209,27 @@ public abstract class DeliveryContract extends StoreContract {
     }
 
     @Test
+    public void aRewrittenHeaderReplacesTheOriginalsForItsRecipientOnly() throws Exception {
+        Account alice = account("alice@example.com");
+        Account bob = account("bob@example.com");
+        String text = "Received: from a by b; Mon, 7 Dec 2026 09:00:00 +0000\r\nX-Spam: yes\r\nSubject: hi\r\n\r\nthe body\r\n";
+        MessageData original = org.twinmail.core.mail.MessageSpool.of(text.getBytes(StandardCharsets.UTF_8));
+        int blank = text.indexOf("\r\n\r\n") + 2;
+        byte[] header = "X-Edited: 1\r\nReceived: from a by b; Mon, 7 Dec 2026 09:00:00 +0000\r\nSubject: hi\r\n".getBytes(StandardCharsets.UTF_8);
+        deliverTo(original, Delivery.Recipient.inbox(alice.id()).withHeaderFields(List.of("Authentication-Results: x; none"))
+                .withRewrite(new Delivery.HeaderRewrite(header, blank)), Delivery.Recipient.inbox(bob.id()));
+        MessageEntry a = store.messages(inbox(alice).id()).getFirst();
+        String alices = new String(readAll(store.openBlob(a.blobId())), StandardCharsets.UTF_8);
+        assertThat(alices).isEqualTo("Authentication-Results: x; none\r\nX-Edited: 1\r\nReceived: from a by b; Mon, 7 Dec 2026 09:00:00 +0000\r\n"
+                + "Subject: hi\r\n\r\nthe body\r\n");
+        assertThat(a.size()).isEqualTo(alices.length());
+        MessageEntry b = store.messages(inbox(bob).id()).getFirst();
+        assertThat(readAll(store.openBlob(b.blobId()))).isEqualTo(original.bytes());
+        assertThatThrownBy(() -> new Delivery.HeaderRewrite("X: no line break".getBytes(StandardCharsets.UTF_8), 0))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     public void recipientsWithTheSameHeaderFieldsShareTheirBody() throws Exception {
         Account alice = account("alice@example.com");
         Account bob = account("bob@example.com");
