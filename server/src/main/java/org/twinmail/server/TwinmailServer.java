@@ -67,6 +67,8 @@ import org.twinmail.protocol.auth.AuthGuard;
 import org.twinmail.protocol.tls.Tls;
 import org.twinmail.relay.queue.QueueRunner;
 import org.twinmail.sms.SmsService;
+import org.twinmail.push.PushService;
+import org.twinmail.push.PushSettings;
 import org.twinmail.relay.queue.RelaySettings;
 import org.twinmail.smtp.SmtpServer;
 import org.twinmail.search.IndexUpdater;
@@ -341,6 +343,8 @@ public final class TwinmailServer implements AutoCloseable {
                         new Pipeline(submissionChain, new FilterMetrics(registry)), store, new Postmaster(store, config.smtp.postmaster),
                         config.hostname, "sms", "SMS"))));
             }
+            // Web Push of new mail to the webmail's browsers, like SMS: only where the store is written (docs/clients.md)
+            if (config.push.enabled) workers.add(PushService.start(PushSettings.from(config.push, config.hostname), store, registry));
             relay = new QueueRunner(store, store, store, dns, dkim,
                     RelaySettings.from(config), registry);
             if (outboundHold != null) relay.onBounce(outboundHold::bounced);

@@ -33,6 +33,7 @@ public final class TwinmailConfig {
     public Submission submission = new Submission();
     public Relay relay = new Relay();
     public Sms sms = new Sms();
+    public Push push = new Push();
     public Limits limits = new Limits();
     public Filter filter = new Filter();
     public ManageSieve managesieve = new ManageSieve();
@@ -402,6 +403,32 @@ public final class TwinmailConfig {
             /** Waits before the 1st, 2nd ... bind after a failure or a drop; the last repeats. */
             public List<Duration> reconnectDelays = List.of(Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(30));
         }
+    }
+
+    /** Web Push of new INBOX mail to the webmail's subscribed browsers (RFC 8030, 8291, 8292; docs/clients.md). */
+    public static final class Push {
+        /** Push new mail to subscribed browsers from the active node, and let the webmail subscribe (needs jmap.enabled). */
+        public boolean enabled = true;
+        /** The VAPID contact (RFC 8292 2.1: a mailto: or https: URI); empty: mailto:postmaster@ the hostname. */
+        public String subject = "";
+        /** How long a push service keeps a message for a browser that is offline (the TTL header). */
+        public Duration ttl = Duration.ofDays(1);
+        /** The Urgency header (RFC 8030 5.3): very-low, low, normal or high. */
+        public String urgency = "normal";
+        /** Longest wait for a push service's answer to one POST. */
+        public Duration requestTimeout = Duration.ofSeconds(10);
+        /** Waits after the 1st, 2nd ... attempt a push service refused for now (429, 5xx, no answer); a longer Retry-After wins; then the message is given up. */
+        public List<Duration> retrySchedule = List.of(Duration.ofSeconds(10), Duration.ofMinutes(1), Duration.ofMinutes(5));
+        /** Browsers one account may subscribe at most. */
+        public int maxSubscriptionsPerAccount = 10;
+        /** Host names (and their subdomains) of the push services we POST to; empty: any. */
+        public List<String> endpointHosts = List.of();
+        /** Accept http: endpoints (tests against a local push service only; browsers give https). */
+        public boolean allowHttpEndpoints = false;
+        /** How far ahead a VAPID token's exp lies (RFC 8292: at most 24 hours). */
+        public Duration tokenValidity = Duration.ofHours(12);
+        /** A message older than this when the consumer sees it pushes nothing (a copy or move of old mail). */
+        public Duration maxNoticeAge = Duration.ofHours(1);
     }
 
     /** Outbound delivery of mail for remote recipients (docs/relay.md). */
