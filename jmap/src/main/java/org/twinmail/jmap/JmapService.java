@@ -31,6 +31,7 @@ import org.twinmail.filter.Pipeline;
 import org.twinmail.jmap.mail.AccountObjects;
 import org.twinmail.jmap.mail.Blobs;
 import org.twinmail.jmap.mail.DelayedSends;
+import org.twinmail.jmap.mail.SharedAccounts;
 import org.twinmail.jmap.submission.Submitter;
 import org.twinmail.search.SearchIndex;
 import org.twinmail.store.Postmaster;
@@ -76,6 +77,7 @@ public final class JmapService {
     private final Map<Long, Semaphore> uploadSlots = new ConcurrentHashMap<>();
     private final Clock clock;
     private final DelayedSends delayedSends;
+    private final SharedAccounts shared;
 
     /**
      * @param submission the node's submission pipeline (the one SMTP submission uses, so limits are shared), or null:
@@ -115,7 +117,12 @@ public final class JmapService {
         MailRead read = new MailRead(store, store, views, cache,
                 new MailRead.Limits(settings.maxObjectsInGet(), settings.maxObjectsInSet(), settings.maxQueryLimit()), search);
         methods.add("Core/echo", Capabilities.CORE, c -> c.args());
-        methods.add("Mailbox/get", Capabilities.MAIL, read::mailboxGet);
+        SharedAccounts shared = new SharedAccounts(store, views);
+        this.shared = shared;
+        methods.add("Mailbox/get", Capabilities.MAIL, c -> {
+            long account = Ids.accountOf(c.args().path("accountId").asText(""));
+            return account > 0 && account != c.accountId() ? shared.mailboxGet(c, account) : read.mailboxGet(c);
+        });
         methods.add("Mailbox/changes", Capabilities.MAIL, read::mailboxChanges);
         methods.add("Mailbox/query", Capabilities.MAIL, read::mailboxQuery);
         methods.add("Mailbox/queryChanges", Capabilities.MAIL, read::mailboxQueryChanges);
@@ -126,7 +133,7 @@ public final class JmapService {
         methods.add("Email/query", Capabilities.MAIL, read::emailQuery);
         methods.add("Email/queryChanges", Capabilities.MAIL, read::emailQueryChanges);
         methods.add("SearchSnippet/get", Capabilities.MAIL, read::searchSnippetGet);
-        MailWrite write = new MailWrite(store, views, cache, blobs, settings.maxObjectsInSet(), settings.hostname());
+        MailWrite write = new MailWrite(store, views, cache, blobs, settings.maxObjectsInSet(), settings.hostname(), shared);
         methods.add("Mailbox/set", Capabilities.MAIL, write::mailboxSet);
         methods.add("Email/set", Capabilities.MAIL, write::emailSet);
         methods.add("Email/import", Capabilities.MAIL, write::emailImport);
@@ -298,6 +305,20 @@ public final class JmapService {
                             java.time.format.DateTimeFormatter.ISO_INSTANT.format(clock.instant().plusSeconds(max).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)))));
                 }
             }
+        }
+        // accounts reached through mailbox ACLs (a shared sales@, a colleague's folder): Mailbox/get and Email/copy
+        for (var e : shared.of(p.accountId()).entrySet()) {
+            ObjectNode o = accounts.putObject(Ids.account(e.getKey()));
+            o.put("name", e.getValue().getFirst().owner().toString());
+            o.put("isPersonal", false);
+            o.put("isReadOnly", e.getValue().stream().noneMatch(x -> x.rights().has('i')));
+            ObjectNode mail = o.putObject("accountCapabilities").putObject(Capabilities.MAIL);
+            mail.putNull("maxMailboxesPerEmail");
+            mail.putNull("maxMailboxDepth");
+            mail.put("maxSizeMailboxName", 1000);
+            mail.put("maxSizeAttachmentsPerEmail", settings.maxSizeUpload());
+            mail.set("emailQuerySortOptions", Json.array(List.of()));
+            mail.put("mayCreateTopLevelMailbox", false);
         }
         ObjectNode primary = s.putObject("primaryAccounts");
         for (String c : capabilities) if (!c.equals(Capabilities.CORE) && !c.equals(Capabilities.WEBSOCKET)) primary.put(c, account);

@@ -11,6 +11,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import org.twinmail.core.mail.MessageSpool;
@@ -21,6 +22,7 @@ import org.twinmail.jmap.core.Call;
 import org.twinmail.jmap.core.Json;
 import org.twinmail.jmap.core.MethodError;
 import org.twinmail.jmap.core.SetResult;
+import org.twinmail.store.AccountMailboxes;
 import org.twinmail.store.AppendResult;
 import org.twinmail.store.FlagChange;
 import org.twinmail.store.MailStore;
@@ -39,8 +41,15 @@ public final class MailWrite {
     private final Blobs blobs;
     private final int maxObjectsInSet;
     private final String hostname;
+    private final SharedAccounts shared;
 
     public MailWrite(MailStore store, Views views, MessageCache cache, Blobs blobs, int maxObjectsInSet, String hostname) {
+        this(store, views, cache, blobs, maxObjectsInSet, hostname, new SharedAccounts(store, views));
+    }
+
+    /** @param shared the accounts the user reaches through ACLs (Email/copy's other side) */
+    public MailWrite(MailStore store, Views views, MessageCache cache, Blobs blobs, int maxObjectsInSet, String hostname, SharedAccounts shared) {
+        this.shared = shared;
         this.store = store;
         this.views = views;
         this.cache = cache;
@@ -428,12 +437,132 @@ public final class MailWrite {
         return r;
     }
 
-    /** Email/copy (RFC 8621 4.7) copies between accounts; a user has one account, so every copy is refused as RFC 8620 5.4 says. */
+    /**
+     * Email/copy (RFC 8621 4.7, RFC 8620 5.4) between the user's account and the accounts it
+     * reaches through mailbox ACLs ({@link SharedAccounts}), either way: the source Email is read
+     * where the user has {@code r}, and written through the store's checked
+     * {@link AccountMailboxes} of the user (append needs {@code i} on the target, flags only with
+     * their rights, the owner's quota charged), so the store's ACL decides as for IMAP. The copy
+     * has the same id (ids are content addresses). {@code onSuccessDestroyOriginal} expunges the
+     * originals (needing {@code e} in a shared account).
+     */
     public ObjectNode emailCopy(Call c) {
-        MailRead.account(c);
-        String from = Json.string(c.args(), "fromAccountId");
-        if (Ids.accountOf(from) == c.accountId()) throw MethodError.invalidArguments("fromAccountId must differ from accountId");
-        throw new MethodError("fromAccountNotFound", "no such account " + from);
+        String toId = Json.string(c.args(), "accountId");
+        String fromId = Json.string(c.args(), "fromAccountId");
+        long to = Ids.accountOf(toId);
+        long from = Ids.accountOf(fromId);
+        if (from == to) throw MethodError.invalidArguments("fromAccountId must differ from accountId");
+        if (from <= 0 || !shared.reaches(c.accountId(), from)) throw new MethodError("fromAccountNotFound", "no such account " + fromId);
+        if (to <= 0 || !shared.reaches(c.accountId(), to)) throw MethodError.accountNotFound();
+        long state = store.lastChangePosition();
+        for (String arg : List.of("ifInState", "ifFromInState")) {
+            String s = Json.optString(c.args(), arg);
+            if (s != null && !s.equals(String.valueOf(state))) throw new MethodError("stateMismatch", "the state is " + state + ", not " + s);
+        }
+        JsonNode create = c.args().get("create");
+        if (create == null || !create.isObject()) throw MethodError.invalidArguments("create is a map of Email objects");
+        if (create.size() > maxObjectsInSet) throw MethodError.requestTooLarge("at most " + maxObjectsInSet + " copies");
+        AccountMailboxes acting = store.forAccount(c.accountId());
+        ObjectNode created = Json.object();
+        ObjectNode notCreated = Json.object();
+        List<String> copied = new ArrayList<>();
+        for (Map.Entry<String, JsonNode> e : create.properties()) {
+            try {
+                JsonNode m = e.getValue();
+                for (Map.Entry<String, JsonNode> p : m.properties()) {
+                    if (!List.of("id", "mailboxIds", "keywords", "receivedAt").contains(p.getKey())) {
+                        throw new Refused("invalidProperties", p.getKey() + " cannot be set on a copy", p.getKey());
+                    }
+                }
+                String srcId = c.id(m.path("id").asText(""));
+                List<MessageEntry> source = shared.readable(acting, from, srcId);
+                if (source.isEmpty()) throw new Refused("notFound", "no such email " + srcId, "id");
+                JsonNode boxes = m.get("mailboxIds");
+                if (boxes == null || !boxes.isObject() || boxes.isEmpty()) throw new Refused("invalidProperties", "mailboxIds is required", "mailboxIds");
+                List<Long> targets = new ArrayList<>();
+                for (Map.Entry<String, JsonNode> b : boxes.properties()) {
+                    long box = Ids.mailboxOf(c.id(b.getKey()));
+                    Optional<Mailbox> target = Optional.empty();
+                    try {
+                        if (box > 0) target = acting.mailbox(box);
+                    } catch (StoreException.NotFound gone) {
+                        // not there, or not visible to the user: the same answer
+                    }
+                    if (target.isEmpty() || target.get().accountId() != to || !b.getValue().asBoolean(false)) {
+                        throw new Refused("invalidProperties", "no such mailbox " + b.getKey(), "mailboxIds");
+                    }
+                    targets.add(box);
+                }
+                if (!shared.readable(acting, to, srcId).isEmpty()) {
+                    Refused exists = new Refused("alreadyExists", "the account has this Email");
+                    ObjectNode err = exists.error();
+                    err.put("existingId", srcId);
+                    notCreated.set(e.getKey(), err);
+                    continue;
+                }
+                MessageEntry original = source.getFirst();
+                Set<String> flags = m.hasNonNull("keywords") ? flags(m.get("keywords")) : copiedFlags(original.flags());
+                Instant received = m.hasNonNull("receivedAt") ? instant(m.get("receivedAt")) : original.internalDate();
+                byte[] data = cache.bytes(original.blobId());
+                AppendResult first;
+                try {
+                    first = acting.append(targets.getFirst(), MessageSpool.of(data), flags, received);
+                    for (Long other : targets.subList(1, targets.size())) acting.copy(targets.getFirst(), List.of(first.uid()), other, false);
+                } catch (StoreException.QuotaExceeded q) {
+                    throw new Refused("overQuota", q.getMessage());
+                } catch (StoreException.Forbidden f) {
+                    throw new Refused("forbidden", f.getMessage(), "mailboxIds");
+                }
+                ObjectNode o = Json.object();
+                o.put("id", srcId);
+                o.put("blobId", Ids.blob(original.blobId()));
+                o.put("threadId", cache.summary(original.blobId()).threadId());
+                o.put("size", data.length);
+                created.set(e.getKey(), o);
+                c.createdIds().put(e.getKey(), srcId);
+                copied.add(srcId);
+            } catch (Refused x) {
+                notCreated.set(e.getKey(), x.error());
+            }
+        }
+        ObjectNode r = Json.object();
+        r.put("fromAccountId", fromId);
+        r.put("accountId", toId);
+        r.put("oldState", String.valueOf(state));
+        r.put("newState", String.valueOf(store.lastChangePosition()));
+        r.set("created", created.isEmpty() ? null : created);
+        r.set("notCreated", notCreated.isEmpty() ? null : notCreated);
+        if (Json.optBoolean(c.args(), "onSuccessDestroyOriginal", false) && !copied.isEmpty()) {
+            c.respondAlso("Email/set", destroyOriginals(c, acting, from, fromId, copied));
+        }
+        return r;
+    }
+
+    /** The implicit Email/set of onSuccessDestroyOriginal: the originals expunged where the user reads them (checked by the store). */
+    private ObjectNode destroyOriginals(Call c, AccountMailboxes acting, long from, String fromId, List<String> ids) {
+        String expected = Json.optString(c.args(), "destroyFromIfInState");
+        long old = store.lastChangePosition();
+        SetResult r = new SetResult();
+        for (String id : ids) {
+            if (expected != null && !expected.equals(String.valueOf(old))) {
+                r.notDestroyed(id, SetResult.error("stateMismatch", "the state is " + old));
+                continue;
+            }
+            try {
+                for (MessageEntry m : shared.readable(acting, from, id)) acting.expunge(m.mailboxId(), List.of(m.uid()));
+                r.destroyed(id);
+            } catch (StoreException.Forbidden f) {
+                r.notDestroyed(id, SetResult.error("forbidden", f.getMessage()));
+            }
+        }
+        return r.toJson(fromId, String.valueOf(old), String.valueOf(store.lastChangePosition()));
+    }
+
+    /** The flags a copy takes from its original: every one but the IMAP states (\Deleted, \Recent). */
+    private static Set<String> copiedFlags(Set<String> flags) {
+        Set<String> out = new TreeSet<>();
+        for (String f : flags) if (!f.equalsIgnoreCase("\\Deleted") && !f.equalsIgnoreCase("\\Recent")) out.add(f);
+        return out;
     }
 
     public ObjectNode emailParse(Call c) {
