@@ -262,6 +262,30 @@ public final class AdminClient implements AdminOperations, AutoCloseable {
     }
 
     @Override
+    public SharingInfo sharing(String address) {
+        return send("GET", "users/" + encodeSegment(address, "address") + "/sharing", null, SharingInfo.class);
+    }
+
+    @Override
+    public SharingInfo setShared(String address, boolean shared) {
+        return send("PUT", "users/" + encodeSegment(address, "address") + "/sharing", body().put("shared", shared), SharingInfo.class);
+    }
+
+    @Override
+    public SharingInfo grant(String address, String mailbox, String identifier, String rights) {
+        ObjectNode b = body().put("rights", rights == null ? "" : rights);
+        if (mailbox != null && !mailbox.isBlank()) b.put("mailbox", mailbox);
+        return send("PUT", "users/" + encodeSegment(address, "address") + "/acl/" + encodeSegment(identifier, "identifier"), b,
+                SharingInfo.class);
+    }
+
+    @Override
+    public SharingInfo revoke(String address, String mailbox, String identifier) {
+        return send("DELETE", "users/" + encodeSegment(address, "address") + "/acl/" + encodeSegment(identifier, "identifier")
+                + (mailbox == null || mailbox.isBlank() ? "" : "?mailbox=" + encodeSegment(mailbox, null)), null, SharingInfo.class);
+    }
+
+    @Override
     public List<BanInfo> listBans() {
         return send("GET", "bans", null, new TypeReference<List<BanInfo>>() { });
     }

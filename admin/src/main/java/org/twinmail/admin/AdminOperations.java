@@ -177,6 +177,48 @@ public interface AdminOperations {
     /** A global Sieve script: its phase ("before" or "after"), name, size in octets and text. */
     record SieveScriptInfo(String phase, String name, int size, String script) { }
 
+    // ---- shared accounts and their access control lists (issue 11, RFC 4314) ----
+
+    /** Whether the account is a shared account of its domain, and who has rights on which of its mailboxes. */
+    default SharingInfo sharing(String address) {
+        throw noSharing();
+    }
+
+    /**
+     * Marks the account as a shared account of its domain ({@code sales@}: IMAP shows its mailboxes
+     * under {@code #shared/}) or takes the mark away. Rights still come from {@link #grant}.
+     */
+    default SharingInfo setShared(String address, boolean shared) {
+        throw noSharing();
+    }
+
+    /**
+     * Gives {@code identifier} ({@code user@domain}, {@code anyone@domain}: every account of that
+     * local domain, or {@code anyone}) exactly {@code rights} (RFC 4314 letters, {@code lrswipkxtea};
+     * empty: none) on the account's mailbox {@code mailbox} (null or blank: INBOX). Takes effect
+     * at the grantee's next command.
+     */
+    default SharingInfo grant(String address, String mailbox, String identifier, String rights) {
+        throw noSharing();
+    }
+
+    /** Removes {@code identifier}'s entry from the mailbox's list (nothing happens when it had none). */
+    default SharingInfo revoke(String address, String mailbox, String identifier) {
+        throw noSharing();
+    }
+
+    private static AdminException noSharing() {
+        return new AdminException(AdminException.Kind.UNAVAILABLE, "shared accounts are not managed through this connection");
+    }
+
+    /** An account's mark and the entries of its mailboxes' lists (the owner's own entry left out; mailboxes without one left out). */
+    record SharingInfo(String address, boolean shared, List<MailboxGrants> mailboxes) { }
+
+    /** One mailbox's list: identifiers (accounts by address) and their rights, by identifier. */
+    record MailboxGrants(String mailbox, List<Grant> grants) { }
+
+    record Grant(String identifier, String rights) { }
+
     // ---- bans of clients that failed to log in too often (issue 12) ----
 
     /** The bans in force (issued after failed logins, or added here), longest first. */

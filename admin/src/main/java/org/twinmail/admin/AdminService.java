@@ -18,7 +18,11 @@ import org.twinmail.mail.dkim.DkimKeys;
 import org.twinmail.mail.dkim.DkimRecord;
 import org.twinmail.store.AccountChange;
 import org.twinmail.store.Directory;
+import org.twinmail.store.AccountMailboxes;
+import org.twinmail.store.AclEntry;
 import org.twinmail.store.MailStore;
+import org.twinmail.store.MailboxAccess;
+import org.twinmail.store.Rights;
 import org.twinmail.store.MessageQueue;
 import org.twinmail.store.Mailboxes;
 import org.twinmail.store.Postmaster;
@@ -68,6 +72,10 @@ public final class AdminService implements AdminOperations {
     /** The traffic and runtime history (read here, written by the active node's sampler); null without the Records role. */
     private final org.twinmail.admin.monitor.TrafficHistory history;
     private final Records records;
+    /** Where an account's mailboxes are looked up by name (shared accounts); null without the Mailboxes role. */
+    private final Mailboxes mailboxes;
+    /** The access control lists (shared accounts); null unless the store plays the MailboxAccess role too. */
+    private final MailboxAccess access;
 
     /** How long the audit log is kept by default ({@code console.auditRetention}). */
     public static final java.time.Duration AUDIT_RETENTION = java.time.Duration.ofDays(365);
@@ -107,6 +115,8 @@ public final class AdminService implements AdminOperations {
         this.admins = records == null ? null : new Administrators(records, directory, hasher, issuer);
         this.audit = records == null ? null : new AuditLog(records, java.time.Clock.systemUTC(), auditRetention);
         this.records = records;
+        this.mailboxes = mailboxes;
+        this.access = mailboxes != null && directory instanceof MailboxAccess a ? a : null;
         // the retentions matter to the writer only (the server's sampler); reading takes what is there
         this.history = records == null ? null : new org.twinmail.admin.monitor.TrafficHistory(records, java.time.Duration.ofHours(48),
                 java.time.Duration.ofDays(90));
@@ -634,6 +644,89 @@ public final class AdminService implements AdminOperations {
 
     private static ForwardingInfo forwardingInfo(Account account, ForwardingSetting s) {
         return new ForwardingInfo(account.address().toString(), s.to().stream().map(EmailAddress::toString).toList(), s.keepCopy());
+    }
+
+    // ---- shared accounts and access control lists ----
+
+    @Override
+    public SharingInfo sharing(String address) {
+        Account account = sharingAccount(address);
+        return call(() -> sharingInfo(account), e -> null);
+    }
+
+    @Override
+    public SharingInfo setShared(String address, boolean shared) {
+        Account account = sharingAccount(address);
+        return call(() -> {
+            access.setSharedAccount(account.id(), shared);
+            return sharingInfo(account);
+        }, e -> e instanceof StoreException.NotFound ? notFound(noAccount(account.address())) : null);
+    }
+
+    @Override
+    public SharingInfo grant(String address, String mailbox, String identifier, String rights) {
+        Account account = sharingAccount(address);
+        Rights r;
+        try {
+            r = Rights.parse(rights == null ? "" : rights.strip());
+        } catch (IllegalArgumentException e) {
+            throw invalid("rights are letters of " + Rights.LETTERS + ": " + e.getMessage());
+        }
+        String id = identifier(identifier);
+        org.twinmail.core.model.Mailbox box = sharedMailbox(account, mailbox);
+        // the owner acts: it has every right on its own mailboxes, so the store checks nothing but the identifier
+        return call(() -> {
+            access.forAccount(account.id()).setRights(box.id(), id, r);
+            return sharingInfo(account);
+        }, e -> null);
+    }
+
+    @Override
+    public SharingInfo revoke(String address, String mailbox, String identifier) {
+        Account account = sharingAccount(address);
+        String id = identifier(identifier);
+        org.twinmail.core.model.Mailbox box = sharedMailbox(account, mailbox);
+        return call(() -> {
+            access.forAccount(account.id()).removeRights(box.id(), id);
+            return sharingInfo(account);
+        }, e -> null);
+    }
+
+    private Account sharingAccount(String address) {
+        if (access == null) throw new AdminException(Kind.UNAVAILABLE, "shared accounts need the store's access control");
+        EmailAddress user = address(address);
+        return call(() -> directory.findAccount(user).orElseThrow(() -> notFound(noAccount(user))), e -> null);
+    }
+
+    /** {@code user@domain}, {@code anyone@domain} or {@code anyone}, lower case (the store checks that it names something). */
+    private static String identifier(String identifier) {
+        if (identifier == null || identifier.isBlank()) throw invalid("no identifier given (user@domain, anyone@domain or anyone)");
+        String id = identifier.strip().toLowerCase(Locale.ROOT);
+        if (!id.equals(MailboxAccess.ANYONE) && id.indexOf('@') <= 0) {
+            throw invalid("not an identifier (user@domain, anyone@domain or anyone): " + Printable.of(identifier));
+        }
+        return id;
+    }
+
+    private org.twinmail.core.model.Mailbox sharedMailbox(Account account, String mailbox) {
+        String name = mailbox == null || mailbox.isBlank() ? "INBOX" : mailbox.strip();
+        String n = name.equalsIgnoreCase("INBOX") ? "INBOX" : name;
+        return call(() -> mailboxes.mailbox(account.id(), n)
+                .orElseThrow(() -> notFound("mailbox " + Printable.of(n) + " of " + account.address() + " does not exist")), e -> null);
+    }
+
+    private SharingInfo sharingInfo(Account account) {
+        AccountMailboxes owner = access.forAccount(account.id());
+        String self = account.address().key();
+        List<MailboxGrants> boxes = new ArrayList<>();
+        for (org.twinmail.core.model.Mailbox m : mailboxes.mailboxes(account.id())) {
+            List<Grant> grants = new ArrayList<>();
+            for (AclEntry e : owner.acl(m.id())) {
+                if (!e.identifier().equals(self)) grants.add(new Grant(e.identifier(), e.rights().toString()));
+            }
+            if (!grants.isEmpty()) boxes.add(new MailboxGrants(m.name(), grants));
+        }
+        return new SharingInfo(account.address().toString(), access.isSharedAccount(account.id()), boxes);
     }
 
     // ---- aliases ----

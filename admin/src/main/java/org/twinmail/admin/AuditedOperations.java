@@ -11,7 +11,7 @@ import java.util.Set;
  */
 public final class AuditedOperations {
     /** Operations that only read (not recorded), and the ones that are the audit log's own. */
-    private static final Set<String> READS = Set.of("listDomains", "postmaster", "domainDns", "listUsers", "listAliases", "listQueue", "listRules", "listBans", "listOutboundHolds",
+    private static final Set<String> READS = Set.of("listDomains", "postmaster", "sharing", "domainDns", "listUsers", "listAliases", "listQueue", "listRules", "listBans", "listOutboundHolds",
             "listQuarantine", "showQuarantined", "showDkimKey", "listAdmins", "audit", "traffic", "alerts", "recordAudit", "verifyAdmin", "currentAdmin");
 
     private AuditedOperations() { }

@@ -13,6 +13,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.twinmail.admin.AdminException.Kind;
 import org.twinmail.admin.AdminOperations.AliasInfo;
 import org.twinmail.admin.AdminOperations.ForwardingInfo;
+import org.twinmail.admin.AdminOperations.Grant;
+import org.twinmail.admin.AdminOperations.MailboxGrants;
+import org.twinmail.admin.AdminOperations.SharingInfo;
 import org.twinmail.admin.AdminOperations.DkimInfo;
 import org.twinmail.admin.AdminOperations.DomainInfo;
 import org.twinmail.admin.AdminOperations.PostmasterInfo;
@@ -592,6 +595,51 @@ public abstract class AdminContractTest {
         ops.removeSieveScript("before", "10-spam");
         fails(() -> ops.removeSieveScript("before", "10-spam"), Kind.NOT_FOUND, "no global before script 10-spam");
         assertThat(ops.listSieveScripts()).hasSize(2);
+    }
+
+    // ---- shared accounts ----
+
+    @Test
+    void marksASharedAccountAndGrantsItsDomainAndAUserRights() {
+        ops.addDomain("example.org");
+        ops.addDomain("other.org");
+        ops.addUser("sales@example.org", "pw".toCharArray(), 0, 0);
+        ops.addUser("alice@example.org", "pw".toCharArray(), 0, 0);
+        ops.addUser("carol@other.org", "pw".toCharArray(), 0, 0);
+        assertThat(ops.sharing("sales@example.org")).isEqualTo(new SharingInfo("sales@example.org", false, List.of()));
+
+        assertThat(ops.setShared("Sales@example.org", true).shared()).isTrue();
+        ops.grant("sales@example.org", null, "anyone@example.org", "lrs");
+        SharingInfo s = ops.grant("sales@example.org", "inbox", "ALICE@example.org", "lrsi");
+        assertThat(s).isEqualTo(new SharingInfo("sales@example.org", true, List.of(new MailboxGrants("INBOX",
+                List.of(new Grant("alice@example.org", "lrsi"), new Grant("anyone@example.org", "lrs"))))));
+        assertThat(ops.sharing("sales@example.org")).isEqualTo(s);
+        // what the store enforces, not just a listing: alice sees it, as a shared account's; carol of another domain does not
+        long alice = store.findAccount(EmailAddress.parse("alice@example.org")).orElseThrow().id();
+        long carol = store.findAccount(EmailAddress.parse("carol@other.org")).orElseThrow().id();
+        assertThat(store.forAccount(alice).sharedMailboxes()).singleElement().satisfies(m -> {
+            assertThat(m.owner().key()).isEqualTo("sales@example.org");
+            assertThat(m.sharedAccount()).isTrue();
+            assertThat(m.rights().toString()).isEqualTo("lrsi");
+        });
+        assertThat(store.forAccount(carol).sharedMailboxes()).isEmpty();
+
+        failsStartingWith(() -> ops.grant("sales@example.org", null, "anyone@example.org", "lrZ"), Kind.INVALID, "rights are letters of");
+        fails(() -> ops.grant("sales@example.org", "Nowhere", "anyone@example.org", "l"), Kind.NOT_FOUND,
+                "mailbox Nowhere of sales@example.org does not exist");
+        fails(() -> ops.grant("sales@example.org", null, "nobody@example.org", "l"), Kind.INVALID, "no account nobody@example.org");
+        fails(() -> ops.grant("sales@example.org", null, "anyone@nowhere.org", "l"), Kind.INVALID, "not a local domain: nowhere.org");
+        fails(() -> ops.grant("sales@example.org", null, "sales@example.org", "l"), Kind.INVALID, "the owner always has every right");
+        fails(() -> ops.grant("sales@example.org", null, "everyone", "l"), Kind.INVALID,
+                "not an identifier (user@domain, anyone@domain or anyone): everyone");
+        fails(() -> ops.sharing("nobody@example.org"), Kind.NOT_FOUND, "account nobody@example.org does not exist");
+
+        assertThat(ops.revoke("sales@example.org", "INBOX", "alice@example.org").mailboxes().getFirst().grants())
+                .containsExactly(new Grant("anyone@example.org", "lrs"));
+        ops.revoke("sales@example.org", null, "alice@example.org"); // twice is no error
+        assertThat(ops.grant("sales@example.org", null, "anyone@example.org", "").mailboxes()).as("no rights: the entry goes").isEmpty();
+        assertThat(ops.setShared("sales@example.org", false)).isEqualTo(new SharingInfo("sales@example.org", false, List.of()));
+        assertThat(store.isSharedAccount(store.findAccount(EmailAddress.parse("sales@example.org")).orElseThrow().id())).isFalse();
     }
 
     // ---- DKIM keys ----

@@ -56,6 +56,10 @@ import org.twinmail.http.Exchange;
  * GET    /api/admin/users/{address}/forwarding   200 ForwardingInfo (to empty: none)
  * PUT    /api/admin/users/{address}/forwarding {"to":[...],"keepCopy"?}  200 ForwardingInfo (keepCopy absent: true)
  * DELETE /api/admin/users/{address}/forwarding   204
+ * GET    /api/admin/users/{address}/sharing      200 SharingInfo (the shared-account mark, the mailboxes' access control lists)
+ * PUT    /api/admin/users/{address}/sharing {"shared"}  200 SharingInfo (marks or unmarks a domain's shared account)
+ * PUT    /api/admin/users/{address}/acl/{identifier} {"rights","mailbox"?}  200 SharingInfo (mailbox absent: INBOX)
+ * DELETE /api/admin/users/{address}/acl/{identifier}[?mailbox=m]  200 SharingInfo
  * GET    /api/admin/users/{address}/sms          200 SmsInfo (the user's SMS settings)
  * PATCH  /api/admin/users/{address}/sms {"phone"?,"enabled"?,"trigger"?,"senders"?,"alias"?,"quietHours"?,"zone"?,"dailyCap"?,"language"?} 200 SmsInfo
  * POST   /api/admin/users/{address}/sms/verify {"code"}  200 SmsInfo (the phone number confirmed)
@@ -170,6 +174,18 @@ public final class AdminApi {
                     admin.removeForwarding(r.param(0));
                     return Reply.noContent();
                 }),
+                new Route("GET", "users/*/sharing", addressParam(), NONE, false, r -> Reply.ok(admin.sharing(r.param(0)))),
+                new Route("PUT", "users/*/sharing", addressParam(), NONE, true, r -> {
+                    JsonNode shared = r.body(Set.of("shared")).get("shared");
+                    if (shared == null || !shared.isBoolean()) throw invalid("shared must be true or false");
+                    return Reply.ok(admin.setShared(r.param(0), shared.booleanValue()));
+                }),
+                new Route("PUT", "users/*/acl/*", grantParams(), NONE, true, r -> {
+                    JsonNode body = r.body(Set.of("rights", "mailbox"));
+                    return Reply.ok(admin.grant(r.param(0), text(body, "mailbox", false), r.param(1), text(body, "rights", true)));
+                }),
+                new Route("DELETE", "users/*/acl/*", grantParams(), Set.of("mailbox"), false,
+                        r -> Reply.ok(admin.revoke(r.param(0), r.query("mailbox"), r.param(1)))),
                 new Route("GET", "users/*/sms", addressParam(), NONE, false, r -> Reply.ok(admin.smsSettings(r.param(0)))),
                 new Route("PATCH", "users/*/sms", addressParam(), NONE, true, this::setSms),
                 new Route("POST", "users/*/sms/verify", addressParam(), NONE, true,
@@ -306,6 +322,20 @@ public final class AdminApi {
     /** The domain of the address in the path ({@code users/{address}}, {@code aliases/{source}}). */
     private static Guard addressParam() {
         return (p, r) -> need(p, domainOf(r.param(0)));
+    }
+
+    /**
+     * A grant on an account's mailbox ({@code users/{address}/acl/{identifier}}): a domain
+     * administrator must manage the account's domain and the identifier's ({@code anyone}, every
+     * account of the server, is a global administrator's).
+     */
+    private static Guard grantParams() {
+        return (p, r) -> {
+            String domain = need(p, domainOf(r.param(0)));
+            String identifier = r.param(1);
+            need(p, identifier.indexOf('@') >= 0 ? domainOf(identifier) : null);
+            return domain;
+        };
     }
 
     /** The domain of an address in the JSON body. */

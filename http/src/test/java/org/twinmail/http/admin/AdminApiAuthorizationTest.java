@@ -58,7 +58,8 @@ class AdminApiAuthorizationTest {
         for (String r : List.of("GET domains/*/postmaster", "GET domains/*/dns", "GET users", "POST users", "PATCH users/*", "DELETE users/*", "GET aliases",
                 "POST aliases", "DELETE aliases/*", "POST rules/sender", "DELETE rules/sender/*", "POST dkim/*", "GET dkim/*",
                 "GET users/*/sms", "PATCH users/*/sms", "POST users/*/sms/verify", "POST users/*/sms/code",
-                "GET users/*/forwarding", "PUT users/*/forwarding", "DELETE users/*/forwarding")) {
+                "GET users/*/forwarding", "PUT users/*/forwarding", "DELETE users/*/forwarding",
+                "GET users/*/sharing", "PUT users/*/sharing", "PUT users/*/acl/*", "DELETE users/*/acl/*")) {
             TABLE.put(r, Access.DOMAIN);
         }
         for (String r : List.of("GET domains", "GET rules", "GET me", "GET openapi.yaml")) TABLE.put(r, Access.ANY);
@@ -140,6 +141,19 @@ class AdminApiAuthorizationTest {
     }
 
     @Test
+    void aDomainAdministratorGrantsRightsWithinTheirDomainsOnly() throws Exception {
+        String rights = "{\"rights\":\"lr\"}";
+        assertThat(send("PUT", "users/bob@example.org/acl/anyone@example.org", rights, "dora").statusCode()).isEqualTo(200);
+        assertThat(send("PUT", "users/bob@example.org/acl/bob@other.org", rights, "dora").statusCode()).isEqualTo(403);
+        assertThat(send("PUT", "users/bob@example.org/acl/anyone@other.org", rights, "dora").statusCode()).isEqualTo(403);
+        assertThat(send("PUT", "users/bob@example.org/acl/anyone", rights, "dora").statusCode()).as("every account of the server").isEqualTo(403);
+        assertThat(send("DELETE", "users/bob@example.org/acl/anyone", null, "dora").statusCode()).isEqualTo(403);
+        assertThat(send("PUT", "users/bob@example.org/acl/anyone", rights, null).statusCode()).isEqualTo(200);
+        JsonNode grants = JSON.readTree(get("users/bob@example.org/sharing", "dora").body()).path("mailboxes").get(0).path("grants");
+        assertThat(grants.toString()).isEqualTo("[{\"identifier\":\"anyone\",\"rights\":\"lr\"},{\"identifier\":\"anyone@example.org\",\"rights\":\"lr\"}]");
+    }
+
+    @Test
     void everyActionAndEveryRefusalIsInTheAuditLog() throws Exception {
         assertThat(send("POST", "users", "{\"address\":\"new@example.org\",\"password\":\"pw\"}", "dora").statusCode()).isEqualTo(201);
         assertThat(send("DELETE", "users/bob@other.org", null, "dora").statusCode()).isEqualTo(403);
@@ -203,6 +217,8 @@ class AdminApiAuthorizationTest {
             case "PATCH users/*/sms" -> "{\"phone\":\"+33612345678\"}";
             case "POST users/*/sms/verify" -> "{\"code\":\"123456\"}";
             case "PUT sieve/*/*" -> "{\"script\":\"keep;\"}";
+            case "PUT users/*/sharing" -> "{\"shared\":true}";
+            case "PUT users/*/acl/*" -> "{\"rights\":\"lrs\"}";
             case "PUT users/*/forwarding" -> "{\"to\":[\"away@elsewhere.example\"],\"keepCopy\":false}";
             case "POST aliases" -> "{\"source\":\"al2@" + d + "\",\"targets\":[\"bob@" + d + "\"]}";
             case "POST rules/ip" -> "{\"range\":\"192.0.2.9\",\"action\":\"deny\"}";

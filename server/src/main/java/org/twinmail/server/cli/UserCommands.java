@@ -2,6 +2,9 @@ package org.twinmail.server.cli;
 
 import org.twinmail.admin.AdminException;
 import org.twinmail.admin.AdminOperations.ForwardingInfo;
+import org.twinmail.admin.AdminOperations.Grant;
+import org.twinmail.admin.AdminOperations.MailboxGrants;
+import org.twinmail.admin.AdminOperations.SharingInfo;
 import org.twinmail.admin.AdminOperations.UserInfo;
 import org.twinmail.core.mail.ByteSize;
 import picocli.CommandLine.ArgGroup;
@@ -90,6 +93,40 @@ final class UserCommands {
             if (f.to().isEmpty()) out().println(f.address() + " is not forwarded");
             else out().println(f.address() + " forwarded to " + String.join(", ", f.to()) + (f.keepCopy() ? ", a copy kept" : ", no copy kept"));
         });
+    }
+
+    @Command(name = "share", description = {"Show or set whether an account is a shared account of its domain (sales@: IMAP shows its",
+            "mailboxes under #shared/, docs/imap.md), with who has rights on its mailboxes. No option: show it."})
+    int share(@Parameters(paramLabel = "ADDRESS") String address,
+              @Option(names = "--on", description = "Mark it shared.") boolean on,
+              @Option(names = "--off", description = "Take the mark away (the rights given stay).") boolean off) {
+        return admin.run(spec.commandLine().getErr(), ops -> {
+            if (on && off) throw new AdminException(AdminException.Kind.INVALID, "--on and --off exclude each other");
+            print(on || off ? ops.setShared(address, on) : ops.sharing(address));
+        });
+    }
+
+    @Command(name = "grant", description = {"Give IDENTIFIER exactly RIGHTS (RFC 4314 letters lrswipkxtea) on one of the account's mailboxes.",
+            "IDENTIFIER: user@domain, anyone@domain (every account of that domain) or anyone. Example: grant sales@example.org anyone@example.org lrs"})
+    int grant(@Parameters(index = "0", paramLabel = "ADDRESS") String address,
+              @Parameters(index = "1", paramLabel = "IDENTIFIER") String identifier,
+              @Parameters(index = "2", paramLabel = "RIGHTS") String rights,
+              @Option(names = "--mailbox", paramLabel = "NAME", description = "The mailbox (default INBOX).") String mailbox) {
+        return admin.run(spec.commandLine().getErr(), ops -> print(ops.grant(address, mailbox, identifier, rights)));
+    }
+
+    @Command(name = "revoke", description = "Remove IDENTIFIER's rights on one of the account's mailboxes.")
+    int revoke(@Parameters(index = "0", paramLabel = "ADDRESS") String address,
+               @Parameters(index = "1", paramLabel = "IDENTIFIER") String identifier,
+               @Option(names = "--mailbox", paramLabel = "NAME", description = "The mailbox (default INBOX).") String mailbox) {
+        return admin.run(spec.commandLine().getErr(), ops -> print(ops.revoke(address, mailbox, identifier)));
+    }
+
+    private void print(SharingInfo s) {
+        out().println(s.address() + (s.shared() ? " is a shared account of its domain" : " is not a shared account"));
+        for (MailboxGrants m : s.mailboxes()) {
+            for (Grant g : m.grants()) out().println("  " + m.mailbox() + ": " + g.identifier() + " " + g.rights());
+        }
     }
 
     @Command(name = "remove", description = "Delete an account and all its mail.")
