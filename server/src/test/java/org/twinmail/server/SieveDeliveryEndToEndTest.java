@@ -223,6 +223,101 @@ class SieveDeliveryEndToEndTest {
         }
     }
 
+    /**
+     * reject (RFC 5429 2.1) for one of two recipients: the message is accepted for the other, so
+     * the refusal is a rejection MDN to the envelope sender; never one to the null sender.
+     */
+    @Test
+    void aRejectAfterTheMessageWasAcceptedSendsARejectionMdnButNeverToTheNullSender() throws Exception {
+        try (TwinmailServer server = TwinmailServer.start(TestConfigs.loopback(data))) {
+            String d = data.toString();
+            assertThat(CliRunner.run("admin", "--data", d, "domain", "add", "sieve.example").exit()).isZero();
+            for (String u : new String[] {"sam", "deputy", "writer"}) {
+                assertThat(CliRunner.run("admin", "--data", d, "user", "add", u + "@sieve.example", "--password", "pw-" + u).exit()).isZero();
+            }
+            Properties p = new Properties();
+            p.put("mail.smtp.host", "127.0.0.1");
+            p.put("mail.smtp.port", String.valueOf(server.smtpAddresses().getFirst().getPort()));
+            p.put("mail.imap.host", "127.0.0.1");
+            p.put("mail.imap.port", String.valueOf(server.imapAddresses().getFirst().getPort()));
+            Session session = Session.getInstance(p);
+            upload(server.managesieveAddresses().getFirst(), SCRIPT);
+
+            MimeMessage m = new MimeMessage(session);
+            m.setFrom(new InternetAddress("writer@sieve.example"));
+            m.setRecipients(Message.RecipientType.TO, "sam@sieve.example, deputy@sieve.example");
+            m.setSubject("unwanted offer");
+            m.setText("hello");
+            Transport.send(m); // accepted: deputy takes it, and sam's script runs after the 250 is due
+            assertThat(m.getMessageID()).isNotBlank();
+
+            // the same with the null sender, over the wire
+            InetSocketAddress smtp = server.smtpAddresses().getFirst();
+            try (Socket s = new Socket(smtp.getAddress(), smtp.getPort())) {
+                s.setSoTimeout(10_000);
+                BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+                OutputStream out = s.getOutputStream();
+                assertThat(reply(in)).startsWith("220");
+                for (String c : new String[] {"EHLO client.example", "MAIL FROM:<>", "RCPT TO:<sam@sieve.example>", "RCPT TO:<deputy@sieve.example>",
+                        "DATA"}) {
+                    out.write((c + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                    assertThat(reply(in)).as(c).matches(c.equals("DATA") ? "354.*" : "2.*");
+                }
+                out.write("From: daemon@remote.example\r\nSubject: unwanted bounce\r\n\r\nbody\r\n.\r\n".getBytes(StandardCharsets.US_ASCII));
+                assertThat(reply(in)).startsWith("250");
+            }
+
+            assertThat(subjectsOf(session, "sam@sieve.example", "pw-sam")).as("no copy for the one who rejected").isEmpty();
+            assertThat(subjectsOf(session, "deputy@sieve.example", "pw-deputy")).containsExactly("unwanted offer", "unwanted bounce");
+            Store imap = session.getStore("imap");
+            imap.connect("writer@sieve.example", "pw-writer");
+            try {
+                Folder inbox = imap.getFolder("INBOX");
+                inbox.open(Folder.READ_ONLY);
+                Message[] got = inbox.getMessages();
+                assertThat(got).as("one rejection, for the message with a sender").hasSize(1);
+                MimeMessage mdn = (MimeMessage) got[0];
+                assertThat(mdn.getSubject()).isEqualTo("Rejected: unwanted offer");
+                assertThat(mdn.getHeader("Return-Path")).containsExactly("<>");
+                assertThat(mdn.getHeader("Auto-Submitted")[0]).startsWith("auto-replied");
+                assertThat(mdn.getContentType()).contains("multipart/report").contains("report-type=disposition-notification");
+                jakarta.mail.internet.MimeMultipart parts = (jakarta.mail.internet.MimeMultipart) mdn.getContent();
+                assertThat(parts.getCount()).isEqualTo(3);
+                assertThat((String) parts.getBodyPart(0).getContent()).contains("sam@sieve.example").contains("Not here, thanks");
+                assertThat(parts.getBodyPart(1).getContentType()).startsWith("message/disposition-notification");
+                java.io.ByteArrayOutputStream fields = new java.io.ByteArrayOutputStream();
+                parts.getBodyPart(1).getInputStream().transferTo(fields);
+                assertThat(fields.toString(StandardCharsets.US_ASCII)).contains("Final-Recipient: rfc822; sam@sieve.example")
+                        .contains("Original-Message-ID: " + m.getMessageID())
+                        .contains("Disposition: automatic-action/MDN-sent-automatically; deleted");
+                assertThat(parts.getBodyPart(2).getContentType()).startsWith("text/rfc822-headers");
+                java.io.ByteArrayOutputStream original = new java.io.ByteArrayOutputStream();
+                parts.getBodyPart(2).getInputStream().transferTo(original);
+                assertThat(original.toString(StandardCharsets.UTF_8)).contains("Subject: unwanted offer");
+                inbox.close(false);
+            } finally {
+                imap.close();
+            }
+        }
+    }
+
+    private static String reply(BufferedReader in) throws Exception {
+        while (true) {
+            String l = in.readLine();
+            if (l == null || l.length() < 4 || l.charAt(3) == ' ') return l;
+        }
+    }
+
+    private static java.util.List<String> subjectsOf(Session session, String user, String password) throws Exception {
+        Store imap = session.getStore("imap");
+        imap.connect(user, password);
+        try {
+            return subjects(imap, "INBOX");
+        } finally {
+            imap.close();
+        }
+    }
+
     private static java.util.List<String> subjects(Store store, String folder) throws Exception {
         Folder f = store.getFolder(folder);
         f.open(Folder.READ_ONLY);

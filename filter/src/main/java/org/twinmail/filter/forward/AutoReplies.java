@@ -33,7 +33,8 @@ import org.twinmail.store.StoredRecord;
 
 /**
  * The one way the server sends an automatic reply on an account's behalf: a Sieve
- * {@code vacation} (RFC 5230, RFC 6131) and JMAP's VacationResponse (RFC 8621 8) both come here.
+ * {@code vacation} (RFC 5230, RFC 6131) and JMAP's VacationResponse (RFC 8621 8) both come here,
+ * and the rejection MDN of a Sieve {@code reject} after the message was accepted ({@link #reject}).
  *
  * <ul>
  *   <li>RFC 3834's rules ({@link AutoReplyRules}): never to the null sender, lists, bulk,
@@ -106,6 +107,86 @@ public final class AutoReplies {
         if (seen.isPresent() && !seen.get().expiredAt(now)) return "answered " + to + " already within the period";
         Duration period = reply.period().compareTo(minPeriod) < 0 ? minPeriod : reply.period();
         byte[] message = compose(account, to, header, reply);
+        if (!send(to, message)) return "sender " + to + " does not exist here";
+        records.putRecord(SENT, scope, key, to.toString().getBytes(StandardCharsets.UTF_8), now + period.toMillis());
+        log.info("auto-reply: {} answered {}", account.address(), to);
+        return null;
+    }
+
+    /**
+     * A Sieve {@code reject} of a message that was already accepted (RFC 5429 2.1: the script ran
+     * after the 250 was due, for one of several recipients): a rejection MDN (RFC 8098,
+     * disposition {@code automatic-action/MDN-sent-automatically; deleted}, the reason in its text
+     * part, the original header as {@code text/rfc822-headers}) to the envelope sender, with the
+     * null envelope sender. Never to the null sender (it would answer a bounce): the message is
+     * then only discarded. Returns why nothing was sent, or null when the rejection went out.
+     *
+     * @param envelopeTo     the recipient as the client wrote it (Original-Recipient)
+     * @param originalHeader the original's header section as it came (at most what was parsed)
+     */
+    public String reject(Account account, String sender, String envelopeTo, byte[] originalHeader, List<SieveMessage.Field> header,
+                         String reason) {
+        if (sender.isEmpty()) return "null sender";
+        EmailAddress to;
+        try {
+            to = EmailAddress.parse(sender);
+        } catch (IllegalArgumentException e) {
+            return "sender " + Printable.of(sender) + " is not an address";
+        }
+        if (!send(to, composeRejection(account, to, envelopeTo, originalHeader, header, reason))) {
+            return "sender " + to + " does not exist here";
+        }
+        log.info("sieve reject: {} refused a message from {} with a rejection MDN", account.address(), to);
+        return null;
+    }
+
+    private byte[] composeRejection(Account account, EmailAddress to, String envelopeTo, byte[] originalHeader,
+                                    List<SieveMessage.Field> header, String reason) {
+        String originalSubject = value(header, "subject");
+        String messageId = value(header, "message-id");
+        String boundary = "=_reject_" + UUID.randomUUID().toString().replace("-", "");
+        String text = (reason == null || reason.isBlank() ? "Message refused by the recipient's filter" : reason)
+                .replace("\r\n", "\n").replace("\n", "\r\n");
+        if (text.length() > MAX_TEXT) text = text.substring(0, MAX_TEXT);
+        StringBuilder b = new StringBuilder();
+        b.append("From: Mail Delivery System <MAILER-DAEMON@").append(account.address().domain()).append(">\r\n");
+        b.append("To: ").append(to).append("\r\n");
+        b.append("Subject: ").append(EncodedWords.encode(oneLine("Rejected: " + (originalSubject == null ? "" : originalSubject)))).append("\r\n");
+        b.append("Date: ").append(MailDates.format(OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC))).append("\r\n");
+        b.append("Message-ID: <").append(UUID.randomUUID()).append('@').append(hostname).append(">\r\n");
+        if (messageId != null) {
+            b.append("In-Reply-To: ").append(oneLine(messageId)).append("\r\n");
+            b.append("References: ").append(oneLine(messageId)).append("\r\n");
+        }
+        b.append("Auto-Submitted: auto-replied (rejected)\r\n");
+        b.append("Precedence: bulk\r\n");
+        b.append("MIME-Version: 1.0\r\n");
+        b.append("Content-Type: multipart/report; report-type=disposition-notification;\r\n\tboundary=\"").append(boundary).append("\"\r\n\r\n");
+        b.append("This is a MIME-encapsulated message.\r\n\r\n");
+        b.append("--").append(boundary).append("\r\n");
+        b.append("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n");
+        String human = "Your message to " + oneLine(envelopeTo) + " was automatically rejected:\r\n\r\n" + text + "\r\n";
+        b.append(Base64.getMimeEncoder(76, new byte[] {'\r', '\n'}).encodeToString(human.getBytes(StandardCharsets.UTF_8))).append("\r\n");
+        b.append("--").append(boundary).append("\r\n");
+        b.append("Content-Type: message/disposition-notification\r\n\r\n");
+        b.append("Reporting-UA: ").append(hostname).append("; TwinMail\r\n");
+        b.append("Original-Recipient: rfc822; ").append(oneLine(envelopeTo)).append("\r\n");
+        b.append("Final-Recipient: rfc822; ").append(account.address()).append("\r\n");
+        if (messageId != null) b.append("Original-Message-ID: ").append(oneLine(messageId)).append("\r\n");
+        b.append("Disposition: automatic-action/MDN-sent-automatically; deleted\r\n\r\n");
+        b.append("--").append(boundary).append("\r\n");
+        b.append("Content-Type: text/rfc822-headers\r\n\r\n");
+        byte[] head = b.toString().getBytes(StandardCharsets.UTF_8);
+        byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] out = new byte[head.length + originalHeader.length + tail.length];
+        System.arraycopy(head, 0, out, 0, head.length);
+        System.arraycopy(originalHeader, 0, out, head.length, originalHeader.length);
+        System.arraycopy(tail, 0, out, head.length + originalHeader.length, tail.length);
+        return out;
+    }
+
+    /** Sends an automatic message with the null envelope sender: into a local sender's INBOX, else through the outbound queue. */
+    private boolean send(EmailAddress to, byte[] message) {
         switch (directory.resolve(to)) {
             // a local copy carries the null envelope sender as its Return-Path, as the MX would write it
             case RecipientResolution.Local l -> mailboxes.deliver(new Delivery(l.accounts().stream().map(Account::id).toList(),
@@ -113,12 +194,10 @@ public final class AutoReplies {
             case RecipientResolution.NotLocal n -> mailboxes.deliver(new Delivery(List.of(), MessageSpool.of(message), clock.instant(),
                     new Outbound("", List.of(to), !to.toString().chars().allMatch(c -> c < 0x80), false)));
             case RecipientResolution.Unknown u -> {
-                return "sender " + to + " does not exist here";
+                return false;
             }
         }
-        records.putRecord(SENT, scope, key, to.toString().getBytes(StandardCharsets.UTF_8), now + period.toMillis());
-        log.info("auto-reply: {} answered {}", account.address(), to);
-        return null;
+        return true;
     }
 
     private byte[] compose(Account account, EmailAddress to, List<SieveMessage.Field> header, Reply reply) {

@@ -53,7 +53,9 @@ import org.twinmail.store.Records;
  * which the script's redirects carry too). The administrator's global before and after
  * scripts ({@link SieveScripts#globals()}) run with the user's as one sequence
  * ({@link Interpreter#run(List, Interpreter.Step, List, SieveMessage)}). Not yet applied, each logged as such and the
- * message kept: a second target (the store delivers one copy per account), {@code reject} among several recipients (it needs a DSN).
+ * message kept: a second target (the store delivers one copy per account). A {@code reject} among
+ * several recipients (the message is accepted for the others) sends a rejection MDN to the
+ * sender instead ({@link AutoReplies#reject}, never to the null sender) and keeps no copy.
  * A script that does not compile, or fails at run time, delivers to INBOX (never lost) and is
  * logged. Only the first {@value #MAX_PARSED} bytes of a message are parsed for the script
  * (headers and the start of the body); {@code size} sees the real size.
@@ -225,6 +227,7 @@ public final class SieveFilter implements Check.Data {
         List<Long> id = List.of(account.id());
         boolean delivered = false;
         boolean keepAnyway = false;
+        Action.Reject rejected = null;
         List<EmailAddress> redirectTo = new ArrayList<>();
         for (Action a : outcome.actions()) {
             switch (a) {
@@ -234,8 +237,13 @@ public final class SieveFilter implements Check.Data {
                         if (text.isEmpty()) text = "Message refused by the recipient's filter";
                         return Verdict.reject(550, "5.7.1", text.length() > 400 ? text.substring(0, 400) : text, "sieve_reject");
                     }
-                    log.info("sieve: {} rejects a message with several recipients; kept (a rejection DSN is not built yet)", account.address());
-                    keepAnyway = true;
+                    // accepted for the others already (RFC 5429 2.1): a rejection MDN to the sender, no copy here
+                    if (autoReplies == null) {
+                        log.info("sieve: {} rejects a message with several recipients; kept (no rejection can be sent)", account.address());
+                        keepAnyway = true;
+                    } else {
+                        rejected = r;
+                    }
                 }
                 case Action.Keep k -> {
                     if (delivered) {
@@ -285,12 +293,26 @@ public final class SieveFilter implements Check.Data {
                 }
             }
         }
+        if (rejected != null && !keepAnyway) {
+            String sender = envelope.sender().map(Object::toString).orElse("");
+            String why;
+            try {
+                why = autoReplies.reject(account, sender, envelopeTo(envelope, account), Header.parse(head).bytes(), parsed.fields(),
+                        rejected.reason());
+            } catch (RuntimeException e) {
+                // the rejection could not be written: the message stays with the user rather than vanish
+                log.warn("sieve: {}: rejection not sent, message kept: {}", account.address(), e.toString());
+                why = null;
+                keepAnyway = true;
+            }
+            if (why != null) log.info("sieve: {}: rejection not sent ({}), message discarded", account.address(), why);
+        }
         if (!delivered) {
             if (keepAnyway || !redirectTo.isEmpty() && !redirected) {
                 // a redirect or a reject that could not be applied: the message stays with the user
                 effects.add(new Verdict.FileInto("INBOX", null, Set.of(), id, "sieve_keep"));
             } else {
-                effects.add(new Verdict.Drop(id, redirected ? "sieve_redirect" : "sieve_discard"));
+                effects.add(new Verdict.Drop(id, redirected ? "sieve_redirect" : rejected != null ? "sieve_reject" : "sieve_discard"));
             }
         }
         return null;
