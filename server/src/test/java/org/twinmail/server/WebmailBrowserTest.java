@@ -73,6 +73,9 @@ class WebmailBrowserTest {
     /** The identities test's account, with an alias that leads only to it (a second identity). */
     static final String ERIN = "erin@web.example";
     static final String ERIN_ALIAS = "sales@web.example";
+    /** The search chips' account and the "always load images" account. */
+    static final String FRANK = "frank@web.example";
+    static final String GINA = "gina@web.example";
     static final String PASSWORD = "Correct-Horse-9";
     static final Path SCREENSHOTS = Path.of("..", "web", "target", "screenshots");
     static final Duration WAIT = Duration.ofSeconds(20);
@@ -92,7 +95,7 @@ class WebmailBrowserTest {
     void start() throws Exception {
         server = TwinmailServer.start(TestConfigs.loopback(data));
         assertThat(CliRunner.run("admin", "--data", data.toString(), "domain", "add", "web.example").exit()).isZero();
-        for (String u : List.of(ALICE, BOB, CAROL)) {
+        for (String u : List.of(ALICE, BOB, CAROL, FRANK, GINA)) {
             assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", u, "--password", PASSWORD).exit()).isZero();
         }
         assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", DAVE, "--password", PASSWORD, "--quota", "10M").exit()).isZero();
@@ -489,7 +492,7 @@ class WebmailBrowserTest {
     /** The subjects of the list's rows, top to bottom, once the list is drawn. */
     List<String> rowSubjects() {
         return wait.ignoring(StaleElementReferenceException.class).until(d -> d.findElements(By.cssSelector(".msg-row .subject")).stream()
-                .map(WebElement::getText).toList());
+                .map(e -> e.getText().replace(" \uD83D\uDCCE", "")).toList()); // without the attachment clip
     }
 
     /** Waits until the rows whose subject starts with {@code prefix} are exactly {@code expected} (in list order). */
@@ -802,6 +805,189 @@ class WebmailBrowserTest {
         wait.until(d -> ((JavascriptExecutor) d).executeScript("return innerWidth <= 720"));
         ((JavascriptExecutor) driver).executeScript("document.getElementById('set-identities').scrollIntoView()");
         screenshot("phone-zh-identities");
+    }
+
+    void deliverFrom(String from, String to, String subject, Function<MimeMessage, MimeMessage> body) throws Exception {
+        deliver(to, subject, m -> {
+            try {
+                m.setFrom(new InternetAddress(from));
+                return body.apply(m);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    static MimeMessage withAttachment(MimeMessage m) {
+        try {
+            jakarta.mail.internet.MimeMultipart mp = new jakarta.mail.internet.MimeMultipart();
+            jakarta.mail.internet.MimeBodyPart text = new jakarta.mail.internet.MimeBodyPart();
+            text.setText("see the file", "UTF-8");
+            jakarta.mail.internet.MimeBodyPart file = new jakarta.mail.internet.MimeBodyPart();
+            file.setContent("a,b\n1,2\n", "text/csv");
+            file.setFileName("table.csv");
+            file.setDisposition("attachment");
+            mp.addBodyPart(text);
+            mp.addBodyPart(file);
+            m.setContent(mp);
+            m.saveChanges();
+            return m;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** As {@link #waitForRows}, in any order (messages delivered within a second may sort either way). */
+    void waitForRowSet(String prefix, java.util.Set<String> expected) {
+        try {
+            wait.ignoring(StaleElementReferenceException.class).until(d -> {
+                List<String> rows = rowSubjects().stream().filter(x -> x.startsWith(prefix)).toList();
+                return rows.size() == expected.size() && expected.containsAll(rows);
+            });
+        } catch (org.openqa.selenium.TimeoutException e) {
+            assertThat(rowSubjects()).as("the list's rows").containsExactlyInAnyOrderElementsOf(expected);
+            throw e;
+        }
+    }
+
+    List<String> chipKeys() {
+        return wait.ignoring(StaleElementReferenceException.class).until(d -> d.findElements(By.cssSelector("#chips .chip")).stream()
+                .map(c -> c.getAttribute("data-key")).toList());
+    }
+
+    void removeChip(String key) {
+        wait.ignoring(StaleElementReferenceException.class).until(d -> {
+            d.findElement(By.cssSelector("#chips .chip[data-key='" + key + "'] .chip-x")).click();
+            return true;
+        });
+    }
+
+    @Test
+    void searchChipsNarrowTheFullTextSearchByFromToSubjectDateAndAttachment() throws Exception {
+        deliverFrom(BOB, FRANK, "Chip alpha report", WebmailBrowserTest::withAttachment);
+        deliverFrom(ALICE, FRANK, "Chip beta report", m -> m);
+        deliverFrom(BOB, FRANK, "Chip gamma notes", m -> m);
+        login(FRANK);
+        waitForRowSet("Chip", java.util.Set.of("Chip gamma notes", "Chip alpha report", "Chip beta report"));
+
+        WebElement box = driver.findElement(By.id("search"));
+        box.sendKeys("from:bob chip", Keys.ENTER);
+        waitForRowSet("Chip", java.util.Set.of("Chip gamma notes", "Chip alpha report"));
+        assertThat(chipKeys()).containsExactly("text", "from");
+        assertThat(driver.findElement(By.cssSelector("#chips .chip[data-key=from]")).getText()).contains("From: bob");
+        assertThat(box.getAttribute("value")).as("the chip leaves the box").isEqualTo("chip");
+
+        // the options panel adds has-attachment beside what is there
+        driver.findElement(By.id("filters-toggle")).click();
+        WebElement panel = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("filter-panel")));
+        assertThat(panel.findElement(By.id("f-from")).getAttribute("value")).isEqualTo("bob");
+        panel.findElement(By.id("f-attachment")).click();
+        screenshot("desktop-en-search-options");
+        panel.findElement(By.id("f-apply")).click();
+        waitForRowSet("Chip", java.util.Set.of("Chip alpha report"));
+        assertThat(chipKeys()).containsExactly("text", "from", "hasAttachment");
+        screenshot("desktop-en-search-chips");
+
+        removeChip("from");
+        waitForRowSet("Chip", java.util.Set.of("Chip alpha report"));
+        removeChip("hasAttachment");
+        waitForRowSet("Chip", java.util.Set.of("Chip gamma notes", "Chip alpha report", "Chip beta report"));
+
+        box = driver.findElement(By.id("search"));
+        box.clear();
+        box.sendKeys("subject:\"beta report\" to:frank", Keys.ENTER);
+        waitForRowSet("Chip", java.util.Set.of("Chip beta report"));
+        assertThat(chipKeys()).containsExactly("to", "subject");
+        // dates: everything arrived today, so nothing before today and all of it from today on
+        String today = (String) ((JavascriptExecutor) driver).executeScript(
+                "const d = new Date(); return d.getFullYear() + '-' + String(d.getMonth() + 1).padStart(2, '0') + '-' + String(d.getDate()).padStart(2, '0')");
+        String yesterday = java.time.LocalDate.parse(today).minusDays(1).toString();
+        box = driver.findElement(By.id("search"));
+        box.clear();
+        box.sendKeys("chip before:" + yesterday, Keys.ENTER);
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#list .empty"), "No messages"));
+        box = driver.findElement(By.id("search"));
+        box.clear();
+        box.sendKeys("chip after:" + today + " has:attachment", Keys.ENTER);
+        waitForRowSet("Chip", java.util.Set.of("Chip alpha report"));
+        assertThat(chipKeys()).containsExactly("text", "after", "hasAttachment");
+        assertThat(driver.findElement(By.cssSelector("#chips .chip[data-key=after]")).getText()).contains(today);
+
+        // Chinese labels, phone width
+        driver.findElement(By.id("lang-switch")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#chips .chip[data-key=hasAttachment]"), "含附件"));
+        driver.manage().window().setSize(new Dimension(390, 844));
+        wait.until(d -> ((JavascriptExecutor) d).executeScript("return innerWidth <= 720"));
+        Number width = (Number) ((JavascriptExecutor) driver).executeScript("return document.documentElement.scrollWidth");
+        assertThat(width.intValue()).as("nothing wider than the phone").isLessThanOrEqualTo(390);
+        screenshot("phone-zh-search-chips");
+        // a folder ends the search
+        driver.findElement(By.id("menu")).click();
+        wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector(".mailbox[data-role=inbox]"))).click();
+        waitForRowSet("Chip", java.util.Set.of("Chip gamma notes", "Chip alpha report", "Chip beta report"));
+        assertThat(driver.findElements(By.id("chips"))).isEmpty();
+    }
+
+    @Test
+    void alwaysLoadImagesFromASenderIsKeptPerUserAndOnlyForThatSender() throws Exception {
+        List<String> hits = new CopyOnWriteArrayList<>();
+        HttpServer images = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        images.createContext("/", ex -> {
+            hits.add(ex.getRequestURI().getPath());
+            ex.sendResponseHeaders(204, -1);
+            ex.close();
+        });
+        images.start();
+        try {
+            String url = "http://127.0.0.1:" + images.getAddress().getPort();
+            deliverFrom(BOB, GINA, "Pictures one", m -> html(m, "<p>one</p><img src=\"" + url + "/one.gif\">"));
+            login(GINA);
+            open("Pictures one", "one");
+            WebElement always = wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector(".card[open] .always-images")));
+            assertThat(always.getText()).isEqualTo("Always load images from " + BOB);
+            assertThat(hits).as("held back").isEmpty();
+            screenshot("desktop-en-images-always");
+            always.click();
+            wait.until(d -> hits.contains("/one.gif"));
+            wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(".card[open] .never-images")));
+
+            // the next message from that sender shows its images at once; another sender's stay held back
+            deliverFrom(BOB, GINA, "Pictures two", m -> html(m, "<p>two</p><img src=\"" + url + "/two.gif\">"));
+            deliverFrom(ALICE, GINA, "Pictures three", m -> html(m, "<p>three</p><img src=\"" + url + "/three.gif\">"));
+            open("Pictures two", "two");
+            wait.until(d -> hits.contains("/two.gif"));
+            open("Pictures three", "three");
+            wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector(".card[open] .always-images")));
+            // kept on the server for this user: another user's reading of the same sender is not affected
+            driver.manage().deleteAllCookies();
+            deliverFrom(BOB, FRANK, "Pictures for frank", m -> html(m, "<p>frank</p><img src=\"" + url + "/frank.gif\">"));
+            login(FRANK);
+            open("Pictures for frank", "frank");
+            wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector(".card[open] .always-images")));
+            assertThat(hits).containsExactly("/one.gif", "/two.gif");
+
+            // and a new session of the same user keeps it, until "Stop"
+            driver.manage().deleteAllCookies();
+            login(GINA);
+            deliverFrom(BOB, GINA, "Pictures four", m -> html(m, "<p>four</p><img src=\"" + url + "/four.gif\">"));
+            open("Pictures four", "four");
+            wait.until(d -> hits.contains("/four.gif"));
+            driver.findElement(By.id("lang-switch")).click();
+            WebElement stop = wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector(".card[open] .never-images")));
+            assertThat(driver.findElement(By.cssSelector(".card[open] .images-bar")).getText()).contains("始终加载来自 " + BOB + " 的图片");
+            driver.manage().window().setSize(new Dimension(390, 844));
+            wait.until(d -> ((JavascriptExecutor) d).executeScript("return innerWidth <= 720"));
+            screenshot("phone-zh-images-always");
+            stop.click();
+            wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector(".card[open] .always-images")));
+            deliverFrom(BOB, GINA, "Pictures five", m -> html(m, "<p>five</p><img src=\"" + url + "/five.gif\">"));
+            driver.manage().window().setSize(new Dimension(1280, 860));
+            open("Pictures five", "five");
+            wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector(".card[open] .always-images")));
+            assertThat(hits).as("held back again").doesNotContain("/five.gif", "/three.gif", "/frank.gif");
+        } finally {
+            images.stop(0);
+        }
     }
 
     @Test

@@ -20,6 +20,7 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.twinmail.admin.AdminException;
+import org.twinmail.core.mail.EmailAddress;
 import org.twinmail.admin.AdminOperations;
 import org.twinmail.http.Exchange;
 import org.twinmail.http.HttpService;
@@ -59,6 +60,11 @@ public final class Webmail {
     public static final String PREFIX = "/mail/";
     /** The records' kind of webmail sessions. */
     public static final String SESSION_KIND = "web.session";
+    /**
+     * The records' kind of the senders whose remote images a user always loads ("always for this
+     * sender"): scope the account, name the sender's address in lower case, value empty.
+     */
+    public static final String IMAGE_SENDERS_KIND = "web.image-senders";
     static final String COOKIE = "twinmail-mail";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_INLINE_IMAGE = 2 * 1024 * 1024;
@@ -150,6 +156,8 @@ public final class Webmail {
                 sendJson(ex, 200, r);
             } else if (rest.equals("api/settings") || rest.startsWith("api/settings/")) {
                 settings(ex, backend, s);
+            } else if (rest.equals("api/images/always") || rest.equals("api/images/never")) {
+                imageSender(ex, backend.records(), s, rest.endsWith("always"));
             } else if (rest.startsWith("jmap/")) {
                 BrowserSession bs = s.authorize(ex);
                 ContentSecurityPolicy.securityHeaders(ex);
@@ -157,7 +165,7 @@ public final class Webmail {
             } else if (rest.startsWith("message/")) {
                 if (!readOnly(ex)) return;
                 BrowserSession bs = s.authorize(ex);
-                message(ex, backend.jmap(), principal(bs), rest.substring("message/".length()));
+                message(ex, backend.jmap(), backend.records(), principal(bs), rest.substring("message/".length()));
             } else {
                 sendJson(ex, 404, error("no such page"));
             }
@@ -302,7 +310,32 @@ public final class Webmail {
 
     // ---- the message frame ----
 
-    private void message(Exchange ex, JmapService jmap, Principal p, String rest) throws IOException {
+    /** {@code POST api/images/always|never {"sender"}}: remote images of that sender always loaded for this user, or no longer. */
+    private void imageSender(Exchange ex, Records records, BrowserSessions s, boolean always) throws IOException, SessionRefused {
+        if (!ex.method().equals("POST")) {
+            methodNotAllowed(ex, "POST");
+            return;
+        }
+        BrowserSession bs = s.authorize(ex);
+        Principal p = principal(bs);
+        String sender;
+        try {
+            JsonNode body = JSON.readTree(ex.readBody());
+            sender = EmailAddress.parse(body.path("sender").asText("")).toString().toLowerCase(Locale.ROOT);
+        } catch (IOException | IllegalArgumentException e) {
+            sendJson(ex, 400, error("the body is {\"sender\": an address}"));
+            return;
+        }
+        String scope = "account:" + p.accountId();
+        if (always) records.putRecord(IMAGE_SENDERS_KIND, scope, sender, new byte[0], 0);
+        else records.deleteRecord(IMAGE_SENDERS_KIND, scope, sender);
+        ObjectNode r = JSON.createObjectNode();
+        r.put("sender", sender);
+        r.put("always", always);
+        sendJson(ex, 200, r);
+    }
+
+    private void message(Exchange ex, JmapService jmap, Records records, Principal p, String rest) throws IOException {
         boolean info = rest.endsWith("/info");
         String emailId = info ? rest.substring(0, rest.length() - 5) : rest;
         if (!emailId.matches("[A-Za-z0-9_-]{1,255}")) {
@@ -317,7 +350,7 @@ public final class Webmail {
         ObjectNode args = call.addObject();
         args.put("accountId", "a" + p.accountId());
         args.putArray("ids").add(emailId);
-        args.putArray("properties").add("htmlBody").add("bodyValues").add("attachments");
+        args.putArray("properties").add("from").add("htmlBody").add("bodyValues").add("attachments");
         args.put("fetchHTMLBodyValues", true);
         call.add("m");
         JsonNode response = jmap.execute(JSON.writeValueAsBytes(request), p, clientAddress(ex));
@@ -326,6 +359,11 @@ public final class Webmail {
             sendJson(ex, 404, error("no such message"));
             return;
         }
+        // "always for this sender": the first From address, as the reader shows it
+        String sender = email.path("from").path(0).path("email").asText("").toLowerCase(Locale.ROOT);
+        boolean trusted = !sender.isEmpty() && sender.length() <= 512
+                && records.record(IMAGE_SENDERS_KIND, "account:" + p.accountId(), sender).isPresent();
+        images |= trusted;
         Map<String, String> inline = new HashMap<>();
         for (JsonNode a : email.path("attachments")) {
             String cid = a.path("cid").asText("");
@@ -351,6 +389,8 @@ public final class Webmail {
         if (info) {
             ObjectNode r = JSON.createObjectNode();
             r.put("blockedImages", blocked);
+            r.put("sender", sender);
+            r.put("alwaysImages", trusted);
             sendJson(ex, 200, r);
             return;
         }

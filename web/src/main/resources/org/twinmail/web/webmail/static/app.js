@@ -22,7 +22,7 @@ const ROLE_ORDER = ['inbox', 'drafts', 'sent', 'archive', 'junk', 'trash'];
 const LIST_PROPS = ['threadId', 'mailboxIds', 'keywords', 'from', 'to', 'subject', 'receivedAt', 'preview', 'hasAttachment', 'size'];
 const S = {
   info: null, jmap: null, mailboxes: [], byRole: {}, mailboxId: null, text: '', emails: [], threads: {},
-  open: null, identities: [], view: 'list', es: null, selected: new Set(), anchor: -1,
+  open: null, identities: [], view: 'list', filters: {}, filterPanel: false, es: null, selected: new Set(), anchor: -1,
 };
 
 // ---------- boot and login ----------
@@ -93,8 +93,10 @@ function renderShell() {
     h('header', { class: 'top' },
       h('button', { class: 'icon phone-only', id: 'menu', 'aria-label': t('folders'), onclick: () => setView(S.view === 'folders' ? 'list' : 'folders') }, '☰'),
       h('span', { class: 'brand' }, t('appName')),
-      h('form', { class: 'search', role: 'search', onsubmit: e => { e.preventDefault(); S.text = $('#search').value.trim(); clearSelection(); loadList(); } },
-        h('input', { id: 'search', type: 'search', placeholder: t('search'), 'aria-label': t('search'), value: S.text })),
+      h('form', { class: 'search', role: 'search', onsubmit: e => { e.preventDefault(); search($('#search').value); } },
+        h('input', { id: 'search', type: 'search', placeholder: t('search'), 'aria-label': t('search'), value: S.text }),
+        h('button', { type: 'button', id: 'filters-toggle', class: 'icon', title: t('filters'), 'aria-label': t('filters'),
+          onclick: () => { S.filterPanel = !S.filterPanel; setView('list'); renderList(true); } }, '⚲')),
       h('button', { id: 'lang-switch', class: 'link', onclick: switchLanguage }, t('language')),
       h('button', { id: 'settings-open', class: 'icon', title: t('settings'), 'aria-label': t('settings'), onclick: showSettings }, '⚙'),
       h('span', { class: 'user', title: S.info.username }, S.info.username),
@@ -157,8 +159,8 @@ function renderFolders() {
   const nav = $('#folders');
   if (!nav) return;
   const tree = parentId => h('ul', {}, sortedChildren(parentId).map(m => h('li', {},
-    h('a', { href: '#', class: 'mailbox' + (m.id === S.mailboxId && !S.text ? ' current' : ''), 'data-id': m.id, 'data-role': m.role || '',
-        onclick: e => { e.preventDefault(); S.mailboxId = m.id; S.text = ''; clearSelection(); const s = $('#search'); if (s) s.value = ''; renderFolders(); loadList(); setView('list'); } },
+    h('a', { href: '#', class: 'mailbox' + (m.id === S.mailboxId && !searching() ? ' current' : ''), 'data-id': m.id, 'data-role': m.role || '',
+        onclick: e => { e.preventDefault(); S.mailboxId = m.id; S.text = ''; S.filters = {}; clearSelection(); const s = $('#search'); if (s) s.value = ''; renderFolders(); loadList(); setView('list'); } },
       h('span', { class: 'name' }, mailboxName(m)),
       m.unreadEmails ? h('span', { class: 'count', 'aria-label': m.unreadEmails }, m.unreadEmails) : null),
     S.mailboxes.some(c => c.parentId === m.id) ? tree(m.id) : null)));
@@ -168,7 +170,7 @@ function renderFolders() {
 // ---------- list ----------
 
 async function loadList(keepScroll) {
-  const filter = S.text ? { text: S.text } : { inMailbox: S.mailboxId };
+  const filter = searching() ? { ...S.filters, ...(S.text ? { text: S.text } : {}) } : { inMailbox: S.mailboxId };
   const r = await S.jmap.call([
     ['Email/query', { filter, sort: [{ property: 'receivedAt', isAscending: false }], collapseThreads: true, limit: 50, calculateTotal: true }, 'q'],
     ['Email/get', { '#ids': { resultOf: 'q', name: 'Email/query', path: '/ids' }, properties: LIST_PROPS }, 'g'],
@@ -187,7 +189,7 @@ function renderList(keepScroll) {
   if (!list) return;
   const top = list.scrollTop;
   const m = S.mailboxes.find(x => x.id === S.mailboxId);
-  const title = S.text ? t('results') + ': ' + S.text : (m ? mailboxName(m) : '');
+  const title = searching() ? t('results') : (m ? mailboxName(m) : '');
   const inSent = m && (m.role === 'sent' || m.role === 'drafts');
   // a push redraws the list: keep the selection of the conversations still shown
   const shown = new Set(S.emails.map(e => e.threadId));
@@ -196,6 +198,8 @@ function renderList(keepScroll) {
     onchange: e => { S.selected = e.target.checked ? new Set(shown) : new Set(); S.anchor = -1; renderSelection(); } });
   list.replaceChildren(
     h('h2', { class: 'list-title' }, all, h('span', { class: 'title-text' }, title), h('span', { class: 'total' }, S.total ? ' · ' + S.total + ' ' + t('messages') : '')),
+    S.filterPanel ? filterPanel() : null,
+    searching() ? chips() : null,
     h('div', { id: 'bulk', class: 'bulk', hidden: true, role: 'toolbar', 'aria-label': t('selected') }),
     S.emails.length === 0 ? h('p', { class: 'empty' }, t('noMessages')) : h('ul', { class: 'rows' }, S.emails.map((e, i) => {
       const unread = !e.keywords.$seen, n = (S.threads[e.threadId] || []).length;
@@ -214,6 +218,93 @@ function renderList(keepScroll) {
     })));
   renderSelection();
   if (keepScroll) list.scrollTop = top;
+}
+
+// ---------- search: full text with chips (from, to, subject, dates, has attachment) ----------
+
+const FILTER_KEYS = ['from', 'to', 'subject', 'after', 'before', 'hasAttachment'];
+
+function searching() { return !!S.text || Object.keys(S.filters).length > 0; }
+
+/**
+ * The search box's words: from:, to:, subject: (a word or "quoted words"), after:/before: (a date,
+ * YYYY-MM-DD) and has:attachment become chips; the rest is the full-text search.
+ */
+export function parseSearch(input) {
+  const filters = {}, words = [];
+  const re = /(\S+?):("([^"]*)"|\S+)|"([^"]*)"|(\S+)/g;
+  let m;
+  while ((m = re.exec(input)) !== null) {
+    const key = (m[1] || '').toLowerCase(), value = m[3] !== undefined ? m[3] : m[2];
+    if (['from', 'to', 'subject'].includes(key) && value) filters[key] = value;
+    else if ((key === 'after' || key === 'before') && /^\d{4}-\d{2}-\d{2}$/.test(value)) filters[key] = dateFilter(key, value);
+    else if (key === 'has' && /^attachments?$/i.test(value)) filters.hasAttachment = true;
+    else words.push(m[4] !== undefined ? '"' + m[4] + '"' : m[0]);
+  }
+  return { text: words.join(' '), filters };
+}
+
+/** A day as JMAP's UTCDate bounds: after = from its start, before = up to its end (the day included). */
+function dateFilter(key, day) {
+  const d = new Date(day + 'T00:00:00');
+  if (key === 'before') d.setDate(d.getDate() + 1);
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function dayOf(iso) {
+  const d = new Date(iso);
+  if (S.filters.before === iso) d.setDate(d.getDate() - 1);
+  return d.getFullYear() + '-' + String(d.getMonth() + 1).padStart(2, '0') + '-' + String(d.getDate()).padStart(2, '0');
+}
+
+function search(input) {
+  const { text, filters } = parseSearch(input);
+  S.text = text;
+  S.filters = filters;
+  clearSelection();
+  const box = $('#search');
+  if (box) box.value = text;
+  renderFolders();
+  loadList();
+  setView('list');
+}
+
+function chips() {
+  const label = k => k === 'hasAttachment' ? t('hasAttachment') : t('chip_' + k) + ': ' + (k === 'after' || k === 'before' ? dayOf(S.filters[k]) : S.filters[k]);
+  const remove = k => { if (k === 'text') { S.text = ''; const b = $('#search'); if (b) b.value = ''; } else delete S.filters[k]; clearSelection(); renderFolders(); loadList(); };
+  const all = [...(S.text ? [['text', '“' + S.text + '”']] : []), ...FILTER_KEYS.filter(k => k in S.filters).map(k => [k, label(k)])];
+  return h('div', { id: 'chips', class: 'chips' }, all.map(([k, text]) => h('span', { class: 'chip', 'data-key': k }, text,
+    h('button', { type: 'button', class: 'chip-x', 'aria-label': t('remove') + ' ' + text, onclick: () => remove(k) }, '×'))));
+}
+
+function filterPanel() {
+  const f = S.filters;
+  const input = (id, type, value) => h('input', { id, type, value: value || '' });
+  const form = h('form', { id: 'filter-panel', class: 'filter-panel', onsubmit: e => {
+    e.preventDefault();
+    const v = id => $('#' + id).value.trim();
+    S.filters = {};
+    for (const k of ['from', 'to', 'subject']) if (v('f-' + k)) S.filters[k] = v('f-' + k);
+    for (const k of ['after', 'before']) if (v('f-' + k)) S.filters[k] = dateFilter(k, v('f-' + k));
+    if ($('#f-attachment').checked) S.filters.hasAttachment = true;
+    S.text = v('f-text');
+    const box = $('#search');
+    if (box) box.value = S.text;
+    S.filterPanel = false;
+    clearSelection();
+    renderFolders();
+    loadList();
+  } },
+    h('label', {}, t('words'), input('f-text', 'text', S.text)),
+    h('label', {}, t('chip_from'), input('f-from', 'text', f.from)),
+    h('label', {}, t('chip_to'), input('f-to', 'text', f.to)),
+    h('label', {}, t('chip_subject'), input('f-subject', 'text', f.subject)),
+    h('label', {}, t('chip_after'), input('f-after', 'date', f.after && dayOf(f.after))),
+    h('label', {}, t('chip_before'), input('f-before', 'date', f.before && dayOf(f.before))),
+    h('label', { class: 'check' }, h('input', { id: 'f-attachment', type: 'checkbox', checked: !!f.hasAttachment }), t('hasAttachment')),
+    h('div', { class: 'filter-actions' }, h('button', { type: 'submit', class: 'primary', id: 'f-apply' }, t('search')),
+      h('button', { type: 'button', class: 'link', onclick: () => { S.filterPanel = false; renderList(true); } }, t('close'))));
+  return form;
 }
 
 // ---------- multi-select ----------
@@ -244,7 +335,7 @@ function renderSelection() {
   if (!n) { bar.replaceChildren(); return; }
   const chosen = S.emails.filter(e => S.selected.has(e.threadId));
   const flagged = chosen.every(e => e.keywords.$flagged), read = chosen.every(e => e.keywords.$seen);
-  const inJunk = S.byRole.junk && S.mailboxId === S.byRole.junk.id && !S.text;
+  const inJunk = S.byRole.junk && S.mailboxId === S.byRole.junk.id && !searching();
   bar.replaceChildren(
     h('span', { id: 'bulk-count', class: 'bulk-count' }, t('selectedCount').replace('{n}', n)),
     h('button', { id: 'bulk-flag', onclick: () => bulk(flagged ? 'unflag' : 'flag') }, flagged ? t('unflag') : t('flag')),
@@ -316,11 +407,32 @@ function card(e, expanded) {
   const frame = h('iframe', { class: 'body-frame', title: e.subject || '', sandbox: 'allow-popups allow-popups-to-escape-sandbox',
     referrerpolicy: 'no-referrer', loading: expanded ? 'eager' : 'lazy', src: '/mail/message/' + encodeURIComponent(e.id) });
   if (expanded) frame.addEventListener('load', () => performance.mark('tm-open-done'), { once: true });
-  const bar = h('div', { class: 'images-bar', hidden: true },
-    h('span', {}, t('imagesBlocked')),
-    h('button', { class: 'load-images', onclick: () => { frame.src = '/mail/message/' + encodeURIComponent(e.id) + '?images=1'; bar.hidden = true; } }, t('loadOnce')));
-  fetch('/mail/message/' + encodeURIComponent(e.id) + '/info', { credentials: 'same-origin' })
-    .then(r => r.ok ? r.json() : { blockedImages: 0 }).then(i => { if (i.blockedImages > 0) bar.hidden = false; });
+  const src = '/mail/message/' + encodeURIComponent(e.id);
+  const bar = h('div', { class: 'images-bar', hidden: true });
+  // remote images: held back unless loaded once, or always for this sender (kept on the server, per user)
+  const imageSender = async (always, sender) => {
+    const r = await fetch('/mail/api/images/' + (always ? 'always' : 'never'), { method: 'POST', credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': S.info.csrfToken }, body: JSON.stringify({ sender }) });
+    if (!r.ok) { toast(t('saveFailed')); return; }
+    frame.src = src + '?t=' + Date.now(); // a new address: the frame loads again, with or without images
+    toast(always ? t('imagesAlwaysOn').replace('{sender}', sender) : t('imagesAlwaysOff').replace('{sender}', sender));
+    showBar();
+  };
+  const showBar = () => fetch(src + '/info', { credentials: 'same-origin' }).then(r => r.ok ? r.json() : { blockedImages: 0 }).then(i => {
+    if (i.alwaysImages) {
+      bar.replaceChildren(h('span', {}, t('imagesAlways').replace('{sender}', i.sender)),
+        h('button', { class: 'never-images link', onclick: () => imageSender(false, i.sender) }, t('imagesStop')));
+      bar.hidden = false;
+    } else if (i.blockedImages > 0) {
+      bar.replaceChildren(h('span', {}, t('imagesBlocked')),
+        h('button', { class: 'load-images', onclick: () => { frame.src = src + '?images=1'; bar.hidden = true; } }, t('loadOnce')),
+        i.sender ? h('button', { class: 'always-images', onclick: () => imageSender(true, i.sender) }, t('loadAlways').replace('{sender}', i.sender)) : null);
+      bar.hidden = false;
+    } else {
+      bar.hidden = true;
+    }
+  });
+  showBar();
   const atts = (e.attachments || []).filter(a => a.disposition !== 'inline' || !a.cid);
   const details = h('details', { class: 'card', open: expanded, 'data-id': e.id },
     h('summary', {},
