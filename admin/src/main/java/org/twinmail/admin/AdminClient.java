@@ -119,6 +119,26 @@ public final class AdminClient implements AdminOperations, AutoCloseable {
     }
 
     @Override
+    public UserInfo setUserEnabled(String address, boolean enabled) {
+        return send("PATCH", "users/" + encodeSegment(address, "address"), body().put("enabled", enabled), UserInfo.class);
+    }
+
+    @Override
+    public List<AppPasswordInfo> appPasswords(String address) {
+        return send("GET", "users/" + encodeSegment(address, "address") + "/app-passwords", null, new TypeReference<List<AppPasswordInfo>>() { });
+    }
+
+    @Override
+    public AppPasswordCreated addAppPassword(String address, String name) {
+        return send("POST", "users/" + encodeSegment(address, "address") + "/app-passwords", body().put("name", name), AppPasswordCreated.class);
+    }
+
+    @Override
+    public void removeAppPassword(String address, String name) {
+        send("DELETE", "users/" + encodeSegment(address, "address") + "/app-passwords/" + encodeSegment(name, "app password name"), null, Void.class);
+    }
+
+    @Override
     public List<UserInfo> listUsers(String domain) {
         return send("GET", "users" + domainQuery(domain), null, new TypeReference<List<UserInfo>>() { });
     }
@@ -149,6 +169,13 @@ public final class AdminClient implements AdminOperations, AutoCloseable {
     public int retryQueue(long id) {
         String path = id == 0 ? "queue/retry" : "queue/" + id + "/retry";
         return send("POST", path, null, RetryReply.class).recipients();
+    }
+
+    @Override
+    public int bounceQueued(long id, String reason) {
+        ObjectNode b = body();
+        if (reason != null) b.put("reason", reason);
+        return send("POST", "queue/" + id + "/bounce", b, RetryReply.class).recipients();
     }
 
     @Override

@@ -45,6 +45,47 @@ public interface AdminOperations {
 
     void removeUser(String address);
 
+    // ---- an account's logins (issue 15): enable/disable, app passwords ----
+
+    /**
+     * Disables an account (no login on any protocol, the webmail included; mail to an address that
+     * leads only to disabled accounts refused at RCPT with 550 5.2.1; its mail kept) or enables it
+     * again. Sessions already open go on until they end.
+     */
+    default UserInfo setUserEnabled(String address, boolean enabled) {
+        throw noLogins();
+    }
+
+    /** The account's app passwords (names and when they were made; the passwords are never shown again). */
+    default List<AppPasswordInfo> appPasswords(String address) {
+        throw noLogins();
+    }
+
+    /**
+     * Makes an app password for the account: 16 random letters, returned once, kept only as a digest;
+     * it logs in as the account's password does on IMAP, POP3, SMTP AUTH, ManageSieve and JMAP Basic,
+     * beside the password, until revoked. {@code name} (1 to 64 printable characters) says what it is for;
+     * CONFLICT when the account has one of that name, INVALID past 20.
+     */
+    default AppPasswordCreated addAppPassword(String address, String name) {
+        throw noLogins();
+    }
+
+    /** Revokes an app password (NOT_FOUND when the account has none of that name). */
+    default void removeAppPassword(String address, String name) {
+        throw noLogins();
+    }
+
+    private static AdminException noLogins() {
+        return new AdminException(AdminException.Kind.UNAVAILABLE, "account logins are not managed through this connection");
+    }
+
+    /** @param created ISO-8601 instant */
+    record AppPasswordInfo(String name, String created) { }
+
+    /** A new app password: {@code password} is shown this once ({@code abcd-efgh-ijkl-mnop}). */
+    record AppPasswordCreated(String address, String name, String created, String password) { }
+
     /** Users of one domain, or all when {@code domain} is null. */
     List<UserInfo> listUsers(String domain);
 
@@ -66,6 +107,16 @@ public interface AdminOperations {
 
     /** Removes queued message {@code id} and all its recipients; nobody is notified (no bounce). */
     void deleteQueued(long id);
+
+    /**
+     * Returns queued message {@code id} to its sender: the relay, at its next look at the queue
+     * ({@code relay.pollInterval}), sends none of it and bounces every recipient still waiting with
+     * status 5.0.0 and {@code reason} (null or blank: none given), in one DSN (RFC 3464) to the
+     * envelope sender (none for a message with the null sender); returns the recipients made due.
+     */
+    default int bounceQueued(long id, String reason) {
+        throw new AdminException(AdminException.Kind.UNAVAILABLE, "the queue is not managed through this connection");
+    }
 
     // ---- the administrator's rules (issue 12): take effect at once, no restart ----
 
@@ -632,7 +683,13 @@ public interface AdminOperations {
 
     record DomainInfo(String name, long quotaBytes, long usedBytes, long maxMessages, long messages) { }
 
-    record UserInfo(String address, long quotaBytes, long maxMessageBytes, long usedBytes, long messages, long maxMessages) { }
+    /** @param enabled false when the account is disabled: no login on any protocol, mail to it refused (550 5.2.1) */
+    record UserInfo(String address, long quotaBytes, long maxMessageBytes, long usedBytes, long messages, long maxMessages, boolean enabled) {
+        /** An enabled account. */
+        public UserInfo(String address, long quotaBytes, long maxMessageBytes, long usedBytes, long messages, long maxMessages) {
+            this(address, quotaBytes, maxMessageBytes, usedBytes, messages, maxMessages, true);
+        }
+    }
 
     record AliasInfo(String source, List<String> targets) { }
 }

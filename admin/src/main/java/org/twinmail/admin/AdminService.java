@@ -76,6 +76,8 @@ public final class AdminService implements AdminOperations {
     private final Mailboxes mailboxes;
     /** The access control lists (shared accounts); null unless the store plays the MailboxAccess role too. */
     private final MailboxAccess access;
+    /** Accounts' disabled flags and app passwords; null without the Records role. */
+    private final org.twinmail.store.AccountLogins logins;
 
     /** How long the audit log is kept by default ({@code console.auditRetention}). */
     public static final java.time.Duration AUDIT_RETENTION = java.time.Duration.ofDays(365);
@@ -117,6 +119,7 @@ public final class AdminService implements AdminOperations {
         this.records = records;
         this.mailboxes = mailboxes;
         this.access = mailboxes != null && directory instanceof MailboxAccess a ? a : null;
+        this.logins = records == null ? null : new org.twinmail.store.AccountLogins(records);
         // the retentions matter to the writer only (the server's sampler); reading takes what is there
         this.history = records == null ? null : new org.twinmail.admin.monitor.TrafficHistory(records, java.time.Duration.ofHours(48),
                 java.time.Duration.ofDays(90));
@@ -577,7 +580,7 @@ public final class AdminService implements AdminOperations {
         if (maxMessages != null) count("message limit", maxMessages);
         if (password == null && quotaBytes == null && maxMessageBytes == null && maxMessages == null) {
             // Nothing to change: answer with the account as it is (an empty PATCH is not an error).
-            return call(() -> directory.findAccount(user).map(AdminService::info)
+            return call(() -> directory.findAccount(user).map(this::info)
                     .orElseThrow(() -> notFound(noAccount(user))), e -> null);
         }
         String hash = password == null ? null : hasher.hash(password);
@@ -596,11 +599,73 @@ public final class AdminService implements AdminOperations {
     public List<UserInfo> listUsers(String domain) {
         String d = domain == null ? null : domainName(domain);
         return call(() -> {
-            List<UserInfo> users = directory.listAccounts(d).stream().map(AdminService::info).toList();
+            java.util.Set<Long> disabled = logins == null ? java.util.Set.of() : logins.disabledAccounts();
+            List<UserInfo> users = directory.listAccounts(d).stream().map(a -> info(a, !disabled.contains(a.id()))).toList();
             // An empty list for a misspelt domain would look like "no users": say what is wrong instead.
             if (users.isEmpty() && d != null && directory.findDomain(d).isEmpty()) throw notFound(noDomain(d));
             return users;
         }, e -> e instanceof StoreException.NotFound && d != null ? notFound(noDomain(d)) : null);
+    }
+
+    // ---- an account's logins ----
+
+    @Override
+    public UserInfo setUserEnabled(String address, boolean enabled) {
+        Account account = loginAccount(address);
+        run(() -> {
+            if (enabled) logins.enable(account.id());
+            else logins.disable(account.id(), null, java.time.Instant.now());
+        }, e -> null);
+        return info(account, enabled);
+    }
+
+    @Override
+    public List<AppPasswordInfo> appPasswords(String address) {
+        Account account = loginAccount(address);
+        return call(() -> logins.appPasswords(account.id()).stream().map(p -> new AppPasswordInfo(p.name(), p.created())).toList(), e -> null);
+    }
+
+    @Override
+    public AppPasswordCreated addAppPassword(String address, String name) {
+        Account account = loginAccount(address);
+        String n = appPasswordName(name);
+        java.time.Instant now = java.time.Instant.now();
+        return call(() -> {
+            if (logins.appPasswords(account.id()).size() >= org.twinmail.store.AccountLogins.MAX_APP_PASSWORDS) {
+                throw invalid(account.address() + " has " + org.twinmail.store.AccountLogins.MAX_APP_PASSWORDS
+                        + " app passwords already; revoke one first");
+            }
+            String password = logins.addAppPassword(account.id(), n, now)
+                    .orElseThrow(() -> conflict(account.address() + " already has an app password named " + Printable.of(n)));
+            return new AppPasswordCreated(account.address().toString(), n, now.toString(), password);
+        }, e -> null);
+    }
+
+    @Override
+    public void removeAppPassword(String address, String name) {
+        Account account = loginAccount(address);
+        String n = appPasswordName(name);
+        run(() -> {
+            if (!logins.removeAppPassword(account.id(), n)) {
+                throw notFound(account.address() + " has no app password named " + Printable.of(n));
+            }
+        }, e -> null);
+    }
+
+    private Account loginAccount(String address) {
+        if (logins == null) throw new AdminException(Kind.UNAVAILABLE, "account logins need the store's records");
+        EmailAddress user = address(address);
+        return call(() -> directory.findAccount(user).orElseThrow(() -> notFound(noAccount(user))), e -> null);
+    }
+
+    private static String appPasswordName(String name) {
+        String n = name == null ? "" : name.strip();
+        if (n.isEmpty()) throw invalid("an app password needs a name (what it is for: \"phone\", \"laptop\")");
+        if (n.length() > org.twinmail.store.AccountLogins.MAX_NAME) {
+            throw invalid("an app password's name is at most " + org.twinmail.store.AccountLogins.MAX_NAME + " characters");
+        }
+        if (n.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) throw invalid("an app password's name must be printable");
+        return n;
     }
 
     // ---- forwarding ----
@@ -793,6 +858,21 @@ public final class AdminService implements AdminOperations {
                 throw notFound("queued message " + id + " does not exist");
             }
             return n;
+        }, e -> null);
+    }
+
+    @Override
+    public int bounceQueued(long id, String reason) {
+        if (id < 1) throw invalid("not a queue id: " + id);
+        if (records == null) throw new AdminException(Kind.UNAVAILABLE, "bouncing needs the store's records");
+        String why = reason == null ? "" : reason.strip();
+        if (why.length() > 200 || why.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            throw invalid("the reason is one printable line of at most 200 characters");
+        }
+        return call(() -> {
+            if (queue.listQueue(MAX_QUEUE_LIST).stream().noneMatch(q -> q.id() == id)) throw notFound("queued message " + id + " does not exist");
+            org.twinmail.store.QueueBounces.request(records, id, why, System.currentTimeMillis());
+            return queue.retryQueued(id, java.time.Instant.now());
         }, e -> null);
     }
 
@@ -1012,8 +1092,12 @@ public final class AdminService implements AdminOperations {
         return new DomainInfo(d.name(), d.quotaBytes(), d.usedBytes(), d.maxMessages(), d.messageCount());
     }
 
-    private static UserInfo info(Account a) {
-        return new UserInfo(a.address().toString(), a.quotaBytes(), a.maxMessageBytes(), a.usedBytes(), a.messageCount(), a.maxMessages());
+    private UserInfo info(Account a) {
+        return info(a, logins == null || logins.disabled(a.id()).isEmpty());
+    }
+
+    private static UserInfo info(Account a, boolean enabled) {
+        return new UserInfo(a.address().toString(), a.quotaBytes(), a.maxMessageBytes(), a.usedBytes(), a.messageCount(), a.maxMessages(), enabled);
     }
 
     private static AliasInfo info(Alias a) {

@@ -88,6 +88,56 @@ public abstract class AdminContractTest {
         return DomainDns.Settings.of(c);
     }
 
+    // ---- an account's logins (issue 15) ----
+
+    @Test
+    void accountsAreDisabledAndEnabledAndListedSo() {
+        ops.addDomain("example.org");
+        ops.addUser("alice@example.org", "pw".toCharArray(), 0, 0);
+        ops.addUser("bob@example.org", "pw".toCharArray(), 0, 0);
+        assertThat(ops.setUserEnabled("Alice@example.org", false)).isEqualTo(new UserInfo("alice@example.org", 0, 0, 0, 0, 0, false));
+        assertThat(ops.setUserEnabled("alice@example.org", false).enabled()).isFalse(); // twice: no change, no error
+        assertThat(ops.listUsers("example.org")).extracting(UserInfo::address, UserInfo::enabled).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("alice@example.org", false), org.assertj.core.groups.Tuple.tuple("bob@example.org", true));
+        assertThat(ops.updateUser("alice@example.org", null, 10L, null).enabled()).isFalse();
+        assertThat(new org.twinmail.store.AccountLogins(store).login(store.findAccount(EmailAddress.parse("alice@example.org")).orElseThrow().id())
+                .disabled()).isPresent();
+        assertThat(ops.setUserEnabled("alice@example.org", true).enabled()).isTrue();
+        assertThat(ops.listUsers(null)).extracting(UserInfo::enabled).containsExactly(true, true);
+        fails(() -> ops.setUserEnabled("carol@example.org", false), Kind.NOT_FOUND, "account carol@example.org does not exist");
+    }
+
+    @Test
+    void appPasswordsAreMadeShownOnceListedAndRevoked() {
+        ops.addDomain("example.org");
+        ops.addUser("alice@example.org", "pw".toCharArray(), 0, 0);
+        AdminOperations.AppPasswordCreated phone = ops.addAppPassword("alice@example.org", " phone ");
+        assertThat(phone.address()).isEqualTo("alice@example.org");
+        assertThat(phone.name()).isEqualTo("phone");
+        assertThat(phone.password()).matches("[a-z]{4}-[a-z]{4}-[a-z]{4}-[a-z]{4}");
+        AdminOperations.AppPasswordCreated laptop = ops.addAppPassword("alice@example.org", "laptop");
+        assertThat(laptop.password()).isNotEqualTo(phone.password());
+        assertThat(ops.appPasswords("alice@example.org")).extracting(AdminOperations.AppPasswordInfo::name).containsExactly("laptop", "phone");
+        assertThat(ops.appPasswords("alice@example.org").getLast().created()).isEqualTo(phone.created());
+        // kept as a digest only: the records never hold the password
+        long id = store.findAccount(EmailAddress.parse("alice@example.org")).orElseThrow().id();
+        assertThat(store.records(org.twinmail.store.AccountLogins.KIND, org.twinmail.store.Records.accountScope(id)))
+                .allSatisfy(r -> assertThat(new String(r.value(), java.nio.charset.StandardCharsets.UTF_8))
+                        .doesNotContain(phone.password()).doesNotContain(phone.password().replace("-", "")));
+        assertThat(new org.twinmail.store.AccountLogins(store).login(id).matchesAppPassword(phone.password().toUpperCase().replace("-", " ").toCharArray()))
+                .isTrue();
+        fails(() -> ops.addAppPassword("alice@example.org", "phone"), Kind.CONFLICT, "alice@example.org already has an app password named phone");
+        fails(() -> ops.addAppPassword("alice@example.org", " "), Kind.INVALID, "an app password needs a name (what it is for: \"phone\", \"laptop\")");
+        fails(() -> ops.addAppPassword("nobody@example.org", "x"), Kind.NOT_FOUND, "account nobody@example.org does not exist");
+        ops.removeAppPassword("alice@example.org", "phone");
+        assertThat(new org.twinmail.store.AccountLogins(store).login(id).matchesAppPassword(phone.password().toCharArray())).isFalse();
+        fails(() -> ops.removeAppPassword("alice@example.org", "phone"), Kind.NOT_FOUND, "alice@example.org has no app password named phone");
+        assertThat(ops.appPasswords("alice@example.org")).extracting(AdminOperations.AppPasswordInfo::name).containsExactly("laptop");
+        for (int i = 1; i < org.twinmail.store.AccountLogins.MAX_APP_PASSWORDS; i++) ops.addAppPassword("alice@example.org", "device " + i);
+        fails(() -> ops.addAppPassword("alice@example.org", "one more"), Kind.INVALID,
+                "alice@example.org has 20 app passwords already; revoke one first");
+    }
+
     // ---- administrators of the console (issue 15) ----
 
     @Test

@@ -172,6 +172,14 @@ public final class Chains {
         return chain.toBuilder().addBefore("relay", srs).build();
     }
 
+    /**
+     * {@code chain} with recipients that lead only to disabled accounts refused at RCPT (550 5.2.1),
+     * just after {@code recipient-exists}.
+     */
+    public static Chain withDisabledAccounts(Chain chain, org.twinmail.store.Records records) {
+        return chain.toBuilder().addBefore("quota", new org.twinmail.filter.checks.AccountDisabled(new org.twinmail.store.AccountLogins(records))).build();
+    }
+
     /** Both chains' stage order, as {@link Chain#describe()} prints it. */
     public static String describe(List<Chain> chains) {
         StringBuilder b = new StringBuilder();

@@ -80,7 +80,7 @@ final class ProtocolWarmUp {
         AdminService admin = new AdminService(store, hasher);
         admin.addDomain(DOMAIN);
         admin.addUser(USER, password.clone(), 0, 0);
-        StoreAuthenticator authenticator = new StoreAuthenticator(store, config.auth.credentialCacheTtl);
+        StoreAuthenticator authenticator = new StoreAuthenticator(store, store, config.auth.credentialCacheTtl);
         AuthGuard guard = AuthGuard.create(config.auth, registry);
         try (SmtpServer smtp = new SmtpServer(config, store, authenticator, tls, guard, registry);
              Pop3Server pop3 = new Pop3Server(config, store, authenticator, tls, guard, registry);

@@ -263,7 +263,7 @@ public final class TwinmailServer implements AutoCloseable {
             store = epoch == 0 ? StoreOpener.open(config, dataDir, registry) : StoreOpener.openFenced(config, dataDir, epoch, registry);
             tStore = System.nanoTime();
             clearSpool(dataDir.resolve("spool"));
-            StoreAuthenticator authenticator = new StoreAuthenticator(store, config.auth.credentialCacheTtl);
+            StoreAuthenticator authenticator = new StoreAuthenticator(store, store, config.auth.credentialCacheTtl);
             // One resolver and one DNS cache for the node: the MX's checks, the relay, the reports.
             DnsMxResolver dns = DnsMxResolver.fromConfig(config.relay.dns);
             DmarcAggregates dmarc = null;
@@ -314,9 +314,10 @@ public final class TwinmailServer implements AutoCloseable {
             // The outbound anomaly hold (issue 12): an account sending far above its usual rate, or bouncing, is held.
             OutboundHold outboundHold = OutboundHold.watch(config, store, store, store, store, registry);
             if (outboundHold != null) workers.add(outboundHold);
-            Chain submissionChain = Chains.withSieve(Chains.submission(config, store, rules, outboundHold), sieve);
+            Chain submissionChain = Chains.withSieve(Chains.withDisabledAccounts(Chains.submission(config, store, rules, outboundHold), store), sieve);
             smtp = new SmtpServer(config, store, store, authenticator, tls, authGuard, registry,
-                    Chains.withSieve(Chains.withSrs(Chains.mx(config, store, dns, dmarc, rules, bayes), new SrsReturn(srs)), sieve), submissionChain);
+                    Chains.withSieve(Chains.withSrs(Chains.withDisabledAccounts(Chains.mx(config, store, dns, dmarc, rules, bayes), store),
+                            new SrsReturn(srs)), sieve), submissionChain);
             pop3 = new Pop3Server(config, store, authenticator, tls, authGuard, registry);
             tSearch = System.nanoTime();
             SearchIndex search = openSearch(store, workers);
@@ -348,6 +349,18 @@ public final class TwinmailServer implements AutoCloseable {
             relay = new QueueRunner(store, store, store, dns, dkim,
                     RelaySettings.from(config), registry);
             if (outboundHold != null) relay.onBounce(outboundHold::bounced);
+            MailStore bounceRecords = store; // the administrator's bounces of queued messages (admin queue bounce)
+            relay.adminBounces(new QueueRunner.AdminBounces() {
+                @Override
+                public java.util.Optional<String> requested(long messageId) {
+                    return org.twinmail.store.QueueBounces.requested(bounceRecords, messageId);
+                }
+
+                @Override
+                public void done(long messageId) {
+                    org.twinmail.store.QueueBounces.done(bounceRecords, messageId);
+                }
+            });
             relay.start();
             JmapService jmap = config.jmap.enabled ? new JmapService(config, store, authenticator, authGuard,
                     new Pipeline(submissionChain, new FilterMetrics(registry)), search) : null;

@@ -51,7 +51,10 @@ import org.twinmail.http.Exchange;
  * GET    /api/admin/tlsrpt                       200 [TlsReportInfo] (TLS reports received, RFC 8460)
  * GET    /api/admin/users[?domain=d]             200 [UserInfo]
  * POST   /api/admin/users  {"address","password","quotaBytes"?,"maxMessageBytes"?}  201 UserInfo
- * PATCH  /api/admin/users/{address} {"password"?,"quotaBytes"?,"maxMessageBytes"?,"maxMessages"?} 200 UserInfo
+ * PATCH  /api/admin/users/{address} {"password"?,"quotaBytes"?,"maxMessageBytes"?,"maxMessages"?,"enabled"?} 200 UserInfo
+ * GET    /api/admin/users/{address}/app-passwords 200 [AppPasswordInfo]
+ * POST   /api/admin/users/{address}/app-passwords {"name"}  201 AppPasswordCreated (the password, shown this once)
+ * DELETE /api/admin/users/{address}/app-passwords/{name}  204 (revoked)
  * DELETE /api/admin/users/{address}              204
  * GET    /api/admin/users/{address}/forwarding   200 ForwardingInfo (to empty: none)
  * PUT    /api/admin/users/{address}/forwarding {"to":[...],"keepCopy"?}  200 ForwardingInfo (keepCopy absent: true)
@@ -73,6 +76,7 @@ import org.twinmail.http.Exchange;
  * POST   /api/admin/queue/retry                  200 {"recipients"} (every queued message due now)
  * POST   /api/admin/queue/{id}/retry             200 {"recipients"}
  * DELETE /api/admin/queue/{id}                   204 (no bounce)
+ * POST   /api/admin/queue/{id}/bounce {"reason"?}  200 {"recipients"} (returned to the sender with a DSN)
  * GET    /api/admin/rules                        200 [RuleInfo] (IP rules, then sender rules)
  * POST   /api/admin/rules/ip {"range","action","comment"?,"expires"?}  201 RuleInfo (replaces the rule of that range)
  * DELETE /api/admin/rules/ip/{range}             204
@@ -168,6 +172,18 @@ public final class AdminApi {
                     admin.removeUser(r.param(0));
                     return Reply.noContent();
                 }),
+                new Route("GET", "users/*/app-passwords", addressParam(), NONE, false, r -> Reply.ok(admin.appPasswords(r.param(0)))),
+                new Route("POST", "users/*/app-passwords", addressParam(), NONE, true, r -> {
+                    AdminOperations.AppPasswordCreated c = admin.addAppPassword(r.param(0), text(r.body(Set.of("name")), "name", true));
+                    Reply created = Reply.created(c, "users");
+                    created.headers.put("Location", PREFIX + "users/" + AdminClient.encodeSegment(c.address(), null) + "/app-passwords/"
+                            + AdminClient.encodeSegment(c.name(), null));
+                    return created;
+                }),
+                new Route("DELETE", "users/*/app-passwords/*", addressParam(), NONE, false, r -> {
+                    admin.removeAppPassword(r.param(0), r.param(1));
+                    return Reply.noContent();
+                }),
                 new Route("GET", "users/*/forwarding", addressParam(), NONE, false, r -> Reply.ok(admin.forwarding(r.param(0)))),
                 new Route("PUT", "users/*/forwarding", addressParam(), NONE, true, this::setForwarding),
                 new Route("DELETE", "users/*/forwarding", addressParam(), NONE, false, r -> {
@@ -201,6 +217,8 @@ public final class AdminApi {
                 new Route("GET", "queue", GLOBAL, Set.of("limit"), false, r -> Reply.ok(admin.listQueue(limit(r.query("limit"))))),
                 new Route("POST", "queue/retry", GLOBAL, NONE, false, r -> Reply.ok(Map.of("recipients", admin.retryQueue(0)))),
                 new Route("POST", "queue/*/retry", GLOBAL, NONE, false, r -> Reply.ok(Map.of("recipients", admin.retryQueue(queueId(r.param(0)))))),
+                new Route("POST", "queue/*/bounce", GLOBAL, NONE, true, r -> Reply.ok(Map.of("recipients",
+                        admin.bounceQueued(queueId(r.param(0)), text(r.body(Set.of("reason")), "reason", false))))),
                 new Route("DELETE", "queue/*", GLOBAL, NONE, false, r -> {
                     admin.deleteQueued(queueId(r.param(0)));
                     return Reply.noContent();
@@ -473,11 +491,12 @@ public final class AdminApi {
     }
 
     private Reply updateUser(Request r) throws IOException {
-        JsonNode body = r.body(Set.of("password", "quotaBytes", "maxMessageBytes", "maxMessages"));
+        JsonNode body = r.body(Set.of("password", "quotaBytes", "maxMessageBytes", "maxMessages", "enabled"));
         char[] password = chars(body, "password", false);
+        Boolean enabled = bool(body, "enabled");
         try {
-            return Reply.ok(admin.updateUser(r.param(0), password, bytes(body, "quotaBytes"), bytes(body, "maxMessageBytes"),
-                    count(body, "maxMessages")));
+            UserInfo u = admin.updateUser(r.param(0), password, bytes(body, "quotaBytes"), bytes(body, "maxMessageBytes"), count(body, "maxMessages"));
+            return Reply.ok(enabled == null ? u : admin.setUserEnabled(r.param(0), enabled));
         } finally {
             if (password != null) Arrays.fill(password, '\0');
         }

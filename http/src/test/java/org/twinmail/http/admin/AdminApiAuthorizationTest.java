@@ -49,7 +49,7 @@ class AdminApiAuthorizationTest {
 
     static {
         for (String r : List.of("POST domains", "DELETE domains/*", "PUT domains/*/quota", "GET queue", "POST queue/retry", "POST queue/*/retry",
-                "DELETE queue/*", "POST rules/ip", "DELETE rules/ip/*", "GET bans", "GET tlsrpt", "POST bans", "DELETE bans/*", "GET outbound-holds", "DELETE outbound-holds/*", "GET quarantine",
+                "DELETE queue/*", "POST queue/*/bounce", "POST rules/ip", "DELETE rules/ip/*", "GET bans", "GET tlsrpt", "POST bans", "DELETE bans/*", "GET outbound-holds", "DELETE outbound-holds/*", "GET quarantine",
                 "GET quarantine/*", "POST quarantine/*/release", "DELETE quarantine/*", "POST tls/reload", "GET tls", "POST backup", "GET admins",
                 "GET sieve", "GET sieve/*/*", "PUT sieve/*/*", "DELETE sieve/*/*",
                 "POST admins", "PATCH admins/*", "DELETE admins/*", "GET audit", "GET traffic", "GET alerts", "GET cluster", "POST cluster/switchover")) {
@@ -59,7 +59,8 @@ class AdminApiAuthorizationTest {
                 "POST aliases", "DELETE aliases/*", "POST rules/sender", "DELETE rules/sender/*", "POST dkim/*", "GET dkim/*",
                 "GET users/*/sms", "PATCH users/*/sms", "POST users/*/sms/verify", "POST users/*/sms/code",
                 "GET users/*/forwarding", "PUT users/*/forwarding", "DELETE users/*/forwarding",
-                "GET users/*/sharing", "PUT users/*/sharing", "PUT users/*/acl/*", "DELETE users/*/acl/*")) {
+                "GET users/*/sharing", "PUT users/*/sharing", "PUT users/*/acl/*", "DELETE users/*/acl/*",
+                "GET users/*/app-passwords", "POST users/*/app-passwords", "DELETE users/*/app-passwords/*")) {
             TABLE.put(r, Access.DOMAIN);
         }
         for (String r : List.of("GET domains", "GET rules", "GET me", "GET openapi.yaml")) TABLE.put(r, Access.ANY);
@@ -226,6 +227,8 @@ class AdminApiAuthorizationTest {
             case "POST bans" -> "{\"client\":\"192.0.2.8\"}";
             case "POST backup" -> "{\"directory\":\"relative\"}";
             case "POST dkim/*" -> "{\"selector\":\"s1\"}";
+            case "POST queue/*/bounce" -> "{\"reason\":\"spam\"}";
+            case "POST users/*/app-passwords" -> "{\"name\":\"phone\"}";
             case "POST admins" -> "{\"name\":\"n1\",\"password\":\"0123456789\",\"role\":\"global\"}";
             case "PATCH admins/*" -> "{\"enabled\":true}";
             default -> null;

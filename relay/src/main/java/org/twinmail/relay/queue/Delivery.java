@@ -66,6 +66,8 @@ final class Delivery {
     private final java.util.function.BooleanSupplier stopping;
     /** Told the sender of each bounce (a failure notice) the relay sends; the server's outbound anomaly hold counts them. */
     volatile java.util.function.Consumer<String> bounces = sender -> { };
+    /** An administrator's bounce requests (queue id to reason); none until the server sets them. */
+    volatile QueueRunner.AdminBounces adminBounces = QueueRunner.AdminBounces.NONE;
 
     Delivery(MessageQueue queue, Mailboxes mailboxes, Directory directory, MxResolver resolver, MessageSigner signer, RelaySettings settings, RelayMetrics metrics,
              java.util.function.BooleanSupplier stopping) {
@@ -91,7 +93,9 @@ final class Delivery {
     /** Delivers {@code first} and then further jobs from {@code more}; {@code done} is told of each finished job. */
     void run(QueueRunner.Job first, Queue<QueueRunner.Job> more, Consumer<QueueRunner.Job> done) {
         QueueRunner.Job job = first;
-        Route route = route(first.destination(), first.first().recipient().domain());
+        while (job != null && bouncedByAdministrator(job, done)) job = more.poll();
+        if (job == null) return;
+        Route route = route(job.destination(), job.first().recipient().domain());
         if (route.failure() != null) {
             // No hosts at all: every job of this destination waiting now shares the answer.
             fail(job, route.failure(), done);
@@ -111,6 +115,10 @@ final class Delivery {
         try {
             int sent = 0;
             while (job != null) {
+                if (bouncedByAdministrator(job, done)) {
+                    job = more.poll();
+                    continue;
+                }
                 if (!transaction(connection, job, done)) return; // the connection broke; the job was deferred
                 if (++sent >= settings.maxMessagesPerConnection()) break;
                 job = more.poll();
@@ -326,6 +334,30 @@ final class Delivery {
 
     /** One recipient's result: {@code failure} null when delivered. */
     private record Result(QueuedRecipient recipient, Failure failure, String relay, SmtpReply reply) { }
+
+    /**
+     * A message the administrator asked to bounce ({@code POST /api/admin/queue/{id}/bounce}) is not
+     * sent: each recipient fails permanently (5.0.0) with the administrator's reason, so the sender
+     * gets the DSN as for any bounce, in the same store call; then the request is removed.
+     */
+    private boolean bouncedByAdministrator(QueueRunner.Job job, Consumer<QueueRunner.Job> done) {
+        long id = job.first().messageId();
+        java.util.Optional<String> reason;
+        try {
+            reason = adminBounces.requested(id);
+        } catch (RuntimeException e) {
+            log.warn("relay: queue {}: cannot read the bounce requests: {}", id, e.toString());
+            return false;
+        }
+        if (reason.isEmpty()) return false;
+        fail(job, new Failure(true, "5.0.0", "returned by the mail administrator" + (reason.get().isBlank() ? "" : ": " + reason.get()), null, null), done);
+        try {
+            adminBounces.done(id);
+        } catch (RuntimeException e) {
+            log.warn("relay: queue {}: the bounce request stays (it expires): {}", id, e.toString());
+        }
+        return true;
+    }
 
     private void fail(QueueRunner.Job job, Failure f, Consumer<QueueRunner.Job> done) {
         List<Result> results = new ArrayList<>();

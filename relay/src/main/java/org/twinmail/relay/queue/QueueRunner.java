@@ -72,6 +72,30 @@ public final class QueueRunner implements AutoCloseable {
         delivery.bounces = Objects.requireNonNull(listener, "listener");
     }
 
+    /** An administrator's requests to bounce queued messages, as the server keeps them (the store's QueueBounces). */
+    public interface AdminBounces {
+        AdminBounces NONE = new AdminBounces() {
+            @Override
+            public java.util.Optional<String> requested(long messageId) {
+                return java.util.Optional.empty();
+            }
+
+            @Override
+            public void done(long messageId) { }
+        };
+
+        /** The reason given, when message {@code messageId} is to be bounced. */
+        java.util.Optional<String> requested(long messageId);
+
+        /** The message was bounced: the request is done. */
+        void done(long messageId);
+    }
+
+    /** Bounces the messages {@code requests} name instead of sending them (with a DSN to their senders). */
+    public void adminBounces(AdminBounces requests) {
+        delivery.adminBounces = Objects.requireNonNull(requests, "requests");
+    }
+
     public QueueRunner(MessageQueue queue, Mailboxes mailboxes, Directory directory, MxResolver resolver, MessageSigner signer,
                        RelaySettings settings, MeterRegistry registry) {
         this.store = Objects.requireNonNull(queue, "queue");

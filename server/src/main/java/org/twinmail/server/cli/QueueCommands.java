@@ -45,6 +45,16 @@ final class QueueCommands {
         });
     }
 
+    @Command(name = "bounce", description = {"Return a queued message to its sender: at the relay's next look at the queue",
+            "every waiting recipient is bounced (5.0.0) in one DSN (none for a message with the null sender)."})
+    int bounce(@Parameters(paramLabel = "ID") long id,
+               @picocli.CommandLine.Option(names = "--reason", paramLabel = "TEXT", description = "Told to the sender in the DSN.") String reason) {
+        return admin.run(spec.commandLine().getErr(), ops -> {
+            int n = ops.bounceQueued(id, reason);
+            spec.commandLine().getOut().println("queued message " + id + " will be bounced (" + n + " recipient(s))");
+        });
+    }
+
     @Command(name = "delete", description = "Remove a queued message; its sender is not notified.")
     int delete(@Parameters(paramLabel = "ID") long id) {
         return admin.run(spec.commandLine().getErr(), ops -> {

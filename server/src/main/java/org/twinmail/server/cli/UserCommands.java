@@ -65,11 +65,11 @@ final class UserCommands {
     @Command(name = "list", description = "List accounts with quota and usage.")
     int list(@Parameters(paramLabel = "DOMAIN", arity = "0..1") String domain) {
         return admin.run(spec.commandLine().getErr(), ops -> {
-            Table t = new Table("USER", "QUOTA", "USED", "MESSAGES", "MAX-MESSAGES", "MAX-MESSAGE");
+            Table t = new Table("USER", "QUOTA", "USED", "MESSAGES", "MAX-MESSAGES", "MAX-MESSAGE", "STATE");
             for (UserInfo u : ops.listUsers(domain)) {
                 t.row(u.address(), ByteSize.format(u.quotaBytes(), true), ByteSize.format(u.usedBytes(), false),
                         Long.toString(u.messages()), DomainCommands.messages(u.maxMessages()),
-                        u.maxMessageBytes() == 0 ? "server" : ByteSize.format(u.maxMessageBytes(), false));
+                        u.maxMessageBytes() == 0 ? "server" : ByteSize.format(u.maxMessageBytes(), false), u.enabled() ? "enabled" : "DISABLED");
             }
             t.print(out());
         });
@@ -127,6 +127,44 @@ final class UserCommands {
         for (MailboxGrants m : s.mailboxes()) {
             for (Grant g : m.grants()) out().println("  " + m.mailbox() + ": " + g.identifier() + " " + g.rights());
         }
+    }
+
+    @Command(name = "disable", description = {"Stop an account without removing it: no login on any protocol,",
+            "mail to it refused at RCPT (550 5.2.1); its mail is kept."})
+    int disable(@Parameters(paramLabel = "ADDRESS") String address) {
+        return admin.run(spec.commandLine().getErr(), ops -> out().println("disabled " + ops.setUserEnabled(address, false).address()));
+    }
+
+    @Command(name = "enable", description = "Let a disabled account log in and receive mail again.")
+    int enable(@Parameters(paramLabel = "ADDRESS") String address) {
+        return admin.run(spec.commandLine().getErr(), ops -> out().println("enabled " + ops.setUserEnabled(address, true).address()));
+    }
+
+    @Command(name = "app-password", description = {"An account's app passwords: add ADDRESS NAME (prints it, once), list ADDRESS,",
+            "remove ADDRESS NAME. One logs in on IMAP, POP3, SMTP AUTH and JMAP beside the password."})
+    int appPassword(@Parameters(index = "0", paramLabel = "add|list|remove") String action,
+                    @Parameters(index = "1", paramLabel = "ADDRESS") String address,
+                    @Parameters(index = "2", paramLabel = "NAME", arity = "0..1") String name) {
+        return admin.run(spec.commandLine().getErr(), ops -> {
+            switch (action) {
+                case "add" -> {
+                    if (name == null) throw new AdminException(AdminException.Kind.INVALID, "add needs a NAME (what the password is for)");
+                    var c = ops.addAppPassword(address, name);
+                    out().println("app password \"" + c.name() + "\" for " + c.address() + " (shown once): " + c.password());
+                }
+                case "list" -> {
+                    Table t = new Table("NAME", "MADE");
+                    for (var p : ops.appPasswords(address)) t.row(p.name(), p.created());
+                    t.print(out());
+                }
+                case "remove" -> {
+                    if (name == null) throw new AdminException(AdminException.Kind.INVALID, "remove needs the NAME of the app password");
+                    ops.removeAppPassword(address, name);
+                    out().println("revoked app password \"" + name + "\" of " + address);
+                }
+                default -> throw new AdminException(AdminException.Kind.INVALID, "not an action: " + action + " (add, list, remove)");
+            }
+        });
     }
 
     @Command(name = "remove", description = "Delete an account and all its mail.")

@@ -18,7 +18,9 @@ import org.twinmail.core.auth.Authenticator;
 import org.twinmail.core.auth.PasswordHasher;
 import org.twinmail.core.mail.EmailAddress;
 import org.twinmail.core.model.Account;
+import org.twinmail.store.AccountLogins;
 import org.twinmail.store.Directory;
+import org.twinmail.store.Records;
 
 /**
  * Checks logins against the accounts of a {@link Directory}.
@@ -34,6 +36,11 @@ import org.twinmail.store.Directory;
  * <p>An unknown user still costs one Argon2 run, against a dummy hash with the cost
  * parameters of the real hashes seen so far, so the answer time does not reveal
  * which accounts exist.
+ *
+ * <p>With the store's {@link Records}, the account's login records ({@link AccountLogins}, one read
+ * per login) decide first: a disabled account is refused whatever the password (after the time of
+ * an Argon2 check, as an unknown user), and one of the account's app passwords logs in as the
+ * password does, on every protocol that asks this authenticator.
  *
  * <p>Store failures ({@link org.twinmail.store.StoreException}) propagate: "cannot
  * check now" must not look like "wrong password" to the protocol layer. Rate limits
@@ -54,6 +61,8 @@ public final class StoreAuthenticator implements Authenticator {
     private record Remembered(byte[] digest, long expiresAtNanos) { }
 
     private final Directory store;
+    /** The accounts' disabled flags and app passwords; null: neither is consulted. */
+    private final AccountLogins logins;
     private final long ttlNanos;
     private final Verifier verifier;
     private final LongSupplier nanoClock;
@@ -69,14 +78,24 @@ public final class StoreAuthenticator implements Authenticator {
      * @param cacheTtl how long a verified password is remembered; {@link Duration#ZERO} turns the cache off
      */
     public StoreAuthenticator(Directory store, Duration cacheTtl) {
-        this(store, cacheTtl, PasswordHasher::verify, System::nanoTime);
+        this(store, null, cacheTtl, PasswordHasher::verify, System::nanoTime, PRUNE_THRESHOLD);
+    }
+
+    /** With the accounts' login records: disabled accounts are refused, app passwords accepted. */
+    public StoreAuthenticator(Directory store, Records records, Duration cacheTtl) {
+        this(store, records, cacheTtl, PasswordHasher::verify, System::nanoTime, PRUNE_THRESHOLD);
     }
 
     StoreAuthenticator(Directory store, Duration cacheTtl, Verifier verifier, LongSupplier nanoClock) {
-        this(store, cacheTtl, verifier, nanoClock, PRUNE_THRESHOLD);
+        this(store, null, cacheTtl, verifier, nanoClock, PRUNE_THRESHOLD);
     }
 
     StoreAuthenticator(Directory store, Duration cacheTtl, Verifier verifier, LongSupplier nanoClock, int pruneThreshold) {
+        this(store, null, cacheTtl, verifier, nanoClock, pruneThreshold);
+    }
+
+    StoreAuthenticator(Directory store, Records records, Duration cacheTtl, Verifier verifier, LongSupplier nanoClock, int pruneThreshold) {
+        this.logins = records == null ? null : new AccountLogins(records);
         this.pruneThreshold = pruneThreshold;
         this.store = Objects.requireNonNull(store, "store");
         Objects.requireNonNull(cacheTtl, "cacheTtl");
@@ -98,6 +117,12 @@ public final class StoreAuthenticator implements Authenticator {
             return Optional.empty();
         }
         Account account = found.get();
+        AccountLogins.Login login = logins == null ? AccountLogins.Login.NONE : logins.login(account.id());
+        if (login.disabled().isPresent()) {
+            verifier.verify(pw, dummyHash); // as an unknown user: the time does not tell a disabled account
+            return Optional.empty();
+        }
+        if (login.matchesAppPassword(pw)) return Optional.of(user(account));
         String hash = account.passwordHash();
         byte[] digest = ttlNanos > 0 ? digest(account.id(), hash, pw) : null;
         if (digest != null) {

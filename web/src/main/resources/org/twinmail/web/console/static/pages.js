@@ -87,8 +87,24 @@ export const pages = {
         if (ok) refresh(); else return false;
       }));
     const list = await act(() => api('GET', 'users?domain=' + enc(domain))) || [];
-    body.append(table('users', ['Account', 'Usage', 'Messages', 'Largest message', ''], list.map(u => h('tr', { dataset: { user: u.address } },
-      h('td', {}, u.address), h('td', {}, usage(u.usedBytes, u.quotaBytes)),
+    const apps = h('div', { id: 'app-passwords' });
+    const showApps = async (address) => {
+      const l = await act(() => api('GET', 'users/' + enc(address) + '/app-passwords')) || [];
+      apps.replaceChildren(h('h3', {}, 'App passwords of ' + address),
+        form('add-app-password', [['name', 'For (phone, laptop…)', { required: true }]], 'Make app password', async v => {
+          const r = await act(() => api('POST', 'users/' + enc(address) + '/app-passwords', { name: v.name }), 'App password made');
+          if (!r) return false;
+          await showApps(address);
+          apps.prepend(h('p', { id: 'app-password-value', dataset: { password: r.password } }, 'The app password for ' + r.name + ' (shown once): ', h('code', {}, r.password)));
+        }),
+        l.length ? table('app-password-list', ['Name', 'Made', ''], l.map(a => h('tr', { dataset: { name: a.name } }, h('td', {}, a.name), h('td', {}, a.created),
+          h('td', {}, button('Revoke', async () => {
+            if (confirm('Revoke the app password ' + a.name + '?') && await act(() => api('DELETE', 'users/' + enc(address) + '/app-passwords/' + enc(a.name)), 'Revoked ' + a.name)) showApps(address);
+          }, { class: 'small danger' })))))
+          : h('p', { class: 'muted' }, 'No app passwords.'));
+    };
+    body.append(table('users', ['Account', 'State', 'Usage', 'Messages', 'Largest message', ''], list.map(u => h('tr', { dataset: { user: u.address, enabled: String(u.enabled) } },
+      h('td', {}, u.address), h('td', {}, u.enabled ? 'enabled' : 'DISABLED'), h('td', {}, usage(u.usedBytes, u.quotaBytes)),
       h('td', {}, u.messages + (u.maxMessages > 0 ? ' of ' + u.maxMessages : '')),
       h('td', {}, u.maxMessageBytes > 0 ? bytes(u.maxMessageBytes) : 'server limit'),
       h('td', {},
@@ -100,13 +116,18 @@ export const pages = {
           const q = prompt('Quota of ' + u.address + ' (e.g. 2G; 0 = none)', '0');
           if (q !== null && await act(() => api('PATCH', 'users/' + enc(u.address), { quotaBytes: parseSize(q) }), 'Quota set')) refresh();
         }),
+        button(u.enabled ? 'Disable' : 'Enable', async () => {
+          if (u.enabled && !confirm('Disable ' + u.address + '? It can no longer log in, and mail to it is refused.')) return;
+          if (await act(() => api('PATCH', 'users/' + enc(u.address), { enabled: !u.enabled }), (u.enabled ? 'Disabled ' : 'Enabled ') + u.address)) refresh();
+        }, { id: 'toggle-' + u.address }),
+        button('App passwords…', () => showApps(u.address), { id: 'apps-' + u.address }),
         button('Size limit…', async () => {
           const q = prompt('Largest message ' + u.address + ' may receive (e.g. 25M; 0 = the server\'s limit)', '0');
           if (q !== null && await act(() => api('PATCH', 'users/' + enc(u.address), { maxMessageBytes: parseSize(q) }), 'Size limit set')) refresh();
         }),
         button('Remove', async () => {
           if (confirm('Remove ' + u.address + ' and all its mail?') && await act(() => api('DELETE', 'users/' + enc(u.address)), 'Removed ' + u.address)) refresh();
-        }, { class: 'small danger' }))))));
+        }, { class: 'small danger' }))))), apps);
   } },
 
   aliases: { title: 'Aliases', async render(body, params) {
@@ -182,6 +203,10 @@ export const pages = {
         h('td', {}, q.recipients.map(r => r.address).join(', ')), h('td', {}, bytes(q.size)), h('td', {}, q.arrival),
         h('td', {}, button('Show', () => { details.hidden = !details.hidden; }),
           button('Retry', async () => { if (await act(() => api('POST', 'queue/' + q.id + '/retry'), r => r.recipients + ' recipient(s) due now')) refresh(); }),
+          button('Bounce…', async () => {
+            const reason = prompt('Return message ' + q.id + ' to ' + (q.sender || 'its sender') + ' with a bounce (DSN). Reason told to the sender:', '');
+            if (reason !== null && await act(() => api('POST', 'queue/' + q.id + '/bounce', { reason }), r => 'Bouncing ' + r.recipients + ' recipient(s)')) refresh();
+          }, { id: 'bounce-' + q.id }),
           button('Delete', async () => {
             if (confirm('Delete message ' + q.id + ' without a bounce?') && await act(() => api('DELETE', 'queue/' + q.id), 'Deleted')) refresh();
           }, { class: 'small danger' })));
