@@ -92,6 +92,18 @@ public final class EmailChanges {
         return new Window(since, position, more, emails, boxes);
     }
 
+    /** Whether an Email the window touched existed at its start ({@code now}: the Email after the window, or null). */
+    static boolean existedBefore(Touched t, AccountView.Email now) {
+        for (String x : t.expunged) if (!t.added.contains(x)) return true;
+        if (now != null) {
+            for (MessageEntry m : now.entries()) {
+                if (!t.added.contains(m.mailboxId() + ":" + m.uid())) return true;
+            }
+            return false;
+        }
+        return t.flags && t.added.isEmpty() && t.expunged.isEmpty();
+    }
+
     /**
      * Sorts the window's emails into created, updated and destroyed ids against {@code view},
      * which must have been read after the window (so it holds every change the window saw).
@@ -104,15 +116,7 @@ public final class EmailChanges {
             String id = Ids.email(e.getKey());
             Touched t = e.getValue();
             AccountView.Email now = view.email(id);
-            boolean existedBefore = false;
-            for (String x : t.expunged) if (!t.added.contains(x)) existedBefore = true;
-            if (now != null) {
-                for (MessageEntry m : now.entries()) {
-                    if (!t.added.contains(m.mailboxId() + ":" + m.uid())) existedBefore = true;
-                }
-            } else if (t.flags && t.added.isEmpty() && t.expunged.isEmpty()) {
-                existedBefore = true;
-            }
+            boolean existedBefore = existedBefore(t, now);
             if (now != null && !existedBefore) created.add(id);
             else if (now != null) updated.add(id);
             else if (existedBefore) destroyed.add(id);

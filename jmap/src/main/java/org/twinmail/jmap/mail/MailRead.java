@@ -280,15 +280,29 @@ public final class MailRead {
         return m -> all.stream().allMatch(p -> p.test(m));
     }
 
+    /**
+     * Mailbox/queryChanges: every mailbox the window touched is reported (also one created and
+     * destroyed within it: the old results may have been read after it was created). As a tree
+     * (sortAsTree, filterAsTree) a mailbox's place depends on its ancestors, so a mailbox created,
+     * renamed (moved) or destroyed reports every one (RFC 8620 5.6 allows more than the least).
+     */
     public ObjectNode mailboxQueryChanges(Call c) {
         account(c);
-        return queryChanges(c, true, () -> mailboxQuery(queryCall(c)), () -> {
-            JsonNode w = mailboxChanges(changesCall(c));
-            List<String> all = new ArrayList<>();
-            w.path("created").forEach(x -> all.add(x.asText()));
-            w.path("updated").forEach(x -> all.add(x.asText()));
-            w.path("destroyed").forEach(x -> all.add(x.asText()));
-            return all;
+        boolean tree = Json.optBoolean(c.args(), "sortAsTree", false) || Json.optBoolean(c.args(), "filterAsTree", false);
+        return queryChanges(c, true, () -> mailboxQuery(queryCall(c)), now -> {
+            long since = state(changesCall(c), "sinceState");
+            EmailChanges.Window w = EmailChanges.read(log, views.view(c.accountId()), since, null, true);
+            Set<String> all = new LinkedHashSet<>();
+            boolean structural = false;
+            for (Map.Entry<Long, Set<Change.Kind>> e : w.mailboxes().entrySet()) {
+                all.add(Ids.mailbox(e.getKey()));
+                Set<Change.Kind> k = e.getValue();
+                if (k.contains(Change.Kind.MAILBOX_CREATED) || k.contains(Change.Kind.MAILBOX_DELETED) || k.contains(Change.Kind.MAILBOX_RENAMED)) {
+                    structural = true;
+                }
+            }
+            if (tree && structural) now.path("ids").forEach(x -> all.add(x.asText()));
+            return new ArrayList<>(all);
         });
     }
 
@@ -505,19 +519,45 @@ public final class MailRead {
         }
     }
 
+    /**
+     * Email/queryChanges. For a query over threads (collapseThreads, *InThreadHaveKeyword), a
+     * change to one Email can move the others of its thread (another becomes the one shown, a
+     * keyword of the thread changes), so every Email of a touched thread is reported with it;
+     * a thread is known from the Email's content (kept by content address in {@link MessageCache}),
+     * and only an Email that was there before and is gone with its content before it was ever read
+     * leaves it unknown (then cannotCalculateChanges).
+     */
     public ObjectNode emailQueryChanges(Call c) {
         account(c);
-        if (Json.optBoolean(c.args(), "collapseThreads", false) || EmailFilter.usesThreads(c.args().get("filter"))
-                || c.args().path("sort").toString().contains("InThreadHaveKeyword")) {
-            throw MethodError.cannotCalculateChanges("a query over threads changes with other Emails of the thread");
-        }
-        return queryChanges(c, false, () -> emailQuery(queryCall(c)), () -> {
-            JsonNode w = emailChanges(changesCall(c));
-            List<String> all = new ArrayList<>();
-            w.path("created").forEach(x -> all.add(x.asText()));
-            w.path("updated").forEach(x -> all.add(x.asText()));
-            w.path("destroyed").forEach(x -> all.add(x.asText()));
-            return all;
+        boolean threaded = Json.optBoolean(c.args(), "collapseThreads", false) || EmailFilter.usesThreads(c.args().get("filter"))
+                || c.args().path("sort").toString().contains("InThreadHaveKeyword");
+        return queryChanges(c, false, () -> emailQuery(queryCall(c)), now -> {
+            long since = state(changesCall(c), "sinceState");
+            AccountView view = views.view(c.accountId());
+            EmailChanges.Window w = EmailChanges.read(log, view, since, null, false);
+            // Every Email the window touched, also one created and destroyed within it: the old results
+            // may have been read after it came (a view's content is at least as new as its state).
+            Set<String> all = new LinkedHashSet<>();
+            for (String sha : w.emails().keySet()) all.add(Ids.email(sha));
+            if (threaded) {
+                Set<String> touchedThreads = new HashSet<>();
+                AccountView after = views.view(c.accountId());
+                for (Map.Entry<String, EmailChanges.Touched> e : w.emails().entrySet()) {
+                    String sha = e.getKey();
+                    AccountView.Email nowEmail = after.email(Ids.email(sha));
+                    try {
+                        touchedThreads.add(cache.summary(sha).threadId());
+                    } catch (RuntimeException gone) {
+                        // Born and gone within the window with its content, never summarised: no result list
+                        // was computed with it (a query summarises every Email it sees), so nothing moved for it.
+                        if (nowEmail == null && !EmailChanges.existedBefore(e.getValue(), null)) continue;
+                        throw MethodError.cannotCalculateChanges("an Email of the window is gone, and its thread with it");
+                    }
+                }
+                Threads threads = new Threads(view);
+                for (String t : touchedThreads) for (AccountView.Email e : threads.emails(t)) all.add(e.id());
+            }
+            return new ArrayList<>(all);
         });
     }
 
@@ -639,12 +679,14 @@ public final class MailRead {
      * sort and filter look at nothing but the object itself.
      */
     private ObjectNode queryChanges(Call c, boolean mailboxes, java.util.function.Supplier<ObjectNode> query,
-                                    java.util.function.Supplier<List<String>> changed) {
+                                    java.util.function.Function<ObjectNode, List<String>> changed) {
         String account = account(c);
         Long maxChanges = Json.optLong(c.args(), "maxChanges");
         String up = Json.optString(c.args(), "upToId");
-        List<String> touched = changed.get();
+        // The query first, the changes after: the changes then reach at least to the query's state (a change
+        // made between the two is reported though the results do not show it yet: more than needed, never less).
         ObjectNode now = query.get();
+        List<String> touched = changed.apply(now);
         List<String> ids = new ArrayList<>();
         now.path("ids").forEach(x -> ids.add(x.asText()));
         Set<String> t = new LinkedHashSet<>(touched);
