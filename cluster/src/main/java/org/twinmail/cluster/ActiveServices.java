@@ -20,6 +20,15 @@ public interface ActiveServices {
     void stop();
 
     /**
+     * Stops accepting clients and closes every client connection at once, without touching the store (which may hang):
+     * a node that stops serving because its storage hung calls it before it gives up the VIP, so that a client whose
+     * transaction is stuck in that storage hears so now (the connection's end goes out from the address it talks to)
+     * and tries again, instead of waiting for its own read timeout on a connection nobody will ever answer.
+     */
+    default void closeConnections() {
+    }
+
+    /**
      * Probes the running services the way clients use them (SMTP banner and NOOP, POP3
      * greeting, a store write) and the data volume itself, side by side, each within {@code timeout}
      * (the round is over after about {@code timeout}, unless a store or volume call hangs);

@@ -81,6 +81,8 @@ public final class ClusterNode implements AutoCloseable {
     private volatile boolean probeHung;
     /** A probe round that overran its deadline and may still be blocked (health thread only). */
     private CompletableFuture<List<ProbeFailure>> overdueProbe;
+    /** When that round started (health thread only). */
+    private long overdueSince;
     /** A fence status query (cluster.fenceStatusCommand) is running; one at a time. */
     private final AtomicBoolean statusQueryRunning = new AtomicBoolean();
     private volatile long lastStatusQuery = Long.MIN_VALUE;
@@ -488,6 +490,11 @@ public final class ClusterNode implements AutoCloseable {
         lastEvent = "fenced at epoch " + epoch + ", storage hung: " + reason;
         event("self-fence", 0, "storage hung: " + reason);
         log.error("SELF-FENCE: {}", lastEvent);
+        // The clients first, while the VIP is still here to carry the connections' end: a transaction stuck in the hung
+        // store would otherwise wait for the client's own read timeout (5 s in the lab: the whole storage-frozen figure
+        // was that timeout), since once the address is gone nothing can answer for it. Closing sockets does not touch
+        // the store; bounded all the same.
+        closeConnectionsBounded();
         removeVip();
         try {
             transitions.execute(() -> {
@@ -500,6 +507,18 @@ public final class ClusterNode implements AutoCloseable {
             });
         } catch (RuntimeException e) {
             transitionBusy.set(false); // closing: nothing is left to stop
+        }
+    }
+
+    private void closeConnectionsBounded() {
+        CompletableFuture<Void> close = CompletableFuture.runAsync(services::closeConnections,
+                r -> Thread.ofPlatform().name("cluster-close-connections").daemon().start(r));
+        try {
+            close.get(settings.timings().intervalNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            log.error("closing the client connections took over {} ms; dropping the VIP anyway", settings.timings().intervalNanos() / 1_000_000);
+        } catch (Exception e) {
+            log.error("closing the client connections failed: {}", e.toString());
         }
     }
 
@@ -571,7 +590,10 @@ public final class ClusterNode implements AutoCloseable {
         boolean released = !fencePeer && before != null && before.role() == Role.STANDBY
                 && (before.has(LeaseSlot.YIELD) || before.has(LeaseSlot.CRASHED));
         boolean off = fencePeer && before != null && before.seq() == peerOffSeq;
-        sleepNanos(released || off ? settings.timings().intervalNanos() / 4 : 2 * settings.timings().intervalNanos());
+        // A peer that wrote FENCED (it fenced itself: a lost lease, a hung volume; or its supervisor could not release)
+        // never claims while FENCED, and once it has released the volume it is a standby that yields, as after a release.
+        boolean selfFenced = fencePeer && before != null && before.role() == Role.FENCED;
+        sleepNanos(released || off || selfFenced ? settings.timings().intervalNanos() / 4 : 2 * settings.timings().intervalNanos());
         try {
             if (lease.read(settings.peerSlot()) instanceof LeaseSlot.Valid(LeaseSlot now)
                     && now.role().holdsVolume() && (before == null || now.seq() != before.seq())) {
@@ -796,10 +818,12 @@ public final class ClusterNode implements AutoCloseable {
             long start = clock.getAsLong();
             boolean reached = settings.pingTargets().stream().anyMatch(this::ping);
             pingFailures = reached ? 0 : pingFailures + 1;
-            boolean ok = pingFailures < settings.healthFailures();
+            String silence = reached ? null : silentOnEveryChannel(clock.getAsLong());
+            boolean ok = pingFailures < settings.healthFailures() && silence == null;
             if (ok != publicOk) {
                 publicOk = ok;
                 if (ok) log.info("public network reachable again");
+                else if (silence != null) log.error("none of the ping targets {} answered, and {}: this node is cut off", settings.pingTargets(), silence);
                 else log.error("none of the ping targets {} answered {} times in a row", settings.pingTargets(), pingFailures);
             }
             long sleep = settings.healthInterval().toNanos() - (clock.getAsLong() - start);
@@ -807,11 +831,34 @@ public final class ClusterNode implements AutoCloseable {
         }
     }
 
+    /**
+     * The second witness of isolation, besides an unanswered ping: the peer, heard before, has not been heard on
+     * any heartbeat channel (the private link and the public network, two paths) for as long as the ping waited
+     * (and at least three intervals). A ping lost under load is no reason to move the service, which is why
+     * {@code healthFailures} of them in a row are needed; a ping unanswered while both paths to the peer are silent
+     * too is the node's own links gone (or the whole network, where the peer is cut off as well and, without the
+     * public network, neither takes over). The peer's own rule is the same, so the node whose links are cut is the
+     * one that clears PUBLIC_OK, and the handover still needs a standby whose slot says it reaches the public
+     * network. Returns a description of the silence, or null when the peer was heard recently (or never).
+     */
+    private String silentOnEveryChannel(long now) {
+        long heard = heartbeats.lastHeard();
+        if (heard == Long.MIN_VALUE) return null;
+        long needed = Math.max(settings.healthTimeout().toNanos(), 3 * settings.timings().intervalNanos());
+        if (now - heard < needed) return null;
+        return "the peer has not been heard on any heartbeat channel for " + (now - heard) / 1_000_000 + " ms";
+    }
+
     private void healthLoop() {
         while (!closed) {
             long start = clock.getAsLong();
             if (role.get() == Role.ACTIVE) {
                 List<ProbeFailure> failures = probe();
+                if (failures == null) {
+                    // a round still blocked, not yet for long enough to call the storage hung: look again soon
+                    sleepNanos(Math.min(settings.healthInterval().toNanos(), settings.timings().intervalNanos() / 2));
+                    continue;
+                }
                 lastProbeFailures = failures.stream().map(ProbeFailure::detail).toList();
                 lastProbeMillis = System.currentTimeMillis();
                 if (failures.isEmpty()) {
@@ -823,7 +870,8 @@ public final class ClusterNode implements AutoCloseable {
                         failures.stream().filter(ProbeFailure::storageIo).findFirst().ifPresent(f -> firstStorageIo = f.detail());
                     }
                     lastHealthFailure = ProbeFailure.describe(failures, firstStorageIo);
-                    healthFailures++;
+                    // a hung volume is not a slow answer that a later round may undo: it is decided at once
+                    healthFailures = probeHung ? Math.max(healthFailures + 1, settings.healthFailures()) : healthFailures + 1;
                     log.warn("health probe {} of {} failed: {}", healthFailures, settings.healthFailures(), lastHealthFailure);
                     // every failure in full once, for the record (the line above names the cause)
                     if (firstStorageIo != null && failures.size() > 1) {
@@ -842,6 +890,16 @@ public final class ClusterNode implements AutoCloseable {
     }
 
     /**
+     * How long a probe round may stay blocked on the store or the data volume before the storage counts as hung and
+     * the node fences itself: {@code leaseTime - selfFenceMargin}, the time the node already allows its lease device
+     * to stall before it stops serving. A data volume stalled as long as that is treated as the lease device would be;
+     * at the defaults 2 s, against the three rounds of about 2.5-3.5 s before.
+     */
+    private long hungStorageNanos() {
+        return Math.max(settings.timings().selfFenceNanos(), roundDeadlineMillis() * 1_000_000);
+    }
+
+    /**
      * A probe round's deadline: the probes run at once, side by side ({@link ActiveServices#probe}), each bounded by
      * {@code healthTimeout}; half an interval more for the round to be collected on a loaded machine.
      */
@@ -849,25 +907,33 @@ public final class ClusterNode implements AutoCloseable {
         return settings.healthTimeout().toMillis() + settings.healthInterval().toMillis() / 2;
     }
 
-    /** Probes with an overall deadline: the probes themselves are bounded, but a store call may hang. */
+    /**
+     * Probes with an overall deadline: the probes themselves are bounded, but a store call may hang. Null: no verdict
+     * yet (a round overran its deadline and is still blocked, not yet for {@link #hungStorageNanos}).
+     */
     private List<ProbeFailure> probe() {
-        // The socket probes have deadlines of their own; only a store or volume call can block for good. A round
-        // still running after its deadline and one more interval is such a call: count it, start no other.
+        // The socket probes have deadlines of their own; only a store or volume call can block for good. A round that
+        // overran its deadline counts as one failure; while it is still blocked no other round starts, and once it has
+        // been blocked for hungStorageNanos the storage is hung: decided at once, not after more rounds.
         if (overdueProbe != null) {
             if (!overdueProbe.isDone()) {
+                long blocked = clock.getAsLong() - overdueSince;
+                if (blocked < hungStorageNanos()) return null;
                 probeHung = true;
-                return List.of(ProbeFailure.service("a probe has hung on the store or the data volume for more than "
-                        + (roundDeadlineMillis() + settings.healthInterval().toMillis()) + " ms"));
+                return List.of(ProbeFailure.service("a probe has hung on the store or the data volume for " + blocked / 1_000_000
+                        + " ms (limit " + hungStorageNanos() / 1_000_000 + " ms, as long as the lease may go unrenewed)"));
             }
             overdueProbe = null;
         }
         probeHung = false;
+        long start = clock.getAsLong();
         CompletableFuture<List<ProbeFailure>> f = CompletableFuture.supplyAsync(() -> services.probe(settings.healthTimeout()),
                 r -> Thread.ofVirtual().name("cluster-probe").start(r));
         try {
             return f.get(roundDeadlineMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             overdueProbe = f;
+            overdueSince = start;
             return List.of(ProbeFailure.service("the probes did not finish within " + roundDeadlineMillis() + " ms"));
         } catch (Exception e) {
             return List.of(ProbeFailure.service("probe failed: " + e));

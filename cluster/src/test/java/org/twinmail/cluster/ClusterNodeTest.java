@@ -98,6 +98,11 @@ class ClusterNodeTest {
         }
 
         @Override
+        public void closeConnections() {
+            events.add(name + " close-connections");
+        }
+
+        @Override
         public List<ProbeFailure> probe(Duration timeout) {
             CountDownLatch h = probeHang;
             if (h != null) {
@@ -508,10 +513,14 @@ class ClusterNodeTest {
         services.probeHang = hang; // the lease device stays healthy: only the probes (the volume) hang
         await("the standby ACTIVE", () -> standby.role() == Role.ACTIVE);
         assertThat(active.role()).isNotEqualTo(Role.ACTIVE);
-        assertThat(active.status().lastEvent()).contains("storage hung", "hung on the store");
+        // decided on how long the round has been blocked (as long as the lease may go unrenewed), not after more rounds
+        assertThat(active.status().lastEvent()).contains("storage hung", "hung on the store", "as long as the lease may go unrenewed");
         // no clean handover was possible, so the peer fenced the hung node before it served
         assertThat(Files.readString(fenced)).contains("fenced " + active.status().nodeId());
         assertThat(maxServing).hasValue(1);
+        // its clients were told at once (their connections closed, which needs the VIP still there), then it stopped
+        String name = active == p.a() ? "a" : "b";
+        assertThat(events).containsSubsequence(name + " close-connections", name + " stop");
     }
 
     @Test

@@ -166,6 +166,11 @@ public final class PairNode implements AutoCloseable {
             server.deactivate();
         }
 
+        @Override
+        public void closeConnections() {
+            server.closeConnections();
+        }
+
         /**
          * The data volume first: a small write with fsync beside the store, because a
          * transaction that changes nothing may never touch the disk, and a volume that fails

@@ -425,6 +425,19 @@ public final class TwinmailServer implements AutoCloseable {
                 config.managesieve.maxRedirects, d.maxIncludeDepth(), d.maxVariableBytes());
     }
 
+    /**
+     * Closes the protocol listeners and every client connection (SMTP, POP3, IMAP) without touching the store, and
+     * without the lock {@link #deactivate} holds (that may be blocked on a hung volume); deactivate still stops
+     * everything afterwards. For a pair node whose storage hung: its clients hear at once instead of timing out.
+     */
+    public void closeConnections() {
+        Active a = active;
+        if (a == null) return;
+        a.smtp().close();
+        a.pop3().close();
+        a.imap().close();
+    }
+
     /** Stops serving: the protocol services, then the store, then the data directory's lock; idempotent. */
     public synchronized void deactivate() {
         Active a = active;

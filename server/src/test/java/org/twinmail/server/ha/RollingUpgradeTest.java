@@ -36,6 +36,11 @@ import org.twinmail.server.LoopbackPair;
  * opens the store this one has used). Every acknowledged message is in the mailbox at the end,
  * read over POP3 from the previous release, and the store's schema_version is still one the
  * previous release accepts. Skipped without the property.
+ *
+ * <p>With {@code -Dtwinmail.upgrade.seed=DIR} the pair starts on a copy of the data directory DIR (a
+ * large store, such as the one StoreOpenTimingTest builds) instead of an empty one, and each
+ * switchover is timed: from the command to its answer, and to the first message the new node
+ * accepted (target/upgrade-report.txt), the figures docs/cluster.md gives for a 100,000-message store.
  */
 @EnabledIfSystemProperty(named = "twinmail.previous.jar", matches = ".+")
 class RollingUpgradeTest {
@@ -73,6 +78,15 @@ class RollingUpgradeTest {
         Files.writeString(configB, Files.readString(configB).replace("auth: { argon2MemoryKiB: 1024, argon2Iterations: 1 }",
                 "auth: { argon2MemoryKiB: 1024, argon2Iterations: 1, plaintextAuth: always }"));
 
+        String seed = System.getProperty("twinmail.upgrade.seed", "");
+        List<String> report = new ArrayList<>();
+        if (!seed.isEmpty()) {
+            long c0 = System.nanoTime();
+            ProcessBuilder copy = new ProcessBuilder("cp", "-a", Path.of(seed).resolve("store").toString(), data.resolve("store").toString());
+            Files.createDirectories(data);
+            assertThat(copy.inheritIO().start().waitFor()).isZero();
+            report.add(String.format("seeded from %s in %.1f s", seed, (System.nanoTime() - c0) / 1e9));
+        }
         // node a: the previous release, alone, takes the service (the lower slot)
         start(List.of(java, "-Xmx256m", "-cp", previous.toString(), "org.twinmail.server.cli.Main", "serve", "--config", configA.toString()), "a");
         ClusterStatusProbe.awaitRole("a", stateA, "ACTIVE", WAIT);
@@ -111,17 +125,29 @@ class RollingUpgradeTest {
         awaitSent(acked, 10);
 
         // previous -> this build
+        long s0 = System.nanoTime();
+        int atSwitch = acked.size();
         String answer = ControlSocket.call(stateA, "switchover", WAIT);
+        long answered = System.nanoTime();
         assertThat(answer).as(answer).startsWith("switched over");
         ClusterStatusProbe.awaitRole("b", stateB, "ACTIVE", WAIT);
+        awaitServedBy(servedBy, atSwitch, "b.test.example");
+        report.add(String.format("switchover previous release -> this build: %d ms to the command's answer, %d ms to the first message"
+                + " the new node accepted", (answered - s0) / 1_000_000, (System.nanoTime() - s0) / 1_000_000));
         int before = acked.size();
         awaitSent(acked, before + 10);
         assertThat(snapshot(servedBy).subList(before, before + 10)).as("served by this build after the first switchover").contains("b.test.example");
 
         // this build -> previous: the previous release opens the store this one has used
+        s0 = System.nanoTime();
+        atSwitch = acked.size();
         answer = ControlSocket.call(stateB, "switchover", WAIT);
+        answered = System.nanoTime();
         assertThat(answer).as(answer).startsWith("switched over");
         ClusterStatusProbe.awaitRole("a", stateA, "ACTIVE", WAIT);
+        awaitServedBy(servedBy, atSwitch, "a.test.example");
+        report.add(String.format("switchover this build -> previous release: %d ms to the command's answer, %d ms to the first message"
+                + " the new node accepted", (answered - s0) / 1_000_000, (System.nanoTime() - s0) / 1_000_000));
         before = acked.size();
         awaitSent(acked, before + 10);
         assertThat(snapshot(servedBy).subList(before, before + 10)).as("served by the previous release again").contains("a.test.example");
@@ -132,6 +158,18 @@ class RollingUpgradeTest {
         Set<String> inMailbox = pop3Subjects(pop3A, "vic@upgrade.example", "pw");
         assertThat(inMailbox).containsAll(acked);
         assertThat(servedBy).contains("a.test.example", "b.test.example");
+        report.add(acked.size() + " messages acknowledged during the upgrade, every one in the mailbox");
+        report.forEach(System.out::println);
+        Files.write(Path.of("target", "upgrade-report.txt"), report, StandardCharsets.UTF_8);
+    }
+
+    /** Waits until a message after the first {@code from} was accepted by {@code host}. */
+    private static void awaitServedBy(List<String> servedBy, int from, String host) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!snapshot(servedBy).subList(Math.min(from, servedBy.size()), servedBy.size()).contains(host)) {
+            if (System.nanoTime() > deadline) throw new AssertionError("no message accepted by " + host + " within " + WAIT.toSeconds() + " s");
+            Thread.sleep(5);
+        }
     }
 
     private static List<String> snapshot(List<String> list) {
