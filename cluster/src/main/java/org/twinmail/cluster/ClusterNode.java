@@ -892,11 +892,14 @@ public final class ClusterNode implements AutoCloseable {
     /**
      * How long a probe round may stay blocked on the store or the data volume before the storage counts as hung and
      * the node fences itself: {@code leaseTime - selfFenceMargin}, the time the node already allows its lease device
-     * to stall before it stops serving. A data volume stalled as long as that is treated as the lease device would be;
-     * at the defaults 2 s, against the three rounds of about 2.5-3.5 s before.
+     * to stall before it stops serving (a data volume stalled as long as that is treated as the lease device would
+     * be), and never less than half a probe interval past the round's own deadline, so that a round that merely
+     * overran it on a loaded machine has time to come back. At the defaults 2 s, against the three rounds of about
+     * 2.5-3.5 s before.
      */
     private long hungStorageNanos() {
-        return Math.max(settings.timings().selfFenceNanos(), roundDeadlineMillis() * 1_000_000);
+        return Math.max(settings.timings().selfFenceNanos(),
+                (roundDeadlineMillis() + settings.healthInterval().toMillis() / 2) * 1_000_000);
     }
 
     /**
