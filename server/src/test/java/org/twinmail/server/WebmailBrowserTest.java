@@ -610,6 +610,19 @@ class WebmailBrowserTest {
         });
     }
 
+    /** One IMAP LOGIN over a socket; the tagged reply. */
+    String imapLogin(String user, String password) throws java.io.IOException {
+        try (java.net.Socket sock = new java.net.Socket("127.0.0.1", server.imapAddresses().getFirst().getPort())) {
+            sock.setSoTimeout(15_000);
+            java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(sock.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+            in.readLine();
+            sock.getOutputStream().write(("a LOGIN \"" + user + "\" \"" + password + "\"\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            String line;
+            while ((line = in.readLine()) != null && !line.startsWith("a ")) { }
+            return String.valueOf(line);
+        }
+    }
+
     void click(String id) {
         WebElement e = driver.findElement(By.id(id));
         ((JavascriptExecutor) driver).executeScript("arguments[0].scrollIntoView({block: 'center'})", e);
@@ -623,7 +636,17 @@ class WebmailBrowserTest {
         row("Before settings");
         openSettings();
         assertThat(driver.findElement(By.id("quota-octets")).getText()).matches(".+ of 10 MB used \\(\\d+%\\)");
-        assertThat(driver.findElement(By.id("app-passwords-note")).getText()).contains("does not offer app passwords");
+        assertThat(driver.findElement(By.id("app-passwords-note")).getText()).contains("A password of its own for each mail app");
+        // an app password made here (shown once) logs in over IMAP; revoked here, it no longer does
+        driver.findElement(By.id("app-password-name")).sendKeys("phone");
+        click("app-password-add");
+        String app = wait.until(d -> d.findElement(By.id("app-password-new")).getDomAttribute("data-password"));
+        assertThat(app).matches("[a-z]{4}-[a-z]{4}-[a-z]{4}-[a-z]{4}");
+        assertThat(driver.findElement(By.id("app-password-list")).getText()).contains("phone");
+        assertThat(imapLogin(DAVE, app)).startsWith("a OK");
+        click("app-password-revoke-phone");
+        wait.until(d -> d.findElements(By.cssSelector("#app-password-list li")).isEmpty());
+        assertThat(imapLogin(DAVE, app)).startsWith("a NO");
         assertThat(driver.findElement(By.id("spam-level-note")).getText()).contains("set by your administrator");
         screenshot("desktop-en-settings");
 

@@ -35,7 +35,10 @@ import org.twinmail.jmap.auth.Principal;
  *   <li>{@code POST settings/senders} {@code {pattern, action}} (accept, junk or reject, scoped to
  *       the user's address), {@code POST settings/senders/remove} {@code {pattern}};</li>
  *   <li>{@code POST settings/sms} {@code {phone, enabled, trigger, quietHours, language}} (absent
- *       fields unchanged), {@code settings/sms/verify} {@code {code}}, {@code settings/sms/resend}.</li>
+ *       fields unchanged), {@code settings/sms/verify} {@code {code}}, {@code settings/sms/resend};</li>
+ *   <li>{@code POST settings/app-passwords} {@code {name}}: a new app password, in the answer's
+ *       {@code created: {name, password}} this once (the settings' {@code appPasswords} list names and
+ *       dates only); {@code POST settings/app-passwords/remove} {@code {name}} revokes one.</li>
  * </ul>
  * The request body is read and checked here ({@link #parse}) before anything runs.
  */
@@ -62,6 +65,10 @@ final class SelfService {
         record SmsVerify(String code) implements Request { }
 
         record SmsResend() implements Request { }
+
+        record AddAppPassword(String name) implements Request { }
+
+        record RemoveAppPassword(String name) implements Request { }
     }
 
     /** The request's own error: 4xx with a message for the page. */
@@ -111,6 +118,8 @@ final class SelfService {
                     optional(b, "trigger"), null, null, optional(b, "quietHours"), null, null, optional(b, "language")));
             case "settings/sms/verify" -> new Request.SmsVerify(text(b, "code").strip());
             case "settings/sms/resend" -> new Request.SmsResend();
+            case "settings/app-passwords" -> new Request.AddAppPassword(text(b, "name").strip());
+            case "settings/app-passwords/remove" -> new Request.RemoveAppPassword(text(b, "name").strip());
             default -> throw new BadRequest(404, "no such setting");
         };
     }
@@ -194,6 +203,18 @@ final class SelfService {
                 admin.resendSmsCode(me);
                 return show(me, admin);
             }
+            case Request.AddAppPassword a -> {
+                AdminOperations.AppPasswordCreated c = admin.addAppPassword(me, a.name());
+                ObjectNode o = show(me, admin);
+                ObjectNode created = o.putObject("created");
+                created.put("name", c.name());
+                created.put("password", c.password());
+                return o;
+            }
+            case Request.RemoveAppPassword rm -> {
+                admin.removeAppPassword(me, rm.name());
+                return show(me, admin);
+            }
         }
     }
 
@@ -226,8 +247,14 @@ final class SelfService {
             if (e.kind() != AdminException.Kind.UNAVAILABLE) throw e;
             o.putNull("sms");
         }
+        try {
+            ArrayNode apps = o.putArray("appPasswords");
+            for (AdminOperations.AppPasswordInfo a : admin.appPasswords(me)) apps.addObject().put("name", a.name()).put("created", a.created());
+        } catch (AdminException e) {
+            if (e.kind() != AdminException.Kind.UNAVAILABLE) throw e;
+            o.put("appPasswords", false);
+        }
         // not offered by the server yet: the page says so instead of showing a control that does nothing
-        o.put("appPasswords", false);
         o.put("spamLevel", false);
         return o;
     }

@@ -94,8 +94,30 @@ function password() {
 }
 
 function appPasswords(mine) {
-  return section('set-app-passwords', t('appPasswords'),
-    ctx.h('p', { class: 'hint', id: 'app-passwords-note' }, mine.appPasswords ? '' : t('appPasswordsNone')));
+  const { h } = ctx;
+  if (!Array.isArray(mine.appPasswords)) {
+    return section('set-app-passwords', t('appPasswords'), h('p', { class: 'hint', id: 'app-passwords-note' }, t('appPasswordsNone')));
+  }
+  const st = status('app-password-status');
+  const list = h('ul', { id: 'app-password-list' });
+  const shown = h('p', { id: 'app-password-new' });
+  const draw = items => list.replaceChildren(...items.map(a => h('li', { dataset: { name: a.name } }, a.name + ' · ' + (a.created || '').slice(0, 10) + ' ',
+    h('button', { type: 'button', id: 'app-password-revoke-' + a.name, onclick: () => saving(st, async () => {
+      draw((await api('settings/app-passwords/remove', { name: a.name })).appPasswords);
+    }) }, t('remove')))));
+  draw(mine.appPasswords);
+  const name = h('input', { id: 'app-password-name', placeholder: t('appPasswordName'), maxlength: 64 });
+  return section('set-app-passwords', t('appPasswords'), h('p', { class: 'hint', id: 'app-passwords-note' }, t('appPasswordsHint')), list,
+    h('form', { class: 'set-inline', onsubmit: e => {
+      e.preventDefault();
+      saving(st, async () => {
+        const r = await api('settings/app-passwords', { name: name.value });
+        draw(r.appPasswords);
+        shown.replaceChildren(t('appPasswordShown').replace('{name}', r.created.name) + ' ', h('code', {}, r.created.password));
+        shown.dataset.password = r.created.password;
+        name.value = '';
+      });
+    } }, name, h('button', { type: 'submit', id: 'app-password-add' }, t('add')), st), shown);
 }
 
 // ---- identities and signatures (JMAP Identity/set: the account's address and its aliases) ----
