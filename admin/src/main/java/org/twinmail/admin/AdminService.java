@@ -812,11 +812,6 @@ public final class AdminService implements AdminOperations {
         return call(() -> info(directory.addAlias(src, to)), e -> {
             if (!(e instanceof StoreException.NotFound)) return null;
             if (directory.findDomain(srcDomain).isEmpty()) return notFound(noDomain(srcDomain));
-            for (EmailAddress a : to) {
-                if (directory.findDomain(a.domain()).isEmpty()) {
-                    return notFound("domain " + a.domain() + " of target " + a + " is not served here (aliases deliver to local addresses only)");
-                }
-            }
             return null;
         });
     }

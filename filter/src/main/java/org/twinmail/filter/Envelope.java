@@ -32,6 +32,15 @@ public interface Envelope {
     /** The distinct remote recipients (submission, or relaying for {@code smtp.relayNetworks}). */
     List<EmailAddress> remoteRecipients();
 
+    /**
+     * The aliases among the recipients that lead to remote addresses, with those addresses (in
+     * the order of their targets): the Sieve check forwards the message there with SRS, as an
+     * account's forwarding.
+     */
+    default java.util.Map<EmailAddress, List<EmailAddress>> aliasForwards() {
+        return java.util.Map.of();
+    }
+
     /** Recipients refused so far in this transaction with this verdict reason. */
     int refused(String reason);
 

@@ -146,6 +146,29 @@ class ForwardingEndToEndTest {
         assertThat(subjects(ours, "away@one.example", "pw-away")).containsExactly("back home");
     }
 
+    /** An alias whose targets include a remote address (refused before): forwarded there with SRS, the local target keeps its copy. */
+    @Test
+    void anAliasWithARemoteTargetForwardsWithSrs() throws Exception {
+        startPair();
+        admin(oursData, "user", "add", "desk@one.example", "--password", "pw-desk");
+        CliRunner.Result added = CliRunner.run("admin", "--data", oursData.toString(), "alias", "add", "team@one.example",
+                "desk@one.example", "bob@remote.example");
+        assertThat(added.exit()).as(added.err()).isZero();
+        assertThat(added.out()).contains("alias team@one.example -> desk@one.example, bob@remote.example");
+        admin(oursData, "alias", "add", "away@one.example", "bob@remote.example");
+
+        send(ours, "someone@orig.example", "team@one.example", "for the team");
+        send(ours, "someone@orig.example", "away@one.example", "only far away");
+        Message got = awaitOne(theirs, "bob@remote.example", "pw-bob", "for the team");
+        String returnPath = got.getHeader("Return-Path")[0];
+        assertThat(returnPath).matches("<SRS0=[^=]{4}=[A-Z2-7]{2}=orig\\.example=someone@one\\.example>");
+        assertThat(String.join("\n", got.getHeader("Authentication-Results"))).as("SPF passes at the target").contains("spf=pass");
+        assertThat(got.getHeader("Delivered-To")).containsExactly("team@one.example");
+        Message far = awaitOne(theirs, "bob@remote.example", "pw-bob", "only far away");
+        assertThat(far.getHeader("Return-Path")[0]).startsWith("<SRS0=").endsWith("@one.example>");
+        assertThat(subjects(ours, "desk@one.example", "pw-desk")).as("the local target keeps its copy").containsExactly("for the team");
+    }
+
     @Test
     void aRedirectLoopBetweenTwoServersStopsInAnInbox() throws Exception {
         startPair();

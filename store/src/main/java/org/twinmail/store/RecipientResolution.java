@@ -1,15 +1,27 @@
 package org.twinmail.store;
 
 import java.util.List;
+import org.twinmail.core.mail.EmailAddress;
 import org.twinmail.core.model.Account;
 
 /** The answer of {@link MailStore#resolve}. */
 public sealed interface RecipientResolution {
 
-    /** Mail goes to these local accounts (one or more, after alias expansion, without duplicates). */
-    record Local(List<Account> accounts) implements RecipientResolution {
+    /**
+     * Mail goes to these local accounts (after alias expansion, without duplicates) and to the
+     * remote addresses an alias leads to ({@code remote}: forwarded with SRS at delivery, as an
+     * account's forwarding); at least one of the two.
+     */
+    record Local(List<Account> accounts, List<EmailAddress> remote) implements RecipientResolution {
         public Local {
             accounts = List.copyOf(accounts);
+            remote = List.copyOf(remote);
+            if (accounts.isEmpty() && remote.isEmpty()) throw new IllegalArgumentException("a local recipient leads somewhere");
+        }
+
+        /** Local accounts only. */
+        public Local(List<Account> accounts) {
+            this(accounts, List.of());
         }
     }
 

@@ -16,7 +16,7 @@ import org.twinmail.store.RecipientResolution;
 
 /**
  * Sends a copy of a message on behalf of one account (its Sieve {@code redirect}, its
- * forwarding): the one implementation both use. Remote targets get the copy through the
+ * forwarding) or of an alias that leads to remote addresses: the one implementation all use. Remote targets get the copy through the
  * outbound queue with the Sender Rewriting Scheme's envelope sender ({@link Srs}, in
  * {@code forwarding.srsDomain} or the account's domain), so it passes SPF at the target; a
  * message that came with the null sender keeps it (a bounce is never bounced). Local targets get
@@ -76,7 +76,16 @@ public final class Forwarder {
     /** A copy of {@code message} to {@code targets} on behalf of {@code account}. */
     public Outcome redirect(Account account, Envelope envelope, Message message, List<EmailAddress> targets, Budget budget, String reason)
             throws IOException {
-        String own = account.address().toString();
+        return redirect(account.id(), account.address(), envelope, message, targets, budget, reason);
+    }
+
+    /**
+     * A copy of {@code message} to {@code targets} on behalf of {@code own}: an account
+     * ({@code accountId} its id), or an alias with remote targets ({@code accountId} 0).
+     */
+    public Outcome redirect(long accountId, EmailAddress ownAddress, Envelope envelope, Message message, List<EmailAddress> targets,
+                            Budget budget, String reason) throws IOException {
+        String own = ownAddress.toString();
         if (message.receivedHeaders() > maxReceived) {
             return new Outcome.Refused(message.receivedHeaders() + " Received fields, more than forwarding.maxReceived (" + maxReceived + ")");
         }
@@ -86,10 +95,11 @@ public final class Forwarder {
         List<EmailAddress> remote = new ArrayList<>();
         List<Long> local = new ArrayList<>();
         for (EmailAddress to : targets) {
-            if (to.key().equals(account.address().key())) continue;
+            if (to.key().equals(ownAddress.key())) continue;
             switch (directory.resolve(to)) {
                 case RecipientResolution.Local l -> {
-                    for (Account a : l.accounts()) if (a.id() != account.id() && !local.contains(a.id())) local.add(a.id());
+                    for (Account a : l.accounts()) if (a.id() != accountId && !local.contains(a.id())) local.add(a.id());
+                    for (EmailAddress far : l.remote()) if (!remote.contains(far)) remote.add(far); // an alias of ours that leads away
                 }
                 case RecipientResolution.NotLocal n -> {
                     if (!remote.contains(to)) remote.add(to);
@@ -103,14 +113,14 @@ public final class Forwarder {
             return new Outcome.Refused("more than forwarding.maxRedirectsPerMessage (" + maxPerMessage + ") copies of one message");
         }
         budget.left -= copies;
-        return new Outcome.Sent(new Verdict.Redirect(account.id(), sender(account, envelope), remote, local,
+        return new Outcome.Sent(new Verdict.Redirect(accountId, sender(ownAddress, envelope), remote, local,
                 List.of(new HeaderField(DELIVERED_TO, own)), reason));
     }
 
     /** The envelope sender of the copy: the SRS address of the original sender, "" for a bounce, the account when SRS cannot fit. */
-    String sender(Account account, Envelope envelope) {
+    String sender(EmailAddress own, Envelope envelope) {
         if (envelope.sender().isEmpty()) return "";
-        String domain = srsDomain.isEmpty() ? account.address().domain() : srsDomain;
-        return srs.forward(envelope.sender().get(), domain).map(EmailAddress::toString).orElse(account.address().toString());
+        String domain = srsDomain.isEmpty() ? own.domain() : srsDomain;
+        return srs.forward(envelope.sender().get(), domain).map(EmailAddress::toString).orElse(own.toString());
     }
 }

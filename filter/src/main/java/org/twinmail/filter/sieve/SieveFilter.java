@@ -127,6 +127,19 @@ public final class SieveFilter implements Check.Data {
         Forwarder.Budget budget = forwarder == null ? null : forwarder.budget();
         String sender = envelope.sender().map(Object::toString).orElse("");
         SieveScripts.Globals globals = envelope.accounts().isEmpty() ? SieveScripts.Globals.NONE : scripts.globals();
+        // aliases that lead to remote addresses: forwarded there as an account's forwarding (SRS, loops, the limit)
+        for (Map.Entry<EmailAddress, List<EmailAddress>> alias : envelope.aliasForwards().entrySet()) {
+            if (forwarder == null) {
+                log.warn("alias {}: its remote targets are not reached (no forwarder on this chain)", alias.getKey());
+                continue;
+            }
+            switch (forwarder.redirect(0, alias.getKey(), envelope, message, alias.getValue(), budget, "alias_forward")) {
+                case Forwarder.Outcome.Sent sent when sent.redirect() != null -> effects.add(sent.redirect());
+                case Forwarder.Outcome.Sent sent -> { }
+                case Forwarder.Outcome.Refused refused ->
+                        log.warn("alias {}: not forwarded to its remote targets: {}", alias.getKey(), refused.why());
+            }
+        }
         for (Account account : envelope.accounts()) {
             // the account's forwarding first: without keepCopy the account keeps nothing and its script does not run
             Optional<ForwardingSetting> forwarding = forwarder == null ? Optional.empty() : scripts.forwarding(account.id());

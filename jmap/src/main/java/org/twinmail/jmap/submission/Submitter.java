@@ -128,6 +128,8 @@ public final class Submitter {
                 case RecipientResolution.Local local -> {
                     tx.recipients.add(r.written());
                     for (Account acc : local.accounts()) if (tx.accounts.stream().noneMatch(x -> x.id() == acc.id())) tx.accounts.add(acc);
+                    // an alias's remote targets: relayed as the user's own mail (the user's sender passes SPF as it is)
+                    for (EmailAddress far : local.remote()) if (!tx.remote.contains(far)) tx.remote.add(far);
                     tx.disposition.apply(d, local.accounts().stream().map(Account::id).toList());
                 }
                 case RecipientResolution.NotLocal n -> {

@@ -58,7 +58,7 @@ final class RcptHandler {
             if (d.refused()) return refuse(tx, d);
             // An accept verdict may have ended the stage before any check asked where the recipient leads.
             return switch (recipient.resolution()) {
-                case RecipientResolution.Local local -> accept(tx, recipient, local.accounts(), d);
+                case RecipientResolution.Local local -> accept(tx, recipient, local, d);
                 // An authenticated user, or a client the relay check let through, may send anywhere:
                 // the message goes into the outbound queue in the same commit as its local copies.
                 case RecipientResolution.NotLocal n -> {
@@ -80,8 +80,10 @@ final class RcptHandler {
         }
     }
 
-    private static Reply accept(Transaction tx, Recipient recipient, List<Account> accounts, Decision d) {
+    private static Reply accept(Transaction tx, Recipient recipient, RecipientResolution.Local local, Decision d) {
+        List<Account> accounts = local.accounts();
         tx.accept(recipient.written(), accounts);
+        if (!local.remote().isEmpty()) tx.acceptAliasForward(recipient.address().orElseThrow(), local.remote());
         tx.disposition().apply(d, accounts.stream().map(Account::id).toList());
         return Reply.of(250, "2.1.5", "Ok");
     }

@@ -28,6 +28,7 @@ final class Transaction implements Envelope {
     private final List<String> recipients = new ArrayList<>();
     private final Map<Long, Account> accounts = new LinkedHashMap<>();
     private final Map<String, EmailAddress> remote = new LinkedHashMap<>();
+    private final Map<EmailAddress, List<EmailAddress>> aliasForwards = new LinkedHashMap<>();
     private final Map<String, Integer> refusedByReason = new HashMap<>();
     private final Disposition disposition;
     private int refusedRecipients;
@@ -80,6 +81,16 @@ final class Transaction implements Envelope {
         for (Account a : resolved) accounts.putIfAbsent(a.id(), a);
     }
 
+    /** The remote targets of an alias among the recipients: forwarded with SRS at delivery (filter's Sieve check). */
+    void acceptAliasForward(EmailAddress alias, List<EmailAddress> targets) {
+        aliasForwards.putIfAbsent(alias, List.copyOf(targets));
+    }
+
+    @Override
+    public Map<EmailAddress, List<EmailAddress>> aliasForwards() {
+        return java.util.Collections.unmodifiableMap(aliasForwards);
+    }
+
     /** A recipient outside our domains (submission only), for the outbound queue. */
     void acceptRemote(String recipient, EmailAddress address) {
         recipients.add(recipient);
@@ -94,7 +105,7 @@ final class Transaction implements Envelope {
 
     /** True when nothing was accepted yet, local or remote. */
     boolean hasNoRecipients() {
-        return accounts.isEmpty() && remote.isEmpty();
+        return accounts.isEmpty() && remote.isEmpty() && aliasForwards.isEmpty();
     }
 
     /** Counts a refused RCPT and the verdict reason it was refused for. */

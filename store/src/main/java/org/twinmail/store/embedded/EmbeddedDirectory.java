@@ -244,13 +244,7 @@ final class EmbeddedDirectory implements Directory {
         return engine.write(tx -> {
             Db db = tx.db();
             long domainId = db.queryLong("SELECT id FROM domain WHERE name = ?", srcDomain).orElseThrow(() -> noDomain(srcDomain));
-            for (EmailAddress t : to) {
-                if (!db.exists("SELECT 1 FROM domain WHERE name = ?", t.domain())) {
-                    throw new StoreException.NotFound("alias target " + t + " is not in a local domain (domain " + t.domain()
-                            + " does not exist here); aliases deliver to local addresses only, remote targets need the"
-                            + " outbound relay, which comes in a later release");
-                }
-            }
+            // a target in a domain not served here is forwarded there at delivery (with SRS, as an account's forwarding)
             boolean replaced = db.update("DELETE FROM alias WHERE source = ?", src) > 0;
             long id = db.insert("INSERT INTO alias (source, domain_id) VALUES (?, ?)", src, domainId);
             for (int i = 0; i < to.size(); i++) {
@@ -309,9 +303,9 @@ final class EmbeddedDirectory implements Directory {
             if (!db.exists("SELECT 1 FROM domain WHERE name = ?", recipient.domain())) return new RecipientResolution.NotLocal();
             Resolver resolver = new Resolver(db, maxDepth);
             resolver.expand(recipient, 0);
-            return resolver.found.isEmpty()
+            return resolver.found.isEmpty() && resolver.remote.isEmpty()
                     ? new RecipientResolution.Unknown()
-                    : new RecipientResolution.Local(List.copyOf(resolver.found.values()));
+                    : new RecipientResolution.Local(List.copyOf(resolver.found.values()), List.copyOf(resolver.remote));
         });
     }
 
@@ -326,6 +320,8 @@ final class EmbeddedDirectory implements Directory {
         final Db db;
         final int maxDepth;
         final Map<Long, Account> found = new LinkedHashMap<>();
+        /** Alias targets in domains not served here, in order, each once. */
+        final List<EmailAddress> remote = new ArrayList<>();
         final Set<String> expanded = new HashSet<>();
 
         Resolver(Db db, int maxDepth) {
@@ -335,6 +331,10 @@ final class EmbeddedDirectory implements Directory {
 
         void expand(EmailAddress address, int depth) throws SQLException {
             String key = address.key();
+            if (depth > 0 && !db.exists("SELECT 1 FROM domain WHERE name = ?", address.domain())) {
+                if (remote.stream().noneMatch(r -> r.key().equals(key))) remote.add(address);
+                return;
+            }
             List<EmailAddress> targets = targets(key);
             if (!targets.isEmpty()) {
                 if (depth < maxDepth && expanded.add(key)) {

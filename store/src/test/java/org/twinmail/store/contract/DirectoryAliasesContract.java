@@ -141,13 +141,25 @@ public abstract class DirectoryAliasesContract extends StoreContract {
     }
 
     @Test
-    public void sourceAndTargetsMustBeLocal() {
+    public void theSourceMustBeLocalAndRemoteTargetsResolveAsRemote() {
         assertThatThrownBy(() -> store.addAlias("x@nowhere.example", List.of(addr("alice@example.com"))))
                 .isInstanceOf(StoreException.NotFound.class).hasMessage("domain nowhere.example does not exist");
-        assertThatThrownBy(() -> store.addAlias("x@example.com", List.of(addr("alice@example.com"), addr("someone@gmail.example"))))
-                .isInstanceOf(StoreException.NotFound.class)
-                .hasMessageContaining("someone@gmail.example is not in a local domain")
-                .hasMessageContaining("outbound relay");
+        assertThat(store.listAliases(null)).isEmpty();
+        store.addAlias("x@example.com", List.of(addr("alice@example.com"), addr("someone@gmail.example")));
+        store.addAlias("far@example.com", List.of(addr("someone@gmail.example"), addr("x@example.com"), addr("other@gmail.example")));
+        RecipientResolution x = store.resolve(addr("x@example.com"));
+        assertThat(x).isInstanceOf(RecipientResolution.Local.class);
+        assertThat(((RecipientResolution.Local) x).accounts()).extracting(a -> a.address().toString()).containsExactly("alice@example.com");
+        assertThat(((RecipientResolution.Local) x).remote()).containsExactly(addr("someone@gmail.example"));
+        RecipientResolution far = store.resolve(addr("far@example.com"));
+        assertThat(((RecipientResolution.Local) far).remote()).as("each remote target once, in order")
+                .containsExactly(addr("someone@gmail.example"), addr("other@gmail.example"));
+        store.addAlias("only@example.com", List.of(addr("someone@gmail.example")));
+        RecipientResolution only = store.resolve(addr("only@example.com"));
+        assertThat(((RecipientResolution.Local) only).accounts()).as("an alias with remote targets only is no unknown user").isEmpty();
+        store.removeAlias("x@example.com");
+        store.removeAlias("far@example.com");
+        store.removeAlias("only@example.com");
         assertThat(store.listAliases(null)).isEmpty();
         assertThatThrownBy(() -> store.addAlias("x@example.com", List.of())).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> store.addAlias("not an address", List.of(addr("alice@example.com"))))
