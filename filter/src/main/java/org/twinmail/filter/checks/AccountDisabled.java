@@ -31,7 +31,10 @@ public final class AccountDisabled implements Check.Rcpt {
 
     @Override
     public Verdict rcpt(Client client, Envelope envelope, Recipient recipient) {
-        if (!(recipient.resolution() instanceof RecipientResolution.Local local) || local.accounts().isEmpty()) return Verdict.proceed();
+        if (!(recipient.resolution() instanceof RecipientResolution.Local local) || local.accounts().isEmpty()
+                || !local.remote().isEmpty()) { // an alias that also leads to remote addresses still reaches them
+            return Verdict.proceed();
+        }
         for (Account a : local.accounts()) {
             if (logins.disabled(a.id()).isEmpty()) return Verdict.proceed();
         }
