@@ -113,6 +113,8 @@ public final class TwinmailServer implements AutoCloseable {
     private final HttpService http;
     /** The services of the active role; null while this node does not serve (standby, or stopped). */
     private volatile Active active;
+    /** The active node's SMS feature, for the HTTP gateways' webhook; null when not serving or SMS is off. */
+    private volatile SmsService sms;
     /** Describes, on a node that does not serve, who does (the admin API's answer on a standby). */
     private volatile Supplier<String> notServing = () -> "this node is not serving";
     private volatile Supplier<Map<String, String>> clusterChecks = Map::of;
@@ -182,6 +184,8 @@ public final class TwinmailServer implements AutoCloseable {
             Active a = active;
             return a == null ? null : a.store();
         });
+        // the HTTP SMS gateways' webhook (receipts and replies), answered by the active node's SMS feature
+        if (config.sms.enabled && !config.sms.http.isEmpty()) SmsHttp.mount(http, () -> sms);
         if (config.jmap.enabled) JmapHttp.mount(http, () -> {
             Active a = active;
             return a == null ? null : a.jmap();
@@ -340,9 +344,11 @@ public final class TwinmailServer implements AutoCloseable {
             // never sends, and a fenced former active's worker stops at its first write.
             // Replies by SMS go out through the submission chain, like SMTP submission and JMAP's.
             if (config.sms.enabled) {
-                workers.add(SmsService.start(config.sms, config.hostname, store, registry, new SmsReplies(new Submitter(
+                SmsService smsService = SmsService.start(config.sms, config.hostname, store, registry, new SmsReplies(new Submitter(
                         new Pipeline(submissionChain, new FilterMetrics(registry)), store, new Postmaster(store, config.smtp.postmaster),
-                        config.hostname, "sms", "SMS"))));
+                        config.hostname, "sms", "SMS")));
+                workers.add(smsService);
+                sms = smsService;
             }
             // Web Push of new mail to the webmail's browsers, like SMS: only where the store is written (docs/clients.md)
             if (config.push.enabled) workers.add(PushService.start(PushSettings.from(config.push, config.hostname), store, registry));
@@ -443,6 +449,7 @@ public final class TwinmailServer implements AutoCloseable {
         Active a = active;
         if (a == null) return;
         active = null;
+        sms = null;
         a.close();
         if (isPair(config)) log.info("stopped serving (epoch {})", a.epoch());
     }

@@ -3,6 +3,7 @@ package org.twinmail.core.config;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Everything the configuration file can set, with the default used when the file
@@ -378,8 +379,10 @@ public final class TwinmailConfig {
         public Duration pollInterval = Duration.ofSeconds(1);
         /** A reply by SMS that is not sent on is answered by SMS at most once per number and reason in this interval. */
         public Duration answerInterval = Duration.ofHours(1);
-        /** SMPP 3.4 gateways, in order of priority: the first bound one sends. */
+        /** SMPP 3.4 gateways; with the HTTP ones, tried by priority (then as listed, SMPP first): the first available one sends. */
         public List<Smpp> smpp = List.of();
+        /** HTTP gateways of cloud SMS providers (docs/sms.md, "HTTP gateway"). */
+        public List<Http> http = List.of();
 
         /** One SMPP 3.4 SMSC account (the SMSC's contract gives most of these). */
         public static final class Smpp {
@@ -402,6 +405,56 @@ public final class TwinmailConfig {
             public Duration responseTimeout = Duration.ofSeconds(10);
             /** Waits before the 1st, 2nd ... bind after a failure or a drop; the last repeats. */
             public List<Duration> reconnectDelays = List.of(Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(30));
+            /** Lower goes first among all gateways; equal ones in the order listed, SMPP before HTTP. */
+            public int priority = 0;
+        }
+
+        /** One cloud SMS provider's HTTP API: the request is written from templates with placeholders (docs/sms.md). */
+        public static final class Http {
+            public String name = "http";
+            /** The request's URL; placeholders are URL-encoded: {to} {toDigits} {from} {text} {id} {ref}. */
+            public String url = "";
+            public String method = "POST";
+            /** Header fields, their values templates too. */
+            public Map<String, String> headers = Map.of();
+            /** The body template: {@code json} escapes the placeholders for JSON strings, {@code form} URL-encodes them. */
+            public String body = "";
+            /** {@code json} or {@code form}: the body's content type and how placeholders in it are escaped. */
+            public String bodyFormat = "json";
+            /** {@code none}, {@code basic} (username/password), {@code bearer} (token) or {@code hmac} (secret: signature header over timestamp and body). */
+            public String auth = "none";
+            public String username = "";
+            public String password = "";
+            public String token = "";
+            /** The HMAC-SHA256 key of {@code auth: hmac}. */
+            public String secret = "";
+            /** A 2xx answer is a success only when its body matches this regular expression (empty: any 2xx). */
+            public String successPattern = "";
+            /** Group 1 of this regular expression in the answer is the provider's message id (empty: the request's {id}). */
+            public String messageIdPattern = "";
+            /** The sender id or number notices come from ({from}). */
+            public String sourceAddress = "";
+            /** Digits of the notice's reference appended to sourceAddress (the provider routes replies to it); 0: the reference goes into the text. */
+            public int extensionDigits = 0;
+            /** A request without an answer this long is in doubt (not sent again). */
+            public Duration timeout = Duration.ofSeconds(10);
+            /** After a failed request (no connection, 5xx, 429) the gateway is left aside this long, and the next one sends. */
+            public Duration downFor = Duration.ofSeconds(30);
+            /** The HMAC-SHA256 key the provider signs its webhook calls with; empty: the webhook is refused (never unsigned). */
+            public String webhookSecret = "";
+            /** A webhook call whose timestamp is further than this from our clock is refused (replay). */
+            public Duration webhookMaxSkew = Duration.ofMinutes(5);
+            /** The webhook's field names (JSON or form): a receipt has messageIdField and statusField, a reply fromField and textField. */
+            public String fromField = "from";
+            public String toField = "to";
+            public String textField = "text";
+            public String messageIdField = "messageId";
+            public String statusField = "status";
+            /** Receipt statuses that mean delivered (case-insensitive); others in failedStatuses are final failures, the rest not final. */
+            public List<String> deliveredStatuses = List.of("delivered", "DELIVRD");
+            public List<String> failedStatuses = List.of("failed", "undelivered", "rejected", "expired", "UNDELIV", "REJECTD", "EXPIRED");
+            /** Lower goes first among all gateways; equal ones in the order listed, SMPP before HTTP. */
+            public int priority = 0;
         }
     }
 

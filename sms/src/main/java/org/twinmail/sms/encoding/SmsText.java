@@ -75,6 +75,18 @@ public record SmsText(String text, Alphabet alphabet, List<byte[]> parts, List<S
         return new SmsText(t, a, parts, texts);
     }
 
+    /**
+     * {@code text} as one part however long (for a gateway whose provider splits long texts
+     * itself, as HTTP APIs do): the alphabet says how it would be encoded, the one part holds
+     * it without a UDH.
+     */
+    public static SmsText whole(String text) {
+        String t = Gsm7.withStandIns(text);
+        Alphabet a = Alphabet.of(t);
+        byte[] payload = a == Alphabet.GSM7 ? Gsm7.encode(t) : t.getBytes(StandardCharsets.UTF_16BE);
+        return new SmsText(t, a, List.of(payload), List.of(t));
+    }
+
     /** The texts of the parts: one if it fits alone, else as many as the per-part room needs. */
     static List<String> split(String text, Alphabet a) {
         int total = text.codePoints().map(a::units).sum();

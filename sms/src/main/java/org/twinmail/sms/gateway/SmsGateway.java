@@ -24,14 +24,24 @@ public interface SmsGateway extends AutoCloseable {
     boolean sourceExtension();
 
     /**
+     * Whether it takes a long text in one submit (the provider splits it, as HTTP APIs do);
+     * else the queue splits it into parts with a UDH (SMPP).
+     */
+    default boolean concatenates() {
+        return false;
+    }
+
+    /**
      * Submits part {@code part} (0-based) of {@code text} to {@code phone}, from the service
      * number with {@code extension} appended when not empty, asking for a delivery receipt.
+     * {@code id} names the SMS in the queue (the same for every retry): a gateway whose provider
+     * takes a client reference passes it on, so the provider can drop a repeated request.
      *
      * @return the SMSC's message id for the part
      * @throws SubmitException.Refused when the SMSC answered that it did not take the part
      * @throws SubmitException.InDoubt when it is not known whether it took it (no answer)
      */
-    String submit(String phone, String extension, SmsText text, int part) throws SubmitException;
+    String submit(String id, String phone, String extension, SmsText text, int part) throws SubmitException;
 
     /** Where receipts and mobile-originated messages go; set before the gateway starts. */
     void onInbound(Consumer<Inbound> listener);

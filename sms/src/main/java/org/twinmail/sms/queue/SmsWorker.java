@@ -161,7 +161,7 @@ public final class SmsWorker implements AutoCloseable {
             text = NoticeText.of(item.notice(), NoticeText.Language.of(item.language()), java.time.ZoneId.of(item.zone()),
                     settings.maxParts(), inText);
         }
-        return SmsText.of(text, id.hashCode());
+        return g.concatenates() ? SmsText.whole(text) : SmsText.of(text, id.hashCode());
     }
 
     private void send(SmsQueue.Key key, StoredRecord r, SmsItem item, long now) {
@@ -180,7 +180,7 @@ public final class SmsWorker implements AutoCloseable {
             if (written.isEmpty()) return; // changed meanwhile: looked at again next round
             current = written.get();
             try {
-                String id = g.submit(item.phone(), extension, text, ids.size());
+                String id = g.submit(key.scope() + "/" + key.id(), item.phone(), extension, text, ids.size());
                 if (ids.isEmpty() && item.purpose() == SmsItem.Purpose.NOTICE && item.notice() != null) {
                     metrics.latency.record(java.time.Duration.ofMillis(Math.max(0, clock.millis() - item.notice().received().toEpochMilli())));
                 }

@@ -37,7 +37,7 @@ final class TestGateway implements SmsGateway {
         return extension;
     }
 
-    public synchronized String submit(String phone, String ext, SmsText text, int part) throws SubmitException {
+    public synchronized String submit(String smsId, String phone, String ext, SmsText text, int part) throws SubmitException {
         if (refuseNext > 0) {
             refuseNext--;
             throw new SubmitException.Refused("ESME_RTHROTTLED", permanent);

@@ -165,7 +165,7 @@ public final class SmppGateway implements SmsGateway {
     }
 
     @Override
-    public String submit(String phone, String extension, SmsText text, int part) throws SubmitException {
+    public String submit(String id, String phone, String extension, SmsText text, int part) throws SubmitException {
         SMPPSession s = session;
         if (s == null || !s.getSessionState().isBound()) throw new SubmitException.Refused("not bound", false);
         try {

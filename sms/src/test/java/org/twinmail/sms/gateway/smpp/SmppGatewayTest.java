@@ -195,7 +195,7 @@ class SmppGatewayTest {
         start(1, 0, 5);
         SmsText t = SmsText.of("x", 1);
         long start = System.nanoTime();
-        for (int i = 0; i < 6; i++) gateway.submit(PHONE, "", t, 0);
+        for (int i = 0; i < 6; i++) gateway.submit("t" + i, PHONE, "", t, 0);
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(950)); // 6 at 5/s: 1 s at least
         gateway.close();
         smsc.holdMillis = 150;
@@ -207,7 +207,7 @@ class SmppGatewayTest {
             for (int i = 0; i < 6; i++) {
                 threads.add(Thread.ofVirtual().start(() -> {
                     try {
-                        narrow.submit(PHONE, "", t, 0);
+                        narrow.submit("w", PHONE, "", t, 0);
                     } catch (Exception e) {
                         throw new RuntimeException(e);
                     }
