@@ -53,6 +53,7 @@ import org.twinmail.http.HttpService;
 import org.twinmail.jmap.JmapService;
 import org.twinmail.jmap.submission.Submitter;
 import org.twinmail.web.session.SessionSettings;
+import org.twinmail.web.webmail.PushRoutes;
 import org.twinmail.web.webmail.Webmail;
 import org.twinmail.imap.ImapServer;
 import org.twinmail.managesieve.ManageSieveServer;
@@ -194,7 +195,9 @@ public final class TwinmailServer implements AutoCloseable {
             new Webmail(() -> {
                 Active a = active;
                 return a == null || a.jmap() == null ? null : new Webmail.Backend(a.jmap(), a.store(), a.admin());
-            }, SessionSettings.from(config.web), java.time.Clock.systemUTC()).mount(http);
+            }, SessionSettings.from(config.web), java.time.Clock.systemUTC())
+                    .withPush(config.push.enabled ? new PushRoutes(PushSettings.from(config.push, config.hostname), java.time.Clock.systemUTC()) : null)
+                    .mount(http);
         }
         if (!isPair(config)) activate(0);
         try {

@@ -86,6 +86,7 @@ public final class Webmail {
     private final ContentSecurityPolicy csp = ContentSecurityPolicy.pages();
     private final AtomicReference<Map.Entry<Records, BrowserSessions>> sessions = new AtomicReference<>();
     private final AtomicLong lastPurge = new AtomicLong();
+    private volatile PushRoutes push;
 
     public Webmail(Supplier<Backend> active, SessionSettings settings, Clock clock) throws IOException {
         this.active = Objects.requireNonNull(active, "active");
@@ -98,6 +99,12 @@ public final class Webmail {
     }
 
     /** Mounts the webmail on {@code http} under {@value #PREFIX}. */
+    /** Adds the Web Push routes under {@code /mail/api/push} ({@link PushRoutes}); null: none. */
+    public Webmail withPush(PushRoutes push) {
+        this.push = push;
+        return this;
+    }
+
     public void mount(HttpService http) {
         http.mount(PREFIX, "webmail", this::handle);
     }
@@ -149,6 +156,7 @@ public final class Webmail {
                 if (all) {
                     ended = s.endAll(bs.subject());
                     backend.jmap().auth().tokens().revokeAll(p.accountId());
+                    if (push != null) push.forgetAll(backend.records(), p.accountId()); // no notices to browsers logged out
                 }
                 s.end(ex, bs);
                 ObjectNode r = JSON.createObjectNode();
@@ -158,6 +166,8 @@ public final class Webmail {
                 settings(ex, backend, s);
             } else if (rest.equals("api/images/always") || rest.equals("api/images/never")) {
                 imageSender(ex, backend.records(), s, rest.endsWith("always"));
+            } else if (push != null && (rest.equals("api/push") || rest.startsWith("api/push/"))) {
+                push.handle(ex, backend.records(), principal(s.authorize(ex)), rest.substring("api/push".length()));
             } else if (rest.startsWith("jmap/")) {
                 BrowserSession bs = s.authorize(ex);
                 ContentSecurityPolicy.securityHeaders(ex);

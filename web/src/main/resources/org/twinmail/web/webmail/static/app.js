@@ -29,6 +29,7 @@ const S = {
 
 async function boot() {
   setLang(lang());
+  import('./push.js').then(m => m.registerWorker()).catch(() => {}); // the PWA's service worker (push.js)
   const r = await fetch('/mail/api/session', { credentials: 'same-origin' });
   if (r.ok) await start(await r.json());
   else showLogin();
@@ -69,6 +70,7 @@ async function start(info) {
   renderFolders();
   await loadList();
   performance.mark('tm-list');
+  import('./push.js').then(m => m.openFromNotification(S.jmap, openThread)).catch(() => {}); // a notification's message
   S.jmap.call([['Identity/get', {}, 'i']]).then(r => { S.identities = r.i.list; }).catch(() => {});
   if (S.es) S.es.close();
   let pending = null;
@@ -132,6 +134,7 @@ function setView(v) {
 }
 
 async function logout(all) {
+  await import('./push.js').then(m => m.unsubscribe(S.info.csrfToken)).catch(() => {}); // no notices after logout
   await fetch('/mail/api/logout' + (all ? '?all=true' : ''), { method: 'POST', credentials: 'same-origin', headers: { 'X-CSRF-Token': S.info.csrfToken } });
   if (S.es) S.es.close();
   location.reload();

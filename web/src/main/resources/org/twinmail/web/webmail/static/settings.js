@@ -40,6 +40,8 @@ export async function openSettings(c) {
   const [mine, j] = await Promise.all([api('settings'), S.jmap.call([
     ['Quota/get', { ids: null }, 'q'], ['VacationResponse/get', { ids: ['singleton'] }, 'v'], ['Identity/get', {}, 'i']])]);
   const sections = [quota(j.q.list), password(), appPasswords(mine), identities(j.i.list), forwarding(mine), vacation(j.v.list[0]), spam(mine), sms(mine)];
+  const push = await import('./push.js').then(m => m.notifications(ctx)).catch(() => null); // "notify me of new mail"
+  if (push) sections.push(push);
   pane.replaceChildren(
     h('div', { class: 'settings-head' },
       h('button', { class: 'icon', id: 'settings-back', 'aria-label': t('back'), onclick: () => setView('list') }, '←'),
