@@ -96,7 +96,7 @@ export async function notifications({ S, h }) {
   const status = h('span', { class: 'status', id: 'push-status', role: 'status' });
   const box = h('input', { type: 'checkbox', id: 'push-toggle' });
   const section = h('section', { class: 'set', id: 'set-push' }, h('h3', {}, tr('title')), h('p', { class: 'hint' }, tr('hint')),
-    h('label', { class: 'set-field' }, box, h('span', {}, tr('toggle'))), status);
+    h('label', { class: 'set-check' }, box, tr('toggle')), status);
   if (!supported()) {
     box.disabled = true;
     status.textContent = tr('unsupported');
