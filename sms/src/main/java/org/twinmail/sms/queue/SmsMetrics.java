@@ -40,6 +40,11 @@ public final class SmsMetrics {
                 .register(registry).increment();
     }
 
+    /** An SMS a gateway refused for now, handed to the next gateway at once. */
+    void failover() {
+        Counter.builder("twinmail.sms.failover").description("SMS handed to the next gateway after a refusal for now").register(registry).increment();
+    }
+
     void skipped(String reason) {
         Counter.builder("twinmail.sms.skipped").description("delivered messages that made no notice").tag("reason", reason).register(registry).increment();
     }

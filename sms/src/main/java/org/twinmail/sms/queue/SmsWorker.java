@@ -144,10 +144,12 @@ public final class SmsWorker implements AutoCloseable {
         return u.active() && u.phone().equals(item.phone());
     }
 
-    private SmsGateway gateway(SmsItem item) {
+    /** The first available gateway in priority order, not among {@code tried}; null when none is. */
+    private SmsGateway gateway(SmsItem item, List<SmsGateway> tried) {
         for (SmsGateway g : gateways) {
             // parts already sent went through one gateway: the rest must follow them (same text, same reference)
             if (!item.messageIds().isEmpty() && !g.name().equals(item.gateway())) continue;
+            if (tried.contains(g)) continue;
             if (g.available()) return g;
         }
         return null;
@@ -164,9 +166,32 @@ public final class SmsWorker implements AutoCloseable {
         return g.concatenates() ? SmsText.whole(text) : SmsText.of(text, id.hashCode());
     }
 
+    /**
+     * Sends an item through the first available gateway; failover: when that gateway refuses it
+     * for now before taking any part (down, throttled, 5xx), the next available one is tried at
+     * once, and only when every one refused does the item wait for its back-off.
+     */
     private void send(SmsQueue.Key key, StoredRecord r, SmsItem item, long now) {
-        SmsGateway g = gateway(item);
-        if (g == null) return; // none bound: it waits (and expires in time)
+        List<SmsGateway> tried = new ArrayList<>();
+        StoredRecord current = r;
+        SmsItem state = item;
+        while (true) {
+            SmsGateway g = gateway(state, tried);
+            if (g == null) return; // none available: it waits (and expires in time)
+            tried.add(g);
+            Optional<StoredRecord> again = attempt(key, current, state, g, gateway(state, tried) != null);
+            if (again.isEmpty()) return;
+            current = again.get();
+            state = SmsItem.decode(current.value());
+        }
+    }
+
+    /**
+     * One attempt through {@code g}; returns the item's record when it should go to the next
+     * gateway now ({@code failover}: another is available, and {@code g} refused it for now
+     * before taking a part), else empty (sent, final, waiting for its back-off, or changed).
+     */
+    private Optional<StoredRecord> attempt(SmsQueue.Key key, StoredRecord r, SmsItem item, SmsGateway g, boolean failover) {
         SmsText text = text(item, g, key.id());
         String extension = item.purpose() == SmsItem.Purpose.NOTICE && g.sourceExtension() ? item.ref() : "";
         List<String> ids = new ArrayList<>(item.messageIds());
@@ -177,7 +202,7 @@ public final class SmsWorker implements AutoCloseable {
         while (ids.size() < text.parts().size()) {
             state = state.with(SmsItem.State.SENDING, state.next(), attempts, g.name(), ids, 0, "");
             Optional<StoredRecord> written = queue.update(current, state);
-            if (written.isEmpty()) return; // changed meanwhile: looked at again next round
+            if (written.isEmpty()) return Optional.empty(); // changed meanwhile: looked at again next round
             current = written.get();
             try {
                 String id = g.submit(key.scope() + "/" + key.id(), item.phone(), extension, text, ids.size());
@@ -190,6 +215,11 @@ public final class SmsWorker implements AutoCloseable {
                 if (e.permanent()) {
                     fail(key, state.with(SmsItem.State.FAILED, state.next(), attempts, g.name(), ids, 0, e.getMessage()), SmsItem.State.FAILED,
                             "refused", e.getMessage());
+                } else if (failover && ids.isEmpty()) {
+                    SmsItem next = state.with(SmsItem.State.QUEUED, state.next(), attempts, "", ids, 0, g.name() + ": " + e.getMessage());
+                    log.info("sms: {} to {} refused for now by {} ({}); trying the next gateway", key.id(), item.phone(), g.name(), e.getMessage());
+                    metrics.failover();
+                    return queue.update(current, next);
                 } else {
                     long next = clock.millis() + settings.retryAfter(attempts).toMillis();
                     SmsItem retry = state.with(SmsItem.State.QUEUED, next, attempts, g.name(), ids, 0, e.getMessage());
@@ -197,11 +227,11 @@ public final class SmsWorker implements AutoCloseable {
                     log.info("sms: {} to {} refused for now by {} ({}); attempt {} again in {}", key.id(), item.phone(), g.name(), e.getMessage(),
                             attempts + 1, settings.retryAfter(attempts));
                 }
-                return;
+                return Optional.empty();
             } catch (SubmitException.InDoubt e) {
                 fail(key, state.with(SmsItem.State.UNKNOWN, state.next(), attempts, g.name(), ids, 0, e.getMessage()), SmsItem.State.UNKNOWN,
                         "in_doubt", e.getMessage());
-                return;
+                return Optional.empty();
             } catch (SubmitException e) {
                 throw new IllegalStateException(e);
             }
@@ -210,6 +240,7 @@ public final class SmsWorker implements AutoCloseable {
         queue.finish(key, sent, retention);
         metrics.sent.increment();
         log.info("sms: {} sent to {} through {} in {} part(s), message ids {}", key.id(), item.phone(), g.name(), ids.size(), ids);
+        return Optional.empty();
     }
 
     private void fail(SmsQueue.Key key, SmsItem item, SmsItem.State state, String reason, String error) {

@@ -146,6 +146,59 @@ class SmsQueueTest {
     }
 
     @Test
+    void gatewaysAreTriedInPriorityOrderAndARefusalForNowFailsOverToTheNextAtOnce() throws Exception {
+        TestGateway backup = new TestGateway("backup", false);
+        settings(new SmsSettings(PHONE, PHONE, true, SmsSettings.Trigger.ALL, List.of(), "", null, null, "Asia/Shanghai", 0, "en"));
+        worker.close();
+        worker = new SmsWorker(queue, List.of(smsc, backup), settings, metrics, clock);
+        // 1. the first is up: it sends
+        deliver(inbox, MAIL);
+        consume();
+        worker.sendDue();
+        assertThat(smsc.taken).hasSize(1);
+        assertThat(backup.taken).isEmpty();
+        // 2. the first refuses for now (throttled, down): the next sends in the same round, the reference in the text
+        smsc.refuseNext = 1;
+        deliver(inbox, MAIL.replace("l1@", "l2@").replace("Lunch", "Dinner"));
+        consume();
+        worker.sendDue();
+        assertThat(smsc.taken).hasSize(1);
+        assertThat(backup.taken).singleElement().satisfies(t -> {
+            assertThat(t.text()).startsWith("Mail from Bob Lee, 7 Dec 12:00\nDinner\n").matches("(?s).*\nReply: start with #[2-9A-Z]{4}");
+            assertThat(t.extension()).isEmpty();
+        });
+        assertThat(meters.counter("twinmail.sms.failover").count()).isEqualTo(1);
+        SmsItem dinner = store.records(SmsQueue.DONE).stream().map(r -> SmsItem.decode(r.value()))
+                .filter(i -> i.notice().subject().equals("Dinner")).findFirst().orElseThrow();
+        assertThat(dinner.gateway()).isEqualTo("backup");
+        assertThat(dinner.messageIds()).containsExactly("backup-1");
+        // 3. the first is down (unbound): the next sends
+        smsc.up = false;
+        deliver(inbox, MAIL.replace("l1@", "l3@").replace("Lunch", "Tea"));
+        consume();
+        worker.sendDue();
+        assertThat(backup.taken).hasSize(2);
+        // 4. every gateway refuses for now: the item waits for its back-off, then goes out once
+        smsc.up = true;
+        smsc.refuseNext = 1;
+        backup.refuseNext = 1;
+        deliver(inbox, MAIL.replace("l1@", "l4@").replace("Lunch", "Coffee"));
+        consume();
+        worker.sendDue();
+        worker.sendDue(); // not due yet
+        assertThat(smsc.taken).hasSize(1);
+        assertThat(backup.taken).hasSize(2);
+        SmsItem waiting = SmsItem.decode(store.records(SmsQueue.OUT).getFirst().value());
+        assertThat(waiting.state()).isEqualTo(SmsItem.State.QUEUED);
+        assertThat(waiting.next()).isEqualTo(clock.millis() + settings.retryAfter(2).toMillis());
+        clock.now = clock.now.plus(settings.retryAfter(2));
+        worker.sendDue();
+        assertThat(smsc.taken).hasSize(2);
+        assertThat(smsc.taken.getLast().text()).contains("\nCoffee\n");
+        assertThat(store.records(SmsQueue.OUT)).isEmpty();
+    }
+
+    @Test
     void spamVirusBulkJunkAndOldMailNeverNotify() throws Exception {
         deliver(inbox, "From: a@x.org\nX-Spam-Flag: YES\nSubject: win\n\nx");
         deliver(inbox, "From: a@x.org\nX-Virus-Status: Infected\nSubject: v\n\nx");
