@@ -119,6 +119,21 @@ public final class AdminClient implements AdminOperations, AutoCloseable {
     }
 
     @Override
+    public String exportUsers(String domain) {
+        return sendText("GET", "export/users" + domainQuery(domain), null);
+    }
+
+    @Override
+    public ImportResult importUsers(String csv, String domain) {
+        String text = sendText("POST", "import/users" + domainQuery(domain), csv);
+        try {
+            return JSON.readValue(text, ImportResult.class);
+        } catch (IOException e) {
+            throw new AdminException(Kind.UNAVAILABLE, "the server at " + base + " sent an answer this client cannot read");
+        }
+    }
+
+    @Override
     public UserInfo setUserEnabled(String address, boolean enabled) {
         return send("PATCH", "users/" + encodeSegment(address, "address"), body().put("enabled", enabled), UserInfo.class);
     }
@@ -489,6 +504,25 @@ public final class AdminClient implements AdminOperations, AutoCloseable {
 
     private <T> T send(String method, String path, ObjectNode body, JavaType type) {
         return send(method, path, body, type, REQUEST_TIMEOUT);
+    }
+
+    /** A request with a CSV body (or none) whose answer is text (CSV or JSON), for the bulk import and export. */
+    private String sendText(String method, String path, String csv) {
+        HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(base + API_PREFIX + path)).timeout(REQUEST_TIMEOUT)
+                .header("Authorization", "Bearer " + token);
+        if (csv != null) req.header("Content-Type", "text/csv; charset=utf-8").method(method, HttpRequest.BodyPublishers.ofString(csv));
+        else req.method(method, HttpRequest.BodyPublishers.noBody());
+        HttpResponse<byte[]> resp;
+        try {
+            resp = http.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            throw new AdminException(Kind.UNAVAILABLE, "cannot reach the server at " + base + ": " + AdminService.oneLine(describe(e)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AdminException(Kind.UNAVAILABLE, "interrupted while waiting for the server at " + base);
+        }
+        if (resp.statusCode() >= 200 && resp.statusCode() < 300) return new String(resp.body(), StandardCharsets.UTF_8);
+        throw failure(resp.statusCode(), resp.body());
     }
 
     private <T> T send(String method, String path, ObjectNode body, JavaType type, Duration timeout) {

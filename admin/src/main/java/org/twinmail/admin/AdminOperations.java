@@ -76,6 +76,69 @@ public interface AdminOperations {
         throw noLogins();
     }
 
+    // ---- bulk import and export of accounts as CSV (issue 15; AccountsCsv has the format) ----
+
+    /** The accounts of {@code domain} (null: all) as CSV, with a header line; no passwords. */
+    default String exportUsers(String domain) {
+        return AccountsCsv.format(listUsers(domain));
+    }
+
+    /**
+     * Creates or changes the accounts of a CSV file ({@link AccountsCsv}), row by row: a row that
+     * fails (a bad value, an unknown domain, a new account without a password, an address outside
+     * {@code domain} when it is given) is reported with its line and reason and the others go on.
+     * INVALID for a file that cannot be read at all (no or a bad header line, too many rows).
+     */
+    default ImportResult importUsers(String csv, String domain) {
+        AccountsCsv.Parsed parsed = AccountsCsv.parse(csv);
+        String only = domain == null || domain.isBlank() ? null : AdminService.normalDomain(domain);
+        List<ImportRow> rows = new java.util.ArrayList<>();
+        for (AccountsCsv.RowError e : parsed.errors()) rows.add(new ImportRow(e.line(), e.address(), "error", e.error()));
+        for (AccountsCsv.Row r : parsed.rows()) {
+            try {
+                if (only != null) {
+                    int at = r.address().lastIndexOf('@');
+                    String d = at < 0 ? "" : AdminService.normalDomain(r.address().substring(at + 1));
+                    if (!d.equals(only)) throw new AdminException(AdminException.Kind.FORBIDDEN, r.address() + " is not in " + only);
+                }
+                String outcome = "updated";
+                UserInfo u;
+                if (r.password() != null) {
+                    try {
+                        u = addUser(r.address(), r.password(), r.quota() == null ? 0 : r.quota(), r.maxMessage() == null ? 0 : r.maxMessage());
+                        outcome = "created";
+                        if (r.maxMessages() != null) u = updateUser(r.address(), null, null, null, r.maxMessages());
+                    } catch (AdminException e) {
+                        if (e.kind() != AdminException.Kind.CONFLICT) throw e;
+                        u = updateUser(r.address(), r.password(), r.quota(), r.maxMessage(), r.maxMessages());
+                    }
+                } else {
+                    try {
+                        u = updateUser(r.address(), null, r.quota(), r.maxMessage(), r.maxMessages());
+                    } catch (AdminException e) {
+                        if (e.kind() != AdminException.Kind.NOT_FOUND || !e.getMessage().startsWith("account ")) throw e;
+                        throw new AdminException(AdminException.Kind.INVALID, e.getMessage() + "; a new account needs a password");
+                    }
+                }
+                if (r.enabled() != null && r.enabled() != u.enabled()) setUserEnabled(r.address(), r.enabled());
+                rows.add(new ImportRow(r.line(), u.address(), outcome, null));
+            } catch (AdminException e) {
+                rows.add(new ImportRow(r.line(), r.address(), "error", e.getMessage()));
+            } finally {
+                if (r.password() != null) java.util.Arrays.fill(r.password(), '\0');
+            }
+        }
+        rows.sort(java.util.Comparator.comparingInt(ImportRow::line));
+        int created = (int) rows.stream().filter(x -> x.outcome().equals("created")).count();
+        int updated = (int) rows.stream().filter(x -> x.outcome().equals("updated")).count();
+        return new ImportResult(created, updated, rows.size() - created - updated, rows);
+    }
+
+    /** What an import did: counts, and every row with its line, outcome ({@code created}, {@code updated}, {@code error}) and error. */
+    record ImportResult(int created, int updated, int failed, List<ImportRow> rows) { }
+
+    record ImportRow(int line, String address, String outcome, String error) { }
+
     private static AdminException noLogins() {
         return new AdminException(AdminException.Kind.UNAVAILABLE, "account logins are not managed through this connection");
     }

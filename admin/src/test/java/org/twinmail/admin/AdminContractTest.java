@@ -138,6 +138,39 @@ public abstract class AdminContractTest {
                 "alice@example.org has 20 app passwords already; revoke one first");
     }
 
+    @Test
+    void accountsAreImportedRowByRowWithEachRowsOutcomeAndExported() {
+        ops.addDomain("example.org");
+        ops.addDomain("other.org");
+        ops.addUser("old@example.org", "pw".toCharArray(), 0, 0);
+        AdminOperations.ImportResult r = ops.importUsers("address,password,quota,max_messages,enabled\n"
+                + "new@example.org,new password,2M,100,\n"
+                + "old@example.org,,5M,,false\n"
+                + "nopw@example.org,,,,\n"
+                + "x@nowhere.org,pw,,,\n"
+                + "y@example.org,pw,big,,\n"
+                + "z@other.org,pw,,,\n", "example.org");
+        assertThat(r.created()).isEqualTo(1);
+        assertThat(r.updated()).isEqualTo(1);
+        assertThat(r.failed()).isEqualTo(4);
+        assertThat(r.rows()).extracting(AdminOperations.ImportRow::line, AdminOperations.ImportRow::outcome, AdminOperations.ImportRow::error)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(2, "created", null),
+                        org.assertj.core.groups.Tuple.tuple(3, "updated", null),
+                        org.assertj.core.groups.Tuple.tuple(4, "error", "account nopw@example.org does not exist; a new account needs a password"),
+                        org.assertj.core.groups.Tuple.tuple(5, "error", "x@nowhere.org is not in example.org"),
+                        org.assertj.core.groups.Tuple.tuple(6, "error", "quota: not a size (use e.g. 512, 25M, 2G): big"),
+                        org.assertj.core.groups.Tuple.tuple(7, "error", "z@other.org is not in example.org"));
+        assertThat(ops.listUsers("example.org")).containsExactly(new UserInfo("new@example.org", 2L << 20, 0, 0, 0, 100, true),
+                new UserInfo("old@example.org", 5L << 20, 0, 0, 0, 0, false));
+        assertThat(PasswordHasher.verify("new password".toCharArray(), store.findAccount(EmailAddress.parse("new@example.org")).orElseThrow().passwordHash()))
+                .isTrue();
+        assertThat(ops.importUsers("address,password\nx@nowhere.org,pw\n", null).rows().getFirst().error()).isEqualTo("domain nowhere.org does not exist");
+        assertThat(ops.exportUsers("example.org")).isEqualTo("address,password,quota,max_message,max_messages,enabled,used_bytes,messages\r\n"
+                + "new@example.org,,2097152,0,100,true,0,0\r\n" + "old@example.org,,5242880,0,0,false,0,0\r\n");
+        fails(() -> ops.importUsers("adress\n", null), Kind.INVALID,
+                "unknown column \"adress\" in the first line (known: address, password, quota, max_message, max_messages, enabled, used_bytes, messages)");
+    }
+
     // ---- administrators of the console (issue 15) ----
 
     @Test

@@ -121,6 +121,22 @@ class AccountLoginsEndToEndTest {
         assertThat(again.err()).contains("bob@cli.example has no app password named phone");
     }
 
+    @Test
+    void theCliImportsRowByRowAndExports() throws Exception {
+        String d = data.resolve("cli-csv").toString();
+        assertThat(CliRunner.run("admin", "--data", d, "domain", "add", "cli.example").exit()).isZero();
+        Path file = data.resolve("in.csv");
+        java.nio.file.Files.writeString(file, "address,password,quota\ncarol@cli.example,carol pw,1M\nnobody@cli.example,,\n");
+        CliRunner.Result r = CliRunner.run("admin", "--data", d, "user", "import", file.toString());
+        assertThat(r.exit()).as(r.err()).isEqualTo(2); // a row failed
+        assertThat(r.out()).contains("carol@cli.example", "created", "nobody@cli.example", "a new account needs a password",
+                "1 created, 0 changed, 1 failed");
+        CliRunner.Result out = CliRunner.run("admin", "--data", d, "user", "export", "cli.example");
+        assertThat(out.exit()).isZero();
+        assertThat(out.out()).isEqualTo("address,password,quota,max_message,max_messages,enabled,used_bytes,messages\r\n"
+                + "carol@cli.example,,1048576,0,0,true,0,0\r\n");
+    }
+
     // ---- one login per protocol, the tagged or final reply ----
 
     String imap(String password) throws IOException {

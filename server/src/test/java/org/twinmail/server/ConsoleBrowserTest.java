@@ -109,6 +109,31 @@ class ConsoleBrowserTest {
         assertThat(text(By.cssSelector("#users tr[data-user='alice@example.org']"))).contains("0 of 2.0 GiB");
         shootBoth("users");
 
+        // bulk import from a CSV file: each row's outcome shown, a bad row named with its line
+        Path csv = data.resolve("accounts.csv");
+        Files.writeString(csv, "address,password,quota\nbulk1@example.org,bulk password,1G\nbulk2@example.org,,\n");
+        browser.findElement(By.id("import-file")).sendKeys(csv.toString());
+        click("import-csv");
+        waitFor(By.id("import-rows"));
+        assertThat(text(By.id("notice"))).isEqualTo("1 created, 0 changed, 1 failed");
+        assertThat(text(By.id("import-rows"))).contains("bulk1@example.org created",
+                "3 bulk2@example.org error account bulk2@example.org does not exist; a new account needs a password");
+        shootBoth("users-import");
+
+        // disable an account, and make an app password for another (shown once)
+        page("users?domain=example.org");
+        click("apps-alice@example.org");
+        type("add-app-password-name", "phone");
+        click("add-app-password-submit");
+        assertThat(waitFor(By.id("app-password-value")).getDomAttribute("data-password")).matches("[a-z]{4}-[a-z]{4}-[a-z]{4}-[a-z]{4}");
+        shootBoth("users-app-passwords");
+        browser.navigate().refresh(); // the imported accounts in the list
+        waitFor(By.cssSelector("#page[data-ready='true']"));
+        click("toggle-bulk1@example.org");
+        wait.until(ExpectedConditions.alertIsPresent()).accept();
+        wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                .until(d -> "false".equals(d.findElement(By.cssSelector("#users tr[data-user='bulk1@example.org']")).getDomAttribute("data-enabled")));
+
         page("aliases?domain=example.org");
         type("add-alias-source", "team@example.org");
         type("add-alias-targets", "alice@example.org");
@@ -154,6 +179,8 @@ class ConsoleBrowserTest {
         assertThat(browser.findElements(By.cssSelector("#chart-messages canvas"))).isNotEmpty();
         shootBoth("traffic");
 
+        page("pair");
+        assertThat(text(By.id("pair-nodes"))).contains("mx.test.example: ACTIVE at epoch");
         for (String other : List.of("queue", "quarantine", "bans", "rules", "dkim?domain=example.org", "tls", "pair")) {
             page(other);
             shootBoth(other.replaceAll("\\?.*", ""));
@@ -182,6 +209,7 @@ class ConsoleBrowserTest {
         String audit = text(By.id("audit"));
         assertThat(audit).contains("POST /api/admin/domains", "domains/example.org", "POST /api/admin/users", "users/alice@example.org",
                 "POST /api/admin/aliases", "POST /api/admin/admins", "admins/dora", "login", "logout", "dora", "403",
+                "POST /api/admin/import/users", "users/alice@example.org/app-passwords/phone", "PATCH /api/admin/users/bulk1%40example.org", "users/bulk1@example.org",
                 "dora does not manage other.org", "GET /api/admin/users");
         shootBoth("audit");
     }

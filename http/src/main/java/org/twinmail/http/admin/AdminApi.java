@@ -67,6 +67,8 @@ import org.twinmail.http.Exchange;
  * PATCH  /api/admin/users/{address}/sms {"phone"?,"enabled"?,"trigger"?,"senders"?,"alias"?,"quietHours"?,"zone"?,"dailyCap"?,"language"?} 200 SmsInfo
  * POST   /api/admin/users/{address}/sms/verify {"code"}  200 SmsInfo (the phone number confirmed)
  * POST   /api/admin/users/{address}/sms/code     200 SmsInfo (a new code is sent to the unverified number)
+ * GET    /api/admin/export/users[?domain=d]      200 text/csv (the accounts, AccountsCsv; a domain administrator names a domain)
+ * POST   /api/admin/import/users[?domain=d] text/csv  200 ImportResult (created or changed row by row, each row's outcome)
  * GET    /api/admin/aliases[?domain=d]           200 [AliasInfo]
  * POST   /api/admin/aliases {"source","targets"} 201 AliasInfo (replaces an alias with the same source)
  * DELETE /api/admin/aliases/{source}             204
@@ -207,6 +209,14 @@ public final class AdminApi {
                 new Route("POST", "users/*/sms/verify", addressParam(), NONE, true,
                         r -> Reply.ok(admin.verifySms(r.param(0), text(r.body(Set.of("code")), "code", true)))),
                 new Route("POST", "users/*/sms/code", addressParam(), NONE, false, r -> Reply.ok(admin.resendSmsCode(r.param(0)))),
+                new Route("GET", "export/users", domainQueryRequired(), Set.of("domain"), false, r -> {
+                    Reply csv = Reply.raw(admin.exportUsers(r.query("domain")).getBytes(java.nio.charset.StandardCharsets.UTF_8), "text/csv; charset=utf-8");
+                    csv.headers.put("Content-Disposition", "attachment; filename=\"accounts" + (r.query("domain") == null ? "" : "-"
+                            + AdminService.normalDomain(r.query("domain"))) + ".csv\"");
+                    return csv;
+                }),
+                new Route("POST", "import/users", domainQueryRequired(), Set.of("domain"), true,
+                        r -> Reply.ok(admin.importUsers(r.text(), r.query("domain")))),
                 new Route("GET", "aliases", domainQuery(), Set.of("domain"), false,
                         r -> Reply.ok(visible(r, admin.listAliases(r.query("domain")), a -> domainOf(a.source())))),
                 new Route("POST", "aliases", addressBody("source"), NONE, true, this::addAlias),
@@ -369,6 +379,14 @@ public final class AdminApi {
         return (p, r) -> {
             String d = r.query("domain");
             return d == null ? null : need(p, AdminService.normalDomain(d));
+        };
+    }
+
+    /** {@code ?domain=}: a domain administrator must name one of theirs (the request is about all domains without it). */
+    private static Guard domainQueryRequired() {
+        return (p, r) -> {
+            String d = r.query("domain");
+            return need(p, d == null || d.isBlank() ? null : AdminService.normalDomain(d));
         };
     }
 
@@ -988,6 +1006,21 @@ public final class AdminApi {
                 }
             }
             return node;
+        }
+
+        /** The body as text, for a route that takes CSV ({@code text/csv} or {@code text/plain}, UTF-8; 415 otherwise). */
+        String text() throws IOException {
+            if (!hasBody) throw new IllegalStateException("route declared without a body");
+            String type = ex.header("Content-Type");
+            String mime = type == null ? "" : type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+            if (!mime.equals("text/csv") && !mime.equals("text/plain")) throw new HttpError(415, "send the accounts as text/csv");
+            byte[] raw = ex.readBody(); // at most http.maxRequestBodySize, else 413
+            try {
+                return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(raw)).toString();
+            } catch (CharacterCodingException e) {
+                throw invalid("the file is not UTF-8");
+            }
         }
 
         /** The body's JSON object, read and parsed once (the guard may look at it before the handler). */

@@ -55,7 +55,7 @@ class AdminApiAuthorizationTest {
                 "POST admins", "PATCH admins/*", "DELETE admins/*", "GET audit", "GET traffic", "GET alerts", "GET cluster", "POST cluster/switchover")) {
             TABLE.put(r, Access.GLOBAL);
         }
-        for (String r : List.of("GET domains/*/postmaster", "GET domains/*/dns", "GET users", "POST users", "PATCH users/*", "DELETE users/*", "GET aliases",
+        for (String r : List.of("GET domains/*/postmaster", "GET export/users", "POST import/users", "GET domains/*/dns", "GET users", "POST users", "PATCH users/*", "DELETE users/*", "GET aliases",
                 "POST aliases", "DELETE aliases/*", "POST rules/sender", "DELETE rules/sender/*", "POST dkim/*", "GET dkim/*",
                 "GET users/*/sms", "PATCH users/*/sms", "POST users/*/sms/verify", "POST users/*/sms/code",
                 "GET users/*/forwarding", "PUT users/*/forwarding", "DELETE users/*/forwarding",
@@ -187,7 +187,7 @@ class AdminApiAuthorizationTest {
             p.append(parts[i].equals("*") ? param(parts[0], domain) : parts[i]);
         }
         String query = switch (route) {
-            case "GET users", "GET aliases" -> "?domain=" + domain;
+            case "GET users", "GET aliases", "GET export/users", "POST import/users" -> "?domain=" + domain;
             case "DELETE rules/sender/*" -> "?scope=" + domain;
             default -> "";
         };

@@ -129,6 +129,39 @@ final class UserCommands {
         }
     }
 
+    @Command(name = "export", description = {"Write the accounts (of DOMAIN, or all) as CSV to standard output:",
+            "address,password,quota,max_message,max_messages,enabled,used_bytes,messages (passwords are never exported)."})
+    int export(@Parameters(paramLabel = "DOMAIN", arity = "0..1") String domain) {
+        return admin.run(spec.commandLine().getErr(), ops -> {
+            out().print(ops.exportUsers(domain));
+            out().flush();
+        });
+    }
+
+    @Command(name = "import", description = {"Create or change accounts from a CSV file (the export's columns, any order; a new account",
+            "needs a password). Each row's outcome is printed; exit 0 only when every row worked."})
+    int importUsers(@Parameters(paramLabel = "FILE", description = "The CSV file, UTF-8; - for standard input.") String file,
+                    @Option(names = "--domain", paramLabel = "DOMAIN", description = "Every row must be in this domain.") String domain) {
+        int[] failed = {0};
+        int code = admin.run(spec.commandLine().getErr(), ops -> {
+            String csv;
+            try {
+                csv = file.equals("-") ? new String(System.in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+                        : java.nio.file.Files.readString(java.nio.file.Path.of(file));
+            } catch (java.io.IOException e) {
+                throw new AdminException(AdminException.Kind.INVALID, "cannot read " + file + ": " + e.getMessage());
+            }
+            var r = ops.importUsers(csv, domain);
+            Table t = new Table("LINE", "ADDRESS", "OUTCOME", "ERROR");
+            for (var row : r.rows()) t.row(Integer.toString(row.line()), row.address() == null ? "" : row.address(), row.outcome(),
+                    row.error() == null ? "" : row.error());
+            t.print(out());
+            out().println(r.created() + " created, " + r.updated() + " changed, " + r.failed() + " failed");
+            failed[0] = r.failed();
+        });
+        return code == 0 && failed[0] > 0 ? ExitCodes.USAGE : code;
+    }
+
     @Command(name = "disable", description = {"Stop an account without removing it: no login on any protocol,",
             "mail to it refused at RCPT (550 5.2.1); its mail is kept."})
     int disable(@Parameters(paramLabel = "ADDRESS") String address) {

@@ -86,6 +86,26 @@ export const pages = {
           'Added account ' + address);
         if (ok) refresh(); else return false;
       }));
+    const report = h('div', { id: 'import-report' });
+    const file = h('input', { type: 'file', id: 'import-file', accept: '.csv,text/csv' });
+    body.append(h('div', { class: 'inline' },
+      button('Export CSV', async () => {
+        const r = await fetch('/api/admin/export/users?domain=' + enc(domain), { credentials: 'same-origin', headers: { 'X-CSRF-Token': state.csrf } });
+        if (!r.ok) { notice('Export failed: HTTP ' + r.status, 'error'); return; }
+        const a = h('a', { href: URL.createObjectURL(await r.blob()), download: 'accounts-' + domain + '.csv' });
+        document.body.append(a); a.click(); a.remove();
+      }, { id: 'export-csv' }),
+      h('label', {}, 'Import CSV ', file),
+      button('Import', async () => {
+        if (!file.files.length) { notice('Choose a CSV file first', 'error'); return; }
+        const r = await fetch('/api/admin/import/users?domain=' + enc(domain), { method: 'POST', credentials: 'same-origin',
+          headers: { 'Content-Type': 'text/csv', 'X-CSRF-Token': state.csrf, 'Accept': 'application/json' }, body: await file.files[0].text() });
+        const data = await r.json().catch(() => null);
+        if (!r.ok) { notice((data && data.error) || ('HTTP ' + r.status), 'error'); return; }
+        notice(data.created + ' created, ' + data.updated + ' changed, ' + data.failed + ' failed', data.failed ? 'error' : 'ok');
+        report.replaceChildren(table('import-rows', ['Line', 'Address', 'Outcome', 'Error'], data.rows.map(x => h('tr', { class: x.outcome === 'error' ? 'failed' : '' },
+          h('td', {}, String(x.line)), h('td', {}, x.address || ''), h('td', {}, x.outcome), h('td', {}, x.error || '')))));
+      }, { id: 'import-csv' })), report);
     const list = await act(() => api('GET', 'users?domain=' + enc(domain))) || [];
     const apps = h('div', { id: 'app-passwords' });
     const showApps = async (address) => {
