@@ -9,6 +9,7 @@ public final class Capabilities {
     public static final String WEBSOCKET = "urn:ietf:params:jmap:websocket";
     public static final String QUOTA = "urn:ietf:params:jmap:quota";
     public static final String MDN = "urn:ietf:params:jmap:mdn";
+    public static final String SIEVE = "urn:ietf:params:jmap:sieve";
 
     private Capabilities() {
     }

@@ -72,6 +72,7 @@ public final class JmapService {
     private final JmapAuth auth;
     private final Methods methods = new Methods();
     private final Set<String> capabilities;
+    private final org.twinmail.jmap.sieve.SieveScriptMethods sieveScripts;
     private final Blobs blobs;
     private final Map<Long, Semaphore> requestSlots = new ConcurrentHashMap<>();
     private final Map<Long, Semaphore> uploadSlots = new ConcurrentHashMap<>();
@@ -162,6 +163,15 @@ public final class JmapService {
         methods.add("Quota/get", Capabilities.QUOTA, objects::quotaGet);
         methods.add("Quota/changes", Capabilities.QUOTA, objects::quotaChanges);
         methods.add("Quota/query", Capabilities.QUOTA, objects::quotaQuery);
+        // JMAP for Sieve Scripts (RFC 9661), over the records ManageSieve and delivery use
+        org.twinmail.core.config.TwinmailConfig.ManageSieve sieveLimits = new org.twinmail.core.config.TwinmailConfig.ManageSieve();
+        this.sieveScripts = new org.twinmail.jmap.sieve.SieveScriptMethods(new org.twinmail.filter.sieve.SieveScripts(store), store, blobs,
+                sieveLimits.maxScriptSize.asInt(), sieveLimits.maxScripts, sieveLimits.maxRedirects);
+        methods.add("SieveScript/get", Capabilities.SIEVE, sieveScripts::get);
+        methods.add("SieveScript/set", Capabilities.SIEVE, sieveScripts::set);
+        methods.add("SieveScript/query", Capabilities.SIEVE, sieveScripts::query);
+        methods.add("SieveScript/validate", Capabilities.SIEVE, sieveScripts::validate);
+        capabilities.add(Capabilities.SIEVE);
         capabilities.addAll(List.of(Capabilities.VACATION, Capabilities.QUOTA, Capabilities.WEBSOCKET));
     }
 
@@ -296,6 +306,8 @@ public final class JmapService {
                 o.set("emailQuerySortOptions", Json.array(List.of("receivedAt", "size", "from", "to", "subject", "sentAt",
                         "hasKeyword", "allInThreadHaveKeyword", "someInThreadHaveKeyword")));
                 o.put("mayCreateTopLevelMailbox", true);
+            } else if (c.equals(Capabilities.SIEVE)) {
+                o.setAll(sieveScripts.accountCapability());
             } else if (c.equals(Capabilities.SUBMISSION)) {
                 long max = settings.maxDelayedSend().toSeconds();
                 o.put("maxDelayedSend", max);
