@@ -43,7 +43,9 @@ import org.jsmpp.util.MessageId;
  * delivery receipts and mobile-originated messages to the bound client.
  */
 public final class TestSmsc implements AutoCloseable {
-    public record Submitted(String source, String dest, int esmClass, int dataCoding, String hex, int registeredDelivery, String messageId) { }
+    /** One submit_sm as it arrived; {@code nanos} is System.nanoTime() when it did (for latency measurements). */
+    public record Submitted(String source, String dest, int esmClass, int dataCoding, String hex, int registeredDelivery, String messageId,
+                            long nanos) { }
 
     public final List<Submitted> submitted = new CopyOnWriteArrayList<>();
     final AtomicInteger inFlight = new AtomicInteger();
@@ -126,7 +128,7 @@ public final class TestSmsc implements AutoCloseable {
                 }
                 String id = Integer.toString(ids.incrementAndGet());
                 submitted.add(new Submitted(s.getSourceAddr(), s.getDestAddress(), s.getEsmClass() & 0xFF, s.getDataCoding() & 0xFF,
-                        HexFormat.of().formatHex(s.getShortMessage()), s.getRegisteredDelivery() & 0xFF, id));
+                        HexFormat.of().formatHex(s.getShortMessage()), s.getRegisteredDelivery() & 0xFF, id, System.nanoTime()));
                 return new SubmitSmResult(new MessageId(id), new org.jsmpp.bean.OptionalParameter[0]);
             } catch (InterruptedException | org.jsmpp.PDUStringException e) {
                 throw new ProcessRequestException(e.toString(), 0x08);
