@@ -26,7 +26,9 @@ import org.twinmail.store.MailStore;
  * {@code -Dtwinmail.backup.messages=N} messages (skipped without it): the time of a full and of
  * an incremental {@code admin backup} of the running node, the delivery latency meanwhile (one
  * delivery after the other, as a client would: its worst case is how long the backup held a
- * delivery up), and the time of {@code admin restore}. Written to target/backup-report.txt.
+ * delivery up), and the time of {@code admin restore}. Written to target/backup-report.txt. With
+ * {@code -Dtwinmail.backup.seed=DIR} the store is a copy of DIR's (one StoreOpenTimingTest built: the
+ * same 100 accounts and message sizes, N its message count) instead of a fill.
  */
 @EnabledIfSystemProperty(named = "twinmail.backup.messages", matches = "\\d+")
 class BackupTimingTest {
@@ -43,24 +45,42 @@ class BackupTimingTest {
         List<String> report = new ArrayList<>();
         Path dataDir = data.resolve("node");
         long messagesBefore;
-        try (TwinmailServer server = TwinmailServer.start(TestConfigs.loopback(dataDir))) {
+        String seed = System.getProperty("twinmail.backup.seed", "");
+        if (!seed.isEmpty()) {
+            // a store filled the same way before (StoreOpenTimingTest's, the same accounts and message sizes): copied, not refilled
+            long c0 = System.nanoTime();
+            Files.createDirectories(dataDir);
+            assertThat(new ProcessBuilder("cp", "-a", Path.of(seed).resolve("store").toString(), dataDir.resolve("store").toString())
+                    .inheritIO().start().waitFor()).isZero();
+            report.add(String.format("seeded from %s in %.1f s", seed, (System.nanoTime() - c0) / 1e9));
+        }
+        org.twinmail.core.config.TwinmailConfig config = TestConfigs.loopback(dataDir);
+        // a copied store has no full-text index: without this the node would spend the backup indexing 100,000 messages
+        if (!seed.isEmpty()) config.search.enabled = false;
+        try (TwinmailServer server = TwinmailServer.start(config)) {
             MailStore store = server.store();
-            store.addDomain("big.example");
             List<Long> ids = new ArrayList<>();
-            for (int u = 0; u < 100; u++) {
-                ids.add(store.addAccount(EmailAddress.parse("u" + u + "@big.example"), "x", 0, 0).id());
+            if (seed.isEmpty()) {
+                store.addDomain("big.example");
+                for (int u = 0; u < 100; u++) {
+                    ids.add(store.addAccount(EmailAddress.parse("u" + u + "@big.example"), "x", 0, 0).id());
+                }
+            } else {
+                for (int u = 0; u < 100; u++) ids.add(store.findAccount(EmailAddress.parse("u" + u + "@big.example")).orElseThrow().id());
             }
             long t0 = System.nanoTime();
             AtomicInteger next = new AtomicInteger();
             List<Thread> fill = new ArrayList<>();
             for (int t = 0; t < 16; t++) {
                 fill.add(Thread.ofVirtual().start(() -> {
-                    for (int i; (i = next.getAndIncrement()) < n; ) deliver(store, ids.get(i % ids.size()), i);
+                    for (int i; (i = next.getAndIncrement()) < (seed.isEmpty() ? n : 0); ) deliver(store, ids.get(i % ids.size()), i);
                 }));
             }
             for (Thread t : fill) t.join();
-            report.add(String.format("filled %d messages (100 accounts, sizes 2 KB 70%%, 20 KB 25%%, 300 KB 5%%) in %.1f s", n,
-                    (System.nanoTime() - t0) / 1e9));
+            if (seed.isEmpty()) {
+                report.add(String.format("filled %d messages (100 accounts, sizes 2 KB 70%%, 20 KB 25%%, 300 KB 5%%) in %.1f s", n,
+                        (System.nanoTime() - t0) / 1e9));
+            }
 
             for (String kind : List.of("full", "incremental")) {
                 List<Long> latencies = Collections.synchronizedList(new ArrayList<>());

@@ -77,6 +77,9 @@ class RollingUpgradeTest {
                 "auth: { argon2MemoryKiB: 1024, argon2Iterations: 1, plaintextAuth: always }"));
         Files.writeString(configB, Files.readString(configB).replace("auth: { argon2MemoryKiB: 1024, argon2Iterations: 1 }",
                 "auth: { argon2MemoryKiB: 1024, argon2Iterations: 1, plaintextAuth: always }"));
+        // ManageSieve came after the previous release, which refuses a configuration that names it: node a's goes without
+        // (a site upgrading adds such settings once both nodes run the new release)
+        Files.writeString(configA, Files.readString(configA).replaceAll("(?m)^managesieve:.*\n", ""));
 
         String seed = System.getProperty("twinmail.upgrade.seed", "");
         List<String> report = new ArrayList<>();
