@@ -76,6 +76,8 @@ class WebmailBrowserTest {
     /** The search chips' account and the "always load images" account. */
     static final String FRANK = "frank@web.example";
     static final String GINA = "gina@web.example";
+    /** The inline images' sender. */
+    static final String HANK = "hank@web.example";
     static final String PASSWORD = "Correct-Horse-9";
     static final Path SCREENSHOTS = Path.of("..", "web", "target", "screenshots");
     static final Duration WAIT = Duration.ofSeconds(20);
@@ -95,7 +97,7 @@ class WebmailBrowserTest {
     void start() throws Exception {
         server = TwinmailServer.start(TestConfigs.loopback(data));
         assertThat(CliRunner.run("admin", "--data", data.toString(), "domain", "add", "web.example").exit()).isZero();
-        for (String u : List.of(ALICE, BOB, CAROL, FRANK, GINA)) {
+        for (String u : List.of(ALICE, BOB, CAROL, FRANK, GINA, HANK)) {
             assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", u, "--password", PASSWORD).exit()).isZero();
         }
         assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", DAVE, "--password", PASSWORD, "--quota", "10M").exit()).isZero();
@@ -537,6 +539,7 @@ class WebmailBrowserTest {
         for (int i = 1; i <= 5; i++) deliver(CAROL, "Bulk " + i, m -> m);
         login(CAROL);
         waitForRows("Bulk", List.of("Bulk 5", "Bulk 4", "Bulk 3", "Bulk 2", "Bulk 1"));
+        assertThat(driver.findElement(By.id("list")).getText()).as("nothing but the list").doesNotContain("null", "undefined");
         assertThat(driver.findElement(By.id("bulk")).isDisplayed()).as("no bar before a selection").isFalse();
 
         // a click on the box selects without opening; shift-click selects the range from the last click
@@ -647,6 +650,7 @@ class WebmailBrowserTest {
         click("app-password-revoke-phone");
         wait.until(d -> d.findElements(By.cssSelector("#app-password-list li")).isEmpty());
         assertThat(imapLogin(DAVE, app)).startsWith("a NO");
+        assertThat(driver.findElement(By.id("settings")).getText()).doesNotContain("null", "undefined");
         assertThat(driver.findElement(By.id("spam-level-note")).getText()).contains("set by your administrator");
         screenshot("desktop-en-settings");
 
@@ -909,6 +913,7 @@ class WebmailBrowserTest {
         panel.findElement(By.id("f-apply")).click();
         waitForRowSet("Chip", java.util.Set.of("Chip alpha report"));
         assertThat(chipKeys()).containsExactly("text", "from", "hasAttachment");
+        assertThat(driver.findElement(By.id("list")).getText()).doesNotContain("null", "undefined");
         screenshot("desktop-en-search-chips");
 
         removeChip("from");
@@ -1011,6 +1016,85 @@ class WebmailBrowserTest {
         } finally {
             images.stop(0);
         }
+    }
+
+    static final String PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+
+    /** Hands the rich editor an image as the browser would on a paste ({@code paste}) or a drop ({@code drop}). */
+    void giveImage(String event, String name) {
+        ((JavascriptExecutor) driver).executeScript("""
+                const bytes = Uint8Array.from(atob(arguments[0]), c => c.charCodeAt(0));
+                const dt = new DataTransfer();
+                dt.items.add(new File([bytes], arguments[2], { type: 'image/png' }));
+                const rich = document.getElementById('compose-rich');
+                rich.focus();
+                const ev = arguments[1] === 'paste'
+                    ? new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true })
+                    : new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true });
+                rich.dispatchEvent(ev);""", PNG, event, name);
+    }
+
+    @Test
+    void imagesPastedOrDroppedIntoRichTextAreSentInlineAsMultipartRelated() throws Exception {
+        login(HANK);
+        driver.findElement(By.id("compose")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("compose-to"))).sendKeys(BOB);
+        driver.findElement(By.id("compose-subject")).sendKeys("Inline pictures");
+        driver.findElement(By.id("compose-mode")).click();
+        WebElement rich = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("compose-rich")));
+        rich.sendKeys("Two dots: ");
+        giveImage("paste", "pasted.png");
+        giveImage("drop", "dropped.png");
+        wait.until(d -> d.findElements(By.cssSelector("#compose-rich img[data-cid]")).size() == 2
+                && d.findElements(By.cssSelector("#compose-rich img.uploading")).isEmpty());
+        assertThat(driver.findElements(By.cssSelector("#compose-attachments li"))).as("inline, not attachments").isEmpty();
+        screenshot("desktop-en-compose-inline");
+        driver.findElement(By.id("send")).click();
+        String outcome = wait.until(d -> d.findElements(By.id("composer")).isEmpty() ? "sent"
+                : d.findElement(By.id("compose-status")).getText().contains("failed") ? d.findElement(By.id("compose-status")).getText() : null);
+        assertThat(outcome).isEqualTo("sent");
+
+        Store bob = imap(BOB);
+        try {
+            MimeMessage m = waitForImap(bob, "Inline pictures");
+            assertThat(m.getContentType()).startsWith("multipart/alternative");
+            Multipart alt = (Multipart) m.getContent();
+            assertThat(alt.getBodyPart(0).isMimeType("text/plain")).isTrue();
+            assertThat((String) alt.getBodyPart(0).getContent()).contains("Two dots:");
+            assertThat(alt.getBodyPart(1).isMimeType("multipart/related")).isTrue();
+            Multipart related = (Multipart) alt.getBodyPart(1).getContent();
+            assertThat(related.getCount()).isEqualTo(3);
+            String html = (String) related.getBodyPart(0).getContent();
+            List<String> names = new ArrayList<>();
+            for (int i = 1; i < 3; i++) {
+                jakarta.mail.internet.MimeBodyPart img = (jakarta.mail.internet.MimeBodyPart) related.getBodyPart(i);
+                assertThat(img.isMimeType("image/png")).isTrue();
+                assertThat(img.getDisposition()).isEqualTo("inline");
+                String cid = img.getContentID().replaceAll("^<|>$", "");
+                assertThat(html).contains("src=\"cid:" + cid + "\"");
+                assertThat(java.util.Base64.getEncoder().encodeToString(img.getInputStream().readAllBytes())).isEqualTo(PNG);
+                names.add(img.getFileName());
+            }
+            assertThat(names).containsExactlyInAnyOrder("pasted.png", "dropped.png");
+            assertThat(html).doesNotContain("blob:", "data-cid");
+        } finally {
+            bob.close();
+        }
+
+        // the receiver's webmail shows both images from the message's own parts
+        driver.manage().deleteAllCookies();
+        login(BOB);
+        open("Inline pictures", "Two dots:");
+        WebElement frame = driver.findElement(By.cssSelector(".card[open] .body-frame"));
+        driver.switchTo().frame(frame);
+        try {
+            wait.until(d -> d.findElements(By.cssSelector("img")).stream().filter(i -> i.getAttribute("src").startsWith("data:image/png")).count() == 2);
+        } finally {
+            driver.switchTo().defaultContent();
+        }
+        driver.manage().window().setSize(new Dimension(390, 844));
+        wait.until(d -> ((JavascriptExecutor) d).executeScript("return innerWidth <= 720"));
+        screenshot("phone-en-inline-received");
     }
 
     @Test

@@ -201,8 +201,8 @@ function renderList(keepScroll) {
     onchange: e => { S.selected = e.target.checked ? new Set(shown) : new Set(); S.anchor = -1; renderSelection(); } });
   list.replaceChildren(
     h('h2', { class: 'list-title' }, all, h('span', { class: 'title-text' }, title), h('span', { class: 'total' }, S.total ? ' · ' + S.total + ' ' + t('messages') : '')),
-    S.filterPanel ? filterPanel() : null,
-    searching() ? chips() : null,
+    ...(S.filterPanel ? [filterPanel()] : []),
+    ...(searching() ? [chips()] : []),
     h('div', { id: 'bulk', class: 'bulk', hidden: true, role: 'toolbar', 'aria-label': t('selected') }),
     S.emails.length === 0 ? h('p', { class: 'empty' }, t('noMessages')) : h('ul', { class: 'rows' }, S.emails.map((e, i) => {
       const unread = !e.keywords.$seen, n = (S.threads[e.threadId] || []).length;
@@ -429,7 +429,7 @@ function card(e, expanded) {
     } else if (i.blockedImages > 0) {
       bar.replaceChildren(h('span', {}, t('imagesBlocked')),
         h('button', { class: 'load-images', onclick: () => { frame.src = src + '?images=1'; bar.hidden = true; } }, t('loadOnce')),
-        i.sender ? h('button', { class: 'always-images', onclick: () => imageSender(true, i.sender) }, t('loadAlways').replace('{sender}', i.sender)) : null);
+        ...(i.sender ? [h('button', { class: 'always-images', onclick: () => imageSender(true, i.sender) }, t('loadAlways').replace('{sender}', i.sender))] : []));
       bar.hidden = false;
     } else {
       bar.hidden = true;
@@ -557,6 +557,38 @@ function compose(init) {
     changed();
   } }, ids.map(i => h('option', { value: i.id || '', selected: i === st.identity }, i.name ? i.name + ' <' + i.email + '>' : i.email)));
   const rich = h('div', { id: 'compose-rich', class: 'rich', contenteditable: 'true', hidden: true, 'aria-label': t('compose') });
+  // inline images: an image pasted or dropped into the rich editor is uploaded and shown from a
+  // blob: URL; it is sent as a part of a multipart/related beside the HTML, referenced by cid:
+  st.inline = [];
+  const addInline = async files => {
+    for (const f of files) {
+      const cid = [...crypto.getRandomValues(new Uint8Array(12))].map(b => b.toString(16).padStart(2, '0')).join('') + '@twinmail';
+      const img = h('img', { src: URL.createObjectURL(f), alt: f.name || '', 'data-cid': cid, class: 'uploading' });
+      const sel = getSelection();
+      if (sel.rangeCount && rich.contains(sel.anchorNode)) { const r = sel.getRangeAt(0); r.deleteContents(); r.insertNode(img); r.setStartAfter(img); }
+      else rich.append(img);
+      st.uploading++;
+      try {
+        const up = await S.jmap.upload(f);
+        st.inline.push({ cid, blobId: up.blobId, type: f.type, name: f.name || 'image', size: f.size });
+        img.classList.remove('uploading');
+      } catch (err) {
+        img.remove();
+        status.textContent = String(err.message);
+      }
+      st.uploading--;
+      changed();
+    }
+  };
+  const imagesOf = list => [...(list || [])].filter(f => /^image\/(png|gif|jpeg|webp)$/.test(f.type));
+  rich.addEventListener('paste', e => {
+    const files = imagesOf(e.clipboardData && e.clipboardData.files);
+    if (files.length) { e.preventDefault(); addInline(files); }
+  });
+  rich.addEventListener('drop', e => {
+    const files = imagesOf(e.dataTransfer && e.dataTransfer.files);
+    if (files.length) { e.preventDefault(); e.stopPropagation(); addInline(files); }
+  });
   const attList = h('ul', { class: 'attachments', id: 'compose-attachments' });
   const renderAtts = () => attList.replaceChildren(...st.attachments.map((a, i) => h('li', {}, '📎 ' + a.name + ' ',
     a.progress !== undefined && a.progress < 1 ? h('progress', { max: 1, value: a.progress }) : h('span', { class: 'size' }, fmtSize(a.size || 0)),
@@ -642,9 +674,26 @@ function compose(init) {
     if (init.inReplyTo) e.inReplyTo = init.inReplyTo;
     if (init.references && init.references.length) e.references = init.references;
     if (st.rich) {
-      e.htmlBody = [{ partId: 'h', type: 'text/html' }];
-      e.textBody = [{ partId: 't', type: 'text/plain' }];
-      e.bodyValues = { h: { value: '<!doctype html><html><body>' + rich.innerHTML + '</body></html>' }, t: { value: richText() } };
+      // the HTML as sent: inline images by cid:, only those still in the text
+      const copy = rich.cloneNode(true), used = [];
+      for (const img of copy.querySelectorAll('img[data-cid]')) {
+        const part = st.inline.find(i => i.cid === img.dataset.cid);
+        if (!part) { img.remove(); continue; }
+        img.setAttribute('src', 'cid:' + part.cid);
+        img.removeAttribute('data-cid');
+        img.removeAttribute('class');
+        if (!used.includes(part)) used.push(part);
+      }
+      e.bodyValues = { h: { value: '<!doctype html><html><body>' + copy.innerHTML + '</body></html>' }, t: { value: richText() } };
+      if (used.length) {
+        const alt = { type: 'multipart/alternative', subParts: [{ partId: 't', type: 'text/plain' }, { type: 'multipart/related', subParts: [
+          { partId: 'h', type: 'text/html' }, ...used.map(i => ({ blobId: i.blobId, type: i.type, name: i.name, disposition: 'inline', cid: i.cid }))] }] };
+        e.bodyStructure = e.attachments.length ? { type: 'multipart/mixed', subParts: [alt, ...e.attachments] } : alt;
+        delete e.attachments;
+      } else {
+        e.htmlBody = [{ partId: 'h', type: 'text/html' }];
+        e.textBody = [{ partId: 't', type: 'text/plain' }];
+      }
     } else {
       e.textBody = [{ partId: 't', type: 'text/plain' }];
       e.bodyValues = { t: { value: text.value } };

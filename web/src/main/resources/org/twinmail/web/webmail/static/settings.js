@@ -248,7 +248,7 @@ function sms(mine) {
       } }, field(t('smsPhone'), phone), h('label', { class: 'set-check' }, on, t('smsOn')), field(t('smsWhen'), trigger),
       field(t('smsQuiet'), quiet), field(t('smsLanguage'), language),
       h('div', { class: 'set-actions' }, h('button', { type: 'submit', class: 'primary', id: 'sms-save' }, t('save')))),
-      verify, st);
+      ...(verify ? [verify] : []), st);
     return s;
   };
   draw(mine.sms);
