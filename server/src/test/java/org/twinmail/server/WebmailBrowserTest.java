@@ -169,6 +169,19 @@ class WebmailBrowserTest {
         });
     }
 
+    /**
+     * Clicks what {@code by} finds once it is clickable, finding it again if a redraw (a push, a
+     * second render of the reader) replaced it before the click.
+     */
+    void clickFresh(By by) {
+        wait.ignoring(StaleElementReferenceException.class).until(d -> {
+            WebElement e = ExpectedConditions.elementToBeClickable(by).apply(d);
+            if (e == null) return false;
+            e.click();
+            return true;
+        });
+    }
+
     /** Opens the message and waits until its frame shows {@code text}; returns the frame's text. */
     String open(String subject, String text) {
         clickRow(subject);
@@ -425,8 +438,7 @@ class WebmailBrowserTest {
         // the positive control: "load images once" does load the remote image, so the canary would have heard
         clickRow("Hostile 15");
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("reader-subject"), "Hostile 15"));
-        WebElement load = wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector(".card[open] .load-images")));
-        load.click();
+        clickFresh(By.cssSelector(".card[open] .load-images"));
         wait.until(d -> canaryHits.stream().anyMatch(h -> h.contains("/tracking-pixel.gif")));
         assertThat(canaryHits).allMatch(h -> h.contains("tracking-pixel.gif") || h.contains("table.png") || h.contains("td.png"));
     }
@@ -553,20 +565,20 @@ class WebmailBrowserTest {
         assertThat(indeterminate).isTrue();
         screenshot("desktop-en-multiselect");
 
-        driver.findElement(By.id("bulk-flag")).click();
+        clickFresh(By.id("bulk-flag"));
         waitForImapFolder(CAROL, "INBOX", Map.of("Bulk 1", false, "Bulk 2", false, "Bulk 3", true, "Bulk 4", true, "Bulk 5", true));
         wait.ignoring(StaleElementReferenceException.class).until(d -> d.findElements(By.cssSelector(".msg-row .flag.on")).size() == 3);
         assertThat(driver.findElement(By.id("bulk-count")).getText()).as("a flag keeps the selection").contains("3 selected");
 
-        driver.findElement(By.id("bulk-spam")).click();
+        clickFresh(By.id("bulk-spam"));
         waitForRows("Bulk", List.of("Bulk 2", "Bulk 1"));
         waitForImapFolder(CAROL, "Junk", Map.of("Bulk 3", true, "Bulk 4", true, "Bulk 5", true));
         assertThat(driver.findElement(By.id("bulk")).isDisplayed()).as("a move ends the selection").isFalse();
 
         // select all, then delete: both go to Trash
-        driver.findElement(By.id("select-all")).click();
+        clickFresh(By.id("select-all"));
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("bulk-count"), "2 selected"));
-        driver.findElement(By.id("bulk-delete")).click();
+        clickFresh(By.id("bulk-delete"));
         waitForRows("Bulk", List.of());
         waitForImapFolder(CAROL, "INBOX", Map.of());
         waitForImapFolder(CAROL, "Trash", Map.of("Bulk 1", false, "Bulk 2", false));
@@ -577,15 +589,18 @@ class WebmailBrowserTest {
         driver.findElement(By.id("menu")).click();
         wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector(".mailbox[data-role=junk]"))).click();
         waitForRows("Bulk", List.of("Bulk 5", "Bulk 4", "Bulk 3"));
-        checkbox("Bulk 4").click();
-        driver.findElement(By.id("select-all")).click();
+        clickFresh(By.cssSelector(".msg-row[data-thread='" + row("Bulk 4").getAttribute("data-thread") + "'] input.sel"));
+        clickFresh(By.id("select-all"));
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("bulk-count"), "3 selected"));
         assertThat(driver.findElement(By.id("bulk-spam")).getText()).isEqualTo("Not spam");
         Number width = (Number) ((JavascriptExecutor) driver).executeScript("return document.documentElement.scrollWidth");
         assertThat(width.intValue()).as("the bar fits the phone").isLessThanOrEqualTo(390);
         screenshot("phone-en-multiselect");
         String inbox = driver.findElement(By.cssSelector(".mailbox[data-role=inbox]")).getAttribute("data-id");
-        new Select(driver.findElement(By.id("bulk-move"))).selectByValue(inbox);
+        wait.ignoring(StaleElementReferenceException.class).until(d -> {
+            new Select(d.findElement(By.id("bulk-move"))).selectByValue(inbox);
+            return true;
+        });
         waitForRows("Bulk", List.of());
         waitForImapFolder(CAROL, "INBOX", Map.of("Bulk 3", true, "Bulk 4", true, "Bulk 5", true));
         waitForImapFolder(CAROL, "Junk", Map.of());
@@ -975,7 +990,7 @@ class WebmailBrowserTest {
             assertThat(always.getText()).isEqualTo("Always load images from " + BOB);
             assertThat(hits).as("held back").isEmpty();
             screenshot("desktop-en-images-always");
-            always.click();
+            clickFresh(By.cssSelector(".card[open] .always-images"));
             wait.until(d -> hits.contains("/one.gif"));
             wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(".card[open] .never-images")));
 
@@ -1001,12 +1016,12 @@ class WebmailBrowserTest {
             open("Pictures four", "four");
             wait.until(d -> hits.contains("/four.gif"));
             driver.findElement(By.id("lang-switch")).click();
-            WebElement stop = wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector(".card[open] .never-images")));
+            wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector(".card[open] .never-images")));
             assertThat(driver.findElement(By.cssSelector(".card[open] .images-bar")).getText()).contains("始终加载来自 " + BOB + " 的图片");
             driver.manage().window().setSize(new Dimension(390, 844));
             wait.until(d -> ((JavascriptExecutor) d).executeScript("return innerWidth <= 720"));
             screenshot("phone-zh-images-always");
-            stop.click();
+            clickFresh(By.cssSelector(".card[open] .never-images"));
             wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector(".card[open] .always-images")));
             deliverFrom(BOB, GINA, "Pictures five", m -> html(m, "<p>five</p><img src=\"" + url + "/five.gif\">"));
             driver.manage().window().setSize(new Dimension(1280, 860));
