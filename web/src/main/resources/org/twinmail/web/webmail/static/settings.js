@@ -103,7 +103,7 @@ function appPasswords(mine) {
   const st = status('app-password-status');
   const list = h('ul', { id: 'app-password-list' });
   const shown = h('p', { id: 'app-password-new' });
-  const draw = items => list.replaceChildren(...items.map(a => h('li', { dataset: { name: a.name } }, a.name + ' · ' + (a.created || '').slice(0, 10) + ' ',
+  const draw = items => list.replaceChildren(...items.map(a => h('li', { 'data-name': a.name }, a.name + ' · ' + (a.created || '').slice(0, 10) + ' ',
     h('button', { type: 'button', id: 'app-password-revoke-' + a.name, onclick: () => saving(st, async () => {
       draw((await api('settings/app-passwords/remove', { name: a.name })).appPasswords);
     }) }, t('remove')))));
