@@ -45,7 +45,7 @@ final class Monitoring implements AutoCloseable {
         this.history = new TrafficHistory(store, c.minuteHistory, c.hourHistory);
         this.alerts = new Alerts(store, history, new Alerts.Thresholds(c.alertQueueMessages, c.alertQueueAge, c.alertRejectionPercent,
                 c.alertRejectionMinimum, c.alertDiskPercent, c.alertCertificateExpiry), clock,
-                Alerts.mailToPostmaster(store, store, config.smtp.postmaster, config.hostname, clock));
+                smsToo(config, store, clock, Alerts.mailToPostmaster(store, store, config.smtp.postmaster, config.hostname, clock)));
         this.state = state;
         this.clock = clock;
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("monitoring").daemon().unstarted(r));
@@ -55,6 +55,28 @@ final class Monitoring implements AutoCloseable {
         long first = interval - clock.millis() % interval;
         timer.scheduleAtFixedRate(this::sample, first, interval, TimeUnit.MILLISECONDS);
         timer.scheduleWithFixedDelay(this::purge, c.purgeInterval.toMillis(), c.purgeInterval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Each new alert by SMS too, to every {@code console.alertSmsTo} number, when the node sends SMS
+     * ({@code sms.enabled}): queued in the store's SMS queue (sms's {@code AlertSms}), sent by the SMS worker.
+     */
+    static java.util.function.Consumer<Alerts.Alert> smsToo(TwinmailConfig config, MailStore store, Clock clock,
+                                                            java.util.function.Consumer<Alerts.Alert> mail) {
+        if (!config.sms.enabled || config.console.alertSmsTo.isEmpty()) return mail;
+        for (String phone : config.console.alertSmsTo) {
+            if (!phone.matches("\\+[1-9][0-9]{6,14}")) throw new IllegalArgumentException("console.alertSmsTo: not an E.164 number: " + phone);
+        }
+        return a -> {
+            try {
+                mail.accept(a);
+            } finally {
+                for (String phone : config.console.alertSmsTo) {
+                    org.twinmail.sms.queue.AlertSms.enqueue(store, phone, a.name(), a.since(),
+                            "TwinMail " + config.hostname + ": " + a.message(), clock.millis(), config.sms.expireAfter);
+                }
+            }
+        };
     }
 
     private void sample() {

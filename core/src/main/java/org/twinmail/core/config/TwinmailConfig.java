@@ -247,6 +247,8 @@ public final class TwinmailConfig {
         public double alertDiskPercent = 90;
         /** Alert when a served certificate expires within this time. */
         public Duration alertCertificateExpiry = Duration.ofDays(14);
+        /** Phone numbers (E.164) that get each new alert by SMS too, when {@code sms.enabled} (a gateway is configured). */
+        public List<String> alertSmsTo = List.of();
     }
 
     /** HTTP service: /metrics (Prometheus), /health, and the admin API under /api/admin. */

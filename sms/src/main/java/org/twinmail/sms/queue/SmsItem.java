@@ -41,7 +41,7 @@ public record SmsItem(Purpose purpose, String phone, String text, MailNotice not
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    public enum Purpose { NOTICE, CODE, ANSWER }
+    public enum Purpose { NOTICE, CODE, ANSWER, ALERT }
 
     /**
      * The states: queued (waiting, or waiting again after a failed attempt), sending (parts are
