@@ -126,7 +126,7 @@ public final class HttpGateway implements SmsGateway {
         this.inbound = listener;
     }
 
-    /** The request for {@code values}; public for the tests of the templates. */
+    /** The request for {@code values}: the templates filled, the authentication added. */
     HttpRequest request(Map<String, String> values) {
         String b = body.fill(values);
         byte[] octets = b.getBytes(StandardCharsets.UTF_8);
