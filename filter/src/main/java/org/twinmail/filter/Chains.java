@@ -180,6 +180,15 @@ public final class Chains {
         return chain.toBuilder().addBefore("quota", new org.twinmail.filter.checks.AccountDisabled(new org.twinmail.store.AccountLogins(records))).build();
     }
 
+    /**
+     * The MX {@code chain} with other servers' failure notices to our accounts counted by the
+     * outbound anomaly hold ({@code hold}'s {@code remote-bounces}, last at DATA: only a report
+     * every other check let through counts); the chain as it is when {@code hold} is null.
+     */
+    public static Chain withRemoteBounces(Chain chain, OutboundHold hold) {
+        return hold == null ? chain : chain.toBuilder().add(hold.remoteBounces()).build();
+    }
+
     /** Both chains' stage order, as {@link Chain#describe()} prints it. */
     public static String describe(List<Chain> chains) {
         StringBuilder b = new StringBuilder();

@@ -323,8 +323,8 @@ public final class TwinmailServer implements AutoCloseable {
             if (outboundHold != null) workers.add(outboundHold);
             Chain submissionChain = Chains.withSieve(Chains.withDisabledAccounts(Chains.submission(config, store, rules, outboundHold), store), sieve);
             smtp = new SmtpServer(config, store, store, authenticator, tls, authGuard, registry,
-                    Chains.withSieve(Chains.withSrs(Chains.withDisabledAccounts(Chains.mx(config, store, dns, dmarc, rules, bayes), store),
-                            new SrsReturn(srs)), sieve), submissionChain);
+                    Chains.withRemoteBounces(Chains.withSieve(Chains.withSrs(Chains.withDisabledAccounts(Chains.mx(config, store, dns, dmarc, rules, bayes),
+                            store), new SrsReturn(srs)), sieve), outboundHold), submissionChain);
             pop3 = new Pop3Server(config, store, authenticator, tls, authGuard, registry);
             tSearch = System.nanoTime();
             SearchIndex search = openSearch(store, workers);

@@ -2,6 +2,8 @@ package org.twinmail.filter.outbound;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,6 +31,7 @@ import org.twinmail.filter.Client;
 import org.twinmail.filter.Envelope;
 import org.twinmail.filter.Message;
 import org.twinmail.filter.Verdict;
+import org.twinmail.mail.mime.DeliveryReport;
 import org.twinmail.store.ChangeLog;
 import org.twinmail.store.Delivery;
 import org.twinmail.store.Directory;
@@ -47,8 +50,10 @@ import org.twinmail.store.StoredRecord;
  *       {@code window} (an hour) against its usual rate: an average of its past windows
  *       (exponentially weighted, 0.3 for the newest). More than {@code minMessages} and more than
  *       {@code rateFactor} times the usual: held (reason {@code rate}).</li>
- *   <li>{@link #bounced} (the relay's bounces to the account) {@code maxBounces} times within the
- *       window: held (reason {@code bounces}).</li>
+ *   <li>{@link #bounced} (the relay's bounces to the account) and, at the MX,
+ *       {@link #remoteBounces} (other servers' delivery status notifications of a failure, RFC
+ *       3464, to the account) {@code maxBounces} times within the window: held (reason
+ *       {@code bounces}).</li>
  * </ul>
  * A hold is an {@link OutboundHoldRecord} (scope the account), so it survives
  * a restart and a takeover, and is lifted by {@code twinmail admin outbound release}. While it
@@ -174,18 +179,62 @@ public final class OutboundHold implements Check.Data, Check.Delivered, AutoClos
         } catch (IllegalArgumentException e) {
             return;
         }
-        if (account.isEmpty()) return;
+        account.ifPresent(this::bounced);
+    }
+
+    /** A bounce to {@code account}: ours (the relay's) or another server's (a DSN that came in at the MX). */
+    private void bounced(Account account) {
         long now = clock.getAsLong();
         int n;
-        Rate r = rates.computeIfAbsent(account.get().id(), k -> new Rate());
+        Rate r = rates.computeIfAbsent(account.id(), k -> new Rate());
         synchronized (r) {
             r.bounces.addLast(now);
             while (!r.bounces.isEmpty() && r.bounces.peekFirst() <= now - window) r.bounces.removeFirst();
             n = r.bounces.size();
         }
-        if (n >= settings.maxBounces && !held(account.get().id())) {
-            hold(account.get().id(), account.get().address().toString(), "bounces",
-                    n + " bounces in the last " + text(settings.window));
+        if (n >= settings.maxBounces && !held(account.id())) {
+            hold(account.id(), account.address().toString(), "bounces", n + " bounces in the last " + text(settings.window));
+        }
+    }
+
+    /**
+     * The MX's half ({@code remote-bounces}, DATA, last): a delivery status notification (RFC 3464)
+     * from another server that reports a failed recipient, arriving with the null reverse-path for
+     * local accounts, counts as one bounce for each of them, as a failure notice of our own relay
+     * does. Read with the mail library's {@link DeliveryReport} from the first
+     * {@value #REPORT_SCAN_BYTES} octets (the status part comes second in a report, before the
+     * returned message). Never refuses anything.
+     */
+    public Check.Data remoteBounces() {
+        return new RemoteBounces();
+    }
+
+    /** How much of a report is read for its status part (RFC 3464 puts it before the returned message). */
+    static final int REPORT_SCAN_BYTES = 256 * 1024;
+
+    private final class RemoteBounces implements Check.Data {
+        @Override
+        public String name() {
+            return "remote-bounces";
+        }
+
+        @Override
+        public Verdict data(Client client, Envelope envelope, Message message) throws IOException {
+            if (envelope.sender().isPresent() || envelope.accounts().isEmpty()) return Verdict.proceed();
+            String type = message.header().value("Content-Type");
+            if (type == null || !type.toLowerCase(Locale.ROOT).contains("report")) return Verdict.proceed();
+            byte[] head;
+            try (InputStream in = message.open()) {
+                head = in.readNBytes(REPORT_SCAN_BYTES);
+            }
+            Optional<DeliveryReport> report = DeliveryReport.parse(head);
+            if (report.isEmpty() || !report.get().anyFailed()) return Verdict.proceed();
+            for (Account a : envelope.accounts()) {
+                log.info("{}: a failure notice from {} to {} counted as a bounce", envelope.queueId(),
+                        report.get().reportingMta().isEmpty() ? "another server" : report.get().reportingMta(), a.address());
+                bounced(a);
+            }
+            return Verdict.proceed();
         }
     }
 

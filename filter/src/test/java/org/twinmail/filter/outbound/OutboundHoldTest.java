@@ -23,6 +23,8 @@ import org.twinmail.core.model.MessageEntry;
 import org.twinmail.core.policy.OutboundHoldRecord;
 import org.twinmail.filter.Client;
 import org.twinmail.filter.Envelope;
+import org.twinmail.filter.Message;
+import org.twinmail.mail.header.Header;
 import org.twinmail.filter.Verdict;
 import org.twinmail.store.MailStore;
 import org.twinmail.store.Records;
@@ -159,5 +161,80 @@ class OutboundHoldTest {
         assertThat(holds("bounces")).isEqualTo(1);
         hold.bounced("nobody@elsewhere.example"); // not ours: ignored
         assertThat(alerts()).hasSize(1);
+    }
+
+    /** A message at the MX for {@code to}, from {@code sender} (empty: the null reverse-path). */
+    static Envelope atMx(Optional<EmailAddress> sender, Account to) {
+        return new Envelope() {
+            public String queueId() { return "Q2"; }
+            public Optional<EmailAddress> sender() { return sender; }
+            public OptionalLong declaredSize() { return OptionalLong.empty(); }
+            public boolean smtputf8() { return false; }
+            public List<String> recipients() { return List.of(to.address().toString()); }
+            public List<Account> accounts() { return List.of(to); }
+            public List<EmailAddress> remoteRecipients() { return List.of(); }
+            public int refused(String reason) { return 0; }
+        };
+    }
+
+    static Message message(String text) {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        return new Message() {
+            public long size() { return bytes.length; }
+            public java.io.InputStream open() { return new java.io.ByteArrayInputStream(bytes); }
+            public Header header() { return Header.parse(bytes); }
+            public java.io.InputStream body() { return new java.io.ByteArrayInputStream(bytes, header().bodyStart(), bytes.length); }
+            public int receivedHeaders() { return 0; }
+            public List<EmailAddress> from() { return List.of(); }
+        };
+    }
+
+    /** A remote server's failure notice (RFC 3464) to alice, in Postfix's shape; {@code action} of its one recipient. */
+    static String dsn(String action) {
+        return "Return-Path: <>\r\nFrom: MAILER-DAEMON@mx.far.example (Mail Delivery System)\r\nTo: alice@example.com\r\n"
+                + "Subject: Undelivered Mail Returned to Sender\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"B1\"\r\n\r\n"
+                + "--B1\r\nContent-Type: text/plain\r\n\r\nThis is the mail system at host mx.far.example.\r\n\r\n"
+                + "--B1\r\nContent-Type: message/delivery-status\r\n\r\n"
+                + "Reporting-MTA: dns; mx.far.example\r\nArrival-Date: Mon, 7 Dec 2026 20:00:00 +0000 (UTC)\r\n\r\n"
+                + "Final-Recipient: rfc822; someone@far.example\r\nAction: " + action + "\r\nStatus: 5.1.1\r\n"
+                + "Diagnostic-Code: smtp; 550 5.1.1 <someone@far.example>: Recipient address rejected\r\n\r\n"
+                + "--B1\r\nContent-Type: message/rfc822\r\n\r\nFrom: alice@example.com\r\nTo: someone@far.example\r\n"
+                + "Subject: cheap pills\r\n\r\nbuy now\r\n--B1--\r\n";
+    }
+
+    @Test
+    void failureNoticesFromOtherServersAtTheMxCountAsBounces() throws Exception {
+        var mx = hold.remoteBounces();
+        assertThat(mx.name()).isEqualTo("remote-bounces");
+        Envelope bounce = atMx(Optional.empty(), alice);
+        // what is not a remote failure notice counts for nothing: a delay, a report from a real sender, a plain message
+        for (int i = 0; i < 5; i++) {
+            assertThat(mx.data(null, bounce, message(dsn("delayed")))).isEqualTo(Verdict.proceed());
+            assertThat(mx.data(null, atMx(Optional.of(EmailAddress.parse("bob@far.example")), alice), message(dsn("failed"))))
+                    .isEqualTo(Verdict.proceed());
+            assertThat(mx.data(null, bounce, message("From: MAILER-DAEMON@far.example\r\nSubject: Undelivered\r\n\r\nAction: failed\r\n")))
+                    .isEqualTo(Verdict.proceed());
+        }
+        assertThat(hold.held(alice.id())).isFalse();
+        // maxBounces (3) failure notices within the window: held, as for the relay's own bounces
+        assertThat(mx.data(null, bounce, message(dsn("failed")))).as("never refused").isEqualTo(Verdict.proceed());
+        mx.data(null, bounce, message(dsn("Failed")));
+        assertThat(hold.held(alice.id())).isFalse();
+        mx.data(null, bounce, message(dsn("failed")));
+        assertThat(hold.held(alice.id())).isTrue();
+        assertThat(holds("bounces")).isEqualTo(1);
+        OutboundHoldRecord r = OutboundHoldRecord.decode(store.record(OutboundHoldRecord.KIND, Records.accountScope(alice.id()),
+                OutboundHoldRecord.NAME).orElseThrow().value());
+        assertThat(r.reason()).isEqualTo("bounces");
+        assertThat(r.detail()).isEqualTo("3 bounces in the last hour");
+    }
+
+    @Test
+    void remoteAndOwnBouncesCountTogether() throws Exception {
+        hold.bounced("alice@example.com");
+        hold.bounced("alice@example.com");
+        hold.remoteBounces().data(null, atMx(Optional.empty(), alice), message(dsn("failed")));
+        assertThat(hold.held(alice.id())).isTrue();
     }
 }
