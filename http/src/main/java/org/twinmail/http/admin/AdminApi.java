@@ -678,11 +678,13 @@ public final class AdminApi {
             log.error("admin {} {} failed", method, Printable.of(rawPath), e);
             reply = Reply.error(500, "internal error: " + AdminService.oneLine(e.getMessage()));
         }
+        // The entry is in the store before the administrator sees the answer: a client that
+        // reads the audit log after an answer finds the action there.
+        record(ex, method, rawPath, reply, audit);
         try {
             send(ex, reply);
         } finally {
             audit(ex, method, rawPath, reply, start);
-            record(ex, method, rawPath, reply, audit);
         }
     }
 
