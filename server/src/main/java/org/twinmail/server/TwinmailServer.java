@@ -427,10 +427,10 @@ public final class TwinmailServer implements AutoCloseable {
         return index;
     }
 
-    /** The Sieve engine's bounds: the script size and redirects from {@code managesieve}, the rest the engine's defaults. */
-    private static org.twinmail.sieve.run.Limits sieveLimits(TwinmailConfig config) {
+    /** The Sieve engine's bounds: the script size, instructions and redirects from {@code managesieve}, the rest the engine's defaults. */
+    static org.twinmail.sieve.run.Limits sieveLimits(TwinmailConfig config) {
         org.twinmail.sieve.run.Limits d = org.twinmail.sieve.run.Limits.DEFAULTS;
-        return new org.twinmail.sieve.run.Limits(config.managesieve.maxScriptSize.asInt(), d.maxInstructions(),
+        return new org.twinmail.sieve.run.Limits(config.managesieve.maxScriptSize.asInt(), config.managesieve.maxInstructions,
                 config.managesieve.maxRedirects, d.maxIncludeDepth(), d.maxVariableBytes());
     }
 

@@ -118,6 +118,8 @@ public final class TwinmailConfig {
         public int maxScripts = 32;
         /** Redirects one script may make per message (announced as MAXREDIRECTS). */
         public int maxRedirects = 4;
+        /** Commands and tests one message's Sieve run may execute, includes and global scripts counted; beyond it the run errors (the mail goes to INBOX). */
+        public int maxInstructions = 10_000;
         public int maxConnections = 500;
         /** Failed commands before the session is closed. */
         public int maxErrors = 20;
