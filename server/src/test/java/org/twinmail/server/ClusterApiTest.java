@@ -77,7 +77,8 @@ class ClusterApiTest {
             // both nodes answer, the standby too (it has no store: no history, its own events only)
             await("a's heartbeats heard and a probe round passed", () -> {
                 ClusterInfo c = a.cluster();
-                return c.heartbeats().stream().allMatch(h -> h.up() && h.lastHeard() != null) && c.probes().lastRun() != null && c.probes().ok();
+                return c.heartbeats().stream().allMatch(h -> h.up() && h.lastHeard() != null) && c.probes().lastRun() != null && c.probes().ok()
+                        && !c.failovers().isEmpty(); // the node that took over writes the record once it serves
             });
             ClusterInfo ca = a.cluster();
             assertThat(ca.mode()).isEqualTo("pair");
@@ -100,6 +101,8 @@ class ClusterApiTest {
             assertThat(ClusterStatusProbe.role(stateB)).isEqualTo("ACTIVE");
             assertThat(ClusterStatusProbe.role(stateA)).isEqualTo("STANDBY");
 
+            // b writes its takeover into the history once it serves, which may be just after the answer
+            await("b's takeover in the history", () -> b.cluster().failovers().size() >= 2);
             ClusterInfo after = b.cluster();
             assertThat(after.role()).isEqualTo("ACTIVE");
             assertThat(after.epoch()).isEqualTo(2);
