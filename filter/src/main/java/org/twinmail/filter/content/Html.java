@@ -8,8 +8,10 @@ import org.twinmail.mail.mime.HtmlText;
 /**
  * What the content rules need of an HTML body: its links (target and visible text) and how much
  * text is hidden by inline style ({@code display:none}, {@code visibility:hidden},
- * {@code font-size:0}). A lenient, linear scan, as the mail library's {@link HtmlText}: it
- * never fails and reads each character a bounded number of times.
+ * {@code font-size:0}). The document is walked by the mail library's one HTML tokenizer
+ * ({@link HtmlText#scan}: tags and text runs, comments and script, style, head and title passed
+ * over), so it never fails and reads each character a bounded number of times; this class only
+ * reads what the tags and runs say.
  */
 final class Html {
     /** A link: its href and the text shown for it (tags dropped, at most 200 characters). */
@@ -27,66 +29,47 @@ final class Html {
 
     static Html scan(String html) {
         Html h = new Html();
-        int n = html.length();
-        int i = 0;
-        String href = null;
-        StringBuilder linkText = new StringBuilder();
-        int hiddenDepth = 0;
-        while (i < n) {
-            char c = html.charAt(i);
-            if (c == '<') {
-                if (html.startsWith("<!--", i)) {
-                    int end = html.indexOf("-->", i + 4);
-                    i = end < 0 ? n : end + 3;
-                    continue;
-                }
-                int end = html.indexOf('>', i + 1);
-                if (end < 0) break;
-                String tag = html.substring(i + 1, end);
-                i = end + 1;
-                boolean closing = tag.startsWith("/");
-                String name = tagName(closing ? tag.substring(1) : tag);
-                if (name.equals("script") || name.equals("style")) {
-                    if (!closing) {
-                        int close = indexOfIgnoreCase(html, "</" + name, i);
-                        i = close < 0 ? n : close;
-                    }
-                    continue;
-                }
-                if (name.equals("a")) {
-                    if (closing) {
-                        if (href != null && h.links.size() < MAX_LINKS) h.links.add(new Link(href, linkText.toString().strip()));
-                        href = null;
-                    } else {
-                        if (href != null && h.links.size() < MAX_LINKS) h.links.add(new Link(href, linkText.toString().strip()));
-                        href = attribute(tag, "href");
-                        linkText.setLength(0);
-                    }
-                }
-                if (!closing && !tag.endsWith("/") && hidden(attribute(tag, "style"))) hiddenDepth++;
-                else if (closing && hiddenDepth > 0) hiddenDepth--;
-                continue;
-            }
-            int next = html.indexOf('<', i);
-            if (next < 0) next = n;
-            String text = html.substring(i, next);
-            i = next;
-            if (hiddenDepth > 0) {
-                for (int k = 0; k < text.length(); k++) if (!Character.isWhitespace(text.charAt(k))) h.hiddenChars++;
-            }
-            if (href != null && linkText.length() < MAX_LINK_TEXT) {
-                String shown = HtmlText.of(text);
-                linkText.append(shown, 0, Math.min(shown.length(), MAX_LINK_TEXT - linkText.length()));
-            }
-        }
-        if (href != null && h.links.size() < MAX_LINKS) h.links.add(new Link(href, linkText.toString().strip()));
+        Reader reader = h.new Reader();
+        HtmlText.scan(html, reader);
+        reader.endLink();
         return h;
     }
 
-    private static String tagName(String tag) {
-        int k = 0;
-        while (k < tag.length() && (Character.isLetterOrDigit(tag.charAt(k)))) k++;
-        return tag.substring(0, k).toLowerCase(Locale.ROOT);
+    /** The state of one walk: the link open now and how deep inside hidden elements the text is. */
+    private final class Reader implements HtmlText.Visitor {
+        private String href;
+        private final StringBuilder linkText = new StringBuilder();
+        private int hiddenDepth;
+
+        @Override
+        public void tag(String name, boolean closing, String tag) {
+            if (name.equals("a")) {
+                endLink();
+                if (!closing) {
+                    href = attribute(tag, "href");
+                    linkText.setLength(0);
+                }
+            }
+            if (!closing && !tag.endsWith("/") && hidden(attribute(tag, "style"))) hiddenDepth++;
+            else if (closing && hiddenDepth > 0) hiddenDepth--;
+        }
+
+        @Override
+        public void text(String html, int from, int to) {
+            if (hiddenDepth > 0) {
+                for (int k = from; k < to; k++) if (!Character.isWhitespace(html.charAt(k))) hiddenChars++;
+            }
+            if (href != null && linkText.length() < MAX_LINK_TEXT) {
+                String shown = HtmlText.of(html.substring(from, to));
+                linkText.append(shown, 0, Math.min(shown.length(), MAX_LINK_TEXT - linkText.length()));
+            }
+        }
+
+        /** The open link, if any, taken as it is (at an {@code <a>}, an {@code </a>} or the end). */
+        void endLink() {
+            if (href != null && links.size() < MAX_LINKS) links.add(new Link(href, linkText.toString().strip()));
+            href = null;
+        }
     }
 
     /** The value of attribute {@code name} in a tag's text, or null; quotes removed, character references decoded. */
@@ -138,13 +121,5 @@ final class Html {
             }
         }
         return false;
-    }
-
-    private static int indexOfIgnoreCase(String s, String what, int from) {
-        int n = s.length() - what.length();
-        for (int k = from; k <= n; k++) {
-            if (s.regionMatches(true, k, what, 0, what.length())) return k;
-        }
-        return -1;
     }
 }

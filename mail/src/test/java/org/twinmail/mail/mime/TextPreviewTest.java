@@ -39,6 +39,24 @@ class TextPreviewTest {
     }
 
     @Test
+    void theTokenizerGivesTagsAndTextRunsAndPassesOverScriptsStylesAndComments() {
+        StringBuilder events = new StringBuilder();
+        HtmlText.scan("<p class=x>a &amp; b<!-- <a href=no> --><SCRIPT>if (a<b) x()</script ><a href='y'>link</A><br/>", new HtmlText.Visitor() {
+            public void tag(String name, boolean closing, String tag) {
+                events.append('[').append(closing ? "/" : "").append(name).append('|').append(tag).append(']');
+            }
+
+            public void text(String html, int from, int to) {
+                events.append('(').append(html, from, to).append(')');
+            }
+        });
+        assertThat(events.toString()).isEqualTo("[p|p class=x](a &amp; b)[a|a href='y'](link)[/a|/A][br|br/]");
+        // an unterminated tag ends it; a character reference is read within 10 characters only
+        assertThat(HtmlText.of("x<b")).isEqualTo("x");
+        assertThat(HtmlText.of("&amp;&" + "a".repeat(20) + ";")).isEqualTo("&&" + "a".repeat(20) + ";");
+    }
+
+    @Test
     void attachmentsAndNonTextPartsGiveNoPreview() {
         MimePart m = parse("""
                 Content-Type: multipart/mixed; boundary=x
