@@ -173,4 +173,69 @@ class RfcExamplesTest {
         assertThat(s.subject()).isEqualTo("Automatic response to: cyrus");
         assertThat(s.reason()).isEqualTo("I'm away");
     }
+
+    /** RFC 5229 section 3 (variables): match variables of :matches, non-greedy from the left, cleared by a failed match. */
+    @Test
+    void rfc5229Example() throws SieveException {
+        String script = """
+                require ["fileinto", "variables"];
+
+                if header :matches "List-ID" "*<*@*" {
+                    fileinto "INBOX.lists.${2}"; stop;
+                }
+
+                # Imagine the header
+                # Subject: [acme-users] [fwd] version 1.0 is out
+                if header :matches "Subject" "[*] *" {
+                    # ${1} will hold "acme-users",
+                    # ${2} will hold "[fwd] version 1.0 is out"
+                    fileinto "INBOX.lists.${1}"; stop;
+                }
+
+                # Imagine the header
+                # To: coyote@ACME.Example.COM
+                if address :matches ["To", "Cc"] ["coyote@**.com",
+                        "wile@**.com"] {
+                    # ${0} is the matching address
+                    # ${1} is always the empty string
+                    # ${2} is part of the domain name ("ACME.Example")
+                    fileinto "INBOX.business.${2}"; stop;
+                } else {
+                    # Control wouldn't reach this block if any match was
+                    # successful, so no match variables are set at this
+                    # point.
+                }
+
+                if anyof (true, address :domain :matches "To" "*.com") {
+                    # The second test is never evaluated, so there are
+                    # still no match variables set.
+                    stop;
+                }
+                """;
+        assertThat(run(script, MESSAGE.replace("X-Spam-Score", "List-ID: Acme <acme-users@lists.example.com>\r\nX-Spam-Score")).actions())
+                .containsExactly(into("INBOX.lists.acme-users"));
+        assertThat(run(script, MESSAGE.replace("=?UTF-8?B?5L2g5aW9?= make money fast", "[acme-users] [fwd] version 1.0 is out")).actions())
+                .containsExactly(into("INBOX.lists.acme-users"));
+        assertThat(run(script, MESSAGE.replace("To: me@example.com,", "To: coyote@ACME.Example.COM,")).actions())
+                .containsExactly(into("INBOX.business.ACME.Example"));
+        assertThat(run(script, MESSAGE).actions()).as("stop keeps the implicit keep").containsExactly(keep());
+    }
+
+    /** RFC 5260 section 7 (date): the boss's mail in working hours by the sender's own zone. */
+    @Test
+    void rfc5260Example() throws SieveException {
+        String script = """
+                require ["date", "relational", "fileinto"];
+                if allof(header :is "from" "boss@example.com",
+                         date :value "ge" :originalzone "date" "hour" "09",
+                         date :value "lt" :originalzone "date" "hour" "17")
+                { fileinto "urgent"; }
+                """;
+        String boss = MESSAGE.replace("From: Alice <alice@example.org>", "From: boss@example.com");
+        assertThat(run(script, boss).actions()).as("11:30 +0100").containsExactly(into("urgent"));
+        assertThat(run(script, boss.replace("11:30:00 +0100", "18:30:00 +0100")).actions()).containsExactly(keep());
+        assertThat(run(script, boss.replace("11:30:00 +0100", "16:59:00 -0800")).actions()).as("the original zone, not UTC")
+                .containsExactly(into("urgent"));
+        assertThat(run(script, MESSAGE).actions()).containsExactly(keep());
+    }
 }
