@@ -310,6 +310,9 @@ public final class TwinmailServer implements AutoCloseable {
                     config.vacation.responsePeriod);
             // expired records (vacation and duplicate memories, script-error notices) go with Monitoring's one purge
             // One submission chain for SMTP submission and JMAP's EmailSubmission: a user's sending limit counts both.
+            // Held messages leave the quarantine after filter.quarantine.retention, on this active node.
+            workers.add(new org.twinmail.filter.quarantine.QuarantineExpiry(new Quarantine(store, store), Clock.systemUTC(),
+                    config.filter.quarantine.retention).start(Duration.ofHours(1)));
             // The quarantine's daily digest to each user with held mail (issue 12), from this active node.
             if (config.filter.quarantineDigest.enabled) {
                 EmailAddress postmaster = EmailAddress.parse("postmaster@" + config.hostname);

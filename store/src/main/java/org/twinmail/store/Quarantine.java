@@ -121,6 +121,18 @@ public final class Quarantine {
         return accounts;
     }
 
+    /**
+     * Removes every held message that arrived before {@code cutoffMillis} (not one being released);
+     * returns how many.
+     */
+    public int purgeArrivedBefore(long cutoffMillis) {
+        int n = 0;
+        for (QuarantineItem item : list()) {
+            if (item.arrivedMillis() < cutoffMillis && delete(item.id())) n++;
+        }
+        return n;
+    }
+
     /** Removes a held message; false if there was none. */
     public boolean delete(String id) {
         Optional<QuarantineItem> item = find(id);

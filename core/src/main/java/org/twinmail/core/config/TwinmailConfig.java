@@ -719,6 +719,13 @@ public final class TwinmailConfig {
         public Content content = new Content();
         public OutboundHold outboundHold = new OutboundHold();
         public QuarantineDigest quarantineDigest = new QuarantineDigest();
+        public Quarantine quarantine = new Quarantine();
+    }
+
+    /** The administrator's quarantine. */
+    public static final class Quarantine {
+        /** How long a held message is kept before it is removed (0: until the administrator removes it). */
+        public Duration retention = Duration.ofDays(30);
     }
 
     /**
