@@ -170,7 +170,10 @@ class PairFailoverTest {
         // kill -9 of the active: a takes over by itself
         b.process()[0].destroyForcibly().waitFor();
         awaitRole(a, "ACTIVE");
-        assertThat(epoch(a)).isEqualTo(3);
+        // The epoch is a fencing token: each takeover must raise it. A claim abandoned in a race (the peer's slot
+        // written between the decision and the check) spends one too, so the token may rise by more than one.
+        long afterKill = epoch(a);
+        assertThat(afterKill).isGreaterThanOrEqualTo(3);
         assertThat(send(a.smtpPort(), "three")).startsWith("250");
         assertThat(count(a.pop3Port())).isEqualTo(3);
 
@@ -182,7 +185,7 @@ class PairFailoverTest {
         long pid = a.process()[0].pid();
         new ProcessBuilder("kill", "-STOP", Long.toString(pid)).start().waitFor();
         awaitRole(b, "ACTIVE");
-        assertThat(epoch(b)).isEqualTo(4);
+        assertThat(epoch(b)).isGreaterThan(afterKill);
         assertThat(send(b.smtpPort(), "four")).startsWith("250");
         new ProcessBuilder("kill", "-CONT", Long.toString(pid)).start().waitFor();
         awaitRole(a, "STANDBY");
