@@ -1,10 +1,12 @@
 package org.twinmail.jmap.mail;
 
+import static org.twinmail.jmap.mail.MessageBuilder.line;
+import static org.twinmail.jmap.mail.MessageBuilder.random;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.HexFormat;
@@ -28,7 +30,6 @@ import org.twinmail.mail.mime.MimePart;
  * {@link #parse} reads such a message back into an MDN object for MDN/parse.
  */
 public final class MdnReport {
-    private static final SecureRandom RANDOM = new SecureRandom();
     static final Set<String> ACTION_MODES = Set.of("manual-action", "automatic-action");
     static final Set<String> SENDING_MODES = Set.of("mdn-sent-manually", "mdn-sent-automatically");
     static final Set<String> TYPES = Set.of("deleted", "dispatched", "displayed", "processed");
@@ -279,14 +280,4 @@ public final class MdnReport {
         else o.put(name, v);
     }
 
-    private static void line(ByteArrayOutputStream b, String s) {
-        b.writeBytes(s.getBytes(StandardCharsets.UTF_8));
-        b.writeBytes(new byte[] {'\r', '\n'});
-    }
-
-    private static byte[] random(int n) {
-        byte[] r = new byte[n];
-        RANDOM.nextBytes(r);
-        return r;
-    }
 }

@@ -241,12 +241,14 @@ public final class MessageBuilder {
         line(b, name + ": " + value);
     }
 
-    private static void line(ByteArrayOutputStream b, String s) {
+    /** One header or body line and its CRLF, in UTF-8 (MdnReport writes its report with it too). */
+    static void line(ByteArrayOutputStream b, String s) {
         b.writeBytes(s.getBytes(StandardCharsets.UTF_8));
         b.writeBytes(new byte[] {'\r', '\n'});
     }
 
-    private static byte[] random(int n) {
+    /** {@code n} random octets, for boundaries and Message-IDs. */
+    static byte[] random(int n) {
         byte[] r = new byte[n];
         RANDOM.nextBytes(r);
         return r;
