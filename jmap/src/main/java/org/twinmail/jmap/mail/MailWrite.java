@@ -605,6 +605,11 @@ public final class MailWrite {
                 notParsable.add(id);
             }
         }
+        return parseResponse(account, parsed, notParsable, notFound);
+    }
+
+    /** The response of an RFC 8621 4.9 Email/parse, and of RFC 9007's MDN/parse, which has its shape. */
+    static ObjectNode parseResponse(String account, ObjectNode parsed, List<String> notParsable, List<String> notFound) {
         ObjectNode r = Json.object();
         r.put("accountId", account);
         r.set("parsed", parsed.isEmpty() ? null : parsed);

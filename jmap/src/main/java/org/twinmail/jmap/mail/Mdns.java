@@ -196,12 +196,7 @@ public final class Mdns {
             }
             parsed.set(id, mdn);
         }
-        ObjectNode r = Json.object();
-        r.put("accountId", account);
-        r.set("parsed", parsed.isEmpty() ? null : parsed);
-        r.set("notParsable", notParsable.isEmpty() ? null : Json.array(notParsable));
-        r.set("notFound", notFound.isEmpty() ? null : Json.array(notFound));
-        return r;
+        return MailWrite.parseResponse(account, parsed, notParsable, notFound);
     }
 
     private static String quotedName(String name) {
