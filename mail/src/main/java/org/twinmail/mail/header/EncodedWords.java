@@ -15,7 +15,8 @@ import java.util.Optional;
  *   <li>an encoded word inside a word ({@code abc=?utf-8?q?d?=}) is decoded too;</li>
  *   <li>Base64 without padding or with stray characters, and Q with bad {@code =XX}, decode
  *       as far as they go; RFC 2231 language suffixes ({@code =?utf-8*en?q?...?=}) are accepted;</li>
- *   <li>an unknown charset leaves the word as it was written.</li>
+ *   <li>an unknown charset leaves the word as it was written, and so does encoded text that is not
+ *       printable ASCII (RFC 2047 2 and 5): such a word is not an encoded word.</li>
  * </ul>
  * Never throws.
  */
@@ -135,13 +136,28 @@ public final class EncodedWords {
             int close = closeHint[0];
             if (close == Integer.MAX_VALUE || close - start > MAX_WORD) return Optional.empty();
             String encoded = s.substring(textStart, close);
-            // an encoded word holds no whitespace (RFC 2047 5); a broken one may, when a folder split it
-            if (encoded.indexOf('\r') >= 0 || encoded.indexOf('\n') >= 0) return Optional.empty();
+            if (!printableAscii(encoded)) return Optional.empty();
             Optional<Charset> cs = MailCharsets.forName(charsetName);
             if (cs.isEmpty()) return Optional.empty();
             byte[] bytes = enc == 'B' ? base64(encoded) : q(encoded);
             return Optional.of(new Word(cs.get(), bytes, close + 2));
         }
+    }
+
+    /**
+     * Whether encoded text is what RFC 2047 allows in it: printable ASCII only (2, 5). A word
+     * holding anything else (8-bit characters, controls, line breaks) is not an encoded word and
+     * stays as it was written, whatever its encoding: decoding it would read characters the
+     * charset never named (a non-ASCII character is not an octet) and could make the text longer
+     * than it was. Lenient in one way only: a space or tab, which a folder leaves inside a word
+     * it split, is let through (the decoders skip it in B and keep it in Q).
+     */
+    static boolean printableAscii(String encoded) {
+        for (int k = 0; k < encoded.length(); k++) {
+            char c = encoded.charAt(k);
+            if ((c < 0x20 && c != '\t') || c > 0x7e) return false;
+        }
+        return true;
     }
 
     /** Lenient Base64: characters outside the alphabet are skipped, missing padding is tolerated. */
@@ -178,8 +194,7 @@ public final class EncodedWords {
             else if (c == '=' && i + 2 < s.length() && hex(s.charAt(i + 1)) >= 0 && hex(s.charAt(i + 2)) >= 0) {
                 out.write(hex(s.charAt(i + 1)) * 16 + hex(s.charAt(i + 2)));
                 i += 2;
-            } else if (c < 0x80) out.write(c);
-            else out.writeBytes(String.valueOf(c).getBytes(StandardCharsets.UTF_8));
+            } else out.write(c);   // ASCII: Word.at lets nothing else through
         }
         return out.toByteArray();
     }

@@ -93,6 +93,40 @@ class EncodedWordsTest {
         assertThat(EncodedWords.decode("=?iso-8859-1?q?caf=E9?= and =?utf-8?b?5Lit?= end")).isEqualTo("café and 中 end");
     }
 
+    /**
+     * RFC 2047 2: encoded-text is "1*<Any printable ASCII character other than "?" or SPACE>",
+     * and 5 (3) narrows a Q word in a phrase further. A word whose text holds anything else is not
+     * an encoded word: it stays as written, in either encoding. (The fuzzer's finding: an
+     * ISO-8859-1 Q word holding 8-bit characters decoded each one's UTF-8 octets as Latin-1
+     * characters, 208 characters out of 93.)
+     */
+    @Test
+    void wordsWhoseTextIsNotPrintableAsciiAreNotEncodedWords() {
+        for (String word : new String[] {
+                "=?iso-8859-1?q?caf\u00e9?=",            // an 8-bit character in Q
+                "=?iso-8859-1?q?x=aww\u00ec\u00ec\u00ff?=", // the shape of the finding
+                "=?utf-8?q?\u4e2d\u6587?=",             // CJK in Q, even in a UTF-8 word
+                "=?utf-8?b?5Lit\u00e9?=",                // an 8-bit character in B (which skipped it)
+                "=?iso-8859-1?q?a\u0000b?=",             // a control character
+                "=?iso-8859-1?q?a\u007fb?=",             // DEL is not printable
+                "=?utf-8?q?\ud83d\ude00?="}) {          // a supplementary character
+            assertThat(EncodedWords.decode(word)).as(word).isEqualTo(word);
+            assertThat(EncodedWords.decode("Re: " + word + " x")).as(word).isEqualTo("Re: " + word + " x");
+        }
+        // a valid word beside one that is not is still decoded; the other is kept as it was
+        assertThat(EncodedWords.decode("=?iso-8859-1?q?caf=E9?= =?iso-8859-1?q?caf\u00e9?="))
+                .isEqualTo("café =?iso-8859-1?q?caf\u00e9?=");
+        // every printable ASCII character but "?" may be in encoded text (RFC 2047 2)
+        assertThat(EncodedWords.decode("=?us-ascii?q?!\"#$%&'()*+,-./09:;<>@AZ[\\]^`az{|}~?="))
+                .isEqualTo("!\"#$%&'()*+,-./09:;<>@AZ[\\]^`az{|}~");
+        // decoding never makes text longer than a character per encoded character, for any
+        // charset a Q word may name (the fuzz target's bound is twice the input plus 16)
+        String latin = "=?iso-8859-1?q?" + "\u00ec".repeat(40) + "\u00ff".repeat(40) + "?=";
+        assertThat(EncodedWords.decode(latin)).hasSameSizeAs(latin);
+        String q = "=?iso-8859-1?q?" + "=EC".repeat(40) + "?=";
+        assertThat(EncodedWords.decode(q)).isEqualTo("\u00ec".repeat(40));
+    }
+
     @Test
     void encodeRoundTrips() {
         assertThat(EncodedWords.encode("plain")).isEqualTo("plain");
