@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.twinmail.core.mail.EmailAddress;
 import org.twinmail.core.model.Account;
+import org.twinmail.core.policy.OutboundHoldRecord;
 import org.twinmail.store.AccountChange;
 
 /** RFC 8621 Identity, EmailSubmission (through the submission pipeline), VacationResponse; RFC 9425 Quota. */
@@ -104,6 +105,33 @@ class AccountObjectsTest {
         assertThat(call("EmailSubmission/query", "{\"accountId\":\"$ACCOUNT\"}").path("ids")).hasSize(1);
         JsonNode cancel = call("EmailSubmission/set", "{\"accountId\":\"$ACCOUNT\",\"update\":{\"" + subId + "\":{\"undoStatus\":\"canceled\"}}}");
         assertThat(cancel.path("notUpdated").path(subId).path("type").asText()).isEqualTo("cannotUnsend");
+    }
+
+    @Test
+    void aHeldAccountIsRefusedForbiddenToSendAtCreation() throws Exception {
+        String identity = call("Identity/get", "{\"accountId\":\"$ACCOUNT\"}").path("list").get(0).path("id").asText();
+        f.deliver(a, "From: " + a.address() + "\r\nTo: " + b.address() + ", far@remote.example\r\nSubject: while held\r\n\r\nx");
+        String email = f.call(a, "Email/query", "{\"accountId\":\"$ACCOUNT\"}").path("ids").get(0).asText();
+        // the outbound anomaly check held the account (its record, as filter's OutboundHold writes it)
+        f.store.putRecord(OutboundHoldRecord.KIND, "account:" + a.id(), OutboundHoldRecord.NAME,
+                new OutboundHoldRecord(a.address().toString(), "rate", "40 messages in the hour", 1L).encode(), 0);
+        String create = "{\"accountId\":\"$ACCOUNT\",\"create\":{\"now\":{\"identityId\":\"" + identity + "\",\"emailId\":\"" + email + "\"},"
+                + "\"later\":{\"identityId\":\"" + identity + "\",\"emailId\":\"" + email + "\",\"sendAt\":\"2099-01-01T00:00:00Z\"}}}";
+        JsonNode r = call("EmailSubmission/set", create);
+        for (String k : List.of("now", "later")) { // sent now or held until sendAt: refused at once (RFC 8621 7.5)
+            assertThat(r.path("notCreated").path(k).path("type").asText()).as(r.toString()).isEqualTo("forbiddenToSend");
+            assertThat(r.path("notCreated").path(k).path("description").asText()).contains("held");
+        }
+        assertThat(r.path("created").isNull() || r.path("created").isEmpty()).isTrue();
+        assertThat(f.store.messages(f.inbox(b).id())).isEmpty(); // nothing delivered, nothing queued, nothing quarantined
+        assertThat(f.store.listQueue(10)).isEmpty();
+        assertThat(call("EmailSubmission/query", "{\"accountId\":\"$ACCOUNT\"}").path("ids")).isEmpty();
+        // released: the same submission goes
+        f.store.deleteRecord(OutboundHoldRecord.KIND, "account:" + a.id(), OutboundHoldRecord.NAME);
+        JsonNode again = call("EmailSubmission/set", "{\"accountId\":\"$ACCOUNT\",\"create\":{\"now\":{\"identityId\":\"" + identity
+                + "\",\"emailId\":\"" + email + "\"}}}");
+        assertThat(again.path("created").path("now").path("undoStatus").asText()).as(again.toString()).isEqualTo("final");
+        assertThat(f.store.messages(f.inbox(b).id())).hasSize(1);
     }
 
     @Test

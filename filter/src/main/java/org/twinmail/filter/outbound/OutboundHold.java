@@ -144,6 +144,15 @@ public final class OutboundHold implements Check.Data, Check.Delivered, AutoClos
         return held.contains(accountId);
     }
 
+    /**
+     * Whether the account's outbound mail is held, read from the store (one record read): for
+     * callers without the check's in-memory view, such as JMAP's EmailSubmission/set, which refuses
+     * a held account's submission at once ({@code forbiddenToSend}) instead of holding it.
+     */
+    public static boolean held(Records records, long accountId) {
+        return records.record(KIND, Records.accountScope(accountId), NAME).isPresent();
+    }
+
     @Override
     public Verdict data(Client client, Envelope envelope, Message message) {
         if (client.user().isEmpty() || envelope.remoteRecipients().isEmpty()) return Verdict.proceed();

@@ -19,6 +19,7 @@ import org.twinmail.core.auth.Authenticator.AuthenticatedUser;
 import org.twinmail.core.mail.EmailAddress;
 import org.twinmail.core.model.Account;
 import org.twinmail.core.model.Alias;
+import org.twinmail.filter.outbound.OutboundHold;
 import org.twinmail.jmap.core.Call;
 import org.twinmail.jmap.core.Json;
 import org.twinmail.jmap.core.MethodError;
@@ -238,8 +239,15 @@ public final class AccountObjects {
         Account acc = account(c);
         Map<String, ObjectNode> ids = identities(c);
         Map<String, String> createdEmails = new LinkedHashMap<>(); // submission creation id -> email id
+        // an account the outbound anomaly check held sends nothing: refused now, not quarantined at send time
+        boolean held = SetResult.entries(c.args(), "create").iterator().hasNext() && OutboundHold.held(store, c.accountId());
         for (Map.Entry<String, JsonNode> e : SetResult.entries(c.args(), "create")) {
             JsonNode s = e.getValue();
+            if (held) {
+                r.notCreated(e.getKey(), SetResult.error("forbiddenToSend",
+                        "the outbound mail of this account is held (unusual sending); the administrator can release it"));
+                continue;
+            }
             ObjectNode identity = ids.get(c.id(s.path("identityId").asText("")));
             if (identity == null) {
                 r.notCreated(e.getKey(), SetResult.error("invalidProperties", "no such identity", "identityId"));
