@@ -308,29 +308,29 @@ public final class ClusterNode implements AutoCloseable {
         if (p != null && alive && p.role().holdsVolume()) {
             String gone = processGone(p, now);
             if (gone == null) gone = poweredOff(p, now);
-            if (gone != null) takeover(gone, true);
+            if (gone != null) takeover(gone, true, p, true);
             else considerFailback(p, now);
             return;
         }
         failbackEligibleSince = Long.MIN_VALUE;
         if (p == null) {
-            if (!alive) takeover("the peer has never written its lease slot", false);
+            if (!alive) takeover("the peer has never written its lease slot", false, null, true);
             return;
         }
         if (!alive) {
-            takeover("the peer's lease expired (" + p.role() + ", no renewal for " + peerAge / 1_000_000 + " ms)", p.role() != Role.STANDBY);
+            takeover("the peer's lease expired (" + p.role() + ", no renewal for " + peerAge / 1_000_000 + " ms)", p.role() != Role.STANDBY, p, true);
         } else if (p.role() == Role.FENCED) {
             takeover(p.has(LeaseSlot.CRASHED) ? "the peer's process died and its supervisor could not release the volume"
-                    : "the peer fenced itself", true);
+                    : "the peer fenced itself", true, p, false);
         } else {
             // Both standby and alive: the peer that just handed over yields; a peer without the public
             // network cannot serve; otherwise the lower slot takes the service, so the two never race.
             boolean iYield = now < yieldUntil;
             boolean pYield = p.has(LeaseSlot.YIELD);
-            if (p.has(LeaseSlot.CRASHED)) takeover("the peer's process died; its supervisor released the volume", false);
-            else if (!p.has(LeaseSlot.PUBLIC_OK)) takeover("the peer cannot reach the public network", false);
-            else if (pYield && !iYield) takeover("the peer handed the service over", false);
-            else if (pYield == iYield && settings.slot() < settings.peerSlot()) takeover("no node serves; the lower slot starts", false);
+            if (p.has(LeaseSlot.CRASHED)) takeover("the peer's process died; its supervisor released the volume", false, p, false);
+            else if (!p.has(LeaseSlot.PUBLIC_OK)) takeover("the peer cannot reach the public network", false, p, false);
+            else if (pYield && !iYield) takeover("the peer handed the service over", false, p, false);
+            else if (pYield == iYield && settings.slot() < settings.peerSlot()) takeover("no node serves; the lower slot starts", false, p, false);
         }
     }
 
@@ -547,12 +547,18 @@ public final class ClusterNode implements AutoCloseable {
 
     // ---- transitions ----
 
-    private void takeover(String reason, boolean fencePeer) {
+    /**
+     * Queues a takeover decided on {@code basis}, the peer's slot as the lease thread last read it (null: never
+     * written). {@code silence}: the decision rests on the peer having written nothing for a while (its lease
+     * expired, its process is gone, its power is off), so any write of the peer since undoes it.
+     */
+    private void takeover(String reason, boolean fencePeer, LeaseSlot basis, boolean silence) {
         if (!transitionBusy.compareAndSet(false, true)) return;
         try {
             transitions.execute(() -> {
+                boolean decideAgain = false;
                 try {
-                    doTakeover(reason, fencePeer);
+                    decideAgain = doTakeover(reason, fencePeer, basis, silence);
                 } catch (Throwable t) {
                     // anything unforeseen (a LinkageError, an OutOfMemoryError) must not leave the node
                     // CLAIMING for ever: that would hold the lease while serving nothing
@@ -563,76 +569,114 @@ public final class ClusterNode implements AutoCloseable {
                 } finally {
                     transitionBusy.set(false);
                 }
+                // the peer's slot changed since the decision: the lease thread reads it and decides again now, not at
+                // its next interval (after transitionBusy is clear, or its decide() would return at once)
+                if (decideAgain) wake.release();
             });
         } catch (RuntimeException e) {
             transitionBusy.set(false);
         }
     }
 
-    private void doTakeover(String reason, boolean fencePeer) {
-        if (!role.compareAndSet(Role.STANDBY, Role.CLAIMING)) return;
+    /**
+     * Whether the peer's slot read just now undoes a decision taken on {@code basis}: a decision on silence by any
+     * write of the peer since; any other by a slot that says something else (role, epoch, or the flags the decision
+     * reads), not by a renewal that says the same (a standby or fenced peer rewrites its slot every interval).
+     */
+    static boolean changedSince(LeaseSlot basis, LeaseSlot now, boolean silence) {
+        if (basis == null || now == null) return basis != now;
+        if (silence && now.seq() != basis.seq()) return true;
+        int read = LeaseSlot.YIELD | LeaseSlot.CRASHED | LeaseSlot.PUBLIC_OK;
+        return now.role() != basis.role() || now.epoch() != basis.epoch() || (now.flags() & read) != (basis.flags() & read);
+    }
+
+    /** Takes the service over; true when it did not claim because the peer's slot changed since the decision. */
+    private boolean doTakeover(String reason, boolean fencePeer, LeaseSlot basis, boolean silence) {
+        if (role.get() != Role.STANDBY) return false;
+        // Decide on the slot as it is on the device now, not as the lease thread read it up to an interval ago: a peer
+        // that wrote since (renewed after all, claimed, fenced itself) would otherwise be seen only after this node had
+        // claimed, and the claim would be abandoned as a race, an epoch spent and both nodes backing off 1-6 intervals
+        // (the peer sees this claim too). Nothing is written before this read, so a decision undone here costs nothing:
+        // the lease thread decides again on the fresh slot at once. A torn read (a write in progress) keeps the
+        // decision, as the lease thread keeps its last view; the re-read after the claim below still guards the race.
+        LeaseSlot before;
+        try {
+            before = switch (lease.read(settings.peerSlot())) {
+                case LeaseSlot.Valid(LeaseSlot s) -> s;
+                case LeaseSlot.Empty e -> null;
+                case LeaseSlot.Unreadable u -> basis;
+            };
+        } catch (IOException e) {
+            log.warn("not taking over ({}): cannot read the peer's slot: {}", reason, e.getMessage());
+            return true;
+        }
+        if (changedSince(basis, before, silence)) {
+            log.info("not taking over ({}): the peer's slot changed since the decision: {} at epoch {} (seq {}), was {}; deciding again",
+                    reason, before == null ? "empty" : before.role(), before == null ? 0 : before.epoch(), before == null ? 0 : before.seq(),
+                    basis == null ? "empty" : basis.role() + " (seq " + basis.seq() + ")");
+            return true;
+        }
+        if (!role.compareAndSet(Role.STANDBY, Role.CLAIMING)) return false;
         long t0 = clock.getAsLong();
-        LeaseSlot before = peerSlot;
         epoch = Math.max(epoch, before == null ? 0 : before.epoch()) + 1;
         log.warn("TAKEOVER at epoch {}: {}", epoch, reason);
         if (!writeSlot(Role.CLAIMING, clock.getAsLong())) {
             abortTakeover("cannot write the claim to the lease area", false);
-            return;
+            return false;
         }
         // Both nodes may have decided at once. Each wrote its claim before it reads the other's slot, so at
         // least one of them sees the other's claim; both then step back for a random time and one wins.
         // After a release (the peer wrote STANDBY with YIELD, or its supervisor CRASHED) the peer does not claim: a
         // yielding node claims only when both yield, and then the lower slot alone does; a restarted JVM watches a
-        // whole lease first. So a quarter interval before the re-read is enough there; otherwise two intervals, as
-        // the peer may have decided from an older read and still be writing its claim.
-        // A peer whose fence device reported it powered off cannot be claiming either (a machine that is switched
-        // back on takes far longer than this to boot, and its node then watches a whole lease first).
+        // whole lease first. A peer taken over with the fence does not claim either: it wrote FENCED (and never claims
+        // while FENCED; once it has released the volume it is a standby that yields), or it held the volume and has
+        // written nothing since (its lease expired, its process is gone, its fence device reports it off), and such a
+        // node, if it runs again, fences itself before it writes anything (checkRenewal comes first on its lease
+        // thread, and its watchdog does the same), so its next write is FENCED, never a claim; a restarted JVM watches
+        // a whole lease first. So a quarter interval before the re-read is enough there; two intervals otherwise (a
+        // standby peer, alive or not, may have decided from an older read and still be writing its claim).
         boolean released = !fencePeer && before != null && before.role() == Role.STANDBY
                 && (before.has(LeaseSlot.YIELD) || before.has(LeaseSlot.CRASHED));
-        boolean off = fencePeer && before != null && before.seq() == peerOffSeq;
-        // A peer that wrote FENCED (it fenced itself: a lost lease, a hung volume; or its supervisor could not release)
-        // never claims while FENCED, and once it has released the volume it is a standby that yields, as after a release.
-        boolean selfFenced = fencePeer && before != null && before.role() == Role.FENCED;
-        sleepNanos(released || off || selfFenced ? settings.timings().intervalNanos() / 4 : 2 * settings.timings().intervalNanos());
+        sleepNanos(released || fencePeer ? settings.timings().intervalNanos() / 4 : 2 * settings.timings().intervalNanos());
         try {
             if (lease.read(settings.peerSlot()) instanceof LeaseSlot.Valid(LeaseSlot now)
                     && now.role().holdsVolume() && (before == null || now.seq() != before.seq())) {
                 abortTakeover("the peer is alive and " + now.role() + " at epoch " + now.epoch(), true);
-                return;
+                return false;
             }
         } catch (IOException e) {
             abortTakeover("cannot read the peer's slot: " + e.getMessage(), false);
-            return;
+            return false;
         }
         long tClaimed = clock.getAsLong();
         if (fencePeer && !settings.fenceCommand().isBlank() && !runHook("fence command", settings.fenceCommand(), "fence")) {
             abortTakeover("the fence command failed", false);
-            return;
+            return false;
         }
         long tFenced = clock.getAsLong();
         if (!settings.acquireHook().isBlank() && !runHook("acquire hook", settings.acquireHook(), "acquire")) {
             if (!settings.releaseHook().isBlank()) runHook("release hook (undo)", settings.releaseHook(), "release");
             abortTakeover("the acquire hook failed", false);
-            return;
+            return false;
         }
         long tMounted = clock.getAsLong();
         if (!startServices()) {
             if (!settings.releaseHook().isBlank()) runHook("release hook (undo)", settings.releaseHook(), "release");
             abortTakeover("the services did not start", false);
-            return;
+            return false;
         }
         long tOpened = clock.getAsLong();
         if (vip != null && !fencePeer && !acquireVipFromPeer()) {
             services.stop();
             if (!settings.releaseHook().isBlank()) runHook("release hook (undo)", settings.releaseHook(), "release");
             abortTakeover("the peer keeps the VIP and could not be fenced", false);
-            return;
+            return false;
         }
         if (vip != null && !vip.add()) {
             services.stop();
             if (!settings.releaseHook().isBlank()) runHook("release hook (undo)", settings.releaseHook(), "release");
             abortTakeover("the VIP could not be added", false);
-            return;
+            return false;
         }
         if (vip != null) {
             vipHeld = true;
@@ -643,7 +687,7 @@ public final class ClusterNode implements AutoCloseable {
             // removed the VIP before it was added here
             removeVip();
             log.error("takeover at epoch {} overtaken by a self-fence", epoch);
-            return;
+            return false;
         }
         requestUntil = Long.MIN_VALUE;
         healthFailures = 0;
@@ -656,6 +700,7 @@ public final class ClusterNode implements AutoCloseable {
                 (tClaimed - t0) / 1_000_000, (tFenced - tClaimed) / 1_000_000, (tMounted - tFenced) / 1_000_000,
                 (tOpened - tMounted) / 1_000_000, (tDone - tOpened) / 1_000_000, vip == null ? "" : ", VIP " + vip.describe(),
                 openSplit.isEmpty() ? "" : "; open: " + openSplit);
+        return false;
     }
 
     /** Where the last start of the services spent its time (ActiveServices.start), for the ACTIVE line. */

@@ -554,6 +554,106 @@ class ClusterNodeTest {
         assertThat(events).containsExactly("b start 2");
     }
 
+    /**
+     * The lease area as node b sees it, with the peer (slot 0) scripted by the test: a write of the peer's slot lands
+     * just after the first read of it that happens once {@code when} holds, and every write of b's own slot is kept.
+     */
+    static final class ScriptedPeerLease implements LeaseDevice {
+        final LeaseArea area;
+        final AtomicInteger peerReads = new AtomicInteger();
+        final List<Role> ownWrites = Collections.synchronizedList(new ArrayList<>());
+        volatile LeaseSlot peerWritesAfterRead;
+        volatile BooleanSupplier when = () -> false;
+
+        ScriptedPeerLease(LeaseArea area) {
+            this.area = area;
+        }
+
+        @Override
+        public void write(int slot, LeaseSlot record) throws IOException {
+            if (slot == 1) ownWrites.add(record.role());
+            area.write(slot, record);
+        }
+
+        @Override
+        public synchronized LeaseSlot.Read read(int slot) throws IOException {
+            LeaseSlot.Read r = area.read(slot);
+            if (slot == 0) {
+                peerReads.incrementAndGet();
+                LeaseSlot w = peerWritesAfterRead;
+                if (w != null && when.getAsBoolean()) {
+                    area.write(0, w);
+                    peerWritesAfterRead = null;
+                }
+            }
+            return r;
+        }
+
+        @Override
+        public void close() throws IOException {
+            area.close();
+        }
+    }
+
+    /**
+     * The stale-cache case of the takeover: the peer's slot changes just after the read on which the standby finds
+     * the peer's lease expired (a renewal that was slow, not a dead peer). A takeover that claimed on that read
+     * would see the renewal only after its claim and abandon it as a race: an epoch spent, a back-off of 1-6
+     * intervals, and a CLAIMING in its slot that a live peer would take for a race too. It reads the slot afresh
+     * before it claims: no claim, no epoch, no back-off; and once the peer really falls silent, it takes over at
+     * the next epoch. The clock is the test's, so the lease expires exactly when the test says.
+     */
+    @Test
+    void aTakeoverDecidedOnAStaleReadOfThePeersSlotReadsItAfreshAndDoesNotClaim() throws Exception {
+        ports = freePorts(4);
+        ClusterSettings s = settings("b", "a", 1, "", ports);
+        try (LeaseArea peer = LeaseArea.open(s.leaseDevice())) {
+            peer.write(0, new LeaseSlot("a", Role.ACTIVE, 1, 5, LeaseSlot.PUBLIC_OK, 0));
+        }
+        AtomicLong now = new AtomicLong(1_000_000_000L);
+        long expired = now.get() + s.timings().leaseNanos() + 1;
+        ScriptedPeerLease lease = new ScriptedPeerLease(LeaseArea.open(s.leaseDevice()));
+        FakeServices sb = new FakeServices("b");
+        ClusterNode b = new ClusterNode(s, sb, lease, false, now::get, new SimpleMeterRegistry());
+        nodes.add(b);
+        await("b has watched a's slot", () -> lease.peerReads.get() > 3);
+        assertThat(b.role()).isEqualTo(Role.STANDBY);
+
+        // a's renewal lands right after the read on which b finds a's lease expired
+        lease.peerWritesAfterRead = new LeaseSlot("a", Role.ACTIVE, 1, 6, LeaseSlot.PUBLIC_OK, 0);
+        lease.when = () -> now.get() >= expired;
+        now.set(expired);
+        await("a's renewal written after b's read", () -> lease.peerWritesAfterRead == null);
+        int readsThen = lease.peerReads.get();
+        // well over the claim's wait and the re-read after it (two intervals): a claim would be written and abandoned by now
+        await("b has read a's slot a dozen times more", () -> lease.peerReads.get() > readsThen + 12);
+        assertThat(lease.ownWrites).as("b's slot never said CLAIMING").doesNotContain(Role.CLAIMING);
+        assertThat(b.role()).isEqualTo(Role.STANDBY);
+        assertThat(b.epoch()).as("no epoch spent").isZero();
+        assertThat(b.events()).as("nothing abandoned").isEmpty();
+        assertThat(b.status().peerAlive()).isTrue();
+
+        // a is silent from now on: b takes over, at the epoch after a's
+        now.addAndGet(s.timings().leaseNanos() + 1);
+        await("b ACTIVE", () -> b.role() == Role.ACTIVE);
+        assertThat(b.epoch()).isEqualTo(2);
+        assertThat(b.events()).extracting(ClusterEvent::kind).containsExactly("takeover");
+        assertThat(events).containsExactly("b start 2");
+    }
+
+    @Test
+    void aChangeOfThePeersSlotUndoesADecisionOnSilenceButARenewalThatSaysTheSameDoesNotUndoOthers() {
+        LeaseSlot standbyYield = new LeaseSlot("a", Role.STANDBY, 3, 10, LeaseSlot.PUBLIC_OK | LeaseSlot.YIELD, 0);
+        LeaseSlot renewed = new LeaseSlot("a", Role.STANDBY, 3, 11, LeaseSlot.PUBLIC_OK | LeaseSlot.YIELD | LeaseSlot.VIP_HELD, 1);
+        assertThat(ClusterNode.changedSince(standbyYield, renewed, false)).as("a renewal of a handed-over peer").isFalse();
+        assertThat(ClusterNode.changedSince(standbyYield, renewed, true)).as("any write undoes silence").isTrue();
+        assertThat(ClusterNode.changedSince(standbyYield, new LeaseSlot("a", Role.CLAIMING, 4, 11, LeaseSlot.PUBLIC_OK, 1), false)).isTrue();
+        assertThat(ClusterNode.changedSince(standbyYield, new LeaseSlot("a", Role.STANDBY, 3, 11, LeaseSlot.PUBLIC_OK, 1), false))
+                .as("no longer yielding").isTrue();
+        assertThat(ClusterNode.changedSince(null, null, true)).isFalse();
+        assertThat(ClusterNode.changedSince(null, standbyYield, true)).as("a slot written since the decision on an empty one").isTrue();
+    }
+
     @Test
     void aStoreThatKnowsANewerEpochMakesTheTakeoverClaimAboveIt() throws Exception {
         storeEpoch.set(41); // the lease area was replaced; the store remembers
