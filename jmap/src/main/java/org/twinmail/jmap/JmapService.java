@@ -175,6 +175,11 @@ public final class JmapService {
         capabilities.addAll(List.of(Capabilities.VACATION, Capabilities.QUOTA, Capabilities.WEBSOCKET));
     }
 
+    /** JMAP for Sieve Scripts (RFC 9661), for the server's own script writers (the webmail's rules). */
+    public org.twinmail.jmap.sieve.SieveScriptMethods sieveScripts() {
+        return sieveScripts;
+    }
+
     public JmapAuth auth() {
         return auth;
     }

@@ -78,6 +78,8 @@ class WebmailBrowserTest {
     static final String GINA = "gina@web.example";
     /** The inline images' sender. */
     static final String HANK = "hank@web.example";
+    /** The filter rules' account. */
+    static final String IVY = "ivy@web.example";
     static final String PASSWORD = "Correct-Horse-9";
     static final Path SCREENSHOTS = Path.of("..", "web", "target", "screenshots");
     static final Duration WAIT = Duration.ofSeconds(20);
@@ -97,7 +99,7 @@ class WebmailBrowserTest {
     void start() throws Exception {
         server = TwinmailServer.start(TestConfigs.loopback(data));
         assertThat(CliRunner.run("admin", "--data", data.toString(), "domain", "add", "web.example").exit()).isZero();
-        for (String u : List.of(ALICE, BOB, CAROL, FRANK, GINA, HANK)) {
+        for (String u : List.of(ALICE, BOB, CAROL, FRANK, GINA, HANK, IVY)) {
             assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", u, "--password", PASSWORD).exit()).isZero();
         }
         assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", DAVE, "--password", PASSWORD, "--quota", "10M").exit()).isZero();
@@ -1110,6 +1112,111 @@ class WebmailBrowserTest {
         driver.manage().window().setSize(new Dimension(390, 844));
         wait.until(d -> ((JavascriptExecutor) d).executeScript("return innerWidth <= 720"));
         screenshot("phone-en-inline-received");
+    }
+
+    /** Puts and activates a script over ManageSieve (PLAIN on loopback), as a user's own Sieve client would. */
+    void putActiveScriptOverManageSieve(String user, String name, String script) throws IOException {
+        try (java.net.Socket sock = new java.net.Socket("127.0.0.1", server.managesieveAddresses().getFirst().getPort())) {
+            sock.setSoTimeout(15_000);
+            java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(sock.getInputStream(), StandardCharsets.UTF_8));
+            java.io.OutputStream out = sock.getOutputStream();
+            assertThat(sieveAnswer(in)).startsWith("OK");
+            String plain = java.util.Base64.getEncoder().encodeToString(("\0" + user + "\0" + PASSWORD).getBytes(StandardCharsets.UTF_8));
+            out.write(("AUTHENTICATE \"PLAIN\" \"" + plain + "\"\r\n").getBytes(StandardCharsets.UTF_8));
+            assertThat(sieveAnswer(in)).startsWith("OK");
+            byte[] text = script.getBytes(StandardCharsets.UTF_8);
+            out.write(("PUTSCRIPT \"" + name + "\" {" + text.length + "+}\r\n").getBytes(StandardCharsets.UTF_8));
+            out.write(text);
+            out.write("\r\nSETACTIVE \"".getBytes(StandardCharsets.UTF_8));
+            out.write((name + "\"\r\n").getBytes(StandardCharsets.UTF_8));
+            assertThat(sieveAnswer(in)).startsWith("OK");
+            assertThat(sieveAnswer(in)).startsWith("OK");
+            out.write("LOGOUT\r\n".getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    /** The next ManageSieve response line (OK, NO or BYE), skipping capability lines. */
+    static String sieveAnswer(java.io.BufferedReader in) throws IOException {
+        String line;
+        while ((line = in.readLine()) != null && !line.startsWith("OK") && !line.startsWith("NO") && !line.startsWith("BYE")) { }
+        return String.valueOf(line);
+    }
+
+    /** Back to the page with the session's cookie, then the settings. */
+    void reopenSettings() {
+        driver.get(base);
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(".mailbox[data-role=inbox]")));
+        openSettings();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("set-filter-rules")));
+    }
+
+    @Test
+    void filterRulesWrittenInTheSettingsSortMailDeliveredOverSmtpAndAHandWrittenScriptIsNotOverwrittenSilently() throws Exception {
+        Store store = imap(IVY);
+        try {
+            assertThat(store.getFolder("Projects").create(Folder.HOLDS_MESSAGES)).isTrue();
+        } finally {
+            store.close();
+        }
+        login(IVY);
+        openSettings();
+        assertThat(driver.findElements(By.cssSelector("#filter-rules .frule"))).isEmpty();
+        assertThat(driver.findElement(By.id("frules-hand-written")).isDisplayed()).isFalse();
+        assertThat(driver.findElement(By.id("frules-replace-box")).isDisplayed()).isFalse();
+
+        // subject contains X -> move to folder Y; X with a quote in it (escaped in the script)
+        click("frules-add");
+        WebElement rule = wait.until(d -> d.findElement(By.cssSelector("#filter-rules .frule")));
+        rule.findElement(By.cssSelector(".frule-name")).sendKeys("Project mail");
+        new Select(rule.findElement(By.cssSelector(".fcond-field"))).selectByValue("subject");
+        new Select(rule.findElement(By.cssSelector(".fcond-op"))).selectByValue("contains");
+        rule.findElement(By.cssSelector(".fcond-value")).sendKeys("Project \"X\"");
+        new Select(rule.findElement(By.cssSelector(".fact-type"))).selectByValue("fileinto");
+        rule.findElement(By.cssSelector(".fact-value")).sendKeys("Projects");
+        screenshot("desktop-en-filter-rules");
+        click("frules-save");
+        assertThat(saved("frules-status")).isEqualTo("Saved");
+
+        deliver(IVY, "About Project \"X\" today", m -> m);
+        deliver(IVY, "Something else", m -> m);
+        waitForImapFolder(IVY, "Projects", Map.of("About Project \"X\" today", false));
+        waitForImapFolder(IVY, "INBOX", Map.of("Something else", false));
+
+        // a fresh page reads the rules back from the script's header comment
+        reopenSettings();
+        WebElement again = wait.until(d -> d.findElement(By.cssSelector("#filter-rules .frule")));
+        assertThat(again.findElement(By.cssSelector(".frule-name")).getDomProperty("value")).isEqualTo("Project mail");
+        assertThat(again.findElement(By.cssSelector(".fcond-value")).getDomProperty("value")).isEqualTo("Project \"X\"");
+        assertThat(new Select(again.findElement(By.cssSelector(".fact-type"))).getFirstSelectedOption().getDomAttribute("value")).isEqualTo("fileinto");
+        assertThat(again.findElement(By.cssSelector(".fact-value")).getDomProperty("value")).isEqualTo("Projects");
+
+        // the user's own Sieve client makes another script active: the page says so and does not overwrite it silently
+        putActiveScriptOverManageSieve(IVY, "hand", "require \"fileinto\";\r\nif header :contains \"subject\" \"Handmade\" { fileinto \"Projects\"; }\r\n");
+        reopenSettings();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("frules-hand-written")));
+        assertThat(driver.findElement(By.id("frules-hand-written")).getText()).contains("\"hand\"", "written by hand");
+        assertThat(driver.findElement(By.id("frules-replace-box")).isDisplayed()).isTrue();
+        click("frules-save");
+        assertThat(saved("frules-status")).startsWith("Not saved").contains("written by hand");
+        deliver(IVY, "Handmade 1", m -> m);
+        waitForImapFolder(IVY, "Projects", Map.of("About Project \"X\" today", false, "Handmade 1", false));
+
+        // replacing it, once chosen: the rules are active again (the hand-written script kept, inactive)
+        click("frules-replace");
+        click("frules-save");
+        assertThat(saved("frules-status")).isEqualTo("Saved");
+        assertThat(driver.findElement(By.id("frules-hand-written")).isDisplayed()).isFalse();
+        deliver(IVY, "Handmade 2", m -> m);
+        deliver(IVY, "Project \"X\" again", m -> m);
+        waitForImapFolder(IVY, "Projects", Map.of("About Project \"X\" today", false, "Handmade 1", false, "Project \"X\" again", false));
+        waitForImapFolder(IVY, "INBOX", Map.of("Something else", false, "Handmade 2", false));
+
+        // in Chinese
+        ((JavascriptExecutor) driver).executeScript("localStorage.setItem('twinmail.lang', 'zh')");
+        reopenSettings();
+        assertThat(driver.findElement(By.cssSelector("#set-filter-rules h3")).getText()).isEqualTo("过滤规则");
+        assertThat(new Select(driver.findElement(By.cssSelector("#filter-rules .fact-type"))).getFirstSelectedOption().getText()).isEqualTo("移动到文件夹");
+        screenshot("desktop-zh-filter-rules");
     }
 
     @Test

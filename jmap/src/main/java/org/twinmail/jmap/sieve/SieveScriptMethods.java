@@ -71,6 +71,30 @@ public final class SieveScriptMethods {
         return o;
     }
 
+    /** The scripts behind these methods, for the server's own writers (the webmail's rules editor). */
+    public SieveScripts scripts() {
+        return scripts;
+    }
+
+    /**
+     * Stores a script the server wrote for the account (the webmail's rules) under {@code name},
+     * with SieveScript/set's checks (name, size, number of scripts, compiled), and activates it
+     * when {@code activate}; the refusal's description, or empty when it was stored.
+     */
+    public Optional<String> store(long accountId, String name, String text, boolean activate) {
+        String bad = checkName(name);
+        if (bad != null) return Optional.of(bad);
+        if (text.getBytes(StandardCharsets.UTF_8).length > maxScriptSize) return Optional.of("a script has at most " + maxScriptSize + " octets");
+        if (scripts.text(accountId, name).isEmpty() && scripts.list(accountId).size() >= maxScripts) {
+            return Optional.of("at most " + maxScripts + " scripts");
+        }
+        ObjectNode invalid = compileError(text);
+        if (invalid != null) return Optional.of(invalid.path("description").asText());
+        scripts.put(accountId, name, text);
+        if (activate) scripts.activate(accountId, name);
+        return Optional.empty();
+    }
+
     static String id(String name) {
         return "S" + HexFormat.of().formatHex(name.getBytes(StandardCharsets.UTF_8));
     }

@@ -266,7 +266,12 @@ public final class Webmail {
         ex.setHeader("Cache-Control", "no-store");
         try {
             byte[] body = ex.method().equals("POST") ? ex.readBody() : new byte[0];
-            SelfService.Request r = SelfService.parse(ex.rawPath().substring((PREFIX + "api/").length()), ex.method(), body);
+            String path = ex.rawPath().substring((PREFIX + "api/").length());
+            if (path.equals(RulesSettings.PATH)) {
+                sendJson(ex, 200, RulesSettings.execute(RulesSettings.parse(ex.method(), body), p.accountId(), backend.jmap().sieveScripts()));
+                return;
+            }
+            SelfService.Request r = SelfService.parse(path, ex.method(), body);
             AtomicReference<BrowserSession> renewed = new AtomicReference<>();
             ObjectNode answer = SelfService.execute(r, p, backend.admin(),
                     (address, password) -> backend.jmap().auth().password(address, password, clientAddress(ex), ex.isSecure()),

@@ -37,9 +37,9 @@ export async function openSettings(c) {
   const pane = document.getElementById('settings');
   pane.replaceChildren(h('p', { class: 'empty' }, t('loading')));
   setView('settings');
-  const [mine, j] = await Promise.all([api('settings'), S.jmap.call([
+  const [mine, filterRules, j] = await Promise.all([api('settings'), api('settings/rules'), S.jmap.call([
     ['Quota/get', { ids: null }, 'q'], ['VacationResponse/get', { ids: ['singleton'] }, 'v'], ['Identity/get', {}, 'i']])]);
-  const sections = [quota(j.q.list), password(), appPasswords(mine), identities(j.i.list), forwarding(mine), vacation(j.v.list[0]), spam(mine), sms(mine)];
+  const sections = [quota(j.q.list), password(), appPasswords(mine), identities(j.i.list), forwarding(mine), rules(filterRules), vacation(j.v.list[0]), spam(mine), sms(mine)];
   const push = await import('./push.js').then(m => m.notifications(ctx)).catch(() => null); // "notify me of new mail"
   if (push) sections.push(push);
   pane.replaceChildren(
@@ -169,6 +169,94 @@ function forwarding(mine) {
   } }, field(t('fwdTo'), to), h('label', { class: 'set-check' }, keep, t('fwdKeep')),
   h('div', { class: 'set-actions' }, h('button', { type: 'submit', class: 'primary', id: 'fwd-save' }, t('save')), st),
   h('p', { class: 'hint' }, t('fwdHint'))));
+}
+
+// ---- filter rules (written by the server as the Sieve script "webmail-rules", RulesSettings) ----
+
+const FIELDS = ['from', 'to', 'cc', 'subject', 'header', 'size', 'attachment'];
+const ACTIONS = ['fileinto', 'copyto', 'seen', 'flag', 'redirect', 'redirectcopy', 'discard', 'reject', 'stop'];
+const NEEDS_VALUE = { fileinto: 'folder', copyto: 'folder', redirect: 'address', redirectcopy: 'address', reject: 'text' };
+
+function rules(state) {
+  const { h } = ctx;
+  const st = status('frules-status');
+  const note = h('p', { class: 'hint warn', id: 'frules-hand-written' });
+  const replace = h('input', { id: 'frules-replace', type: 'checkbox' });
+  const replaceBox = h('label', { class: 'set-check', id: 'frules-replace-box' }, replace, t('frReplace'));
+  const list = h('div', { id: 'filter-rules' });
+  const opts = (values, chosen, label) => values.map(v => h('option', { value: v, selected: v === chosen }, t(label + v)));
+
+  const condition = c => {
+    const field = h('select', { class: 'fcond-field', 'aria-label': t('frField') }, opts(FIELDS, c.field || 'subject', 'frField_'));
+    const header = h('input', { class: 'fcond-header', type: 'text', placeholder: 'X-Mailer', value: c.header || '' });
+    const op = h('select', { class: 'fcond-op', 'aria-label': t('frOp') });
+    const value = h('input', { class: 'fcond-value', type: 'text', value: c.value || '' });
+    const shape = () => {
+      const f = field.value;
+      header.hidden = f !== 'header';
+      value.hidden = f === 'attachment';
+      op.hidden = f === 'attachment';
+      const ops = f === 'size' ? ['over', 'under'] : ['contains', 'is', 'matches'];
+      const was = op.value || c.op;
+      op.replaceChildren(...opts(ops, ops.includes(was) ? was : ops[0], 'frOp_'));
+      value.placeholder = f === 'size' ? '100K, 5M' : '';
+    };
+    field.addEventListener('change', shape);
+    shape();
+    const row = h('div', { class: 'fcond' }, field, header, op, value,
+      h('button', { type: 'button', class: 'link fcond-remove', onclick: () => row.remove() }, t('remove')));
+    row.read = () => field.value === 'attachment' ? { field: 'attachment' }
+      : { field: field.value, header: field.value === 'header' ? header.value.trim() : undefined, op: op.value, value: value.value };
+    return row;
+  };
+
+  const action = a => {
+    const type = h('select', { class: 'fact-type', 'aria-label': t('frAction') }, opts(ACTIONS, a.type || 'fileinto', 'frAct_'));
+    const value = h('input', { class: 'fact-value', type: 'text', value: a.value || '' });
+    const shape = () => {
+      const need = NEEDS_VALUE[type.value];
+      value.hidden = !need;
+      value.placeholder = need ? t('frValue_' + need) : '';
+    };
+    type.addEventListener('change', shape);
+    shape();
+    const row = h('div', { class: 'fact' }, type, value,
+      h('button', { type: 'button', class: 'link fact-remove', onclick: () => row.remove() }, t('remove')));
+    row.read = () => NEEDS_VALUE[type.value] ? { type: type.value, value: value.value } : { type: type.value };
+    return row;
+  };
+
+  const rule = r => {
+    const name = h('input', { class: 'frule-name', type: 'text', value: r.name || '', placeholder: t('frName') });
+    const match = h('select', { class: 'frule-match' }, opts(['all', 'any'], r.match || 'all', 'frMatch_'));
+    const conds = h('div', { class: 'fconds' }, (r.conditions || []).map(condition));
+    const acts = h('div', { class: 'facts' }, (r.actions || [{ type: 'fileinto' }]).map(action));
+    const box = h('fieldset', { class: 'frule' },
+      h('div', { class: 'set-inline' }, name, match,
+        h('button', { type: 'button', class: 'link frule-remove', onclick: () => box.remove() }, t('frRemoveRule'))),
+      h('p', { class: 'hint' }, t('frIf')), conds,
+      h('button', { type: 'button', class: 'link fcond-add', onclick: () => conds.append(condition({})) }, t('frAddCondition')),
+      h('p', { class: 'hint' }, t('frThen')), acts,
+      h('button', { type: 'button', class: 'link fact-add', onclick: () => acts.append(action({})) }, t('frAddAction')));
+    box.read = () => ({ name: name.value.trim(), match: match.value,
+      conditions: [...conds.children].map(c => c.read()), actions: [...acts.children].map(a => a.read()) });
+    return box;
+  };
+
+  const draw = s => {
+    note.textContent = s.handWritten ? t('frHandWritten').replace('{name}', s.active) : '';
+    note.hidden = !s.handWritten;
+    replaceBox.hidden = !s.handWritten;
+    replace.checked = false;
+    list.replaceChildren(...s.rules.map(rule));
+  };
+  draw(state);
+  return section('set-filter-rules', t('frTitle'), h('p', { class: 'hint' }, t('frHint')), note, list,
+    h('button', { type: 'button', class: 'link', id: 'frules-add', onclick: () => list.append(rule({ conditions: [{}] })) }, t('frAddRule')),
+    h('div', { class: 'set-actions' }, replaceBox,
+      h('button', { type: 'button', class: 'primary', id: 'frules-save', onclick: () => saving(st, async () => {
+        draw(await api('settings/rules', { rules: [...list.children].map(r => r.read()), replace: replace.checked }));
+      }) }, t('save')), st));
 }
 
 // ---- vacation reply (JMAP VacationResponse) ----
