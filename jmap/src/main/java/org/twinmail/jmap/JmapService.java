@@ -97,7 +97,7 @@ public final class JmapService {
     /** @param clock the time of EmailSubmission's sendAt and of the held submissions' release */
     public JmapService(TwinmailConfig config, MailStore store, Authenticator authenticator, AuthGuard guard, Pipeline submission,
                        SearchIndex search, Clock clock) {
-        this(JmapSettings.from(config.jmap, config.hostname), store, new JmapAuth(authenticator, guard, config.auth.plaintextAuth,
+        this(JmapSettings.from(config.jmap, config.managesieve, config.hostname), store, new JmapAuth(authenticator, guard, config.auth.plaintextAuth,
                 new Tokens(config.jmap.tokenLifetime, Clock.systemUTC())),
                 submission == null ? null : new Submitter(submission, store, new Postmaster(store, config.smtp.postmaster), config.hostname),
                 search, clock);
@@ -164,9 +164,7 @@ public final class JmapService {
         methods.add("Quota/changes", Capabilities.QUOTA, objects::quotaChanges);
         methods.add("Quota/query", Capabilities.QUOTA, objects::quotaQuery);
         // JMAP for Sieve Scripts (RFC 9661), over the records ManageSieve and delivery use
-        org.twinmail.core.config.TwinmailConfig.ManageSieve sieveLimits = new org.twinmail.core.config.TwinmailConfig.ManageSieve();
-        this.sieveScripts = new org.twinmail.jmap.sieve.SieveScriptMethods(new org.twinmail.filter.sieve.SieveScripts(store), store, blobs,
-                sieveLimits.maxScriptSize.asInt(), sieveLimits.maxScripts, sieveLimits.maxRedirects);
+        this.sieveScripts = new org.twinmail.jmap.sieve.SieveScriptMethods(new org.twinmail.filter.sieve.SieveScripts(store), blobs, settings.sieve());
         methods.add("SieveScript/get", Capabilities.SIEVE, sieveScripts::get);
         methods.add("SieveScript/set", Capabilities.SIEVE, sieveScripts::set);
         methods.add("SieveScript/query", Capabilities.SIEVE, sieveScripts::query);

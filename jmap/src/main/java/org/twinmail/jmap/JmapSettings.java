@@ -6,8 +6,30 @@ import org.twinmail.core.config.TwinmailConfig;
 /** The {@code jmap.*} settings, checked once (docs/configuration.md). */
 public record JmapSettings(long maxSizeUpload, int maxConcurrentUpload, long maxSizeRequest, int maxConcurrentRequests,
                            int maxCallsInRequest, int maxObjectsInGet, int maxObjectsInSet, int maxQueryLimit,
-                           Duration tokenLifetime, Duration pushCoalesce, String hostname, Duration maxDelayedSend) {
+                           Duration tokenLifetime, Duration pushCoalesce, String hostname, Duration maxDelayedSend, SieveLimits sieve) {
+    /**
+     * JMAP Sieve's limits (RFC 9661 1.2.1's maxSizeScript, maxNumberScripts, maxNumberRedirects): the
+     * same named values ManageSieve announces and enforces, {@code managesieve.maxScriptSize},
+     * {@code managesieve.maxScripts}, {@code managesieve.maxRedirects}.
+     */
+    public record SieveLimits(int maxScriptSize, int maxScripts, int maxRedirects) {
+        public static SieveLimits from(TwinmailConfig.ManageSieve m) {
+            return new SieveLimits(m.maxScriptSize.asInt(), m.maxScripts, m.maxRedirects);
+        }
+    }
+
+    /** With ManageSieve's default limits for JMAP Sieve. */
+    public JmapSettings(long maxSizeUpload, int maxConcurrentUpload, long maxSizeRequest, int maxConcurrentRequests,
+                        int maxCallsInRequest, int maxObjectsInGet, int maxObjectsInSet, int maxQueryLimit,
+                        Duration tokenLifetime, Duration pushCoalesce, String hostname, Duration maxDelayedSend) {
+        this(maxSizeUpload, maxConcurrentUpload, maxSizeRequest, maxConcurrentRequests, maxCallsInRequest, maxObjectsInGet, maxObjectsInSet,
+                maxQueryLimit, tokenLifetime, pushCoalesce, hostname, maxDelayedSend, SieveLimits.from(new TwinmailConfig.ManageSieve()));
+    }
+
     public JmapSettings {
+        if (sieve == null || sieve.maxScriptSize() < 1 || sieve.maxScripts() < 1 || sieve.maxRedirects() < 0) {
+            throw new IllegalArgumentException("managesieve.maxScriptSize and maxScripts must be positive, maxRedirects not negative");
+        }
         if (maxDelayedSend == null || maxDelayedSend.isNegative()) throw new IllegalArgumentException("jmap.maxDelayedSend must not be negative");
         if (maxSizeUpload < 1 || maxSizeRequest < 1) throw new IllegalArgumentException("jmap.maxSizeUpload and maxSizeRequest must be positive");
         if (maxConcurrentUpload < 1 || maxConcurrentRequests < 1 || maxCallsInRequest < 1 || maxObjectsInGet < 1
@@ -18,7 +40,13 @@ public record JmapSettings(long maxSizeUpload, int maxConcurrentUpload, long max
 
     /** @param hostname the server's name, for the Message-IDs of messages JMAP writes */
     public static JmapSettings from(TwinmailConfig.Jmap j, String hostname) {
+        return from(j, new TwinmailConfig.ManageSieve(), hostname);
+    }
+
+    /** @param sieve the {@code managesieve.*} section, whose script limits JMAP Sieve shares */
+    public static JmapSettings from(TwinmailConfig.Jmap j, TwinmailConfig.ManageSieve sieve, String hostname) {
         return new JmapSettings(j.maxSizeUpload.bytes(), j.maxConcurrentUpload, j.maxSizeRequest.bytes(), j.maxConcurrentRequests,
-                j.maxCallsInRequest, j.maxObjectsInGet, j.maxObjectsInSet, j.maxQueryLimit, j.tokenLifetime, j.pushCoalesce, hostname, j.maxDelayedSend);
+                j.maxCallsInRequest, j.maxObjectsInGet, j.maxObjectsInSet, j.maxQueryLimit, j.tokenLifetime, j.pushCoalesce, hostname, j.maxDelayedSend,
+                SieveLimits.from(sieve));
     }
 }

@@ -125,8 +125,79 @@ class SieveScriptTest {
         JsonNode renamed = responses("[[\"SieveScript/set\",{\"accountId\":\"$ACCOUNT\",\"update\":{\"" + beta + "\":{\"name\":\"gamma\"}}},\"0\"]]")
                 .get(0).get(1);
         assertThat(renamed.path("updated").has(beta)).isTrue();
+        assertThat(renamed.path("updated").path(beta).path("id").isMissingNode()).as("the id does not change").isTrue();
         SieveScripts scripts = new SieveScripts(f.store);
         assertThat(scripts.activeName(a.id())).as("a renamed active script stays active").contains("gamma");
         assertThat(scripts.list(a.id())).extracting(SieveScripts.Script::name).containsExactly("alpha", "gamma");
+        // the renamed script answers to its id, with its new name
+        JsonNode got = responses("[[\"SieveScript/get\",{\"accountId\":\"$ACCOUNT\",\"ids\":[\"" + beta + "\"]},\"0\"]]").get(0).get(1);
+        assertThat(got.path("list").get(0).path("name").asText()).isEqualTo("gamma");
+        assertThat(got.path("notFound")).isEmpty();
+    }
+
+    /** RFC 8620 5.1: an id never changes, whoever renames the script (ManageSieve's RENAMESCRIPT goes through the same SieveScripts). */
+    @Test
+    void idsStayOverRenamesAndTheStateMovesWithEveryChange() throws Exception {
+        String blob = upload("keep;\r\n");
+        JsonNode set = responses("[[\"SieveScript/set\",{\"accountId\":\"$ACCOUNT\",\"create\":{\"a\":{\"name\":\"one\",\"blobId\":\"" + blob
+                + "\"},\"b\":{\"name\":\"two\",\"blobId\":\"" + blob + "\"}}},\"0\"]]").get(0).get(1);
+        String one = set.path("created").path("a").path("id").asText();
+        String two = set.path("created").path("b").path("id").asText();
+        assertThat(one).isNotEqualTo(two);
+        String state = set.path("newState").asText();
+
+        SieveScripts scripts = new SieveScripts(f.store);
+        scripts.rename(a.id(), "one", "uno", "keep;\r\n"); // as ManageSieve's RENAMESCRIPT does
+        JsonNode get = responses("[[\"SieveScript/get\",{\"accountId\":\"$ACCOUNT\",\"ids\":[\"" + one + "\"]},\"0\"]]").get(0).get(1);
+        assertThat(get.path("list").get(0).path("name").asText()).isEqualTo("uno");
+        assertThat(get.path("state").asText()).as("a rename is a change").isNotEqualTo(state);
+        state = get.path("state").asText();
+
+        // a script named like the old one is a new script with a new id
+        scripts.put(a.id(), "one", "discard;\r\n");
+        assertThat(scripts.ids(a.id())).containsEntry("uno", one).doesNotContainValue(null);
+        assertThat(scripts.ids(a.id()).get("one")).isNotIn(one, two);
+
+        // a destroy moves the state too (the newest record is gone, the state still goes forward)
+        JsonNode destroyed = responses("[[\"SieveScript/set\",{\"accountId\":\"$ACCOUNT\",\"ifInState\":\"" + state + "\",\"destroy\":[\""
+                + scripts.ids(a.id()).get("one") + "\"]},\"0\"]]").get(0).get(1);
+        assertThat(destroyed.path("type").asText()).as("the put above changed the state").isEqualTo("stateMismatch");
+        String now = responses("[[\"SieveScript/get\",{\"accountId\":\"$ACCOUNT\",\"ids\":[]},\"0\"]]").get(0).get(1).path("state").asText();
+        destroyed = responses("[[\"SieveScript/set\",{\"accountId\":\"$ACCOUNT\",\"ifInState\":\"" + now + "\",\"destroy\":[\""
+                + scripts.ids(a.id()).get("one") + "\"]},\"0\"]]").get(0).get(1);
+        assertThat(destroyed.path("destroyed")).hasSize(1);
+        assertThat(Long.parseLong(destroyed.path("newState").asText())).isGreaterThan(Long.parseLong(now));
+        assertThat(scripts.ids(a.id())).containsOnlyKeys("uno", "two");
+    }
+
+    @Test
+    void aScriptStoredBeforeIdsKeepsTheIdItHad() throws Exception {
+        f.store.putRecord(SieveScripts.SCRIPT, org.twinmail.store.Records.accountScope(a.id()), "old", "keep;\r\n".getBytes(StandardCharsets.UTF_8), 0);
+        JsonNode get = responses("[[\"SieveScript/get\",{\"accountId\":\"$ACCOUNT\"},\"0\"]]").get(0).get(1);
+        assertThat(get.path("list").get(0).path("id").asText()).isEqualTo("S6f6c64"); // "S" and "old" in hex, as ids were derived before
+    }
+
+    @Test
+    void theLimitsInTheSessionAreManageSievesConfigValues(@TempDir Path other) throws Exception {
+        f.close();
+        f = new JmapFixture(other, c -> {
+            c.managesieve.maxScripts = 1;
+            c.managesieve.maxRedirects = 7;
+            c.managesieve.maxScriptSize = org.twinmail.core.config.Size.of("2K");
+        });
+        a = f.account();
+        JsonNode acc = f.get("/jmap/session", a).json().path("accounts").path(JmapFixture.accountId(a)).path("accountCapabilities")
+                .path("urn:ietf:params:jmap:sieve");
+        assertThat(acc.path("maxNumberScripts").asInt()).isEqualTo(1);
+        assertThat(acc.path("maxNumberRedirects").asInt()).isEqualTo(7);
+        assertThat(acc.path("maxSizeScript").asInt()).isEqualTo(2048);
+        // and they are enforced: a second script is over quota, a larger one too large
+        String blob = upload("keep;\r\n");
+        String big = upload("# " + "x".repeat(3000) + "\r\nkeep;\r\n");
+        JsonNode set = responses("[[\"SieveScript/set\",{\"accountId\":\"$ACCOUNT\",\"create\":{\"a\":{\"name\":\"a\",\"blobId\":\"" + blob
+                + "\"},\"b\":{\"name\":\"b\",\"blobId\":\"" + blob + "\"}}},\"0\"],"
+                + "[\"SieveScript/set\",{\"accountId\":\"$ACCOUNT\",\"update\":{\"#a\":{\"blobId\":\"" + big + "\"}}},\"1\"]]");
+        assertThat(set.get(0).get(1).path("notCreated").path("b").path("type").asText()).isEqualTo("overQuota");
+        assertThat(set.get(1).get(1).path("notUpdated").elements().next().path("type").asText()).isEqualTo("tooLarge");
     }
 }

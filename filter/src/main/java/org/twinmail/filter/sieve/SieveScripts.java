@@ -35,6 +35,10 @@ import org.twinmail.store.StoredRecord;
 public final class SieveScripts implements AutoCloseable {
     public static final String SCRIPT = "sieve.script";
     public static final String ACTIVE = "sieve.active";
+    /** Each script's stable id (name = the script's name, value = the id), given when it is first stored and carried over a rename. */
+    public static final String ID = "sieve.id";
+    /** Rewritten by every change to an account's scripts: its version is the scripts' state (JMAP's SieveScript state). */
+    public static final String STATE = "sieve.state";
     private static final String ACTIVE_NAME = "active";
     /** Accounts whose scripts are kept in memory; beyond it the view starts again empty. */
     static final int MAX_CACHED_ACCOUNTS = 100_000;
@@ -140,8 +144,12 @@ public final class SieveScripts implements AutoCloseable {
     }
 
     public void put(long accountId, String name, String text) {
+        String scope = Records.accountScope(accountId);
         try {
-            records.putRecord(SCRIPT, Records.accountScope(accountId), name, text.getBytes(StandardCharsets.UTF_8), 0);
+            records.putRecord(SCRIPT, scope, name, text.getBytes(StandardCharsets.UTF_8), 0);
+            // a new script gets its id now (a racing writer's id wins: putRecordIf)
+            if (records.record(ID, scope, name).isEmpty()) records.putRecordIf(ID, scope, name, 0, newId(), 0);
+            changed(scope);
         } finally {
             invalidate(accountId);
         }
@@ -149,8 +157,12 @@ public final class SieveScripts implements AutoCloseable {
 
     /** Deletes a script; false when there is none. The caller refuses to delete the active one. */
     public boolean delete(long accountId, String name) {
+        String scope = Records.accountScope(accountId);
         try {
-            return records.deleteRecord(SCRIPT, Records.accountScope(accountId), name);
+            boolean gone = records.deleteRecord(SCRIPT, scope, name);
+            records.deleteRecord(ID, scope, name);
+            if (gone) changed(scope);
+            return gone;
         } finally {
             invalidate(accountId);
         }
@@ -162,17 +174,71 @@ public final class SieveScripts implements AutoCloseable {
         try {
             if (name == null || name.isEmpty()) records.deleteRecord(ACTIVE, scope, ACTIVE_NAME);
             else records.putRecord(ACTIVE, scope, ACTIVE_NAME, name.getBytes(StandardCharsets.UTF_8), 0);
+            changed(scope);
         } finally {
             invalidate(accountId);
         }
     }
 
-    /** Renames a script, keeping it active if it was. */
+    /** Renames a script, keeping it active if it was, and keeping its id. */
     public void rename(long accountId, String from, String to, String text) {
         boolean wasActive = activeName(accountId).filter(from::equals).isPresent();
+        String id = ids(accountId).get(from);
+        if (id != null) records.putRecord(ID, Records.accountScope(accountId), to, id.getBytes(StandardCharsets.UTF_8), 0);
         put(accountId, to, text);
         if (wasActive) activate(accountId, to);
         delete(accountId, from);
+    }
+
+    /**
+     * Every script's stable id by name. A script stored before ids existed gets one now: the id
+     * it had then ({@link #legacyId}, derived from its name) unless another script holds it.
+     */
+    public Map<String, String> ids(long accountId) {
+        String scope = Records.accountScope(accountId);
+        Map<String, String> ids = new LinkedHashMap<>();
+        for (StoredRecord r : records.records(ID, scope)) ids.put(r.name(), r.text());
+        for (StoredRecord r : records.records(SCRIPT, scope)) {
+            if (ids.containsKey(r.name())) continue;
+            String legacy = legacyId(r.name());
+            byte[] id = ids.containsValue(legacy) ? newId() : legacy.getBytes(StandardCharsets.UTF_8);
+            Optional<StoredRecord> put = records.putRecordIf(ID, scope, r.name(), 0, id, 0);
+            ids.put(r.name(), put.isPresent() ? put.get().text() : records.record(ID, scope, r.name()).map(StoredRecord::text).orElseThrow());
+        }
+        ids.keySet().retainAll(records.records(SCRIPT, scope).stream().map(StoredRecord::name).collect(java.util.stream.Collectors.toSet()));
+        return ids;
+    }
+
+    /** The id a script had when ids were derived from names: {@code S} and the name's UTF-8 in hex. */
+    static String legacyId(String name) {
+        return "S" + java.util.HexFormat.of().formatHex(name.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static byte[] newId() {
+        byte[] b = new byte[10];
+        RANDOM.nextBytes(b);
+        // lower-case "s": never a legacy id, which starts with "S"
+        return ("s" + java.util.HexFormat.of().formatHex(b)).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+
+    /**
+     * The state of the account's scripts: the change-log position of their last change (every
+     * write above rewrites the {@value #STATE} record; before that record exists, the newest of
+     * the scripts' own records).
+     */
+    public long state(long accountId) {
+        String scope = Records.accountScope(accountId);
+        long v = records.record(STATE, scope, STATE).map(StoredRecord::version).orElse(0L);
+        if (v > 0) return v;
+        for (StoredRecord r : records.records(SCRIPT, scope)) v = Math.max(v, r.version());
+        for (StoredRecord r : records.records(ACTIVE, scope)) v = Math.max(v, r.version());
+        return v;
+    }
+
+    private void changed(String scope) {
+        records.putRecord(STATE, scope, STATE, new byte[0], 0);
     }
 
     /** Store reads made to fill the view (four per account loaded): what a test counts. */

@@ -7,12 +7,12 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.twinmail.filter.sieve.SieveScripts;
+import org.twinmail.jmap.JmapSettings;
 import org.twinmail.jmap.core.Call;
 import org.twinmail.jmap.core.Json;
 import org.twinmail.jmap.core.MethodError;
@@ -22,8 +22,6 @@ import org.twinmail.jmap.mail.Ids;
 import org.twinmail.sieve.Extensions;
 import org.twinmail.sieve.SieveException;
 import org.twinmail.sieve.script.Grammar;
-import org.twinmail.store.Records;
-import org.twinmail.store.StoredRecord;
 
 /**
  * JMAP for Sieve Scripts (RFC 9661, {@code urn:ietf:params:jmap:sieve}): SieveScript/get, /set
@@ -32,29 +30,28 @@ import org.twinmail.store.StoredRecord;
  * ({@link SieveScripts}: kind {@code sieve.script} by name, {@code sieve.active}), so a script put
  * here is the one ManageSieve lists and delivery runs.
  *
- * <p>A script's id is derived from its name ({@code S} and the name's UTF-8 in hex): the store
- * keys scripts by name, so a rename gives a new id (reported as the old destroyed by
- * SieveScript/changes' absence: this server has no /changes). The state is the newest change of
- * the account's script records.
+ * <p>A script's id is stable: given when the script is first stored and kept over a rename
+ * ({@link SieveScripts#ids}, records {@code sieve.id}), whoever renames it (JMAP or ManageSieve).
+ * The state is the change-log position of the account's last script change
+ * ({@link SieveScripts#state}). RFC 9661 defines no SieveScript/changes (its methods are get, set,
+ * query and validate), so none is offered; /query says {@code canCalculateChanges: false}.
  */
 public final class SieveScriptMethods {
     /** Longest script name (as ManageSieve's). */
     public static final int MAX_NAME = 128;
 
     private final SieveScripts scripts;
-    private final Records records;
     private final Blobs blobs;
     private final int maxScriptSize;
     private final int maxScripts;
     private final int maxRedirects;
 
-    public SieveScriptMethods(SieveScripts scripts, Records records, Blobs blobs, int maxScriptSize, int maxScripts, int maxRedirects) {
+    public SieveScriptMethods(SieveScripts scripts, Blobs blobs, JmapSettings.SieveLimits limits) {
         this.scripts = scripts;
-        this.records = records;
         this.blobs = blobs;
-        this.maxScriptSize = maxScriptSize;
-        this.maxScripts = maxScripts;
-        this.maxRedirects = maxRedirects;
+        this.maxScriptSize = limits.maxScriptSize();
+        this.maxScripts = limits.maxScripts();
+        this.maxRedirects = limits.maxRedirects();
     }
 
     /** The account capability object (RFC 9661 2). */
@@ -95,30 +92,25 @@ public final class SieveScriptMethods {
         return Optional.empty();
     }
 
-    static String id(String name) {
-        return "S" + HexFormat.of().formatHex(name.getBytes(StandardCharsets.UTF_8));
+    /** The script's stable id ({@link SieveScripts#ids}: kept over a rename). */
+    private String id(long accountId, String name) {
+        return scripts.ids(accountId).get(name);
     }
 
-    static String nameOf(String id) {
-        if (id == null || !id.startsWith("S") || id.length() < 3 || id.length() % 2 == 0) return null;
-        try {
-            return new String(HexFormat.of().parseHex(id.substring(1)), StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
+    /** The name of the script with that id, or null. */
+    private String nameOf(long accountId, String id) {
+        if (id == null) return null;
+        for (Map.Entry<String, String> e : scripts.ids(accountId).entrySet()) if (e.getValue().equals(id)) return e.getKey();
+        return null;
     }
 
     private String state(long accountId) {
-        String scope = Records.accountScope(accountId);
-        long v = 0;
-        for (StoredRecord r : records.records(SieveScripts.SCRIPT, scope)) v = Math.max(v, r.version());
-        for (StoredRecord r : records.records(SieveScripts.ACTIVE, scope)) v = Math.max(v, r.version());
-        return String.valueOf(v);
+        return String.valueOf(scripts.state(accountId));
     }
 
     private ObjectNode object(long accountId, SieveScripts.Script s) {
         ObjectNode o = Json.object();
-        o.put("id", id(s.name()));
+        o.put("id", id(accountId, s.name()));
         o.put("name", s.name());
         // the content as a blob the account may download (content-addressed: stored once)
         o.put("blobId", Ids.blob(blobs.upload(accountId, s.text().getBytes(StandardCharsets.UTF_8))));
@@ -148,7 +140,7 @@ public final class SieveScriptMethods {
         } else {
             if (!ids.isArray()) throw MethodError.invalidArguments("ids is a list");
             for (JsonNode i : ids) {
-                String name = nameOf(c.id(i.asText()));
+                String name = nameOf(c.accountId(), c.id(i.asText()));
                 Optional<SieveScripts.Script> s = all.stream().filter(x -> x.name().equals(name)).findFirst();
                 if (s.isPresent()) list.add(pick(object(c.accountId(), s.get()), props));
                 else notFound.add(i.asText());
@@ -250,16 +242,16 @@ public final class SieveScriptMethods {
             }
             scripts.put(id, name, (String) text);
             ObjectNode made = Json.object();
-            made.put("id", id(name));
+            made.put("id", id(id, name));
             made.put("name", name);
             made.put("blobId", Ids.blob(blobs.upload(id, ((String) text).getBytes(StandardCharsets.UTF_8))));
             made.put("isActive", false);
             r.created(e.getKey(), made);
-            created.put(e.getKey(), id(name));
-            c.createdIds().put(e.getKey(), id(name));
+            created.put(e.getKey(), id(id, name));
+            c.createdIds().put(e.getKey(), id(id, name));
         }
         for (Map.Entry<String, JsonNode> e : SetResult.entries(c.args(), "update")) {
-            String name = nameOf(c.id(e.getKey()));
+            String name = nameOf(id, c.id(e.getKey()));
             Optional<String> current = name == null ? Optional.empty() : scripts.text(id, name);
             if (current.isEmpty()) {
                 r.notUpdated(e.getKey(), SetResult.error("notFound", null));
@@ -296,16 +288,13 @@ public final class SieveScriptMethods {
             if (!newName.equals(name)) scripts.rename(id, name, newName, text);
             else scripts.put(id, name, text);
             ObjectNode changes = Json.object();
-            if (!newName.equals(name)) {
-                changes.put("id", id(newName));
-                changes.put("name", newName);
-            }
+            if (!newName.equals(name)) changes.put("name", newName); // the id stays (RFC 8620 5.1: an id never changes)
             r.updated(e.getKey(), changes.isEmpty() ? com.fasterxml.jackson.databind.node.NullNode.getInstance() : changes);
         }
         JsonNode destroy = c.args().get("destroy");
         if (destroy != null && destroy.isArray()) {
             for (JsonNode d : destroy) {
-                String name = nameOf(c.id(d.asText()));
+                String name = nameOf(id, c.id(d.asText()));
                 if (name == null || scripts.text(id, name).isEmpty()) {
                     r.notDestroyed(d.asText(), SetResult.error("notFound", null));
                 } else if (scripts.activeName(id).filter(name::equals).isPresent()) {
@@ -322,17 +311,17 @@ public final class SieveScriptMethods {
         if (activate != null && !activate.isNull()) {
             String target = activate.asText();
             String resolved = target.startsWith("#") ? created.get(target.substring(1)) : target;
-            String name = nameOf(resolved);
+            String name = nameOf(id, resolved);
             if (name != null && scripts.text(id, name).isPresent()) {
                 String was = scripts.activeName(id).orElse(null);
                 scripts.activate(id, name);
-                if (was != null && !was.equals(name)) markActive(r, id(was), false);
-                markActive(r, id(name), true);
+                if (was != null && !was.equals(name)) markActive(r, id(id, was), false);
+                markActive(r, id(id, name), true);
             }
         } else if (deactivate) {
             String was = scripts.activeName(id).orElse(null);
             scripts.activate(id, "");
-            if (was != null) markActive(r, id(was), false);
+            if (was != null) markActive(r, id(id, was), false);
         }
         return r.toJson(account, oldState, state(id));
     }
@@ -380,7 +369,7 @@ public final class SieveScriptMethods {
         out.put("canCalculateChanges", false);
         out.put("position", position);
         ArrayNode ids = out.putArray("ids");
-        all.stream().skip(position).limit(limit == null ? Long.MAX_VALUE : limit).forEach(s -> ids.add(id(s.name())));
+        all.stream().skip(position).limit(limit == null ? Long.MAX_VALUE : limit).forEach(s -> ids.add(id(c.accountId(), s.name())));
         out.put("total", all.size());
         return out;
     }
