@@ -37,7 +37,8 @@ public final class SmsService implements AutoCloseable {
     public static QueueSettings settings(TwinmailConfig.Sms c) {
         int digits = java.util.stream.IntStream.concat(c.smpp.stream().mapToInt(s -> s.extensionDigits), c.http.stream().mapToInt(h -> h.extensionDigits))
                 .filter(d -> d > 0).min().orElse(0);
-        return new QueueSettings(c.maxParts, c.retrySchedule, c.expireAfter, c.replyWindow, c.maxNoticeAge, c.codeValidity, c.pollInterval, digits);
+        return new QueueSettings(c.maxParts, c.retrySchedule, c.expireAfter, c.replyWindow, c.maxNoticeAge, c.codeValidity, c.pollInterval, digits,
+                c.sendBatch);
     }
 
     /**

@@ -67,6 +67,19 @@ public interface Records {
     /** Deletes a record; false if there was none. */
     boolean deleteRecord(String kind, String scope, String name);
 
+    /**
+     * Applies {@code writes} in order in one durable commit, all or nothing (Stalwart's atomic
+     * batch with assertions): when any write's expected version does not match the record as it
+     * was before the batch, nothing is written. A (kind, scope, name) may appear once per batch.
+     * Each put and each delete that removed a record is one change-log entry, as with the single
+     * calls. For a feature that moves many records at once (a queue's items through their
+     * states): one fsync instead of one per write.
+     *
+     * @return the puts' records as stored, in the order of the writes (deletes add none); empty
+     *         when a condition failed (nothing written)
+     */
+    Optional<List<StoredRecord>> writeRecords(List<RecordWrite> writes);
+
     /** Deletes every record whose expiry is at or before {@code nowMillis}; returns how many. */
     int purgeExpiredRecords(long nowMillis);
 

@@ -381,6 +381,8 @@ public final class TwinmailConfig {
         public Duration codeValidity = Duration.ofMinutes(15);
         /** How often the worker looks at the queue when nothing woke it. */
         public Duration pollInterval = Duration.ofSeconds(1);
+        /** Due SMS the worker takes in one round: their states are written in one commit before and one after their submits. */
+        public int sendBatch = 32;
         /** A reply by SMS that is not sent on is answered by SMS at most once per number and reason in this interval. */
         public Duration answerInterval = Duration.ofHours(1);
         /** SMPP 3.4 gateways; with the HTTP ones, tried by priority (then as listed, SMPP first): the first available one sends. */

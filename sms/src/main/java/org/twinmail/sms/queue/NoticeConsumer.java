@@ -9,9 +9,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.twinmail.core.model.Mailbox;
@@ -27,6 +33,7 @@ import org.twinmail.store.Change;
 import org.twinmail.store.ChangeConsumer;
 import org.twinmail.store.ChangeLog;
 import org.twinmail.store.Mailboxes;
+import org.twinmail.store.RecordWrite;
 import org.twinmail.store.StoreException;
 import org.twinmail.store.StoredRecord;
 
@@ -70,84 +77,144 @@ public final class NoticeConsumer implements AutoCloseable {
         return this;
     }
 
-    /** One batch; see the class comment. */
+    /**
+     * One batch; see the class comment. The notices of a batch are queued in one commit (each
+     * one's reference, item and the day's count: {@link SmsQueue#write}); a settings change
+     * writes what came before it first. A batch whose commit found a record changed since it was
+     * read is handled again change by change.
+     */
     public void handle(List<Change> batch) throws IOException {
+        if (handle(batch, new Pending())) return;
+        for (Change c : batch) {
+            if (!handle(List.of(c), new Pending())) {
+                throw new IllegalStateException("sms: the records of change " + c.position() + " changed while it was handled; handed over again");
+            }
+        }
+    }
+
+    /** The notices decided in a batch and not yet written. */
+    private static final class Pending {
+        final List<RecordWrite> writes = new ArrayList<>();
+        final Set<SmsQueue.Key> keys = new HashSet<>();
+        final Set<String> refs = new HashSet<>();
+        /** (scope, day) to the count as read and the notices added since. */
+        final Map<String, Map.Entry<SmsQueue.DayCount, Integer>> counts = new LinkedHashMap<>();
+        final Map<String, Long> countExpiry = new HashMap<>();
+        int notices;
+    }
+
+    private boolean handle(List<Change> batch, Pending p) throws IOException {
         boolean queued = false;
         for (Change c : batch) {
             switch (c.kind()) {
-                case MESSAGE_ADDED -> queued |= added(c);
-                case RECORD_CHANGED -> queued |= settingsChanged(c);
+                case MESSAGE_ADDED -> added(c, p);
+                case RECORD_CHANGED -> {
+                    if (!settingsRecord(c)) continue; // the queue's own records and other features' change nothing here
+                    if (!flush(p)) return false;
+                    queued |= p.notices > 0;
+                    p = new Pending();
+                    queued |= settingsChanged(c);
+                }
                 default -> { }
             }
         }
-        if (queued) wake.run();
+        if (!flush(p)) return false;
+        if (queued || p.notices > 0) wake.run();
+        return true;
     }
 
-    private boolean added(Change c) throws IOException {
+    /** Writes the pending notices in one commit; false when a record changed since it was read (nothing written). */
+    private boolean flush(Pending p) {
+        if (p.writes.isEmpty()) return true;
+        List<RecordWrite> all = new ArrayList<>(p.writes);
+        p.counts.forEach((scopeDay, c) -> {
+            int tab = scopeDay.indexOf('\t');
+            all.add(queue.countWrite(scopeDay.substring(0, tab), scopeDay.substring(tab + 1), c.getKey(), c.getKey().count() + c.getValue(),
+                    p.countExpiry.get(scopeDay)));
+        });
+        if (queue.write(all).isEmpty()) return false;
+        metrics.queued.increment(p.notices);
+        return true;
+    }
+
+    private void added(Change c, Pending p) throws IOException {
         Optional<SmsSettings> s = settings(c.accountId());
-        if (s.isEmpty() || !s.get().active()) return false;
+        if (s.isEmpty() || !s.get().active()) return;
         Optional<Mailbox> box = mailboxes.mailbox(c.mailboxId());
-        if (box.isEmpty()) return false;
+        if (box.isEmpty()) return;
         SpecialUse use = box.get().specialUse();
         if (use == SpecialUse.JUNK || use == SpecialUse.TRASH || use == SpecialUse.SENT || use == SpecialUse.DRAFTS) {
             metrics.skipped("folder");
-            return false;
+            return;
         }
         MessageEntry entry = entry(c);
-        if (entry == null) return false; // expunged since
+        if (entry == null) return; // expunged since
         if (entry.flags().stream().anyMatch(f -> f.equalsIgnoreCase("$Junk"))) {
             metrics.skipped("spam");
-            return false;
+            return;
         }
         Instant now = clock.instant();
         if (entry.internalDate().isBefore(now.minus(settings.maxNoticeAge()))) {
             metrics.skipped("old");
-            return false;
+            return;
         }
         String scope = SmsRecords.scope(c.accountId());
         SmsQueue.Key key = new SmsQueue.Key(scope, "n." + entry.blobId());
-        if (queue.known(key)) return false;
+        if (p.keys.contains(key) || queue.known(key)) return;
         byte[] data;
         try (InputStream in = mailboxes.openBlob(entry.blobId())) {
             data = in.readAllBytes();
         } catch (StoreException.NotFound | java.nio.file.NoSuchFileException gone) {
-            return false;
+            return;
         }
         Header header = Header.parse(data);
         Optional<String> unwanted = Unwanted.reason(header);
         if (unwanted.isPresent()) {
             metrics.skipped(unwanted.get());
-            return false;
+            return;
         }
         SmsSettings u = s.get();
         if (!triggers(u, header)) {
             metrics.skipped("trigger");
-            return false;
+            return;
         }
         ZonedDateTime local = now.atZone(u.zoneId());
         String day = LocalDate.from(local).toString();
         long dayEnds = local.toLocalDate().plusDays(2).atStartOfDay(u.zoneId()).toInstant().toEpochMilli();
-        if (u.dailyCap() > 0 && queue.count(scope, day, false, dayEnds) >= u.dailyCap()) {
-            metrics.skipped("daily_cap");
-            return false;
+        Map.Entry<SmsQueue.DayCount, Integer> count = null;
+        if (u.dailyCap() > 0) {
+            count = p.counts.computeIfAbsent(scope + "\t" + day, k -> Map.entry(queue.count(scope, day), 0));
+            if (count.getKey().count() + count.getValue() >= u.dailyCap()) {
+                metrics.skipped("daily_cap");
+                return;
+            }
         }
         MailNotice notice = MailNotice.read(data, entry.internalDate());
         long due = now.toEpochMilli();
         if (u.quiet(local)) due = quietEnd(u, local);
         long expires = Math.max(due, now.toEpochMilli()) + settings.expireAfter().toMillis();
-        String ref = queue.newRef(u.phone(), key, settings.refDigits(), now.plus(settings.replyWindow()).toEpochMilli());
-        SmsItem item = new SmsItem(SmsItem.Purpose.NOTICE, u.phone(), "", notice, u.language(), u.zone(), ref, SmsItem.State.QUEUED,
+        SmsQueue.Reference ref = queue.newRef(u.phone(), key, settings.refDigits(), now.plus(settings.replyWindow()).toEpochMilli(), p.refs);
+        SmsItem item = new SmsItem(SmsItem.Purpose.NOTICE, u.phone(), "", notice, u.language(), u.zone(), ref.ref(), SmsItem.State.QUEUED,
                 now.toEpochMilli(), due, 0, expires, "", List.of(), 0, "");
-        if (!queue.enqueue(key, item)) return false;
-        if (u.dailyCap() > 0) queue.count(scope, day, true, dayEnds);
-        metrics.queued.increment();
-        return true;
+        p.writes.add(ref.write());
+        p.writes.add(queue.enqueueWrite(key, item));
+        p.keys.add(key);
+        if (count != null) {
+            p.counts.put(scope + "\t" + day, Map.entry(count.getKey(), count.getValue() + 1));
+            p.countExpiry.put(scope + "\t" + day, dayEnds);
+        }
+        p.notices++;
+    }
+
+    /** Whether a record change is of a user's SMS settings or verification code. */
+    private static boolean settingsRecord(Change c) {
+        String[] d = c.detail().split("\t", -1);
+        return d.length >= 3 && (d[0].equals(SmsRecords.SETTINGS) || d[0].equals(SmsRecords.VERIFY)) && d[1].startsWith("account:");
     }
 
     /** A new, unverified number without a live code gets one. */
     private boolean settingsChanged(Change c) {
         String[] d = c.detail().split("\t", -1);
-        if (d.length < 3 || !(d[0].equals(SmsRecords.SETTINGS) || d[0].equals(SmsRecords.VERIFY)) || !d[1].startsWith("account:")) return false;
         long account = Long.parseLong(d[1].substring("account:".length()));
         Optional<SmsSettings> s = settings(account);
         if (s.isEmpty() || s.get().phone().isEmpty() || s.get().verified()) return false;

@@ -14,13 +14,25 @@ import java.util.List;
  * @param codeValidity  how long a verification code counts
  * @param pollInterval  how often the queue looks for due items when nothing woke it
  * @param refDigits     a notice's reference is this many digits (to fit a source-address extension); 0: four letters and digits
+ * @param sendBatch     due items the worker takes in one round: written {@code sending} in one commit, submitted at once
+ *                      (each gateway's window limits those awaiting their answer), their outcomes written in one commit
  */
 public record QueueSettings(int maxParts, List<Duration> retrySchedule, Duration expireAfter, Duration replyWindow, Duration maxNoticeAge,
-                            Duration codeValidity, Duration pollInterval, int refDigits) {
+                            Duration codeValidity, Duration pollInterval, int refDigits, int sendBatch) {
+    /** {@code sms.sendBatch}'s default. */
+    public static final int SEND_BATCH = 32;
+
     public QueueSettings {
         retrySchedule = List.copyOf(retrySchedule);
         if (retrySchedule.isEmpty()) throw new IllegalArgumentException("the retry schedule must not be empty");
         if (maxParts < 1) throw new IllegalArgumentException("maxParts must be at least 1");
+        if (sendBatch < 1) throw new IllegalArgumentException("sendBatch must be at least 1");
+    }
+
+    /** With the default {@link #SEND_BATCH}. */
+    public QueueSettings(int maxParts, List<Duration> retrySchedule, Duration expireAfter, Duration replyWindow, Duration maxNoticeAge,
+                         Duration codeValidity, Duration pollInterval, int refDigits) {
+        this(maxParts, retrySchedule, expireAfter, replyWindow, maxNoticeAge, codeValidity, pollInterval, refDigits, SEND_BATCH);
     }
 
     public static QueueSettings defaults() {

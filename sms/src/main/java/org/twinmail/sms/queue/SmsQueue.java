@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.Optional;
+import org.twinmail.store.RecordWrite;
 import org.twinmail.store.Records;
 import org.twinmail.store.StoredRecord;
 
@@ -68,32 +69,47 @@ public final class SmsQueue {
         return records.putRecordIf(OUT, k.scope(), k.id(), 0, item.encode(), 0).isPresent();
     }
 
+    /** The write that queues {@code item} under {@code k} if no item is queued there ({@link #enqueue} in a batch; check {@link #known} first). */
+    public RecordWrite enqueueWrite(Key k, SmsItem item) {
+        return RecordWrite.putIf(OUT, k.scope(), k.id(), 0, item.encode(), 0);
+    }
+
+    /** Applies {@code writes} in one commit, all or nothing ({@link Records#writeRecords}); empty when a condition failed. */
+    public Optional<List<StoredRecord>> write(List<RecordWrite> writes) {
+        return records.writeRecords(writes);
+    }
+
     /** Every item waiting or being sent. */
     public List<StoredRecord> pending() {
         return records.records(OUT);
     }
 
-    /** Replaces a pending item if it is still at {@code version}; the new record, or empty if it changed meanwhile. */
-    public Optional<StoredRecord> update(StoredRecord r, SmsItem next) {
-        return records.putRecordIf(OUT, r.scope(), r.name(), r.version(), next.encode(), 0);
+    /** The write that replaces a pending item if it is still at the version of {@code r}. */
+    public RecordWrite updateWrite(StoredRecord r, SmsItem next) {
+        return RecordWrite.putIf(OUT, r.scope(), r.name(), r.version(), next.encode(), 0);
     }
 
-    /** Makes an item final: written to {@value #DONE} (kept {@code retentionMillis}), then removed from {@value #OUT}. */
-    public void finish(Key k, SmsItem item, long retentionMillis) {
-        records.putRecord(DONE, k.scope(), k.id(), item.encode(), item.created() + retentionMillis);
-        records.deleteRecord(OUT, k.scope(), k.id());
+    /** The writes that make an item final, in one commit: written to {@value #DONE} (kept {@code retentionMillis}) and removed from {@value #OUT}. */
+    public List<RecordWrite> finishWrites(Key k, SmsItem item, long retentionMillis) {
+        return List.of(RecordWrite.put(DONE, k.scope(), k.id(), item.encode(), item.created() + retentionMillis),
+                RecordWrite.delete(OUT, k.scope(), k.id()));
     }
 
     public Optional<StoredRecord> done(Key k) {
         return records.record(DONE, k.scope(), k.id());
     }
 
+    /** A new reference and the write that reserves it (applied with the notice's item, in the same commit). */
+    public record Reference(String ref, RecordWrite write) { }
+
     /**
      * A new reference for a notice to {@code phone}: {@code digits} decimal digits (for a
      * source-address extension) or, with 0, four letters and digits without look-alikes;
-     * unique among the live references of that phone.
+     * unique among the live references of that phone and those in {@code taken} (reserved by
+     * the same batch, not yet written; the new one is added to it). The write is conditional on
+     * the reference's record being as read, so a reference is never given twice.
      */
-    public String newRef(String phone, Key k, int digits, long expiresMillis) {
+    public Reference newRef(String phone, Key k, int digits, long expiresMillis, java.util.Set<String> taken) {
         for (int attempt = 0; attempt < 50; attempt++) {
             StringBuilder b = new StringBuilder();
             int n = digits > 0 ? digits : 4;
@@ -102,12 +118,12 @@ public final class SmsQueue {
             }
             String ref = b.toString();
             String name = phone + "/" + ref;
+            if (taken.contains(name)) continue;
             Optional<StoredRecord> old = records.record(REF, "", name);
             if (old.isPresent() && old.get().expiresMillis() > System.currentTimeMillis()) continue;
-            if (records.putRecordIf(REF, "", name, old.map(StoredRecord::version).orElse(0L), k.text().getBytes(StandardCharsets.UTF_8),
-                    expiresMillis).isPresent()) {
-                return ref;
-            }
+            taken.add(name);
+            return new Reference(ref, RecordWrite.putIf(REF, "", name, old.map(StoredRecord::version).orElse(0L),
+                    k.text().getBytes(StandardCharsets.UTF_8), expiresMillis));
         }
         throw new IllegalStateException("no free reply reference for " + phone);
     }
@@ -118,25 +134,27 @@ public final class SmsQueue {
                 .map(r -> Key.parse(r.value()));
     }
 
-    public void indexMessageId(String gateway, String messageId, Key k, long expiresMillis) {
-        records.putRecord(MESSAGE_ID, "", gateway + "/" + messageId, k.text().getBytes(StandardCharsets.UTF_8), expiresMillis);
+    /** The write that maps the SMSC's message id of a part to its item (for receipts). */
+    public RecordWrite messageIdWrite(String gateway, String messageId, Key k, long expiresMillis) {
+        return RecordWrite.put(MESSAGE_ID, "", gateway + "/" + messageId, k.text().getBytes(StandardCharsets.UTF_8), expiresMillis);
     }
 
     public Optional<Key> byMessageId(String gateway, String messageId) {
         return records.record(MESSAGE_ID, "", gateway + "/" + messageId).map(r -> Key.parse(r.value()));
     }
 
-    /** Notices queued for {@code scope} on {@code day}; and counts one more when {@code add}. */
-    public int count(String scope, String day, boolean add, long expiresMillis) {
-        for (int attempt = 0; attempt < 20; attempt++) {
-            Optional<StoredRecord> r = records.record(COUNT, scope, day);
-            int n = r.map(x -> Integer.parseInt(new String(x.value(), StandardCharsets.US_ASCII))).orElse(0);
-            if (!add) return n;
-            if (records.putRecordIf(COUNT, scope, day, r.map(StoredRecord::version).orElse(0L),
-                    Integer.toString(n + 1).getBytes(StandardCharsets.US_ASCII), expiresMillis).isPresent()) {
-                return n + 1;
-            }
-        }
-        throw new IllegalStateException("the daily count of " + scope + " kept changing");
+    /** Notices queued for a scope on a day, as read, with the record's version (0: none yet). */
+    public record DayCount(int count, long version) { }
+
+    /** The notices queued for {@code scope} on {@code day}. */
+    public DayCount count(String scope, String day) {
+        Optional<StoredRecord> r = records.record(COUNT, scope, day);
+        return new DayCount(r.map(x -> Integer.parseInt(new String(x.value(), StandardCharsets.US_ASCII))).orElse(0),
+                r.map(StoredRecord::version).orElse(0L));
+    }
+
+    /** The write that sets the day's count to {@code n} over the version read in {@code read}. */
+    public RecordWrite countWrite(String scope, String day, DayCount read, int n, long expiresMillis) {
+        return RecordWrite.putIf(COUNT, scope, day, read.version(), Integer.toString(n).getBytes(StandardCharsets.US_ASCII), expiresMillis);
     }
 }

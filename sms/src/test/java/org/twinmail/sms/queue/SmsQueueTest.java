@@ -44,6 +44,7 @@ class SmsQueueTest {
     SmsWorker worker;
     NoticeConsumer consumer;
     long handled;
+    io.micrometer.core.instrument.Timer commits;
 
     static final class MutableClock extends Clock {
         volatile Instant now;
@@ -67,7 +68,9 @@ class SmsQueueTest {
 
     @BeforeEach
     void setUp() {
-        store = EmbeddedMailStore.open(StoreOptions.defaults(dir));
+        StoreOptions options = StoreOptions.defaults(dir);
+        commits = options.registry().timer("twinmail.store.commit");
+        store = EmbeddedMailStore.open(options);
         store.addDomain("example.com");
         ann = store.addAccount(EmailAddress.parse("ann@example.com"), "x", 0, 0);
         inbox = store.mailbox(ann.id(), "INBOX").orElseThrow().id();
@@ -143,6 +146,41 @@ class SmsQueueTest {
         assertThat(meters.counter("twinmail.sms.delivered").count()).isEqualTo(1);
         assertThat(meters.counter("twinmail.sms.sent").count()).isEqualTo(1);
         assertThat(meters.counter("twinmail.sms.queued").count()).isEqualTo(1);
+    }
+
+    @Test
+    void theNoticesOfABatchAreQueuedInOneCommitAndSentInTwo() throws Exception {
+        settings(new SmsSettings(PHONE, PHONE, true, SmsSettings.Trigger.ALL, List.of(), "", null, null, "Asia/Shanghai", 20, "en"));
+        for (int i = 0; i < 10; i++) deliver(inbox, MAIL.replace("l1@", "m" + i + "@").replace("Lunch", "Subject " + i));
+        long before = commits.count();
+        consume();
+        assertThat(commits.count() - before).as("the consumer's commits for 10 notices").isEqualTo(1);
+        assertThat(store.records(SmsQueue.OUT)).hasSize(10);
+        assertThat(store.records(SmsQueue.REF)).hasSize(10).extracting(StoredRecord::name).doesNotHaveDuplicates();
+        assertThat(store.record(SmsQueue.COUNT, SmsRecords.scope(ann.id()), "2026-12-07").orElseThrow().text()).isEqualTo("10");
+        assertThat(meters.counter("twinmail.sms.queued").count()).isEqualTo(10);
+
+        before = commits.count();
+        worker.sendDue();
+        assertThat(commits.count() - before).as("the worker's commits for 10 notices: sending, then sent").isEqualTo(2);
+        assertThat(smsc.taken).hasSize(10).extracting(TestGateway.Taken::messageId).doesNotHaveDuplicates();
+        assertThat(store.records(SmsQueue.OUT)).isEmpty();
+        assertThat(store.records(SmsQueue.DONE)).hasSize(10).allSatisfy(r -> {
+            SmsItem item = SmsItem.decode(r.value());
+            assertThat(item.state()).isEqualTo(SmsItem.State.SENT);
+            assertThat(item.attempts()).isEqualTo(1);
+            // each part's message id leads a receipt to its item
+            assertThat(queue.byMessageId("smsc", item.messageIds().getFirst())).contains(new SmsQueue.Key(r.scope(), r.name()));
+        });
+        worker.sendDue();
+        assertThat(smsc.taken).hasSize(10);
+        assertThat(meters.counter("twinmail.sms.sent").count()).isEqualTo(10);
+
+        // the cap counts across batches: 20 a day, 10 taken, 12 more make 10 notices
+        for (int i = 10; i < 22; i++) deliver(inbox, MAIL.replace("l1@", "m" + i + "@").replace("Lunch", "Subject " + i));
+        consume();
+        assertThat(store.records(SmsQueue.OUT)).hasSize(10);
+        assertThat(meters.counter("twinmail.sms.skipped", "reason", "daily_cap").count()).isEqualTo(2);
     }
 
     @Test

@@ -619,6 +619,11 @@ public final class EmbeddedMailStore implements MailStore {
     }
 
     @Override
+    public Optional<List<StoredRecord>> writeRecords(List<org.twinmail.store.RecordWrite> writes) {
+        return records.writeRecords(writes);
+    }
+
+    @Override
     public int purgeExpiredRecords(long nowMillis) {
         return records.purgeExpiredRecords(nowMillis);
     }

@@ -2,12 +2,16 @@ package org.twinmail.store.embedded;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 import org.twinmail.core.mail.Printable;
 import org.twinmail.store.Change;
+import org.twinmail.store.RecordWrite;
 import org.twinmail.store.Records;
 import org.twinmail.store.StoredRecord;
 
@@ -77,6 +81,53 @@ final class EmbeddedRecords implements Records {
                     ON CONFLICT (kind, scope, name) DO UPDATE SET value = excluded.value, version = excluded.version,
                       expires = excluded.expires, updated = excluded.updated""", k, s, n, v, position, expiresMillis, now);
             return Optional.of(new StoredRecord(k, s, n, v, position, expiresMillis, now));
+        });
+    }
+
+    @Override
+    public Optional<List<StoredRecord>> writeRecords(List<RecordWrite> writes) {
+        List<RecordWrite> checked = new ArrayList<>(writes.size());
+        Set<String> keys = new HashSet<>();
+        for (RecordWrite w : writes) {
+            String k = kind(w.kind()), s = scope(w.scope()), n = name(w.name());
+            if (!keys.add(detail(k, s, n))) throw new IllegalArgumentException("a record is written at most once per batch: " + Printable.of(n));
+            byte[] v = null;
+            if (!w.isDelete()) {
+                if (w.value().length > MAX_VALUE) {
+                    throw new IllegalArgumentException("a record value is at most " + MAX_VALUE + " bytes, not " + w.value().length);
+                }
+                if (w.expiresMillis() < 0) throw new IllegalArgumentException("expiry must be 0 (never) or a time, not " + w.expiresMillis());
+                v = w.value().clone();
+            }
+            checked.add(new RecordWrite(k, s, n, v, w.expectedVersion(), w.expiresMillis()));
+        }
+        if (checked.isEmpty()) return Optional.of(List.of());
+        return engine.write(tx -> {
+            Db db = tx.db();
+            for (RecordWrite w : checked) {
+                if (w.expectedVersion() == RecordWrite.ANY) continue;
+                long current = db.queryLong("SELECT version FROM record WHERE kind = ? AND scope = ? AND name = ?", w.kind(), w.scope(), w.name())
+                        .orElse(0L);
+                if (current != w.expectedVersion()) return Optional.empty();
+            }
+            List<StoredRecord> stored = new ArrayList<>();
+            long now = System.currentTimeMillis();
+            for (RecordWrite w : checked) {
+                String k = w.kind(), s = w.scope(), n = w.name();
+                if (w.isDelete()) {
+                    if (db.update("DELETE FROM record WHERE kind = ? AND scope = ? AND name = ?", k, s, n) > 0) {
+                        tx.appendChange(Change.Kind.RECORD_CHANGED, accountOf(s), 0, 0, detail(k, s, n));
+                    }
+                    continue;
+                }
+                long position = tx.appendChange(Change.Kind.RECORD_CHANGED, accountOf(s), 0, 0, detail(k, s, n));
+                db.update("""
+                        INSERT INTO record (kind, scope, name, value, version, expires, updated) VALUES (?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (kind, scope, name) DO UPDATE SET value = excluded.value, version = excluded.version,
+                          expires = excluded.expires, updated = excluded.updated""", k, s, n, w.value(), position, w.expiresMillis(), now);
+                stored.add(new StoredRecord(k, s, n, w.value(), position, w.expiresMillis(), now));
+            }
+            return Optional.of(List.copyOf(stored));
         });
     }
 

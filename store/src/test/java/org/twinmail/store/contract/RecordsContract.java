@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.twinmail.core.model.Account;
 import org.twinmail.store.Change;
 import org.twinmail.store.MailStore;
+import org.twinmail.store.RecordWrite;
 import org.twinmail.store.Records;
 import org.twinmail.store.StoreException;
 import org.twinmail.store.StoredRecord;
@@ -78,6 +79,50 @@ public abstract class RecordsContract extends StoreContract {
         assertThat(next).isPresent();
         assertThat(store.putRecordIf("counter", "", "c", v, b("3"), 0)).as("stale version").isEmpty();
         assertThat(store.record("counter", "", "c").orElseThrow().text()).isEqualTo("2");
+    }
+
+    @Test
+    public void aBatchWritesAllOrNothingInOneCommit() {
+        openStore();
+        StoredRecord queued = store.putRecord("q.out", "", "a", b("queued"), 0);
+        store.putRecord("q.out", "", "gone", b("x"), 0);
+        long before = store.lastChangePosition();
+
+        List<StoredRecord> stored = store.writeRecords(List.of(
+                RecordWrite.putIf("q.out", "", "a", queued.version(), b("sending"), 0),
+                RecordWrite.putIf("q.out", "", "b", 0, b("new"), 7_000),
+                RecordWrite.put("q.done", "", "c", b("final"), 0),
+                RecordWrite.delete("q.out", "", "gone"),
+                RecordWrite.delete("q.out", "", "never"))).orElseThrow();
+        assertThat(stored).extracting(StoredRecord::name).containsExactly("a", "b", "c");
+        assertThat(stored).extracting(StoredRecord::text).containsExactly("sending", "new", "final");
+        assertThat(stored.get(1).expiresMillis()).isEqualTo(7_000);
+        assertThat(store.record("q.out", "", "gone")).isEmpty();
+        // one change per put and per delete that removed a record, each put's version its own position
+        List<Change> log = store.changesSince(before, 100);
+        assertThat(log).extracting(Change::detail).containsExactly("q.out\t\ta", "q.out\t\tb", "q.done\t\tc", "q.out\t\tgone");
+        assertThat(stored).extracting(StoredRecord::version).containsExactly(log.get(0).position(), log.get(1).position(), log.get(2).position());
+        assertThat(store.record("q.out", "", "a")).contains(stored.get(0));
+
+        // one condition fails (a stale version): nothing of the batch is written
+        long after = store.lastChangePosition();
+        assertThat(store.writeRecords(List.of(
+                RecordWrite.put("q.done", "", "d", b("d"), 0),
+                RecordWrite.putIf("q.out", "", "a", queued.version(), b("again"), 0),
+                RecordWrite.delete("q.out", "", "b")))).isEmpty();
+        assertThat(store.lastChangePosition()).isEqualTo(after);
+        assertThat(store.record("q.done", "", "d")).isEmpty();
+        assertThat(store.record("q.out", "", "a").orElseThrow().text()).isEqualTo("sending");
+        assertThat(store.record("q.out", "", "b")).isPresent();
+        // must be absent: present
+        assertThat(store.writeRecords(List.of(RecordWrite.putIf("q.out", "", "b", 0, b("dup"), 0)))).isEmpty();
+        // a key twice in one batch, or a bad key, is refused before anything is written
+        assertThatThrownBy(() -> store.writeRecords(List.of(RecordWrite.put("q.x", "", "k", b("1"), 0), RecordWrite.delete("q.x", "", "k"))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("once per batch");
+        assertThatThrownBy(() -> store.writeRecords(List.of(RecordWrite.put("q.x", "", "k", b("1"), 0), RecordWrite.put("Bad", "", "k", b("1"), 0))))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(store.record("q.x", "", "k")).isEmpty();
+        assertThat(store.writeRecords(List.of())).contains(List.of());
     }
 
     @Test
@@ -165,6 +210,7 @@ public abstract class RecordsContract extends StoreContract {
         MailStore successor = open(2);
         successor.fence(2);
         assertThatThrownBy(() -> store.putRecord("k", "", "n", b("v"), 0)).isInstanceOf(StoreException.StaleEpoch.class);
+        assertThatThrownBy(() -> store.writeRecords(List.of(RecordWrite.put("k", "", "n", b("v"), 0)))).isInstanceOf(StoreException.StaleEpoch.class);
         assertThat(successor.record("k", "", "n")).isEmpty();
         successor.putRecord("k", "", "n", b("new"), 0);
         assertThat(successor.record("k", "", "n").orElseThrow().text()).isEqualTo("new");
