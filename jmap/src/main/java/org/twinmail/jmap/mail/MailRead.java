@@ -23,6 +23,7 @@ import org.twinmail.mail.header.HeaderField;
 import org.twinmail.store.Change;
 import org.twinmail.store.ChangeLog;
 import org.twinmail.store.Mailboxes;
+import org.twinmail.store.StoreException;
 
 /**
  * The reading methods of RFC 8621: Mailbox/get, /changes, /query, /queryChanges; Thread/get,
@@ -289,7 +290,8 @@ public final class MailRead {
     public ObjectNode mailboxQueryChanges(Call c) {
         account(c);
         boolean tree = Json.optBoolean(c.args(), "sortAsTree", false) || Json.optBoolean(c.args(), "filterAsTree", false);
-        return queryChanges(c, true, () -> mailboxQuery(queryCall(c)), now -> {
+        ObjectNode now = mailboxQuery(queryCall(c));
+        return queryChanges(c, now, () -> {
             long since = state(changesCall(c), "sinceState");
             EmailChanges.Window w = EmailChanges.read(log, views.view(c.accountId()), since, null, true);
             Set<String> all = new LinkedHashSet<>();
@@ -428,8 +430,31 @@ public final class MailRead {
     /** Email/query's results for a call: sorted, filtered, collapsed; the view they come from. */
     record Query(AccountView view, List<AccountView.Email> results) { }
 
+    /** Reads a view again this many times when a body it holds is gone before the query read it. */
+    private static final int GONE_ATTEMPTS = 4;
+
+    /**
+     * The query on a fresh view. A message expunged after the view was read loses its body with
+     * its last entry (the store frees it at once), so reading it fails: the view is then older than
+     * the store, and the query runs again on a view read after the expunge.
+     */
     Query query(Call c) {
-        AccountView view = views.view(c.accountId());
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return query(c, views.view(c.accountId()));
+            } catch (StoreException.NotFound gone) {
+                if (attempt >= GONE_ATTEMPTS) throw gone;
+            }
+        }
+    }
+
+    /** Whether a query's results depend on other Emails of a thread than the one shown. */
+    static boolean threaded(JsonNode args) {
+        return Json.optBoolean(args, "collapseThreads", false) || EmailFilter.usesThreads(args.get("filter"))
+                || args.path("sort").toString().contains("InThreadHaveKeyword");
+    }
+
+    private Query query(Call c, AccountView view) {
         Threads threads = new Threads(view);
         TextSearch text = new TextSearch(search, cache);
         EmailFilter.Context ctx = new EmailFilter.Context() {
@@ -462,7 +487,12 @@ public final class MailRead {
         boolean collapse = Json.optBoolean(c.args(), "collapseThreads", false);
         // The same query on the same content (no change to the account since) is answered from the last result.
         String key = "query\0" + c.args().path("filter") + "\0" + c.args().path("sort") + "\0" + collapse;
+        boolean threaded = threaded(c.args());
         List<AccountView.Email> out = view.derived(key, () -> {
+            // Over threads, every Email's thread is known from here on (kept by content address), also of one
+            // the filter leaves out: /queryChanges needs the thread of an Email these results were computed
+            // with after it is gone with its body.
+            if (threaded) threads.emails("");
             List<AccountView.Email> l = new ArrayList<>();
             for (AccountView.Email e : view.emails()) if (filter.test(e)) l.add(e);
             l.sort(order);
@@ -528,12 +558,15 @@ public final class MailRead {
      * leaves it unknown (then cannotCalculateChanges).
      */
     public ObjectNode emailQueryChanges(Call c) {
-        account(c);
-        boolean threaded = Json.optBoolean(c.args(), "collapseThreads", false) || EmailFilter.usesThreads(c.args().get("filter"))
-                || c.args().path("sort").toString().contains("InThreadHaveKeyword");
-        return queryChanges(c, false, () -> emailQuery(queryCall(c)), now -> {
+        String account = account(c);
+        boolean threaded = threaded(c.args());
+        Call qc = queryCall(c);
+        Query q = query(qc);
+        AccountView view = q.view();
+        ObjectNode now = page(qc, account, view.state(), q.results().stream().map(AccountView.Email::id).toList(), true);
+        return queryChanges(c, now, () -> {
             long since = state(changesCall(c), "sinceState");
-            AccountView view = views.view(c.accountId());
+            // The window reaches at least to the query's view (read after it), which maps flag changes to Emails.
             EmailChanges.Window w = EmailChanges.read(log, view, since, null, false);
             // Every Email the window touched, also one created and destroyed within it: the old results
             // may have been read after it came (a view's content is at least as new as its state).
@@ -541,19 +574,20 @@ public final class MailRead {
             for (String sha : w.emails().keySet()) all.add(Ids.email(sha));
             if (threaded) {
                 Set<String> touchedThreads = new HashSet<>();
-                AccountView after = views.view(c.accountId());
                 for (Map.Entry<String, EmailChanges.Touched> e : w.emails().entrySet()) {
                     String sha = e.getKey();
-                    AccountView.Email nowEmail = after.email(Ids.email(sha));
+                    AccountView.Email inView = view.email(Ids.email(sha));
                     try {
                         touchedThreads.add(cache.summary(sha).threadId());
                     } catch (RuntimeException gone) {
-                        // Born and gone within the window with its content, never summarised: no result list
-                        // was computed with it (a query summarises every Email it sees), so nothing moved for it.
-                        if (nowEmail == null && !EmailChanges.existedBefore(e.getValue(), null)) continue;
+                        // Not in the query's view and gone with its content: if it came within the window it was in
+                        // no result list (the old results' view was exact at their state, and a query over threads
+                        // learns the thread of every Email of its view), so nothing moved for it.
+                        if (inView == null && !EmailChanges.existedBefore(e.getValue(), null)) continue;
                         throw MethodError.cannotCalculateChanges("an Email of the window is gone, and its thread with it");
                     }
                 }
+                // The thread members the results were computed from (all known: the query learnt every thread).
                 Threads threads = new Threads(view);
                 for (String t : touchedThreads) for (AccountView.Email e : threads.emails(t)) all.add(e.id());
             }
@@ -678,15 +712,13 @@ public final class MailRead {
      * {@code added} with their index; unchanged objects keep their relative order, since the
      * sort and filter look at nothing but the object itself.
      */
-    private ObjectNode queryChanges(Call c, boolean mailboxes, java.util.function.Supplier<ObjectNode> query,
-                                    java.util.function.Function<ObjectNode, List<String>> changed) {
+    private ObjectNode queryChanges(Call c, ObjectNode now, java.util.function.Supplier<List<String>> changed) {
         String account = account(c);
         Long maxChanges = Json.optLong(c.args(), "maxChanges");
         String up = Json.optString(c.args(), "upToId");
-        // The query first, the changes after: the changes then reach at least to the query's state (a change
+        // The query first (now), the changes after: the changes then reach at least to the query's state (a change
         // made between the two is reported though the results do not show it yet: more than needed, never less).
-        ObjectNode now = query.get();
-        List<String> touched = changed.apply(now);
+        List<String> touched = changed.get();
         List<String> ids = new ArrayList<>();
         now.path("ids").forEach(x -> ids.add(x.asText()));
         Set<String> t = new LinkedHashSet<>(touched);

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.twinmail.core.model.Mailbox;
 import org.twinmail.core.model.MessageEntry;
+import org.twinmail.store.Change;
 import org.twinmail.store.ChangeLog;
 import org.twinmail.store.MailboxChanges;
 import org.twinmail.store.Mailboxes;
@@ -50,8 +51,47 @@ public final class Views {
         return new Entries(ch.highestModSeq(), List.copyOf(byUid.values()));
     }
 
+    /**
+     * The account's view, exact at its state when it can be: its content read after the state,
+     * then the change log checked for a change to the account's mail since (a change committed
+     * between the two reads is read again, mailbox by mailbox). An exact view holds every Email
+     * that existed at its state, which /queryChanges relies on: an Email expunged just after the
+     * state but before the content was read would otherwise be missing from the results of that
+     * state, and its thread unknown later (its body gone with it). After {@link #EXACT_ATTEMPTS}
+     * tries (an account changed without pause) the view is at least as new as its state, as RFC
+     * 8620 allows, and a /queryChanges that needs more answers cannotCalculateChanges.
+     */
     public AccountView view(long accountId) {
-        long state = log.lastChangePosition(); // read first: what follows is at least this new
+        for (int attempt = 1; ; attempt++) {
+            long state = log.lastChangePosition(); // read first: what follows is at least this new
+            AccountView v = build(accountId, state);
+            if (attempt >= EXACT_ATTEMPTS || unchangedSince(accountId, state)) return v;
+        }
+    }
+
+    /** Tries at an exact view before settling for one at least as new as its state. */
+    static final int EXACT_ATTEMPTS = 8;
+    /** Changes of every account read to look for the account's own; more since the state count as a change. */
+    private static final int EXACT_SCAN = 1000;
+
+    /** Whether nothing of the account's mailboxes and messages changed after {@code state}. */
+    private boolean unchangedSince(long accountId, long state) {
+        if (log.lastChangePosition() == state) return true;
+        List<Change> after = log.changesSince(state, EXACT_SCAN);
+        if (after.size() >= EXACT_SCAN) return false;
+        for (Change c : after) {
+            if (c.accountId() != accountId) continue;
+            switch (c.kind()) {
+                case MAILBOX_CREATED, MAILBOX_DELETED, MAILBOX_RENAMED, MESSAGE_ADDED, MESSAGE_EXPUNGED, FLAGS_CHANGED -> {
+                    return false;
+                }
+                default -> { }
+            }
+        }
+        return true;
+    }
+
+    private AccountView build(long accountId, long state) {
         List<Mailbox> boxes = store.mailboxes(accountId);
         Last previous = last.get(accountId);
         // Every change to a mailbox or its messages moves its HIGHESTMODSEQ (or its name, or the list):
