@@ -465,6 +465,15 @@ public final class AdminClient implements AdminOperations, AutoCloseable {
     }
 
     @Override
+    public TrafficTop trafficTop(String domain, String day, String kind, int limit) {
+        StringBuilder q = new StringBuilder("traffic/top?limit=").append(limit);
+        if (domain != null) q.append("&domain=").append(encodeSegment(domain, null));
+        if (day != null) q.append("&day=").append(encodeSegment(day, null));
+        if (kind != null) q.append("&kind=").append(encodeSegment(kind, null));
+        return send("GET", q.toString(), null, TrafficTop.class);
+    }
+
+    @Override
     public List<AlertInfo> alerts() {
         return send("GET", "alerts", null, new TypeReference<List<AlertInfo>>() { });
     }

@@ -700,6 +700,22 @@ public interface AdminOperations {
         throw noAdmins();
     }
 
+    /**
+     * The top senders or receivers of a UTC day (docs/console.md, "Top senders and receivers"):
+     * the accounts of {@code domain} (null: of every domain) that sent ({@code kind} {@code senders}:
+     * submission, JMAP, SMS replies) or received ({@code receivers}: local delivery) the most
+     * messages on {@code day} ({@code yyyy-MM-dd}; null: today), most first, at most {@code limit}.
+     */
+    default TrafficTop trafficTop(String domain, String day, String kind, int limit) {
+        throw noAdmins();
+    }
+
+    /** A day's top list: {@code day} as {@code yyyy-MM-dd}, {@code domain} null for every domain, {@code kind} senders or receivers. */
+    record TrafficTop(String domain, String day, String kind, List<AccountCount> accounts) { }
+
+    /** One account's messages and their bytes in a day; {@code (others)} sums the smallest accounts of a very large domain. */
+    record AccountCount(String address, long messages, long bytes) { }
+
     /** One minute or hour: counters as increases in it, gauges as levels (an hour: their highest). */
     record TrafficPoint(String time, java.util.Map<String, Double> counters, java.util.Map<String, Double> gauges) { }
 

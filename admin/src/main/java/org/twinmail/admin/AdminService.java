@@ -17,6 +17,7 @@ import org.twinmail.core.model.Domain;
 import org.twinmail.mail.dkim.DkimKeys;
 import org.twinmail.mail.dkim.DkimRecord;
 import org.twinmail.store.AccountChange;
+import org.twinmail.store.AccountTraffic;
 import org.twinmail.store.Directory;
 import org.twinmail.store.AccountMailboxes;
 import org.twinmail.store.AclEntry;
@@ -71,6 +72,8 @@ public final class AdminService implements AdminOperations {
     private final AuditLog audit;
     /** The traffic and runtime history (read here, written by the active node's sampler); null without the Records role. */
     private final org.twinmail.admin.monitor.TrafficHistory history;
+    /** The per-account traffic counts (the node's counter once {@link #traffic(AccountTraffic)} is called, so unflushed counts show); null without the Records role. */
+    private volatile AccountTraffic traffic;
     private final Records records;
     /** Where an account's mailboxes are looked up by name (shared accounts); null without the Mailboxes role. */
     private final Mailboxes mailboxes;
@@ -123,6 +126,7 @@ public final class AdminService implements AdminOperations {
         // the retentions matter to the writer only (the server's sampler); reading takes what is there
         this.history = records == null ? null : new org.twinmail.admin.monitor.TrafficHistory(records, java.time.Duration.ofHours(48),
                 java.time.Duration.ofDays(90));
+        this.traffic = records == null ? null : new AccountTraffic(records, java.time.Duration.ofDays(1), java.time.Clock.systemUTC());
     }
 
     /** On an open store, with the console's settings (the running server). */
@@ -257,6 +261,40 @@ public final class AdminService implements AdminOperations {
     }
 
     /** Gives the node's client-facing settings, which {@link #domainDns} writes the records from. */
+    /** Reads the per-account traffic through the node's own counter, so what it has not written yet is shown too. */
+    public AdminService traffic(AccountTraffic counts) {
+        this.traffic = Objects.requireNonNull(counts, "counts");
+        return this;
+    }
+
+    /** The most a top list answers ({@code limit}). */
+    public static final int MAX_TOP = 1000;
+
+    @Override
+    public TrafficTop trafficTop(String domain, String day, String kind, int limit) {
+        if (traffic == null) throw new AdminException(Kind.UNAVAILABLE, "traffic counts are not kept through this connection");
+        String d = domain == null || domain.isBlank() ? null : domainName(domain);
+        java.time.LocalDate date;
+        try {
+            date = day == null || day.isBlank() ? java.time.LocalDate.now(java.time.ZoneOffset.UTC) : java.time.LocalDate.parse(day.strip());
+        } catch (java.time.format.DateTimeParseException e) {
+            throw invalid("day must be a date as 2026-12-31: " + Printable.of(day));
+        }
+        String k = kind == null || kind.isBlank() ? "senders" : kind.strip().toLowerCase(Locale.ROOT);
+        AccountTraffic.Direction direction = switch (k) {
+            case "senders" -> AccountTraffic.Direction.SENT;
+            case "receivers" -> AccountTraffic.Direction.RECEIVED;
+            default -> throw invalid("kind must be senders or receivers, not " + Printable.of(kind));
+        };
+        if (limit < 1 || limit > MAX_TOP) throw invalid("limit must be between 1 and " + MAX_TOP);
+        if (d != null && call(() -> directory.findDomain(d), e -> null).isEmpty()) throw notFound(noDomain(d));
+        AccountTraffic counts = traffic;
+        List<AccountCount> top = call(() -> counts.top(d, date, direction, limit), e -> null).stream()
+                .map(c -> new AccountCount(c.address(), c.messages(), c.bytes())).toList();
+        return new TrafficTop(d, date.toString(), k, top);
+    }
+
+    /** What the DNS records of a domain are written from (the node's client endpoints). */
     public AdminService clients(DomainDns.Settings settings) {
         this.clients = Objects.requireNonNull(settings, "settings");
         return this;

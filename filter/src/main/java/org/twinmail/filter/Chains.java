@@ -41,11 +41,12 @@ import org.twinmail.store.Directory;
  *   rcpt: recipient-limit, relay,          rcpt: recipient-limit, recipient-exists, quota
  *         recipient-exists, quota, (sender-rules)
  *   data: hop-count, (sender-rules),       data: hop-count, submission-sender, (outbound-hold), clamav
- *         (authentication), clamav,        delivered: sending-rate, (outbound-hold)
+ *         (authentication), clamav,        delivered: sending-rate, (outbound-hold), (traffic-count)
  *         (sender-allow), (content), spamd, rspamd
+ *   delivered: (traffic-count)
  *   (ip-rules, sender-rules and sender-allow with the administrator's rules (the server always has them);
  *   dnsbl when filter.dnsbl.lists is set; reverse-dns when filter.reverseDns.missing or .mismatch is not none;
- *   pregreet when filter.pregreet.enabled; content when filter.content.enabled (the default); authentication when filter.authentication.enabled; clamav and spamd when
+ *   traffic-count added by the server (withTraffic); pregreet when filter.pregreet.enabled; content when filter.content.enabled (the default); authentication when filter.authentication.enabled; clamav and spamd when
  *   filter.clamav.address / filter.spamd.address are set)
  * </pre>
  *
@@ -187,6 +188,14 @@ public final class Chains {
      */
     public static Chain withRemoteBounces(Chain chain, OutboundHold hold) {
         return hold == null ? chain : chain.toBuilder().add(hold.remoteBounces()).build();
+    }
+
+    /**
+     * {@code chain} with each delivered message counted per sending account and per receiving
+     * account ({@code traffic-count}, last at DELIVERED), for the console's top senders and receivers.
+     */
+    public static Chain withTraffic(Chain chain, org.twinmail.store.AccountTraffic traffic) {
+        return chain.toBuilder().add(new org.twinmail.filter.checks.TrafficCount(traffic)).build();
     }
 
     /** Both chains' stage order, as {@link Chain#describe()} prints it. */

@@ -23,6 +23,14 @@ public interface Envelope {
     /** RFC 6531 SMTPUTF8 was given at MAIL. */
     boolean smtputf8();
 
+    /**
+     * The message's size in octets once it has been read (at the DELIVERED stage: what DATA or
+     * BURL read, a JMAP submission's message); before that the declared SIZE, or 0.
+     */
+    default long messageSize() {
+        return declaredSize().orElse(0);
+    }
+
     /** Accepted recipients as the client wrote them, duplicates included. */
     List<String> recipients();
 

@@ -74,6 +74,7 @@ import org.twinmail.relay.queue.RelaySettings;
 import org.twinmail.smtp.SmtpServer;
 import org.twinmail.search.IndexUpdater;
 import org.twinmail.search.SearchIndex;
+import org.twinmail.store.AccountTraffic;
 import org.twinmail.store.MailStore;
 import org.twinmail.store.Postmaster;
 import org.twinmail.store.Quarantine;
@@ -324,10 +325,15 @@ public final class TwinmailServer implements AutoCloseable {
             // The outbound anomaly hold (issue 12): an account sending far above its usual rate, or bouncing, is held.
             OutboundHold outboundHold = OutboundHold.watch(config, store, store, store, store, registry);
             if (outboundHold != null) workers.add(outboundHold);
-            Chain submissionChain = Chains.withSieve(Chains.withDisabledAccounts(Chains.submission(config, store, rules, outboundHold), store), sieve);
+            // Messages and bytes per account and day, for the console's top senders and receivers: counted in memory, written in batches.
+            AccountTraffic traffic = new AccountTraffic(store, config.console.trafficRetention, Clock.systemUTC())
+                    .start(config.console.trafficFlushInterval);
+            workers.add(traffic);
+            Chain submissionChain = Chains.withTraffic(Chains.withSieve(Chains.withDisabledAccounts(Chains.submission(config, store, rules, outboundHold),
+                    store), sieve), traffic);
             smtp = new SmtpServer(config, store, store, authenticator, tls, authGuard, registry,
-                    Chains.withRemoteBounces(Chains.withSieve(Chains.withSrs(Chains.withDisabledAccounts(Chains.mx(config, store, dns, dmarc, rules, bayes),
-                            store), new SrsReturn(srs)), sieve), outboundHold), submissionChain);
+                    Chains.withTraffic(Chains.withRemoteBounces(Chains.withSieve(Chains.withSrs(Chains.withDisabledAccounts(Chains.mx(config, store, dns, dmarc,
+                            rules, bayes), store), new SrsReturn(srs)), sieve), outboundHold), traffic), submissionChain);
             pop3 = new Pop3Server(config, store, authenticator, tls, authGuard, registry);
             tSearch = System.nanoTime();
             SearchIndex search = openSearch(store, workers);
@@ -378,7 +384,7 @@ public final class TwinmailServer implements AutoCloseable {
                     new Pipeline(submissionChain, new FilterMetrics(registry)), search) : null;
             if (jmap != null && jmap.delayedSends() != null) workers.add(jmap.delayedSends().start()); // held EmailSubmissions, active node only
             active = new Active(store.epoch(), dataLock, store, new AdminService(store, hasher, dkim.keys(), config.smtp.postmaster,
-                    config.hostname, config.console.auditRetention).clients(clientSettings), smtp,
+                    config.hostname, config.console.auditRetention).clients(clientSettings).traffic(traffic), smtp,
                     pop3, imap, relay, workers, jmap);
         } catch (IOException | RuntimeException e) {
             if (relay != null) relay.close();

@@ -214,6 +214,55 @@ class ConsoleBrowserTest {
         shootBoth("audit");
     }
 
+    @Test
+    void theTopSendersOfTheDayShowTheAccountThatSendsMost() throws Exception {
+        AdminCreated root;
+        AdminCreated dora;
+        RunFile run = RunFile.read(server.runDir()).orElseThrow();
+        try (AdminClient api = new AdminClient(run.uri(), run.token())) {
+            root = api.addAdmin("root", ROOT_PASSWORD.toCharArray(), "global", null);
+            api.addDomain("example.org");
+            api.addDomain("other.org");
+            dora = api.addAdmin("dora", DORA_PASSWORD.toCharArray(), "domain", List.of("example.org"));
+            for (String u : List.of("alice@example.org", "bob@example.org", "carol@other.org")) api.addUser(u, (u + " secret").toCharArray(), 0, 0);
+        }
+        // two accounts send over SMTP submission: bob three messages, alice one
+        Session s = AccountTrafficEndToEndTest.session(server);
+        for (int i = 0; i < 3; i++) AccountTrafficEndToEndTest.submit(s, "bob@example.org", "carol@other.org", "spam " + i);
+        AccountTrafficEndToEndTest.submit(s, "alice@example.org", "bob@example.org", "hello");
+
+        // the domain administrator sees their domain's list, bob first
+        browser.get(base + "/console/");
+        login("dora", DORA_PASSWORD, Totp.code(dora.totpSecret(), Instant.now().getEpochSecond()));
+        page("top");
+        assertThat(browser.findElements(By.cssSelector("#top-domain option"))).extracting(e -> e.getDomAttribute("value")).containsExactly("example.org");
+        assertThat(browser.findElements(By.cssSelector("#top-senders tbody tr"))).extracting(e -> e.getDomAttribute("data-account"),
+                e -> e.getDomAttribute("data-messages")).containsExactly(org.assertj.core.groups.Tuple.tuple("bob@example.org", "3"),
+                org.assertj.core.groups.Tuple.tuple("alice@example.org", "1"));
+        assertThat(browser.findElements(By.cssSelector("#top-receivers tbody tr"))).extracting(e -> e.getDomAttribute("data-account"))
+                .containsExactly("bob@example.org");
+        shootBoth("top-domain-admin");
+        page("domains");
+        page("top?domain=other.org"); // typed into the address bar
+        assertThat(text(By.id("notice"))).isEqualTo("dora does not manage other.org");
+        assertThat(browser.findElements(By.cssSelector("#top-senders tbody tr"))).isEmpty();
+        click("logout");
+        waitFor(By.id("login-name"));
+
+        // a global administrator sees every domain's: carol received the most
+        login("root", ROOT_PASSWORD, Totp.code(root.totpSecret(), Instant.now().getEpochSecond()));
+        page("top?domain=");
+        assertThat(browser.findElements(By.cssSelector("#top-receivers tbody tr"))).extracting(e -> e.getDomAttribute("data-account"),
+                e -> e.getDomAttribute("data-messages")).containsExactly(org.assertj.core.groups.Tuple.tuple("carol@other.org", "3"),
+                org.assertj.core.groups.Tuple.tuple("bob@example.org", "1"));
+        assertThat(text(By.id("top-senders"))).contains("bob@example.org", "alice@example.org");
+        shootBoth("top");
+        // another day: nothing
+        page("domains");
+        page("top?domain=example.org&day=2020-01-01");
+        assertThat(text(By.id("top-senders-none"))).isEqualTo("No messages on 2020-01-01.");
+    }
+
     // ---- browser steps: every wait is on a condition, with a deadline ----
 
     void login(String name, String password, String code) {

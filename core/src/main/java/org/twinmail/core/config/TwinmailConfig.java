@@ -233,6 +233,10 @@ public final class TwinmailConfig {
         public Duration minuteHistory = Duration.ofHours(48);
         /** How long the per-hour traffic and runtime history is kept. */
         public Duration hourHistory = Duration.ofDays(90);
+        /** How long the per-account traffic counts (top senders and receivers) are kept, after their UTC day ends. */
+        public Duration trafficRetention = Duration.ofDays(31);
+        /** How often the per-account traffic counts, kept in memory as mail flows, are added into the store (and at shutdown). */
+        public Duration trafficFlushInterval = Duration.ofSeconds(30);
         /** How often the active node deletes the store's expired records (history, audit days, expired bans). */
         public Duration purgeInterval = Duration.ofMinutes(10);
         /** How often the node's meters are read into the history (each sample adds into its minute). */

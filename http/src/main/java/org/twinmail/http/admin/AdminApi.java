@@ -104,6 +104,7 @@ import org.twinmail.http.Exchange;
  * DELETE /api/admin/admins/{name}                204
  * GET    /api/admin/audit[?limit&since&actor&domain]  200 [AuditEntry] (newest first)
  * GET    /api/admin/traffic[?step=minute|hour&since=&series=a,b]  200 [TrafficPoint] (the history, oldest first)
+ * GET    /api/admin/traffic/top[?domain=&day=&kind=senders|receivers&limit=]  200 TrafficTop (a day's top senders or receivers; a domain administrator names a domain)
  * GET    /api/admin/alerts                       200 [AlertInfo] (the alerts in force)
  * GET    /api/admin/cluster                      200 ClusterInfo (this node's view of the pair: roles, lease, heartbeats, probes, failovers)
  * POST   /api/admin/cluster/switchover           200 SwitchoverInfo (planned switchover; 409 when the pair cannot switch now)
@@ -289,6 +290,9 @@ public final class AdminApi {
                                 r.query("domain")))),
                 new Route("GET", "traffic", GLOBAL, Set.of("step", "since", "series"), false, r -> Reply.ok(admin.traffic(r.query("step"),
                         r.query("since"), r.query("series") == null ? null : List.of(r.query("series").split(","))))),
+                new Route("GET", "traffic/top", domainQueryRequired(), Set.of("domain", "day", "kind", "limit"), false,
+                        r -> Reply.ok(admin.trafficTop(r.query("domain"), r.query("day"), r.query("kind"),
+                                r.query("limit") == null ? 10 : limit(r.query("limit"))))),
                 new Route("GET", "alerts", GLOBAL, NONE, false, r -> Reply.ok(admin.alerts())),
                 new Route("GET", "cluster", GLOBAL, NONE, false, r -> Reply.ok(admin.cluster())),
                 new Route("POST", "cluster/switchover", GLOBAL, NONE, false, this::switchover),

@@ -60,7 +60,7 @@ class AdminApiAuthorizationTest {
                 "GET users/*/sms", "PATCH users/*/sms", "POST users/*/sms/verify", "POST users/*/sms/code",
                 "GET users/*/forwarding", "PUT users/*/forwarding", "DELETE users/*/forwarding",
                 "GET users/*/sharing", "PUT users/*/sharing", "PUT users/*/acl/*", "DELETE users/*/acl/*",
-                "GET users/*/app-passwords", "POST users/*/app-passwords", "DELETE users/*/app-passwords/*")) {
+                "GET users/*/app-passwords", "POST users/*/app-passwords", "DELETE users/*/app-passwords/*", "GET traffic/top")) {
             TABLE.put(r, Access.DOMAIN);
         }
         for (String r : List.of("GET domains", "GET rules", "GET me", "GET openapi.yaml")) TABLE.put(r, Access.ANY);
@@ -139,6 +139,10 @@ class AdminApiAuthorizationTest {
         assertThat(me.path("role").asText()).isEqualTo("domain");
         assertThat(me.path("domains").get(0).asText()).isEqualTo("example.org");
         assertThat(JSON.readTree(get("me", null).body()).path("name").asText()).isEqualTo(AdminPrincipal.TOKEN);
+        assertThat(get("traffic/top", "dora").statusCode()).as("every domain's top list").isEqualTo(403);
+        assertThat(get("traffic/top?domain=other.org", "dora").statusCode()).isEqualTo(403);
+        assertThat(get("traffic/top?domain=example.org&kind=receivers", "dora").statusCode()).isEqualTo(200);
+        assertThat(get("traffic/top", null).statusCode()).as("a global administrator: every domain").isEqualTo(200);
     }
 
     @Test
@@ -187,7 +191,7 @@ class AdminApiAuthorizationTest {
             p.append(parts[i].equals("*") ? param(parts[0], domain) : parts[i]);
         }
         String query = switch (route) {
-            case "GET users", "GET aliases", "GET export/users", "POST import/users" -> "?domain=" + domain;
+            case "GET users", "GET aliases", "GET export/users", "POST import/users", "GET traffic/top" -> "?domain=" + domain;
             case "DELETE rules/sender/*" -> "?scope=" + domain;
             default -> "";
         };

@@ -324,6 +324,7 @@ public final class SmtpSession {
     private void finish(Transaction tx, DataHandler.Result result) throws IOException {
         noteMail(tx, result.reply());
         if (result.delivered()) {
+            tx.read(result.bytes());
             pipeline.delivered(client(), tx);
             messages++;
             recipients += tx.recipients().size();

@@ -32,6 +32,8 @@ final class Transaction implements Envelope {
     private final Map<String, Integer> refusedByReason = new HashMap<>();
     private final Disposition disposition;
     private int refusedRecipients;
+    /** The octets DATA or BURL read, once read; -1 before. */
+    private long size = -1;
     /** The message so far from BURL commands (RFC 4468), or null before the first. */
     private java.io.ByteArrayOutputStream burl;
 
@@ -56,6 +58,16 @@ final class Transaction implements Envelope {
     @Override
     public OptionalLong declaredSize() {
         return parameters.size();
+    }
+
+    @Override
+    public long messageSize() {
+        return size >= 0 ? size : Envelope.super.messageSize();
+    }
+
+    /** The message has been read: {@code bytes} octets. */
+    void read(long bytes) {
+        size = bytes;
     }
 
     Disposition disposition() {

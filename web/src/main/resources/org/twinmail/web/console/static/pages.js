@@ -6,7 +6,7 @@ const global = () => state.me && state.me.role === 'global';
 
 /** The links a role sees. */
 export function navigation(me) {
-  const all = [['#/domains', 'Domains'], ['#/users', 'Accounts'], ['#/aliases', 'Aliases'], ['#/dkim', 'DKIM'], ['#/rules', 'Rules']];
+  const all = [['#/domains', 'Domains'], ['#/top', 'Top senders'], ['#/users', 'Accounts'], ['#/aliases', 'Aliases'], ['#/dkim', 'DKIM'], ['#/rules', 'Rules']];
   if (me.role !== 'global') return all;
   return [['#/traffic', 'Traffic'], ...all, ['#/queue', 'Queue'], ['#/quarantine', 'Quarantine'], ['#/bans', 'Bans'], ['#/tls', 'Certificates'],
     ['#/pair', 'Pair'], ['#/admins', 'Administrators'], ['#/audit', 'Audit log']];
@@ -334,6 +334,29 @@ export const pages = {
   } },
 
   traffic: { title: 'Traffic and runtime', render: trafficPage },
+
+  top: { title: 'Top senders and receivers', async render(body, params) {
+    // a domain administrator picks one of their domains; a global administrator may look at every domain at once
+    const domains = await act(() => api('GET', 'domains')) || [];
+    const choices = [...(global() ? [['', 'every domain']] : []), ...domains.map(d => [d.name, d.name])];
+    const domain = params.has('domain') ? params.get('domain') : (choices[0] ? choices[0][0] : '');
+    const day = params.get('day') || new Date().toISOString().slice(0, 10);
+    const go = (d, x) => { location.hash = '#/top?domain=' + enc(d) + '&day=' + enc(x); };
+    const select = h('select', { id: 'top-domain', onchange: () => go(select.value, dayInput.value) },
+      choices.map(([v, label]) => h('option', { value: v, selected: v === domain }, label)));
+    const dayInput = h('input', { type: 'date', id: 'top-day', value: day, onchange: () => go(select.value, dayInput.value) });
+    body.append(h('p', { class: 'inline' }, h('label', { class: 'picker' }, 'Domain ', select), h('label', {}, 'Day (UTC) ', dayInput)));
+    if (!choices.length) return;
+    for (const kind of ['senders', 'receivers']) {
+      const q = 'traffic/top?kind=' + kind + '&limit=20&day=' + enc(day) + (domain ? '&domain=' + enc(domain) : '');
+      const top = await act(() => api('GET', q));
+      if (!top) continue;
+      body.append(h('h3', {}, kind === 'senders' ? 'Sent (submission, JMAP, SMS replies)' : 'Received (local delivery)'),
+        top.accounts.length ? table('top-' + kind, ['#', 'Account', 'Messages', 'Bytes'], top.accounts.map((a, i) => h('tr', { dataset: { account: a.address, messages: String(a.messages) } },
+          h('td', {}, String(i + 1)), h('td', {}, a.address), h('td', {}, String(a.messages)), h('td', {}, bytes(a.bytes)))))
+          : h('p', { class: 'muted', id: 'top-' + kind + '-none' }, 'No messages on ' + top.day + '.'));
+    }
+  } },
 };
 
 export { notice };
