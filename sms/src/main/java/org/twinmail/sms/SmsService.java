@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.twinmail.core.config.TwinmailConfig;
 import org.twinmail.sms.gateway.SmsGateway;
+import org.twinmail.sms.gateway.cmpp.CmppGateway;
+import org.twinmail.sms.gateway.cmpp.CmppVersion;
 import org.twinmail.sms.gateway.http.HttpGateway;
 import org.twinmail.sms.gateway.smpp.SmppGateway;
 import org.twinmail.sms.queue.NoticeConsumer;
@@ -35,8 +37,9 @@ public final class SmsService implements AutoCloseable {
 
     /** The queue's settings from the configuration; references are digits when a gateway puts them into its source address. */
     public static QueueSettings settings(TwinmailConfig.Sms c) {
-        int digits = java.util.stream.IntStream.concat(c.smpp.stream().mapToInt(s -> s.extensionDigits), c.http.stream().mapToInt(h -> h.extensionDigits))
-                .filter(d -> d > 0).min().orElse(0);
+        int digits = java.util.stream.Stream.of(c.smpp.stream().mapToInt(s -> s.extensionDigits), c.cmpp.stream().mapToInt(m -> m.extensionDigits),
+                        c.http.stream().mapToInt(h -> h.extensionDigits))
+                .flatMapToInt(d -> d).filter(d -> d > 0).min().orElse(0);
         return new QueueSettings(c.maxParts, c.retrySchedule, c.expireAfter, c.replyWindow, c.maxNoticeAge, c.codeValidity, c.pollInterval, digits,
                 c.sendBatch);
     }
@@ -63,7 +66,7 @@ public final class SmsService implements AutoCloseable {
 
     /**
      * The configured gateways, in the order the worker tries them: by priority (lower first),
-     * then as listed, SMPP before HTTP. SMPP gateways are started (binding) here.
+     * then as listed, SMPP, then CMPP, then HTTP. SMPP and CMPP gateways are started (binding, logging in) here.
      */
     static List<SmsGateway> gateways(TwinmailConfig.Sms c, Clock clock) {
         record Ranked(int priority, SmsGateway gateway) { }
@@ -72,10 +75,20 @@ public final class SmsService implements AutoCloseable {
             all.add(new Ranked(s.priority, new SmppGateway(new SmppGateway.Settings(s.name, s.host, s.port, s.systemId, s.password, s.systemType,
                     s.sourceAddress, s.extensionDigits, s.window, s.throughput, s.enquireLinkInterval, s.responseTimeout, s.reconnectDelays))));
         }
+        for (TwinmailConfig.Sms.Cmpp m : c.cmpp) all.add(new Ranked(m.priority, new CmppGateway(cmppSettings(m), clock)));
         for (TwinmailConfig.Sms.Http h : c.http) all.add(new Ranked(h.priority, new HttpGateway(httpSettings(h), clock)));
         List<SmsGateway> out = all.stream().sorted(java.util.Comparator.comparingInt(Ranked::priority)).map(Ranked::gateway).toList();
-        for (SmsGateway g : out) if (g instanceof SmppGateway smpp) smpp.start();
+        for (SmsGateway g : out) {
+            if (g instanceof SmppGateway smpp) smpp.start();
+            if (g instanceof CmppGateway cmpp) cmpp.start();
+        }
         return out;
+    }
+
+    static CmppGateway.Settings cmppSettings(TwinmailConfig.Sms.Cmpp m) {
+        return new CmppGateway.Settings(m.name, m.host, m.port, CmppVersion.of(m.version), m.spId, m.sharedSecret, m.serviceId, m.sourceAddress,
+                m.extensionDigits, m.feeUserType, m.feeType, m.feeCode, m.countryCode, m.window, m.throughput, m.activeTestInterval,
+                m.activeTestMisses, m.responseTimeout, m.reconnectDelays);
     }
 
     static HttpGateway.Settings httpSettings(TwinmailConfig.Sms.Http h) {

@@ -393,6 +393,8 @@ public final class TwinmailConfig {
         public List<Smpp> smpp = List.of();
         /** HTTP gateways of cloud SMS providers (docs/sms.md, "HTTP gateway"). */
         public List<Http> http = List.of();
+        /** CMPP 2.0/3.0 gateways (China Mobile's ISMG; docs/sms.md, "CMPP"). */
+        public List<Cmpp> cmpp = List.of();
 
         /** One SMPP 3.4 SMSC account (the SMSC's contract gives most of these). */
         public static final class Smpp {
@@ -415,7 +417,48 @@ public final class TwinmailConfig {
             public Duration responseTimeout = Duration.ofSeconds(10);
             /** Waits before the 1st, 2nd ... bind after a failure or a drop; the last repeats. */
             public List<Duration> reconnectDelays = List.of(Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(30));
-            /** Lower goes first among all gateways; equal ones in the order listed, SMPP before HTTP. */
+            /** Lower goes first among all gateways; equal ones in the order listed, SMPP, then CMPP, then HTTP. */
+            public int priority = 0;
+        }
+
+        /** One CMPP 2.0/3.0 ISMG account (the carrier's contract gives most of these). */
+        public static final class Cmpp {
+            public String name = "cmpp";
+            public String host = "";
+            public int port = 7890;
+            /** {@code 3.0} or {@code 2.0}. */
+            public String version = "3.0";
+            /** The SP's login (SP_Id, 6 characters): CONNECT's Source_Addr and SUBMIT's Msg_src. */
+            public String spId = "";
+            /** The shared secret of CONNECT's MD5 authenticator. */
+            public String sharedSecret = "";
+            /** The service code of each SUBMIT (Service_Id, up to 10 characters). */
+            public String serviceId = "";
+            /** The SP's service number notices come from (Src_Id). */
+            public String sourceAddress = "";
+            /** Digits of the notice's reference appended to sourceAddress (the ISMG routes replies to the extended number); 0: the reference goes into the text. */
+            public int extensionDigits = 0;
+            /** Fee_UserType: 0 the receiver, 1 the sender, 2 the SP, 3 Fee_terminal_Id. */
+            public int feeUserType = 2;
+            /** FeeType: 01 free, 02 per message ... */
+            public String feeType = "01";
+            /** FeeCode: the fee in fen. */
+            public String feeCode = "000000";
+            /** Numbers of this country go national in Dest_terminal_Id and a received national number is read in it; empty: international. */
+            public String countryCode = "86";
+            /** SUBMITs awaiting their SUBMIT_RESP at once. */
+            public int window = 16;
+            /** SUBMITs a second at most; 0: no limit. */
+            public int throughput = 0;
+            /** An ACTIVE_TEST goes after this long without a frame from the ISMG. */
+            public Duration activeTestInterval = Duration.ofSeconds(30);
+            /** Unanswered ACTIVE_TESTs in a row after which the connection is made again. */
+            public int activeTestMisses = 3;
+            /** A request without response this long: a SUBMIT is then in doubt (not sent again). */
+            public Duration responseTimeout = Duration.ofSeconds(10);
+            /** Waits before the 1st, 2nd ... connect after a failure or a drop; the last repeats. */
+            public List<Duration> reconnectDelays = List.of(Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(30));
+            /** Lower goes first among all gateways; equal ones in the order listed, SMPP, then CMPP, then HTTP. */
             public int priority = 0;
         }
 
@@ -463,7 +506,7 @@ public final class TwinmailConfig {
             /** Receipt statuses that mean delivered (case-insensitive); others in failedStatuses are final failures, the rest not final. */
             public List<String> deliveredStatuses = List.of("delivered", "DELIVRD");
             public List<String> failedStatuses = List.of("failed", "undelivered", "rejected", "expired", "UNDELIV", "REJECTD", "EXPIRED");
-            /** Lower goes first among all gateways; equal ones in the order listed, SMPP before HTTP. */
+            /** Lower goes first among all gateways; equal ones in the order listed, SMPP, then CMPP, then HTTP. */
             public int priority = 0;
         }
     }

@@ -46,13 +46,31 @@ public record SmsText(String text, Alphabet alphabet, List<byte[]> parts, List<S
         return split(t, Alphabet.of(t)).size();
     }
 
+    /** How many parts {@code text} needs in {@code alphabet} (GSM 7-bit after stand-ins; it must then be encodable). */
+    public static int partsNeeded(String text, Alphabet alphabet) {
+        return split(alphabet == Alphabet.GSM7 ? Gsm7.withStandIns(text) : text, alphabet).size();
+    }
+
     /**
      * {@code text} encoded and split; {@code reference} (its low 8 bits) is the concatenation
      * reference all parts share, which tells a phone which parts belong together.
      */
     public static SmsText of(String text, int reference) {
         String t = Gsm7.withStandIns(text);
-        Alphabet a = Alphabet.of(t);
+        return encode(t, reference, Alphabet.of(t));
+    }
+
+    /**
+     * {@code text} encoded in {@code alphabet} and split, for a gateway that chooses it (GSM
+     * 7-bit takes the stand-ins and must then be able to encode the text; UCS-2 takes any).
+     */
+    public static SmsText of(String text, int reference, Alphabet alphabet) {
+        String t = alphabet == Alphabet.GSM7 ? Gsm7.withStandIns(text) : text;
+        if (alphabet == Alphabet.GSM7 && !Gsm7.encodable(t)) throw new IllegalArgumentException("the text is not in the GSM 7-bit alphabet");
+        return encode(t, reference, alphabet);
+    }
+
+    private static SmsText encode(String t, int reference, Alphabet a) {
         List<String> texts = split(t, a);
         List<byte[]> parts = new ArrayList<>(texts.size());
         for (int i = 0; i < texts.size(); i++) {

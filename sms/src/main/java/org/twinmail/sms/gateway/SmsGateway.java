@@ -32,6 +32,20 @@ public interface SmsGateway extends AutoCloseable {
     }
 
     /**
+     * {@code text} as this gateway sends it: its alphabet and parts ({@code reference} the
+     * concatenation reference of the parts). By default GSM 7-bit when the text allows it, else
+     * UCS-2, split into parts with a UDH; one part when the provider {@link #concatenates}.
+     */
+    default SmsText encode(String text, int reference) {
+        return concatenates() ? SmsText.whole(text) : SmsText.of(text, reference);
+    }
+
+    /** The parts {@code text} takes through this gateway (what a notice is fitted to). */
+    default int partsNeeded(String text) {
+        return SmsText.partsNeeded(text);
+    }
+
+    /**
      * Submits part {@code part} (0-based) of {@code text} to {@code phone}, from the service
      * number with {@code extension} appended when not empty, asking for a delivery receipt.
      * {@code id} names the SMS in the queue (the same for every retry): a gateway whose provider

@@ -4,6 +4,7 @@ import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.ToIntFunction;
 import org.twinmail.sms.encoding.SmsText;
 
 /**
@@ -37,18 +38,26 @@ public final class NoticeText {
      * with {@code replyCode} (the notice's reference) in the text when present.
      */
     public static String of(MailNotice n, Language lang, ZoneId zone, int maxParts, Optional<String> replyCode) {
+        return of(n, lang, zone, maxParts, replyCode, SmsText::partsNeeded);
+    }
+
+    /**
+     * The notice as above, fitted by {@code partsNeeded} (the parts a text takes in the alphabets
+     * of the gateway that sends it: a CMPP gateway sends GSM's non-ASCII letters in UCS-2).
+     */
+    public static String of(MailNotice n, Language lang, ZoneId zone, int maxParts, Optional<String> replyCode, ToIntFunction<String> partsNeeded) {
         String time = (lang == Language.ZH ? ZH_TIME : EN_TIME).format(n.received().atZone(zone));
         String sender = cut(n.sender().isBlank() ? "?" : n.sender(), SENDER_MAX);
         String subject = cut(n.subject().isBlank() ? (lang == Language.ZH ? "(无主题)" : "(no subject)") : n.subject(), SUBJECT_MAX);
         String summary = n.summary();
         String tail = replyCode.map(c -> lang == Language.ZH ? "\n回复请以#" + c + "开头" : "\nReply: start with #" + c).orElse("");
         String text = compose(lang, sender, time, subject, summary, tail);
-        if (SmsText.partsNeeded(text) <= maxParts) return text;
-        summary = fit(summary, s -> compose(lang, sender, time, subject, s, tail), maxParts);
+        if (partsNeeded.applyAsInt(text) <= maxParts) return text;
+        summary = fit(summary, s -> compose(lang, sender, time, subject, s, tail), maxParts, partsNeeded);
         if (summary != null) return compose(lang, sender, time, subject, summary, tail);
-        String sub = fit(subject, s -> compose(lang, sender, time, s, "", tail), maxParts);
+        String sub = fit(subject, s -> compose(lang, sender, time, s, "", tail), maxParts, partsNeeded);
         if (sub != null) return compose(lang, sender, time, sub, "", tail);
-        String snd = fit(sender, s -> compose(lang, s, time, "", "", tail), maxParts);
+        String snd = fit(sender, s -> compose(lang, s, time, "", "", tail), maxParts, partsNeeded);
         return compose(lang, snd == null ? "" : snd, time, "", "", tail);
     }
 
@@ -66,14 +75,14 @@ public final class NoticeText {
      * {@code maxParts}; null if not even the empty one does. Binary search: the parts needed
      * grow with the length.
      */
-    private static String fit(String s, java.util.function.Function<String, String> compose, int maxParts) {
+    private static String fit(String s, java.util.function.Function<String, String> compose, int maxParts, ToIntFunction<String> partsNeeded) {
         int[] cps = s.codePoints().toArray();
-        if (SmsText.partsNeeded(compose.apply("")) > maxParts) return null;
+        if (partsNeeded.applyAsInt(compose.apply("")) > maxParts) return null;
         int lo = 0;
         int hi = cps.length - 1;
         while (lo < hi) {
             int mid = (lo + hi + 1) >>> 1;
-            if (SmsText.partsNeeded(compose.apply(cutAt(cps, mid))) <= maxParts) lo = mid;
+            if (partsNeeded.applyAsInt(compose.apply(cutAt(cps, mid))) <= maxParts) lo = mid;
             else hi = mid - 1;
         }
         return lo == 0 ? "" : cutAt(cps, lo);

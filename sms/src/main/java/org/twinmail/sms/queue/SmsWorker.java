@@ -390,9 +390,9 @@ public final class SmsWorker implements AutoCloseable {
         if (item.purpose() == SmsItem.Purpose.NOTICE) {
             Optional<String> inText = item.ref().isEmpty() || g.sourceExtension() ? Optional.empty() : Optional.of(item.ref());
             text = NoticeText.of(item.notice(), NoticeText.Language.of(item.language()), java.time.ZoneId.of(item.zone()),
-                    settings.maxParts(), inText);
+                    settings.maxParts(), inText, g::partsNeeded);
         }
-        return g.concatenates() ? SmsText.whole(text) : SmsText.of(text, id.hashCode());
+        return g.encode(text, id.hashCode());
     }
 
     private void inbound(Inbound i) {

@@ -5,8 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.jsmpp.bean.AlertNotification;
 import org.jsmpp.bean.BindType;
@@ -34,6 +32,7 @@ import org.slf4j.LoggerFactory;
 import org.twinmail.sms.encoding.Gsm7;
 import org.twinmail.sms.encoding.SmsText;
 import org.twinmail.sms.gateway.SmsGateway;
+import org.twinmail.sms.gateway.SubmitLimits;
 
 /**
  * An SMPP 3.4 gateway on jsmpp: one transceiver bind (bind_transceiver) kept up by a connector
@@ -71,9 +70,7 @@ public final class SmppGateway implements SmsGateway {
     }
 
     private final Settings settings;
-    private final Semaphore window;
-    private final Object rate = new Object();
-    private long nextSlotNanos;
+    private final SubmitLimits limits;
     private volatile Consumer<Inbound> inbound = i -> { };
     private volatile SMPPSession session;
     private volatile boolean running = true;
@@ -82,7 +79,7 @@ public final class SmppGateway implements SmsGateway {
 
     public SmppGateway(Settings settings) {
         this.settings = settings;
-        this.window = new Semaphore(settings.window(), true);
+        this.limits = new SubmitLimits(settings.window(), settings.throughput());
         this.connector = Thread.ofVirtual().name("smpp-" + settings.name()).unstarted(this::connectLoop);
     }
 
@@ -169,7 +166,7 @@ public final class SmppGateway implements SmsGateway {
         SMPPSession s = session;
         if (s == null || !s.getSessionState().isBound()) throw new SubmitException.Refused("not bound", false);
         try {
-            if (!window.tryAcquire(settings.responseTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+            if (!limits.enter(settings.responseTimeout())) {
                 throw new SubmitException.Refused("the window of " + settings.window() + " is full", false);
             }
         } catch (InterruptedException e) {
@@ -177,7 +174,6 @@ public final class SmppGateway implements SmsGateway {
             throw new SubmitException.Refused("interrupted", false);
         }
         try {
-            pace();
             String source = settings.sourceAddress() + (extension == null ? "" : extension);
             ESMClass esm = new ESMClass(text.concatenated() ? 0x40 : 0x00);
             byte dataCoding = (byte) text.alphabet().dataCoding();
@@ -197,21 +193,8 @@ public final class SmppGateway implements SmsGateway {
         } catch (org.jsmpp.PDUException | org.jsmpp.InvalidResponseException e) {
             throw new SubmitException.Refused(e.toString(), true);
         } finally {
-            window.release();
+            limits.leave();
         }
-    }
-
-    /** Waits for the next slot of the throughput limit. */
-    private void pace() {
-        if (settings.throughput() <= 0) return;
-        long slot;
-        synchronized (rate) {
-            long now = System.nanoTime();
-            slot = Math.max(now, nextSlotNanos);
-            nextSlotNanos = slot + 1_000_000_000L / settings.throughput();
-        }
-        long wait = slot - System.nanoTime();
-        if (wait > 0) java.util.concurrent.locks.LockSupport.parkNanos(wait);
     }
 
     /** What follows the service number in a destination address, when references go into the source address; else "". */
