@@ -35,6 +35,7 @@ public final class Disposition {
     private final java.util.Set<Long> dropped = new java.util.HashSet<>();
     private final List<Verdict.Redirect> redirects = new ArrayList<>();
     private final Map<Long, Verdict.RewriteHeader> rewrites = new HashMap<>();
+    private final Map<Long, List<Verdict.CopyInto>> copies = new HashMap<>();
 
     public Disposition() {
     }
@@ -49,6 +50,7 @@ public final class Disposition {
         dropped.addAll(base.dropped);
         redirects.addAll(base.redirects);
         rewrites.putAll(base.rewrites);
+        base.copies.forEach((k, v) -> copies.put(k, new ArrayList<>(v)));
     }
 
     /** The copies redirected or forwarded on behalf of the recipients, in order. */
@@ -78,6 +80,7 @@ public final class Disposition {
                 case Verdict.Drop d -> dropped.addAll(d.accountIds());
                 case Verdict.Redirect r -> redirects.add(r);
                 case Verdict.RewriteHeader h -> rewrites.put(h.accountId(), h);
+                case Verdict.CopyInto c -> copies.computeIfAbsent(c.accountId(), k -> new ArrayList<>()).add(c);
                 case Verdict.FileInto f -> {
                     List<Long> ids = f.accountIds().isEmpty() ? scope : f.accountIds();
                     if (ids.isEmpty()) {
@@ -124,6 +127,23 @@ public final class Disposition {
         return h == null ? r : r.withRewrite(h);
     }
 
+    /**
+     * Every copy this account gets: none when it was dropped, else its {@link #recipient} and, unless
+     * the message is quarantined, one more per {@link Verdict.CopyInto} (same header fields and rewrite).
+     */
+    public List<Delivery.Recipient> copies(long accountId) {
+        if (dropped(accountId)) return List.of();
+        Delivery.Recipient main = recipient(accountId);
+        List<Verdict.CopyInto> more = copies.get(accountId);
+        if (more == null || quarantine != null) return List.of(main);
+        List<Delivery.Recipient> all = new ArrayList<>(1 + more.size());
+        all.add(main);
+        for (Verdict.CopyInto c : more) {
+            all.add(new Delivery.Recipient(accountId, c.mailbox(), null, c.flags(), main.headerFields(), main.rewrite()));
+        }
+        return all;
+    }
+
     private Verdict.FileInto filing(long accountId) {
         Verdict.FileInto own = perAccountFiling.get(accountId);
         return own != null ? own : everyoneFiling;
@@ -137,6 +157,6 @@ public final class Disposition {
     /** True when every copy goes to INBOX as it came: no headers, no filing, no quarantine. */
     public boolean isPlain() {
         return everyone.isEmpty() && perAccount.isEmpty() && everyoneFiling == null && perAccountFiling.isEmpty() && quarantine == null
-                && dropped.isEmpty() && redirects.isEmpty() && rewrites.isEmpty();
+                && dropped.isEmpty() && redirects.isEmpty() && rewrites.isEmpty() && copies.isEmpty();
     }
 }

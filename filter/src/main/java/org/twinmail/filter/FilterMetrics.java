@@ -38,6 +38,7 @@ public final class FilterMetrics {
             case Verdict.Tempfail t -> "tempfail";
             case Verdict.AddHeaders h -> "add_headers";
             case Verdict.FileInto f -> "file_into";
+            case Verdict.CopyInto c -> "copy_into";
             case Verdict.Drop d -> "drop";
             case Verdict.Redirect r -> "redirect";
             case Verdict.RewriteHeader h -> "rewrite_header";

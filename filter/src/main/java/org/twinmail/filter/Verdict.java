@@ -72,7 +72,7 @@ public sealed interface Verdict {
     }
 
     /** A verdict that only adds to the delivery: header fields or filing. */
-    sealed interface Effect extends Verdict permits AddHeaders, FileInto, Drop, Redirect, RewriteHeader { }
+    sealed interface Effect extends Verdict permits AddHeaders, FileInto, CopyInto, Drop, Redirect, RewriteHeader { }
 
     /**
      * One account's header section in place of the message's (its Sieve editheader, RFC 5293):
@@ -210,6 +210,21 @@ public sealed interface Verdict {
         /** The same filing, for these accounts only (a DATA check that files per recipient). */
         public FileInto forAccounts(List<Long> ids) {
             return new FileInto(mailbox, specialUse, flags, ids, reason);
+        }
+    }
+
+    /**
+     * One more copy for one account, in {@code mailbox} with {@code flags}, beside the copy its
+     * filing decides (a Sieve script that files into several mailboxes: {@code fileinto :copy},
+     * RFC 3894, or {@code keep} and {@code fileinto} together, RFC 5228 4.1). It carries the same
+     * header fields and header rewrite as the account's other copy; a quarantine or a drop of the
+     * account leaves it out. A mailbox that does not exist means INBOX.
+     */
+    record CopyInto(String mailbox, Set<String> flags, long accountId, String reason) implements Effect {
+        public CopyInto {
+            if (mailbox == null || mailbox.isBlank()) throw new IllegalArgumentException("CopyInto needs a mailbox name");
+            flags = Set.copyOf(flags);
+            checkReason(reason);
         }
     }
 

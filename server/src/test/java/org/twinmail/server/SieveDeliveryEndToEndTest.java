@@ -153,6 +153,55 @@ class SieveDeliveryEndToEndTest {
         }
     }
 
+    static final String INCLUDES = """
+            require ["include", "fileinto", "copy"];
+            if header :contains "subject" "project" { fileinto "Projects"; include :global "archive"; stop; }
+            if header :contains "subject" "both" { fileinto :copy "A"; fileinto :copy "B"; }
+            """;
+
+    /**
+     * {@code include :global} (RFC 6609) runs the administrator's global script of that name, and
+     * every mailbox a script files into gets its copy ({@code fileinto :copy}, RFC 3894): a
+     * message filed into Projects by the user's script and into Archive by the included global
+     * script is in both; one filed into A and B with the implicit keep is in A, B and INBOX.
+     */
+    @Test
+    void includeGlobalReachesTheAdministratorsScriptsAndEveryFiledCopyIsDelivered() throws Exception {
+        try (TwinmailServer server = TwinmailServer.start(TestConfigs.loopback(data))) {
+            String d = data.toString();
+            assertThat(CliRunner.run("admin", "--data", d, "domain", "add", "sieve.example").exit()).isZero();
+            assertThat(CliRunner.run("admin", "--data", d, "user", "add", "sam@sieve.example", "--password", "pw-sam").exit()).isZero();
+            // an after script: on its own it runs only on kept mail, so a filed message reaches it only through the include
+            Path archive = data.resolve("archive.sieve");
+            java.nio.file.Files.writeString(archive, "require [\"fileinto\", \"copy\"];\nif header :contains \"subject\" \"project\" { fileinto :copy \"Archive\"; }\n");
+            assertThat(CliRunner.run("admin", "--data", d, "sieve", "put", "after", "archive", archive.toString()).exit()).isZero();
+            Properties p = new Properties();
+            p.put("mail.smtp.host", "127.0.0.1");
+            p.put("mail.smtp.port", String.valueOf(server.smtpAddresses().getFirst().getPort()));
+            p.put("mail.imap.host", "127.0.0.1");
+            p.put("mail.imap.port", String.valueOf(server.imapAddresses().getFirst().getPort()));
+            Session session = Session.getInstance(p);
+            Store imap = session.getStore("imap");
+            imap.connect("sam@sieve.example", "pw-sam");
+            try {
+                for (String f : new String[] {"Projects", "Archive", "A", "B"}) assertThat(imap.getFolder(f).create(Folder.HOLDS_MESSAGES)).isTrue();
+                upload(server.managesieveAddresses().getFirst(), INCLUDES);
+
+                send(session, "sam@sieve.example", "project plan");
+                send(session, "sam@sieve.example", "both please");
+                send(session, "sam@sieve.example", "hello");
+
+                assertThat(subjects(imap, "Projects")).containsExactly("project plan");
+                assertThat(subjects(imap, "Archive")).as("include :global ran the administrator's script").containsExactly("project plan");
+                assertThat(subjects(imap, "A")).containsExactly("both please");
+                assertThat(subjects(imap, "B")).as("the second fileinto :copy").containsExactly("both please");
+                assertThat(subjects(imap, "INBOX")).containsExactly("both please", "hello");
+            } finally {
+                imap.close();
+            }
+        }
+    }
+
     static final String EDITHEADER = """
             require ["editheader", "copy"];
             addheader "X-Sieve-Filtered" "<sam@sieve.example>";

@@ -23,8 +23,9 @@ import org.twinmail.core.model.SpecialUse;
  *
  * @param content      the message as it will be stored (Return-Path and Received already prepended)
  * @param internalDate the arrival time (IMAP INTERNALDATE, and the queue's arrival time)
- * @param recipients   local recipients, each account once (the first entry of an account counts);
- *                     may be empty when {@code outbound} is given
+ * @param recipients   local recipients, each account and target mailbox once (the first entry counts):
+ *                     an account gets several copies only in different mailboxes (a Sieve script's
+ *                     {@code fileinto :copy}); may be empty when {@code outbound} is given
  * @param outbound     the remote recipients, or null for none
  * @param redirects    copies queued for remote addresses with an envelope sender of their own
  *                     (a Sieve redirect or an account's forwarding, with the SRS sender), each
@@ -34,9 +35,15 @@ public record Delivery(MessageData content, Instant internalDate, List<Recipient
                        List<Redirect> redirects) {
 
     public Delivery {
-        Map<Long, Recipient> byAccount = new LinkedHashMap<>();
-        for (Recipient r : recipients) byAccount.putIfAbsent(Objects.requireNonNull(r, "recipient").accountId(), r);
-        recipients = List.copyOf(byAccount.values());
+        record Target(long accountId, String mailbox, SpecialUse specialUse) { }
+        Map<Target, Recipient> byTarget = new LinkedHashMap<>();
+        for (Recipient r : recipients) {
+            Objects.requireNonNull(r, "recipient");
+            // INBOX by name is INBOX (RFC 3501 5.1: case-insensitive)
+            String box = r.mailbox() == null || r.mailbox().equalsIgnoreCase("INBOX") ? null : r.mailbox();
+            byTarget.putIfAbsent(new Target(r.accountId(), box, box == null ? r.specialUse() : null), r);
+        }
+        recipients = List.copyOf(byTarget.values());
         redirects = List.copyOf(redirects);
         if (recipients.isEmpty() && outbound == null && redirects.isEmpty()) {
             throw new IllegalArgumentException("a delivery needs at least one recipient");

@@ -47,13 +47,14 @@ import org.twinmail.store.Records;
  * goes, before the 250 is sent, so a {@code reject} of the only recipient is an SMTP-time
  * refusal (RFC 5429 2.1).
  *
- * <p>Applied today: {@code keep} and {@code fileinto} with their flags (the first target),
+ * <p>Applied today: {@code keep} and {@code fileinto} with their flags (the first target decides
+ * the account's copy, every further mailbox gets a copy of its own: {@link Verdict.CopyInto}),
  * {@code discard}, and {@code reject}/{@code ereject} when the account is the message's only
  * recipient (550 5.7.1 with the script's reason), editheader's header ({@link Verdict.RewriteHeader},
  * which the script's redirects carry too). The administrator's global before and after
  * scripts ({@link SieveScripts#globals()}) run with the user's as one sequence
- * ({@link Interpreter#run(List, Interpreter.Step, List, SieveMessage)}). Not yet applied, each logged as such and the
- * message kept: a second target (the store delivers one copy per account). A {@code reject} among
+ * ({@link Interpreter#run(List, Interpreter.Step, List, SieveMessage)}); {@code include :global}
+ * reaches them by name. A {@code reject} among
  * several recipients (the message is accepted for the others) sends a rejection MDN to the
  * sender instead ({@link AutoReplies#reject}, never to the null sender) and keeps no copy.
  * A script that does not compile, or fails at run time, delivers to INBOX (never lost) and is
@@ -239,6 +240,8 @@ public final class SieveFilter implements Check.Data {
                           Forwarder.Budget budget, byte[] head, SieveMessage parsed) throws IOException {
         List<Long> id = List.of(account.id());
         boolean delivered = false;
+        // the mailboxes the account's copies go to (a name that does not exist is INBOX): one copy each
+        Set<String> targets = new java.util.HashSet<>();
         boolean keepAnyway = false;
         Action.Reject rejected = null;
         List<EmailAddress> redirectTo = new ArrayList<>();
@@ -259,16 +262,20 @@ public final class SieveFilter implements Check.Data {
                     }
                 }
                 case Action.Keep k -> {
+                    if (!targets.add("INBOX")) continue;
                     if (delivered) {
-                        note(account, "keep beside another target");
+                        effects.add(new Verdict.CopyInto("INBOX", k.flags(), account.id(), "sieve_keep"));
                     } else {
                         delivered = true;
                         if (!k.flags().isEmpty()) effects.add(new Verdict.FileInto("INBOX", null, k.flags(), id, "sieve_keep"));
                     }
                 }
                 case Action.FileInto f -> {
+                    boolean exists = !f.mailbox().equalsIgnoreCase("INBOX") && mailboxes.mailbox(account.id(), f.mailbox()).isPresent();
+                    if (!targets.add(exists ? f.mailbox() : "INBOX")) continue;
                     if (delivered) {
-                        note(account, "a second target (" + f.mailbox() + ")");
+                        // a further target (fileinto :copy, or keep and fileinto): one more copy for the account
+                        effects.add(new Verdict.CopyInto(f.mailbox(), f.flags(), account.id(), "sieve_fileinto"));
                     } else {
                         delivered = true;
                         effects.add(new Verdict.FileInto(f.mailbox(), null, f.flags(), id, "sieve_fileinto"));
@@ -488,6 +495,16 @@ public final class SieveFilter implements Check.Data {
         }
     }
 
+    /**
+     * {@code include :global} (RFC 6609 2.2): the administrator's global script of that name,
+     * a {@code before} one first, then an {@code after} one (the same records {@code admin sieve} writes).
+     */
+    private Optional<String> globalScript(String name) {
+        SieveScripts.Globals g = scripts.globals();
+        return java.util.stream.Stream.concat(g.before().stream(), g.after().stream()).filter(s -> s.name().equals(name)).findFirst()
+                .map(SieveScripts.Script::text);
+    }
+
     private Environment environment(Account account) {
         String scope = Records.accountScope(account.id());
         return new Environment() {
@@ -503,7 +520,7 @@ public final class SieveFilter implements Check.Data {
 
             @Override
             public Optional<String> script(boolean global, String name) {
-                return global ? Optional.empty() : scripts.text(account.id(), name);
+                return global ? globalScript(name) : scripts.text(account.id(), name);
             }
 
             @Override

@@ -219,8 +219,8 @@ final class DataHandler {
                 metrics.accepted(content.size(), 0);
                 return new Result(Reply.of(250, "2.0.0", "Ok: queued as " + tx.queueId()), true, content.size());
             }
-            List<Delivery.Recipient> copies = new ArrayList<>(accounts.stream().filter(a -> !disposition.dropped(a.id()))
-                    .map(a -> disposition.recipient(a.id())).toList());
+            // each account's copy, and its further copies (a Sieve script filing into several mailboxes)
+            List<Delivery.Recipient> copies = new ArrayList<>(accounts.stream().flatMap(a -> disposition.copies(a.id()).stream()).toList());
             // Redirects and forwarding (the recipients' own filters): remote copies queued under their own
             // (SRS) sender in the same transaction, local ones into their INBOX.
             List<Delivery.Redirect> redirects = new ArrayList<>();
@@ -232,7 +232,10 @@ final class DataHandler {
                     redirects.add(new Delivery.Redirect(new Outbound(r.sender(), r.remote(), tx.smtputf8(),
                             tx.parameters().body() == MailParameters.Body.EIGHT_BIT_MIME), fields, edited));
                 }
-                for (long id : r.localAccounts()) copies.add(Delivery.Recipient.inbox(id).withHeaderFields(fields).withRewrite(edited));
+                for (long id : r.localAccounts()) {
+                    // an account that has a copy already gets no other (the store keeps one per account and mailbox)
+                    if (copies.stream().noneMatch(c -> c.accountId() == id)) copies.add(Delivery.Recipient.inbox(id).withHeaderFields(fields).withRewrite(edited));
+                }
             }
             if (copies.isEmpty() && outbound == null && redirects.isEmpty()) {
                 // Every recipient's own filter discarded it (Sieve discard): accepted, nothing to store.

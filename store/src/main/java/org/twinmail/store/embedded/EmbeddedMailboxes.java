@@ -187,6 +187,8 @@ final class EmbeddedMailboxes implements Mailboxes {
         List<Target> targets = new ArrayList<>(placements.size());
         Map<Long, Long> addedPerDomain = new LinkedHashMap<>();
         Map<Long, Long> countPerDomain = new LinkedHashMap<>();
+        Map<Long, Long> addedPerAccount = new LinkedHashMap<>();
+        Map<Long, Long> countPerAccount = new LinkedHashMap<>();
         for (Placement p : placements) {
             long id = p.recipient().accountId();
             Target t = db.one("""
@@ -197,6 +199,8 @@ final class EmbeddedMailboxes implements Mailboxes {
                             rs.getLong(8), rs.getLong(9), rs.getLong(10), rs.getLong(11)),
                     id).orElseThrow(() -> new StoreException.NotFound("account " + id + " does not exist"));
             targets.add(t);
+            addedPerAccount.merge(id, p.blob().size(), Long::sum); // an account may get copies in several mailboxes
+            countPerAccount.merge(id, 1L, Long::sum);
             addedPerDomain.merge(t.domainId(), p.blob().size(), Long::sum);
             countPerDomain.merge(t.domainId(), 1L, Long::sum);
         }
@@ -207,20 +211,20 @@ final class EmbeddedMailboxes implements Mailboxes {
             if (t.maxMessage() > 0 && size > t.maxMessage()) {
                 refusals.add(new QuotaExceeded.Refusal(t.accountId(), QuotaExceeded.Reason.MESSAGE_TOO_BIG));
             }
-            if (t.quota() > 0 && t.used() + size > t.quota()) {
+            if (t.quota() > 0 && t.used() + addedPerAccount.get(t.accountId()) > t.quota()) {
                 refusals.add(new QuotaExceeded.Refusal(t.accountId(), QuotaExceeded.Reason.ACCOUNT_FULL));
             }
             if (t.domainQuota() > 0 && t.domainUsed() + addedPerDomain.get(t.domainId()) > t.domainQuota()) {
                 refusals.add(new QuotaExceeded.Refusal(t.accountId(), QuotaExceeded.Reason.DOMAIN_FULL));
             }
-            if (t.maxMessages() > 0 && t.count() + 1 > t.maxMessages()) {
+            if (t.maxMessages() > 0 && t.count() + countPerAccount.get(t.accountId()) > t.maxMessages()) {
                 refusals.add(new QuotaExceeded.Refusal(t.accountId(), QuotaExceeded.Reason.ACCOUNT_MESSAGES));
             }
             if (t.domainMaxMessages() > 0 && t.domainCount() + countPerDomain.get(t.domainId()) > t.domainMaxMessages()) {
                 refusals.add(new QuotaExceeded.Refusal(t.accountId(), QuotaExceeded.Reason.DOMAIN_MESSAGES));
             }
         }
-        if (!refusals.isEmpty()) throw new QuotaExceeded(refusals);
+        if (!refusals.isEmpty()) throw new QuotaExceeded(refusals.stream().distinct().toList()); // an account with two copies is refused once
 
         // one reference per entry, taken per body: recipients sharing a body add to one row
         Map<String, Integer> references = new LinkedHashMap<>();

@@ -170,6 +170,30 @@ public abstract class DeliveryContract extends StoreContract {
         assertThat(store.messages(inbox(alice).id())).hasSize(1);
     }
 
+    /** A Sieve script filing into several mailboxes (fileinto :copy): one copy per mailbox, counted against the quota together. */
+    @Test
+    public void anAccountGetsACopyInEachOfItsTargetMailboxesOnceAndTheQuotaCountsThemAll() {
+        Account alice = account("alice@example.com", 300, 0); // room for the three copies exactly
+        store.createMailbox(alice.id(), "A", null);
+        store.createMailbox(alice.id(), "B", null);
+        Delivery.Recipient inbox = Delivery.Recipient.inbox(alice.id());
+        DeliveryReceipt r = deliverTo(message(100, "three places"), inbox.intoMailbox("A"), inbox.intoMailbox("B"), inbox,
+                inbox.intoMailbox("A"), inbox.intoMailbox("inbox"));
+        assertThat(r.placed()).as("A, B and INBOX once each").hasSize(3);
+        assertThat(store.messages(mailbox(alice, "A").id())).hasSize(1);
+        assertThat(store.messages(mailbox(alice, "B").id())).hasSize(1);
+        assertThat(store.messages(inbox(alice).id())).hasSize(1);
+        assertThat(store.findAccount(alice.id()).orElseThrow().usedBytes()).isEqualTo(300);
+        // 150 bytes hold one copy of 100, not two: refused, once for the account
+        Account bob = account("bob@example.com", 150, 0);
+        store.createMailbox(bob.id(), "A", null);
+        Delivery.Recipient bobs = Delivery.Recipient.inbox(bob.id());
+        assertThatThrownBy(() -> deliverTo(message(100, "two copies"), bobs, bobs.intoMailbox("A")))
+                .isInstanceOfSatisfying(StoreException.QuotaExceeded.class, e -> assertThat(e.refusals()).containsExactly(
+                        new StoreException.QuotaExceeded.Refusal(bob.id(), StoreException.QuotaExceeded.Reason.ACCOUNT_FULL)));
+        assertThat(store.messages(inbox(bob).id())).isEmpty();
+    }
+
     @Test
     public void aTargetByNameIsUsedAndAMissingTargetFallsBackToInbox() {
         Account alice = account("alice@example.com");
