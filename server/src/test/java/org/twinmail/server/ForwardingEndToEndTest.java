@@ -27,11 +27,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.twinmail.core.config.Listen;
 import org.twinmail.core.config.TwinmailConfig;
-import org.twinmail.dns.LocalDnsServer;
+import org.twinmail.dns.Dnsmasq;
 
 /**
  * Redirects with the Sender Rewriting Scheme between two servers on loopback, each with its
- * own name and the DNS of a {@link LocalDnsServer}: "ours" (one.example) forwards, "theirs"
+ * own name, and the DNS of a real dnsmasq ({@link Dnsmasq}, Debian's dnsmasq-base) serving the
+ * domains' MX and SPF records on a loopback address of its own: "ours" (one.example) forwards, "theirs"
  * (remote.example, orig.example) receives with SPF checked and SPF failures refused. Checked
  * over IMAP at the receiving server.
  */
@@ -44,22 +45,27 @@ class ForwardingEndToEndTest {
     private TwinmailServer theirs;
     private Path oursData;
     private Path theirsData;
+    private Dnsmasq dns;
 
     @AfterEach
     void stop() throws Exception {
         for (AutoCloseable c : resources.reversed()) c.close();
     }
 
-    /** Two servers whose relays deliver to each other's MX port; the DNS names both MX hosts 127.0.0.1. */
+    /**
+     * Two servers whose relays deliver to each other's MX port; the DNS, a real dnsmasq on a
+     * loopback address of its own ({@link Dnsmasq}), names both MX hosts 127.0.0.1.
+     */
     private void startPair() throws Exception {
-        LocalDnsServer dns = LocalDnsServer.start();
-        resources.add(dns);
-        dns.mx("one.example", 10, "mx.one.example").a("mx.one.example", "127.0.0.1")
+        dns = Dnsmasq.builder(dir.resolve("dns"))
+                .mx("one.example", 10, "mx.one.example").a("mx.one.example", "127.0.0.1")
                 .mx("remote.example", 10, "mx.remote.example").mx("orig.example", 10, "mx.remote.example")
                 .a("mx.remote.example", "127.0.0.1")
                 // the forwarding domain's SPF names us; the original sender's names a host elsewhere
                 .txt("one.example", "v=spf1 ip4:127.0.0.1 -all")
-                .txt("orig.example", "v=spf1 ip4:192.0.2.1 -all");
+                .txt("orig.example", "v=spf1 ip4:192.0.2.1 -all")
+                .start();
+        resources.add(dns);
         int oursPort = freePort();
         int theirsPort = freePort();
         oursData = dir.resolve("ours");
@@ -93,6 +99,15 @@ class ForwardingEndToEndTest {
         admin(oursData, "user", "add", "fwd@one.example", "--password", "pw-fwd");
         upload(ours, "fwd@one.example", "pw-fwd", "redirect \"bob@remote.example\";\n");
 
+        // the receiver's SPF check reads dnsmasq's records: the original sender's own SPF does not name us, so
+        // the message straight from here fails there...
+        try (Smtp s = Smtp.open(theirs)) {
+            s.expect("220");
+            s.send("EHLO client.orig.example").expect("250");
+            assertThat(s.send("MAIL FROM:<someone@orig.example>").expect("550")).contains("SPF");
+            s.send("QUIT");
+        }
+        // ...while forwarded with our SRS address, it passes
         send(ours, "someone@orig.example", "fwd@one.example", "forward me");
         Message got = awaitOne(theirs, "bob@remote.example", "pw-bob", "forward me");
         String returnPath = got.getHeader("Return-Path")[0];
@@ -120,6 +135,8 @@ class ForwardingEndToEndTest {
         }
         Message bounce = awaitOne(theirs, "someone@orig.example", "pw-someone", "Undelivered: forward me");
         assertThat(bounce.getHeader("Return-Path")).containsExactly("<>");
+        assertThat(dns.log()).as("the SPF records came from dnsmasq").contains("query[TXT] one.example", "query[TXT] orig.example")
+                .contains("query[MX] orig.example");
     }
 
     @Test
