@@ -18,14 +18,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
-import org.openqa.selenium.Dimension;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.twinmail.admin.AdminClient;
@@ -41,13 +35,13 @@ import org.twinmail.core.config.TwinmailConfig;
  * go to web/target/screenshots.
  */
 class ConsoleBrowserTest {
-    static final Path SCREENSHOTS = Path.of("..", "web", "target", "screenshots").toAbsolutePath().normalize();
     static final String ROOT_PASSWORD = "root password 1";
     static final String DORA_PASSWORD = "dora password 1";
 
     @TempDir
     Path data;
     TwinmailServer server;
+    ConsoleBrowser console;
     WebDriver browser;
     WebDriverWait wait;
     String base;
@@ -58,20 +52,14 @@ class ConsoleBrowserTest {
         config.console.sampleInterval = Duration.ofMillis(250);
         server = TwinmailServer.start(config);
         base = "http://127.0.0.1:" + server.httpAddresses().getFirst().getPort();
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary("/usr/bin/chromium");
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,900",
-                "--lang=en-US");
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new java.io.File("/usr/bin/chromedriver"))
-                .usingAnyFreePort().build();
-        browser = new ChromeDriver(service, options);
-        wait = new WebDriverWait(browser, Duration.ofSeconds(15), Duration.ofMillis(50));
-        Files.createDirectories(SCREENSHOTS);
+        console = new ConsoleBrowser(base, Duration.ofSeconds(15));
+        browser = console.driver;
+        wait = console.wait;
     }
 
     @AfterEach
     void stop() {
-        if (browser != null) browser.quit();
+        if (console != null) console.close();
         if (server != null) server.close();
     }
 
@@ -263,56 +251,37 @@ class ConsoleBrowserTest {
         assertThat(text(By.id("top-senders-none"))).isEqualTo("No messages on 2020-01-01.");
     }
 
-    // ---- browser steps: every wait is on a condition, with a deadline ----
+    // ---- browser steps: every wait is on a condition, with a deadline (ConsoleBrowser) ----
 
     void login(String name, String password, String code) {
-        waitFor(By.id("login-name"));
-        type("login-name", name);
-        type("login-password", password);
-        type("login-code", code);
-        click("login-submit");
-        waitFor(By.id("who"));
-        waitFor(By.cssSelector("#page[data-ready='true']"));
+        console.login(name, password, code);
     }
 
     void page(String hash) {
-        String before = browser.findElements(By.id("page")).isEmpty() ? "" : browser.findElement(By.id("page")).getDomAttribute("data-page");
-        browser.get(base + "/console/#/" + hash);
-        String name = hash.replaceAll("\\?.*", "");
-        wait.until(ExpectedConditions.attributeToBe(By.id("page"), "data-page", name));
-        waitFor(By.cssSelector("#page[data-ready='true']"));
-        assertThat(before).isNotNull();
+        console.page(hash);
     }
 
     WebElement waitFor(By by) {
-        return wait.until(ExpectedConditions.visibilityOfElementLocated(by));
+        return console.waitFor(by);
     }
 
     void type(String id, String text) {
-        WebElement e = waitFor(By.id(id));
-        e.clear();
-        e.sendKeys(text);
+        console.type(id, text);
     }
 
     void click(String id) {
-        wait.until(ExpectedConditions.elementToBeClickable(By.id(id))).click();
+        console.click(id);
     }
 
     String text(By by) {
-        return waitFor(by).getText();
+        return console.text(by);
     }
 
     void shootBoth(String name) throws Exception {
-        shoot(name + "-desktop");
-        browser.manage().window().setSize(new Dimension(390, 844));
-        wait.until(d -> d.manage().window().getSize().getWidth() <= 400);
-        shoot(name + "-phone");
-        browser.manage().window().setSize(new Dimension(1280, 900));
-        wait.until(d -> d.manage().window().getSize().getWidth() >= 1200);
+        console.shootBoth(name);
     }
 
     void shoot(String name) throws Exception {
-        Path png = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
-        Files.copy(png, SCREENSHOTS.resolve(name + ".png"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        console.shoot(name);
     }
 }
