@@ -66,6 +66,8 @@ public final class JmapService {
     public static final String WELL_KNOWN = "/.well-known/jmap";
     public static final String WEBSOCKET_PATH = "/jmap/ws";
     private static final String JSON = "application/json";
+    private static final List<String> EMAIL_SORTS = List.of("receivedAt", "size", "from", "to", "subject", "sentAt",
+            "hasKeyword", "allInThreadHaveKeyword", "someInThreadHaveKeyword");
 
     private final MailStore store;
     private final JmapSettings settings;
@@ -115,15 +117,12 @@ public final class JmapService {
         Views views = new Views(store, store);
         MessageCache cache = new MessageCache(store, 200_000, 64);
         this.blobs = new Blobs(store, views);
-        MailRead read = new MailRead(store, store, views, cache,
-                new MailRead.Limits(settings.maxObjectsInGet(), settings.maxObjectsInSet(), settings.maxQueryLimit()), search);
-        methods.add("Core/echo", Capabilities.CORE, c -> c.args());
         SharedAccounts shared = new SharedAccounts(store, views);
         this.shared = shared;
-        methods.add("Mailbox/get", Capabilities.MAIL, c -> {
-            long account = Ids.accountOf(c.args().path("accountId").asText(""));
-            return account > 0 && account != c.accountId() ? shared.mailboxGet(c, account) : read.mailboxGet(c);
-        });
+        MailRead read = new MailRead(store, store, views, cache,
+                new MailRead.Limits(settings.maxObjectsInGet(), settings.maxObjectsInSet(), settings.maxQueryLimit()), search, shared);
+        methods.add("Core/echo", Capabilities.CORE, c -> c.args());
+        methods.add("Mailbox/get", Capabilities.MAIL, read::mailboxGet);
         methods.add("Mailbox/changes", Capabilities.MAIL, read::mailboxChanges);
         methods.add("Mailbox/query", Capabilities.MAIL, read::mailboxQuery);
         methods.add("Mailbox/queryChanges", Capabilities.MAIL, read::mailboxQueryChanges);
@@ -306,8 +305,7 @@ public final class JmapService {
                 o.putNull("maxMailboxDepth");
                 o.put("maxSizeMailboxName", 1000);
                 o.put("maxSizeAttachmentsPerEmail", settings.maxSizeUpload());
-                o.set("emailQuerySortOptions", Json.array(List.of("receivedAt", "size", "from", "to", "subject", "sentAt",
-                        "hasKeyword", "allInThreadHaveKeyword", "someInThreadHaveKeyword")));
+                o.set("emailQuerySortOptions", Json.array(EMAIL_SORTS));
                 o.put("mayCreateTopLevelMailbox", true);
             } else if (c.equals(Capabilities.SIEVE)) {
                 o.setAll(sieveScripts.accountCapability());
@@ -321,7 +319,7 @@ public final class JmapService {
                 }
             }
         }
-        // accounts reached through mailbox ACLs (a shared sales@, a colleague's folder): Mailbox/get and Email/copy
+        // accounts reached through mailbox ACLs (a shared sales@, a colleague's folder): every mail method, within the user's rights
         for (var e : shared.of(p.accountId()).entrySet()) {
             ObjectNode o = accounts.putObject(Ids.account(e.getKey()));
             o.put("name", e.getValue().getFirst().owner().toString());
@@ -332,7 +330,7 @@ public final class JmapService {
             mail.putNull("maxMailboxDepth");
             mail.put("maxSizeMailboxName", 1000);
             mail.put("maxSizeAttachmentsPerEmail", settings.maxSizeUpload());
-            mail.set("emailQuerySortOptions", Json.array(List.of()));
+            mail.set("emailQuerySortOptions", Json.array(EMAIL_SORTS));
             mail.put("mayCreateTopLevelMailbox", false);
         }
         ObjectNode primary = s.putObject("primaryAccounts");
@@ -396,7 +394,7 @@ public final class JmapService {
     // ---- blobs ----
 
     private void upload(JmapExchange ex, Principal p, String accountId) throws IOException {
-        if (Ids.accountOf(accountId) != p.accountId()) throw new Problem("about:blank", 404, "no such account");
+        if (!reaches(p, accountId)) throw new Problem("about:blank", 404, "no such account");
         Semaphore slots = uploadSlots.computeIfAbsent(p.accountId(), k -> new Semaphore(settings.maxConcurrentUpload()));
         if (!slots.tryAcquire()) throw Problem.limit("maxConcurrentUpload", 429, "at most " + settings.maxConcurrentUpload() + " uploads at once");
         try {
@@ -417,19 +415,29 @@ public final class JmapService {
 
     private void download(JmapExchange ex, Principal p, String rest) throws IOException {
         String[] parts = rest.split("/", 3);
-        if (parts.length < 2 || Ids.accountOf(parts[0]) != p.accountId()) throw new Problem("about:blank", 404, "no such blob");
+        if (parts.length < 2 || !reaches(p, parts[0])) throw new Problem("about:blank", 404, "no such blob");
         String name = parts.length == 3 ? decode(parts[2]) : "blob";
         Map<String, String> q = query(ex.query());
         String type = q.getOrDefault("accept", "application/octet-stream");
         if (!type.matches("[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+(\\s*;.*)?") || type.contains("\r") || type.contains("\n")) {
             type = "application/octet-stream";
         }
-        byte[] data = blobs.download(p.accountId(), decode(parts[1]));
+        byte[] data = blobs.download(shared.scope(p.accountId(), parts[0]), decode(parts[1]));
         if (data == null) throw new Problem("about:blank", 404, "no such blob");
         ex.setHeader("Content-Disposition", "attachment; filename*=UTF-8''" + encodeRfc5987(name));
         ex.setHeader("Cache-Control", "private, immutable, max-age=31536000");
         ex.setHeader("X-Content-Type-Options", "nosniff");
         ex.send(200, type, data);
+    }
+
+    /** Whether {@code accountId} is the user's account or one it reaches through mailbox ACLs. */
+    private boolean reaches(Principal p, String accountId) {
+        try {
+            shared.scope(p.accountId(), accountId);
+            return true;
+        } catch (org.twinmail.jmap.core.MethodError notFound) {
+            return false;
+        }
     }
 
     private static String encodeRfc5987(String s) {

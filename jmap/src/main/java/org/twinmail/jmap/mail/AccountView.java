@@ -25,6 +25,8 @@ public final class AccountView {
     private final Map<String, Email> emails;
     /** Results computed on this content (queries), shared by the views that have the same content. */
     private final Map<String, Object> derived;
+    /** For a shared account's view, the mailboxes whose messages the user reads ({@code l} and {@code r}); null: every one. */
+    private final Set<Long> readable;
 
     /**
      * One Email: its entries, one per mailbox it is in (a message appended twice to one mailbox
@@ -56,6 +58,11 @@ public final class AccountView {
     }
 
     AccountView(long accountId, long state, List<Mailbox> mailboxes, Map<Long, List<MessageEntry>> entries) {
+        this(accountId, state, mailboxes, entries, null);
+    }
+
+    private AccountView(long accountId, long state, List<Mailbox> mailboxes, Map<Long, List<MessageEntry>> entries, Set<Long> readable) {
+        this.readable = readable == null ? null : Set.copyOf(readable);
         this.accountId = accountId;
         this.state = state;
         this.mailboxes = List.copyOf(mailboxes);
@@ -83,6 +90,40 @@ public final class AccountView {
         this.byId = same.byId;
         this.emails = same.emails;
         this.derived = same.derived;
+        this.readable = same.readable;
+    }
+
+    /**
+     * This account as a user with ACL rights sees it: the mailboxes it sees ({@code l}), the
+     * Emails of those it also reads ({@code r}), each with its entries there only.
+     */
+    AccountView restrict(Map<Long, org.twinmail.store.Rights> rights) {
+        List<Mailbox> visible = new ArrayList<>();
+        Set<Long> reads = new java.util.HashSet<>();
+        Map<Long, List<MessageEntry>> entries = new HashMap<>();
+        for (Mailbox m : mailboxes) {
+            org.twinmail.store.Rights r = rights.get(m.id());
+            if (r == null || !r.has('l')) continue;
+            visible.add(m);
+            if (r.has('r')) reads.add(m.id());
+        }
+        for (Email e : emails.values()) {
+            for (MessageEntry m : e.entries()) {
+                if (reads.contains(m.mailboxId())) entries.computeIfAbsent(m.mailboxId(), k -> new ArrayList<>()).add(m);
+            }
+        }
+        for (List<MessageEntry> l : entries.values()) l.sort(java.util.Comparator.comparingLong(MessageEntry::uid));
+        return new AccountView(accountId, state, visible, entries, reads);
+    }
+
+    /** Whether the view holds the messages of a mailbox (every mailbox of the account, or a shared one the user reads). */
+    public boolean reads(long mailboxId) {
+        return readable == null || readable.contains(mailboxId);
+    }
+
+    /** Whether this is a shared account's view, restricted to the user's rights. */
+    public boolean restricted() {
+        return readable != null;
     }
 
     AccountView at(long newState) {

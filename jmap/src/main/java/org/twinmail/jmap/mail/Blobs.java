@@ -50,12 +50,21 @@ public final class Blobs {
 
     /** The bytes of a blob the account may see, or null. */
     public byte[] download(long accountId, String blobId) {
+        return download(new Scope(accountId, accountId, null, store), blobId);
+    }
+
+    /**
+     * The bytes of a blob the user may see in the scope's account, or null: its own uploads, and the
+     * bodies and parts of the account's messages it reads (in a shared account, those of the
+     * mailboxes it has {@code l} and {@code r} on).
+     */
+    public byte[] download(Scope scope, String blobId) {
         String sha = Ids.blobSha(blobId);
         if (sha == null) return null;
         String part = Ids.blobPart(blobId);
-        boolean mine = uploaded(accountId, sha);
+        boolean mine = uploaded(scope.user(), sha);
         if (!mine) {
-            for (AccountView.Email e : views.view(accountId).emails()) {
+            for (AccountView.Email e : views.view(scope).emails()) {
                 if (e.sha().equals(sha)) {
                     mine = true;
                     break;

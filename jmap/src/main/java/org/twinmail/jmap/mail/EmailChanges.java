@@ -32,6 +32,9 @@ public final class EmailChanges {
     public record Window(long oldState, long newState, boolean hasMore, Map<String, Touched> emails,
                          Map<Long, Set<Change.Kind>> mailboxes) { }
 
+    /** The detail of a RECORD_CHANGED of a mailbox ACL (the store's {@code RecordsMailboxAccess.KIND}). */
+    private static final String ACL_RECORD = org.twinmail.store.access.RecordsMailboxAccess.KIND + "\t";
+
     private EmailChanges() {
     }
 
@@ -54,6 +57,22 @@ public final class EmailChanges {
             List<Change> batch = log.changesSince(position, BATCH);
             if (batch.isEmpty()) break;
             for (Change c : batch) {
+                if (c.accountId() == view.accountId() && view.restricted()) {
+                    // A shared account as the user sees it: a change of the owner's ACLs may show or hide whole
+                    // mailboxes, with no change of theirs in the log; changes where the user does not read are not its.
+                    if (c.kind() == Change.Kind.RECORD_CHANGED && c.detail().startsWith(ACL_RECORD)) {
+                        throw MethodError.cannotCalculateChanges("the rights on the account's mailboxes changed");
+                    }
+                    boolean mine = switch (c.kind()) {
+                        case MESSAGE_ADDED, MESSAGE_EXPUNGED, FLAGS_CHANGED -> view.reads(c.mailboxId());
+                        case MAILBOX_CREATED, MAILBOX_DELETED, MAILBOX_RENAMED -> view.mailbox(c.mailboxId()) != null;
+                        default -> false;
+                    };
+                    if (!mine) {
+                        position = c.position();
+                        continue;
+                    }
+                }
                 if (c.accountId() == view.accountId()) {
                     String key = c.mailboxId() + ":" + c.uid();
                     if (c.kind() == Change.Kind.MESSAGE_ADDED && !c.detail().isEmpty()) shaOfEntry.put(key, c.detail());

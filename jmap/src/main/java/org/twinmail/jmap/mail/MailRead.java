@@ -43,12 +43,15 @@ public final class MailRead {
     private final MessageCache cache;
     private final Limits limits;
     private final org.twinmail.search.SearchIndex search;
+    private final SharedAccounts shared;
 
     /** The session's limits the methods enforce. */
     public record Limits(int maxObjectsInGet, int maxObjectsInSet, int maxQueryLimit) { }
 
     /** @param search the full-text index, or null: text conditions then parse every message */
-    public MailRead(Mailboxes store, ChangeLog log, Views views, MessageCache cache, Limits limits, org.twinmail.search.SearchIndex search) {
+    public MailRead(Mailboxes store, ChangeLog log, Views views, MessageCache cache, Limits limits, org.twinmail.search.SearchIndex search,
+                    SharedAccounts shared) {
+        this.shared = shared;
         this.search = search;
         this.store = store;
         this.log = log;
@@ -57,7 +60,10 @@ public final class MailRead {
         this.limits = limits;
     }
 
-    /** Checks the accountId argument: only the user's own account exists for it. */
+    /**
+     * Checks the accountId argument of a method that exists for the user's own account only (the
+     * mail methods take shared accounts too: {@link SharedAccounts#scope}).
+     */
     public static String account(Call c) {
         String id = c.args().path("accountId").asText(null);
         if (id == null) throw MethodError.invalidArguments("accountId is required");
@@ -77,22 +83,23 @@ public final class MailRead {
     // ---- Mailbox ----
 
     public ObjectNode mailboxGet(Call c) {
-        String account = account(c);
-        AccountView view = views.view(c.accountId());
+        Scope scope = shared.scope(c);
+        String account = scope.accountId();
+        AccountView view = views.view(scope);
         List<String> props = properties(c, MAILBOX_PROPERTIES, Set.copyOf(MAILBOX_PROPERTIES));
         List<String> ids = ids(c);
-        Set<String> subscribed = new HashSet<>(store.subscriptions(c.accountId()));
+        Set<String> subscribed = scope.own() ? new HashSet<>(store.subscriptions(c.accountId())) : Set.of();
         Threads threads = new Threads(view);
         ObjectNode r = get(account, view.state());
         ArrayNode list = r.putArray("list");
         ArrayNode notFound = r.putArray("notFound");
         if (ids == null) {
-            for (Mailbox m : view.mailboxes()) list.add(mailbox(view, threads, m, props, subscribed));
+            for (Mailbox m : view.mailboxes()) list.add(mailbox(scope, view, threads, m, props, subscribed));
         } else {
             for (String id : ids) {
                 Mailbox m = view.mailbox(Ids.mailboxOf(id));
                 if (m == null) notFound.add(id);
-                else list.add(mailbox(view, threads, m, props, subscribed));
+                else list.add(mailbox(scope, view, threads, m, props, subscribed));
             }
         }
         return r;
@@ -122,7 +129,7 @@ public final class MailRead {
         });
     }
 
-    private ObjectNode mailbox(AccountView view, Threads threads, Mailbox m, List<String> props, Set<String> subscribed) {
+    private ObjectNode mailbox(Scope scope, AccountView view, Threads threads, Mailbox m, List<String> props, Set<String> subscribed) {
         ObjectNode o = Json.object();
         Counts n = counts(view, threads, m, props.contains("totalThreads") || props.contains("unreadThreads"));
         for (String p : props) {
@@ -144,6 +151,10 @@ public final class MailRead {
                 case "totalThreads" -> o.put(p, n.threads());
                 case "unreadThreads" -> o.put(p, n.unreadThreads());
                 case "myRights" -> {
+                    if (!scope.own()) {
+                        o.set(p, SharedAccounts.myRights(scope.rights(m.id())));
+                        continue;
+                    }
                     ObjectNode r = o.putObject(p);
                     for (String right : List.of("mayReadItems", "mayAddItems", "mayRemoveItems", "maySetSeen", "maySetKeywords",
                             "mayCreateChild", "mayRename", "mayDelete", "maySubmit")) {
@@ -175,12 +186,13 @@ public final class MailRead {
     }
 
     public ObjectNode mailboxChanges(Call c) {
-        String account = account(c);
+        Scope scope = shared.scope(c);
+        String account = scope.accountId();
         long since = state(c, "sinceState");
         Long max = Json.optLong(c.args(), "maxChanges");
         if (max != null && max <= 0) throw MethodError.invalidArguments("maxChanges must be positive");
-        EmailChanges.Window w = EmailChanges.read(log, views.view(c.accountId()), since, max, true);
-        AccountView now = views.view(c.accountId());
+        EmailChanges.Window w = EmailChanges.read(log, views.view(scope), since, max, true);
+        AccountView now = views.view(scope);
         List<String> created = new ArrayList<>();
         List<String> updated = new ArrayList<>();
         List<String> destroyed = new ArrayList<>();
@@ -206,9 +218,10 @@ public final class MailRead {
     }
 
     public ObjectNode mailboxQuery(Call c) {
-        String account = account(c);
-        AccountView view = views.view(c.accountId());
-        Set<String> subscribed = new HashSet<>(store.subscriptions(c.accountId()));
+        Scope scope = shared.scope(c);
+        String account = scope.accountId();
+        AccountView view = views.view(scope);
+        Set<String> subscribed = scope.own() ? new HashSet<>(store.subscriptions(c.accountId())) : Set.of();
         JsonNode filter = c.args().get("filter");
         Predicate<Mailbox> p = mailboxFilter(filter, view, subscribed);
         List<Mailbox> out = new ArrayList<>();
@@ -288,12 +301,12 @@ public final class MailRead {
      * renamed (moved) or destroyed reports every one (RFC 8620 5.6 allows more than the least).
      */
     public ObjectNode mailboxQueryChanges(Call c) {
-        account(c);
+        Scope scope = shared.scope(c);
         boolean tree = Json.optBoolean(c.args(), "sortAsTree", false) || Json.optBoolean(c.args(), "filterAsTree", false);
         ObjectNode now = mailboxQuery(queryCall(c));
         return queryChanges(c, now, () -> {
             long since = state(changesCall(c), "sinceState");
-            EmailChanges.Window w = EmailChanges.read(log, views.view(c.accountId()), since, null, true);
+            EmailChanges.Window w = EmailChanges.read(log, views.view(scope), since, null, true);
             Set<String> all = new LinkedHashSet<>();
             boolean structural = false;
             for (Map.Entry<Long, Set<Change.Kind>> e : w.mailboxes().entrySet()) {
@@ -336,8 +349,9 @@ public final class MailRead {
     }
 
     public ObjectNode threadGet(Call c) {
-        String account = account(c);
-        AccountView view = views.view(c.accountId());
+        Scope scope = shared.scope(c);
+        String account = scope.accountId();
+        AccountView view = views.view(scope);
         Threads threads = new Threads(view);
         List<String> ids = ids(c);
         ObjectNode r = get(account, view.state());
@@ -359,11 +373,12 @@ public final class MailRead {
     }
 
     public ObjectNode threadChanges(Call c) {
-        String account = account(c);
+        Scope scope = shared.scope(c);
+        String account = scope.accountId();
         long since = state(c, "sinceState");
         Long max = Json.optLong(c.args(), "maxChanges");
-        EmailChanges.Window w = EmailChanges.read(log, views.view(c.accountId()), since, max, false);
-        AccountView now = views.view(c.accountId());
+        EmailChanges.Window w = EmailChanges.read(log, views.view(scope), since, max, false);
+        AccountView now = views.view(scope);
         Threads threads = new Threads(now);
         Set<String> updated = new LinkedHashSet<>();
         Set<String> destroyed = new LinkedHashSet<>();
@@ -383,8 +398,9 @@ public final class MailRead {
     // ---- Email ----
 
     public ObjectNode emailGet(Call c) {
-        String account = account(c);
-        AccountView view = views.view(c.accountId());
+        Scope scope = shared.scope(c);
+        String account = scope.accountId();
+        AccountView view = views.view(scope);
         List<String> ids = ids(c);
         if (ids == null) throw MethodError.requestTooLarge("Email/get needs ids");
         List<String> props = Json.optStrings(c.args(), "properties");
@@ -418,12 +434,13 @@ public final class MailRead {
     }
 
     public ObjectNode emailChanges(Call c) {
-        String account = account(c);
+        Scope scope = shared.scope(c);
+        String account = scope.accountId();
         long since = state(c, "sinceState");
         Long max = Json.optLong(c.args(), "maxChanges");
         if (max != null && max <= 0) throw MethodError.invalidArguments("maxChanges must be positive");
-        EmailChanges.Window w = EmailChanges.read(log, views.view(c.accountId()), since, max, false);
-        List<List<String>> sorted = EmailChanges.classify(w, views.view(c.accountId()));
+        EmailChanges.Window w = EmailChanges.read(log, views.view(scope), since, max, false);
+        List<List<String>> sorted = EmailChanges.classify(w, views.view(scope));
         return changes(account, w, sorted.get(0), sorted.get(1), sorted.get(2));
     }
 
@@ -441,7 +458,7 @@ public final class MailRead {
     Query query(Call c) {
         for (int attempt = 1; ; attempt++) {
             try {
-                return query(c, views.view(c.accountId()));
+                return query(c, views.view(shared.scope(c)));
             } catch (StoreException.NotFound gone) {
                 if (attempt >= GONE_ATTEMPTS) throw gone;
             }
@@ -506,7 +523,8 @@ public final class MailRead {
     }
 
     public ObjectNode emailQuery(Call c) {
-        String account = account(c);
+        Scope scope = shared.scope(c);
+        String account = scope.accountId();
         Query q = query(c);
         return page(c, account, q.view().state(), q.results().stream().map(AccountView.Email::id).toList(), true);
     }
@@ -558,7 +576,8 @@ public final class MailRead {
      * leaves it unknown (then cannotCalculateChanges).
      */
     public ObjectNode emailQueryChanges(Call c) {
-        String account = account(c);
+        Scope scope = shared.scope(c);
+        String account = scope.accountId();
         boolean threaded = threaded(c.args());
         Call qc = queryCall(c);
         Query q = query(qc);
@@ -596,8 +615,9 @@ public final class MailRead {
     }
 
     public ObjectNode searchSnippetGet(Call c) {
-        String account = account(c);
-        AccountView view = views.view(c.accountId());
+        Scope scope = shared.scope(c);
+        String account = scope.accountId();
+        AccountView view = views.view(scope);
         List<String> ids = Json.optStrings(c.args(), "emailIds");
         if (ids == null) throw MethodError.invalidArguments("emailIds is required");
         if (ids.size() > limits.maxObjectsInGet()) throw MethodError.requestTooLarge("at most " + limits.maxObjectsInGet() + " ids");
@@ -713,7 +733,7 @@ public final class MailRead {
      * sort and filter look at nothing but the object itself.
      */
     private ObjectNode queryChanges(Call c, ObjectNode now, java.util.function.Supplier<List<String>> changed) {
-        String account = account(c);
+        String account = c.args().path("accountId").asText(); // checked by the caller
         Long maxChanges = Json.optLong(c.args(), "maxChanges");
         String up = Json.optString(c.args(), "upToId");
         // The query first (now), the changes after: the changes then reach at least to the query's state (a change

@@ -26,6 +26,7 @@ import org.twinmail.store.AccountMailboxes;
 import org.twinmail.store.AppendResult;
 import org.twinmail.store.FlagChange;
 import org.twinmail.store.MailStore;
+import org.twinmail.store.Rights;
 import org.twinmail.store.StoreException;
 
 /**
@@ -73,9 +74,11 @@ public final class MailWrite {
     // ---- Mailbox/set ----
 
     public ObjectNode mailboxSet(Call c) {
-        String account = MailRead.account(c);
+        Scope scope = shared.scope(c);
+        String account = scope.accountId();
+        org.twinmail.store.Mailboxes writer = scope.writer();
         SetResult.checkSize(c.args(), maxObjectsInSet);
-        AccountView view = views.view(c.accountId());
+        AccountView view = views.view(scope);
         ifInState(c, view);
         boolean removeEmails = Json.optBoolean(c.args(), "onDestroyRemoveEmails", false);
         SetResult r = new SetResult();
@@ -84,13 +87,18 @@ public final class MailWrite {
                 JsonNode m = e.getValue();
                 String name = m.path("name").asText(null);
                 if (name == null || !validName(name)) throw new Refused("invalidProperties", "name is required, without '/'", "name");
-                String parent = parentName(c, views.view(c.accountId()), m.get("parentId"));
+                String parent = parentName(c, views.view(scope), m.get("parentId"));
                 SpecialUse role = role(m.get("role"));
+                if (!scope.own()) {
+                    // RFC 8621 2.5: a mailbox of another account is made under one where the user may create (k)
+                    if (parent == null) throw new Refused("forbidden", "no mailbox may be created at the top of a shared account", "parentId");
+                    if (role != null) throw new Refused("forbidden", "roles are the owner's", "role");
+                }
                 for (String p : List.of("id", "totalEmails", "unreadEmails", "totalThreads", "unreadThreads", "myRights")) {
                     if (m.has(p)) throw new Refused("invalidProperties", p + " is set by the server", p);
                 }
-                Mailbox created = store.createMailbox(c.accountId(), parent == null ? name : parent + org.twinmail.store.Mailboxes.DELIMITER + name, role);
-                if (m.path("isSubscribed").asBoolean(false)) store.setSubscribed(c.accountId(), created.name(), true);
+                Mailbox created = writer.createMailbox(scope.owner(), parent == null ? name : parent + org.twinmail.store.Mailboxes.DELIMITER + name, role);
+                if (scope.own() && m.path("isSubscribed").asBoolean(false)) store.setSubscribed(c.accountId(), created.name(), true);
                 ObjectNode o = Json.object();
                 o.put("id", Ids.mailbox(created.id()));
                 for (String p : MailRead.COUNT_PROPERTIES) o.put(p, 0);
@@ -100,6 +108,8 @@ public final class MailWrite {
                 r.notCreated(e.getKey(), x.error());
             } catch (StoreException.Conflict x) {
                 r.notCreated(e.getKey(), SetResult.error("invalidProperties", x.getMessage(), "name"));
+            } catch (StoreException.Forbidden | StoreException.NotFound x) {
+                r.notCreated(e.getKey(), SetResult.error("forbidden", x.getMessage(), "parentId"));
             } catch (IllegalArgumentException x) {
                 r.notCreated(e.getKey(), SetResult.error("invalidProperties", x.getMessage(), "name"));
             }
@@ -107,7 +117,7 @@ public final class MailWrite {
         for (Map.Entry<String, JsonNode> e : SetResult.entries(c.args(), "update")) {
             String id = c.id(e.getKey());
             try {
-                AccountView now = views.view(c.accountId());
+                AccountView now = views.view(scope);
                 Mailbox m = now.mailbox(Ids.mailboxOf(id));
                 if (m == null) throw new Refused("notFound", null);
                 JsonNode u = e.getValue();
@@ -136,25 +146,28 @@ public final class MailWrite {
                 }
                 if (!full.equals(m.name())) {
                     if (m.specialUse() == SpecialUse.INBOX) throw new Refused("forbidden", "INBOX cannot be renamed");
-                    store.renameMailbox(c.accountId(), m.name(), full);
+                    if (!scope.rights(m.id()).has('x')) throw new Refused("forbidden", "renaming needs the x right");
+                    writer.renameMailbox(scope.owner(), m.name(), full);
                 }
-                if (u.has("isSubscribed")) store.setSubscribed(c.accountId(), full, u.get("isSubscribed").asBoolean());
+                if (u.has("isSubscribed") && scope.own()) store.setSubscribed(c.accountId(), full, u.get("isSubscribed").asBoolean());
                 r.updated(id, NullNode.getInstance());
             } catch (Refused x) {
                 r.notUpdated(id, x.error());
+            } catch (StoreException.Forbidden | StoreException.NotFound x) {
+                r.notUpdated(id, SetResult.error("forbidden", x.getMessage()));
             } catch (StoreException.Conflict | IllegalArgumentException x) {
                 r.notUpdated(id, SetResult.error("invalidProperties", x.getMessage(), "name"));
             }
         }
         for (String id : destroyIds(c)) {
-            AccountView now = views.view(c.accountId());
+            AccountView now = views.view(scope);
             Mailbox m = now.mailbox(Ids.mailboxOf(id));
             if (m == null) {
                 r.notDestroyed(id, SetResult.error("notFound", null));
                 continue;
             }
-            if (m.specialUse() == SpecialUse.INBOX) {
-                r.notDestroyed(id, SetResult.error("forbidden", "INBOX cannot be destroyed"));
+            if (m.specialUse() == SpecialUse.INBOX || !scope.rights(m.id()).has('x')) {
+                r.notDestroyed(id, SetResult.error("forbidden", m.specialUse() == SpecialUse.INBOX ? "INBOX cannot be destroyed" : "destroying needs the x right"));
                 continue;
             }
             boolean hasChild = now.mailboxes().stream().anyMatch(x -> x.name().startsWith(m.name() + org.twinmail.store.Mailboxes.DELIMITER));
@@ -168,9 +181,9 @@ public final class MailWrite {
                 continue;
             }
             try {
-                store.deleteMailbox(c.accountId(), m.name());
+                writer.deleteMailbox(scope.owner(), m.name());
                 r.destroyed(id);
-            } catch (StoreException.Conflict x) {
+            } catch (StoreException.Conflict | StoreException.Forbidden | StoreException.NotFound x) {
                 r.notDestroyed(id, SetResult.error("forbidden", x.getMessage()));
             }
         }
@@ -214,9 +227,10 @@ public final class MailWrite {
     // ---- Email/set ----
 
     public ObjectNode emailSet(Call c) {
-        String account = MailRead.account(c);
+        Scope scope = shared.scope(c);
+        String account = scope.accountId();
         SetResult.checkSize(c.args(), maxObjectsInSet);
-        AccountView view = views.view(c.accountId());
+        AccountView view = views.view(scope);
         ifInState(c, view);
         SetResult r = new SetResult();
         for (Map.Entry<String, JsonNode> e : SetResult.entries(c.args(), "create")) {
@@ -225,17 +239,18 @@ public final class MailWrite {
                 for (String p : List.of("id", "blobId", "threadId", "size", "hasAttachment", "preview")) {
                     if (m.has(p)) throw new Refused("invalidProperties", p + " is set by the server", p);
                 }
-                Set<Long> boxes = mailboxIds(c, views.view(c.accountId()), m.get("mailboxIds"));
+                Set<Long> boxes = mailboxIds(c, views.view(scope), m.get("mailboxIds"));
                 Set<String> flags = flags(m.get("keywords"));
+                mayAdd(scope, boxes, flags);
                 Instant received = instant(m.get("receivedAt"));
                 byte[] data;
                 try {
-                    data = new MessageBuilder(m, id -> blobs.download(c.accountId(), c.id(id)), hostname).build();
+                    data = new MessageBuilder(m, id -> blobs.download(scope, c.id(id)), hostname).build();
                 } catch (MessageBuilder.Invalid x) {
                     String type = x.property().equals("blobId") ? "blobNotFound" : "invalidProperties";
                     throw new Refused(type, x.getMessage(), x.property());
                 }
-                r.created(e.getKey(), place(c, e.getKey(), data, boxes, flags, received));
+                r.created(e.getKey(), place(c, scope, e.getKey(), data, boxes, flags, received));
             } catch (Refused x) {
                 r.notCreated(e.getKey(), x.error());
             }
@@ -243,39 +258,66 @@ public final class MailWrite {
         for (Map.Entry<String, JsonNode> e : SetResult.entries(c.args(), "update")) {
             String id = c.id(e.getKey());
             try {
-                update(c, id, e.getValue());
+                update(c, scope, id, e.getValue());
                 r.updated(id, NullNode.getInstance());
             } catch (Refused x) {
                 r.notUpdated(id, x.error());
+            } catch (StoreException.Forbidden x) {
+                r.notUpdated(id, SetResult.error("forbidden", x.getMessage()));
             }
         }
         for (String id : destroyIds(c)) {
-            AccountView.Email email = views.view(c.accountId()).email(id);
+            AccountView.Email email = views.view(scope).email(id);
             if (email == null) {
                 r.notDestroyed(id, SetResult.error("notFound", null));
                 continue;
             }
-            for (MessageEntry m : email.entries()) store.expunge(m.mailboxId(), List.of(m.uid()));
-            r.destroyed(id);
+            // RFC 8621 2 mayRemoveItems: t and e on every mailbox it is in (as the user sees it)
+            if (email.entries().stream().anyMatch(m -> !mayRemove(scope, m.mailboxId()))) {
+                r.notDestroyed(id, SetResult.error("forbidden", "removing from a mailbox needs the t and e rights"));
+                continue;
+            }
+            try {
+                for (MessageEntry m : email.entries()) scope.writer().expunge(m.mailboxId(), List.of(m.uid()));
+                r.destroyed(id);
+            } catch (StoreException.Forbidden x) {
+                r.notDestroyed(id, SetResult.error("forbidden", x.getMessage()));
+            }
         }
         return r.toJson(account, String.valueOf(view.state()), String.valueOf(store.lastChangePosition()));
     }
 
-    /** Appends {@code data} to the first mailbox and copies it to the others; the created Email's server-set properties. */
-    private ObjectNode place(Call c, String creationId, byte[] data, Set<Long> boxes, Set<String> flags, Instant received) {
+    /** Whether the user may remove Emails from a mailbox (RFC 8621 mayRemoveItems: RFC 4314 t and e). */
+    private static boolean mayRemove(Scope scope, long mailboxId) {
+        return scope.rights(mailboxId).hasAll("te");
+    }
+
+    /** Refuses (forbidden) what the user may not put into the mailboxes: i on each, and the right of each flag (s, w, t). */
+    private static void mayAdd(Scope scope, Set<Long> boxes, Set<String> flags) {
+        for (long box : boxes) {
+            Rights have = scope.rights(box);
+            if (!have.has('i')) throw new Refused("forbidden", "adding to " + Ids.mailbox(box) + " needs the i right", "mailboxIds");
+            for (String f : flags) {
+                if (!have.has(Rights.flagRight(f))) throw new Refused("forbidden", f + " in " + Ids.mailbox(box) + " needs the " + Rights.flagRight(f) + " right", "keywords");
+            }
+        }
+    }
+
+    /**
+     * Appends {@code data} to the first mailbox and copies it to the others, through the scope's
+     * writer (a shared account's is the store's checked view: the owner's quota is charged); the
+     * created Email's server-set properties.
+     */
+    private ObjectNode place(Call c, Scope scope, String creationId, byte[] data, Set<Long> boxes, Set<String> flags, Instant received) {
         List<Long> targets = new ArrayList<>(boxes);
         AppendResult first;
         try {
-            first = store.append(targets.getFirst(), MessageSpool.of(data), flags, received);
+            first = scope.writer().append(targets.getFirst(), MessageSpool.of(data), flags, received);
+            for (Long other : targets.subList(1, targets.size())) scope.writer().copy(targets.getFirst(), List.of(first.uid()), other, false);
         } catch (StoreException.QuotaExceeded q) {
             throw new Refused("overQuota", q.getMessage());
-        }
-        for (Long other : targets.subList(1, targets.size())) {
-            try {
-                store.copy(targets.getFirst(), List.of(first.uid()), other, false);
-            } catch (StoreException.QuotaExceeded q) {
-                throw new Refused("overQuota", q.getMessage());
-            }
+        } catch (StoreException.Forbidden f) {
+            throw new Refused("forbidden", f.getMessage(), "mailboxIds");
         }
         String sha = MessageSpool.of(data).sha256();
         ObjectNode o = Json.object();
@@ -287,8 +329,8 @@ public final class MailWrite {
         return o;
     }
 
-    private void update(Call c, String id, JsonNode patch) {
-        AccountView view = views.view(c.accountId());
+    private void update(Call c, Scope scope, String id, JsonNode patch) {
+        AccountView view = views.view(scope);
         AccountView.Email email = view.email(id);
         if (email == null) throw new Refused("notFound", null);
         if (!patch.isObject()) throw new Refused("invalidPatch", "a patch is an object");
@@ -334,11 +376,8 @@ public final class MailWrite {
         Set<String> remove = new TreeSet<>();
         for (String kw : target) if (!current.contains(kw)) add.add(Keywords.flag(kw));
         for (String kw : current) if (!target.contains(kw)) remove.add(Keywords.flag(kw));
-        for (MessageEntry m : email.entries()) {
-            if (!add.isEmpty()) store.storeFlags(m.mailboxId(), List.of(m.uid()), FlagChange.ADD, add, -1);
-            if (!remove.isEmpty()) store.storeFlags(m.mailboxId(), List.of(m.uid()), FlagChange.REMOVE, removeAll(m.flags(), remove), -1);
-        }
-        // mailboxes: copy into the new ones (the body is shared, the id stays), then expunge from the old ones
+        // rights first, for the whole change (nothing is written when one is missing): each flag's on every entry,
+        // i on every mailbox added, t and e on every mailbox left
         Set<Long> now = email.mailboxIds();
         Set<Long> want = boxes != null ? boxes : new LinkedHashSet<>(now);
         boxPatch.forEach((box, on) -> {
@@ -346,18 +385,33 @@ public final class MailWrite {
             else want.remove(box);
         });
         if (want.isEmpty()) throw new Refused("invalidProperties", "an Email is in at least one mailbox", "mailboxIds");
+        if (!scope.own()) {
+            for (MessageEntry m : email.entries()) {
+                Rights have = scope.rights(m.mailboxId());
+                for (String f : add) if (!have.has(Rights.flagRight(f))) throw new Refused("forbidden", "setting " + f + " needs the " + Rights.flagRight(f) + " right", "keywords");
+                for (String f : remove) if (!have.has(Rights.flagRight(f))) throw new Refused("forbidden", "clearing " + f + " needs the " + Rights.flagRight(f) + " right", "keywords");
+            }
+            for (long box : want) if (!now.contains(box) && !scope.rights(box).has('i')) throw new Refused("forbidden", "adding to " + Ids.mailbox(box) + " needs the i right", "mailboxIds");
+            for (long box : now) if (!want.contains(box) && !mayRemove(scope, box)) throw new Refused("forbidden", "removing from " + Ids.mailbox(box) + " needs the t and e rights", "mailboxIds");
+        }
+        org.twinmail.store.Mailboxes writer = scope.writer();
+        for (MessageEntry m : email.entries()) {
+            if (!add.isEmpty()) writer.storeFlags(m.mailboxId(), List.of(m.uid()), FlagChange.ADD, add, -1);
+            if (!remove.isEmpty()) writer.storeFlags(m.mailboxId(), List.of(m.uid()), FlagChange.REMOVE, removeAll(m.flags(), remove), -1);
+        }
+        // mailboxes: copy into the new ones (the body is shared, the id stays), then expunge from the old ones
         if (want.equals(now)) return;
         MessageEntry source = email.entries().getFirst();
         for (long box : want) {
             if (now.contains(box)) continue;
             try {
-                store.copy(source.mailboxId(), List.of(source.uid()), box, false);
+                writer.copy(source.mailboxId(), List.of(source.uid()), box, false);
             } catch (StoreException.QuotaExceeded q) {
                 throw new Refused("overQuota", q.getMessage());
             }
         }
         for (MessageEntry m : email.entries()) {
-            if (!want.contains(m.mailboxId())) store.expunge(m.mailboxId(), List.of(m.uid()));
+            if (!want.contains(m.mailboxId())) writer.expunge(m.mailboxId(), List.of(m.uid()));
         }
     }
 
@@ -407,8 +461,9 @@ public final class MailWrite {
     // ---- Email/import, /copy, /parse ----
 
     public ObjectNode emailImport(Call c) {
-        String account = MailRead.account(c);
-        AccountView view = views.view(c.accountId());
+        Scope scope = shared.scope(c);
+        String account = scope.accountId();
+        AccountView view = views.view(scope);
         ifInState(c, view);
         JsonNode emails = c.args().get("emails");
         if (emails == null || !emails.isObject()) throw MethodError.invalidArguments("emails is a map of EmailImport objects");
@@ -422,8 +477,10 @@ public final class MailWrite {
                 byte[] data = blobs.download(c.accountId(), blobId);
                 if (data == null) throw new Refused("blobNotFound", "no such blob " + blobId, "blobId");
                 if (data.length == 0) throw new Refused("invalidEmail", "an empty blob is no message");
-                Set<Long> boxes = mailboxIds(c, views.view(c.accountId()), m.get("mailboxIds"));
-                created.set(e.getKey(), place(c, e.getKey(), data, boxes, flags(m.get("keywords")), instant(m.get("receivedAt"))));
+                Set<Long> boxes = mailboxIds(c, views.view(scope), m.get("mailboxIds"));
+                Set<String> flags = flags(m.get("keywords"));
+                mayAdd(scope, boxes, flags);
+                created.set(e.getKey(), place(c, scope, e.getKey(), data, boxes, flags, instant(m.get("receivedAt"))));
             } catch (Refused x) {
                 notCreated.set(e.getKey(), x.error());
             }
@@ -566,7 +623,8 @@ public final class MailWrite {
     }
 
     public ObjectNode emailParse(Call c) {
-        String account = MailRead.account(c);
+        Scope scope = shared.scope(c);
+        String account = scope.accountId();
         List<String> ids = Json.optStrings(c.args(), "blobIds");
         if (ids == null) throw MethodError.invalidArguments("blobIds is required");
         List<String> props = Json.optStrings(c.args(), "properties");
@@ -587,7 +645,7 @@ public final class MailWrite {
         List<String> notParsable = new ArrayList<>();
         List<String> notFound = new ArrayList<>();
         for (String id : ids) {
-            byte[] data = blobs.download(c.accountId(), id);
+            byte[] data = blobs.download(scope, id);
             if (data == null) {
                 notFound.add(id);
                 continue;

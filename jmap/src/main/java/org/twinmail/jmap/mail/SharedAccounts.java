@@ -1,12 +1,10 @@
 package org.twinmail.jmap.mail;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.twinmail.core.model.Mailbox;
 import org.twinmail.core.model.MessageEntry;
 import org.twinmail.jmap.core.Call;
 import org.twinmail.jmap.core.Json;
@@ -20,9 +18,10 @@ import org.twinmail.store.StoreException;
 /**
  * Other accounts a user reaches through mailbox ACLs (RFC 4314, the store's {@code MailboxAccess}):
  * each owner with a mailbox the user may see ({@code l}) is a JMAP account of the session
- * ({@code isPersonal: false}), whose visible mailboxes Mailbox/get lists with {@code myRights},
- * and which Email/copy copies into and out of. Every operation on them goes through the
- * store's checked {@link AccountMailboxes} of the user, so the store decides, as for IMAP.
+ * ({@code isPersonal: false}) on which every mail method works ({@link #scope}): the view is the
+ * owner's, restricted to the mailboxes the user sees and reads ({@link AccountView#restrict}),
+ * and every change goes through the store's checked {@link AccountMailboxes} of the user, so the
+ * store decides, as for IMAP (and charges the owner's quota).
  */
 public final class SharedAccounts {
     private final MailStore store;
@@ -64,68 +63,23 @@ public final class SharedAccounts {
         return e.entries().stream().filter(m -> rights(acting, m.mailboxId()).has('r')).toList();
     }
 
-    /** Mailbox/get on a shared account: its mailboxes the user sees, with its rights (RFC 8621 2.1 myRights). */
-    public ObjectNode mailboxGet(Call c, long owner) {
-        AccountMailboxes acting = store.forAccount(c.accountId());
-        List<SharedMailbox> visible = of(c.accountId()).get(owner);
+    /** The account a mail method's call acts on (its {@code accountId}): the user's own, or one it reaches; else accountNotFound. */
+    public Scope scope(Call c) {
+        String id = c.args().path("accountId").asText(null);
+        if (id == null) throw MethodError.invalidArguments("accountId is required");
+        return scope(c.accountId(), id);
+    }
+
+    /** The account {@code accountId} names as {@code user} acts on it; accountNotFound if it reaches no such account. */
+    public Scope scope(long user, String accountId) {
+        long owner = Ids.accountOf(accountId);
+        if (owner == user) return new Scope(user, user, null, store);
+        if (owner <= 0) throw MethodError.accountNotFound();
+        List<SharedMailbox> visible = of(user).get(owner);
         if (visible == null) throw MethodError.accountNotFound();
-        Map<Long, SharedMailbox> byId = new LinkedHashMap<>();
-        Map<String, SharedMailbox> byName = new LinkedHashMap<>();
-        for (SharedMailbox s : visible) {
-            byId.put(s.mailbox().id(), s);
-            byName.put(s.mailbox().name(), s);
-        }
-        List<String> ids = Json.optStrings(c.args(), "ids");
-        List<String> props = Json.optStrings(c.args(), "properties");
-        ObjectNode r = Json.object();
-        r.put("accountId", Ids.account(owner));
-        r.put("state", String.valueOf(store.lastChangePosition()));
-        ArrayNode list = r.putArray("list");
-        ArrayNode notFound = r.putArray("notFound");
-        List<SharedMailbox> wanted = new java.util.ArrayList<>();
-        if (ids == null) wanted.addAll(visible);
-        else for (String id : ids) {
-            SharedMailbox s = byId.get(Ids.mailboxOf(c.id(id)));
-            if (s == null) notFound.add(id);
-            else wanted.add(s);
-        }
-        AccountView view = views.view(owner);
-        for (SharedMailbox s : wanted) {
-            Mailbox m = s.mailbox();
-            ObjectNode o = Json.object();
-            o.put("id", Ids.mailbox(m.id()));
-            int slash = m.name().lastIndexOf(org.twinmail.store.Mailboxes.DELIMITER);
-            o.put("name", slash < 0 ? m.name() : m.name().substring(slash + 1));
-            SharedMailbox parent = slash < 0 ? null : byName.get(m.name().substring(0, slash));
-            if (parent == null) o.putNull("parentId");
-            else o.put("parentId", Ids.mailbox(parent.mailbox().id()));
-            o.putNull("role");
-            o.put("sortOrder", 0);
-            int total = 0;
-            int unread = 0;
-            if (s.rights().has('r')) {
-                for (AccountView.Email e : view.emails()) {
-                    if (!e.in(m.id())) continue;
-                    total++;
-                    if (!Keywords.has(e.flags(), "$seen")) unread++;
-                }
-            }
-            o.put("totalEmails", total);
-            o.put("unreadEmails", unread);
-            o.put("totalThreads", total);
-            o.put("unreadThreads", unread);
-            o.set("myRights", myRights(s.rights()));
-            o.put("isSubscribed", false);
-            if (props != null) {
-                ObjectNode p = Json.object();
-                p.put("id", o.path("id").asText());
-                for (String name : props) if (o.has(name)) p.set(name, o.get(name));
-                list.add(p);
-            } else {
-                list.add(o);
-            }
-        }
-        return r;
+        Map<Long, Rights> rights = new LinkedHashMap<>();
+        for (SharedMailbox s : visible) rights.put(s.mailbox().id(), s.rights());
+        return new Scope(owner, user, java.util.Collections.unmodifiableMap(rights), store.forAccount(user));
     }
 
     /** RFC 8621 2.1's MailboxRights from RFC 4314 rights (the mapping of RFC 8621 2.1's notes). */

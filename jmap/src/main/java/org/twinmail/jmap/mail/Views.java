@@ -69,6 +69,19 @@ public final class Views {
         }
     }
 
+    /**
+     * The view of a call's account: the whole account for its owner, or as a user with ACL rights
+     * sees it ({@link AccountView#restrict}), computed once per content and set of rights.
+     */
+    public AccountView view(Scope scope) {
+        AccountView full = view(scope.owner());
+        if (scope.own()) return full;
+        StringBuilder key = new StringBuilder("restrict");
+        new java.util.TreeMap<>(scope.rights()).forEach((id, r) -> key.append('\0').append(id).append(':').append(r));
+        AccountView restricted = full.derived(key.toString(), () -> full.restrict(scope.rights()));
+        return restricted.at(full.state());
+    }
+
     /** Tries at an exact view before settling for one at least as new as its state. */
     static final int EXACT_ATTEMPTS = 8;
     /** Changes of every account read to look for the account's own; more since the state count as a change. */
