@@ -63,6 +63,8 @@ public final class CmppGateway implements SmsGateway {
     /** Concatenated MO messages waiting for their other parts, at most, and how long. */
     private static final int MAX_PENDING_MO = 256;
     private static final Duration MO_PARTS_WAIT = Duration.ofMinutes(10);
+    /** DELIVER_RESP Result for a DELIVER that could not be taken now (9: "other error"; the ISMG delivers it again). */
+    static final long RESULT_NOT_TAKEN = 9;
 
     /**
      * @param spId            the SP's login (Source_Addr of CONNECT, Msg_src of SUBMIT; 6 characters)
@@ -527,12 +529,14 @@ public final class CmppGateway implements SmsGateway {
             switch (f.pdu()) {
                 case ActiveTest a -> write(f.sequenceId(), new ActiveTestResp());
                 case Deliver d -> {
+                    long result = 0;
                     try {
-                        deliver(d);
+                        deliver(d); // the listener keeps an MO before it returns: only then is it acknowledged
                     } catch (RuntimeException e) {
-                        log.warn("cmpp {}: a DELIVER could not be read", settings.name(), e);
+                        log.warn("cmpp {}: a DELIVER not taken (Result {}): the ISMG delivers it again", settings.name(), RESULT_NOT_TAKEN, e);
+                        result = RESULT_NOT_TAKEN;
                     }
-                    write(f.sequenceId(), new DeliverResp(d.msgId(), 0));
+                    write(f.sequenceId(), new DeliverResp(d.msgId(), result));
                 }
                 case Terminate t -> {
                     write(f.sequenceId(), new TerminateResp());

@@ -333,6 +333,29 @@ class CmppGatewayTest {
     }
 
     @Test
+    void anMoTheListenerCannotKeepIsNotAcknowledged() throws Exception {
+        try (TestIsmg i = new TestIsmg(0, SP, SECRET, 0);
+             CmppGateway g = new CmppGateway(settings("acks", i.port(), CmppVersion.V3, SECRET, 4, 4, 0, Duration.ofSeconds(30)),
+                     Clock.systemUTC())) {
+            java.util.concurrent.atomic.AtomicBoolean storeDown = new java.util.concurrent.atomic.AtomicBoolean(true);
+            g.onInbound(in -> {
+                if (storeDown.get()) throw new IllegalStateException("the store cannot write");
+                seen.add(in);
+            });
+            g.start();
+            await(g::available);
+            i.mo("13800138000", "106900001234", CmppPdu.FMT_ASCII, "ok".getBytes(StandardCharsets.US_ASCII), false);
+            await(() -> i.deliverResults.size() == 1);
+            assertThat(i.deliverResults).containsExactly(CmppGateway.RESULT_NOT_TAKEN); // the ISMG keeps it and delivers it again
+            storeDown.set(false);
+            i.mo("13800138000", "106900001234", CmppPdu.FMT_ASCII, "ok".getBytes(StandardCharsets.US_ASCII), false);
+            await(() -> i.deliverResults.size() == 2);
+            assertThat(i.deliverResults.get(1)).isZero();
+            assertThat(seen).containsExactly(new Inbound.Mo("acks", PHONE, "106900001234", "1234", "ok"));
+        }
+    }
+
+    @Test
     void aWrongSecretIsRefusedAndTheGatewayStaysUnavailable() throws Exception {
         try (TestIsmg i = new TestIsmg(0, SP, SECRET, 0);
              CmppGateway g = new CmppGateway(settings("wrong", i.port(), CmppVersion.V3, "not-it", 0, 4, 0, Duration.ofSeconds(30)),

@@ -53,6 +53,8 @@ public final class TestIsmg implements AutoCloseable {
     public final List<Connect> logins = new CopyOnWriteArrayList<>();
     public final AtomicInteger activeTests = new AtomicInteger();
     public final AtomicInteger deliverResps = new AtomicInteger();
+    /** The Result of each DELIVER_RESP, in the order they came. */
+    public final List<Long> deliverResults = new CopyOnWriteArrayList<>();
     final AtomicInteger inFlight = new AtomicInteger();
     final AtomicInteger maxInFlight = new AtomicInteger();
     public volatile long holdMillis;
@@ -169,7 +171,10 @@ public final class TestIsmg implements AutoCloseable {
                             if (!silent) write(f.sequenceId(), new ActiveTestResp());
                         }
                         case ActiveTestResp a -> activeTestResps.incrementAndGet();
-                        case DeliverResp d -> deliverResps.incrementAndGet();
+                        case DeliverResp d -> {
+                            deliverResults.add(d.result());
+                            deliverResps.incrementAndGet();
+                        }
                         case Terminate t -> {
                             write(f.sequenceId(), new TerminateResp());
                             return;
