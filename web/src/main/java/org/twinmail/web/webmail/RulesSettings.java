@@ -15,11 +15,12 @@ import org.twinmail.jmap.sieve.SieveScriptMethods;
  * Scripts' checks ({@link SieveScriptMethods#store}), so ManageSieve, JMAP and delivery see the
  * same script.
  * <ul>
- *   <li>{@code GET}: {@code {rules, active, handWritten}}: the rules read back from the script (none
- *       when there is no script of ours), the active script's name (or null), and whether the
- *       active script is one the page did not write (by hand, over ManageSieve or JMAP);</li>
+ *   <li>{@code GET}: {@code {rules, active, handWritten, handWrittenName}}: the rules read back from the
+ *       script (none when there is no script of ours), the active script's name (or null), and the
+ *       script saving would replace that the page did not write (by hand, over ManageSieve or JMAP):
+ *       the active one, or a {@value SieveRules#SCRIPT_NAME} changed by hand;</li>
  *   <li>{@code POST {rules, replace}}: writes the rules and makes their script the active one.
- *       When the active script was written by hand, nothing is written (409) unless {@code replace}
+ *       When such a script is there, nothing is written (409) unless {@code replace}
  *       is true: the page has told the user and they chose to replace it (the hand-written script
  *       is kept, inactive, unless it is the one named {@value SieveRules#SCRIPT_NAME}).</li>
  * </ul>
@@ -58,9 +59,9 @@ final class RulesSettings {
     static ObjectNode execute(Request r, long accountId, SieveScriptMethods sieve) throws SelfService.BadRequest {
         SieveScripts scripts = sieve.scripts();
         if (!r.show()) {
-            if (handWritten(scripts, accountId).isPresent() && !r.replace()) {
-                throw new SelfService.BadRequest(409, "the active Sieve script " + scripts.activeName(accountId).orElse("")
-                        + " was written by hand; saving replaces it as the active script");
+            Optional<String> hand = handWritten(scripts, accountId);
+            if (hand.isPresent() && !r.replace()) {
+                throw new SelfService.BadRequest(409, "the Sieve script " + hand.get() + " was written by hand; saving replaces it");
             }
             Optional<String> refused = sieve.store(accountId, SieveRules.SCRIPT_NAME, SieveRules.script(r.save()), true);
             if (refused.isPresent()) throw new SelfService.BadRequest(400, refused.get());
@@ -68,10 +69,15 @@ final class RulesSettings {
         return show(scripts, accountId);
     }
 
-    /** The active script's name when it is not one the rules editor wrote. */
+    /**
+     * The name of a script saving would replace without the user knowing: the active script when
+     * the rules editor did not write it, else {@value SieveRules#SCRIPT_NAME} when it was changed by hand.
+     */
     private static Optional<String> handWritten(SieveScripts scripts, long accountId) {
-        return scripts.active(accountId).filter(s -> !s.name().equals(SieveRules.SCRIPT_NAME) || SieveRules.read(s.text()).isEmpty())
-                .map(SieveScripts.Script::name);
+        Optional<String> active = scripts.active(accountId)
+                .filter(s -> !s.name().equals(SieveRules.SCRIPT_NAME) || SieveRules.read(s.text()).isEmpty()).map(SieveScripts.Script::name);
+        if (active.isPresent()) return active;
+        return scripts.text(accountId, SieveRules.SCRIPT_NAME).filter(t -> SieveRules.read(t).isEmpty()).map(t -> SieveRules.SCRIPT_NAME);
     }
 
     private static ObjectNode show(SieveScripts scripts, long accountId) {
@@ -81,7 +87,10 @@ final class RulesSettings {
         Optional<String> active = scripts.activeName(accountId);
         if (active.isPresent()) o.put("active", active.get());
         else o.putNull("active");
-        o.put("handWritten", handWritten(scripts, accountId).isPresent());
+        Optional<String> hand = handWritten(scripts, accountId);
+        o.put("handWritten", hand.isPresent());
+        if (hand.isPresent()) o.put("handWrittenName", hand.get());
+        else o.putNull("handWrittenName");
         o.put("scriptName", SieveRules.SCRIPT_NAME);
         return o;
     }

@@ -244,7 +244,7 @@ function rules(state) {
   };
 
   const draw = s => {
-    note.textContent = s.handWritten ? t('frHandWritten').replace('{name}', s.active) : '';
+    note.textContent = s.handWritten ? t('frHandWritten').replace('{name}', s.handWrittenName) : '';
     note.hidden = !s.handWritten;
     replaceBox.hidden = !s.handWritten;
     replace.checked = false;
