@@ -127,6 +127,9 @@ class SmsReplyEndToEndTest {
                 List<MimeMessage> sent = folder(server, "li@sms.example", "Sent");
                 assertThat(sent).hasSize(1);
                 assertThat(sent.getFirst().getHeader("Message-ID", null)).isEqualTo(reply.getHeader("Message-ID", null));
+                // the SMSC delivers the same reply again (as one that did not hear our deliver_sm_resp would): known,
+                // dropped; the INBOX still holds one at the end, after the later replies were handled in order
+                smsc.mo(PHONE, source, 8, "好的，七点见 👍".getBytes(StandardCharsets.UTF_16BE));
 
                 // 2. a remote sender over the MX: the answer leaves through the relay, DKIM-signed for sms.example
                 Properties mx = new Properties();

@@ -41,7 +41,7 @@ public final class SmsService implements AutoCloseable {
                         c.http.stream().mapToInt(h -> h.extensionDigits))
                 .flatMapToInt(d -> d).filter(d -> d > 0).min().orElse(0);
         return new QueueSettings(c.maxParts, c.retrySchedule, c.expireAfter, c.replyWindow, c.maxNoticeAge, c.codeValidity, c.pollInterval, digits,
-                c.sendBatch);
+                c.sendBatch, c.moDedupWindow);
     }
 
     /**

@@ -387,6 +387,8 @@ public final class TwinmailConfig {
         public Duration pollInterval = Duration.ofSeconds(1);
         /** Due SMS the worker takes in one round: their states are written in one commit before and one after their submits. */
         public int sendBatch = 32;
+        /** A reply by SMS received again within this time of the first (same SMSC message id, or same phone, number and text) is dropped. */
+        public Duration moDedupWindow = Duration.ofHours(1);
         /** A reply by SMS that is not sent on is answered by SMS at most once per number and reason in this interval. */
         public Duration answerInterval = Duration.ofHours(1);
         /** SMPP 3.4 gateways; with the HTTP ones, tried by priority (then as listed, SMPP first): the first available one sends. */

@@ -57,7 +57,12 @@ public interface SmsGateway extends AutoCloseable {
      */
     String submit(String id, String phone, String extension, SmsText text, int part) throws SubmitException;
 
-    /** Where receipts and mobile-originated messages go; set before the gateway starts. */
+    /**
+     * Where receipts and mobile-originated messages go; set before the gateway starts. The
+     * listener stores a mobile-originated message durably before it returns: a gateway
+     * acknowledges a message to the SMSC only after the listener returned (and not when it
+     * threw), so that a node that dies loses no reply.
+     */
     void onInbound(Consumer<Inbound> listener);
 
     @Override
@@ -72,9 +77,19 @@ public interface SmsGateway extends AutoCloseable {
          * A mobile-originated message: from the user's phone (E.164) to {@code to} (the service
          * number, with the extension the user answered); {@code extension} is what follows the
          * gateway's service number in {@code to} ("" when nothing does, or the gateway puts no
-         * references into its source address).
+         * references into its source address); {@code messageId} the SMSC's or provider's id of
+         * the message when it gives one ("" otherwise): a redelivery with the same id is dropped.
          */
-        record Mo(String gateway, String from, String to, String extension, String text) implements Inbound { }
+        record Mo(String gateway, String from, String to, String extension, String text, String messageId) implements Inbound {
+            public Mo {
+                if (messageId == null) messageId = "";
+            }
+
+            /** A message without an id of the SMSC's. */
+            public Mo(String gateway, String from, String to, String extension, String text) {
+                this(gateway, from, to, extension, text, "");
+            }
+        }
     }
 
     /** Why a part was not submitted. */

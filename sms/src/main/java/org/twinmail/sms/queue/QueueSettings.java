@@ -16,11 +16,15 @@ import java.util.List;
  * @param refDigits     a notice's reference is this many digits (to fit a source-address extension); 0: four letters and digits
  * @param sendBatch     due items the worker takes in one round: written {@code sending} in one commit, submitted at once
  *                      (each gateway's window limits those awaiting their answer), their outcomes written in one commit
+ * @param moDedupWindow a mobile-originated message received again within this time of the first (the same SMSC message id,
+ *                      or the same phone, number and text) is a redelivery and dropped
  */
 public record QueueSettings(int maxParts, List<Duration> retrySchedule, Duration expireAfter, Duration replyWindow, Duration maxNoticeAge,
-                            Duration codeValidity, Duration pollInterval, int refDigits, int sendBatch) {
+                            Duration codeValidity, Duration pollInterval, int refDigits, int sendBatch, Duration moDedupWindow) {
     /** {@code sms.sendBatch}'s default. */
     public static final int SEND_BATCH = 32;
+    /** {@code sms.moDedupWindow}'s default. */
+    public static final Duration MO_DEDUP_WINDOW = Duration.ofHours(1);
 
     public QueueSettings {
         retrySchedule = List.copyOf(retrySchedule);
@@ -29,10 +33,10 @@ public record QueueSettings(int maxParts, List<Duration> retrySchedule, Duration
         if (sendBatch < 1) throw new IllegalArgumentException("sendBatch must be at least 1");
     }
 
-    /** With the default {@link #SEND_BATCH}. */
+    /** With the defaults {@link #SEND_BATCH} and {@link #MO_DEDUP_WINDOW}. */
     public QueueSettings(int maxParts, List<Duration> retrySchedule, Duration expireAfter, Duration replyWindow, Duration maxNoticeAge,
                          Duration codeValidity, Duration pollInterval, int refDigits) {
-        this(maxParts, retrySchedule, expireAfter, replyWindow, maxNoticeAge, codeValidity, pollInterval, refDigits, SEND_BATCH);
+        this(maxParts, retrySchedule, expireAfter, replyWindow, maxNoticeAge, codeValidity, pollInterval, refDigits, SEND_BATCH, MO_DEDUP_WINDOW);
     }
 
     public static QueueSettings defaults() {

@@ -40,6 +40,18 @@ public final class SmsMetrics {
                 .register(registry).increment();
     }
 
+    /** A reply by SMS received again (a redelivery) and dropped. */
+    void replyDuplicate() {
+        Counter.builder("twinmail.sms.replies.duplicate").description("replies by SMS received again within the window and dropped")
+                .register(registry).increment();
+    }
+
+    /** A reply by SMS found being handled when the worker started: maybe sent on, never handled twice. */
+    void replyInDoubt() {
+        Counter.builder("twinmail.sms.replies.in_doubt").description("replies by SMS whose handling a stopped node left in doubt, not handled again")
+                .register(registry).increment();
+    }
+
     /** An SMS a gateway refused for now, handed to the next gateway at once. */
     void failover() {
         Counter.builder("twinmail.sms.failover").description("SMS handed to the next gateway after a refusal for now").register(registry).increment();

@@ -61,7 +61,11 @@ public final class SmsWorker implements AutoCloseable {
     private final SmsMetrics metrics;
     private final Clock clock;
     private final Semaphore wake = new Semaphore(0);
-    private final LinkedBlockingQueue<Inbound> inbound = new LinkedBlockingQueue<>();
+    private final LinkedBlockingQueue<Inbound.Receipt> receipts = new LinkedBlockingQueue<>();
+    /** Replies by SMS stored and not handled yet. */
+    private final LinkedBlockingQueue<MoInbox.Received> mos = new LinkedBlockingQueue<>();
+    private final MoInbox moInbox;
+    private boolean mosRecovered;
     private volatile MoHandler mo = m -> log.info("sms: a message from {} to {} ignored: replies are not handled", m.from(), m.to());
     private final Thread thread;
     /** The tasks of a round's submits, one per recipient. */
@@ -75,8 +79,22 @@ public final class SmsWorker implements AutoCloseable {
         this.settings = settings;
         this.metrics = metrics;
         this.clock = clock;
+        this.moInbox = new MoInbox(queue.records(), settings.moDedupWindow(), clock);
         Consumer<Inbound> in = i -> {
-            inbound.add(i);
+            switch (i) {
+                case Inbound.Receipt rc -> receipts.add(rc);
+                case Inbound.Mo m -> {
+                    // durable before the gateway acknowledges it; a redelivery is dropped here
+                    Optional<MoInbox.Received> r = moInbox.receive(m);
+                    if (r.isEmpty()) {
+                        metrics.replyDuplicate();
+                        log.info("sms: a message from {} to {} received again through {}; dropped", m.from(), m.to(), m.gateway());
+                        return;
+                    }
+                    metrics.repliesIn.increment();
+                    mos.add(r.get());
+                }
+            }
             wake.release();
         };
         for (SmsGateway g : gateways) g.onInbound(in);
@@ -104,8 +122,7 @@ public final class SmsWorker implements AutoCloseable {
                 wake.tryAcquire(settings.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
                 wake.drainPermits();
                 if (!running) return;
-                Inbound i;
-                while ((i = inbound.poll()) != null) inbound(i);
+                handleInbound();
                 sendDue();
             } catch (InterruptedException e) {
                 if (!running) return;
@@ -395,18 +412,40 @@ public final class SmsWorker implements AutoCloseable {
         return g.encode(text, id.hashCode());
     }
 
-    private void inbound(Inbound i) {
-        switch (i) {
-            case Inbound.Receipt rc -> receipt(rc);
-            case Inbound.Mo m -> {
-                metrics.repliesIn.increment();
-                try {
-                    mo.handle(m);
-                } catch (RuntimeException e) {
-                    log.warn("sms: the message from {} could not be handled", m.from(), e);
+    /**
+     * Handles what the gateways sent: the receipts, and the replies by SMS stored since (at the
+     * first call, first those a stopped node left stored: received ones are handled now, one
+     * found {@code handling} is in doubt and not handled again). Public for tests that drive
+     * the worker without its thread.
+     */
+    public void handleInbound() {
+        if (!mosRecovered) {
+            for (Map.Entry<MoInbox.Received, MoInbox.State> e : moInbox.unhandled()) {
+                if (e.getValue() == MoInbox.State.HANDLING) {
+                    moInbox.handled(e.getKey());
+                    metrics.replyInDoubt();
+                    log.warn("sms: the reply from {} received at {} was being handled when the node stopped; maybe sent, not handled again",
+                            e.getKey().mo().from(), java.time.Instant.ofEpochMilli(e.getKey().received()));
+                } else {
+                    mos.add(e.getKey()); // also in memory if it came after this worker began: begin() lets one through
                 }
             }
+            mosRecovered = true;
         }
+        Inbound.Receipt rc;
+        while ((rc = receipts.poll()) != null) receipt(rc);
+        MoInbox.Received m;
+        while ((m = mos.poll()) != null) reply(m);
+    }
+
+    private void reply(MoInbox.Received m) {
+        if (!moInbox.begin(m)) return; // handled already
+        try {
+            mo.handle(m.mo());
+        } catch (RuntimeException e) {
+            log.warn("sms: the message from {} could not be handled", m.mo().from(), e);
+        }
+        moInbox.handled(m);
     }
 
     private void receipt(Inbound.Receipt rc) {

@@ -396,7 +396,9 @@ public final class CmppGateway implements SmsGateway {
                 if (data == null) return; // waiting for the other parts
             }
         }
-        inbound.accept(new Inbound.Mo(settings.name(), from, d.destId(), extension(d.destId()), text(d.msgFmt(), data)));
+        // the ISMG's Msg_Id (of the last part) makes a redelivery known as one
+        inbound.accept(new Inbound.Mo(settings.name(), from, d.destId(), extension(d.destId()), text(d.msgFmt(), data),
+                Long.toUnsignedString(d.msgId())));
     }
 
     /** The octets of a concatenated message once all its parts are in; null while some are missing. */

@@ -234,7 +234,8 @@ public final class HttpGateway implements SmsGateway {
             String phone = from.strip().startsWith("+") ? from.strip() : "+" + from.strip();
             String base = settings.sourceAddress();
             String ext = sourceExtension() && !base.isEmpty() && to.startsWith(base) ? to.substring(base.length()) : "";
-            inbound.accept(new Inbound.Mo(settings.name(), phone, to, ext, text));
+            // the provider's id of the message, when it gives one, makes a redelivery known as one
+            inbound.accept(new Inbound.Mo(settings.name(), phone, to, ext, text, fields.getOrDefault(settings.messageIdField(), "")));
             return new WebhookAnswer(200, "ok");
         }
         return new WebhookAnswer(400, "neither a receipt nor a reply");

@@ -235,8 +235,13 @@ public final class SmppGateway implements SmsGateway {
             }
             String from = d.getSourceAddr();
             String to = d.getDestAddress();
-            inbound.accept(new Inbound.Mo(settings.name(), from.startsWith("+") ? from : "+" + from, to, extension(to),
-                    text(d.getDataCoding(), data)));
+            try { // stored before the deliver_sm_resp; if it cannot be, the SMSC hears an error and delivers it again
+                inbound.accept(new Inbound.Mo(settings.name(), from.startsWith("+") ? from : "+" + from, to, extension(to),
+                        text(d.getDataCoding(), data)));
+            } catch (RuntimeException e) {
+                log.warn("smpp {}: a message from {} not stored, refused for now: {}", settings.name(), from, e.toString());
+                throw new ProcessRequestException("not stored", 0x08); // ESME_RSYSERR
+            }
         }
 
         @Override
