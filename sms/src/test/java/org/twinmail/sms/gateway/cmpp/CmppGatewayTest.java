@@ -191,7 +191,12 @@ class CmppGatewayTest {
         ismg.mo("13800138000", "106900001234", CmppPdu.FMT_UCS2, p2, true);
         ismg.mo("13800138000", "106900001234", CmppPdu.FMT_UCS2, p1, true);
         await(() -> seen.size() == 4);
-        assertThat(seen).containsExactly(new Inbound.Mo("ismg1", PHONE, "106900001234", "1234", "好的，收到"),
+        // each with the ISMG's Msg_Id (of its last part), by which a redelivery is known
+        assertThat(seen).allSatisfy(x -> assertThat(((Inbound.Mo) x).messageId()).matches("[0-9]+"))
+                .extracting(x -> ((Inbound.Mo) x).messageId()).doesNotHaveDuplicates();
+        assertThat(seen).extracting(x -> (Inbound) new Inbound.Mo(((Inbound.Mo) x).gateway(), ((Inbound.Mo) x).from(), ((Inbound.Mo) x).to(),
+                ((Inbound.Mo) x).extension(), ((Inbound.Mo) x).text())).containsExactly(
+                new Inbound.Mo("ismg1", PHONE, "106900001234", "1234", "好的，收到"),
                 new Inbound.Mo("ismg1", PHONE, "106900001234", "1234", "明白"),
                 new Inbound.Mo("ismg1", PHONE, "10690000", "", "OK, see you {at} 10"),
                 new Inbound.Mo("ismg1", PHONE, "106900001234", "1234", "这是一条很长的回复，分成两段发送。"));
