@@ -106,6 +106,86 @@ class SharedAccountEndToEndTest {
         }
     }
 
+    /**
+     * The same shared account over JMAP on the running node: alice (lrswi on its INBOX) reaches it
+     * as a JMAP account of her session, finds the delivered message with Email/query and flags it
+     * with Email/set; sales@ itself sees the flag over IMAP. bob (anyone@: lrs) may mark it seen
+     * but not flag it (forbidden), and carol of another domain does not reach the account.
+     */
+    @Test
+    void aFlagSetOverJmapOnTheSharedAccountShowsOverImapForTheOwner() throws Exception {
+        try (TwinmailServer server = TwinmailServer.start(TestConfigs.loopback(data))) {
+            admin("domain", "add", "example.org");
+            admin("domain", "add", "other.org");
+            admin("user", "add", "sales@example.org", "--password", "pw-sales");
+            admin("user", "add", "alice@example.org", "--password", "pw-alice");
+            admin("user", "add", "bob@example.org", "--password", "pw-bob");
+            admin("user", "add", "carol@other.org", "--password", "pw-carol");
+            admin("user", "share", "sales@example.org", "--on");
+            admin("user", "grant", "sales@example.org", "anyone@example.org", "lrs");
+            admin("user", "grant", "sales@example.org", "alice@example.org", "lrswi", "--mailbox", "INBOX");
+            try (Client smtp = new Client(server.smtpAddresses().getFirst())) {
+                smtp.line();
+                smtp.smtp("EHLO client.example");
+                smtp.smtp("MAIL FROM:<customer@elsewhere.example>");
+                smtp.smtp("RCPT TO:<sales@example.org>");
+                smtp.smtp("DATA");
+                assertThat(smtp.smtp("From: customer@elsewhere.example\r\nTo: sales@example.org\r\nSubject: urgent order\r\n\r\n"
+                        + "Today, please.\r\n.").getLast()).startsWith("250 ");
+                smtp.smtp("QUIT");
+            }
+            String base = "http://127.0.0.1:" + server.httpAddresses().getFirst().getPort();
+            com.fasterxml.jackson.databind.JsonNode session = jmap(base, "alice@example.org", "pw-alice", "GET", "/jmap/session", null);
+            String shared = null;
+            for (var e : session.path("accounts").properties()) {
+                if (e.getValue().path("name").asText().equals("sales@example.org")) shared = e.getKey();
+            }
+            assertThat(shared).as(session.toString()).isNotNull();
+            assertThat(session.path("accounts").path(shared).path("isPersonal").asBoolean(true)).isFalse();
+            com.fasterxml.jackson.databind.JsonNode q = jmap(base, "alice@example.org", "pw-alice", "POST", "/jmap/api",
+                    calls("[[\"Email/query\",{\"accountId\":\"" + shared + "\",\"filter\":{\"subject\":\"urgent\"}},\"q\"]]"));
+            String id = q.path("methodResponses").get(0).get(1).path("ids").get(0).asText();
+            com.fasterxml.jackson.databind.JsonNode set = jmap(base, "alice@example.org", "pw-alice", "POST", "/jmap/api",
+                    calls("[[\"Email/set\",{\"accountId\":\"" + shared + "\",\"update\":{\"" + id + "\":{\"keywords/$flagged\":true}}},\"s\"]]"));
+            assertThat(set.path("methodResponses").get(0).get(1).path("updated").has(id)).as(set.toString()).isTrue();
+            com.fasterxml.jackson.databind.JsonNode bob = jmap(base, "bob@example.org", "pw-bob", "POST", "/jmap/api",
+                    calls("[[\"Email/set\",{\"accountId\":\"" + shared + "\",\"update\":{\"" + id + "\":{\"keywords/$answered\":true}}},\"s\"],"
+                            + "[\"Email/set\",{\"accountId\":\"" + shared + "\",\"update\":{\"" + id + "\":{\"keywords/$seen\":true}}},\"t\"]]"));
+            assertThat(bob.path("methodResponses").get(0).get(1).path("notUpdated").path(id).path("type").asText()).as(bob.toString()).isEqualTo("forbidden");
+            assertThat(bob.path("methodResponses").get(1).get(1).path("updated").has(id)).as(bob.toString()).isTrue();
+            com.fasterxml.jackson.databind.JsonNode carol = jmap(base, "carol@other.org", "pw-carol", "POST", "/jmap/api",
+                    calls("[[\"Email/query\",{\"accountId\":\"" + shared + "\"},\"q\"]]"));
+            assertThat(carol.path("methodResponses").get(0).get(1).path("type").asText()).isEqualTo("accountNotFound");
+
+            try (Client owner = new Client(server.imapAddresses().getFirst())) {
+                owner.line();
+                assertThat(owner.command("o1 LOGIN sales@example.org pw-sales").getLast()).startsWith("o1 OK");
+                owner.command("o2 SELECT INBOX");
+                String flags = String.join("\n", owner.command("o3 FETCH 1 (FLAGS)"));
+                assertThat(flags).contains("\\Flagged").contains("\\Seen").doesNotContain("\\Answered");
+            }
+        }
+    }
+
+    private static String calls(String methodCalls) {
+        return "{\"using\":[\"urn:ietf:params:jmap:core\",\"urn:ietf:params:jmap:mail\"],\"methodCalls\":" + methodCalls + "}";
+    }
+
+    /** One JMAP HTTP exchange as {@code user} (Basic, allowed from loopback), its JSON answer. */
+    private static com.fasterxml.jackson.databind.JsonNode jmap(String base, String user, String password, String method, String path, String body)
+            throws Exception {
+        var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + path))
+                .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8)))
+                .timeout(java.time.Duration.ofSeconds(30));
+        if (body != null) request.header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString(body));
+        try (var http = java.net.http.HttpClient.newHttpClient()) {
+            var r = http.send(request.method(method, body == null ? java.net.http.HttpRequest.BodyPublishers.noBody()
+                    : java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
+        }
+    }
+
     private String admin(String... args) {
         List<String> full = new ArrayList<>(List.of("admin", "--data", data.toString()));
         full.addAll(List.of(args));
