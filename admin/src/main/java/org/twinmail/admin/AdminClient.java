@@ -283,6 +283,16 @@ public final class AdminClient implements AdminOperations, AutoCloseable {
     }
 
     @Override
+    public SpamLevelInfo spamLevel(String address) {
+        return send("GET", "users/" + encodeSegment(address, "address") + "/spam-level", null, SpamLevelInfo.class);
+    }
+
+    @Override
+    public SpamLevelInfo setSpamLevel(String address, String level) {
+        return send("PUT", "users/" + encodeSegment(address, "address") + "/spam-level", body().put("level", level), SpamLevelInfo.class);
+    }
+
+    @Override
     public List<SieveScriptInfo> listSieveScripts() {
         return send("GET", "sieve", null, new TypeReference<List<SieveScriptInfo>>() { });
     }

@@ -258,6 +258,29 @@ public interface AdminOperations {
     /** A user's forwarding: where copies go ({@code to} empty: none) and whether the account keeps one. */
     record ForwardingInfo(String address, List<String> to, boolean keepCopy) { }
 
+    // ---- an account's own spam level (issue 12): the content score's Junk and tag thresholds for it ----
+
+    /** The user's spam level: off, lenient, normal (no choice made), strict, or a score. NOT_FOUND for an unknown user. */
+    default SpamLevelInfo spamLevel(String address) {
+        throw noSpamLevel();
+    }
+
+    /**
+     * Sets the user's spam level ({@code off}, {@code lenient}, {@code normal}, {@code strict}, or
+     * a number from 0 to 100: the score from which the user's mail goes to Junk); {@code normal}
+     * removes the user's choice. Takes effect with the next message.
+     */
+    default SpamLevelInfo setSpamLevel(String address, String level) {
+        throw noSpamLevel();
+    }
+
+    private static AdminException noSpamLevel() {
+        return new AdminException(AdminException.Kind.UNAVAILABLE, "spam levels are not managed through this connection");
+    }
+
+    /** A user's spam level, as {@code setSpamLevel} reads it ({@code normal}: the administrator's thresholds). */
+    record SpamLevelInfo(String address, String level) { }
+
     // ---- the administrator's global Sieve scripts (issue 17): before and after every user's script ----
 
     /** The global scripts, the "before" ones first, each phase in the order they run (by name). */

@@ -30,6 +30,7 @@ import org.twinmail.store.Postmaster;
 import org.twinmail.store.Quarantine;
 import org.twinmail.core.policy.QuarantineItem;
 import org.twinmail.core.policy.ForwardingSetting;
+import org.twinmail.core.policy.SpamLevel;
 import org.twinmail.store.Records;
 import org.twinmail.store.StoreException;
 
@@ -747,6 +748,36 @@ public final class AdminService implements AdminOperations {
 
     private static ForwardingInfo forwardingInfo(Account account, ForwardingSetting s) {
         return new ForwardingInfo(account.address().toString(), s.to().stream().map(EmailAddress::toString).toList(), s.keepCopy());
+    }
+
+    // ---- spam level ----
+
+    @Override
+    public SpamLevelInfo spamLevel(String address) {
+        Account account = spamLevelAccount(address);
+        return call(() -> new SpamLevelInfo(account.address().toString(), records.record(SpamLevel.KIND, Records.accountScope(account.id()),
+                SpamLevel.NAME).map(r -> SpamLevel.decode(r.value())).orElse(SpamLevel.NORMAL).text()), e -> null);
+    }
+
+    @Override
+    public SpamLevelInfo setSpamLevel(String address, String level) {
+        Account account = spamLevelAccount(address);
+        SpamLevel parsed;
+        try {
+            parsed = SpamLevel.parse(level);
+        } catch (IllegalArgumentException e) {
+            throw invalid(e.getMessage());
+        }
+        String scope = Records.accountScope(account.id());
+        if (parsed.equals(SpamLevel.NORMAL)) run(() -> records.deleteRecord(SpamLevel.KIND, scope, SpamLevel.NAME), e -> null);
+        else run(() -> records.putRecord(SpamLevel.KIND, scope, SpamLevel.NAME, parsed.encode(), 0), e -> null);
+        return new SpamLevelInfo(account.address().toString(), parsed.text());
+    }
+
+    private Account spamLevelAccount(String address) {
+        if (records == null) throw new AdminException(Kind.UNAVAILABLE, "spam levels need the store's records");
+        EmailAddress user = address(address);
+        return call(() -> directory.findAccount(user).orElseThrow(() -> notFound(noAccount(user))), e -> null);
     }
 
     // ---- shared accounts and access control lists ----

@@ -668,6 +668,34 @@ public abstract class AdminContractTest {
         assertThat(ops.forwarding("alice@example.org").to()).isEmpty();
     }
 
+    // ---- spam level ----
+
+    @Test
+    void setsAndShowsAnAccountsSpamLevel() {
+        ops.addDomain("example.org");
+        ops.addUser("alice@example.org", "pw".toCharArray(), 0, 0);
+        assertThat(ops.spamLevel("alice@example.org")).isEqualTo(new AdminOperations.SpamLevelInfo("alice@example.org", "normal"));
+        assertThat(ops.setSpamLevel("Alice@example.org", "Strict")).isEqualTo(new AdminOperations.SpamLevelInfo("alice@example.org", "strict"));
+        assertThat(ops.spamLevel("alice@example.org").level()).isEqualTo("strict");
+        // the record delivery reads
+        long id = store.findAccount(EmailAddress.parse("alice@example.org")).orElseThrow().id();
+        assertThat(org.twinmail.core.policy.SpamLevel.decode(store.record(org.twinmail.core.policy.SpamLevel.KIND, "account:" + id,
+                org.twinmail.core.policy.SpamLevel.NAME).orElseThrow().value()).mode()).isEqualTo(org.twinmail.core.policy.SpamLevel.Mode.STRICT);
+        assertThat(ops.setSpamLevel("alice@example.org", "4.5").level()).isEqualTo("4.5");
+        assertThat(ops.spamLevel("alice@example.org").level()).isEqualTo("4.5");
+        assertThat(ops.setSpamLevel("alice@example.org", "off").level()).isEqualTo("off");
+
+        failsStartingWith(() -> ops.setSpamLevel("alice@example.org", "paranoid"), Kind.INVALID,
+                "a spam level is off, lenient, normal, strict or a score from 0 to 100");
+        failsStartingWith(() -> ops.setSpamLevel("alice@example.org", "101"), Kind.INVALID, "a spam score is a number from 0 to 100");
+        fails(() -> ops.spamLevel("nobody@example.org"), Kind.NOT_FOUND, "account nobody@example.org does not exist");
+        assertThat(ops.spamLevel("alice@example.org").level()).isEqualTo("off");
+
+        // normal removes the choice
+        assertThat(ops.setSpamLevel("alice@example.org", "normal").level()).isEqualTo("normal");
+        assertThat(store.record(org.twinmail.core.policy.SpamLevel.KIND, "account:" + id, org.twinmail.core.policy.SpamLevel.NAME)).isEmpty();
+    }
+
     // ---- global Sieve scripts ----
 
     @Test

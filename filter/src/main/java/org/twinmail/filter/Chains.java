@@ -87,6 +87,15 @@ public final class Chains {
      */
     public static Chain mx(TwinmailConfig config, Directory directory, DnsMxResolver nodeDns, DmarcAggregates dmarcReports,
                            AdminRules rules, BayesTokens bayes) {
+        return mx(config, directory, nodeDns, dmarcReports, rules, bayes, null);
+    }
+
+    /**
+     * The same with the users' own spam levels ({@code levels}: null for the administrator's
+     * thresholds for everyone), which the content score applies to each recipient's copy.
+     */
+    public static Chain mx(TwinmailConfig config, Directory directory, DnsMxResolver nodeDns, DmarcAggregates dmarcReports,
+                           AdminRules rules, BayesTokens bayes, org.twinmail.filter.content.SpamLevels levels) {
         TwinmailConfig.Smtp smtp = config.smtp;
         if (smtp.maxRecipients < 1) throw new IllegalArgumentException("smtp.maxRecipients must be at least 1");
         Relay relay = Relay.of(smtp.relayNetworks);
@@ -116,7 +125,7 @@ public final class Chains {
         }
         // data: clamav, then the sender allow-list, then the content score, then spamd, rspamd (when configured)
         return Scanners.addTo(mx, config.filter, true, senderRules == null ? null : senderRules.allowList(),
-                ContentScore.fromConfig(config.filter.content, bayes)).build();
+                ContentScore.fromConfig(config.filter.content, bayes, levels)).build();
     }
 
     /**

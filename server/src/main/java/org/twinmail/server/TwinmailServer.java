@@ -60,6 +60,7 @@ import org.twinmail.managesieve.ManageSieveServer;
 import org.twinmail.mail.dkim.DkimSigner;
 import org.twinmail.pop3.Pop3Server;
 import org.twinmail.filter.content.BayesTokens;
+import org.twinmail.filter.content.SpamLevels;
 import org.twinmail.filter.content.JunkLearner;
 import org.twinmail.filter.outbound.OutboundHold;
 import org.twinmail.filter.quarantine.QuarantineDigest;
@@ -297,6 +298,12 @@ public final class TwinmailServer implements AutoCloseable {
                 workers.add(bayes);
                 if (config.filter.content.bayes.learn) workers.add(JunkLearner.start(store, store, store, bayes, config.filter.content));
             }
+            // The users' own spam levels (issue 12): the content score's Junk and tag thresholds per recipient.
+            SpamLevels spamLevels = null;
+            if (config.filter.content.enabled) {
+                spamLevels = SpamLevels.watch(store, store);
+                workers.add(spamLevels);
+            }
             // the accounts' own Sieve scripts run last, on mail from outside and from our users alike
             // one in-memory view of the scripts, shared by delivery and ManageSieve
             SieveScripts scripts = SieveScripts.cached(store, store);
@@ -333,7 +340,7 @@ public final class TwinmailServer implements AutoCloseable {
                     store), sieve), traffic);
             smtp = new SmtpServer(config, store, store, authenticator, tls, authGuard, registry,
                     Chains.withTraffic(Chains.withRemoteBounces(Chains.withSieve(Chains.withSrs(Chains.withDisabledAccounts(Chains.mx(config, store, dns, dmarc,
-                            rules, bayes), store), new SrsReturn(srs)), sieve), outboundHold), traffic), submissionChain);
+                            rules, bayes, spamLevels), store), new SrsReturn(srs)), sieve), outboundHold), traffic), submissionChain);
             pop3 = new Pop3Server(config, store, authenticator, tls, authGuard, registry);
             tSearch = System.nanoTime();
             SearchIndex search = openSearch(store, workers);

@@ -668,8 +668,29 @@ class WebmailBrowserTest {
         wait.until(d -> d.findElements(By.cssSelector("#app-password-list li")).isEmpty());
         assertThat(imapLogin(DAVE, app)).startsWith("a NO");
         assertThat(driver.findElement(By.id("settings")).getText()).doesNotContain("null", "undefined");
-        assertThat(driver.findElement(By.id("spam-level-note")).getText()).contains("set by your administrator");
+        assertThat(driver.findElement(By.id("spam-level-note")).getText()).contains("How readily mail goes to Spam");
+        assertThat(new Select(driver.findElement(By.id("spam-level"))).getFirstSelectedOption().getDomAttribute("value")).isEqualTo("normal");
+        assertThat(driver.findElement(By.id("spam-score")).isDisplayed()).as("the score field only for a score of one's own").isFalse();
         screenshot("desktop-en-settings");
+
+        // the spam level: strict, then a score of one's own, saved in the store the MX reads; back to normal
+        long daveId = server.store().findAccount(org.twinmail.core.mail.EmailAddress.parse(DAVE)).orElseThrow().id();
+        java.util.function.Supplier<String> level = () -> server.store().record(org.twinmail.core.policy.SpamLevel.KIND, "account:" + daveId,
+                org.twinmail.core.policy.SpamLevel.NAME).map(r -> org.twinmail.core.policy.SpamLevel.decode(r.value()).text()).orElse("normal");
+        new Select(driver.findElement(By.id("spam-level"))).selectByValue("strict");
+        click("spam-level-save");
+        assertThat(saved("spam-level-status")).isEqualTo("Saved");
+        assertThat(level.get()).isEqualTo("strict");
+        new Select(driver.findElement(By.id("spam-level"))).selectByValue("score");
+        assertThat(driver.findElement(By.id("spam-score")).isDisplayed()).isTrue();
+        type("spam-score", "4.5");
+        click("spam-level-save");
+        wait.until(d -> "4.5".equals(((JavascriptExecutor) d).executeScript("return document.getElementById('spam-level').dataset.level")));
+        assertThat(level.get()).isEqualTo("4.5");
+        new Select(driver.findElement(By.id("spam-level"))).selectByValue("normal");
+        click("spam-level-save");
+        wait.until(d -> "normal".equals(((JavascriptExecutor) d).executeScript("return document.getElementById('spam-level').dataset.level")));
+        assertThat(level.get()).isEqualTo("normal");
 
         // forwarding to another account, keeping a copy: the next message reaches both
         type("fwd-to", BOB);

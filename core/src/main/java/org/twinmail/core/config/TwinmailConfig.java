@@ -797,6 +797,10 @@ public final class TwinmailConfig {
         public double quarantineScore = 12.0;
         /** From this score, the message is refused at DATA (554 5.7.1). */
         public double rejectScore = 20.0;
+        /** A user's spam level "strict" (webmail settings, admin user spam-level): Junk from this score for that user. */
+        public double strictJunkScore = 3.0;
+        /** A user's spam level "lenient": Junk from this score for that user. */
+        public double lenientJunkScore = 10.0;
         /** A rule's score in place of its built-in one ({@code URL_SHORTENER: 0.5}); 0 turns a rule off. */
         public java.util.Map<String, Double> scores = java.util.Map.of();
         /** Charsets of encoded words in the Subject that are not unusual here (anything else: SUBJECT_CHARSET_UNUSUAL). */
@@ -824,6 +828,12 @@ public final class TwinmailConfig {
         public int maxBounces = 20;
         /** Where the alert goes; empty: {@code postmaster@} the host name. */
         public String alertTo = "";
+        /**
+         * How often the accounts' rates are written to the store (records {@code outbound.rate}, a few
+         * shards in one pass, not one write per message), so a restart or a takeover keeps them; also at
+         * a clean stop. At least 1s.
+         */
+        public Duration saveInterval = Duration.ofMinutes(1);
     }
 
     /** The daily digest of the administrator's quarantine to each user with held mail (on the active node). */

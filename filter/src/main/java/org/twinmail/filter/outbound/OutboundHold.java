@@ -61,7 +61,11 @@ import org.twinmail.store.StoredRecord;
  * administrator's quarantine with its recipients (reason {@code outbound_hold}): nothing is
  * lost, and {@code twinmail admin quarantine release} queues it. A hold sends one alert to
  * {@code alertTo} (postmaster by default) and counts {@code twinmail.filter.outbound.holds{reason}}.
- * The rates live in memory: after a restart an account starts from {@code minMessages}.
+ * The rates are counted in memory and saved to the store every {@code saveInterval} (and at a
+ * clean stop) by {@link #saveRates}: only the shards of accounts that sent or bounced since, each
+ * one record ({@link OutboundRates}), never a write per message. {@link #watch} reads them back, so
+ * after a restart or a takeover an account keeps its usual rate and its current window (what
+ * happened after the last save is lost with a crash).
  */
 public final class OutboundHold implements Check.Data, Check.Delivered, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OutboundHold.class);
@@ -75,6 +79,16 @@ public final class OutboundHold implements Check.Data, Check.Delivered, AutoClos
         int count;
         double usual;
         final ArrayDeque<Long> bounces = new ArrayDeque<>();
+
+        Rate() {
+        }
+
+        Rate(OutboundRates.Entry e) {
+            windowStart = e.windowStart();
+            count = e.count();
+            usual = e.usual();
+            for (long b : e.bounces()) bounces.addLast(b);
+        }
     }
 
     private final TwinmailConfig.OutboundHold settings;
@@ -90,6 +104,10 @@ public final class OutboundHold implements Check.Data, Check.Delivered, AutoClos
     private final Counter byRate;
     private final Counter byBounces;
     private RecordWatcher watcher;
+    /** The shards of {@link OutboundRates} with an account whose rate changed since the last save. */
+    private final Set<Integer> dirty = ConcurrentHashMap.newKeySet();
+    private Thread saver;
+    private volatile boolean closed;
 
     public OutboundHold(TwinmailConfig.OutboundHold settings, String hostname, Records records, Mailboxes mailboxes,
                         Directory directory, MeterRegistry registry, LongSupplier clock) {
@@ -116,8 +134,70 @@ public final class OutboundHold implements Check.Data, Check.Delivered, AutoClos
         if (!config.filter.outboundHold.enabled) return null;
         OutboundHold h = new OutboundHold(config.filter.outboundHold, config.hostname, records, mailboxes, directory, registry,
                 System::currentTimeMillis);
+        h.loadRates();
         h.watcher = RecordWatcher.start(changes, Set.of(KIND), h::reload, "outbound-hold");
+        h.startSaving(config.filter.outboundHold.saveInterval);
         return h;
+    }
+
+    /** Saves the rates every {@code interval} on a virtual thread until {@link #close()}. */
+    private void startSaving(Duration interval) {
+        if (interval.compareTo(Duration.ofSeconds(1)) < 0) throw new IllegalArgumentException("filter.outboundHold.saveInterval must be at least 1s");
+        saver = Thread.ofVirtual().name("outbound-rates").start(() -> {
+            while (!closed) {
+                try {
+                    Thread.sleep(interval);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                if (closed) return;
+                try {
+                    saveRates();
+                } catch (RuntimeException e) {
+                    log.warn("outbound rates not saved, tried again in {}: {}", interval, e.toString());
+                }
+            }
+        });
+    }
+
+    /** Reads the rates saved in the store (a restart, a takeover) into memory; saved ones replace what is there. */
+    public void loadRates() {
+        Map<Long, OutboundRates.Entry> saved = new java.util.HashMap<>();
+        OutboundRates.load(records, saved, why -> log.warn("outbound rates shard skipped: {}", why));
+        saved.forEach((id, e) -> rates.put(id, new Rate(e)));
+        if (!saved.isEmpty()) log.info("outbound rates of {} accounts read from the store", saved.size());
+    }
+
+    /**
+     * Writes the rates of the shards that changed since the last call, one record each (at most
+     * {@value OutboundRates#SHARDS} writes, however many messages were counted). A shard whose
+     * write fails stays to be written next time. Returns the number of records written.
+     */
+    public int saveRates() {
+        int written = 0;
+        for (Integer shard : List.copyOf(dirty)) {
+            dirty.remove(shard);
+            List<OutboundRates.Entry> entries = new java.util.ArrayList<>();
+            for (Map.Entry<Long, Rate> e : rates.entrySet()) {
+                if (OutboundRates.shard(e.getKey()) != shard) continue;
+                Rate r = e.getValue();
+                synchronized (r) {
+                    if (r.count == 0 && r.usual < 0.01 && r.bounces.isEmpty()) continue; // nothing worth remembering
+                    entries.add(new OutboundRates.Entry(e.getKey(), r.windowStart, r.count, r.usual,
+                            r.bounces.stream().mapToLong(Long::longValue).toArray()));
+                }
+            }
+            String name = OutboundRates.name(shard);
+            try {
+                if (entries.isEmpty()) records.deleteRecord(OutboundRates.KIND, "", name);
+                else records.putRecord(OutboundRates.KIND, "", name, OutboundRates.encode(entries), 0);
+                written++;
+            } catch (RuntimeException e) {
+                dirty.add(shard);
+                throw e;
+            }
+        }
+        return written;
     }
 
     @Override
@@ -174,6 +254,7 @@ public final class OutboundHold implements Check.Data, Check.Delivered, AutoClos
             count = ++r.count;
             usual = r.usual;
         }
+        dirty.add(OutboundRates.shard(user.accountId()));
         if (count > settings.minMessages && count > settings.rateFactor * usual && !held(user.accountId())) {
             hold(user.accountId(), user.address(), "rate", String.format(Locale.ROOT,
                     "%d messages with remote recipients in the last %s, usually %.1f", count, text(settings.window), usual));
@@ -199,8 +280,10 @@ public final class OutboundHold implements Check.Data, Check.Delivered, AutoClos
         synchronized (r) {
             r.bounces.addLast(now);
             while (!r.bounces.isEmpty() && r.bounces.peekFirst() <= now - window) r.bounces.removeFirst();
+            while (r.bounces.size() > settings.maxBounces) r.bounces.removeFirst(); // more would not change the decision
             n = r.bounces.size();
         }
+        dirty.add(OutboundRates.shard(account.id()));
         if (n >= settings.maxBounces && !held(account.id())) {
             hold(account.id(), account.address().toString(), "bounces", n + " bounces in the last " + text(settings.window));
         }
@@ -315,8 +398,23 @@ public final class OutboundHold implements Check.Data, Check.Delivered, AutoClos
         return d.equals(Duration.ofHours(1)) ? "hour" : d.toString().substring(2).toLowerCase(Locale.ROOT);
     }
 
+    /** Stops saving and saves what changed since the last save (a clean stop or handover keeps every count). */
     @Override
     public void close() {
+        closed = true;
+        if (saver != null) {
+            saver.interrupt();
+            try {
+                saver.join(Duration.ofSeconds(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            try {
+                saveRates();
+            } catch (RuntimeException e) {
+                log.warn("outbound rates not saved at stop: {}", e.toString());
+            }
+        }
         if (watcher != null) watcher.close();
     }
 }

@@ -137,6 +137,80 @@ class OutboundHoldTest {
         assertThat(hold.data(user(alice), REMOTE, null)).isEqualTo(Verdict.proceed());
     }
 
+    /** A second instance over the same store, as a restarted node or the standby after a takeover makes. */
+    OutboundHold restarted() {
+        OutboundHold h = new OutboundHold(settings(), "mx.example.com", store, store, store, new SimpleMeterRegistry(), now::get);
+        h.reload();
+        h.loadRates();
+        return h;
+    }
+
+    TwinmailConfig.OutboundHold settings() {
+        TwinmailConfig.OutboundHold s = new TwinmailConfig.OutboundHold();
+        s.minMessages = 10;
+        s.rateFactor = 5;
+        s.window = Duration.ofHours(1);
+        s.maxBounces = 3;
+        s.alertTo = "admin@example.com";
+        return s;
+    }
+
+    @Test
+    void theUsualRateAndTheCurrentWindowOutliveARestartWrittenInBatches() {
+        // a week of about 3 an hour, then 8 in the current hour
+        for (int h = 0; h < 24 * 7; h++) send(alice, 3, h);
+        send(alice, 8, 24 * 7);
+        hold.bounced("alice@example.com");
+        hold.bounced("alice@example.com");
+        assertThat(store.records("outbound.rate", "")).as("nothing written per message").isEmpty();
+        // one save writes alice's shard once, however many messages were counted; a second save has nothing to write
+        assertThat(hold.saveRates()).isEqualTo(1);
+        assertThat(store.records("outbound.rate", "")).singleElement()
+                .satisfies(r -> assertThat(r.name()).isEqualTo(OutboundRates.name(OutboundRates.shard(alice.id()))));
+        assertThat(hold.saveRates()).isZero();
+
+        // restarted: 7 more in the same hour (15 in all) holds alice, as it would have without the restart
+        OutboundHold after = restarted();
+        hold = after;
+        send(alice, 7, 24 * 7);
+        assertThat(after.held(alice.id())).isTrue();
+        OutboundHoldRecord r = OutboundHoldRecord.decode(store.record(OutboundHoldRecord.KIND, Records.accountScope(alice.id()),
+                OutboundHoldRecord.NAME).orElseThrow().value());
+        assertThat(r.detail()).startsWith("15 messages with remote recipients in the last hour, usually 3.0");
+
+        // the bounces came along too: one more makes maxBounces (3) within the window
+        store.deleteRecord(OutboundHoldRecord.KIND, Records.accountScope(alice.id()), OutboundHoldRecord.NAME);
+        after.reload();
+        after.bounced("alice@example.com");
+        assertThat(after.held(alice.id())).isTrue();
+        assertThat(OutboundHoldRecord.decode(store.record(OutboundHoldRecord.KIND, Records.accountScope(alice.id()),
+                OutboundHoldRecord.NAME).orElseThrow().value()).reason()).isEqualTo("bounces");
+    }
+
+    @Test
+    void withoutTheSavedRatesARestartedNodeWouldHaveForgotten() {
+        for (int h = 0; h < 24 * 7; h++) send(alice, 3, h);
+        send(alice, 8, 24 * 7);
+        // not saved: the restarted instance starts alice from nothing, and 7 more do not hold her
+        OutboundHold after = restarted();
+        hold = after;
+        send(alice, 7, 24 * 7);
+        assertThat(after.held(alice.id())).isFalse();
+    }
+
+    @Test
+    void ratesEncodeAndDecode() {
+        var entries = List.of(new OutboundRates.Entry(7, 1_800_000_000_000L, 12, 3.5, new long[] {1L, 2L}),
+                new OutboundRates.Entry(71, 1_800_000_000_001L, 0, 9.25, new long[0]));
+        var back = OutboundRates.decode(OutboundRates.encode(entries));
+        assertThat(back).extracting(OutboundRates.Entry::accountId).containsExactly(71L, 7L); // highest usual rate first
+        assertThat(back.get(1).bounces()).containsExactly(1L, 2L);
+        assertThat(back.get(1).count()).isEqualTo(12);
+        assertThat(back.get(0).usual()).isEqualTo(9.25);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> OutboundRates.decode(new byte[] {1, 0, 0, 0, 5}))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
     @Test
     void aNewAccountMaySendUpToMinMessagesAndABusyOneFourTimesItsUsualAmount() {
         send(alice, 10, 0);

@@ -59,6 +59,8 @@ import org.twinmail.http.Exchange;
  * GET    /api/admin/users/{address}/forwarding   200 ForwardingInfo (to empty: none)
  * PUT    /api/admin/users/{address}/forwarding {"to":[...],"keepCopy"?}  200 ForwardingInfo (keepCopy absent: true)
  * DELETE /api/admin/users/{address}/forwarding   204
+ * GET    /api/admin/users/{address}/spam-level   200 SpamLevelInfo (level: off, lenient, normal, strict or a score)
+ * PUT    /api/admin/users/{address}/spam-level {"level":"strict"|4.5}  200 SpamLevelInfo (normal: the administrator's thresholds)
  * GET    /api/admin/users/{address}/sharing      200 SharingInfo (the shared-account mark, the mailboxes' access control lists)
  * PUT    /api/admin/users/{address}/sharing {"shared"}  200 SharingInfo (marks or unmarks a domain's shared account)
  * PUT    /api/admin/users/{address}/acl/{identifier} {"rights","mailbox"?}  200 SharingInfo (mailbox absent: INBOX)
@@ -192,6 +194,12 @@ public final class AdminApi {
                 new Route("DELETE", "users/*/forwarding", addressParam(), NONE, false, r -> {
                     admin.removeForwarding(r.param(0));
                     return Reply.noContent();
+                }),
+                new Route("GET", "users/*/spam-level", addressParam(), NONE, false, r -> Reply.ok(admin.spamLevel(r.param(0)))),
+                new Route("PUT", "users/*/spam-level", addressParam(), NONE, true, r -> {
+                    JsonNode level = r.body(Set.of("level")).get("level");
+                    if (level == null || !(level.isTextual() || level.isNumber())) throw invalid("level must be off, lenient, normal, strict or a score");
+                    return Reply.ok(admin.setSpamLevel(r.param(0), level.isNumber() ? level.decimalValue().toPlainString() : level.textValue()));
                 }),
                 new Route("GET", "users/*/sharing", addressParam(), NONE, false, r -> Reply.ok(admin.sharing(r.param(0)))),
                 new Route("PUT", "users/*/sharing", addressParam(), NONE, true, r -> {

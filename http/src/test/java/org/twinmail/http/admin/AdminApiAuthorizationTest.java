@@ -59,6 +59,7 @@ class AdminApiAuthorizationTest {
                 "POST aliases", "DELETE aliases/*", "POST rules/sender", "DELETE rules/sender/*", "POST dkim/*", "GET dkim/*",
                 "GET users/*/sms", "PATCH users/*/sms", "POST users/*/sms/verify", "POST users/*/sms/code",
                 "GET users/*/forwarding", "PUT users/*/forwarding", "DELETE users/*/forwarding",
+                "GET users/*/spam-level", "PUT users/*/spam-level",
                 "GET users/*/sharing", "PUT users/*/sharing", "PUT users/*/acl/*", "DELETE users/*/acl/*",
                 "GET users/*/app-passwords", "POST users/*/app-passwords", "DELETE users/*/app-passwords/*", "GET traffic/top")) {
             TABLE.put(r, Access.DOMAIN);
@@ -225,6 +226,7 @@ class AdminApiAuthorizationTest {
             case "PUT users/*/sharing" -> "{\"shared\":true}";
             case "PUT users/*/acl/*" -> "{\"rights\":\"lrs\"}";
             case "PUT users/*/forwarding" -> "{\"to\":[\"away@elsewhere.example\"],\"keepCopy\":false}";
+            case "PUT users/*/spam-level" -> "{\"level\":\"strict\"}";
             case "POST aliases" -> "{\"source\":\"al2@" + d + "\",\"targets\":[\"bob@" + d + "\"]}";
             case "POST rules/ip" -> "{\"range\":\"192.0.2.9\",\"action\":\"deny\"}";
             case "POST rules/sender" -> "{\"pattern\":\"x@spam.example\",\"action\":\"reject\",\"scope\":\"" + d + "\"}";

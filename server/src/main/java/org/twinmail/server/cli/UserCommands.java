@@ -1,6 +1,7 @@
 package org.twinmail.server.cli;
 
 import org.twinmail.admin.AdminException;
+import org.twinmail.admin.AdminOperations;
 import org.twinmail.admin.AdminOperations.ForwardingInfo;
 import org.twinmail.admin.AdminOperations.Grant;
 import org.twinmail.admin.AdminOperations.MailboxGrants;
@@ -92,6 +93,17 @@ final class UserCommands {
             ForwardingInfo f = to == null ? ops.forwarding(address) : ops.setForwarding(address, to, !noCopy);
             if (f.to().isEmpty()) out().println(f.address() + " is not forwarded");
             else out().println(f.address() + " forwarded to " + String.join(", ", f.to()) + (f.keepCopy() ? ", a copy kept" : ", no copy kept"));
+        });
+    }
+
+    @Command(name = "spam-level", description = {"Show or set an account's own spam level (docs/filter.md, \"Content score\"): the content score's",
+            "Junk and tag thresholds for its mail. LEVEL: off, lenient, normal (the server's thresholds), strict, or a score from",
+            "0 to 100 from which its mail goes to Junk. No LEVEL: show it."})
+    int spamLevel(@Parameters(paramLabel = "ADDRESS") String address,
+                  @Parameters(paramLabel = "LEVEL", arity = "0..1") String level) {
+        return admin.run(spec.commandLine().getErr(), ops -> {
+            AdminOperations.SpamLevelInfo l = level == null ? ops.spamLevel(address) : ops.setSpamLevel(address, level);
+            out().println(l.address() + " spam level " + l.level());
         });
     }
 

@@ -26,12 +26,14 @@ import org.twinmail.jmap.auth.Principal;
  * over JMAP):
  * <ul>
  *   <li>{@code GET settings}: forwarding, the user's sender rules, SMS settings (null when the
- *       node does not manage them), and what the server does not offer ({@code appPasswords},
- *       {@code spamLevel}: false);</li>
+ *       node does not manage them), the user's spam level ({@code spamLevel}: off, lenient, normal,
+ *       strict or a score; false where the node does not manage it), and app passwords;</li>
  *   <li>{@code POST settings/password} {@code {current, password}}: the current password checked
  *       as a login is (through the AuthGuard: failures counted and slowed, clients banned), then
  *       {@link AdminOperations#updateUser}; every other session and JMAP token of the account ends;</li>
  *   <li>{@code POST settings/forwarding} {@code {to: [...], keepCopy}} (empty {@code to}: none);</li>
+ *   <li>{@code POST settings/spam-level} {@code {level}}: off, lenient, normal, strict, or a score from
+ *       0 to 100 (a string or a number): the content score's Junk and tag thresholds for the user;</li>
  *   <li>{@code POST settings/senders} {@code {pattern, action}} (accept, junk or reject, scoped to
  *       the user's address), {@code POST settings/senders/remove} {@code {pattern}};</li>
  *   <li>{@code POST settings/sms} {@code {phone, enabled, trigger, quietHours, language}} (absent
@@ -59,6 +61,8 @@ final class SelfService {
         record AddSender(String pattern, String action) implements Request { }
 
         record RemoveSender(String pattern) implements Request { }
+
+        record SpamLevel(String level) implements Request { }
 
         record Sms(SmsChange change) implements Request { }
 
@@ -114,6 +118,11 @@ final class SelfService {
                 yield new Request.AddSender(text(b, "pattern").strip(), action);
             }
             case "settings/senders/remove" -> new Request.RemoveSender(text(b, "pattern").strip());
+            case "settings/spam-level" -> {
+                JsonNode level = b.path("level");
+                if (level.isNumber()) yield new Request.SpamLevel(level.decimalValue().toPlainString());
+                yield new Request.SpamLevel(text(b, "level").strip());
+            }
             case "settings/sms" -> new Request.Sms(new SmsChange(optional(b, "phone"), b.path("enabled").isBoolean() ? b.get("enabled").asBoolean() : null,
                     optional(b, "trigger"), null, null, optional(b, "quietHours"), null, null, optional(b, "language")));
             case "settings/sms/verify" -> new Request.SmsVerify(text(b, "code").strip());
@@ -191,6 +200,10 @@ final class SelfService {
                 admin.removeSenderRule(rm.pattern(), me);
                 return show(me, admin);
             }
+            case Request.SpamLevel l -> {
+                admin.setSpamLevel(me, l.level());
+                return show(me, admin);
+            }
             case Request.Sms s -> {
                 admin.setSms(me, s.change());
                 return show(me, admin);
@@ -254,8 +267,12 @@ final class SelfService {
             if (e.kind() != AdminException.Kind.UNAVAILABLE) throw e;
             o.put("appPasswords", false);
         }
-        // not offered by the server yet: the page says so instead of showing a control that does nothing
-        o.put("spamLevel", false);
+        try {
+            o.put("spamLevel", admin.spamLevel(me).level());
+        } catch (AdminException e) {
+            if (e.kind() != AdminException.Kind.UNAVAILABLE) throw e;
+            o.put("spamLevel", false); // the page then says the level is the server's
+        }
         return o;
     }
 

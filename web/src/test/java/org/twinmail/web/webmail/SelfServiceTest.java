@@ -33,6 +33,9 @@ class SelfServiceTest {
         assertThat(sms.change().enabled()).isTrue();
         assertThat(sms.change().trigger()).as("absent: unchanged").isNull();
         assertThat(SelfService.parse("settings/sms/verify", "POST", json("{\"code\":\" 123456 \"}"))).isEqualTo(new Request.SmsVerify("123456"));
+        assertThat(SelfService.parse("settings/spam-level", "POST", json("{\"level\":\" strict \"}"))).isEqualTo(new Request.SpamLevel("strict"));
+        assertThat(SelfService.parse("settings/spam-level", "POST", json("{\"level\":4.5}"))).isEqualTo(new Request.SpamLevel("4.5"));
+        assertThatThrownBy(() -> SelfService.parse("settings/spam-level", "POST", json("{}"))).hasMessageContaining("level is required");
     }
 
     @Test

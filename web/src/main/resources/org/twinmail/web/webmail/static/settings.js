@@ -284,7 +284,30 @@ function vacation(v) {
   h('div', { class: 'set-actions' }, h('button', { type: 'submit', class: 'primary', id: 'vac-save' }, t('save')), st)));
 }
 
-// ---- spam: the level is the server's; allow and block lists are the user's sender rules ----
+// ---- spam: the user's own level (the content score's Junk threshold); allow and block lists are the user's sender rules ----
+
+function spamLevel(mine) {
+  const { h } = ctx;
+  if (typeof mine.spamLevel !== 'string') return h('p', { class: 'hint', id: 'spam-level-note' }, t('spamLevelNone'));
+  const named = ['off', 'lenient', 'normal', 'strict'];
+  const current = mine.spamLevel;
+  const mode = named.includes(current) ? current : 'score';
+  const select = h('select', { id: 'spam-level' }, [...named, 'score'].map(x => h('option', { value: x, selected: x === mode }, t('spamLevel_' + x))));
+  const score = h('input', { id: 'spam-score', type: 'number', min: 0, max: 100, step: 0.1, value: mode === 'score' ? current : '6' });
+  const scoreField = field(t('spamScore'), score);
+  const showScore = () => { scoreField.hidden = select.value !== 'score'; };
+  select.addEventListener('change', showScore);
+  showScore();
+  const st = status('spam-level-status');
+  return h('form', { class: 'set-form', id: 'spam-level-form', onsubmit: e => {
+    e.preventDefault();
+    saving(st, async () => {
+      const r = await api('settings/spam-level', { level: select.value === 'score' ? score.value.trim() : select.value });
+      select.dataset.level = r.spamLevel;
+    });
+  } }, h('p', { class: 'hint', id: 'spam-level-note' }, t('spamLevelHint')), field(t('spamLevel'), select), scoreField,
+  h('div', { class: 'set-actions' }, h('button', { type: 'submit', class: 'primary', id: 'spam-level-save' }, t('save')), st));
+}
 
 function spam(mine) {
   const { h } = ctx;
@@ -299,7 +322,7 @@ function spam(mine) {
   const pattern = h('input', { id: 'rule-pattern', type: 'text', placeholder: 'name@example.com, *@example.com' });
   const action = h('select', { id: 'rule-action' }, ['accept', 'junk', 'reject'].map(a => h('option', { value: a }, t('rule_' + a))));
   return section('set-spam', t('spamSettings'),
-    h('p', { class: 'hint', id: 'spam-level-note' }, mine.spamLevel ? '' : t('spamLevelNone')),
+    spamLevel(mine),
     list,
     h('form', { class: 'set-inline', onsubmit: e => {
       e.preventDefault();
