@@ -39,6 +39,7 @@ import org.twinmail.store.Mailboxes;
 import org.twinmail.store.Outbound;
 import org.twinmail.store.RecipientResolution;
 import org.twinmail.store.RecordWatcher;
+import org.twinmail.store.RecordWrite;
 import org.twinmail.store.Records;
 import org.twinmail.store.StoredRecord;
 
@@ -169,14 +170,17 @@ public final class OutboundHold implements Check.Data, Check.Delivered, AutoClos
     }
 
     /**
-     * Writes the rates of the shards that changed since the last call, one record each (at most
-     * {@value OutboundRates#SHARDS} writes, however many messages were counted). A shard whose
-     * write fails stays to be written next time. Returns the number of records written.
+     * Writes the rates of the shards that changed since the last call, one record each, all in one
+     * commit ({@link Records#writeRecords}; at most {@value OutboundRates#SHARDS} records, however many
+     * messages were counted). When the commit fails the shards stay to be written next time.
+     * Returns the number of records written.
      */
     public int saveRates() {
-        int written = 0;
-        for (Integer shard : List.copyOf(dirty)) {
-            dirty.remove(shard);
+        List<Integer> shards = List.copyOf(dirty);
+        if (shards.isEmpty()) return 0;
+        dirty.removeAll(shards);
+        List<RecordWrite> writes = new java.util.ArrayList<>();
+        for (int shard : shards) {
             List<OutboundRates.Entry> entries = new java.util.ArrayList<>();
             for (Map.Entry<Long, Rate> e : rates.entrySet()) {
                 if (OutboundRates.shard(e.getKey()) != shard) continue;
@@ -188,16 +192,16 @@ public final class OutboundHold implements Check.Data, Check.Delivered, AutoClos
                 }
             }
             String name = OutboundRates.name(shard);
-            try {
-                if (entries.isEmpty()) records.deleteRecord(OutboundRates.KIND, "", name);
-                else records.putRecord(OutboundRates.KIND, "", name, OutboundRates.encode(entries), 0);
-                written++;
-            } catch (RuntimeException e) {
-                dirty.add(shard);
-                throw e;
-            }
+            writes.add(entries.isEmpty() ? RecordWrite.delete(OutboundRates.KIND, "", name)
+                    : RecordWrite.put(OutboundRates.KIND, "", name, OutboundRates.encode(entries), 0));
         }
-        return written;
+        try {
+            records.writeRecords(writes); // one commit for every shard (unconditional: it cannot fail a condition)
+        } catch (RuntimeException e) {
+            dirty.addAll(shards);
+            throw e;
+        }
+        return writes.size();
     }
 
     @Override
