@@ -92,6 +92,27 @@ if splits:
             xs = [x[i] for x in r]
             cells.append(f"{statistics.median(xs):>5.0f} /{max(xs):>5}")
         print(f"{name:<20} {len(r):>4} " + " ".join(f"{c:>11}" for c in cells))
+fresh = re.compile(r"new connections \(1 s timeouts\): (?:first 250 (\d+|none)|(\d+) served, (\d+) failed)")
+freshes = {}
+for f in sorted(glob.glob(out + "/run-*.txt")):
+    for l in open(f):
+        m, c = line.match(l.strip()), fresh.search(l)
+        if m and c: freshes.setdefault(m.group(1), []).append(c.groups())
+if freshes:
+    # the prober: a new connection every 100 ms with 1 s timeouts, a 250 to RCPT TO; what a client that connects
+    # after the fault sees, whatever the sender's connection stuck on the old node waits for
+    print()
+    print("a client connecting after the fault (a new connection every 100 ms, 1 s timeouts, 250 to RCPT TO):")
+    print(f"{'fault':<20} {'runs':>4} {'median ms':>9} {'worst ms':>8}   (no move: probes served / failed)")
+    for name in order:
+        if name not in freshes: continue
+        r = freshes[name]
+        if r[0][0] is not None:
+            xs = [int(x[0]) for x in r if x[0] != "none"]
+            none = sum(1 for x in r if x[0] == "none")
+            print(f"{name:<20} {len(r):>4} {statistics.median(xs) if xs else 0:>9.0f} {max(xs) if xs else 0:>8}" + (f"   ({none} runs: none)" if none else ""))
+        else:
+            print(f"{name:<20} {len(r):>4} {'-':>9} {'-':>8}   {sum(int(x[1]) for x in r)} / {sum(int(x[2]) for x in r)}")
 opened = re.compile(r"open ms: store (\d+), search index (\d+), the rest (\d+)")
 opens = {}
 for f in sorted(glob.glob(out + "/run-*.txt")):

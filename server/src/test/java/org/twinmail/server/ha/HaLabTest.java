@@ -583,6 +583,10 @@ class HaLabTest {
         Process reader = new ProcessBuilder(LAB_SCRIPT.toString(), "exec", work.toString(), "client", java, "-cp", classpath,
                 LabClient.class.getName(), "read", VIP, reads.toString(), stop.toString(), "vic@lab.example", "pw")
                 .redirectErrorStream(true).redirectOutput(work.resolve(tag + ".reader.log").toFile()).start();
+        Path probes = work.resolve(tag + ".probes");
+        Process prober = new ProcessBuilder(LAB_SCRIPT.toString(), "exec", work.toString(), "client", java, "-cp", classpath,
+                LabClient.class.getName(), "probe", VIP, probes.toString(), stop.toString())
+                .redirectErrorStream(true).redirectOutput(work.resolve(tag + ".probe.log").toFile()).start();
         AtomicBoolean twoActive = new AtomicBoolean();
         AtomicBoolean watching = new AtomicBoolean(true);
         Thread watcher = Thread.ofVirtual().start(() -> {
@@ -609,6 +613,7 @@ class HaLabTest {
             Files.createFile(stop);
             assertThat(load.waitFor(30, TimeUnit.SECONDS)).isTrue();
             assertThat(reader.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(prober.waitFor(30, TimeUnit.SECONDS)).isTrue();
             watching.set(false);
             watcher.join();
 
@@ -635,7 +640,8 @@ class HaLabTest {
                     l.interruptionMillis < 0 ? "no failed transaction" : l.interruptionMillis + " ms", active, activeNode(),
                     r.ok, r.failed, r.recoveredAfter < 0 ? "no failed session" : r.recoveredAfter + " ms",
                     foundImap.values().stream().mapToInt(Integer::intValue).sum())
-                    + (expectMove ? split(other, faultAt, l.interruptionMillis) : "");
+                    + (expectMove ? split(other, faultAt, l.interruptionMillis) : "")
+                    + newConnections(probes, faultAt, expectMove ? other + ".lab.example" : null);
             report.add(line);
             System.out.println(line);
             assertThat(missing).as("acknowledged messages missing: " + missed).isZero();
@@ -654,7 +660,32 @@ class HaLabTest {
             if (!Files.exists(stop)) Files.createFile(stop);
             if (!load.waitFor(10, TimeUnit.SECONDS)) load.destroyForcibly();
             if (!reader.waitFor(10, TimeUnit.SECONDS)) reader.destroyForcibly();
+            if (!prober.waitFor(10, TimeUnit.SECONDS)) prober.destroyForcibly();
         }
+    }
+
+    /**
+     * The prober's log (LabClient probe: a new connection every 100 ms, 1 s timeouts, a 250 to RCPT TO): for a fault
+     * that moves the service, the time from the fault to the first 250 from {@code newHost} on a connection opened
+     * after the fault, i.e. what a client that connects after the fault sees, whatever the sender's connection stuck
+     * on the old node waits for; otherwise how many probes after the fault failed.
+     */
+    private static String newConnections(Path probes, long faultAt, String newHost) throws IOException {
+        if (!Files.exists(probes)) return "";
+        long first = -1;
+        int down = 0, up = 0;
+        for (String line : Files.readAllLines(probes)) {
+            String[] f = line.split(" ", 4);
+            if (f.length < 4 || Long.parseLong(f[1]) < faultAt) continue;
+            if (f[0].equals("UP")) {
+                up++;
+                if (newHost != null && first < 0 && f[3].equals(newHost)) first = Long.parseLong(f[2]) - faultAt;
+            } else {
+                down++;
+            }
+        }
+        if (newHost != null) return " | new connections (1 s timeouts): first 250 " + (first < 0 ? "none" : first + " ms");
+        return " | new connections (1 s timeouts): " + up + " served, " + down + " failed";
     }
 
     /**

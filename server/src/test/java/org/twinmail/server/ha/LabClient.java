@@ -45,7 +45,8 @@ public final class LabClient {
             case "count" -> count(args[1], args[2], args[3], args[4]);
             case "count-imap" -> countImap(args[1], args[2], args[3], args[4]);
             case "read" -> read(args[1], Path.of(args[2]), Path.of(args[3]), args[4], args[5]);
-            default -> throw new IllegalArgumentException("send|count|count-imap|read");
+            case "probe" -> probe(args[1], Path.of(args[2]), Path.of(args[3]));
+            default -> throw new IllegalArgumentException("send|count|count-imap|read|probe");
         }
     }
 
@@ -97,6 +98,54 @@ public final class LabClient {
             return "OK " + served;
         } catch (IOException e) {
             return (dotSent ? "LOST # " : "FAIL # ") + e.getClass().getSimpleName() + " " + e.getMessage();
+        }
+    }
+
+    /**
+     * {@code probe HOST OUT STOP}: a client with short timeouts (1 s to connect, 1 s for each reply) that opens a
+     * new connection every 100 ms until STOP exists and asks for an envelope: EHLO, MAIL FROM, RCPT TO (its 250
+     * needs the store: the recipient is looked up), RSET, QUIT. It stores nothing. One line per attempt to OUT:
+     * {@code UP start end host} (end: the 250 to RCPT TO) or {@code DOWN start end why}. Unlike the sender, whose
+     * connection may be stuck on a node that stopped (it waits out its 5 s read timeout), it shows when a client
+     * that connects after the fault is served.
+     */
+    private static void probe(String host, Path out, Path stop) throws IOException, InterruptedException {
+        try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(out), true)) {
+            while (!Files.exists(stop)) {
+                long start = System.currentTimeMillis();
+                String result;
+                try (Socket s = new Socket()) {
+                    s.connect(new InetSocketAddress(host, 25), 1000);
+                    s.setSoTimeout(1000);
+                    BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+                    OutputStream o = s.getOutputStream();
+                    String r = reply(in);
+                    String[] banner = r.split(" ");
+                    String served = banner.length > 1 ? banner[1] : "?";
+                    result = r.startsWith("220") ? null : "greeting " + r;
+                    for (String cmd : List.of("EHLO probe.lab.example", "MAIL FROM:<probe@remote.example>", "RCPT TO:<vic@lab.example>")) {
+                        if (result != null) break;
+                        o.write((cmd + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                        r = reply(in);
+                        if (!r.startsWith("250")) result = cmd.split(" ")[0] + " " + r;
+                    }
+                    long end = System.currentTimeMillis();
+                    if (result == null) {
+                        result = "UP " + start + " " + end + " " + served;
+                        try {
+                            o.write("RSET\r\nQUIT\r\n".getBytes(StandardCharsets.US_ASCII));
+                        } catch (IOException ignored) {
+                            // answered: how the session ends does not matter
+                        }
+                    } else {
+                        result = "DOWN " + start + " " + end + " " + result;
+                    }
+                } catch (IOException e) {
+                    result = "DOWN " + start + " " + System.currentTimeMillis() + " " + e.getClass().getSimpleName() + " " + e.getMessage();
+                }
+                w.println(result);
+                Thread.sleep(Math.max(10, 100 - (System.currentTimeMillis() - start)));
+            }
         }
     }
 
