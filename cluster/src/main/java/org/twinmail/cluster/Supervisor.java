@@ -60,7 +60,8 @@ public final class Supervisor {
             log.error("CRASH: cannot write RELEASING to the lease slot: {}", e.getMessage());
         }
         // whatever the JVM started (a hook in progress) must not mount or write after the release
-        ShellCommand.run("kill left-over processes", "kill -KILL -- -" + pid + " 2>/dev/null; true", Map.of(), s.hookTimeout());
+        // "kill -9 -PGID": dash's kill takes neither "--" nor "-s KILL" before a negative pid (it said "Illegal number")
+        ShellCommand.run("kill left-over processes", "kill -9 -" + pid + " 2>/dev/null; true", Map.of(), s.hookTimeout());
         VirtualIp vip = s.vip().isEmpty() ? null : new VirtualIp(s.vip(), s.vipInterface());
         boolean released = s.releaseHook().isBlank() || ShellCommand.run("release hook (after the crash)", s.releaseHook(), Map.of(
                 "TWINMAIL_NODE", s.nodeId(), "TWINMAIL_PEER", s.peerId(), "TWINMAIL_EPOCH", Long.toString(own.epoch()),
@@ -93,6 +94,82 @@ public final class Supervisor {
             log.error("CRASH: VIP {} removed: {}", vip.describe(), why);
         }
         return done;
+    }
+
+    /**
+     * What the supervisor sees of its node's own lease slot while the JVM runs: a JVM whose slot says it holds the
+     * volume (CLAIMING, ACTIVE, RELEASING) and has not changed for {@code leaseTime - selfFenceMargin} on the
+     * supervisor's clock has stopped renewing while its machine runs (a stopped process, a JVM frozen in a pause, a
+     * debugger). That is the moment the node would fence itself if it could (its renewals are due every interval, and
+     * the change is seen here up to an interval after it was written, so never earlier); frozen, it cannot, and the
+     * peer would wait out the lease and then fence the whole machine. The supervisor kills it instead: the process is
+     * then gone, the one certain failure, and {@link #afterExit} hands over for it as for a crash. Not thread-safe:
+     * one watching thread.
+     */
+    public static final class LeaseWatch {
+        private final ClusterSettings settings;
+        private long lastSeq = -1;
+        private long changedAt;
+
+        public LeaseWatch(ClusterSettings settings) {
+            this.settings = settings;
+        }
+
+        /**
+         * Records a read of the node's own slot at {@code now} (monotonic ns; null: empty or unreadable, which keeps
+         * the last view). Returns why the JVM should be killed, or null.
+         */
+        public String observe(LeaseSlot own, long now) {
+            if (own == null || !own.nodeId().equals(settings.nodeId())) return null;
+            if (own.seq() != lastSeq) {
+                lastSeq = own.seq();
+                changedAt = now;
+                return null;
+            }
+            long still = now - changedAt;
+            if (!own.role().holdsVolume() || still < settings.timings().selfFenceNanos()) return null;
+            return "its lease slot (" + own.role() + " at epoch " + own.epoch() + ") has not changed for " + still / 1_000_000
+                    + " ms (it would fence itself after " + settings.timings().selfFenceNanos() / 1_000_000 + " ms): the JVM is stopped or frozen";
+        }
+    }
+
+    /**
+     * Watches the node's own slot every interval while {@code jvm} runs (on the caller's thread, until it exits) and
+     * kills its process group when {@link LeaseWatch} says it has stopped renewing while holding the volume; the caller's
+     * {@code waitFor} then returns and {@link #afterExit} hands over. A lease area that cannot be read (a hung device)
+     * changes nothing: the peer's lease rule decides. Returns the reason it killed, or null once the JVM has exited.
+     */
+    public static String watch(ClusterSettings s, LeaseDevice lease, ProcessHandle jvm, java.util.function.LongSupplier clock) {
+        LeaseWatch watch = new LeaseWatch(s);
+        long interval = s.timings().intervalNanos();
+        while (jvm.isAlive()) {
+            LeaseSlot own = null;
+            try {
+                if (lease.read(s.slot()) instanceof LeaseSlot.Valid(LeaseSlot slot)) own = slot;
+            } catch (IOException e) {
+                // the device does not answer: nothing to decide from here
+            }
+            String why = watch.observe(own, clock.getAsLong());
+            if (why != null && jvm.isAlive()) {
+                log.error("HUNG: the node's JVM (pid {}) stopped renewing: {}; killing it, then handing over for it", jvm.pid(), why);
+                // the process group: a hook it was running goes with it. SIGKILL ends a stopped process too; the kernel then
+                // closes its connections while this machine still holds the VIP, so its clients hear of it at once.
+                ShellCommand.run("kill the stopped node", "kill -9 -" + jvm.pid() + " 2>/dev/null; kill -9 " + jvm.pid()
+                        + " 2>/dev/null; true", Map.of(), s.hookTimeout());
+                return why;
+            }
+            try {
+                jvm.onExit().get(interval, java.util.concurrent.TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                // still running: look again
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            } catch (java.util.concurrent.ExecutionException e) {
+                return null;
+            }
+        }
+        return null;
     }
 
     /** {@code setsid} in front of the node's command: the JVM leads a process group of its own, which a crash kills whole. */

@@ -370,6 +370,66 @@ class ClusterNodeTest {
         assertThat(events).containsExactly("a start 1", "a stop", "b start 2");
     }
 
+    /**
+     * The supervisor's watch over its own node: a JVM whose slot says it holds the volume and stops changing is killed
+     * at the moment it would fence itself (leaseTime - selfFenceMargin), never before, and a standby or a fenced node
+     * that stops writing is left alone (nothing to hand over, or the peer fences it).
+     */
+    @Test
+    void theSupervisorCallsAJvmHungWhenItsSlotHoldsTheVolumeAndStopsChangingForTheSelfFenceTime() throws Exception {
+        ClusterSettings s = settings("a", "b", 0, "", freePorts(4));
+        long interval = s.timings().intervalNanos();
+        long fence = s.timings().selfFenceNanos();
+        Supervisor.LeaseWatch w = new Supervisor.LeaseWatch(s);
+        long t = 1_000_000_000L;
+        for (int seq = 1; seq < 50; seq++, t += interval) {
+            assertThat(w.observe(new LeaseSlot("a", Role.ACTIVE, 3, seq, 0, 0), t)).as("renewing").isNull();
+        }
+        long last = t - interval;
+        LeaseSlot stuck = new LeaseSlot("a", Role.ACTIVE, 3, 49, 0, 0);
+        assertThat(w.observe(stuck, last + fence - 1)).isNull();
+        assertThat(w.observe(null, last + fence)).as("an unreadable slot decides nothing").isNull();
+        assertThat(w.observe(stuck, last + fence)).contains("ACTIVE at epoch 3", "has not changed for " + fence / 1_000_000 + " ms", "stopped or frozen");
+        for (Role r : List.of(Role.STANDBY, Role.FENCED)) {
+            Supervisor.LeaseWatch quiet = new Supervisor.LeaseWatch(s);
+            assertThat(quiet.observe(new LeaseSlot("a", r, 3, 7, 0, 0), 0)).isNull();
+            assertThat(quiet.observe(new LeaseSlot("a", r, 3, 7, 0, 0), 10 * fence)).as(r + " that stops writing").isNull();
+        }
+        Supervisor.LeaseWatch other = new Supervisor.LeaseWatch(s);
+        other.observe(new LeaseSlot("x", Role.ACTIVE, 3, 7, 0, 0), 0);
+        assertThat(other.observe(new LeaseSlot("x", Role.ACTIVE, 3, 7, 0, 0), 10 * fence)).as("another node's slot").isNull();
+    }
+
+    @Test
+    void theSupervisorKillsTheProcessGroupOfAJvmWhoseSlotStoppedChangingWhileActive() throws Exception {
+        ClusterSettings s = settings("a", "b", 0, "", freePorts(4));
+        try (LeaseArea lease = LeaseArea.open(s.leaseDevice())) {
+            lease.write(0, new LeaseSlot("a", Role.ACTIVE, 2, 40, LeaseSlot.PUBLIC_OK, 0));
+            // a stand-in for the stopped JVM, leading its own process group as the node's JVM does, with a child of its own
+            Process jvm = new ProcessBuilder(Supervisor.inOwnProcessGroup(List.of("sh", "-c", "sleep 60 & kill -STOP $$; wait"))).start();
+            await("its child started", () -> jvm.descendants().findAny().isPresent());
+            List<ProcessHandle> group = jvm.descendants().toList();
+            AtomicLong now = new AtomicLong();
+            String why = Supervisor.watch(s, lease, jvm.toHandle(), () -> now.addAndGet(s.timings().intervalNanos()));
+            assertThat(why).contains("has not changed for", "stopped or frozen");
+            assertThat(jvm.waitFor(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)).as("the stopped process killed").isTrue();
+            await("its process group gone", () -> group.stream().allMatch(ClusterNodeTest::dead));
+            assertThat(now.get()).as("not before the self-fence time").isGreaterThanOrEqualTo(s.timings().selfFenceNanos());
+        }
+    }
+
+    /** Gone, or a zombie that nobody reaps (its parent was killed; in a container the first process may not reap). */
+    private static boolean dead(ProcessHandle p) {
+        if (!p.isAlive()) return true;
+        try {
+            String stat = Files.readString(Path.of("/proc/" + p.pid() + "/stat"));
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            return state == 'Z' || state == 'X';
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
     @Test
     void aSupervisorOfAStandbyDoesNothing() throws Exception {
         Pair p = pair("");

@@ -71,6 +71,13 @@ final class SuperviseCommand implements Callable<Integer> {
             }
         }, "twinmail-supervise-stop");
         Runtime.getRuntime().addShutdownHook(forward);
+        if (settings != null) {
+            // a JVM that stops renewing while it holds the volume (stopped, frozen) is killed at the moment it would
+            // fence itself, and then handed over as a crash below, instead of the peer waiting out the lease and fencing
+            ClusterSettings s = settings;
+            LeaseArea l = lease;
+            Thread.ofPlatform().name("twinmail-supervise-watch").daemon().start(() -> Supervisor.watch(s, l, child.toHandle(), System::nanoTime));
+        }
         int code = child.waitFor();
         log.info("the node's JVM (pid {}) exited with code {}", child.pid(), code);
         if (settings != null) {

@@ -107,7 +107,9 @@ class HaLabTest {
         fault("sigstop", active -> lab(Duration.ofSeconds(10), "fault", work.toString(), "stop", active),
                 (active, other) -> {
                     awaitRole(other, "ACTIVE");
-                    // the fence command powered the paused node off; it comes back as the standby
+                    // the stopped JVM is killed by its supervisor when it would have fenced itself (its slot unchanged for
+                    // leaseTime - margin), which then releases the volume as after a crash: no lease wait, no fence
+                    assertThat(status(other)).contains("the peer's process died; its supervisor released the volume");
                     restart(active);
                 }, true);
     }
