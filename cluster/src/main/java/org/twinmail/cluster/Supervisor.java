@@ -103,13 +103,17 @@ public final class Supervisor {
      * debugger). That is the moment the node would fence itself if it could (its renewals are due every interval, and
      * the change is seen here up to an interval after it was written, so never earlier); frozen, it cannot, and the
      * peer would wait out the lease and then fence the whole machine. The supervisor kills it instead: the process is
-     * then gone, the one certain failure, and {@link #afterExit} hands over for it as for a crash. Not thread-safe:
-     * one watching thread.
+     * then gone, the one certain failure, and {@link #afterExit} hands over for it as for a crash. Only a slot this
+     * JVM has written counts: the slot as the supervisor first reads it is a previous life's (a node restarted after
+     * it was killed or fenced still finds its old ACTIVE there until its new JVM, which may take seconds to start,
+     * writes STANDBY), so the watch starts at the first change it sees. Not thread-safe: one watching thread.
      */
     public static final class LeaseWatch {
         private final ClusterSettings settings;
         private long lastSeq = -1;
         private long changedAt;
+        /** The slot has changed since the first read: the JVM being watched has written it. */
+        private boolean written;
 
         public LeaseWatch(ClusterSettings settings) {
             this.settings = settings;
@@ -122,12 +126,13 @@ public final class Supervisor {
         public String observe(LeaseSlot own, long now) {
             if (own == null || !own.nodeId().equals(settings.nodeId())) return null;
             if (own.seq() != lastSeq) {
+                written = lastSeq != -1;
                 lastSeq = own.seq();
                 changedAt = now;
                 return null;
             }
             long still = now - changedAt;
-            if (!own.role().holdsVolume() || still < settings.timings().selfFenceNanos()) return null;
+            if (!written || !own.role().holdsVolume() || still < settings.timings().selfFenceNanos()) return null;
             return "its lease slot (" + own.role() + " at epoch " + own.epoch() + ") has not changed for " + still / 1_000_000
                     + " ms (it would fence itself after " + settings.timings().selfFenceNanos() / 1_000_000 + " ms): the JVM is stopped or frozen";
         }

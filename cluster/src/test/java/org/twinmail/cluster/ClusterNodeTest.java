@@ -395,6 +395,14 @@ class ClusterNodeTest {
             assertThat(quiet.observe(new LeaseSlot("a", r, 3, 7, 0, 0), 0)).isNull();
             assertThat(quiet.observe(new LeaseSlot("a", r, 3, 7, 0, 0), 10 * fence)).as(r + " that stops writing").isNull();
         }
+        // a restarted node's supervisor first finds the slot its previous JVM left (ACTIVE, killed or fenced): not this
+        // JVM's, which may take seconds to start and write STANDBY; only a slot written since counts
+        Supervisor.LeaseWatch restarted = new Supervisor.LeaseWatch(s);
+        LeaseSlot previousLife = new LeaseSlot("a", Role.ACTIVE, 5, 80, 0, 0);
+        assertThat(restarted.observe(previousLife, 0)).isNull();
+        assertThat(restarted.observe(previousLife, 10 * fence)).as("a previous life's slot").isNull();
+        assertThat(restarted.observe(new LeaseSlot("a", Role.STANDBY, 5, 81, 0, 0), 11 * fence)).isNull();
+        assertThat(restarted.observe(new LeaseSlot("a", Role.STANDBY, 5, 81, 0, 0), 20 * fence)).as("a standby").isNull();
         Supervisor.LeaseWatch other = new Supervisor.LeaseWatch(s);
         other.observe(new LeaseSlot("x", Role.ACTIVE, 3, 7, 0, 0), 0);
         assertThat(other.observe(new LeaseSlot("x", Role.ACTIVE, 3, 7, 0, 0), 10 * fence)).as("another node's slot").isNull();
@@ -410,11 +418,23 @@ class ClusterNodeTest {
             await("its child started", () -> jvm.descendants().findAny().isPresent());
             List<ProcessHandle> group = jvm.descendants().toList();
             AtomicLong now = new AtomicLong();
-            String why = Supervisor.watch(s, lease, jvm.toHandle(), () -> now.addAndGet(s.timings().intervalNanos()));
+            AtomicInteger looks = new AtomicInteger();
+            String why = Supervisor.watch(s, lease, jvm.toHandle(), () -> {
+                // the JVM renews once after the watch's first look (a slot found unchanged from the start is a previous life's)
+                if (looks.incrementAndGet() == 2) {
+                    try {
+                        lease.write(0, new LeaseSlot("a", Role.ACTIVE, 2, 41, LeaseSlot.PUBLIC_OK, 0));
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }
+                return now.addAndGet(s.timings().intervalNanos());
+            });
             assertThat(why).contains("has not changed for", "stopped or frozen");
             assertThat(jvm.waitFor(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)).as("the stopped process killed").isTrue();
             await("its process group gone", () -> group.stream().allMatch(ClusterNodeTest::dead));
-            assertThat(now.get()).as("not before the self-fence time").isGreaterThanOrEqualTo(s.timings().selfFenceNanos());
+            assertThat(now.get()).as("not before the self-fence time after the JVM's last renewal")
+                    .isGreaterThanOrEqualTo(3 * s.timings().intervalNanos() + s.timings().selfFenceNanos());
         }
     }
 
