@@ -127,7 +127,8 @@ class SmppGatewayTest {
         String text = org.twinmail.sms.encoding.Gsm7.decode(java.util.HexFormat.of().parseHex(s.hex()));
         assertThat(text).startsWith("Mail from Alice Smith, ").contains("\nLunch tomorrow?\nAre we still on for lunch? [12:30] {room 4} costs 10€");
         assertThat(s.hex()).startsWith("4d61696c2066726f6d20416c69636520536d6974682c20").contains("1b3c").contains("1b65");
-        System.out.println("EXAMPLE en data_coding=" + s.dataCoding() + " short_message=" + s.hex());
+        System.out.println("EXAMPLE en source_addr=" + s.source() + " esm_class=" + s.esmClass() + " data_coding=" + s.dataCoding()
+                + " short_message=" + s.hex()); // docs/sms.md, "Notices as the SMSC received them"
         await(() -> done().size() == 1);
         assertThat(done().getFirst().state()).isEqualTo(SmsItem.State.SENT);
         // the reference in the source address is the one a reply is matched by
@@ -157,7 +158,8 @@ class SmppGatewayTest {
         String text = new String(java.util.HexFormat.of().parseHex(s.hex()), StandardCharsets.UTF_16BE);
         assertThat(text).matches("新邮件 张伟 [0-9]+月[0-9]+日 [0-9]{2}:[0-9]{2}\n明天开会\n明天上午十点开会。");
         assertThat(s.hex()).startsWith("65b090ae4ef600205f204f1f");
-        System.out.println("EXAMPLE zh data_coding=" + s.dataCoding() + " short_message=" + s.hex());
+        System.out.println("EXAMPLE zh source_addr=" + s.source() + " esm_class=" + s.esmClass() + " data_coding=" + s.dataCoding()
+                + " short_message=" + s.hex());
 
         smsc.mo("8613800138000", "106900001234", 8, "好的，收到".getBytes(StandardCharsets.UTF_16BE));
         smsc.mo("8613800138000", "106900001234", 0, org.twinmail.sms.encoding.Gsm7.encode("OK, see you {at} 10"));
@@ -179,7 +181,8 @@ class SmppGatewayTest {
             assertThat(p.source()).isEqualTo("10690000");
             assertThat(p.hex()).startsWith("050003");
             assertThat(p.hex().substring(8, 12)).isEqualTo("030" + (i + 1));
-            System.out.println("EXAMPLE long part " + (i + 1) + " data_coding=" + p.dataCoding() + " short_message=" + p.hex());
+            System.out.println("EXAMPLE long part " + (i + 1) + " source_addr=" + p.source() + " esm_class=" + p.esmClass() + " data_coding="
+                    + p.dataCoding() + " short_message=" + p.hex());
         }
         assertThat(parts.get(0).hex().substring(6, 8)).isEqualTo(parts.get(2).hex().substring(6, 8)); // one reference
         assertThat(parts.get(0).hex().length() / 2).isEqualTo(6 + 153);
