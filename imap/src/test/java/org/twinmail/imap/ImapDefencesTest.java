@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.twinmail.core.config.TwinmailConfig;
 import org.twinmail.core.model.Account;
 import org.twinmail.protocol.auth.AuthGuard;
+import org.twinmail.core.attack.AttackFigures;
 
 /**
  * Password guessing against IMAP, as the outside probe did it (issue 12): before, 1,000 LOGIN
@@ -60,6 +61,7 @@ class ImapDefencesTest {
             assertThat(c.command("l4", login(a, "guess4")))
                     .containsExactly("* BYE too many failed logins", "l4 NO [AUTHENTICATIONFAILED] invalid credentials");
             assertThat(c.closedByServer()).isTrue();
+            AttackFigures.report("ImapDefencesTest#failuresPerConnection", "max_failures_per_connection", 4, "failures_before_bye", 4);
         }
         try (ImapClient c = new ImapClient(ImapFixture.address(server))) {
             c.line();
@@ -135,10 +137,10 @@ class ImapDefencesTest {
             assertThat(owner.command("o", login(victim, ImapFixture.PASSWORD)).getLast()).startsWith("o OK"); // known from here
         }
         Attack after = attack(guarded, victim, 3);
-        System.out.printf("IMAP guessing from one address with 16 connections: before %d password checks (%.0f/s), owner's login %d ms;"
-                + " after %d checks (%.1f/s), %d connections refused at connect, owner's login %d ms%n",
-                before.passwordChecks(), before.checksPerSecond(), before.ownerLoginMillis(),
-                after.passwordChecks(), after.checksPerSecond(), after.refusedAtConnect(), after.ownerLoginMillis());
+        AttackFigures.report("ImapDefencesTest#guessing16Connections", "seconds", 3, "unguarded_checks", before.passwordChecks(),
+                "unguarded_checks_per_s", before.checksPerSecond(), "unguarded_owner_login_ms", before.ownerLoginMillis(),
+                "guarded_checks", after.passwordChecks(), "guarded_checks_per_s", after.checksPerSecond(),
+                "guarded_refused_at_connect", after.refusedAtConnect(), "guarded_owner_login_ms", after.ownerLoginMillis());
 
         assertThat(before.passwordChecks()).as("without the guard").isGreaterThan(50);
         // With the guard: the first wave (one guess per connection) and the ban after banAfterFailures; nothing after.
@@ -183,8 +185,12 @@ class ImapDefencesTest {
             assertThat(guard.isBanned(java.net.InetAddress.getByName("127.0.0.2"))).isTrue();
             double checks = fx.counter("twinmail.auth.failures", "service", "imap");
             // even the right password: the address is banned, and no password is checked
+            long start = System.nanoTime();
             assertThat(early.command("e", login(a, ImapFixture.PASSWORD))).containsExactly("e NO [AUTHENTICATIONFAILED] invalid credentials");
+            long answerMillis = (System.nanoTime() - start) / 1_000_000;
             assertThat(fx.counter("twinmail.auth.failures", "service", "imap")).isEqualTo(checks);
+            AttackFigures.report("ImapDefencesTest#loginAfterBan", "password_checks_after_ban",
+                    (long) (fx.counter("twinmail.auth.failures", "service", "imap") - checks), "answer_ms", answerMillis);
         }
     }
 
@@ -209,6 +215,7 @@ class ImapDefencesTest {
             long cutMillis = (System.nanoTime() - start) / 1_000_000;
             assertThat(c.closedByServer()).isTrue();
             drip.interrupt();
+            AttackFigures.report("ImapDefencesTest#tricklingCommand", "drip", "1_byte/100ms", "auth_timeout_ms", 1000, "cut_after_ms", cutMillis);
             assertThat(cutMillis).isBetween(900L, 2_500L);
         }
     }

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.twinmail.core.config.Size;
 import org.twinmail.core.model.Account;
+import org.twinmail.core.attack.AttackFigures;
 
 /** Limits and hostile input: each gets a clear reply and the session (and server) go on, or end with BYE where they must. */
 class ImapLimitsTest {
@@ -63,11 +64,14 @@ class ImapLimitsTest {
         ImapServer server = fx.server(l -> { });
         try (ImapClient c = new ImapClient(ImapFixture.address(server))) {
             c.line();
+            long start = System.nanoTime();
             c.send("a1 LOGIN {4294967296+}\r\n");
             c.sendBytes("x".repeat(100_000).getBytes(StandardCharsets.US_ASCII));
             assertThat(c.line()).startsWith("a1 BAD [TOOBIG] literal of 4294967296 octets is over the limit of 8192");
             assertThat(c.line()).isEqualTo("* BYE literal too big");
             assertThat(c.closedByServer()).isTrue();
+            AttackFigures.report("ImapLimitsTest#hugeLiteralBeforeLogin", "literal_octets", 4_294_967_296L, "octets_sent", 100_000,
+                    "refused_and_closed_after_ms", (System.nanoTime() - start) / 1_000_000);
         }
         // the pre-login limit (imap.maxLiteralSizeBeforeLogin, 8K) applies to synchronizing literals too
         try (ImapClient c = new ImapClient(ImapFixture.address(server))) {

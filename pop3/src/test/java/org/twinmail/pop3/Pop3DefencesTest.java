@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.twinmail.core.config.TwinmailConfig;
 import org.twinmail.core.model.Account;
 import org.twinmail.protocol.auth.AuthGuard;
+import org.twinmail.core.attack.AttackFigures;
 
 class Pop3DefencesTest {
     @TempDir
@@ -50,6 +51,7 @@ class Pop3DefencesTest {
             assertThat(c.readLine()).isEqualTo("-ERR Too many failed logins, closing connection");
             assertThat(c.serverClosed()).isTrue();
         }
+        AttackFigures.report("Pop3DefencesTest#failuresPerConnection", "max_failures_per_connection", 3, "failures_before_close", 3);
         try (Pop3Client c = new Pop3Client(Pop3Fixture.address(server), false, "127.0.0.2")) {
             for (int i = 0; i < 2; i++) {
                 assertThat(c.cmd("USER " + user(a))).startsWith("+OK");
@@ -57,6 +59,7 @@ class Pop3DefencesTest {
             }
         }
         assertThat(guard.isBanned(InetAddress.getByName("127.0.0.2"))).isTrue();
+        AttackFigures.report("Pop3DefencesTest#banAfterFailures", "ban_after_failures", 5, "failures_until_banned", 5);
         try (Pop3Client c = new Pop3Client(Pop3Fixture.address(server), false, "127.0.0.2")) {
             assertThat(c.greeting).isEqualTo("-ERR [SYS/TEMP] your address is temporarily blocked after failed logins");
             assertThat(c.serverClosed()).isTrue();
@@ -107,6 +110,7 @@ class Pop3DefencesTest {
             long cutMillis = (System.nanoTime() - start) / 1_000_000;
             assertThat(c.serverClosed()).isTrue();
             drip.interrupt();
+            AttackFigures.report("Pop3DefencesTest#tricklingCommand", "drip", "1_byte/100ms", "command_timeout_ms", 1000, "cut_after_ms", cutMillis);
             assertThat(cutMillis).isBetween(900L, 2_500L);
         }
     }

@@ -12,6 +12,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.twinmail.core.config.TwinmailConfig;
+import org.twinmail.core.attack.AttackFigures;
 
 /**
  * The node as TwinmailServer wires it: one auth guard for every protocol, so guessing over IMAP
@@ -60,6 +61,7 @@ class ConnectionDefencesEndToEndTest {
             assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", "gus@guard.example", "--password", "pw-gus").exit()).isZero();
             InetSocketAddress imap = server.imapAddresses().getFirst();
 
+            long guessing = System.nanoTime();
             try (Socket s = connect("127.0.0.2", imap)) {
                 assertThat(line(s)).startsWith("* OK");
                 for (int i = 0; i < 3; i++) {
@@ -67,6 +69,7 @@ class ConnectionDefencesEndToEndTest {
                     assertThat(line(s)).isEqualTo("g" + i + " NO [AUTHENTICATIONFAILED] invalid credentials");
                 }
             }
+            long banMillis = (System.nanoTime() - guessing) / 1_000_000;
             assertThat(server.authGuard().bans()).extracting(b -> b.client()).containsExactly("127.0.0.2");
 
             String blocked = "your address is temporarily blocked after failed logins";
@@ -80,11 +83,13 @@ class ConnectionDefencesEndToEndTest {
 
             // another address is not affected
             assertThat(greeting("127.0.0.3", server.smtpAddresses().getFirst())).startsWith("220 ");
+            long ownerStart = System.nanoTime();
             try (Socket s = connect("127.0.0.3", imap)) {
                 line(s);
                 send(s, "a LOGIN gus@guard.example pw-gus");
                 assertThat(line(s)).startsWith("a OK");
             }
+            long ownerMillis = (System.nanoTime() - ownerStart) / 1_000_000;
 
             assertThat(server.authGuard().unban("127.0.0.2")).isTrue();
             assertThat(greeting("127.0.0.2", server.smtpAddresses().getFirst())).startsWith("220 ");
@@ -94,6 +99,10 @@ class ConnectionDefencesEndToEndTest {
             try (Socket s = connect("127.0.0.3", server.imapsAddresses().getFirst())) {
                 assertThat(s.getInputStream().read()).isEqualTo(-1);
             }
+            long handshakeCut = (System.nanoTime() - start) / 1_000_000;
+            AttackFigures.report("ConnectionDefencesEndToEndTest#banEverywhere", "ban_after_failures", 3, "time_to_ban_ms", banMillis,
+                    "banned_on", "smtp,submission,pop3,imap,imaps", "owner_login_other_address_ms", ownerMillis,
+                    "handshake_timeout_ms", 1000, "imaps_no_handshake_cut_after_ms", handshakeCut);
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofMillis(800), Duration.ofSeconds(5));
         }
     }

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.twinmail.core.model.Account;
+import org.twinmail.core.attack.AttackFigures;
 
 /**
  * The outside probe of issue 12 took the MX offline from one address: 2,100 connections sending
@@ -65,8 +66,10 @@ class SmtpDefencesTest {
 
             // Meanwhile another address delivers mail as usual.
             long mailStart = System.nanoTime();
+            long greetMillis;
             try (SmtpClient c = new SmtpClient(server, "127.0.0.2")) {
                 c.expectReply(220, null);
+                greetMillis = (System.nanoTime() - mailStart) / 1_000_000;
                 c.expect("EHLO other.example", 250);
                 c.expect("MAIL FROM:<sender@remote.example>", 250);
                 c.expect("RCPT TO:<" + rcpt.address() + ">", 250);
@@ -76,8 +79,8 @@ class SmtpDefencesTest {
                 c.expect("QUIT", 221);
             }
             long mailMillis = (System.nanoTime() - mailStart) / 1_000_000;
-            System.out.printf("SMTP slow-drip from one address: %d of 2,100 connections admitted, %d refused (421 4.7.0) in %d ms;"
-                    + " a session from another address delivered in %d ms%n", accepted, refused, attackMillis, mailMillis);
+            AttackFigures.report("SmtpDefencesTest#slowDrip", "connections_tried", 2_100, "admitted", accepted, "refused_421", refused,
+                    "attack_ms", attackMillis, "other_address_greeting_ms", greetMillis, "other_address_delivery_ms", mailMillis);
             assertThat(mailMillis).isLessThan(5_000);
         } finally {
             for (SmtpClient c : held) c.close();
@@ -106,7 +109,7 @@ class SmtpDefencesTest {
             assertThat(r.text()).contains("timeout");
             assertThat(c.closedByServer()).isTrue();
             drip.interrupt();
-            System.out.printf("SMTP command trickled at 1 byte/100 ms with a 1 s command timeout: cut after %d ms%n", cutMillis);
+            AttackFigures.report("SmtpDefencesTest#tricklingCommand", "drip", "1_byte/100ms", "command_timeout_ms", 1000, "cut_after_ms", cutMillis);
             assertThat(cutMillis).isBetween(900L, 2_500L);
         }
     }
@@ -141,6 +144,8 @@ class SmtpDefencesTest {
             long cutMillis = (System.nanoTime() - start) / 1_000_000;
             assertThat(c.closedByServer()).isTrue();
             drip.interrupt();
+            AttackFigures.report("SmtpDefencesTest#endlessData", "drip", "1_line/100ms", "data_timeout_ms", 5000, "max_data_time_ms", 1000,
+                    "cut_after_ms", cutMillis);
             assertThat(cutMillis).as("cut by smtp.maxDataTime (1 s), not smtp.dataTimeout (5 s) nor the end of the drip (10 s)")
                     .isBetween(900L, 4_000L);
             assertThat(r.text()).contains("timeout");
@@ -163,6 +168,7 @@ class SmtpDefencesTest {
             c.expect("AUTH PLAIN " + SubmissionTest.plain(alice.address().toString(), "wrong3"), 535, "5.7.8");
             c.expectReply(421, "4.7.0");
             assertThat(c.closedByServer()).isTrue();
+            AttackFigures.report("SmtpDefencesTest#submissionGuessing", "max_failures_per_connection", 3, "failures_before_close", 3);
         }
         try (SmtpClient c = SmtpClient.ehlo(servers.submissionAddresses().getFirst())) {
             c.expect("AUTH PLAIN " + SubmissionTest.plain(alice.address().toString(), "secret"), 235, "2.7.0");

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.twinmail.core.config.TwinmailConfig;
+import org.twinmail.core.attack.AttackFigures;
 
 class AuthGuardTest {
     private final AtomicLong now = new AtomicLong(1_000_000_000L);
@@ -44,7 +45,11 @@ class AuthGuardTest {
         assertThat(g.failed(x, "w@example.org", "imap")).isEqualTo(Duration.ofMillis(400));
         assertThat(g.failed(x, "w@example.org", "imap")).isEqualTo(Duration.ofMillis(800));
         assertThat(g.failed(x, "w@example.org", "imap")).isEqualTo(Duration.ofMillis(1000));
-        assertThat(g.failed(x, "w@example.org", "imap")).isEqualTo(Duration.ofMillis(1000));
+        Duration sixth = g.failed(x, "w@example.org", "imap");
+        assertThat(sixth).isEqualTo(Duration.ofMillis(1000));
+        // one connection's guesses are answered one after another: at the bound, one guess per delay
+        AttackFigures.report("AuthGuardTest#delays", "delays_ms", "100,200,400,800,1000,1000",
+                "guesses_per_s_per_connection_at_bound", 1000.0 / sixth.toMillis());
         assertThat(g.isBanned(x)).isFalse(); // banAfterFailures 0: never
         advance(Duration.ofMinutes(11));
         assertThat(g.failed(x, "z@example.org", "imap")).isEqualTo(Duration.ofMillis(100));
@@ -58,6 +63,7 @@ class AuthGuardTest {
         assertThat(g.isBanned(x)).isFalse();
         g.failed(x, "u@example.org", "smtp");
         assertThat(g.isBanned(x)).isTrue();
+        AttackFigures.report("AuthGuardTest#bans", "failures_until_ban", 5, "ban_durations", "1m,10m,10m...");
         assertThat(g.bans()).extracting(AuthGuard.Ban::client, AuthGuard.Ban::level).containsExactly(org.assertj.core.groups.Tuple.tuple("192.0.2.1", 0));
         advance(Duration.ofSeconds(61));
         assertThat(g.isBanned(x)).isFalse();

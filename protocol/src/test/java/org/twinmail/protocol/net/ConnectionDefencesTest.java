@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.twinmail.core.config.Listen;
 import org.twinmail.core.config.TwinmailConfig;
 import org.twinmail.protocol.auth.AuthGuard;
+import org.twinmail.core.attack.AttackFigures;
 
 /** The listener's admission (per-client limits, bans), the whole-line read deadline and stress mode, over real sockets. */
 class ConnectionDefencesTest {
@@ -86,9 +87,12 @@ class ConnectionDefencesTest {
                 assertThat(firstLine(fourth)).isEqualTo("421 4.7.0 too many connections from your address");
                 assertThat(closedByServer(fourth)).isTrue();
             }
+            long otherStart = System.nanoTime();
             try (Socket other = connectFrom("127.0.0.3", at)) {
                 assertThat(firstLine(other)).isEqualTo("hello");
             }
+            AttackFigures.report("ConnectionDefencesTest#perAddressLimit", "max_connections_per_ip", 3, "admitted_from_one_address", 3,
+                    "fourth_refused", "421_4.7.0", "other_address_greeting_ms", (System.nanoTime() - otherStart) / 1_000_000);
             // a slot is given back when a connection ends
             held.removeFirst().close();
             await(() -> l.activeConnections() == 2, Duration.ofSeconds(5));
@@ -147,6 +151,7 @@ class ConnectionDefencesTest {
             try (Socket s = connectFrom("127.0.0.2", at)) {
                 assertThat(firstLine(s)).isEqualTo("421 4.7.0 too many new connections from your address, slow down");
             }
+            AttackFigures.report("ConnectionDefencesTest#connectionRate", "connections_per_minute", 5, "admitted_before_refusal", 5);
             try (Socket s = connectFrom("127.0.0.3", at)) {
                 assertThat(firstLine(s)).isEqualTo("hello");
             }
@@ -214,6 +219,7 @@ class ConnectionDefencesTest {
             assertThat(timedOut.await(5, TimeUnit.SECONDS)).isTrue();
             assertThat(firstLine(s)).isEqualTo("timeout");
             drip.interrupt();
+            AttackFigures.report("ConnectionDefencesTest#tricklingLine", "read_timeout_ms", 1000, "cut_after_ms", cutAfter[0] / 1_000_000);
             assertThat(Duration.ofNanos(cutAfter[0])).isBetween(Duration.ofMillis(900), Duration.ofMillis(2000));
         }
     }
@@ -248,6 +254,9 @@ class ConnectionDefencesTest {
                 assertThat(firstLine(late)).isEqualTo("hello");
                 assertThat(firstLine(late)).isEqualTo("timeout");
             }
+            long lateMillis = (System.nanoTime() - start) / 1_000_000;
+            AttackFigures.report("ConnectionDefencesTest#stressMode", "slots", 10, "idle_clients", 9, "stress_timeout_ms", 500,
+                    "normal_timeout_ms", 30_000, "late_idle_client_cut_after_ms", lateMillis);
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
             // The nine, whose reads began before stress with 30 s to go, are cut by the watchdog until
             // enough slots are free (4 of 10: twice the threshold) for stress to end; the rest then keep
@@ -303,6 +312,8 @@ class ConnectionDefencesTest {
             });
             assertThat(timedOut.await(5, TimeUnit.SECONDS)).isTrue();
             drip.interrupt();
+            AttackFigures.report("ConnectionDefencesTest#overallDeadline", "overall_deadline_ms", 1500, "timely_lines_read", lines[0],
+                    "cut_after_ms", cutAfter[0] / 1_000_000);
             assertThat(lines[0]).isBetween(4, 9);
             assertThat(Duration.ofNanos(cutAfter[0])).isBetween(Duration.ofMillis(1400), Duration.ofMillis(2500));
         }
