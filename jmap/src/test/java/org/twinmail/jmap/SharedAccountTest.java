@@ -249,5 +249,14 @@ class SharedAccountTest {
         assertThat(r.path("notUpdated").path("m" + archive.id()).path("type").asText()).isEqualTo("forbidden");
         assertThat(r.path("notDestroyed").path("m" + inbox.id()).path("type").asText()).isEqualTo("forbidden");
         assertThat(f.store.mailbox(sales.id(), "Archive")).isPresent();
+        // x without r: the Emails the user cannot read still make the mailbox one with Emails
+        Mailbox drop = f.store.createMailbox(sales.id(), "Drop", null);
+        f.store.forAccount(sales.id()).setRights(drop.id(), user.address().toString(), Rights.parse("lx"));
+        put(drop, "unseen by the user");
+        JsonNode kept = call("Mailbox/set", "{\"accountId\":\"$SHARED\",\"destroy\":[\"m" + drop.id() + "\"]}");
+        assertThat(kept.path("notDestroyed").path("m" + drop.id()).path("type").asText()).as(kept.toString()).isEqualTo("mailboxHasEmail");
+        JsonNode gone = call("Mailbox/set", "{\"accountId\":\"$SHARED\",\"onDestroyRemoveEmails\":true,\"destroy\":[\"m" + drop.id() + "\"]}");
+        assertThat(JmapFixture.ids(gone.path("destroyed"))).as(gone.toString()).containsExactly("m" + drop.id());
+        assertThat(f.store.mailbox(sales.id(), "Drop")).isEmpty();
     }
 }

@@ -170,12 +170,14 @@ public final class MailWrite {
                 r.notDestroyed(id, SetResult.error("forbidden", m.specialUse() == SpecialUse.INBOX ? "INBOX cannot be destroyed" : "destroying needs the x right"));
                 continue;
             }
-            boolean hasChild = now.mailboxes().stream().anyMatch(x -> x.name().startsWith(m.name() + org.twinmail.store.Mailboxes.DELIMITER));
+            // in a shared account, also the mailboxes and Emails the user does not see or read: deleting would take them too
+            AccountView all = scope.own() ? now : views.view(scope.owner());
+            boolean hasChild = all.mailboxes().stream().anyMatch(x -> x.name().startsWith(m.name() + org.twinmail.store.Mailboxes.DELIMITER));
             if (hasChild) {
                 r.notDestroyed(id, SetResult.error("mailboxHasChild", null));
                 continue;
             }
-            boolean hasEmail = now.emails().stream().anyMatch(x -> x.in(m.id()));
+            boolean hasEmail = all.emails().stream().anyMatch(x -> x.in(m.id()));
             if (hasEmail && !removeEmails) {
                 r.notDestroyed(id, SetResult.error("mailboxHasEmail", null));
                 continue;
