@@ -235,6 +235,30 @@ class SharedAccountTest {
     }
 
     @Test
+    void importAndParseOnTheSharedAccount() throws Exception {
+        byte[] raw = JmapFixture.message("imported", "from the user's upload").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        // an upload to the shared account's id is the user's upload, usable there
+        JsonNode up = f.http("POST", "/jmap/upload/" + acct + "/", JmapFixture.basic(user), raw, java.util.Map.of("Content-Type", "message/rfc822")).json();
+        String blob = up.path("blobId").asText();
+        JsonNode r = call("Email/import", "{\"accountId\":\"$SHARED\",\"emails\":{"
+                + "\"in\":{\"blobId\":\"" + blob + "\",\"mailboxIds\":{\"m" + inbox.id() + "\":true}},"
+                + "\"ro\":{\"blobId\":\"" + blob + "\",\"mailboxIds\":{\"m" + archive.id() + "\":true}},"
+                + "\"del\":{\"blobId\":\"" + blob + "\",\"mailboxIds\":{\"m" + team.id() + "\":true},\"keywords\":{\"$flagged\":true}}}}");
+        assertThat(r.path("created").path("in").path("id").asText()).as(r.toString()).startsWith("e");
+        assertThat(r.path("notCreated").path("ro").path("type").asText()).isEqualTo("forbidden");
+        assertThat(r.path("created").has("del")).as(r.toString()).isTrue(); // Team: lrswitekx
+        assertThat(f.store.messages(inbox.id())).hasSize(1);
+        assertThat(f.store.messages(team.id()).getFirst().flags()).contains("\\Flagged");
+        String secret = put(hidden, "not for parsing");
+        String secretBlob = "b" + f.store.messages(hidden.id()).getFirst().blobId();
+        String readable = "b" + f.store.messages(inbox.id()).getFirst().blobId();
+        JsonNode parsed = call("Email/parse", "{\"accountId\":\"$SHARED\",\"blobIds\":[\"" + readable + "\",\"" + secretBlob + "\"],\"properties\":[\"subject\"]}");
+        assertThat(parsed.path("parsed").path(readable).path("subject").asText()).as(parsed.toString()).isEqualTo("imported");
+        assertThat(JmapFixture.ids(parsed.path("notFound"))).containsExactly(secretBlob);
+        assertThat(secret).startsWith("e");
+    }
+
+    @Test
     void mailboxSetWhereTheRightsAllow() throws Exception {
         JsonNode r = call("Mailbox/set", "{\"accountId\":\"$SHARED\",\"create\":{"
                 + "\"sub\":{\"name\":\"Q4\",\"parentId\":\"m" + team.id() + "\"},"
