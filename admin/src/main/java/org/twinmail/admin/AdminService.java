@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.function.Supplier;
 import org.twinmail.admin.AdminException.Kind;
 import org.twinmail.core.auth.PasswordHasher;
+import org.twinmail.core.auth.PasswordPolicy;
 import org.twinmail.core.mail.EmailAddress;
 import org.twinmail.core.mail.Printable;
 import org.twinmail.core.model.Account;
@@ -75,6 +76,7 @@ public final class AdminService implements AdminOperations {
     private final org.twinmail.admin.monitor.TrafficHistory history;
     /** The per-account traffic counts (the node's counter once {@link #traffic(AccountTraffic)} is called, so unflushed counts show); null without the Records role. */
     private volatile AccountTraffic traffic;
+    private volatile PasswordPolicy passwordPolicy = new PasswordPolicy(1);
     private final Records records;
     /** Where an account's mailboxes are looked up by name (shared accounts); null without the Mailboxes role. */
     private final Mailboxes mailboxes;
@@ -262,6 +264,15 @@ public final class AdminService implements AdminOperations {
     }
 
     /** Gives the node's client-facing settings, which {@link #domainDns} writes the records from. */
+    /**
+     * The rules a user's new password must meet ({@code auth.minPasswordLength}); without this call
+     * only an empty password, NUL/CR/LF and the account's own address or user name are refused.
+     */
+    public AdminService passwordPolicy(PasswordPolicy policy) {
+        this.passwordPolicy = Objects.requireNonNull(policy, "policy");
+        return this;
+    }
+
     /** Reads the per-account traffic through the node's own counter, so what it has not written yet is shown too. */
     public AdminService traffic(AccountTraffic counts) {
         this.traffic = Objects.requireNonNull(counts, "counts");
@@ -598,7 +609,7 @@ public final class AdminService implements AdminOperations {
     @Override
     public UserInfo addUser(String address, char[] password, long quotaBytes, long maxMessageBytes) {
         EmailAddress user = address(address);
-        checkPassword(password);
+        checkPassword(user, password);
         size("quota", quotaBytes);
         size("message size limit", maxMessageBytes);
         // Hash before any store call: Argon2 is deliberately slow and must not sit inside a transaction.
@@ -613,7 +624,7 @@ public final class AdminService implements AdminOperations {
     @Override
     public UserInfo updateUser(String address, char[] password, Long quotaBytes, Long maxMessageBytes, Long maxMessages) {
         EmailAddress user = address(address);
-        if (password != null) checkPassword(password);
+        if (password != null) checkPassword(user, password);
         if (quotaBytes != null) size("quota", quotaBytes);
         if (maxMessageBytes != null) size("message size limit", maxMessageBytes);
         if (maxMessages != null) count("message limit", maxMessages);
@@ -1052,12 +1063,9 @@ public final class AdminService implements AdminOperations {
         return address(source).toString();
     }
 
-    private static void checkPassword(char[] password) {
-        if (password == null || password.length == 0) throw invalid("the password must not be empty");
-        for (char c : password) {
-            // SASL PLAIN separates fields with NUL and POP3/SMTP are line protocols: such a password could never log in.
-            if (c == 0 || c == '\r' || c == '\n') throw invalid("the password must not contain NUL, CR or LF (mail clients cannot send them)");
-        }
+    private void checkPassword(EmailAddress user, char[] password) {
+        String refusal = passwordPolicy.refusal(user, password);
+        if (refusal != null) throw invalid(refusal);
     }
 
     private static void size(String what, long bytes) {

@@ -59,6 +59,16 @@ public abstract class AdminContractTest {
         ops = open(new AdminService(store, HASHER, new DkimKeys(dataDir.resolve("dkim"), "twinmail", List.of())).clients(clientSettings()));
     }
 
+    @Test
+    void aPasswordThatIsTheAccountsOwnNameIsRefused() {
+        ops.addDomain("example.org");
+        fails(() -> ops.addUser("alice@example.org", "Alice".toCharArray(), 0, 0), Kind.INVALID,
+                "the password must not be the account's address or its user name");
+        ops.addUser("alice@example.org", "pw".toCharArray(), 0, 0);
+        fails(() -> ops.updateUser("alice@example.org", "ALICE@example.org".toCharArray(), null, null), Kind.INVALID,
+                "the password must not be the account's address or its user name");
+    }
+
     @AfterEach
     void tearDown() throws Exception {
         closeOps();

@@ -31,6 +31,7 @@ import org.twinmail.admin.AdminService;
 import org.twinmail.admin.monitor.Alerts;
 import org.twinmail.web.autoconfig.ClientSetup;
 import org.twinmail.core.auth.PasswordHasher;
+import org.twinmail.core.auth.PasswordPolicy;
 import org.twinmail.core.config.TwinmailConfig;
 import org.twinmail.core.mail.EmailAddress;
 import org.twinmail.dns.DnsMxResolver;
@@ -391,7 +392,8 @@ public final class TwinmailServer implements AutoCloseable {
                     new Pipeline(submissionChain, new FilterMetrics(registry)), search) : null;
             if (jmap != null && jmap.delayedSends() != null) workers.add(jmap.delayedSends().start()); // held EmailSubmissions, active node only
             active = new Active(store.epoch(), dataLock, store, new AdminService(store, hasher, dkim.keys(), config.smtp.postmaster,
-                    config.hostname, config.console.auditRetention).clients(clientSettings).traffic(traffic), smtp,
+                    config.hostname, config.console.auditRetention).clients(clientSettings).traffic(traffic)
+                    .passwordPolicy(new PasswordPolicy(config.auth.minPasswordLength)), smtp,
                     pop3, imap, relay, workers, jmap);
         } catch (IOException | RuntimeException e) {
             if (relay != null) relay.close();

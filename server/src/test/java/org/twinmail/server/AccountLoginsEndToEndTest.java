@@ -108,7 +108,7 @@ class AccountLoginsEndToEndTest {
     void theCliDisablesEnablesAndManagesAppPasswordsOnAStoppedNode() {
         String d = data.resolve("cli").toString();
         assertThat(CliRunner.run("admin", "--data", d, "domain", "add", "cli.example").exit()).isZero();
-        assertThat(CliRunner.run("admin", "--data", d, "user", "add", "bob@cli.example", "--password", "pw").exit()).isZero();
+        assertThat(CliRunner.run("admin", "--data", d, "user", "add", "bob@cli.example", "--password", "pw-long-enough").exit()).isZero();
         assertThat(CliRunner.run("admin", "--data", d, "user", "disable", "bob@cli.example").out()).contains("disabled bob@cli.example");
         assertThat(CliRunner.run("admin", "--data", d, "user", "list").out()).contains("DISABLED");
         assertThat(CliRunner.run("admin", "--data", d, "user", "enable", "bob@cli.example").out()).contains("enabled bob@cli.example");
@@ -126,7 +126,7 @@ class AccountLoginsEndToEndTest {
         String d = data.resolve("cli-csv").toString();
         assertThat(CliRunner.run("admin", "--data", d, "domain", "add", "cli.example").exit()).isZero();
         Path file = data.resolve("in.csv");
-        java.nio.file.Files.writeString(file, "address,password,quota\ncarol@cli.example,carol pw,1M\nnobody@cli.example,,\n");
+        java.nio.file.Files.writeString(file, "address,password,quota\ncarol@cli.example,carol password,1M\nnobody@cli.example,,\n");
         CliRunner.Result r = CliRunner.run("admin", "--data", d, "user", "import", file.toString());
         assertThat(r.exit()).as(r.err()).isEqualTo(2); // a row failed
         assertThat(r.out()).contains("carol@cli.example", "created", "nobody@cli.example", "a new account needs a password",

@@ -32,7 +32,7 @@ class AdminCliTest {
             assertThat(r.err()).contains("twinmail:").contains("example.com").contains("exists");
         });
         assertThat(admin("domain", "add", "bad_domain!").exit()).isEqualTo(2);
-        CliRunner.Result add = admin("user", "add", "alice@example.com", "--password", "pw1", "--quota", "2G", "--max-message", "25M");
+        CliRunner.Result add = admin("user", "add", "alice@example.com", "--password", "password-1", "--quota", "2G", "--max-message", "25M");
         assertThat(add.exit()).as(add.err()).isZero();
         assertThat(add.out()).contains("alice@example.com").contains("2G").contains("25M");
         assertThat(admin("rule", "ip", "add", "192.0.2.0/24", "deny", "--expires", "2h", "--comment", "scanner").out())
@@ -61,13 +61,24 @@ class AdminCliTest {
         assertThat(admin("domain", "dns", "nowhere.example").exit()).isEqualTo(3);
         assertThat(admin("domain", "postmaster", "example.com").out())
                 .startsWith("postmaster@example.com goes to alice@example.com (the domain's first account");
-        assertThat(admin("user", "add", "alice@example.com", "--password", "x").exit()).isEqualTo(4);
-        assertThat(admin("user", "add", "carol@nowhere.example", "--password", "x")).satisfies(r -> {
+        assertThat(admin("user", "add", "alice@example.com", "--password", "x-long-enough").exit()).isEqualTo(4);
+        assertThat(admin("user", "add", "carol@nowhere.example", "--password", "x-long-enough")).satisfies(r -> {
             assertThat(r.exit()).isEqualTo(3);
             assertThat(r.err()).contains("nowhere.example");
         });
-        assertThat(admin("user", "add", "not-an-address", "--password", "x").exit()).isEqualTo(2);
-        assertThat(admin("user", "add", "bob@example.com", "--quota", "lots", "--password", "x").exit()).isEqualTo(2);
+        assertThat(admin("user", "add", "not-an-address", "--password", "x-long-enough").exit()).isEqualTo(2);
+        assertThat(admin("user", "add", "bob@example.com", "--quota", "lots", "--password", "x-long-enough").exit()).isEqualTo(2);
+        // the password policy (auth.minPasswordLength, 10 by default): a short one, or the user's own name, is refused with the reason
+        assertThat(admin("user", "add", "bob@example.com", "--password", "short1")).satisfies(r -> {
+            assertThat(r.exit()).isEqualTo(2);
+            assertThat(r.err()).contains("the password must be at least 10 characters long (it has 6)");
+        });
+        assertThat(admin("user", "add", "bobby.tables@example.com", "--password", "Bobby.Tables")).satisfies(r -> {
+            assertThat(r.exit()).isEqualTo(2);
+            assertThat(r.err()).contains("the password must not be the account's address or its user name");
+        });
+        assertThat(admin("user", "passwd", "alice@example.com", "--password", "ALICE@example.com").err())
+                .contains("the password must not be the account's address or its user name");
         assertThat(admin("alias", "add", "team@example.com", "alice@example.com").exit()).isZero();
         assertThat(admin("alias", "add", "@example.com", "alice@example.com").exit()).isZero();
         assertThat(admin("alias", "list").out()).contains("team@example.com").contains("@example.com");
@@ -87,8 +98,8 @@ class AdminCliTest {
         // the password was stored hashed and verifies
         try (var server = TwinmailServer.start(TestConfigs.loopback(data))) {
             var account = server.store().findAccount(EmailAddress.parse("alice@example.com")).orElseThrow();
-            assertThat(account.passwordHash()).startsWith("$argon2id$").doesNotContain("pw1");
-            assertThat(PasswordHasher.verify("pw1".toCharArray(), account.passwordHash())).isTrue();
+            assertThat(account.passwordHash()).startsWith("$argon2id$").doesNotContain("password-1");
+            assertThat(PasswordHasher.verify("password-1".toCharArray(), account.passwordHash())).isTrue();
             assertThat(account.quotaBytes()).isEqualTo(2L << 30);
             assertThat(account.maxMessageBytes()).isEqualTo(25L << 20);
             assertThat(account.maxMessages()).isEqualTo(1000);
@@ -103,11 +114,11 @@ class AdminCliTest {
         try (TwinmailServer server = TwinmailServer.start(TestConfigs.loopback(data))) {
             assertThat(RunFile.read(server.dataDir())).isPresent();
             assertThat(admin("domain", "add", "live.example").exit()).isZero();
-            CliRunner.Result r = admin("user", "add", "dave@live.example", "--password", "pw");
+            CliRunner.Result r = admin("user", "add", "dave@live.example", "--password", "pw-long-enough");
             assertThat(r.exit()).as(r.err()).isZero();
             // the running server sees it at once: it went through its own store
             assertThat(server.store().findAccount(EmailAddress.parse("dave@live.example"))).isPresent();
-            assertThat(admin("user", "add", "dave@live.example", "--password", "pw").exit()).isEqualTo(4);
+            assertThat(admin("user", "add", "dave@live.example", "--password", "pw-long-enough").exit()).isEqualTo(4);
             assertThat(admin("user", "list").out()).contains("dave@live.example");
             assertThat(admin("user", "set", "dave@live.example", "--max-messages", "7").exit()).isZero();
             assertThat(admin("domain", "quota", "live.example", "1G", "--max-messages", "70").exit()).isZero();

@@ -46,7 +46,7 @@ class BackupRestoreEndToEndTest {
         int deliveredDuringBackup;
         try (TwinmailServer server = TwinmailServer.start(TestConfigs.loopback(data))) {
             assertThat(admin(data, "domain", "add", "backup.example").exit()).isZero();
-            for (String u : users) assertThat(admin(data, "user", "add", u, "--password", "pw").exit()).isZero();
+            for (String u : users) assertThat(admin(data, "user", "add", u, "--password", "pw-long-enough").exit()).isZero();
             MailStore store = server.store();
             List<Long> ids = users.stream().map(u -> store.findAccount(EmailAddress.parse(u)).orElseThrow().id()).toList();
             for (int i = 0; i < 120; i++) deliver(store, ids.subList(0, 1 + i % 3), i, i % 4 == 0 ? 200_000 : 2_000);

@@ -38,8 +38,8 @@ class BurlEndToEndTest {
     void aMessageIsSubmittedFromAnImapUrlAndReadBackByteForByte() throws Exception {
         try (TwinmailServer server = TwinmailServer.start(TestConfigs.loopback(data))) {
             assertThat(CliRunner.run("admin", "--data", data.toString(), "domain", "add", "burl.example").exit()).isZero();
-            assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", "ann@burl.example", "--password", "pw-ann").exit()).isZero();
-            assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", "bob@burl.example", "--password", "pw-bob").exit()).isZero();
+            assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", "ann@burl.example", "--password", "password-ann").exit()).isZero();
+            assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", "bob@burl.example", "--password", "password-bob").exit()).isZero();
             InetSocketAddress imap = server.imapAddresses().getFirst();
             byte[] original = MESSAGE.getBytes(StandardCharsets.UTF_8);
 
@@ -47,7 +47,7 @@ class BurlEndToEndTest {
             String urlOfAnotherSection;
             try (Client ann = new Client(imap)) {
                 ann.line();
-                ann.command("a1 LOGIN ann@burl.example pw-ann");
+                ann.command("a1 LOGIN ann@burl.example password-ann");
                 ann.send("a2 APPEND Sent {" + original.length + "+}\r\n");
                 ann.sendBytes(original);
                 List<String> appended = ann.command("");
@@ -68,7 +68,7 @@ class BurlEndToEndTest {
             try (Client smtp = new Client(server.submissionAddresses().getFirst())) {
                 assertThat(smtp.line()).startsWith("220 ");
                 assertThat(smtp.smtp("EHLO client.example")).noneMatch(l -> l.contains("BURL"));
-                String plain = Base64.getEncoder().encodeToString("\0ann@burl.example\0pw-ann".getBytes(StandardCharsets.UTF_8));
+                String plain = Base64.getEncoder().encodeToString("\0ann@burl.example\0password-ann".getBytes(StandardCharsets.UTF_8));
                 assertThat(smtp.smtp("AUTH PLAIN " + plain).getLast()).startsWith("235 ");
                 // RFC 4468 3: the URL types once the user is known.
                 assertThat(smtp.smtp("EHLO client.example")).contains("250-BURL imap");
@@ -88,7 +88,7 @@ class BurlEndToEndTest {
 
             try (Client bob = new Client(imap)) {
                 bob.line();
-                bob.command("b1 LOGIN bob@burl.example pw-bob");
+                bob.command("b1 LOGIN bob@burl.example password-bob");
                 List<String> select = bob.command("b2 EXAMINE INBOX");
                 assertThat(select).contains("* 1 EXISTS");
                 bob.send("b3 FETCH 1 BODY.PEEK[]\r\n");

@@ -58,7 +58,7 @@ class ConnectionDefencesEndToEndTest {
         config.tls.handshakeTimeout = Duration.ofSeconds(1);
         try (TwinmailServer server = TwinmailServer.start(config)) {
             assertThat(CliRunner.run("admin", "--data", data.toString(), "domain", "add", "guard.example").exit()).isZero();
-            assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", "gus@guard.example", "--password", "pw-gus").exit()).isZero();
+            assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", "gus@guard.example", "--password", "password-gus").exit()).isZero();
             InetSocketAddress imap = server.imapAddresses().getFirst();
 
             long guessing = System.nanoTime();
@@ -86,7 +86,7 @@ class ConnectionDefencesEndToEndTest {
             long ownerStart = System.nanoTime();
             try (Socket s = connect("127.0.0.3", imap)) {
                 line(s);
-                send(s, "a LOGIN gus@guard.example pw-gus");
+                send(s, "a LOGIN gus@guard.example password-gus");
                 assertThat(line(s)).startsWith("a OK");
             }
             long ownerMillis = (System.nanoTime() - ownerStart) / 1_000_000;

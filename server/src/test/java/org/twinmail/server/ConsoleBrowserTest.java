@@ -251,6 +251,58 @@ class ConsoleBrowserTest {
         assertThat(text(By.id("top-senders-none"))).isEqualTo("No messages on 2020-01-01.");
     }
 
+    @Test
+    void aUsersChangesToTheirOwnSettingsAreInTheAuditLog() throws Exception {
+        AdminCreated root;
+        RunFile run = RunFile.read(server.runDir()).orElseThrow();
+        try (AdminClient api = new AdminClient(run.uri(), run.token())) {
+            root = api.addAdmin("root", ROOT_PASSWORD.toCharArray(), "global", null);
+            api.addDomain("example.org");
+            api.addUser("alice@example.org", "alice's password".toCharArray(), 0, 0);
+        }
+        // alice, in the webmail's settings: forwarding, a blocked sender, a refused password change (too short)
+        java.net.http.HttpClient web = java.net.http.HttpClient.newHttpClient();
+        String csrf = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                webmail(web, "login", null, "{\"username\":\"alice@example.org\",\"password\":\"alice's password\"}", 200)).path("csrfToken").asText();
+        assertThat(cookie).isNotNull();
+        webmail(web, "settings/forwarding", csrf, "{\"to\":[\"alice@elsewhere.example\"],\"keepCopy\":true}", 200);
+        webmail(web, "settings/senders", csrf, "{\"pattern\":\"spam@junk.example\",\"action\":\"reject\"}", 200);
+        webmail(web, "settings/password", csrf, "{\"current\":\"alice's password\",\"password\":\"short\"}", 400);
+        try (AdminClient api = new AdminClient(run.uri(), run.token())) {
+            List<org.twinmail.admin.AdminOperations.AuditEntry> log = api.audit(10, null, "alice@example.org", null);
+            assertThat(log).extracting(e -> e.action(), e -> e.via(), e -> e.target(), e -> e.domain(), e -> e.status(), e -> e.outcome()).containsExactly(
+                    org.assertj.core.groups.Tuple.tuple("POST /mail/api/settings/password", "webmail", "users/alice@example.org", "example.org", 400,
+                            "the password must be at least 10 characters long (it has 5)"),
+                    org.assertj.core.groups.Tuple.tuple("POST /mail/api/settings/senders", "webmail", "users/alice@example.org", "example.org", 200, "ok"),
+                    org.assertj.core.groups.Tuple.tuple("POST /mail/api/settings/forwarding", "webmail", "users/alice@example.org", "example.org", 200, "ok"));
+            assertThat(log.getFirst().client()).isEqualTo("127.0.0.1");
+            assertThat(log.toString()).doesNotContain("short"); // the body, with its passwords, is never written
+        }
+        // and the console's audit page shows them beside the administrators' actions
+        browser.get(base + "/console/");
+        login("root", ROOT_PASSWORD, Totp.code(root.totpSecret(), Instant.now().getEpochSecond()));
+        page("audit");
+        assertThat(text(By.id("audit"))).contains("alice@example.org", "webmail", "POST /mail/api/settings/forwarding",
+                "POST /mail/api/settings/senders", "the password must be at least 10 characters long (it has 5)", "POST /api/admin/users");
+        shootBoth("audit-webmail");
+    }
+
+    /** The webmail session's cookie ({@code name=value}) once logged in. */
+    String cookie;
+
+    /** A request to the webmail's API as its page sends it (JSON, the CSRF token once logged in); the body. */
+    String webmail(java.net.http.HttpClient web, String path, String csrf, String json, int status) throws Exception {
+        java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/mail/api/" + path))
+                .header("Content-Type", "application/json").header("Origin", base)
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(json));
+        if (csrf != null) b.header("X-CSRF-Token", csrf);
+        if (cookie != null) b.header("Cookie", cookie); // the session cookie is Secure: a browser sends it to loopback, the JDK's cookie store does not
+        java.net.http.HttpResponse<String> r = web.send(b.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        r.headers().firstValue("Set-Cookie").ifPresent(c -> cookie = c.split(";", 2)[0]);
+        assertThat(r.statusCode()).as(path + ": " + r.body()).isEqualTo(status);
+        return r.body();
+    }
+
     // ---- browser steps: every wait is on a condition, with a deadline (ConsoleBrowser) ----
 
     void login(String name, String password, String code) {

@@ -74,7 +74,7 @@ class CrashDurabilityTest {
         Path config = dir.resolve("twinmail.yaml");
         Files.writeString(config, TestConfigs.loopbackYaml(data));
         assertThat(CliRunner.run("admin", "--data", data.toString(), "domain", "add", "crash.example").exit()).isZero();
-        assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", "vic@crash.example", "--password", "pw").exit()).isZero();
+        assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", "vic@crash.example", "--password", "pw-long-enough").exit()).isZero();
 
         Node node = startNode(config, dir.resolve("first.log"));
         Set<String> acknowledged = ConcurrentHashMap.newKeySet();
@@ -96,7 +96,7 @@ class CrashDurabilityTest {
         props.put("mail.pop3.host", "127.0.0.1");
         props.put("mail.pop3.port", String.valueOf(again.pop3Port()));
         Store store = Session.getInstance(props).getStore("pop3");
-        store.connect("vic@crash.example", "pw");
+        store.connect("vic@crash.example", "pw-long-enough");
         Folder inbox = store.getFolder("INBOX");
         inbox.open(Folder.READ_ONLY);
         Set<String> found = new java.util.HashSet<>();

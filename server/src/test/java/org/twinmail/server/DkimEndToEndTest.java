@@ -65,8 +65,8 @@ class DkimEndToEndTest {
             try (TwinmailServer server = TwinmailServer.start(config)) {
                 admin(data, "domain", "add", "signed.example");
                 admin(data, "domain", "add", "plain.example");
-                admin(data, "user", "add", "alice@signed.example", "--password", "alice-pw");
-                admin(data, "user", "add", "bob@plain.example", "--password", "bob-pw");
+                admin(data, "user", "add", "alice@signed.example", "--password", "alice-password");
+                admin(data, "user", "add", "bob@plain.example", "--password", "bob-password");
                 String out = admin(data, "dkim", "generate", "signed.example").out();
                 Matcher record = RECORD.matcher(out);
                 assertThat(record.find()).as(out).isTrue();
@@ -82,8 +82,8 @@ class DkimEndToEndTest {
                 p.put("mail.smtp.localhost", "client.test.example");
                 p.put("mail.smtp.timeout", "20000");
                 Session session = Session.getInstance(p);
-                submit(session, "alice@signed.example", "alice-pw", "signed", "friend@remote.example");
-                submit(session, "bob@plain.example", "bob-pw", "unsigned", "friend@remote.example");
+                submit(session, "alice@signed.example", "alice-password", "signed", "friend@remote.example");
+                submit(session, "bob@plain.example", "bob-password", "unsigned", "friend@remote.example");
                 sink.await(2);
             }
             Path signed = null, unsigned = null;

@@ -89,15 +89,15 @@ class ForwardingEndToEndTest {
         admin(oursData, "domain", "add", "one.example");
         admin(theirsData, "domain", "add", "remote.example");
         admin(theirsData, "domain", "add", "orig.example");
-        admin(theirsData, "user", "add", "bob@remote.example", "--password", "pw-bob");
-        admin(theirsData, "user", "add", "someone@orig.example", "--password", "pw-someone");
+        admin(theirsData, "user", "add", "bob@remote.example", "--password", "password-bob");
+        admin(theirsData, "user", "add", "someone@orig.example", "--password", "password-someone");
     }
 
     @Test
     void aRedirectPassesSpfAtTheTargetAndABounceToItsSrsAddressReachesTheOriginalSender() throws Exception {
         startPair();
-        admin(oursData, "user", "add", "fwd@one.example", "--password", "pw-fwd");
-        upload(ours, "fwd@one.example", "pw-fwd", "redirect \"bob@remote.example\";\n");
+        admin(oursData, "user", "add", "fwd@one.example", "--password", "password-fwd");
+        upload(ours, "fwd@one.example", "password-fwd", "redirect \"bob@remote.example\";\n");
 
         // the receiver's SPF check reads dnsmasq's records: the original sender's own SPF does not name us, so
         // the message straight from here fails there...
@@ -109,14 +109,14 @@ class ForwardingEndToEndTest {
         }
         // ...while forwarded with our SRS address, it passes
         send(ours, "someone@orig.example", "fwd@one.example", "forward me");
-        Message got = awaitOne(theirs, "bob@remote.example", "pw-bob", "forward me");
+        Message got = awaitOne(theirs, "bob@remote.example", "password-bob", "forward me");
         String returnPath = got.getHeader("Return-Path")[0];
         assertThat(returnPath).as("the envelope sender is rewritten into our domain").matches("<SRS0=[^=]{4}=[A-Z2-7]{2}=orig\\.example=someone@one\\.example>");
         assertThat(String.join("\n", got.getHeader("Authentication-Results")))
                 .as("SPF passes at the target: its DNS names us for one.example")
                 .contains("spf=pass").contains("smtp.mailfrom=" + returnPath.substring(1, returnPath.length() - 1));
         assertThat(got.getHeader("Delivered-To")).containsExactly("fwd@one.example");
-        assertThat(subjects(ours, "fwd@one.example", "pw-fwd")).as("redirect without :copy keeps no copy").isEmpty();
+        assertThat(subjects(ours, "fwd@one.example", "password-fwd")).as("redirect without :copy keeps no copy").isEmpty();
 
         // The target bounces to the SRS address: our MX reverses it and relays it to the original sender.
         String srs = returnPath.substring(1, returnPath.length() - 1);
@@ -133,7 +133,7 @@ class ForwardingEndToEndTest {
             s.send("RCPT TO:<SRS0=AAAA=" + srs.split("=")[2] + "=orig.example=victim@one.example>").expect("550");
             s.send("QUIT");
         }
-        Message bounce = awaitOne(theirs, "someone@orig.example", "pw-someone", "Undelivered: forward me");
+        Message bounce = awaitOne(theirs, "someone@orig.example", "password-someone", "Undelivered: forward me");
         assertThat(bounce.getHeader("Return-Path")).containsExactly("<>");
         assertThat(dns.log()).as("the SPF records came from dnsmasq").contains("query[TXT] one.example", "query[TXT] orig.example")
                 .contains("query[MX] orig.example");
@@ -142,8 +142,8 @@ class ForwardingEndToEndTest {
     @Test
     void anAccountsForwardingSetThroughTheCliSendsWithSrsAndKeepsACopyOrNot() throws Exception {
         startPair();
-        admin(oursData, "user", "add", "away@one.example", "--password", "pw-away");
-        admin(oursData, "user", "add", "keeper@one.example", "--password", "pw-keeper");
+        admin(oursData, "user", "add", "away@one.example", "--password", "password-away");
+        admin(oursData, "user", "add", "keeper@one.example", "--password", "password-keeper");
         CliRunner.Result set = CliRunner.run("admin", "--data", oursData.toString(), "user", "forward", "away@one.example",
                 "--to", "bob@remote.example", "--no-copy");
         assertThat(set.out()).contains("away@one.example forwarded to bob@remote.example, no copy kept");
@@ -151,23 +151,23 @@ class ForwardingEndToEndTest {
 
         send(ours, "someone@orig.example", "away@one.example", "gone fishing");
         send(ours, "someone@orig.example", "keeper@one.example", "keep one");
-        Message forwarded = awaitOne(theirs, "bob@remote.example", "pw-bob", "gone fishing");
+        Message forwarded = awaitOne(theirs, "bob@remote.example", "password-bob", "gone fishing");
         assertThat(forwarded.getHeader("Return-Path")[0]).startsWith("<SRS0=").endsWith("@one.example>");
         assertThat(String.join("\n", forwarded.getHeader("Authentication-Results"))).contains("spf=pass");
-        awaitOne(theirs, "bob@remote.example", "pw-bob", "keep one");
-        assertThat(subjects(ours, "away@one.example", "pw-away")).as("no copy kept").isEmpty();
-        assertThat(subjects(ours, "keeper@one.example", "pw-keeper")).as("a copy kept").containsExactly("keep one");
+        awaitOne(theirs, "bob@remote.example", "password-bob", "keep one");
+        assertThat(subjects(ours, "away@one.example", "password-away")).as("no copy kept").isEmpty();
+        assertThat(subjects(ours, "keeper@one.example", "password-keeper")).as("a copy kept").containsExactly("keep one");
 
         admin(oursData, "user", "forward", "away@one.example", "--off");
         send(ours, "someone@orig.example", "away@one.example", "back home");
-        assertThat(subjects(ours, "away@one.example", "pw-away")).containsExactly("back home");
+        assertThat(subjects(ours, "away@one.example", "password-away")).containsExactly("back home");
     }
 
     /** An alias whose targets include a remote address (refused before): forwarded there with SRS, the local target keeps its copy. */
     @Test
     void anAliasWithARemoteTargetForwardsWithSrs() throws Exception {
         startPair();
-        admin(oursData, "user", "add", "desk@one.example", "--password", "pw-desk");
+        admin(oursData, "user", "add", "desk@one.example", "--password", "password-desk");
         CliRunner.Result added = CliRunner.run("admin", "--data", oursData.toString(), "alias", "add", "team@one.example",
                 "desk@one.example", "bob@remote.example");
         assertThat(added.exit()).as(added.err()).isZero();
@@ -176,32 +176,32 @@ class ForwardingEndToEndTest {
 
         send(ours, "someone@orig.example", "team@one.example", "for the team");
         send(ours, "someone@orig.example", "away@one.example", "only far away");
-        Message got = awaitOne(theirs, "bob@remote.example", "pw-bob", "for the team");
+        Message got = awaitOne(theirs, "bob@remote.example", "password-bob", "for the team");
         String returnPath = got.getHeader("Return-Path")[0];
         assertThat(returnPath).matches("<SRS0=[^=]{4}=[A-Z2-7]{2}=orig\\.example=someone@one\\.example>");
         assertThat(String.join("\n", got.getHeader("Authentication-Results"))).as("SPF passes at the target").contains("spf=pass");
         assertThat(got.getHeader("Delivered-To")).containsExactly("team@one.example");
-        Message far = awaitOne(theirs, "bob@remote.example", "pw-bob", "only far away");
+        Message far = awaitOne(theirs, "bob@remote.example", "password-bob", "only far away");
         assertThat(far.getHeader("Return-Path")[0]).startsWith("<SRS0=").endsWith("@one.example>");
-        assertThat(subjects(ours, "desk@one.example", "pw-desk")).as("the local target keeps its copy").containsExactly("for the team");
+        assertThat(subjects(ours, "desk@one.example", "password-desk")).as("the local target keeps its copy").containsExactly("for the team");
     }
 
     @Test
     void aRedirectLoopBetweenTwoServersStopsInAnInbox() throws Exception {
         startPair();
-        admin(oursData, "user", "add", "loop@one.example", "--password", "pw-loop");
-        admin(theirsData, "user", "add", "ping@remote.example", "--password", "pw-ping");
-        upload(ours, "loop@one.example", "pw-loop", "redirect \"ping@remote.example\";\n");
-        upload(theirs, "ping@remote.example", "pw-ping", "redirect \"loop@one.example\";\n");
+        admin(oursData, "user", "add", "loop@one.example", "--password", "password-loop");
+        admin(theirsData, "user", "add", "ping@remote.example", "--password", "password-ping");
+        upload(ours, "loop@one.example", "password-loop", "redirect \"ping@remote.example\";\n");
+        upload(theirs, "ping@remote.example", "password-ping", "redirect \"loop@one.example\";\n");
 
         send(ours, "someone@orig.example", "loop@one.example", "round and round");
-        Message back = awaitOne(ours, "loop@one.example", "pw-loop", "round and round");
+        Message back = awaitOne(ours, "loop@one.example", "password-loop", "round and round");
         // it went out for loop@, came back for ping@'s redirect, and stopped: Delivered-To names loop@ already
         assertThat(back.getHeader("Delivered-To")).containsExactly("ping@remote.example", "loop@one.example");
-        assertThat(subjects(theirs, "ping@remote.example", "pw-ping")).isEmpty();
+        assertThat(subjects(theirs, "ping@remote.example", "password-ping")).isEmpty();
         // nothing left in either queue: the loop did not go on
         awaitTrue(() -> queueEmpty(oursData) && queueEmpty(theirsData));
-        assertThat(subjects(ours, "loop@one.example", "pw-loop")).containsExactly("round and round");
+        assertThat(subjects(ours, "loop@one.example", "password-loop")).containsExactly("round and round");
     }
 
     // ---- helpers ----

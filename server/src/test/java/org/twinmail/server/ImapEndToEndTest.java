@@ -33,7 +33,7 @@ class ImapEndToEndTest {
     void smtpDeliveryReachesAnIdleImapSession() throws Exception {
         try (TwinmailServer server = TwinmailServer.start(TestConfigs.loopback(data))) {
             assertThat(CliRunner.run("admin", "--data", data.toString(), "domain", "add", "imap.example").exit()).isZero();
-            assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", "ida@imap.example", "--password", "pw-ida").exit()).isZero();
+            assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", "ida@imap.example", "--password", "password-ida").exit()).isZero();
             InetSocketAddress imap = server.imapAddresses().getFirst();
             assertThat(server.describe()).contains("IMAP 127.0.0.1:" + imap.getPort(),
                     "IMAPS 127.0.0.1:" + server.imapsAddresses().getFirst().getPort());
@@ -47,7 +47,7 @@ class ImapEndToEndTest {
             p.put("mail.imap.timeout", "20000");
             Session session = Session.getInstance(p);
             Store store = session.getStore("imap");
-            store.connect("ida@imap.example", "pw-ida");
+            store.connect("ida@imap.example", "password-ida");
             try {
                 IMAPFolder inbox = (IMAPFolder) store.getFolder("INBOX");
                 inbox.open(Folder.READ_ONLY);

@@ -41,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
 class JmapEndToEndTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String USER = "jo@jmap.example";
-    private static final String PASSWORD = "pw-jo";
+    private static final String PASSWORD = "password-jo";
 
     @TempDir
     Path data;
@@ -187,7 +187,7 @@ class JmapEndToEndTest {
     @Test
     void mdnSentOverJmapArrivesAsAReportReadOverImap() throws Exception {
         String ann = "ann@jmap.example";
-        assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", ann, "--password", "pw-ann").exit()).isZero();
+        assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", ann, "--password", "password-ann").exit()).isZero();
         // a message over SMTP that asks for an MDN to ann
         Properties p = new Properties();
         p.put("mail.smtp.host", "127.0.0.1");
@@ -215,7 +215,7 @@ class JmapEndToEndTest {
         ip.put("mail.imap.port", String.valueOf(server.imapAddresses().getFirst().getPort()));
         ip.put("mail.imap.timeout", "20000");
         Store imap = Session.getInstance(ip).getStore("imap");
-        imap.connect(ann, "pw-ann");
+        imap.connect(ann, "password-ann");
         try {
             Folder inbox = imap.getFolder("INBOX");
             inbox.open(Folder.READ_ONLY);

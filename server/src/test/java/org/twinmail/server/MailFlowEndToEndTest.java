@@ -48,9 +48,9 @@ class MailFlowEndToEndTest {
         pop3 = server.pop3Addresses().getFirst();
         admin("domain", "add", "one.example");
         admin("domain", "add", "two.example");
-        admin("user", "add", "alice@one.example", "--password", "alice-pw");
-        admin("user", "add", "bob@two.example", "--password", "bob-pw");
-        admin("user", "add", "carol@two.example", "--password", "carol-pw", "--quota", "20K");
+        admin("user", "add", "alice@one.example", "--password", "alice-password");
+        admin("user", "add", "bob@two.example", "--password", "bob-password");
+        admin("user", "add", "carol@two.example", "--password", "carol-password", "--quota", "20K");
         admin("alias", "add", "team@one.example", "alice@one.example", "bob@two.example");
         admin("alias", "add", "@two.example", "bob@two.example");
     }
@@ -117,10 +117,10 @@ class MailFlowEndToEndTest {
         Transport.send(m);
 
         // alice: via team alias and directly, but only one copy; bob: via team and catch-all, one copy
-        assertThat(readAndDelete("alice@one.example", "alice-pw")).containsExactly("Grüße an alle");
-        assertThat(readAndDelete("bob@two.example", "bob-pw")).containsExactly("Grüße an alle");
+        assertThat(readAndDelete("alice@one.example", "alice-password")).containsExactly("Grüße an alle");
+        assertThat(readAndDelete("bob@two.example", "bob-password")).containsExactly("Grüße an alle");
         // deleted at QUIT: nothing left
-        assertThat(readAndDelete("alice@one.example", "alice-pw")).isEmpty();
+        assertThat(readAndDelete("alice@one.example", "alice-password")).isEmpty();
         // one blob served all recipients: the usage of each is the stored size
         var alice = server.store().findAccount(org.twinmail.core.mail.EmailAddress.parse("alice@one.example")).orElseThrow();
         assertThat(alice.usedBytes()).isZero();
@@ -158,10 +158,10 @@ class MailFlowEndToEndTest {
         assertThatThrownBy(() -> Transport.send(message(s, "second", big, "carol@two.example")))
                 .isInstanceOf(SendFailedException.class).hasMessageContaining("452");
         // the owner logs in, sees the first, deletes it
-        assertThat(readAndDelete("carol@two.example", "carol-pw")).containsExactly("first");
+        assertThat(readAndDelete("carol@two.example", "carol-password")).containsExactly("first");
         // room again
         Transport.send(message(s, "third", big, "carol@two.example"));
-        assertThat(readAndDelete("carol@two.example", "carol-pw")).containsExactly("third");
+        assertThat(readAndDelete("carol@two.example", "carol-password")).containsExactly("third");
     }
 
     @Test

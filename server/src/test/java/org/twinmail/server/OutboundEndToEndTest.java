@@ -96,11 +96,11 @@ class OutboundEndToEndTest {
         TwinmailServer server = TwinmailServer.start(config);
         resources.add(server);
         admin(data, "domain", "add", "one.example");
-        admin(data, "user", "add", "alice@one.example", "--password", "alice-pw");
-        admin(data, "user", "add", "bob@one.example", "--password", "bob-pw");
+        admin(data, "user", "add", "alice@one.example", "--password", "alice-password");
+        admin(data, "user", "add", "bob@one.example", "--password", "bob-password");
 
         Session session = session(server.submissionAddresses().getFirst());
-        submit(session, "alice@one.example", "alice-pw", "mixed", "bob@one.example", "friend@remote.example");
+        submit(session, "alice@one.example", "alice-password", "mixed", "bob@one.example", "friend@remote.example");
         List<Sink.Received> got = sink.await(1);
         assertThat(got.getFirst().envelope()).contains("\"mail_from\": \"alice@one.example\"")
                 .contains("friend@remote.example").doesNotContain("bob@one.example");
@@ -110,7 +110,7 @@ class OutboundEndToEndTest {
         pop.put("mail.pop3.host", "127.0.0.1");
         pop.put("mail.pop3.port", String.valueOf(server.pop3Addresses().getFirst().getPort()));
         Store store = Session.getInstance(pop).getStore("pop3");
-        store.connect("bob@one.example", "bob-pw");
+        store.connect("bob@one.example", "bob-password");
         Folder inbox = store.getFolder("INBOX");
         inbox.open(Folder.READ_ONLY);
         assertThat(inbox.getMessages()).extracting(Message::getSubject).containsExactly("mixed");
@@ -120,8 +120,8 @@ class OutboundEndToEndTest {
         // A greylisting remote: the message waits in the queue, visible to the administrator.
         sink.rules("{\"rcpt\": {\"later@remote.example\": [\"451 4.7.1 greylisted\", \"250 2.1.5 OK\"],"
                 + " \"never@remote.example\": [\"451 4.7.1 greylisted\"]}}");
-        submit(session, "alice@one.example", "alice-pw", "greylisted", "later@remote.example");
-        submit(session, "alice@one.example", "alice-pw", "abandoned", "never@remote.example");
+        submit(session, "alice@one.example", "alice-password", "greylisted", "later@remote.example");
+        submit(session, "alice@one.example", "alice-password", "abandoned", "never@remote.example");
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         CliRunner.Result list;
         do {
@@ -214,7 +214,7 @@ class OutboundEndToEndTest {
                 relay: { port: %d, retrySchedule: [1s], dns: { servers: ["%s"] } }
                 """.formatted(remotePort, dns().hostPort()));
         admin(data, "domain", "add", "crash.example");
-        admin(data, "user", "add", "vic@crash.example", "--password", "pw");
+        admin(data, "user", "add", "vic@crash.example", "--password", "pw-long-enough");
 
         Node node = startNode(config, dir.resolve("first.log"));
         int messages = 20;
@@ -223,7 +223,7 @@ class OutboundEndToEndTest {
             BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
             OutputStream out = s.getOutputStream();
             reply(in);
-            out.write(("EHLO crash.test\r\nAUTH PLAIN " + Base64.getEncoder().encodeToString("\0vic@crash.example\0pw"
+            out.write(("EHLO crash.test\r\nAUTH PLAIN " + Base64.getEncoder().encodeToString("\0vic@crash.example\0pw-long-enough"
                     .getBytes(StandardCharsets.US_ASCII)) + "\r\n").getBytes(StandardCharsets.US_ASCII));
             reply(in);
             assertThat(reply(in)).startsWith("235");

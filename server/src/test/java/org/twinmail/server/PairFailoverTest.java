@@ -125,7 +125,7 @@ class PairFailoverTest {
             BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
             OutputStream out = s.getOutputStream();
             in.readLine();
-            for (String cmd : List.of("USER vic@pair.example", "PASS pw")) {
+            for (String cmd : List.of("USER vic@pair.example", "PASS pw-long-enough")) {
                 out.write((cmd + "\r\n").getBytes(StandardCharsets.US_ASCII));
                 String r = in.readLine();
                 if (!r.startsWith("+OK")) throw new IOException(cmd.split(" ")[0] + ": " + r);
@@ -141,10 +141,10 @@ class PairFailoverTest {
     void switchoverKillAndPauseMoveTheServiceAndTheStaleNodeNeverServes() throws Exception {
         Path data = dir.resolve("data");
         assertThat(CliRunner.run("admin", "--data", data.toString(), "domain", "add", "pair.example").exit()).isZero();
-        assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", "vic@pair.example", "--password", "pw").exit()).isZero();
+        assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", "vic@pair.example", "--password", "pw-long-enough").exit()).isZero();
         // the pair's alerts ("the pair is unprotected" once b is killed) go to postmaster@, which without an account of
         // its own is the domain's first account: give it one, so vic's mailbox holds the test's messages only
-        assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", "postmaster@pair.example", "--password", "pw").exit()).isZero();
+        assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", "postmaster@pair.example", "--password", "pw-long-enough").exit()).isZero();
         int[] hbA = {LoopbackPair.freeUdpPort(), LoopbackPair.freeUdpPort()};
         int[] hbB = {LoopbackPair.freeUdpPort(), LoopbackPair.freeUdpPort()};
         Node a = node("a", "b", 0, data, hbA, hbB);

@@ -77,7 +77,7 @@ class PersistentBansEndToEndTest {
         String blocked = "421 4.7.0 mx.test.example Error: your address is temporarily blocked after failed logins";
         try (TwinmailServer server = TwinmailServer.start(config())) {
             assertThat(admin("domain", "add", "guard.example").exit()).isZero();
-            assertThat(admin("user", "add", "gus@guard.example", "--password", "pw-gus").exit()).isZero();
+            assertThat(admin("user", "add", "gus@guard.example", "--password", "password-gus").exit()).isZero();
             try (Socket s = connect("127.0.0.2", server.imapAddresses().getFirst())) {
                 assertThat(line(s)).startsWith("* OK");
                 for (int i = 0; i < 3; i++) {

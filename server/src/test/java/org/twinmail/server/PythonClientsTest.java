@@ -18,12 +18,12 @@ class PythonClientsTest {
         try (TwinmailServer server = TwinmailServer.start(TestConfigs.loopback(data))) {
             String d = data.toString();
             assertThat(CliRunner.run("admin", "--data", d, "domain", "add", "py.example").exit()).isZero();
-            assertThat(CliRunner.run("admin", "--data", d, "user", "add", "ann@py.example", "--password", "pw-ann").exit()).isZero();
-            assertThat(CliRunner.run("admin", "--data", d, "user", "add", "ben@py.example", "--password", "pw-ann").exit()).isZero();
+            assertThat(CliRunner.run("admin", "--data", d, "user", "add", "ann@py.example", "--password", "password-ann").exit()).isZero();
+            assertThat(CliRunner.run("admin", "--data", d, "user", "add", "ben@py.example", "--password", "password-ann").exit()).isZero();
             Process p = new ProcessBuilder("python3", "src/test/python/smtp_pop3_clients.py",
                     String.valueOf(server.smtpAddresses().getFirst().getPort()),
                     String.valueOf(server.pop3Addresses().getFirst().getPort()),
-                    "ann@py.example", "pw-ann", "ben@py.example")
+                    "ann@py.example", "password-ann", "ben@py.example")
                     .redirectErrorStream(true).start();
             assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

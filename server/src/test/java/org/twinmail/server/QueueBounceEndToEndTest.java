@@ -55,7 +55,7 @@ class QueueBounceEndToEndTest {
         RunFile run = RunFile.read(server.runDir()).orElseThrow();
         try (AdminClient api = new AdminClient(run.uri(), run.token())) {
             api.addDomain("one.example");
-            api.addUser("alice@one.example", "alice-pw".toCharArray(), 0, 0);
+            api.addUser("alice@one.example", "alice-password".toCharArray(), 0, 0);
 
             Properties p = new Properties();
             p.put("mail.smtp.host", "127.0.0.1");
@@ -67,13 +67,13 @@ class QueueBounceEndToEndTest {
             m.addRecipient(Message.RecipientType.TO, new InternetAddress("friend@remote.example"));
             m.setSubject("to be returned");
             m.setText("hello");
-            Transport.send(m, "alice@one.example", "alice-pw");
+            Transport.send(m, "alice@one.example", "alice-password");
 
             QueueInfo queued = await("the first attempt deferred", () -> api.listQueue(10).stream()
                     .filter(q -> q.recipients().getFirst().attempts() > 0 && !q.recipients().getFirst().active()).findFirst().orElse(null));
             assertThat(api.bounceQueued(queued.id(), "held for abuse review")).isEqualTo(1);
             await("the queue empty", () -> api.listQueue(10).isEmpty() ? "empty" : null);
-            String dsn = await("the DSN in alice's INBOX", () -> inbox("alice@one.example", "alice-pw"));
+            String dsn = await("the DSN in alice's INBOX", () -> inbox("alice@one.example", "alice-password"));
             assertThat(dsn).contains("friend@remote.example", "Status: 5.0.0", "returned by the mail administrator: held for abuse review",
                     "Subject: to be returned");
             try {

@@ -44,7 +44,7 @@ class SearchEndToEndTest {
     void chineseAndEnglishMailSentOverSmtpIsFoundByImapSearch() throws Exception {
         try (TwinmailServer server = TwinmailServer.start(TestConfigs.loopback(data))) {
             assertThat(CliRunner.run("admin", "--data", data.toString(), "domain", "add", "search.example").exit()).isZero();
-            assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", "li@search.example", "--password", "pw-li").exit()).isZero();
+            assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", "li@search.example", "--password", "password-li").exit()).isZero();
             send(server, "Quarterly budget review", "The budget meeting moves to Thursday.", "UTF-8");
             send(server, "会议通知", "明天下午三点开会，讨论邮件系统的升级。", "UTF-8");
             send(server, "项目进度", "请查收本周的项目进度报告。", "GB2312");
@@ -75,7 +75,7 @@ class SearchEndToEndTest {
 
     private static void assertSearches(TwinmailServer server) throws IOException {
         try (Imap imap = new Imap(server.imapAddresses().getFirst())) {
-            imap.command("LOGIN li@search.example pw-li");
+            imap.command("LOGIN li@search.example password-li");
             imap.command("SELECT INBOX");
             assertThat(imap.command("SEARCH SUBJECT BUDGET")).contains("* SEARCH 1");
             assertThat(imap.command("SEARCH TEXT \"meeting moves\"")).contains("* SEARCH 1");

@@ -35,10 +35,10 @@ class SharedAccountEndToEndTest {
         try (TwinmailServer server = TwinmailServer.start(TestConfigs.loopback(data))) {
             admin("domain", "add", "example.org");
             admin("domain", "add", "other.org");
-            admin("user", "add", "sales@example.org", "--password", "pw-sales", "--quota", "10M");
-            admin("user", "add", "alice@example.org", "--password", "pw-alice", "--quota", "10M");
-            admin("user", "add", "bob@example.org", "--password", "pw-bob");
-            admin("user", "add", "carol@other.org", "--password", "pw-carol");
+            admin("user", "add", "sales@example.org", "--password", "password-sales", "--quota", "10M");
+            admin("user", "add", "alice@example.org", "--password", "password-alice", "--quota", "10M");
+            admin("user", "add", "bob@example.org", "--password", "password-bob");
+            admin("user", "add", "carol@other.org", "--password", "password-carol");
 
             assertThat(admin("user", "share", "sales@example.org", "--on")).contains("sales@example.org is a shared account of its domain");
             admin("user", "grant", "sales@example.org", "anyone@example.org", "lrs");
@@ -59,7 +59,7 @@ class SharedAccountEndToEndTest {
             InetSocketAddress imap = server.imapAddresses().getFirst();
             try (Client bob = new Client(imap)) {
                 bob.line();
-                assertThat(bob.command("b1 LOGIN bob@example.org pw-bob").getLast()).startsWith("b1 OK");
+                assertThat(bob.command("b1 LOGIN bob@example.org password-bob").getLast()).startsWith("b1 OK");
                 assertThat(bob.command("b2 LIST \"\" \"#shared/*\"")).contains("* LIST (\\HasNoChildren) \"/\" " + SHARED_INBOX);
                 List<String> select = bob.command("b3 SELECT \"" + SHARED_INBOX + "\"");
                 assertThat(select).contains("* 1 EXISTS");
@@ -73,7 +73,7 @@ class SharedAccountEndToEndTest {
 
             try (Client carol = new Client(imap)) {
                 carol.line();
-                assertThat(carol.command("c1 LOGIN carol@other.org pw-carol").getLast()).startsWith("c1 OK");
+                assertThat(carol.command("c1 LOGIN carol@other.org password-carol").getLast()).startsWith("c1 OK");
                 assertThat(carol.command("c2 LIST \"\" \"*\"")).noneMatch(l -> l.contains("sales"));
                 assertThat(carol.command("c3 SELECT \"" + SHARED_INBOX + "\"").getLast()).startsWith("c3 NO [NONEXISTENT]");
                 assertThat(carol.command("c4 STATUS \"" + SHARED_INBOX + "\" (MESSAGES)").getLast()).startsWith("c4 NO");
@@ -81,7 +81,7 @@ class SharedAccountEndToEndTest {
 
             try (Client alice = new Client(imap)) {
                 alice.line();
-                assertThat(alice.command("a1 LOGIN alice@example.org pw-alice").getLast()).startsWith("a1 OK");
+                assertThat(alice.command("a1 LOGIN alice@example.org password-alice").getLast()).startsWith("a1 OK");
                 long salesBefore = storageUsed(alice.command("a2 GETQUOTAROOT \"" + SHARED_INBOX + "\""));
                 long aliceBefore = storageUsed(alice.command("a3 GETQUOTAROOT INBOX"));
                 String big = "From: alice@example.org\r\nSubject: price list\r\n\r\n" + "0123456789abcdef\r\n".repeat(3000);
@@ -99,7 +99,7 @@ class SharedAccountEndToEndTest {
             assertThat(admin("user", "share", "sales@example.org", "--off")).contains("sales@example.org is not a shared account");
             try (Client bob = new Client(imap)) {
                 bob.line();
-                bob.command("d1 LOGIN bob@example.org pw-bob");
+                bob.command("d1 LOGIN bob@example.org password-bob");
                 assertThat(bob.command("d2 LIST \"\" \"*\"")).as("unmarked: its INBOX is another user's, under #user/")
                         .contains("* LIST (\\HasNoChildren) \"/\" #user/sales@example.org/INBOX");
             }

@@ -43,7 +43,7 @@ class SieveDeliveryEndToEndTest {
     void aScriptUploadedOverManageSieveSortsSmtpMail() throws Exception {
         try (TwinmailServer server = TwinmailServer.start(TestConfigs.loopback(data))) {
             assertThat(CliRunner.run("admin", "--data", data.toString(), "domain", "add", "sieve.example").exit()).isZero();
-            assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", "sam@sieve.example", "--password", "pw-sam").exit()).isZero();
+            assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", "sam@sieve.example", "--password", "password-sam").exit()).isZero();
             Properties p = new Properties();
             p.put("mail.smtp.host", "127.0.0.1");
             p.put("mail.smtp.port", String.valueOf(server.smtpAddresses().getFirst().getPort()));
@@ -51,7 +51,7 @@ class SieveDeliveryEndToEndTest {
             p.put("mail.imap.port", String.valueOf(server.imapAddresses().getFirst().getPort()));
             Session session = Session.getInstance(p);
             Store imap = session.getStore("imap");
-            imap.connect("sam@sieve.example", "pw-sam");
+            imap.connect("sam@sieve.example", "password-sam");
             try {
                 assertThat(imap.getFolder("Lists").create(Folder.HOLDS_MESSAGES)).isTrue();
                 upload(server.managesieveAddresses().getFirst(), SCRIPT);
@@ -95,8 +95,8 @@ class SieveDeliveryEndToEndTest {
         try (TwinmailServer server = TwinmailServer.start(TestConfigs.loopback(data))) {
             String d = data.toString();
             assertThat(CliRunner.run("admin", "--data", d, "domain", "add", "sieve.example").exit()).isZero();
-            assertThat(CliRunner.run("admin", "--data", d, "user", "add", "sam@sieve.example", "--password", "pw-sam").exit()).isZero();
-            assertThat(CliRunner.run("admin", "--data", d, "user", "add", "deputy@sieve.example", "--password", "pw-dep").exit()).isZero();
+            assertThat(CliRunner.run("admin", "--data", d, "user", "add", "sam@sieve.example", "--password", "password-sam").exit()).isZero();
+            assertThat(CliRunner.run("admin", "--data", d, "user", "add", "deputy@sieve.example", "--password", "password-dep").exit()).isZero();
             Path spam = data.resolve("spam.sieve");
             java.nio.file.Files.writeString(spam, "require \"fileinto\";\nif header :contains \"subject\" \"SPAM\" { fileinto \"Junk\"; }\n");
             Path virus = data.resolve("virus.sieve");
@@ -121,9 +121,9 @@ class SieveDeliveryEndToEndTest {
             p.put("mail.imap.port", String.valueOf(server.imapAddresses().getFirst().getPort()));
             Session session = Session.getInstance(p);
             Store imap = session.getStore("imap");
-            imap.connect("sam@sieve.example", "pw-sam");
+            imap.connect("sam@sieve.example", "password-sam");
             Store deputy = session.getStore("imap");
-            deputy.connect("deputy@sieve.example", "pw-dep");
+            deputy.connect("deputy@sieve.example", "password-dep");
             try {
                 for (String f : new String[] {"Junk", "Reports", "Urgent"}) {
                     if (!imap.getFolder(f).exists()) assertThat(imap.getFolder(f).create(Folder.HOLDS_MESSAGES)).isTrue();
@@ -170,7 +170,7 @@ class SieveDeliveryEndToEndTest {
         try (TwinmailServer server = TwinmailServer.start(TestConfigs.loopback(data))) {
             String d = data.toString();
             assertThat(CliRunner.run("admin", "--data", d, "domain", "add", "sieve.example").exit()).isZero();
-            assertThat(CliRunner.run("admin", "--data", d, "user", "add", "sam@sieve.example", "--password", "pw-sam").exit()).isZero();
+            assertThat(CliRunner.run("admin", "--data", d, "user", "add", "sam@sieve.example", "--password", "password-sam").exit()).isZero();
             // an after script: on its own it runs only on kept mail, so a filed message reaches it only through the include
             Path archive = data.resolve("archive.sieve");
             java.nio.file.Files.writeString(archive, "require [\"fileinto\", \"copy\"];\nif header :contains \"subject\" \"project\" { fileinto :copy \"Archive\"; }\n");
@@ -182,7 +182,7 @@ class SieveDeliveryEndToEndTest {
             p.put("mail.imap.port", String.valueOf(server.imapAddresses().getFirst().getPort()));
             Session session = Session.getInstance(p);
             Store imap = session.getStore("imap");
-            imap.connect("sam@sieve.example", "pw-sam");
+            imap.connect("sam@sieve.example", "password-sam");
             try {
                 for (String f : new String[] {"Projects", "Archive", "A", "B"}) assertThat(imap.getFolder(f).create(Folder.HOLDS_MESSAGES)).isTrue();
                 upload(server.managesieveAddresses().getFirst(), INCLUDES);
@@ -222,8 +222,8 @@ class SieveDeliveryEndToEndTest {
         try (TwinmailServer server = TwinmailServer.start(TestConfigs.loopback(data))) {
             String d = data.toString();
             assertThat(CliRunner.run("admin", "--data", d, "domain", "add", "sieve.example").exit()).isZero();
-            assertThat(CliRunner.run("admin", "--data", d, "user", "add", "sam@sieve.example", "--password", "pw-sam").exit()).isZero();
-            assertThat(CliRunner.run("admin", "--data", d, "user", "add", "deputy@sieve.example", "--password", "pw-dep").exit()).isZero();
+            assertThat(CliRunner.run("admin", "--data", d, "user", "add", "sam@sieve.example", "--password", "password-sam").exit()).isZero();
+            assertThat(CliRunner.run("admin", "--data", d, "user", "add", "deputy@sieve.example", "--password", "password-dep").exit()).isZero();
             Properties p = new Properties();
             p.put("mail.smtp.host", "127.0.0.1");
             p.put("mail.smtp.port", String.valueOf(server.smtpAddresses().getFirst().getPort()));
@@ -240,7 +240,7 @@ class SieveDeliveryEndToEndTest {
             m.setText("the body, unchanged\r\n");
             Transport.send(m);
 
-            for (String[] user : new String[][] {{"sam@sieve.example", "pw-sam"}, {"deputy@sieve.example", "pw-dep"}}) {
+            for (String[] user : new String[][] {{"sam@sieve.example", "password-sam"}, {"deputy@sieve.example", "password-dep"}}) {
                 Store imap = session.getStore("imap");
                 imap.connect(user[0], user[1]);
                 try {
@@ -282,7 +282,7 @@ class SieveDeliveryEndToEndTest {
             String d = data.toString();
             assertThat(CliRunner.run("admin", "--data", d, "domain", "add", "sieve.example").exit()).isZero();
             for (String u : new String[] {"sam", "deputy", "writer"}) {
-                assertThat(CliRunner.run("admin", "--data", d, "user", "add", u + "@sieve.example", "--password", "pw-" + u).exit()).isZero();
+                assertThat(CliRunner.run("admin", "--data", d, "user", "add", u + "@sieve.example", "--password", "password-" + u).exit()).isZero();
             }
             Properties p = new Properties();
             p.put("mail.smtp.host", "127.0.0.1");
@@ -316,10 +316,10 @@ class SieveDeliveryEndToEndTest {
                 assertThat(reply(in)).startsWith("250");
             }
 
-            assertThat(subjectsOf(session, "sam@sieve.example", "pw-sam")).as("no copy for the one who rejected").isEmpty();
-            assertThat(subjectsOf(session, "deputy@sieve.example", "pw-deputy")).containsExactly("unwanted offer", "unwanted bounce");
+            assertThat(subjectsOf(session, "sam@sieve.example", "password-sam")).as("no copy for the one who rejected").isEmpty();
+            assertThat(subjectsOf(session, "deputy@sieve.example", "password-deputy")).containsExactly("unwanted offer", "unwanted bounce");
             Store imap = session.getStore("imap");
-            imap.connect("writer@sieve.example", "pw-writer");
+            imap.connect("writer@sieve.example", "password-writer");
             try {
                 Folder inbox = imap.getFolder("INBOX");
                 inbox.open(Folder.READ_ONLY);
@@ -395,7 +395,7 @@ class SieveDeliveryEndToEndTest {
             BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
             OutputStream out = s.getOutputStream();
             assertThat(response(in)).startsWith("OK");
-            String plain = Base64.getEncoder().encodeToString("\0sam@sieve.example\0pw-sam".getBytes(StandardCharsets.UTF_8));
+            String plain = Base64.getEncoder().encodeToString("\0sam@sieve.example\0password-sam".getBytes(StandardCharsets.UTF_8));
             byte[] script = text.getBytes(StandardCharsets.UTF_8);
             out.write(("AUTHENTICATE \"PLAIN\" \"" + plain + "\"\r\n").getBytes(StandardCharsets.US_ASCII));
             assertThat(response(in)).startsWith("OK");

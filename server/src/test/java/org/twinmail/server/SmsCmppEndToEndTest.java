@@ -41,7 +41,7 @@ class SmsCmppEndToEndTest {
         p.put("mail.imap.host", "127.0.0.1");
         p.put("mail.imap.port", String.valueOf(server.imapAddresses().getFirst().getPort()));
         Store store = Session.getInstance(p).getStore("imap");
-        store.connect(user, "pw");
+        store.connect(user, "pw-long-enough");
         try {
             Folder f = store.getFolder(name);
             if (!f.exists()) return List.of();
@@ -79,8 +79,8 @@ class SmsCmppEndToEndTest {
             c.sms.cmpp = List.of(m);
             try (TwinmailServer server = TwinmailServer.start(c)) {
                 assertThat(CliRunner.run("admin", "--data", data.toString(), "domain", "add", "sms.example").exit()).isZero();
-                assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", "li@sms.example", "--password", "pw").exit()).isZero();
-                assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", "wang@sms.example", "--password", "pw").exit()).isZero();
+                assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", "li@sms.example", "--password", "pw-long-enough").exit()).isZero();
+                assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", "wang@sms.example", "--password", "pw-long-enough").exit()).isZero();
                 CliRunner.Result set = CliRunner.run("admin", "--data", data.toString(), "sms", "set", "li@sms.example", "--phone",
                         "+8613800138000", "--on", "--zone", "Asia/Shanghai");
                 assertThat(set.exit()).as(set.err()).isZero();
@@ -112,7 +112,7 @@ class SmsCmppEndToEndTest {
                 mail.setSubject("周五聚餐", "UTF-8");
                 mail.setHeader("References", "<start@sms.example>");
                 mail.setText("周五晚上七点，老地方见。", "UTF-8");
-                Transport.send(mail, "wang@sms.example", "pw");
+                Transport.send(mail, "wang@sms.example", "pw-long-enough");
                 SmsEndToEndTest.await(() -> ismg.submitted.size() == 2);
                 TestIsmg.Submitted notice = ismg.submitted.get(1);
                 assertThat(notice.msgFmt()).isEqualTo(CmppPdu.FMT_UCS2);

@@ -56,7 +56,7 @@ class SmsEndToEndTest {
     /** Adds li@sms.example with the phone +8613800138000, confirmed with the code the SMSC received (its first submit). */
     static void verifiedUser(Path data, TestSmsc smsc) throws InterruptedException {
         assertThat(CliRunner.run("admin", "--data", data.toString(), "domain", "add", "sms.example").exit()).isZero();
-        assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", "li@sms.example", "--password", "pw").exit()).isZero();
+        assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", "li@sms.example", "--password", "pw-long-enough").exit()).isZero();
         CliRunner.Result set = CliRunner.run("admin", "--data", data.toString(), "sms", "set", "li@sms.example", "--phone",
                 "+8613800138000", "--on", "--zone", "Asia/Shanghai");
         assertThat(set.exit()).as(set.err()).isZero();

@@ -44,7 +44,7 @@ class SmsHttpEndToEndTest {
         p.put("mail.imap.host", "127.0.0.1");
         p.put("mail.imap.port", String.valueOf(server.imapAddresses().getFirst().getPort()));
         Store store = Session.getInstance(p).getStore("imap");
-        store.connect(user, "pw");
+        store.connect(user, "pw-long-enough");
         try {
             Folder f = store.getFolder("INBOX");
             f.open(Folder.READ_ONLY);
@@ -87,8 +87,8 @@ class SmsHttpEndToEndTest {
             c.sms.http = List.of(h);
             try (TwinmailServer server = TwinmailServer.start(c)) {
                 assertThat(CliRunner.run("admin", "--data", data.toString(), "domain", "add", "sms.example").exit()).isZero();
-                assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", "li@sms.example", "--password", "pw").exit()).isZero();
-                assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", "wang@sms.example", "--password", "pw").exit()).isZero();
+                assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", "li@sms.example", "--password", "pw-long-enough").exit()).isZero();
+                assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", "wang@sms.example", "--password", "pw-long-enough").exit()).isZero();
                 assertThat(CliRunner.run("admin", "--data", data.toString(), "sms", "set", "li@sms.example", "--phone", "+8613800138000",
                         "--on").exit()).isZero();
                 SmsEndToEndTest.await(() -> provider.requests.size() == 1);
@@ -109,7 +109,7 @@ class SmsHttpEndToEndTest {
                 m.addRecipient(Message.RecipientType.TO, new InternetAddress("li@sms.example"));
                 m.setSubject("Budget");
                 m.setText("Please approve the budget by Friday.");
-                Transport.send(m, "wang@sms.example", "pw");
+                Transport.send(m, "wang@sms.example", "pw-long-enough");
                 SmsEndToEndTest.await(() -> provider.requests.size() == 2);
                 JsonNode notice = JSON.readTree(provider.requests.get(1).body());
                 assertThat(notice.get("text").asText()).startsWith("Mail from wang@sms.example, ").contains("\nBudget\nPlease approve the budget");

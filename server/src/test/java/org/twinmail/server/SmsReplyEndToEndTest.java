@@ -55,7 +55,7 @@ class SmsReplyEndToEndTest {
         p.put("mail.imap.host", "127.0.0.1");
         p.put("mail.imap.port", String.valueOf(server.imapAddresses().getFirst().getPort()));
         Store store = Session.getInstance(p).getStore("imap");
-        store.connect(user, "pw");
+        store.connect(user, "pw-long-enough");
         try {
             Folder f = store.getFolder(name);
             if (!f.exists()) return List.of();
@@ -80,7 +80,7 @@ class SmsReplyEndToEndTest {
             c.submission.maxMessagesPerHour = 2; // li's third message in the hour is over the limit
             try (TwinmailServer server = TwinmailServer.start(c)) {
                 SmsEndToEndTest.verifiedUser(data, smsc);
-                assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", "wang@sms.example", "--password", "pw").exit()).isZero();
+                assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", "wang@sms.example", "--password", "pw-long-enough").exit()).isZero();
                 CliRunner.Result gen = CliRunner.run("admin", "--data", data.toString(), "dkim", "generate", "sms.example");
                 assertThat(gen.exit()).as(gen.err()).isZero();
                 Matcher record = RECORD.matcher(gen.out());
@@ -104,7 +104,7 @@ class SmsReplyEndToEndTest {
                 m.setSubject("周五聚餐", "UTF-8");
                 m.setHeader("References", "<start@sms.example>");
                 m.setText("周五晚上七点，老地方见。", "UTF-8");
-                Transport.send(m, "wang@sms.example", "pw");
+                Transport.send(m, "wang@sms.example", "pw-long-enough");
                 SmsEndToEndTest.await(() -> smsc.submitted.size() == 2);
                 String source = smsc.submitted.get(1).source();
                 assertThat(source).matches("10690000[0-9]{4}");

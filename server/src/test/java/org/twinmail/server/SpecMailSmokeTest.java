@@ -52,7 +52,7 @@ class SpecMailSmokeTest {
     @Timeout(240)
     void specMailWorkloadRunsAndItsQosCategoriesEvaluate() throws Exception {
         InetSocketAddress smtp = server.smtpAddresses().getFirst(), pop3 = server.pop3Addresses().getFirst();
-        Target target = new Target(smtp, pop3, null, "bench.test", "user%d", "pw-%d", Duration.ofSeconds(30));
+        Target target = new Target(smtp, pop3, null, "bench.test", "user%d", "password-%d", Duration.ofSeconds(30));
         int created = Provision.twinmail(data.resolve("run").resolve("admin.json"), target.domain(),
                 Provision.accounts(target, USERS, PROBES), 4);
         assertThat(created).isEqualTo(USERS + PROBES);

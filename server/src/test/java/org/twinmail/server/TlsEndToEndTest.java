@@ -80,12 +80,12 @@ class TlsEndToEndTest {
             String d = data.toString();
             assertThat(CliRunner.run("admin", "--data", d, "domain", "add", "py.example").exit()).isZero();
             for (String u : List.of("ann", "ben", "cat")) {
-                assertThat(CliRunner.run("admin", "--data", d, "user", "add", u + "@py.example", "--password", "pw-py").exit()).isZero();
+                assertThat(CliRunner.run("admin", "--data", d, "user", "add", u + "@py.example", "--password", "password-py").exit()).isZero();
             }
             Run py = run(List.of("python3", "src/test/python/tls_clients.py",
                     port(server.submissionAddresses()), port(server.submissionsAddresses()),
                     port(server.pop3Addresses()), port(server.pop3sAddresses()),
-                    "ann@py.example", "pw-py", "ben@py.example", "cat@py.example"), "");
+                    "ann@py.example", "password-py", "ben@py.example", "cat@py.example"), "");
             assertThat(py.exit()).as(py.out()).isZero();
             assertThat(py.out()).contains("ok: no AUTH before STARTTLS", "ok: AUTH before STARTTLS 538",
                     "ok: submission starttls sent", "ok: wrong password 535", "ok: spoofed sender 553",

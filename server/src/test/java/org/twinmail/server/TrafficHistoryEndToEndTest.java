@@ -31,7 +31,7 @@ class TrafficHistoryEndToEndTest {
             RunFile run = RunFile.read(server.runDir()).orElseThrow();
             try (AdminClient admin = new AdminClient(run.uri(), run.token())) {
                 admin.addDomain("example.org");
-                admin.addUser("alice@example.org", "pw".toCharArray(), 0, 0);
+                admin.addUser("alice@example.org", "pw-long-enough".toCharArray(), 0, 0);
                 Properties p = new Properties();
                 p.put("mail.smtp.host", "127.0.0.1");
                 p.put("mail.smtp.port", String.valueOf(server.smtpAddresses().getFirst().getPort()));

@@ -56,8 +56,8 @@ class VacationEndToEndTest {
         TwinmailServer server = TwinmailServer.start(TestConfigs.loopback(data));
         resources.add(server);
         admin(data, "domain", "add", "one.example");
-        for (String u : List.of("vac", "friend", "lists", "bulk", "robot")) admin(data, "user", "add", u + "@one.example", "--password", "pw-" + u);
-        ForwardingEndToEndTest.upload(server, "vac@one.example", "pw-vac", """
+        for (String u : List.of("vac", "friend", "lists", "bulk", "robot")) admin(data, "user", "add", u + "@one.example", "--password", "password-" + u);
+        ForwardingEndToEndTest.upload(server, "vac@one.example", "password-vac", """
                 require ["vacation"];
                 vacation :days 1 :subject "Away" "I am away until Monday.";
                 """);
@@ -68,7 +68,7 @@ class VacationEndToEndTest {
         send(server, "bulk@one.example", "vac@one.example", "offer", Map.of("Precedence", "bulk"));
         send(server, "robot@one.example", "vac@one.example", "report", Map.of("Auto-Submitted", "auto-generated"));
 
-        List<Message> replies = messages(server, "friend@one.example", "pw-friend");
+        List<Message> replies = messages(server, "friend@one.example", "password-friend");
         assertThat(replies).extracting(Message::getSubject).as("one reply per :days, not one per message").containsExactly("Away");
         Message reply = replies.getFirst();
         assertThat(reply.getHeader("Auto-Submitted")).containsExactly("auto-replied");
@@ -76,11 +76,11 @@ class VacationEndToEndTest {
         assertThat(reply.getHeader("In-Reply-To")).isNotNull();
         assertThat(reply.getFrom()[0].toString()).isEqualTo("vac@one.example");
         assertThat(((String) reply.getContent()).strip()).isEqualTo("I am away until Monday.");
-        assertThat(messages(server, "lists@one.example", "pw-lists")).as("never a list").isEmpty();
-        assertThat(messages(server, "bulk@one.example", "pw-bulk")).as("never bulk").isEmpty();
-        assertThat(messages(server, "robot@one.example", "pw-robot")).as("never automatic mail").isEmpty();
+        assertThat(messages(server, "lists@one.example", "password-lists")).as("never a list").isEmpty();
+        assertThat(messages(server, "bulk@one.example", "password-bulk")).as("never bulk").isEmpty();
+        assertThat(messages(server, "robot@one.example", "password-robot")).as("never automatic mail").isEmpty();
         // vacation keeps every message
-        assertThat(messages(server, "vac@one.example", "pw-vac")).extracting(Message::getSubject)
+        assertThat(messages(server, "vac@one.example", "password-vac")).extracting(Message::getSubject)
                 .containsExactly("first", "second", "digest", "offer", "report");
     }
 
@@ -98,11 +98,11 @@ class VacationEndToEndTest {
         TwinmailServer server = TwinmailServer.start(config);
         resources.add(server);
         admin(data, "domain", "add", "jmap.example");
-        admin(data, "user", "add", "jo@jmap.example", "--password", "pw-jo");
+        admin(data, "user", "add", "jo@jmap.example", "--password", "password-jo");
 
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         String base = "http://127.0.0.1:" + server.httpAddresses().getFirst().getPort();
-        String auth = "Basic " + Base64.getEncoder().encodeToString("jo@jmap.example:pw-jo".getBytes(StandardCharsets.UTF_8));
+        String auth = "Basic " + Base64.getEncoder().encodeToString("jo@jmap.example:password-jo".getBytes(StandardCharsets.UTF_8));
         String calls = """
                 [["VacationResponse/set",{"accountId":"%s","update":{"singleton":{"isEnabled":true,"subject":"Out of office",
                 "textBody":"Back on Monday."}}},"v"]]""";
@@ -134,16 +134,16 @@ class VacationEndToEndTest {
         TwinmailServer server = TwinmailServer.start(TestConfigs.loopback(data));
         resources.add(server);
         admin(data, "domain", "add", "one.example");
-        admin(data, "user", "add", "sam@one.example", "--password", "pw-sam");
+        admin(data, "user", "add", "sam@one.example", "--password", "password-sam");
         // compiles, fails at run time: include of a script that does not exist
-        ForwardingEndToEndTest.upload(server, "sam@one.example", "pw-sam", """
+        ForwardingEndToEndTest.upload(server, "sam@one.example", "password-sam", """
                 require ["include", "fileinto"];
                 include :personal "missing";
                 fileinto "Elsewhere";
                 """);
         send(server, "someone@remote.example", "sam@one.example", "one", Map.of());
         send(server, "someone@remote.example", "sam@one.example", "two", Map.of());
-        List<Message> inbox = messages(server, "sam@one.example", "pw-sam");
+        List<Message> inbox = messages(server, "sam@one.example", "password-sam");
         assertThat(inbox).extracting(Message::getSubject).as("both kept, one notice naming the error")
                 .containsExactly("Your Sieve script rules failed", "one", "two");
         assertThat((String) inbox.getFirst().getContent()).contains("include: no personal script missing");

@@ -39,7 +39,7 @@ class WebPushBrowserTest {
         TwinmailConfig c = TestConfigs.loopback(data);
         try (TwinmailServer server = TwinmailServer.start(c)) {
             assertThat(CliRunner.run("admin", "--data", data.toString(), "domain", "add", "pwa.example").exit()).isZero();
-            assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", "li@pwa.example", "--password", "Pw-12345").exit()).isZero();
+            assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", "li@pwa.example", "--password", "Pw-12345678").exit()).isZero();
             String origin = "http://localhost:" + server.httpAddresses().getFirst().getPort();
             ChromeOptions o = new ChromeOptions();
             o.setBinary("/usr/bin/chromium");
@@ -53,7 +53,7 @@ class WebPushBrowserTest {
                 JavascriptExecutor js = driver;
                 driver.get(origin + "/mail/");
                 wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-user"))).sendKeys("li@pwa.example");
-                driver.findElement(By.id("login-pass")).sendKeys("Pw-12345");
+                driver.findElement(By.id("login-pass")).sendKeys("Pw-12345678");
                 driver.findElement(By.id("login-submit")).click();
                 wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(".mailbox[data-role=inbox]")));
 

@@ -49,7 +49,7 @@ class WebPushEndToEndTest {
             c.push.retrySchedule = List.of(Duration.ofMillis(100));
             try (TwinmailServer server = TwinmailServer.start(c); HttpClient http = HttpClient.newHttpClient()) {
                 assertThat(CliRunner.run("admin", "--data", data.toString(), "domain", "add", "push.example").exit()).isZero();
-                assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", "li@push.example", "--password", "Pw-12345").exit()).isZero();
+                assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", "li@push.example", "--password", "Pw-12345678").exit()).isZero();
                 String base = "http://localhost:" + server.httpAddresses().getFirst().getPort() + "/mail/";
 
                 HttpResponse<String> manifest = http.send(HttpRequest.newBuilder(URI.create(base + "manifest.webmanifest")).build(), HttpResponse.BodyHandlers.ofString());
@@ -62,7 +62,7 @@ class WebPushEndToEndTest {
                 assertThat(sw.body()).contains("addEventListener('push'", "addEventListener('notificationclick'");
 
                 HttpResponse<String> login = http.send(HttpRequest.newBuilder(URI.create(base + "api/login")).header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString("{\"username\":\"li@push.example\",\"password\":\"Pw-12345\"}")).build(),
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"username\":\"li@push.example\",\"password\":\"Pw-12345678\"}")).build(),
                         HttpResponse.BodyHandlers.ofString());
                 assertThat(login.statusCode()).as(login.body()).isEqualTo(200);
                 Matcher m = Pattern.compile("twinmail-mail=([^;]+)").matcher(login.headers().firstValue("Set-Cookie").orElseThrow());

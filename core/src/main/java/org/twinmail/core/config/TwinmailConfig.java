@@ -705,6 +705,12 @@ public final class TwinmailConfig {
         /** Argon2id passes for new hashes. */
         public int argon2Iterations = 2;
         /**
+         * The fewest characters a user's password may have when it is set (admin CLI and REST API, the
+         * console, the webmail's password change); a password equal to the address or its local part is
+         * refused whatever its length.
+         */
+        public int minPasswordLength = org.twinmail.core.auth.PasswordPolicy.DEFAULT_MIN_LENGTH;
+        /**
          * How long a verified password is remembered (as a salted SHA-256 in memory) to spare Argon2 on
          * every login; 0 disables. An hour, as Dovecot's auth_cache_ttl: a changed password changes the
          * stored hash and stops matching at once, so the lifetime bounds only memory (one entry per account).

@@ -71,7 +71,8 @@ final class AdminCommand {
                  MailStore store = StoreOpener.open(cfg, dataDir, new SimpleMeterRegistry())) {
                 PasswordHasher hasher = new PasswordHasher(cfg.auth.argon2MemoryKiB, cfg.auth.argon2Iterations, 1);
                 AdminService service = new AdminService(store, hasher, dkim, cfg.smtp.postmaster, cfg.hostname, cfg.console.auditRetention)
-                        .clients(org.twinmail.admin.DomainDns.Settings.of(cfg));
+                        .clients(org.twinmail.admin.DomainDns.Settings.of(cfg))
+                        .passwordPolicy(new org.twinmail.core.auth.PasswordPolicy(cfg.auth.minPasswordLength));
                 action.run(AuditedOperations.wrap(service, "cli:" + System.getProperty("user.name", "?")));
                 return ExitCodes.OK;
             }

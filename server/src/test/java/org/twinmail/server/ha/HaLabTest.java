@@ -66,7 +66,7 @@ class HaLabTest {
         // the mailbox the load goes to, created through the active node's admin API
         String active = activeNode();
         for (List<String> cmd : List.of(List.of("domain", "add", "lab.example"),
-                List.of("user", "add", "vic@lab.example", "--password", "pw"))) {
+                List.of("user", "add", "vic@lab.example", "--password", "pw-long-enough"))) {
             List<String> args = new ArrayList<>(List.of("exec", work.toString(), active, java, "-cp", classpath,
                     "org.twinmail.server.cli.Main", "admin", "--config", work.resolve(active + "/twinmail.yaml").toString()));
             args.addAll(cmd);
@@ -583,7 +583,7 @@ class HaLabTest {
                 LabClient.class.getName(), "send", VIP, tag, out.toString(), stop.toString())
                 .redirectErrorStream(true).redirectOutput(work.resolve(tag + ".client.log").toFile()).start();
         Process reader = new ProcessBuilder(LAB_SCRIPT.toString(), "exec", work.toString(), "client", java, "-cp", classpath,
-                LabClient.class.getName(), "read", VIP, reads.toString(), stop.toString(), "vic@lab.example", "pw")
+                LabClient.class.getName(), "read", VIP, reads.toString(), stop.toString(), "vic@lab.example", "pw-long-enough")
                 .redirectErrorStream(true).redirectOutput(work.resolve(tag + ".reader.log").toFile()).start();
         Path probes = work.resolve(tag + ".probes");
         Process prober = new ProcessBuilder(LAB_SCRIPT.toString(), "exec", work.toString(), "client", java, "-cp", classpath,
@@ -769,7 +769,7 @@ class HaLabTest {
     /** Subject to count of the mailbox's messages with {@code prefix}, read through the VIP ({@code how}: count = POP3, count-imap = IMAP). */
     private static Map<String, Integer> count(String prefix, String how) throws Exception {
         ProcessResult r = run(List.of(LAB_SCRIPT.toString(), "exec", work.toString(), "client", java, "-cp", classpath,
-                LabClient.class.getName(), how, VIP, prefix, "vic@lab.example", "pw"), Duration.ofSeconds(60));
+                LabClient.class.getName(), how, VIP, prefix, "vic@lab.example", "pw-long-enough"), Duration.ofSeconds(60));
         assertThat(r.exit()).as(r.output()).isZero();
         Map<String, Integer> found = new HashMap<>();
         for (String line : r.output().split("\n")) {

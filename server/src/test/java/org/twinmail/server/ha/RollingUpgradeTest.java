@@ -93,7 +93,7 @@ class RollingUpgradeTest {
         // node a: the previous release, alone, takes the service (the lower slot)
         start(List.of(java, "-Xmx256m", "-cp", previous.toString(), "org.twinmail.server.cli.Main", "serve", "--config", configA.toString()), "a");
         ClusterStatusProbe.awaitRole("a", stateA, "ACTIVE", WAIT);
-        for (List<String> cmd : List.of(List.of("domain", "add", "upgrade.example"), List.of("user", "add", "vic@upgrade.example", "--password", "pw"))) {
+        for (List<String> cmd : List.of(List.of("domain", "add", "upgrade.example"), List.of("user", "add", "vic@upgrade.example", "--password", "pw-long-enough"))) {
             List<String> args = new ArrayList<>(List.of(java, "-cp", previous.toString(), "org.twinmail.server.cli.Main", "admin", "--config", configA.toString()));
             args.addAll(cmd);
             Process p = new ProcessBuilder(args).redirectErrorStream(true).start();
@@ -158,7 +158,7 @@ class RollingUpgradeTest {
         client.join();
 
         // every acknowledged message, read over POP3 from the previous release
-        Set<String> inMailbox = pop3Subjects(pop3A, "vic@upgrade.example", "pw");
+        Set<String> inMailbox = pop3Subjects(pop3A, "vic@upgrade.example", "pw-long-enough");
         assertThat(inMailbox).containsAll(acked);
         assertThat(servedBy).contains("a.test.example", "b.test.example");
         report.add(acked.size() + " messages acknowledged during the upgrade, every one in the mailbox");

@@ -21,6 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.twinmail.admin.AdminException;
 import org.twinmail.core.mail.EmailAddress;
+import org.twinmail.core.mail.Printable;
 import org.twinmail.admin.AdminOperations;
 import org.twinmail.http.Exchange;
 import org.twinmail.http.HttpService;
@@ -258,17 +259,26 @@ public final class Webmail {
         sendJson(ex, 200, sessionInfo(bs));
     }
 
-    /** The settings page's routes ({@link SelfService}), on the session's own account. */
+    /**
+     * The settings page's routes ({@link SelfService}), on the session's own account. Each change
+     * (every POST: password, forwarding, vacation and rules, sender allow/block lists, SMS, app
+     * passwords) goes into the admin audit log like an administrator's, the user as the actor
+     * ({@link #audit}).
+     */
     private void settings(Exchange ex, Backend backend, BrowserSessions s) throws IOException, SessionRefused {
         BrowserSession bs = s.authorize(ex);
         Principal p = principal(bs);
         ContentSecurityPolicy.securityHeaders(ex);
         ex.setHeader("Cache-Control", "no-store");
+        String path = ex.rawPath().substring((PREFIX + "api/").length());
+        int status = 500;
+        String outcome = "failed";
         try {
             byte[] body = ex.method().equals("POST") ? ex.readBody() : new byte[0];
-            String path = ex.rawPath().substring((PREFIX + "api/").length());
             if (path.equals(RulesSettings.PATH)) {
                 sendJson(ex, 200, RulesSettings.execute(RulesSettings.parse(ex.method(), body), p.accountId(), backend.jmap().sieveScripts()));
+                status = 200;
+                outcome = "ok";
                 return;
             }
             SelfService.Request r = SelfService.parse(path, ex.method(), body);
@@ -283,13 +293,38 @@ public final class Webmail {
                     });
             if (renewed.get() != null) answer.put("csrfToken", renewed.get().csrfToken());
             sendJson(ex, 200, answer);
+            status = 200;
+            outcome = "ok";
         } catch (SelfService.BadRequest e) {
             if (e.status == 405) ex.setHeader("Allow", "GET".equals(ex.method()) ? "POST" : "GET");
-            sendJson(ex, e.status, error(e.getMessage()));
+            sendJson(ex, status = e.status, error(outcome = e.getMessage()));
         } catch (AdminException e) {
-            sendJson(ex, SelfService.status(e), error(e.getMessage()));
+            sendJson(ex, status = SelfService.status(e), error(outcome = e.getMessage()));
         } catch (JmapAuth.Refused e) {
-            sendJson(ex, e.status(), error(e.status() == 403 ? "passwords are accepted only over HTTPS" : "refused"));
+            sendJson(ex, status = e.status(), error(outcome = e.status() == 403 ? "passwords are accepted only over HTTPS" : "refused"));
+        } finally {
+            if (ex.method().equals("POST")) audit(ex, backend, p, path, status, outcome);
+        }
+    }
+
+    /**
+     * A user's change to their own settings, into the admin audit log (docs/console.md): actor the
+     * user's address, via {@code webmail}, the client's address, action {@code POST /mail/api/<path>},
+     * target {@code users/<address>}, the domain, the status and the outcome. Never the body (it may
+     * hold a password). The log is the admin operations' ({@code recordAudit}); where the node keeps
+     * none, nothing is written.
+     */
+    private static void audit(Exchange ex, Backend backend, Principal p, String path, int status, String outcome) {
+        String me = p.username();
+        int at = me.lastIndexOf('@');
+        try {
+            backend.admin().recordAudit(new AdminOperations.AuditEntry(null, me, "webmail", ex.client(),
+                    "POST " + PREFIX + "api/" + Printable.of(path), "users/" + me, at < 0 ? null : me.substring(at + 1), status,
+                    outcome == null ? "failed" : Printable.of(outcome)));
+        } catch (AdminException e) {
+            if (e.kind() != AdminException.Kind.UNAVAILABLE) log.warn("webmail: the audit log did not take {}'s change of {}: {}", me, Printable.of(path), e.getMessage());
+        } catch (RuntimeException e) {
+            log.warn("webmail: the audit log did not take {}'s change of {}: {}", me, Printable.of(path), e.toString());
         }
     }
 
