@@ -59,7 +59,7 @@ class OutboundRatesRestartTest {
             InputStream in = s.getInputStream();
             var out = s.getOutputStream();
             assertThat(reply(in)).startsWith("220");
-            String auth = Base64.getEncoder().encodeToString("\0sam@rates.example\0pw-sam".getBytes(StandardCharsets.UTF_8));
+            String auth = Base64.getEncoder().encodeToString("\0sam@rates.example\0password-sam".getBytes(StandardCharsets.UTF_8));
             String[][] steps = {{"EHLO laptop.example", "250"}, {"AUTH PLAIN " + auth, "235"}, {"MAIL FROM:<sam@rates.example>", "250"},
                     {"RCPT TO:<friend@far.example>", "250"}, {"DATA", "354"}};
             for (String[] step : steps) {
@@ -83,7 +83,7 @@ class OutboundRatesRestartTest {
         long sam;
         try (TwinmailServer server = TwinmailServer.start(config(closedPort))) {
             assertThat(CliRunner.run("admin", "--data", data.toString(), "domain", "add", "rates.example").exit()).isZero();
-            assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", "sam@rates.example", "--password", "pw-sam").exit()).isZero();
+            assertThat(CliRunner.run("admin", "--data", data.toString(), "user", "add", "sam@rates.example", "--password", "password-sam").exit()).isZero();
             sam = server.store().findAccount(EmailAddress.parse("sam@rates.example")).orElseThrow().id();
             for (int i = 1; i <= 3; i++) submit(server.submissionAddresses().getFirst(), i);
             assertThat(server.store().records("outbound.rate", "")).as("no write per message").isEmpty();

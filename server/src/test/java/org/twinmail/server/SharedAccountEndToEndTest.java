@@ -117,10 +117,10 @@ class SharedAccountEndToEndTest {
         try (TwinmailServer server = TwinmailServer.start(TestConfigs.loopback(data))) {
             admin("domain", "add", "example.org");
             admin("domain", "add", "other.org");
-            admin("user", "add", "sales@example.org", "--password", "pw-sales");
-            admin("user", "add", "alice@example.org", "--password", "pw-alice");
-            admin("user", "add", "bob@example.org", "--password", "pw-bob");
-            admin("user", "add", "carol@other.org", "--password", "pw-carol");
+            admin("user", "add", "sales@example.org", "--password", "password-sales");
+            admin("user", "add", "alice@example.org", "--password", "password-alice");
+            admin("user", "add", "bob@example.org", "--password", "password-bob");
+            admin("user", "add", "carol@other.org", "--password", "password-carol");
             admin("user", "share", "sales@example.org", "--on");
             admin("user", "grant", "sales@example.org", "anyone@example.org", "lrs");
             admin("user", "grant", "sales@example.org", "alice@example.org", "lrswi", "--mailbox", "INBOX");
@@ -135,31 +135,31 @@ class SharedAccountEndToEndTest {
                 smtp.smtp("QUIT");
             }
             String base = "http://127.0.0.1:" + server.httpAddresses().getFirst().getPort();
-            com.fasterxml.jackson.databind.JsonNode session = jmap(base, "alice@example.org", "pw-alice", "GET", "/jmap/session", null);
+            com.fasterxml.jackson.databind.JsonNode session = jmap(base, "alice@example.org", "password-alice", "GET", "/jmap/session", null);
             String shared = null;
             for (var e : session.path("accounts").properties()) {
                 if (e.getValue().path("name").asText().equals("sales@example.org")) shared = e.getKey();
             }
             assertThat(shared).as(session.toString()).isNotNull();
             assertThat(session.path("accounts").path(shared).path("isPersonal").asBoolean(true)).isFalse();
-            com.fasterxml.jackson.databind.JsonNode q = jmap(base, "alice@example.org", "pw-alice", "POST", "/jmap/api",
+            com.fasterxml.jackson.databind.JsonNode q = jmap(base, "alice@example.org", "password-alice", "POST", "/jmap/api",
                     calls("[[\"Email/query\",{\"accountId\":\"" + shared + "\",\"filter\":{\"subject\":\"urgent\"}},\"q\"]]"));
             String id = q.path("methodResponses").get(0).get(1).path("ids").get(0).asText();
-            com.fasterxml.jackson.databind.JsonNode set = jmap(base, "alice@example.org", "pw-alice", "POST", "/jmap/api",
+            com.fasterxml.jackson.databind.JsonNode set = jmap(base, "alice@example.org", "password-alice", "POST", "/jmap/api",
                     calls("[[\"Email/set\",{\"accountId\":\"" + shared + "\",\"update\":{\"" + id + "\":{\"keywords/$flagged\":true}}},\"s\"]]"));
             assertThat(set.path("methodResponses").get(0).get(1).path("updated").has(id)).as(set.toString()).isTrue();
-            com.fasterxml.jackson.databind.JsonNode bob = jmap(base, "bob@example.org", "pw-bob", "POST", "/jmap/api",
+            com.fasterxml.jackson.databind.JsonNode bob = jmap(base, "bob@example.org", "password-bob", "POST", "/jmap/api",
                     calls("[[\"Email/set\",{\"accountId\":\"" + shared + "\",\"update\":{\"" + id + "\":{\"keywords/$answered\":true}}},\"s\"],"
                             + "[\"Email/set\",{\"accountId\":\"" + shared + "\",\"update\":{\"" + id + "\":{\"keywords/$seen\":true}}},\"t\"]]"));
             assertThat(bob.path("methodResponses").get(0).get(1).path("notUpdated").path(id).path("type").asText()).as(bob.toString()).isEqualTo("forbidden");
             assertThat(bob.path("methodResponses").get(1).get(1).path("updated").has(id)).as(bob.toString()).isTrue();
-            com.fasterxml.jackson.databind.JsonNode carol = jmap(base, "carol@other.org", "pw-carol", "POST", "/jmap/api",
+            com.fasterxml.jackson.databind.JsonNode carol = jmap(base, "carol@other.org", "password-carol", "POST", "/jmap/api",
                     calls("[[\"Email/query\",{\"accountId\":\"" + shared + "\"},\"q\"]]"));
             assertThat(carol.path("methodResponses").get(0).get(1).path("type").asText()).isEqualTo("accountNotFound");
 
             try (Client owner = new Client(server.imapAddresses().getFirst())) {
                 owner.line();
-                assertThat(owner.command("o1 LOGIN sales@example.org pw-sales").getLast()).startsWith("o1 OK");
+                assertThat(owner.command("o1 LOGIN sales@example.org password-sales").getLast()).startsWith("o1 OK");
                 owner.command("o2 SELECT INBOX");
                 String flags = String.join("\n", owner.command("o3 FETCH 1 (FLAGS)"));
                 assertThat(flags).contains("\\Flagged").contains("\\Seen").doesNotContain("\\Answered");

@@ -114,7 +114,7 @@ class SpamLevelEndToEndTest {
     void aMessageLandsInJunkForAStrictUserAndInTheInboxForALenientOne() throws Exception {
         try (TwinmailServer server = TwinmailServer.start(TestConfigs.loopback(data))) {
             admin("domain", "add", "levels.example");
-            for (String u : new String[] {"strict", "normal", "lenient"}) admin("user", "add", u + "@levels.example", "--password", "pw-" + u);
+            for (String u : new String[] {"strict", "normal", "lenient"}) admin("user", "add", u + "@levels.example", "--password", "password-" + u);
             assertThat(admin("user", "spam-level", "strict@levels.example", "strict").out()).contains("strict@levels.example spam level strict");
             assertThat(admin("user", "spam-level", "lenient@levels.example", "lenient").out()).contains("spam level lenient");
             assertThat(admin("user", "spam-level", "normal@levels.example").out()).contains("spam level normal");
