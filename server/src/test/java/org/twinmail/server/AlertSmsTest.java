@@ -55,4 +55,25 @@ class AlertSmsTest {
             assertThatThrownBy(() -> Monitoring.smsToo(config, store, clock, mailOnly)).hasMessageContaining("not an E.164 number: 0612345678");
         }
     }
+
+    /**
+     * End to end: a threshold crossed on a running node (the disk alert at a threshold every volume
+     * passes) produces an SMS that reaches an in-process SMSC, sent by the active node's SMS worker.
+     */
+    @Test
+    void anAlertReachesTheSmscAsAnSms() throws Exception {
+        try (org.twinmail.sms.gateway.smpp.TestSmsc smsc = new org.twinmail.sms.gateway.smpp.TestSmsc(0, null)) {
+            TwinmailConfig config = SmsEndToEndTest.config(dir.resolve("node"), smsc);
+            config.console.sampleInterval = java.time.Duration.ofMillis(250);
+            config.console.alertDiskPercent = 0.0001;
+            config.console.alertSmsTo = List.of("+33612345678");
+            try (TwinmailServer server = TwinmailServer.start(config)) {
+                SmsEndToEndTest.await(() -> smsc.submitted.stream().anyMatch(x -> x.dest().equals("33612345678")));
+                var sent = smsc.submitted.stream().filter(x -> x.dest().equals("33612345678")).toList();
+                String text = org.twinmail.sms.encoding.Gsm7.decode(java.util.HexFormat.of().parseHex(sent.getFirst().hex()));
+                assertThat(text).startsWith("TwinMail mx.test.example: the data volume is ").contains("% full (threshold 0%)");
+                assertThat(sent.getFirst().source()).isEqualTo("10690000");
+            }
+        }
+    }
 }
