@@ -43,6 +43,12 @@ import org.twinmail.jmap.mail.MessageCache;
 import org.twinmail.jmap.mail.Views;
 import org.twinmail.jmap.push.EventSource;
 import org.twinmail.jmap.push.JmapSocket;
+import org.twinmail.jmap.push.PushSubscriptionInput;
+import org.twinmail.jmap.push.PushSubscriptionMethods;
+import org.twinmail.jmap.push.PushSubscriptions;
+import org.twinmail.jmap.push.StateChangePusher;
+import org.twinmail.push.PushSettings;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.twinmail.jmap.push.StateChanges;
 import org.twinmail.protocol.auth.AuthGuard;
 import org.twinmail.store.MailStore;
@@ -99,7 +105,7 @@ public final class JmapService {
     /** @param clock the time of EmailSubmission's sendAt and of the held submissions' release */
     public JmapService(TwinmailConfig config, MailStore store, Authenticator authenticator, AuthGuard guard, Pipeline submission,
                        SearchIndex search, Clock clock) {
-        this(JmapSettings.from(config.jmap, config.managesieve, config.hostname), store, new JmapAuth(authenticator, guard, config.auth.plaintextAuth,
+        this(JmapSettings.from(config), store, new JmapAuth(authenticator, guard, config.auth.plaintextAuth,
                 new Tokens(config.jmap.tokenLifetime, Clock.systemUTC())),
                 submission == null ? null : new Submitter(submission, store, new Postmaster(store, config.smtp.postmaster), config.hostname),
                 search, clock);
@@ -122,6 +128,12 @@ public final class JmapService {
         MailRead read = new MailRead(store, store, views, cache,
                 new MailRead.Limits(settings.maxObjectsInGet(), settings.maxObjectsInSet(), settings.maxQueryLimit()), search, shared);
         methods.add("Core/echo", Capabilities.CORE, c -> c.args());
+        // RFC 8620 7.2: the user's push subscriptions, core methods (nothing new is advertised); StateChangePusher sends
+        PushSubscriptionMethods pushSubscriptions = new PushSubscriptionMethods(new PushSubscriptions(store),
+                new PushSubscriptionInput.UrlPolicy(settings.pushSubscriptions().allowLoopbackHttp(), settings.pushSubscriptions().endpointHosts()),
+                settings.pushSubscriptions().maxLifetime(), settings.pushSubscriptions().maxPerUser(), settings.maxObjectsInGet(), settings.maxObjectsInSet(), clock);
+        methods.add("PushSubscription/get", Capabilities.CORE, pushSubscriptions::get);
+        methods.add("PushSubscription/set", Capabilities.CORE, pushSubscriptions::set);
         methods.add("Mailbox/get", Capabilities.MAIL, read::mailboxGet);
         methods.add("Mailbox/changes", Capabilities.MAIL, read::mailboxChanges);
         methods.add("Mailbox/query", Capabilities.MAIL, read::mailboxQuery);
@@ -188,6 +200,14 @@ public final class JmapService {
      */
     public DelayedSends delayedSends() {
         return delayedSends;
+    }
+
+    /**
+     * Starts the push to the users' PushSubscriptions (RFC 8620 7.2) on this node, with push's
+     * sender and {@code push.*} settings; the server starts it on the active node and closes it with the node.
+     */
+    public StateChangePusher startPush(PushSettings push, MeterRegistry registry) {
+        return StateChangePusher.start(store, push, registry, settings.pushCoalesce(), clock);
     }
 
     /** The capabilities advertised in the session object. */

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import org.twinmail.push.crypto.P256;
+import org.twinmail.push.delivery.PushTarget;
 import org.twinmail.store.Records;
 import org.twinmail.store.StoredRecord;
 
@@ -41,6 +42,11 @@ public final class Subscriptions {
             return URI.create(endpoint);
         }
 
+        /** Where its messages go: the endpoint with its keys. */
+        public PushTarget target() {
+            return new PushTarget(uri(), p256dh, auth);
+        }
+
         byte[] encode() {
             ObjectNode o = JSON.createObjectNode();
             o.put("endpoint", endpoint);
@@ -63,7 +69,8 @@ public final class Subscriptions {
             hosts = hosts.stream().map(h -> h.strip().toLowerCase(Locale.ROOT)).filter(h -> !h.isEmpty()).toList();
         }
 
-        void check(URI u) throws Invalid {
+        /** Refuses {@code u} when it is not a URL we may POST to. */
+        public void check(URI u) throws Invalid {
             String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
             if (!scheme.equals("https") && !(allowHttp && scheme.equals("http"))) throw new Invalid("the endpoint must be an https URL");
             if (u.getHost() == null || u.getRawUserInfo() != null || u.getRawFragment() != null) throw new Invalid("the endpoint must name a host");

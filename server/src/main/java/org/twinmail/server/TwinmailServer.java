@@ -391,6 +391,8 @@ public final class TwinmailServer implements AutoCloseable {
             JmapService jmap = config.jmap.enabled ? new JmapService(config, store, authenticator, authGuard,
                     new Pipeline(submissionChain, new FilterMetrics(registry)), search) : null;
             if (jmap != null && jmap.delayedSends() != null) workers.add(jmap.delayedSends().start()); // held EmailSubmissions, active node only
+            // StateChanges to the users' JMAP PushSubscriptions (RFC 8620 7.2) through push's sender, like Web Push: active node only
+            if (jmap != null) workers.add(jmap.startPush(PushSettings.from(config.push, config.hostname), registry));
             active = new Active(store.epoch(), dataLock, store, new AdminService(store, hasher, dkim.keys(), config.smtp.postmaster,
                     config.hostname, config.console.auditRetention).clients(clientSettings).traffic(traffic)
                     .passwordPolicy(new PasswordPolicy(config.auth.minPasswordLength)), smtp,

@@ -311,6 +311,15 @@ public final class TwinmailConfig {
          * HOLDFOR/HOLDUNTIL), and so the undo window a client can offer; 0 sends every submission at once.
          */
         public Duration maxDelayedSend = Duration.ofDays(7);
+        /**
+         * The longest a JMAP PushSubscription lives (RFC 8620 7.2 {@code expires}): a later or no
+         * {@code expires} is cut to now plus this, and the client renews it by an update.
+         */
+        public Duration pushSubscriptionMaxLifetime = Duration.ofDays(7);
+        /** JMAP PushSubscriptions one user may have; one more is refused with {@code overQuota}. */
+        public int maxPushSubscriptions = 20;
+        /** Accept {@code http://} PushSubscription URLs on a loopback address (tests against a local push endpoint only; others need https). */
+        public boolean pushAllowLoopbackHttp = false;
     }
 
     /** The web pages (webmail, admin console): their browser sessions. */

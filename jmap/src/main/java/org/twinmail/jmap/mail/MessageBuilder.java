@@ -248,7 +248,7 @@ public final class MessageBuilder {
     }
 
     /** {@code n} random octets, for boundaries and Message-IDs. */
-    static byte[] random(int n) {
+    public static byte[] random(int n) {
         byte[] r = new byte[n];
         RANDOM.nextBytes(r);
         return r;

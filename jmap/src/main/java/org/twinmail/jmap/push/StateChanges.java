@@ -32,23 +32,25 @@ public final class StateChanges {
             for (Change c : batch) {
                 if (c.position() > to) return types;
                 pos = c.position();
-                if (c.accountId() != accountId) continue;
-                switch (c.kind()) {
-                    case MESSAGE_ADDED -> {
-                        types.addAll(List.of("Email", "Thread", "Mailbox", "Quota"));
-                        types.add("EmailDelivery");
-                    }
-                    case MESSAGE_EXPUNGED -> types.addAll(List.of("Email", "Thread", "Mailbox", "Quota"));
-                    case FLAGS_CHANGED -> types.addAll(List.of("Email", "Mailbox"));
-                    case MAILBOX_CREATED, MAILBOX_DELETED, MAILBOX_RENAMED -> types.add("Mailbox");
-                    case ACCOUNT_CHANGED -> types.add("Quota");
-                    default -> {
-                        if (c.kind() == Change.Kind.RECORD_CHANGED) types.addAll(List.of("Identity", "VacationResponse", "EmailSubmission"));
-                    }
-                }
+                if (c.accountId() == accountId) types.addAll(typesOf(c));
             }
         }
         return types;
+    }
+
+    /** The types one change of the log changes (none for a change no JMAP type shows). */
+    public static Set<String> typesOf(Change c) {
+        return switch (c.kind()) {
+            case MESSAGE_ADDED -> Set.of("Email", "Thread", "Mailbox", "Quota", "EmailDelivery");
+            case MESSAGE_EXPUNGED -> Set.of("Email", "Thread", "Mailbox", "Quota");
+            case FLAGS_CHANGED -> Set.of("Email", "Mailbox");
+            case MAILBOX_CREATED, MAILBOX_DELETED, MAILBOX_RENAMED -> Set.of("Mailbox");
+            case ACCOUNT_CHANGED -> Set.of("Quota");
+            // a PushSubscription is no account data (RFC 8620 7.2): its writes push nothing
+            case RECORD_CHANGED -> c.detail().startsWith(PushSubscriptions.KIND + "\t") ? Set.of()
+                    : Set.of("Identity", "VacationResponse", "EmailSubmission");
+            default -> Set.of();
+        };
     }
 
     /** {@code {"@type":"StateChange","changed":{accountId:{type:state}}}} for the wanted types (null: all). */

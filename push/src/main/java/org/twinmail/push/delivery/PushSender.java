@@ -59,17 +59,29 @@ public final class PushSender {
     }
 
     public Outcome send(Subscription s, byte[] payload) throws InterruptedException {
-        byte[] body = WebPushEncryption.encrypt(payload, s.p256dh(), s.auth());
+        return send(s.target(), payload);
+    }
+
+    /**
+     * POSTs {@code payload} to {@code t}: encrypted for its keys when it has them (RFC 8291,
+     * {@code Content-Encoding: aes128gcm}), else as it is with {@code Content-Type: application/json}
+     * (RFC 8620 7.2's unencrypted push); {@code TTL}, {@code Urgency} and the VAPID
+     * {@code Authorization} either way.
+     */
+    public Outcome send(PushTarget t, byte[] payload) throws InterruptedException {
         Instant exp = clock.instant().plus(settings.tokenValidity());
-        HttpRequest request = HttpRequest.newBuilder(s.uri())
+        HttpRequest.Builder b = HttpRequest.newBuilder(t.uri())
                 .timeout(settings.requestTimeout())
                 .header("TTL", Long.toString(settings.ttl().toSeconds()))
                 .header("Urgency", settings.urgency())
-                .header("Content-Encoding", "aes128gcm")
-                .header("Content-Type", "application/octet-stream")
-                .header("Authorization", vapid.authorization(s.uri(), settings.subject(), exp))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                .build();
+                .header("Authorization", vapid.authorization(t.uri(), settings.subject(), exp));
+        if (t.encrypted()) {
+            b.header("Content-Encoding", "aes128gcm").header("Content-Type", "application/octet-stream")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(WebPushEncryption.encrypt(payload, t.p256dh(), t.auth())));
+        } else {
+            b.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(payload));
+        }
+        HttpRequest request = b.build();
         HttpResponse<Void> r;
         try {
             r = client.send(request, HttpResponse.BodyHandlers.discarding());

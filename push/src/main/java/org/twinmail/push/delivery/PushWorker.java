@@ -19,10 +19,32 @@ import org.twinmail.push.Subscriptions.Subscription;
  * subscription; any other refusal gives the message up. Attempts run on virtual threads (a
  * scheduler of a few); pending retries live in memory: a node that stops loses them, which
  * costs a notification, never mail (the push service holds what it accepted, the mail is in the store).
+ * <p>
+ * Two kinds of sender use it: the webmail's new-mail notices ({@link #submit(long, Subscription, byte[])},
+ * a fixed payload) and JMAP's PushSubscriptions (a {@link Job}: its payload is asked for at each
+ * attempt, so a retry carries what gathered meanwhile, and it hears the last outcome).
  */
 public final class PushWorker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PushWorker.class);
     private static final int THREADS = 4;
+
+    /** One message to one push resource, as its owner sees it. */
+    public interface Job {
+        PushTarget target();
+
+        /** The payload of the next attempt (asked at each one). */
+        byte[] payload();
+
+        /**
+         * The message is done: {@link PushSender.Delivered}, {@link PushSender.Gone} (the owner drops
+         * the subscription), {@link PushSender.Failed}, or the last {@link PushSender.Retry} when
+         * the schedule or the TTL ran out; null when the attempt failed in our code.
+         */
+        void finished(PushSender.Outcome last);
+
+        /** Who it is for, in the log. */
+        String describe();
+    }
 
     private final PushSender sender;
     private final Subscriptions subscriptions;
@@ -31,6 +53,7 @@ public final class PushWorker implements AutoCloseable {
     private final Clock clock;
     private final ScheduledExecutorService scheduler;
 
+    /** @param subscriptions the webmail's subscriptions, which {@link #submit(long, Subscription, byte[])} drops when gone; null when unused */
     public PushWorker(PushSender sender, Subscriptions subscriptions, PushSettings settings, PushMetrics metrics, Clock clock) {
         this.sender = sender;
         this.subscriptions = subscriptions;
@@ -44,61 +67,96 @@ public final class PushWorker implements AutoCloseable {
 
     /** Sends {@code payload} to {@code s} of {@code accountId} now, and again as the schedule says. */
     public void submit(long accountId, Subscription s, byte[] payload) {
-        long deadline = clock.millis() + settings.ttl().toMillis();
-        scheduler.execute(() -> attempt(accountId, s, payload, 0, deadline));
-    }
+        submit(new Job() {
+            public PushTarget target() {
+                return s.target();
+            }
 
-    private void attempt(long accountId, Subscription s, byte[] payload, int attempt, long deadline) {
-        PushSender.Outcome o;
-        try {
-            o = sender.send(s, payload);
-        } catch (InterruptedException e) {
-            return; // closing
-        } catch (RuntimeException e) {
-            log.warn("push to {} failed: {}", host(s), e.toString());
-            metrics.count("failed");
-            return;
-        }
-        switch (o) {
-            case PushSender.Delivered d -> metrics.count("delivered");
-            case PushSender.Gone g -> {
-                metrics.count("gone");
+            public byte[] payload() {
+                return payload;
+            }
+
+            public void finished(PushSender.Outcome last) {
+                if (!(last instanceof PushSender.Gone g)) return;
                 try {
                     subscriptions.remove(accountId, s.endpoint());
-                    log.info("push: the subscription of account {} at {} is gone (HTTP {}); removed", accountId, host(s), g.status());
+                    log.info("push: the subscription of account {} at {} is gone (HTTP {}); removed", accountId, s.uri().getHost(), g.status());
                 } catch (RuntimeException e) {
                     log.warn("push: removing a gone subscription of account {} failed: {}", accountId, e.toString());
                 }
             }
+
+            public String describe() {
+                return "account " + accountId;
+            }
+        }, Duration.ZERO);
+    }
+
+    /** Sends {@code job} after {@code delay}, and again as the schedule says; false when the worker is closing. */
+    public boolean submit(Job job, Duration delay) {
+        long deadline = clock.millis() + delay.toMillis() + settings.ttl().toMillis();
+        try {
+            scheduler.schedule(() -> attempt(job, 0, deadline), delay.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            return false;
+        }
+    }
+
+    private void attempt(Job job, int attempt, long deadline) {
+        PushSender.Outcome o;
+        try {
+            o = sender.send(job.target(), job.payload());
+        } catch (InterruptedException e) {
+            return; // closing
+        } catch (RuntimeException e) {
+            log.warn("push to {} failed: {}", host(job), e.toString());
+            metrics.count("failed");
+            finish(job, null);
+            return;
+        }
+        switch (o) {
+            case PushSender.Delivered d -> metrics.count("delivered");
+            case PushSender.Gone g -> metrics.count("gone");
             case PushSender.Retry r -> {
                 List<Duration> schedule = settings.retrySchedule();
                 if (attempt >= schedule.size()) {
                     metrics.count("given_up");
-                    log.info("push to {} for account {} given up after {} attempts ({})", host(s), accountId, attempt + 1, r.reason());
-                    return;
+                    log.info("push to {} for {} given up after {} attempts ({})", host(job), job.describe(), attempt + 1, r.reason());
+                    break;
                 }
                 Duration wait = schedule.get(attempt);
                 if (r.retryAfter().isPresent() && r.retryAfter().get().compareTo(wait) > 0) wait = r.retryAfter().get();
                 if (clock.millis() + wait.toMillis() > deadline) {
                     metrics.count("given_up");
-                    return;
+                    break;
                 }
                 metrics.count("retried");
                 try {
-                    scheduler.schedule(() -> attempt(accountId, s, payload, attempt + 1, deadline), wait.toMillis(), TimeUnit.MILLISECONDS);
+                    scheduler.schedule(() -> attempt(job, attempt + 1, deadline), wait.toMillis(), TimeUnit.MILLISECONDS);
                 } catch (java.util.concurrent.RejectedExecutionException closing) {
                     // the node is stopping
                 }
+                return;
             }
             case PushSender.Failed f -> {
                 metrics.count("failed");
-                log.info("push to {} for account {} refused: {}", host(s), accountId, f.reason());
+                log.info("push to {} for {} refused: {}", host(job), job.describe(), f.reason());
             }
+        }
+        finish(job, o);
+    }
+
+    private static void finish(Job job, PushSender.Outcome o) {
+        try {
+            job.finished(o);
+        } catch (RuntimeException e) {
+            log.warn("push: after the push for {}: {}", job.describe(), e.toString());
         }
     }
 
-    private static String host(Subscription s) {
-        return s.uri().getHost();
+    private static String host(Job job) {
+        return job.target().uri().getHost();
     }
 
     @Override
