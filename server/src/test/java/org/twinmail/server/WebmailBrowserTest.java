@@ -1194,6 +1194,7 @@ class WebmailBrowserTest {
         rule.findElement(By.cssSelector(".fcond-value")).sendKeys("Project \"X\"");
         new Select(rule.findElement(By.cssSelector(".fact-type"))).selectByValue("fileinto");
         rule.findElement(By.cssSelector(".fact-value")).sendKeys("Projects");
+        ((JavascriptExecutor) driver).executeScript("document.getElementById('set-filter-rules').scrollIntoView()");
         screenshot("desktop-en-filter-rules");
         click("frules-save");
         assertThat(saved("frules-status")).isEqualTo("Saved");
@@ -1237,6 +1238,7 @@ class WebmailBrowserTest {
         reopenSettings();
         assertThat(driver.findElement(By.cssSelector("#set-filter-rules h3")).getText()).isEqualTo("过滤规则");
         assertThat(new Select(driver.findElement(By.cssSelector("#filter-rules .fact-type"))).getFirstSelectedOption().getText()).isEqualTo("移动到文件夹");
+        ((JavascriptExecutor) driver).executeScript("document.getElementById('set-filter-rules').scrollIntoView()");
         screenshot("desktop-zh-filter-rules");
     }
 
