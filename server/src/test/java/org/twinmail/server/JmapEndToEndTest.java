@@ -249,15 +249,18 @@ class JmapEndToEndTest {
         JsonNode created = rs.get(1).get(1).path("created").path("s");
         assertThat(created.path("undoStatus").asText()).as(rs.toString()).isEqualTo("pending");
         String id = created.path("id").asText();
-        // the runner sends it about a second later: wait for the submission to turn final (bounded)
+        // the runner sends it about a second later: wait for the submission to turn final and for its delivery status,
+        // written once the message is delivered (final comes first: it can no longer be canceled once sending starts)
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        String status = "pending";
-        while (status.equals("pending") && System.nanoTime() < deadline) {
-            status = api(using, "[[\"EmailSubmission/get\",{\"accountId\":\"" + account + "\",\"ids\":[\"" + id + "\"]},\"g\"]]")
-                    .get(0).get(1).path("list").get(0).path("undoStatus").asText();
-            if (status.equals("pending")) Thread.onSpinWait();
+        JsonNode sub = null;
+        while (System.nanoTime() < deadline) {
+            sub = api(using, "[[\"EmailSubmission/get\",{\"accountId\":\"" + account + "\",\"ids\":[\"" + id + "\"]},\"g\"]]")
+                    .get(0).get(1).path("list").get(0);
+            if (sub.path("undoStatus").asText().equals("final") && sub.path("deliveryStatus").isObject()) break;
+            Thread.onSpinWait();
         }
-        assertThat(status).isEqualTo("final");
+        assertThat(sub.path("undoStatus").asText()).as(sub.toString()).isEqualTo("final");
+        assertThat(sub.path("deliveryStatus").isObject()).as(sub.toString()).isTrue();
         Store imap = imap();
         try {
             Folder folder = imap.getFolder("INBOX");
