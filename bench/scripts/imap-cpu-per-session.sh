@@ -53,7 +53,7 @@ url=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["url"])' "
 token=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["token"])' "$work/data/run/admin.json")
 for i in $(seq 0 $((users-1))); do
   curl -sf -o /dev/null -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
-    -d "{\"address\":\"user$i@bench.test\",\"password\":\"pw$i\"}" "$url/api/admin/users"
+    -d "{\"address\":\"user$i@bench.test\",\"password\":\"bench-password-$i\"}" "$url/api/admin/users"
 done
 python3 - "$smtp_port" "$users" <<'PY'
 import smtplib, sys
@@ -76,7 +76,7 @@ ok = [0]; lock = threading.Lock(); counter = iter(range(total))
 def session(n):
     u = n % users
     c = imaplib.IMAP4_SSL("127.0.0.1", port, ssl_context=context) if tls else imaplib.IMAP4("127.0.0.1", port)
-    c.login("user%d@bench.test" % u, "pw%d" % u)
+    c.login("user%d@bench.test" % u, "bench-password-%d" % u)
     typ, data = c.select("INBOX")
     exists = int(data[0])
     assert exists >= 20, data

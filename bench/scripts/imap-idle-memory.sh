@@ -53,7 +53,7 @@ url=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["url"])' "
 token=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["token"])' "$work/data/run/admin.json")
 for i in $(seq 0 $((users-1))); do
   curl -sf -o /dev/null -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
-    -d "{\"address\":\"user$i@bench.test\",\"password\":\"pw$i\"}" "$url/api/admin/users"
+    -d "{\"address\":\"user$i@bench.test\",\"password\":\"bench-password-$i\"}" "$url/api/admin/users"
 done
 cat > "$work/deliver.py" <<'PY'
 import smtplib, sys
@@ -99,7 +99,7 @@ async def open_one(n, sem):
         try:
             r, w = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port, local_addr=("127.0.0.%d" % (2 + n // 10000), 0), limit=4096), 20)
             await asyncio.wait_for(expect(r, "* OK"), 20)
-            w.write(b"a LOGIN user%d@bench.test pw%d\r\nb SELECT INBOX\r\nc IDLE\r\n" % (u, u))
+            w.write(b"a LOGIN user%d@bench.test bench-password-%d\r\nb SELECT INBOX\r\nc IDLE\r\n" % (u, u))
             await asyncio.wait_for(expect(r, "a OK"), 20)
             await asyncio.wait_for(expect(r, "b OK"), 20)
             await asyncio.wait_for(expect(r, "+ "), 20)

@@ -40,7 +40,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 users=${1:-10000}; secs=${2:-30}; rounds=${3:-1}
 load=${LOAD:-1.0}; remote_out=${REMOTE_OUT:-0.9}; step=${STEP:-30}
-domain=bench.test; password=bench-pw
+domain=bench.test; password=bench-password
 peer_smtp=2526; peer_pop3=2111; peer_imap=2144; sink_port=2599; dns_port=2553
 [ "$(id -u)" = 0 ] || { echo "side-by-side.sh: needs root (it runs Postfix and Dovecot)"; exit 1; }
 

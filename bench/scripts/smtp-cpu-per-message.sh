@@ -54,7 +54,7 @@ url=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["url"])' "
 token=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["token"])' "$work/data/run/admin.json")
 for i in $(seq 0 $((users-1))); do
   curl -sf -o /dev/null -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
-    -d "{\"address\":\"user$i@bench.test\",\"password\":\"pw$i\"}" "$url/api/admin/users"
+    -d "{\"address\":\"user$i@bench.test\",\"password\":\"bench-password-$i\"}" "$url/api/admin/users"
 done
 cat > "$work/send.py" <<'PY'
 import smtplib, sys, threading

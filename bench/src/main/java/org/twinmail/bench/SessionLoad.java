@@ -34,7 +34,7 @@ public final class SessionLoad {
         String protocol = a.string("--protocol", "pop3");
         Target target = new Target(a.address("--smtp", "127.0.0.1:2525"), a.address("--pop3", "127.0.0.1:2110"),
                 a.address("--imap", "127.0.0.1:2143"), a.string("--domain", "bench.test"), a.string("--user-pattern", "user%d"),
-                a.string("--password", "pw%d"), Duration.ofSeconds(a.number("--timeout", 30)));
+                a.string("--password", "bench-password-%d"), Duration.ofSeconds(a.number("--timeout", 30)));
         int users = (int) a.number("--users", 1000), clients = (int) a.number("--clients", 20);
         Duration duration = Duration.ofSeconds(a.number("--duration", 30)), warmup = Duration.ofSeconds(a.number("--warmup", 3));
         Duration idle = Duration.ofMillis(a.number("--idle-ms", 100));

@@ -30,7 +30,7 @@ public final class SpecMail {
     public static void main(String[] argv) throws Exception {
         Args a = new Args(argv);
         Target target = new Target(a.address("--smtp", "127.0.0.1:2525"), a.address("--pop3", "127.0.0.1:2110"), null,
-                a.string("--domain", "bench.test"), a.string("--user-pattern", "user%d"), a.string("--password", "pw%d"),
+                a.string("--domain", "bench.test"), a.string("--user-pattern", "user%d"), a.string("--password", "bench-password-%d"),
                 Duration.ofSeconds(a.number("--timeout", 60)));
         int users = (int) a.number("--users", 1000);
         Workload w = Workload.spec(users, a.decimal("--load", 1.0));
