@@ -135,6 +135,14 @@ class SmsCmppEndToEndTest {
                 assertThat(reply.getHeader("References", null).replaceAll("\\s+", " ").strip()).isEqualTo("<start@sms.example> " + originalId);
                 assertThat(((String) reply.getContent()).strip()).isEqualTo("好的，七点见 👍");
                 assertThat(reply.getHeader("Received", null)).contains("with SMS");
+                // the copy in Sent is saved beside the delivery, not before it: wait for it as for the delivery
+                SmsEndToEndTest.await(() -> {
+                    try {
+                        return folder(server, "li@sms.example", "Sent").size() == 1;
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
                 List<MimeMessage> sent = folder(server, "li@sms.example", "Sent");
                 assertThat(sent).hasSize(1);
                 assertThat(sent.getFirst().getHeader("Message-ID", null)).isEqualTo(reply.getHeader("Message-ID", null));

@@ -124,6 +124,14 @@ class SmsReplyEndToEndTest {
                 assertThat(reply.getContentType()).isEqualToIgnoringCase("text/plain; charset=utf-8");
                 assertThat(((String) reply.getContent()).strip()).isEqualTo("好的，七点见 👍");
                 assertThat(reply.getHeader("Received", null)).contains("with SMS").contains("li@sms.example");
+                // the copy in Sent is saved beside the delivery, not before it: wait for it as for the delivery
+                SmsEndToEndTest.await(() -> {
+                    try {
+                        return folder(server, "li@sms.example", "Sent").size() == 1;
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
                 List<MimeMessage> sent = folder(server, "li@sms.example", "Sent");
                 assertThat(sent).hasSize(1);
                 assertThat(sent.getFirst().getHeader("Message-ID", null)).isEqualTo(reply.getHeader("Message-ID", null));
@@ -155,6 +163,14 @@ class SmsReplyEndToEndTest {
                 String verdict = new String(v.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
                 assertThat(v.waitFor(60, TimeUnit.SECONDS)).isTrue();
                 assertThat(verdict).contains(eml + " pass");
+                // the copy in Sent is saved beside the delivery, not before it: wait for it as for the delivery
+                SmsEndToEndTest.await(() -> {
+                    try {
+                        return folder(server, "li@sms.example", "Sent").size() == 2;
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
                 assertThat(folder(server, "li@sms.example", "Sent")).hasSize(2);
 
                 // 3. refusals, each answered by SMS: an unknown number, a stale reference, over the sending limit

@@ -91,9 +91,9 @@ class SmtpDefencesTest {
     @Test
     void aCommandThatTricklesInIsCutAfterTheCommandTimeout() throws Exception {
         InetSocketAddress server = fixture.server(s -> s.commandTimeout = Duration.ofSeconds(1));
-        long start = System.nanoTime(); // the server's clock for the first command starts once it has greeted
         try (SmtpClient c = new SmtpClient(server, "127.0.0.2")) {
             c.expectReply(220, null);
+            long start = System.nanoTime(); // the server's clock for the first command starts once it has greeted
             Thread drip = Thread.ofVirtual().start(() -> {
                 try {
                     for (byte b : "EHLO a-very-slow-client.example".getBytes(StandardCharsets.US_ASCII)) {
