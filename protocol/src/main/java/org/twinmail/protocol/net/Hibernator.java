@@ -56,8 +56,10 @@ final class Hibernator implements AutoCloseable {
                 }
                 thread = Thread.ofPlatform().daemon().name(name + "-hibernate").start(this::run);
             }
+            // queued under the lock that close() and the selector thread's end take: a connection queued here is seen by
+            // the loop or by the drain in run()'s finally, never after that drain (it would sleep for ever)
+            requests.add(c);
         }
-        requests.add(c);
         selector.wakeup();
         return true;
     }
@@ -110,7 +112,11 @@ final class Hibernator implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             log.error("{}: the selector of idle connections failed: {}", name, e.toString(), e);
         } finally {
-            // Closing (or failed): every connection still here goes on with a thread of its own.
+            // Closing (or failed): every connection still here goes on with a thread of its own. Closed first, under the
+            // lock, so that no sleep() queues a connection after the drain below.
+            synchronized (this) {
+                closed = true;
+            }
             Connection c;
             while ((c = requests.poll()) != null) {
                 if (c.wakeRequested() || c.takeOut(Connection.Wake.INPUT)) woken.add(c);
