@@ -8,6 +8,7 @@ import java.time.Duration;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -39,7 +40,10 @@ final class ConsoleBrowser implements AutoCloseable {
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new java.io.File("/usr/bin/chromedriver"))
                 .usingAnyFreePort().build();
         driver = new ChromeDriver(service, options);
+        // a page that re-renders itself (the pair page refreshes its figures) may replace an element between the
+        // moment it is found and the moment it is read: the wait's steps find it again instead of failing
         wait = new WebDriverWait(driver, timeout, Duration.ofMillis(50));
+        wait.ignoring(StaleElementReferenceException.class);
         Files.createDirectories(SCREENSHOTS);
     }
 
@@ -76,8 +80,20 @@ final class ConsoleBrowser implements AutoCloseable {
         wait.until(ExpectedConditions.elementToBeClickable(By.id(id))).click();
     }
 
+    /** The visible text of the element {@code by} finds, found and read in one step (again if it was replaced meanwhile). */
     String text(By by) {
-        return waitFor(by).getText();
+        return wait.until(d -> {
+            WebElement e = d.findElement(by);
+            return e.isDisplayed() ? e.getText() : null;
+        });
+    }
+
+    /** An attribute of the element {@code by} finds, found and read in one step (again if it was replaced meanwhile). */
+    String attribute(By by, String name) {
+        return wait.until(d -> {
+            WebElement e = d.findElement(by);
+            return e.isDisplayed() ? java.util.Objects.requireNonNullElse(e.getDomAttribute(name), "") : null;
+        });
     }
 
     void shootBoth(String name) throws Exception {

@@ -67,7 +67,7 @@ class ConsolePairBrowserTest {
         console.driver.get(console.base + "/console/");
         console.login("root", ROOT_PASSWORD, Totp.code(root.totpSecret(), Instant.now().getEpochSecond()));
         console.page("pair");
-        assertThat(console.waitFor(By.id("pair-nodes")).getDomAttribute("data-role")).isEqualTo("ACTIVE");
+        assertThat(console.attribute(By.id("pair-nodes"), "data-role")).isEqualTo("ACTIVE");
         assertThat(console.text(By.id("pair-nodes"))).contains("a: ACTIVE at epoch 1", "b: STANDBY at epoch");
         console.shootBoth("pair-before");
 
@@ -93,7 +93,7 @@ class ConsolePairBrowserTest {
             console.waitFor(By.cssSelector("#page[data-ready='true']"));
             return false;
         });
-        assertThat(console.waitFor(By.id("pair-nodes")).getDomAttribute("data-role")).isEqualTo("ACTIVE");
+        assertThat(console.attribute(By.id("pair-nodes"), "data-role")).isEqualTo("ACTIVE");
         assertThat(console.text(By.id("pair-nodes"))).contains("b: ACTIVE at epoch 2", "a: STANDBY at epoch");
         assertThat(console.text(By.cssSelector("#pair-failovers tr[data-epoch='2']"))).contains("b", "takeover", "the peer handed the service over");
         console.shootBoth("pair-after");
