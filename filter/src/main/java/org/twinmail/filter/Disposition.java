@@ -9,12 +9,13 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.twinmail.core.model.SpecialUse;
 import org.twinmail.store.Delivery;
+import org.twinmail.store.Outbound;
 
 /**
  * What the verdicts of a transaction ask of its delivery, account by account: header fields
  * to prepend, the mailbox and flags to file into, or holding the message in quarantine.
  * The session applies every stage's {@link Decision} to the transaction's disposition and
- * hands {@link #recipient(long)} for each account to the store's {@link Delivery}.
+ * hands its {@link #deliveries} (each account's copies, the redirects) to the store's {@link Delivery}.
  *
  * <p>Header fields accumulate in the order they were given. For the mailbox, the last filing
  * verdict for an account wins, and quarantine wins over any filing.
@@ -142,6 +143,46 @@ public final class Disposition {
             all.add(new Delivery.Recipient(accountId, c.mailbox(), null, c.flags(), main.headerFields(), main.rewrite()));
         }
         return all;
+    }
+
+    /**
+     * What a message's delivery holds for these local accounts, as every way in stores it (SMTP's
+     * DATA, JMAP's and SMS's submissions): each account's {@link #copies}, and the copies the
+     * recipients' own filters redirected or forwarded: remote ones queued under their own (SRS)
+     * sender, local ones into the target's INBOX unless that account has a copy already (the store
+     * keeps one per account and mailbox). Empty when every recipient's filter discarded the message.
+     *
+     * @param smtputf8     whether the redirected copies need SMTPUTF8 (as the message's own outbound)
+     * @param eightBitMime whether they are sent as 8BITMIME
+     */
+    public Deliveries deliveries(List<Long> accountIds, boolean smtputf8, boolean eightBitMime) {
+        List<Delivery.Recipient> all = new ArrayList<>(accountIds.stream().flatMap(id -> copies(id).stream()).toList());
+        List<Delivery.Redirect> out = new ArrayList<>();
+        for (Verdict.Redirect r : redirects) {
+            List<String> fields = r.fields().stream().map(HeaderField::text).toList();
+            // a Sieve redirect carries its script's editheader changes (RFC 5293); a forwarding the original
+            Delivery.HeaderRewrite edited = r.reason().startsWith("sieve") ? rewrite(r.accountId()) : null;
+            if (!r.remote().isEmpty()) {
+                out.add(new Delivery.Redirect(new Outbound(r.sender(), r.remote(), smtputf8, eightBitMime), fields, edited));
+            }
+            for (long id : r.localAccounts()) {
+                if (all.stream().noneMatch(c -> c.accountId() == id)) all.add(Delivery.Recipient.inbox(id).withHeaderFields(fields).withRewrite(edited));
+            }
+        }
+        return new Deliveries(all, out);
+    }
+
+    /** The local copies and the redirected copies of a message (see {@link #deliveries}). */
+    public record Deliveries(List<Delivery.Recipient> copies, List<Delivery.Redirect> redirects) {
+        public Deliveries {
+            copies = List.copyOf(copies);
+            redirects = List.copyOf(redirects);
+        }
+
+        /** Whether nothing is stored nor redirected (every recipient's filter discarded the message). */
+        public boolean isEmpty() {
+            return copies.isEmpty() && redirects.isEmpty();
+        }
     }
 
     private Verdict.FileInto filing(long accountId) {

@@ -315,6 +315,36 @@ class PipelineTest {
     }
 
     @Test
+    void deliveriesHoldEveryFiledCopyAndTheRedirectsAndNothingForADroppedAccount() {
+        HeaderField note = new HeaderField("X-Redirected", "yes");
+        Decision d = pipeline(new DataOnly("sieve", Verdict.effects(
+                new Verdict.CopyInto("A", Set.of(), 1L, "sieve_copy"),
+                new Verdict.CopyInto("B", Set.of("$Filed"), 1L, "sieve_copy"),
+                new Verdict.Drop(List.of(2L), "sieve_discard"),
+                new Verdict.Redirect(1L, "srs@test.example", List.of(new EmailAddress("far", "remote.example")), List.of(1L, 3L),
+                        List.of(note), "sieve_redirect"))))
+                .data(CLIENT, new TestEnvelope(), null);
+        Disposition disposition = new Disposition();
+        disposition.apply(d, List.of());
+        Disposition.Deliveries all = disposition.deliveries(List.of(1L, 2L), true, false);
+        assertThat(all.copies()).containsExactly(Delivery.Recipient.inbox(1),
+                new Delivery.Recipient(1, "A", null, Set.of(), List.of()), new Delivery.Recipient(1, "B", null, Set.of("$Filed"), List.of()),
+                Delivery.Recipient.inbox(3).withHeaderFields(List.of("X-Redirected: yes")));
+        assertThat(all.redirects()).singleElement().satisfies(r -> {
+            assertThat(r.outbound().sender()).isEqualTo("srs@test.example");
+            assertThat(r.outbound().recipients()).containsExactly(new EmailAddress("far", "remote.example"));
+            assertThat(r.outbound().smtputf8()).isTrue();
+            assertThat(r.headerFields()).containsExactly("X-Redirected: yes");
+        });
+        assertThat(all.isEmpty()).isFalse();
+
+        Disposition discarded = new Disposition();
+        discarded.apply(pipeline(new DataOnly("sieve", Verdict.effects(new Verdict.Drop(List.of(2L), "sieve_discard"))))
+                .data(CLIENT, new TestEnvelope(), null), List.of());
+        assertThat(discarded.deliveries(List.of(2L), false, false).isEmpty()).as("every copy dropped").isTrue();
+    }
+
+    @Test
     void aSessionDispositionIsCopiedNotShared() {
         Disposition session = new Disposition();
         Disposition tx = new Disposition(session);

@@ -43,8 +43,9 @@ import org.twinmail.store.StoreException;
  * the node's submission {@link Pipeline} (sender ownership, sending rate, sizes, recipient
  * limit and existence, quota, the From check, virus scan), then one {@link MailStore#deliver}
  * that puts local copies into their mailboxes and remote recipients into the durable outbound
- * queue in the same transaction, as SMTP's DATA does. The pipeline is the one SMTP submission
- * uses, so a user's messages per hour count over both.
+ * queue in the same transaction, as SMTP's DATA does: each local recipient's copies as its own
+ * filters decided ({@link Disposition#deliveries}: Sieve fileinto :copy, discard, redirect). The
+ * pipeline is the one SMTP submission uses, so a user's messages per hour count over both.
  */
 public final class Submitter {
     /** The filter's listener name for JMAP submissions. */
@@ -163,8 +164,14 @@ public final class Submitter {
         boolean utf8Addresses = !isAscii(reversePath.getBytes(StandardCharsets.UTF_8))
                 || tx.remote.stream().anyMatch(x -> !isAscii(x.toString().getBytes(StandardCharsets.UTF_8)));
         Outbound outbound = tx.remote.isEmpty() ? null : new Outbound(reversePath, tx.remote, utf8Addresses, !isAscii(withTrace));
+        // each local account's copies as its own filters decided (fileinto :copy, discard, redirect), as SMTP's DATA stores them
+        Disposition.Deliveries deliveries = tx.disposition.deliveries(tx.accounts.stream().map(Account::id).toList(), utf8Addresses,
+                !isAscii(withTrace));
         try {
-            store.deliver(new Delivery(content, Instant.now(), tx.accounts.stream().map(a -> tx.disposition.recipient(a.id())).toList(), outbound));
+            // every recipient's own filter discarded it: accepted (as SMTP's 250), nothing to store
+            if (outbound != null || !deliveries.isEmpty()) {
+                store.deliver(new Delivery(content, Instant.now(), deliveries.copies(), outbound, deliveries.redirects()));
+            }
         } catch (StoreException.QuotaExceeded e) {
             return new Outcome.MessageRefused("452 4.2.2 Error: mailbox full", "quota");
         }

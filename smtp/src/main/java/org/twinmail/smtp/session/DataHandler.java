@@ -8,7 +8,6 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.time.Instant;
 import java.time.ZonedDateTime;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -21,8 +20,6 @@ import org.twinmail.core.policy.QuarantineItem;
 import org.twinmail.filter.Client;
 import org.twinmail.filter.Decision;
 import org.twinmail.filter.Disposition;
-import org.twinmail.filter.HeaderField;
-import org.twinmail.filter.Verdict;
 import org.twinmail.mail.header.AuthResultsFilter;
 import org.twinmail.filter.Message;
 import org.twinmail.filter.Pipeline;
@@ -219,24 +216,11 @@ final class DataHandler {
                 metrics.accepted(content.size(), 0);
                 return new Result(Reply.of(250, "2.0.0", "Ok: queued as " + tx.queueId()), true, content.size());
             }
-            // each account's copy, and its further copies (a Sieve script filing into several mailboxes)
-            List<Delivery.Recipient> copies = new ArrayList<>(accounts.stream().flatMap(a -> disposition.copies(a.id()).stream()).toList());
-            // Redirects and forwarding (the recipients' own filters): remote copies queued under their own
-            // (SRS) sender in the same transaction, local ones into their INBOX.
-            List<Delivery.Redirect> redirects = new ArrayList<>();
-            for (Verdict.Redirect r : disposition.redirects()) {
-                List<String> fields = r.fields().stream().map(HeaderField::text).toList();
-                // a Sieve redirect carries its script's editheader changes (RFC 5293); a forwarding the original
-                Delivery.HeaderRewrite edited = r.reason().startsWith("sieve") ? disposition.rewrite(r.accountId()) : null;
-                if (!r.remote().isEmpty()) {
-                    redirects.add(new Delivery.Redirect(new Outbound(r.sender(), r.remote(), tx.smtputf8(),
-                            tx.parameters().body() == MailParameters.Body.EIGHT_BIT_MIME), fields, edited));
-                }
-                for (long id : r.localAccounts()) {
-                    // an account that has a copy already gets no other (the store keeps one per account and mailbox)
-                    if (copies.stream().noneMatch(c -> c.accountId() == id)) copies.add(Delivery.Recipient.inbox(id).withHeaderFields(fields).withRewrite(edited));
-                }
-            }
+            // each account's copies (a Sieve script filing into several mailboxes) and the recipients' redirects
+            Disposition.Deliveries deliveries = disposition.deliveries(accounts.stream().map(Account::id).toList(), tx.smtputf8(),
+                    tx.parameters().body() == MailParameters.Body.EIGHT_BIT_MIME);
+            List<Delivery.Recipient> copies = deliveries.copies();
+            List<Delivery.Redirect> redirects = deliveries.redirects();
             if (copies.isEmpty() && outbound == null && redirects.isEmpty()) {
                 // Every recipient's own filter discarded it (Sieve discard): accepted, nothing to store.
                 log.info("{}: discarded by the recipients' filters, nothing stored", tx.queueId());
