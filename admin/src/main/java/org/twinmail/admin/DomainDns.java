@@ -50,7 +50,9 @@ public final class DomainDns {
         out.add(rec(d, "MX", "10 " + host, "mail for the domain goes to this server (RFC 5321 5.1)"));
         out.add(rec(d, "TXT", quoted("v=spf1 mx -all"), "SPF (RFC 7208): only the domain's MX hosts send its mail"));
         if (dkimRecord.isPresent()) {
-            out.add(new AdminOperations.DnsRecordInfo(null, "TXT", null, "DKIM public key (RFC 6376)", dkimRecord.get()));
+            // the key's own zone line has no TTL (as `dkim generate` prints it); here it gets the TTL of every other line
+            String line = dkimRecord.get().replaceFirst(" IN TXT ", " " + TTL + " IN TXT ");
+            out.add(new AdminOperations.DnsRecordInfo(null, "TXT", null, "DKIM public key (RFC 6376)", line));
         } else {
             notes.add("no DKIM key yet: create one with `twinmail admin dkim generate " + domain + "` and publish the record it prints");
         }
