@@ -150,7 +150,8 @@ public final class Disposition {
      * DATA, JMAP's and SMS's submissions): each account's {@link #copies}, and the copies the
      * recipients' own filters redirected or forwarded: remote ones queued under their own (SRS)
      * sender, local ones into the target's INBOX unless that account has a copy already (the store
-     * keeps one per account and mailbox). Empty when every recipient's filter discarded the message.
+     * keeps one per account and mailbox). None of the redirects when the message is quarantined (held
+     * mail is never relayed, and its copies go to Junk). Empty when every recipient's filter discarded the message.
      *
      * @param smtputf8     whether the redirected copies need SMTPUTF8 (as the message's own outbound)
      * @param eightBitMime whether they are sent as 8BITMIME
@@ -158,7 +159,7 @@ public final class Disposition {
     public Deliveries deliveries(List<Long> accountIds, boolean smtputf8, boolean eightBitMime) {
         List<Delivery.Recipient> all = new ArrayList<>(accountIds.stream().flatMap(id -> copies(id).stream()).toList());
         List<Delivery.Redirect> out = new ArrayList<>();
-        for (Verdict.Redirect r : redirects) {
+        for (Verdict.Redirect r : quarantine == null ? redirects : List.<Verdict.Redirect>of()) {
             List<String> fields = r.fields().stream().map(HeaderField::text).toList();
             // a Sieve redirect carries its script's editheader changes (RFC 5293); a forwarding the original
             Delivery.HeaderRewrite edited = r.reason().startsWith("sieve") ? rewrite(r.accountId()) : null;

@@ -337,6 +337,11 @@ class PipelineTest {
             assertThat(r.headerFields()).containsExactly("X-Redirected: yes");
         });
         assertThat(all.isEmpty()).isFalse();
+        // held mail is never relayed nor redirected: one copy into Junk
+        disposition.apply(pipeline(new DataOnly("hold", Verdict.quarantine("virus"))).data(CLIENT, new TestEnvelope(), null), List.of());
+        Disposition.Deliveries held = disposition.deliveries(List.of(1L, 2L), true, false);
+        assertThat(held.redirects()).isEmpty();
+        assertThat(held.copies()).containsExactly(new Delivery.Recipient(1, null, SpecialUse.JUNK, Set.of(Disposition.QUARANTINED), List.of()));
 
         Disposition discarded = new Disposition();
         discarded.apply(pipeline(new DataOnly("sieve", Verdict.effects(new Verdict.Drop(List.of(2L), "sieve_discard"))))
