@@ -283,4 +283,76 @@ class SharedAccountTest {
         assertThat(JmapFixture.ids(gone.path("destroyed"))).as(gone.toString()).containsExactly("m" + drop.id());
         assertThat(f.store.mailbox(sales.id(), "Drop")).isEmpty();
     }
+
+    /**
+     * RFC 8620 7.1: a StateChange's {@code changed} names every account the user has access to
+     * whose state changed. With {@code lr} on sales@'s INBOX, a message delivered there is pushed
+     * on the user's EventSource (RFC 8620 7.3) as sales@'s Email, Thread, Mailbox and
+     * EmailDelivery (not its Quota, the owner's) at the state Email/get then reports on that
+     * account; a message in sales@'s Private, which the user does not see, names sales@ in no
+     * StateChange.
+     */
+    @Test
+    void pushNamesTheSharedAccountForChangesInMailboxesTheUserSees() throws Exception {
+        f.store.forAccount(sales.id()).setRights(inbox.id(), user.address().toString(), Rights.parse("lr"));
+        java.util.concurrent.BlockingQueue<String> events = new java.util.concurrent.LinkedBlockingQueue<>();
+        java.io.OutputStream out = new java.io.OutputStream() {
+            @Override
+            public void write(int b) {
+                throw new UnsupportedOperationException("events come whole");
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                String event = new String(b, off, len, java.nio.charset.StandardCharsets.UTF_8);
+                if (event.startsWith("event: state\n")) events.add(event.substring(event.indexOf("data: ") + 6).trim());
+            }
+        };
+        var es = new org.twinmail.jmap.push.EventSource(f.store, user.id(), null, false, java.time.Duration.ZERO, java.time.Duration.ZERO);
+        Thread stream = Thread.ofVirtual().start(() -> {
+            try {
+                es.run(out);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        try {
+            JsonNode first = next(events);
+            assertThat(first.path("changed").path(acct).path("Email").isTextual()).as(first.toString()).isTrue();
+            assertThat(first.path("changed").path(acct).has("Quota")).isFalse();
+
+            f.deliver(sales, JmapFixture.message("for the team", "a customer writes"));
+            JsonNode pushed = next(events);
+            assertThat(pushed.path("@type").asText()).isEqualTo("StateChange");
+            JsonNode changed = pushed.path("changed").path(acct);
+            assertThat(iterable(changed.fieldNames())).as(pushed.toString())
+                    .containsExactlyInAnyOrder("Email", "Thread", "Mailbox", "EmailDelivery");
+            assertThat(pushed.path("changed").has("a" + user.id())).as(pushed.toString()).isFalse();
+            JsonNode get = call("Email/get", "{\"accountId\":\"$SHARED\",\"ids\":[]}");
+            assertThat(changed.path("Email").asText()).isEqualTo(get.path("state").asText());
+            assertThat(changed.path("Mailbox").asText()).isEqualTo(call("Mailbox/get", "{\"accountId\":\"$SHARED\",\"ids\":[]}").path("state").asText());
+
+            put(hidden, "salary list"); // not the user's to know: no StateChange names sales@ for it
+            f.deliver(user, JmapFixture.message("own mail", "to the user itself"));
+            JsonNode own = next(events);
+            assertThat(own.path("changed").has("a" + user.id())).as(own.toString()).isTrue();
+            assertThat(own.path("changed").has(acct)).as(own.toString()).isFalse();
+            assertThat(events).isEmpty();
+        } finally {
+            stream.interrupt();
+            stream.join(java.time.Duration.ofSeconds(30));
+        }
+    }
+
+    private static JsonNode next(java.util.concurrent.BlockingQueue<String> events) throws Exception {
+        String data = events.poll(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(data).as("a StateChange within 30 s").isNotNull();
+        return org.twinmail.jmap.core.Json.parse(data);
+    }
+
+    private static List<String> iterable(java.util.Iterator<String> names) {
+        List<String> out = new java.util.ArrayList<>();
+        names.forEachRemaining(out::add);
+        return out;
+    }
 }

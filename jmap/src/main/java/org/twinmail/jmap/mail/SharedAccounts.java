@@ -34,6 +34,11 @@ public final class SharedAccounts {
 
     /** The accounts other than {@code user}'s own it sees a mailbox of: owner id to its visible mailboxes. */
     public Map<Long, List<SharedMailbox>> of(long user) {
+        return of(store, user);
+    }
+
+    /** {@link #of(long)} on {@code store}, for what has no views (push). */
+    public static Map<Long, List<SharedMailbox>> of(MailStore store, long user) {
         Map<Long, List<SharedMailbox>> out = new TreeMap<>();
         for (SharedMailbox s : store.forAccount(user).sharedMailboxes()) {
             out.computeIfAbsent(s.mailbox().accountId(), k -> new java.util.ArrayList<>()).add(s);

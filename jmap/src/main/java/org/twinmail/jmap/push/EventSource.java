@@ -5,27 +5,29 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
 import org.twinmail.jmap.core.Json;
 import org.twinmail.store.ChangeLog;
+import org.twinmail.store.MailStore;
 
 /**
- * One EventSource connection (RFC 8620 7.3): a StateChange for the account whenever the change
- * log moves, pings at the asked interval, closed by the client (a failed write) or after the
+ * One EventSource connection (RFC 8620 7.3): a StateChange for the user's accounts (its own and
+ * those it reaches through ACLs, {@link StateChanges.Watch}) whenever the change log moves them, pings at the asked interval, closed by the client (a failed write) or after the
  * first state with {@code closeafter=state}. Runs on the request's virtual thread, waiting in
  * {@link ChangeLog#awaitChange} (no polling).
  */
 public final class EventSource {
-    private final ChangeLog log;
-    private final long accountId;
+    private final MailStore log;
+    private final StateChanges.Watch watch;
     private final Set<String> types;
     private final boolean closeAfterState;
     private final Duration ping;
     private final Duration coalesce;
 
-    public EventSource(ChangeLog log, long accountId, Set<String> types, boolean closeAfterState, Duration ping, Duration coalesce) {
+    public EventSource(MailStore log, long accountId, Set<String> types, boolean closeAfterState, Duration ping, Duration coalesce) {
         this.log = log;
-        this.accountId = accountId;
+        this.watch = new StateChanges.Watch(log, accountId);
         this.types = types;
         this.closeAfterState = closeAfterState;
         this.ping = ping;
@@ -36,7 +38,7 @@ public final class EventSource {
     public void run(OutputStream out) throws IOException {
         long pos = log.lastChangePosition();
         // The current state first, so a client knows where it stands.
-        write(out, "state", StateChanges.stateChange(accountId, StateChanges.TYPES, types, pos));
+        write(out, "state", StateChanges.stateChange(StateChanges.wanted(watch.all(), types), pos));
         if (closeAfterState) return;
         long nextPing = System.nanoTime() + ping.toNanos();
         try {
@@ -48,11 +50,10 @@ public final class EventSource {
                         Thread.sleep(coalesce);
                         now = Math.max(now, log.lastChangePosition());
                     }
-                    Set<String> changed = StateChanges.changedTypes(log, accountId, pos, now);
+                    Map<Long, Set<String>> changed = StateChanges.wanted(watch.changed(pos, now), types);
                     pos = now;
-                    if (types != null) changed.retainAll(types);
                     if (!changed.isEmpty()) {
-                        write(out, "state", StateChanges.stateChange(accountId, changed, null, pos));
+                        write(out, "state", StateChanges.stateChange(changed, pos));
                         if (closeAfterState) return;
                     }
                 }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,14 +14,14 @@ import org.twinmail.jmap.JmapService;
 import org.twinmail.jmap.auth.Principal;
 import org.twinmail.jmap.core.Json;
 import org.twinmail.jmap.core.Problem;
-import org.twinmail.store.ChangeLog;
+import org.twinmail.store.MailStore;
 
 /**
  * One JMAP WebSocket (RFC 8887), transport-neutral: the web server hands in each text
  * message and gives a {@link Sender} for the way out. Requests ({@code "@type":"Request"})
  * are answered with Response or RequestError objects carrying the request's id;
  * {@code WebSocketPushEnable} starts StateChange pushes over the change log (with
- * {@code pushState}), {@code WebSocketPushDisable} stops them.
+ * {@code pushState}; for the user's own account and those it reaches, {@link StateChanges.Watch}), {@code WebSocketPushDisable} stops them.
  */
 public final class JmapSocket implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(JmapSocket.class);
@@ -32,7 +33,7 @@ public final class JmapSocket implements AutoCloseable {
     }
 
     private final JmapService service;
-    private final ChangeLog changes;
+    private final MailStore changes;
     private final Principal principal;
     private final Sender sender;
     private final Duration coalesce;
@@ -41,7 +42,7 @@ public final class JmapSocket implements AutoCloseable {
 
     private final java.net.InetAddress client;
 
-    public JmapSocket(JmapService service, ChangeLog changes, Principal principal, java.net.InetAddress client, Sender sender, Duration coalesce) {
+    public JmapSocket(JmapService service, MailStore changes, Principal principal, java.net.InetAddress client, Sender sender, Duration coalesce) {
         this.client = client;
         this.service = service;
         this.changes = changes;
@@ -109,6 +110,7 @@ public final class JmapSocket implements AutoCloseable {
 
     private void push(Set<String> types, long from) {
         long pos = from;
+        StateChanges.Watch watch = new StateChanges.Watch(changes, principal.accountId());
         try {
             while (!closed && !Thread.currentThread().isInterrupted()) {
                 long now = changes.awaitChange(pos, Duration.ofMinutes(1));
@@ -117,11 +119,10 @@ public final class JmapSocket implements AutoCloseable {
                     Thread.sleep(coalesce);
                     now = Math.max(now, changes.lastChangePosition());
                 }
-                Set<String> changed = StateChanges.changedTypes(changes, principal.accountId(), pos, now);
+                Map<Long, Set<String>> changed = StateChanges.wanted(watch.changed(pos, now), types);
                 pos = now;
-                if (types != null) changed.retainAll(types);
                 if (changed.isEmpty()) continue;
-                ObjectNode sc = StateChanges.stateChange(principal.accountId(), changed, null, pos);
+                ObjectNode sc = StateChanges.stateChange(changed, pos);
                 sc.put("pushState", String.valueOf(pos));
                 send(sc);
             }

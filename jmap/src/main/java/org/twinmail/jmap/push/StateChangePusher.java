@@ -6,11 +6,11 @@ import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -36,7 +36,8 @@ import org.twinmail.store.StoredRecord;
  * <ul>
  *   <li>a subscription's record written and not verified (its creation, or an update before the
  *       client verified): the PushVerification object is POSTed to its URL;</li>
- *   <li>an account's changes: the types they change ({@link StateChanges#typesOf}), for each of the
+ *   <li>a batch of changes: the accounts and types they change for each user with subscriptions
+ *       (its own and those it reaches through ACLs, {@link StateChanges.Watch}), for each of the
  *       user's verified, unexpired subscriptions that wants one of them, go into that
  *       subscription's outbox, which sends one StateChange (RFC 8620 7.1) after
  *       {@code jmap.pushCoalesce} and gathers what comes meanwhile: at most one message per
@@ -53,17 +54,19 @@ public final class StateChangePusher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StateChangePusher.class);
 
     private final PushSubscriptions subscriptions;
-    private final Records records;
+    private final MailStore records;
     private final PushWorker worker;
     private final Duration coalesce;
     private final Clock clock;
     private final Map<String, Outbox> outboxes = new ConcurrentHashMap<>();
     /** The users with subscriptions (kept by the consumer from its own kind's changes, in log order). */
     private final Set<Long> subscribed = ConcurrentHashMap.newKeySet();
+    /** What each subscribed user's StateChanges name (the accounts it reaches), kept while it has subscriptions. */
+    private final Map<Long, StateChanges.Watch> watches = new ConcurrentHashMap<>();
     private ChangeConsumer consumer;
     private AutoCloseable owned = () -> { };
 
-    public StateChangePusher(Records records, PushWorker worker, Duration coalesce, Clock clock) {
+    public StateChangePusher(MailStore records, PushWorker worker, Duration coalesce, Clock clock) {
         this.records = records;
         this.subscriptions = new PushSubscriptions(records);
         this.worker = worker;
@@ -98,29 +101,26 @@ public final class StateChangePusher implements AutoCloseable {
     }
 
     public void handle(List<Change> batch) {
-        Map<Long, Set<String>> changed = new HashMap<>();
-        Map<Long, Long> position = new HashMap<>();
+        List<Change> data = new java.util.ArrayList<>();
         for (Change c : batch) {
             if (c.kind() == Change.Kind.RECORD_CHANGED && c.detail().startsWith(PushSubscriptions.KIND + "\t")) {
                 subscriptionChanged(c);
                 continue;
             }
-            if (c.accountId() == 0 || !subscribed.contains(c.accountId())) continue;
-            Set<String> types = StateChanges.typesOf(c);
-            if (types.isEmpty()) continue;
-            changed.computeIfAbsent(c.accountId(), k -> new TreeSet<>()).addAll(types);
-            position.put(c.accountId(), c.position());
+            if (c.accountId() != 0) data.add(c);
         }
+        if (data.isEmpty()) return;
+        long position = data.getLast().position();
         long now = clock.millis();
-        for (Map.Entry<Long, Set<String>> e : changed.entrySet()) {
-            long account = e.getKey();
+        for (long account : subscribed) {
+            Map<Long, Set<String>> changed = watches.computeIfAbsent(account, u -> new StateChanges.Watch(records, u)).changed(data);
+            if (changed.isEmpty()) continue;
             for (Subscription s : subscriptions.of(account, now)) {
                 if (!s.verified()) continue; // RFC 8620 7.2: nothing but the verification until the client proved the URL is its
-                Set<String> wanted = new TreeSet<>(e.getValue());
-                if (s.types() != null) wanted.retainAll(s.types());
+                Map<Long, Set<String>> wanted = StateChanges.wanted(changed, s.types());
                 if (wanted.isEmpty()) continue;
                 outboxes.computeIfAbsent(key(Records.accountScope(account), s.id()), k -> new Outbox(account, s.id()))
-                        .offer(wanted, position.get(account), s.target());
+                        .offer(wanted, position, s.target());
             }
         }
     }
@@ -134,7 +134,10 @@ public final class StateChangePusher implements AutoCloseable {
         if (r.isEmpty()) {
             Outbox gone = outboxes.remove(key(d[1], d[2]));
             if (gone != null) gone.drop();
-            if (records.records(PushSubscriptions.KIND, d[1]).isEmpty()) subscribed.remove(account.get());
+            if (records.records(PushSubscriptions.KIND, d[1]).isEmpty()) {
+                subscribed.remove(account.get());
+                watches.remove(account.get());
+            }
             return;
         }
         subscribed.add(account.get());
@@ -200,9 +203,9 @@ public final class StateChangePusher implements AutoCloseable {
         private final long account;
         private final String id;
         private PushTarget target;
-        private final Set<String> pending = new TreeSet<>();
+        private final Map<Long, Set<String>> pending = new TreeMap<>();
         private long pendingPosition;
-        private final Set<String> sending = new TreeSet<>();
+        private final Map<Long, Set<String>> sending = new TreeMap<>();
         private long sendingPosition;
         private boolean queued;
         private boolean dropped;
@@ -212,10 +215,10 @@ public final class StateChangePusher implements AutoCloseable {
             this.id = id;
         }
 
-        synchronized void offer(Set<String> types, long position, PushTarget to) {
+        synchronized void offer(Map<Long, Set<String>> types, long position, PushTarget to) {
             if (dropped) return;
             target = to;
-            pending.addAll(types);
+            merge(pending, types);
             pendingPosition = Math.max(pendingPosition, position);
             if (!queued) queued = worker.submit(this, coalesce);
         }
@@ -232,10 +235,10 @@ public final class StateChangePusher implements AutoCloseable {
 
         @Override
         public synchronized byte[] payload() {
-            sending.addAll(pending);
+            merge(sending, pending);
             sendingPosition = Math.max(sendingPosition, pendingPosition);
             pending.clear();
-            return StateChanges.stateChange(account, sending, null, sendingPosition).toString().getBytes(StandardCharsets.UTF_8);
+            return StateChanges.stateChange(sending, sendingPosition).toString().getBytes(StandardCharsets.UTF_8);
         }
 
         @Override
@@ -254,6 +257,10 @@ public final class StateChangePusher implements AutoCloseable {
         public String describe() {
             return "push subscription " + id + " of account " + account;
         }
+    }
+
+    private static void merge(Map<Long, Set<String>> into, Map<Long, Set<String>> from) {
+        from.forEach((account, types) -> into.computeIfAbsent(account, k -> new TreeSet<>()).addAll(types));
     }
 
     @Override
