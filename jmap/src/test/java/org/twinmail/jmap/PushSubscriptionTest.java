@@ -270,6 +270,39 @@ class PushSubscriptionTest {
         }
     }
 
+    /**
+     * RFC 8620 7.1 over a PushSubscription: with {@code lr} on b's INBOX, user a's subscription
+     * gets a StateChange naming b's account for mail delivered there, at the state Email/get then
+     * reports on it, and none naming b for mail in a mailbox of b that a does not see.
+     */
+    @Test
+    void aSharedAccountsMailIsPushedToTheUserWhoSeesIt() throws Exception {
+        var hidden = f.store.createMailbox(b.id(), "Private", null);
+        f.store.forAccount(b.id()).setRights(f.inbox(b).id(), a.address().toString(), org.twinmail.store.Rights.parse("lr"));
+        try (StateChangePusher pusher = pusher()) {
+            TestPushService.Browser phone = service.newBrowser("/p/shared");
+            String id = set(a, create("k", phone.endpoint(), keys(phone))).path("created").path("k").path("id").asText();
+            TestPushService.await(() -> service.to("/p/shared").size() == 1, WAIT);
+            String code = Json.parse(phone.decrypt(service.to("/p/shared").getFirst().body())).path("verificationCode").asText();
+            assertThat(set(a, "{\"update\":{\"" + id + "\":{\"verificationCode\":\"" + code + "\"}}}").path("updated").has(id)).isTrue();
+
+            f.store.append(hidden.id(), org.twinmail.core.mail.MessageSpool.of(JmapFixture.message("salary", "x").getBytes(StandardCharsets.UTF_8)),
+                    java.util.Set.of(), Instant.parse("2024-03-05T10:20:30Z"));
+            long unseen = f.store.lastChangePosition();
+            TestPushService.await(() -> f.store.consumerPosition(StateChangePusher.CONSUMER) >= unseen, WAIT);
+            assertThat(service.to("/p/shared")).as("nothing for a mailbox a does not see").hasSize(1);
+
+            f.deliver(b, JmapFixture.message("for the team", "x"));
+            TestPushService.await(() -> service.to("/p/shared").size() == 2, WAIT);
+            JsonNode sc = Json.parse(phone.decrypt(service.to("/p/shared").getLast().body()));
+            JsonNode shared = sc.path("changed").path(JmapFixture.accountId(b));
+            assertThat(shared.fieldNames()).toIterable().as(sc.toString()).containsExactlyInAnyOrder("Email", "Thread", "Mailbox", "EmailDelivery");
+            assertThat(sc.path("changed").has(JmapFixture.accountId(a))).as(sc.toString()).isFalse();
+            JsonNode get = call(a, "Email/get", "{\"accountId\":\"" + JmapFixture.accountId(b) + "\",\"ids\":[]}");
+            assertThat(shared.path("Email").asText()).isEqualTo(get.path("state").asText());
+        }
+    }
+
     @Test
     void withoutKeysThePushIsPlainJson() throws Exception {
         try (StateChangePusher pusher = pusher()) {

@@ -344,6 +344,38 @@ class SharedAccountTest {
         }
     }
 
+    /**
+     * What {@code StateChanges.Watch} (the one place the three push channels ask) names for the
+     * shared account, change by change: a mailbox seen with {@code l} only changes its Mailbox
+     * when renamed but nothing when a message lands in it; a seen mailbox deleted by the owner is
+     * still named (the rights seen before are kept for the batch); a mailbox never seen, nothing.
+     */
+    @Test
+    void pushWatchNamesOnlyWhatTheRestrictedViewShows() {
+        Mailbox listed = f.store.createMailbox(sales.id(), "Listed", null);
+        f.store.forAccount(sales.id()).setRights(listed.id(), user.address().toString(), Rights.parse("l"));
+        var watch = new org.twinmail.jmap.push.StateChanges.Watch(f.store, user.id());
+        assertThat(watch.all()).containsEntry(sales.id(), org.twinmail.jmap.push.StateChanges.SHARED_TYPES);
+
+        long at = f.store.lastChangePosition();
+        put(listed, "listed only");
+        assertThat(watch.changed(at, f.store.lastChangePosition())).isEmpty();
+
+        at = f.store.lastChangePosition();
+        f.store.renameMailbox(sales.id(), "Listed", "Listed2");
+        assertThat(watch.changed(at, f.store.lastChangePosition())).containsExactly(java.util.Map.entry(sales.id(), Set.of("Mailbox")));
+
+        at = f.store.lastChangePosition();
+        f.store.deleteMailbox(sales.id(), "Team");
+        assertThat(watch.changed(at, f.store.lastChangePosition())).containsExactly(java.util.Map.entry(sales.id(), Set.of("Mailbox")));
+
+        at = f.store.lastChangePosition();
+        f.store.deleteMailbox(sales.id(), "Private");
+        put(inbox, "in the inbox"); // a message in a mailbox the user reads
+        assertThat(watch.changed(at, f.store.lastChangePosition()))
+                .containsExactly(java.util.Map.entry(sales.id(), Set.of("Email", "Thread", "Mailbox", "EmailDelivery")));
+    }
+
     private static JsonNode next(java.util.concurrent.BlockingQueue<String> events) throws Exception {
         String data = events.poll(30, java.util.concurrent.TimeUnit.SECONDS);
         assertThat(data).as("a StateChange within 30 s").isNotNull();
